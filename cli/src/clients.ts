@@ -1,0 +1,36 @@
+import type { GatewayClients, ReadinessCheck } from "@latchflow/gateway";
+import { auditV1, authV1, bundlesV1 } from "@latchflow/proto";
+import { type Config, checkHealth, createClient, HealthCheckResult, type Logger } from "@latchflow/runtime";
+
+type Addresses = Config["addresses"];
+
+/** gRPC clients of every service the gateway calls, plus one readiness check per dependency. */
+export function gatewayClients(addresses: Addresses, config: Config, logger: Logger) {
+  const options = { deadlineMs: config.grpc.deadlineMs, logger };
+  const auth = createClient(authV1.AuthServiceClient, addresses.auth, options);
+  const bundles = createClient(bundlesV1.BundlesServiceClient, addresses.bundles, options);
+  const audit = createClient(auditV1.AuditServiceClient, addresses.audit, options);
+  const clients: GatewayClients = { auth, bundles, audit };
+  const readiness: Record<string, ReadinessCheck> = {};
+  for (const [name, address] of Object.entries(addresses)) {
+    readiness[name] = async () => {
+      const result = await checkHealth(address);
+      if (result !== HealthCheckResult.Serving) throw new Error(result.toLowerCase());
+    };
+  }
+  return {
+    clients,
+    readiness,
+    close: () => {
+      for (const c of [auth, bundles, audit]) c.$close();
+    },
+  };
+}
+
+/** Checks that every address is set (distributed mode), naming the missing variables. */
+export function requireAddresses(addresses: Addresses): void {
+  const missing = Object.entries(addresses)
+    .filter(([, v]) => !v)
+    .map(([k]) => `LATCHFLOW_${k.toUpperCase()}_ADDR`);
+  if (missing.length) throw new Error(`The gateway needs the service addresses: set ${missing.join(", ")}`);
+}

@@ -1,0 +1,71 @@
+import { parseArgs } from "node:util";
+import { createLogger, loadConfig } from "@latchflow/runtime";
+import { type Started, startEmbedded, startOne } from "./start.js";
+
+const USAGE = `Usage: latchflow <command> [options]
+
+Commands:
+  start                      Start everything in one process (embedded: SQLite, in-process bus, local files)
+  start --service <name>     Start one service: auth, bundles, storage, audit, kernel or gateway
+  help                       Show this help
+
+Configuration comes from LATCHFLOW_* environment variables (see README).`;
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Waits for SIGINT/SIGTERM, then stops cleanly. */
+function untilSignal(started: Started): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) return;
+      stopping = true;
+      started.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+}
+
+async function start(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { service: { type: "string" } }, strict: true });
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const started = values.service
+    ? await startOne(values.service, config, logger, out)
+    : await startEmbedded(config, logger, out);
+  if (started.url)
+    out(
+      `Latchflow ${values.service ?? "is running"}${values.service ? " listening" : ""}: open ${started.url}`,
+    );
+  if (started.grpcPort !== undefined)
+    out(`Latchflow ${values.service} serving gRPC on ${config.grpc.host}:${started.grpcPort}`);
+  return untilSignal(started);
+}
+
+/** Entry point of the `latchflow` command; resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "start":
+        return await start(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        out(USAGE);
+        return 0;
+      default:
+        err(`Unknown command "${command}".\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    err(`latchflow: ${(e as Error).message}`);
+    return 1;
+  }
+}

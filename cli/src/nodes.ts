@@ -1,0 +1,94 @@
+import { createAuditService } from "@latchflow/audit";
+import { type BootstrapResult, createAuthService } from "@latchflow/auth";
+import { createBundlesService } from "@latchflow/bundles";
+import type { EventBus } from "@latchflow/bus";
+import { createGateway } from "@latchflow/gateway";
+import { createKernel } from "@latchflow/kernel";
+import {
+  type Config,
+  createGrpcServer,
+  type LatchflowService,
+  type Logger,
+  type ServiceDeps,
+  type ServiceName,
+} from "@latchflow/runtime";
+import { createStorageService } from "@latchflow/storage";
+import { gatewayClients } from "./clients.js";
+
+export type BackendName = Exclude<ServiceName, "gateway">;
+export const BACKENDS: readonly BackendName[] = ["kernel", "auth", "bundles", "storage", "audit"];
+
+export interface Hooks {
+  onBootstrap?: (result: Extract<BootstrapResult, { created: true }>) => void;
+}
+
+function createBackend(name: BackendName, deps: ServiceDeps, hooks: Hooks): LatchflowService {
+  switch (name) {
+    case "kernel":
+      return createKernel(deps);
+    case "auth":
+      return createAuthService({ ...deps, ...(hooks.onBootstrap ? { onBootstrap: hooks.onBootstrap } : {}) });
+    case "bundles":
+      return createBundlesService(deps);
+    case "storage":
+      return createStorageService(deps);
+    case "audit":
+      return createAuditService(deps);
+  }
+}
+
+export interface RunningNode {
+  /** bound port (gRPC for a backend, HTTP for the gateway) */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts one backend service with its own gRPC server on `host:port`. */
+export async function startBackend(
+  name: BackendName,
+  deps: ServiceDeps,
+  listen: { host: string; port: number },
+  hooks: Hooks = {},
+): Promise<RunningNode> {
+  const server = createGrpcServer({ logger: deps.logger.child({ service: name }) });
+  const service = createBackend(name, deps, hooks);
+  await service.start(server);
+  const port = await server.listen(listen.host, listen.port);
+  return {
+    port,
+    stop: async () => {
+      await server.shutdown(2_000, 0);
+      await service.stop();
+    },
+  };
+}
+
+/** Starts the HTTP gateway against the given service addresses. */
+export async function startGateway(
+  config: Config,
+  logger: Logger,
+  addresses: Config["addresses"],
+): Promise<RunningNode> {
+  const { clients, readiness, close } = gatewayClients(addresses, config, logger);
+  const gateway = createGateway({ config, logger, clients, readiness });
+  const port = await gateway.listen();
+  return {
+    port,
+    stop: async () => {
+      await gateway.close();
+      close();
+    },
+  };
+}
+
+/** Stops nodes in reverse start order, then the bus; never throws. */
+export async function stopAll(
+  nodes: RunningNode[],
+  bus: EventBus | undefined,
+  logger: Logger,
+): Promise<void> {
+  for (const node of [...nodes].reverse()) {
+    await node.stop().catch((err: unknown) => logger.warn({ err }, "stop failed"));
+  }
+  await bus?.close().catch((err: unknown) => logger.warn({ err }, "bus close failed"));
+}

@@ -1,0 +1,94 @@
+import type { EventBus } from "@latchflow/bus";
+import { type Config, createBusFromConfig, type Logger, type ServiceDeps } from "@latchflow/runtime";
+import { requireAddresses } from "./clients.js";
+import {
+  BACKENDS,
+  type BackendName,
+  type Hooks,
+  type RunningNode,
+  startBackend,
+  startGateway,
+  stopAll,
+} from "./nodes.js";
+
+export interface Started {
+  /** the gateway URL (embedded mode and `--service gateway`) */
+  url?: string;
+  /** the gRPC port of a single backend (`--service <backend>`) */
+  grpcPort?: number;
+  stop(): Promise<void>;
+}
+
+function printBootstrap(out: (line: string) => void): Hooks["onBootstrap"] {
+  return (result) => {
+    if (result.mintedToken) {
+      out(`First start: created the owner ${result.email}. Their API token (shown once, store it now):`);
+      out(`  ${result.mintedToken}`);
+    } else {
+      out(`First start: created the owner ${result.email} with the token from LATCHFLOW_BOOTSTRAP_TOKEN.`);
+    }
+  };
+}
+
+function gatewayUrl(config: Config, port: number): string {
+  return config.http.publicUrl || `http://${config.http.host}:${port}`;
+}
+
+/** Embedded mode: every service, the kernel and the gateway in this process; gRPC over loopback. */
+export async function startEmbedded(
+  config: Config,
+  logger: Logger,
+  out: (line: string) => void,
+): Promise<Started> {
+  const nodes: RunningNode[] = [];
+  let bus: EventBus | undefined;
+  try {
+    bus = await createBusFromConfig(config, logger);
+    const deps: ServiceDeps = { config, bus, logger };
+    const addresses = { ...config.addresses };
+    for (const name of BACKENDS) {
+      const node = await startBackend(
+        name,
+        deps,
+        { host: "127.0.0.1", port: 0 },
+        { onBootstrap: printBootstrap(out) },
+      );
+      nodes.push(node);
+      addresses[name] = `127.0.0.1:${node.port}`;
+    }
+    const gateway = await startGateway(config, logger, addresses);
+    nodes.push(gateway);
+    const started = bus;
+    return { url: gatewayUrl(config, gateway.port), stop: () => stopAll(nodes, started, logger) };
+  } catch (err) {
+    await stopAll(nodes, bus, logger);
+    throw err;
+  }
+}
+
+/** Distributed mode: one service in this OS process. */
+export async function startOne(
+  name: string,
+  config: Config,
+  logger: Logger,
+  out: (line: string) => void,
+): Promise<Started> {
+  if (name === "gateway") {
+    requireAddresses(config.addresses);
+    const node = await startGateway(config, logger, config.addresses);
+    return { url: gatewayUrl(config, node.port), stop: () => node.stop() };
+  }
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new Error(`Unknown service "${name}": use one of ${[...BACKENDS, "gateway"].join(", ")}`);
+  }
+  const bus = await createBusFromConfig(config, logger);
+  try {
+    const node = await startBackend(name as BackendName, { config, bus, logger }, config.grpc, {
+      onBootstrap: printBootstrap(out),
+    });
+    return { grpcPort: node.port, stop: () => stopAll([node], bus, logger) };
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
+}

@@ -1,0 +1,226 @@
+import { createLogger } from "@latchflow/runtime";
+import { createTestConfig, type TestBus, type TestDialect } from "@latchflow/runtime/testing";
+import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type Started, startEmbedded } from "../src/start.js";
+import { expectError, http } from "./http.js";
+
+const TOKEN = "test-bootstrap-token-0123456789abcdef";
+const modes: [TestDialect, TestBus][] = [
+  ["sqlite", "in-process"],
+  ["postgres", "nats"],
+];
+
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+interface BundleBody {
+  id: string;
+  name: string;
+  description: string;
+}
+interface AuditBody {
+  id: string;
+  type: string;
+  actor: { kind: string; id: string };
+  subjectIds: Record<string, string>;
+  data: Record<string, unknown>;
+  requestId: string | null;
+}
+
+describe.each(modes)("vertical slice in one process on %s + %s bus", (dialect, bus) => {
+  const name = uniqueName("slice");
+  const tc = createTestConfig({
+    dialect,
+    bus,
+    name,
+    pgUrl: inject("pgUrl"),
+    natsUrl: inject("natsUrl"),
+    env: { LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN, LATCHFLOW_BODY_LIMIT_BYTES: "4096" },
+  });
+  let stack: Started;
+  let base: string;
+  const printed: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startEmbedded(tc.config, createLogger({ level: "silent" }), (l) => printed.push(l));
+    base = stack.url!;
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    if (dialect === "postgres") await dropSchemas(inject("pgUrl"), `${name}_`);
+    tc.cleanup();
+  });
+
+  it("bootstraps the owner from LATCHFLOW_BOOTSTRAP_TOKEN without printing the secret", () => {
+    expect(printed.join("\n")).toContain("owner@localhost");
+    expect(printed.join("\n")).not.toContain(TOKEN);
+  });
+
+  it("creates a bundle, lists it, and the audit service records the event", async () => {
+    const created = await http(base, "POST", "/api/v1/bundles", {
+      token: TOKEN,
+      json: { name: "Family archive", description: "for later" },
+    });
+    expect(created.status, created.text).toBe(201);
+    const bundle = created.body as BundleBody;
+    expect(bundle).toMatchObject({ name: "Family archive", description: "for later" });
+    expect(bundle.id).toMatch(/^[0-9A-Z]{26}$/);
+
+    const list = await http(base, "GET", "/api/v1/bundles", { token: TOKEN });
+    expect(list.status).toBe(200);
+    expect((list.body as Page<BundleBody>).items.map((b) => b.id)).toContain(bundle.id);
+
+    const requestId = created.headers.get("x-request-id");
+    const record = await waitFor(
+      async () => {
+        const res = await http(base, "GET", "/api/v1/audit?type=bundles.bundle.created", { token: TOKEN });
+        return (res.body as Page<AuditBody>).items.find((r) => r.subjectIds.bundleId === bundle.id);
+      },
+      { timeoutMs: 15_000, description: "the audit record of the new bundle" },
+    );
+    expect(record).toMatchObject({
+      type: "bundles.bundle.created",
+      actor: { kind: "user" },
+      data: { bundleId: bundle.id, name: "Family archive" },
+      requestId,
+    });
+  });
+
+  it("pages bundles newest first with a cursor, without gaps or repeats", async () => {
+    const ids: string[] = [];
+    for (const n of ["p1", "p2", "p3", "p4", "p5"]) {
+      const res = await http(base, "POST", "/api/v1/bundles", { token: TOKEN, json: { name: n } });
+      expect(res.status).toBe(201);
+      ids.push((res.body as BundleBody).id);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = "";
+    while (cursor !== null) {
+      const res = await http(base, "GET", `/api/v1/bundles?limit=2${cursor ? `&cursor=${cursor}` : ""}`, {
+        token: TOKEN,
+      });
+      expect(res.status).toBe(200);
+      const page = res.body as Page<BundleBody>;
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((b) => b.id));
+      cursor = page.nextCursor;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.slice(0, 5)).toEqual([...ids].reverse());
+  });
+
+  it("audit lists newest first with cursor pagination", async () => {
+    const all = await waitFor(
+      async () => {
+        const res = await http(base, "GET", "/api/v1/audit?type=bundles.&limit=200", { token: TOKEN });
+        const items = (res.body as Page<AuditBody>).items;
+        return items.length >= 6 ? items : undefined;
+      },
+      { timeoutMs: 15_000, description: "six bundle events audited" },
+    );
+    const first = await http(base, "GET", "/api/v1/audit?type=bundles.&limit=4", { token: TOKEN });
+    const page1 = first.body as Page<AuditBody>;
+    expect(page1.items.map((r) => r.id)).toEqual(all.slice(0, 4).map((r) => r.id));
+    const second = await http(base, "GET", `/api/v1/audit?type=bundles.&limit=4&cursor=${page1.nextCursor}`, {
+      token: TOKEN,
+    });
+    expect((second.body as Page<AuditBody>).items.map((r) => r.id)).toEqual(all.slice(4, 8).map((r) => r.id));
+    const sorted = [...all.map((r) => r.id)].sort().reverse();
+    expect(all.map((r) => r.id)).toEqual(sorted);
+  });
+
+  it("answers bad input with the documented status and error shape", async () => {
+    const post = (opts: Parameters<typeof http>[3]) =>
+      http(base, "POST", "/api/v1/bundles", { token: TOKEN, ...opts });
+    expectError(
+      await post({ body: '{"name": "x",', headers: { "content-type": "application/json" } }),
+      400,
+      "bad_request",
+    );
+    expectError(await post({ json: { name: "x".repeat(5000) } }), 413, "payload_too_large");
+    expectError(await post({ json: { name: "ok", colour: "red" } }), 422, "validation_failed");
+    expectError(await post({ json: { description: "no name" } }), 422, "validation_failed");
+    expectError(await post({ json: { name: "   " } }), 422, "validation_failed");
+    expectError(await post({ json: { name: 42 } }), 422, "validation_failed");
+    expectError(await post({ json: ["name"] }), 422, "validation_failed");
+    expectError(
+      await post({ body: "name=x", headers: { "content-type": "text/plain" } }),
+      415,
+      "unsupported_media_type",
+    );
+    expectError(await post({ json: { name: "Family archive" } }), 409, "conflict");
+    expectError(await http(base, "POST", "/api/v1/bundles", { json: { name: "x" } }), 401, "unauthenticated");
+    expectError(
+      await http(base, "POST", "/api/v1/bundles", { token: "lf_nope_nope", json: { name: "x" } }),
+      401,
+      "unauthenticated",
+    );
+    expectError(
+      await http(base, "GET", "/api/v1/bundles", { headers: { authorization: "Basic abc" } }),
+      401,
+      "unauthenticated",
+    );
+    expectError(
+      await http(base, "GET", "/api/v1/bundles?cursor=not-a-cursor", { token: TOKEN }),
+      400,
+      "bad_request",
+    );
+    expectError(
+      await http(base, "GET", "/api/v1/bundles?limit=0", { token: TOKEN }),
+      422,
+      "validation_failed",
+    );
+    expectError(
+      await http(base, "GET", "/api/v1/audit?type=DROP%20TABLE", { token: TOKEN }),
+      422,
+      "validation_failed",
+    );
+    expectError(
+      await http(base, "GET", "/api/v1/bundles/01J00000000000000000000000", { token: TOKEN }),
+      404,
+      "not_found",
+    );
+    expectError(await http(base, "GET", "/api/v1/nothing-here", { token: TOKEN }), 404, "not_found");
+    expectError(await http(base, "DELETE", "/api/v1/bundles", { token: TOKEN }), 405, "method_not_allowed");
+  });
+
+  it("keeps the caller's request id and sets security headers", async () => {
+    const res = await http(base, "GET", "/api/v1/bundles", {
+      token: TOKEN,
+      headers: { "x-request-id": "trace-me-123" },
+    });
+    expect(res.headers.get("x-request-id")).toBe("trace-me-123");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    const bad = await http(base, "GET", "/healthz", { headers: { "x-request-id": "bad id with spaces" } });
+    expect(bad.headers.get("x-request-id")).toMatch(/^[0-9A-Z]{26}$/);
+  });
+
+  it("serves liveness, readiness of every dependency, and the OpenAPI document", async () => {
+    expect((await http(base, "GET", "/healthz")).status).toBe(200);
+    const ready = await http(base, "GET", "/readyz");
+    expect(ready.status, ready.text).toBe(200);
+    expect(Object.keys((ready.body as { checks: object }).checks).sort()).toEqual([
+      "audit",
+      "auth",
+      "bundles",
+      "kernel",
+      "storage",
+    ]);
+    const doc = (await http(base, "GET", "/api/openapi.json")).body as {
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/bundles", "/api/v1/bundles/{id}", "/api/v1/audit"]),
+    );
+    expect(doc.paths["/api/v1/bundles"]?.post?.requestBody).toBeDefined();
+    expect(doc.components.schemas).toHaveProperty("CreateBundle");
+    expect(doc.components.schemas).toHaveProperty("Error");
+  });
+});

@@ -1,0 +1,93 @@
+import type { EventBus, Subscription } from "./bus.js";
+import { compileSubscribeOptions } from "./consumer-options.js";
+import { type ConsumerHost, ConsumerRuntime } from "./in-process/consumer-runtime.js";
+import { BusStore } from "./in-process/store.js";
+import { type Logger, silentLogger } from "./logger.js";
+import { subjectFor } from "./subjects.js";
+
+export interface InProcessBusOptions {
+  /**
+   * SQLite file holding the message log and the consumers' state; reopening the same file resumes every
+   * durable consumer where it stopped. Default `:memory:` (nothing survives `close()`). One bus per file.
+   */
+  path?: string;
+  /** Default: a silent pino logger. */
+  logger?: Logger;
+}
+
+/**
+ * The embedded event bus: JetStream semantics (durable consumers, explicit ack, redelivery with backoff,
+ * max deliver, dedupe by event id, queue groups) inside one process, persisted in SQLite via libsql.
+ */
+export function createInProcessBus(options: InProcessBusOptions = {}): EventBus {
+  const logger = (options.logger ?? silentLogger()).child({ component: "bus", transport: "in-process" });
+  const store = new BusStore(options.path ?? ":memory:");
+  const runtimes = new Map<string, ConsumerRuntime>();
+  let lastSeq = store.lastSeq();
+  let closing: Promise<void> | undefined;
+
+  const host: ConsumerHost = {
+    store,
+    logger,
+    lastSeq: () => lastSeq,
+    onIdle: (runtime) => {
+      if (runtimes.get(runtime.name) === runtime) runtimes.delete(runtime.name);
+    },
+  };
+
+  const assertOpen = (): void => {
+    if (closing) throw new Error("The in-process bus is closed");
+  };
+
+  return {
+    async publish(event) {
+      assertOpen();
+      if (typeof event.id !== "string" || event.id.length === 0) {
+        throw new Error("Cannot publish an event without an id");
+      }
+      const subject = subjectFor(event.tenant, event.type);
+      const seq = store.append(event.id, subject, JSON.stringify(event));
+      if (seq === undefined) {
+        logger.debug({ eventId: event.id, subject }, "duplicate event ignored");
+        return;
+      }
+      lastSeq = seq;
+      for (const runtime of runtimes.values()) runtime.notify();
+    },
+
+    async subscribe(subscribeOptions, handler): Promise<Subscription> {
+      assertOpen();
+      const settings = compileSubscribeOptions(subscribeOptions);
+      let runtime = runtimes.get(settings.consumer);
+      if (runtime) {
+        runtime.configure(settings);
+      } else {
+        runtime = new ConsumerRuntime(host, settings);
+        runtimes.set(settings.consumer, runtime);
+      }
+      const owner = runtime;
+      const slot = owner.add(handler);
+      let stopped: Promise<void> | undefined;
+      return {
+        stop: () => {
+          stopped ??= owner.remove(slot);
+          return stopped;
+        },
+      };
+    },
+
+    async ping() {
+      assertOpen();
+      store.lastSeq();
+    },
+
+    close() {
+      closing ??= (async () => {
+        await Promise.all([...runtimes.values()].map((runtime) => runtime.close()));
+        runtimes.clear();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,324 @@
+import type { Logger } from "pino";
+import type { EventHandler } from "../bus.js";
+import { backoffDelay, type ConsumerSettings } from "../consumer-options.js";
+import type { EventEnvelope } from "../envelope.js";
+import { matchSubject } from "../subjects.js";
+import { MinHeap } from "./min-heap.js";
+import { type BusStore, PendingState, type StoredMessage } from "./store.js";
+
+/** Messages read from the log per query when looking for new ones. */
+const READ_BATCH = 256;
+
+/** What a consumer runtime needs from its bus. */
+export interface ConsumerHost {
+  store: BusStore;
+  logger: Logger;
+  /** seq of the newest message in the log */
+  lastSeq(): number;
+  /** the runtime has no subscriber and no running handler left */
+  onIdle(runtime: ConsumerRuntime): void;
+}
+
+/** One `subscribe` call: handles one message at a time. */
+export interface Slot {
+  handler: EventHandler;
+  busy: boolean;
+  current?: Promise<void>;
+}
+
+interface Entry {
+  attempts: number;
+  /** ack deadline while in flight, redelivery time while waiting */
+  nextAt: number;
+  state: typeof PendingState.InFlight | typeof PendingState.Waiting;
+}
+
+interface Pick {
+  msg: StoredMessage;
+  attempt: number;
+  first: boolean;
+}
+
+/**
+ * Dispatch for one durable consumer of the in-process bus, shared by every subscriber with its name.
+ * New messages go out in log order; failed or expired deliveries wait in a timer heap, then take
+ * precedence by seq. Every state change is written to the store before it takes effect.
+ */
+export class ConsumerRuntime {
+  readonly name: string;
+  #settings: ConsumerSettings;
+  readonly #host: ConsumerHost;
+  readonly #log: Logger;
+  readonly #slots: Slot[] = [];
+  #rr = 0;
+  /** running handlers, including those of removed subscribers */
+  readonly #inflight = new Set<Promise<void>>();
+  /** persisted: every seq <= cursor was delivered once or skipped */
+  #cursor: number;
+  /** highest seq read from the log into #fresh */
+  #scanned: number;
+  #fresh: StoredMessage[] = [];
+  #freshHead = 0;
+  readonly #pending = new Map<number, Entry>();
+  /** seqs whose redelivery time or ack deadline has passed */
+  readonly #due = new MinHeap<number>((a, b) => a < b);
+  readonly #timers = new MinHeap<{ seq: number; at: number }>((a, b) => a.at < b.at);
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #scheduled = false;
+  #disposed = false;
+
+  constructor(host: ConsumerHost, settings: ConsumerSettings) {
+    this.name = settings.consumer;
+    this.#settings = settings;
+    this.#host = host;
+    this.#log = host.logger.child({ consumer: this.name });
+    const record = host.store.openConsumer(this.name, settings.filter, Date.now());
+    this.#cursor = this.#scanned = record.cursor;
+    for (const row of record.pending) {
+      if (row.state === PendingState.Dead) continue;
+      this.#pending.set(row.seq, { attempts: row.attempts, nextAt: row.nextAt, state: row.state });
+      this.#timers.push({ seq: row.seq, at: row.nextAt });
+    }
+  }
+
+  /** Applies the options of a later `subscribe` with the same name (last one wins, as in JetStream). */
+  configure(settings: ConsumerSettings): void {
+    if (settings.filter !== this.#settings.filter) {
+      this.#log.warn({ from: this.#settings.filter, to: settings.filter }, "consumer filter changed");
+      this.#host.store.setFilter(this.name, settings.filter);
+      this.#fresh = [];
+      this.#freshHead = 0;
+      this.#scanned = this.#cursor;
+    }
+    this.#settings = settings;
+  }
+
+  add(handler: EventHandler): Slot {
+    const slot: Slot = { handler, busy: false };
+    this.#slots.push(slot);
+    this.notify();
+    return slot;
+  }
+
+  /** Removes a subscriber; resolves once its running handler has finished. */
+  async remove(slot: Slot): Promise<void> {
+    const i = this.#slots.indexOf(slot);
+    if (i >= 0) this.#slots.splice(i, 1);
+    await slot.current;
+    this.#maybeIdle();
+  }
+
+  /** Removes every subscriber and waits for every running handler. */
+  async close(): Promise<void> {
+    this.#slots.length = 0;
+    while (this.#inflight.size > 0) await Promise.all(this.#inflight);
+    this.#dispose();
+  }
+
+  /** Something changed (new message, free subscriber): dispatch soon. */
+  notify(): void {
+    if (this.#scheduled || this.#disposed) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    if (this.#disposed) return;
+    const now = Date.now();
+    this.#promote(now);
+    for (let slot = this.#freeSlot(); slot; slot = this.#freeSlot()) {
+      const pick = this.#pick(now);
+      if (!pick) break;
+      this.#deliver(slot, pick, now);
+    }
+    this.#arm(now);
+  }
+
+  #freeSlot(): Slot | undefined {
+    const n = this.#slots.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.#rr + k) % n;
+      const slot = this.#slots[i]!;
+      if (!slot.busy) {
+        this.#rr = (i + 1) % n;
+        return slot;
+      }
+    }
+    return undefined;
+  }
+
+  #promote(now: number): void {
+    for (let t = this.#timers.peek(); t && t.at <= now; t = this.#timers.peek()) {
+      this.#timers.pop();
+      if (this.#pending.get(t.seq)?.nextAt === t.at) this.#due.push(t.seq);
+    }
+  }
+
+  /** The next delivery: the lowest seq among due redeliveries and the next new message. */
+  #pick(now: number): Pick | undefined {
+    for (;;) {
+      const fresh = this.#peekFresh();
+      const seq = this.#due.peek();
+      if (seq === undefined || (fresh && fresh.seq < seq)) {
+        if (!fresh) return undefined;
+        this.#freshHead++;
+        return { msg: fresh, attempt: 1, first: true };
+      }
+      this.#due.pop();
+      const entry = this.#pending.get(seq);
+      if (!entry || entry.nextAt > now) continue; // acked or rescheduled since
+      const msg = this.#host.store.message(seq);
+      if (!msg) {
+        this.#pending.delete(seq);
+        this.#host.store.ack(this.name, seq);
+        continue;
+      }
+      if (entry.attempts >= this.#settings.maxDeliver) {
+        this.#deadLetter(msg, entry.attempts, new Error("ack wait expired on the last delivery"));
+        continue;
+      }
+      return { msg, attempt: entry.attempts + 1, first: false };
+    }
+  }
+
+  /** The next never-delivered message matching the filter, reading the log in batches. */
+  #peekFresh(): StoredMessage | undefined {
+    if (this.#freshHead < this.#fresh.length) return this.#fresh[this.#freshHead];
+    this.#fresh = [];
+    this.#freshHead = 0;
+    const last = this.#host.lastSeq();
+    while (this.#scanned < last) {
+      const rows = this.#host.store.readAfter(this.#scanned, READ_BATCH);
+      if (rows.length === 0) break;
+      for (const row of rows) if (matchSubject(this.#settings.filter, row.subject)) this.#fresh.push(row);
+      this.#scanned = rows[rows.length - 1]!.seq;
+      if (this.#fresh.length > 0) return this.#fresh[0];
+    }
+    if (this.#scanned > this.#cursor) {
+      this.#host.store.skipTo(this.name, this.#scanned);
+      this.#cursor = this.#scanned;
+    }
+    return undefined;
+  }
+
+  #deliver(slot: Slot, { msg, attempt, first }: Pick, now: number): void {
+    const deadline = now + this.#settings.ackWaitMs;
+    this.#host.store.delivered(this.name, msg.seq, attempt, deadline, first ? msg.seq : undefined);
+    if (first) this.#cursor = msg.seq;
+    this.#pending.set(msg.seq, { attempts: attempt, nextAt: deadline, state: PendingState.InFlight });
+    this.#timers.push({ seq: msg.seq, at: deadline });
+    slot.busy = true;
+    const run = this.#run(slot.handler, msg, attempt);
+    slot.current = run;
+    this.#inflight.add(run);
+    void run.then(() => {
+      this.#inflight.delete(run);
+      if (slot.current === run) slot.current = undefined;
+      slot.busy = false;
+      this.notify();
+      this.#maybeIdle();
+    });
+  }
+
+  /** Runs a handler and records the outcome; never rejects. */
+  async #run(handler: EventHandler, msg: StoredMessage, attempt: number): Promise<void> {
+    let failure: { err: unknown } | undefined;
+    try {
+      const event = JSON.parse(msg.body) as EventEnvelope;
+      await handler(event, { attempt, subject: msg.subject });
+    } catch (err) {
+      failure = { err };
+    }
+    try {
+      if (failure) this.#failed(msg, attempt, failure.err);
+      else this.#acked(msg);
+    } catch (err) {
+      this.#log.error({ err, eventId: msg.eventId, seq: msg.seq }, "recording a delivery outcome failed");
+    }
+  }
+
+  #acked(msg: StoredMessage): void {
+    // A late ack of an expired delivery still counts, as in JetStream.
+    this.#pending.delete(msg.seq);
+    this.#host.store.ack(this.name, msg.seq);
+  }
+
+  #failed(msg: StoredMessage, attempt: number, err: unknown): void {
+    const entry = this.#pending.get(msg.seq);
+    if (!entry || entry.attempts !== attempt) return; // a newer delivery owns the message
+    if (attempt >= this.#settings.maxDeliver) {
+      this.#deadLetter(msg, attempt, err);
+      return;
+    }
+    const at = Date.now() + backoffDelay(this.#settings, attempt);
+    entry.state = PendingState.Waiting;
+    entry.nextAt = at;
+    this.#timers.push({ seq: msg.seq, at });
+    this.#host.store.retryAt(this.name, msg.seq, at);
+    this.#log.warn(
+      { err, eventId: msg.eventId, seq: msg.seq, attempt },
+      "event handler failed, will redeliver",
+    );
+  }
+
+  #deadLetter(msg: StoredMessage, attempts: number, err: unknown): void {
+    this.#pending.delete(msg.seq);
+    this.#host.store.markDead(this.name, msg.seq);
+    this.#log.error(
+      { err, eventId: msg.eventId, subject: msg.subject, seq: msg.seq, attempts },
+      "event dead-lettered",
+    );
+  }
+
+  /** One timer for the earliest redelivery or ack deadline; none when nothing is pending. */
+  #arm(now: number): void {
+    if (this.#timers.size > 1024 && this.#timers.size > 4 * this.#pending.size) this.#compactTimers();
+    for (let t = this.#timers.peek(); t; t = this.#timers.peek()) {
+      if (this.#pending.get(t.seq)?.nextAt === t.at) break;
+      this.#timers.pop();
+    }
+    const next = this.#timers.peek();
+    if (!next || this.#slots.length === 0) {
+      this.#clearTimer();
+      return;
+    }
+    if (this.#timer && this.#timerAt === next.at) return;
+    this.#clearTimer();
+    this.#timerAt = next.at;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+      },
+      Math.max(0, next.at - now),
+    );
+    this.#timer.unref();
+  }
+
+  #compactTimers(): void {
+    this.#timers.clear();
+    for (const [seq, entry] of this.#pending) this.#timers.push({ seq, at: entry.nextAt });
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  #maybeIdle(): void {
+    if (this.#slots.length > 0 || this.#inflight.size > 0 || this.#disposed) return;
+    this.#dispose();
+    this.#host.onIdle(this);
+  }
+
+  #dispose(): void {
+    this.#disposed = true;
+    this.#clearTimer();
+  }
+}

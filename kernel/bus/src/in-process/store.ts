@@ -1,0 +1,174 @@
+import Database from "libsql";
+
+/** One row of the append-only log. */
+export interface StoredMessage {
+  seq: number;
+  eventId: string;
+  subject: string;
+  body: string;
+}
+
+export const PendingState = {
+  /** handed to a handler; `nextAt` is its ack deadline */
+  InFlight: "inflight",
+  /** failed; `nextAt` is when it is redelivered */
+  Waiting: "waiting",
+  /** dead-lettered; never delivered again */
+  Dead: "dead",
+} as const;
+export type PendingState = (typeof PendingState)[keyof typeof PendingState];
+
+/** A message a consumer has been given at least once and not yet acked. */
+export interface PendingRow {
+  seq: number;
+  attempts: number;
+  nextAt: number;
+  state: PendingState;
+}
+
+export interface ConsumerRecord {
+  /** Every seq <= cursor has been delivered at least once, or did not match the filter. */
+  cursor: number;
+  /** Un-acked deliveries that are not dead, in-flight ones (lost with their process) made due now. */
+  pending: PendingRow[];
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS bus_messages (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id     TEXT    NOT NULL UNIQUE,
+  subject      TEXT    NOT NULL,
+  body         TEXT    NOT NULL,
+  published_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bus_consumers (
+  name   TEXT    PRIMARY KEY,
+  filter TEXT    NOT NULL,
+  cursor INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS bus_pending (
+  consumer TEXT    NOT NULL,
+  seq      INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_at  INTEGER NOT NULL,
+  state    TEXT    NOT NULL,
+  PRIMARY KEY (consumer, seq)
+) WITHOUT ROWID;
+`;
+
+/**
+ * SQLite persistence of the in-process bus: the message log and each durable consumer's state.
+ * Every method is one committed statement or transaction; one bus (process) per file.
+ */
+export class BusStore {
+  readonly #db: Database.Database;
+  readonly #stmts;
+
+  constructor(path: string) {
+    this.#db = new Database(path, { timeout: 5000 });
+    this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma("synchronous = NORMAL");
+    this.#db.exec(SCHEMA);
+    const db = this.#db;
+    this.#stmts = {
+      append: db.prepare(
+        "INSERT INTO bus_messages (event_id, subject, body, published_at) VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+      ),
+      lastSeq: db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM bus_messages"),
+      readAfter: db.prepare(
+        "SELECT seq, event_id AS eventId, subject, body FROM bus_messages WHERE seq > ? ORDER BY seq LIMIT ?",
+      ),
+      message: db.prepare("SELECT seq, event_id AS eventId, subject, body FROM bus_messages WHERE seq = ?"),
+      upsertConsumer: db.prepare(
+        "INSERT INTO bus_consumers (name, filter) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET filter = excluded.filter",
+      ),
+      setFilter: db.prepare("UPDATE bus_consumers SET filter = ? WHERE name = ?"),
+      cursor: db.prepare("SELECT cursor FROM bus_consumers WHERE name = ?"),
+      setCursor: db.prepare("UPDATE bus_consumers SET cursor = ? WHERE name = ? AND cursor < ?"),
+      recoverInFlight: db.prepare(
+        "UPDATE bus_pending SET state = 'waiting', next_at = ? WHERE consumer = ? AND state = 'inflight'",
+      ),
+      pending: db.prepare(
+        "SELECT seq, attempts, next_at AS nextAt, state FROM bus_pending WHERE consumer = ? AND state != 'dead' ORDER BY seq",
+      ),
+      deliver: db.prepare(
+        `INSERT INTO bus_pending (consumer, seq, attempts, next_at, state) VALUES (?, ?, ?, ?, 'inflight')
+         ON CONFLICT (consumer, seq) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, state = 'inflight'`,
+      ),
+      ack: db.prepare("DELETE FROM bus_pending WHERE consumer = ? AND seq = ?"),
+      retry: db.prepare(
+        "UPDATE bus_pending SET state = 'waiting', next_at = ? WHERE consumer = ? AND seq = ? AND state != 'dead'",
+      ),
+      dead: db.prepare("UPDATE bus_pending SET state = 'dead' WHERE consumer = ? AND seq = ?"),
+    };
+  }
+
+  /** Appends a message; returns its seq, or undefined when the event id is already in the log. */
+  append(eventId: string, subject: string, body: string): number | undefined {
+    const result = this.#stmts.append.run(eventId, subject, body, Date.now());
+    return result.changes === 1 ? Number(result.lastInsertRowid) : undefined;
+  }
+
+  lastSeq(): number {
+    return (this.#stmts.lastSeq.get() as { seq: number }).seq;
+  }
+
+  readAfter(seq: number, limit: number): StoredMessage[] {
+    return this.#stmts.readAfter.all(seq, limit) as StoredMessage[];
+  }
+
+  message(seq: number): StoredMessage | undefined {
+    return this.#stmts.message.get(seq) as StoredMessage | undefined;
+  }
+
+  /**
+   * Creates the consumer (cursor 0: deliver all) or loads it. In-flight rows belong to a process that
+   * is gone (this bus has no handler running for the consumer yet), so they become due `now`.
+   */
+  openConsumer(name: string, filter: string, now: number): ConsumerRecord {
+    return this.#db.transaction(() => {
+      this.#stmts.upsertConsumer.run(name, filter);
+      this.#stmts.recoverInFlight.run(now, name);
+      const { cursor } = this.#stmts.cursor.get(name) as { cursor: number };
+      return { cursor, pending: this.#stmts.pending.all(name) as PendingRow[] };
+    })();
+  }
+
+  /** Changes the filter of an open consumer; messages already skipped stay skipped (as in JetStream). */
+  setFilter(name: string, filter: string): void {
+    this.#stmts.setFilter.run(filter, name);
+  }
+
+  /** Records a delivery (in flight until `deadline`) and, for a first delivery, moves the cursor. */
+  delivered(consumer: string, seq: number, attempts: number, deadline: number, cursor?: number): void {
+    if (cursor === undefined) {
+      this.#stmts.deliver.run(consumer, seq, attempts, deadline);
+      return;
+    }
+    this.#db.transaction(() => {
+      this.#stmts.deliver.run(consumer, seq, attempts, deadline);
+      this.#stmts.setCursor.run(cursor, consumer, cursor);
+    })();
+  }
+
+  /** Moves the cursor past messages that do not match the consumer's filter. */
+  skipTo(consumer: string, cursor: number): void {
+    this.#stmts.setCursor.run(cursor, consumer, cursor);
+  }
+
+  ack(consumer: string, seq: number): void {
+    this.#stmts.ack.run(consumer, seq);
+  }
+
+  retryAt(consumer: string, seq: number, nextAt: number): void {
+    this.#stmts.retry.run(nextAt, consumer, seq);
+  }
+
+  markDead(consumer: string, seq: number): void {
+    this.#stmts.dead.run(consumer, seq);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,23 @@
+export type { Delivery, EventBus, EventHandler, SubscribeOptions, Subscription } from "./bus.js";
+export {
+  EVENT_TYPES,
+  type EventCatalogue,
+  type EventPayload,
+  type EventType,
+  isEventType,
+} from "./catalogue.js";
+export { SUBSCRIBE_DEFAULTS } from "./consumer-options.js";
+export { type Actor, ActorKind, createEvent, type EventEnvelope, type NewEvent } from "./envelope.js";
+export { createInProcessBus, type InProcessBusOptions } from "./in-process-bus.js";
+export { DUPLICATE_WINDOW_MS, deleteStream, ensureStream, type StreamSettings } from "./nats/stream.js";
+export { createNatsBus, type NatsBusOptions, REQUEST_ID_HEADER } from "./nats-bus.js";
+export {
+  assertEventType,
+  assertFilter,
+  assertTenant,
+  matchSubject,
+  SUBJECT_ROOT,
+  type SubjectFilterParts,
+  subjectFilter,
+  subjectFor,
+} from "./subjects.js";

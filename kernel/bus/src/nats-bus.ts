@@ -1,0 +1,145 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import { connect, headers, nanos } from "@nats-io/transport-node";
+import type { EventBus, Subscription } from "./bus.js";
+import { type ConsumerSettings, compileSubscribeOptions } from "./consumer-options.js";
+import { type Logger, silentLogger } from "./logger.js";
+import { PullLoop } from "./nats/pull-loop.js";
+import { assertStreamSettings, ensureStream, isNotFound, subjectPrefix } from "./nats/stream.js";
+import { subjectFor } from "./subjects.js";
+
+/** Header carrying the envelope's request id, for log correlation without decoding the payload. */
+export const REQUEST_ID_HEADER = "lf-request-id";
+
+export interface NatsBusOptions {
+  /** NATS server URL(s), e.g. `nats://127.0.0.1:4222` */
+  servers: string | string[];
+  /** JetStream stream holding the events */
+  stream: string;
+  /** Optional subject prefix (`<namespace>.lf.…`) isolating deployments or tests on one server. */
+  namespace?: string;
+  /** Default: a silent pino logger. */
+  logger?: Logger;
+  /** Connection name shown by the server (e.g. the service name). */
+  name?: string;
+  /** Create/update the stream on start (default true); turn off when the kernel provisions it. */
+  provisionStream?: boolean;
+  /**
+   * Messages each subscriber pulls ahead (default 1). Higher raises throughput but lets one replica
+   * hold messages another could handle, and their ack wait runs while they queue.
+   */
+  prefetch?: number;
+}
+
+/**
+ * The distributed event bus on NATS JetStream: one stream, durable pull consumers shared by every
+ * subscriber with the same name (queue group), Nats-Msg-Id dedupe on the event id.
+ */
+export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
+  const { stream, namespace } = options;
+  assertStreamSettings({ stream, namespace });
+  const prefetch = options.prefetch ?? 1;
+  if (!Number.isInteger(prefetch) || prefetch < 1) throw new Error(`Invalid prefetch ${prefetch}`);
+  const logger = (options.logger ?? silentLogger()).child({ component: "bus", transport: "nats", stream });
+  const prefix = subjectPrefix(namespace);
+
+  const nc = await connect({
+    servers: options.servers,
+    ...(options.name ? { name: options.name } : {}),
+    maxReconnectAttempts: -1,
+  });
+  try {
+    if (options.provisionStream ?? true) await ensureStream(nc, { stream, namespace });
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const loops = new Set<PullLoop>();
+  let closing: Promise<void> | undefined;
+
+  const assertOpen = (): void => {
+    if (closing || nc.isClosed()) throw new Error("The NATS bus is closed");
+  };
+
+  return {
+    async publish(event) {
+      assertOpen();
+      if (typeof event.id !== "string" || event.id.length === 0) {
+        throw new Error("Cannot publish an event without an id");
+      }
+      const subject = prefix + subjectFor(event.tenant, event.type);
+      const h = headers();
+      if (event.requestId) h.set(REQUEST_ID_HEADER, event.requestId);
+      const ack = await js.publish(subject, JSON.stringify(event), { msgID: event.id, headers: h });
+      if (ack.duplicate) logger.debug({ eventId: event.id, subject }, "duplicate event ignored");
+    },
+
+    async subscribe(subscribeOptions, handler): Promise<Subscription> {
+      assertOpen();
+      const settings = compileSubscribeOptions(subscribeOptions);
+      await ensureConsumer(jsm, stream, settings, prefix + settings.filter);
+      const loop = new PullLoop({ nc, js, stream, prefix, prefetch, logger }, settings, handler);
+      loops.add(loop);
+      loop.start();
+      let stopped: Promise<void> | undefined;
+      return {
+        stop: () => {
+          stopped ??= loop.stop().finally(() => loops.delete(loop));
+          return stopped;
+        },
+      };
+    },
+
+    async ping() {
+      assertOpen();
+      await nc.rtt();
+    },
+
+    close() {
+      closing ??= (async () => {
+        await Promise.all([...loops].map((loop) => loop.stop()));
+        loops.clear();
+        if (!nc.isClosed()) await nc.drain();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Creates the durable pull consumer, or brings an existing one to the requested settings. */
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  settings: ConsumerSettings,
+  filter: string,
+): Promise<void> {
+  const wanted = {
+    filter_subject: filter,
+    ack_wait: nanos(settings.ackWaitMs),
+    max_deliver: settings.maxDeliver,
+  };
+  const existing = await jsm.consumers.info(stream, settings.consumer).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  if (!existing) {
+    await jsm.consumers.add(stream, {
+      durable_name: settings.consumer,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ...wanted,
+    });
+    return;
+  }
+  const c = existing.config;
+  if (c.filter_subject !== filter || c.ack_wait !== wanted.ack_wait || c.max_deliver !== wanted.max_deliver) {
+    await jsm.consumers.update(stream, settings.consumer, wanted);
+  }
+}

@@ -1,0 +1,131 @@
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import type { EventHandler } from "../bus.js";
+import { backoffDelay, type ConsumerSettings } from "../consumer-options.js";
+import type { EventEnvelope } from "../envelope.js";
+
+export interface PullLoopDeps {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  stream: string;
+  /** namespace prefix to strip from subjects handed to handlers */
+  prefix: string;
+  /** messages pulled ahead per subscriber (JetStream `max_messages`) */
+  prefetch: number;
+  logger: Logger;
+}
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * One subscriber on a durable pull consumer: pulls, runs the handler one message at a time, then
+ * ack / nak(backoff) / term. Survives transient errors (logs, waits, pulls again) until stopped.
+ */
+export class PullLoop {
+  readonly #deps: PullLoopDeps;
+  readonly #settings: ConsumerSettings;
+  readonly #handler: EventHandler;
+  readonly #log: Logger;
+  #stopping = false;
+  #messages: ConsumerMessages | undefined;
+  #wake: (() => void) | undefined;
+  #done: Promise<void> | undefined;
+
+  constructor(deps: PullLoopDeps, settings: ConsumerSettings, handler: EventHandler) {
+    this.#deps = deps;
+    this.#settings = settings;
+    this.#handler = handler;
+    this.#log = deps.logger.child({ consumer: settings.consumer });
+  }
+
+  start(): void {
+    this.#done ??= this.#loop();
+  }
+
+  /** Stops pulling; the running handler finishes, messages pulled but not started are nak'd. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    await this.#messages?.close();
+    await this.#done;
+  }
+
+  async #loop(): Promise<void> {
+    const { nc, js, stream, prefetch } = this.#deps;
+    let failures = 0;
+    while (!this.#stopping && !nc.isClosed()) {
+      try {
+        const consumer = await js.consumers.get(stream, this.#settings.consumer);
+        const messages = await consumer.consume({ max_messages: prefetch });
+        this.#messages = messages;
+        if (this.#stopping) await messages.close();
+        for await (const msg of messages) {
+          if (this.#stopping) {
+            settle(() => msg.nak(), this.#log);
+            continue;
+          }
+          failures = 0;
+          await this.#handle(msg);
+        }
+      } catch (err) {
+        if (this.#stopping || nc.isClosed()) break;
+        failures++;
+        this.#log.warn({ err, failures }, "event consumer failed, pulling again");
+        await this.#sleep(Math.min(RETRY_MIN_MS * 2 ** (failures - 1), RETRY_MAX_MS));
+      }
+    }
+  }
+
+  async #handle(msg: JsMsg): Promise<void> {
+    const attempt = msg.info.deliveryCount;
+    let event: EventEnvelope;
+    try {
+      event = msg.json<EventEnvelope>();
+    } catch (err) {
+      this.#log.error({ err, seq: msg.seq, subject: msg.subject }, "undecodable event terminated");
+      settle(() => msg.term("undecodable"), this.#log);
+      return;
+    }
+    const subject = msg.subject.slice(this.#deps.prefix.length);
+    try {
+      await this.#handler(event, { attempt, subject });
+      settle(() => msg.ack(), this.#log);
+    } catch (err) {
+      if (attempt >= this.#settings.maxDeliver) {
+        settle(() => msg.term("max deliver reached"), this.#log);
+        this.#log.error(
+          { err, eventId: event.id, subject, seq: msg.seq, attempts: attempt },
+          "event dead-lettered",
+        );
+      } else {
+        settle(() => msg.nak(backoffDelay(this.#settings, attempt)), this.#log);
+        this.#log.warn(
+          { err, eventId: event.id, seq: msg.seq, attempt },
+          "event handler failed, will redeliver",
+        );
+      }
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}
+
+/** ack/nak/term publish on the connection; a closed connection must not crash the loop. */
+function settle(fn: () => void, log: Logger): void {
+  try {
+    fn();
+  } catch (err) {
+    log.warn({ err }, "acknowledging an event failed; it will be redelivered");
+  }
+}

@@ -1,0 +1,1 @@
+export { createKernel } from "./kernel.js";

@@ -1,0 +1,190 @@
+import { z } from "zod";
+import { ErrorCode, LatchflowError } from "./errors.js";
+
+/**
+ * Every environment variable Latchflow reads, in one place, with its meaning and default.
+ * The README's table is checked against this list by a test.
+ */
+export const ENV_VARS = {
+  LATCHFLOW_ENV: {
+    default: "production",
+    doc: "`development` relaxes cookie `Secure` and shows error stacks in logs; anything else is production.",
+  },
+  LATCHFLOW_LOG_LEVEL: {
+    default: "info",
+    doc: "pino level: trace, debug, info, warn, error, fatal, silent.",
+  },
+  LATCHFLOW_HOST: { default: "127.0.0.1", doc: "Interface the HTTP gateway binds to." },
+  LATCHFLOW_PORT: { default: "8080", doc: "Port of the HTTP gateway (`0` picks a free one)." },
+  LATCHFLOW_PUBLIC_URL: {
+    default: "",
+    doc: "Public base URL of the gateway, used in links; defaults to http://HOST:PORT.",
+  },
+  LATCHFLOW_DATA_DIR: {
+    default: "./.latchflow",
+    doc: "Embedded mode: folder for SQLite files, the bus log, blobs and the key file.",
+  },
+  LATCHFLOW_DATABASE_URL: {
+    default: "",
+    doc: "`postgres://…` to use PostgreSQL (one schema per service); empty = SQLite files in the data dir.",
+  },
+  LATCHFLOW_DB_SCHEMA_PREFIX: {
+    default: "",
+    doc: "PostgreSQL: prefix of each service's schema name (`<prefix><service>`), to share one database.",
+  },
+  LATCHFLOW_NATS_URL: {
+    default: "",
+    doc: "`nats://…` to use NATS JetStream; empty = the durable in-process bus.",
+  },
+  LATCHFLOW_NATS_STREAM: { default: "LATCHFLOW", doc: "JetStream stream name holding every event." },
+  LATCHFLOW_NATS_NAMESPACE: {
+    default: "",
+    doc: "Optional subject prefix so several deployments (or test runs) can share one NATS server.",
+  },
+  LATCHFLOW_GRPC_HOST: {
+    default: "127.0.0.1",
+    doc: "Interface a service's gRPC server binds to (distributed mode).",
+  },
+  LATCHFLOW_GRPC_PORT: {
+    default: "0",
+    doc: "Port of a service's gRPC server (distributed mode; `0` picks a free one).",
+  },
+  LATCHFLOW_GRPC_DEADLINE_MS: {
+    default: "5000",
+    doc: "Default deadline of gRPC calls between services, in milliseconds.",
+  },
+  LATCHFLOW_AUTH_ADDR: { default: "", doc: "host:port of the auth service (distributed mode)." },
+  LATCHFLOW_BUNDLES_ADDR: { default: "", doc: "host:port of the bundles service (distributed mode)." },
+  LATCHFLOW_STORAGE_ADDR: { default: "", doc: "host:port of the storage service (distributed mode)." },
+  LATCHFLOW_AUDIT_ADDR: { default: "", doc: "host:port of the audit service (distributed mode)." },
+  LATCHFLOW_KERNEL_ADDR: { default: "", doc: "host:port of the kernel (distributed mode)." },
+  LATCHFLOW_BODY_LIMIT_BYTES: { default: "1048576", doc: "Largest JSON request body the gateway accepts." },
+  LATCHFLOW_CORS_ORIGINS: {
+    default: "",
+    doc: "Comma-separated origins allowed by CORS; empty = same-origin only.",
+  },
+  LATCHFLOW_BOOTSTRAP_TOKEN: {
+    default: "",
+    doc: "When the database has no users: create the owner and an all-scopes API token whose secret is exactly this value. Ignored once users exist.",
+  },
+  LATCHFLOW_BOOTSTRAP_EMAIL: {
+    default: "owner@localhost",
+    doc: "Email of the owner created at first start.",
+  },
+} as const satisfies Record<string, { default: string; doc: string }>;
+
+export type EnvVarName = keyof typeof ENV_VARS;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalUrl = (protocols: string[]) =>
+  z.string().refine((v) => v === "" || protocols.some((p) => v.startsWith(p)), {
+    message: `must be empty or start with ${protocols.join(" or ")}`,
+  });
+const hostPort = z
+  .string()
+  .refine((v) => v === "" || /^[^\s:]+:\d+$/.test(v), { message: "must be host:port" });
+
+const schema = z.object({
+  LATCHFLOW_ENV: z.string(),
+  LATCHFLOW_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+  LATCHFLOW_HOST: z.string().min(1),
+  LATCHFLOW_PORT: port,
+  LATCHFLOW_PUBLIC_URL: optionalUrl(["http://", "https://"]),
+  LATCHFLOW_DATA_DIR: z.string().min(1),
+  LATCHFLOW_DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
+  LATCHFLOW_DB_SCHEMA_PREFIX: z.string().regex(/^[a-z0-9_]*$/, "lowercase letters, digits and _ only"),
+  LATCHFLOW_NATS_URL: optionalUrl(["nats://", "tls://"]),
+  LATCHFLOW_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  LATCHFLOW_NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/),
+  LATCHFLOW_GRPC_HOST: z.string().min(1),
+  LATCHFLOW_GRPC_PORT: port,
+  LATCHFLOW_GRPC_DEADLINE_MS: positiveInt,
+  LATCHFLOW_AUTH_ADDR: hostPort,
+  LATCHFLOW_BUNDLES_ADDR: hostPort,
+  LATCHFLOW_STORAGE_ADDR: hostPort,
+  LATCHFLOW_AUDIT_ADDR: hostPort,
+  LATCHFLOW_KERNEL_ADDR: hostPort,
+  LATCHFLOW_BODY_LIMIT_BYTES: positiveInt,
+  LATCHFLOW_CORS_ORIGINS: z.string(),
+  LATCHFLOW_BOOTSTRAP_TOKEN: z.string().refine((v) => v === "" || v.length >= 16, {
+    message: "must be at least 16 characters",
+  }),
+  LATCHFLOW_BOOTSTRAP_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, "must be an email address"),
+});
+
+export const ServiceName = {
+  Auth: "auth",
+  Bundles: "bundles",
+  Storage: "storage",
+  Audit: "audit",
+  Gateway: "gateway",
+  Kernel: "kernel",
+} as const;
+export type ServiceName = (typeof ServiceName)[keyof typeof ServiceName];
+export const SERVICE_NAMES = Object.values(ServiceName);
+
+/** The compiled configuration. Runtime code sees only this, never `process.env`. */
+export interface Config {
+  development: boolean;
+  logLevel: string;
+  http: { host: string; port: number; publicUrl: string; bodyLimitBytes: number; corsOrigins: string[] };
+  dataDir: string;
+  database: { kind: "sqlite" } | { kind: "postgres"; url: string; schemaPrefix: string };
+  bus: { kind: "in-process" } | { kind: "nats"; url: string; stream: string; namespace: string };
+  grpc: { host: string; port: number; deadlineMs: number };
+  addresses: Record<Exclude<ServiceName, "gateway">, string>;
+  bootstrap: { token: string; email: string };
+}
+
+/** Reads, validates and compiles the environment. Throws one error naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(ENV_VARS)) raw[name] = env[name]?.trim() || spec.default;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new LatchflowError(ErrorCode.BadRequest, `Invalid configuration: ${problems.join("; ")}`, {
+      details: { problems },
+    });
+  }
+  const v = parsed.data;
+  return {
+    development: v.LATCHFLOW_ENV === "development",
+    logLevel: v.LATCHFLOW_LOG_LEVEL,
+    http: {
+      host: v.LATCHFLOW_HOST,
+      port: v.LATCHFLOW_PORT,
+      publicUrl: v.LATCHFLOW_PUBLIC_URL.replace(/\/$/, ""),
+      bodyLimitBytes: v.LATCHFLOW_BODY_LIMIT_BYTES,
+      corsOrigins: v.LATCHFLOW_CORS_ORIGINS.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    dataDir: v.LATCHFLOW_DATA_DIR,
+    database: v.LATCHFLOW_DATABASE_URL
+      ? { kind: "postgres", url: v.LATCHFLOW_DATABASE_URL, schemaPrefix: v.LATCHFLOW_DB_SCHEMA_PREFIX }
+      : { kind: "sqlite" },
+    bus: v.LATCHFLOW_NATS_URL
+      ? {
+          kind: "nats",
+          url: v.LATCHFLOW_NATS_URL,
+          stream: v.LATCHFLOW_NATS_STREAM,
+          namespace: v.LATCHFLOW_NATS_NAMESPACE,
+        }
+      : { kind: "in-process" },
+    grpc: {
+      host: v.LATCHFLOW_GRPC_HOST,
+      port: v.LATCHFLOW_GRPC_PORT,
+      deadlineMs: v.LATCHFLOW_GRPC_DEADLINE_MS,
+    },
+    addresses: {
+      auth: v.LATCHFLOW_AUTH_ADDR,
+      bundles: v.LATCHFLOW_BUNDLES_ADDR,
+      storage: v.LATCHFLOW_STORAGE_ADDR,
+      audit: v.LATCHFLOW_AUDIT_ADDR,
+      kernel: v.LATCHFLOW_KERNEL_ADDR,
+    },
+    bootstrap: { token: v.LATCHFLOW_BOOTSTRAP_TOKEN, email: v.LATCHFLOW_BOOTSTRAP_EMAIL },
+  };
+}

@@ -1,0 +1,93 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Constructor, EntitySchema, MikroORM } from "@mikro-orm/core";
+import type { AbstractSqlDriver, EntityManager } from "@mikro-orm/knex";
+import { MikroORM as LibSqlORM } from "@mikro-orm/libsql";
+import { type Migration, Migrator } from "@mikro-orm/migrations";
+import { MikroORM as PostgresORM } from "@mikro-orm/postgresql";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+
+export type Dialect = "sqlite" | "postgres";
+
+/** Where a service's data lives: one SQLite file, or one schema of a PostgreSQL database. */
+export type DatabaseTarget =
+  | { kind: "sqlite"; file: string }
+  | { kind: "postgres"; url: string; schema: string };
+
+export interface ServiceSchema {
+  // biome-ignore lint/suspicious/noExplicitAny: MikroORM entity schemas are heterogeneous
+  entities: EntitySchema<any, any>[];
+  /** ordered; names are stable forever (they are recorded in the migrations table) */
+  migrations: { name: string; class: Constructor<Migration> }[];
+}
+
+/** MikroORM over one of the SQL drivers. */
+export type SqlOrm = MikroORM<AbstractSqlDriver, EntityManager<AbstractSqlDriver>>;
+
+export interface Database {
+  readonly orm: SqlOrm;
+  readonly dialect: Dialect;
+  /** a fresh EntityManager for one unit of work */
+  em(): EntityManager;
+  close(): Promise<void>;
+}
+
+/** Resolves the database of one service from the compiled config. */
+export function databaseTarget(config: Config, service: string): DatabaseTarget {
+  if (config.database.kind === "postgres") {
+    return {
+      kind: "postgres",
+      url: config.database.url,
+      schema: `${config.database.schemaPrefix}${service}`,
+    };
+  }
+  return { kind: "sqlite", file: join(resolve(config.dataDir), `${service}.db`) };
+}
+
+/** Opens a service's database and brings its schema up to date. */
+export async function openDatabase(
+  target: DatabaseTarget,
+  schema: ServiceSchema,
+  logger: Logger,
+): Promise<Database> {
+  const common = {
+    entities: schema.entities,
+    extensions: [Migrator],
+    migrations: {
+      tableName: "lf_migrations",
+      migrationsList: schema.migrations,
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+    },
+    allowGlobalContext: false,
+    debug: false,
+    logger: (message: string) => logger.debug({ orm: message }, "orm"),
+  };
+  let orm: SqlOrm;
+  if (target.kind === "sqlite") {
+    mkdirSync(join(target.file, ".."), { recursive: true });
+    orm = await LibSqlORM.init({ ...common, dbName: target.file });
+    const knex = orm.em.getKnex();
+    await knex.raw("PRAGMA journal_mode = WAL");
+    await knex.raw("PRAGMA busy_timeout = 5000");
+    await knex.raw("PRAGMA foreign_keys = ON");
+  } else {
+    orm = await PostgresORM.init({
+      ...common,
+      clientUrl: target.url,
+      schema: target.schema,
+      pool: { min: 0, max: 10 },
+    });
+  }
+  const applied = await orm.getMigrator().up();
+  if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
+  const dialect: Dialect = target.kind;
+  return {
+    orm,
+    dialect,
+    em: () => orm.em.fork(),
+    close: () => orm.close(true),
+  };
+}

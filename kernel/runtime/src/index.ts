@@ -1,0 +1,26 @@
+export { createBusFromConfig } from "./bus-from-config.js";
+export * from "./config.js";
+export * from "./context.js";
+export {
+  type Database,
+  type DatabaseTarget,
+  type Dialect,
+  databaseTarget,
+  openDatabase,
+  type ServiceSchema,
+  type SqlOrm,
+} from "./db/database.js";
+export { defineMigration, type MigrationTools, type SchemaChange } from "./db/migration.js";
+export * from "./errors.js";
+export * from "./grpc/index.js";
+export * from "./logger.js";
+export {
+  createOutboxRelay,
+  enqueueEvent,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+} from "./outbox/outbox.js";
+export { OutboxMessage, outboxMigration } from "./outbox/outbox-entity.js";
+export * from "./pagination.js";
+export * from "./scopes.js";
+export * from "./service.js";

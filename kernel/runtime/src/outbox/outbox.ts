@@ -1,0 +1,132 @@
+import type { EventBus, EventEnvelope } from "@latchflow/bus";
+import type { EntityManager } from "@mikro-orm/knex";
+import type { Database } from "../db/database.js";
+import type { Logger } from "../logger.js";
+import { OutboxMessage } from "./outbox-entity.js";
+
+/**
+ * Adds an event to the outbox inside the caller's unit of work: it commits (or rolls back) together with
+ * the state change. Call the relay's `nudge()` after the commit to publish without waiting for the poll.
+ */
+export function enqueueEvent(em: EntityManager, event: EventEnvelope): void {
+  em.create(OutboxMessage, {
+    id: event.id,
+    type: event.type,
+    tenant: event.tenant,
+    envelope: JSON.stringify(event),
+    createdAt: new Date(event.occurredAt),
+    sentAt: null,
+    attempts: 0,
+    lastError: null,
+  });
+}
+
+export interface OutboxRelayOptions {
+  db: Database;
+  bus: EventBus;
+  logger: Logger;
+  /** how often to look for unsent rows when not nudged; default 1000 ms */
+  pollMs?: number;
+  batchSize?: number;
+  /** delay before retrying after the bus refused a publish; default 500 ms, doubled up to 30 s */
+  retryMs?: number;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  /** Publish now (after a commit) instead of at the next poll. */
+  nudge(): void;
+  /** Number of unsent rows (for metrics and tests). */
+  backlog(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Publishes committed outbox rows in id (ULID, so creation) order and marks them sent. At-least-once:
+ * a crash between publish and mark re-publishes the event with the same id, and the bus dedupes on it.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { db, bus } = options;
+  const logger = options.logger.child({ component: "outbox" });
+  const pollMs = options.pollMs ?? 1000;
+  const batchSize = options.batchSize ?? 100;
+  const baseRetryMs = options.retryMs ?? 500;
+  let retryMs = baseRetryMs;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => kick(), ms);
+  };
+
+  const drainOnce = async (): Promise<number> => {
+    const em = db.em();
+    const rows = await em.find(OutboxMessage, { sentAt: null }, { orderBy: { id: "asc" }, limit: batchSize });
+    for (const row of rows) {
+      if (stopped) break;
+      try {
+        await bus.publish(JSON.parse(row.envelope) as EventEnvelope);
+      } catch (err) {
+        await em.nativeUpdate(
+          OutboxMessage,
+          { id: row.id },
+          { attempts: row.attempts + 1, lastError: String((err as Error).message ?? err).slice(0, 500) },
+        );
+        throw err;
+      }
+      await em.nativeUpdate(
+        OutboxMessage,
+        { id: row.id },
+        { sentAt: new Date(), attempts: row.attempts + 1 },
+      );
+    }
+    return rows.length;
+  };
+
+  const run = async () => {
+    try {
+      let n: number;
+      do {
+        again = false;
+        n = await drainOnce();
+      } while ((n === batchSize || again) && !stopped);
+      retryMs = baseRetryMs;
+      schedule(pollMs);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, retryInMs: retryMs }, "outbox publish failed");
+      schedule(retryMs);
+      retryMs = Math.min(retryMs * 2, 30_000);
+    }
+  };
+
+  const kick = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = run().finally(() => {
+      running = undefined;
+    });
+  };
+
+  return {
+    start() {
+      stopped = false;
+      kick();
+    },
+    nudge: kick,
+    async backlog() {
+      return db.em().count(OutboxMessage, { sentAt: null });
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

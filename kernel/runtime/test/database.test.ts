@@ -1,0 +1,128 @@
+import { createEvent, createInProcessBus, type EventBus, type EventEnvelope } from "@latchflow/bus";
+import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
+import { defineEntity, p } from "@mikro-orm/core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  createLogger,
+  createOutboxRelay,
+  type Database,
+  databaseTarget,
+  defineMigration,
+  enqueueEvent,
+  OutboxMessage,
+  openDatabase,
+  outboxMigration,
+} from "../src/index.js";
+import { createTestConfig, TEST_DIALECTS } from "../src/testing.js";
+
+const Note = defineEntity({
+  name: "Note",
+  tableName: "notes",
+  properties: { id: p.string().primary(), text: p.string(), createdAt: p.datetime().fieldName("created_at") },
+});
+
+const schema = {
+  entities: [Note, OutboxMessage],
+  migrations: [
+    outboxMigration,
+    defineMigration("0001-notes", (s) =>
+      s.createTable("notes", (t) => {
+        t.string("id", 26).primary();
+        t.string("text", 200).notNullable().unique();
+        t.datetime("created_at", { useTz: true, precision: 3 }).notNullable();
+      }),
+    ),
+  ],
+};
+
+const logger = createLogger({ level: "silent" });
+
+function noteEvent(id: string) {
+  return createEvent({
+    type: "bundles.bundle.created",
+    tenant: "default",
+    actor: { kind: "system", id: "test" },
+    subjectIds: { bundleId: id },
+    data: { bundleId: id, name: id },
+  });
+}
+
+describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
+  const name = uniqueName("rt_db");
+  const tc = createTestConfig({ dialect, name, pgUrl: inject("pgUrl") });
+  const target = databaseTarget(tc.config, "notes");
+  let db: Database;
+  let bus: EventBus;
+
+  beforeAll(async () => {
+    db = await openDatabase(target, schema, logger);
+    bus = createInProcessBus({});
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+    await db?.close();
+    if (dialect === "postgres") await dropSchemas(inject("pgUrl"), `${name}_`);
+    tc.cleanup();
+  });
+
+  it("runs migrations once: reopening applies nothing and keeps data", async () => {
+    await db.em().insert(Note, { id: "01J00000000000000000000001", text: "kept", createdAt: new Date() });
+    const again = await openDatabase(target, schema, logger);
+    try {
+      expect(await again.em().count(Note, {})).toBe(1);
+      const applied = await again.orm.getMigrator().getExecutedMigrations();
+      expect(applied.map((m) => m.name)).toEqual(["0000-runtime-outbox", "0001-notes"]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("commits the change and its event together, or neither", async () => {
+    const ok = noteEvent("ok");
+    await db.em().transactional(async (em) => {
+      em.create(Note, { id: "01J00000000000000000000002", text: "with event", createdAt: new Date() });
+      enqueueEvent(em, ok);
+    });
+    const bad = noteEvent("bad");
+    await expect(
+      db.em().transactional(async (em) => {
+        em.create(Note, { id: "01J00000000000000000000003", text: "kept", createdAt: new Date() }); // duplicate text
+        enqueueEvent(em, bad);
+      }),
+    ).rejects.toThrow();
+    const em = db.em();
+    expect(await em.findOne(OutboxMessage, { id: ok.id })).not.toBeNull();
+    expect(await em.findOne(OutboxMessage, { id: bad.id })).toBeNull();
+    expect(await em.count(Note, { id: "01J00000000000000000000003" })).toBe(0);
+  });
+
+  it("relays unsent events to the bus in order and marks them sent", async () => {
+    const received: EventEnvelope[] = [];
+    const sub = await bus.subscribe({ consumer: "relay-test", filter: "lf.*.bundles.>" }, async (e) => {
+      received.push(e);
+    });
+    const events = [noteEvent("a"), noteEvent("b"), noteEvent("c")];
+    await db.em().transactional(async (em) => {
+      for (const e of events) enqueueEvent(em, e);
+    });
+    const relay = createOutboxRelay({ db, bus, logger, pollMs: 50 });
+    relay.start();
+    try {
+      await waitFor(async () => (await relay.backlog()) === 0, {
+        timeoutMs: 10_000,
+        description: "outbox drained",
+      });
+      await waitFor(() => received.length >= 4, { timeoutMs: 10_000, description: "events delivered" });
+    } finally {
+      await relay.stop();
+      await sub.stop();
+    }
+    const ids = received.map((e) => e.id);
+    // the "ok" event of the previous case plus the three new ones, in creation order, none twice
+    expect(ids.slice(-3)).toEqual(events.map((e) => e.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    const sent = await db.em().find(OutboxMessage, { id: { $in: events.map((e) => e.id) } });
+    expect(sent.every((r) => r.sentAt instanceof Date && r.attempts === 1)).toBe(true);
+  });
+});

@@ -1,0 +1,12 @@
+export {
+  DEFAULT_NATS_URL,
+  DEFAULT_PG_URL,
+  type EnsureOptions,
+  ensureNats,
+  ensurePostgres,
+  type Started,
+} from "./infra.js";
+export { uniqueName } from "./names.js";
+export { freePort, portAnswers, waitForPort } from "./ports.js";
+export { createTestDatabase, dropSchemas } from "./postgres.js";
+export { type WaitForOptions, waitFor } from "./wait.js";

@@ -1,0 +1,1 @@
+export { AUDIT_CONSUMER, createAuditService } from "./audit-service.js";

@@ -1,0 +1,1 @@
+export { createBundlesService } from "./bundles-service.js";

@@ -1,0 +1,93 @@
+import type { Server } from "node:http";
+import { bodyParser } from "@koa/bodyparser";
+import cors from "@koa/cors";
+import Router from "@koa/router";
+import type { Config, Logger } from "@latchflow/runtime";
+import Koa from "koa";
+import type { GatewayClients, ReadinessCheck } from "./clients.js";
+import { accessLog } from "./middleware/access-log.js";
+import { errorHandler } from "./middleware/error-handler.js";
+import { requestId } from "./middleware/request-id.js";
+import { securityHeaders } from "./middleware/security-headers.js";
+import { buildOpenApi } from "./openapi.js";
+import { mountRoutes } from "./router.js";
+import { auditRoutes } from "./routes/audit.js";
+import { bundleRoutes } from "./routes/bundles.js";
+import { healthRoutes } from "./routes/health.js";
+
+export interface GatewayDeps {
+  config: Config;
+  logger: Logger;
+  clients: GatewayClients;
+  /** named dependencies /readyz checks */
+  readiness: Record<string, ReadinessCheck>;
+  version?: string;
+}
+
+export interface Gateway {
+  readonly app: Koa;
+  /** Listens on config.http; resolves with the bound port. */
+  listen(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The gateway: the only HTTP entry point. Thin routes over the services' gRPC APIs. */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const logger = deps.logger.child({ service: "gateway" });
+  const { config } = deps;
+  const app = new Koa({ proxy: false });
+  const routes = [...bundleRoutes(deps.clients), ...auditRoutes(deps.clients)];
+  const openapi = buildOpenApi(routes, { version: deps.version ?? "0.1.0" });
+  const router = new Router();
+  healthRoutes(router, deps.readiness, openapi);
+  mountRoutes(router, routes, deps.clients);
+
+  app.use(requestId());
+  app.use(accessLog(logger));
+  app.use(errorHandler(logger));
+  app.use(securityHeaders({ development: config.development }));
+  app.use(
+    cors({
+      origin: (ctx) => {
+        const origin = ctx.get("origin");
+        return config.http.corsOrigins.includes(origin) ? origin : "";
+      },
+      credentials: true,
+      exposeHeaders: ["X-Request-Id", "Retry-After"],
+    }),
+  );
+  app.use(
+    bodyParser({
+      enableTypes: ["json"],
+      jsonLimit: config.http.bodyLimitBytes,
+      encoding: "utf-8",
+      jsonStrict: true,
+      onError: (err) => {
+        throw err;
+      },
+    }),
+  );
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+
+  let server: Server | undefined;
+  return {
+    app,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        const s = app.listen(config.http.port, config.http.host);
+        s.once("error", reject);
+        s.once("listening", () => {
+          server = s;
+          const addr = s.address();
+          resolve(typeof addr === "object" && addr ? addr.port : config.http.port);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (!server) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,1 @@
+export { createStorageService } from "./storage-service.js";
