@@ -30,8 +30,8 @@ export interface NatsBusOptions {
   /** Create/update the stream on start (default true); turn off when the kernel provisions it. */
   provisionStream?: boolean;
   /**
-   * Messages each subscriber pulls ahead (default 1). Higher raises throughput but lets one replica
-   * hold messages another could handle, and their ack wait runs while they queue.
+   * Messages each subscriber pulls at once (default 1: pull one, handle it, pull the next). Higher raises
+   * throughput but lets one replica hold messages another could handle, their ack wait running meanwhile.
    */
   prefetch?: number;
 }

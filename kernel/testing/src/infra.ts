@@ -83,22 +83,11 @@ async function startPrivatePostgres(binDir: string, timeoutMs: number): Promise<
 
   try {
     // Throwaway cluster: C locale, UTF-8, trust auth for the superuser `postgres`, no fsync while writing it.
-    await execFileAsync(
-      join(binDir, "initdb"),
-      [
-        "--pgdata",
-        data,
-        "--username",
-        "postgres",
-        "--auth",
-        "trust",
-        "--encoding",
-        "UTF8",
-        "--no-locale",
-        "--no-sync",
-      ],
-      { ...asOwner, timeout: timeoutMs },
-    );
+    const initdbArgs = ["--pgdata", data, "--username", "postgres", "--auth", "trust", "--encoding", "UTF8"];
+    await execFileAsync(join(binDir, "initdb"), [...initdbArgs, "--no-locale", "--no-sync"], {
+      ...asOwner,
+      timeout: timeoutMs,
+    });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (err as { stderr?: string }).stderr?.trim();
@@ -109,9 +98,22 @@ async function startPrivatePostgres(binDir: string, timeoutMs: number): Promise<
   }
 
   const port = await freePort();
-  const args = ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c"];
-  args.push(`unix_socket_directories=${dir}`, "-c", "fsync=off", "-c", "synchronous_commit=off");
-  args.push("-c", "full_page_writes=off", "-c", "max_connections=200");
+  // Durability off: the cluster is thrown away after the run.
+  const settings = {
+    listen_addresses: "127.0.0.1",
+    unix_socket_directories: dir,
+    fsync: "off",
+    synchronous_commit: "off",
+    full_page_writes: "off",
+    max_connections: "200",
+  };
+  const args = [
+    "-D",
+    data,
+    "-p",
+    String(port),
+    ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+  ];
   const log = openSync(logFile, "a");
   const child = spawn(join(binDir, "postgres"), args, { ...asOwner, stdio: ["ignore", log, log] });
   closeSync(log);

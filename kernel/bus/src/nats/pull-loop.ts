@@ -1,4 +1,4 @@
-import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { EventHandler } from "../bus.js";
@@ -11,11 +11,13 @@ export interface PullLoopDeps {
   stream: string;
   /** namespace prefix to strip from subjects handed to handlers */
   prefix: string;
-  /** messages pulled ahead per subscriber (JetStream `max_messages`) */
+  /** messages pulled per request (JetStream `max_messages`); the next pull waits until all are handled */
   prefetch: number;
   logger: Logger;
 }
 
+/** How long one pull request waits for a message before the next is sent. */
+const PULL_EXPIRES_MS = 10_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 
@@ -55,10 +57,13 @@ export class PullLoop {
   async #loop(): Promise<void> {
     const { nc, js, stream, prefetch } = this.#deps;
     let failures = 0;
+    let consumer: Consumer | undefined;
     while (!this.#stopping && !nc.isClosed()) {
       try {
-        const consumer = await js.consumers.get(stream, this.#settings.consumer);
-        const messages = await consumer.consume({ max_messages: prefetch });
+        consumer ??= await js.consumers.get(stream, this.#settings.consumer);
+        // fetch, not consume: a busy subscriber holds no pull request, so the server hands messages
+        // (and redeliveries) only to free subscribers, and nothing waits out its ack wait in a buffer.
+        const messages = await consumer.fetch({ max_messages: prefetch, expires: PULL_EXPIRES_MS });
         this.#messages = messages;
         if (this.#stopping) await messages.close();
         for await (const msg of messages) {
@@ -72,6 +77,7 @@ export class PullLoop {
       } catch (err) {
         if (this.#stopping || nc.isClosed()) break;
         failures++;
+        consumer = undefined;
         this.#log.warn({ err, failures }, "event consumer failed, pulling again");
         await this.#sleep(Math.min(RETRY_MIN_MS * 2 ** (failures - 1), RETRY_MAX_MS));
       }

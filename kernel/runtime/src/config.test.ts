@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { ENV_VARS, loadConfig } from "./config.js";
+import { ErrorCode } from "./errors.js";
+
+describe("loadConfig", () => {
+  it("compiles documented defaults into the embedded mode", () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ kind: "sqlite" });
+    expect(config.bus).toEqual({ kind: "in-process" });
+    expect(config.http.port).toBe(8080);
+    expect(config.development).toBe(false);
+    expect(config.bootstrap).toEqual({ token: "", email: "owner@localhost" });
+  });
+
+  it("switches to Postgres and NATS by configuration only", () => {
+    const config = loadConfig({
+      LATCHFLOW_DATABASE_URL: "postgres://u@db:5432/lf",
+      LATCHFLOW_DB_SCHEMA_PREFIX: "prod_",
+      LATCHFLOW_NATS_URL: "nats://nats:4222",
+    });
+    expect(config.database).toEqual({ kind: "postgres", url: "postgres://u@db:5432/lf", schemaPrefix: "prod_" });
+    expect(config.bus).toEqual({ kind: "nats", url: "nats://nats:4222", stream: "LATCHFLOW", namespace: "" });
+  });
+
+  it("names every bad variable in one error", () => {
+    let error: unknown;
+    try {
+      loadConfig({ LATCHFLOW_PORT: "99999", LATCHFLOW_NATS_URL: "http://x", LATCHFLOW_BOOTSTRAP_TOKEN: "short" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: ErrorCode.BadRequest });
+    const message = (error as Error).message;
+    for (const name of ["LATCHFLOW_PORT", "LATCHFLOW_NATS_URL", "LATCHFLOW_BOOTSTRAP_TOKEN"]) expect(message).toContain(name);
+    expect(message).not.toContain("short");
+  });
+
+  it("documents every variable", () => {
+    for (const [name, spec] of Object.entries(ENV_VARS)) {
+      expect(name).toMatch(/^LATCHFLOW_[A-Z_]+$/);
+      expect(spec.doc.length).toBeGreaterThan(10);
+    }
+  });
+});
