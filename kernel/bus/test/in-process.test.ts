@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createInProcessBus } from "../src/index.js";
 import { runBusConformance } from "./conformance.js";
+import { bundleCreated, sleep, waitFor } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lf-bus-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -11,3 +12,74 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 runBusConformance("in-process (SQLite file)", async (key, options) =>
   createInProcessBus({ path: join(dir, `${key}.db`), ...options }),
 );
+
+describe("in-process bus specifics", () => {
+  it("redelivers a delivery that was in flight when its process died", async () => {
+    const path = join(dir, "crash.db");
+    const crashed = createInProcessBus({ path });
+    const event = bundleCreated();
+    await crashed.publish(event);
+    let release!: () => void;
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen: number[] = [];
+    await crashed.subscribe({ consumer: "c1", filter: "lf.>" }, async (_e, d) => {
+      seen.push(d.attempt);
+      await hung;
+      throw new Error("never acks");
+    });
+    await waitFor(() => seen.length === 1, "first delivery");
+
+    // A new process opens the same file while the old one is stuck mid-handler.
+    const restarted = createInProcessBus({ path });
+    const calls: [string, number][] = [];
+    const sub = await restarted.subscribe({ consumer: "c1", filter: "lf.>" }, async (e, d) => {
+      calls.push([e.id, d.attempt]);
+    });
+    await waitFor(() => calls.length === 1, "redelivery after restart");
+    expect(calls).toEqual([[event.id, 2]]);
+    release();
+    await crashed.close();
+    await sub.stop();
+    await restarted.close();
+  });
+
+  it("works in memory without a path", async () => {
+    const bus = createInProcessBus();
+    const got: string[] = [];
+    await bus.subscribe({ consumer: "c1", filter: "lf.>" }, async (e) => {
+      got.push(e.id);
+    });
+    const event = bundleCreated();
+    await bus.publish(event);
+    await waitFor(() => got.length === 1, "delivery");
+    expect(got).toEqual([event.id]);
+    await bus.close();
+    await expect(bus.publish(bundleCreated())).rejects.toThrow(/closed/);
+  });
+
+  it("delivers to an idle subscriber in well under a millisecond and leaves no timer behind", async () => {
+    const bus = createInProcessBus({ path: join(dir, "latency.db") });
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    let delivered: (() => void) | undefined;
+    await bus.subscribe({ consumer: "c1", filter: "lf.>" }, async () => delivered?.());
+    const latencies: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const done = new Promise<void>((resolve) => {
+        delivered = resolve;
+      });
+      const start = performance.now();
+      await bus.publish(bundleCreated());
+      await done;
+      latencies.push(performance.now() - start);
+    }
+    latencies.sort((a, b) => a - b);
+    const median = latencies[Math.floor(latencies.length / 2)]!;
+    expect(median).toBeLessThan(1);
+    await sleep(20);
+    const timersAfter = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    expect(timersAfter).toBeLessThanOrEqual(timersBefore);
+    await bus.close();
+  });
+});

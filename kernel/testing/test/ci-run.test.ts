@@ -50,7 +50,7 @@ describe(".ci/run", () => {
   it("marks exactly one command as the README's test command, and executes it", () => {
     expect(script.split("\n").filter((l) => MARKER.test(l))).toHaveLength(1);
     const command = ciRunTestCommand(script);
-    expect(command).toBe("pnpm install --frozen-lockfile && pnpm test");
+    expect(command).toMatch(/install --frozen-lockfile && .*\btest$/);
   });
 
   it("runs the same test command as the README (second command of its first ```sh block)", () => {

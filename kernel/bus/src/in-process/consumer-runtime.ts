@@ -144,7 +144,7 @@ export class ConsumerRuntime {
       const i = (this.#rr + k) % n;
       const slot = this.#slots[i]!;
       if (!slot.busy) {
-        this.#rr = 0;
+        this.#rr = (i + 1) % n;
         return slot;
       }
     }

@@ -1,0 +1,15 @@
+// `pnpm bench`: every benchmark, each printing ratios against a baseline measured in the same run.
+import { ensureNats, ensurePostgres } from "@latchflow/testing";
+import { benchBus } from "./bus.js";
+import { benchSlice } from "./slice.js";
+
+const pg = await ensurePostgres();
+const nats = await ensureNats();
+try {
+  console.log(`# Latchflow benchmarks (${new Date().toISOString()}, node ${process.version})`);
+  await benchBus(nats.url);
+  await benchSlice(pg.url, nats.url);
+} finally {
+  await nats.stop?.();
+  await pg.stop?.();
+}

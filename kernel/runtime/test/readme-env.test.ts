@@ -1,0 +1,11 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ENV_VARS } from "../src/config.js";
+
+describe("README configuration table", () => {
+  const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+  it("documents every environment variable the config reads", () => {
+    const missing = Object.keys(ENV_VARS).filter((name) => !readme.includes(`| \`${name}\` |`));
+    expect(missing).toEqual([]);
+  });
+});
