@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createEvent, createInProcessBus, createNatsBus, deleteStream, type EventBus } from "@latchflow/bus";
 import { uniqueName } from "@latchflow/testing";
 import { connect } from "@nats-io/transport-node";
-import { printTable, summarize, type Summary } from "./stats.js";
+import { printTable, type Summary, summarize } from "./stats.js";
 
 const N = Number(process.env.BENCH_N ?? 1000);
 

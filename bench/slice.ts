@@ -7,7 +7,7 @@ import { launch } from "@latchflow/deploy-local";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig } from "@latchflow/runtime/testing";
 import { dropSchemas, uniqueName } from "@latchflow/testing";
-import { printTable, summarize, timeEach, type Summary } from "./stats.js";
+import { printTable, type Summary, summarize, timeEach } from "./stats.js";
 
 const TOKEN = "bench-bootstrap-token-0123456789abcdef";
 const N = Number(process.env.BENCH_N ?? 400);
@@ -16,7 +16,11 @@ const WARMUP = 50;
 async function measure(base: string, label: string): Promise<Summary[]> {
   const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
   const post = async (i: number, prefix: string) => {
-    const res = await fetch(`${base}/api/v1/bundles`, { method: "POST", headers, body: JSON.stringify({ name: `${prefix}-${i}` }) });
+    const res = await fetch(`${base}/api/v1/bundles`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ name: `${prefix}-${i}` }),
+    });
     if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   };
   const health = async () => {
@@ -32,7 +36,11 @@ async function measure(base: string, label: string): Promise<Summary[]> {
 
 export async function benchSlice(pgUrl: string, natsUrl: string): Promise<void> {
   const logger = createLogger({ level: "silent" });
-  const emb = createTestConfig({ dialect: "sqlite", name: uniqueName("bench"), env: { LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN } });
+  const emb = createTestConfig({
+    dialect: "sqlite",
+    name: uniqueName("bench"),
+    env: { LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN },
+  });
   const embedded = await startEmbedded(emb.config, logger, () => {});
   let embeddedRows: Summary[];
   try {

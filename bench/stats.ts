@@ -30,7 +30,9 @@ export async function timeEach(n: number, fn: (i: number) => Promise<void>): Pro
 
 export function printTable(title: string, rows: Summary[], baseline: Summary): void {
   console.log(`\n## ${title}`);
-  console.log(`baseline: ${baseline.name} (p50 ${baseline.p50.toFixed(3)} ms, p99 ${baseline.p99.toFixed(3)} ms)`);
+  console.log(
+    `baseline: ${baseline.name} (p50 ${baseline.p50.toFixed(3)} ms, p99 ${baseline.p99.toFixed(3)} ms)`,
+  );
   console.log("| measurement | n | p50 ms | p99 ms | p50 × baseline | p99 × baseline |");
   console.log("|---|---:|---:|---:|---:|---:|");
   for (const r of rows) {

@@ -1,2 +1,2 @@
 export { main } from "./main.js";
-export { startEmbedded, startOne, type Started } from "./start.js";
+export { type Started, startEmbedded, startOne } from "./start.js";

@@ -1,10 +1,10 @@
-import { launch, type Launched } from "@latchflow/deploy-local";
-import { deleteStream } from "@latchflow/bus";
-import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
-import { connect } from "@nats-io/transport-node";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deleteStream } from "@latchflow/bus";
+import { type Launched, launch } from "@latchflow/deploy-local";
+import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { http } from "./http.js";
 
@@ -46,13 +46,18 @@ describe("distributed mode: one OS process per service on Postgres + NATS", () =
   }, 60_000);
 
   const createBundle = async (bundleName: string) => {
-    const res = await http(stack.gatewayUrl, "POST", "/api/v1/bundles", { token: TOKEN, json: { name: bundleName } });
+    const res = await http(stack.gatewayUrl, "POST", "/api/v1/bundles", {
+      token: TOKEN,
+      json: { name: bundleName },
+    });
     expect(res.status, res.text).toBe(201);
     return (res.body as { id: string }).id;
   };
 
   const auditedIds = async () => {
-    const res = await http(stack.gatewayUrl, "GET", "/api/v1/audit?type=bundles.bundle.created&limit=200", { token: TOKEN });
+    const res = await http(stack.gatewayUrl, "GET", "/api/v1/audit?type=bundles.bundle.created&limit=200", {
+      token: TOKEN,
+    });
     expect(res.status, res.text).toBe(200);
     return (res.body as Page<{ subjectIds: { bundleId: string } }>).items.map((r) => r.subjectIds.bundleId);
   };
@@ -67,14 +72,21 @@ describe("distributed mode: one OS process per service on Postgres + NATS", () =
 
   it("a bundle created over REST is audited by the separate audit process", async () => {
     const id = await createBundle("before the crash");
-    await waitFor(async () => (await auditedIds()).includes(id), { timeoutMs: 20_000, description: "audit record" });
+    await waitFor(async () => (await auditedIds()).includes(id), {
+      timeoutMs: 20_000,
+      description: "audit record",
+    });
   });
 
   it("kill -9 audit, create 3 bundles, restart audit: all 3 events appear exactly once", async () => {
     await stack.kill("audit", "SIGKILL");
     const notReady = await http(stack.gatewayUrl, "GET", "/readyz");
     expect(notReady.status).toBe(503);
-    const ids = [await createBundle("while down 1"), await createBundle("while down 2"), await createBundle("while down 3")];
+    const ids = [
+      await createBundle("while down 1"),
+      await createBundle("while down 2"),
+      await createBundle("while down 3"),
+    ];
     await stack.restart("audit");
     const audited = await waitFor(
       async () => {

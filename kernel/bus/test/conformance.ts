@@ -111,6 +111,7 @@ export function runBusConformance(name: string, factory: BusFactory): void {
       await sleep(300);
       expect(acked).toEqual(events.slice(0, 3).map((e) => e.id));
       expect(first.calls.length).toBe(callsAtClose);
+      if (process.env.DEBUG_BUS) console.log(JSON.stringify({ events: events.map((e) => e.id), late: late.id, first: first.calls.map((c) => [c.id, c.attempt]), second: second.calls.map((c) => [c.id, c.attempt]) }, null, 1));
       expect(second.ids().sort()).toEqual(expected.sort());
       expect(second.calls.find((c) => c.id === late.id)?.attempt).toBe(1);
       for (const c of second.calls.filter((c) => c.id !== late.id)) expect(c.attempt).toBeGreaterThan(1);

@@ -1,4 +1,4 @@
-import { ServiceName, type GrpcServer, type LatchflowService, type ServiceDeps } from "@latchflow/runtime";
+import { type GrpcServer, type LatchflowService, type ServiceDeps, ServiceName } from "@latchflow/runtime";
 
 /**
  * The kernel process. It routes events (the bus) and, with the pipelines issue, runs the orchestrator,

@@ -18,20 +18,29 @@ describe("loadConfig", () => {
       LATCHFLOW_DB_SCHEMA_PREFIX: "prod_",
       LATCHFLOW_NATS_URL: "nats://nats:4222",
     });
-    expect(config.database).toEqual({ kind: "postgres", url: "postgres://u@db:5432/lf", schemaPrefix: "prod_" });
+    expect(config.database).toEqual({
+      kind: "postgres",
+      url: "postgres://u@db:5432/lf",
+      schemaPrefix: "prod_",
+    });
     expect(config.bus).toEqual({ kind: "nats", url: "nats://nats:4222", stream: "LATCHFLOW", namespace: "" });
   });
 
   it("names every bad variable in one error", () => {
     let error: unknown;
     try {
-      loadConfig({ LATCHFLOW_PORT: "99999", LATCHFLOW_NATS_URL: "http://x", LATCHFLOW_BOOTSTRAP_TOKEN: "short" });
+      loadConfig({
+        LATCHFLOW_PORT: "99999",
+        LATCHFLOW_NATS_URL: "http://x",
+        LATCHFLOW_BOOTSTRAP_TOKEN: "short",
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toMatchObject({ code: ErrorCode.BadRequest });
     const message = (error as Error).message;
-    for (const name of ["LATCHFLOW_PORT", "LATCHFLOW_NATS_URL", "LATCHFLOW_BOOTSTRAP_TOKEN"]) expect(message).toContain(name);
+    for (const name of ["LATCHFLOW_PORT", "LATCHFLOW_NATS_URL", "LATCHFLOW_BOOTSTRAP_TOKEN"])
+      expect(message).toContain(name);
     expect(message).not.toContain("short");
   });
 

@@ -1,10 +1,17 @@
-import { authV1 } from "@latchflow/proto";
 import { createInProcessBus, type EventBus } from "@latchflow/bus";
-import { createClient, createGrpcServer, createLogger, ErrorCode, type GrpcServer, type LatchflowService } from "@latchflow/runtime";
+import { authV1 } from "@latchflow/proto";
+import {
+  createClient,
+  createGrpcServer,
+  createLogger,
+  ErrorCode,
+  type GrpcServer,
+  type LatchflowService,
+} from "@latchflow/runtime";
 import { createTestConfig, TEST_DIALECTS, type TestConfig } from "@latchflow/runtime/testing";
 import { dropSchemas, uniqueName } from "@latchflow/testing";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createAuthService, type BootstrapResult } from "../src/index.js";
+import { type BootstrapResult, createAuthService } from "../src/index.js";
 
 const logger = createLogger({ level: "silent" });
 const ctx = { requestId: "test", tenant: "default" };
@@ -72,7 +79,10 @@ describe.each(TEST_DIALECTS)("auth bootstrap on %s", (dialect) => {
     }
     // same database (same data dir / schema prefix), now with a bootstrap token: users exist, so it is ignored
     const again = await startAuth(
-      { ...first, config: { ...first.config, bootstrap: { token: "late-bootstrap-token-0123456789", email: "x@y.z" } } },
+      {
+        ...first,
+        config: { ...first.config, bootstrap: { token: "late-bootstrap-token-0123456789", email: "x@y.z" } },
+      },
       bus,
     );
     try {
@@ -92,7 +102,10 @@ describe.each(TEST_DIALECTS)("auth bootstrap on %s", (dialect) => {
       dialect,
       name: name2,
       pgUrl: inject("pgUrl"),
-      env: { LATCHFLOW_BOOTSTRAP_TOKEN: "exact-bootstrap-secret-0123456789", LATCHFLOW_BOOTSTRAP_EMAIL: "Me@Example.com" },
+      env: {
+        LATCHFLOW_BOOTSTRAP_TOKEN: "exact-bootstrap-secret-0123456789",
+        LATCHFLOW_BOOTSTRAP_EMAIL: "Me@Example.com",
+      },
     });
     configs.push(tc);
     const auth = await startAuth(tc, bus);
