@@ -22,6 +22,11 @@ it("repro", async () => {
       if (n === 6) break outer;
     }
   }
+  const pending = await c.fetch({ max_messages: 1, expires: 10_000 });
+  const drainer = (async () => { for await (const m of pending) { log.push(`run1-late ${m.string()} dc=${m.info.deliveryCount}`); m.nak(); } })();
+  await new Promise((r) => setTimeout(r, Number(process.env.WAIT ?? 5)));
+  await pending.close();
+  await drainer;
   await nc.drain();
   const nc2 = await connect({ servers: "nats://127.0.0.1:4222" });
   const c2 = await jetstream(nc2).consumers.get(name, "w");

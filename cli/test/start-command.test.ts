@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { http } from "./http.js";
+
+const BIN = fileURLToPath(new URL("../bin/latchflow.mjs", import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function run(args: string[], env: Record<string, string>): Run {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, LATCHFLOW_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function untilUrl(r: Run): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const m = /open (http:\/\/\S+)/.exec(r.stdout());
+    if (m?.[1]) return m[1];
+    if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error("no URL printed");
+}
+
+describe("the latchflow command", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "lf-cli-"));
+  const env = { LATCHFLOW_DATA_DIR: dataDir, LATCHFLOW_PORT: "0" };
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("starts embedded, prints the URL and a one-time owner token, and stops cleanly on SIGTERM", async () => {
+    const first = run(["start"], env);
+    const url = await untilUrl(first);
+    const token = /\n\s+(lf_\S+)\n/.exec(first.stdout())?.[1];
+    expect(token, first.stdout()).toBeDefined();
+    const created = await http(url, "POST", "/api/v1/bundles", { token: token!, json: { name: "kept" } });
+    expect(created.status, created.text).toBe(201);
+    first.child.kill("SIGTERM");
+    expect(await first.exit).toBe(0);
+
+    // restart on the same data dir: no new token is printed, the old one and the data are still there
+    const second = run(["start"], env);
+    const url2 = await untilUrl(second);
+    expect(second.stdout()).not.toContain("First start");
+    const list = await http(url2, "GET", "/api/v1/bundles", { token: token! });
+    expect((list.body as { items: { name: string }[] }).items.map((b) => b.name)).toEqual(["kept"]);
+    second.child.kill("SIGINT");
+    expect(await second.exit).toBe(0);
+  }, 120_000);
+
+  it("refuses bad configuration naming the variable, and unknown services", async () => {
+    const bad = run(["start"], { ...env, LATCHFLOW_PORT: "eighty" });
+    expect(await bad.exit).toBe(1);
+    expect(bad.stderr()).toContain("LATCHFLOW_PORT");
+    const unknown = run(["start", "--service", "nope"], env);
+    expect(await unknown.exit).toBe(1);
+    expect(unknown.stderr()).toContain('Unknown service "nope"');
+    const gatewayAlone = run(["start", "--service", "gateway"], env);
+    expect(await gatewayAlone.exit).toBe(1);
+    expect(gatewayAlone.stderr()).toContain("LATCHFLOW_AUTH_ADDR");
+    const usage = run(["frobnicate"], env);
+    expect(await usage.exit).toBe(2);
+  }, 60_000);
+});
