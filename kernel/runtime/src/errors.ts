@@ -18,6 +18,8 @@ export const ErrorCode = {
   DeadlineExceeded: "deadline_exceeded",
   Unimplemented: "unimplemented",
   MethodNotAllowed: "method_not_allowed",
+  /** stored data failed its integrity check (tampered or truncated ciphertext); never served */
+  IntegrityFailed: "integrity_failed",
   Internal: "internal",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -43,6 +45,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
   deadline_exceeded: { grpc: GrpcStatus.DEADLINE_EXCEEDED, http: 504, retryable: true },
   unimplemented: { grpc: GrpcStatus.UNIMPLEMENTED, http: 501, retryable: false },
   method_not_allowed: { grpc: GrpcStatus.UNIMPLEMENTED, http: 405, retryable: false },
+  integrity_failed: { grpc: GrpcStatus.DATA_LOSS, http: 500, retryable: false },
   internal: { grpc: GrpcStatus.INTERNAL, http: 500, retryable: false },
 };
 
@@ -73,6 +76,8 @@ export function errorCodeFromGrpcStatus(code: GrpcStatus): ErrorCode {
       return ErrorCode.DeadlineExceeded;
     case GrpcStatus.UNIMPLEMENTED:
       return ErrorCode.Unimplemented;
+    case GrpcStatus.DATA_LOSS:
+      return ErrorCode.IntegrityFailed;
     default:
       return ErrorCode.Internal;
   }
