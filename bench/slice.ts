@@ -6,7 +6,7 @@ import { startEmbedded } from "@latchflow/cli";
 import { launch } from "@latchflow/deploy-local";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig } from "@latchflow/runtime/testing";
-import { dropSchemas, uniqueName } from "@latchflow/testing";
+import { deleteNatsStream, dropSchemas, uniqueName } from "@latchflow/testing";
 import { printTable, type Summary, summarize, timeEach } from "./stats.js";
 
 const TOKEN = "bench-bootstrap-token-0123456789abcdef";
@@ -70,6 +70,7 @@ export async function benchSlice(pgUrl: string, natsUrl: string): Promise<void> 
   } finally {
     await dist.stop();
     await dropSchemas(pgUrl, `${name}_`);
+    await deleteNatsStream(natsUrl, name.toUpperCase());
     rmSync(logDir, { recursive: true, force: true });
   }
   const baseline = embeddedRows[0]!;

@@ -1,10 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deleteStream } from "@latchflow/bus";
 import { type Launched, launch } from "@latchflow/deploy-local";
-import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
-import { connect } from "@nats-io/transport-node";
+import { deleteNatsStream, dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { http } from "./http.js";
 
@@ -39,9 +37,7 @@ describe("distributed mode: one OS process per service on Postgres + NATS", () =
   afterAll(async () => {
     await stack?.stop();
     await dropSchemas(inject("pgUrl"), `${name}_`);
-    const nc = await connect({ servers: inject("natsUrl") });
-    await deleteStream(nc, name.toUpperCase()).catch(() => undefined);
-    await nc.close();
+    await deleteNatsStream(inject("natsUrl"), name.toUpperCase());
     rmSync(logDir, { recursive: true, force: true });
   }, 60_000);
 

@@ -1,6 +1,6 @@
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig, type TestBus, type TestDialect } from "@latchflow/runtime/testing";
-import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
+import { deleteNatsStream, dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Started, startEmbedded } from "../src/start.js";
 import { expectError, http } from "./http.js";
@@ -51,6 +51,7 @@ describe.each(modes)("vertical slice in one process on %s + %s bus", (dialect, b
   afterAll(async () => {
     await stack?.stop();
     if (dialect === "postgres") await dropSchemas(inject("pgUrl"), `${name}_`);
+    if (bus === "nats") await deleteNatsStream(inject("natsUrl"), name.toUpperCase());
     tc.cleanup();
   });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createInProcessBus } from "../src/index.js";
 import { runBusConformance } from "./conformance.js";
-import { bundleCreated, sleep, waitFor } from "./helpers.js";
+import { bundleCreated, sleep, userCreated, waitFor } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lf-bus-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,6 +43,41 @@ describe("in-process bus specifics", () => {
     await crashed.close();
     await sub.stop();
     await restarted.close();
+  });
+
+  it("keeps a filtered consumer's place across restarts when most messages do not match", async () => {
+    const path = join(dir, "skips.db");
+    const options = { consumer: "bundles", filter: "lf.*.bundles.>" };
+    const bus1 = createInProcessBus({ path });
+    const wanted: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      if (i % 250 === 0) {
+        const e = bundleCreated();
+        wanted.push(e.id);
+        await bus1.publish(e);
+      } else {
+        await bus1.publish(userCreated());
+      }
+    }
+    const got1: string[] = [];
+    await bus1.subscribe(options, async (e) => {
+      got1.push(e.id);
+    });
+    await waitFor(() => got1.length === 3, "three bundle events");
+    await bus1.close();
+
+    const bus2 = createInProcessBus({ path });
+    const late = bundleCreated();
+    await bus2.publish(late);
+    const got2: string[] = [];
+    await bus2.subscribe(options, async (e) => {
+      got2.push(e.id);
+    });
+    await waitFor(() => got2.length === 1, "the new bundle event");
+    await sleep(50);
+    expect(got1).toEqual(wanted);
+    expect(got2).toEqual([late.id]);
+    await bus2.close();
   });
 
   it("works in memory without a path", async () => {

@@ -10,3 +10,4 @@ export { uniqueName } from "./names.js";
 export { freePort, portAnswers, waitForPort } from "./ports.js";
 export { createTestDatabase, dropSchemas } from "./postgres.js";
 export { type WaitForOptions, waitFor } from "./wait.js";
+export { deleteNatsStream } from "./nats.js";

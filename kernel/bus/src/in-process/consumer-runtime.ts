@@ -3,7 +3,7 @@ import type { EventHandler } from "../bus.js";
 import { backoffDelay, type ConsumerSettings } from "../consumer-options.js";
 import type { EventEnvelope } from "../envelope.js";
 import { matchSubject } from "../subjects.js";
-import { MinHeap } from "./min-heap.js";
+import { Schedule } from "./schedule.js";
 import { type BusStore, PendingState, type StoredMessage } from "./store.js";
 
 /** Messages read from the log per query when looking for new ones. */
@@ -60,11 +60,10 @@ export class ConsumerRuntime {
   #fresh: StoredMessage[] = [];
   #freshHead = 0;
   readonly #pending = new Map<number, Entry>();
-  /** seqs whose redelivery time or ack deadline has passed */
-  readonly #due = new MinHeap<number>((a, b) => a < b);
-  readonly #timers = new MinHeap<{ seq: number; at: number }>((a, b) => a.at < b.at);
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt = Number.POSITIVE_INFINITY;
+  readonly #schedule = new Schedule(
+    (seq, at) => this.#pending.get(seq)?.nextAt === at,
+    () => this.#pump(),
+  );
   #scheduled = false;
   #disposed = false;
 
@@ -78,7 +77,7 @@ export class ConsumerRuntime {
     for (const row of record.pending) {
       if (row.state === PendingState.Dead) continue;
       this.#pending.set(row.seq, { attempts: row.attempts, nextAt: row.nextAt, state: row.state });
-      this.#timers.push({ seq: row.seq, at: row.nextAt });
+      this.#schedule.add(row.seq, row.nextAt);
     }
   }
 
@@ -129,13 +128,19 @@ export class ConsumerRuntime {
   #pump(): void {
     if (this.#disposed) return;
     const now = Date.now();
-    this.#promote(now);
+    this.#schedule.promote(now);
     for (let slot = this.#freeSlot(); slot; slot = this.#freeSlot()) {
       const pick = this.#pick(now);
       if (!pick) break;
       this.#deliver(slot, pick, now);
     }
-    this.#arm(now);
+    const pending = this.#pending;
+    this.#schedule.arm(
+      now,
+      this.#slots.length > 0,
+      () => [...pending].map(([seq, e]) => [seq, e.nextAt]),
+      pending.size,
+    );
   }
 
   #freeSlot(): Slot | undefined {
@@ -151,24 +156,17 @@ export class ConsumerRuntime {
     return undefined;
   }
 
-  #promote(now: number): void {
-    for (let t = this.#timers.peek(); t && t.at <= now; t = this.#timers.peek()) {
-      this.#timers.pop();
-      if (this.#pending.get(t.seq)?.nextAt === t.at) this.#due.push(t.seq);
-    }
-  }
-
   /** The next delivery: the lowest seq among due redeliveries and the next new message. */
   #pick(now: number): Pick | undefined {
     for (;;) {
       const fresh = this.#peekFresh();
-      const seq = this.#due.peek();
+      const seq = this.#schedule.peekDue();
       if (seq === undefined || (fresh && fresh.seq < seq)) {
         if (!fresh) return undefined;
         this.#freshHead++;
         return { msg: fresh, attempt: 1, first: true };
       }
-      this.#due.pop();
+      this.#schedule.popDue();
       const entry = this.#pending.get(seq);
       if (!entry || entry.nextAt > now) continue; // acked or rescheduled since
       const msg = this.#host.store.message(seq);
@@ -198,11 +196,16 @@ export class ConsumerRuntime {
       this.#scanned = rows[rows.length - 1]!.seq;
       if (this.#fresh.length > 0) return this.#fresh[0];
     }
-    if (this.#scanned > this.#cursor) {
-      this.#host.store.skipTo(this.name, this.#scanned);
-      this.#cursor = this.#scanned;
-    }
+    // Skipped (non-matching) messages are rescanned after a restart anyway: persist the skip lazily.
+    if (this.#scanned - this.#cursor >= READ_BATCH) this.#persistSkip();
     return undefined;
+  }
+
+  /** Moves the persisted cursor over scanned messages, when none of them waits in the buffer. */
+  #persistSkip(): void {
+    if (this.#freshHead < this.#fresh.length || this.#scanned <= this.#cursor) return;
+    this.#host.store.skipTo(this.name, this.#scanned);
+    this.#cursor = this.#scanned;
   }
 
   #deliver(slot: Slot, { msg, attempt, first }: Pick, now: number): void {
@@ -210,7 +213,7 @@ export class ConsumerRuntime {
     this.#host.store.delivered(this.name, msg.seq, attempt, deadline, first ? msg.seq : undefined);
     if (first) this.#cursor = msg.seq;
     this.#pending.set(msg.seq, { attempts: attempt, nextAt: deadline, state: PendingState.InFlight });
-    this.#timers.push({ seq: msg.seq, at: deadline });
+    this.#schedule.add(msg.seq, deadline);
     slot.busy = true;
     const run = this.#run(slot.handler, msg, attempt);
     slot.current = run;
@@ -257,7 +260,7 @@ export class ConsumerRuntime {
     const at = Date.now() + backoffDelay(this.#settings, attempt);
     entry.state = PendingState.Waiting;
     entry.nextAt = at;
-    this.#timers.push({ seq: msg.seq, at });
+    this.#schedule.add(msg.seq, at);
     this.#host.store.retryAt(this.name, msg.seq, at);
     this.#log.warn(
       { err, eventId: msg.eventId, seq: msg.seq, attempt },
@@ -274,43 +277,6 @@ export class ConsumerRuntime {
     );
   }
 
-  /** One timer for the earliest redelivery or ack deadline; none when nothing is pending. */
-  #arm(now: number): void {
-    if (this.#timers.size > 1024 && this.#timers.size > 4 * this.#pending.size) this.#compactTimers();
-    for (let t = this.#timers.peek(); t; t = this.#timers.peek()) {
-      if (this.#pending.get(t.seq)?.nextAt === t.at) break;
-      this.#timers.pop();
-    }
-    const next = this.#timers.peek();
-    if (!next || this.#slots.length === 0) {
-      this.#clearTimer();
-      return;
-    }
-    if (this.#timer && this.#timerAt === next.at) return;
-    this.#clearTimer();
-    this.#timerAt = next.at;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.#timerAt = Number.POSITIVE_INFINITY;
-        this.#pump();
-      },
-      Math.max(0, next.at - now),
-    );
-    this.#timer.unref();
-  }
-
-  #compactTimers(): void {
-    this.#timers.clear();
-    for (const [seq, entry] of this.#pending) this.#timers.push({ seq, at: entry.nextAt });
-  }
-
-  #clearTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
-  }
-
   #maybeIdle(): void {
     if (this.#slots.length > 0 || this.#inflight.size > 0 || this.#disposed) return;
     this.#dispose();
@@ -318,7 +284,9 @@ export class ConsumerRuntime {
   }
 
   #dispose(): void {
+    if (this.#disposed) return;
     this.#disposed = true;
-    this.#clearTimer();
+    this.#persistSkip();
+    this.#schedule.clear();
   }
 }

@@ -67,7 +67,7 @@ export class BusStore {
   constructor(path: string) {
     this.#db = new Database(path, { timeout: 5000 });
     this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = NORMAL");
+    this.#db.pragma("synchronous = FULL");
     this.#db.exec(SCHEMA);
     const db = this.#db;
     this.#stmts = {

@@ -50,7 +50,8 @@ export class PullLoop {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
-    await this.#messages?.close();
+    // close() settles only once the loop has drained the iterator, so it is not awaited here
+    void this.#messages?.close();
     await this.#done;
   }
 
@@ -63,16 +64,23 @@ export class PullLoop {
         consumer ??= await js.consumers.get(stream, this.#settings.consumer);
         // fetch, not consume: a busy subscriber holds no pull request, so the server hands messages
         // (and redeliveries) only to free subscribers, and nothing waits out its ack wait in a buffer.
+        const pulledAt = Date.now();
         const messages = await consumer.fetch({ max_messages: prefetch, expires: PULL_EXPIRES_MS });
         this.#messages = messages;
-        if (this.#stopping) await messages.close();
+        if (this.#stopping) void messages.close();
+        let received = 0;
         for await (const msg of messages) {
+          received++;
           if (this.#stopping) {
             settle(() => msg.nak(), this.#log);
             continue;
           }
           failures = 0;
           await this.#handle(msg);
+        }
+        // a pull that ends at once with nothing is a refusal, not an expiry: do not spin on it
+        if (received === 0 && !this.#stopping && Date.now() - pulledAt < RETRY_MIN_MS) {
+          await this.#sleep(RETRY_MIN_MS);
         }
       } catch (err) {
         if (this.#stopping || nc.isClosed()) break;
