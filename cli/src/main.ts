@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { createLogger, loadConfig } from "@latchflow/runtime";
+import { keys } from "./keys.js";
 import { type Started, startEmbedded, startOne } from "./start.js";
 
 const USAGE = `Usage: latchflow <command> [options]
@@ -7,6 +8,7 @@ const USAGE = `Usage: latchflow <command> [options]
 Commands:
   start                      Start everything in one process (embedded: SQLite, in-process bus, local files)
   start --service <name>     Start one service: auth, bundles, storage, audit, kernel or gateway
+  keys <command>             Master keys: status, rotate, prune, generate (latchflow keys help)
   help                       Show this help
 
 Configuration comes from LATCHFLOW_* environment variables (see README).`;
@@ -54,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "start":
         return await start(rest);
+      case "keys":
+        return await keys(rest, out, err);
       case undefined:
       case "help":
       case "--help":

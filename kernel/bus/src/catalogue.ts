@@ -4,8 +4,32 @@
  */
 export interface EventCatalogue {
   "auth.user.created": { email: string; role: string };
+  "auth.user.invited": { userId: string; email: string; role: string };
+  "auth.user.role-changed": { userId: string; from: string; to: string };
+  "auth.user.deactivated": { userId: string };
+  "auth.user.reactivated": { userId: string };
+  "auth.signin.succeeded": { method: "magic_link" | "otp"; subjectKind: "user" | "recipient"; sessionId: string };
+  "auth.signin.failed": { method: "magic_link" | "otp" | "token"; reason: string };
+  "auth.magic-link.sent": { email: string };
+  "auth.otp.sent": { recipientId: string };
+  "auth.otp.verified": { recipientId: string };
+  "auth.otp.failed": { recipientId: string; attempts: number; invalidated: boolean };
+  "auth.session.revoked": { sessionId: string; subjectKind: string; subjectId: string };
   "auth.token.created": { tokenId: string; userId: string; scopes: string[] };
+  "auth.token.rotated": { tokenId: string; userId: string };
+  "auth.token.revoked": { tokenId: string; userId: string };
+  "auth.device.requested": { deviceGrantId: string; clientId: string; scopes: string[] };
+  "auth.device.approved": { deviceGrantId: string; userId: string };
+  "auth.device.denied": { deviceGrantId: string; userId: string };
+  "auth.permission.granted": { permissionId: string; userId: string; action: string; resourceType: string; resourceId: string; effect: string };
+  "auth.permission.revoked": { permissionId: string; userId: string };
+  "auth.recipient.created": { recipientId: string; email: string };
+  "auth.recipient.updated": { recipientId: string; changes: string[] };
   "bundles.bundle.created": { bundleId: string; name: string };
+  /** a new content was stored (not emitted when an upload is deduplicated onto an existing blob) */
+  "storage.blob.created": { blobId: string; size: number };
+  /** the last reference was dropped and the content destroyed */
+  "storage.blob.deleted": { blobId: string; size: number };
 }
 
 export type EventType = keyof EventCatalogue;
@@ -27,8 +51,30 @@ function listingEveryType<const L extends readonly EventType[]>(
 /** Runtime list of the catalogue, for validation and docs. Must list every key of the interface above. */
 export const EVENT_TYPES = listingEveryType([
   "auth.user.created",
+  "auth.user.invited",
+  "auth.user.role-changed",
+  "auth.user.deactivated",
+  "auth.user.reactivated",
+  "auth.signin.succeeded",
+  "auth.signin.failed",
+  "auth.magic-link.sent",
+  "auth.otp.sent",
+  "auth.otp.verified",
+  "auth.otp.failed",
+  "auth.session.revoked",
   "auth.token.created",
+  "auth.token.rotated",
+  "auth.token.revoked",
+  "auth.device.requested",
+  "auth.device.approved",
+  "auth.device.denied",
+  "auth.permission.granted",
+  "auth.permission.revoked",
+  "auth.recipient.created",
+  "auth.recipient.updated",
   "bundles.bundle.created",
+  "storage.blob.created",
+  "storage.blob.deleted",
 ]);
 
 const known = new Set<string>(EVENT_TYPES);

@@ -58,6 +58,36 @@ export const ENV_VARS = {
   LATCHFLOW_STORAGE_ADDR: { default: "", doc: "host:port of the storage service (distributed mode)." },
   LATCHFLOW_AUDIT_ADDR: { default: "", doc: "host:port of the audit service (distributed mode)." },
   LATCHFLOW_KERNEL_ADDR: { default: "", doc: "host:port of the kernel (distributed mode)." },
+  LATCHFLOW_MASTER_KEY: {
+    default: "",
+    doc: "Master key (KEK) wrapping every blob's data key: base64 of 32 random bytes (`latchflow keys generate`). Empty = a key file generated under the data dir (mode 0600). Never logged.",
+  },
+  LATCHFLOW_MASTER_KEYS_OLD: {
+    default: "",
+    doc: "Comma-separated base64 master keys that were current before: used only to decrypt data keys until `latchflow keys rotate` re-wrapped them.",
+  },
+  LATCHFLOW_BLOB_DRIVER: {
+    default: "fs",
+    doc: "Where encrypted blobs live: `fs` (under `<dataDir>/blobs`) or `s3` (an S3-compatible bucket).",
+  },
+  LATCHFLOW_S3_ENDPOINT: {
+    default: "",
+    doc: "S3 endpoint URL for S3-compatible servers (path-style addressing is then used); empty = AWS.",
+  },
+  LATCHFLOW_S3_REGION: { default: "us-east-1", doc: "S3 region." },
+  LATCHFLOW_S3_BUCKET: {
+    default: "",
+    doc: "S3 bucket of the blobs (required with `LATCHFLOW_BLOB_DRIVER=s3`).",
+  },
+  LATCHFLOW_S3_PREFIX: {
+    default: "",
+    doc: "Key prefix inside the bucket, to share one bucket (e.g. `latchflow/`).",
+  },
+  LATCHFLOW_S3_ACCESS_KEY_ID: {
+    default: "",
+    doc: "S3 access key id; empty = the AWS SDK's default credential chain.",
+  },
+  LATCHFLOW_S3_SECRET_ACCESS_KEY: { default: "", doc: "S3 secret access key (with the access key id)." },
   LATCHFLOW_BODY_LIMIT_BYTES: { default: "1048576", doc: "Largest JSON request body the gateway accepts." },
   LATCHFLOW_CORS_ORIGINS: {
     default: "",
@@ -70,6 +100,20 @@ export const ENV_VARS = {
   LATCHFLOW_BOOTSTRAP_EMAIL: {
     default: "owner@localhost",
     doc: "Email of the owner created at first start.",
+  },
+  LATCHFLOW_SMTP_URL: {
+    default: "",
+    doc: "`smtp://user:pass@host:587` or `smtps://…` for outgoing mail; empty = no mail (development logs the message instead).",
+  },
+  LATCHFLOW_MAIL_FROM: {
+    default: "Latchflow <no-reply@localhost>",
+    doc: "From address of every email Latchflow sends.",
+  },
+  LATCHFLOW_SESSION_IDLE_MINUTES: { default: "60", doc: "A session unused for this long ends." },
+  LATCHFLOW_SESSION_MAX_HOURS: { default: "24", doc: "A session ends this long after sign-in, used or not." },
+  LATCHFLOW_TRUST_PROXY: {
+    default: "false",
+    doc: "`true` when behind a reverse proxy: the client IP comes from X-Forwarded-For.",
   },
 } as const satisfies Record<string, { default: string; doc: string }>;
 
@@ -105,11 +149,33 @@ const schema = z.object({
   LATCHFLOW_STORAGE_ADDR: hostPort,
   LATCHFLOW_AUDIT_ADDR: hostPort,
   LATCHFLOW_KERNEL_ADDR: hostPort,
+  LATCHFLOW_MASTER_KEY: z.string().refine((v) => v === "" || isBase64Key(v), {
+    message: "must be base64 of exactly 32 bytes",
+  }),
+  LATCHFLOW_MASTER_KEYS_OLD: z
+    .string()
+    .refine((v) => splitList(v).every(isBase64Key), {
+      message: "each key must be base64 of exactly 32 bytes",
+    }),
+  LATCHFLOW_BLOB_DRIVER: z.enum(["fs", "s3"]),
+  LATCHFLOW_S3_ENDPOINT: optionalUrl(["http://", "https://"]),
+  LATCHFLOW_S3_REGION: z.string().min(1),
+  LATCHFLOW_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$|^$/, "must be a valid bucket name"),
+  LATCHFLOW_S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, "must be empty or end with /"),
+  LATCHFLOW_S3_ACCESS_KEY_ID: z.string(),
+  LATCHFLOW_S3_SECRET_ACCESS_KEY: z.string(),
   LATCHFLOW_BODY_LIMIT_BYTES: positiveInt,
   LATCHFLOW_CORS_ORIGINS: z.string(),
   LATCHFLOW_BOOTSTRAP_TOKEN: z.string().refine((v) => v === "" || v.length >= 16, {
     message: "must be at least 16 characters",
   }),
+  LATCHFLOW_SMTP_URL: optionalUrl(["smtp://", "smtps://"]),
+  LATCHFLOW_MAIL_FROM: z.string().min(3),
+  LATCHFLOW_SESSION_IDLE_MINUTES: positiveInt,
+  LATCHFLOW_SESSION_MAX_HOURS: positiveInt,
+  LATCHFLOW_TRUST_PROXY: z.enum(["true", "false"]),
   LATCHFLOW_BOOTSTRAP_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, "must be an email address"),
 });
 
@@ -128,13 +194,24 @@ export const SERVICE_NAMES = Object.values(ServiceName);
 export interface Config {
   development: boolean;
   logLevel: string;
-  http: { host: string; port: number; publicUrl: string; bodyLimitBytes: number; corsOrigins: string[] };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    /** take the client IP from X-Forwarded-For */
+    trustProxy: boolean;
+  };
   dataDir: string;
   database: { kind: "sqlite" } | { kind: "postgres"; url: string; schemaPrefix: string };
   bus: { kind: "in-process" } | { kind: "nats"; url: string; stream: string; namespace: string };
   grpc: { host: string; port: number; deadlineMs: number };
   addresses: Record<Exclude<ServiceName, "gateway">, string>;
+  storage: StorageConfig;
   bootstrap: { token: string; email: string };
+  mail: { smtpUrl: string; from: string };
+  sessions: { idleMs: number; maxMs: number };
 }
 
 /** Reads, validates and compiles the environment. Throws one error naming every bad variable. */
@@ -160,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       corsOrigins: v.LATCHFLOW_CORS_ORIGINS.split(",")
         .map((s) => s.trim())
         .filter(Boolean),
+      trustProxy: v.LATCHFLOW_TRUST_PROXY === "true",
     },
     dataDir: v.LATCHFLOW_DATA_DIR,
     database: v.LATCHFLOW_DATABASE_URL
@@ -185,6 +263,84 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audit: v.LATCHFLOW_AUDIT_ADDR,
       kernel: v.LATCHFLOW_KERNEL_ADDR,
     },
+    storage: compileStorage(v),
     bootstrap: { token: v.LATCHFLOW_BOOTSTRAP_TOKEN, email: v.LATCHFLOW_BOOTSTRAP_EMAIL },
+    mail: { smtpUrl: v.LATCHFLOW_SMTP_URL, from: v.LATCHFLOW_MAIL_FROM },
+    sessions: {
+      idleMs: v.LATCHFLOW_SESSION_IDLE_MINUTES * 60_000,
+      maxMs: v.LATCHFLOW_SESSION_MAX_HOURS * 3_600_000,
+    },
+  };
+}
+
+/** A secret config value: prints, inspects and serializes as "[redacted]"; `reveal()` gives the value. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return "[redacted]";
+  }
+  toString(): string {
+    return "[redacted]";
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return "[redacted]";
+  }
+}
+
+/** Blob storage and encryption at rest (the storage service). */
+export interface StorageConfig {
+  /** the current master key (base64), or undefined = the embedded key file */
+  masterKey: Secret | undefined;
+  /** previous master keys (base64), for decryption during a rotation */
+  oldMasterKeys: Secret[];
+  blobDriver: "fs" | "s3";
+  s3: {
+    endpoint: string;
+    region: string;
+    bucket: string;
+    prefix: string;
+    accessKeyId: string;
+    secretAccessKey: Secret | undefined;
+  };
+}
+
+function splitList(v: string): string[] {
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function isBase64Key(v: string): boolean {
+  return /^[A-Za-z0-9+/]{43}=?$/.test(v) && Buffer.from(v, "base64").length === 32;
+}
+
+function compileStorage(v: z.infer<typeof schema>): StorageConfig {
+  if (v.LATCHFLOW_BLOB_DRIVER === "s3" && !v.LATCHFLOW_S3_BUCKET) {
+    const problems = ["LATCHFLOW_S3_BUCKET: required when LATCHFLOW_BLOB_DRIVER is s3"];
+    throw new LatchflowError(ErrorCode.BadRequest, `Invalid configuration: ${problems.join("; ")}`, {
+      details: { problems },
+    });
+  }
+  return {
+    masterKey: v.LATCHFLOW_MASTER_KEY ? new Secret(v.LATCHFLOW_MASTER_KEY) : undefined,
+    oldMasterKeys: splitList(v.LATCHFLOW_MASTER_KEYS_OLD).map((k) => new Secret(k)),
+    blobDriver: v.LATCHFLOW_BLOB_DRIVER,
+    s3: {
+      endpoint: v.LATCHFLOW_S3_ENDPOINT,
+      region: v.LATCHFLOW_S3_REGION,
+      bucket: v.LATCHFLOW_S3_BUCKET,
+      prefix: v.LATCHFLOW_S3_PREFIX,
+      accessKeyId: v.LATCHFLOW_S3_ACCESS_KEY_ID,
+      secretAccessKey: v.LATCHFLOW_S3_SECRET_ACCESS_KEY
+        ? new Secret(v.LATCHFLOW_S3_SECRET_ACCESS_KEY)
+        : undefined,
+    },
   };
 }

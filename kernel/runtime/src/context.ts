@@ -16,6 +16,14 @@ export interface Caller {
   userId?: string;
   role?: string;
   scopes?: string[];
+  /** the session used, when the caller signed in with a cookie */
+  sessionId?: string;
+}
+
+/** Where a request came from, for rate limits, session lists and the audit trail. */
+export interface ClientInfo {
+  ip?: string;
+  userAgent?: string;
 }
 
 /** Per-request context carried across every hop. */
@@ -23,6 +31,7 @@ export interface RequestContext {
   requestId: string;
   tenant: string;
   caller?: Caller;
+  client?: ClientInfo;
   /** absolute deadline (epoch ms) the caller is willing to wait for */
   deadline?: number;
 }

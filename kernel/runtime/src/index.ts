@@ -24,3 +24,6 @@ export { OutboxMessage, outboxMigration } from "./outbox/outbox-entity.js";
 export * from "./pagination.js";
 export * from "./scopes.js";
 export * from "./service.js";
+export * from "./policy.js";
+export { createMailer, type Mailer, type MailMessage } from "./mail.js";
+export type { EntityManager } from "@mikro-orm/knex";

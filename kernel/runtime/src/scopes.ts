@@ -3,6 +3,7 @@ export const Scope = {
   BundlesRead: "bundles:read",
   BundlesWrite: "bundles:write",
   FilesWrite: "files:write",
+  RecipientsRead: "recipients:read",
   RecipientsWrite: "recipients:write",
   PipelinesWrite: "pipelines:write",
   PipelinesRun: "pipelines:run",

@@ -69,6 +69,7 @@ function fakeStorage(): ServiceImpl<typeof storageV1.StorageServiceService> {
     statBlob: unimplemented,
     deleteBlob: unimplemented,
     addBlobRef: unimplemented,
+    rewrapKeys: unimplemented,
     async getBlob(call, ctx) {
       if (call.request.blobId === "missing")
         throw notFound("Blob not found", { blobId: call.request.blobId });

@@ -9,5 +9,6 @@ export {
 export { uniqueName } from "./names.js";
 export { freePort, portAnswers, waitForPort } from "./ports.js";
 export { createTestDatabase, dropSchemas } from "./postgres.js";
+export { type StartedS3, startS3rver } from "./s3.js";
 export { type WaitForOptions, waitFor } from "./wait.js";
 export { deleteNatsStream } from "./nats.js";

@@ -1,10 +1,12 @@
 import { authV1 } from "@latchflow/proto";
 import {
+  createMailer,
   createOutboxRelay,
   type Database,
   databaseTarget,
   type GrpcServer,
   type LatchflowService,
+  type Mailer,
   OutboxMessage,
   type OutboxRelay,
   openDatabase,
@@ -13,35 +15,52 @@ import {
 } from "@latchflow/runtime";
 import { createAuthApi } from "./auth-api.js";
 import { type BootstrapResult, bootstrapOwner } from "./bootstrap.js";
-import { ApiToken, User } from "./entities.js";
+import { AUTH_ENTITIES } from "./entities/index.js";
 import { authMigrations } from "./migrations.js";
+import { createRateLimiter } from "./rate-limit.js";
 
 export interface AuthServiceDeps extends ServiceDeps {
   /** Told once, on the first start of an empty database, so the operator can sign in. */
   onBootstrap?: (result: Extract<BootstrapResult, { created: true }>) => void;
+  /** Injectable clock (tests move time forward to expire links, codes and sessions). */
+  now?: () => Date;
+  /** Injectable mailer; by default SMTP from the config. */
+  mailer?: Mailer;
 }
 
-/** The auth service: users and API tokens (magic links, OTP, device flow arrive with the identity issue). */
+/** The auth service: users, roles and permissions, recipients, sessions, sign-in flows, tokens, device grants. */
 export function createAuthService(deps: AuthServiceDeps): LatchflowService {
   const logger = deps.logger.child({ service: ServiceName.Auth });
   let db: Database | undefined;
   let relay: OutboxRelay | undefined;
+  let mailer: Mailer | undefined;
   return {
     name: ServiceName.Auth,
     async start(server: GrpcServer) {
       db = await openDatabase(
         databaseTarget(deps.config, ServiceName.Auth),
-        { entities: [User, ApiToken, OutboxMessage], migrations: authMigrations },
+        { entities: [...AUTH_ENTITIES, OutboxMessage], migrations: authMigrations },
         logger,
       );
       relay = createOutboxRelay({ db, bus: deps.bus, logger });
+      mailer = deps.mailer ?? createMailer(deps.config, logger);
       const result = await bootstrapOwner(db, deps.config.bootstrap, logger);
       if (result.created) deps.onBootstrap?.(result);
       relay.start();
-      server.add(authV1.AuthServiceService, createAuthApi(db));
+      const auth = {
+        db,
+        relay,
+        limiter: createRateLimiter(db),
+        mailer,
+        config: deps.config,
+        logger,
+        now: deps.now ?? (() => new Date()),
+      };
+      server.add(authV1.AuthServiceService, createAuthApi(auth));
     },
     async stop() {
       await relay?.stop();
+      mailer?.close();
       await db?.close();
     },
   };

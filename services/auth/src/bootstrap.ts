@@ -9,8 +9,8 @@ import {
 } from "@latchflow/runtime";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { ulid } from "ulid";
-import { ApiToken, User } from "./entities.js";
-import { hashToken, mintToken } from "./tokens.js";
+import { ApiToken, User } from "./entities/index.js";
+import { hashSecret, mintToken } from "./secrets.js";
 
 export interface BootstrapOptions {
   email: string;
@@ -49,6 +49,7 @@ export async function bootstrapOwner(
         role: Role.Owner,
         active: true,
         createdAt: now,
+        lastSignInAt: null,
       });
       await tx.flush(); // the token row references the user row
       const apiToken = tx.create(ApiToken, {
@@ -56,7 +57,7 @@ export async function bootstrapOwner(
         tenant: DEFAULT_TENANT,
         userId: user.id,
         name: "bootstrap",
-        tokenHash: hashToken(token),
+        tokenHash: hashSecret(token),
         scopes: ALL_SCOPES.join(" "),
         createdAt: now,
         expiresAt: null,

@@ -1,5 +1,7 @@
 import { defineMigration, outboxMigration } from "@latchflow/runtime";
 
+const ts = { useTz: true, precision: 3 } as const;
+
 export const authMigrations = [
   outboxMigration,
   defineMigration("0001-users-and-tokens", (schema, { table }) =>
@@ -10,7 +12,7 @@ export const authMigrations = [
         t.string("email", 320).notNullable();
         t.string("role", 20).notNullable();
         t.boolean("active").notNullable().defaultTo(true);
-        t.datetime("created_at", { useTz: true, precision: 3 }).notNullable();
+        t.datetime("created_at", ts).notNullable();
         t.unique(["tenant", "email"], { indexName: "users_tenant_email_uniq" });
       })
       .createTable("api_tokens", (t) => {
@@ -20,11 +22,94 @@ export const authMigrations = [
         t.string("name", 200).notNullable();
         t.string("token_hash", 64).notNullable().unique({ indexName: "api_tokens_hash_uniq" });
         t.text("scopes").notNullable();
-        t.datetime("created_at", { useTz: true, precision: 3 }).notNullable();
-        t.datetime("expires_at", { useTz: true, precision: 3 }).nullable();
-        t.datetime("last_used_at", { useTz: true, precision: 3 }).nullable();
-        t.datetime("revoked_at", { useTz: true, precision: 3 }).nullable();
+        t.datetime("created_at", ts).notNullable();
+        t.datetime("expires_at", ts).nullable();
+        t.datetime("last_used_at", ts).nullable();
+        t.datetime("revoked_at", ts).nullable();
         t.index(["user_id"], "api_tokens_user_idx");
+      }),
+  ),
+  defineMigration("0002-identity", (schema, { table }) =>
+    schema
+      .alterTable("users", (t) => {
+        t.datetime("last_sign_in_at", ts).nullable();
+      })
+      .createTable("permissions", (t) => {
+        t.string("id", 26).primary();
+        t.string("tenant", 63).notNullable();
+        t.string("user_id", 26).notNullable().references("id").inTable(table("users"));
+        t.string("action", 64).notNullable();
+        t.string("resource_type", 64).notNullable();
+        t.string("resource_id", 64).notNullable();
+        t.string("effect", 5).notNullable();
+        t.datetime("created_at", ts).notNullable();
+        t.index(["user_id"], "permissions_user_idx");
+      })
+      .createTable("recipients", (t) => {
+        t.string("id", 26).primary();
+        t.string("tenant", 63).notNullable();
+        t.string("email", 320).notNullable();
+        t.string("name", 200).notNullable().defaultTo("");
+        t.boolean("enabled").notNullable().defaultTo(true);
+        t.datetime("created_at", ts).notNullable();
+        t.datetime("updated_at", ts).notNullable();
+        t.unique(["tenant", "email"], { indexName: "recipients_tenant_email_uniq" });
+      })
+      .createTable("sessions", (t) => {
+        t.string("id", 26).primary();
+        t.string("tenant", 63).notNullable();
+        t.string("subject_kind", 10).notNullable();
+        t.string("subject_id", 26).notNullable();
+        t.string("token_hash", 64).notNullable().unique({ indexName: "sessions_hash_uniq" });
+        t.string("csrf_hash", 64).notNullable();
+        t.string("ip", 64).notNullable().defaultTo("");
+        t.string("user_agent", 512).notNullable().defaultTo("");
+        t.datetime("created_at", ts).notNullable();
+        t.datetime("last_seen_at", ts).notNullable();
+        t.datetime("expires_at", ts).notNullable();
+        t.datetime("revoked_at", ts).nullable();
+        t.index(["subject_kind", "subject_id"], "sessions_subject_idx");
+      })
+      .createTable("magic_links", (t) => {
+        t.string("id", 26).primary();
+        t.string("tenant", 63).notNullable();
+        t.string("email", 320).notNullable();
+        t.string("token_hash", 64).notNullable().unique({ indexName: "magic_links_hash_uniq" });
+        t.string("next", 500).notNullable().defaultTo("");
+        t.datetime("created_at", ts).notNullable();
+        t.datetime("expires_at", ts).notNullable();
+        t.datetime("used_at", ts).nullable();
+      })
+      .createTable("otp_challenges", (t) => {
+        t.string("id", 26).primary();
+        t.string("tenant", 63).notNullable();
+        t.string("recipient_id", 26).notNullable().references("id").inTable(table("recipients"));
+        t.string("code_hash", 64).notNullable();
+        t.integer("attempts").notNullable().defaultTo(0);
+        t.datetime("created_at", ts).notNullable();
+        t.datetime("expires_at", ts).notNullable();
+        t.datetime("used_at", ts).nullable();
+        t.index(["recipient_id", "created_at"], "otp_recipient_idx");
+      })
+      .createTable("device_grants", (t) => {
+        t.string("id", 26).primary();
+        t.string("tenant", 63).notNullable();
+        t.string("device_code_hash", 64).notNullable().unique({ indexName: "device_grants_hash_uniq" });
+        t.string("user_code", 8).notNullable();
+        t.string("client_id", 100).notNullable();
+        t.text("scopes").notNullable();
+        t.string("status", 10).notNullable();
+        t.string("user_id", 26).nullable();
+        t.integer("interval_seconds").notNullable();
+        t.datetime("last_polled_at", ts).nullable();
+        t.datetime("created_at", ts).notNullable();
+        t.datetime("expires_at", ts).notNullable();
+        t.index(["user_code"], "device_grants_user_code_idx");
+      })
+      .createTable("rate_limits", (t) => {
+        t.string("key", 200).primary();
+        t.bigInteger("window_start").notNullable();
+        t.integer("count").notNullable();
       }),
   ),
 ];

@@ -37,7 +37,7 @@ async function startAuth(tc: TestConfig, bus: EventBus): Promise<Running> {
   const port = await server.listen("127.0.0.1", 0);
   const client = createClient(authV1.AuthServiceClient, `127.0.0.1:${port}`, { deadlineMs: 5000, logger });
   return {
-    authenticate: (token) => client.authenticate({ token }, ctx),
+    authenticate: (token) => client.authenticate({ token, kind: "bearer" }, ctx),
     bootstrap,
     stop: async () => {
       client.$close();
@@ -72,7 +72,7 @@ describe.each(TEST_DIALECTS)("auth bootstrap on %s", (dialect) => {
       minted = (auth.bootstrap as { mintedToken: string }).mintedToken;
       expect(minted).toMatch(/^lf_[0-9a-z]{26}_[A-Za-z0-9_-]{43}$/);
       const identity = await auth.authenticate(minted);
-      expect(identity).toMatchObject({ email: "owner@localhost", role: "owner", tenant: "default" });
+      expect(identity).toMatchObject({ email: "owner@localhost", role: "owner", tenant: "default", kind: "user" });
       expect(identity.scopes).toContain("bundles:write");
     } finally {
       await auth.stop();

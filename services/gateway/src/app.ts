@@ -12,8 +12,13 @@ import { securityHeaders } from "./middleware/security-headers.js";
 import { buildOpenApi } from "./openapi.js";
 import { mountRoutes } from "./router.js";
 import { auditRoutes } from "./routes/audit.js";
+import { authRoutes } from "./routes/auth.js";
 import { bundleRoutes } from "./routes/bundles.js";
+import { deviceRoutes } from "./routes/device.js";
 import { healthRoutes } from "./routes/health.js";
+import { recipientRoutes } from "./routes/recipients.js";
+import { tokenRoutes } from "./routes/tokens.js";
+import { userRoutes } from "./routes/users.js";
 
 export interface GatewayDeps {
   config: Config;
@@ -35,8 +40,19 @@ export interface Gateway {
 export function createGateway(deps: GatewayDeps): Gateway {
   const logger = deps.logger.child({ service: "gateway" });
   const { config } = deps;
-  const app = new Koa({ proxy: false });
-  const routes = [...bundleRoutes(deps.clients), ...auditRoutes(deps.clients)];
+  const app = new Koa({ proxy: config.http.trustProxy });
+  // Links in emails use the configured public URL, or the address actually bound (never the Host header).
+  let linkBase = config.http.publicUrl;
+  const base = () => linkBase;
+  const routes = [
+    ...authRoutes(deps.clients, { linkBase: base, secureCookies: !config.development, adminHome: "/admin/" }),
+    ...deviceRoutes(deps.clients, base),
+    ...tokenRoutes(deps.clients),
+    ...userRoutes(deps.clients, base),
+    ...recipientRoutes(deps.clients),
+    ...bundleRoutes(deps.clients),
+    ...auditRoutes(deps.clients),
+  ];
   const openapi = buildOpenApi(routes, { version: deps.version ?? "0.1.0" });
   const router = new Router();
   healthRoutes(router, deps.readiness, openapi);
@@ -58,8 +74,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   );
   app.use(
     bodyParser({
-      enableTypes: ["json"],
+      enableTypes: ["json", "form"],
       jsonLimit: config.http.bodyLimitBytes,
+      formLimit: config.http.bodyLimitBytes,
       encoding: "utf-8",
       jsonStrict: true,
       onError: (err) => {
@@ -80,7 +97,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
         s.once("listening", () => {
           server = s;
           const addr = s.address();
-          resolve(typeof addr === "object" && addr ? addr.port : config.http.port);
+          const port = typeof addr === "object" && addr ? addr.port : config.http.port;
+          if (!linkBase) linkBase = `http://${config.http.host}:${port}`;
+          resolve(port);
         });
       }),
     close: () =>

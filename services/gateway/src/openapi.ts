@@ -18,6 +18,16 @@ function toSchema(
   return rest;
 }
 
+/** Security requirement: bearer with the route's scope, or the session cookies, or none for public routes. */
+function securityOf(route: AnyRoute) {
+  const a = route.access;
+  if (a.kind === "public") return { security: [] };
+  if (a.kind === "recipient") return { security: [{ recipientSession: [] }] };
+  const scopes = a.kind === "user" ? [a.scope] : [];
+  const both = [{ bearer: scopes }, { userSession: scopes }];
+  return { security: a.kind === "signed-in" ? [...both, { recipientSession: [] }] : both };
+}
+
 function openApiPath(path: string): string {
   return path.replace(/:([A-Za-z_]+)/g, "{$1}");
 }
@@ -65,7 +75,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }) {
       tags: [route.tag],
       parameters: parameters(route, components),
       responses,
-      ...(route.scope ? { security: [{ bearer: [route.scope] }] } : { security: [] }),
+      ...securityOf(route),
       ...(route.body
         ? {
             requestBody: {

@@ -1,13 +1,33 @@
-import { CallerKind, permissionDenied, type RequestContext, type Scope } from "@latchflow/runtime";
+import type { authV1 } from "@latchflow/proto";
+import { type Decision, decide, type PolicyRequest, permissionDenied } from "@latchflow/runtime";
+
+/** The policy subject of an authenticated identity. */
+export function subjectOf(identity: authV1.Identity) {
+  return {
+    kind: identity.kind === "recipient" ? ("recipient" as const) : ("user" as const),
+    role: identity.role,
+    scopes: identity.scopes,
+    permissions: identity.permissions.map((p) => ({
+      id: p.id,
+      action: p.action,
+      resourceType: p.resourceType,
+      resourceId: p.resourceId,
+      effect: p.effect === "deny" ? ("deny" as const) : ("allow" as const),
+    })),
+  };
+}
 
 /**
- * The one authorization decision of the gateway: may this caller do what the route requires?
- * Today: the token's scopes. The identity issue adds roles and per-resource executor grants here.
+ * The gateway's one authorization point: every route with `access.kind = "user"` passes here.
+ * The decision itself is runtime's `decide` (shared with the auth service's simulate endpoint).
  */
-export function authorize(ctx: RequestContext, scope: Scope): void {
-  const caller = ctx.caller;
-  if (!caller || caller.kind === CallerKind.System) throw permissionDenied();
-  if (!caller.scopes?.includes(scope)) {
-    throw permissionDenied(`This token lacks the ${scope} scope`, { requiredScope: scope });
+export function authorize(identity: authV1.Identity, request: PolicyRequest): Decision {
+  const decision = decide(subjectOf(identity), request);
+  if (!decision.allowed) {
+    throw permissionDenied(`Not allowed: ${decision.reason}`, {
+      action: request.action,
+      ...(request.resource ? { resource: request.resource } : {}),
+    });
   }
+  return decision;
 }

@@ -1,12 +1,8 @@
-import {
-  ErrorCode,
-  LatchflowError,
-  type RequestContext,
-  type Scope,
-  validationFailed,
-} from "@latchflow/runtime";
+import type { authV1 } from "@latchflow/proto";
+import { type Decision, ErrorCode, LatchflowError, type RequestContext, validationFailed } from "@latchflow/runtime";
 import type { Context } from "koa";
 import type { z } from "zod";
+import type { Access } from "./authenticate.js";
 
 export interface ResponseSpec {
   description: string;
@@ -18,7 +14,19 @@ export interface RouteInput<B, Q, P> {
   query: Q;
   params: P;
   ctx: RequestContext;
+  /** the caller's identity, on routes that are not public */
+  identity: authV1.Identity | undefined;
+  /** the policy decision, on user routes (its `restrictTo` narrows collection reads) */
+  decision: Decision | undefined;
   koa: Context;
+}
+
+/** What a handler answers: JSON by default; a redirect or an HTML page where a browser is the client. */
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  redirect?: string;
+  html?: string;
 }
 
 /** One REST operation: the schemas that validate it are the ones the OpenAPI document is built from. */
@@ -29,13 +37,19 @@ export interface Route<B = unknown, Q = unknown, P = unknown> {
   operationId: string;
   summary: string;
   tag: string;
-  /** scope required; `undefined` means the route is public */
-  scope: Scope | undefined;
+  access: Access;
+  /**
+   * The handler narrows a collection to `decision.restrictTo` (ids granted one by one). Without it, a caller
+   * who holds only per-resource grants gets 403 on the collection instead of seeing everything.
+   */
+  restrictable?: boolean;
+  /** accepted request body types; default JSON only */
+  bodyTypes?: ("json" | "form")[];
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
   responses: Record<number, ResponseSpec>;
-  handler: (input: RouteInput<B, Q, P>) => Promise<{ status: number; body: unknown }>;
+  handler: (input: RouteInput<B, Q, P>) => Promise<RouteResult>;
 }
 
 /** A route of any input types, for the route table. */
@@ -61,9 +75,14 @@ export function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, p
   return result.data;
 }
 
-/** A route with a body accepts JSON only. */
-export function requireJson(koa: Context): void {
-  if (!koa.is("application/json")) {
-    throw new LatchflowError(ErrorCode.UnsupportedMediaType, "Content-Type must be application/json");
+const MEDIA_TYPES = { json: "application/json", form: "application/x-www-form-urlencoded" } as const;
+
+/** A route with a body accepts JSON only, unless it lists other types. */
+export function requireBodyType(koa: Context, types: readonly ("json" | "form")[] = ["json"]): void {
+  if (!koa.is(types.map((t) => MEDIA_TYPES[t]))) {
+    throw new LatchflowError(
+      ErrorCode.UnsupportedMediaType,
+      `Content-Type must be ${types.map((t) => MEDIA_TYPES[t]).join(" or ")}`,
+    );
   }
 }

@@ -1,25 +1,43 @@
 import type Router from "@koa/router";
-import { DEFAULT_TENANT } from "@latchflow/runtime";
+import { permissionDenied } from "@latchflow/runtime";
 import { authenticate } from "./authenticate.js";
 import type { GatewayClients } from "./clients.js";
 import { authorize } from "./policy.js";
-import { type AnyRoute, parsePart, requireJson } from "./route.js";
+import { type AnyRoute, parsePart, requireBodyType } from "./route.js";
 
-/** Mounts the route table: authenticate → authorize → validate → handler → JSON response. */
+/** Mounts the route table: authenticate → authorize → validate → handler → response. */
 export function mountRoutes(router: Router, routes: AnyRoute[], clients: GatewayClients): void {
   for (const route of routes) {
     router[route.method](route.path, async (koa) => {
-      const ctx = route.scope
-        ? await authenticate(koa, clients)
-        : { requestId: String(koa.state.requestId), tenant: DEFAULT_TENANT };
-      if (route.scope) authorize(ctx, route.scope);
-      if (route.body) requireJson(koa);
+      const { ctx, identity } = await authenticate(koa, clients, route.access);
+      if (route.body) requireBodyType(koa, route.bodyTypes);
       const params = parsePart(route.params, koa.params, "path");
+      const access = route.access;
+      const decision =
+        access.kind === "user" && identity
+          ? authorize(identity, {
+              action: access.scope,
+              ...(access.resource
+                ? { resource: { type: access.resource.type, id: String((params as Record<string, unknown>)[access.resource.param]) } }
+                : {}),
+            })
+          : undefined;
+      if (decision?.restrictTo && !route.restrictable) {
+        throw permissionDenied("This needs a grant covering every resource of the kind", { reason: "per_resource_grants_only" });
+      }
       const query = parsePart(route.query, koa.query, "query");
       const body = parsePart(route.body, (koa.request as { body?: unknown }).body, "body");
-      const result = await route.handler({ body, query, params, ctx, koa });
+      const result = await route.handler({ body, query, params, ctx, identity, decision, koa });
       koa.status = result.status;
-      koa.body = result.body;
+      if (result.redirect) {
+        koa.redirect(result.redirect);
+        koa.status = result.status;
+      } else if (result.html !== undefined) {
+        koa.type = "text/html; charset=utf-8";
+        koa.body = result.html;
+      } else if (result.body !== undefined) {
+        koa.body = result.body;
+      }
     });
   }
 }

@@ -1,1 +1,3 @@
-export { createStorageService } from "./storage-service.js";
+export { generateMasterKey } from "./crypto/keyring.js";
+export { type KeyCommandResult, keysStatus, pruneKeys, rotateKeys } from "./keys-admin.js";
+export { createStorageService, type StorageServiceDeps } from "./storage-service.js";

@@ -1,17 +1,74 @@
-import { type GrpcServer, type LatchflowService, type ServiceDeps, ServiceName } from "@latchflow/runtime";
+import { storageV1 } from "@latchflow/proto";
+import {
+  createOutboxRelay,
+  type Database,
+  databaseTarget,
+  type GrpcServer,
+  type LatchflowService,
+  OutboxMessage,
+  type OutboxRelay,
+  openDatabase,
+  type ServiceDeps,
+  ServiceName,
+} from "@latchflow/runtime";
+import { Blob } from "./blob-entity.js";
+import { createBlobStore } from "./blob-store.js";
+import { type Keyring, loadKeyring } from "./crypto/keyring.js";
+import { type BlobDriver, createDriverFromConfig } from "./drivers/index.js";
+import { storageMigrations } from "./migrations.js";
+import { createStorageApi } from "./storage-api.js";
+
+export interface StorageServiceDeps extends ServiceDeps {
+  /** defaults to the driver named by the config (`LATCHFLOW_BLOB_DRIVER`) */
+  driver?: BlobDriver;
+  /** defaults to the keyring from the config (`LATCHFLOW_MASTER_KEY`, or the embedded key file) */
+  keyring?: Keyring;
+  /** leftovers of interrupted uploads older than this are removed at start; default 1 hour */
+  orphanGraceMs?: number;
+}
+
+/** Opens the storage database (running its migrations): shared by the service and the key commands. */
+export function openStorageDatabase(deps: Pick<ServiceDeps, "config" | "logger">): Promise<Database> {
+  return openDatabase(
+    databaseTarget(deps.config, ServiceName.Storage),
+    { entities: [Blob, OutboxMessage], migrations: storageMigrations },
+    deps.logger,
+  );
+}
 
 /**
- * The storage service. In this milestone it runs as its own process and answers the standard gRPC health
- * protocol; the blob API of proto/latchflow/storage/v1 (streamed put/get, encryption, dedupe) arrives with
- * the files issue, so its RPCs answer UNIMPLEMENTED until then.
+ * The storage service: encrypted (envelope encryption, STREAM-chunked AES-256-GCM), deduplicated,
+ * reference-counted blobs per tenant on the local filesystem or S3, over `latchflow.storage.v1.StorageService`.
  */
-export function createStorageService(deps: ServiceDeps): LatchflowService {
+export function createStorageService(deps: StorageServiceDeps): LatchflowService {
   const logger = deps.logger.child({ service: ServiceName.Storage });
+  let db: Database | undefined;
+  let relay: OutboxRelay | undefined;
+  let driver: BlobDriver | undefined;
   return {
     name: ServiceName.Storage,
-    async start(_server: GrpcServer) {
-      logger.debug("storage started");
+    async start(server: GrpcServer) {
+      const keyring = deps.keyring ?? loadKeyring(deps.config, logger);
+      db = await openStorageDatabase({ ...deps, logger });
+      driver = deps.driver ?? createDriverFromConfig(deps.config);
+      relay = createOutboxRelay({ db, bus: deps.bus, logger });
+      const store = createBlobStore({ db, driver, keyring, logger, relay });
+      await store.sweepOrphans(deps.orphanGraceMs ?? 3_600_000);
+      const missing = (await store.keyUsage()).filter((k) => !k.available);
+      if (missing.length > 0) {
+        logger.error(
+          { keys: missing },
+          "some blobs are wrapped by master keys that are not configured: add them to LATCHFLOW_MASTER_KEYS_OLD",
+        );
+      }
+      logger.info({ keyId: keyring.current.id, keySource: keyring.source, driver: driver.kind }, "storage ready");
+      relay.start();
+      server.add(storageV1.StorageServiceService, createStorageApi(store));
     },
-    async stop() {},
+    async stop() {
+      await relay?.stop();
+      await db?.close();
+      if (!deps.driver) await driver?.close();
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { Metadata } from "@grpc/grpc-js";
 import { z } from "zod";
-import { type Caller, CallerKind, DEFAULT_TENANT, type RequestContext } from "../context.js";
+import { type Caller, CallerKind, type ClientInfo, DEFAULT_TENANT, type RequestContext } from "../context.js";
 import { ERROR_TABLE, ErrorCode, isErrorCode, LatchflowError } from "../errors.js";
 
 /** gRPC metadata keys of the request context (lowercase, as gRPC requires). */
@@ -9,6 +9,8 @@ export const MetadataKey = {
   Tenant: "lf-tenant",
   /** JSON of {@link Caller} */
   Caller: "lf-caller",
+  /** JSON of {@link ClientInfo} */
+  Client: "lf-client",
   /** trailer: the stable Latchflow error code */
   ErrorCode: "lf-error-code",
   /** trailer: JSON object of the error's details (only when there are any) */
@@ -30,6 +32,12 @@ const callerSchema = z.strictObject({
   userId: z.string().min(1).max(256).optional(),
   role: z.string().min(1).max(64).optional(),
   scopes: z.array(z.string().min(1).max(128)).max(256).optional(),
+  sessionId: z.string().min(1).max(64).optional(),
+});
+
+const clientSchema = z.strictObject({
+  ip: z.string().min(1).max(64).optional(),
+  userAgent: z.string().max(512).optional(),
 });
 
 /** Writes a request context into fresh outgoing metadata. The deadline travels as the call's gRPC deadline. */
@@ -38,6 +46,7 @@ export function contextToMetadata(ctx: RequestContext): Metadata {
   md.set(MetadataKey.RequestId, ctx.requestId);
   md.set(MetadataKey.Tenant, ctx.tenant);
   if (ctx.caller) md.set(MetadataKey.Caller, JSON.stringify(ctx.caller));
+  if (ctx.client) md.set(MetadataKey.Client, JSON.stringify(ctx.client));
   return md;
 }
 
@@ -83,6 +92,8 @@ export function contextFromMetadata(md: Metadata, options: ReadContextOptions): 
   };
   const callerJson = single(md, MetadataKey.Caller);
   if (callerJson !== undefined) ctx.caller = parseCaller(callerJson);
+  const clientJson = single(md, MetadataKey.Client);
+  if (clientJson !== undefined) ctx.client = parseClient(clientJson);
   if (options.deadline !== undefined) ctx.deadline = options.deadline;
   return ctx;
 }
@@ -97,12 +108,30 @@ function parseCaller(json: string): Caller {
   }
   const parsed = callerSchema.safeParse(raw);
   if (!parsed.success) throw badMetadata(MetadataKey.Caller, "has the wrong shape");
-  const { kind, id, userId, role, scopes } = parsed.data;
+  const { kind, id, userId, role, scopes, sessionId } = parsed.data;
   const caller: Caller = { kind, id };
   if (userId !== undefined) caller.userId = userId;
   if (role !== undefined) caller.role = role;
   if (scopes !== undefined) caller.scopes = scopes;
+  if (sessionId !== undefined) caller.sessionId = sessionId;
   return caller;
+}
+
+function parseClient(json: string): ClientInfo {
+  const key = MetadataKey.Client;
+  if (json.length > MAX_CALLER_JSON) throw badMetadata(key, "is too long");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw badMetadata(key, "must be JSON");
+  }
+  const parsed = clientSchema.safeParse(raw);
+  if (!parsed.success) throw badMetadata(key, "has the wrong shape");
+  const client: ClientInfo = {};
+  if (parsed.data.ip !== undefined) client.ip = parsed.data.ip;
+  if (parsed.data.userAgent !== undefined) client.userAgent = parsed.data.userAgent;
+  return client;
 }
 
 /** Trailing metadata describing a LatchflowError (plus the request id, so clients can quote it). */

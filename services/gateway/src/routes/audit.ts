@@ -47,7 +47,7 @@ export function auditRoutes(clients: GatewayClients) {
       operationId: "listAuditRecords",
       summary: "Audit records, newest first",
       tag: "audit",
-      scope: Scope.AuditRead,
+      access: { kind: "user", scope: Scope.AuditRead },
       query: AuditQuery,
       responses: {
         200: {

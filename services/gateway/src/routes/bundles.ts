@@ -40,7 +40,7 @@ export function bundleRoutes(clients: GatewayClients) {
       operationId: "createBundle",
       summary: "Create a bundle",
       tag: "bundles",
-      scope: Scope.BundlesWrite,
+      access: { kind: "user", scope: Scope.BundlesWrite },
       body: CreateBundle,
       responses: {
         201: { description: "Created", schema: Bundle },
@@ -60,7 +60,8 @@ export function bundleRoutes(clients: GatewayClients) {
       operationId: "listBundles",
       summary: "List bundles, newest first",
       tag: "bundles",
-      scope: Scope.BundlesRead,
+      access: { kind: "user", scope: Scope.BundlesRead },
+      restrictable: true,
       query: PageQuery,
       responses: {
         200: {
@@ -69,9 +70,14 @@ export function bundleRoutes(clients: GatewayClients) {
         },
         ...errorResponses,
       },
-      handler: async ({ query, ctx }) => {
+      handler: async ({ query, ctx, decision }) => {
+        const restrictTo = decision?.restrictTo;
         const res = await clients.bundles.listBundles(
-          { page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 } },
+          {
+            page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 },
+            ids: restrictTo ?? [],
+            restricted: restrictTo !== undefined,
+          },
           ctx,
         );
         return {
@@ -86,7 +92,7 @@ export function bundleRoutes(clients: GatewayClients) {
       operationId: "getBundle",
       summary: "Get one bundle",
       tag: "bundles",
-      scope: Scope.BundlesRead,
+      access: { kind: "user", scope: Scope.BundlesRead, resource: { type: "bundle", param: "id" } },
       params: IdParams,
       responses: {
         200: { description: "The bundle", schema: Bundle },

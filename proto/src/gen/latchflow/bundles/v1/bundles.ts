@@ -45,7 +45,13 @@ export interface GetBundleRequest {
 }
 
 export interface ListBundlesRequest {
-  page?: PageRequest | undefined;
+  page?:
+    | PageRequest
+    | undefined;
+  /** When set, only these bundles (the caller may see only granted ones); empty = no restriction. */
+  ids: string[];
+  /** Set together with ids to mean "restricted to ids, even if ids is empty". */
+  restricted: boolean;
 }
 
 export interface ListBundlesResponse {
@@ -363,13 +369,19 @@ export const GetBundleRequest: MessageFns<GetBundleRequest> = {
 };
 
 function createBaseListBundlesRequest(): ListBundlesRequest {
-  return { page: undefined };
+  return { page: undefined, ids: [], restricted: false };
 }
 
 export const ListBundlesRequest: MessageFns<ListBundlesRequest> = {
   encode(message: ListBundlesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.page !== undefined) {
       PageRequest.encode(message.page, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.ids) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.restricted !== false) {
+      writer.uint32(24).bool(message.restricted);
     }
     return writer;
   },
@@ -395,6 +407,22 @@ export const ListBundlesRequest: MessageFns<ListBundlesRequest> = {
             message.page = PageRequest.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ids.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.restricted = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -408,13 +436,23 @@ export const ListBundlesRequest: MessageFns<ListBundlesRequest> = {
   },
 
   fromJSON(object: any): ListBundlesRequest {
-    return { page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined };
+    return {
+      page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+      ids: globalThis.Array.isArray(object?.ids) ? object.ids.map((e: any) => globalThis.String(e)) : [],
+      restricted: isSet(object.restricted) ? globalThis.Boolean(object.restricted) : false,
+    };
   },
 
   toJSON(message: ListBundlesRequest): unknown {
     const obj: any = {};
     if (message.page !== undefined) {
       obj.page = PageRequest.toJSON(message.page);
+    }
+    if (message.ids?.length) {
+      obj.ids = message.ids;
+    }
+    if (message.restricted !== false) {
+      obj.restricted = message.restricted;
     }
     return obj;
   },
@@ -427,6 +465,8 @@ export const ListBundlesRequest: MessageFns<ListBundlesRequest> = {
     message.page = (object.page !== undefined && object.page !== null)
       ? PageRequest.fromPartial(object.page)
       : undefined;
+    message.ids = object.ids?.map((e) => e) || [];
+    message.restricted = object.restricted ?? false;
     return message;
   },
 };

@@ -29,14 +29,13 @@ export const protobufPackage = "latchflow.storage.v1";
 export const protobufFileName = "latchflow/storage/v1/storage.proto";
 
 export interface PutBlobHeader {
-  contentType: string;
   /** When set, the upload fails unless exactly this many bytes arrive. */
   expectedSize?: number | undefined;
 }
 
 export interface PutBlobRequest {
   part?: { $case: "header"; header: PutBlobHeader } | //
-  /** Plaintext bytes, in order; any chunk size up to the gRPC message limit (64 KiB–1 MiB recommended). */
+  /** Plaintext bytes, in order; any size up to the gRPC message limit (64 KiB–1 MiB recommended). */
   { $case: "chunk"; chunk: Buffer } | undefined;
 }
 
@@ -48,15 +47,17 @@ export interface BlobInfo {
   size: number;
   createdAt?: Date | undefined;
   refcount: number;
+  /** True when PutBlob found identical content and added a reference instead of storing a new blob. */
+  deduplicated: boolean;
 }
 
 export interface GetBlobRequest {
   blobId: string;
-  /** First byte to return; default 0. */
+  /** First byte to return; default 0. Must not exceed the blob's size. */
   offset?:
     | number
     | undefined;
-  /** Number of bytes to return; default = up to the end. */
+  /** Number of bytes to return; default = up to the end (clipped to the end). */
   length?: number | undefined;
 }
 
@@ -85,15 +86,37 @@ export interface AddBlobRefRequest {
   blobId: string;
 }
 
+export interface RewrapKeysRequest {
+  /** Most data keys to re-wrap in this call; default 500, at most 10000. */
+  limit?: number | undefined;
+}
+
+export interface KeyUsage {
+  /** Id of a master key (first 8 bytes of a sha256 of the key, hex): never the key itself. */
+  keyId: string;
+  /** Number of blobs whose data key is wrapped by this master key. */
+  blobs: number;
+  /** Whether this service has the key (current or one of the old keys). */
+  available: boolean;
+}
+
+export interface RewrapKeysResponse {
+  /** Id of the current master key; every re-wrapped data key is now wrapped by it. */
+  currentKeyId: string;
+  /** Data keys re-wrapped by this call. */
+  rewrapped: number;
+  /** Blobs still wrapped by another key after this call (including those whose key is unavailable). */
+  remaining: number;
+  /** Usage of every key id found, after this call. */
+  keys: KeyUsage[];
+}
+
 function createBasePutBlobHeader(): PutBlobHeader {
-  return { contentType: "", expectedSize: undefined };
+  return { expectedSize: undefined };
 }
 
 export const PutBlobHeader: MessageFns<PutBlobHeader> = {
   encode(message: PutBlobHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.contentType !== "") {
-      writer.uint32(10).string(message.contentType);
-    }
     if (message.expectedSize !== undefined) {
       writer.uint32(16).uint64(message.expectedSize);
     }
@@ -113,14 +136,6 @@ export const PutBlobHeader: MessageFns<PutBlobHeader> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.contentType = reader.string();
-            continue;
-          }
           case 2: {
             if (tag !== 16) {
               break;
@@ -143,11 +158,6 @@ export const PutBlobHeader: MessageFns<PutBlobHeader> = {
 
   fromJSON(object: any): PutBlobHeader {
     return {
-      contentType: isSet(object.contentType)
-        ? globalThis.String(object.contentType)
-        : isSet(object.content_type)
-        ? globalThis.String(object.content_type)
-        : "",
       expectedSize: isSet(object.expectedSize)
         ? globalThis.Number(object.expectedSize)
         : isSet(object.expected_size)
@@ -158,9 +168,6 @@ export const PutBlobHeader: MessageFns<PutBlobHeader> = {
 
   toJSON(message: PutBlobHeader): unknown {
     const obj: any = {};
-    if (message.contentType !== "") {
-      obj.contentType = message.contentType;
-    }
     if (message.expectedSize !== undefined) {
       obj.expectedSize = Math.round(message.expectedSize);
     }
@@ -172,7 +179,6 @@ export const PutBlobHeader: MessageFns<PutBlobHeader> = {
   },
   fromPartial<I extends Exact<DeepPartial<PutBlobHeader>, I>>(object: I): PutBlobHeader {
     const message = createBasePutBlobHeader();
-    message.contentType = object.contentType ?? "";
     message.expectedSize = object.expectedSize ?? undefined;
     return message;
   },
@@ -280,7 +286,7 @@ export const PutBlobRequest: MessageFns<PutBlobRequest> = {
 };
 
 function createBaseBlobInfo(): BlobInfo {
-  return { blobId: "", sha256: "", size: 0, createdAt: undefined, refcount: 0 };
+  return { blobId: "", sha256: "", size: 0, createdAt: undefined, refcount: 0, deduplicated: false };
 }
 
 export const BlobInfo: MessageFns<BlobInfo> = {
@@ -299,6 +305,9 @@ export const BlobInfo: MessageFns<BlobInfo> = {
     }
     if (message.refcount !== 0) {
       writer.uint32(40).uint32(message.refcount);
+    }
+    if (message.deduplicated !== false) {
+      writer.uint32(48).bool(message.deduplicated);
     }
     return writer;
   },
@@ -356,6 +365,14 @@ export const BlobInfo: MessageFns<BlobInfo> = {
             message.refcount = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.deduplicated = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -383,6 +400,7 @@ export const BlobInfo: MessageFns<BlobInfo> = {
         ? fromJsonTimestamp(object.created_at)
         : undefined,
       refcount: isSet(object.refcount) ? globalThis.Number(object.refcount) : 0,
+      deduplicated: isSet(object.deduplicated) ? globalThis.Boolean(object.deduplicated) : false,
     };
   },
 
@@ -403,6 +421,9 @@ export const BlobInfo: MessageFns<BlobInfo> = {
     if (message.refcount !== 0) {
       obj.refcount = Math.round(message.refcount);
     }
+    if (message.deduplicated !== false) {
+      obj.deduplicated = message.deduplicated;
+    }
     return obj;
   },
 
@@ -416,6 +437,7 @@ export const BlobInfo: MessageFns<BlobInfo> = {
     message.size = object.size ?? 0;
     message.createdAt = object.createdAt ?? undefined;
     message.refcount = object.refcount ?? 0;
+    message.deduplicated = object.deduplicated ?? false;
     return message;
   },
 };
@@ -914,13 +936,307 @@ export const AddBlobRefRequest: MessageFns<AddBlobRefRequest> = {
   },
 };
 
+function createBaseRewrapKeysRequest(): RewrapKeysRequest {
+  return { limit: undefined };
+}
+
+export const RewrapKeysRequest: MessageFns<RewrapKeysRequest> = {
+  encode(message: RewrapKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== undefined) {
+      writer.uint32(8).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RewrapKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRewrapKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RewrapKeysRequest {
+    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined };
+  },
+
+  toJSON(message: RewrapKeysRequest): unknown {
+    const obj: any = {};
+    if (message.limit !== undefined) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RewrapKeysRequest>, I>>(base?: I): RewrapKeysRequest {
+    return RewrapKeysRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RewrapKeysRequest>, I>>(object: I): RewrapKeysRequest {
+    const message = createBaseRewrapKeysRequest();
+    message.limit = object.limit ?? undefined;
+    return message;
+  },
+};
+
+function createBaseKeyUsage(): KeyUsage {
+  return { keyId: "", blobs: 0, available: false };
+}
+
+export const KeyUsage: MessageFns<KeyUsage> = {
+  encode(message: KeyUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyId !== "") {
+      writer.uint32(10).string(message.keyId);
+    }
+    if (message.blobs !== 0) {
+      writer.uint32(16).uint64(message.blobs);
+    }
+    if (message.available !== false) {
+      writer.uint32(24).bool(message.available);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyUsage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.blobs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.available = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyUsage {
+    return {
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      blobs: isSet(object.blobs) ? globalThis.Number(object.blobs) : 0,
+      available: isSet(object.available) ? globalThis.Boolean(object.available) : false,
+    };
+  },
+
+  toJSON(message: KeyUsage): unknown {
+    const obj: any = {};
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.blobs !== 0) {
+      obj.blobs = Math.round(message.blobs);
+    }
+    if (message.available !== false) {
+      obj.available = message.available;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<KeyUsage>, I>>(base?: I): KeyUsage {
+    return KeyUsage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<KeyUsage>, I>>(object: I): KeyUsage {
+    const message = createBaseKeyUsage();
+    message.keyId = object.keyId ?? "";
+    message.blobs = object.blobs ?? 0;
+    message.available = object.available ?? false;
+    return message;
+  },
+};
+
+function createBaseRewrapKeysResponse(): RewrapKeysResponse {
+  return { currentKeyId: "", rewrapped: 0, remaining: 0, keys: [] };
+}
+
+export const RewrapKeysResponse: MessageFns<RewrapKeysResponse> = {
+  encode(message: RewrapKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.currentKeyId !== "") {
+      writer.uint32(10).string(message.currentKeyId);
+    }
+    if (message.rewrapped !== 0) {
+      writer.uint32(16).uint32(message.rewrapped);
+    }
+    if (message.remaining !== 0) {
+      writer.uint32(24).uint64(message.remaining);
+    }
+    for (const v of message.keys) {
+      KeyUsage.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RewrapKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRewrapKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.currentKeyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rewrapped = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.remaining = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.keys.push(KeyUsage.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RewrapKeysResponse {
+    return {
+      currentKeyId: isSet(object.currentKeyId)
+        ? globalThis.String(object.currentKeyId)
+        : isSet(object.current_key_id)
+        ? globalThis.String(object.current_key_id)
+        : "",
+      rewrapped: isSet(object.rewrapped) ? globalThis.Number(object.rewrapped) : 0,
+      remaining: isSet(object.remaining) ? globalThis.Number(object.remaining) : 0,
+      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => KeyUsage.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: RewrapKeysResponse): unknown {
+    const obj: any = {};
+    if (message.currentKeyId !== "") {
+      obj.currentKeyId = message.currentKeyId;
+    }
+    if (message.rewrapped !== 0) {
+      obj.rewrapped = Math.round(message.rewrapped);
+    }
+    if (message.remaining !== 0) {
+      obj.remaining = Math.round(message.remaining);
+    }
+    if (message.keys?.length) {
+      obj.keys = message.keys.map((e) => KeyUsage.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RewrapKeysResponse>, I>>(base?: I): RewrapKeysResponse {
+    return RewrapKeysResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RewrapKeysResponse>, I>>(object: I): RewrapKeysResponse {
+    const message = createBaseRewrapKeysResponse();
+    message.currentKeyId = object.currentKeyId ?? "";
+    message.rewrapped = object.rewrapped ?? 0;
+    message.remaining = object.remaining ?? 0;
+    message.keys = object.keys?.map((e) => KeyUsage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export type StorageServiceService = typeof StorageServiceService;
 export const StorageServiceService = {
   /**
-   * Client stream: the first message must be a header, every following one a chunk.
-   * Identical content is deduplicated (by sha256): the existing blob's refcount is incremented instead.
+   * Client stream: the first message must be a header, every following one a chunk of plaintext.
+   * The service hashes (sha256) and encrypts as the bytes arrive. Identical content already stored for the
+   * tenant is deduplicated: the existing blob's refcount is incremented and its info returned.
    * Fails with INVALID_ARGUMENT when the header is missing or misplaced, or when expected_size is set
-   * and does not match the bytes received.
+   * and does not match the bytes received. A failed or cancelled upload stores nothing.
    */
   putBlob: {
     path: "/latchflow.storage.v1.StorageService/PutBlob" as const,
@@ -931,7 +1247,10 @@ export const StorageServiceService = {
     responseSerialize: (value: BlobInfo): Buffer => Buffer.from(BlobInfo.encode(value).finish()),
     responseDeserialize: (value: Buffer): BlobInfo => BlobInfo.decode(value),
   },
-  /** Server stream of the (decrypted) content, or of a byte range of it. */
+  /**
+   * Server stream of the decrypted content, or of a byte range of it. Only authenticated plaintext is sent:
+   * a tampered or truncated stored object ends the stream with DATA_LOSS (code integrity_failed).
+   */
   getBlob: {
     path: "/latchflow.storage.v1.StorageService/GetBlob" as const,
     requestStream: false as const,
@@ -970,31 +1289,56 @@ export const StorageServiceService = {
     responseSerialize: (value: BlobInfo): Buffer => Buffer.from(BlobInfo.encode(value).finish()),
     responseDeserialize: (value: Buffer): BlobInfo => BlobInfo.decode(value),
   },
+  /**
+   * Operator call (every tenant, not only the caller's): re-wraps up to `limit` data keys that are not
+   * wrapped by the current master key (KEK) under the current one, without touching content. Call again
+   * until `remaining` is 0; then the old master keys are no longer needed.
+   */
+  rewrapKeys: {
+    path: "/latchflow.storage.v1.StorageService/RewrapKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RewrapKeysRequest): Buffer => Buffer.from(RewrapKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RewrapKeysRequest => RewrapKeysRequest.decode(value),
+    responseSerialize: (value: RewrapKeysResponse): Buffer => Buffer.from(RewrapKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RewrapKeysResponse => RewrapKeysResponse.decode(value),
+  },
 } as const;
 
 export interface StorageServiceServer extends UntypedServiceImplementation {
   /**
-   * Client stream: the first message must be a header, every following one a chunk.
-   * Identical content is deduplicated (by sha256): the existing blob's refcount is incremented instead.
+   * Client stream: the first message must be a header, every following one a chunk of plaintext.
+   * The service hashes (sha256) and encrypts as the bytes arrive. Identical content already stored for the
+   * tenant is deduplicated: the existing blob's refcount is incremented and its info returned.
    * Fails with INVALID_ARGUMENT when the header is missing or misplaced, or when expected_size is set
-   * and does not match the bytes received.
+   * and does not match the bytes received. A failed or cancelled upload stores nothing.
    */
   putBlob: handleClientStreamingCall<PutBlobRequest, BlobInfo>;
-  /** Server stream of the (decrypted) content, or of a byte range of it. */
+  /**
+   * Server stream of the decrypted content, or of a byte range of it. Only authenticated plaintext is sent:
+   * a tampered or truncated stored object ends the stream with DATA_LOSS (code integrity_failed).
+   */
   getBlob: handleServerStreamingCall<GetBlobRequest, BlobChunk>;
   statBlob: handleUnaryCall<StatBlobRequest, BlobInfo>;
   /** Drops one reference; the content is destroyed only when the refcount reaches zero. */
   deleteBlob: handleUnaryCall<DeleteBlobRequest, DeleteBlobResponse>;
   /** Adds one reference to an existing blob (e.g. a second file entry with the same content). */
   addBlobRef: handleUnaryCall<AddBlobRefRequest, BlobInfo>;
+  /**
+   * Operator call (every tenant, not only the caller's): re-wraps up to `limit` data keys that are not
+   * wrapped by the current master key (KEK) under the current one, without touching content. Call again
+   * until `remaining` is 0; then the old master keys are no longer needed.
+   */
+  rewrapKeys: handleUnaryCall<RewrapKeysRequest, RewrapKeysResponse>;
 }
 
 export interface StorageServiceClient extends Client {
   /**
-   * Client stream: the first message must be a header, every following one a chunk.
-   * Identical content is deduplicated (by sha256): the existing blob's refcount is incremented instead.
+   * Client stream: the first message must be a header, every following one a chunk of plaintext.
+   * The service hashes (sha256) and encrypts as the bytes arrive. Identical content already stored for the
+   * tenant is deduplicated: the existing blob's refcount is incremented and its info returned.
    * Fails with INVALID_ARGUMENT when the header is missing or misplaced, or when expected_size is set
-   * and does not match the bytes received.
+   * and does not match the bytes received. A failed or cancelled upload stores nothing.
    */
   putBlob(callback: (error: ServiceError | null, response: BlobInfo) => void): ClientWritableStream<PutBlobRequest>;
   putBlob(
@@ -1010,7 +1354,10 @@ export interface StorageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BlobInfo) => void,
   ): ClientWritableStream<PutBlobRequest>;
-  /** Server stream of the (decrypted) content, or of a byte range of it. */
+  /**
+   * Server stream of the decrypted content, or of a byte range of it. Only authenticated plaintext is sent:
+   * a tampered or truncated stored object ends the stream with DATA_LOSS (code integrity_failed).
+   */
   getBlob(request: GetBlobRequest, options?: Partial<CallOptions>): ClientReadableStream<BlobChunk>;
   getBlob(
     request: GetBlobRequest,
@@ -1063,6 +1410,26 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BlobInfo) => void,
+  ): ClientUnaryCall;
+  /**
+   * Operator call (every tenant, not only the caller's): re-wraps up to `limit` data keys that are not
+   * wrapped by the current master key (KEK) under the current one, without touching content. Call again
+   * until `remaining` is 0; then the old master keys are no longer needed.
+   */
+  rewrapKeys(
+    request: RewrapKeysRequest,
+    callback: (error: ServiceError | null, response: RewrapKeysResponse) => void,
+  ): ClientUnaryCall;
+  rewrapKeys(
+    request: RewrapKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RewrapKeysResponse) => void,
+  ): ClientUnaryCall;
+  rewrapKeys(
+    request: RewrapKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RewrapKeysResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,46 @@
+import { createTransport, type Transporter } from "nodemailer";
+import type { Config } from "./config.js";
+import { ErrorCode, LatchflowError } from "./errors.js";
+import type { Logger } from "./logger.js";
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface Mailer {
+  /** Sends one message; rejects with `unavailable` when no SMTP server is configured (outside development). */
+  send(message: MailMessage): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Outgoing mail over SMTP (`LATCHFLOW_SMTP_URL`). Without SMTP in development the message is written to the
+ * log instead (so sign-in links can be followed locally); in production that is refused, never logged.
+ */
+export function createMailer(config: Config, logger: Logger): Mailer {
+  const log = logger.child({ component: "mail" });
+  let transport: Transporter | undefined;
+  if (config.mail.smtpUrl) transport = createTransport(config.mail.smtpUrl);
+  return {
+    async send(message) {
+      if (!transport) {
+        if (config.development) {
+          log.info({ to: message.to, subject: message.subject, text: message.text }, "mail not sent: no SMTP (development)");
+          return;
+        }
+        throw new LatchflowError(ErrorCode.Unavailable, "Mail is not configured (LATCHFLOW_SMTP_URL)");
+      }
+      try {
+        await transport.sendMail({ from: config.mail.from, ...message });
+      } catch (err) {
+        throw new LatchflowError(ErrorCode.Unavailable, "Mail could not be sent", { cause: err });
+      }
+    },
+    close() {
+      transport?.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import type { authV1 } from "@latchflow/proto";
+import {
+  conflict,
+  decodeCursor,
+  notFound,
+  pageLimit,
+  type RequestContext,
+  toPage,
+  validationFailed,
+} from "@latchflow/runtime";
+import { ulid } from "ulid";
+import { type AuthContext, emit, isEmail, normalizeEmail } from "../context.js";
+import { Recipient } from "../entities/index.js";
+
+export function recipientToProto(r: Recipient): authV1.Recipient {
+  return { id: r.id, email: r.email, name: r.name, enabled: r.enabled, createdAt: r.createdAt, updatedAt: r.updatedAt };
+}
+
+function checkName(name: string): string {
+  const n = name.trim();
+  if (n.length > 200) throw validationFailed("name must be at most 200 characters", { field: "name" });
+  return n;
+}
+
+export function createRecipientsApi(auth: AuthContext) {
+  return {
+    async createRecipient(req: authV1.CreateRecipientRequest, ctx: RequestContext): Promise<authV1.Recipient> {
+      const email = normalizeEmail(req.email);
+      if (!isEmail(email)) throw validationFailed("email is not an email address", { field: "email" });
+      const now = auth.now();
+      try {
+        const recipient = await auth.db.em().transactional(async (em) => {
+          const r = em.create(Recipient, {
+            id: ulid(now.getTime()),
+            tenant: ctx.tenant,
+            email,
+            name: checkName(req.name),
+            enabled: req.enabled ?? true,
+            createdAt: now,
+            updatedAt: now,
+          });
+          emit(em, ctx, "auth.recipient.created", { recipientId: r.id }, { recipientId: r.id, email });
+          return r;
+        });
+        auth.relay.nudge();
+        return recipientToProto(recipient);
+      } catch (err) {
+        if (err instanceof UniqueConstraintViolationException) {
+          throw conflict("A recipient with that email exists", { field: "email" });
+        }
+        throw err;
+      }
+    },
+
+    async getRecipient(req: authV1.GetRecipientRequest, ctx: RequestContext): Promise<authV1.Recipient> {
+      const r = await auth.db.em().findOne(Recipient, { id: req.id, tenant: ctx.tenant });
+      if (!r) throw notFound("Recipient not found", { recipientId: req.id });
+      return recipientToProto(r);
+    },
+
+    async listRecipients(req: authV1.ListRecipientsRequest, ctx: RequestContext): Promise<authV1.ListRecipientsResponse> {
+      const limit = pageLimit(req.page?.limit);
+      const after = decodeCursor(req.page?.cursor);
+      const q = req.query.trim().toLowerCase();
+      const like = `%${q}%`; // % and _ in a search act as wildcards: harmless for a read within the tenant
+      const rows = await auth.db.em().find(
+        Recipient,
+        {
+          tenant: ctx.tenant,
+          ...(after ? { id: { $gt: after } } : {}),
+          ...(q ? { $or: [{ email: { $like: like } }, { name: { $ilike: like } }] } : {}),
+        },
+        { orderBy: { id: "asc" }, limit: limit + 1 },
+      );
+      const page = toPage(rows, limit, (r) => r.id);
+      return { recipients: page.items.map(recipientToProto), page: { nextCursor: page.nextCursor } };
+    },
+
+    async updateRecipient(req: authV1.UpdateRecipientRequest, ctx: RequestContext): Promise<authV1.Recipient> {
+      const now = auth.now();
+      const recipient = await auth.db.em().transactional(async (em) => {
+        const r = await em.findOne(Recipient, { id: req.id, tenant: ctx.tenant });
+        if (!r) throw notFound("Recipient not found", { recipientId: req.id });
+        const changes: string[] = [];
+        if (req.name !== undefined && checkName(req.name) !== r.name) {
+          r.name = checkName(req.name);
+          changes.push("name");
+        }
+        if (req.enabled !== undefined && req.enabled !== r.enabled) {
+          r.enabled = req.enabled;
+          changes.push("enabled");
+        }
+        if (changes.length) {
+          r.updatedAt = now;
+          emit(em, ctx, "auth.recipient.updated", { recipientId: r.id }, { recipientId: r.id, changes });
+        }
+        return r;
+      });
+      auth.relay.nudge();
+      return recipientToProto(recipient);
+    },
+  };
+}

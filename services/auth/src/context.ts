@@ -1,0 +1,86 @@
+import { createEvent, type EventPayload, type EventType } from "@latchflow/bus";
+import type { EntityManager } from "@latchflow/runtime";
+import {
+  actorOf,
+  type Config,
+  type Database,
+  enqueueEvent,
+  type Logger,
+  type Mailer,
+  type OutboxRelay,
+  permissionDenied,
+  type RequestContext,
+  unauthenticated,
+} from "@latchflow/runtime";
+import type { RateLimiter } from "./rate-limit.js";
+
+/** Lifetimes and limits of the identity flows. */
+export const SETTINGS = {
+  magicLinkTtlMs: 15 * 60_000,
+  otpTtlMs: 10 * 60_000,
+  otpMaxAttempts: 5,
+  otpResendMs: 60_000,
+  otpMaxPerHour: 5,
+  deviceTtlSeconds: 600,
+  deviceIntervalSeconds: 5,
+  /** how often a session's last_seen_at is written */
+  sessionTouchMs: 60_000,
+} as const;
+
+/** Everything the auth API modules share. */
+export interface AuthContext {
+  db: Database;
+  relay: OutboxRelay;
+  limiter: RateLimiter;
+  mailer: Mailer;
+  config: Config;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** Adds an event to the outbox of the current transaction. */
+export function emit<T extends EventType>(
+  em: EntityManager,
+  ctx: RequestContext,
+  type: T,
+  subjectIds: Record<string, string>,
+  data: EventPayload<T>,
+  occurredAt?: Date,
+): void {
+  enqueueEvent(
+    em,
+    createEvent({
+      type,
+      tenant: ctx.tenant,
+      actor: actorOf(ctx),
+      subjectIds,
+      requestId: ctx.requestId,
+      data,
+      ...(occurredAt ? { occurredAt } : {}),
+    }),
+  );
+}
+
+/** The signed-in user behind a request (session or token), or unauthenticated. */
+export function callerUserId(ctx: RequestContext): string {
+  const c = ctx.caller;
+  if (c?.kind === "token" && c.userId) return c.userId;
+  if (c?.kind === "user") return c.id;
+  throw unauthenticated();
+}
+
+/** Recipient or user session id of the caller, when signed in with a cookie. */
+export function callerSession(ctx: RequestContext): { sessionId: string; kind: "user" | "recipient"; subjectId: string } {
+  const c = ctx.caller;
+  if (!c?.sessionId) throw permissionDenied("This needs a signed-in browser session");
+  if (c.kind === "recipient") return { sessionId: c.sessionId, kind: "recipient", subjectId: c.id };
+  if (c.kind === "user") return { sessionId: c.sessionId, kind: "user", subjectId: c.id };
+  throw permissionDenied("This needs a signed-in browser session");
+}
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+export function isEmail(email: string): boolean {
+  return EMAIL.test(email) && email.length <= 320;
+}

@@ -1,0 +1,404 @@
+import { createHash } from "node:crypto";
+import { pipeline, Readable } from "node:stream";
+import { createEvent } from "@latchflow/bus";
+import {
+  actorOf,
+  badRequest,
+  type Database,
+  ErrorCode,
+  enqueueEvent,
+  isLatchflowError,
+  LatchflowError,
+  type Logger,
+  notFound,
+  type OutboxRelay,
+  type RequestContext,
+  validationFailed,
+} from "@latchflow/runtime";
+import { raw, UniqueConstraintViolationException } from "@mikro-orm/core";
+import { ulid } from "ulid";
+import { Blob } from "./blob-entity.js";
+import {
+  CHUNK_SIZE,
+  type ChunkKey,
+  createDecryptStream,
+  createEncryptStream,
+  integrityFailed,
+  newChunkKey,
+  sealedRangeFor,
+} from "./crypto/chunk-cipher.js";
+import { unwrapDek, wrapDek } from "./crypto/key-wrap.js";
+import type { Keyring } from "./crypto/keyring.js";
+import type { BlobDriver } from "./drivers/blob-driver.js";
+
+/** What callers learn about a blob. */
+export interface BlobInfo {
+  id: string;
+  sha256: string;
+  size: number;
+  refcount: number;
+  createdAt: Date;
+  /** the put found identical content and added a reference to it */
+  deduplicated: boolean;
+}
+
+export interface KeyUsage {
+  keyId: string;
+  blobs: number;
+  available: boolean;
+}
+
+export interface RewrapResult {
+  currentKeyId: string;
+  rewrapped: number;
+  /** blobs still wrapped by another key (unavailable keys and failures included) */
+  remaining: number;
+  /** data keys that could not be unwrapped (altered rows); logged with their ids */
+  failed: number;
+  keys: KeyUsage[];
+}
+
+export interface BlobStoreDeps {
+  db: Database;
+  driver: BlobDriver;
+  keyring: Keyring;
+  logger: Logger;
+  /** publishes the outbox after a commit (absent in offline tools such as `latchflow keys rotate`) */
+  relay?: OutboxRelay;
+}
+
+const MAX_REWRAP_LIMIT = 10_000;
+
+function toInfo(row: Blob, deduplicated = false): BlobInfo {
+  return {
+    id: row.id,
+    sha256: row.sha256,
+    size: Number(row.size),
+    refcount: row.refcount,
+    createdAt: row.createdAt,
+    deduplicated,
+  };
+}
+
+/**
+ * The storage domain: encrypted, deduplicated, reference-counted blobs per tenant. Transport-free (the gRPC
+ * API and the CLI both use it); every state change commits with its event through the outbox.
+ */
+export function createBlobStore(deps: BlobStoreDeps) {
+  const { db, driver, keyring } = deps;
+  const logger = deps.logger.child({ component: "blob-store" });
+
+  function kekFor(row: Blob) {
+    const kek = keyring.get(row.keyId);
+    if (!kek) {
+      throw new LatchflowError(
+        ErrorCode.Unavailable,
+        `Blob ${row.id} is encrypted under master key ${row.keyId}, which is not configured ` +
+          "(add it to LATCHFLOW_MASTER_KEYS_OLD, then run `latchflow keys rotate`)",
+        { details: { blobId: row.id, keyId: row.keyId }, retryable: false },
+      );
+    }
+    return kek;
+  }
+
+  function chunkKeyOf(row: Blob): ChunkKey {
+    return {
+      dek: unwrapDek(kekFor(row), row.id, Buffer.from(row.wrappedDek, "base64")),
+      noncePrefix: Buffer.from(row.noncePrefix, "hex"),
+      chunkSize: row.chunkSize,
+    };
+  }
+
+  async function findOwn(ctx: RequestContext, id: string): Promise<Blob> {
+    const row = id ? await db.em().findOne(Blob, { id, tenant: ctx.tenant }) : null;
+    if (!row) throw notFound("Blob not found", { blobId: id });
+    return row;
+  }
+
+  /** Adds one reference to the tenant's blob with this content, if there is one. */
+  async function addRefByHash(ctx: RequestContext, sha256: string): Promise<Blob | undefined> {
+    const em = db.em();
+    const n = await em.nativeUpdate(Blob, { tenant: ctx.tenant, sha256 }, { refcount: raw("refcount + 1") });
+    if (n === 0) return undefined;
+    return (await em.findOne(Blob, { tenant: ctx.tenant, sha256 })) ?? undefined;
+  }
+
+  return {
+    /**
+     * Streams plaintext in: hashes, encrypts in chunks and stores it under a new key; then either records a
+     * new blob or, when the tenant already has this content, adds a reference and deletes the new object.
+     * Fails (storing nothing) when `source` fails or the size differs from `expectedSize`.
+     */
+    async put(
+      ctx: RequestContext,
+      source: AsyncIterable<Buffer>,
+      options: { expectedSize?: number } = {},
+    ): Promise<BlobInfo> {
+      const id = ulid();
+      const driverKey = `${ctx.tenant}/${id}`;
+      const chunkKey = newChunkKey(CHUNK_SIZE);
+      const hash = createHash("sha256");
+      const expected = options.expectedSize;
+      let size = 0;
+      async function* plaintext() {
+        for await (const data of source) {
+          size += data.length;
+          if (expected !== undefined && size > expected) {
+            throw validationFailed("More bytes arrived than expected_size", { expectedSize: expected });
+          }
+          hash.update(data);
+          yield data;
+        }
+        if (expected !== undefined && size !== expected) {
+          throw validationFailed("Fewer bytes arrived than expected_size", { expectedSize: expected, size });
+        }
+      }
+      let failure: unknown;
+      const sealed = pipeline(Readable.from(plaintext()), createEncryptStream(chunkKey), (err) => {
+        if (err) failure = err;
+      });
+      try {
+        await driver.put(driverKey, sealed);
+      } catch (err) {
+        await driver.delete(driverKey).catch(() => {});
+        throw failure ?? err;
+      }
+      const sha256 = hash.digest("hex");
+      try {
+        return await recordPut(ctx, { id, driverKey, chunkKey, sha256, size });
+      } catch (err) {
+        await driver.delete(driverKey).catch(() => {});
+        throw err;
+      }
+    },
+
+    /**
+     * Streams the plaintext of [offset, offset + length) (clipped to the end). Each chunk is authenticated
+     * before any of its bytes leave; a tampered or truncated object fails the stream with IntegrityFailed.
+     */
+    async get(
+      ctx: RequestContext,
+      id: string,
+      range: { offset?: number; length?: number } = {},
+    ): Promise<{ info: BlobInfo; start: number; end: number; stream: Readable }> {
+      const row = await findOwn(ctx, id);
+      const size = Number(row.size);
+      const start = range.offset ?? 0;
+      if (!Number.isSafeInteger(start) || start < 0 || start > size) {
+        throw badRequest("offset is past the end of the blob", { blobId: id, size });
+      }
+      const end = range.length === undefined ? size : Math.min(size, start + range.length);
+      const key = chunkKeyOf(row);
+      const sealed = sealedRangeFor(size, row.chunkSize, start, end);
+      let object: Readable;
+      try {
+        object = await driver.read(row.driverKey, { start: sealed.sealedStart, end: sealed.sealedEnd });
+      } catch (err) {
+        if (isLatchflowError(err) && err.code === ErrorCode.NotFound) {
+          throw integrityFailed("Stored blob content is missing", { blobId: id });
+        }
+        throw err;
+      }
+      const stream = pipeline(object, createDecryptStream(key, { size, start, end }), () => {});
+      return { info: toInfo(row), start, end, stream };
+    },
+
+    async stat(ctx: RequestContext, id: string): Promise<BlobInfo> {
+      return toInfo(await findOwn(ctx, id));
+    },
+
+    /** One more reference to an existing blob. */
+    async addRef(ctx: RequestContext, id: string): Promise<BlobInfo> {
+      const em = db.em();
+      const n = id
+        ? await em.nativeUpdate(
+            Blob,
+            { id, tenant: ctx.tenant, refcount: { $gt: 0 } },
+            { refcount: raw("refcount + 1") },
+          )
+        : 0;
+      if (n === 0) throw notFound("Blob not found", { blobId: id });
+      return toInfo(await findOwn(ctx, id));
+    },
+
+    /** Drops one reference; the last one deletes the row (with its event) and then the object. */
+    async delete(ctx: RequestContext, id: string): Promise<{ freed: boolean; refcount: number }> {
+      const outcome = await db.em().transactional(async (tx) => {
+        const n = id
+          ? await tx.nativeUpdate(
+              Blob,
+              { id, tenant: ctx.tenant, refcount: { $gt: 0 } },
+              { refcount: raw("refcount - 1") },
+            )
+          : 0;
+        if (n === 0) throw notFound("Blob not found", { blobId: id });
+        const row = await tx.findOneOrFail(Blob, { id }, { refresh: true });
+        if (row.refcount > 0) return { freed: undefined, refcount: row.refcount };
+        // still 0 inside this transaction: the row is ours to delete
+        const deleted = await tx.nativeDelete(Blob, { id, refcount: 0 });
+        if (deleted === 0) return { freed: undefined, refcount: 0 };
+        const now = new Date();
+        enqueueEvent(
+          tx,
+          createEvent({
+            type: "storage.blob.deleted",
+            tenant: ctx.tenant,
+            actor: actorOf(ctx),
+            subjectIds: { blobId: id },
+            requestId: ctx.requestId,
+            data: { blobId: id, size: Number(row.size) },
+            occurredAt: now,
+          }),
+        );
+        return { freed: row.driverKey, refcount: 0 };
+      });
+      if (outcome.freed === undefined) return { freed: false, refcount: outcome.refcount };
+      deps.relay?.nudge();
+      try {
+        await driver.delete(outcome.freed);
+      } catch (err) {
+        // the row is gone; the orphan sweep at the next start removes the object
+        logger.warn({ err, blobId: id }, "could not delete a freed object");
+      }
+      return { freed: true, refcount: 0 };
+    },
+
+    /** How many blobs each master key wraps. */
+    keyUsage,
+
+    /**
+     * Re-wraps up to `limit` data keys that are wrapped by an old (available) master key under the current
+     * one. Content is not touched; each row is updated only if it did not change meanwhile.
+     */
+    async rewrapKeys(limit = 500): Promise<RewrapResult> {
+      const max = Math.min(Math.max(1, Math.floor(limit)), MAX_REWRAP_LIMIT);
+      const current = keyring.current;
+      const old = keyring.ids.filter((k) => k !== current.id);
+      let rewrapped = 0;
+      let failed = 0;
+      let after = "";
+      while (old.length > 0 && rewrapped < max) {
+        const rows = await db
+          .em()
+          .find(Blob, { keyId: { $in: old }, id: { $gt: after } }, { orderBy: { id: "asc" }, limit: max });
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          after = row.id;
+          if (rewrapped >= max) break;
+          let rewrappedDek: string;
+          try {
+            const dek = unwrapDek(kekFor(row), row.id, Buffer.from(row.wrappedDek, "base64"));
+            rewrappedDek = wrapDek(current, row.id, dek).toString("base64");
+          } catch (err) {
+            failed++;
+            logger.error({ blobId: row.id, keyId: row.keyId, code: (err as LatchflowError).code }, "cannot re-wrap a data key");
+            continue;
+          }
+          rewrapped += await db
+            .em()
+            .nativeUpdate(
+              Blob,
+              { id: row.id, keyId: row.keyId, wrappedDek: row.wrappedDek },
+              { keyId: current.id, wrappedDek: rewrappedDek },
+            );
+        }
+      }
+      const keys = await keyUsage();
+      const remaining = keys.filter((k) => k.keyId !== current.id).reduce((sum, k) => sum + k.blobs, 0);
+      if (rewrapped > 0) logger.info({ rewrapped, remaining, keyId: current.id }, "data keys re-wrapped");
+      return { currentKeyId: current.id, rewrapped, remaining, failed, keys };
+    },
+
+    /**
+     * Deletes what interrupted work left behind, older than `graceMs`: temp data of unfinished puts, and
+     * objects no blob row points to (a crash between storing and recording, or between unrecording and
+     * deleting).
+     */
+    async sweepOrphans(graceMs: number): Promise<{ incomplete: number; orphans: number }> {
+      const incomplete = await driver.removeIncomplete(graceMs);
+      let orphans = 0;
+      for await (const object of driver.list("")) {
+        if (Date.now() - object.modifiedAt.getTime() < graceMs) continue;
+        const row = await db.em().findOne(Blob, { driverKey: object.key }, { fields: ["id"] });
+        if (row) continue;
+        await driver.delete(object.key);
+        orphans++;
+      }
+      if (incomplete + orphans > 0) logger.info({ incomplete, orphans }, "removed leftovers of interrupted work");
+      return { incomplete, orphans };
+    },
+  };
+
+  async function keyUsage(): Promise<KeyUsage[]> {
+    const rows: { keyId?: string; key_id?: string; n: number | string }[] = await db
+      .em()
+      .createQueryBuilder(Blob)
+      .select(["keyId", raw("count(*) as n")])
+      .groupBy("keyId")
+      .execute("all", false);
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(String(r.key_id ?? r.keyId), Number(r.n));
+    const current = keyring.current.id;
+    const ids = new Set([current, ...counts.keys()]);
+    return [...ids].map((keyId) => ({
+      keyId,
+      blobs: counts.get(keyId) ?? 0,
+      available: keyring.get(keyId) !== undefined,
+    }));
+  }
+
+  /** Records a stored object as a new blob, or folds it into the tenant's blob with the same content. */
+  async function recordPut(
+    ctx: RequestContext,
+    put: { id: string; driverKey: string; chunkKey: ChunkKey; sha256: string; size: number },
+  ): Promise<BlobInfo> {
+    const kek = keyring.current;
+    const wrappedDek = wrapDek(kek, put.id, put.chunkKey.dek).toString("base64");
+    for (let attempt = 0; ; attempt++) {
+      const existing = await addRefByHash(ctx, put.sha256);
+      if (existing) {
+        await driver.delete(put.driverKey);
+        return toInfo(existing, true);
+      }
+      try {
+        const now = new Date();
+        const row = await db.em().transactional(async (tx) => {
+          const created = tx.create(Blob, {
+            id: put.id,
+            tenant: ctx.tenant,
+            sha256: put.sha256,
+            size: put.size,
+            chunkSize: put.chunkKey.chunkSize,
+            wrappedDek,
+            keyId: kek.id,
+            noncePrefix: put.chunkKey.noncePrefix.toString("hex"),
+            driverKey: put.driverKey,
+            refcount: 1,
+            createdAt: now,
+          });
+          enqueueEvent(
+            tx,
+            createEvent({
+              type: "storage.blob.created",
+              tenant: ctx.tenant,
+              actor: actorOf(ctx),
+              subjectIds: { blobId: put.id },
+              requestId: ctx.requestId,
+              data: { blobId: put.id, size: put.size },
+              occurredAt: now,
+            }),
+          );
+          return created;
+        });
+        deps.relay?.nudge();
+        return toInfo(row);
+      } catch (err) {
+        // an identical upload committed first: add a reference to it instead
+        if (err instanceof UniqueConstraintViolationException && attempt < 5) continue;
+        throw err;
+      }
+    }
+  }
+}
+
+export type BlobStore = ReturnType<typeof createBlobStore>;

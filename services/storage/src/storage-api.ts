@@ -1,0 +1,98 @@
+import { once } from "node:events";
+import type { storageV1 } from "@latchflow/proto";
+import { badRequest, type RequestContext, type ServiceImpl } from "@latchflow/runtime";
+import type { BlobInfo, BlobStore } from "./blob-store.js";
+
+type Definition = typeof storageV1.StorageServiceService;
+
+export function toProto(info: BlobInfo): storageV1.BlobInfo {
+  return {
+    blobId: info.id,
+    sha256: info.sha256,
+    size: info.size,
+    createdAt: info.createdAt,
+    refcount: info.refcount,
+    deduplicated: info.deduplicated,
+  };
+}
+
+/** Rejects once the peer cancels or the call closes; resolves on 'drain'. */
+function drained(call: NodeJS.EventEmitter & { readonly cancelled: boolean }): Promise<void> {
+  if (call.cancelled) return Promise.reject(new Error("cancelled"));
+  const ac = new AbortController();
+  return Promise.race([
+    once(call, "drain", { signal: ac.signal }).then(() => undefined),
+    once(call, "cancelled", { signal: ac.signal }).then(() => {
+      throw new Error("cancelled");
+    }),
+  ]).finally(() => ac.abort());
+}
+
+/** Plaintext chunks of a PutBlob stream after its header; a second header is a bad request. */
+async function* chunksAfterHeader(
+  messages: AsyncIterator<storageV1.PutBlobRequest>,
+): AsyncGenerator<Buffer> {
+  for (;;) {
+    const next = await messages.next();
+    if (next.done) return;
+    if (next.value.part?.$case !== "chunk") throw badRequest("Only the first message may be a header");
+    if (next.value.part.chunk.length > 0) yield next.value.part.chunk;
+  }
+}
+
+/** The storage gRPC API: thin handlers over the blob store. */
+export function createStorageApi(store: BlobStore): ServiceImpl<Definition> {
+  return {
+    async putBlob(call, ctx) {
+      // a cancelled call must fail the upload, not leave it waiting for messages
+      call.once("cancelled", () => call.destroy(new Error("PutBlob cancelled by the client")));
+      const messages = call[Symbol.asyncIterator]() as AsyncIterator<storageV1.PutBlobRequest>;
+      const first = await messages.next();
+      if (first.done || first.value.part?.$case !== "header") {
+        throw badRequest("The first PutBlob message must be a header");
+      }
+      const { expectedSize } = first.value.part.header;
+      const info = await store.put(ctx, chunksAfterHeader(messages), {
+        ...(expectedSize === undefined ? {} : { expectedSize }),
+      });
+      return toProto(info);
+    },
+
+    async getBlob(call, ctx) {
+      const req = call.request;
+      const { stream, start } = await store.get(ctx, req.blobId, {
+        ...(req.offset === undefined ? {} : { offset: req.offset }),
+        ...(req.length === undefined ? {} : { length: req.length }),
+      });
+      const stop = () => stream.destroy();
+      call.once("cancelled", stop);
+      let offset = start;
+      try {
+        for await (const data of stream as AsyncIterable<Buffer>) {
+          if (call.cancelled) break;
+          const ok = call.write({ data, offset });
+          offset += data.length;
+          if (!ok) await drained(call);
+        }
+      } catch (err) {
+        if (call.cancelled) return;
+        throw err;
+      } finally {
+        call.off("cancelled", stop);
+        stream.destroy();
+      }
+    },
+
+    statBlob: (req: storageV1.StatBlobRequest, ctx: RequestContext) => store.stat(ctx, req.blobId).then(toProto),
+
+    deleteBlob: (req: storageV1.DeleteBlobRequest, ctx: RequestContext) => store.delete(ctx, req.blobId),
+
+    addBlobRef: (req: storageV1.AddBlobRefRequest, ctx: RequestContext) =>
+      store.addRef(ctx, req.blobId).then(toProto),
+
+    async rewrapKeys(req: storageV1.RewrapKeysRequest) {
+      const r = await store.rewrapKeys(req.limit ?? 500);
+      return { currentKeyId: r.currentKeyId, rewrapped: r.rewrapped, remaining: r.remaining, keys: r.keys };
+    },
+  };
+}
