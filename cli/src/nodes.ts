@@ -20,6 +20,8 @@ export const BACKENDS: readonly BackendName[] = ["kernel", "auth", "bundles", "s
 
 export interface Hooks {
   onBootstrap?: (result: Extract<BootstrapResult, { created: true }>) => void;
+  /** the auth service's clock (tests move time forward) */
+  now?: () => Date;
 }
 
 function createBackend(name: BackendName, deps: ServiceDeps, hooks: Hooks): LatchflowService {
@@ -27,7 +29,11 @@ function createBackend(name: BackendName, deps: ServiceDeps, hooks: Hooks): Latc
     case "kernel":
       return createKernel(deps);
     case "auth":
-      return createAuthService({ ...deps, ...(hooks.onBootstrap ? { onBootstrap: hooks.onBootstrap } : {}) });
+      return createAuthService({
+        ...deps,
+        ...(hooks.onBootstrap ? { onBootstrap: hooks.onBootstrap } : {}),
+        ...(hooks.now ? { now: hooks.now } : {}),
+      });
     case "bundles":
       return createBundlesService(deps);
     case "storage":

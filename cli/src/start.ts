@@ -39,6 +39,7 @@ export async function startEmbedded(
   config: Config,
   logger: Logger,
   out: (line: string) => void,
+  options: { now?: () => Date } = {},
 ): Promise<Started> {
   const nodes: RunningNode[] = [];
   let bus: EventBus | undefined;
@@ -51,7 +52,7 @@ export async function startEmbedded(
         name,
         deps,
         { host: "127.0.0.1", port: 0 },
-        { onBootstrap: printBootstrap(out) },
+        { onBootstrap: printBootstrap(out), ...(options.now ? { now: options.now } : {}) },
       );
       nodes.push(node);
       addresses[name] = `127.0.0.1:${node.port}`;

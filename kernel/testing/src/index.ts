@@ -12,3 +12,4 @@ export { createTestDatabase, dropSchemas } from "./postgres.js";
 export { type StartedS3, startS3rver } from "./s3.js";
 export { type WaitForOptions, waitFor } from "./wait.js";
 export { deleteNatsStream } from "./nats.js";
+export { type CapturedMail, type SmtpCapture, startSmtpCapture } from "./smtp.js";

@@ -1,0 +1,133 @@
+import { startEmbedded, type Started } from "@latchflow/cli";
+import { createLogger } from "@latchflow/runtime";
+import { createTestConfig, type TestBus, type TestConfig, type TestDialect } from "@latchflow/runtime/testing";
+import { deleteNatsStream, dropSchemas, type SmtpCapture, startSmtpCapture, uniqueName } from "@latchflow/testing";
+import { inject } from "vitest";
+import { type HttpResult, http } from "../http.js";
+
+export const MODES: [TestDialect, TestBus][] = [
+  ["sqlite", "in-process"],
+  ["postgres", "nats"],
+];
+
+export const OWNER_TOKEN = "identity-owner-bootstrap-token-0123456789";
+export const OWNER_EMAIL = "owner@example.com";
+
+/** A browser: keeps cookies, sends the CSRF header on demand, never follows redirects. */
+export class Browser {
+  readonly cookies = new Map<string, string>();
+  constructor(private readonly base: string) {}
+
+  async request(
+    method: string,
+    path: string,
+    options: { json?: unknown; form?: Record<string, string>; csrf?: "user" | "recipient"; headers?: Record<string, string> } = {},
+  ): Promise<HttpResult> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    if (options.csrf) {
+      const value = this.cookies.get(options.csrf === "user" ? "lf_csrf" : "lf_recipient_csrf");
+      if (value) headers["x-csrf-token"] = decodeURIComponent(value);
+    }
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers["content-type"] = "application/json";
+    } else if (options.form) {
+      body = new URLSearchParams(options.form).toString();
+      headers["content-type"] = "application/x-www-form-urlencoded";
+    }
+    const res = await fetch(`${this.base}${path}`, { method, headers, redirect: "manual", ...(body ? { body } : {}) });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (/Max-Age=0/.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  }
+}
+
+export interface Stack {
+  base: string;
+  mail: SmtpCapture;
+  /** moves the auth service's clock forward */
+  advance(ms: number): void;
+  api(method: string, path: string, options?: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> }): Promise<HttpResult>;
+  browser(): Browser;
+  /** signs `email` in through the magic link flow and returns the browser holding the session */
+  signIn(email: string): Promise<Browser>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(dialect: TestDialect, bus: TestBus, prefix: string): Promise<Stack> {
+  const name = uniqueName(prefix);
+  const mail = await startSmtpCapture();
+  const tc: TestConfig = createTestConfig({
+    dialect,
+    bus,
+    name,
+    pgUrl: inject("pgUrl"),
+    natsUrl: inject("natsUrl"),
+    env: {
+      LATCHFLOW_BOOTSTRAP_TOKEN: OWNER_TOKEN,
+      LATCHFLOW_BOOTSTRAP_EMAIL: OWNER_EMAIL,
+      LATCHFLOW_SMTP_URL: mail.url,
+      LATCHFLOW_MAIL_FROM: "Latchflow Test <test@example.com>",
+    },
+  });
+  let offset = 0;
+  const started: Started = await startEmbedded(tc.config, createLogger({ level: "silent" }), () => {}, {
+    now: () => new Date(Date.now() + offset),
+  });
+  const base = started.url!;
+  const stack: Stack = {
+    base,
+    mail,
+    advance: (ms) => {
+      offset += ms;
+    },
+    api: (method, path, options = {}) => http(base, method, path, { token: OWNER_TOKEN, ...options }),
+    browser: () => new Browser(base),
+    async signIn(email) {
+      const before = mail.to(email).length;
+      const start = await http(base, "POST", "/api/v1/auth/admin/start", { json: { email } });
+      if (start.status !== 202) throw new Error(`sign-in start failed: ${start.text}`);
+      const message = await mail.waitFor(email, () => mail.to(email).length > before);
+      const link = linkIn(message.text);
+      const browser = new Browser(base);
+      const res = await browser.request("GET", link.replace(base, ""));
+      if (res.status !== 303) throw new Error(`sign-in callback failed: ${res.status} ${res.text}`);
+      return browser;
+    },
+    async stop() {
+      await started.stop();
+      await mail.stop();
+      if (dialect === "postgres") await dropSchemas(inject("pgUrl"), `${name}_`);
+      if (bus === "nats") await deleteNatsStream(inject("natsUrl"), name.toUpperCase());
+      tc.cleanup();
+    },
+  };
+  return stack;
+}
+
+export function linkIn(text: string): string {
+  const m = /(http:\/\/\S+\/api\/v1\/auth\/admin\/callback\?token=\S+)/.exec(text);
+  if (!m?.[1]) throw new Error(`no sign-in link in: ${text}`);
+  return m[1];
+}
+
+export function codeIn(text: string): string {
+  const m = /\b(\d{6})\b/.exec(text);
+  if (!m?.[1]) throw new Error(`no code in: ${text}`);
+  return m[1];
+}
