@@ -1,6 +1,12 @@
 import { parseArgs } from "node:util";
 import { createLogger, loadConfig } from "@latchflow/runtime";
-import { generateMasterKey, type KeyCommandResult, keysStatus, pruneKeys, rotateKeys } from "@latchflow/storage";
+import {
+  generateMasterKey,
+  type KeyCommandResult,
+  keysStatus,
+  pruneKeys,
+  rotateKeys,
+} from "@latchflow/storage";
 
 export const KEYS_USAGE = `Usage: latchflow keys <command>
 
@@ -49,9 +55,13 @@ export async function keys(
   if (command === "prune") {
     const r = await pruneKeys(config, logger);
     if (r.source === "env") {
-      out("The master key comes from LATCHFLOW_MASTER_KEY: remove unused keys from LATCHFLOW_MASTER_KEYS_OLD.");
+      out(
+        "The master key comes from LATCHFLOW_MASTER_KEY: remove unused keys from LATCHFLOW_MASTER_KEYS_OLD.",
+      );
     } else {
-      out(`removed ${r.removedKeyIds?.length ?? 0} retired key file(s)${r.removedKeyIds?.length ? `: ${r.removedKeyIds.join(", ")}` : ""}`);
+      out(
+        `removed ${r.removedKeyIds?.length ?? 0} retired key file(s)${r.removedKeyIds?.length ? `: ${r.removedKeyIds.join(", ")}` : ""}`,
+      );
     }
     describe(r, out);
     return 0;

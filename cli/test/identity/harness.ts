@@ -1,7 +1,18 @@
-import { startEmbedded, type Started } from "@latchflow/cli";
+import { type Started, startEmbedded } from "@latchflow/cli";
 import { createLogger } from "@latchflow/runtime";
-import { createTestConfig, type TestBus, type TestConfig, type TestDialect } from "@latchflow/runtime/testing";
-import { deleteNatsStream, dropSchemas, type SmtpCapture, startSmtpCapture, uniqueName } from "@latchflow/testing";
+import {
+  createTestConfig,
+  type TestBus,
+  type TestConfig,
+  type TestDialect,
+} from "@latchflow/runtime/testing";
+import {
+  deleteNatsStream,
+  dropSchemas,
+  type SmtpCapture,
+  startSmtpCapture,
+  uniqueName,
+} from "@latchflow/testing";
 import { inject } from "vitest";
 import { type HttpResult, http } from "../http.js";
 
@@ -21,7 +32,12 @@ export class Browser {
   async request(
     method: string,
     path: string,
-    options: { json?: unknown; form?: Record<string, string>; csrf?: "user" | "recipient"; headers?: Record<string, string> } = {},
+    options: {
+      json?: unknown;
+      form?: Record<string, string>;
+      csrf?: "user" | "recipient";
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<HttpResult> {
     const headers: Record<string, string> = { ...options.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
@@ -37,7 +53,12 @@ export class Browser {
       body = new URLSearchParams(options.form).toString();
       headers["content-type"] = "application/x-www-form-urlencoded";
     }
-    const res = await fetch(`${this.base}${path}`, { method, headers, redirect: "manual", ...(body ? { body } : {}) });
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers,
+      redirect: "manual",
+      ...(body ? { body } : {}),
+    });
     for (const line of res.headers.getSetCookie()) {
       const [pair = ""] = line.split(";");
       const eq = pair.indexOf("=");
@@ -62,7 +83,11 @@ export interface Stack {
   mail: SmtpCapture;
   /** moves the auth service's clock forward */
   advance(ms: number): void;
-  api(method: string, path: string, options?: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> }): Promise<HttpResult>;
+  api(
+    method: string,
+    path: string,
+    options?: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> },
+  ): Promise<HttpResult>;
   browser(): Browser;
   /** signs `email` in through the magic link flow and returns the browser holding the session */
   signIn(email: string): Promise<Browser>;

@@ -13,7 +13,10 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
 
   describe("admin magic link", () => {
     it("emails a link that signs in once, sets safe cookies and redirects", async () => {
-      const start = await s.api("POST", "/api/v1/auth/admin/start", { token: "", json: { email: OWNER_EMAIL } });
+      const start = await s.api("POST", "/api/v1/auth/admin/start", {
+        token: "",
+        json: { email: OWNER_EMAIL },
+      });
       expect(start.status).toBe(202);
       const link = linkIn((await s.mail.waitFor(OWNER_EMAIL)).text);
       const browser = s.browser();
@@ -35,7 +38,9 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
     it("rejects an expired link and a forged one", async () => {
       await s.api("POST", "/api/v1/auth/admin/start", { token: "", json: { email: OWNER_EMAIL } });
       const count = s.mail.to(OWNER_EMAIL).length;
-      const link = linkIn((await s.mail.waitFor(OWNER_EMAIL, () => s.mail.to(OWNER_EMAIL).length >= count)).text);
+      const link = linkIn(
+        (await s.mail.waitFor(OWNER_EMAIL, () => s.mail.to(OWNER_EMAIL).length >= count)).text,
+      );
       s.advance(16 * 60_000);
       expectError(await s.browser().request("GET", link.replace(s.base, "")), 401, "unauthenticated");
       const forged = link.replace(/token=[^&]+/, "token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
@@ -43,8 +48,14 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
     });
 
     it("answers unknown emails exactly like known ones and sends nothing", async () => {
-      const known = await s.api("POST", "/api/v1/auth/admin/start", { token: "", json: { email: OWNER_EMAIL } });
-      const unknown = await s.api("POST", "/api/v1/auth/admin/start", { token: "", json: { email: "stranger@example.com" } });
+      const known = await s.api("POST", "/api/v1/auth/admin/start", {
+        token: "",
+        json: { email: OWNER_EMAIL },
+      });
+      const unknown = await s.api("POST", "/api/v1/auth/admin/start", {
+        token: "",
+        json: { email: "stranger@example.com" },
+      });
       expect(unknown.status).toBe(known.status);
       expect(unknown.body).toEqual(known.body);
       await s.mail.waitFor(OWNER_EMAIL);
@@ -62,7 +73,10 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
         headers: { "x-csrf-token": "not-the-token" },
       });
       expectError(wrong, 403, "permission_denied");
-      const ok = await browser.request("POST", "/api/v1/bundles", { json: { name: "csrf-ok" }, csrf: "user" });
+      const ok = await browser.request("POST", "/api/v1/bundles", {
+        json: { name: "csrf-ok" },
+        csrf: "user",
+      });
       expect(ok.status, ok.text).toBe(201);
     });
 
@@ -72,9 +86,11 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
       const list = await a.request("GET", "/api/v1/auth/sessions");
       const items = (list.body as { items: { id: string; current: boolean }[] }).items;
       expect(items.filter((x) => x.current)).toHaveLength(1);
-      const bId = ((await b.request("GET", "/api/v1/auth/sessions")).body as { items: { id: string; current: boolean }[] }).items.find(
-        (x) => x.current,
-      )!.id;
+      const bId = (
+        (await b.request("GET", "/api/v1/auth/sessions")).body as {
+          items: { id: string; current: boolean }[];
+        }
+      ).items.find((x) => x.current)!.id;
       expect((await a.request("DELETE", `/api/v1/auth/sessions/${bId}`, { csrf: "user" })).status).toBe(204);
       expectError(await b.request("GET", "/api/v1/auth/me"), 401, "unauthenticated");
       expect((await a.request("POST", "/api/v1/auth/logout", { csrf: "user" })).status).toBe(204);
@@ -94,7 +110,9 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
         ["carol@example.com", true],
         ["dave@example.com", false],
       ] as const) {
-        const res = await s.api("POST", "/api/v1/recipients", { json: { email, name: email.split("@")[0], enabled } });
+        const res = await s.api("POST", "/api/v1/recipients", {
+          json: { email, name: email.split("@")[0], enabled },
+        });
         expect(res.status, res.text).toBe(201);
       }
     });
@@ -110,14 +128,21 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
       const code = await startCode("alice@example.com");
       expect(code).toMatch(/^\d{6}$/);
       const browser = s.browser();
-      const ok = await browser.request("POST", "/api/v1/auth/recipient/verify", { json: { email: "alice@example.com", code } });
+      const ok = await browser.request("POST", "/api/v1/auth/recipient/verify", {
+        json: { email: "alice@example.com", code },
+      });
       expect(ok.status, ok.text).toBe(200);
       expect(browser.cookies.has("lf_recipient")).toBe(true);
-      expect((await browser.request("GET", "/api/v1/auth/me")).body).toMatchObject({ kind: "recipient", email: "alice@example.com" });
+      expect((await browser.request("GET", "/api/v1/auth/me")).body).toMatchObject({
+        kind: "recipient",
+        email: "alice@example.com",
+      });
       // a recipient session is no admin credential
       expectError(await browser.request("GET", "/api/v1/bundles"), 401, "unauthenticated");
       expectError(
-        await s.browser().request("POST", "/api/v1/auth/recipient/verify", { json: { email: "alice@example.com", code } }),
+        await s
+          .browser()
+          .request("POST", "/api/v1/auth/recipient/verify", { json: { email: "alice@example.com", code } }),
         401,
         "unauthenticated",
       );
@@ -128,13 +153,17 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
       const wrong = code === "000000" ? "111111" : "000000";
       for (let i = 0; i < 5; i++) {
         expectError(
-          await s.browser().request("POST", "/api/v1/auth/recipient/verify", { json: { email: "bob@example.com", code: wrong } }),
+          await s.browser().request("POST", "/api/v1/auth/recipient/verify", {
+            json: { email: "bob@example.com", code: wrong },
+          }),
           401,
           "unauthenticated",
         );
       }
       expectError(
-        await s.browser().request("POST", "/api/v1/auth/recipient/verify", { json: { email: "bob@example.com", code } }),
+        await s
+          .browser()
+          .request("POST", "/api/v1/auth/recipient/verify", { json: { email: "bob@example.com", code } }),
         401,
         "unauthenticated",
       );
@@ -142,13 +171,18 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
 
     it("throttles resends and expires codes after 10 minutes", async () => {
       const first = await startCode("carol@example.com");
-      const again = await s.api("POST", "/api/v1/auth/recipient/start", { token: "", json: { email: "carol@example.com" } });
+      const again = await s.api("POST", "/api/v1/auth/recipient/start", {
+        token: "",
+        json: { email: "carol@example.com" },
+      });
       expect(again.status).toBe(202);
       await new Promise((r) => setTimeout(r, 300));
       expect(s.mail.to("carol@example.com")).toHaveLength(1);
       s.advance(11 * 60_000);
       expectError(
-        await s.browser().request("POST", "/api/v1/auth/recipient/verify", { json: { email: "carol@example.com", code: first } }),
+        await s.browser().request("POST", "/api/v1/auth/recipient/verify", {
+          json: { email: "carol@example.com", code: first },
+        }),
         401,
         "unauthenticated",
       );
@@ -160,8 +194,14 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
     });
 
     it("sends nothing to disabled or unknown recipients, with the same answer", async () => {
-      const disabled = await s.api("POST", "/api/v1/auth/recipient/start", { token: "", json: { email: "dave@example.com" } });
-      const unknown = await s.api("POST", "/api/v1/auth/recipient/start", { token: "", json: { email: "nobody@example.com" } });
+      const disabled = await s.api("POST", "/api/v1/auth/recipient/start", {
+        token: "",
+        json: { email: "dave@example.com" },
+      });
+      const unknown = await s.api("POST", "/api/v1/auth/recipient/start", {
+        token: "",
+        json: { email: "nobody@example.com" },
+      });
       expect(disabled.status).toBe(202);
       expect(unknown.body).toEqual(disabled.body);
       await new Promise((r) => setTimeout(r, 300));
@@ -172,7 +212,10 @@ describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
     it("rate-limits the auth endpoints per IP with 429 and Retry-After", async () => {
       let limited: Awaited<ReturnType<Stack["api"]>> | undefined;
       for (let i = 0; i < 40 && !limited; i++) {
-        const res = await s.api("POST", "/api/v1/auth/recipient/start", { token: "", json: { email: `flood${i}@example.com` } });
+        const res = await s.api("POST", "/api/v1/auth/recipient/start", {
+          token: "",
+          json: { email: `flood${i}@example.com` },
+        });
         if (res.status === 429) limited = res;
       }
       expect(limited).toBeDefined();

@@ -8,7 +8,11 @@ export interface EventCatalogue {
   "auth.user.role-changed": { userId: string; from: string; to: string };
   "auth.user.deactivated": { userId: string };
   "auth.user.reactivated": { userId: string };
-  "auth.signin.succeeded": { method: "magic_link" | "otp"; subjectKind: "user" | "recipient"; sessionId: string };
+  "auth.signin.succeeded": {
+    method: "magic_link" | "otp";
+    subjectKind: "user" | "recipient";
+    sessionId: string;
+  };
   "auth.signin.failed": { method: "magic_link" | "otp" | "token"; reason: string };
   "auth.magic-link.sent": { email: string };
   "auth.otp.sent": { recipientId: string };
@@ -21,7 +25,14 @@ export interface EventCatalogue {
   "auth.device.requested": { deviceGrantId: string; clientId: string; scopes: string[] };
   "auth.device.approved": { deviceGrantId: string; userId: string };
   "auth.device.denied": { deviceGrantId: string; userId: string };
-  "auth.permission.granted": { permissionId: string; userId: string; action: string; resourceType: string; resourceId: string; effect: string };
+  "auth.permission.granted": {
+    permissionId: string;
+    userId: string;
+    action: string;
+    resourceType: string;
+    resourceId: string;
+    effect: string;
+  };
   "auth.permission.revoked": { permissionId: string; userId: string };
   "auth.recipient.created": { recipientId: string; email: string };
   "auth.recipient.updated": { recipientId: string; changes: string[] };

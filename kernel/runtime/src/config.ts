@@ -152,11 +152,9 @@ const schema = z.object({
   LATCHFLOW_MASTER_KEY: z.string().refine((v) => v === "" || isBase64Key(v), {
     message: "must be base64 of exactly 32 bytes",
   }),
-  LATCHFLOW_MASTER_KEYS_OLD: z
-    .string()
-    .refine((v) => splitList(v).every(isBase64Key), {
-      message: "each key must be base64 of exactly 32 bytes",
-    }),
+  LATCHFLOW_MASTER_KEYS_OLD: z.string().refine((v) => splitList(v).every(isBase64Key), {
+    message: "each key must be base64 of exactly 32 bytes",
+  }),
   LATCHFLOW_BLOB_DRIVER: z.enum(["fs", "s3"]),
   LATCHFLOW_S3_ENDPOINT: optionalUrl(["http://", "https://"]),
   LATCHFLOW_S3_REGION: z.string().min(1),

@@ -1,3 +1,4 @@
+export type { EntityManager } from "@mikro-orm/knex";
 export { createBusFromConfig } from "./bus-from-config.js";
 export * from "./config.js";
 export * from "./context.js";
@@ -14,6 +15,7 @@ export { defineMigration, type MigrationTools, type SchemaChange } from "./db/mi
 export * from "./errors.js";
 export * from "./grpc/index.js";
 export * from "./logger.js";
+export { createMailer, type Mailer, type MailMessage } from "./mail.js";
 export {
   createOutboxRelay,
   enqueueEvent,
@@ -22,8 +24,6 @@ export {
 } from "./outbox/outbox.js";
 export { OutboxMessage, outboxMigration } from "./outbox/outbox-entity.js";
 export * from "./pagination.js";
+export * from "./policy.js";
 export * from "./scopes.js";
 export * from "./service.js";
-export * from "./policy.js";
-export { createMailer, type Mailer, type MailMessage } from "./mail.js";
-export type { EntityManager } from "@mikro-orm/knex";

@@ -28,7 +28,10 @@ export function createMailer(config: Config, logger: Logger): Mailer {
     async send(message) {
       if (!transport) {
         if (config.development) {
-          log.info({ to: message.to, subject: message.subject, text: message.text }, "mail not sent: no SMTP (development)");
+          log.info(
+            { to: message.to, subject: message.subject, text: message.text },
+            "mail not sent: no SMTP (development)",
+          );
           return;
         }
         throw new LatchflowError(ErrorCode.Unavailable, "Mail is not configured (LATCHFLOW_SMTP_URL)");

@@ -10,7 +10,11 @@ const rule = (r: Partial<PermissionRule>): PermissionRule => ({
   effect: "allow",
   ...r,
 });
-const user = (role: string, permissions: PermissionRule[] = [], scopes: readonly string[] = ALL_SCOPES): PolicySubject => ({
+const user = (
+  role: string,
+  permissions: PermissionRule[] = [],
+  scopes: readonly string[] = ALL_SCOPES,
+): PolicySubject => ({
   kind: "user",
   role,
   scopes,
@@ -57,6 +61,8 @@ describe("decide", () => {
   });
 
   it("never lets recipients use the admin API", () => {
-    expect(decide({ ...user("owner"), kind: "recipient" }, { action: Scope.BundlesRead }).allowed).toBe(false);
+    expect(decide({ ...user("owner"), kind: "recipient" }, { action: Scope.BundlesRead }).allowed).toBe(
+      false,
+    );
   });
 });

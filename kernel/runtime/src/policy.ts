@@ -96,7 +96,11 @@ export function decide(subject: PolicySubject, request: PolicyRequest): Decision
       .filter((rule) => rule.effect === "allow" && rule.action === action && rule.resourceId !== "*")
       .map((rule) => rule.resourceId);
     if (ids.length > 0) {
-      return { allowed: true, reason: `allowed for ${ids.length} granted resource(s)`, restrictTo: [...new Set(ids)] };
+      return {
+        allowed: true,
+        reason: `allowed for ${ids.length} granted resource(s)`,
+        restrictTo: [...new Set(ids)],
+      };
     }
   }
   return { allowed: false, reason: `the ${subject.role} role needs an explicit grant for ${action}` };

@@ -70,7 +70,11 @@ export function callerUserId(ctx: RequestContext): string {
 }
 
 /** Recipient or user session id of the caller, when signed in with a cookie. */
-export function callerSession(ctx: RequestContext): { sessionId: string; kind: "user" | "recipient"; subjectId: string } {
+export function callerSession(ctx: RequestContext): {
+  sessionId: string;
+  kind: "user" | "recipient";
+  subjectId: string;
+} {
   const c = ctx.caller;
   if (!c?.sessionId) throw permissionDenied("This needs a signed-in browser session");
   if (c.kind === "recipient") return { sessionId: c.sessionId, kind: "recipient", subjectId: c.id };

@@ -44,7 +44,9 @@ export function createRateLimiter(db: Database): RateLimiter {
       const windowMs = limit.windowSeconds * 1000;
       const windowStart = Math.floor(now.getTime() / windowMs) * windowMs;
       const key = `${limit.name}:${subject}`.slice(0, 200);
-      const rows = (await db.em().getConnection().execute(sql, [key, windowStart])) as { count: number | string }[];
+      const rows = (await db.em().getConnection().execute(sql, [key, windowStart])) as {
+        count: number | string;
+      }[];
       const count = Number(rows[0]?.count ?? 0);
       if (count > limit.max) {
         const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + windowMs - now.getTime()) / 1000));

@@ -72,7 +72,12 @@ describe.each(TEST_DIALECTS)("auth bootstrap on %s", (dialect) => {
       minted = (auth.bootstrap as { mintedToken: string }).mintedToken;
       expect(minted).toMatch(/^lf_[0-9a-z]{26}_[A-Za-z0-9_-]{43}$/);
       const identity = await auth.authenticate(minted);
-      expect(identity).toMatchObject({ email: "owner@localhost", role: "owner", tenant: "default", kind: "user" });
+      expect(identity).toMatchObject({
+        email: "owner@localhost",
+        role: "owner",
+        tenant: "default",
+        kind: "user",
+      });
       expect(identity.scopes).toContain("bundles:write");
     } finally {
       await auth.stop();

@@ -102,12 +102,14 @@ export function createBundlesApi(db: Database, relay: OutboxRelay) {
     ): Promise<bundlesV1.ListBundlesResponse> {
       const limit = pageLimit(req.page?.limit);
       const after = decodeCursor(req.page?.cursor);
+      const idFilter = after ? { $lt: after } : {};
       const rows = await db
         .em()
-        .find(Bundle, after ? { tenant: ctx.tenant, id: { $lt: after } } : { tenant: ctx.tenant }, {
-          orderBy: { id: "desc" },
-          limit: limit + 1,
-        });
+        .find(
+          Bundle,
+          { tenant: ctx.tenant, id: req.restricted ? { ...idFilter, $in: req.ids } : idFilter },
+          { orderBy: { id: "desc" }, limit: limit + 1 },
+        );
       const page = toPage(rows, limit, (b) => b.id);
       return { bundles: page.items.map(toProto), page: { nextCursor: page.nextCursor } };
     },

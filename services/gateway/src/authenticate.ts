@@ -44,7 +44,10 @@ function baseContext(koa: Context): RequestContext {
   };
 }
 
-function credential(koa: Context, access: Access): { kind: authV1.AuthenticateRequest["kind"]; token: string; via: Authenticated["via"] } {
+function credential(
+  koa: Context,
+  access: Access,
+): { kind: authV1.AuthenticateRequest["kind"]; token: string; via: Authenticated["via"] } {
   const header = koa.get("authorization");
   const wantsUser = access.kind !== "recipient";
   const wantsRecipient = access.kind === "recipient" || access.kind === "signed-in";
@@ -58,7 +61,9 @@ function credential(koa: Context, access: Access): { kind: authV1.AuthenticateRe
   const recipientCookie = wantsRecipient ? readCookie(koa, COOKIES.recipient.session) : undefined;
   if (recipientCookie) return { kind: "recipient_session", token: recipientCookie, via: "recipient" };
   throw unauthenticated(
-    access.kind === "recipient" ? "Sign in to the portal first" : "Missing Authorization: Bearer <token> header or session",
+    access.kind === "recipient"
+      ? "Sign in to the portal first"
+      : "Missing Authorization: Bearer <token> header or session",
   );
 }
 
@@ -69,24 +74,34 @@ function credential(koa: Context, access: Access): { kind: authV1.AuthenticateRe
  * Bearer-token requests are exempt (a browser never attaches them by itself).
  */
 function checkCsrf(koa: Context, identity: authV1.Identity): void {
-  const form = koa.is("application/x-www-form-urlencoded") ? (koa.request as { body?: { csrf_token?: unknown } }).body : undefined;
+  const form = koa.is("application/x-www-form-urlencoded")
+    ? (koa.request as { body?: { csrf_token?: unknown } }).body
+    : undefined;
   const presented = koa.get("x-csrf-token") || (typeof form?.csrf_token === "string" ? form.csrf_token : "");
   const expected = Buffer.from(identity.csrfHash, "hex");
   const actual = createHash("sha256").update(presented, "utf8").digest();
   if (!presented || expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-    throw permissionDenied("Missing or invalid CSRF token (send the X-CSRF-Token header)", { reason: "csrf" });
+    throw permissionDenied("Missing or invalid CSRF token (send the X-CSRF-Token header)", {
+      reason: "csrf",
+    });
   }
 }
 
 function callerOf(identity: authV1.Identity, via: Authenticated["via"]): Caller {
-  if (identity.kind === "recipient") return { kind: CallerKind.Recipient, id: identity.subjectId, sessionId: identity.credentialId };
+  if (identity.kind === "recipient")
+    return { kind: CallerKind.Recipient, id: identity.subjectId, sessionId: identity.credentialId };
   const base = { role: identity.role, scopes: identity.scopes };
-  if (via === "bearer") return { kind: CallerKind.Token, id: identity.credentialId, userId: identity.subjectId, ...base };
+  if (via === "bearer")
+    return { kind: CallerKind.Token, id: identity.credentialId, userId: identity.subjectId, ...base };
   return { kind: CallerKind.User, id: identity.subjectId, sessionId: identity.credentialId, ...base };
 }
 
 /** Resolves the caller of a request through the auth service's gRPC API. */
-export async function authenticate(koa: Context, clients: GatewayClients, access: Access): Promise<Authenticated> {
+export async function authenticate(
+  koa: Context,
+  clients: GatewayClients,
+  access: Access,
+): Promise<Authenticated> {
   const ctx = baseContext(koa);
   if (access.kind === "public") return { ctx };
   const cred = credential(koa, access);

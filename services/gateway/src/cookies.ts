@@ -33,7 +33,12 @@ interface CookieOptions {
 }
 
 export function setCookie(koa: Context, name: string, value: string, o: CookieOptions): void {
-  const parts = [`${name}=${encodeURIComponent(value)}`, "Path=/", `Max-Age=${Math.max(0, Math.floor(o.maxAgeSeconds))}`, `SameSite=${o.sameSite}`];
+  const parts = [
+    `${name}=${encodeURIComponent(value)}`,
+    "Path=/",
+    `Max-Age=${Math.max(0, Math.floor(o.maxAgeSeconds))}`,
+    `SameSite=${o.sameSite}`,
+  ];
   if (o.httpOnly) parts.push("HttpOnly");
   if (o.secure) parts.push("Secure");
   koa.append("Set-Cookie", parts.join("; "));
@@ -50,8 +55,18 @@ export function setSessionCookies(
   secure: boolean,
 ): void {
   const maxAgeSeconds = grant.expiresAt ? (grant.expiresAt.getTime() - Date.now()) / 1000 : 3600;
-  setCookie(koa, COOKIES[kind].session, grant.sessionToken, { httpOnly: true, sameSite: "Lax", secure, maxAgeSeconds });
-  setCookie(koa, COOKIES[kind].csrf, grant.csrfToken, { httpOnly: false, sameSite: "Strict", secure, maxAgeSeconds });
+  setCookie(koa, COOKIES[kind].session, grant.sessionToken, {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure,
+    maxAgeSeconds,
+  });
+  setCookie(koa, COOKIES[kind].csrf, grant.csrfToken, {
+    httpOnly: false,
+    sameSite: "Strict",
+    secure,
+    maxAgeSeconds,
+  });
 }
 
 export function clearSessionCookies(koa: Context, kind: SessionKind, secure: boolean): void {

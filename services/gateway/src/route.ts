@@ -1,5 +1,11 @@
 import type { authV1 } from "@latchflow/proto";
-import { type Decision, ErrorCode, LatchflowError, type RequestContext, validationFailed } from "@latchflow/runtime";
+import {
+  type Decision,
+  ErrorCode,
+  LatchflowError,
+  type RequestContext,
+  validationFailed,
+} from "@latchflow/runtime";
 import type { Context } from "koa";
 import type { z } from "zod";
 import type { Access } from "./authenticate.js";

@@ -18,12 +18,19 @@ export function mountRoutes(router: Router, routes: AnyRoute[], clients: Gateway
           ? authorize(identity, {
               action: access.scope,
               ...(access.resource
-                ? { resource: { type: access.resource.type, id: String((params as Record<string, unknown>)[access.resource.param]) } }
+                ? {
+                    resource: {
+                      type: access.resource.type,
+                      id: String((params as Record<string, unknown>)[access.resource.param]),
+                    },
+                  }
                 : {}),
             })
           : undefined;
       if (decision?.restrictTo && !route.restrictable) {
-        throw permissionDenied("This needs a grant covering every resource of the kind", { reason: "per_resource_grants_only" });
+        throw permissionDenied("This needs a grant covering every resource of the kind", {
+          reason: "per_resource_grants_only",
+        });
       }
       const query = parsePart(route.query, koa.query, "query");
       const body = parsePart(route.body, (koa.request as { body?: unknown }).body, "body");

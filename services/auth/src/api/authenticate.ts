@@ -3,8 +3,8 @@ import {
   badRequest,
   isRole,
   type PermissionRule,
-  ROLE_SCOPE_CEILING,
   type RequestContext,
+  ROLE_SCOPE_CEILING,
   unauthenticated,
 } from "@latchflow/runtime";
 import { type AuthContext, SETTINGS } from "../context.js";

@@ -1,5 +1,11 @@
 import type { authV1 } from "@latchflow/proto";
-import { DEFAULT_TENANT, notFound, permissionDenied, type RequestContext, validationFailed } from "@latchflow/runtime";
+import {
+  DEFAULT_TENANT,
+  notFound,
+  permissionDenied,
+  type RequestContext,
+  validationFailed,
+} from "@latchflow/runtime";
 import { ulid } from "ulid";
 import { type AuthContext, callerUserId, emit, SETTINGS } from "../context.js";
 import { DeviceGrant, User } from "../entities/index.js";
@@ -31,7 +37,9 @@ export function createDeviceApi(auth: AuthContext) {
     const code = normalizeUserCode(raw);
     const now = auth.now();
     const grant = code
-      ? await auth.db.em().findOne(DeviceGrant, { userCode: code, expiresAt: { $gt: now } }, { orderBy: { id: "desc" } })
+      ? await auth.db
+          .em()
+          .findOne(DeviceGrant, { userCode: code, expiresAt: { $gt: now } }, { orderBy: { id: "desc" } })
       : null;
     if (!grant) throw notFound("Unknown or expired code", { field: "userCode" });
     return grant;
@@ -64,7 +72,13 @@ export function createDeviceApi(auth: AuthContext) {
           createdAt: now,
           expiresAt: new Date(now.getTime() + SETTINGS.deviceTtlSeconds * 1000),
         });
-        emit(em, ctx, "auth.device.requested", { deviceGrantId: id }, { deviceGrantId: id, clientId, scopes: req.scopes });
+        emit(
+          em,
+          ctx,
+          "auth.device.requested",
+          { deviceGrantId: id },
+          { deviceGrantId: id, clientId, scopes: req.scopes },
+        );
       });
       auth.relay.nudge();
       const base = `${req.linkBase.replace(/\/$/, "")}/device`;
@@ -78,20 +92,30 @@ export function createDeviceApi(auth: AuthContext) {
       };
     },
 
-    async pollDeviceToken(req: authV1.PollDeviceTokenRequest, ctx: RequestContext): Promise<authV1.PollDeviceTokenResponse> {
+    async pollDeviceToken(
+      req: authV1.PollDeviceTokenRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.PollDeviceTokenResponse> {
       const now = auth.now();
       await auth.limiter.hit(LIMITS.deviceTokenPerIp, ctx.client?.ip, now);
       const em = auth.db.em();
-      const grant = req.deviceCode ? await em.findOne(DeviceGrant, { deviceCodeHash: hashSecret(req.deviceCode) }) : null;
+      const grant = req.deviceCode
+        ? await em.findOne(DeviceGrant, { deviceCodeHash: hashSecret(req.deviceCode) })
+        : null;
       if (!grant) throw validationFailed("Unknown device_code", { oauthError: "invalid_grant" });
       const base = { accessToken: "", scopes: [], interval: grant.intervalSeconds };
       if (grant.status === "issued") return { ...base, outcome: "expired_token" };
       if (grant.expiresAt <= now) return { ...base, outcome: "expired_token" };
       if (grant.status === "denied") return { ...base, outcome: "access_denied" };
-      const tooSoon = grant.lastPolledAt && now.getTime() - grant.lastPolledAt.getTime() < grant.intervalSeconds * 1000;
+      const tooSoon =
+        grant.lastPolledAt && now.getTime() - grant.lastPolledAt.getTime() < grant.intervalSeconds * 1000;
       if (tooSoon) {
         const interval = grant.intervalSeconds + 5;
-        await em.nativeUpdate(DeviceGrant, { id: grant.id }, { intervalSeconds: interval, lastPolledAt: now });
+        await em.nativeUpdate(
+          DeviceGrant,
+          { id: grant.id },
+          { intervalSeconds: interval, lastPolledAt: now },
+        );
         return { ...base, outcome: "slow_down", interval };
       }
       if (grant.status === "pending") {
@@ -100,18 +124,32 @@ export function createDeviceApi(auth: AuthContext) {
       }
       // approved: issue exactly one token (a conditional update decides under concurrent polls)
       const issued = await em.transactional(async (tx) => {
-        const claimed = await tx.nativeUpdate(DeviceGrant, { id: grant.id, status: "approved" }, { status: "issued", lastPolledAt: now });
+        const claimed = await tx.nativeUpdate(
+          DeviceGrant,
+          { id: grant.id, status: "approved" },
+          { status: "issued", lastPolledAt: now },
+        );
         if (claimed !== 1) return undefined;
         const user = await tx.findOne(User, { id: grant.userId ?? "", tenant: grant.tenant });
         if (!user?.active) return undefined;
         const requested = grant.scopes.split(" ").filter(Boolean);
         const scopes = requested.length ? grantableScopesSafe(user, requested) : grantableScopes(user, []);
         const onBehalf = { ...ctx, caller: { kind: "user" as const, id: user.id } };
-        return issueToken(tx, onBehalf, user, { name: `device: ${grant.clientId}`, scopes, expiresAt: null, now });
+        return issueToken(tx, onBehalf, user, {
+          name: `device: ${grant.clientId}`,
+          scopes,
+          expiresAt: null,
+          now,
+        });
       });
       auth.relay.nudge();
       if (!issued) return { ...base, outcome: "expired_token" };
-      return { outcome: "granted", accessToken: issued.token, scopes: issued.row.scopes.split(" "), interval: 0 };
+      return {
+        outcome: "granted",
+        accessToken: issued.token,
+        scopes: issued.row.scopes.split(" "),
+        interval: 0,
+      };
     },
 
     async getDeviceAuthorization(
@@ -128,17 +166,28 @@ export function createDeviceApi(auth: AuthContext) {
       const userId = callerUserId(ctx);
       const grant = await byUserCode(req.userCode);
       const now = auth.now();
-      if (grant.status !== "pending") throw validationFailed("This code was already decided", { status: grant.status });
+      if (grant.status !== "pending")
+        throw validationFailed("This code was already decided", { status: grant.status });
       await auth.db.em().transactional(async (em) => {
         const user = await em.findOne(User, { id: userId, tenant: grant.tenant });
         if (!user?.active) throw permissionDenied();
         const next = req.approve ? "approved" : "denied";
-        const n = await em.nativeUpdate(DeviceGrant, { id: grant.id, status: "pending" }, { status: next, userId });
+        const n = await em.nativeUpdate(
+          DeviceGrant,
+          { id: grant.id, status: "pending" },
+          { status: next, userId },
+        );
         if (n !== 1) throw validationFailed("This code was already decided");
-        emit(em, ctx, req.approve ? "auth.device.approved" : "auth.device.denied", { deviceGrantId: grant.id, userId }, {
-          deviceGrantId: grant.id,
-          userId,
-        });
+        emit(
+          em,
+          ctx,
+          req.approve ? "auth.device.approved" : "auth.device.denied",
+          { deviceGrantId: grant.id, userId },
+          {
+            deviceGrantId: grant.id,
+            userId,
+          },
+        );
       });
       auth.relay.nudge();
       return info(await byUserCode(req.userCode), now);

@@ -1,4 +1,3 @@
-import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { authV1 } from "@latchflow/proto";
 import {
   conflict,
@@ -9,12 +8,20 @@ import {
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { ulid } from "ulid";
 import { type AuthContext, emit, isEmail, normalizeEmail } from "../context.js";
 import { Recipient } from "../entities/index.js";
 
 export function recipientToProto(r: Recipient): authV1.Recipient {
-  return { id: r.id, email: r.email, name: r.name, enabled: r.enabled, createdAt: r.createdAt, updatedAt: r.updatedAt };
+  return {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    enabled: r.enabled,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
 }
 
 function checkName(name: string): string {
@@ -25,7 +32,10 @@ function checkName(name: string): string {
 
 export function createRecipientsApi(auth: AuthContext) {
   return {
-    async createRecipient(req: authV1.CreateRecipientRequest, ctx: RequestContext): Promise<authV1.Recipient> {
+    async createRecipient(
+      req: authV1.CreateRecipientRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.Recipient> {
       const email = normalizeEmail(req.email);
       if (!isEmail(email)) throw validationFailed("email is not an email address", { field: "email" });
       const now = auth.now();
@@ -59,7 +69,10 @@ export function createRecipientsApi(auth: AuthContext) {
       return recipientToProto(r);
     },
 
-    async listRecipients(req: authV1.ListRecipientsRequest, ctx: RequestContext): Promise<authV1.ListRecipientsResponse> {
+    async listRecipients(
+      req: authV1.ListRecipientsRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.ListRecipientsResponse> {
       const limit = pageLimit(req.page?.limit);
       const after = decodeCursor(req.page?.cursor);
       const q = req.query.trim().toLowerCase();
@@ -77,7 +90,10 @@ export function createRecipientsApi(auth: AuthContext) {
       return { recipients: page.items.map(recipientToProto), page: { nextCursor: page.nextCursor } };
     },
 
-    async updateRecipient(req: authV1.UpdateRecipientRequest, ctx: RequestContext): Promise<authV1.Recipient> {
+    async updateRecipient(
+      req: authV1.UpdateRecipientRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.Recipient> {
       const now = auth.now();
       const recipient = await auth.db.em().transactional(async (em) => {
         const r = await em.findOne(Recipient, { id: req.id, tenant: ctx.tenant });

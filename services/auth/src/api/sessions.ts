@@ -1,5 +1,5 @@
-import type { EntityManager } from "@latchflow/runtime";
 import type { authV1 } from "@latchflow/proto";
+import type { EntityManager } from "@latchflow/runtime";
 import { notFound, type RequestContext } from "@latchflow/runtime";
 import { ulid } from "ulid";
 import { type AuthContext, callerSession, emit } from "../context.js";
@@ -41,7 +41,9 @@ export function openSession(
 
 /** A live session: not revoked, not past its absolute end, used within the idle timeout. */
 export function sessionIsLive(s: Session, auth: AuthContext, now: Date): boolean {
-  return !s.revokedAt && s.expiresAt > now && now.getTime() - s.lastSeenAt.getTime() < auth.config.sessions.idleMs;
+  return (
+    !s.revokedAt && s.expiresAt > now && now.getTime() - s.lastSeenAt.getTime() < auth.config.sessions.idleMs
+  );
 }
 
 function toProto(s: Session, currentId: string): authV1.Session {
@@ -73,11 +75,17 @@ export function createSessionsApi(auth: AuthContext) {
         if (filter.keepId && s.id === filter.keepId) continue;
         s.revokedAt = now;
         revoked++;
-        emit(em, ctx, "auth.session.revoked", { sessionId: s.id }, {
-          sessionId: s.id,
-          subjectKind: s.subjectKind,
-          subjectId: s.subjectId,
-        });
+        emit(
+          em,
+          ctx,
+          "auth.session.revoked",
+          { sessionId: s.id },
+          {
+            sessionId: s.id,
+            subjectKind: s.subjectKind,
+            subjectId: s.subjectId,
+          },
+        );
       }
     });
     auth.relay.nudge();
@@ -85,7 +93,10 @@ export function createSessionsApi(auth: AuthContext) {
   };
 
   return {
-    async listSessions(_req: authV1.ListSessionsRequest, ctx: RequestContext): Promise<authV1.ListSessionsResponse> {
+    async listSessions(
+      _req: authV1.ListSessionsRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.ListSessionsResponse> {
       const me = callerSession(ctx);
       const now = auth.now();
       const rows = await auth.db
@@ -95,10 +106,15 @@ export function createSessionsApi(auth: AuthContext) {
           { tenant: ctx.tenant, subjectKind: me.kind, subjectId: me.subjectId, revokedAt: null },
           { orderBy: { id: "desc" } },
         );
-      return { sessions: rows.filter((s) => sessionIsLive(s, auth, now)).map((s) => toProto(s, me.sessionId)) };
+      return {
+        sessions: rows.filter((s) => sessionIsLive(s, auth, now)).map((s) => toProto(s, me.sessionId)),
+      };
     },
 
-    async revokeSession(req: authV1.RevokeSessionRequest, ctx: RequestContext): Promise<authV1.RevokeSessionResponse> {
+    async revokeSession(
+      req: authV1.RevokeSessionRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.RevokeSessionResponse> {
       const revoked = await revoke(ctx, { id: req.id || callerSession(ctx).sessionId });
       if (revoked === 0) throw notFound("Session not found", { sessionId: req.id });
       return { revoked };

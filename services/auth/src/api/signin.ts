@@ -1,6 +1,12 @@
-import type { EntityManager } from "@latchflow/runtime";
 import type { authV1 } from "@latchflow/proto";
-import { DEFAULT_TENANT, type MailMessage, type RequestContext, Role, unauthenticated } from "@latchflow/runtime";
+import type { EntityManager } from "@latchflow/runtime";
+import {
+  DEFAULT_TENANT,
+  type MailMessage,
+  type RequestContext,
+  Role,
+  unauthenticated,
+} from "@latchflow/runtime";
 import { ulid } from "ulid";
 import { type AuthContext, emit, isEmail, normalizeEmail, SETTINGS } from "../context.js";
 import { MagicLink, OtpChallenge, Recipient, User } from "../entities/index.js";
@@ -22,11 +28,15 @@ export function createSignInApi(auth: AuthContext) {
 
   /** Mail leaves after the response so known and unknown addresses answer alike and equally fast. */
   const sendLater = (message: MailMessage) => {
-    auth.mailer.send(message).catch((err: unknown) => log.error({ err: (err as Error).message }, "sign-in mail failed"));
+    auth.mailer
+      .send(message)
+      .catch((err: unknown) => log.error({ err: (err as Error).message }, "sign-in mail failed"));
   };
 
   const recordFailure = async (ctx: RequestContext, method: "magic_link" | "otp", reason: string) => {
-    await auth.db.em().transactional(async (em) => emit(em, ctx, "auth.signin.failed", {}, { method, reason }));
+    await auth.db
+      .em()
+      .transactional(async (em) => emit(em, ctx, "auth.signin.failed", {}, { method, reason }));
     auth.relay.nudge();
   };
 
@@ -69,12 +79,21 @@ export function createSignInApi(auth: AuthContext) {
       return {};
     },
 
-    async completeAdminSignIn(req: authV1.CompleteAdminSignInRequest, ctx: RequestContext): Promise<authV1.SessionGrant> {
+    async completeAdminSignIn(
+      req: authV1.CompleteAdminSignInRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.SessionGrant> {
       await auth.limiter.hit(LIMITS.callbackPerIp, ctx.client?.ip, auth.now());
       const now = auth.now();
       const em = auth.db.em();
       const link = req.token ? await em.findOne(MagicLink, { tokenHash: hashSecret(req.token) }) : null;
-      const reason = !link ? "unknown_link" : link.usedAt ? "link_used" : link.expiresAt <= now ? "link_expired" : "";
+      const reason = !link
+        ? "unknown_link"
+        : link.usedAt
+          ? "link_used"
+          : link.expiresAt <= now
+            ? "link_expired"
+            : "";
       if (!link || reason) {
         await recordFailure(ctx, "magic_link", reason);
         throw unauthenticated("This sign-in link is invalid, used or expired");
@@ -101,11 +120,17 @@ export function createSignInApi(auth: AuthContext) {
         user.lastSignInAt = now;
         const opened = openSession(tx, auth, ctx, { kind: "user", id: user.id, tenant: user.tenant });
         const signedIn = { ...ctx, caller: { kind: "user" as const, id: user.id } };
-        emit(tx, signedIn, "auth.signin.succeeded", { userId: user.id }, {
-          method: "magic_link",
-          subjectKind: "user",
-          sessionId: opened.session.id,
-        });
+        emit(
+          tx,
+          signedIn,
+          "auth.signin.succeeded",
+          { userId: user.id },
+          {
+            method: "magic_link",
+            subjectKind: "user",
+            sessionId: opened.session.id,
+          },
+        );
         return { opened, user };
       });
       if (!grant) {
@@ -170,13 +195,18 @@ export function createSignInApi(auth: AuthContext) {
       return {};
     },
 
-    async verifyRecipientCode(req: authV1.VerifyRecipientCodeRequest, ctx: RequestContext): Promise<authV1.SessionGrant> {
+    async verifyRecipientCode(
+      req: authV1.VerifyRecipientCodeRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.SessionGrant> {
       const now = auth.now();
       await auth.limiter.hit(LIMITS.recipientVerifyPerIp, ctx.client?.ip, now);
       const email = normalizeEmail(req.email);
       const invalid = () => unauthenticated("Invalid or expired code");
       const em = auth.db.em();
-      const recipient = isEmail(email) ? await em.findOne(Recipient, { tenant: DEFAULT_TENANT, email, enabled: true }) : null;
+      const recipient = isEmail(email)
+        ? await em.findOne(Recipient, { tenant: DEFAULT_TENANT, email, enabled: true })
+        : null;
       const challenge = recipient
         ? await em.findOne(
             OtpChallenge,
@@ -188,7 +218,8 @@ export function createSignInApi(auth: AuthContext) {
         await recordFailure(ctx, "otp", "no_active_code");
         throw invalid();
       }
-      const ok = /^\d{6}$/.test(req.code) && sameHash(hashSecret(`${challenge.id}:${req.code}`), challenge.codeHash);
+      const ok =
+        /^\d{6}$/.test(req.code) && sameHash(hashSecret(`${challenge.id}:${req.code}`), challenge.codeHash);
       const result = await em.transactional(async (tx) => {
         if (!ok) {
           const attempts = challenge.attempts + 1;
@@ -198,19 +229,39 @@ export function createSignInApi(auth: AuthContext) {
             { id: challenge.id },
             { attempts, ...(invalidated ? { usedAt: now } : {}) },
           );
-          emit(tx, ctx, "auth.otp.failed", { recipientId: recipient.id }, { recipientId: recipient.id, attempts, invalidated });
+          emit(
+            tx,
+            ctx,
+            "auth.otp.failed",
+            { recipientId: recipient.id },
+            { recipientId: recipient.id, attempts, invalidated },
+          );
           return undefined;
         }
-        const claimed = await tx.nativeUpdate(OtpChallenge, { id: challenge.id, usedAt: null }, { usedAt: now });
+        const claimed = await tx.nativeUpdate(
+          OtpChallenge,
+          { id: challenge.id, usedAt: null },
+          { usedAt: now },
+        );
         if (claimed !== 1) return undefined;
-        const opened = openSession(tx, auth, ctx, { kind: "recipient", id: recipient.id, tenant: recipient.tenant });
+        const opened = openSession(tx, auth, ctx, {
+          kind: "recipient",
+          id: recipient.id,
+          tenant: recipient.tenant,
+        });
         const signedIn = { ...ctx, caller: { kind: "recipient" as const, id: recipient.id } };
         emit(tx, signedIn, "auth.otp.verified", { recipientId: recipient.id }, { recipientId: recipient.id });
-        emit(tx, signedIn, "auth.signin.succeeded", { recipientId: recipient.id }, {
-          method: "otp",
-          subjectKind: "recipient",
-          sessionId: opened.session.id,
-        });
+        emit(
+          tx,
+          signedIn,
+          "auth.signin.succeeded",
+          { recipientId: recipient.id },
+          {
+            method: "otp",
+            subjectKind: "recipient",
+            sessionId: opened.session.id,
+          },
+        );
         return opened;
       });
       auth.relay.nudge();

@@ -1,11 +1,11 @@
-import type { EntityManager } from "@latchflow/runtime";
 import type { authV1 } from "@latchflow/proto";
+import type { EntityManager } from "@latchflow/runtime";
 import {
   isRole,
   notFound,
   permissionDenied,
-  ROLE_DEFAULT_TOKEN_SCOPES,
   type RequestContext,
+  ROLE_DEFAULT_TOKEN_SCOPES,
   Scope,
   validationFailed,
 } from "@latchflow/runtime";
@@ -36,7 +36,8 @@ export function grantableScopes(user: User, requested: readonly string[]): strin
   if (requested.length === 0) return [...ROLE_DEFAULT_TOKEN_SCOPES[user.role]];
   const ceiling = new Set(roleCeiling(user.role));
   const unknown = requested.filter((s) => !(Object.values(Scope) as string[]).includes(s));
-  if (unknown.length) throw validationFailed(`Unknown scopes: ${unknown.join(", ")}`, { field: "scopes", unknown });
+  if (unknown.length)
+    throw validationFailed(`Unknown scopes: ${unknown.join(", ")}`, { field: "scopes", unknown });
   const beyond = requested.filter((s) => !ceiling.has(s));
   if (beyond.length) {
     throw permissionDenied(`The ${user.role} role cannot hold: ${beyond.join(", ")}`, { scopes: beyond });
@@ -65,7 +66,13 @@ export function issueToken(
     lastUsedAt: null,
     revokedAt: null,
   });
-  emit(em, ctx, "auth.token.created", { tokenId: id, userId: user.id }, { tokenId: id, userId: user.id, scopes: input.scopes });
+  emit(
+    em,
+    ctx,
+    "auth.token.created",
+    { tokenId: id, userId: user.id },
+    { tokenId: id, userId: user.id, scopes: input.scopes },
+  );
   return { token, row };
 }
 
@@ -83,7 +90,8 @@ export function createTokensApi(auth: AuthContext) {
   return {
     async createToken(req: authV1.CreateTokenRequest, ctx: RequestContext): Promise<authV1.CreatedToken> {
       const name = req.name.trim();
-      if (!name || name.length > 200) throw validationFailed("name must be 1-200 characters", { field: "name" });
+      if (!name || name.length > 200)
+        throw validationFailed("name must be 1-200 characters", { field: "name" });
       if (req.expiresInSeconds > MAX_EXPIRY_SECONDS) {
         throw validationFailed("expiresInSeconds is at most 5 years", { field: "expiresInSeconds" });
       }
@@ -122,7 +130,13 @@ export function createTokensApi(auth: AuthContext) {
         const secret = mintToken(token.id);
         token.tokenHash = hashSecret(secret);
         token.lastUsedAt = null;
-        emit(em, ctx, "auth.token.rotated", { tokenId: token.id, userId: token.userId }, { tokenId: token.id, userId: token.userId });
+        emit(
+          em,
+          ctx,
+          "auth.token.rotated",
+          { tokenId: token.id, userId: token.userId },
+          { tokenId: token.id, userId: token.userId },
+        );
         return { secret, token };
       });
       auth.relay.nudge();
@@ -135,7 +149,13 @@ export function createTokensApi(auth: AuthContext) {
         const t = await ownToken(em, ctx, req.id);
         if (!t.revokedAt) {
           t.revokedAt = now;
-          emit(em, ctx, "auth.token.revoked", { tokenId: t.id, userId: t.userId }, { tokenId: t.id, userId: t.userId });
+          emit(
+            em,
+            ctx,
+            "auth.token.revoked",
+            { tokenId: t.id, userId: t.userId },
+            { tokenId: t.id, userId: t.userId },
+          );
         }
         return t;
       });

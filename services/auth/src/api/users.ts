@@ -1,6 +1,5 @@
-import { LockMode } from "@mikro-orm/core";
-import type { EntityManager } from "@latchflow/runtime";
 import type { authV1 } from "@latchflow/proto";
+import type { EntityManager } from "@latchflow/runtime";
 import {
   conflict,
   decodeCursor,
@@ -14,7 +13,7 @@ import {
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
-import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import { LockMode, UniqueConstraintViolationException } from "@mikro-orm/core";
 import { ulid } from "ulid";
 import { type AuthContext, callerUserId, emit, isEmail, normalizeEmail, SETTINGS } from "../context.js";
 import { Permission, Session, User } from "../entities/index.js";
@@ -35,14 +34,18 @@ export function userToProto(u: User): authV1.User {
   };
 }
 
-export function createUsersApi(auth: AuthContext, createLink: (em: EntityManager, email: string, next: string, base: string) => Promise<string>) {
+export function createUsersApi(
+  auth: AuthContext,
+  createLink: (em: EntityManager, email: string, next: string, base: string) => Promise<string>,
+) {
   const getUser = async (em: EntityManager, ctx: RequestContext, id: string) => {
     const user = await em.findOne(User, { id, tenant: ctx.tenant });
     if (!user) throw notFound("User not found", { userId: id });
     return user;
   };
 
-  const callerRole = async (em: EntityManager, ctx: RequestContext) => (await getUser(em, ctx, callerUserId(ctx))).role;
+  const callerRole = async (em: EntityManager, ctx: RequestContext) =>
+    (await getUser(em, ctx, callerUserId(ctx))).role;
 
   /** Owners are the only ones who may create, change or remove owners. */
   const guardOwnerChange = async (em: EntityManager, ctx: RequestContext, touchesOwner: boolean) => {
@@ -67,7 +70,11 @@ export function createUsersApi(auth: AuthContext, createLink: (em: EntityManager
       const after = decodeCursor(req.page?.cursor);
       const rows = await auth.db
         .em()
-        .find(User, { tenant: ctx.tenant, ...(after ? { id: { $gt: after } } : {}) }, { orderBy: { id: "asc" }, limit: limit + 1 });
+        .find(
+          User,
+          { tenant: ctx.tenant, ...(after ? { id: { $gt: after } } : {}) },
+          { orderBy: { id: "asc" }, limit: limit + 1 },
+        );
       const page = toPage(rows, limit, (u) => u.id);
       return { users: page.items.map(userToProto), page: { nextCursor: page.nextCursor } };
     },
@@ -79,7 +86,8 @@ export function createUsersApi(auth: AuthContext, createLink: (em: EntityManager
     async inviteUser(req: authV1.InviteUserRequest, ctx: RequestContext): Promise<authV1.User> {
       const email = normalizeEmail(req.email);
       if (!isEmail(email)) throw validationFailed("email is not an email address", { field: "email" });
-      if (!isRole(req.role)) throw validationFailed("role must be owner, admin or executor", { field: "role" });
+      if (!isRole(req.role))
+        throw validationFailed("role must be owner, admin or executor", { field: "role" });
       const now = auth.now();
       try {
         const { user, link } = await auth.db.em().transactional(async (em) => {
@@ -94,7 +102,13 @@ export function createUsersApi(auth: AuthContext, createLink: (em: EntityManager
             lastSignInAt: null,
           });
           await em.flush();
-          emit(em, ctx, "auth.user.invited", { userId: created.id }, { userId: created.id, email, role: req.role });
+          emit(
+            em,
+            ctx,
+            "auth.user.invited",
+            { userId: created.id },
+            { userId: created.id, email, role: req.role },
+          );
           return { user: created, link: await createLink(em, email, "", req.linkBase) };
         });
         auth.relay.nudge();
@@ -103,7 +117,8 @@ export function createUsersApi(auth: AuthContext, createLink: (em: EntityManager
           .catch((err: unknown) => auth.logger.error({ err: (err as Error).message }, "invite mail failed"));
         return userToProto(user);
       } catch (err) {
-        if (err instanceof UniqueConstraintViolationException) throw conflict("A user with that email exists", { field: "email" });
+        if (err instanceof UniqueConstraintViolationException)
+          throw conflict("A user with that email exists", { field: "email" });
         throw err;
       }
     },
@@ -119,14 +134,30 @@ export function createUsersApi(auth: AuthContext, createLink: (em: EntityManager
         const activeChanges = req.active !== undefined && req.active !== target.active;
         await guardOwnerChange(em, ctx, target.role === Role.Owner || req.role === Role.Owner);
         if (roleChanges) {
-          emit(em, ctx, "auth.user.role-changed", { userId: target.id }, { userId: target.id, from: target.role, to: req.role! });
+          emit(
+            em,
+            ctx,
+            "auth.user.role-changed",
+            { userId: target.id },
+            { userId: target.id, from: target.role, to: req.role! },
+          );
           target.role = req.role!;
         }
         if (activeChanges) {
           target.active = req.active!;
-          emit(em, ctx, target.active ? "auth.user.reactivated" : "auth.user.deactivated", { userId: target.id }, { userId: target.id });
+          emit(
+            em,
+            ctx,
+            target.active ? "auth.user.reactivated" : "auth.user.deactivated",
+            { userId: target.id },
+            { userId: target.id },
+          );
           if (!target.active) {
-            await em.nativeUpdate(Session, { subjectKind: "user", subjectId: target.id, revokedAt: null }, { revokedAt: now });
+            await em.nativeUpdate(
+              Session,
+              { subjectKind: "user", subjectId: target.id, revokedAt: null },
+              { revokedAt: now },
+            );
           }
         }
         await em.flush();
@@ -137,23 +168,37 @@ export function createUsersApi(auth: AuthContext, createLink: (em: EntityManager
       return userToProto(user);
     },
 
-    async listPermissions(req: authV1.ListPermissionsRequest, ctx: RequestContext): Promise<authV1.ListPermissionsResponse> {
+    async listPermissions(
+      req: authV1.ListPermissionsRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.ListPermissionsResponse> {
       const em = auth.db.em();
       await getUser(em, ctx, req.userId);
-      const rows = await em.find(Permission, { tenant: ctx.tenant, userId: req.userId }, { orderBy: { id: "asc" } });
+      const rows = await em.find(
+        Permission,
+        { tenant: ctx.tenant, userId: req.userId },
+        { orderBy: { id: "asc" } },
+      );
       return { permissions: rows.map(permissionToProto) };
     },
 
-    async grantPermission(req: authV1.GrantPermissionRequest, ctx: RequestContext): Promise<authV1.Permission> {
+    async grantPermission(
+      req: authV1.GrantPermissionRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.Permission> {
       if (!(Object.values(Scope) as string[]).includes(req.action)) {
         throw validationFailed("action must be a scope, e.g. bundles:read", { field: "action" });
       }
       if (!RESOURCE_TYPES.has(req.resourceType)) {
-        throw validationFailed(`resourceType must be one of ${[...RESOURCE_TYPES].join(", ")}`, { field: "resourceType" });
+        throw validationFailed(`resourceType must be one of ${[...RESOURCE_TYPES].join(", ")}`, {
+          field: "resourceType",
+        });
       }
       const resourceId = req.resourceType === "*" ? "*" : req.resourceId;
-      if (!RESOURCE_ID.test(resourceId)) throw validationFailed("resourceId must be an id or *", { field: "resourceId" });
-      if (req.effect !== "allow" && req.effect !== "deny") throw validationFailed("effect must be allow or deny", { field: "effect" });
+      if (!RESOURCE_ID.test(resourceId))
+        throw validationFailed("resourceId must be an id or *", { field: "resourceId" });
+      if (req.effect !== "allow" && req.effect !== "deny")
+        throw validationFailed("effect must be allow or deny", { field: "effect" });
       const now = auth.now();
       const permission = await auth.db.em().transactional(async (em) => {
         await getUser(em, ctx, req.userId);
@@ -167,26 +212,41 @@ export function createUsersApi(auth: AuthContext, createLink: (em: EntityManager
           effect: req.effect,
           createdAt: now,
         });
-        emit(em, ctx, "auth.permission.granted", { permissionId: p.id, userId: req.userId }, {
-          permissionId: p.id,
-          userId: req.userId,
-          action: req.action,
-          resourceType: req.resourceType,
-          resourceId,
-          effect: req.effect,
-        });
+        emit(
+          em,
+          ctx,
+          "auth.permission.granted",
+          { permissionId: p.id, userId: req.userId },
+          {
+            permissionId: p.id,
+            userId: req.userId,
+            action: req.action,
+            resourceType: req.resourceType,
+            resourceId,
+            effect: req.effect,
+          },
+        );
         return p;
       });
       auth.relay.nudge();
       return permissionToProto(permission);
     },
 
-    async revokePermission(req: authV1.RevokePermissionRequest, ctx: RequestContext): Promise<authV1.Permission> {
+    async revokePermission(
+      req: authV1.RevokePermissionRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.Permission> {
       const permission = await auth.db.em().transactional(async (em) => {
         const p = await em.findOne(Permission, { id: req.id, userId: req.userId, tenant: ctx.tenant });
         if (!p) throw notFound("Permission not found", { permissionId: req.id });
         em.remove(p);
-        emit(em, ctx, "auth.permission.revoked", { permissionId: p.id, userId: p.userId }, { permissionId: p.id, userId: p.userId });
+        emit(
+          em,
+          ctx,
+          "auth.permission.revoked",
+          { permissionId: p.id, userId: p.userId },
+          { permissionId: p.id, userId: p.userId },
+        );
         return p;
       });
       auth.relay.nudge();

@@ -4,4 +4,13 @@ import { Permission, Recipient, User } from "./users.js";
 export * from "./credentials.js";
 export * from "./users.js";
 
-export const AUTH_ENTITIES = [User, Permission, Recipient, ApiToken, Session, MagicLink, OtpChallenge, DeviceGrant];
+export const AUTH_ENTITIES = [
+  User,
+  Permission,
+  Recipient,
+  ApiToken,
+  Session,
+  MagicLink,
+  OtpChallenge,
+  DeviceGrant,
+];

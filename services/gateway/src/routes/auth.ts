@@ -77,10 +77,19 @@ export function authRoutes(clients: GatewayClients, options: AuthRouteOptions) {
       summary: "Email a single-use sign-in link (same answer for unknown emails)",
       tag,
       access: { kind: "public" },
-      body: z.strictObject({ email: Email, next: z.string().max(500).optional() }).meta({ id: "StartAdminSignIn" }),
-      responses: { 202: { description: "Sent if the email belongs to a user", schema: Accepted }, ...rateLimited, 422: errorResponses[422] },
+      body: z
+        .strictObject({ email: Email, next: z.string().max(500).optional() })
+        .meta({ id: "StartAdminSignIn" }),
+      responses: {
+        202: { description: "Sent if the email belongs to a user", schema: Accepted },
+        ...rateLimited,
+        422: errorResponses[422],
+      },
       handler: async ({ body, ctx }) => {
-        await clients.auth.startAdminSignIn({ email: body.email, next: body.next ?? "", linkBase: options.linkBase() }, ctx);
+        await clients.auth.startAdminSignIn(
+          { email: body.email, next: body.next ?? "", linkBase: options.linkBase() },
+          ctx,
+        );
         return { status: 202, body: { status: "sent" } };
       },
     }),
@@ -107,7 +116,10 @@ export function authRoutes(clients: GatewayClients, options: AuthRouteOptions) {
       tag,
       access: { kind: "public" },
       body: z.strictObject({ email: Email }).meta({ id: "StartRecipientSignIn" }),
-      responses: { 202: { description: "Sent if the email belongs to an enabled recipient", schema: Accepted }, ...rateLimited },
+      responses: {
+        202: { description: "Sent if the email belongs to an enabled recipient", schema: Accepted },
+        ...rateLimited,
+      },
       handler: async ({ body, ctx }) => {
         await clients.auth.startRecipientSignIn({ email: body.email }, ctx);
         return { status: 202, body: { status: "sent" } };
@@ -120,16 +132,24 @@ export function authRoutes(clients: GatewayClients, options: AuthRouteOptions) {
       summary: "Check the emailed code; sets the recipient session cookie",
       tag,
       access: { kind: "public" },
-      body: z.strictObject({ email: Email, code: z.string().trim().min(1).max(12) }).meta({ id: "VerifyRecipientCode" }),
+      body: z
+        .strictObject({ email: Email, code: z.string().trim().min(1).max(12) })
+        .meta({ id: "VerifyRecipientCode" }),
       responses: {
-        200: { description: "Signed in", schema: z.object({ recipient: z.object({ id: z.string(), email: z.string() }) }) },
+        200: {
+          description: "Signed in",
+          schema: z.object({ recipient: z.object({ id: z.string(), email: z.string() }) }),
+        },
         401: errorResponses[401],
         ...rateLimited,
       },
       handler: async ({ body, ctx, koa }) => {
         const grant = await clients.auth.verifyRecipientCode({ email: body.email, code: body.code }, ctx);
         setSessionCookies(koa, "recipient", grant, options.secureCookies);
-        return { status: 200, body: { recipient: { id: grant.identity?.subjectId, email: grant.identity?.email } } };
+        return {
+          status: 200,
+          body: { recipient: { id: grant.identity?.subjectId, email: grant.identity?.email } },
+        };
       },
     }),
     defineRoute({
@@ -141,9 +161,14 @@ export function authRoutes(clients: GatewayClients, options: AuthRouteOptions) {
       access: { kind: "signed-in" },
       responses: { 204: { description: "Signed out" }, ...errorResponses },
       handler: async ({ ctx, identity, koa }) => {
-        if (!ctx.caller?.sessionId) throw badRequest("Logout ends browser sessions; revoke API tokens at /api/v1/tokens");
+        if (!ctx.caller?.sessionId)
+          throw badRequest("Logout ends browser sessions; revoke API tokens at /api/v1/tokens");
         await clients.auth.revokeSession({ id: ctx.caller.sessionId }, ctx);
-        clearSessionCookies(koa, identity?.kind === "recipient" ? "recipient" : "user", options.secureCookies);
+        clearSessionCookies(
+          koa,
+          identity?.kind === "recipient" ? "recipient" : "user",
+          options.secureCookies,
+        );
         return { status: 204 };
       },
     }),
@@ -178,7 +203,10 @@ export function authRoutes(clients: GatewayClients, options: AuthRouteOptions) {
       summary: "The caller's live browser sessions",
       tag,
       access: { kind: "signed-in" },
-      responses: { 200: { description: "Sessions", schema: z.object({ items: z.array(Session) }) }, ...errorResponses },
+      responses: {
+        200: { description: "Sessions", schema: z.object({ items: z.array(Session) }) },
+        ...errorResponses,
+      },
       handler: async ({ ctx }) => ({
         status: 200,
         body: { items: (await clients.auth.listSessions({}, ctx)).sessions.map(sessionToRest) },
@@ -192,7 +220,11 @@ export function authRoutes(clients: GatewayClients, options: AuthRouteOptions) {
       tag,
       access: { kind: "signed-in" },
       params: IdParams,
-      responses: { 204: { description: "Revoked" }, 404: { description: "No such session", schema: ErrorResponse }, ...errorResponses },
+      responses: {
+        204: { description: "Revoked" },
+        404: { description: "No such session", schema: ErrorResponse },
+        ...errorResponses,
+      },
       handler: async ({ params, ctx }) => {
         await clients.auth.revokeSession({ id: params.id }, ctx);
         return { status: 204 };
@@ -206,7 +238,10 @@ export function authRoutes(clients: GatewayClients, options: AuthRouteOptions) {
       tag,
       access: { kind: "signed-in" },
       query: z.strictObject({ keepCurrent: z.enum(["true", "false"]).optional() }),
-      responses: { 200: { description: "Revoked", schema: z.object({ revoked: z.number() }) }, ...errorResponses },
+      responses: {
+        200: { description: "Revoked", schema: z.object({ revoked: z.number() }) },
+        ...errorResponses,
+      },
       handler: async ({ query, ctx }) => ({
         status: 200,
         body: await clients.auth.revokeAllSessions({ keepCurrent: query.keepCurrent === "true" }, ctx),

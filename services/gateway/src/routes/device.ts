@@ -11,13 +11,20 @@ const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 
 /** RFC 6749 §5.2 error body: the device token endpoint answers in OAuth's shape, not Latchflow's. */
-const oauthError = (error: string, description: string) => ({ status: 400, body: { error, error_description: description } });
+const oauthError = (error: string, description: string) => ({
+  status: 400,
+  body: { error, error_description: description },
+});
 
 const DeviceCode = z
   .object({ client_id: z.string().max(100).optional(), scope: z.string().max(1000).optional() })
   .meta({ id: "DeviceCodeRequest" });
 const DeviceToken = z
-  .object({ grant_type: z.string().max(200), device_code: z.string().max(200), client_id: z.string().max(100).optional() })
+  .object({
+    grant_type: z.string().max(200),
+    device_code: z.string().max(200),
+    client_id: z.string().max(100).optional(),
+  })
   .meta({ id: "DeviceTokenRequest" });
 
 export function deviceRoutes(clients: GatewayClients, linkBase: () => string) {
@@ -43,10 +50,16 @@ export function deviceRoutes(clients: GatewayClients, linkBase: () => string) {
       access: { kind: "public" },
       bodyTypes: ["form", "json"],
       body: DeviceCode,
-      responses: { 200: { description: "Codes for the device and the user" }, 429: { description: "Too many requests" } },
+      responses: {
+        200: { description: "Codes for the device and the user" },
+        429: { description: "Too many requests" },
+      },
       handler: async ({ body, ctx }) => {
         const scopes = (body.scope ?? "").split(/\s+/).filter(Boolean);
-        const d = await clients.auth.startDeviceAuthorization({ clientId: body.client_id ?? "", scopes, linkBase: linkBase() }, ctx);
+        const d = await clients.auth.startDeviceAuthorization(
+          { clientId: body.client_id ?? "", scopes, linkBase: linkBase() },
+          ctx,
+        );
         return {
           status: 200,
           body: {
@@ -69,20 +82,31 @@ export function deviceRoutes(clients: GatewayClients, linkBase: () => string) {
       access: { kind: "public" },
       bodyTypes: ["form", "json"],
       body: DeviceToken,
-      responses: { 200: { description: "The access token" }, 400: { description: "authorization_pending, slow_down, access_denied, expired_token, …" } },
+      responses: {
+        200: { description: "The access token" },
+        400: { description: "authorization_pending, slow_down, access_denied, expired_token, …" },
+      },
       handler: async ({ body, ctx }) => {
-        if (body.grant_type !== GRANT_TYPE) return oauthError("unsupported_grant_type", `grant_type must be ${GRANT_TYPE}`);
+        if (body.grant_type !== GRANT_TYPE)
+          return oauthError("unsupported_grant_type", `grant_type must be ${GRANT_TYPE}`);
         let res: Awaited<ReturnType<typeof clients.auth.pollDeviceToken>>;
         try {
           res = await clients.auth.pollDeviceToken({ deviceCode: body.device_code }, ctx);
         } catch (err) {
-          if (err instanceof LatchflowError && err.code === "validation_failed") return oauthError("invalid_grant", "Unknown device_code");
+          if (err instanceof LatchflowError && err.code === "validation_failed")
+            return oauthError("invalid_grant", "Unknown device_code");
           throw err;
         }
         if (res.outcome !== "granted") {
-          return { status: 400, body: { error: res.outcome, ...(res.outcome === "slow_down" ? { interval: res.interval } : {}) } };
+          return {
+            status: 400,
+            body: { error: res.outcome, ...(res.outcome === "slow_down" ? { interval: res.interval } : {}) },
+          };
         }
-        return { status: 200, body: { access_token: res.accessToken, token_type: "Bearer", scope: res.scopes.join(" ") } };
+        return {
+          status: 200,
+          body: { access_token: res.accessToken, token_type: "Bearer", scope: res.scopes.join(" ") },
+        };
       },
     }),
     defineRoute({
@@ -101,7 +125,8 @@ export function deviceRoutes(clients: GatewayClients, linkBase: () => string) {
         if (!query.user_code) return { status: 200, html: enterCodePage() };
         try {
           const info = await clients.auth.getDeviceAuthorization({ userCode: query.user_code }, me.ctx);
-          if (info.status !== "pending") return { status: 200, html: enterCodePage(`This code is ${info.status}.`) };
+          if (info.status !== "pending")
+            return { status: 200, html: enterCodePage(`This code is ${info.status}.`) };
           // the form echoes the session's CSRF token (read from its cookie) as a field: forms cannot send headers
           const csrf = readCookie(koa, COOKIES.user.csrf) ?? "";
           return { status: 200, html: decidePage({ ...info, email: me.identity?.email ?? "" }, csrf) };
@@ -138,11 +163,18 @@ export function deviceRoutes(clients: GatewayClients, linkBase: () => string) {
       tag,
       access: { kind: "any-user" },
       bodyTypes: ["form"],
-      body: z.object({ user_code: z.string().max(20), decision: z.enum(["approve", "deny"]), csrf_token: z.string().max(200) }),
+      body: z.object({
+        user_code: z.string().max(20),
+        decision: z.enum(["approve", "deny"]),
+        csrf_token: z.string().max(200),
+      }),
       responses: { 200: { description: "HTML" } },
       handler: async ({ body, ctx, koa }) => {
         koa.set("Content-Security-Policy", PAGE_CSP);
-        await clients.auth.decideDeviceAuthorization({ userCode: body.user_code, approve: body.decision === "approve" }, ctx);
+        await clients.auth.decideDeviceAuthorization(
+          { userCode: body.user_code, approve: body.decision === "approve" },
+          ctx,
+        );
         return { status: 200, html: decidedPage(body.decision === "approve") };
       },
     }),

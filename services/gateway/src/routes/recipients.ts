@@ -42,12 +42,20 @@ export function recipientRoutes(clients: GatewayClients) {
           enabled: z.boolean().optional(),
         })
         .meta({ id: "CreateRecipient" }),
-      responses: { 201: { description: "Created", schema: Recipient }, 409: { description: "Email taken", schema: ErrorResponse }, ...errorResponses },
+      responses: {
+        201: { description: "Created", schema: Recipient },
+        409: { description: "Email taken", schema: ErrorResponse },
+        ...errorResponses,
+      },
       handler: async ({ body, ctx }) => ({
         status: 201,
         body: toRest(
           await clients.auth.createRecipient(
-            { email: body.email, name: body.name ?? "", ...(body.enabled !== undefined ? { enabled: body.enabled } : {}) },
+            {
+              email: body.email,
+              name: body.name ?? "",
+              ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+            },
             ctx,
           ),
         ),
@@ -62,7 +70,10 @@ export function recipientRoutes(clients: GatewayClients) {
       access: read,
       query: PageQuery.extend({ q: z.string().max(200).optional() }),
       responses: {
-        200: { description: "Recipients", schema: z.object({ items: z.array(Recipient), nextCursor: z.string().nullable() }) },
+        200: {
+          description: "Recipients",
+          schema: z.object({ items: z.array(Recipient), nextCursor: z.string().nullable() }),
+        },
         ...errorResponses,
       },
       handler: async ({ query, ctx }) => {
@@ -70,7 +81,10 @@ export function recipientRoutes(clients: GatewayClients) {
           { query: query.q ?? "", page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 } },
           ctx,
         );
-        return { status: 200, body: { items: res.recipients.map(toRest), nextCursor: res.page?.nextCursor || null } };
+        return {
+          status: 200,
+          body: { items: res.recipients.map(toRest), nextCursor: res.page?.nextCursor || null },
+        };
       },
     }),
     defineRoute({
@@ -82,7 +96,10 @@ export function recipientRoutes(clients: GatewayClients) {
       access: { ...read, resource: { type: "recipient", param: "id" } },
       params: IdParams,
       responses: { 200: { description: "Recipient", schema: Recipient }, ...notFound, ...errorResponses },
-      handler: async ({ params, ctx }) => ({ status: 200, body: toRest(await clients.auth.getRecipient({ id: params.id }, ctx)) }),
+      handler: async ({ params, ctx }) => ({
+        status: 200,
+        body: toRest(await clients.auth.getRecipient({ id: params.id }, ctx)),
+      }),
     }),
     defineRoute({
       method: "patch",
@@ -92,7 +109,9 @@ export function recipientRoutes(clients: GatewayClients) {
       tag,
       access: { ...write, resource: { type: "recipient", param: "id" } },
       params: IdParams,
-      body: z.strictObject({ name: z.string().max(200).optional(), enabled: z.boolean().optional() }).meta({ id: "UpdateRecipient" }),
+      body: z
+        .strictObject({ name: z.string().max(200).optional(), enabled: z.boolean().optional() })
+        .meta({ id: "UpdateRecipient" }),
       responses: { 200: { description: "Updated", schema: Recipient }, ...notFound, ...errorResponses },
       handler: async ({ params, body, ctx }) => ({
         status: 200,

@@ -25,7 +25,10 @@ const CreatedToken = z
 const CreateToken = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
-    scopes: z.array(z.enum(ALL_SCOPES as [string, ...string[]])).max(20).optional(),
+    scopes: z
+      .array(z.enum(ALL_SCOPES as [string, ...string[]]))
+      .max(20)
+      .optional(),
     expiresInDays: z.number().int().min(1).max(1825).optional(),
   })
   .meta({ id: "CreateToken" });
@@ -56,10 +59,17 @@ export function tokenRoutes(clients: GatewayClients) {
       tag,
       access: { kind: "any-user" },
       body: CreateToken,
-      responses: { 201: { description: "Created; the secret is shown once", schema: CreatedToken }, ...errorResponses },
+      responses: {
+        201: { description: "Created; the secret is shown once", schema: CreatedToken },
+        ...errorResponses,
+      },
       handler: async ({ body, ctx }) => {
         const created = await clients.auth.createToken(
-          { name: body.name, scopes: body.scopes ?? [], expiresInSeconds: (body.expiresInDays ?? 0) * 86_400 },
+          {
+            name: body.name,
+            scopes: body.scopes ?? [],
+            expiresInSeconds: (body.expiresInDays ?? 0) * 86_400,
+          },
           ctx,
         );
         return { status: 201, body: { token: created.token, info: tokenToRest(created.info) } };
@@ -73,10 +83,15 @@ export function tokenRoutes(clients: GatewayClients) {
       tag,
       access: { kind: "any-user" },
       query: z.strictObject({ all: z.enum(["true", "false"]).optional() }),
-      responses: { 200: { description: "Tokens", schema: z.object({ items: z.array(TokenInfo) }) }, ...errorResponses },
+      responses: {
+        200: { description: "Tokens", schema: z.object({ items: z.array(TokenInfo) }) },
+        ...errorResponses,
+      },
       handler: async ({ query, ctx }) => ({
         status: 200,
-        body: { items: (await clients.auth.listTokens({ all: query.all === "true" }, ctx)).tokens.map(tokenToRest) },
+        body: {
+          items: (await clients.auth.listTokens({ all: query.all === "true" }, ctx)).tokens.map(tokenToRest),
+        },
       }),
     }),
     defineRoute({
@@ -87,7 +102,11 @@ export function tokenRoutes(clients: GatewayClients) {
       tag,
       access: { kind: "any-user" },
       params: IdParams,
-      responses: { 200: { description: "The new secret, shown once", schema: CreatedToken }, ...notFound, ...errorResponses },
+      responses: {
+        200: { description: "The new secret, shown once", schema: CreatedToken },
+        ...notFound,
+        ...errorResponses,
+      },
       handler: async ({ params, ctx }) => {
         const rotated = await clients.auth.rotateToken({ id: params.id }, ctx);
         return { status: 200, body: { token: rotated.token, info: tokenToRest(rotated.info) } };

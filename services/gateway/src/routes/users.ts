@@ -60,10 +60,22 @@ export function userRoutes(clients: GatewayClients, linkBase: () => string) {
       tag,
       access,
       query: PageQuery,
-      responses: { 200: { description: "Users", schema: z.object({ items: z.array(User), nextCursor: z.string().nullable() }) }, ...errorResponses },
+      responses: {
+        200: {
+          description: "Users",
+          schema: z.object({ items: z.array(User), nextCursor: z.string().nullable() }),
+        },
+        ...errorResponses,
+      },
       handler: async ({ query, ctx }) => {
-        const res = await clients.auth.listUsers({ page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 } }, ctx);
-        return { status: 200, body: { items: res.users.map(userToRest), nextCursor: res.page?.nextCursor || null } };
+        const res = await clients.auth.listUsers(
+          { page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 } },
+          ctx,
+        );
+        return {
+          status: 200,
+          body: { items: res.users.map(userToRest), nextCursor: res.page?.nextCursor || null },
+        };
       },
     }),
     defineRoute({
@@ -73,8 +85,14 @@ export function userRoutes(clients: GatewayClients, linkBase: () => string) {
       summary: "Invite a user by email (they get a sign-in link)",
       tag,
       access,
-      body: z.strictObject({ email: z.string().trim().min(3).max(320), role: Role }).meta({ id: "InviteUser" }),
-      responses: { 201: { description: "Invited", schema: User }, 409: { description: "Email taken", schema: ErrorResponse }, ...errorResponses },
+      body: z
+        .strictObject({ email: z.string().trim().min(3).max(320), role: Role })
+        .meta({ id: "InviteUser" }),
+      responses: {
+        201: { description: "Invited", schema: User },
+        409: { description: "Email taken", schema: ErrorResponse },
+        ...errorResponses,
+      },
       handler: async ({ body, ctx }) => ({
         status: 201,
         body: userToRest(await clients.auth.inviteUser({ ...body, linkBase: linkBase() }, ctx)),
@@ -89,17 +107,23 @@ export function userRoutes(clients: GatewayClients, linkBase: () => string) {
       access,
       params: IdParams,
       responses: { 200: { description: "User", schema: User }, ...notFound, ...errorResponses },
-      handler: async ({ params, ctx }) => ({ status: 200, body: userToRest(await clients.auth.getUser({ id: params.id }, ctx)) }),
+      handler: async ({ params, ctx }) => ({
+        status: 200,
+        body: userToRest(await clients.auth.getUser({ id: params.id }, ctx)),
+      }),
     }),
     defineRoute({
       method: "patch",
       path: "/api/v1/users/:id",
       operationId: "updateUser",
-      summary: "Change a user's role, or deactivate/reactivate (deactivation ends sessions and tokens at once)",
+      summary:
+        "Change a user's role, or deactivate/reactivate (deactivation ends sessions and tokens at once)",
       tag,
       access,
       params: IdParams,
-      body: z.strictObject({ role: Role.optional(), active: z.boolean().optional() }).meta({ id: "UpdateUser" }),
+      body: z
+        .strictObject({ role: Role.optional(), active: z.boolean().optional() })
+        .meta({ id: "UpdateUser" }),
       responses: {
         200: { description: "Updated", schema: User },
         409: { description: "The last active owner must remain", schema: ErrorResponse },
@@ -110,7 +134,11 @@ export function userRoutes(clients: GatewayClients, linkBase: () => string) {
         status: 200,
         body: userToRest(
           await clients.auth.updateUser(
-            { id: params.id, ...(body.role ? { role: body.role } : {}), ...(body.active !== undefined ? { active: body.active } : {}) },
+            {
+              id: params.id,
+              ...(body.role ? { role: body.role } : {}),
+              ...(body.active !== undefined ? { active: body.active } : {}),
+            },
             ctx,
           ),
         ),
@@ -124,10 +152,18 @@ export function userRoutes(clients: GatewayClients, linkBase: () => string) {
       tag,
       access,
       params: IdParams,
-      responses: { 200: { description: "Permissions", schema: z.object({ items: z.array(Permission) }) }, ...notFound, ...errorResponses },
+      responses: {
+        200: { description: "Permissions", schema: z.object({ items: z.array(Permission) }) },
+        ...notFound,
+        ...errorResponses,
+      },
       handler: async ({ params, ctx }) => ({
         status: 200,
-        body: { items: (await clients.auth.listPermissions({ userId: params.id }, ctx)).permissions.map(permissionToRest) },
+        body: {
+          items: (await clients.auth.listPermissions({ userId: params.id }, ctx)).permissions.map(
+            permissionToRest,
+          ),
+        },
       }),
     }),
     defineRoute({
@@ -156,7 +192,9 @@ export function userRoutes(clients: GatewayClients, linkBase: () => string) {
       responses: { 200: { description: "Removed", schema: Permission }, ...notFound, ...errorResponses },
       handler: async ({ params, ctx }) => ({
         status: 200,
-        body: permissionToRest(await clients.auth.revokePermission({ userId: params.id, id: params.permissionId }, ctx)),
+        body: permissionToRest(
+          await clients.auth.revokePermission({ userId: params.id, id: params.permissionId }, ctx),
+        ),
       }),
     }),
     defineRoute({
@@ -170,13 +208,19 @@ export function userRoutes(clients: GatewayClients, linkBase: () => string) {
         .strictObject({
           userId: IdParams.shape.id,
           action: Action,
-          resource: z.strictObject({ type: z.string().min(1).max(64), id: z.string().min(1).max(64) }).optional(),
+          resource: z
+            .strictObject({ type: z.string().min(1).max(64), id: z.string().min(1).max(64) })
+            .optional(),
         })
         .meta({ id: "SimulatePermission" }),
       responses: {
         200: {
           description: "The decision",
-          schema: z.object({ allowed: z.boolean(), reason: z.string(), restrictTo: z.array(z.string()).optional() }),
+          schema: z.object({
+            allowed: z.boolean(),
+            reason: z.string(),
+            restrictTo: z.array(z.string()).optional(),
+          }),
         },
         ...notFound,
         ...errorResponses,
