@@ -26,6 +26,11 @@ export interface AuthServiceDeps extends ServiceDeps {
   now?: () => Date;
   /** Injectable mailer; by default SMTP from the config. */
   mailer?: Mailer;
+  /**
+   * Create the owner on the first start of an empty database (default). Without it the database stays
+   * empty until the first admin sign-in, whose email becomes the owner.
+   */
+  bootstrap?: boolean;
 }
 
 /** The auth service: users, roles and permissions, recipients, sessions, sign-in flows, tokens, device grants. */
@@ -44,8 +49,10 @@ export function createAuthService(deps: AuthServiceDeps): LatchflowService {
       );
       relay = createOutboxRelay({ db, bus: deps.bus, logger });
       mailer = deps.mailer ?? createMailer(deps.config, logger);
-      const result = await bootstrapOwner(db, deps.config.bootstrap, logger);
-      if (result.created) deps.onBootstrap?.(result);
+      if (deps.bootstrap ?? true) {
+        const result = await bootstrapOwner(db, deps.config.bootstrap, logger);
+        if (result.created) deps.onBootstrap?.(result);
+      }
       relay.start();
       const auth = {
         db,
