@@ -94,24 +94,24 @@ describe("in-process bus specifics", () => {
     await expect(bus.publish(bundleCreated())).rejects.toThrow(/closed/);
   });
 
-  it("delivers to an idle subscriber in well under a millisecond and leaves no timer behind", async () => {
+  // Latency itself is measured by `pnpm bench` (timed assertions are flaky on shared machines).
+  it("delivers to an idle subscriber without polling and leaves no timer behind", async () => {
     const bus = createInProcessBus({ path: join(dir, "latency.db") });
     const timersBefore = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     let delivered: (() => void) | undefined;
-    await bus.subscribe({ consumer: "c1", filter: "lf.>" }, async () => delivered?.());
-    const latencies: number[] = [];
+    let calls = 0;
+    await bus.subscribe({ consumer: "c1", filter: "lf.>" }, async () => {
+      calls++;
+      delivered?.();
+    });
     for (let i = 0; i < 300; i++) {
       const done = new Promise<void>((resolve) => {
         delivered = resolve;
       });
-      const start = performance.now();
       await bus.publish(bundleCreated());
       await done;
-      latencies.push(performance.now() - start);
     }
-    latencies.sort((a, b) => a - b);
-    const median = latencies[Math.floor(latencies.length / 2)]!;
-    expect(median).toBeLessThan(1);
+    expect(calls).toBe(300);
     await sleep(20);
     const timersAfter = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     expect(timersAfter).toBeLessThanOrEqual(timersBefore);
