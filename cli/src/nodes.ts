@@ -16,12 +16,15 @@ import { createStorageService } from "@latchflow/storage";
 import { gatewayClients } from "./clients.js";
 
 export type BackendName = Exclude<ServiceName, "gateway">;
-export const BACKENDS: readonly BackendName[] = ["kernel", "auth", "bundles", "storage", "audit"];
+/** Start order: the bundles service calls storage, so storage comes first. */
+export const BACKENDS: readonly BackendName[] = ["kernel", "auth", "storage", "bundles", "audit"];
 
 export interface Hooks {
   onBootstrap?: (result: Extract<BootstrapResult, { created: true }>) => void;
-  /** the auth service's clock (tests move time forward) */
+  /** the services' clock (tests move time forward) */
   now?: () => Date;
+  /** where the other services listen (embedded: filled in as they start) */
+  addresses?: Config["addresses"];
 }
 
 function createBackend(name: BackendName, deps: ServiceDeps, hooks: Hooks): LatchflowService {
@@ -35,7 +38,11 @@ function createBackend(name: BackendName, deps: ServiceDeps, hooks: Hooks): Latc
         ...(hooks.now ? { now: hooks.now } : {}),
       });
     case "bundles":
-      return createBundlesService(deps);
+      return createBundlesService({
+        ...deps,
+        storageAddress: hooks.addresses?.storage || deps.config.addresses.storage,
+        ...(hooks.now ? { now: hooks.now } : {}),
+      });
     case "storage":
       return createStorageService(deps);
     case "audit":

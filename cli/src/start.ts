@@ -52,7 +52,7 @@ export async function startEmbedded(
         name,
         deps,
         { host: "127.0.0.1", port: 0 },
-        { onBootstrap: printBootstrap(out), ...(options.now ? { now: options.now } : {}) },
+        { onBootstrap: printBootstrap(out), addresses, ...(options.now ? { now: options.now } : {}) },
       );
       nodes.push(node);
       addresses[name] = `127.0.0.1:${node.port}`;

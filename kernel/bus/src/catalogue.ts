@@ -37,6 +37,30 @@ export interface EventCatalogue {
   "auth.recipient.created": { recipientId: string; email: string };
   "auth.recipient.updated": { recipientId: string; changes: string[] };
   "bundles.bundle.created": { bundleId: string; name: string };
+  "bundles.bundle.updated": { bundleId: string; changes: string[] };
+  "bundles.bundle.deleted": { bundleId: string; name: string };
+  "bundles.bundle.content-changed": { bundleId: string; files: number };
+  "bundles.version.created": { bundleId: string; versionId: string; number: number; files: number; size: number };
+  "bundles.version.released": { bundleId: string; versionId: string; number: number };
+  "bundles.assignment.created": { assignmentId: string; bundleId: string; recipientId: string };
+  "bundles.assignment.updated": { assignmentId: string; changes: string[] };
+  "bundles.assignment.deleted": { assignmentId: string; bundleId: string; recipientId: string };
+  "bundles.download.granted": {
+    grantId: string;
+    assignmentId: string;
+    bundleId: string;
+    recipientId: string;
+    versionId: string;
+    newDevice: boolean;
+  };
+  "bundles.download.denied": { bundleId: string; recipientId: string; reason: string };
+  "bundles.download.started": { via: "grant" | "link"; grantId: string; bundleId: string; versionId: string };
+  "bundles.link.created": { linkId: string; bundleId: string; maxUses: number; expiresAt: string };
+  "bundles.link.revoked": { linkId: string; bundleId: string };
+  "files.file.created": { fileId: string; name: string; size: number; sha256: string };
+  "files.file.updated": { fileId: string; changes: string[] };
+  "files.file.deleted": { fileId: string; name: string };
+  "files.file.downloaded": { fileId: string; name: string };
   /** a new content was stored (not emitted when an upload is deduplicated onto an existing blob) */
   "storage.blob.created": { blobId: string; size: number };
   /** the last reference was dropped and the content destroyed */
@@ -84,6 +108,23 @@ export const EVENT_TYPES = listingEveryType([
   "auth.recipient.created",
   "auth.recipient.updated",
   "bundles.bundle.created",
+  "bundles.bundle.updated",
+  "bundles.bundle.deleted",
+  "bundles.bundle.content-changed",
+  "bundles.version.created",
+  "bundles.version.released",
+  "bundles.assignment.created",
+  "bundles.assignment.updated",
+  "bundles.assignment.deleted",
+  "bundles.download.granted",
+  "bundles.download.denied",
+  "bundles.download.started",
+  "bundles.link.created",
+  "bundles.link.revoked",
+  "files.file.created",
+  "files.file.updated",
+  "files.file.deleted",
+  "files.file.downloaded",
   "storage.blob.created",
   "storage.blob.deleted",
 ]);

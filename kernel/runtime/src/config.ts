@@ -89,6 +89,10 @@ export const ENV_VARS = {
   },
   LATCHFLOW_S3_SECRET_ACCESS_KEY: { default: "", doc: "S3 secret access key (with the access key id)." },
   LATCHFLOW_BODY_LIMIT_BYTES: { default: "1048576", doc: "Largest JSON request body the gateway accepts." },
+  LATCHFLOW_UPLOAD_LIMIT_BYTES: {
+    default: "10737418240",
+    doc: "Largest file upload the gateway accepts (default 10 GiB); larger uploads get 413 and leave nothing behind.",
+  },
   LATCHFLOW_CORS_ORIGINS: {
     default: "",
     doc: "Comma-separated origins allowed by CORS; empty = same-origin only.",
@@ -165,6 +169,7 @@ const schema = z.object({
   LATCHFLOW_S3_ACCESS_KEY_ID: z.string(),
   LATCHFLOW_S3_SECRET_ACCESS_KEY: z.string(),
   LATCHFLOW_BODY_LIMIT_BYTES: positiveInt,
+  LATCHFLOW_UPLOAD_LIMIT_BYTES: positiveInt,
   LATCHFLOW_CORS_ORIGINS: z.string(),
   LATCHFLOW_BOOTSTRAP_TOKEN: z.string().refine((v) => v === "" || v.length >= 16, {
     message: "must be at least 16 characters",
@@ -200,6 +205,7 @@ export interface Config {
     corsOrigins: string[];
     /** take the client IP from X-Forwarded-For */
     trustProxy: boolean;
+    uploadLimitBytes: number;
   };
   dataDir: string;
   database: { kind: "sqlite" } | { kind: "postgres"; url: string; schemaPrefix: string };
@@ -236,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim())
         .filter(Boolean),
       trustProxy: v.LATCHFLOW_TRUST_PROXY === "true",
+      uploadLimitBytes: v.LATCHFLOW_UPLOAD_LIMIT_BYTES,
     },
     dataDir: v.LATCHFLOW_DATA_DIR,
     database: v.LATCHFLOW_DATABASE_URL

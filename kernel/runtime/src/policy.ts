@@ -42,6 +42,7 @@ export const ROLE_SCOPE_CEILING: Readonly<Record<Role, readonly Scope[]>> = {
   executor: [
     Scope.BundlesRead,
     Scope.BundlesWrite,
+    Scope.FilesRead,
     Scope.FilesWrite,
     Scope.RecipientsRead,
     Scope.RecipientsWrite,

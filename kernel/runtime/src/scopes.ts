@@ -2,6 +2,7 @@
 export const Scope = {
   BundlesRead: "bundles:read",
   BundlesWrite: "bundles:write",
+  FilesRead: "files:read",
   FilesWrite: "files:write",
   RecipientsRead: "recipients:read",
   RecipientsWrite: "recipients:write",

@@ -32,9 +32,18 @@ function captureLogs() {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function fakeBundles(seen: RequestContext[]): ServiceImpl<typeof bundlesV1.BundlesServiceService> {
+type BundlesImpl = ServiceImpl<typeof bundlesV1.BundlesServiceService>;
+
+function fakeBundles(seen: RequestContext[]): BundlesImpl {
   const created = new Date("2024-05-01T10:00:00.123Z");
+  const notInThisTest = async (): Promise<never> => {
+    throw new LatchflowError(ErrorCode.Unimplemented, "Not in this test");
+  };
+  const others = Object.fromEntries(
+    Object.keys(bundlesV1.BundlesServiceService).map((name) => [name, notInThisTest]),
+  ) as Record<keyof BundlesImpl, typeof notInThisTest>;
   return {
+    ...others,
     async createBundle(req, ctx) {
       seen.push(ctx);
       return {
@@ -44,6 +53,8 @@ function fakeBundles(seen: RequestContext[]): ServiceImpl<typeof bundlesV1.Bundl
         description: req.description ?? "",
         createdAt: created,
         updatedAt: created,
+        enabled: true,
+        objects: [],
       };
     },
     async getBundle(req) {

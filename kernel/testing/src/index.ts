@@ -7,9 +7,9 @@ export {
   type Started,
 } from "./infra.js";
 export { uniqueName } from "./names.js";
+export { deleteNatsStream } from "./nats.js";
 export { freePort, portAnswers, waitForPort } from "./ports.js";
 export { createTestDatabase, dropSchemas } from "./postgres.js";
 export { type StartedS3, startS3rver } from "./s3.js";
-export { type WaitForOptions, waitFor } from "./wait.js";
-export { deleteNatsStream } from "./nats.js";
 export { type CapturedMail, type SmtpCapture, startSmtpCapture } from "./smtp.js";
+export { type WaitForOptions, waitFor } from "./wait.js";

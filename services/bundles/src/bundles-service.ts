@@ -1,5 +1,6 @@
-import { bundlesV1 } from "@latchflow/proto";
+import { bundlesV1, storageV1 } from "@latchflow/proto";
 import {
+  createClient,
   createOutboxRelay,
   type Database,
   databaseTarget,
@@ -11,29 +12,64 @@ import {
   type ServiceDeps,
   ServiceName,
 } from "@latchflow/runtime";
-import { Bundle } from "./bundle-entity.js";
-import { createBundlesApi } from "./bundles-api.js";
+import { createAssignmentsApi } from "./api/assignments.js";
+import { createBundlesApi } from "./api/bundles.js";
+import { createDownloadsApi } from "./api/downloads.js";
+import { createFilesApi } from "./api/files.js";
+import { createLinksApi } from "./api/links.js";
+import { type BundlesContext, SETTINGS, type StorageClient } from "./context.js";
+import { BUNDLES_ENTITIES } from "./entities/index.js";
 import { bundlesMigrations } from "./migrations.js";
+import { releaseVersions } from "./versions.js";
 
-/** The bundles service: bundles (files, objects, assignments arrive with the files issue). */
-export function createBundlesService(deps: ServiceDeps): LatchflowService {
+export interface BundlesServiceDeps extends ServiceDeps {
+  /** host:port of the storage service (its blob references are taken and dropped from here) */
+  storageAddress: string;
+  /** injectable clock (tests move time forward) */
+  now?: () => Date;
+}
+
+/** The bundles service: files, bundles and their archive versions, assignments, downloads, publish links. */
+export function createBundlesService(deps: BundlesServiceDeps): LatchflowService {
   const logger = deps.logger.child({ service: ServiceName.Bundles });
   let db: Database | undefined;
   let relay: OutboxRelay | undefined;
+  let storage: StorageClient | undefined;
+  let gc: NodeJS.Timeout | undefined;
   return {
     name: ServiceName.Bundles,
     async start(server: GrpcServer) {
       db = await openDatabase(
         databaseTarget(deps.config, ServiceName.Bundles),
-        { entities: [Bundle, OutboxMessage], migrations: bundlesMigrations },
+        { entities: [...BUNDLES_ENTITIES, OutboxMessage], migrations: bundlesMigrations },
         logger,
       );
       relay = createOutboxRelay({ db, bus: deps.bus, logger });
       relay.start();
-      server.add(bundlesV1.BundlesServiceService, createBundlesApi(db, relay));
+      storage = createClient(storageV1.StorageServiceClient, deps.storageAddress, {
+        deadlineMs: deps.config.grpc.deadlineMs,
+        logger,
+      });
+      const auth: BundlesContext = { db, relay, storage, logger, now: deps.now ?? (() => new Date()) };
+      server.add(bundlesV1.BundlesServiceService, {
+        ...createBundlesApi(auth),
+        ...createFilesApi(auth),
+        ...createAssignmentsApi(auth),
+        ...createDownloadsApi(auth),
+        ...createLinksApi(auth),
+      });
+      const sweep = () => {
+        releaseVersions(auth).catch((err: unknown) => logger.warn({ err: (err as Error).message }, "version release failed"));
+        gc = setTimeout(sweep, SETTINGS.releaseEveryMs);
+        gc.unref();
+      };
+      gc = setTimeout(sweep, SETTINGS.releaseEveryMs);
+      gc.unref();
     },
     async stop() {
+      clearTimeout(gc);
       await relay?.stop();
+      storage?.$close();
       await db?.close();
     },
   };

@@ -1,1 +1,1 @@
-export { createBundlesService } from "./bundles-service.js";
+export { type BundlesServiceDeps, createBundlesService } from "./bundles-service.js";

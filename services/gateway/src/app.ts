@@ -16,6 +16,11 @@ import { authRoutes } from "./routes/auth.js";
 import { bundleRoutes } from "./routes/bundles.js";
 import { deviceRoutes } from "./routes/device.js";
 import { healthRoutes } from "./routes/health.js";
+import { archiveRoutes } from "./routes/archive.js";
+import { assignmentRoutes } from "./routes/assignments.js";
+import { fileRoutes } from "./routes/files.js";
+import { linkRoutes } from "./routes/links.js";
+import { portalRoutes } from "./routes/portal.js";
 import { recipientRoutes } from "./routes/recipients.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { userRoutes } from "./routes/users.js";
@@ -50,7 +55,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...tokenRoutes(deps.clients),
     ...userRoutes(deps.clients, base),
     ...recipientRoutes(deps.clients),
+    ...fileRoutes(deps.clients, config.http.uploadLimitBytes),
     ...bundleRoutes(deps.clients),
+    ...assignmentRoutes(deps.clients),
+    ...linkRoutes(deps.clients, base),
+    ...portalRoutes(deps.clients, { linkBase: base, secureCookies: !config.development }),
+    ...archiveRoutes(deps.clients),
     ...auditRoutes(deps.clients),
   ];
   const openapi = buildOpenApi(routes, { version: deps.version ?? "0.1.0" });
@@ -58,6 +68,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   healthRoutes(router, deps.readiness, openapi);
   mountRoutes(router, routes, deps.clients);
 
+  // errors after the response started (e.g. an integrity failure mid-download) end the connection
+  app.on("error", (err: Error) => logger.warn({ err: err.message }, "response aborted"));
   app.use(requestId());
   app.use(accessLog(logger));
   app.use(errorHandler(logger));

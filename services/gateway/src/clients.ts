@@ -1,4 +1,4 @@
-import type { auditV1, authV1, bundlesV1 } from "@latchflow/proto";
+import type { auditV1, authV1, bundlesV1, storageV1 } from "@latchflow/proto";
 import type { GrpcClient } from "@latchflow/runtime";
 
 /** The gRPC clients the gateway calls (promise-returning, context-aware; see runtime's createClient). */
@@ -6,6 +6,8 @@ export interface GatewayClients {
   auth: GrpcClient<typeof authV1.AuthServiceService, authV1.AuthServiceClient>;
   bundles: GrpcClient<typeof bundlesV1.BundlesServiceService, bundlesV1.BundlesServiceClient>;
   audit: GrpcClient<typeof auditV1.AuditServiceService, auditV1.AuditServiceClient>;
+  /** blob bytes flow through the gateway straight to and from storage (never through another service) */
+  storage: GrpcClient<typeof storageV1.StorageServiceService, storageV1.StorageServiceClient>;
 }
 
 /** A dependency /readyz checks; resolves when ready, throws (with a short reason) when not. */

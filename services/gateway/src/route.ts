@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { authV1 } from "@latchflow/proto";
 import {
   type Decision,
@@ -33,6 +34,8 @@ export interface RouteResult {
   body?: unknown;
   redirect?: string;
   html?: string;
+  /** a streamed body (headers already set by the handler) */
+  stream?: Readable;
 }
 
 /** One REST operation: the schemas that validate it are the ones the OpenAPI document is built from. */

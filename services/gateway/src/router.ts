@@ -39,6 +39,10 @@ export function mountRoutes(router: Router, routes: AnyRoute[], clients: Gateway
       if (result.redirect) {
         koa.redirect(result.redirect);
         koa.status = result.status;
+      } else if (result.stream) {
+        // a failure mid-stream must be visible to the client as a broken transfer, never a complete file
+        result.stream.once("error", () => koa.res.destroy());
+        koa.body = result.stream;
       } else if (result.html !== undefined) {
         koa.type = "text/html; charset=utf-8";
         koa.body = result.html;

@@ -12,7 +12,8 @@ export function accessLog(logger: Logger): Middleware {
         {
           requestId: ctx.state.requestId,
           method: ctx.method,
-          path: ctx.path,
+          // download capabilities live in the path: never log them
+          path: ctx.path.replace(/^\/(dl|s)\/[^/]+/, "/$1/[token]"),
           status: ctx.status,
           ms: Math.round((performance.now() - started) * 10) / 10,
         },

@@ -10,6 +10,16 @@ const Bundle = z
     id: z.string(),
     name: z.string(),
     description: z.string(),
+    enabled: z.boolean(),
+    objects: z.array(z.object({ fileId: z.string(), path: z.string(), entryName: z.string(), size: z.number() })),
+    archive: z.object({
+      status: z.enum(["empty", "ready"]),
+      version: z.number(),
+      size: z.number(),
+      etag: z.string(),
+      builtAt: z.iso.datetime().nullable(),
+      files: z.number(),
+    }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -22,11 +32,21 @@ const CreateBundle = z
   })
   .meta({ id: "CreateBundle" });
 
-function toRest(b: bundlesV1.Bundle) {
+export function bundleToRest(b: bundlesV1.Bundle) {
   return {
     id: b.id,
     name: b.name,
     description: b.description,
+    enabled: b.enabled,
+    objects: b.objects,
+    archive: {
+      status: b.archive?.status ?? "empty",
+      version: b.archive?.version ?? 0,
+      size: b.archive?.size ?? 0,
+      etag: b.archive?.etag ?? "",
+      builtAt: b.archive?.builtAt?.toISOString() ?? null,
+      files: b.archive?.files ?? 0,
+    },
     createdAt: b.createdAt?.toISOString(),
     updatedAt: b.updatedAt?.toISOString(),
   };
@@ -51,7 +71,7 @@ export function bundleRoutes(clients: GatewayClients) {
       },
       handler: async ({ body, ctx }) => ({
         status: 201,
-        body: toRest(await clients.bundles.createBundle(body, ctx)),
+        body: bundleToRest(await clients.bundles.createBundle(body, ctx)),
       }),
     }),
     defineRoute({
@@ -82,7 +102,7 @@ export function bundleRoutes(clients: GatewayClients) {
         );
         return {
           status: 200,
-          body: { items: res.bundles.map(toRest), nextCursor: res.page?.nextCursor || null },
+          body: { items: res.bundles.map(bundleToRest), nextCursor: res.page?.nextCursor || null },
         };
       },
     }),
@@ -101,7 +121,69 @@ export function bundleRoutes(clients: GatewayClients) {
       },
       handler: async ({ params, ctx }) => ({
         status: 200,
-        body: toRest(await clients.bundles.getBundle({ id: params.id }, ctx)),
+        body: bundleToRest(await clients.bundles.getBundle({ id: params.id }, ctx)),
+      }),
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/api/v1/bundles/:id",
+      operationId: "updateBundle",
+      summary: "Rename, describe, enable or disable a bundle",
+      tag: "bundles",
+      access: { kind: "user", scope: Scope.BundlesWrite, resource: { type: "bundle", param: "id" } },
+      params: IdParams,
+      body: z
+        .strictObject({
+          name: z.string().trim().min(1).max(200).optional(),
+          description: z.string().max(2000).optional(),
+          enabled: z.boolean().optional(),
+        })
+        .meta({ id: "UpdateBundle" }),
+      responses: { 200: { description: "Updated", schema: Bundle }, 404: { description: "No such bundle", schema: ErrorResponse }, ...errorResponses },
+      handler: async ({ params, body, ctx }) => ({
+        status: 200,
+        body: bundleToRest(await clients.bundles.updateBundle({ id: params.id, ...body }, ctx)),
+      }),
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/api/v1/bundles/:id",
+      operationId: "deleteBundle",
+      summary: "Delete a bundle (refused while assigned or published unless ?force=true)",
+      tag: "bundles",
+      access: { kind: "user", scope: Scope.BundlesWrite, resource: { type: "bundle", param: "id" } },
+      params: IdParams,
+      query: z.strictObject({ force: z.enum(["true", "false"]).optional() }),
+      responses: { 200: { description: "Deleted", schema: Bundle }, 409: { description: "Still assigned", schema: ErrorResponse }, ...errorResponses },
+      handler: async ({ params, query, ctx }) => ({
+        status: 200,
+        body: bundleToRest(await clients.bundles.deleteBundle({ id: params.id, force: query.force === "true" }, ctx)),
+      }),
+    }),
+    defineRoute({
+      method: "put",
+      path: "/api/v1/bundles/:id/objects",
+      operationId: "setBundleObjects",
+      summary: "Set the bundle's files, their order and path inside the archive; the new archive replaces the old atomically",
+      tag: "bundles",
+      access: { kind: "user", scope: Scope.BundlesWrite, resource: { type: "bundle", param: "id" } },
+      params: IdParams,
+      body: z
+        .strictObject({
+          objects: z
+            .array(z.strictObject({ fileId: IdParams.shape.id, path: z.string().max(1024).optional() }))
+            .max(10_000),
+        })
+        .meta({ id: "SetBundleObjects" }),
+      responses: { 200: { description: "The bundle with its new archive", schema: Bundle }, ...errorResponses },
+      handler: async ({ params, body, ctx }) => ({
+        status: 200,
+        body: bundleToRest(
+          await clients.bundles.setBundleObjects(
+            { bundleId: params.id, objects: body.objects.map((o) => ({ fileId: o.fileId, path: o.path ?? "" })) },
+            ctx,
+          ),
+        ),
       }),
     }),
   ];

@@ -33,6 +33,29 @@ export interface Bundle {
   description: string;
   createdAt?: Date | undefined;
   updatedAt?: Date | undefined;
+  enabled: boolean;
+  objects: BundleObject[];
+  /** The archive currently served for new downloads. */
+  archive?: ArchiveInfo | undefined;
+}
+
+export interface BundleObject {
+  fileId: string;
+  /** Path inside the archive as the admin wrote it. */
+  path: string;
+  /** Entry name actually used in the archive (sanitized, unique). */
+  entryName: string;
+  size: number;
+}
+
+export interface ArchiveInfo {
+  /** "empty" (no files) | "ready" */
+  status: string;
+  version: number;
+  size: number;
+  etag: string;
+  builtAt?: Date | undefined;
+  files: number;
 }
 
 export interface CreateBundleRequest {
@@ -59,8 +82,313 @@ export interface ListBundlesResponse {
   page?: PageInfo | undefined;
 }
 
+export interface UpdateBundleRequest {
+  id: string;
+  name?: string | undefined;
+  description?: string | undefined;
+  enabled?: boolean | undefined;
+}
+
+export interface DeleteBundleRequest {
+  id: string;
+  force: boolean;
+}
+
+export interface SetBundleObjectsRequest {
+  bundleId: string;
+  objects: ObjectSpec[];
+}
+
+export interface ObjectSpec {
+  fileId: string;
+  /** Path inside the archive; empty = the file's name. */
+  path: string;
+}
+
+export interface File {
+  id: string;
+  name: string;
+  /** Folder the file is listed in, "/" or "/a/b". */
+  folder: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  crc32: number;
+  blobId: string;
+  metadata: { [key: string]: string };
+  createdAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /** Bundles containing the file. */
+  bundleIds: string[];
+}
+
+export interface File_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateFileRequest {
+  blobId: string;
+  name: string;
+  folder: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  crc32: number;
+  metadata: { [key: string]: string };
+}
+
+export interface CreateFileRequest_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface GetFileRequest {
+  id: string;
+}
+
+export interface ListFilesRequest {
+  page?:
+    | PageRequest
+    | undefined;
+  /** case-insensitive substring of the name */
+  query: string;
+  /** only this folder (exact); empty = every folder */
+  folder: string;
+}
+
+export interface ListFilesResponse {
+  files: File[];
+  page?: PageInfo | undefined;
+}
+
+export interface UpdateFileRequest {
+  id: string;
+  name?: string | undefined;
+  folder?: string | undefined;
+  contentType?:
+    | string
+    | undefined;
+  /** Replaces the whole metadata map when set. */
+  replaceMetadata: boolean;
+  metadata: { [key: string]: string };
+}
+
+export interface UpdateFileRequest_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface DeleteFileRequest {
+  id: string;
+}
+
+export interface OpenFileDownloadRequest {
+  id: string;
+}
+
+export interface Assignment {
+  id: string;
+  bundleId: string;
+  recipientId: string;
+  /** 0 = unlimited */
+  maxDownloads: number;
+  cooldownSeconds: number;
+  notBefore?: Date | undefined;
+  notAfter?: Date | undefined;
+  enabled: boolean;
+  passphraseRequired: boolean;
+  downloadsUsed: number;
+  /** 0 when unlimited */
+  downloadsRemaining: number;
+  lastDownloadAt?:
+    | Date
+    | undefined;
+  /** When the next download may start (cooldown or window); empty = now. */
+  nextAvailableAt?: Date | undefined;
+  createdAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /** Set on portal listings. */
+  bundleName: string;
+}
+
+export interface CreateAssignmentRequest {
+  bundleId: string;
+  recipientId: string;
+  maxDownloads: number;
+  cooldownSeconds: number;
+  notBefore?: Date | undefined;
+  notAfter?: Date | undefined;
+  enabled?:
+    | boolean
+    | undefined;
+  /** Shared out of band; stored argon2-hashed. */
+  passphrase?: string | undefined;
+}
+
+export interface UpdateAssignmentRequest {
+  id: string;
+  maxDownloads?: number | undefined;
+  cooldownSeconds?: number | undefined;
+  notBefore?: Date | undefined;
+  notAfter?: Date | undefined;
+  clearNotBefore: boolean;
+  clearNotAfter: boolean;
+  enabled?: boolean | undefined;
+  passphrase?: string | undefined;
+  clearPassphrase: boolean;
+  /** Puts downloads_used back to 0. */
+  resetUsage: boolean;
+}
+
+export interface DeleteAssignmentRequest {
+  id: string;
+}
+
+export interface ListAssignmentsRequest {
+  /** filters (any combination) */
+  bundleId: string;
+  recipientId: string;
+  /** only enabled assignments of enabled bundles (portal) */
+  activeOnly: boolean;
+}
+
+export interface ListAssignmentsResponse {
+  assignments: Assignment[];
+}
+
+export interface ConsumeDownloadRequest {
+  bundleId: string;
+  recipientId: string;
+  passphrase: string;
+  /** Browser-held device id (cookie); a new one is flagged. */
+  deviceId: string;
+}
+
+export interface DownloadGrant {
+  id: string;
+  /** Capability for GET /dl/{token}; shown once. */
+  token: string;
+  expiresAt?: Date | undefined;
+  assignment?: Assignment | undefined;
+  newDevice: boolean;
+}
+
+export interface ListDownloadsRequest {
+  recipientId: string;
+  page?:
+    | PageRequest
+    | undefined;
+  /** The requesting browser's device id: its downloads are marked this_device. */
+  deviceId: string;
+}
+
+export interface Download {
+  id: string;
+  bundleId: string;
+  bundleName: string;
+  grantedAt?: Date | undefined;
+  expiresAt?: Date | undefined;
+  newDevice: boolean;
+  ip: string;
+  userAgent: string;
+  thisDevice: boolean;
+  version: number;
+}
+
+export interface ListDownloadsResponse {
+  downloads: Download[];
+  page?: PageInfo | undefined;
+}
+
+export interface OpenArchiveRequest {
+  /** "grant" (GET /dl/{token}) or "link" (GET /s/{token}) */
+  kind: string;
+  token: string;
+  /** Raw Range / If-Range headers of the HTTP request (may be empty). */
+  range: string;
+  ifRange: string;
+}
+
+export interface ArchiveRange {
+  /** 200 (whole archive) or 206 (partial) or 416 (unsatisfiable). */
+  status: number;
+  totalSize: number;
+  start: number;
+  end: number;
+  etag: string;
+  filename: string;
+  pieces: ArchivePiece[];
+}
+
+export interface ArchivePiece {
+  piece?:
+    | //
+    /** ZIP structure bytes */
+    { $case: "data"; data: Buffer }
+    | { $case: "blob"; blob: BlobSlice }
+    | undefined;
+}
+
+export interface BlobSlice {
+  blobId: string;
+  offset: number;
+  length: number;
+}
+
+export interface PublishLink {
+  id: string;
+  bundleId: string;
+  expiresAt?:
+    | Date
+    | undefined;
+  /** 0 = unlimited */
+  maxUses: number;
+  uses: number;
+  createdAt?: Date | undefined;
+  revokedAt?: Date | undefined;
+}
+
+export interface CreatePublishLinkRequest {
+  bundleId: string;
+  expiresInSeconds: number;
+  maxUses: number;
+}
+
+export interface CreatedPublishLink {
+  /** Capability for GET /s/{token}; shown once. */
+  token: string;
+  link?: PublishLink | undefined;
+}
+
+export interface ListPublishLinksRequest {
+  bundleId: string;
+}
+
+export interface ListPublishLinksResponse {
+  links: PublishLink[];
+}
+
+export interface RevokePublishLinkRequest {
+  id: string;
+}
+
 function createBaseBundle(): Bundle {
-  return { id: "", tenant: "", name: "", description: "", createdAt: undefined, updatedAt: undefined };
+  return {
+    id: "",
+    tenant: "",
+    name: "",
+    description: "",
+    createdAt: undefined,
+    updatedAt: undefined,
+    enabled: false,
+    objects: [],
+    archive: undefined,
+  };
 }
 
 export const Bundle: MessageFns<Bundle> = {
@@ -82,6 +410,15 @@ export const Bundle: MessageFns<Bundle> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.enabled !== false) {
+      writer.uint32(56).bool(message.enabled);
+    }
+    for (const v of message.objects) {
+      BundleObject.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.archive !== undefined) {
+      ArchiveInfo.encode(message.archive, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -147,6 +484,30 @@ export const Bundle: MessageFns<Bundle> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.objects.push(BundleObject.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.archive = ArchiveInfo.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -175,6 +536,11 @@ export const Bundle: MessageFns<Bundle> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      objects: globalThis.Array.isArray(object?.objects)
+        ? object.objects.map((e: any) => BundleObject.fromJSON(e))
+        : [],
+      archive: isSet(object.archive) ? ArchiveInfo.fromJSON(object.archive) : undefined,
     };
   },
 
@@ -198,6 +564,15 @@ export const Bundle: MessageFns<Bundle> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.objects?.length) {
+      obj.objects = message.objects.map((e) => BundleObject.toJSON(e));
+    }
+    if (message.archive !== undefined) {
+      obj.archive = ArchiveInfo.toJSON(message.archive);
+    }
     return obj;
   },
 
@@ -212,6 +587,289 @@ export const Bundle: MessageFns<Bundle> = {
     message.description = object.description ?? "";
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.enabled = object.enabled ?? false;
+    message.objects = object.objects?.map((e) => BundleObject.fromPartial(e)) || [];
+    message.archive = (object.archive !== undefined && object.archive !== null)
+      ? ArchiveInfo.fromPartial(object.archive)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBundleObject(): BundleObject {
+  return { fileId: "", path: "", entryName: "", size: 0 };
+}
+
+export const BundleObject: MessageFns<BundleObject> = {
+  encode(message: BundleObject, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileId !== "") {
+      writer.uint32(10).string(message.fileId);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.entryName !== "") {
+      writer.uint32(26).string(message.entryName);
+    }
+    if (message.size !== 0) {
+      writer.uint32(32).uint64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BundleObject {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBundleObject();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.entryName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.size = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BundleObject {
+    return {
+      fileId: isSet(object.fileId)
+        ? globalThis.String(object.fileId)
+        : isSet(object.file_id)
+        ? globalThis.String(object.file_id)
+        : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      entryName: isSet(object.entryName)
+        ? globalThis.String(object.entryName)
+        : isSet(object.entry_name)
+        ? globalThis.String(object.entry_name)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+    };
+  },
+
+  toJSON(message: BundleObject): unknown {
+    const obj: any = {};
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.entryName !== "") {
+      obj.entryName = message.entryName;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BundleObject>, I>>(base?: I): BundleObject {
+    return BundleObject.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BundleObject>, I>>(object: I): BundleObject {
+    const message = createBaseBundleObject();
+    message.fileId = object.fileId ?? "";
+    message.path = object.path ?? "";
+    message.entryName = object.entryName ?? "";
+    message.size = object.size ?? 0;
+    return message;
+  },
+};
+
+function createBaseArchiveInfo(): ArchiveInfo {
+  return { status: "", version: 0, size: 0, etag: "", builtAt: undefined, files: 0 };
+}
+
+export const ArchiveInfo: MessageFns<ArchiveInfo> = {
+  encode(message: ArchiveInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint32(message.version);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).uint64(message.size);
+    }
+    if (message.etag !== "") {
+      writer.uint32(34).string(message.etag);
+    }
+    if (message.builtAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.builtAt), writer.uint32(42).fork()).join();
+    }
+    if (message.files !== 0) {
+      writer.uint32(48).uint32(message.files);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchiveInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArchiveInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.builtAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.files = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArchiveInfo {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+      builtAt: isSet(object.builtAt)
+        ? fromJsonTimestamp(object.builtAt)
+        : isSet(object.built_at)
+        ? fromJsonTimestamp(object.built_at)
+        : undefined,
+      files: isSet(object.files) ? globalThis.Number(object.files) : 0,
+    };
+  },
+
+  toJSON(message: ArchiveInfo): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    if (message.builtAt !== undefined) {
+      obj.builtAt = message.builtAt.toISOString();
+    }
+    if (message.files !== 0) {
+      obj.files = Math.round(message.files);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ArchiveInfo>, I>>(base?: I): ArchiveInfo {
+    return ArchiveInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ArchiveInfo>, I>>(object: I): ArchiveInfo {
+    const message = createBaseArchiveInfo();
+    message.status = object.status ?? "";
+    message.version = object.version ?? 0;
+    message.size = object.size ?? 0;
+    message.etag = object.etag ?? "";
+    message.builtAt = object.builtAt ?? undefined;
+    message.files = object.files ?? 0;
     return message;
   },
 };
@@ -556,9 +1214,4694 @@ export const ListBundlesResponse: MessageFns<ListBundlesResponse> = {
   },
 };
 
+function createBaseUpdateBundleRequest(): UpdateBundleRequest {
+  return { id: "", name: undefined, description: undefined, enabled: undefined };
+}
+
+export const UpdateBundleRequest: MessageFns<UpdateBundleRequest> = {
+  encode(message: UpdateBundleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== undefined) {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.enabled !== undefined) {
+      writer.uint32(32).bool(message.enabled);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateBundleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateBundleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateBundleRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : undefined,
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateBundleRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== undefined) {
+      obj.name = message.name;
+    }
+    if (message.description !== undefined) {
+      obj.description = message.description;
+    }
+    if (message.enabled !== undefined) {
+      obj.enabled = message.enabled;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateBundleRequest>, I>>(base?: I): UpdateBundleRequest {
+    return UpdateBundleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateBundleRequest>, I>>(object: I): UpdateBundleRequest {
+    const message = createBaseUpdateBundleRequest();
+    message.id = object.id ?? "";
+    message.name = object.name ?? undefined;
+    message.description = object.description ?? undefined;
+    message.enabled = object.enabled ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteBundleRequest(): DeleteBundleRequest {
+  return { id: "", force: false };
+}
+
+export const DeleteBundleRequest: MessageFns<DeleteBundleRequest> = {
+  encode(message: DeleteBundleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.force !== false) {
+      writer.uint32(16).bool(message.force);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteBundleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteBundleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteBundleRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
+    };
+  },
+
+  toJSON(message: DeleteBundleRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.force !== false) {
+      obj.force = message.force;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteBundleRequest>, I>>(base?: I): DeleteBundleRequest {
+    return DeleteBundleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteBundleRequest>, I>>(object: I): DeleteBundleRequest {
+    const message = createBaseDeleteBundleRequest();
+    message.id = object.id ?? "";
+    message.force = object.force ?? false;
+    return message;
+  },
+};
+
+function createBaseSetBundleObjectsRequest(): SetBundleObjectsRequest {
+  return { bundleId: "", objects: [] };
+}
+
+export const SetBundleObjectsRequest: MessageFns<SetBundleObjectsRequest> = {
+  encode(message: SetBundleObjectsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    for (const v of message.objects) {
+      ObjectSpec.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetBundleObjectsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetBundleObjectsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.objects.push(ObjectSpec.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetBundleObjectsRequest {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      objects: globalThis.Array.isArray(object?.objects) ? object.objects.map((e: any) => ObjectSpec.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SetBundleObjectsRequest): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.objects?.length) {
+      obj.objects = message.objects.map((e) => ObjectSpec.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetBundleObjectsRequest>, I>>(base?: I): SetBundleObjectsRequest {
+    return SetBundleObjectsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetBundleObjectsRequest>, I>>(object: I): SetBundleObjectsRequest {
+    const message = createBaseSetBundleObjectsRequest();
+    message.bundleId = object.bundleId ?? "";
+    message.objects = object.objects?.map((e) => ObjectSpec.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseObjectSpec(): ObjectSpec {
+  return { fileId: "", path: "" };
+}
+
+export const ObjectSpec: MessageFns<ObjectSpec> = {
+  encode(message: ObjectSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileId !== "") {
+      writer.uint32(10).string(message.fileId);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectSpec {
+    return {
+      fileId: isSet(object.fileId)
+        ? globalThis.String(object.fileId)
+        : isSet(object.file_id)
+        ? globalThis.String(object.file_id)
+        : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+    };
+  },
+
+  toJSON(message: ObjectSpec): unknown {
+    const obj: any = {};
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ObjectSpec>, I>>(base?: I): ObjectSpec {
+    return ObjectSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ObjectSpec>, I>>(object: I): ObjectSpec {
+    const message = createBaseObjectSpec();
+    message.fileId = object.fileId ?? "";
+    message.path = object.path ?? "";
+    return message;
+  },
+};
+
+function createBaseFile(): File {
+  return {
+    id: "",
+    name: "",
+    folder: "",
+    contentType: "",
+    size: 0,
+    sha256: "",
+    crc32: 0,
+    blobId: "",
+    metadata: {},
+    createdAt: undefined,
+    updatedAt: undefined,
+    bundleIds: [],
+  };
+}
+
+export const File: MessageFns<File> = {
+  encode(message: File, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.folder !== "") {
+      writer.uint32(26).string(message.folder);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(34).string(message.contentType);
+    }
+    if (message.size !== 0) {
+      writer.uint32(40).uint64(message.size);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(50).string(message.sha256);
+    }
+    if (message.crc32 !== 0) {
+      writer.uint32(56).uint32(message.crc32);
+    }
+    if (message.blobId !== "") {
+      writer.uint32(66).string(message.blobId);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      File_MetadataEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
+    });
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(82).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(90).fork()).join();
+    }
+    for (const v of message.bundleIds) {
+      writer.uint32(98).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): File {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.folder = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.size = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.crc32 = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.blobId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            const entry9 = File_MetadataEntry.decode(reader, reader.uint32());
+            if (entry9.value !== undefined) {
+              message.metadata[entry9.key] = entry9.value;
+            }
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.bundleIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): File {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      folder: isSet(object.folder) ? globalThis.String(object.folder) : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      crc32: isSet(object.crc32) ? globalThis.Number(object.crc32) : 0,
+      blobId: isSet(object.blobId)
+        ? globalThis.String(object.blobId)
+        : isSet(object.blob_id)
+        ? globalThis.String(object.blob_id)
+        : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      bundleIds: globalThis.Array.isArray(object?.bundleIds)
+        ? object.bundleIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.bundle_ids)
+        ? object.bundle_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: File): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.folder !== "") {
+      obj.folder = message.folder;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.crc32 !== 0) {
+      obj.crc32 = Math.round(message.crc32);
+    }
+    if (message.blobId !== "") {
+      obj.blobId = message.blobId;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.bundleIds?.length) {
+      obj.bundleIds = message.bundleIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<File>, I>>(base?: I): File {
+    return File.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<File>, I>>(object: I): File {
+    const message = createBaseFile();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.folder = object.folder ?? "";
+    message.contentType = object.contentType ?? "";
+    message.size = object.size ?? 0;
+    message.sha256 = object.sha256 ?? "";
+    message.crc32 = object.crc32 ?? 0;
+    message.blobId = object.blobId ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.bundleIds = object.bundleIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseFile_MetadataEntry(): File_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const File_MetadataEntry: MessageFns<File_MetadataEntry> = {
+  encode(message: File_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): File_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFile_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): File_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: File_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<File_MetadataEntry>, I>>(base?: I): File_MetadataEntry {
+    return File_MetadataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<File_MetadataEntry>, I>>(object: I): File_MetadataEntry {
+    const message = createBaseFile_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateFileRequest(): CreateFileRequest {
+  return { blobId: "", name: "", folder: "", contentType: "", size: 0, sha256: "", crc32: 0, metadata: {} };
+}
+
+export const CreateFileRequest: MessageFns<CreateFileRequest> = {
+  encode(message: CreateFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blobId !== "") {
+      writer.uint32(10).string(message.blobId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.folder !== "") {
+      writer.uint32(26).string(message.folder);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(34).string(message.contentType);
+    }
+    if (message.size !== 0) {
+      writer.uint32(40).uint64(message.size);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(50).string(message.sha256);
+    }
+    if (message.crc32 !== 0) {
+      writer.uint32(56).uint32(message.crc32);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      CreateFileRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.folder = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.size = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.crc32 = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = CreateFileRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.metadata[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFileRequest {
+    return {
+      blobId: isSet(object.blobId)
+        ? globalThis.String(object.blobId)
+        : isSet(object.blob_id)
+        ? globalThis.String(object.blob_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      folder: isSet(object.folder) ? globalThis.String(object.folder) : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      crc32: isSet(object.crc32) ? globalThis.Number(object.crc32) : 0,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: CreateFileRequest): unknown {
+    const obj: any = {};
+    if (message.blobId !== "") {
+      obj.blobId = message.blobId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.folder !== "") {
+      obj.folder = message.folder;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.crc32 !== 0) {
+      obj.crc32 = Math.round(message.crc32);
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFileRequest>, I>>(base?: I): CreateFileRequest {
+    return CreateFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFileRequest>, I>>(object: I): CreateFileRequest {
+    const message = createBaseCreateFileRequest();
+    message.blobId = object.blobId ?? "";
+    message.name = object.name ?? "";
+    message.folder = object.folder ?? "";
+    message.contentType = object.contentType ?? "";
+    message.size = object.size ?? 0;
+    message.sha256 = object.sha256 ?? "";
+    message.crc32 = object.crc32 ?? 0;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseCreateFileRequest_MetadataEntry(): CreateFileRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateFileRequest_MetadataEntry: MessageFns<CreateFileRequest_MetadataEntry> = {
+  encode(message: CreateFileRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateFileRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateFileRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateFileRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateFileRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFileRequest_MetadataEntry>, I>>(base?: I): CreateFileRequest_MetadataEntry {
+    return CreateFileRequest_MetadataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFileRequest_MetadataEntry>, I>>(
+    object: I,
+  ): CreateFileRequest_MetadataEntry {
+    const message = createBaseCreateFileRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseGetFileRequest(): GetFileRequest {
+  return { id: "" };
+}
+
+export const GetFileRequest: MessageFns<GetFileRequest> = {
+  encode(message: GetFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFileRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetFileRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetFileRequest>, I>>(base?: I): GetFileRequest {
+    return GetFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetFileRequest>, I>>(object: I): GetFileRequest {
+    const message = createBaseGetFileRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseListFilesRequest(): ListFilesRequest {
+  return { page: undefined, query: "", folder: "" };
+}
+
+export const ListFilesRequest: MessageFns<ListFilesRequest> = {
+  encode(message: ListFilesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(10).fork()).join();
+    }
+    if (message.query !== "") {
+      writer.uint32(18).string(message.query);
+    }
+    if (message.folder !== "") {
+      writer.uint32(26).string(message.folder);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFilesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFilesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.query = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.folder = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListFilesRequest {
+    return {
+      page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+      query: isSet(object.query) ? globalThis.String(object.query) : "",
+      folder: isSet(object.folder) ? globalThis.String(object.folder) : "",
+    };
+  },
+
+  toJSON(message: ListFilesRequest): unknown {
+    const obj: any = {};
+    if (message.page !== undefined) {
+      obj.page = PageRequest.toJSON(message.page);
+    }
+    if (message.query !== "") {
+      obj.query = message.query;
+    }
+    if (message.folder !== "") {
+      obj.folder = message.folder;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListFilesRequest>, I>>(base?: I): ListFilesRequest {
+    return ListFilesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListFilesRequest>, I>>(object: I): ListFilesRequest {
+    const message = createBaseListFilesRequest();
+    message.page = (object.page !== undefined && object.page !== null)
+      ? PageRequest.fromPartial(object.page)
+      : undefined;
+    message.query = object.query ?? "";
+    message.folder = object.folder ?? "";
+    return message;
+  },
+};
+
+function createBaseListFilesResponse(): ListFilesResponse {
+  return { files: [], page: undefined };
+}
+
+export const ListFilesResponse: MessageFns<ListFilesResponse> = {
+  encode(message: ListFilesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.files) {
+      File.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageInfo.encode(message.page, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFilesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFilesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.files.push(File.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.page = PageInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListFilesResponse {
+    return {
+      files: globalThis.Array.isArray(object?.files) ? object.files.map((e: any) => File.fromJSON(e)) : [],
+      page: isSet(object.page) ? PageInfo.fromJSON(object.page) : undefined,
+    };
+  },
+
+  toJSON(message: ListFilesResponse): unknown {
+    const obj: any = {};
+    if (message.files?.length) {
+      obj.files = message.files.map((e) => File.toJSON(e));
+    }
+    if (message.page !== undefined) {
+      obj.page = PageInfo.toJSON(message.page);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListFilesResponse>, I>>(base?: I): ListFilesResponse {
+    return ListFilesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListFilesResponse>, I>>(object: I): ListFilesResponse {
+    const message = createBaseListFilesResponse();
+    message.files = object.files?.map((e) => File.fromPartial(e)) || [];
+    message.page = (object.page !== undefined && object.page !== null) ? PageInfo.fromPartial(object.page) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateFileRequest(): UpdateFileRequest {
+  return { id: "", name: undefined, folder: undefined, contentType: undefined, replaceMetadata: false, metadata: {} };
+}
+
+export const UpdateFileRequest: MessageFns<UpdateFileRequest> = {
+  encode(message: UpdateFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== undefined) {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.folder !== undefined) {
+      writer.uint32(26).string(message.folder);
+    }
+    if (message.contentType !== undefined) {
+      writer.uint32(34).string(message.contentType);
+    }
+    if (message.replaceMetadata !== false) {
+      writer.uint32(40).bool(message.replaceMetadata);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      UpdateFileRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateFileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.folder = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.replaceMetadata = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = UpdateFileRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.metadata[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateFileRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : undefined,
+      folder: isSet(object.folder) ? globalThis.String(object.folder) : undefined,
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : undefined,
+      replaceMetadata: isSet(object.replaceMetadata)
+        ? globalThis.Boolean(object.replaceMetadata)
+        : isSet(object.replace_metadata)
+        ? globalThis.Boolean(object.replace_metadata)
+        : false,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: UpdateFileRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== undefined) {
+      obj.name = message.name;
+    }
+    if (message.folder !== undefined) {
+      obj.folder = message.folder;
+    }
+    if (message.contentType !== undefined) {
+      obj.contentType = message.contentType;
+    }
+    if (message.replaceMetadata !== false) {
+      obj.replaceMetadata = message.replaceMetadata;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateFileRequest>, I>>(base?: I): UpdateFileRequest {
+    return UpdateFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateFileRequest>, I>>(object: I): UpdateFileRequest {
+    const message = createBaseUpdateFileRequest();
+    message.id = object.id ?? "";
+    message.name = object.name ?? undefined;
+    message.folder = object.folder ?? undefined;
+    message.contentType = object.contentType ?? undefined;
+    message.replaceMetadata = object.replaceMetadata ?? false;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseUpdateFileRequest_MetadataEntry(): UpdateFileRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const UpdateFileRequest_MetadataEntry: MessageFns<UpdateFileRequest_MetadataEntry> = {
+  encode(message: UpdateFileRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateFileRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateFileRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateFileRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: UpdateFileRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateFileRequest_MetadataEntry>, I>>(base?: I): UpdateFileRequest_MetadataEntry {
+    return UpdateFileRequest_MetadataEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateFileRequest_MetadataEntry>, I>>(
+    object: I,
+  ): UpdateFileRequest_MetadataEntry {
+    const message = createBaseUpdateFileRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteFileRequest(): DeleteFileRequest {
+  return { id: "" };
+}
+
+export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
+  encode(message: DeleteFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteFileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteFileRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeleteFileRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteFileRequest>, I>>(base?: I): DeleteFileRequest {
+    return DeleteFileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteFileRequest>, I>>(object: I): DeleteFileRequest {
+    const message = createBaseDeleteFileRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseOpenFileDownloadRequest(): OpenFileDownloadRequest {
+  return { id: "" };
+}
+
+export const OpenFileDownloadRequest: MessageFns<OpenFileDownloadRequest> = {
+  encode(message: OpenFileDownloadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenFileDownloadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenFileDownloadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenFileDownloadRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: OpenFileDownloadRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenFileDownloadRequest>, I>>(base?: I): OpenFileDownloadRequest {
+    return OpenFileDownloadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenFileDownloadRequest>, I>>(object: I): OpenFileDownloadRequest {
+    const message = createBaseOpenFileDownloadRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseAssignment(): Assignment {
+  return {
+    id: "",
+    bundleId: "",
+    recipientId: "",
+    maxDownloads: 0,
+    cooldownSeconds: 0,
+    notBefore: undefined,
+    notAfter: undefined,
+    enabled: false,
+    passphraseRequired: false,
+    downloadsUsed: 0,
+    downloadsRemaining: 0,
+    lastDownloadAt: undefined,
+    nextAvailableAt: undefined,
+    createdAt: undefined,
+    updatedAt: undefined,
+    bundleName: "",
+  };
+}
+
+export const Assignment: MessageFns<Assignment> = {
+  encode(message: Assignment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.bundleId !== "") {
+      writer.uint32(18).string(message.bundleId);
+    }
+    if (message.recipientId !== "") {
+      writer.uint32(26).string(message.recipientId);
+    }
+    if (message.maxDownloads !== 0) {
+      writer.uint32(32).uint32(message.maxDownloads);
+    }
+    if (message.cooldownSeconds !== 0) {
+      writer.uint32(40).uint32(message.cooldownSeconds);
+    }
+    if (message.notBefore !== undefined) {
+      Timestamp.encode(toTimestamp(message.notBefore), writer.uint32(50).fork()).join();
+    }
+    if (message.notAfter !== undefined) {
+      Timestamp.encode(toTimestamp(message.notAfter), writer.uint32(58).fork()).join();
+    }
+    if (message.enabled !== false) {
+      writer.uint32(64).bool(message.enabled);
+    }
+    if (message.passphraseRequired !== false) {
+      writer.uint32(72).bool(message.passphraseRequired);
+    }
+    if (message.downloadsUsed !== 0) {
+      writer.uint32(80).uint32(message.downloadsUsed);
+    }
+    if (message.downloadsRemaining !== 0) {
+      writer.uint32(88).uint32(message.downloadsRemaining);
+    }
+    if (message.lastDownloadAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastDownloadAt), writer.uint32(98).fork()).join();
+    }
+    if (message.nextAvailableAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextAvailableAt), writer.uint32(106).fork()).join();
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(114).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(122).fork()).join();
+    }
+    if (message.bundleName !== "") {
+      writer.uint32(130).string(message.bundleName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Assignment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxDownloads = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.cooldownSeconds = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.notBefore = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.notAfter = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.passphraseRequired = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.downloadsUsed = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.downloadsRemaining = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.lastDownloadAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.nextAvailableAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.bundleName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Assignment {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+      maxDownloads: isSet(object.maxDownloads)
+        ? globalThis.Number(object.maxDownloads)
+        : isSet(object.max_downloads)
+        ? globalThis.Number(object.max_downloads)
+        : 0,
+      cooldownSeconds: isSet(object.cooldownSeconds)
+        ? globalThis.Number(object.cooldownSeconds)
+        : isSet(object.cooldown_seconds)
+        ? globalThis.Number(object.cooldown_seconds)
+        : 0,
+      notBefore: isSet(object.notBefore)
+        ? fromJsonTimestamp(object.notBefore)
+        : isSet(object.not_before)
+        ? fromJsonTimestamp(object.not_before)
+        : undefined,
+      notAfter: isSet(object.notAfter)
+        ? fromJsonTimestamp(object.notAfter)
+        : isSet(object.not_after)
+        ? fromJsonTimestamp(object.not_after)
+        : undefined,
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      passphraseRequired: isSet(object.passphraseRequired)
+        ? globalThis.Boolean(object.passphraseRequired)
+        : isSet(object.passphrase_required)
+        ? globalThis.Boolean(object.passphrase_required)
+        : false,
+      downloadsUsed: isSet(object.downloadsUsed)
+        ? globalThis.Number(object.downloadsUsed)
+        : isSet(object.downloads_used)
+        ? globalThis.Number(object.downloads_used)
+        : 0,
+      downloadsRemaining: isSet(object.downloadsRemaining)
+        ? globalThis.Number(object.downloadsRemaining)
+        : isSet(object.downloads_remaining)
+        ? globalThis.Number(object.downloads_remaining)
+        : 0,
+      lastDownloadAt: isSet(object.lastDownloadAt)
+        ? fromJsonTimestamp(object.lastDownloadAt)
+        : isSet(object.last_download_at)
+        ? fromJsonTimestamp(object.last_download_at)
+        : undefined,
+      nextAvailableAt: isSet(object.nextAvailableAt)
+        ? fromJsonTimestamp(object.nextAvailableAt)
+        : isSet(object.next_available_at)
+        ? fromJsonTimestamp(object.next_available_at)
+        : undefined,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      bundleName: isSet(object.bundleName)
+        ? globalThis.String(object.bundleName)
+        : isSet(object.bundle_name)
+        ? globalThis.String(object.bundle_name)
+        : "",
+    };
+  },
+
+  toJSON(message: Assignment): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    if (message.maxDownloads !== 0) {
+      obj.maxDownloads = Math.round(message.maxDownloads);
+    }
+    if (message.cooldownSeconds !== 0) {
+      obj.cooldownSeconds = Math.round(message.cooldownSeconds);
+    }
+    if (message.notBefore !== undefined) {
+      obj.notBefore = message.notBefore.toISOString();
+    }
+    if (message.notAfter !== undefined) {
+      obj.notAfter = message.notAfter.toISOString();
+    }
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.passphraseRequired !== false) {
+      obj.passphraseRequired = message.passphraseRequired;
+    }
+    if (message.downloadsUsed !== 0) {
+      obj.downloadsUsed = Math.round(message.downloadsUsed);
+    }
+    if (message.downloadsRemaining !== 0) {
+      obj.downloadsRemaining = Math.round(message.downloadsRemaining);
+    }
+    if (message.lastDownloadAt !== undefined) {
+      obj.lastDownloadAt = message.lastDownloadAt.toISOString();
+    }
+    if (message.nextAvailableAt !== undefined) {
+      obj.nextAvailableAt = message.nextAvailableAt.toISOString();
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.bundleName !== "") {
+      obj.bundleName = message.bundleName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Assignment>, I>>(base?: I): Assignment {
+    return Assignment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Assignment>, I>>(object: I): Assignment {
+    const message = createBaseAssignment();
+    message.id = object.id ?? "";
+    message.bundleId = object.bundleId ?? "";
+    message.recipientId = object.recipientId ?? "";
+    message.maxDownloads = object.maxDownloads ?? 0;
+    message.cooldownSeconds = object.cooldownSeconds ?? 0;
+    message.notBefore = object.notBefore ?? undefined;
+    message.notAfter = object.notAfter ?? undefined;
+    message.enabled = object.enabled ?? false;
+    message.passphraseRequired = object.passphraseRequired ?? false;
+    message.downloadsUsed = object.downloadsUsed ?? 0;
+    message.downloadsRemaining = object.downloadsRemaining ?? 0;
+    message.lastDownloadAt = object.lastDownloadAt ?? undefined;
+    message.nextAvailableAt = object.nextAvailableAt ?? undefined;
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.bundleName = object.bundleName ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateAssignmentRequest(): CreateAssignmentRequest {
+  return {
+    bundleId: "",
+    recipientId: "",
+    maxDownloads: 0,
+    cooldownSeconds: 0,
+    notBefore: undefined,
+    notAfter: undefined,
+    enabled: undefined,
+    passphrase: undefined,
+  };
+}
+
+export const CreateAssignmentRequest: MessageFns<CreateAssignmentRequest> = {
+  encode(message: CreateAssignmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    if (message.recipientId !== "") {
+      writer.uint32(18).string(message.recipientId);
+    }
+    if (message.maxDownloads !== 0) {
+      writer.uint32(24).uint32(message.maxDownloads);
+    }
+    if (message.cooldownSeconds !== 0) {
+      writer.uint32(32).uint32(message.cooldownSeconds);
+    }
+    if (message.notBefore !== undefined) {
+      Timestamp.encode(toTimestamp(message.notBefore), writer.uint32(42).fork()).join();
+    }
+    if (message.notAfter !== undefined) {
+      Timestamp.encode(toTimestamp(message.notAfter), writer.uint32(50).fork()).join();
+    }
+    if (message.enabled !== undefined) {
+      writer.uint32(56).bool(message.enabled);
+    }
+    if (message.passphrase !== undefined) {
+      writer.uint32(66).string(message.passphrase);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateAssignmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateAssignmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxDownloads = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cooldownSeconds = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.notBefore = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.notAfter = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.passphrase = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateAssignmentRequest {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+      maxDownloads: isSet(object.maxDownloads)
+        ? globalThis.Number(object.maxDownloads)
+        : isSet(object.max_downloads)
+        ? globalThis.Number(object.max_downloads)
+        : 0,
+      cooldownSeconds: isSet(object.cooldownSeconds)
+        ? globalThis.Number(object.cooldownSeconds)
+        : isSet(object.cooldown_seconds)
+        ? globalThis.Number(object.cooldown_seconds)
+        : 0,
+      notBefore: isSet(object.notBefore)
+        ? fromJsonTimestamp(object.notBefore)
+        : isSet(object.not_before)
+        ? fromJsonTimestamp(object.not_before)
+        : undefined,
+      notAfter: isSet(object.notAfter)
+        ? fromJsonTimestamp(object.notAfter)
+        : isSet(object.not_after)
+        ? fromJsonTimestamp(object.not_after)
+        : undefined,
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : undefined,
+      passphrase: isSet(object.passphrase) ? globalThis.String(object.passphrase) : undefined,
+    };
+  },
+
+  toJSON(message: CreateAssignmentRequest): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    if (message.maxDownloads !== 0) {
+      obj.maxDownloads = Math.round(message.maxDownloads);
+    }
+    if (message.cooldownSeconds !== 0) {
+      obj.cooldownSeconds = Math.round(message.cooldownSeconds);
+    }
+    if (message.notBefore !== undefined) {
+      obj.notBefore = message.notBefore.toISOString();
+    }
+    if (message.notAfter !== undefined) {
+      obj.notAfter = message.notAfter.toISOString();
+    }
+    if (message.enabled !== undefined) {
+      obj.enabled = message.enabled;
+    }
+    if (message.passphrase !== undefined) {
+      obj.passphrase = message.passphrase;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateAssignmentRequest>, I>>(base?: I): CreateAssignmentRequest {
+    return CreateAssignmentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateAssignmentRequest>, I>>(object: I): CreateAssignmentRequest {
+    const message = createBaseCreateAssignmentRequest();
+    message.bundleId = object.bundleId ?? "";
+    message.recipientId = object.recipientId ?? "";
+    message.maxDownloads = object.maxDownloads ?? 0;
+    message.cooldownSeconds = object.cooldownSeconds ?? 0;
+    message.notBefore = object.notBefore ?? undefined;
+    message.notAfter = object.notAfter ?? undefined;
+    message.enabled = object.enabled ?? undefined;
+    message.passphrase = object.passphrase ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateAssignmentRequest(): UpdateAssignmentRequest {
+  return {
+    id: "",
+    maxDownloads: undefined,
+    cooldownSeconds: undefined,
+    notBefore: undefined,
+    notAfter: undefined,
+    clearNotBefore: false,
+    clearNotAfter: false,
+    enabled: undefined,
+    passphrase: undefined,
+    clearPassphrase: false,
+    resetUsage: false,
+  };
+}
+
+export const UpdateAssignmentRequest: MessageFns<UpdateAssignmentRequest> = {
+  encode(message: UpdateAssignmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.maxDownloads !== undefined) {
+      writer.uint32(16).uint32(message.maxDownloads);
+    }
+    if (message.cooldownSeconds !== undefined) {
+      writer.uint32(24).uint32(message.cooldownSeconds);
+    }
+    if (message.notBefore !== undefined) {
+      Timestamp.encode(toTimestamp(message.notBefore), writer.uint32(34).fork()).join();
+    }
+    if (message.notAfter !== undefined) {
+      Timestamp.encode(toTimestamp(message.notAfter), writer.uint32(42).fork()).join();
+    }
+    if (message.clearNotBefore !== false) {
+      writer.uint32(48).bool(message.clearNotBefore);
+    }
+    if (message.clearNotAfter !== false) {
+      writer.uint32(56).bool(message.clearNotAfter);
+    }
+    if (message.enabled !== undefined) {
+      writer.uint32(64).bool(message.enabled);
+    }
+    if (message.passphrase !== undefined) {
+      writer.uint32(74).string(message.passphrase);
+    }
+    if (message.clearPassphrase !== false) {
+      writer.uint32(80).bool(message.clearPassphrase);
+    }
+    if (message.resetUsage !== false) {
+      writer.uint32(88).bool(message.resetUsage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateAssignmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateAssignmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxDownloads = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cooldownSeconds = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.notBefore = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.notAfter = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.clearNotBefore = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.clearNotAfter = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.passphrase = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.clearPassphrase = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.resetUsage = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateAssignmentRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      maxDownloads: isSet(object.maxDownloads)
+        ? globalThis.Number(object.maxDownloads)
+        : isSet(object.max_downloads)
+        ? globalThis.Number(object.max_downloads)
+        : undefined,
+      cooldownSeconds: isSet(object.cooldownSeconds)
+        ? globalThis.Number(object.cooldownSeconds)
+        : isSet(object.cooldown_seconds)
+        ? globalThis.Number(object.cooldown_seconds)
+        : undefined,
+      notBefore: isSet(object.notBefore)
+        ? fromJsonTimestamp(object.notBefore)
+        : isSet(object.not_before)
+        ? fromJsonTimestamp(object.not_before)
+        : undefined,
+      notAfter: isSet(object.notAfter)
+        ? fromJsonTimestamp(object.notAfter)
+        : isSet(object.not_after)
+        ? fromJsonTimestamp(object.not_after)
+        : undefined,
+      clearNotBefore: isSet(object.clearNotBefore)
+        ? globalThis.Boolean(object.clearNotBefore)
+        : isSet(object.clear_not_before)
+        ? globalThis.Boolean(object.clear_not_before)
+        : false,
+      clearNotAfter: isSet(object.clearNotAfter)
+        ? globalThis.Boolean(object.clearNotAfter)
+        : isSet(object.clear_not_after)
+        ? globalThis.Boolean(object.clear_not_after)
+        : false,
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : undefined,
+      passphrase: isSet(object.passphrase) ? globalThis.String(object.passphrase) : undefined,
+      clearPassphrase: isSet(object.clearPassphrase)
+        ? globalThis.Boolean(object.clearPassphrase)
+        : isSet(object.clear_passphrase)
+        ? globalThis.Boolean(object.clear_passphrase)
+        : false,
+      resetUsage: isSet(object.resetUsage)
+        ? globalThis.Boolean(object.resetUsage)
+        : isSet(object.reset_usage)
+        ? globalThis.Boolean(object.reset_usage)
+        : false,
+    };
+  },
+
+  toJSON(message: UpdateAssignmentRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.maxDownloads !== undefined) {
+      obj.maxDownloads = Math.round(message.maxDownloads);
+    }
+    if (message.cooldownSeconds !== undefined) {
+      obj.cooldownSeconds = Math.round(message.cooldownSeconds);
+    }
+    if (message.notBefore !== undefined) {
+      obj.notBefore = message.notBefore.toISOString();
+    }
+    if (message.notAfter !== undefined) {
+      obj.notAfter = message.notAfter.toISOString();
+    }
+    if (message.clearNotBefore !== false) {
+      obj.clearNotBefore = message.clearNotBefore;
+    }
+    if (message.clearNotAfter !== false) {
+      obj.clearNotAfter = message.clearNotAfter;
+    }
+    if (message.enabled !== undefined) {
+      obj.enabled = message.enabled;
+    }
+    if (message.passphrase !== undefined) {
+      obj.passphrase = message.passphrase;
+    }
+    if (message.clearPassphrase !== false) {
+      obj.clearPassphrase = message.clearPassphrase;
+    }
+    if (message.resetUsage !== false) {
+      obj.resetUsage = message.resetUsage;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateAssignmentRequest>, I>>(base?: I): UpdateAssignmentRequest {
+    return UpdateAssignmentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateAssignmentRequest>, I>>(object: I): UpdateAssignmentRequest {
+    const message = createBaseUpdateAssignmentRequest();
+    message.id = object.id ?? "";
+    message.maxDownloads = object.maxDownloads ?? undefined;
+    message.cooldownSeconds = object.cooldownSeconds ?? undefined;
+    message.notBefore = object.notBefore ?? undefined;
+    message.notAfter = object.notAfter ?? undefined;
+    message.clearNotBefore = object.clearNotBefore ?? false;
+    message.clearNotAfter = object.clearNotAfter ?? false;
+    message.enabled = object.enabled ?? undefined;
+    message.passphrase = object.passphrase ?? undefined;
+    message.clearPassphrase = object.clearPassphrase ?? false;
+    message.resetUsage = object.resetUsage ?? false;
+    return message;
+  },
+};
+
+function createBaseDeleteAssignmentRequest(): DeleteAssignmentRequest {
+  return { id: "" };
+}
+
+export const DeleteAssignmentRequest: MessageFns<DeleteAssignmentRequest> = {
+  encode(message: DeleteAssignmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteAssignmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteAssignmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteAssignmentRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeleteAssignmentRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteAssignmentRequest>, I>>(base?: I): DeleteAssignmentRequest {
+    return DeleteAssignmentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteAssignmentRequest>, I>>(object: I): DeleteAssignmentRequest {
+    const message = createBaseDeleteAssignmentRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseListAssignmentsRequest(): ListAssignmentsRequest {
+  return { bundleId: "", recipientId: "", activeOnly: false };
+}
+
+export const ListAssignmentsRequest: MessageFns<ListAssignmentsRequest> = {
+  encode(message: ListAssignmentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    if (message.recipientId !== "") {
+      writer.uint32(18).string(message.recipientId);
+    }
+    if (message.activeOnly !== false) {
+      writer.uint32(24).bool(message.activeOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAssignmentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAssignmentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.activeOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAssignmentsRequest {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+      activeOnly: isSet(object.activeOnly)
+        ? globalThis.Boolean(object.activeOnly)
+        : isSet(object.active_only)
+        ? globalThis.Boolean(object.active_only)
+        : false,
+    };
+  },
+
+  toJSON(message: ListAssignmentsRequest): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    if (message.activeOnly !== false) {
+      obj.activeOnly = message.activeOnly;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAssignmentsRequest>, I>>(base?: I): ListAssignmentsRequest {
+    return ListAssignmentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAssignmentsRequest>, I>>(object: I): ListAssignmentsRequest {
+    const message = createBaseListAssignmentsRequest();
+    message.bundleId = object.bundleId ?? "";
+    message.recipientId = object.recipientId ?? "";
+    message.activeOnly = object.activeOnly ?? false;
+    return message;
+  },
+};
+
+function createBaseListAssignmentsResponse(): ListAssignmentsResponse {
+  return { assignments: [] };
+}
+
+export const ListAssignmentsResponse: MessageFns<ListAssignmentsResponse> = {
+  encode(message: ListAssignmentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.assignments) {
+      Assignment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAssignmentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAssignmentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assignments.push(Assignment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAssignmentsResponse {
+    return {
+      assignments: globalThis.Array.isArray(object?.assignments)
+        ? object.assignments.map((e: any) => Assignment.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListAssignmentsResponse): unknown {
+    const obj: any = {};
+    if (message.assignments?.length) {
+      obj.assignments = message.assignments.map((e) => Assignment.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAssignmentsResponse>, I>>(base?: I): ListAssignmentsResponse {
+    return ListAssignmentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAssignmentsResponse>, I>>(object: I): ListAssignmentsResponse {
+    const message = createBaseListAssignmentsResponse();
+    message.assignments = object.assignments?.map((e) => Assignment.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseConsumeDownloadRequest(): ConsumeDownloadRequest {
+  return { bundleId: "", recipientId: "", passphrase: "", deviceId: "" };
+}
+
+export const ConsumeDownloadRequest: MessageFns<ConsumeDownloadRequest> = {
+  encode(message: ConsumeDownloadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    if (message.recipientId !== "") {
+      writer.uint32(18).string(message.recipientId);
+    }
+    if (message.passphrase !== "") {
+      writer.uint32(26).string(message.passphrase);
+    }
+    if (message.deviceId !== "") {
+      writer.uint32(34).string(message.deviceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsumeDownloadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsumeDownloadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.passphrase = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsumeDownloadRequest {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+      passphrase: isSet(object.passphrase) ? globalThis.String(object.passphrase) : "",
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ConsumeDownloadRequest): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    if (message.passphrase !== "") {
+      obj.passphrase = message.passphrase;
+    }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConsumeDownloadRequest>, I>>(base?: I): ConsumeDownloadRequest {
+    return ConsumeDownloadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConsumeDownloadRequest>, I>>(object: I): ConsumeDownloadRequest {
+    const message = createBaseConsumeDownloadRequest();
+    message.bundleId = object.bundleId ?? "";
+    message.recipientId = object.recipientId ?? "";
+    message.passphrase = object.passphrase ?? "";
+    message.deviceId = object.deviceId ?? "";
+    return message;
+  },
+};
+
+function createBaseDownloadGrant(): DownloadGrant {
+  return { id: "", token: "", expiresAt: undefined, assignment: undefined, newDevice: false };
+}
+
+export const DownloadGrant: MessageFns<DownloadGrant> = {
+  encode(message: DownloadGrant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
+    }
+    if (message.assignment !== undefined) {
+      Assignment.encode(message.assignment, writer.uint32(34).fork()).join();
+    }
+    if (message.newDevice !== false) {
+      writer.uint32(40).bool(message.newDevice);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownloadGrant {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownloadGrant();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.assignment = Assignment.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.newDevice = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownloadGrant {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      assignment: isSet(object.assignment) ? Assignment.fromJSON(object.assignment) : undefined,
+      newDevice: isSet(object.newDevice)
+        ? globalThis.Boolean(object.newDevice)
+        : isSet(object.new_device)
+        ? globalThis.Boolean(object.new_device)
+        : false,
+    };
+  },
+
+  toJSON(message: DownloadGrant): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.assignment !== undefined) {
+      obj.assignment = Assignment.toJSON(message.assignment);
+    }
+    if (message.newDevice !== false) {
+      obj.newDevice = message.newDevice;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DownloadGrant>, I>>(base?: I): DownloadGrant {
+    return DownloadGrant.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownloadGrant>, I>>(object: I): DownloadGrant {
+    const message = createBaseDownloadGrant();
+    message.id = object.id ?? "";
+    message.token = object.token ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.assignment = (object.assignment !== undefined && object.assignment !== null)
+      ? Assignment.fromPartial(object.assignment)
+      : undefined;
+    message.newDevice = object.newDevice ?? false;
+    return message;
+  },
+};
+
+function createBaseListDownloadsRequest(): ListDownloadsRequest {
+  return { recipientId: "", page: undefined, deviceId: "" };
+}
+
+export const ListDownloadsRequest: MessageFns<ListDownloadsRequest> = {
+  encode(message: ListDownloadsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recipientId !== "") {
+      writer.uint32(10).string(message.recipientId);
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(18).fork()).join();
+    }
+    if (message.deviceId !== "") {
+      writer.uint32(26).string(message.deviceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDownloadsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDownloadsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDownloadsRequest {
+    return {
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+      page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDownloadsRequest): unknown {
+    const obj: any = {};
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    if (message.page !== undefined) {
+      obj.page = PageRequest.toJSON(message.page);
+    }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDownloadsRequest>, I>>(base?: I): ListDownloadsRequest {
+    return ListDownloadsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDownloadsRequest>, I>>(object: I): ListDownloadsRequest {
+    const message = createBaseListDownloadsRequest();
+    message.recipientId = object.recipientId ?? "";
+    message.page = (object.page !== undefined && object.page !== null)
+      ? PageRequest.fromPartial(object.page)
+      : undefined;
+    message.deviceId = object.deviceId ?? "";
+    return message;
+  },
+};
+
+function createBaseDownload(): Download {
+  return {
+    id: "",
+    bundleId: "",
+    bundleName: "",
+    grantedAt: undefined,
+    expiresAt: undefined,
+    newDevice: false,
+    ip: "",
+    userAgent: "",
+    thisDevice: false,
+    version: 0,
+  };
+}
+
+export const Download: MessageFns<Download> = {
+  encode(message: Download, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.bundleId !== "") {
+      writer.uint32(18).string(message.bundleId);
+    }
+    if (message.bundleName !== "") {
+      writer.uint32(26).string(message.bundleName);
+    }
+    if (message.grantedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.grantedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(42).fork()).join();
+    }
+    if (message.newDevice !== false) {
+      writer.uint32(48).bool(message.newDevice);
+    }
+    if (message.ip !== "") {
+      writer.uint32(58).string(message.ip);
+    }
+    if (message.userAgent !== "") {
+      writer.uint32(66).string(message.userAgent);
+    }
+    if (message.thisDevice !== false) {
+      writer.uint32(72).bool(message.thisDevice);
+    }
+    if (message.version !== 0) {
+      writer.uint32(80).uint32(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Download {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownload();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bundleName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.grantedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.newDevice = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.userAgent = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.thisDevice = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.version = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Download {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      bundleName: isSet(object.bundleName)
+        ? globalThis.String(object.bundleName)
+        : isSet(object.bundle_name)
+        ? globalThis.String(object.bundle_name)
+        : "",
+      grantedAt: isSet(object.grantedAt)
+        ? fromJsonTimestamp(object.grantedAt)
+        : isSet(object.granted_at)
+        ? fromJsonTimestamp(object.granted_at)
+        : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      newDevice: isSet(object.newDevice)
+        ? globalThis.Boolean(object.newDevice)
+        : isSet(object.new_device)
+        ? globalThis.Boolean(object.new_device)
+        : false,
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      userAgent: isSet(object.userAgent)
+        ? globalThis.String(object.userAgent)
+        : isSet(object.user_agent)
+        ? globalThis.String(object.user_agent)
+        : "",
+      thisDevice: isSet(object.thisDevice)
+        ? globalThis.Boolean(object.thisDevice)
+        : isSet(object.this_device)
+        ? globalThis.Boolean(object.this_device)
+        : false,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+    };
+  },
+
+  toJSON(message: Download): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.bundleName !== "") {
+      obj.bundleName = message.bundleName;
+    }
+    if (message.grantedAt !== undefined) {
+      obj.grantedAt = message.grantedAt.toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.newDevice !== false) {
+      obj.newDevice = message.newDevice;
+    }
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.userAgent !== "") {
+      obj.userAgent = message.userAgent;
+    }
+    if (message.thisDevice !== false) {
+      obj.thisDevice = message.thisDevice;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Download>, I>>(base?: I): Download {
+    return Download.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Download>, I>>(object: I): Download {
+    const message = createBaseDownload();
+    message.id = object.id ?? "";
+    message.bundleId = object.bundleId ?? "";
+    message.bundleName = object.bundleName ?? "";
+    message.grantedAt = object.grantedAt ?? undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.newDevice = object.newDevice ?? false;
+    message.ip = object.ip ?? "";
+    message.userAgent = object.userAgent ?? "";
+    message.thisDevice = object.thisDevice ?? false;
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
+function createBaseListDownloadsResponse(): ListDownloadsResponse {
+  return { downloads: [], page: undefined };
+}
+
+export const ListDownloadsResponse: MessageFns<ListDownloadsResponse> = {
+  encode(message: ListDownloadsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.downloads) {
+      Download.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageInfo.encode(message.page, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDownloadsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDownloadsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.downloads.push(Download.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.page = PageInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDownloadsResponse {
+    return {
+      downloads: globalThis.Array.isArray(object?.downloads)
+        ? object.downloads.map((e: any) => Download.fromJSON(e))
+        : [],
+      page: isSet(object.page) ? PageInfo.fromJSON(object.page) : undefined,
+    };
+  },
+
+  toJSON(message: ListDownloadsResponse): unknown {
+    const obj: any = {};
+    if (message.downloads?.length) {
+      obj.downloads = message.downloads.map((e) => Download.toJSON(e));
+    }
+    if (message.page !== undefined) {
+      obj.page = PageInfo.toJSON(message.page);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDownloadsResponse>, I>>(base?: I): ListDownloadsResponse {
+    return ListDownloadsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDownloadsResponse>, I>>(object: I): ListDownloadsResponse {
+    const message = createBaseListDownloadsResponse();
+    message.downloads = object.downloads?.map((e) => Download.fromPartial(e)) || [];
+    message.page = (object.page !== undefined && object.page !== null) ? PageInfo.fromPartial(object.page) : undefined;
+    return message;
+  },
+};
+
+function createBaseOpenArchiveRequest(): OpenArchiveRequest {
+  return { kind: "", token: "", range: "", ifRange: "" };
+}
+
+export const OpenArchiveRequest: MessageFns<OpenArchiveRequest> = {
+  encode(message: OpenArchiveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    if (message.range !== "") {
+      writer.uint32(26).string(message.range);
+    }
+    if (message.ifRange !== "") {
+      writer.uint32(34).string(message.ifRange);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenArchiveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenArchiveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.range = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ifRange = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenArchiveRequest {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      range: isSet(object.range) ? globalThis.String(object.range) : "",
+      ifRange: isSet(object.ifRange)
+        ? globalThis.String(object.ifRange)
+        : isSet(object.if_range)
+        ? globalThis.String(object.if_range)
+        : "",
+    };
+  },
+
+  toJSON(message: OpenArchiveRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.range !== "") {
+      obj.range = message.range;
+    }
+    if (message.ifRange !== "") {
+      obj.ifRange = message.ifRange;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenArchiveRequest>, I>>(base?: I): OpenArchiveRequest {
+    return OpenArchiveRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenArchiveRequest>, I>>(object: I): OpenArchiveRequest {
+    const message = createBaseOpenArchiveRequest();
+    message.kind = object.kind ?? "";
+    message.token = object.token ?? "";
+    message.range = object.range ?? "";
+    message.ifRange = object.ifRange ?? "";
+    return message;
+  },
+};
+
+function createBaseArchiveRange(): ArchiveRange {
+  return { status: 0, totalSize: 0, start: 0, end: 0, etag: "", filename: "", pieces: [] };
+}
+
+export const ArchiveRange: MessageFns<ArchiveRange> = {
+  encode(message: ArchiveRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).uint32(message.status);
+    }
+    if (message.totalSize !== 0) {
+      writer.uint32(16).uint64(message.totalSize);
+    }
+    if (message.start !== 0) {
+      writer.uint32(24).uint64(message.start);
+    }
+    if (message.end !== 0) {
+      writer.uint32(32).uint64(message.end);
+    }
+    if (message.etag !== "") {
+      writer.uint32(42).string(message.etag);
+    }
+    if (message.filename !== "") {
+      writer.uint32(50).string(message.filename);
+    }
+    for (const v of message.pieces) {
+      ArchivePiece.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchiveRange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArchiveRange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.totalSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.start = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.end = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.filename = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.pieces.push(ArchivePiece.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArchiveRange {
+    return {
+      status: isSet(object.status) ? globalThis.Number(object.status) : 0,
+      totalSize: isSet(object.totalSize)
+        ? globalThis.Number(object.totalSize)
+        : isSet(object.total_size)
+        ? globalThis.Number(object.total_size)
+        : 0,
+      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
+      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+      filename: isSet(object.filename) ? globalThis.String(object.filename) : "",
+      pieces: globalThis.Array.isArray(object?.pieces) ? object.pieces.map((e: any) => ArchivePiece.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ArchiveRange): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = Math.round(message.status);
+    }
+    if (message.totalSize !== 0) {
+      obj.totalSize = Math.round(message.totalSize);
+    }
+    if (message.start !== 0) {
+      obj.start = Math.round(message.start);
+    }
+    if (message.end !== 0) {
+      obj.end = Math.round(message.end);
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    if (message.filename !== "") {
+      obj.filename = message.filename;
+    }
+    if (message.pieces?.length) {
+      obj.pieces = message.pieces.map((e) => ArchivePiece.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ArchiveRange>, I>>(base?: I): ArchiveRange {
+    return ArchiveRange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ArchiveRange>, I>>(object: I): ArchiveRange {
+    const message = createBaseArchiveRange();
+    message.status = object.status ?? 0;
+    message.totalSize = object.totalSize ?? 0;
+    message.start = object.start ?? 0;
+    message.end = object.end ?? 0;
+    message.etag = object.etag ?? "";
+    message.filename = object.filename ?? "";
+    message.pieces = object.pieces?.map((e) => ArchivePiece.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseArchivePiece(): ArchivePiece {
+  return { piece: undefined };
+}
+
+export const ArchivePiece: MessageFns<ArchivePiece> = {
+  encode(message: ArchivePiece, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.piece?.$case) {
+      case "data":
+        writer.uint32(10).bytes(message.piece.data);
+        break;
+      case "blob":
+        BlobSlice.encode(message.piece.blob, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchivePiece {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArchivePiece();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.piece = { $case: "data", data: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.piece = { $case: "blob", blob: BlobSlice.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArchivePiece {
+    return {
+      piece: isSet(object.data)
+        ? { $case: "data", data: Buffer.from(bytesFromBase64(object.data)) }
+        : isSet(object.blob)
+        ? { $case: "blob", blob: BlobSlice.fromJSON(object.blob) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ArchivePiece): unknown {
+    const obj: any = {};
+    if (message.piece?.$case === "data") {
+      obj.data = base64FromBytes(message.piece.data);
+    } else if (message.piece?.$case === "blob") {
+      obj.blob = BlobSlice.toJSON(message.piece.blob);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ArchivePiece>, I>>(base?: I): ArchivePiece {
+    return ArchivePiece.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ArchivePiece>, I>>(object: I): ArchivePiece {
+    const message = createBaseArchivePiece();
+    switch (object.piece?.$case) {
+      case "data": {
+        if (object.piece?.data !== undefined && object.piece?.data !== null) {
+          message.piece = { $case: "data", data: object.piece.data };
+        }
+        break;
+      }
+      case "blob": {
+        if (object.piece?.blob !== undefined && object.piece?.blob !== null) {
+          message.piece = { $case: "blob", blob: BlobSlice.fromPartial(object.piece.blob) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseBlobSlice(): BlobSlice {
+  return { blobId: "", offset: 0, length: 0 };
+}
+
+export const BlobSlice: MessageFns<BlobSlice> = {
+  encode(message: BlobSlice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blobId !== "") {
+      writer.uint32(10).string(message.blobId);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(16).uint64(message.offset);
+    }
+    if (message.length !== 0) {
+      writer.uint32(24).uint64(message.length);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlobSlice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlobSlice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.length = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlobSlice {
+    return {
+      blobId: isSet(object.blobId)
+        ? globalThis.String(object.blobId)
+        : isSet(object.blob_id)
+        ? globalThis.String(object.blob_id)
+        : "",
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      length: isSet(object.length) ? globalThis.Number(object.length) : 0,
+    };
+  },
+
+  toJSON(message: BlobSlice): unknown {
+    const obj: any = {};
+    if (message.blobId !== "") {
+      obj.blobId = message.blobId;
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.length !== 0) {
+      obj.length = Math.round(message.length);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BlobSlice>, I>>(base?: I): BlobSlice {
+    return BlobSlice.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BlobSlice>, I>>(object: I): BlobSlice {
+    const message = createBaseBlobSlice();
+    message.blobId = object.blobId ?? "";
+    message.offset = object.offset ?? 0;
+    message.length = object.length ?? 0;
+    return message;
+  },
+};
+
+function createBasePublishLink(): PublishLink {
+  return {
+    id: "",
+    bundleId: "",
+    expiresAt: undefined,
+    maxUses: 0,
+    uses: 0,
+    createdAt: undefined,
+    revokedAt: undefined,
+  };
+}
+
+export const PublishLink: MessageFns<PublishLink> = {
+  encode(message: PublishLink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.bundleId !== "") {
+      writer.uint32(18).string(message.bundleId);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
+    }
+    if (message.maxUses !== 0) {
+      writer.uint32(32).uint32(message.maxUses);
+    }
+    if (message.uses !== 0) {
+      writer.uint32(40).uint32(message.uses);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    if (message.revokedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.revokedAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishLink {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishLink();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxUses = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.uses = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.revokedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishLink {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      maxUses: isSet(object.maxUses)
+        ? globalThis.Number(object.maxUses)
+        : isSet(object.max_uses)
+        ? globalThis.Number(object.max_uses)
+        : 0,
+      uses: isSet(object.uses) ? globalThis.Number(object.uses) : 0,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      revokedAt: isSet(object.revokedAt)
+        ? fromJsonTimestamp(object.revokedAt)
+        : isSet(object.revoked_at)
+        ? fromJsonTimestamp(object.revoked_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PublishLink): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.maxUses !== 0) {
+      obj.maxUses = Math.round(message.maxUses);
+    }
+    if (message.uses !== 0) {
+      obj.uses = Math.round(message.uses);
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.revokedAt !== undefined) {
+      obj.revokedAt = message.revokedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishLink>, I>>(base?: I): PublishLink {
+    return PublishLink.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishLink>, I>>(object: I): PublishLink {
+    const message = createBasePublishLink();
+    message.id = object.id ?? "";
+    message.bundleId = object.bundleId ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.maxUses = object.maxUses ?? 0;
+    message.uses = object.uses ?? 0;
+    message.createdAt = object.createdAt ?? undefined;
+    message.revokedAt = object.revokedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreatePublishLinkRequest(): CreatePublishLinkRequest {
+  return { bundleId: "", expiresInSeconds: 0, maxUses: 0 };
+}
+
+export const CreatePublishLinkRequest: MessageFns<CreatePublishLinkRequest> = {
+  encode(message: CreatePublishLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    if (message.expiresInSeconds !== 0) {
+      writer.uint32(16).uint32(message.expiresInSeconds);
+    }
+    if (message.maxUses !== 0) {
+      writer.uint32(24).uint32(message.maxUses);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePublishLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePublishLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expiresInSeconds = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxUses = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePublishLinkRequest {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      expiresInSeconds: isSet(object.expiresInSeconds)
+        ? globalThis.Number(object.expiresInSeconds)
+        : isSet(object.expires_in_seconds)
+        ? globalThis.Number(object.expires_in_seconds)
+        : 0,
+      maxUses: isSet(object.maxUses)
+        ? globalThis.Number(object.maxUses)
+        : isSet(object.max_uses)
+        ? globalThis.Number(object.max_uses)
+        : 0,
+    };
+  },
+
+  toJSON(message: CreatePublishLinkRequest): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.expiresInSeconds !== 0) {
+      obj.expiresInSeconds = Math.round(message.expiresInSeconds);
+    }
+    if (message.maxUses !== 0) {
+      obj.maxUses = Math.round(message.maxUses);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePublishLinkRequest>, I>>(base?: I): CreatePublishLinkRequest {
+    return CreatePublishLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePublishLinkRequest>, I>>(object: I): CreatePublishLinkRequest {
+    const message = createBaseCreatePublishLinkRequest();
+    message.bundleId = object.bundleId ?? "";
+    message.expiresInSeconds = object.expiresInSeconds ?? 0;
+    message.maxUses = object.maxUses ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreatedPublishLink(): CreatedPublishLink {
+  return { token: "", link: undefined };
+}
+
+export const CreatedPublishLink: MessageFns<CreatedPublishLink> = {
+  encode(message: CreatedPublishLink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    if (message.link !== undefined) {
+      PublishLink.encode(message.link, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatedPublishLink {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatedPublishLink();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.link = PublishLink.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatedPublishLink {
+    return {
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      link: isSet(object.link) ? PublishLink.fromJSON(object.link) : undefined,
+    };
+  },
+
+  toJSON(message: CreatedPublishLink): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.link !== undefined) {
+      obj.link = PublishLink.toJSON(message.link);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatedPublishLink>, I>>(base?: I): CreatedPublishLink {
+    return CreatedPublishLink.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatedPublishLink>, I>>(object: I): CreatedPublishLink {
+    const message = createBaseCreatedPublishLink();
+    message.token = object.token ?? "";
+    message.link = (object.link !== undefined && object.link !== null)
+      ? PublishLink.fromPartial(object.link)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListPublishLinksRequest(): ListPublishLinksRequest {
+  return { bundleId: "" };
+}
+
+export const ListPublishLinksRequest: MessageFns<ListPublishLinksRequest> = {
+  encode(message: ListPublishLinksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublishLinksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublishLinksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPublishLinksRequest {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPublishLinksRequest): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPublishLinksRequest>, I>>(base?: I): ListPublishLinksRequest {
+    return ListPublishLinksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPublishLinksRequest>, I>>(object: I): ListPublishLinksRequest {
+    const message = createBaseListPublishLinksRequest();
+    message.bundleId = object.bundleId ?? "";
+    return message;
+  },
+};
+
+function createBaseListPublishLinksResponse(): ListPublishLinksResponse {
+  return { links: [] };
+}
+
+export const ListPublishLinksResponse: MessageFns<ListPublishLinksResponse> = {
+  encode(message: ListPublishLinksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.links) {
+      PublishLink.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublishLinksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublishLinksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.links.push(PublishLink.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPublishLinksResponse {
+    return {
+      links: globalThis.Array.isArray(object?.links) ? object.links.map((e: any) => PublishLink.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListPublishLinksResponse): unknown {
+    const obj: any = {};
+    if (message.links?.length) {
+      obj.links = message.links.map((e) => PublishLink.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPublishLinksResponse>, I>>(base?: I): ListPublishLinksResponse {
+    return ListPublishLinksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPublishLinksResponse>, I>>(object: I): ListPublishLinksResponse {
+    const message = createBaseListPublishLinksResponse();
+    message.links = object.links?.map((e) => PublishLink.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokePublishLinkRequest(): RevokePublishLinkRequest {
+  return { id: "" };
+}
+
+export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
+  encode(message: RevokePublishLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokePublishLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokePublishLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokePublishLinkRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: RevokePublishLinkRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokePublishLinkRequest>, I>>(base?: I): RevokePublishLinkRequest {
+    return RevokePublishLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokePublishLinkRequest>, I>>(object: I): RevokePublishLinkRequest {
+    const message = createBaseRevokePublishLinkRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
 export type BundlesServiceService = typeof BundlesServiceService;
 export const BundlesServiceService = {
-  /** Fails with ALREADY_EXISTS ("conflict") when the name is taken in the tenant. */
+  /**
+   * --- bundles ---
+   * Fails with ALREADY_EXISTS ("conflict") when the name is taken in the tenant.
+   */
   createBundle: {
     path: "/latchflow.bundles.v1.BundlesService/CreateBundle" as const,
     requestStream: false as const,
@@ -587,18 +5930,265 @@ export const BundlesServiceService = {
     responseSerialize: (value: ListBundlesResponse): Buffer => Buffer.from(ListBundlesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListBundlesResponse => ListBundlesResponse.decode(value),
   },
+  updateBundle: {
+    path: "/latchflow.bundles.v1.BundlesService/UpdateBundle" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateBundleRequest): Buffer => Buffer.from(UpdateBundleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateBundleRequest => UpdateBundleRequest.decode(value),
+    responseSerialize: (value: Bundle): Buffer => Buffer.from(Bundle.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Bundle => Bundle.decode(value),
+  },
+  /** Refused (conflict) while assignments or publish links still point at the bundle, unless force. */
+  deleteBundle: {
+    path: "/latchflow.bundles.v1.BundlesService/DeleteBundle" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteBundleRequest): Buffer => Buffer.from(DeleteBundleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteBundleRequest => DeleteBundleRequest.decode(value),
+    responseSerialize: (value: Bundle): Buffer => Buffer.from(Bundle.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Bundle => Bundle.decode(value),
+  },
+  /**
+   * Replaces the bundle's objects (files with their path inside the archive, in order) and cuts a new
+   * version atomically; downloads already granted keep the version they were granted.
+   */
+  setBundleObjects: {
+    path: "/latchflow.bundles.v1.BundlesService/SetBundleObjects" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetBundleObjectsRequest): Buffer =>
+      Buffer.from(SetBundleObjectsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetBundleObjectsRequest => SetBundleObjectsRequest.decode(value),
+    responseSerialize: (value: Bundle): Buffer => Buffer.from(Bundle.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Bundle => Bundle.decode(value),
+  },
+  /**
+   * --- files ---
+   * Registers an uploaded blob as a file (the blob reference passes to the file).
+   */
+  createFile: {
+    path: "/latchflow.bundles.v1.BundlesService/CreateFile" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateFileRequest): Buffer => Buffer.from(CreateFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateFileRequest => CreateFileRequest.decode(value),
+    responseSerialize: (value: File): Buffer => Buffer.from(File.encode(value).finish()),
+    responseDeserialize: (value: Buffer): File => File.decode(value),
+  },
+  getFile: {
+    path: "/latchflow.bundles.v1.BundlesService/GetFile" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetFileRequest): Buffer => Buffer.from(GetFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetFileRequest => GetFileRequest.decode(value),
+    responseSerialize: (value: File): Buffer => Buffer.from(File.encode(value).finish()),
+    responseDeserialize: (value: Buffer): File => File.decode(value),
+  },
+  listFiles: {
+    path: "/latchflow.bundles.v1.BundlesService/ListFiles" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListFilesRequest): Buffer => Buffer.from(ListFilesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListFilesRequest => ListFilesRequest.decode(value),
+    responseSerialize: (value: ListFilesResponse): Buffer => Buffer.from(ListFilesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListFilesResponse => ListFilesResponse.decode(value),
+  },
+  updateFile: {
+    path: "/latchflow.bundles.v1.BundlesService/UpdateFile" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateFileRequest): Buffer => Buffer.from(UpdateFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateFileRequest => UpdateFileRequest.decode(value),
+    responseSerialize: (value: File): Buffer => Buffer.from(File.encode(value).finish()),
+    responseDeserialize: (value: Buffer): File => File.decode(value),
+  },
+  /** Refused (conflict) while a bundle contains the file. */
+  deleteFile: {
+    path: "/latchflow.bundles.v1.BundlesService/DeleteFile" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteFileRequest): Buffer => Buffer.from(DeleteFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteFileRequest => DeleteFileRequest.decode(value),
+    responseSerialize: (value: File): Buffer => Buffer.from(File.encode(value).finish()),
+    responseDeserialize: (value: Buffer): File => File.decode(value),
+  },
+  /** Records an admin download of a file (audited) and returns what to stream. */
+  openFileDownload: {
+    path: "/latchflow.bundles.v1.BundlesService/OpenFileDownload" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OpenFileDownloadRequest): Buffer =>
+      Buffer.from(OpenFileDownloadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OpenFileDownloadRequest => OpenFileDownloadRequest.decode(value),
+    responseSerialize: (value: File): Buffer => Buffer.from(File.encode(value).finish()),
+    responseDeserialize: (value: Buffer): File => File.decode(value),
+  },
+  /** --- assignments --- */
+  createAssignment: {
+    path: "/latchflow.bundles.v1.BundlesService/CreateAssignment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateAssignmentRequest): Buffer =>
+      Buffer.from(CreateAssignmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateAssignmentRequest => CreateAssignmentRequest.decode(value),
+    responseSerialize: (value: Assignment): Buffer => Buffer.from(Assignment.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Assignment => Assignment.decode(value),
+  },
+  updateAssignment: {
+    path: "/latchflow.bundles.v1.BundlesService/UpdateAssignment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateAssignmentRequest): Buffer =>
+      Buffer.from(UpdateAssignmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateAssignmentRequest => UpdateAssignmentRequest.decode(value),
+    responseSerialize: (value: Assignment): Buffer => Buffer.from(Assignment.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Assignment => Assignment.decode(value),
+  },
+  deleteAssignment: {
+    path: "/latchflow.bundles.v1.BundlesService/DeleteAssignment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteAssignmentRequest): Buffer =>
+      Buffer.from(DeleteAssignmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteAssignmentRequest => DeleteAssignmentRequest.decode(value),
+    responseSerialize: (value: Assignment): Buffer => Buffer.from(Assignment.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Assignment => Assignment.decode(value),
+  },
+  listAssignments: {
+    path: "/latchflow.bundles.v1.BundlesService/ListAssignments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAssignmentsRequest): Buffer =>
+      Buffer.from(ListAssignmentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAssignmentsRequest => ListAssignmentsRequest.decode(value),
+    responseSerialize: (value: ListAssignmentsResponse): Buffer =>
+      Buffer.from(ListAssignmentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAssignmentsResponse => ListAssignmentsResponse.decode(value),
+  },
+  /**
+   * --- downloads (portal) ---
+   * Consumes one download atomically (max downloads, cooldown, window, enabled, passphrase) and returns a
+   * short-lived grant. Fails with permission_denied / rate_limited carrying details.reason.
+   */
+  consumeDownload: {
+    path: "/latchflow.bundles.v1.BundlesService/ConsumeDownload" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ConsumeDownloadRequest): Buffer =>
+      Buffer.from(ConsumeDownloadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConsumeDownloadRequest => ConsumeDownloadRequest.decode(value),
+    responseSerialize: (value: DownloadGrant): Buffer => Buffer.from(DownloadGrant.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DownloadGrant => DownloadGrant.decode(value),
+  },
+  listDownloads: {
+    path: "/latchflow.bundles.v1.BundlesService/ListDownloads" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDownloadsRequest): Buffer => Buffer.from(ListDownloadsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDownloadsRequest => ListDownloadsRequest.decode(value),
+    responseSerialize: (value: ListDownloadsResponse): Buffer =>
+      Buffer.from(ListDownloadsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDownloadsResponse => ListDownloadsResponse.decode(value),
+  },
+  /** Resolves a grant token or a publish-link token to the archive pieces covering a byte range. */
+  openArchive: {
+    path: "/latchflow.bundles.v1.BundlesService/OpenArchive" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OpenArchiveRequest): Buffer => Buffer.from(OpenArchiveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OpenArchiveRequest => OpenArchiveRequest.decode(value),
+    responseSerialize: (value: ArchiveRange): Buffer => Buffer.from(ArchiveRange.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ArchiveRange => ArchiveRange.decode(value),
+  },
+  /** --- publish links --- */
+  createPublishLink: {
+    path: "/latchflow.bundles.v1.BundlesService/CreatePublishLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreatePublishLinkRequest): Buffer =>
+      Buffer.from(CreatePublishLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreatePublishLinkRequest => CreatePublishLinkRequest.decode(value),
+    responseSerialize: (value: CreatedPublishLink): Buffer => Buffer.from(CreatedPublishLink.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreatedPublishLink => CreatedPublishLink.decode(value),
+  },
+  listPublishLinks: {
+    path: "/latchflow.bundles.v1.BundlesService/ListPublishLinks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPublishLinksRequest): Buffer =>
+      Buffer.from(ListPublishLinksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPublishLinksRequest => ListPublishLinksRequest.decode(value),
+    responseSerialize: (value: ListPublishLinksResponse): Buffer =>
+      Buffer.from(ListPublishLinksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPublishLinksResponse => ListPublishLinksResponse.decode(value),
+  },
+  revokePublishLink: {
+    path: "/latchflow.bundles.v1.BundlesService/RevokePublishLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokePublishLinkRequest): Buffer =>
+      Buffer.from(RevokePublishLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokePublishLinkRequest => RevokePublishLinkRequest.decode(value),
+    responseSerialize: (value: PublishLink): Buffer => Buffer.from(PublishLink.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PublishLink => PublishLink.decode(value),
+  },
 } as const;
 
 export interface BundlesServiceServer extends UntypedServiceImplementation {
-  /** Fails with ALREADY_EXISTS ("conflict") when the name is taken in the tenant. */
+  /**
+   * --- bundles ---
+   * Fails with ALREADY_EXISTS ("conflict") when the name is taken in the tenant.
+   */
   createBundle: handleUnaryCall<CreateBundleRequest, Bundle>;
   /** Fails with NOT_FOUND ("not_found") when no such bundle exists in the tenant. */
   getBundle: handleUnaryCall<GetBundleRequest, Bundle>;
   listBundles: handleUnaryCall<ListBundlesRequest, ListBundlesResponse>;
+  updateBundle: handleUnaryCall<UpdateBundleRequest, Bundle>;
+  /** Refused (conflict) while assignments or publish links still point at the bundle, unless force. */
+  deleteBundle: handleUnaryCall<DeleteBundleRequest, Bundle>;
+  /**
+   * Replaces the bundle's objects (files with their path inside the archive, in order) and cuts a new
+   * version atomically; downloads already granted keep the version they were granted.
+   */
+  setBundleObjects: handleUnaryCall<SetBundleObjectsRequest, Bundle>;
+  /**
+   * --- files ---
+   * Registers an uploaded blob as a file (the blob reference passes to the file).
+   */
+  createFile: handleUnaryCall<CreateFileRequest, File>;
+  getFile: handleUnaryCall<GetFileRequest, File>;
+  listFiles: handleUnaryCall<ListFilesRequest, ListFilesResponse>;
+  updateFile: handleUnaryCall<UpdateFileRequest, File>;
+  /** Refused (conflict) while a bundle contains the file. */
+  deleteFile: handleUnaryCall<DeleteFileRequest, File>;
+  /** Records an admin download of a file (audited) and returns what to stream. */
+  openFileDownload: handleUnaryCall<OpenFileDownloadRequest, File>;
+  /** --- assignments --- */
+  createAssignment: handleUnaryCall<CreateAssignmentRequest, Assignment>;
+  updateAssignment: handleUnaryCall<UpdateAssignmentRequest, Assignment>;
+  deleteAssignment: handleUnaryCall<DeleteAssignmentRequest, Assignment>;
+  listAssignments: handleUnaryCall<ListAssignmentsRequest, ListAssignmentsResponse>;
+  /**
+   * --- downloads (portal) ---
+   * Consumes one download atomically (max downloads, cooldown, window, enabled, passphrase) and returns a
+   * short-lived grant. Fails with permission_denied / rate_limited carrying details.reason.
+   */
+  consumeDownload: handleUnaryCall<ConsumeDownloadRequest, DownloadGrant>;
+  listDownloads: handleUnaryCall<ListDownloadsRequest, ListDownloadsResponse>;
+  /** Resolves a grant token or a publish-link token to the archive pieces covering a byte range. */
+  openArchive: handleUnaryCall<OpenArchiveRequest, ArchiveRange>;
+  /** --- publish links --- */
+  createPublishLink: handleUnaryCall<CreatePublishLinkRequest, CreatedPublishLink>;
+  listPublishLinks: handleUnaryCall<ListPublishLinksRequest, ListPublishLinksResponse>;
+  revokePublishLink: handleUnaryCall<RevokePublishLinkRequest, PublishLink>;
 }
 
 export interface BundlesServiceClient extends Client {
-  /** Fails with ALREADY_EXISTS ("conflict") when the name is taken in the tenant. */
+  /**
+   * --- bundles ---
+   * Fails with ALREADY_EXISTS ("conflict") when the name is taken in the tenant.
+   */
   createBundle(
     request: CreateBundleRequest,
     callback: (error: ServiceError | null, response: Bundle) => void,
@@ -644,6 +6234,307 @@ export interface BundlesServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListBundlesResponse) => void,
+  ): ClientUnaryCall;
+  updateBundle(
+    request: UpdateBundleRequest,
+    callback: (error: ServiceError | null, response: Bundle) => void,
+  ): ClientUnaryCall;
+  updateBundle(
+    request: UpdateBundleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Bundle) => void,
+  ): ClientUnaryCall;
+  updateBundle(
+    request: UpdateBundleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Bundle) => void,
+  ): ClientUnaryCall;
+  /** Refused (conflict) while assignments or publish links still point at the bundle, unless force. */
+  deleteBundle(
+    request: DeleteBundleRequest,
+    callback: (error: ServiceError | null, response: Bundle) => void,
+  ): ClientUnaryCall;
+  deleteBundle(
+    request: DeleteBundleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Bundle) => void,
+  ): ClientUnaryCall;
+  deleteBundle(
+    request: DeleteBundleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Bundle) => void,
+  ): ClientUnaryCall;
+  /**
+   * Replaces the bundle's objects (files with their path inside the archive, in order) and cuts a new
+   * version atomically; downloads already granted keep the version they were granted.
+   */
+  setBundleObjects(
+    request: SetBundleObjectsRequest,
+    callback: (error: ServiceError | null, response: Bundle) => void,
+  ): ClientUnaryCall;
+  setBundleObjects(
+    request: SetBundleObjectsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Bundle) => void,
+  ): ClientUnaryCall;
+  setBundleObjects(
+    request: SetBundleObjectsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Bundle) => void,
+  ): ClientUnaryCall;
+  /**
+   * --- files ---
+   * Registers an uploaded blob as a file (the blob reference passes to the file).
+   */
+  createFile(
+    request: CreateFileRequest,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  createFile(
+    request: CreateFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  createFile(
+    request: CreateFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  getFile(request: GetFileRequest, callback: (error: ServiceError | null, response: File) => void): ClientUnaryCall;
+  getFile(
+    request: GetFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  getFile(
+    request: GetFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  listFiles(
+    request: ListFilesRequest,
+    callback: (error: ServiceError | null, response: ListFilesResponse) => void,
+  ): ClientUnaryCall;
+  listFiles(
+    request: ListFilesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListFilesResponse) => void,
+  ): ClientUnaryCall;
+  listFiles(
+    request: ListFilesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListFilesResponse) => void,
+  ): ClientUnaryCall;
+  updateFile(
+    request: UpdateFileRequest,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  updateFile(
+    request: UpdateFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  updateFile(
+    request: UpdateFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  /** Refused (conflict) while a bundle contains the file. */
+  deleteFile(
+    request: DeleteFileRequest,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  deleteFile(
+    request: DeleteFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  deleteFile(
+    request: DeleteFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  /** Records an admin download of a file (audited) and returns what to stream. */
+  openFileDownload(
+    request: OpenFileDownloadRequest,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  openFileDownload(
+    request: OpenFileDownloadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  openFileDownload(
+    request: OpenFileDownloadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: File) => void,
+  ): ClientUnaryCall;
+  /** --- assignments --- */
+  createAssignment(
+    request: CreateAssignmentRequest,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  createAssignment(
+    request: CreateAssignmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  createAssignment(
+    request: CreateAssignmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  updateAssignment(
+    request: UpdateAssignmentRequest,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  updateAssignment(
+    request: UpdateAssignmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  updateAssignment(
+    request: UpdateAssignmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  deleteAssignment(
+    request: DeleteAssignmentRequest,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  deleteAssignment(
+    request: DeleteAssignmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  deleteAssignment(
+    request: DeleteAssignmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  listAssignments(
+    request: ListAssignmentsRequest,
+    callback: (error: ServiceError | null, response: ListAssignmentsResponse) => void,
+  ): ClientUnaryCall;
+  listAssignments(
+    request: ListAssignmentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAssignmentsResponse) => void,
+  ): ClientUnaryCall;
+  listAssignments(
+    request: ListAssignmentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAssignmentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * --- downloads (portal) ---
+   * Consumes one download atomically (max downloads, cooldown, window, enabled, passphrase) and returns a
+   * short-lived grant. Fails with permission_denied / rate_limited carrying details.reason.
+   */
+  consumeDownload(
+    request: ConsumeDownloadRequest,
+    callback: (error: ServiceError | null, response: DownloadGrant) => void,
+  ): ClientUnaryCall;
+  consumeDownload(
+    request: ConsumeDownloadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DownloadGrant) => void,
+  ): ClientUnaryCall;
+  consumeDownload(
+    request: ConsumeDownloadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DownloadGrant) => void,
+  ): ClientUnaryCall;
+  listDownloads(
+    request: ListDownloadsRequest,
+    callback: (error: ServiceError | null, response: ListDownloadsResponse) => void,
+  ): ClientUnaryCall;
+  listDownloads(
+    request: ListDownloadsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDownloadsResponse) => void,
+  ): ClientUnaryCall;
+  listDownloads(
+    request: ListDownloadsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDownloadsResponse) => void,
+  ): ClientUnaryCall;
+  /** Resolves a grant token or a publish-link token to the archive pieces covering a byte range. */
+  openArchive(
+    request: OpenArchiveRequest,
+    callback: (error: ServiceError | null, response: ArchiveRange) => void,
+  ): ClientUnaryCall;
+  openArchive(
+    request: OpenArchiveRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ArchiveRange) => void,
+  ): ClientUnaryCall;
+  openArchive(
+    request: OpenArchiveRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ArchiveRange) => void,
+  ): ClientUnaryCall;
+  /** --- publish links --- */
+  createPublishLink(
+    request: CreatePublishLinkRequest,
+    callback: (error: ServiceError | null, response: CreatedPublishLink) => void,
+  ): ClientUnaryCall;
+  createPublishLink(
+    request: CreatePublishLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreatedPublishLink) => void,
+  ): ClientUnaryCall;
+  createPublishLink(
+    request: CreatePublishLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreatedPublishLink) => void,
+  ): ClientUnaryCall;
+  listPublishLinks(
+    request: ListPublishLinksRequest,
+    callback: (error: ServiceError | null, response: ListPublishLinksResponse) => void,
+  ): ClientUnaryCall;
+  listPublishLinks(
+    request: ListPublishLinksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPublishLinksResponse) => void,
+  ): ClientUnaryCall;
+  listPublishLinks(
+    request: ListPublishLinksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPublishLinksResponse) => void,
+  ): ClientUnaryCall;
+  revokePublishLink(
+    request: RevokePublishLinkRequest,
+    callback: (error: ServiceError | null, response: PublishLink) => void,
+  ): ClientUnaryCall;
+  revokePublishLink(
+    request: RevokePublishLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PublishLink) => void,
+  ): ClientUnaryCall;
+  revokePublishLink(
+    request: RevokePublishLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PublishLink) => void,
   ): ClientUnaryCall;
 }
 
@@ -655,6 +6546,14 @@ export const BundlesServiceClient = makeGenericClientConstructor(
   service: typeof BundlesServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -689,6 +6588,21 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -49,6 +49,8 @@ export interface BlobInfo {
   refcount: number;
   /** True when PutBlob found identical content and added a reference instead of storing a new blob. */
   deduplicated: boolean;
+  /** CRC-32 (IEEE, as zlib) of the plaintext, for ZIP archives assembled without reading the content again. */
+  crc32: number;
 }
 
 export interface GetBlobRequest {
@@ -286,7 +288,7 @@ export const PutBlobRequest: MessageFns<PutBlobRequest> = {
 };
 
 function createBaseBlobInfo(): BlobInfo {
-  return { blobId: "", sha256: "", size: 0, createdAt: undefined, refcount: 0, deduplicated: false };
+  return { blobId: "", sha256: "", size: 0, createdAt: undefined, refcount: 0, deduplicated: false, crc32: 0 };
 }
 
 export const BlobInfo: MessageFns<BlobInfo> = {
@@ -308,6 +310,9 @@ export const BlobInfo: MessageFns<BlobInfo> = {
     }
     if (message.deduplicated !== false) {
       writer.uint32(48).bool(message.deduplicated);
+    }
+    if (message.crc32 !== 0) {
+      writer.uint32(56).uint32(message.crc32);
     }
     return writer;
   },
@@ -373,6 +378,14 @@ export const BlobInfo: MessageFns<BlobInfo> = {
             message.deduplicated = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.crc32 = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -401,6 +414,7 @@ export const BlobInfo: MessageFns<BlobInfo> = {
         : undefined,
       refcount: isSet(object.refcount) ? globalThis.Number(object.refcount) : 0,
       deduplicated: isSet(object.deduplicated) ? globalThis.Boolean(object.deduplicated) : false,
+      crc32: isSet(object.crc32) ? globalThis.Number(object.crc32) : 0,
     };
   },
 
@@ -424,6 +438,9 @@ export const BlobInfo: MessageFns<BlobInfo> = {
     if (message.deduplicated !== false) {
       obj.deduplicated = message.deduplicated;
     }
+    if (message.crc32 !== 0) {
+      obj.crc32 = Math.round(message.crc32);
+    }
     return obj;
   },
 
@@ -438,6 +455,7 @@ export const BlobInfo: MessageFns<BlobInfo> = {
     message.createdAt = object.createdAt ?? undefined;
     message.refcount = object.refcount ?? 0;
     message.deduplicated = object.deduplicated ?? false;
+    message.crc32 = object.crc32 ?? 0;
     return message;
   },
 };

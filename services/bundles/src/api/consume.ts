@@ -1,0 +1,105 @@
+import { verify } from "@node-rs/argon2";
+import { type EntityManager, ErrorCode, LatchflowError, notFound, permissionDenied, type RequestContext } from "@latchflow/runtime";
+import { type BundlesContext, emit, sqlDate, sqlTable } from "../context.js";
+import { Assignment, Bundle } from "../entities/index.js";
+
+/** Why a download was refused; travels in `details.reason`. */
+export const DenyReason = {
+  Disabled: "assignment_disabled",
+  BundleDisabled: "bundle_disabled",
+  BundleEmpty: "bundle_empty",
+  LimitReached: "download_limit_reached",
+  Cooldown: "cooldown",
+  NotYetOpen: "window_not_open",
+  Closed: "window_closed",
+  PassphraseRequired: "passphrase_required",
+  PassphraseInvalid: "passphrase_invalid",
+} as const;
+
+function denied(reason: string, message: string, details: Record<string, unknown> = {}): LatchflowError {
+  return permissionDenied(message, { reason, ...details });
+}
+
+/** Works out why the conditional update changed nothing (after the fact, from the row as it is now). */
+function refusal(a: Assignment, now: Date): LatchflowError {
+  if (!a.enabled) return denied(DenyReason.Disabled, "This assignment is disabled");
+  if (a.notBefore && a.notBefore > now) {
+    return denied(DenyReason.NotYetOpen, `Downloads open at ${a.notBefore.toISOString()}`, { opensAt: a.notBefore.toISOString() });
+  }
+  if (a.notAfter && a.notAfter <= now) {
+    return denied(DenyReason.Closed, `Downloads closed at ${a.notAfter.toISOString()}`, { closedAt: a.notAfter.toISOString() });
+  }
+  if (a.maxDownloads != null && a.downloadsUsed >= a.maxDownloads) {
+    return denied(DenyReason.LimitReached, "No downloads left", { maxDownloads: a.maxDownloads });
+  }
+  if (a.cooldownUntil && a.cooldownUntil > now) {
+    const retryAfterSeconds = Math.ceil((a.cooldownUntil.getTime() - now.getTime()) / 1000);
+    return new LatchflowError(ErrorCode.RateLimited, `Next download possible at ${a.cooldownUntil.toISOString()}`, {
+      details: { reason: DenyReason.Cooldown, retryAfterSeconds, availableAt: a.cooldownUntil.toISOString() },
+    });
+  }
+  return denied(DenyReason.LimitReached, "The download could not be granted");
+}
+
+/**
+ * Takes one download from the assignment with ONE conditional UPDATE that checks enabled, max downloads,
+ * cooldown and the access window together, so concurrent requests can never take more than allowed (valid
+ * SQLite and Postgres: the counter and the limits are compared in the row, dates as bound parameters).
+ * `then` runs in the same transaction (the grant is written with the consumption, or neither is).
+ */
+export async function consumeOne<T>(
+  auth: BundlesContext,
+  ctx: RequestContext,
+  input: { bundleId: string; recipientId: string; passphrase: string },
+  then: (tx: EntityManager, assignment: Assignment, bundle: Bundle) => Promise<T>,
+): Promise<T> {
+  const { db } = auth;
+  const em = db.em();
+  const assignment = await em.findOne(Assignment, { tenant: ctx.tenant, bundleId: input.bundleId, recipientId: input.recipientId });
+  if (!assignment) throw notFound("No such bundle for you", { bundleId: input.bundleId });
+  const bundle = await em.findOne(Bundle, { id: input.bundleId, tenant: ctx.tenant });
+  if (!bundle) throw notFound("No such bundle for you", { bundleId: input.bundleId });
+  const now = auth.now();
+  const refuse = async (err: LatchflowError) => {
+    await db.em().transactional(async (tx) =>
+      emit(tx, ctx, "bundles.download.denied", { bundleId: bundle.id, recipientId: input.recipientId, assignmentId: assignment.id }, {
+        bundleId: bundle.id,
+        recipientId: input.recipientId,
+        reason: String(err.details?.reason ?? err.code),
+      }),
+    );
+    auth.relay.nudge();
+    return err;
+  };
+  if (!bundle.enabled) throw await refuse(denied(DenyReason.BundleDisabled, "This bundle is not available"));
+  if (!bundle.currentVersionId) throw await refuse(denied(DenyReason.BundleEmpty, "This bundle has no files yet"));
+  if (assignment.passphraseHash) {
+    if (!input.passphrase) throw await refuse(denied(DenyReason.PassphraseRequired, "This download needs the passphrase"));
+    if (!(await verify(assignment.passphraseHash, input.passphrase))) {
+      throw await refuse(denied(DenyReason.PassphraseInvalid, "Wrong passphrase"));
+    }
+  }
+  const t = sqlTable(db, "assignments");
+  const at = sqlDate(db, now);
+  const until = sqlDate(db, new Date(now.getTime() + assignment.cooldownSeconds * 1000));
+  const sql = `UPDATE ${t} SET downloads_used = downloads_used + 1, last_download_at = ?, cooldown_until = ?, updated_at = ?
+    WHERE id = ? AND enabled = TRUE
+      AND (max_downloads IS NULL OR downloads_used < max_downloads)
+      AND (cooldown_until IS NULL OR cooldown_until <= ?)
+      AND (not_before IS NULL OR not_before <= ?)
+      AND (not_after IS NULL OR not_after > ?)`;
+  const outcome = await em.transactional(async (tx) => {
+    const result = (await tx
+      .getConnection()
+      .execute(sql, [at, until, at, assignment.id, at, at, at], "run", tx.getTransactionContext())) as {
+      affectedRows?: number;
+      rowCount?: number;
+    };
+    if ((result.affectedRows ?? result.rowCount ?? 0) !== 1) return { granted: false as const };
+    const fresh = await tx.findOneOrFail(Assignment, { id: assignment.id }, { refresh: true });
+    return { granted: true as const, value: await then(tx, fresh, bundle) };
+  });
+  if (!outcome.granted) throw await refuse(refusal(await db.em().findOneOrFail(Assignment, { id: assignment.id }), now));
+  auth.relay.nudge();
+  return outcome.value;
+}
