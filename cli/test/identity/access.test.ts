@@ -1,7 +1,7 @@
 import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError, http } from "../http.js";
-import { codeIn, MODES, OWNER_EMAIL, type Stack, startStack } from "./harness.js";
+import { codeIn, MODES, OWNER_EMAIL, type Stack, startStack } from "../stack.js";
 
 interface Id {
   id: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HttpResult, http } from "../http.js";
-import { type Browser, MODES, OWNER_EMAIL, type Stack, startStack } from "./harness.js";
+import { type Browser, MODES, OWNER_EMAIL, type Stack, startStack } from "../stack.js";
 
 const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../http.js";
-import { codeIn, linkIn, MODES, OWNER_EMAIL, type Stack, startStack } from "./harness.js";
+import { codeIn, linkIn, MODES, OWNER_EMAIL, type Stack, startStack } from "../stack.js";
 
 describe.each(MODES)("sign-in flows on %s + %s", (dialect, bus) => {
   let s: Stack;

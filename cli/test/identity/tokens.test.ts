@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError, http } from "../http.js";
-import { MODES, type Stack, startStack } from "./harness.js";
+import { MODES, type Stack, startStack } from "../stack.js";
 
 interface Created {
   token: string;

@@ -128,7 +128,8 @@ function computeEtag(segments: Segment[], members: readonly ZipMember[]): string
  * of central directory record. No data is read; sizes and CRC-32s are trusted. The result depends
  * only on the inputs, so equal inputs give byte-identical archives and the same ETag.
  *
- * @throws LatchflowError `validation_failed` for unsanitized or duplicate names, bad sizes or CRCs.
+ * @throws LatchflowError `validation_failed` for unsanitized or duplicate names, bad sizes or CRCs;
+ * RangeError when `modifiedAt` is an invalid date.
  */
 export function planZip(members: readonly ZipMember[], options: ZipPlanOptions): ZipPlan {
   assertEntryNames(members.map((m) => m.name));

@@ -10,11 +10,13 @@ import {
   deleteNatsStream,
   dropSchemas,
   type SmtpCapture,
+  type StartedS3,
+  startS3rver,
   startSmtpCapture,
   uniqueName,
 } from "@latchflow/testing";
 import { inject } from "vitest";
-import { type HttpResult, http } from "../http.js";
+import { type HttpResult, http } from "./http.js";
 
 export const MODES: [TestDialect, TestBus][] = [
   ["sqlite", "in-process"],
@@ -80,6 +82,12 @@ export class Browser {
 
 export interface Stack {
   base: string;
+  /** where each backend listens (for tests that talk gRPC directly) */
+  addresses: NonNullable<Started["addresses"]>;
+  /** the data dir (SQLite files, the bus log, filesystem blobs) */
+  dataDir: string;
+  /** the S3 server when blobs live in S3 (Postgres mode) */
+  s3: StartedS3 | undefined;
   mail: SmtpCapture;
   /** moves the auth service's clock forward */
   advance(ms: number): void;
@@ -94,9 +102,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(dialect: TestDialect, bus: TestBus, prefix: string): Promise<Stack> {
+/** Blobs on the filesystem with SQLite, in s3rver with Postgres (both drivers run end to end). */
+export async function startStack(
+  dialect: TestDialect,
+  bus: TestBus,
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<Stack> {
   const name = uniqueName(prefix);
   const mail = await startSmtpCapture();
+  const s3 = dialect === "postgres" ? await startS3rver() : undefined;
   const tc: TestConfig = createTestConfig({
     dialect,
     bus,
@@ -108,6 +123,8 @@ export async function startStack(dialect: TestDialect, bus: TestBus, prefix: str
       LATCHFLOW_BOOTSTRAP_EMAIL: OWNER_EMAIL,
       LATCHFLOW_SMTP_URL: mail.url,
       LATCHFLOW_MAIL_FROM: "Latchflow Test <test@example.com>",
+      ...s3?.env,
+      ...env,
     },
   });
   let offset = 0;
@@ -117,6 +134,9 @@ export async function startStack(dialect: TestDialect, bus: TestBus, prefix: str
   const base = started.url!;
   const stack: Stack = {
     base,
+    addresses: started.addresses!,
+    dataDir: tc.config.dataDir,
+    s3,
     mail,
     advance: (ms) => {
       offset += ms;
@@ -137,6 +157,7 @@ export async function startStack(dialect: TestDialect, bus: TestBus, prefix: str
     async stop() {
       await started.stop();
       await mail.stop();
+      await s3?.stop();
       if (dialect === "postgres") await dropSchemas(inject("pgUrl"), `${name}_`);
       if (bus === "nats") await deleteNatsStream(inject("natsUrl"), name.toUpperCase());
       tc.cleanup();
