@@ -16,6 +16,8 @@ export interface Started {
   url?: string;
   /** the gRPC port of a single backend (`--service <backend>`) */
   grpcPort?: number;
+  /** embedded mode: where each backend listens (loopback) */
+  addresses?: Config["addresses"];
   stop(): Promise<void>;
 }
 
@@ -60,7 +62,7 @@ export async function startEmbedded(
     const gateway = await startGateway(config, logger, addresses);
     nodes.push(gateway);
     const started = bus;
-    return { url: gatewayUrl(config, gateway.port), stop: () => stopAll(nodes, started, logger) };
+    return { url: gatewayUrl(config, gateway.port), addresses, stop: () => stopAll(nodes, started, logger) };
   } catch (err) {
     await stopAll(nodes, bus, logger);
     throw err;

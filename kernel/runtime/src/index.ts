@@ -14,6 +14,7 @@ export {
 export { defineMigration, type MigrationTools, type SchemaChange } from "./db/migration.js";
 export * from "./errors.js";
 export * from "./grpc/index.js";
+export { newId } from "./ids.js";
 export * from "./logger.js";
 export { createMailer, type Mailer, type MailMessage } from "./mail.js";
 export {

@@ -5,10 +5,10 @@ import {
   DEFAULT_TENANT,
   enqueueEvent,
   type Logger,
+  newId,
   Role,
 } from "@latchflow/runtime";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
-import { ulid } from "ulid";
 import { ApiToken, User } from "./entities/index.js";
 import { hashSecret, mintToken } from "./secrets.js";
 
@@ -38,12 +38,12 @@ export async function bootstrapOwner(
   const em = db.em();
   if ((await em.count(User, {})) > 0) return { created: false };
   const now = new Date();
-  const token = options.token || mintToken(ulid());
+  const token = options.token || mintToken(newId());
   const actor = { kind: ActorKind.System, id: "bootstrap" };
   try {
     await em.transactional(async (tx) => {
       const user = tx.create(User, {
-        id: ulid(now.getTime()),
+        id: newId(now),
         tenant: DEFAULT_TENANT,
         email: options.email.toLowerCase(),
         role: Role.Owner,
@@ -53,7 +53,7 @@ export async function bootstrapOwner(
       });
       await tx.flush(); // the token row references the user row
       const apiToken = tx.create(ApiToken, {
-        id: ulid(now.getTime()),
+        id: newId(now),
         tenant: DEFAULT_TENANT,
         userId: user.id,
         name: "bootstrap",

@@ -13,7 +13,12 @@ describe.each(TEST_DIALECTS)("first sign-in on an empty database (%s)", (dialect
   it("makes the first admin who signs in the owner; later strangers get nothing", async () => {
     const name = uniqueName("auth_first");
     const mail = await startSmtpCapture();
-    const tc = createTestConfig({ dialect, name, pgUrl: inject("pgUrl"), env: { LATCHFLOW_SMTP_URL: mail.url } });
+    const tc = createTestConfig({
+      dialect,
+      name,
+      pgUrl: inject("pgUrl"),
+      env: { LATCHFLOW_SMTP_URL: mail.url },
+    });
     const bus = createInProcessBus({});
     const service = createAuthService({ config: tc.config, bus, logger, bootstrap: false });
     const server = createGrpcServer({ logger });

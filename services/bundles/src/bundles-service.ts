@@ -59,7 +59,9 @@ export function createBundlesService(deps: BundlesServiceDeps): LatchflowService
         ...createLinksApi(auth),
       });
       const sweep = () => {
-        releaseVersions(auth).catch((err: unknown) => logger.warn({ err: (err as Error).message }, "version release failed"));
+        releaseVersions(auth).catch((err: unknown) =>
+          logger.warn({ err: (err as Error).message }, "version release failed"),
+        );
         gc = setTimeout(sweep, SETTINGS.releaseEveryMs);
         gc.unref();
       };

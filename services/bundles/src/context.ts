@@ -11,7 +11,10 @@ import {
   type RequestContext,
 } from "@latchflow/runtime";
 
-export type StorageClient = GrpcClient<typeof storageV1.StorageServiceService, storageV1.StorageServiceClient>;
+export type StorageClient = GrpcClient<
+  typeof storageV1.StorageServiceService,
+  storageV1.StorageServiceClient
+>;
 
 /** Everything the bundles API modules share. */
 export interface BundlesContext {
@@ -39,7 +42,14 @@ export function emit<T extends EventType>(
 ): void {
   enqueueEvent(
     em,
-    createEvent({ type, tenant: ctx.tenant, actor: actorOf(ctx), subjectIds, requestId: ctx.requestId, data }),
+    createEvent({
+      type,
+      tenant: ctx.tenant,
+      actor: actorOf(ctx),
+      subjectIds,
+      requestId: ctx.requestId,
+      data,
+    }),
   );
 }
 

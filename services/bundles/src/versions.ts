@@ -1,8 +1,14 @@
-import { type EntityManager, type RequestContext, systemContext } from "@latchflow/runtime";
-import { ulid } from "ulid";
+import { type EntityManager, newId, type RequestContext, systemContext } from "@latchflow/runtime";
 import { planZip, sanitizeEntryNames, type ZipPlan } from "./archive/index.js";
 import { type BundlesContext, emit } from "./context.js";
-import { Bundle, BundleObject, BundleVersion, DownloadGrant, FileEntry, type ManifestEntry } from "./entities/index.js";
+import {
+  Bundle,
+  BundleObject,
+  BundleVersion,
+  DownloadGrant,
+  FileEntry,
+  type ManifestEntry,
+} from "./entities/index.js";
 
 export function manifestOf(v: BundleVersion): ManifestEntry[] {
   return JSON.parse(v.manifest) as ManifestEntry[];
@@ -21,7 +27,12 @@ export function planOf(v: BundleVersion): ZipPlan {
  * transaction. The version holds one storage reference per member; the caller must have added them
  * (see `addRefs`) before committing.
  */
-export async function cutVersion(em: EntityManager, auth: BundlesContext, ctx: RequestContext, bundle: Bundle) {
+export async function cutVersion(
+  em: EntityManager,
+  auth: BundlesContext,
+  ctx: RequestContext,
+  bundle: Bundle,
+) {
   const objects = await em.find(BundleObject, { bundleId: bundle.id }, { orderBy: { position: "asc" } });
   const files = new Map(
     (await em.find(FileEntry, { id: { $in: objects.map((o) => o.fileId) } })).map((f) => [f.id, f]),
@@ -34,7 +45,7 @@ export async function cutVersion(em: EntityManager, auth: BundlesContext, ctx: R
   const previous = await em.findOne(BundleVersion, { bundleId: bundle.id }, { orderBy: { number: "desc" } });
   const now = auth.now();
   const version = em.create(BundleVersion, {
-    id: ulid(now.getTime()),
+    id: newId(now),
     tenant: bundle.tenant,
     bundleId: bundle.id,
     number: (previous?.number ?? 0) + 1,
@@ -50,13 +61,19 @@ export async function cutVersion(em: EntityManager, auth: BundlesContext, ctx: R
   version.etag = plan.etag;
   bundle.currentVersionId = version.id;
   bundle.updatedAt = now;
-  emit(em, ctx, "bundles.version.created", { bundleId: bundle.id, versionId: version.id }, {
-    bundleId: bundle.id,
-    versionId: version.id,
-    number: version.number,
-    files: version.files,
-    size: version.size,
-  });
+  emit(
+    em,
+    ctx,
+    "bundles.version.created",
+    { bundleId: bundle.id, versionId: version.id },
+    {
+      bundleId: bundle.id,
+      versionId: version.id,
+      number: version.number,
+      files: version.files,
+      size: version.size,
+    },
+  );
   return { version, manifest };
 }
 
@@ -91,15 +108,25 @@ export async function releaseVersions(auth: BundlesContext): Promise<number> {
     if (live > 0) continue;
     const claimed = await em.nativeUpdate(BundleVersion, { id: v.id, releasedAt: null }, { releasedAt: now });
     if (claimed !== 1) continue;
-    const ctx = systemContext("bundles-gc", ulid(), v.tenant);
+    const ctx = systemContext("bundles-gc", newId(), v.tenant);
     await auth.db.em().transactional(async (tx) =>
-      emit(tx, ctx, "bundles.version.released", { bundleId: v.bundleId, versionId: v.id }, {
-        bundleId: v.bundleId,
-        versionId: v.id,
-        number: v.number,
-      }),
+      emit(
+        tx,
+        ctx,
+        "bundles.version.released",
+        { bundleId: v.bundleId, versionId: v.id },
+        {
+          bundleId: v.bundleId,
+          versionId: v.id,
+          number: v.number,
+        },
+      ),
     );
-    await dropRefs(auth, ctx, manifestOf(v).map((m) => m.blobId));
+    await dropRefs(
+      auth,
+      ctx,
+      manifestOf(v).map((m) => m.blobId),
+    );
     released++;
   }
   if (released) auth.relay.nudge();

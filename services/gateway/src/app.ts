@@ -11,16 +11,17 @@ import { requestId } from "./middleware/request-id.js";
 import { securityHeaders } from "./middleware/security-headers.js";
 import { buildOpenApi } from "./openapi.js";
 import { mountRoutes } from "./router.js";
+import { archiveRoutes } from "./routes/archive.js";
+import { assignmentRoutes } from "./routes/assignments.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { bundleRoutes } from "./routes/bundles.js";
 import { deviceRoutes } from "./routes/device.js";
-import { healthRoutes } from "./routes/health.js";
-import { archiveRoutes } from "./routes/archive.js";
-import { assignmentRoutes } from "./routes/assignments.js";
 import { fileRoutes } from "./routes/files.js";
+import { healthRoutes } from "./routes/health.js";
 import { linkRoutes } from "./routes/links.js";
 import { portalRoutes } from "./routes/portal.js";
+import { recipientTransferRoutes } from "./routes/recipient-transfer.js";
 import { recipientRoutes } from "./routes/recipients.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { userRoutes } from "./routes/users.js";
@@ -54,6 +55,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...deviceRoutes(deps.clients, base),
     ...tokenRoutes(deps.clients),
     ...userRoutes(deps.clients, base),
+    ...recipientTransferRoutes(deps.clients, config.http.bodyLimitBytes),
     ...recipientRoutes(deps.clients),
     ...fileRoutes(deps.clients, config.http.uploadLimitBytes),
     ...bundleRoutes(deps.clients),

@@ -29,12 +29,19 @@ export function uploadToStorage(
       body.destroy();
       call.cancel();
     };
-    call.write({ part: { $case: "header", header: options.expectedSize === undefined ? {} : { expectedSize: options.expectedSize } } });
+    call.write({
+      part: {
+        $case: "header",
+        header: options.expectedSize === undefined ? {} : { expectedSize: options.expectedSize },
+      },
+    });
     let received = 0;
     body.on("data", (chunk: Buffer) => {
       received += chunk.length;
       if (received > options.limitBytes) {
-        fail(new LatchflowError(ErrorCode.PayloadTooLarge, `Uploads are limited to ${options.limitBytes} bytes`));
+        fail(
+          new LatchflowError(ErrorCode.PayloadTooLarge, `Uploads are limited to ${options.limitBytes} bytes`),
+        );
         return;
       }
       for (let i = 0; i < chunk.length; i += CHUNK) {
@@ -53,9 +60,17 @@ export function uploadToStorage(
 }
 
 /** Streams one blob range from storage. */
-function blobStream(storage: GatewayClients["storage"], slice: bundlesV1.BlobSlice, ctx: RequestContext): Readable {
+function blobStream(
+  storage: GatewayClients["storage"],
+  slice: bundlesV1.BlobSlice,
+  ctx: RequestContext,
+): Readable {
   const { metadata, options } = storage.$callOptions(ctx, { deadlineMs: 6 * 3600_000 });
-  return storage.$raw.getBlob({ blobId: slice.blobId, offset: slice.offset, length: slice.length }, metadata, options);
+  return storage.$raw.getBlob(
+    { blobId: slice.blobId, offset: slice.offset, length: slice.length },
+    metadata,
+    options,
+  );
 }
 
 /**
@@ -63,7 +78,11 @@ function blobStream(storage: GatewayClients["storage"], slice: bundlesV1.BlobSli
  * member (e.g. an integrity error) destroys the output, so the client sees a broken transfer, never a
  * complete-looking file with bad bytes.
  */
-export function streamPieces(storage: GatewayClients["storage"], pieces: bundlesV1.ArchivePiece[], ctx: RequestContext): Readable {
+export function streamPieces(
+  storage: GatewayClients["storage"],
+  pieces: bundlesV1.ArchivePiece[],
+  ctx: RequestContext,
+): Readable {
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   const run = async () => {
     for (const p of pieces) {
@@ -91,6 +110,15 @@ export function streamPieces(storage: GatewayClients["storage"], pieces: bundles
 }
 
 /** Streams a whole blob (admin file download). */
-export function streamBlob(storage: GatewayClients["storage"], blobId: string, size: number, ctx: RequestContext): Readable {
-  return streamPieces(storage, size === 0 ? [] : [{ piece: { $case: "blob", blob: { blobId, offset: 0, length: size } } }], ctx);
+export function streamBlob(
+  storage: GatewayClients["storage"],
+  blobId: string,
+  size: number,
+  ctx: RequestContext,
+): Readable {
+  return streamPieces(
+    storage,
+    size === 0 ? [] : [{ piece: { $case: "blob", blob: { blobId, offset: 0, length: size } } }],
+    ctx,
+  );
 }

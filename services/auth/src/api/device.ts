@@ -1,12 +1,12 @@
 import type { authV1 } from "@latchflow/proto";
 import {
   DEFAULT_TENANT,
+  newId,
   notFound,
   permissionDenied,
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
-import { ulid } from "ulid";
 import { type AuthContext, callerUserId, emit, SETTINGS } from "../context.js";
 import { DeviceGrant, User } from "../entities/index.js";
 import { LIMITS } from "../rate-limit.js";
@@ -56,7 +56,7 @@ export function createDeviceApi(auth: AuthContext) {
       if (!CLIENT_ID.test(clientId)) throw validationFailed("client_id is invalid", { field: "client_id" });
       const deviceCode = randomSecret();
       const code = userCode();
-      const id = ulid(now.getTime());
+      const id = newId(now);
       await auth.db.em().transactional(async (em) => {
         em.create(DeviceGrant, {
           id,

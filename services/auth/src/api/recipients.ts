@@ -2,6 +2,7 @@ import type { authV1 } from "@latchflow/proto";
 import {
   conflict,
   decodeCursor,
+  newId,
   notFound,
   pageLimit,
   type RequestContext,
@@ -9,7 +10,6 @@ import {
   validationFailed,
 } from "@latchflow/runtime";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
-import { ulid } from "ulid";
 import { type AuthContext, emit, isEmail, normalizeEmail } from "../context.js";
 import { Recipient } from "../entities/index.js";
 
@@ -42,7 +42,7 @@ export function createRecipientsApi(auth: AuthContext) {
       try {
         const recipient = await auth.db.em().transactional(async (em) => {
           const r = em.create(Recipient, {
-            id: ulid(now.getTime()),
+            id: newId(now),
             tenant: ctx.tenant,
             email,
             name: checkName(req.name),
@@ -88,6 +88,82 @@ export function createRecipientsApi(auth: AuthContext) {
       );
       const page = toPage(rows, limit, (r) => r.id);
       return { recipients: page.items.map(recipientToProto), page: { nextCursor: page.nextCursor } };
+    },
+
+    /** Upserts by email in one transaction; any invalid row refuses the whole import. */
+    async importRecipients(
+      req: authV1.ImportRecipientsRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.ImportRecipientsResponse> {
+      const rows = req.recipients.map((r, i) => {
+        const email = normalizeEmail(r.email);
+        if (!isEmail(email))
+          throw validationFailed(`Row ${i + 1}: email is not an email address`, {
+            row: i + 1,
+            field: "email",
+          });
+        return { email, name: checkName(r.name), enabled: r.enabled };
+      });
+      const seen = new Set<string>();
+      rows.forEach((r, i) => {
+        if (seen.has(r.email))
+          throw validationFailed(`Row ${i + 1}: ${r.email} appears twice`, { row: i + 1, field: "email" });
+        seen.add(r.email);
+      });
+      const now = auth.now();
+      const counts = { created: 0, updated: 0, unchanged: 0 };
+      await auth.db.em().transactional(async (em) => {
+        const existing = new Map(
+          (await em.find(Recipient, { tenant: ctx.tenant, email: { $in: rows.map((r) => r.email) } })).map(
+            (r) => [r.email, r],
+          ),
+        );
+        for (const row of rows) {
+          const current = existing.get(row.email);
+          if (!current) {
+            const r = em.create(Recipient, {
+              id: newId(now),
+              tenant: ctx.tenant,
+              email: row.email,
+              name: row.name,
+              enabled: row.enabled ?? true,
+              createdAt: now,
+              updatedAt: now,
+            });
+            emit(
+              em,
+              ctx,
+              "auth.recipient.created",
+              { recipientId: r.id },
+              { recipientId: r.id, email: r.email },
+            );
+            counts.created++;
+            continue;
+          }
+          const changes: string[] = [];
+          if (row.name && row.name !== current.name) {
+            current.name = row.name;
+            changes.push("name");
+          }
+          if (row.enabled !== undefined && row.enabled !== current.enabled) {
+            current.enabled = row.enabled;
+            changes.push("enabled");
+          }
+          if (changes.length) {
+            current.updatedAt = now;
+            emit(
+              em,
+              ctx,
+              "auth.recipient.updated",
+              { recipientId: current.id },
+              { recipientId: current.id, changes },
+            );
+            counts.updated++;
+          } else counts.unchanged++;
+        }
+      });
+      auth.relay.nudge();
+      return counts;
     },
 
     async updateRecipient(

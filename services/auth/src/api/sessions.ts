@@ -1,7 +1,6 @@
 import type { authV1 } from "@latchflow/proto";
 import type { EntityManager } from "@latchflow/runtime";
-import { notFound, type RequestContext } from "@latchflow/runtime";
-import { ulid } from "ulid";
+import { newId, notFound, type RequestContext } from "@latchflow/runtime";
 import { type AuthContext, callerSession, emit } from "../context.js";
 import { Session } from "../entities/index.js";
 import { hashSecret, randomSecret } from "../secrets.js";
@@ -23,7 +22,7 @@ export function openSession(
   const token = randomSecret();
   const csrfToken = randomSecret();
   const session = em.create(Session, {
-    id: ulid(now.getTime()),
+    id: newId(now),
     tenant: subject.tenant,
     subjectKind: subject.kind,
     subjectId: subject.id,

@@ -3,11 +3,11 @@ import type { EntityManager } from "@latchflow/runtime";
 import {
   DEFAULT_TENANT,
   type MailMessage,
+  newId,
   type RequestContext,
   Role,
   unauthenticated,
 } from "@latchflow/runtime";
-import { ulid } from "ulid";
 import { type AuthContext, emit, isEmail, normalizeEmail, SETTINGS } from "../context.js";
 import { MagicLink, OtpChallenge, Recipient, User } from "../entities/index.js";
 import { magicLinkMail, otpMail } from "../mail-templates.js";
@@ -45,7 +45,7 @@ export function createSignInApi(auth: AuthContext) {
     const now = auth.now();
     const token = randomSecret();
     em.create(MagicLink, {
-      id: ulid(now.getTime()),
+      id: newId(now),
       tenant: DEFAULT_TENANT,
       email,
       tokenHash: hashSecret(token),
@@ -105,7 +105,7 @@ export function createSignInApi(auth: AuthContext) {
         let user = await tx.findOne(User, { tenant: link.tenant, email: link.email });
         if (!user && (await tx.count(User, {})) === 0) {
           user = tx.create(User, {
-            id: ulid(now.getTime()),
+            id: newId(now),
             tenant: link.tenant,
             email: link.email,
             role: Role.Owner,
@@ -177,7 +177,7 @@ export function createSignInApi(auth: AuthContext) {
       const code = otpCode();
       await em.transactional(async (tx) => {
         await tx.nativeUpdate(OtpChallenge, { recipientId: recipient.id, usedAt: null }, { usedAt: now });
-        const id = ulid(now.getTime());
+        const id = newId(now);
         tx.create(OtpChallenge, {
           id,
           tenant: recipient.tenant,

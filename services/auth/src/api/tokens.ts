@@ -2,6 +2,7 @@ import type { authV1 } from "@latchflow/proto";
 import type { EntityManager } from "@latchflow/runtime";
 import {
   isRole,
+  newId,
   notFound,
   permissionDenied,
   type RequestContext,
@@ -9,7 +10,6 @@ import {
   Scope,
   validationFailed,
 } from "@latchflow/runtime";
-import { ulid } from "ulid";
 import { type AuthContext, callerUserId, emit } from "../context.js";
 import { ApiToken, User } from "../entities/index.js";
 import { hashSecret, mintToken } from "../secrets.js";
@@ -52,7 +52,7 @@ export function issueToken(
   user: User,
   input: { name: string; scopes: string[]; expiresAt: Date | null; now: Date },
 ): { token: string; row: ApiToken } {
-  const id = ulid(input.now.getTime());
+  const id = newId(input.now);
   const token = mintToken(id);
   const row = em.create(ApiToken, {
     id,

@@ -4,6 +4,7 @@ import {
   conflict,
   decodeCursor,
   isRole,
+  newId,
   notFound,
   pageLimit,
   permissionDenied,
@@ -14,7 +15,6 @@ import {
   validationFailed,
 } from "@latchflow/runtime";
 import { LockMode, UniqueConstraintViolationException } from "@mikro-orm/core";
-import { ulid } from "ulid";
 import { type AuthContext, callerUserId, emit, isEmail, normalizeEmail, SETTINGS } from "../context.js";
 import { Permission, Session, User } from "../entities/index.js";
 import { inviteMail } from "../mail-templates.js";
@@ -93,7 +93,7 @@ export function createUsersApi(
         const { user, link } = await auth.db.em().transactional(async (em) => {
           await guardOwnerChange(em, ctx, req.role === Role.Owner);
           const created = em.create(User, {
-            id: ulid(now.getTime()),
+            id: newId(now),
             tenant: ctx.tenant,
             email,
             role: req.role,
@@ -203,7 +203,7 @@ export function createUsersApi(
       const permission = await auth.db.em().transactional(async (em) => {
         await getUser(em, ctx, req.userId);
         const p = em.create(Permission, {
-          id: ulid(now.getTime()),
+          id: newId(now),
           tenant: ctx.tenant,
           userId: req.userId,
           action: req.action,

@@ -1,8 +1,14 @@
-import { hash } from "@node-rs/argon2";
-import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { bundlesV1 } from "@latchflow/proto";
-import { conflict, type EntityManager, notFound, type RequestContext, validationFailed } from "@latchflow/runtime";
-import { ulid } from "ulid";
+import {
+  conflict,
+  type EntityManager,
+  newId,
+  notFound,
+  type RequestContext,
+  validationFailed,
+} from "@latchflow/runtime";
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import { hash } from "@node-rs/argon2";
 import { type BundlesContext, emit } from "../context.js";
 import { Assignment, Bundle } from "../entities/index.js";
 import { findBundle } from "./bundles.js";
@@ -10,9 +16,16 @@ import { findBundle } from "./bundles.js";
 const MAX_COOLDOWN = 365 * 24 * 3600;
 const MAX_DOWNLOADS = 1_000_000;
 
-function checkLimits(maxDownloads: number | undefined, cooldown: number | undefined, notBefore?: Date, notAfter?: Date) {
+function checkLimits(
+  maxDownloads: number | undefined,
+  cooldown: number | undefined,
+  notBefore?: Date,
+  notAfter?: Date,
+) {
   if (maxDownloads !== undefined && maxDownloads > MAX_DOWNLOADS) {
-    throw validationFailed(`maxDownloads is at most ${MAX_DOWNLOADS} (0 = unlimited)`, { field: "maxDownloads" });
+    throw validationFailed(`maxDownloads is at most ${MAX_DOWNLOADS} (0 = unlimited)`, {
+      field: "maxDownloads",
+    });
   }
   if (cooldown !== undefined && cooldown > MAX_COOLDOWN) {
     throw validationFailed("cooldownSeconds is at most one year", { field: "cooldownSeconds" });
@@ -31,7 +44,9 @@ async function hashPassphrase(passphrase: string): Promise<string> {
 
 /** The API shape, with the limits summary: used, remaining, next available. */
 export function assignmentToProto(a: Assignment, now: Date, bundleName = ""): bundlesV1.Assignment {
-  const next = [a.cooldownUntil, a.notBefore].filter((d): d is Date => !!d && d > now).sort((x, y) => +y - +x)[0];
+  const next = [a.cooldownUntil, a.notBefore]
+    .filter((d): d is Date => !!d && d > now)
+    .sort((x, y) => +y - +x)[0];
   return {
     id: a.id,
     bundleId: a.bundleId,
@@ -62,7 +77,10 @@ export function createAssignmentsApi(auth: BundlesContext) {
   const { db } = auth;
   return {
     /** The recipient id is checked by the caller (the gateway asks the auth service, which owns recipients). */
-    async createAssignment(req: bundlesV1.CreateAssignmentRequest, ctx: RequestContext): Promise<bundlesV1.Assignment> {
+    async createAssignment(
+      req: bundlesV1.CreateAssignmentRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.Assignment> {
       checkLimits(req.maxDownloads, req.cooldownSeconds, req.notBefore, req.notAfter);
       const passphraseHash = req.passphrase ? await hashPassphrase(req.passphrase) : null;
       const now = auth.now();
@@ -70,7 +88,7 @@ export function createAssignmentsApi(auth: BundlesContext) {
         const a = await db.em().transactional(async (tx) => {
           await findBundle(tx, ctx, req.bundleId);
           const created = tx.create(Assignment, {
-            id: ulid(now.getTime()),
+            id: newId(now),
             tenant: ctx.tenant,
             bundleId: req.bundleId,
             recipientId: req.recipientId,
@@ -86,24 +104,36 @@ export function createAssignmentsApi(auth: BundlesContext) {
             createdAt: now,
             updatedAt: now,
           });
-          emit(tx, ctx, "bundles.assignment.created", { assignmentId: created.id, bundleId: req.bundleId, recipientId: req.recipientId }, {
-            assignmentId: created.id,
-            bundleId: req.bundleId,
-            recipientId: req.recipientId,
-          });
+          emit(
+            tx,
+            ctx,
+            "bundles.assignment.created",
+            { assignmentId: created.id, bundleId: req.bundleId, recipientId: req.recipientId },
+            {
+              assignmentId: created.id,
+              bundleId: req.bundleId,
+              recipientId: req.recipientId,
+            },
+          );
           return created;
         });
         auth.relay.nudge();
         return assignmentToProto(a, now);
       } catch (err) {
         if (err instanceof UniqueConstraintViolationException) {
-          throw conflict("This bundle is already assigned to this recipient", { bundleId: req.bundleId, recipientId: req.recipientId });
+          throw conflict("This bundle is already assigned to this recipient", {
+            bundleId: req.bundleId,
+            recipientId: req.recipientId,
+          });
         }
         throw err;
       }
     },
 
-    async updateAssignment(req: bundlesV1.UpdateAssignmentRequest, ctx: RequestContext): Promise<bundlesV1.Assignment> {
+    async updateAssignment(
+      req: bundlesV1.UpdateAssignmentRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.Assignment> {
       const passphraseHash = req.passphrase ? await hashPassphrase(req.passphrase) : undefined;
       const now = auth.now();
       const a = await db.em().transactional(async (tx) => {
@@ -126,10 +156,21 @@ export function createAssignmentsApi(auth: BundlesContext) {
           set("downloadsUsed", 0, "usage");
           x.cooldownUntil = null;
         }
-        checkLimits(x.maxDownloads ?? undefined, x.cooldownSeconds, x.notBefore ?? undefined, x.notAfter ?? undefined);
+        checkLimits(
+          x.maxDownloads ?? undefined,
+          x.cooldownSeconds,
+          x.notBefore ?? undefined,
+          x.notAfter ?? undefined,
+        );
         if (changes.length) {
           x.updatedAt = now;
-          emit(tx, ctx, "bundles.assignment.updated", { assignmentId: x.id }, { assignmentId: x.id, changes: [...new Set(changes)] });
+          emit(
+            tx,
+            ctx,
+            "bundles.assignment.updated",
+            { assignmentId: x.id },
+            { assignmentId: x.id, changes: [...new Set(changes)] },
+          );
         }
         return x;
       });
@@ -137,23 +178,35 @@ export function createAssignmentsApi(auth: BundlesContext) {
       return assignmentToProto(a, now);
     },
 
-    async deleteAssignment(req: bundlesV1.DeleteAssignmentRequest, ctx: RequestContext): Promise<bundlesV1.Assignment> {
+    async deleteAssignment(
+      req: bundlesV1.DeleteAssignmentRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.Assignment> {
       const now = auth.now();
       const a = await db.em().transactional(async (tx) => {
         const x = await findAssignment(tx, ctx, req.id);
         await tx.nativeDelete(Assignment, { id: x.id });
-        emit(tx, ctx, "bundles.assignment.deleted", { assignmentId: x.id, bundleId: x.bundleId, recipientId: x.recipientId }, {
-          assignmentId: x.id,
-          bundleId: x.bundleId,
-          recipientId: x.recipientId,
-        });
+        emit(
+          tx,
+          ctx,
+          "bundles.assignment.deleted",
+          { assignmentId: x.id, bundleId: x.bundleId, recipientId: x.recipientId },
+          {
+            assignmentId: x.id,
+            bundleId: x.bundleId,
+            recipientId: x.recipientId,
+          },
+        );
         return x;
       });
       auth.relay.nudge();
       return assignmentToProto(a, now);
     },
 
-    async listAssignments(req: bundlesV1.ListAssignmentsRequest, ctx: RequestContext): Promise<bundlesV1.ListAssignmentsResponse> {
+    async listAssignments(
+      req: bundlesV1.ListAssignmentsRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.ListAssignmentsResponse> {
       const em = db.em();
       const now = auth.now();
       const rows = await em.find(

@@ -1,19 +1,26 @@
-import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { bundlesV1 } from "@latchflow/proto";
 import {
   conflict,
   decodeCursor,
   type EntityManager,
+  newId,
   notFound,
   pageLimit,
   type RequestContext,
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
-import { ulid } from "ulid";
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { sanitizeEntryNames } from "../archive/index.js";
 import { type BundlesContext, emit } from "../context.js";
-import { Assignment, Bundle, BundleObject, BundleVersion, FileEntry, PublishLink } from "../entities/index.js";
+import {
+  Assignment,
+  Bundle,
+  BundleObject,
+  BundleVersion,
+  FileEntry,
+  PublishLink,
+} from "../entities/index.js";
 import { addRefs, cutVersion, dropRefs, releaseVersions } from "../versions.js";
 
 const NAME_MAX = 200;
@@ -25,15 +32,19 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 function checkName(raw: string): string {
   const name = raw.trim();
   if (name.length === 0) throw validationFailed("name must not be empty", { field: "name" });
-  if (name.length > NAME_MAX) throw validationFailed(`name must be at most ${NAME_MAX} characters`, { field: "name" });
-  if (CONTROL_CHARS.test(name)) throw validationFailed("name must not contain control characters", { field: "name" });
+  if (name.length > NAME_MAX)
+    throw validationFailed(`name must be at most ${NAME_MAX} characters`, { field: "name" });
+  if (CONTROL_CHARS.test(name))
+    throw validationFailed("name must not contain control characters", { field: "name" });
   return name;
 }
 
 function checkDescription(raw: string | undefined): string {
   const d = (raw ?? "").trim();
   if (d.length > DESCRIPTION_MAX) {
-    throw validationFailed(`description must be at most ${DESCRIPTION_MAX} characters`, { field: "description" });
+    throw validationFailed(`description must be at most ${DESCRIPTION_MAX} characters`, {
+      field: "description",
+    });
   }
   return d;
 }
@@ -47,7 +58,9 @@ export async function findBundle(em: EntityManager, ctx: RequestContext, id: str
 /** The full API shape of a bundle: objects and the current archive. */
 async function toProto(em: EntityManager, b: Bundle): Promise<bundlesV1.Bundle> {
   const objects = await em.find(BundleObject, { bundleId: b.id }, { orderBy: { position: "asc" } });
-  const files = new Map((await em.find(FileEntry, { id: { $in: objects.map((o) => o.fileId) } })).map((f) => [f.id, f]));
+  const files = new Map(
+    (await em.find(FileEntry, { id: { $in: objects.map((o) => o.fileId) } })).map((f) => [f.id, f]),
+  );
   const names = sanitizeEntryNames(objects.map((o) => o.path));
   const version = b.currentVersionId ? await em.findOne(BundleVersion, { id: b.currentVersionId }) : null;
   return {
@@ -88,7 +101,7 @@ export function createBundlesApi(auth: BundlesContext) {
       try {
         const bundle = await em.transactional(async (tx) => {
           const created = tx.create(Bundle, {
-            id: ulid(now.getTime()),
+            id: newId(now),
             tenant: ctx.tenant,
             name,
             description,
@@ -115,7 +128,10 @@ export function createBundlesApi(auth: BundlesContext) {
       return toProto(em, await findBundle(em, ctx, req.id));
     },
 
-    async listBundles(req: bundlesV1.ListBundlesRequest, ctx: RequestContext): Promise<bundlesV1.ListBundlesResponse> {
+    async listBundles(
+      req: bundlesV1.ListBundlesRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.ListBundlesResponse> {
       const limit = pageLimit(req.page?.limit);
       const after = decodeCursor(req.page?.cursor);
       const idFilter = after ? { $lt: after } : {};
@@ -158,7 +174,8 @@ export function createBundlesApi(auth: BundlesContext) {
         auth.relay.nudge();
         return toProto(em, bundle);
       } catch (err) {
-        if (err instanceof UniqueConstraintViolationException) throw conflict("A bundle with that name exists", { field: "name" });
+        if (err instanceof UniqueConstraintViolationException)
+          throw conflict("A bundle with that name exists", { field: "name" });
         throw err;
       }
     },
@@ -169,7 +186,11 @@ export function createBundlesApi(auth: BundlesContext) {
       const shape = await toProto(em, bundle);
       await em.transactional(async (tx) => {
         const assignments = await tx.count(Assignment, { bundleId: bundle.id });
-        const links = await tx.count(PublishLink, { bundleId: bundle.id, revokedAt: null, expiresAt: { $gt: auth.now() } });
+        const links = await tx.count(PublishLink, {
+          bundleId: bundle.id,
+          revokedAt: null,
+          expiresAt: { $gt: auth.now() },
+        });
         if ((assignments || links) && !req.force) {
           throw conflict("The bundle is still assigned or published; remove those first or use force", {
             assignments,
@@ -177,10 +198,20 @@ export function createBundlesApi(auth: BundlesContext) {
           });
         }
         await tx.nativeDelete(Assignment, { bundleId: bundle.id });
-        await tx.nativeUpdate(PublishLink, { bundleId: bundle.id, revokedAt: null }, { revokedAt: auth.now() });
+        await tx.nativeUpdate(
+          PublishLink,
+          { bundleId: bundle.id, revokedAt: null },
+          { revokedAt: auth.now() },
+        );
         await tx.nativeDelete(BundleObject, { bundleId: bundle.id });
         await tx.nativeDelete(Bundle, { id: bundle.id });
-        emit(tx, ctx, "bundles.bundle.deleted", { bundleId: bundle.id }, { bundleId: bundle.id, name: bundle.name });
+        emit(
+          tx,
+          ctx,
+          "bundles.bundle.deleted",
+          { bundleId: bundle.id },
+          { bundleId: bundle.id, name: bundle.name },
+        );
       });
       auth.relay.nudge();
       await releaseVersions(auth);
@@ -188,17 +219,24 @@ export function createBundlesApi(auth: BundlesContext) {
     },
 
     /** Replaces the objects and cuts a new version in one transaction (the atomic swap of the archive). */
-    async setBundleObjects(req: bundlesV1.SetBundleObjectsRequest, ctx: RequestContext): Promise<bundlesV1.Bundle> {
-      if (req.objects.length > MAX_OBJECTS) throw validationFailed(`A bundle holds at most ${MAX_OBJECTS} files`);
+    async setBundleObjects(
+      req: bundlesV1.SetBundleObjectsRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.Bundle> {
+      if (req.objects.length > MAX_OBJECTS)
+        throw validationFailed(`A bundle holds at most ${MAX_OBJECTS} files`);
       const em = db.em();
       const bundle = await findBundle(em, ctx, req.bundleId);
       const files = new Map(
-        (await em.find(FileEntry, { tenant: ctx.tenant, id: { $in: req.objects.map((o) => o.fileId) } })).map((f) => [f.id, f]),
+        (await em.find(FileEntry, { tenant: ctx.tenant, id: { $in: req.objects.map((o) => o.fileId) } })).map(
+          (f) => [f.id, f],
+        ),
       );
       const missing = req.objects.filter((o) => !files.has(o.fileId)).map((o) => o.fileId);
       if (missing.length) throw validationFailed("Unknown files", { fileIds: [...new Set(missing)] });
       for (const o of req.objects) {
-        if (o.path.length > 1024) throw validationFailed("path must be at most 1024 characters", { fileId: o.fileId });
+        if (o.path.length > 1024)
+          throw validationFailed("path must be at most 1024 characters", { fileId: o.fileId });
       }
       // the new version's hold on its content is taken before the swap commits, and given back if it fails
       const blobIds = req.objects.map((o) => files.get(o.fileId)!.blobId);
@@ -209,7 +247,7 @@ export function createBundlesApi(auth: BundlesContext) {
           await tx.nativeDelete(BundleObject, { bundleId: b.id });
           req.objects.forEach((o, position) => {
             tx.create(BundleObject, {
-              id: ulid(),
+              id: newId(),
               tenant: ctx.tenant,
               bundleId: b.id,
               fileId: o.fileId,
@@ -218,7 +256,13 @@ export function createBundlesApi(auth: BundlesContext) {
             });
           });
           await tx.flush();
-          emit(tx, ctx, "bundles.bundle.content-changed", { bundleId: b.id }, { bundleId: b.id, files: req.objects.length });
+          emit(
+            tx,
+            ctx,
+            "bundles.bundle.content-changed",
+            { bundleId: b.id },
+            { bundleId: b.id, files: req.objects.length },
+          );
           await cutVersion(tx, auth, ctx, b);
         });
       } catch (err) {

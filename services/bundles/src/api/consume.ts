@@ -1,5 +1,12 @@
+import {
+  type EntityManager,
+  ErrorCode,
+  LatchflowError,
+  notFound,
+  permissionDenied,
+  type RequestContext,
+} from "@latchflow/runtime";
 import { verify } from "@node-rs/argon2";
-import { type EntityManager, ErrorCode, LatchflowError, notFound, permissionDenied, type RequestContext } from "@latchflow/runtime";
 import { type BundlesContext, emit, sqlDate, sqlTable } from "../context.js";
 import { Assignment, Bundle } from "../entities/index.js";
 
@@ -24,19 +31,31 @@ function denied(reason: string, message: string, details: Record<string, unknown
 function refusal(a: Assignment, now: Date): LatchflowError {
   if (!a.enabled) return denied(DenyReason.Disabled, "This assignment is disabled");
   if (a.notBefore && a.notBefore > now) {
-    return denied(DenyReason.NotYetOpen, `Downloads open at ${a.notBefore.toISOString()}`, { opensAt: a.notBefore.toISOString() });
+    return denied(DenyReason.NotYetOpen, `Downloads open at ${a.notBefore.toISOString()}`, {
+      opensAt: a.notBefore.toISOString(),
+    });
   }
   if (a.notAfter && a.notAfter <= now) {
-    return denied(DenyReason.Closed, `Downloads closed at ${a.notAfter.toISOString()}`, { closedAt: a.notAfter.toISOString() });
+    return denied(DenyReason.Closed, `Downloads closed at ${a.notAfter.toISOString()}`, {
+      closedAt: a.notAfter.toISOString(),
+    });
   }
   if (a.maxDownloads != null && a.downloadsUsed >= a.maxDownloads) {
     return denied(DenyReason.LimitReached, "No downloads left", { maxDownloads: a.maxDownloads });
   }
   if (a.cooldownUntil && a.cooldownUntil > now) {
     const retryAfterSeconds = Math.ceil((a.cooldownUntil.getTime() - now.getTime()) / 1000);
-    return new LatchflowError(ErrorCode.RateLimited, `Next download possible at ${a.cooldownUntil.toISOString()}`, {
-      details: { reason: DenyReason.Cooldown, retryAfterSeconds, availableAt: a.cooldownUntil.toISOString() },
-    });
+    return new LatchflowError(
+      ErrorCode.RateLimited,
+      `Next download possible at ${a.cooldownUntil.toISOString()}`,
+      {
+        details: {
+          reason: DenyReason.Cooldown,
+          retryAfterSeconds,
+          availableAt: a.cooldownUntil.toISOString(),
+        },
+      },
+    );
   }
   return denied(DenyReason.LimitReached, "The download could not be granted");
 }
@@ -55,26 +74,38 @@ export async function consumeOne<T>(
 ): Promise<T> {
   const { db } = auth;
   const em = db.em();
-  const assignment = await em.findOne(Assignment, { tenant: ctx.tenant, bundleId: input.bundleId, recipientId: input.recipientId });
+  const assignment = await em.findOne(Assignment, {
+    tenant: ctx.tenant,
+    bundleId: input.bundleId,
+    recipientId: input.recipientId,
+  });
   if (!assignment) throw notFound("No such bundle for you", { bundleId: input.bundleId });
   const bundle = await em.findOne(Bundle, { id: input.bundleId, tenant: ctx.tenant });
   if (!bundle) throw notFound("No such bundle for you", { bundleId: input.bundleId });
   const now = auth.now();
   const refuse = async (err: LatchflowError) => {
     await db.em().transactional(async (tx) =>
-      emit(tx, ctx, "bundles.download.denied", { bundleId: bundle.id, recipientId: input.recipientId, assignmentId: assignment.id }, {
-        bundleId: bundle.id,
-        recipientId: input.recipientId,
-        reason: String(err.details?.reason ?? err.code),
-      }),
+      emit(
+        tx,
+        ctx,
+        "bundles.download.denied",
+        { bundleId: bundle.id, recipientId: input.recipientId, assignmentId: assignment.id },
+        {
+          bundleId: bundle.id,
+          recipientId: input.recipientId,
+          reason: String(err.details?.reason ?? err.code),
+        },
+      ),
     );
     auth.relay.nudge();
     return err;
   };
   if (!bundle.enabled) throw await refuse(denied(DenyReason.BundleDisabled, "This bundle is not available"));
-  if (!bundle.currentVersionId) throw await refuse(denied(DenyReason.BundleEmpty, "This bundle has no files yet"));
+  if (!bundle.currentVersionId)
+    throw await refuse(denied(DenyReason.BundleEmpty, "This bundle has no files yet"));
   if (assignment.passphraseHash) {
-    if (!input.passphrase) throw await refuse(denied(DenyReason.PassphraseRequired, "This download needs the passphrase"));
+    if (!input.passphrase)
+      throw await refuse(denied(DenyReason.PassphraseRequired, "This download needs the passphrase"));
     if (!(await verify(assignment.passphraseHash, input.passphrase))) {
       throw await refuse(denied(DenyReason.PassphraseInvalid, "Wrong passphrase"));
     }
@@ -99,7 +130,8 @@ export async function consumeOne<T>(
     const fresh = await tx.findOneOrFail(Assignment, { id: assignment.id }, { refresh: true });
     return { granted: true as const, value: await then(tx, fresh, bundle) };
   });
-  if (!outcome.granted) throw await refuse(refusal(await db.em().findOneOrFail(Assignment, { id: assignment.id }), now));
+  if (!outcome.granted)
+    throw await refuse(refusal(await db.em().findOneOrFail(Assignment, { id: assignment.id }), now));
   auth.relay.nudge();
   return outcome.value;
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { bundlesV1 } from "@latchflow/proto";
 import {
   decodeCursor,
+  newId,
   notFound,
   pageLimit,
   permissionDenied,
@@ -9,7 +10,6 @@ import {
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
-import { ulid } from "ulid";
 import { ifRangeMatches, parseRange, sliceZip } from "../archive/index.js";
 import { type BundlesContext, emit, SETTINGS, sqlDate, sqlTable } from "../context.js";
 import { Bundle, BundleVersion, DownloadGrant, PublishLink } from "../entities/index.js";
@@ -22,21 +22,28 @@ const DEVICE_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** `family archive.zip` from a bundle name: safe in Content-Disposition. */
 function archiveFileName(name: string): string {
-  const base = name.replace(/[^\p{L}\p{N} ._-]+/gu, "_").replace(/^[.\s]+/, "").slice(0, 100) || "bundle";
+  const base =
+    name
+      .replace(/[^\p{L}\p{N} ._-]+/gu, "_")
+      .replace(/^[.\s]+/, "")
+      .slice(0, 100) || "bundle";
   return `${base}.zip`;
 }
 
 export function createDownloadsApi(auth: BundlesContext) {
   const { db } = auth;
   return {
-    async consumeDownload(req: bundlesV1.ConsumeDownloadRequest, ctx: RequestContext): Promise<bundlesV1.DownloadGrant> {
+    async consumeDownload(
+      req: bundlesV1.ConsumeDownloadRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.DownloadGrant> {
       const deviceId = DEVICE_ID.test(req.deviceId) ? req.deviceId : "";
       const token = randomBytes(32).toString("base64url");
       const now = auth.now();
       return consumeOne(auth, ctx, req, async (tx, assignment, bundle) => {
         const seen = deviceId ? await tx.count(DownloadGrant, { recipientId: req.recipientId, deviceId }) : 0;
         const grant = tx.create(DownloadGrant, {
-          id: ulid(now.getTime()),
+          id: newId(now),
           tenant: ctx.tenant,
           assignmentId: assignment.id,
           bundleId: bundle.id,
@@ -50,14 +57,20 @@ export function createDownloadsApi(auth: BundlesContext) {
           createdAt: now,
           expiresAt: new Date(now.getTime() + SETTINGS.grantTtlMs),
         });
-        emit(tx, ctx, "bundles.download.granted", { grantId: grant.id, bundleId: bundle.id, recipientId: req.recipientId }, {
-          grantId: grant.id,
-          assignmentId: assignment.id,
-          bundleId: bundle.id,
-          recipientId: req.recipientId,
-          versionId: grant.versionId,
-          newDevice: grant.newDevice,
-        });
+        emit(
+          tx,
+          ctx,
+          "bundles.download.granted",
+          { grantId: grant.id, bundleId: bundle.id, recipientId: req.recipientId },
+          {
+            grantId: grant.id,
+            assignmentId: assignment.id,
+            bundleId: bundle.id,
+            recipientId: req.recipientId,
+            versionId: grant.versionId,
+            newDevice: grant.newDevice,
+          },
+        );
         return {
           id: grant.id,
           token,
@@ -68,7 +81,10 @@ export function createDownloadsApi(auth: BundlesContext) {
       });
     },
 
-    async listDownloads(req: bundlesV1.ListDownloadsRequest, ctx: RequestContext): Promise<bundlesV1.ListDownloadsResponse> {
+    async listDownloads(
+      req: bundlesV1.ListDownloadsRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.ListDownloadsResponse> {
       const limit = pageLimit(req.page?.limit);
       const before = decodeCursor(req.page?.cursor);
       const em = db.em();
@@ -78,9 +94,14 @@ export function createDownloadsApi(auth: BundlesContext) {
         { orderBy: { id: "desc" }, limit: limit + 1 },
       );
       const page = toPage(rows, limit, (g) => g.id);
-      const bundles = new Map((await em.find(Bundle, { id: { $in: page.items.map((g) => g.bundleId) } })).map((b) => [b.id, b]));
+      const bundles = new Map(
+        (await em.find(Bundle, { id: { $in: page.items.map((g) => g.bundleId) } })).map((b) => [b.id, b]),
+      );
       const versions = new Map(
-        (await em.find(BundleVersion, { id: { $in: page.items.map((g) => g.versionId) } })).map((v) => [v.id, v]),
+        (await em.find(BundleVersion, { id: { $in: page.items.map((g) => g.versionId) } })).map((v) => [
+          v.id,
+          v,
+        ]),
       );
       return {
         downloads: page.items.map((g) => ({
@@ -105,7 +126,10 @@ export function createDownloadsApi(auth: BundlesContext) {
      * consumes nothing. A link serves the bundle's current version and uses up one use per request that
      * starts at byte 0 (a resume does not).
      */
-    async openArchive(req: bundlesV1.OpenArchiveRequest, ctx: RequestContext): Promise<bundlesV1.ArchiveRange> {
+    async openArchive(
+      req: bundlesV1.OpenArchiveRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.ArchiveRange> {
       const em = db.em();
       const now = auth.now();
       const gone = () => notFound("This download link is unknown or has expired", { reason: "link_invalid" });
@@ -123,8 +147,11 @@ export function createDownloadsApi(auth: BundlesContext) {
         const link = await em.findOne(PublishLink, { tokenHash: hash });
         if (!link || link.revokedAt || link.expiresAt <= now) throw gone();
         bundle = await em.findOne(Bundle, { id: link.bundleId });
-        if (!bundle?.enabled) throw permissionDenied("This bundle is not available", { reason: "bundle_disabled" });
-        version = bundle.currentVersionId ? await em.findOne(BundleVersion, { id: bundle.currentVersionId }) : null;
+        if (!bundle?.enabled)
+          throw permissionDenied("This bundle is not available", { reason: "bundle_disabled" });
+        version = bundle.currentVersionId
+          ? await em.findOne(BundleVersion, { id: bundle.currentVersionId })
+          : null;
         grantId = link.id;
         const range = parseRange(req.range || undefined, version?.size ?? 0);
         const resumes = range.kind === "partial" && range.start > 0;
@@ -137,26 +164,34 @@ export function createDownloadsApi(auth: BundlesContext) {
               [link.id, sqlDate(db, now)],
               "run",
             )) as { affectedRows?: number };
-          if ((used.affectedRows ?? 0) !== 1) throw permissionDenied("This link has been used up", { reason: "link_used_up" });
+          if ((used.affectedRows ?? 0) !== 1)
+            throw permissionDenied("This link has been used up", { reason: "link_used_up" });
         }
       } else {
         throw validationFailed("kind must be grant or link");
       }
       if (!version || !bundle || version.releasedAt) throw gone();
       const plan = planOf(version);
-      const wanted = req.ifRange && !ifRangeMatches(req.ifRange, plan.etag) ? undefined : req.range || undefined;
+      const wanted =
+        req.ifRange && !ifRangeMatches(req.ifRange, plan.etag) ? undefined : req.range || undefined;
       const range = parseRange(wanted, plan.size);
       const base = { totalSize: plan.size, etag: plan.etag, filename: archiveFileName(bundle.name) };
       if (range.kind === "unsatisfiable") return { ...base, status: 416, start: 0, end: 0, pieces: [] };
       const [start, end] = range.kind === "partial" ? [range.start, range.end] : [0, plan.size - 1];
       if (start === 0) {
         await em.transactional(async (tx) =>
-          emit(tx, ctx, "bundles.download.started", { bundleId: bundle.id, versionId: version.id }, {
-            via: req.kind === "grant" ? "grant" : "link",
-            grantId,
-            bundleId: bundle.id,
-            versionId: version.id,
-          }),
+          emit(
+            tx,
+            ctx,
+            "bundles.download.started",
+            { bundleId: bundle.id, versionId: version.id },
+            {
+              via: req.kind === "grant" ? "grant" : "link",
+              grantId,
+              bundleId: bundle.id,
+              versionId: version.id,
+            },
+          ),
         );
         auth.relay.nudge();
       }
@@ -170,7 +205,12 @@ export function createDownloadsApi(auth: BundlesContext) {
         pieces: pieces.map((p) =>
           p.kind === "bytes"
             ? { piece: { $case: "data" as const, data: p.data } }
-            : { piece: { $case: "blob" as const, blob: { blobId: manifest[p.index]!.blobId, offset: p.from, length: p.length } } },
+            : {
+                piece: {
+                  $case: "blob" as const,
+                  blob: { blobId: manifest[p.index]!.blobId, offset: p.from, length: p.length },
+                },
+              },
         ),
       };
     },

@@ -3,13 +3,13 @@ import {
   conflict,
   decodeCursor,
   type EntityManager,
+  newId,
   notFound,
   pageLimit,
   type RequestContext,
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
-import { ulid } from "ulid";
 import { type BundlesContext, emit } from "../context.js";
 import { BundleObject, FileEntry } from "../entities/index.js";
 
@@ -20,8 +20,17 @@ const MAX_METADATA = 50;
 
 function checkName(raw: string): string {
   const name = raw.trim();
-  if (!name || name.length > 255 || CONTROL_CHARS.test(name) || name.includes("/") || name === "." || name === "..") {
-    throw validationFailed("name must be 1-255 characters without / or control characters", { field: "name" });
+  if (
+    !name ||
+    name.length > 255 ||
+    CONTROL_CHARS.test(name) ||
+    name.includes("/") ||
+    name === "." ||
+    name === ".."
+  ) {
+    throw validationFailed("name must be 1-255 characters without / or control characters", {
+      field: "name",
+    });
   }
   return name;
 }
@@ -39,16 +48,21 @@ export function normalizeFolder(raw: string): string {
 
 function checkContentType(raw: string): string {
   const ct = raw.trim() || "application/octet-stream";
-  if (ct.length > 255 || !CONTENT_TYPE.test(ct)) throw validationFailed("contentType is not a media type", { field: "contentType" });
+  if (ct.length > 255 || !CONTENT_TYPE.test(ct))
+    throw validationFailed("contentType is not a media type", { field: "contentType" });
   return ct;
 }
 
 function checkMetadata(m: Record<string, string>): Record<string, string> {
   const entries = Object.entries(m);
-  if (entries.length > MAX_METADATA) throw validationFailed(`at most ${MAX_METADATA} metadata entries`, { field: "metadata" });
+  if (entries.length > MAX_METADATA)
+    throw validationFailed(`at most ${MAX_METADATA} metadata entries`, { field: "metadata" });
   for (const [k, v] of entries) {
     if (!/^[\w.-]{1,64}$/.test(k) || v.length > 1000) {
-      throw validationFailed("metadata keys are 1-64 word characters; values at most 1000 characters", { field: "metadata", key: k });
+      throw validationFailed("metadata keys are 1-64 word characters; values at most 1000 characters", {
+        field: "metadata",
+        key: k,
+      });
     }
   }
   return Object.fromEntries(entries);
@@ -92,7 +106,7 @@ export function createFilesApi(auth: BundlesContext) {
       const em = db.em();
       const file = await em.transactional(async (tx) => {
         const f = tx.create(FileEntry, {
-          id: ulid(now.getTime()),
+          id: newId(now),
           tenant: ctx.tenant,
           name,
           folder,
@@ -105,7 +119,13 @@ export function createFilesApi(auth: BundlesContext) {
           createdAt: now,
           updatedAt: now,
         });
-        emit(tx, ctx, "files.file.created", { fileId: f.id }, { fileId: f.id, name, size: f.size, sha256: f.sha256 });
+        emit(
+          tx,
+          ctx,
+          "files.file.created",
+          { fileId: f.id },
+          { fileId: f.id, name, size: f.size, sha256: f.sha256 },
+        );
         return f;
       });
       auth.relay.nudge();
@@ -117,7 +137,10 @@ export function createFilesApi(auth: BundlesContext) {
       return toProto(em, await findFile(em, ctx, req.id));
     },
 
-    async listFiles(req: bundlesV1.ListFilesRequest, ctx: RequestContext): Promise<bundlesV1.ListFilesResponse> {
+    async listFiles(
+      req: bundlesV1.ListFilesRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.ListFilesResponse> {
       const limit = pageLimit(req.page?.limit);
       const after = decodeCursor(req.page?.cursor);
       const q = req.query.trim();
@@ -187,7 +210,10 @@ export function createFilesApi(auth: BundlesContext) {
       return shape;
     },
 
-    async openFileDownload(req: bundlesV1.OpenFileDownloadRequest, ctx: RequestContext): Promise<bundlesV1.File> {
+    async openFileDownload(
+      req: bundlesV1.OpenFileDownloadRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.File> {
       const em = db.em();
       const file = await findFile(em, ctx, req.id);
       await em.transactional(async (tx) =>

@@ -6,4 +6,12 @@ export * from "./bundles.js";
 export * from "./files.js";
 export * from "./releases.js";
 
-export const BUNDLES_ENTITIES = [Bundle, BundleObject, BundleVersion, FileEntry, Assignment, DownloadGrant, PublishLink];
+export const BUNDLES_ENTITIES = [
+  Bundle,
+  BundleObject,
+  BundleVersion,
+  FileEntry,
+  Assignment,
+  DownloadGrant,
+  PublishLink,
+];

@@ -1,5 +1,5 @@
+import { newId } from "@latchflow/runtime";
 import type { Middleware } from "koa";
-import { ulid } from "ulid";
 
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -7,7 +7,7 @@ const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,64}$/;
 export function requestId(): Middleware {
   return async (ctx, next) => {
     const inbound = ctx.get("x-request-id");
-    const id = ACCEPTABLE.test(inbound) ? inbound : ulid();
+    const id = ACCEPTABLE.test(inbound) ? inbound : newId();
     ctx.state.requestId = id;
     ctx.set("X-Request-Id", id);
     await next();

@@ -35,7 +35,16 @@ export function archiveRoutes(clients: GatewayClients) {
         koa.set("ETag", res.etag);
         if (res.status === 416) {
           koa.set("Content-Range", `bytes */${res.totalSize}`);
-          return { status: 416, body: { error: { code: "range_not_satisfiable", message: "Range not satisfiable", requestId: ctx.requestId } } };
+          return {
+            status: 416,
+            body: {
+              error: {
+                code: "range_not_satisfiable",
+                message: "Range not satisfiable",
+                requestId: ctx.requestId,
+              },
+            },
+          };
         }
         koa.set("Content-Disposition", contentDisposition(res.filename));
         koa.type = "application/zip";

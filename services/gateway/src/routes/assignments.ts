@@ -97,10 +97,16 @@ export function assignmentRoutes(clients: GatewayClients) {
       tag,
       access: { kind: "user", scope: Scope.BundlesRead, resource: { type: "bundle", param: "id" } },
       params: IdParams,
-      responses: { 200: { description: "Assignments", schema: z.object({ items: z.array(Assignment) }) }, ...errorResponses },
+      responses: {
+        200: { description: "Assignments", schema: z.object({ items: z.array(Assignment) }) },
+        ...errorResponses,
+      },
       handler: async ({ params, ctx }) => {
         await clients.bundles.getBundle({ id: params.id }, ctx);
-        const res = await clients.bundles.listAssignments({ bundleId: params.id, recipientId: "", activeOnly: false }, ctx);
+        const res = await clients.bundles.listAssignments(
+          { bundleId: params.id, recipientId: "", activeOnly: false },
+          ctx,
+        );
         return { status: 200, body: { items: res.assignments.map(assignmentToRest) } };
       },
     }),
@@ -112,7 +118,9 @@ export function assignmentRoutes(clients: GatewayClients) {
       tag,
       access: write,
       params: IdParams,
-      body: z.strictObject({ ...Limits, resetUsage: z.boolean().optional() }).meta({ id: "UpdateAssignment" }),
+      body: z
+        .strictObject({ ...Limits, resetUsage: z.boolean().optional() })
+        .meta({ id: "UpdateAssignment" }),
       responses: { 200: { description: "Updated", schema: Assignment }, ...notFound, ...errorResponses },
       handler: async ({ params, body, ctx }) => {
         const a = await clients.bundles.updateAssignment(

@@ -11,7 +11,9 @@ const Bundle = z
     name: z.string(),
     description: z.string(),
     enabled: z.boolean(),
-    objects: z.array(z.object({ fileId: z.string(), path: z.string(), entryName: z.string(), size: z.number() })),
+    objects: z.array(
+      z.object({ fileId: z.string(), path: z.string(), entryName: z.string(), size: z.number() }),
+    ),
     archive: z.object({
       status: z.enum(["empty", "ready"]),
       version: z.number(),
@@ -139,7 +141,11 @@ export function bundleRoutes(clients: GatewayClients) {
           enabled: z.boolean().optional(),
         })
         .meta({ id: "UpdateBundle" }),
-      responses: { 200: { description: "Updated", schema: Bundle }, 404: { description: "No such bundle", schema: ErrorResponse }, ...errorResponses },
+      responses: {
+        200: { description: "Updated", schema: Bundle },
+        404: { description: "No such bundle", schema: ErrorResponse },
+        ...errorResponses,
+      },
       handler: async ({ params, body, ctx }) => ({
         status: 200,
         body: bundleToRest(await clients.bundles.updateBundle({ id: params.id, ...body }, ctx)),
@@ -154,17 +160,24 @@ export function bundleRoutes(clients: GatewayClients) {
       access: { kind: "user", scope: Scope.BundlesWrite, resource: { type: "bundle", param: "id" } },
       params: IdParams,
       query: z.strictObject({ force: z.enum(["true", "false"]).optional() }),
-      responses: { 200: { description: "Deleted", schema: Bundle }, 409: { description: "Still assigned", schema: ErrorResponse }, ...errorResponses },
+      responses: {
+        200: { description: "Deleted", schema: Bundle },
+        409: { description: "Still assigned", schema: ErrorResponse },
+        ...errorResponses,
+      },
       handler: async ({ params, query, ctx }) => ({
         status: 200,
-        body: bundleToRest(await clients.bundles.deleteBundle({ id: params.id, force: query.force === "true" }, ctx)),
+        body: bundleToRest(
+          await clients.bundles.deleteBundle({ id: params.id, force: query.force === "true" }, ctx),
+        ),
       }),
     }),
     defineRoute({
       method: "put",
       path: "/api/v1/bundles/:id/objects",
       operationId: "setBundleObjects",
-      summary: "Set the bundle's files, their order and path inside the archive; the new archive replaces the old atomically",
+      summary:
+        "Set the bundle's files, their order and path inside the archive; the new archive replaces the old atomically",
       tag: "bundles",
       access: { kind: "user", scope: Scope.BundlesWrite, resource: { type: "bundle", param: "id" } },
       params: IdParams,
@@ -175,12 +188,18 @@ export function bundleRoutes(clients: GatewayClients) {
             .max(10_000),
         })
         .meta({ id: "SetBundleObjects" }),
-      responses: { 200: { description: "The bundle with its new archive", schema: Bundle }, ...errorResponses },
+      responses: {
+        200: { description: "The bundle with its new archive", schema: Bundle },
+        ...errorResponses,
+      },
       handler: async ({ params, body, ctx }) => ({
         status: 200,
         body: bundleToRest(
           await clients.bundles.setBundleObjects(
-            { bundleId: params.id, objects: body.objects.map((o) => ({ fileId: o.fileId, path: o.path ?? "" })) },
+            {
+              bundleId: params.id,
+              objects: body.objects.map((o) => ({ fileId: o.fileId, path: o.path ?? "" })),
+            },
             ctx,
           ),
         ),

@@ -52,9 +52,15 @@ interface Upload {
 }
 
 /** Raw body upload: the file's bytes as the body, its name in X-File-Name (percent-encoded). */
-async function rawUpload(koa: Context, clients: GatewayClients, ctx: RequestContext, limitBytes: number): Promise<Upload> {
+async function rawUpload(
+  koa: Context,
+  clients: GatewayClients,
+  ctx: RequestContext,
+  limitBytes: number,
+): Promise<Upload> {
   const rawName = koa.get("x-file-name");
-  if (!rawName) throw badRequest("Send the file name in the X-File-Name header (or upload as multipart/form-data)");
+  if (!rawName)
+    throw badRequest("Send the file name in the X-File-Name header (or upload as multipart/form-data)");
   let name: string;
   try {
     name = decodeURIComponent(rawName);
@@ -66,22 +72,41 @@ async function rawUpload(koa: Context, clients: GatewayClients, ctx: RequestCont
     limitBytes,
     ...(length ? { expectedSize: Number(length) } : {}),
   });
-  return { name, folder: koa.get("x-folder") || "/", contentType: koa.get("content-type") || "application/octet-stream", blob };
+  return {
+    name,
+    folder: koa.get("x-folder") || "/",
+    contentType: koa.get("content-type") || "application/octet-stream",
+    blob,
+  };
 }
 
 /** Browser upload: multipart/form-data with an optional `folder` field before one `file` part. */
-function multipartUpload(koa: Context, clients: GatewayClients, ctx: RequestContext, limitBytes: number): Promise<Upload> {
+function multipartUpload(
+  koa: Context,
+  clients: GatewayClients,
+  ctx: RequestContext,
+  limitBytes: number,
+): Promise<Upload> {
   return new Promise((resolve, reject) => {
     let folder = "/";
     let started = false;
-    const parser = busboy({ headers: koa.req.headers, limits: { files: 1, fileSize: limitBytes + 1, fields: 10 } });
+    const parser = busboy({
+      headers: koa.req.headers,
+      limits: { files: 1, fileSize: limitBytes + 1, fields: 10 },
+    });
     parser.on("field", (field, value) => {
       if (field === "folder") folder = value;
     });
     parser.on("file", (_field, stream, info) => {
       started = true;
       uploadToStorage(clients.storage, stream, ctx, { limitBytes }).then(
-        (blob) => resolve({ name: info.filename ?? "", folder, contentType: info.mimeType || "application/octet-stream", blob }),
+        (blob) =>
+          resolve({
+            name: info.filename ?? "",
+            folder,
+            contentType: info.mimeType || "application/octet-stream",
+            blob,
+          }),
         reject,
       );
     });
@@ -146,15 +171,25 @@ export function fileRoutes(clients: GatewayClients, uploadLimitBytes: number) {
       access: read,
       query: PageQuery.extend({ q: z.string().max(200).optional(), folder: z.string().max(1024).optional() }),
       responses: {
-        200: { description: "Files", schema: z.object({ items: z.array(File), nextCursor: z.string().nullable() }) },
+        200: {
+          description: "Files",
+          schema: z.object({ items: z.array(File), nextCursor: z.string().nullable() }),
+        },
         ...errorResponses,
       },
       handler: async ({ query, ctx }) => {
         const res = await clients.bundles.listFiles(
-          { query: query.q ?? "", folder: query.folder ?? "", page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 } },
+          {
+            query: query.q ?? "",
+            folder: query.folder ?? "",
+            page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 },
+          },
           ctx,
         );
-        return { status: 200, body: { items: res.files.map(fileToRest), nextCursor: res.page?.nextCursor || null } };
+        return {
+          status: 200,
+          body: { items: res.files.map(fileToRest), nextCursor: res.page?.nextCursor || null },
+        };
       },
     }),
     defineRoute({
@@ -166,7 +201,10 @@ export function fileRoutes(clients: GatewayClients, uploadLimitBytes: number) {
       access: { ...read, resource: { type: "file", param: "id" } },
       params: IdParams,
       responses: { 200: { description: "File", schema: File }, ...notFound, ...errorResponses },
-      handler: async ({ params, ctx }) => ({ status: 200, body: fileToRest(await clients.bundles.getFile({ id: params.id }, ctx)) }),
+      handler: async ({ params, ctx }) => ({
+        status: 200,
+        body: fileToRest(await clients.bundles.getFile({ id: params.id }, ctx)),
+      }),
     }),
     defineRoute({
       method: "patch",
@@ -216,7 +254,10 @@ export function fileRoutes(clients: GatewayClients, uploadLimitBytes: number) {
         ...notFound,
         ...errorResponses,
       },
-      handler: async ({ params, ctx }) => ({ status: 200, body: fileToRest(await clients.bundles.deleteFile({ id: params.id }, ctx)) }),
+      handler: async ({ params, ctx }) => ({
+        status: 200,
+        body: fileToRest(await clients.bundles.deleteFile({ id: params.id }, ctx)),
+      }),
     }),
     defineRoute({
       method: "get",

@@ -55,7 +55,10 @@ export function linkRoutes(clients: GatewayClients, linkBase: () => string) {
           { bundleId: params.id, expiresInSeconds: body.expiresInSeconds, maxUses: body.maxUses ?? 0 },
           ctx,
         );
-        return { status: 201, body: { url: `${linkBase()}/s/${created.token}`, link: linkToRest(created.link) } };
+        return {
+          status: 201,
+          body: { url: `${linkBase()}/s/${created.token}`, link: linkToRest(created.link) },
+        };
       },
     }),
     defineRoute({
@@ -66,10 +69,15 @@ export function linkRoutes(clients: GatewayClients, linkBase: () => string) {
       tag,
       access: { kind: "user", scope: Scope.BundlesRead, resource: { type: "bundle", param: "id" } },
       params: IdParams,
-      responses: { 200: { description: "Links", schema: z.object({ items: z.array(PublishLink) }) }, ...errorResponses },
+      responses: {
+        200: { description: "Links", schema: z.object({ items: z.array(PublishLink) }) },
+        ...errorResponses,
+      },
       handler: async ({ params, ctx }) => ({
         status: 200,
-        body: { items: (await clients.bundles.listPublishLinks({ bundleId: params.id }, ctx)).links.map(linkToRest) },
+        body: {
+          items: (await clients.bundles.listPublishLinks({ bundleId: params.id }, ctx)).links.map(linkToRest),
+        },
       }),
     }),
     defineRoute({
@@ -80,7 +88,11 @@ export function linkRoutes(clients: GatewayClients, linkBase: () => string) {
       tag,
       access: write,
       params: IdParams,
-      responses: { 200: { description: "Revoked", schema: PublishLink }, 404: { description: "No such link", schema: ErrorResponse }, ...errorResponses },
+      responses: {
+        200: { description: "Revoked", schema: PublishLink },
+        404: { description: "No such link", schema: ErrorResponse },
+        ...errorResponses,
+      },
       handler: async ({ params, ctx }) => ({
         status: 200,
         body: linkToRest(await clients.bundles.revokePublishLink({ id: params.id }, ctx)),

@@ -20,12 +20,18 @@ function deviceId(koa: Context, secure: boolean): string {
   return id;
 }
 
-export function portalRoutes(clients: GatewayClients, options: { linkBase: () => string; secureCookies: boolean }) {
+export function portalRoutes(
+  clients: GatewayClients,
+  options: { linkBase: () => string; secureCookies: boolean },
+) {
   const tag = "portal";
   const access = { kind: "recipient" } as const;
   const recipientId = (ctx: RequestContext) => ctx.caller!.id;
   const mine = async (ctx: RequestContext, bundleId: string) => {
-    const res = await clients.bundles.listAssignments({ bundleId, recipientId: recipientId(ctx), activeOnly: true }, ctx);
+    const res = await clients.bundles.listAssignments(
+      { bundleId, recipientId: recipientId(ctx), activeOnly: true },
+      ctx,
+    );
     const a = res.assignments[0];
     if (!a) throw notFound("No such bundle for you", { bundleId });
     return a;
@@ -38,7 +44,12 @@ export function portalRoutes(clients: GatewayClients, options: { linkBase: () =>
       summary: "The signed-in recipient",
       tag,
       access,
-      responses: { 200: { description: "Recipient", schema: z.object({ id: z.string(), email: z.string(), name: z.string() }) } },
+      responses: {
+        200: {
+          description: "Recipient",
+          schema: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+        },
+      },
       handler: async ({ ctx }) => {
         const r = await clients.auth.getRecipient({ id: recipientId(ctx) }, ctx);
         return { status: 200, body: { id: r.id, email: r.email, name: r.name } };
@@ -54,14 +65,25 @@ export function portalRoutes(clients: GatewayClients, options: { linkBase: () =>
       responses: {
         200: {
           description: "Bundles",
-          schema: z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), assignment: Assignment })) }),
+          schema: z.object({
+            items: z.array(z.object({ id: z.string(), name: z.string(), assignment: Assignment })),
+          }),
         },
       },
       handler: async ({ ctx }) => {
-        const res = await clients.bundles.listAssignments({ bundleId: "", recipientId: recipientId(ctx), activeOnly: true }, ctx);
+        const res = await clients.bundles.listAssignments(
+          { bundleId: "", recipientId: recipientId(ctx), activeOnly: true },
+          ctx,
+        );
         return {
           status: 200,
-          body: { items: res.assignments.map((a) => ({ id: a.bundleId, name: a.bundleName, assignment: assignmentToRest(a) })) },
+          body: {
+            items: res.assignments.map((a) => ({
+              id: a.bundleId,
+              name: a.bundleName,
+              assignment: assignmentToRest(a),
+            })),
+          },
         };
       },
     }),
@@ -73,7 +95,10 @@ export function portalRoutes(clients: GatewayClients, options: { linkBase: () =>
       tag,
       access,
       params: IdParams,
-      responses: { 200: { description: "Bundle" }, 404: { description: "Not assigned to you", schema: ErrorResponse } },
+      responses: {
+        200: { description: "Bundle" },
+        404: { description: "Not assigned to you", schema: ErrorResponse },
+      },
       handler: async ({ params, ctx }) => {
         const a = await mine(ctx, params.id);
         const b = await clients.bundles.getBundle({ id: params.id }, ctx);
@@ -100,8 +125,19 @@ export function portalRoutes(clients: GatewayClients, options: { linkBase: () =>
       params: IdParams,
       body: z.strictObject({ passphrase: z.string().max(200).optional() }).meta({ id: "ConsumeDownload" }),
       responses: {
-        201: { description: "Granted", schema: z.object({ url: z.string(), expiresAt: z.iso.datetime(), newDevice: z.boolean(), assignment: Assignment }) },
-        403: { description: "Refused: details.reason says why (limit, window, passphrase, disabled)", schema: ErrorResponse },
+        201: {
+          description: "Granted",
+          schema: z.object({
+            url: z.string(),
+            expiresAt: z.iso.datetime(),
+            newDevice: z.boolean(),
+            assignment: Assignment,
+          }),
+        },
+        403: {
+          description: "Refused: details.reason says why (limit, window, passphrase, disabled)",
+          schema: ErrorResponse,
+        },
         404: { description: "Not assigned to you", schema: ErrorResponse },
         429: { description: "Cooldown: see Retry-After", schema: ErrorResponse },
       },
@@ -138,7 +174,11 @@ export function portalRoutes(clients: GatewayClients, options: { linkBase: () =>
       handler: async ({ query, ctx, koa }) => {
         const device = readCookie(koa, DEVICE_COOKIE) ?? "";
         const res = await clients.bundles.listDownloads(
-          { recipientId: recipientId(ctx), deviceId: device, page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 } },
+          {
+            recipientId: recipientId(ctx),
+            deviceId: device,
+            page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 },
+          },
           ctx,
         );
         return {

@@ -321,6 +321,16 @@ export interface UpdateRecipientRequest {
   enabled?: boolean | undefined;
 }
 
+export interface ImportRecipientsRequest {
+  recipients: CreateRecipientRequest[];
+}
+
+export interface ImportRecipientsResponse {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
 function createBaseAuthenticateRequest(): AuthenticateRequest {
   return { token: "", kind: "" };
 }
@@ -4921,6 +4931,178 @@ export const UpdateRecipientRequest: MessageFns<UpdateRecipientRequest> = {
   },
 };
 
+function createBaseImportRecipientsRequest(): ImportRecipientsRequest {
+  return { recipients: [] };
+}
+
+export const ImportRecipientsRequest: MessageFns<ImportRecipientsRequest> = {
+  encode(message: ImportRecipientsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.recipients) {
+      CreateRecipientRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportRecipientsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportRecipientsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recipients.push(CreateRecipientRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportRecipientsRequest {
+    return {
+      recipients: globalThis.Array.isArray(object?.recipients)
+        ? object.recipients.map((e: any) => CreateRecipientRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ImportRecipientsRequest): unknown {
+    const obj: any = {};
+    if (message.recipients?.length) {
+      obj.recipients = message.recipients.map((e) => CreateRecipientRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImportRecipientsRequest>, I>>(base?: I): ImportRecipientsRequest {
+    return ImportRecipientsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportRecipientsRequest>, I>>(object: I): ImportRecipientsRequest {
+    const message = createBaseImportRecipientsRequest();
+    message.recipients = object.recipients?.map((e) => CreateRecipientRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImportRecipientsResponse(): ImportRecipientsResponse {
+  return { created: 0, updated: 0, unchanged: 0 };
+}
+
+export const ImportRecipientsResponse: MessageFns<ImportRecipientsResponse> = {
+  encode(message: ImportRecipientsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created !== 0) {
+      writer.uint32(8).uint32(message.created);
+    }
+    if (message.updated !== 0) {
+      writer.uint32(16).uint32(message.updated);
+    }
+    if (message.unchanged !== 0) {
+      writer.uint32(24).uint32(message.unchanged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportRecipientsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportRecipientsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.created = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.updated = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.unchanged = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportRecipientsResponse {
+    return {
+      created: isSet(object.created) ? globalThis.Number(object.created) : 0,
+      updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
+      unchanged: isSet(object.unchanged) ? globalThis.Number(object.unchanged) : 0,
+    };
+  },
+
+  toJSON(message: ImportRecipientsResponse): unknown {
+    const obj: any = {};
+    if (message.created !== 0) {
+      obj.created = Math.round(message.created);
+    }
+    if (message.updated !== 0) {
+      obj.updated = Math.round(message.updated);
+    }
+    if (message.unchanged !== 0) {
+      obj.unchanged = Math.round(message.unchanged);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImportRecipientsResponse>, I>>(base?: I): ImportRecipientsResponse {
+    return ImportRecipientsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportRecipientsResponse>, I>>(object: I): ImportRecipientsResponse {
+    const message = createBaseImportRecipientsResponse();
+    message.created = object.created ?? 0;
+    message.updated = object.updated ?? 0;
+    message.unchanged = object.unchanged ?? 0;
+    return message;
+  },
+};
+
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   /**
@@ -5205,6 +5387,18 @@ export const AuthServiceService = {
     responseSerialize: (value: Recipient): Buffer => Buffer.from(Recipient.encode(value).finish()),
     responseDeserialize: (value: Buffer): Recipient => Recipient.decode(value),
   },
+  /** Creates or updates recipients by email, all in one transaction (all or nothing). */
+  importRecipients: {
+    path: "/latchflow.auth.v1.AuthService/ImportRecipients" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImportRecipientsRequest): Buffer =>
+      Buffer.from(ImportRecipientsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImportRecipientsRequest => ImportRecipientsRequest.decode(value),
+    responseSerialize: (value: ImportRecipientsResponse): Buffer =>
+      Buffer.from(ImportRecipientsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportRecipientsResponse => ImportRecipientsResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -5247,6 +5441,8 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   getRecipient: handleUnaryCall<GetRecipientRequest, Recipient>;
   listRecipients: handleUnaryCall<ListRecipientsRequest, ListRecipientsResponse>;
   updateRecipient: handleUnaryCall<UpdateRecipientRequest, Recipient>;
+  /** Creates or updates recipients by email, all in one transaction (all or nothing). */
+  importRecipients: handleUnaryCall<ImportRecipientsRequest, ImportRecipientsResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -5663,6 +5859,22 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Recipient) => void,
+  ): ClientUnaryCall;
+  /** Creates or updates recipients by email, all in one transaction (all or nothing). */
+  importRecipients(
+    request: ImportRecipientsRequest,
+    callback: (error: ServiceError | null, response: ImportRecipientsResponse) => void,
+  ): ClientUnaryCall;
+  importRecipients(
+    request: ImportRecipientsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportRecipientsResponse) => void,
+  ): ClientUnaryCall;
+  importRecipients(
+    request: ImportRecipientsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportRecipientsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,157 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectError } from "../http.js";
+import { MODES, type Stack, startStack } from "../stack.js";
+import { fetchBytes, recipientBrowser, releasedBundle, sha256 } from "./helpers.js";
+
+const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
+
+describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack(dialect, bus, "downloads");
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  it("200 concurrent requests against maxDownloads 1 give exactly one grant", async () => {
+    const r = await releasedBundle(s, "once", [{ name: "a.txt", data: bytes(1000, 1) }], { maxDownloads: 1 });
+    const browser = await recipientBrowser(s, r.email);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" })),
+    );
+    const granted = results.filter((x) => x.status === 201);
+    expect(granted).toHaveLength(1);
+    const refused = results.filter((x) => x.status !== 201);
+    expect(refused).toHaveLength(199);
+    for (const x of refused) {
+      expectError(x, 403, "permission_denied");
+      expect((x.body as { error: { details: { reason: string } } }).error.details.reason).toBe("download_limit_reached");
+    }
+    const summary = (await browser.request("GET", "/api/v1/portal/bundles")).body as { items: { assignment: { used: number; remaining: number } }[] };
+    expect(summary.items[0]!.assignment).toMatchObject({ used: 1, remaining: 0 });
+  });
+
+  it("cooldown answers 429 with Retry-After; a closed window says when it opens", async () => {
+    const r = await releasedBundle(s, "cool", [{ name: "a.txt", data: bytes(10, 2) }], { cooldownSeconds: 3600 });
+    const browser = await recipientBrowser(s, r.email);
+    const path = `/api/v1/portal/bundles/${r.bundleId}/downloads`;
+    expect((await browser.request("POST", path, { json: {}, csrf: "recipient" })).status).toBe(201);
+    const second = await browser.request("POST", path, { json: {}, csrf: "recipient" });
+    expectError(second, 429, "rate_limited");
+    expect(Number(second.headers.get("retry-after"))).toBeGreaterThan(3500);
+
+    const opensAt = new Date(Date.now() + 86_400_000).toISOString();
+    const later = await releasedBundle(s, "later", [{ name: "b.txt", data: bytes(10, 3) }], { notBefore: opensAt });
+    const b2 = await recipientBrowser(s, later.email);
+    const early = await b2.request("POST", `/api/v1/portal/bundles/${later.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    expectError(early, 403, "permission_denied");
+    expect((early.body as { error: { details: { reason: string; opensAt: string } } }).error.details).toMatchObject({
+      reason: "window_not_open",
+      opensAt,
+    });
+  });
+
+  it("needs the passphrase where the assignment has one", async () => {
+    const r = await releasedBundle(s, "secret", [{ name: "a.txt", data: bytes(10, 4) }], { passphrase: "correct horse" });
+    const browser = await recipientBrowser(s, r.email);
+    const path = `/api/v1/portal/bundles/${r.bundleId}/downloads`;
+    const none = await browser.request("POST", path, { json: {}, csrf: "recipient" });
+    expect((none.body as { error: { details: { reason: string } } }).error.details.reason).toBe("passphrase_required");
+    const wrong = await browser.request("POST", path, { json: { passphrase: "wrong" }, csrf: "recipient" });
+    expect((wrong.body as { error: { details: { reason: string } } }).error.details.reason).toBe("passphrase_invalid");
+    expect((await browser.request("POST", path, { json: { passphrase: "correct horse" }, csrf: "recipient" })).status).toBe(201);
+  });
+
+  it("streams a ZIP that resumes with Range to identical bytes, consuming nothing more", async () => {
+    const files = [
+      { name: "letter.txt", data: bytes(200_000, 5), path: "letters/letter.txt" },
+      { name: "photo.bin", data: bytes(1_500_000, 6), path: "../../etc/passwd" },
+      { name: "dup.txt", data: bytes(7, 7), path: "letters/letter.txt" },
+    ];
+    const r = await releasedBundle(s, "archive", files, { maxDownloads: 1 });
+    const browser = await recipientBrowser(s, r.email);
+    const granted = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    expect(granted.status, granted.text).toBe(201);
+    const url = (granted.body as { url: string }).url;
+
+    const whole = await fetchBytes(url);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("content-type")).toBe("application/zip");
+    expect(Number(whole.headers.get("content-length"))).toBe(whole.body.length);
+    expect(whole.headers.get("accept-ranges")).toBe("bytes");
+    expect(whole.headers.get("content-disposition")).toContain("archive.zip");
+    const etag = whole.headers.get("etag")!;
+
+    const cut = 777_777;
+    const head = await fetchBytes(url, { range: `bytes=0-${cut - 1}` });
+    const tail = await fetchBytes(url, { range: `bytes=${cut}-`, "if-range": etag });
+    expect(head.status).toBe(206);
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get("content-range")).toBe(`bytes ${cut}-${whole.body.length - 1}/${whole.body.length}`);
+    expect(sha256(Buffer.concat([head.body, tail.body]))).toBe(sha256(whole.body));
+    expect((await fetchBytes(url, { range: `bytes=${whole.body.length + 5}-` })).status).toBe(416);
+
+    const dir = mkdtempSync(join(tmpdir(), "lf-zip-"));
+    try {
+      writeFileSync(join(dir, "a.zip"), whole.body);
+      const listing = execFileSync("python3", [
+        "-c",
+        "import zipfile,sys,hashlib,json; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps({i.filename: hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist()}))",
+        join(dir, "a.zip"),
+      ]).toString();
+      expect(JSON.parse(listing)).toEqual({
+        "letters/letter.txt": sha256(files[0]!.data),
+        "etc/passwd": sha256(files[1]!.data),
+        "letters/letter (2).txt": sha256(files[2]!.data),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const history = (await browser.request("GET", "/api/v1/portal/downloads")).body as { items: { thisDevice: boolean }[] };
+    expect(history.items).toHaveLength(1);
+    expect(history.items[0]!.thisDevice).toBe(true);
+    const after = (await browser.request("GET", `/api/v1/portal/bundles/${r.bundleId}`)).body as { assignment: { used: number } };
+    expect(after.assignment.used).toBe(1);
+  });
+
+  it("keeps serving a granted version after the bundle changes, and flags a new device", async () => {
+    const r = await releasedBundle(s, "versioned", [{ name: "v1.txt", data: bytes(5000, 8) }]);
+    const browser = await recipientBrowser(s, r.email);
+    const g1 = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    expect((g1.body as { newDevice: boolean }).newDevice).toBe(true);
+    const v1 = await fetchBytes((g1.body as { url: string }).url);
+    await s.api("PUT", `/api/v1/bundles/${r.bundleId}/objects`, { json: { objects: [] } });
+    const again = await fetchBytes((g1.body as { url: string }).url);
+    expect(sha256(again.body)).toBe(sha256(v1.body));
+    const g2 = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    expect((g2.body as { newDevice: boolean }).newDevice).toBe(false);
+    const other = await recipientBrowser(s, r.email);
+    const g3 = await other.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    expect((g3.body as { newDevice: boolean }).newDevice).toBe(true);
+  });
+
+  it("publish links download, count uses, expire and can be revoked", async () => {
+    const r = await releasedBundle(s, "published", [{ name: "p.txt", data: bytes(3000, 9) }]);
+    const created = await s.api("POST", `/api/v1/bundles/${r.bundleId}/links`, { json: { expiresInSeconds: 3600, maxUses: 2 } });
+    expect(created.status, created.text).toBe(201);
+    const { url, link } = created.body as { url: string; link: { id: string } };
+    const first = await fetchBytes(url);
+    expect(first.status).toBe(200);
+    const resume = await fetchBytes(url, { range: "bytes=100-" });
+    expect(resume.status).toBe(206);
+    expect((await fetchBytes(url)).status).toBe(200);
+    expect((await fetchBytes(url)).status).toBe(403);
+    const links = (await s.api("GET", `/api/v1/bundles/${r.bundleId}/links`)).body as { items: { uses: number }[] };
+    expect(links.items[0]!.uses).toBe(2);
+    const second = (await s.api("POST", `/api/v1/bundles/${r.bundleId}/links`, { json: { expiresInSeconds: 3600 } })).body as { url: string; link: { id: string } };
+    expect((await s.api("DELETE", `/api/v1/links/${second.link.id}`)).status).toBe(200);
+    expect((await fetchBytes(second.url)).status).toBe(404);
+    expect((await fetchBytes(`${s.base}/s/${"x".repeat(43)}`)).status).toBe(404);
+    expect(link.id).toBeDefined();
+  });
+});
