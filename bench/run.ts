@@ -2,6 +2,7 @@
 import { ensureNats, ensurePostgres } from "@latchflow/testing";
 import { benchBus } from "./bus.js";
 import { benchSlice } from "./slice.js";
+import { benchStorage } from "./storage.js";
 
 const pg = await ensurePostgres();
 const nats = await ensureNats();
@@ -9,6 +10,7 @@ try {
   console.log(`# Latchflow benchmarks (${new Date().toISOString()}, node ${process.version})`);
   await benchBus(nats.url);
   await benchSlice(pg.url, nats.url);
+  await benchStorage();
 } finally {
   await nats.stop?.();
   await pg.stop?.();

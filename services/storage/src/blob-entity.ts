@@ -23,6 +23,8 @@ export const Blob = defineEntity({
     /** hex of the per-blob nonce prefix */
     noncePrefix: p.string().length(32).fieldName("nonce_prefix"),
     driverKey: p.string().length(200).fieldName("driver_key"),
+    /** CRC-32 (IEEE, as zlib) of the plaintext, for ZIP archives assembled without re-reading content */
+    crc32: p.bigint("number"),
     refcount: p.integer(),
     createdAt: p.datetime().fieldName("created_at"),
   },

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { pipeline, Readable } from "node:stream";
+import { crc32 as crc32Of } from "node:zlib";
 import { createEvent } from "@latchflow/bus";
 import {
   actorOf,
@@ -10,13 +11,13 @@ import {
   isLatchflowError,
   LatchflowError,
   type Logger,
+  newId,
   notFound,
   type OutboxRelay,
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
 import { raw, UniqueConstraintViolationException } from "@mikro-orm/core";
-import { ulid } from "ulid";
 import { Blob } from "./blob-entity.js";
 import {
   CHUNK_SIZE,
@@ -36,6 +37,8 @@ export interface BlobInfo {
   id: string;
   sha256: string;
   size: number;
+  /** CRC-32 (IEEE) of the plaintext */
+  crc32: number;
   refcount: number;
   createdAt: Date;
   /** the put found identical content and added a reference to it */
@@ -74,6 +77,7 @@ function toInfo(row: Blob, deduplicated = false): BlobInfo {
     id: row.id,
     sha256: row.sha256,
     size: Number(row.size),
+    crc32: Number(row.crc32),
     refcount: row.refcount,
     createdAt: row.createdAt,
     deduplicated,
@@ -134,12 +138,13 @@ export function createBlobStore(deps: BlobStoreDeps) {
       source: AsyncIterable<Buffer>,
       options: { expectedSize?: number } = {},
     ): Promise<BlobInfo> {
-      const id = ulid();
+      const id = newId();
       const driverKey = `${ctx.tenant}/${id}`;
       const chunkKey = newChunkKey(CHUNK_SIZE);
       const hash = createHash("sha256");
       const expected = options.expectedSize;
       let size = 0;
+      let crc = 0;
       async function* plaintext() {
         for await (const data of source) {
           size += data.length;
@@ -147,6 +152,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
             throw validationFailed("More bytes arrived than expected_size", { expectedSize: expected });
           }
           hash.update(data);
+          crc = crc32Of(data, crc);
           yield data;
         }
         if (expected !== undefined && size !== expected) {
@@ -165,7 +171,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
       }
       const sha256 = hash.digest("hex");
       try {
-        return await recordPut(ctx, { id, driverKey, chunkKey, sha256, size });
+        return await recordPut(ctx, { id, driverKey, chunkKey, sha256, size, crc32: crc });
       } catch (err) {
         await driver.delete(driverKey).catch(() => {});
         throw err;
@@ -291,7 +297,10 @@ export function createBlobStore(deps: BlobStoreDeps) {
             rewrappedDek = wrapDek(current, row.id, dek).toString("base64");
           } catch (err) {
             failed++;
-            logger.error({ blobId: row.id, keyId: row.keyId, code: (err as LatchflowError).code }, "cannot re-wrap a data key");
+            logger.error(
+              { blobId: row.id, keyId: row.keyId, code: (err as LatchflowError).code },
+              "cannot re-wrap a data key",
+            );
             continue;
           }
           rewrapped += await db
@@ -324,7 +333,8 @@ export function createBlobStore(deps: BlobStoreDeps) {
         await driver.delete(object.key);
         orphans++;
       }
-      if (incomplete + orphans > 0) logger.info({ incomplete, orphans }, "removed leftovers of interrupted work");
+      if (incomplete + orphans > 0)
+        logger.info({ incomplete, orphans }, "removed leftovers of interrupted work");
       return { incomplete, orphans };
     },
   };
@@ -339,7 +349,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
     const counts = new Map<string, number>();
     for (const r of rows) counts.set(String(r.key_id ?? r.keyId), Number(r.n));
     const current = keyring.current.id;
-    const ids = new Set([current, ...counts.keys()]);
+    const ids = new Set([current, ...keyring.ids, ...counts.keys()]);
     return [...ids].map((keyId) => ({
       keyId,
       blobs: counts.get(keyId) ?? 0,
@@ -350,7 +360,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
   /** Records a stored object as a new blob, or folds it into the tenant's blob with the same content. */
   async function recordPut(
     ctx: RequestContext,
-    put: { id: string; driverKey: string; chunkKey: ChunkKey; sha256: string; size: number },
+    put: { id: string; driverKey: string; chunkKey: ChunkKey; sha256: string; size: number; crc32: number },
   ): Promise<BlobInfo> {
     const kek = keyring.current;
     const wrappedDek = wrapDek(kek, put.id, put.chunkKey.dek).toString("base64");
@@ -368,6 +378,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
             tenant: ctx.tenant,
             sha256: put.sha256,
             size: put.size,
+            crc32: put.crc32,
             chunkSize: put.chunkKey.chunkSize,
             wrappedDek,
             keyId: kek.id,

@@ -28,7 +28,7 @@ async function withStore<T>(
 ): Promise<T> {
   const keyring = loadKeyring(config, logger);
   const db = await openStorageDatabase({ config, logger });
-  const driver = createDriverFromConfig(config);
+  const driver = await createDriverFromConfig(config);
   try {
     return await fn(createBlobStore({ db, driver, keyring, logger }), keyring.source, db);
   } finally {
@@ -81,6 +81,8 @@ export function pruneKeys(config: Config, logger: Logger): Promise<KeyCommandRes
     const keys = await store.keyUsage();
     const inUse = new Set(keys.filter((k) => k.blobs > 0).map((k) => k.keyId));
     const removedKeyIds = source === "file" ? pruneRetiredKeyFiles(config.dataDir, inUse) : [];
-    return { currentKeyId: keys[0]?.keyId ?? "", source, keys, removedKeyIds };
+    const removed = new Set(removedKeyIds);
+    const left = keys.filter((k) => !removed.has(k.keyId));
+    return { currentKeyId: keys[0]?.keyId ?? "", source, keys: left, removedKeyIds };
   });
 }

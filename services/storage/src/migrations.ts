@@ -20,4 +20,9 @@ export const storageMigrations = [
       t.index(["key_id"], "blobs_key_id_idx");
     }),
   ),
+  defineMigration("0002-blobs-crc32", (schema) =>
+    schema.alterTable("blobs", (t) => {
+      t.bigInteger("crc32").notNullable().defaultTo(0);
+    }),
+  ),
 ];

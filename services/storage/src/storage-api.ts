@@ -5,11 +5,15 @@ import type { BlobInfo, BlobStore } from "./blob-store.js";
 
 type Definition = typeof storageV1.StorageServiceService;
 
+/** Largest data field of a GetBlob message: small messages keep gRPC buffers (and memory) small. */
+const MESSAGE_BYTES = 64 * 1024;
+
 export function toProto(info: BlobInfo): storageV1.BlobInfo {
   return {
     blobId: info.id,
     sha256: info.sha256,
     size: info.size,
+    crc32: info.crc32,
     createdAt: info.createdAt,
     refcount: info.refcount,
     deduplicated: info.deduplicated,
@@ -29,9 +33,7 @@ function drained(call: NodeJS.EventEmitter & { readonly cancelled: boolean }): P
 }
 
 /** Plaintext chunks of a PutBlob stream after its header; a second header is a bad request. */
-async function* chunksAfterHeader(
-  messages: AsyncIterator<storageV1.PutBlobRequest>,
-): AsyncGenerator<Buffer> {
+async function* chunksAfterHeader(messages: AsyncIterator<storageV1.PutBlobRequest>): AsyncGenerator<Buffer> {
   for (;;) {
     const next = await messages.next();
     if (next.done) return;
@@ -68,11 +70,14 @@ export function createStorageApi(store: BlobStore): ServiceImpl<Definition> {
       call.once("cancelled", stop);
       let offset = start;
       try {
-        for await (const data of stream as AsyncIterable<Buffer>) {
+        for await (const plaintext of stream as AsyncIterable<Buffer>) {
+          for (let at = 0; at < plaintext.length && !call.cancelled; at += MESSAGE_BYTES) {
+            const data = plaintext.subarray(at, at + MESSAGE_BYTES);
+            const ok = call.write({ data, offset });
+            offset += data.length;
+            if (!ok) await drained(call);
+          }
           if (call.cancelled) break;
-          const ok = call.write({ data, offset });
-          offset += data.length;
-          if (!ok) await drained(call);
         }
       } catch (err) {
         if (call.cancelled) return;
@@ -83,7 +88,8 @@ export function createStorageApi(store: BlobStore): ServiceImpl<Definition> {
       }
     },
 
-    statBlob: (req: storageV1.StatBlobRequest, ctx: RequestContext) => store.stat(ctx, req.blobId).then(toProto),
+    statBlob: (req: storageV1.StatBlobRequest, ctx: RequestContext) =>
+      store.stat(ctx, req.blobId).then(toProto),
 
     deleteBlob: (req: storageV1.DeleteBlobRequest, ctx: RequestContext) => store.delete(ctx, req.blobId),
 

@@ -50,7 +50,7 @@ export function createStorageService(deps: StorageServiceDeps): LatchflowService
     async start(server: GrpcServer) {
       const keyring = deps.keyring ?? loadKeyring(deps.config, logger);
       db = await openStorageDatabase({ ...deps, logger });
-      driver = deps.driver ?? createDriverFromConfig(deps.config);
+      driver = deps.driver ?? (await createDriverFromConfig(deps.config));
       relay = createOutboxRelay({ db, bus: deps.bus, logger });
       const store = createBlobStore({ db, driver, keyring, logger, relay });
       await store.sweepOrphans(deps.orphanGraceMs ?? 3_600_000);
@@ -61,7 +61,10 @@ export function createStorageService(deps: StorageServiceDeps): LatchflowService
           "some blobs are wrapped by master keys that are not configured: add them to LATCHFLOW_MASTER_KEYS_OLD",
         );
       }
-      logger.info({ keyId: keyring.current.id, keySource: keyring.source, driver: driver.kind }, "storage ready");
+      logger.info(
+        { keyId: keyring.current.id, keySource: keyring.source, driver: driver.kind },
+        "storage ready",
+      );
       relay.start();
       server.add(storageV1.StorageServiceService, createStorageApi(store));
     },

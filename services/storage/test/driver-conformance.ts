@@ -68,8 +68,12 @@ export function driverConformance(name: string, start: () => Promise<DriverHarne
         const got = await buffer(await h.driver.read("t1/ranged", { start, end }));
         expect(got.equals(data.subarray(start, end)), `${start}-${end}`).toBe(true);
       }
-      expect((await buffer(await h.driver.read("t1/ranged", { start: 199_990, end: 300_000 }))).length).toBe(10);
-      expect((await buffer(await h.driver.read("t1/ranged", { start: 200_000, end: 200_010 }))).length).toBe(0);
+      expect((await buffer(await h.driver.read("t1/ranged", { start: 199_990, end: 300_000 }))).length).toBe(
+        10,
+      );
+      expect((await buffer(await h.driver.read("t1/ranged", { start: 200_000, end: 200_010 }))).length).toBe(
+        0,
+      );
       expect((await buffer(await h.driver.read("t1/ranged", { start: 10, end: 10 }))).length).toBe(0);
     });
 

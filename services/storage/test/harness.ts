@@ -64,7 +64,7 @@ export async function createBackend(
   const baseEnv = { LATCHFLOW_MASTER_KEY: generateMasterKey(), ...(s3?.env ?? {}), ...env };
   const tc = createTestConfig({ dialect, name, pgUrl, env: baseEnv });
   const configs: TestConfig[] = [];
-  const inspector = createDriverFromConfig(tc.config);
+  const inspector = await createDriverFromConfig(tc.config);
   let db: Database | undefined;
   return {
     tc,
@@ -157,7 +157,9 @@ export async function putBlob(
   data: Buffer | AsyncIterable<Buffer> | Iterable<Buffer>,
   options: PutOptions = {},
 ): Promise<storageV1.BlobInfo> {
-  const { metadata, options: callOptions } = client.$callOptions(ctx(options.tenant), { deadlineMs: 120_000 });
+  const { metadata, options: callOptions } = client.$callOptions(ctx(options.tenant), {
+    deadlineMs: 120_000,
+  });
   let settle!: { resolve: (v: storageV1.BlobInfo) => void; reject: (e: unknown) => void };
   const result = new Promise<storageV1.BlobInfo>((resolve, reject) => {
     settle = { resolve, reject };
@@ -167,6 +169,15 @@ export async function putBlob(
     else settle.resolve(res);
   });
   let cancelled = false;
+  let settled = false;
+  const done = result.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
   const cancel = () => {
     cancelled = true;
     call.cancel();
@@ -180,13 +191,13 @@ export async function putBlob(
     });
     let written = 0;
     for await (const chunk of messages(Buffer.isBuffer(data) ? [data] : data)) {
-      if (cancelled) break;
+      if (cancelled || settled) break;
       const ok = call.write({ part: { $case: "chunk", chunk } });
       written += chunk.length;
       options.onWrite?.(written, cancel);
-      if (!ok && !cancelled) await once(call, "drain");
+      if (!ok && !cancelled) await Promise.race([once(call, "drain"), done]);
     }
-    if (!cancelled) call.end();
+    if (!cancelled && !settled) call.end();
   } catch (err) {
     call.cancel();
     throw err;

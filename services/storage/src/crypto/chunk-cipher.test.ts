@@ -43,7 +43,9 @@ async function open(key: ChunkKey, sealed: Buffer, size: number, start = 0, end 
 async function openCollecting(key: ChunkKey, sealed: Buffer, size: number) {
   const got: Buffer[] = [];
   try {
-    for await (const c of Readable.from([sealed]).pipe(createDecryptStream(key, { size, start: 0, end: size }))) {
+    for await (const c of Readable.from([sealed]).pipe(
+      createDecryptStream(key, { size, start: 0, end: size }),
+    )) {
       got.push(c as Buffer);
     }
     return { got: Buffer.concat(got), error: undefined };

@@ -76,17 +76,21 @@ function aad(key: ChunkKey, index: number, last: boolean): Buffer {
 
 /** Seals one chunk: ciphertext ‖ tag. */
 export function sealChunk(key: ChunkKey, index: number, last: boolean, plaintext: Buffer): Buffer {
+  const [ciphertext, tag] = sealChunkParts(key, index, last, plaintext);
+  return Buffer.concat([ciphertext, tag]);
+}
+
+/** Seals one chunk as [ciphertext, tag] (no copy into one buffer; streams write both in turn). */
+function sealChunkParts(key: ChunkKey, index: number, last: boolean, plaintext: Buffer): [Buffer, Buffer] {
   if (index >= MAX_CHUNKS) throw new RangeError("blob too large for its chunk size");
   if (plaintext.length > key.chunkSize || (!last && plaintext.length !== key.chunkSize)) {
     throw new RangeError("only the last chunk may be shorter than the chunk size");
   }
   const cipher = createCipheriv("aes-256-gcm", key.dek, nonce(key, index), { authTagLength: TAG_LENGTH });
   cipher.setAAD(aad(key, index, last));
-  const out = Buffer.allocUnsafe(plaintext.length + TAG_LENGTH);
-  const n = cipher.update(plaintext).copy(out, 0);
+  const ciphertext = cipher.update(plaintext);
   cipher.final();
-  cipher.getAuthTag().copy(out, n);
-  return out;
+  return [ciphertext, cipher.getAuthTag()];
 }
 
 /** Opens one sealed chunk; throws IntegrityFailed unless it authenticates at this index and position. */
@@ -118,9 +122,17 @@ export function openChunk(key: ChunkKey, index: number, last: boolean, sealed: B
  */
 export function createEncryptStream(key: ChunkKey): Transform {
   checkChunkSize(key.chunkSize);
-  let buffer = Buffer.allocUnsafe(key.chunkSize);
+  // the chunk held back: a view of the input when it arrives chunk-aligned (no copy), else gathered in
+  // `scratch` (reusable: sealing copies the plaintext into a new ciphertext buffer)
+  const scratch = Buffer.allocUnsafe(key.chunkSize);
+  let buffer: Buffer = scratch;
   let filled = 0;
   let index = 0;
+  const emit = (stream: Transform, plaintext: Buffer, last: boolean) => {
+    const [ciphertext, tag] = sealChunkParts(key, index++, last, plaintext);
+    stream.push(ciphertext);
+    stream.push(tag);
+  };
   return new Transform({
     transform(data: Buffer, _enc, done: TransformCallback) {
       try {
@@ -128,10 +140,16 @@ export function createEncryptStream(key: ChunkKey): Transform {
         while (at < data.length) {
           if (filled === key.chunkSize) {
             // more data follows, so the held chunk is not the last
-            this.push(sealChunk(key, index++, false, buffer));
-            buffer = Buffer.allocUnsafe(key.chunkSize);
+            emit(this, buffer, false);
             filled = 0;
           }
+          if (filled === 0 && data.length - at >= key.chunkSize) {
+            buffer = data.subarray(at, at + key.chunkSize);
+            filled = key.chunkSize;
+            at += key.chunkSize;
+            continue;
+          }
+          if (filled === 0) buffer = scratch;
           const n = data.copy(buffer, filled, at, Math.min(data.length, at + key.chunkSize - filled));
           filled += n;
           at += n;
@@ -143,7 +161,7 @@ export function createEncryptStream(key: ChunkKey): Transform {
     },
     flush(done: TransformCallback) {
       try {
-        this.push(sealChunk(key, index, true, buffer.subarray(0, filled)));
+        emit(this, buffer.subarray(0, filled), true);
         done();
       } catch (err) {
         done(err as Error);
@@ -210,8 +228,9 @@ export function createDecryptStream(key: ChunkKey, options: DecryptOptions): Tra
   };
 
   return new Transform({
-    // many small buffers in, up to 64 KiB out: keep the readable side's buffer modest
-    readableHighWaterMark: 4 * key.chunkSize,
+    // one buffer per authenticated chunk (never merged into bigger reads); at most 4 waiting
+    readableObjectMode: true,
+    readableHighWaterMark: 4,
     transform(data: Buffer, _enc, done: TransformCallback) {
       try {
         let at = 0;

@@ -51,12 +51,9 @@ export function unwrapDek(kek: Kek, blobId: string, wrapped: Buffer): Buffer {
       details: { blobId },
     });
   }
-  const decipher = createDecipheriv(
-    "aes-256-gcm",
-    kek.key,
-    wrapped.subarray(0, WRAP_NONCE_LENGTH),
-    { authTagLength: TAG_LENGTH },
-  );
+  const decipher = createDecipheriv("aes-256-gcm", kek.key, wrapped.subarray(0, WRAP_NONCE_LENGTH), {
+    authTagLength: TAG_LENGTH,
+  });
   decipher.setAAD(wrapAad(kek.id, blobId));
   decipher.setAuthTag(wrapped.subarray(WRAPPED_DEK_LENGTH - TAG_LENGTH));
   const dek = decipher.update(wrapped.subarray(WRAP_NONCE_LENGTH, WRAPPED_DEK_LENGTH - TAG_LENGTH));

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, loadConfig } from "@latchflow/runtime";
 import { afterEach, describe, expect, it } from "vitest";
+import { kekFromBytes } from "./key-wrap.js";
 import {
   generateMasterKey,
   keyFilePaths,
@@ -11,7 +12,6 @@ import {
   readOrCreateKeyFile,
   rotateKeyFile,
 } from "./keyring.js";
-import { kekFromBytes } from "./key-wrap.js";
 
 const logger = createLogger({ level: "silent" });
 const dirs: string[] = [];
@@ -46,7 +46,9 @@ describe("master keys", () => {
 
   it("rejects malformed keys in the config, naming the variable but not the value", () => {
     const bad = "c2hvcnQ=";
-    expect(() => loadConfig({ LATCHFLOW_MASTER_KEY: bad })).toThrow(/LATCHFLOW_MASTER_KEY: must be base64 of exactly 32 bytes/);
+    expect(() => loadConfig({ LATCHFLOW_MASTER_KEY: bad })).toThrow(
+      /LATCHFLOW_MASTER_KEY: must be base64 of exactly 32 bytes/,
+    );
     expect(() => loadConfig({ LATCHFLOW_MASTER_KEYS_OLD: `${generateMasterKey()},${bad}` })).toThrow(
       /LATCHFLOW_MASTER_KEYS_OLD/,
     );
@@ -65,7 +67,9 @@ describe("master keys", () => {
     expect(statSync(current).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(Buffer.from(readFileSync(current, "utf8").trim(), "base64")).toHaveLength(32);
-    expect(loadKeyring(loadConfig({ LATCHFLOW_DATA_DIR: dataDir }), logger).current.id).toBe(first.current.id);
+    expect(loadKeyring(loadConfig({ LATCHFLOW_DATA_DIR: dataDir }), logger).current.id).toBe(
+      first.current.id,
+    );
   });
 
   it("refuses a key file others may read, with the fix in the message", () => {
@@ -108,6 +112,8 @@ describe("master keys", () => {
     expect(() => loadKeyring(loadConfig({ LATCHFLOW_DATA_DIR: dataDir }), logger)).toThrow(/mode 0664/);
     writeFileSync(path, "not a key", { mode: 0o600 });
     chmodSync(path, 0o600);
-    expect(() => loadKeyring(loadConfig({ LATCHFLOW_DATA_DIR: dataDir }), logger)).toThrow(/not base64 of 32 bytes/);
+    expect(() => loadKeyring(loadConfig({ LATCHFLOW_DATA_DIR: dataDir }), logger)).toThrow(
+      /not base64 of 32 bytes/,
+    );
   });
 });
