@@ -7,7 +7,8 @@ import { expectError } from "../http.js";
 import { MODES, type Stack, startStack } from "../stack.js";
 import { fetchBytes, recipientBrowser, releasedBundle, sha256 } from "./helpers.js";
 
-const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
+const bytes = (n: number, seed: number) =>
+  Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
 
 describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
   let s: Stack;
@@ -22,7 +23,12 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     const r = await releasedBundle(s, "once", [{ name: "a.txt", data: bytes(1000, 1) }], { maxDownloads: 1 });
     const browser = await recipientBrowser(s, r.email);
     const results = await Promise.all(
-      Array.from({ length: 200 }, () => browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" })),
+      Array.from({ length: 200 }, () =>
+        browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
+          json: {},
+          csrf: "recipient",
+        }),
+      ),
     );
     const granted = results.filter((x) => x.status === 201);
     expect(granted).toHaveLength(1);
@@ -30,14 +36,20 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     expect(refused).toHaveLength(199);
     for (const x of refused) {
       expectError(x, 403, "permission_denied");
-      expect((x.body as { error: { details: { reason: string } } }).error.details.reason).toBe("download_limit_reached");
+      expect((x.body as { error: { details: { reason: string } } }).error.details.reason).toBe(
+        "download_limit_reached",
+      );
     }
-    const summary = (await browser.request("GET", "/api/v1/portal/bundles")).body as { items: { assignment: { used: number; remaining: number } }[] };
+    const summary = (await browser.request("GET", "/api/v1/portal/bundles")).body as {
+      items: { assignment: { used: number; remaining: number } }[];
+    };
     expect(summary.items[0]!.assignment).toMatchObject({ used: 1, remaining: 0 });
   });
 
   it("cooldown answers 429 with Retry-After; a closed window says when it opens", async () => {
-    const r = await releasedBundle(s, "cool", [{ name: "a.txt", data: bytes(10, 2) }], { cooldownSeconds: 3600 });
+    const r = await releasedBundle(s, "cool", [{ name: "a.txt", data: bytes(10, 2) }], {
+      cooldownSeconds: 3600,
+    });
     const browser = await recipientBrowser(s, r.email);
     const path = `/api/v1/portal/bundles/${r.bundleId}/downloads`;
     expect((await browser.request("POST", path, { json: {}, csrf: "recipient" })).status).toBe(201);
@@ -46,25 +58,41 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     expect(Number(second.headers.get("retry-after"))).toBeGreaterThan(3500);
 
     const opensAt = new Date(Date.now() + 86_400_000).toISOString();
-    const later = await releasedBundle(s, "later", [{ name: "b.txt", data: bytes(10, 3) }], { notBefore: opensAt });
+    const later = await releasedBundle(s, "later", [{ name: "b.txt", data: bytes(10, 3) }], {
+      notBefore: opensAt,
+    });
     const b2 = await recipientBrowser(s, later.email);
-    const early = await b2.request("POST", `/api/v1/portal/bundles/${later.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    const early = await b2.request("POST", `/api/v1/portal/bundles/${later.bundleId}/downloads`, {
+      json: {},
+      csrf: "recipient",
+    });
     expectError(early, 403, "permission_denied");
-    expect((early.body as { error: { details: { reason: string; opensAt: string } } }).error.details).toMatchObject({
+    expect(
+      (early.body as { error: { details: { reason: string; opensAt: string } } }).error.details,
+    ).toMatchObject({
       reason: "window_not_open",
       opensAt,
     });
   });
 
   it("needs the passphrase where the assignment has one", async () => {
-    const r = await releasedBundle(s, "secret", [{ name: "a.txt", data: bytes(10, 4) }], { passphrase: "correct horse" });
+    const r = await releasedBundle(s, "secret", [{ name: "a.txt", data: bytes(10, 4) }], {
+      passphrase: "correct horse",
+    });
     const browser = await recipientBrowser(s, r.email);
     const path = `/api/v1/portal/bundles/${r.bundleId}/downloads`;
     const none = await browser.request("POST", path, { json: {}, csrf: "recipient" });
-    expect((none.body as { error: { details: { reason: string } } }).error.details.reason).toBe("passphrase_required");
+    expect((none.body as { error: { details: { reason: string } } }).error.details.reason).toBe(
+      "passphrase_required",
+    );
     const wrong = await browser.request("POST", path, { json: { passphrase: "wrong" }, csrf: "recipient" });
-    expect((wrong.body as { error: { details: { reason: string } } }).error.details.reason).toBe("passphrase_invalid");
-    expect((await browser.request("POST", path, { json: { passphrase: "correct horse" }, csrf: "recipient" })).status).toBe(201);
+    expect((wrong.body as { error: { details: { reason: string } } }).error.details.reason).toBe(
+      "passphrase_invalid",
+    );
+    expect(
+      (await browser.request("POST", path, { json: { passphrase: "correct horse" }, csrf: "recipient" }))
+        .status,
+    ).toBe(201);
   });
 
   it("streams a ZIP that resumes with Range to identical bytes, consuming nothing more", async () => {
@@ -75,7 +103,10 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     ];
     const r = await releasedBundle(s, "archive", files, { maxDownloads: 1 });
     const browser = await recipientBrowser(s, r.email);
-    const granted = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    const granted = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
+      json: {},
+      csrf: "recipient",
+    });
     expect(granted.status, granted.text).toBe(201);
     const url = (granted.body as { url: string }).url;
 
@@ -92,7 +123,9 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     const tail = await fetchBytes(url, { range: `bytes=${cut}-`, "if-range": etag });
     expect(head.status).toBe(206);
     expect(tail.status).toBe(206);
-    expect(tail.headers.get("content-range")).toBe(`bytes ${cut}-${whole.body.length - 1}/${whole.body.length}`);
+    expect(tail.headers.get("content-range")).toBe(
+      `bytes ${cut}-${whole.body.length - 1}/${whole.body.length}`,
+    );
     expect(sha256(Buffer.concat([head.body, tail.body]))).toBe(sha256(whole.body));
     expect((await fetchBytes(url, { range: `bytes=${whole.body.length + 5}-` })).status).toBe(416);
 
@@ -112,32 +145,48 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const history = (await browser.request("GET", "/api/v1/portal/downloads")).body as { items: { thisDevice: boolean }[] };
+    const history = (await browser.request("GET", "/api/v1/portal/downloads")).body as {
+      items: { thisDevice: boolean }[];
+    };
     expect(history.items).toHaveLength(1);
     expect(history.items[0]!.thisDevice).toBe(true);
-    const after = (await browser.request("GET", `/api/v1/portal/bundles/${r.bundleId}`)).body as { assignment: { used: number } };
+    const after = (await browser.request("GET", `/api/v1/portal/bundles/${r.bundleId}`)).body as {
+      assignment: { used: number };
+    };
     expect(after.assignment.used).toBe(1);
   });
 
   it("keeps serving a granted version after the bundle changes, and flags a new device", async () => {
     const r = await releasedBundle(s, "versioned", [{ name: "v1.txt", data: bytes(5000, 8) }]);
     const browser = await recipientBrowser(s, r.email);
-    const g1 = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    const g1 = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
+      json: {},
+      csrf: "recipient",
+    });
     expect((g1.body as { newDevice: boolean }).newDevice).toBe(true);
     const v1 = await fetchBytes((g1.body as { url: string }).url);
     await s.api("PUT", `/api/v1/bundles/${r.bundleId}/objects`, { json: { objects: [] } });
     const again = await fetchBytes((g1.body as { url: string }).url);
     expect(sha256(again.body)).toBe(sha256(v1.body));
-    const g2 = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    const g2 = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
+      json: {},
+      csrf: "recipient",
+    });
     expect((g2.body as { newDevice: boolean }).newDevice).toBe(false);
+    s.advance(61_000); // past the one-code-per-minute resend throttle
     const other = await recipientBrowser(s, r.email);
-    const g3 = await other.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" });
+    const g3 = await other.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
+      json: {},
+      csrf: "recipient",
+    });
     expect((g3.body as { newDevice: boolean }).newDevice).toBe(true);
   });
 
   it("publish links download, count uses, expire and can be revoked", async () => {
     const r = await releasedBundle(s, "published", [{ name: "p.txt", data: bytes(3000, 9) }]);
-    const created = await s.api("POST", `/api/v1/bundles/${r.bundleId}/links`, { json: { expiresInSeconds: 3600, maxUses: 2 } });
+    const created = await s.api("POST", `/api/v1/bundles/${r.bundleId}/links`, {
+      json: { expiresInSeconds: 3600, maxUses: 2 },
+    });
     expect(created.status, created.text).toBe(201);
     const { url, link } = created.body as { url: string; link: { id: string } };
     const first = await fetchBytes(url);
@@ -146,9 +195,13 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     expect(resume.status).toBe(206);
     expect((await fetchBytes(url)).status).toBe(200);
     expect((await fetchBytes(url)).status).toBe(403);
-    const links = (await s.api("GET", `/api/v1/bundles/${r.bundleId}/links`)).body as { items: { uses: number }[] };
+    const links = (await s.api("GET", `/api/v1/bundles/${r.bundleId}/links`)).body as {
+      items: { uses: number }[];
+    };
     expect(links.items[0]!.uses).toBe(2);
-    const second = (await s.api("POST", `/api/v1/bundles/${r.bundleId}/links`, { json: { expiresInSeconds: 3600 } })).body as { url: string; link: { id: string } };
+    const second = (
+      await s.api("POST", `/api/v1/bundles/${r.bundleId}/links`, { json: { expiresInSeconds: 3600 } })
+    ).body as { url: string; link: { id: string } };
     expect((await s.api("DELETE", `/api/v1/links/${second.link.id}`)).status).toBe(200);
     expect((await fetchBytes(second.url)).status).toBe(404);
     expect((await fetchBytes(`${s.base}/s/${"x".repeat(43)}`)).status).toBe(404);

@@ -1,4 +1,4 @@
-import { readdirSync, statSync, truncateSync, openSync, readSync, writeSync, closeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync, statSync, truncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +6,8 @@ import { expectError, http } from "../http.js";
 import { MODES, type Stack, startStack } from "../stack.js";
 import { fetchBytes, type Ids, recipientBrowser, releasedBundle, sha256, upload } from "./helpers.js";
 
-const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff));
+const bytes = (n: number, seed: number) =>
+  Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff));
 
 /** Stored objects (encrypted blobs) of a stack: files under <dataDir>/blobs, or s3rver's object files. */
 function storedObjects(s: Stack): string[] {
@@ -38,21 +39,46 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     const form = new FormData();
     form.append("folder", "/photos/2024");
     form.append("file", new Blob([bytes(4096, 2)], { type: "image/png" }), "beach.png");
-    const multipart = await fetch(`${s.base}/api/v1/files`, { method: "POST", headers: { authorization: "Bearer identity-owner-bootstrap-token-0123456789" }, body: form });
+    const multipart = await fetch(`${s.base}/api/v1/files`, {
+      method: "POST",
+      headers: { authorization: "Bearer identity-owner-bootstrap-token-0123456789" },
+      body: form,
+    });
     expect(multipart.status).toBe(201);
-    const mp = (await multipart.json()) as { id: string; name: string; folder: string; contentType: string; size: number; sha256: string };
-    expect(mp).toMatchObject({ name: "beach.png", folder: "/photos/2024", contentType: "image/png", size: 4096, sha256: sha256(bytes(4096, 2)) });
+    const mp = (await multipart.json()) as {
+      id: string;
+      name: string;
+      folder: string;
+      contentType: string;
+      size: number;
+      sha256: string;
+    };
+    expect(mp).toMatchObject({
+      name: "beach.png",
+      folder: "/photos/2024",
+      contentType: "image/png",
+      size: 4096,
+      sha256: sha256(bytes(4096, 2)),
+    });
 
     const search = await s.api("GET", "/api/v1/files?q=anna");
     expect((search.body as { items: Ids[] }).items.map((f) => f.id)).toEqual([raw]);
     const inFolder = await s.api("GET", "/api/v1/files?folder=/photos/2024");
     expect((inFolder.body as { items: Ids[] }).items.map((f) => f.id)).toEqual([mp.id]);
 
-    const moved = await s.api("PATCH", `/api/v1/files/${raw}`, { json: { folder: "/archive", name: "Brief.txt", metadata: { year: "2024" } } });
+    const moved = await s.api("PATCH", `/api/v1/files/${raw}`, {
+      json: { folder: "/archive", name: "Brief.txt", metadata: { year: "2024" } },
+    });
     expect(moved.body).toMatchObject({ folder: "/archive", name: "Brief.txt", metadata: { year: "2024" } });
-    expectError(await s.api("PATCH", `/api/v1/files/${raw}`, { json: { folder: "/../etc" } }), 422, "validation_failed");
+    expectError(
+      await s.api("PATCH", `/api/v1/files/${raw}`, { json: { folder: "/../etc" } }),
+      422,
+      "validation_failed",
+    );
 
-    const content = await fetchBytes(`${s.base}/api/v1/files/${raw}/content`, { authorization: "Bearer identity-owner-bootstrap-token-0123456789" });
+    const content = await fetchBytes(`${s.base}/api/v1/files/${raw}/content`, {
+      authorization: "Bearer identity-owner-bootstrap-token-0123456789",
+    });
     expect(content.status).toBe(200);
     expect(sha256(content.body)).toBe(sha256(bytes(5000, 1)));
     expect(content.headers.get("content-disposition")).toContain("Brief.txt");
@@ -61,7 +87,10 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
   it("rejects bad uploads without leaving anything behind", async () => {
     const before = storedObjects(s).length;
     expectError(
-      await s.api("POST", "/api/v1/files", { body: "abc", headers: { "content-type": "application/octet-stream" } }),
+      await s.api("POST", "/api/v1/files", {
+        body: "abc",
+        headers: { "content-type": "application/octet-stream" },
+      }),
       400,
       "bad_request",
     );
@@ -73,7 +102,10 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
       422,
       "validation_failed",
     );
-    await waitFor(() => storedObjects(s).length === before, { timeoutMs: 5000, description: "no new stored object" });
+    await waitFor(() => storedObjects(s).length === before, {
+      timeoutMs: 5000,
+      description: "no new stored object",
+    });
   });
 
   it("deduplicates identical content; a file shared by two bundles keeps its blob until the last use goes", async () => {
@@ -87,17 +119,25 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     const one = (await s.api("POST", "/api/v1/bundles", { json: { name: "one" } })).body as Ids;
     const two = (await s.api("POST", "/api/v1/bundles", { json: { name: "two" } })).body as Ids;
     for (const bundle of [one, two]) {
-      expect((await s.api("PUT", `/api/v1/bundles/${bundle.id}/objects`, { json: { objects: [{ fileId: a }] } })).status).toBe(200);
+      expect(
+        (await s.api("PUT", `/api/v1/bundles/${bundle.id}/objects`, { json: { objects: [{ fileId: a }] } }))
+          .status,
+      ).toBe(200);
     }
     expectError(await s.api("DELETE", `/api/v1/files/${a}`), 409, "conflict");
     await s.api("PUT", `/api/v1/bundles/${one.id}/objects`, { json: { objects: [] } });
     expect(storedObjects(s).length).toBe(objectsBefore + 1);
-    const still = await fetchBytes(`${s.base}/api/v1/files/${a}/content`, { authorization: "Bearer identity-owner-bootstrap-token-0123456789" });
+    const still = await fetchBytes(`${s.base}/api/v1/files/${a}/content`, {
+      authorization: "Bearer identity-owner-bootstrap-token-0123456789",
+    });
     expect(sha256(still.body)).toBe(sha256(data));
 
     await s.api("PUT", `/api/v1/bundles/${two.id}/objects`, { json: { objects: [] } });
     expect((await s.api("DELETE", `/api/v1/files/${a}`)).status).toBe(200);
-    await waitFor(() => storedObjects(s).length === objectsBefore, { timeoutMs: 10_000, description: "the blob freed" });
+    await waitFor(() => storedObjects(s).length === objectsBefore, {
+      timeoutMs: 10_000,
+      description: "the blob freed",
+    });
   });
 
   it("never sends corrupted plaintext: a flipped byte or a truncated blob aborts the download", async () => {
@@ -108,7 +148,14 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     expect(object).toBeDefined();
     const browser = await recipientBrowser(s, r.email);
     const grant = async () =>
-      ((await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, { json: {}, csrf: "recipient" })).body as { url: string }).url;
+      (
+        (
+          await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
+            json: {},
+            csrf: "recipient",
+          })
+        ).body as { url: string }
+      ).url;
 
     const fd = openSync(object, "r+");
     const one = Buffer.alloc(1);

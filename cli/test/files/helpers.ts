@@ -11,7 +11,11 @@ export interface Ids {
 export async function upload(s: Stack, name: string, data: Buffer, folder = "/"): Promise<string> {
   const res = await s.api("POST", "/api/v1/files", {
     body: data as unknown as string,
-    headers: { "content-type": "application/octet-stream", "x-file-name": encodeURIComponent(name), "x-folder": folder },
+    headers: {
+      "content-type": "application/octet-stream",
+      "x-file-name": encodeURIComponent(name),
+      "x-folder": folder,
+    },
   });
   expect(res.status, res.text).toBe(201);
   return (res.body as Ids).id;
@@ -26,12 +30,15 @@ export async function releasedBundle(
 ) {
   const bundle = (await s.api("POST", "/api/v1/bundles", { json: { name } })).body as Ids;
   const objects = [];
-  for (const f of files) objects.push({ fileId: await upload(s, f.name, f.data), ...(f.path ? { path: f.path } : {}) });
+  for (const f of files)
+    objects.push({ fileId: await upload(s, f.name, f.data), ...(f.path ? { path: f.path } : {}) });
   const set = await s.api("PUT", `/api/v1/bundles/${bundle.id}/objects`, { json: { objects } });
   expect(set.status, set.text).toBe(200);
   const email = `${name.replace(/\W/g, "").toLowerCase()}-${randomBytes(3).toString("hex")}@example.com`;
   const recipient = (await s.api("POST", "/api/v1/recipients", { json: { email } })).body as Ids;
-  const a = await s.api("POST", `/api/v1/bundles/${bundle.id}/assignments`, { json: { recipientId: recipient.id, ...limits } });
+  const a = await s.api("POST", `/api/v1/bundles/${bundle.id}/assignments`, {
+    json: { recipientId: recipient.id, ...limits },
+  });
   expect(a.status, a.text).toBe(201);
   return { bundleId: bundle.id, recipientId: recipient.id, email, assignmentId: (a.body as Ids).id, objects };
 }
@@ -40,7 +47,9 @@ export async function releasedBundle(
 export async function recipientBrowser(s: Stack, email: string) {
   const before = s.mail.to(email).length;
   await http(s.base, "POST", "/api/v1/auth/recipient/start", { json: { email } });
-  const code = /\b(\d{6})\b/.exec((await s.mail.waitFor(email, () => s.mail.to(email).length > before)).text)![1]!;
+  const code = /\b(\d{6})\b/.exec(
+    (await s.mail.waitFor(email, () => s.mail.to(email).length > before)).text,
+  )![1]!;
   const browser = s.browser();
   const res = await browser.request("POST", "/api/v1/auth/recipient/verify", { json: { email, code } });
   expect(res.status, res.text).toBe(200);

@@ -12,18 +12,30 @@ describe.each(MODES)("recipient import and export on %s + %s", (dialect, bus) =>
   });
 
   const importCsv = (csv: string) =>
-    http(s.base, "POST", "/api/v1/recipients/import", { token: OWNER_TOKEN, body: csv, headers: { "content-type": "text/csv" } });
+    http(s.base, "POST", "/api/v1/recipients/import", {
+      token: OWNER_TOKEN,
+      body: csv,
+      headers: { "content-type": "text/csv" },
+    });
 
   it("imports CSV (quotes, commas, CRLF), upserts by email, and exports the same data as CSV and JSON", async () => {
-    const first = await importCsv('email,name,enabled\r\nalice@example.com,"Smith, Alice",true\r\nBOB@example.com,Bob,false\r\n');
+    const first = await importCsv(
+      'email,name,enabled\r\nalice@example.com,"Smith, Alice",true\r\nBOB@example.com,Bob,false\r\n',
+    );
     expect(first.status, first.text).toBe(200);
     expect(first.body).toEqual({ created: 2, updated: 0, unchanged: 0 });
     const second = await http(s.base, "POST", "/api/v1/recipients/import", {
       token: OWNER_TOKEN,
-      json: [{ email: "alice@example.com", name: "Smith, Alice" }, { email: "bob@example.com", enabled: true }, { email: "carol@example.com" }],
+      json: [
+        { email: "alice@example.com", name: "Smith, Alice" },
+        { email: "bob@example.com", enabled: true },
+        { email: "carol@example.com" },
+      ],
     });
     expect(second.body).toEqual({ created: 1, updated: 1, unchanged: 1 });
-    const csv = await fetch(`${s.base}/api/v1/recipients/export`, { headers: { authorization: `Bearer ${OWNER_TOKEN}` } });
+    const csv = await fetch(`${s.base}/api/v1/recipients/export`, {
+      headers: { authorization: `Bearer ${OWNER_TOKEN}` },
+    });
     expect(csv.headers.get("content-type")).toContain("text/csv");
     expect(await csv.text()).toBe(
       'email,name,enabled\r\nalice@example.com,"Smith, Alice",true\r\nbob@example.com,Bob,true\r\ncarol@example.com,,true\r\n',
@@ -39,7 +51,8 @@ describe.each(MODES)("recipient import and export on %s + %s", (dialect, bus) =>
     expectError(dup, 422, "validation_failed");
     expectError(await importCsv("name\nno email column\n"), 422, "validation_failed");
     expectError(await importCsv('email\n"unterminated\n'), 422, "validation_failed");
-    const all = (await http(s.base, "GET", "/api/v1/recipients/export?format=json", { token: OWNER_TOKEN })).body as { email: string }[];
+    const all = (await http(s.base, "GET", "/api/v1/recipients/export?format=json", { token: OWNER_TOKEN }))
+      .body as { email: string }[];
     expect(all.map((r) => r.email)).not.toContain("dave@example.com");
     expect(all.map((r) => r.email)).not.toContain("eve@example.com");
   });

@@ -40,7 +40,13 @@ export interface EventCatalogue {
   "bundles.bundle.updated": { bundleId: string; changes: string[] };
   "bundles.bundle.deleted": { bundleId: string; name: string };
   "bundles.bundle.content-changed": { bundleId: string; files: number };
-  "bundles.version.created": { bundleId: string; versionId: string; number: number; files: number; size: number };
+  "bundles.version.created": {
+    bundleId: string;
+    versionId: string;
+    number: number;
+    files: number;
+    size: number;
+  };
   "bundles.version.released": { bundleId: string; versionId: string; number: number };
   "bundles.assignment.created": { assignmentId: string; bundleId: string; recipientId: string };
   "bundles.assignment.updated": { assignmentId: string; changes: string[] };

@@ -82,7 +82,14 @@ export function createRecipientsApi(auth: AuthContext) {
         {
           tenant: ctx.tenant,
           ...(after ? { id: { $gt: after } } : {}),
-          ...(q ? { $or: [{ email: { $like: like } }, { name: { $ilike: like } }] } : {}),
+          ...(q
+            ? {
+                $or: [
+                  { email: { $like: like } },
+                  { name: auth.db.dialect === "postgres" ? { $ilike: like } : { $like: like } },
+                ],
+              }
+            : {}),
         },
         { orderBy: { id: "asc" }, limit: limit + 1 },
       );

@@ -151,7 +151,8 @@ export function createFilesApi(auth: BundlesContext) {
           tenant: ctx.tenant,
           ...(after ? { id: { $lt: after } } : {}),
           ...(req.folder ? { folder: normalizeFolder(req.folder) } : {}),
-          ...(q ? { name: { $ilike: `%${q}%` } } : {}),
+          // case-insensitive substring: SQLite's LIKE already is (ASCII), Postgres needs ILIKE
+          ...(q ? { name: db.dialect === "postgres" ? { $ilike: `%${q}%` } : { $like: `%${q}%` } } : {}),
         },
         { orderBy: { id: "desc" }, limit: limit + 1 },
       );
