@@ -127,6 +127,9 @@ describe("gRPC server + client", () => {
       tenant: "acme",
       name: "family-archive",
       description: "photos",
+      enabled: true,
+      objects: [],
+      archive: undefined,
       createdAt: new Date("2024-05-01T10:00:00.123Z"),
       updatedAt: new Date("2024-05-01T10:00:00.123Z"),
     });
