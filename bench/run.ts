@@ -1,6 +1,7 @@
 // `pnpm bench`: every benchmark, each printing ratios against a baseline measured in the same run.
 import { ensureNats, ensurePostgres } from "@latchflow/testing";
 import { benchBus } from "./bus.js";
+import { benchDownloads } from "./downloads.js";
 import { benchSlice } from "./slice.js";
 import { benchStorage } from "./storage.js";
 
@@ -11,6 +12,7 @@ try {
   await benchBus(nats.url);
   await benchSlice(pg.url, nats.url);
   await benchStorage();
+  await benchDownloads();
 } finally {
   await nats.stop?.();
   await pg.stop?.();

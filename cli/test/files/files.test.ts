@@ -1,9 +1,10 @@
 import { closeSync, openSync, readdirSync, readSync, statSync, truncateSync, writeSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError, http } from "../http.js";
-import { MODES, type Stack, startStack } from "../stack.js";
+import { MODES, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
 import { fetchBytes, type Ids, recipientBrowser, releasedBundle, sha256, upload } from "./helpers.js";
 
 const bytes = (n: number, seed: number) =>
@@ -41,7 +42,7 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     form.append("file", new Blob([bytes(4096, 2)], { type: "image/png" }), "beach.png");
     const multipart = await fetch(`${s.base}/api/v1/files`, {
       method: "POST",
-      headers: { authorization: "Bearer identity-owner-bootstrap-token-0123456789" },
+      headers: { authorization: `Bearer ${OWNER_TOKEN}` },
       body: form,
     });
     expect(multipart.status).toBe(201);
@@ -77,7 +78,7 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     );
 
     const content = await fetchBytes(`${s.base}/api/v1/files/${raw}/content`, {
-      authorization: "Bearer identity-owner-bootstrap-token-0123456789",
+      authorization: `Bearer ${OWNER_TOKEN}`,
     });
     expect(content.status).toBe(200);
     expect(sha256(content.body)).toBe(sha256(bytes(5000, 1)));
@@ -108,6 +109,36 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     });
   });
 
+  it("an upload cut off midway leaves no file and no stored object", async () => {
+    const before = storedObjects(s).length;
+    const filesBefore = ((await s.api("GET", "/api/v1/files?limit=200")).body as { items: unknown[] }).items.length;
+    const url = new URL(`${s.base}/api/v1/files`);
+    await new Promise<void>((resolve) => {
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${OWNER_TOKEN}`,
+          "content-type": "application/octet-stream",
+          "content-length": String(4 * 1024 * 1024),
+          "x-file-name": "cut.bin",
+        },
+      });
+      req.on("error", () => resolve());
+      req.write(bytes(1024 * 1024, 9));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300);
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    await waitFor(() => storedObjects(s).length === before, { timeoutMs: 10_000, description: "nothing stored" });
+    const filesAfter = ((await s.api("GET", "/api/v1/files?limit=200")).body as { items: unknown[] }).items.length;
+    expect(filesAfter).toBe(filesBefore);
+  });
+
   it("deduplicates identical content; a file shared by two bundles keeps its blob until the last use goes", async () => {
     const data = bytes(300_000, 3);
     const objectsBefore = storedObjects(s).length;
@@ -128,7 +159,7 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     await s.api("PUT", `/api/v1/bundles/${one.id}/objects`, { json: { objects: [] } });
     expect(storedObjects(s).length).toBe(objectsBefore + 1);
     const still = await fetchBytes(`${s.base}/api/v1/files/${a}/content`, {
-      authorization: "Bearer identity-owner-bootstrap-token-0123456789",
+      authorization: `Bearer ${OWNER_TOKEN}`,
     });
     expect(sha256(still.body)).toBe(sha256(data));
 

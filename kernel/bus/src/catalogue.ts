@@ -36,6 +36,7 @@ export interface EventCatalogue {
   "auth.permission.revoked": { permissionId: string; userId: string };
   "auth.recipient.created": { recipientId: string; email: string };
   "auth.recipient.updated": { recipientId: string; changes: string[] };
+  "auth.recipient.deleted": { recipientId: string; email: string };
   "bundles.bundle.created": { bundleId: string; name: string };
   "bundles.bundle.updated": { bundleId: string; changes: string[] };
   "bundles.bundle.deleted": { bundleId: string; name: string };
@@ -113,6 +114,7 @@ export const EVENT_TYPES = listingEveryType([
   "auth.permission.revoked",
   "auth.recipient.created",
   "auth.recipient.updated",
+  "auth.recipient.deleted",
   "bundles.bundle.created",
   "bundles.bundle.updated",
   "bundles.bundle.deleted",

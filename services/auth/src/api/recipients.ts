@@ -11,7 +11,7 @@ import {
 } from "@latchflow/runtime";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { type AuthContext, emit, isEmail, normalizeEmail } from "../context.js";
-import { Recipient } from "../entities/index.js";
+import { OtpChallenge, Recipient, Session } from "../entities/index.js";
 
 export function recipientToProto(r: Recipient): authV1.Recipient {
   return {
@@ -95,6 +95,20 @@ export function createRecipientsApi(auth: AuthContext) {
       );
       const page = toPage(rows, limit, (r) => r.id);
       return { recipients: page.items.map(recipientToProto), page: { nextCursor: page.nextCursor } };
+    },
+
+    async deleteRecipient(req: authV1.DeleteRecipientRequest, ctx: RequestContext): Promise<authV1.Recipient> {
+      const recipient = await auth.db.em().transactional(async (em) => {
+        const r = await em.findOne(Recipient, { id: req.id, tenant: ctx.tenant });
+        if (!r) throw notFound("Recipient not found", { recipientId: req.id });
+        await em.nativeDelete(OtpChallenge, { recipientId: r.id });
+        await em.nativeUpdate(Session, { subjectKind: "recipient", subjectId: r.id, revokedAt: null }, { revokedAt: auth.now() });
+        await em.nativeDelete(Recipient, { id: r.id });
+        emit(em, ctx, "auth.recipient.deleted", { recipientId: r.id }, { recipientId: r.id, email: r.email });
+        return r;
+      });
+      auth.relay.nudge();
+      return recipientToProto(recipient);
     },
 
     /** Upserts by email in one transaction; any invalid row refuses the whole import. */

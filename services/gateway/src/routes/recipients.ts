@@ -1,5 +1,5 @@
 import type { authV1 } from "@latchflow/proto";
-import { Scope } from "@latchflow/runtime";
+import { conflict, Scope } from "@latchflow/runtime";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
 import { defineRoute } from "../route.js";
@@ -126,6 +126,28 @@ export function recipientRoutes(clients: GatewayClients) {
           ),
         ),
       }),
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/api/v1/recipients/:id",
+      operationId: "deleteRecipient",
+      summary: "Remove a recipient (refused while bundles are assigned to them)",
+      tag,
+      access: { ...write, resource: { type: "recipient", param: "id" } },
+      params: IdParams,
+      responses: {
+        200: { description: "Removed", schema: Recipient },
+        409: { description: "Still has assignments", schema: ErrorResponse },
+        ...notFound,
+        ...errorResponses,
+      },
+      handler: async ({ params, ctx }) => {
+        const { assignments } = await clients.bundles.listAssignments({ bundleId: "", recipientId: params.id, activeOnly: false }, ctx);
+        if (assignments.length) {
+          throw conflict("Remove the recipient's assignments first", { assignmentIds: assignments.map((a) => a.id) });
+        }
+        return { status: 200, body: toRest(await clients.auth.deleteRecipient({ id: params.id }, ctx)) };
+      },
     }),
   ];
 }

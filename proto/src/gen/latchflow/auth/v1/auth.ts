@@ -331,6 +331,10 @@ export interface ImportRecipientsResponse {
   unchanged: number;
 }
 
+export interface DeleteRecipientRequest {
+  id: string;
+}
+
 function createBaseAuthenticateRequest(): AuthenticateRequest {
   return { token: "", kind: "" };
 }
@@ -5103,6 +5107,73 @@ export const ImportRecipientsResponse: MessageFns<ImportRecipientsResponse> = {
   },
 };
 
+function createBaseDeleteRecipientRequest(): DeleteRecipientRequest {
+  return { id: "" };
+}
+
+export const DeleteRecipientRequest: MessageFns<DeleteRecipientRequest> = {
+  encode(message: DeleteRecipientRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecipientRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecipientRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteRecipientRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeleteRecipientRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRecipientRequest>, I>>(base?: I): DeleteRecipientRequest {
+    return DeleteRecipientRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRecipientRequest>, I>>(object: I): DeleteRecipientRequest {
+    const message = createBaseDeleteRecipientRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   /**
@@ -5387,6 +5458,17 @@ export const AuthServiceService = {
     responseSerialize: (value: Recipient): Buffer => Buffer.from(Recipient.encode(value).finish()),
     responseDeserialize: (value: Buffer): Recipient => Recipient.decode(value),
   },
+  /** Removes a recipient and ends their sessions. The caller makes sure no assignment still refers to them. */
+  deleteRecipient: {
+    path: "/latchflow.auth.v1.AuthService/DeleteRecipient" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteRecipientRequest): Buffer =>
+      Buffer.from(DeleteRecipientRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteRecipientRequest => DeleteRecipientRequest.decode(value),
+    responseSerialize: (value: Recipient): Buffer => Buffer.from(Recipient.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Recipient => Recipient.decode(value),
+  },
   /** Creates or updates recipients by email, all in one transaction (all or nothing). */
   importRecipients: {
     path: "/latchflow.auth.v1.AuthService/ImportRecipients" as const,
@@ -5441,6 +5523,8 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   getRecipient: handleUnaryCall<GetRecipientRequest, Recipient>;
   listRecipients: handleUnaryCall<ListRecipientsRequest, ListRecipientsResponse>;
   updateRecipient: handleUnaryCall<UpdateRecipientRequest, Recipient>;
+  /** Removes a recipient and ends their sessions. The caller makes sure no assignment still refers to them. */
+  deleteRecipient: handleUnaryCall<DeleteRecipientRequest, Recipient>;
   /** Creates or updates recipients by email, all in one transaction (all or nothing). */
   importRecipients: handleUnaryCall<ImportRecipientsRequest, ImportRecipientsResponse>;
 }
@@ -5856,6 +5940,22 @@ export interface AuthServiceClient extends Client {
   ): ClientUnaryCall;
   updateRecipient(
     request: UpdateRecipientRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Recipient) => void,
+  ): ClientUnaryCall;
+  /** Removes a recipient and ends their sessions. The caller makes sure no assignment still refers to them. */
+  deleteRecipient(
+    request: DeleteRecipientRequest,
+    callback: (error: ServiceError | null, response: Recipient) => void,
+  ): ClientUnaryCall;
+  deleteRecipient(
+    request: DeleteRecipientRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Recipient) => void,
+  ): ClientUnaryCall;
+  deleteRecipient(
+    request: DeleteRecipientRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Recipient) => void,
