@@ -51,7 +51,11 @@ export async function benchDownloads(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lf-bench-dl-"));
   const file = join(dir, "payload.bin");
   await seededFile(file, SIZE);
-  const tc = createTestConfig({ dialect: "sqlite", name: uniqueName("bench_dl"), env: { LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN } });
+  const tc = createTestConfig({
+    dialect: "sqlite",
+    name: uniqueName("bench_dl"),
+    env: { LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN },
+  });
   const stack = await startEmbedded(tc.config, createLogger({ level: "silent" }), () => {});
   const staticServer = createServer((_req, res) => {
     res.writeHead(200, { "content-length": String(SIZE), "content-type": "application/octet-stream" });
@@ -70,7 +74,12 @@ export async function benchDownloads(): Promise<void> {
     t = performance.now();
     const up = await fetch(`${stack.url}/api/v1/files`, {
       method: "POST",
-      headers: { ...auth, "content-type": "application/octet-stream", "x-file-name": "payload.bin", "content-length": String(SIZE) },
+      headers: {
+        ...auth,
+        "content-type": "application/octet-stream",
+        "x-file-name": "payload.bin",
+        "content-length": String(SIZE),
+      },
       body: Readable.toWeb(createReadStream(file, { highWaterMark: MiB })) as ReadableStream,
       duplex: "half",
     } as RequestInit);
@@ -79,10 +88,24 @@ export async function benchDownloads(): Promise<void> {
     const fileId = ((await up.json()) as { id: string }).id;
 
     const json = { ...auth, "content-type": "application/json" };
-    const bundle = (await (await fetch(`${stack.url}/api/v1/bundles`, { method: "POST", headers: json, body: JSON.stringify({ name: "bench" }) })).json()) as { id: string };
-    await fetch(`${stack.url}/api/v1/bundles/${bundle.id}/objects`, { method: "PUT", headers: json, body: JSON.stringify({ objects: [{ fileId }] }) });
+    const bundle = (await (
+      await fetch(`${stack.url}/api/v1/bundles`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ name: "bench" }),
+      })
+    ).json()) as { id: string };
+    await fetch(`${stack.url}/api/v1/bundles/${bundle.id}/objects`, {
+      method: "PUT",
+      headers: json,
+      body: JSON.stringify({ objects: [{ fileId }] }),
+    });
     const link = (await (
-      await fetch(`${stack.url}/api/v1/bundles/${bundle.id}/links`, { method: "POST", headers: json, body: JSON.stringify({ expiresInSeconds: 3600 }) })
+      await fetch(`${stack.url}/api/v1/bundles/${bundle.id}/links`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ expiresInSeconds: 3600 }),
+      })
     ).json()) as { url: string };
 
     await timedGet(staticUrl);
@@ -105,7 +128,9 @@ export async function benchDownloads(): Promise<void> {
     row("download: GET /s/{token} (encrypted archive)", dl.bytes, dl.ms, mbps(base.bytes, base.ms));
     row("baseline: 16 parallel static downloads", base16.bytes, base16.ms, mbps(base16.bytes, base16.ms));
     row("16 parallel archive downloads", dl16.bytes, dl16.ms, mbps(base16.bytes, base16.ms));
-    console.log(`(archive = ${statSync(file).size} bytes of content + ZIP headers; goal: download ≥ 0.60 × baseline)`);
+    console.log(
+      `(archive = ${statSync(file).size} bytes of content + ZIP headers; goal: download ≥ 0.60 × baseline)`,
+    );
   } finally {
     staticServer.close();
     await stack.stop();

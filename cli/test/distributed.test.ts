@@ -26,6 +26,7 @@ describe("distributed mode: one OS process per service on Postgres + NATS", () =
         LATCHFLOW_LOG_LEVEL: "info",
         LATCHFLOW_DATABASE_URL: inject("pgUrl"),
         LATCHFLOW_DB_SCHEMA_PREFIX: `${name}_`,
+        LATCHFLOW_DB_POOL_MAX: "3",
         LATCHFLOW_NATS_URL: inject("natsUrl"),
         LATCHFLOW_NATS_STREAM: name.toUpperCase(),
         LATCHFLOW_NATS_NAMESPACE: name,

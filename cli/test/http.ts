@@ -23,13 +23,16 @@ export async function http(
   }
   const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
-  let parsed: unknown;
+  return { status: res.status, headers: res.headers, body: parseJson(text), text };
+}
+
+/** The body as JSON, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
   try {
-    parsed = text ? JSON.parse(text) : undefined;
+    return text ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  return { status: res.status, headers: res.headers, body: parsed, text };
 }
 
 /** Asserts the documented error shape, the status and the code, and that no stack trace leaked. */

@@ -16,7 +16,7 @@ import {
   uniqueName,
 } from "@latchflow/testing";
 import { inject } from "vitest";
-import { type HttpResult, http } from "./http.js";
+import { type HttpResult, http, parseJson } from "./http.js";
 
 export const MODES: [TestDialect, TestBus][] = [
   ["sqlite", "in-process"],
@@ -70,13 +70,7 @@ export class Browser {
       else this.cookies.set(name, value);
     }
     const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, body: parsed, text };
+    return { status: res.status, headers: res.headers, body: parseJson(text), text };
   }
 }
 

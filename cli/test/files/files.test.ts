@@ -111,7 +111,8 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
 
   it("an upload cut off midway leaves no file and no stored object", async () => {
     const before = storedObjects(s).length;
-    const filesBefore = ((await s.api("GET", "/api/v1/files?limit=200")).body as { items: unknown[] }).items.length;
+    const filesBefore = ((await s.api("GET", "/api/v1/files?limit=200")).body as { items: unknown[] }).items
+      .length;
     const url = new URL(`${s.base}/api/v1/files`);
     await new Promise<void>((resolve) => {
       const req = request({
@@ -134,8 +135,12 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
       }, 300);
     });
     await new Promise((r) => setTimeout(r, 500));
-    await waitFor(() => storedObjects(s).length === before, { timeoutMs: 10_000, description: "nothing stored" });
-    const filesAfter = ((await s.api("GET", "/api/v1/files?limit=200")).body as { items: unknown[] }).items.length;
+    await waitFor(() => storedObjects(s).length === before, {
+      timeoutMs: 10_000,
+      description: "nothing stored",
+    });
+    const filesAfter = ((await s.api("GET", "/api/v1/files?limit=200")).body as { items: unknown[] }).items
+      .length;
     expect(filesAfter).toBe(filesBefore);
   });
 

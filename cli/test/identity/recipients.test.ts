@@ -58,12 +58,37 @@ describe.each(MODES)("recipient import and export on %s + %s", (dialect, bus) =>
   });
 
   it("deletes a recipient without assignments; one with assignments is refused", async () => {
-    const made = (await http(s.base, "POST", "/api/v1/recipients", { token: OWNER_TOKEN, json: { email: "gone@example.com" } })).body as { id: string };
-    const kept = (await http(s.base, "POST", "/api/v1/recipients", { token: OWNER_TOKEN, json: { email: "kept@example.com" } })).body as { id: string };
-    const bundle = (await http(s.base, "POST", "/api/v1/bundles", { token: OWNER_TOKEN, json: { name: "for kept" } })).body as { id: string };
-    await http(s.base, "POST", `/api/v1/bundles/${bundle.id}/assignments`, { token: OWNER_TOKEN, json: { recipientId: kept.id } });
-    expect((await http(s.base, "DELETE", `/api/v1/recipients/${made.id}`, { token: OWNER_TOKEN })).status).toBe(200);
-    expectError(await http(s.base, "GET", `/api/v1/recipients/${made.id}`, { token: OWNER_TOKEN }), 404, "not_found");
-    expectError(await http(s.base, "DELETE", `/api/v1/recipients/${kept.id}`, { token: OWNER_TOKEN }), 409, "conflict");
+    const made = (
+      await http(s.base, "POST", "/api/v1/recipients", {
+        token: OWNER_TOKEN,
+        json: { email: "gone@example.com" },
+      })
+    ).body as { id: string };
+    const kept = (
+      await http(s.base, "POST", "/api/v1/recipients", {
+        token: OWNER_TOKEN,
+        json: { email: "kept@example.com" },
+      })
+    ).body as { id: string };
+    const bundle = (
+      await http(s.base, "POST", "/api/v1/bundles", { token: OWNER_TOKEN, json: { name: "for kept" } })
+    ).body as { id: string };
+    await http(s.base, "POST", `/api/v1/bundles/${bundle.id}/assignments`, {
+      token: OWNER_TOKEN,
+      json: { recipientId: kept.id },
+    });
+    expect(
+      (await http(s.base, "DELETE", `/api/v1/recipients/${made.id}`, { token: OWNER_TOKEN })).status,
+    ).toBe(200);
+    expectError(
+      await http(s.base, "GET", `/api/v1/recipients/${made.id}`, { token: OWNER_TOKEN }),
+      404,
+      "not_found",
+    );
+    expectError(
+      await http(s.base, "DELETE", `/api/v1/recipients/${kept.id}`, { token: OWNER_TOKEN }),
+      409,
+      "conflict",
+    );
   });
 });

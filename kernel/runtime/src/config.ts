@@ -32,6 +32,10 @@ export const ENV_VARS = {
     default: "",
     doc: "PostgreSQL: prefix of each service's schema name (`<prefix><service>`), to share one database.",
   },
+  LATCHFLOW_DB_POOL_MAX: {
+    default: "10",
+    doc: "PostgreSQL: most connections each service process keeps open.",
+  },
   LATCHFLOW_NATS_URL: {
     default: "",
     doc: "`nats://…` to use NATS JetStream; empty = the durable in-process bus.",
@@ -142,6 +146,7 @@ const schema = z.object({
   LATCHFLOW_DATA_DIR: z.string().min(1),
   LATCHFLOW_DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
   LATCHFLOW_DB_SCHEMA_PREFIX: z.string().regex(/^[a-z0-9_]*$/, "lowercase letters, digits and _ only"),
+  LATCHFLOW_DB_POOL_MAX: positiveInt,
   LATCHFLOW_NATS_URL: optionalUrl(["nats://", "tls://"]),
   LATCHFLOW_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/),
   LATCHFLOW_NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/),
@@ -208,7 +213,7 @@ export interface Config {
     uploadLimitBytes: number;
   };
   dataDir: string;
-  database: { kind: "sqlite" } | { kind: "postgres"; url: string; schemaPrefix: string };
+  database: { kind: "sqlite" } | { kind: "postgres"; url: string; schemaPrefix: string; poolMax: number };
   bus: { kind: "in-process" } | { kind: "nats"; url: string; stream: string; namespace: string };
   grpc: { host: string; port: number; deadlineMs: number };
   addresses: Record<Exclude<ServiceName, "gateway">, string>;
@@ -246,7 +251,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dataDir: v.LATCHFLOW_DATA_DIR,
     database: v.LATCHFLOW_DATABASE_URL
-      ? { kind: "postgres", url: v.LATCHFLOW_DATABASE_URL, schemaPrefix: v.LATCHFLOW_DB_SCHEMA_PREFIX }
+      ? {
+          kind: "postgres",
+          url: v.LATCHFLOW_DATABASE_URL,
+          schemaPrefix: v.LATCHFLOW_DB_SCHEMA_PREFIX,
+          poolMax: v.LATCHFLOW_DB_POOL_MAX,
+        }
       : { kind: "sqlite" },
     bus: v.LATCHFLOW_NATS_URL
       ? {

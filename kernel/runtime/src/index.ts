@@ -10,6 +10,8 @@ export {
   openDatabase,
   type ServiceSchema,
   type SqlOrm,
+  sqlDate,
+  sqlTable,
 } from "./db/database.js";
 export { defineMigration, type MigrationTools, type SchemaChange } from "./db/migration.js";
 export * from "./errors.js";
@@ -19,6 +21,7 @@ export * from "./logger.js";
 export { createMailer, type Mailer, type MailMessage } from "./mail.js";
 export {
   createOutboxRelay,
+  emitEvent,
   enqueueEvent,
   type OutboxRelay,
   type OutboxRelayOptions,

@@ -39,6 +39,8 @@ export function createTestConfig(options: TestConfigOptions): TestConfig {
       ? {
           LATCHFLOW_DATABASE_URL: required(options.pgUrl, "pgUrl"),
           LATCHFLOW_DB_SCHEMA_PREFIX: `${options.name}_`,
+          // test files run in parallel against one server (max_connections 100)
+          LATCHFLOW_DB_POOL_MAX: "4",
         }
       : {}),
     ...(options.bus === "nats"

@@ -1,1 +1,30 @@
-export {};
+export { type AddressClass, classifyAddress } from "./address.js";
+export { HOST_TO_ISOLATE, type HostCallName, ISOLATE_TO_HOST } from "./boundary.js";
+export type { FetchInit, FetchResponse, HostCapabilities, LogLevel, MailMessage } from "./capabilities.js";
+export { createGuardedFetch, type EgressPolicy, type VettedTarget, vetUrl } from "./egress.js";
+export {
+  HostCallError,
+  isSandboxError,
+  isSandboxErrorCode,
+  SandboxError,
+  SandboxErrorCode,
+  type SandboxErrorJson,
+} from "./errors.js";
+export { IsolatedVmRuntime, type IsolatedVmRuntimeOptions } from "./isolated-vm-runtime.js";
+export type { Json, JsonObject } from "./json.js";
+export {
+  type CapabilityDefinition,
+  type CapabilityKind,
+  PLUGIN_GLOBAL,
+  type PluginDefinition,
+  type PluginHost,
+} from "./plugin-api.js";
+export {
+  DEFAULT_LIMITS,
+  type InvokeOptions,
+  type LoadedPlugin,
+  type PluginSource,
+  type PluginStats,
+  type SandboxLimits,
+  type SandboxRuntime,
+} from "./runtime.js";

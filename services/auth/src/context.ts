@@ -1,10 +1,6 @@
-import { createEvent, type EventPayload, type EventType } from "@latchflow/bus";
-import type { EntityManager } from "@latchflow/runtime";
 import {
-  actorOf,
   type Config,
   type Database,
-  enqueueEvent,
   type Logger,
   type Mailer,
   type OutboxRelay,
@@ -36,29 +32,6 @@ export interface AuthContext {
   config: Config;
   logger: Logger;
   now: () => Date;
-}
-
-/** Adds an event to the outbox of the current transaction. */
-export function emit<T extends EventType>(
-  em: EntityManager,
-  ctx: RequestContext,
-  type: T,
-  subjectIds: Record<string, string>,
-  data: EventPayload<T>,
-  occurredAt?: Date,
-): void {
-  enqueueEvent(
-    em,
-    createEvent({
-      type,
-      tenant: ctx.tenant,
-      actor: actorOf(ctx),
-      subjectIds,
-      requestId: ctx.requestId,
-      data,
-      ...(occurredAt ? { occurredAt } : {}),
-    }),
-  );
 }
 
 /** The signed-in user behind a request (session or token), or unauthenticated. */

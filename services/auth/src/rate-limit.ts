@@ -1,4 +1,4 @@
-import { type Database, ErrorCode, LatchflowError } from "@latchflow/runtime";
+import { type Database, ErrorCode, LatchflowError, sqlTable } from "@latchflow/runtime";
 
 export interface Limit {
   /** what is limited, e.g. "admin-start:ip" */
@@ -31,8 +31,7 @@ export interface RateLimiter {
  * distributed). One atomic upsert per hit.
  */
 export function createRateLimiter(db: Database): RateLimiter {
-  const schema = db.orm.config.get("schema");
-  const table = schema ? `"${schema}"."rate_limits"` : `"rate_limits"`;
+  const table = sqlTable(db, "rate_limits");
   const sql = `INSERT INTO ${table} (key, window_start, count) VALUES (?, ?, 1)
     ON CONFLICT (key) DO UPDATE SET
       count = CASE WHEN ${table}.window_start = excluded.window_start THEN ${table}.count + 1 ELSE 1 END,

@@ -1,6 +1,12 @@
-import { type EntityManager, newId, type RequestContext, systemContext } from "@latchflow/runtime";
+import {
+  type EntityManager,
+  emitEvent as emit,
+  newId,
+  type RequestContext,
+  systemContext,
+} from "@latchflow/runtime";
 import { planZip, sanitizeEntryNames, type ZipPlan } from "./archive/index.js";
-import { type BundlesContext, emit } from "./context.js";
+import type { BundlesContext } from "./context.js";
 import {
   Bundle,
   BundleObject,

@@ -13,7 +13,7 @@ export type Dialect = "sqlite" | "postgres";
 /** Where a service's data lives: one SQLite file, or one schema of a PostgreSQL database. */
 export type DatabaseTarget =
   | { kind: "sqlite"; file: string }
-  | { kind: "postgres"; url: string; schema: string };
+  | { kind: "postgres"; url: string; schema: string; poolMax?: number };
 
 export interface ServiceSchema {
   // biome-ignore lint/suspicious/noExplicitAny: MikroORM entity schemas are heterogeneous
@@ -40,6 +40,7 @@ export function databaseTarget(config: Config, service: string): DatabaseTarget 
       kind: "postgres",
       url: config.database.url,
       schema: `${config.database.schemaPrefix}${service}`,
+      poolMax: config.database.poolMax,
     };
   }
   return { kind: "sqlite", file: join(resolve(config.dataDir), `${service}.db`) };
@@ -78,7 +79,7 @@ export async function openDatabase(
       ...common,
       clientUrl: target.url,
       schema: target.schema,
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: target.poolMax ?? 10, idleTimeoutMillis: 10_000 },
     });
   }
   const applied = await orm.getMigrator().up();
@@ -90,4 +91,15 @@ export async function openDatabase(
     em: () => orm.em.fork(),
     close: () => orm.close(true),
   };
+}
+
+/** A Date as the database stores it (SQLite: epoch ms; Postgres: timestamptz), for raw SQL parameters. */
+export function sqlDate(db: Database, d: Date): Date | number {
+  return db.dialect === "sqlite" ? d.getTime() : d;
+}
+
+/** A table name quoted and qualified with the service's schema (Postgres), for raw SQL. */
+export function sqlTable(db: Database, table: string): string {
+  const schema = db.orm.config.get("schema");
+  return schema ? `"${schema}"."${table}"` : `"${table}"`;
 }

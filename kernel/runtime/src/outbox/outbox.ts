@@ -1,5 +1,12 @@
-import type { EventBus, EventEnvelope } from "@latchflow/bus";
+import {
+  createEvent,
+  type EventBus,
+  type EventEnvelope,
+  type EventPayload,
+  type EventType,
+} from "@latchflow/bus";
 import type { EntityManager } from "@mikro-orm/knex";
+import { actorOf, type RequestContext } from "../context.js";
 import type { Database } from "../db/database.js";
 import type { Logger } from "../logger.js";
 import { OutboxMessage } from "./outbox-entity.js";
@@ -19,6 +26,30 @@ export function enqueueEvent(em: EntityManager, event: EventEnvelope): void {
     attempts: 0,
     lastError: null,
   });
+}
+
+/**
+ * Builds the event of a request (tenant, actor and request id from its context) and adds it to the outbox
+ * of the caller's transaction. The one way services emit events.
+ */
+export function emitEvent<T extends EventType>(
+  em: EntityManager,
+  ctx: RequestContext,
+  type: T,
+  subjectIds: Record<string, string>,
+  data: EventPayload<T>,
+): void {
+  enqueueEvent(
+    em,
+    createEvent({
+      type,
+      tenant: ctx.tenant,
+      actor: actorOf(ctx),
+      subjectIds,
+      requestId: ctx.requestId,
+      data,
+    }),
+  );
 }
 
 export interface OutboxRelayOptions {

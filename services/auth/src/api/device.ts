@@ -1,13 +1,14 @@
 import type { authV1 } from "@latchflow/proto";
 import {
   DEFAULT_TENANT,
+  emitEvent as emit,
   newId,
   notFound,
   permissionDenied,
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
-import { type AuthContext, callerUserId, emit, SETTINGS } from "../context.js";
+import { type AuthContext, callerUserId, SETTINGS } from "../context.js";
 import { DeviceGrant, User } from "../entities/index.js";
 import { LIMITS } from "../rate-limit.js";
 import { formatUserCode, hashSecret, normalizeUserCode, randomSecret, userCode } from "../secrets.js";

@@ -2,6 +2,7 @@ import type { authV1 } from "@latchflow/proto";
 import {
   conflict,
   decodeCursor,
+  emitEvent as emit,
   newId,
   notFound,
   pageLimit,
@@ -10,7 +11,7 @@ import {
   validationFailed,
 } from "@latchflow/runtime";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
-import { type AuthContext, emit, isEmail, normalizeEmail } from "../context.js";
+import { type AuthContext, isEmail, normalizeEmail } from "../context.js";
 import { OtpChallenge, Recipient, Session } from "../entities/index.js";
 
 export function recipientToProto(r: Recipient): authV1.Recipient {
@@ -97,12 +98,19 @@ export function createRecipientsApi(auth: AuthContext) {
       return { recipients: page.items.map(recipientToProto), page: { nextCursor: page.nextCursor } };
     },
 
-    async deleteRecipient(req: authV1.DeleteRecipientRequest, ctx: RequestContext): Promise<authV1.Recipient> {
+    async deleteRecipient(
+      req: authV1.DeleteRecipientRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.Recipient> {
       const recipient = await auth.db.em().transactional(async (em) => {
         const r = await em.findOne(Recipient, { id: req.id, tenant: ctx.tenant });
         if (!r) throw notFound("Recipient not found", { recipientId: req.id });
         await em.nativeDelete(OtpChallenge, { recipientId: r.id });
-        await em.nativeUpdate(Session, { subjectKind: "recipient", subjectId: r.id, revokedAt: null }, { revokedAt: auth.now() });
+        await em.nativeUpdate(
+          Session,
+          { subjectKind: "recipient", subjectId: r.id, revokedAt: null },
+          { revokedAt: auth.now() },
+        );
         await em.nativeDelete(Recipient, { id: r.id });
         emit(em, ctx, "auth.recipient.deleted", { recipientId: r.id }, { recipientId: r.id, email: r.email });
         return r;

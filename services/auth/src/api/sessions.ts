@@ -1,7 +1,7 @@
 import type { authV1 } from "@latchflow/proto";
 import type { EntityManager } from "@latchflow/runtime";
-import { newId, notFound, type RequestContext } from "@latchflow/runtime";
-import { type AuthContext, callerSession, emit } from "../context.js";
+import { emitEvent as emit, newId, notFound, type RequestContext } from "@latchflow/runtime";
+import { type AuthContext, callerSession } from "../context.js";
 import { Session } from "../entities/index.js";
 import { hashSecret, randomSecret } from "../secrets.js";
 

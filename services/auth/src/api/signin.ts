@@ -2,13 +2,14 @@ import type { authV1 } from "@latchflow/proto";
 import type { EntityManager } from "@latchflow/runtime";
 import {
   DEFAULT_TENANT,
+  emitEvent as emit,
   type MailMessage,
   newId,
   type RequestContext,
   Role,
   unauthenticated,
 } from "@latchflow/runtime";
-import { type AuthContext, emit, isEmail, normalizeEmail, SETTINGS } from "../context.js";
+import { type AuthContext, isEmail, normalizeEmail, SETTINGS } from "../context.js";
 import { MagicLink, OtpChallenge, Recipient, User } from "../entities/index.js";
 import { magicLinkMail, otpMail } from "../mail-templates.js";
 import { LIMITS } from "../rate-limit.js";

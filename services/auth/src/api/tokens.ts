@@ -1,6 +1,7 @@
 import type { authV1 } from "@latchflow/proto";
 import type { EntityManager } from "@latchflow/runtime";
 import {
+  emitEvent as emit,
   isRole,
   newId,
   notFound,
@@ -10,7 +11,7 @@ import {
   Scope,
   validationFailed,
 } from "@latchflow/runtime";
-import { type AuthContext, callerUserId, emit } from "../context.js";
+import { type AuthContext, callerUserId } from "../context.js";
 import { ApiToken, User } from "../entities/index.js";
 import { hashSecret, mintToken } from "../secrets.js";
 import { roleCeiling } from "./authenticate.js";

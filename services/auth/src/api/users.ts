@@ -3,6 +3,7 @@ import type { EntityManager } from "@latchflow/runtime";
 import {
   conflict,
   decodeCursor,
+  emitEvent as emit,
   isRole,
   newId,
   notFound,
@@ -15,7 +16,7 @@ import {
   validationFailed,
 } from "@latchflow/runtime";
 import { LockMode, UniqueConstraintViolationException } from "@mikro-orm/core";
-import { type AuthContext, callerUserId, emit, isEmail, normalizeEmail, SETTINGS } from "../context.js";
+import { type AuthContext, callerUserId, isEmail, normalizeEmail, SETTINGS } from "../context.js";
 import { Permission, Session, User } from "../entities/index.js";
 import { inviteMail } from "../mail-templates.js";
 import { permissionToProto } from "./authenticate.js";

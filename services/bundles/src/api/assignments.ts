@@ -2,6 +2,7 @@ import type { bundlesV1 } from "@latchflow/proto";
 import {
   conflict,
   type EntityManager,
+  emitEvent as emit,
   newId,
   notFound,
   type RequestContext,
@@ -9,7 +10,7 @@ import {
 } from "@latchflow/runtime";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { hash } from "@node-rs/argon2";
-import { type BundlesContext, emit } from "../context.js";
+import type { BundlesContext } from "../context.js";
 import { Assignment, Bundle } from "../entities/index.js";
 import { findBundle } from "./bundles.js";
 

@@ -3,6 +3,7 @@ import {
   conflict,
   decodeCursor,
   type EntityManager,
+  emitEvent as emit,
   newId,
   notFound,
   pageLimit,
@@ -12,7 +13,7 @@ import {
 } from "@latchflow/runtime";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { sanitizeEntryNames } from "../archive/index.js";
-import { type BundlesContext, emit } from "../context.js";
+import type { BundlesContext } from "../context.js";
 import {
   Assignment,
   Bundle,

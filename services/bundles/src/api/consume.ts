@@ -1,13 +1,16 @@
 import {
   type EntityManager,
   ErrorCode,
+  emitEvent as emit,
   LatchflowError,
   notFound,
   permissionDenied,
   type RequestContext,
+  sqlDate,
+  sqlTable,
 } from "@latchflow/runtime";
 import { verify } from "@node-rs/argon2";
-import { type BundlesContext, emit, sqlDate, sqlTable } from "../context.js";
+import type { BundlesContext } from "../context.js";
 import { Assignment, Bundle } from "../entities/index.js";
 
 /** Why a download was refused; travels in `details.reason`. */

@@ -2,16 +2,19 @@ import { createHash, randomBytes } from "node:crypto";
 import type { bundlesV1 } from "@latchflow/proto";
 import {
   decodeCursor,
+  emitEvent as emit,
   newId,
   notFound,
   pageLimit,
   permissionDenied,
   type RequestContext,
+  sqlDate,
+  sqlTable,
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
 import { ifRangeMatches, parseRange, sliceZip } from "../archive/index.js";
-import { type BundlesContext, emit, SETTINGS, sqlDate, sqlTable } from "../context.js";
+import { type BundlesContext, SETTINGS } from "../context.js";
 import { Bundle, BundleVersion, DownloadGrant, PublishLink } from "../entities/index.js";
 import { manifestOf, planOf } from "../versions.js";
 import { assignmentToProto } from "./assignments.js";

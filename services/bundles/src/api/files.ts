@@ -3,6 +3,7 @@ import {
   conflict,
   decodeCursor,
   type EntityManager,
+  emitEvent as emit,
   newId,
   notFound,
   pageLimit,
@@ -10,7 +11,7 @@ import {
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
-import { type BundlesContext, emit } from "../context.js";
+import type { BundlesContext } from "../context.js";
 import { BundleObject, FileEntry } from "../entities/index.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point

@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { bundlesV1 } from "@latchflow/proto";
-import { newId, notFound, type RequestContext, validationFailed } from "@latchflow/runtime";
-import { type BundlesContext, emit } from "../context.js";
+import {
+  emitEvent as emit,
+  newId,
+  notFound,
+  type RequestContext,
+  validationFailed,
+} from "@latchflow/runtime";
+import type { BundlesContext } from "../context.js";
 import { PublishLink } from "../entities/index.js";
 import { findBundle } from "./bundles.js";
 

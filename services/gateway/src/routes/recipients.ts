@@ -142,9 +142,14 @@ export function recipientRoutes(clients: GatewayClients) {
         ...errorResponses,
       },
       handler: async ({ params, ctx }) => {
-        const { assignments } = await clients.bundles.listAssignments({ bundleId: "", recipientId: params.id, activeOnly: false }, ctx);
+        const { assignments } = await clients.bundles.listAssignments(
+          { bundleId: "", recipientId: params.id, activeOnly: false },
+          ctx,
+        );
         if (assignments.length) {
-          throw conflict("Remove the recipient's assignments first", { assignmentIds: assignments.map((a) => a.id) });
+          throw conflict("Remove the recipient's assignments first", {
+            assignmentIds: assignments.map((a) => a.id),
+          });
         }
         return { status: 200, body: toRest(await clients.auth.deleteRecipient({ id: params.id }, ctx)) };
       },

@@ -1,0 +1,330 @@
+/**
+ * THE host/isolate boundary: every call in each direction is listed in this file.
+ *
+ * Isolate → host (plugin code calls them through the frozen `host` object that isolate-bootstrap.ts
+ * builds; the raw ivm `Callback`s stay in that bootstrap's closure):
+ *   fetch, mail.send, bundles.grant, links.publish, kv.get, kv.set, kv.delete, secrets.get  (async)
+ *   log, emit                                                                                (sync)
+ *   — see `ISOLATE_TO_HOST`. Two ivm `Callback`s carry them: `callSync(name, argsJson)` and
+ *   `callAsync(name, argsJson)`; both copy strings only.
+ *
+ * Host → isolate (`HOST_TO_ISOLATE`, through `Reference`s the host keeps; none is ever handed to
+ * plugin code):
+ *   setup(configJson, callSync, callAsync) → { invoke, settle }   (bootstrap, fresh context)
+ *   run plugin script                                              (defines globalThis.plugin)
+ *   invoke(exportName, inputJson) → Promise<envelope string>
+ *   settle(id, envelopeJson)                                       (completes an async host call)
+ *
+ * Only JSON text crosses, in both directions.
+ */
+import ivm from "isolated-vm";
+import type { FetchInit, HostCapabilities, LogLevel, MailMessage } from "./capabilities.js";
+import { SandboxError, SandboxErrorCode } from "./errors.js";
+import { BOOTSTRAP_SOURCE } from "./isolate-bootstrap.js";
+import type { Json, JsonObject } from "./json.js";
+import type { SandboxLimits } from "./runtime.js";
+
+/**
+ * Isolate → host: every host function plugin code can call. `sync` calls block the isolate until the
+ * host returns; `async` calls return a promise inside the isolate, settled later by `settle`.
+ * `args` are the JSON-decoded arguments; the result is copied back as JSON.
+ */
+interface HostCall {
+  mode: "sync" | "async";
+  /** Which size limit applies to the serialized arguments. */
+  argsLimit: keyof Pick<SandboxLimits, "maxLogChars" | "maxEventChars" | "maxCallArgsChars">;
+  granted(caps: HostCapabilities): boolean;
+  call(caps: HostCapabilities, args: Json[]): unknown;
+}
+
+export const ISOLATE_TO_HOST = {
+  fetch: {
+    mode: "async",
+    argsLimit: "maxCallArgsChars",
+    granted: (c) => c.fetch !== undefined,
+    call: (c, [url, init]) => need(c.fetch)(str(url, "url"), obj(init ?? {}, "init") as FetchInit),
+  },
+  "mail.send": {
+    mode: "async",
+    argsLimit: "maxCallArgsChars",
+    granted: (c) => c.mail !== undefined,
+    call: (c, [message]) => need(c.mail).send(obj(message, "message") as unknown as MailMessage),
+  },
+  "bundles.grant": {
+    mode: "async",
+    argsLimit: "maxCallArgsChars",
+    granted: (c) => c.bundles !== undefined,
+    call: (c, [request]) => need(c.bundles).grant(obj(request, "request")),
+  },
+  "links.publish": {
+    mode: "async",
+    argsLimit: "maxCallArgsChars",
+    granted: (c) => c.links !== undefined,
+    call: (c, [request]) => need(c.links).publish(obj(request, "request")),
+  },
+  "kv.get": {
+    mode: "async",
+    argsLimit: "maxCallArgsChars",
+    granted: (c) => c.kv !== undefined,
+    call: (c, [key]) => need(c.kv).get(str(key, "key")),
+  },
+  "kv.set": {
+    mode: "async",
+    argsLimit: "maxCallArgsChars",
+    granted: (c) => c.kv !== undefined,
+    call: (c, [key, value]) => need(c.kv).set(str(key, "key"), value ?? null),
+  },
+  "kv.delete": {
+    mode: "async",
+    argsLimit: "maxCallArgsChars",
+    granted: (c) => c.kv !== undefined,
+    call: (c, [key]) => need(c.kv).delete(str(key, "key")),
+  },
+  "secrets.get": {
+    mode: "async",
+    argsLimit: "maxCallArgsChars",
+    granted: (c) => c.secrets !== undefined,
+    call: (c, [name]) => need(c.secrets).get(str(name, "name")),
+  },
+  log: {
+    mode: "sync",
+    argsLimit: "maxLogChars",
+    granted: (c) => c.log !== undefined,
+    call: (c, [level, message, fields]) =>
+      need(c.log)(logLevel(level), str(message, "message"), obj(fields ?? {}, "fields")),
+  },
+  emit: {
+    mode: "sync",
+    argsLimit: "maxEventChars",
+    granted: (c) => c.emit !== undefined,
+    call: (c, [event]) => need(c.emit)(event ?? null),
+  },
+} as const satisfies Record<string, HostCall>;
+
+export type HostCallName = keyof typeof ISOLATE_TO_HOST;
+const CALLS: Readonly<Record<string, HostCall>> = ISOLATE_TO_HOST;
+
+function need<T>(value: T | undefined): T {
+  if (value === undefined)
+    throw new SandboxError(SandboxErrorCode.CapabilityDenied, "capability not granted");
+  return value;
+}
+function str(value: Json | undefined, what: string): string {
+  if (typeof value !== "string")
+    throw new SandboxError(SandboxErrorCode.PluginError, `${what} must be a string`);
+  return value;
+}
+function obj(value: Json | undefined, what: string): JsonObject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new SandboxError(SandboxErrorCode.PluginError, `${what} must be an object`);
+  }
+  return value;
+}
+const LEVELS = new Set(["debug", "info", "warn", "error"]);
+function logLevel(value: Json | undefined): LogLevel {
+  if (typeof value !== "string" || !LEVELS.has(value)) {
+    throw new SandboxError(SandboxErrorCode.PluginError, "level must be debug|info|warn|error");
+  }
+  return value as LogLevel;
+}
+
+type Envelope = string;
+const okValue = (value: unknown): Envelope =>
+  `{"ok":true,"value":${JSON.stringify(value ?? null) ?? "null"}}`;
+const okPending = (id: number): Envelope => `{"ok":true,"id":${id}}`;
+function failed(err: { code: string; message: string; retryable: boolean }): Envelope {
+  return JSON.stringify({
+    ok: false,
+    error: { code: err.code, message: err.message, retryable: err.retryable },
+  });
+}
+
+/** What a host capability's failure looks like to the plugin; host messages of non-typed errors stay hidden. */
+function toCallError(err: unknown): { code: string; message: string; retryable: boolean } {
+  if (typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string") {
+    const e = err as { code: string; message?: unknown; retryable?: unknown };
+    return { code: e.code, message: String(e.message ?? e.code), retryable: e.retryable === true };
+  }
+  return { code: "internal", message: "host call failed", retryable: false };
+}
+
+/**
+ * Host side of one invocation: answers the isolate's calls, counts emits, and reports the first
+ * violation (denied capability, oversize arguments, emit flood) through `onViolation` — violations
+ * fail the invocation even if the plugin catches the error it sees, and the runtime disposes the isolate.
+ */
+export class HostCallSession {
+  private nextId = 1;
+  private emits = 0;
+  private closed = false;
+  /** Host → isolate `settle(id, envelope)`; set once the context is set up. */
+  settle: ((id: number, envelope: Envelope) => void) | undefined;
+
+  constructor(
+    private readonly capabilities: HostCapabilities,
+    private readonly limits: SandboxLimits,
+    private readonly onViolation: (err: SandboxError) => void,
+  ) {}
+
+  /** Names the plugin sees in `host.granted`. */
+  granted(): string[] {
+    return Object.keys(CALLS).filter((name) => CALLS[name]?.granted(this.capabilities));
+  }
+
+  /** The two raw functions handed to the isolate's `setup` (never to plugin code). */
+  callbacks(): [ivm.Callback, ivm.Callback] {
+    return [
+      new ivm.Callback((name: unknown, argsJson: unknown) => this.callSync(name, argsJson)),
+      new ivm.Callback((name: unknown, argsJson: unknown) => this.callAsync(name, argsJson)),
+    ];
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private check(name: unknown, argsJson: unknown, mode: HostCall["mode"]): { call: HostCall; args: Json[] } {
+    const call = typeof name === "string" && Object.hasOwn(CALLS, name) ? CALLS[name] : undefined;
+    if (call === undefined || call.mode !== mode || typeof argsJson !== "string") {
+      throw new SandboxError(SandboxErrorCode.PluginError, "unknown host call");
+    }
+    if (!call.granted(this.capabilities)) {
+      throw this.violation(SandboxErrorCode.CapabilityDenied, `capability ${name as string} is not granted`);
+    }
+    if (argsJson.length > this.limits[call.argsLimit]) {
+      throw this.violation(
+        SandboxErrorCode.OutputTooLarge,
+        `arguments of ${name as string} exceed ${call.argsLimit}`,
+      );
+    }
+    if (name === "emit" && ++this.emits > this.limits.maxEmitsPerInvocation) {
+      throw this.violation(
+        SandboxErrorCode.OutputTooLarge,
+        `emit limit exceeded (${this.limits.maxEmitsPerInvocation} per invocation)`,
+      );
+    }
+    return { call, args: JSON.parse(argsJson) as Json[] };
+  }
+
+  private callSync(name: unknown, argsJson: unknown): Envelope {
+    try {
+      if (this.closed) throw new SandboxError(SandboxErrorCode.Crashed, "invocation is over");
+      const { call, args } = this.check(name, argsJson, "sync");
+      return okValue(call.call(this.capabilities, args));
+    } catch (err) {
+      return failed(this.observe(err));
+    }
+  }
+
+  private callAsync(name: unknown, argsJson: unknown): Envelope {
+    try {
+      if (this.closed) throw new SandboxError(SandboxErrorCode.Crashed, "invocation is over");
+      const { call, args } = this.check(name, argsJson, "async");
+      const id = this.nextId++;
+      Promise.resolve()
+        .then(() => call.call(this.capabilities, args))
+        .then((value) => okValue(value))
+        .catch((err: unknown) => failed(this.observe(err)))
+        .then((envelope) => {
+          if (!this.closed) this.settle?.(id, envelope);
+        });
+      return okPending(id);
+    } catch (err) {
+      return failed(this.observe(err));
+    }
+  }
+
+  /** A `capability_denied` from a capability (e.g. the egress guard) is a violation too. */
+  private observe(err: unknown): { code: string; message: string; retryable: boolean } {
+    const e = toCallError(err);
+    if (e.code === SandboxErrorCode.CapabilityDenied) this.onViolation(new SandboxError(e.code, e.message));
+    return e;
+  }
+
+  private violation(code: SandboxErrorCode, message: string): SandboxError {
+    const err = new SandboxError(code, message);
+    this.onViolation(err);
+    return err;
+  }
+}
+
+/** Compiled once per isolate, with the plugin's own script. */
+export function compileBootstrap(isolate: ivm.Isolate): Promise<ivm.Script> {
+  return isolate.compileScript(BOOTSTRAP_SOURCE, { filename: "latchflow:bootstrap.js" });
+}
+
+/** The isolate's end of one invocation, as the host holds it. */
+export interface IsolateEnd {
+  invoke(exportName: string, inputJson: string): Promise<unknown>;
+}
+
+/** Host → isolate calls for one invocation, in order: setup, run plugin script, then `invoke`/`settle`. */
+export const HOST_TO_ISOLATE = {
+  /** Fresh context: bootstrap, wire the session, run the plugin script. */
+  async open(
+    isolate: ivm.Isolate,
+    scripts: { bootstrap: ivm.Script; plugin: ivm.Script },
+    session: HostCallSession,
+    limits: SandboxLimits,
+    timeout: number,
+  ): Promise<{ context: ivm.Context; end: IsolateEnd }> {
+    const context = await isolate.createContext();
+    const setup = (await scripts.bootstrap.run(context, { reference: true, timeout })) as ivm.Reference;
+    const config = JSON.stringify({ granted: session.granted(), maxOutputChars: limits.maxOutputChars });
+    const api = (await setup.apply(undefined, [config, ...session.callbacks()], {
+      result: { reference: true },
+      timeout,
+    })) as ivm.Reference;
+    const invoke = (await api.get("invoke", { reference: true })) as ivm.Reference;
+    const settle = (await api.get("settle", { reference: true })) as ivm.Reference;
+    setup.release();
+    api.release();
+    session.settle = (id, envelope) => {
+      settle.apply(undefined, [id, envelope], { timeout }).catch(() => {
+        // the isolate is gone or the continuation overran: the runtime's race reports it
+      });
+    };
+    await scripts.plugin.run(context, { timeout });
+    return {
+      context,
+      end: {
+        invoke: (exportName, inputJson) =>
+          invoke.apply(undefined, [exportName, inputJson], {
+            result: { promise: true, copy: true },
+            timeout,
+          }),
+      },
+    };
+  },
+};
+
+/** Decodes `invoke`'s envelope (untrusted: built inside the isolate) into a value or a typed error. */
+export function decodeResult(envelope: unknown, limits: SandboxLimits): Json {
+  if (typeof envelope !== "string" || envelope.length === 0) {
+    throw new SandboxError(SandboxErrorCode.PluginError, "plugin returned a malformed result");
+  }
+  const tag = envelope[0];
+  const body = envelope.slice(1);
+  if (tag === "x" || (tag === "v" && body.length > limits.maxOutputChars)) {
+    throw new SandboxError(
+      SandboxErrorCode.OutputTooLarge,
+      `return value exceeds ${limits.maxOutputChars} characters of JSON`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new SandboxError(SandboxErrorCode.PluginError, "plugin returned a malformed result");
+  }
+  if (tag === "v") return parsed as Json;
+  if (tag !== "e") throw new SandboxError(SandboxErrorCode.PluginError, "plugin returned a malformed result");
+  const info = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const message = typeof info.message === "string" ? info.message.slice(0, 2000) : "plugin failed";
+  const details: Record<string, unknown> = {};
+  if (typeof info.hostCode === "string") details.hostCode = info.hostCode;
+  throw new SandboxError(SandboxErrorCode.PluginError, message, {
+    retryable: info.retryable === true,
+    details: Object.keys(details).length ? details : undefined,
+  });
+}

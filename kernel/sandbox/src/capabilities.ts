@@ -1,0 +1,52 @@
+import type { Json, JsonObject } from "./json.js";
+
+/** Request options of the `fetch` capability (a small, JSON-only subset of WHATWG fetch). */
+export interface FetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  /** Request body as text. */
+  body?: string;
+}
+
+/** Response of the `fetch` capability; the body is text, size-limited by the egress guard. */
+export interface FetchResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A mail to send; `idempotencyKey` makes retries of the same step send once. */
+export interface MailMessage {
+  to: string | string[];
+  subject: string;
+  text: string;
+  html?: string;
+  idempotencyKey: string;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * What the host grants one invocation. Each member is optional: the caller passes only what the
+ * plugin's manifest asks for ∩ what the admin approved, already scoped (kv and secrets per plugin,
+ * bundles/links to what the pipeline's owner may do). The sandbox injects nothing for an absent
+ * member; calling it from the plugin fails `capability_denied`.
+ *
+ * Implementations may throw a `SandboxError` (or any `{ code, message, retryable }`); the plugin sees
+ * an `Error` with that `code`. A `capability_denied` thrown here fails the whole invocation.
+ */
+export interface HostCapabilities {
+  fetch?: (url: string, init: FetchInit) => Promise<FetchResponse>;
+  mail?: { send(message: MailMessage): Promise<{ messageId: string }> };
+  bundles?: { grant(request: JsonObject): Promise<Json> };
+  links?: { publish(request: JsonObject): Promise<Json> };
+  kv?: {
+    get(key: string): Promise<Json | null>;
+    set(key: string, value: Json): Promise<void>;
+    delete(key: string): Promise<void>;
+  };
+  secrets?: { get(name: string): Promise<string | null> };
+  log?: (level: LogLevel, message: string, fields: JsonObject) => void;
+  /** Trigger plugins: fire an event. Rate-limited per invocation. */
+  emit?: (event: Json) => void;
+}

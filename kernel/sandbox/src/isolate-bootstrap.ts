@@ -1,0 +1,124 @@
+/**
+ * The isolate side of the boundary (see boundary.ts): source of the `setup` function that runs first in
+ * every fresh context, before the plugin code. It captures the intrinsics it needs, removes the globals
+ * plugins may not use, keeps the host's raw callbacks in its closure (plugin code cannot reach them)
+ * and returns `{ invoke, settle }` — the only two functions the host calls later.
+ *
+ * Wire formats (all strings, parsed with the captured JSON.parse):
+ * - `callSync(name, argsJson)` / `callAsync(name, argsJson)` return `{"ok":true,"value":…}`,
+ *   `{"ok":true,"id":n}` (async: settled later through `settle(id, envelope)`) or
+ *   `{"ok":false,"error":{"code","message","retryable"}}`.
+ * - `invoke(exportName, inputJson)` resolves to `"v" + json` (value), `"x" + length` (value too
+ *   large) or `"e" + json` (`{ message, hostCode?, retryable? }`, the plugin failed).
+ */
+export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync) {
+  "use strict";
+  const G = globalThis;
+  const parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply;
+  const freeze = Object.freeze, hasOwn = Object.prototype.hasOwnProperty;
+  const ErrorCtor = Error, StringCtor = String, PromiseCtor = Promise, promiseReject = Promise.reject;
+  const WeakMapCtor = WeakMap, wmGet = WeakMap.prototype.get, wmSet = WeakMap.prototype.set;
+  const MapCtor = Map, mapGet = Map.prototype.get, mapSet = Map.prototype.set, mapDelete = Map.prototype.delete;
+  const slice = String.prototype.slice;
+  const config = parse(configJson);
+  const maxOutputChars = config.maxOutputChars;
+  delete G.WebAssembly;
+  delete G.SharedArrayBuffer;
+  delete G.Atomics;
+
+  const hostErrors = new WeakMapCtor();
+  const pending = new MapCtor();
+
+  function hostError(e) {
+    const message = StringCtor(e.message);
+    const err = new ErrorCtor(message);
+    err.code = StringCtor(e.code);
+    err.retryable = e.retryable === true;
+    apply(wmSet, hostErrors, [err, { hostCode: err.code, message: message, retryable: err.retryable }]);
+    return err;
+  }
+  function argsOf(list) {
+    const args = [];
+    for (let i = 0; i < list.length; i++) args[i] = list[i] === undefined ? null : list[i];
+    return stringify(args);
+  }
+  function syncCall(name) {
+    return function () {
+      const out = parse(callSync(name, argsOf(arguments)));
+      if (out.ok === true) return out.value === null ? undefined : out.value;
+      throw hostError(out.error);
+    };
+  }
+  function asyncCall(name) {
+    return function () {
+      let argsJson;
+      try { argsJson = argsOf(arguments); } catch (e) { return apply(promiseReject, PromiseCtor, [e]); }
+      const out = parse(callAsync(name, argsJson));
+      if (out.ok !== true) return apply(promiseReject, PromiseCtor, [hostError(out.error)]);
+      return new PromiseCtor(function (resolve, reject) {
+        apply(mapSet, pending, [out.id, { resolve: resolve, reject: reject }]);
+      });
+    };
+  }
+  function settle(id, envelopeJson) {
+    const waiter = apply(mapGet, pending, [id]);
+    if (waiter === undefined) return;
+    apply(mapDelete, pending, [id]);
+    const out = parse(envelopeJson);
+    if (out.ok === true) waiter.resolve(out.value);
+    else waiter.reject(hostError(out.error));
+  }
+
+  const host = freeze({
+    granted: freeze(config.granted),
+    fetch: asyncCall("fetch"),
+    mail: freeze({ send: asyncCall("mail.send") }),
+    bundles: freeze({ grant: asyncCall("bundles.grant") }),
+    links: freeze({ publish: asyncCall("links.publish") }),
+    kv: freeze({ get: asyncCall("kv.get"), set: asyncCall("kv.set"), delete: asyncCall("kv.delete") }),
+    secrets: freeze({ get: asyncCall("secrets.get") }),
+    log: syncCall("log"),
+    emit: syncCall("emit"),
+  });
+
+  function describe(e) {
+    try {
+      const known = (typeof e === "object" || typeof e === "function") && e !== null ? apply(wmGet, hostErrors, [e]) : undefined;
+      if (known !== undefined) return known;
+      let message;
+      if (e instanceof ErrorCtor) message = StringCtor(e.name) + ": " + StringCtor(e.message);
+      else if (typeof e === "string") message = e;
+      else {
+        try { message = stringify(e); } catch (_) { message = undefined; }
+        if (typeof message !== "string") message = typeof e === "object" ? "non-serializable value" : StringCtor(e);
+      }
+      return { message: apply(slice, message, [0, 2000]) };
+    } catch (_) {
+      return { message: "plugin threw an unreadable value" };
+    }
+  }
+
+  async function invoke(exportName, inputJson) {
+    let value;
+    try {
+      const def = G.plugin;
+      const caps = def === null || def === undefined ? undefined : def.capabilities;
+      const cap = caps !== null && typeof caps === "object" && apply(hasOwn, caps, [exportName]) ? caps[exportName] : undefined;
+      if (cap === null || typeof cap !== "object" || typeof cap.run !== "function") {
+        return "e" + stringify({ message: "plugin does not define capability " + exportName });
+      }
+      value = await cap.run(parse(inputJson), host);
+    } catch (e) {
+      return "e" + stringify(describe(e));
+    }
+    let json;
+    try { json = stringify(value === undefined ? null : value); } catch (e) {
+      return "e" + stringify({ message: "return value is not JSON: " + describe(e).message });
+    }
+    if (typeof json !== "string") json = "null";
+    if (json.length > maxOutputChars) return "x" + json.length;
+    return "v" + json;
+  }
+
+  return freeze({ invoke: invoke, settle: settle });
+})`;

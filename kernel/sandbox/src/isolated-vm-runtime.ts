@@ -1,0 +1,201 @@
+import ivm from "isolated-vm";
+import { compileBootstrap, decodeResult, HOST_TO_ISOLATE, HostCallSession } from "./boundary.js";
+import type { HostCapabilities } from "./capabilities.js";
+import { SandboxError, SandboxErrorCode } from "./errors.js";
+import type { Json } from "./json.js";
+import {
+  DEFAULT_LIMITS,
+  type InvokeOptions,
+  type LoadedPlugin,
+  type PluginSource,
+  type PluginStats,
+  type SandboxLimits,
+  type SandboxRuntime,
+} from "./runtime.js";
+
+export interface IsolatedVmRuntimeOptions {
+  /** Defaults applied under each plugin's own `limits`. */
+  limits?: Partial<SandboxLimits>;
+  /**
+   * v8 lost control of an isolate (isolated-vm's `onCatastrophicError`). The plugin host process should
+   * log and exit (`process.abort()`), letting its supervisor restart it. Default: nothing.
+   */
+  onCatastrophicError?: (plugin: string, message: string) => void;
+}
+
+/** The isolated-vm `SandboxRuntime`: one isolate per plugin, a fresh context per invocation. */
+export class IsolatedVmRuntime implements SandboxRuntime {
+  constructor(private readonly options: IsolatedVmRuntimeOptions = {}) {}
+
+  async load(plugin: PluginSource): Promise<LoadedPlugin> {
+    const limits = { ...DEFAULT_LIMITS, ...this.options.limits, ...plugin.limits };
+    const loaded = new IsolatedVmPlugin(plugin.name, plugin.code, limits, this.options.onCatastrophicError);
+    await loaded.warm();
+    return loaded;
+  }
+}
+
+interface Generation {
+  isolate: ivm.Isolate;
+  bootstrap: ivm.Script;
+  plugin: ivm.Script;
+  /** Why the host disposed this isolate, if it did. */
+  killedFor?: SandboxErrorCode;
+}
+
+class IsolatedVmPlugin implements LoadedPlugin {
+  private current: Promise<Generation> | undefined;
+  private disposed = false;
+  private readonly counters: PluginStats = { compiles: 0, isolates: 0, invocations: 0 };
+
+  constructor(
+    readonly name: string,
+    private readonly code: string,
+    private readonly limits: SandboxLimits,
+    private readonly onCatastrophicError: IsolatedVmRuntimeOptions["onCatastrophicError"],
+  ) {}
+
+  stats(): PluginStats {
+    return { ...this.counters };
+  }
+
+  async warm(): Promise<void> {
+    await this.generation();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    const current = this.current;
+    this.current = undefined;
+    void current?.then((g) => kill(g, SandboxErrorCode.Crashed)).catch(() => {});
+  }
+
+  async invoke(
+    exportName: string,
+    input: Json,
+    capabilities: HostCapabilities,
+    options: InvokeOptions,
+  ): Promise<Json> {
+    this.counters.invocations++;
+    const inputJson = JSON.stringify(input ?? null);
+    if (inputJson.length > this.limits.maxOutputChars) {
+      throw new SandboxError(SandboxErrorCode.OutputTooLarge, "input exceeds the size limit");
+    }
+    const started = Date.now();
+    const gen = await this.generation();
+    const remaining = Math.max(1, options.deadlineMs - (Date.now() - started));
+    const timeout = Math.max(1, Math.min(this.limits.cpuTimeoutMs, remaining));
+
+    let timer: NodeJS.Timeout | undefined;
+    let context: ivm.Context | undefined;
+    let fail: (err: SandboxError) => void = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      fail = reject;
+      timer = setTimeout(() => {
+        kill(gen, SandboxErrorCode.Timeout);
+        reject(new SandboxError(SandboxErrorCode.Timeout, `deadline of ${options.deadlineMs} ms exceeded`));
+      }, remaining);
+    });
+    // a violation fails the invocation at once and stops the plugin (it may be catching in a loop)
+    const session = new HostCallSession(capabilities, this.limits, (err) => {
+      fail(err);
+      kill(gen, err.code);
+    });
+    const work = (async () => {
+      const opened = await HOST_TO_ISOLATE.open(gen.isolate, gen, session, this.limits, timeout);
+      context = opened.context;
+      return decodeResult(await opened.end.invoke(exportName, inputJson), this.limits);
+    })();
+    work.catch(() => {}); // the race below reports it
+    try {
+      return await Promise.race([work, stopped]);
+    } catch (err) {
+      throw this.classify(err, gen);
+    } finally {
+      clearTimeout(timer);
+      session.close();
+      if (context && !gen.isolate.isDisposed) context.release();
+    }
+  }
+
+  /** Maps what isolated-vm throws to a typed error; disposes the isolate after any overrun. */
+  private classify(err: unknown, gen: Generation): SandboxError {
+    if (err instanceof SandboxError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    if (gen.killedFor === SandboxErrorCode.Timeout)
+      return new SandboxError(gen.killedFor, "deadline exceeded");
+    if (/timed out/i.test(message)) {
+      kill(gen, SandboxErrorCode.Timeout);
+      return new SandboxError(
+        SandboxErrorCode.Timeout,
+        `CPU timeout of ${this.limits.cpuTimeoutMs} ms exceeded`,
+      );
+    }
+    if (/memory limit/i.test(message)) {
+      kill(gen, SandboxErrorCode.Memory);
+      return new SandboxError(SandboxErrorCode.Memory, `memory limit of ${this.limits.memoryMb} MB exceeded`);
+    }
+    if (gen.isolate.isDisposed || /disposed|abandoned/i.test(message)) {
+      return new SandboxError(SandboxErrorCode.Crashed, "the plugin's isolate was disposed", {
+        retryable: !this.disposed,
+      });
+    }
+    // an exception of the plugin's top-level code (the invocation itself reports through its envelope)
+    return new SandboxError(SandboxErrorCode.PluginError, message.slice(0, 2000));
+  }
+
+  /** The live isolate, created (and the code compiled) lazily after a disposal. */
+  private generation(): Promise<Generation> {
+    if (this.disposed) {
+      return Promise.reject(
+        new SandboxError(SandboxErrorCode.Crashed, "plugin was unloaded", { retryable: false }),
+      );
+    }
+    const current = this.current;
+    if (current) {
+      return current.then((g) => {
+        if (!g.isolate.isDisposed) return g;
+        if (this.current === current) this.current = undefined;
+        return this.generation();
+      });
+    }
+    const next = this.create();
+    this.current = next;
+    next.catch(() => {
+      if (this.current === next) this.current = undefined;
+    });
+    return next;
+  }
+
+  private async create(): Promise<Generation> {
+    const isolate = new ivm.Isolate({
+      memoryLimit: this.limits.memoryMb,
+      onCatastrophicError: (message) => this.onCatastrophicError?.(this.name, message),
+    });
+    this.counters.isolates++;
+    try {
+      const bootstrap = await compileBootstrap(isolate);
+      const plugin = await isolate.compileScript(this.code, { filename: `plugin:${this.name}.js` });
+      this.counters.compiles++;
+      return { isolate, bootstrap, plugin };
+    } catch (err) {
+      if (!isolate.isDisposed) isolate.dispose();
+      const message = err instanceof Error ? err.message : String(err);
+      throw new SandboxError(
+        SandboxErrorCode.PluginError,
+        `plugin code does not compile: ${message.slice(0, 500)}`,
+      );
+    }
+  }
+}
+
+function kill(gen: Generation, reason: SandboxErrorCode): void {
+  gen.killedFor ??= reason;
+  if (!gen.isolate.isDisposed) {
+    try {
+      gen.isolate.dispose();
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { FetchInit, FetchResponse, LogLevel, MailMessage } from "./capabilities.js";
+import type { Json, JsonObject } from "./json.js";
+
+/**
+ * The contract plugin code is written against (the SDK's `definePlugin` wraps it).
+ *
+ * A plugin is ONE bundled JavaScript file (script, not module; no `import`/`require`, no Node APIs) that
+ * assigns `globalThis.plugin`:
+ *
+ * ```js
+ * globalThis.plugin = {
+ *   capabilities: {
+ *     "email@1": { kind: "action", async run(input, host) { await host.mail.send({...}); return { sent: true }; } },
+ *   },
+ * };
+ * ```
+ *
+ * The file runs again in a fresh context for every invocation: module-level state does not survive
+ * between invocations (use `host.kv`). Available globals: the ECMAScript built-ins only, minus
+ * `WebAssembly`, `SharedArrayBuffer` and `Atomics`; no timers.
+ */
+export interface PluginDefinition {
+  /** Keyed by `<capability>@<major>`, e.g. `"cron@1"`. */
+  capabilities: Record<string, CapabilityDefinition>;
+}
+
+export type CapabilityKind = "trigger" | "action";
+
+export interface CapabilityDefinition {
+  kind: CapabilityKind;
+  /** Receives a copy of the JSON input; returns (or resolves to) JSON. Throwing fails `plugin_error`. */
+  run(input: Json, host: PluginHost): Json | Promise<Json>;
+}
+
+/**
+ * What `run` receives as `host`: plain functions that copy JSON in and out. Every member is always
+ * present; calling one that the host did not grant throws (and fails the invocation) `capability_denied`.
+ * Errors thrown by host functions are `Error`s with a string `code` and a boolean `retryable`.
+ */
+export interface PluginHost {
+  /** Names of the granted host functions, e.g. `["kv.get", "log"]`. */
+  readonly granted: readonly string[];
+  fetch(url: string, init?: FetchInit): Promise<FetchResponse>;
+  mail: { send(message: MailMessage): Promise<{ messageId: string }> };
+  bundles: { grant(request: JsonObject): Promise<Json> };
+  links: { publish(request: JsonObject): Promise<Json> };
+  kv: {
+    get(key: string): Promise<Json | null>;
+    set(key: string, value: Json): Promise<void>;
+    delete(key: string): Promise<void>;
+  };
+  secrets: { get(name: string): Promise<string | null> };
+  log(level: LogLevel, message: string, fields?: JsonObject): void;
+  emit(event: Json): void;
+}
+
+/** The global the bundled file assigns. */
+export const PLUGIN_GLOBAL = "plugin";

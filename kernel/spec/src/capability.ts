@@ -1,0 +1,26 @@
+/** A JSON Schema (draft 2020-12) as a plain object. */
+export type JsonSchema = { [key: string]: unknown };
+
+/** Whether a capability starts runs (`trigger`) or is run by them (`action`). */
+export type CapabilityKind = "trigger" | "action";
+
+/** What the validator needs to know about one installed capability major. */
+export interface CapabilityDescriptor {
+  kind: CapabilityKind;
+  /** JSON Schema of `with:`; properties with `format: "duration"` are checked with {@link parseDuration}. */
+  configSchema: JsonSchema;
+  outputsSchema?: JsonSchema;
+  docs?: string;
+}
+
+/**
+ * Installed capabilities keyed by `uses` string: `"<key>@<major>"`, where key is `email` for built-ins
+ * or `acme/sms` for third-party plugins.
+ */
+export type CapabilityCatalog = Readonly<Record<string, CapabilityDescriptor>>;
+
+/** Answers whether referenced entities exist; injected so the spec package does no I/O itself. */
+export interface ReferenceResolver {
+  bundleExists(name: string): Promise<boolean>;
+  recipientExists(emailOrId: string): Promise<boolean>;
+}
