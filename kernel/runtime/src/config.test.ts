@@ -22,6 +22,7 @@ describe("loadConfig", () => {
       kind: "postgres",
       url: "postgres://u@db:5432/lf",
       schemaPrefix: "prod_",
+      poolMax: 10,
     });
     expect(config.bus).toEqual({ kind: "nats", url: "nats://nats:4222", stream: "LATCHFLOW", namespace: "" });
   });

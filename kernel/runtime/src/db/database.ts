@@ -61,6 +61,9 @@ export async function openDatabase(
       transactional: true,
       allOrNothing: true,
       silent: true,
+      // no schema snapshot: it introspects every schema of the database (racing with other services'
+      // migrations) and writes files; migrations here are hand-written, never generated from a diff
+      snapshot: false,
     },
     allowGlobalContext: false,
     debug: false,
