@@ -30,7 +30,11 @@ export interface Hooks {
 function createBackend(name: BackendName, deps: ServiceDeps, hooks: Hooks): LatchflowService {
   switch (name) {
     case "kernel":
-      return createKernel(deps);
+      return createKernel({
+        ...deps,
+        addresses: hooks.addresses ?? deps.config.addresses,
+        ...(hooks.now ? { now: hooks.now } : {}),
+      });
     case "auth":
       return createAuthService({
         ...deps,

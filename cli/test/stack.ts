@@ -88,7 +88,12 @@ export interface Stack {
   api(
     method: string,
     path: string,
-    options?: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> },
+    options?: {
+      token?: string;
+      json?: unknown;
+      body?: string | Uint8Array;
+      headers?: Record<string, string>;
+    },
   ): Promise<HttpResult>;
   browser(): Browser;
   /** signs `email` in through the magic link flow and returns the browser holding the session */

@@ -10,7 +10,7 @@ export interface Ids {
 /** Uploads bytes as a raw body and returns the file id. */
 export async function upload(s: Stack, name: string, data: Buffer, folder = "/"): Promise<string> {
   const res = await s.api("POST", "/api/v1/files", {
-    body: data as unknown as string,
+    body: data,
     headers: {
       "content-type": "application/octet-stream",
       "x-file-name": encodeURIComponent(name),

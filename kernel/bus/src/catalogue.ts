@@ -64,6 +64,10 @@ export interface EventCatalogue {
   "bundles.download.started": { via: "grant" | "link"; grantId: string; bundleId: string; versionId: string };
   "bundles.link.created": { linkId: string; bundleId: string; maxUses: number; expiresAt: string };
   "bundles.link.revoked": { linkId: string; bundleId: string };
+  "pipelines.pipeline.saved": { pipelineId: string; name: string; version: number };
+  "pipelines.pipeline.deleted": { pipelineId: string; name: string };
+  "pipelines.pipeline.enabled": { pipelineId: string; name: string };
+  "pipelines.pipeline.disabled": { pipelineId: string; name: string };
   "files.file.created": { fileId: string; name: string; size: number; sha256: string };
   "files.file.updated": { fileId: string; changes: string[] };
   "files.file.deleted": { fileId: string; name: string };
@@ -129,6 +133,10 @@ export const EVENT_TYPES = listingEveryType([
   "bundles.download.started",
   "bundles.link.created",
   "bundles.link.revoked",
+  "pipelines.pipeline.saved",
+  "pipelines.pipeline.deleted",
+  "pipelines.pipeline.enabled",
+  "pipelines.pipeline.disabled",
   "files.file.created",
   "files.file.updated",
   "files.file.deleted",

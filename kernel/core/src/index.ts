@@ -1,1 +1,1 @@
-export { createKernel } from "./kernel.js";
+export { createKernel, type KernelDeps } from "./kernel.js";

@@ -20,6 +20,7 @@ import { deviceRoutes } from "./routes/device.js";
 import { fileRoutes } from "./routes/files.js";
 import { healthRoutes } from "./routes/health.js";
 import { linkRoutes } from "./routes/links.js";
+import { pipelineRoutes } from "./routes/pipelines.js";
 import { portalRoutes } from "./routes/portal.js";
 import { recipientTransferRoutes } from "./routes/recipient-transfer.js";
 import { recipientRoutes } from "./routes/recipients.js";
@@ -63,6 +64,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...linkRoutes(deps.clients, base),
     ...portalRoutes(deps.clients, { linkBase: base, secureCookies: !config.development }),
     ...archiveRoutes(deps.clients),
+    ...pipelineRoutes(deps.clients),
     ...auditRoutes(deps.clients),
   ];
   const openapi = buildOpenApi(routes, { version: deps.version ?? "0.1.0" });

@@ -1,4 +1,4 @@
-import type { auditV1, authV1, bundlesV1, storageV1 } from "@latchflow/proto";
+import type { auditV1, authV1, bundlesV1, pipelinesV1, storageV1 } from "@latchflow/proto";
 import type { GrpcClient } from "@latchflow/runtime";
 
 /** The gRPC clients the gateway calls (promise-returning, context-aware; see runtime's createClient). */
@@ -8,6 +8,8 @@ export interface GatewayClients {
   audit: GrpcClient<typeof auditV1.AuditServiceService, auditV1.AuditServiceClient>;
   /** blob bytes flow through the gateway straight to and from storage (never through another service) */
   storage: GrpcClient<typeof storageV1.StorageServiceService, storageV1.StorageServiceClient>;
+  /** pipelines live in the kernel */
+  pipelines: GrpcClient<typeof pipelinesV1.PipelinesServiceService, pipelinesV1.PipelinesServiceClient>;
 }
 
 /** A dependency /readyz checks; resolves when ready, throws (with a short reason) when not. */
