@@ -1,0 +1,29 @@
+export { type CapabilityForwarder, forwardingCapabilities } from "./child-capabilities.js";
+export {
+  CAPABILITY_NAMES,
+  type CallErrorJson,
+  type CapabilityCallMessage,
+  type CapabilityName,
+  type CapabilityNotifyMessage,
+  type CapabilityResultMessage,
+  type ChildMessage,
+  type InvokeMessage,
+  type InvokeResultMessage,
+  isChildMessage,
+  isParentMessage,
+  type LoadMessage,
+  type LoadResultMessage,
+  type ParentMessage,
+  type PingMessage,
+  type PongMessage,
+  type ReadyMessage,
+} from "./protocol.js";
+export {
+  backoffDelay,
+  createPluginHost,
+  dispatchCapabilityCall,
+  grantedNames,
+  type PluginHost,
+  type PluginHostLogger,
+  type PluginHostOptions,
+} from "./supervisor.js";

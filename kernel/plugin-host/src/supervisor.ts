@@ -1,0 +1,458 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  type HostCapabilities,
+  ISOLATE_TO_HOST,
+  type Json,
+  type PluginSource,
+  SandboxError,
+  SandboxErrorCode,
+  type SandboxErrorJson,
+} from "@latchflow/sandbox";
+import {
+  CAPABILITY_NAMES,
+  type CallErrorJson,
+  type CapabilityCallMessage,
+  type CapabilityName,
+  type CapabilityNotifyMessage,
+  type ChildMessage,
+  isChildMessage,
+  type ParentMessage,
+  toCallError,
+} from "./protocol.js";
+
+/** pino-compatible subset. */
+export interface PluginHostLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface PluginHostOptions {
+  logger?: PluginHostLogger;
+  /** Restart delay after consecutive child exits: `initial * 2^(n-1)`, capped. Default 100 ms → 5 s. */
+  restartBackoffMs?: { initial: number; max: number };
+  /** Added to each invocation's `deadlineMs` for the parent-side guard against a hung child. Default 2 s. */
+  deadlineMarginMs?: number;
+  /** How long a fresh child may take to report `ready`. Default 15 s. */
+  startTimeoutMs?: number;
+  /** A child alive at least this long resets the backoff. Default 10 s. */
+  stableAfterMs?: number;
+}
+
+export interface PluginHost {
+  /** Compiles the plugin in the child (a syntax error rejects `plugin_error`); it is re-sent after restarts. */
+  load(plugin: PluginSource): Promise<void>;
+  /**
+   * Runs `plugin.capabilities[exportName].run(input, host)` in the child. `capabilities` run here, in the
+   * parent; the child only forwards calls. Rejects with a `SandboxError` (recognise it by `code`):
+   * the sandbox's own codes, `sandbox_crashed` (retryable) when the child died under the call,
+   * `sandbox_timeout` when the parent-side deadline killed a hung child.
+   */
+  invoke(
+    plugin: string,
+    exportName: string,
+    input: Json,
+    capabilities: HostCapabilities,
+    options: { deadlineMs: number },
+  ): Promise<Json>;
+  /** Round trip to the child (forks it if needed); resolves with the latency in ms. */
+  ping(timeoutMs?: number): Promise<number>;
+  /** The current child's pid (undefined when none runs). For tests and diagnostics. */
+  pid(): number | undefined;
+  /** Fails in-flight work (`sandbox_crashed`, not retryable), stops the child, resolves once it exited. */
+  close(): Promise<void>;
+}
+
+const HOST_MAIN = fileURLToPath(new URL("./host-main.ts", import.meta.url));
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const EXEC_ARGV = ["--no-node-snapshot", "--import", TSX_LOADER];
+
+const NOOP_LOGGER: PluginHostLogger = { info() {}, warn() {}, error() {} };
+
+interface Pending<T> {
+  resolve(value: T): void;
+  reject(err: Error): void;
+}
+
+interface Invocation extends Pending<Json> {
+  plugin: string;
+  capabilities: HostCapabilities;
+  timer: NodeJS.Timeout;
+}
+
+/** One forked child and the work in flight on it. */
+interface Generation {
+  proc: ChildProcess;
+  startedAt: number;
+  exited: boolean;
+  invocations: Map<number, Invocation>;
+  loads: Map<number, Pending<void>>;
+  pings: Map<number, Pending<void>>;
+}
+
+type HostCallDef = {
+  mode: "sync" | "async";
+  granted(caps: HostCapabilities): boolean;
+  call(caps: HostCapabilities, args: Json[]): unknown;
+};
+const HOST_CALLS = ISOLATE_TO_HOST as unknown as Readonly<Record<string, HostCallDef>>;
+
+export function backoffDelay(failures: number, initial: number, max: number): number {
+  if (failures <= 0) return 0;
+  return Math.min(max, initial * 2 ** Math.min(failures - 1, 30));
+}
+
+export function grantedNames(capabilities: HostCapabilities): CapabilityName[] {
+  return CAPABILITY_NAMES.filter((name) => capabilities[name] !== undefined);
+}
+
+function sandboxError(e: SandboxErrorJson): SandboxError {
+  return new SandboxError(e.code, e.message, { retryable: e.retryable, details: e.details });
+}
+
+/**
+ * Parent side of one host call from the child: the name must be a known host call of the right mode,
+ * granted by this invocation's `capabilities` (else `capability_denied`); arguments are decoded from
+ * JSON (a copy) and the result is encoded to JSON (a copy). Exported for tests.
+ */
+export async function dispatchCapabilityCall(
+  capabilities: HostCapabilities,
+  name: string,
+  argsJson: string,
+  mode: "sync" | "async" = "async",
+): Promise<{ ok: true; valueJson: string } | { ok: false; error: CallErrorJson }> {
+  try {
+    const def = Object.hasOwn(HOST_CALLS, name) ? HOST_CALLS[name] : undefined;
+    if (def === undefined || def.mode !== mode) {
+      throw new SandboxError(SandboxErrorCode.PluginError, "unknown host call");
+    }
+    if (!def.granted(capabilities)) {
+      throw new SandboxError(SandboxErrorCode.CapabilityDenied, `capability ${name} is not granted`);
+    }
+    const args: unknown = JSON.parse(argsJson);
+    if (!Array.isArray(args)) throw new SandboxError(SandboxErrorCode.PluginError, "malformed host call");
+    const value = await def.call(capabilities, args as Json[]);
+    return { ok: true, valueJson: JSON.stringify(value ?? null) ?? "null" };
+  } catch (err) {
+    return { ok: false, error: toCallError(err) };
+  }
+}
+
+class Supervisor implements PluginHost {
+  private readonly logger: PluginHostLogger;
+  private readonly backoff: { initial: number; max: number };
+  private readonly margin: number;
+  private readonly startTimeout: number;
+  private readonly stableAfter: number;
+  /** Successfully loaded plugins, re-sent to every new child. */
+  private readonly plugins = new Map<string, PluginSource>();
+  private current: Generation | undefined;
+  private starting: Promise<Generation> | undefined;
+  private failures = 0;
+  private notBefore = 0;
+  private nextId = 1;
+  private closed = false;
+  private wake: (() => void) | undefined;
+
+  constructor(options: PluginHostOptions) {
+    this.logger = options.logger ?? NOOP_LOGGER;
+    this.backoff = options.restartBackoffMs ?? { initial: 100, max: 5_000 };
+    this.margin = options.deadlineMarginMs ?? 2_000;
+    this.startTimeout = options.startTimeoutMs ?? 15_000;
+    this.stableAfter = options.stableAfterMs ?? 10_000;
+  }
+
+  pid(): number | undefined {
+    return this.current?.exited === false ? this.current.proc.pid : undefined;
+  }
+
+  async load(plugin: PluginSource): Promise<void> {
+    const source: PluginSource = { name: plugin.name, code: plugin.code };
+    if (plugin.limits !== undefined) source.limits = { ...plugin.limits };
+    const gen = await this.child();
+    const id = this.nextId++;
+    await new Promise<void>((resolve, reject) => {
+      gen.loads.set(id, { resolve, reject });
+      this.send(gen, { type: "load", id, plugin: source });
+    });
+    this.plugins.set(source.name, source);
+  }
+
+  async invoke(
+    plugin: string,
+    exportName: string,
+    input: Json,
+    capabilities: HostCapabilities,
+    options: { deadlineMs: number },
+  ): Promise<Json> {
+    if (!this.plugins.has(plugin)) {
+      throw new SandboxError(SandboxErrorCode.Crashed, `plugin ${plugin} is not loaded`, {
+        retryable: false,
+      });
+    }
+    const inputJson = JSON.stringify(input) ?? "null";
+    const gen = await this.child();
+    const id = this.nextId++;
+    const valueJson = await new Promise<Json>((resolve, reject) => {
+      const timer = setTimeout(() => this.hung(gen, id), options.deadlineMs + this.margin);
+      gen.invocations.set(id, { plugin, capabilities, timer, resolve, reject });
+      this.send(gen, {
+        type: "invoke",
+        id,
+        plugin,
+        exportName,
+        inputJson,
+        granted: grantedNames(capabilities),
+        deadlineMs: options.deadlineMs,
+      });
+    });
+    return valueJson;
+  }
+
+  async ping(timeoutMs = 5_000): Promise<number> {
+    const gen = await this.child();
+    const id = this.nextId++;
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        gen.pings.delete(id);
+        reject(new SandboxError(SandboxErrorCode.Timeout, "plugin host did not answer ping"));
+      }, timeoutMs);
+      gen.pings.set(id, {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
+      this.send(gen, { type: "ping", id });
+    });
+    return performance.now() - started;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed && this.current === undefined) return;
+    this.closed = true;
+    this.wake?.();
+    const gen = this.current;
+    if (gen === undefined || gen.exited) return;
+    this.failAll(
+      gen,
+      () => new SandboxError(SandboxErrorCode.Crashed, "plugin host closed", { retryable: false }),
+    );
+    const exited = new Promise<void>((resolve) => gen.proc.once("exit", () => resolve()));
+    const kill = setTimeout(() => gen.proc.kill("SIGKILL"), 2_000);
+    if (gen.proc.connected)
+      gen.proc.disconnect(); // the child exits on disconnect
+    else gen.proc.kill("SIGKILL");
+    await exited;
+    clearTimeout(kill);
+  }
+
+  // ---- child lifecycle ---------------------------------------------------------------------------
+
+  private child(): Promise<Generation> {
+    if (this.closed) {
+      return Promise.reject(
+        new SandboxError(SandboxErrorCode.Crashed, "plugin host closed", { retryable: false }),
+      );
+    }
+    if (this.current !== undefined && !this.current.exited) return Promise.resolve(this.current);
+    this.starting ??= this.start().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async start(): Promise<Generation> {
+    const wait = this.notBefore - Date.now();
+    if (wait > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+    if (this.closed) {
+      throw new SandboxError(SandboxErrorCode.Crashed, "plugin host closed", { retryable: false });
+    }
+    const proc = fork(HOST_MAIN, [], {
+      execPath: process.execPath,
+      execArgv: EXEC_ARGV,
+      serialization: "advanced",
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const gen: Generation = {
+      proc,
+      startedAt: Date.now(),
+      exited: false,
+      invocations: new Map(),
+      loads: new Map(),
+      pings: new Map(),
+    };
+    this.current = gen;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new SandboxError(SandboxErrorCode.Crashed, "plugin host did not start", { retryable: true }));
+        proc.kill("SIGKILL");
+      }, this.startTimeout);
+      proc.on("message", (raw: unknown) => {
+        if (!isChildMessage(raw)) return;
+        if (raw.type === "ready") {
+          clearTimeout(timer);
+          resolve();
+        } else {
+          this.onMessage(gen, raw);
+        }
+      });
+      proc.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new SandboxError(SandboxErrorCode.Crashed, "plugin host exited while starting"));
+        this.onExit(gen, code, signal);
+      });
+    });
+    proc.on("error", (err) => this.logger.error({ err: err.message, pid: proc.pid }, "plugin host error"));
+    await ready;
+    this.logger.info({ pid: proc.pid, plugins: this.plugins.size }, "plugin host started");
+    // re-send what the previous child had loaded; IPC keeps order, so later invokes find them
+    for (const plugin of this.plugins.values()) {
+      const id = this.nextId++;
+      gen.loads.set(id, {
+        resolve: () => {},
+        reject: (err) => this.logger.error({ plugin: plugin.name, err: err.message }, "plugin reload failed"),
+      });
+      this.send(gen, { type: "load", id, plugin });
+    }
+    return gen;
+  }
+
+  private onExit(gen: Generation, code: number | null, signal: NodeJS.Signals | null): void {
+    gen.exited = true;
+    if (this.current === gen) this.current = undefined;
+    this.failAll(
+      gen,
+      () => new SandboxError(SandboxErrorCode.Crashed, "plugin host process exited", { retryable: true }),
+    );
+    if (this.closed) return;
+    this.failures = Date.now() - gen.startedAt >= this.stableAfter ? 1 : this.failures + 1;
+    const delay = backoffDelay(this.failures, this.backoff.initial, this.backoff.max);
+    this.notBefore = Date.now() + delay;
+    this.logger.warn({ pid: gen.proc.pid, code, signal, restartInMs: delay }, "plugin host exited");
+    // restart eagerly when plugins are loaded, so they are warm again; otherwise on next use
+    if (this.plugins.size > 0) {
+      this.child().catch((err: Error) =>
+        this.logger.error({ err: err.message }, "plugin host restart failed"),
+      );
+    }
+  }
+
+  /** Parent-side deadline passed: the child is hung (or too slow); kill it and let the exit handler restart. */
+  private hung(gen: Generation, id: number): void {
+    const inv = gen.invocations.get(id);
+    if (inv === undefined) return;
+    gen.invocations.delete(id);
+    this.logger.warn({ pid: gen.proc.pid, plugin: inv.plugin }, "plugin host missed a deadline; killing it");
+    inv.reject(
+      new SandboxError(SandboxErrorCode.Timeout, "plugin host did not answer within the deadline", {
+        details: { enforcedBy: "supervisor" },
+      }),
+    );
+    gen.proc.kill("SIGKILL");
+  }
+
+  private failAll(gen: Generation, error: () => SandboxError): void {
+    for (const inv of gen.invocations.values()) {
+      clearTimeout(inv.timer);
+      inv.reject(error());
+    }
+    gen.invocations.clear();
+    for (const load of gen.loads.values()) load.reject(error());
+    gen.loads.clear();
+    for (const ping of gen.pings.values()) ping.reject(error());
+    gen.pings.clear();
+  }
+
+  private send(gen: Generation, message: ParentMessage): void {
+    if (gen.exited || !gen.proc.connected) return; // the exit handler fails what was waiting
+    gen.proc.send(message, (err) => {
+      if (err) this.logger.warn({ pid: gen.proc.pid, err: err.message }, "plugin host send failed");
+    });
+  }
+
+  // ---- messages from the child -------------------------------------------------------------------
+
+  private onMessage(gen: Generation, msg: ChildMessage): void {
+    switch (msg.type) {
+      case "invoke_result": {
+        const inv = gen.invocations.get(msg.id);
+        if (inv === undefined) return;
+        gen.invocations.delete(msg.id);
+        clearTimeout(inv.timer);
+        if (msg.ok) inv.resolve(JSON.parse(msg.valueJson) as Json);
+        else inv.reject(sandboxError(msg.error));
+        return;
+      }
+      case "load_result": {
+        const load = gen.loads.get(msg.id);
+        if (load === undefined) return;
+        gen.loads.delete(msg.id);
+        if (msg.ok) load.resolve();
+        else load.reject(sandboxError(msg.error));
+        return;
+      }
+      case "capability_call":
+        this.onCapabilityCall(gen, msg);
+        return;
+      case "capability_notify":
+        this.onCapabilityNotify(gen, msg);
+        return;
+      case "pong": {
+        const ping = gen.pings.get(msg.id);
+        gen.pings.delete(msg.id);
+        ping?.resolve();
+        return;
+      }
+      case "ready":
+        return;
+    }
+  }
+
+  private onCapabilityCall(gen: Generation, msg: CapabilityCallMessage): void {
+    const inv = gen.invocations.get(msg.invocationId);
+    if (inv === undefined) {
+      this.send(gen, {
+        type: "capability_result",
+        callId: msg.callId,
+        ok: false,
+        error: { code: SandboxErrorCode.Crashed, message: "invocation is over", retryable: false },
+      });
+      return;
+    }
+    void dispatchCapabilityCall(inv.capabilities, msg.name, msg.argsJson).then((result) => {
+      this.send(gen, { type: "capability_result", callId: msg.callId, ...result });
+    });
+  }
+
+  private onCapabilityNotify(gen: Generation, msg: CapabilityNotifyMessage): void {
+    const inv = gen.invocations.get(msg.invocationId);
+    if (inv === undefined) return;
+    void dispatchCapabilityCall(inv.capabilities, msg.name, msg.argsJson, "sync").then((result) => {
+      if (!result.ok) {
+        this.logger.warn({ plugin: inv.plugin, call: msg.name, code: result.error.code }, "host call failed");
+      }
+    });
+  }
+}
+
+/** The supervised plugin host: forks the child lazily, restarts it on exit, reloads its plugins. */
+export function createPluginHost(options: PluginHostOptions = {}): PluginHost {
+  return new Supervisor(options);
+}

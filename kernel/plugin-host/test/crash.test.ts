@@ -1,0 +1,111 @@
+import type { HostCapabilities, Json } from "@latchflow/sandbox";
+import { afterEach, describe, expect, it } from "vitest";
+import { createPluginHost, type PluginHost } from "../src/index.js";
+import { isAlive, PING, pidOf, pluginCode, rejection, waitFor } from "./helpers.js";
+
+let host: PluginHost | undefined;
+afterEach(async () => {
+  await host?.close();
+  host = undefined;
+});
+
+const STUCK = `"stuck@1": { kind: "action", async run(input, host) { return await host.kv.get("never"); } }`;
+const SPIN = `"spin@1": { kind: "action", run() { for (;;) {} } }`;
+
+/** kv whose `get` never answers; `called` resolves once the plugin is waiting on it. */
+function stuckKv(): { caps: HostCapabilities; called: Promise<void> } {
+  let signal = () => {};
+  const called = new Promise<void>((resolve) => {
+    signal = resolve;
+  });
+  const caps: HostCapabilities = {
+    kv: {
+      get: () => {
+        signal();
+        return new Promise<Json>(() => {});
+      },
+      set: async () => {},
+      delete: async () => {},
+    },
+  };
+  return { caps, called };
+}
+
+describe("supervision", () => {
+  it("a child killed mid-invocation fails it sandbox_crashed (retryable); the host restarts and reloads", async () => {
+    host = createPluginHost({ restartBackoffMs: { initial: 50, max: 1_000 } });
+    await host.load({ name: "p", code: pluginCode(`${STUCK}, ${PING}`) });
+    const { caps, called } = stuckKv();
+    const running = host.invoke("p", "stuck@1", null, caps, { deadlineMs: 20_000 });
+    await called;
+    const first = pidOf(host);
+    process.kill(first, "SIGKILL");
+    const err = await rejection(running);
+    expect(err).toMatchObject({ code: "sandbox_crashed", retryable: true });
+    expect(await host.invoke("p", "ping@1", 1, {}, { deadlineMs: 2_000 })).toEqual({ pong: 1 });
+    const second = pidOf(host);
+    expect(second).not.toBe(first);
+    expect(isAlive(first)).toBe(false);
+  });
+
+  it("a hung child is killed at the parent-side deadline and restarted", async () => {
+    host = createPluginHost({ restartBackoffMs: { initial: 50, max: 1_000 }, deadlineMarginMs: 300 });
+    await host.load({ name: "p", code: pluginCode(`${STUCK}, ${PING}`) });
+    const { caps, called } = stuckKv();
+    const running = host.invoke("p", "stuck@1", null, caps, { deadlineMs: 10_000 });
+    await called;
+    const frozen = pidOf(host);
+    process.kill(frozen, "SIGSTOP"); // the child can no longer answer anything
+    const started = Date.now();
+    const err = await rejection(host.invoke("p", "ping@1", 2, {}, { deadlineMs: 200 }));
+    expect(err).toMatchObject({ code: "sandbox_timeout", details: { enforcedBy: "supervisor" } });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // the other in-flight invocation of the killed child is failed as a crash
+    expect(await rejection(running)).toMatchObject({ code: "sandbox_crashed", retryable: true });
+    await waitFor(() => !isAlive(frozen));
+    expect(await host.invoke("p", "ping@1", 3, {}, { deadlineMs: 2_000 })).toEqual({ pong: 3 });
+    expect(pidOf(host)).not.toBe(frozen);
+  });
+
+  it("sandbox timeouts inside the child cross the process boundary as sandbox_timeout", async () => {
+    host = createPluginHost();
+    await host.load({
+      name: "t",
+      code: pluginCode(`${SPIN}, ${STUCK}, ${PING}`),
+      limits: { cpuTimeoutMs: 100 },
+    });
+    const pid = pidOf(host);
+    expect(await rejection(host.invoke("t", "spin@1", null, {}, { deadlineMs: 5_000 }))).toMatchObject({
+      code: "sandbox_timeout",
+      retryable: true,
+    });
+    // wall-clock deadline over an awaited host call
+    const { caps } = stuckKv();
+    expect(await rejection(host.invoke("t", "stuck@1", null, caps, { deadlineMs: 200 }))).toMatchObject({
+      code: "sandbox_timeout",
+      retryable: true,
+    });
+    // contained in the sandbox: same child, plugin still works
+    expect(pidOf(host)).toBe(pid);
+    expect(await host.invoke("t", "ping@1", "ok", {}, { deadlineMs: 2_000 })).toEqual({ pong: "ok" });
+  });
+
+  it("close() stops the child and fails what was in flight", async () => {
+    host = createPluginHost();
+    await host.load({ name: "c", code: pluginCode(`${STUCK}, ${PING}`) });
+    const pid = pidOf(host);
+    expect(isAlive(pid)).toBe(true);
+    const { caps, called } = stuckKv();
+    const running = host.invoke("c", "stuck@1", null, caps, { deadlineMs: 20_000 });
+    await called;
+    const failed = rejection(running);
+    await host.close();
+    expect(await failed).toMatchObject({ code: "sandbox_crashed", retryable: false });
+    expect(isAlive(pid)).toBe(false);
+    expect(host.pid()).toBeUndefined();
+    await expect(host.invoke("c", "ping@1", 1, {}, { deadlineMs: 1_000 })).rejects.toMatchObject({
+      code: "sandbox_crashed",
+    });
+    host = undefined;
+  });
+});
