@@ -10,7 +10,8 @@ interface Created {
 describe.each(MODES)("API tokens on %s + %s", (dialect, bus) => {
   let s: Stack;
   beforeAll(async () => {
-    s = await startStack(dialect, bus, "tokens");
+    // this file mints 1,000 tokens within seconds: lift the per-identity auth endpoint limit
+    s = await startStack(dialect, bus, "tokens", { LATCHFLOW_AUTH_RATE_LIMIT: "100000" });
   });
   afterAll(async () => {
     await s?.stop();
@@ -109,5 +110,26 @@ describe.each(MODES)("API tokens on %s + %s", (dialect, bus) => {
     expectError(res, 404, "not_found");
     expectError(await other.request("GET", "/api/v1/tokens?all=true"), 403, "permission_denied");
     expect((await me(listed.token)).status).toBe(200);
+  });
+});
+
+describe.each(MODES)("auth endpoint rate limits on %s + %s", (dialect, bus) => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack(dialect, bus, "authlimit", { LATCHFLOW_AUTH_RATE_LIMIT: "5" });
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  it("limits every auth endpoint per identity and per IP with 429 and Retry-After", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await s.api("GET", "/api/v1/auth/me")).status);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    const limited = await s.api("GET", "/api/v1/tokens");
+    expectError(limited, 429, "rate_limited");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    // other APIs are not auth endpoints
+    expect((await s.api("GET", "/api/v1/bundles")).status).toBe(200);
   });
 });

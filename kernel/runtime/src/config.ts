@@ -119,6 +119,10 @@ export const ENV_VARS = {
   },
   LATCHFLOW_SESSION_IDLE_MINUTES: { default: "60", doc: "A session unused for this long ends." },
   LATCHFLOW_SESSION_MAX_HOURS: { default: "24", doc: "A session ends this long after sign-in, used or not." },
+  LATCHFLOW_AUTH_RATE_LIMIT: {
+    default: "600",
+    doc: "Requests per minute each IP and each identity may make to the auth endpoints (sign-in flows have stricter limits of their own).",
+  },
   LATCHFLOW_TRUST_PROXY: {
     default: "false",
     doc: "`true` when behind a reverse proxy: the client IP comes from X-Forwarded-For.",
@@ -183,6 +187,7 @@ const schema = z.object({
   LATCHFLOW_MAIL_FROM: z.string().min(3),
   LATCHFLOW_SESSION_IDLE_MINUTES: positiveInt,
   LATCHFLOW_SESSION_MAX_HOURS: positiveInt,
+  LATCHFLOW_AUTH_RATE_LIMIT: positiveInt,
   LATCHFLOW_TRUST_PROXY: z.enum(["true", "false"]),
   LATCHFLOW_BOOTSTRAP_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, "must be an email address"),
 });
@@ -221,6 +226,8 @@ export interface Config {
   bootstrap: { token: string; email: string };
   mail: { smtpUrl: string; from: string };
   sessions: { idleMs: number; maxMs: number };
+  /** requests per minute per IP and per identity on auth endpoints */
+  authRateLimit: number;
 }
 
 /** Reads, validates and compiles the environment. Throws one error naming every bad variable. */
@@ -285,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleMs: v.LATCHFLOW_SESSION_IDLE_MINUTES * 60_000,
       maxMs: v.LATCHFLOW_SESSION_MAX_HOURS * 3_600_000,
     },
+    authRateLimit: v.LATCHFLOW_AUTH_RATE_LIMIT,
   };
 }
 

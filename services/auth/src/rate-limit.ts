@@ -17,9 +17,15 @@ export const LIMITS = {
   deviceCodePerIp: { name: "device-code:ip", max: 20, windowSeconds: 600 },
   deviceTokenPerIp: { name: "device-token:ip", max: 600, windowSeconds: 600 },
   failedAuthPerIp: { name: "auth-failed:ip", max: 100, windowSeconds: 60 },
-  perIdentity: { name: "identity", max: 120, windowSeconds: 60 },
-  perIp: { name: "ip", max: 300, windowSeconds: 60 },
 } as const satisfies Record<string, Limit>;
+
+/** The general limit of every auth endpoint, per IP and per identity (LATCHFLOW_AUTH_RATE_LIMIT per minute). */
+export function authEndpointLimits(perMinute: number): { perIp: Limit; perIdentity: Limit } {
+  return {
+    perIp: { name: "auth-endpoint:ip", max: perMinute, windowSeconds: 60 },
+    perIdentity: { name: "auth-endpoint:identity", max: perMinute, windowSeconds: 60 },
+  };
+}
 
 export interface RateLimiter {
   /** Counts one hit; throws rate_limited (with retryAfterSeconds) once over the limit. */

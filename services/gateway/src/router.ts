@@ -5,11 +5,15 @@ import type { GatewayClients } from "./clients.js";
 import { authorize } from "./policy.js";
 import { type AnyRoute, parsePart, requireBodyType } from "./route.js";
 
+const AUTH_ENDPOINT = /^\/api\/v1\/(auth|tokens)(\/|$)/;
+
 /** Mounts the route table: authenticate → authorize → validate → handler → response. */
 export function mountRoutes(router: Router, routes: AnyRoute[], clients: GatewayClients): void {
   for (const route of routes) {
     router[route.method](route.path, async (koa) => {
       const { ctx, identity } = await authenticate(koa, clients, route.access);
+      // every auth endpoint is rate-limited per IP and per identity (sign-in flows have their own, stricter limits)
+      if (AUTH_ENDPOINT.test(route.path)) await clients.auth.checkAuthRateLimit({}, ctx);
       if (route.body) requireBodyType(koa, route.bodyTypes);
       const params = parsePart(route.params, koa.params, "path");
       const access = route.access;

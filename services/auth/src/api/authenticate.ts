@@ -9,7 +9,7 @@ import {
 } from "@latchflow/runtime";
 import { type AuthContext, SETTINGS } from "../context.js";
 import { ApiToken, Permission, Recipient, Session, User } from "../entities/index.js";
-import { LIMITS } from "../rate-limit.js";
+import { authEndpointLimits, LIMITS } from "../rate-limit.js";
 import { hashSecret } from "../secrets.js";
 import { sessionIsLive } from "./sessions.js";
 
@@ -65,7 +65,24 @@ export function createAuthenticateApi(auth: AuthContext) {
     return identity;
   };
 
+  const endpointLimits = authEndpointLimits(auth.config.authRateLimit);
+
   return {
+    /** One request to an auth endpoint: counted per IP and per identity (caller id), shared by replicas. */
+    async checkAuthRateLimit(
+      _req: authV1.CheckAuthRateLimitRequest,
+      ctx: RequestContext,
+    ): Promise<authV1.CheckAuthRateLimitResponse> {
+      const now = auth.now();
+      await auth.limiter.hit(endpointLimits.perIp, ctx.client?.ip, now);
+      await auth.limiter.hit(
+        endpointLimits.perIdentity,
+        ctx.caller ? `${ctx.caller.kind}:${ctx.caller.id}` : undefined,
+        now,
+      );
+      return {};
+    },
+
     async authenticate(req: authV1.AuthenticateRequest, ctx: RequestContext): Promise<authV1.Identity> {
       const presented = req.token.trim();
       if (!presented || presented.length > MAX_CREDENTIAL_LENGTH) return fail(ctx);

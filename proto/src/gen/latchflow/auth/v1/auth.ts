@@ -335,6 +335,12 @@ export interface DeleteRecipientRequest {
   id: string;
 }
 
+export interface CheckAuthRateLimitRequest {
+}
+
+export interface CheckAuthRateLimitResponse {
+}
+
 function createBaseAuthenticateRequest(): AuthenticateRequest {
   return { token: "", kind: "" };
 }
@@ -5174,6 +5180,110 @@ export const DeleteRecipientRequest: MessageFns<DeleteRecipientRequest> = {
   },
 };
 
+function createBaseCheckAuthRateLimitRequest(): CheckAuthRateLimitRequest {
+  return {};
+}
+
+export const CheckAuthRateLimitRequest: MessageFns<CheckAuthRateLimitRequest> = {
+  encode(_: CheckAuthRateLimitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckAuthRateLimitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckAuthRateLimitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CheckAuthRateLimitRequest {
+    return {};
+  },
+
+  toJSON(_: CheckAuthRateLimitRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckAuthRateLimitRequest>, I>>(base?: I): CheckAuthRateLimitRequest {
+    return CheckAuthRateLimitRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckAuthRateLimitRequest>, I>>(_: I): CheckAuthRateLimitRequest {
+    const message = createBaseCheckAuthRateLimitRequest();
+    return message;
+  },
+};
+
+function createBaseCheckAuthRateLimitResponse(): CheckAuthRateLimitResponse {
+  return {};
+}
+
+export const CheckAuthRateLimitResponse: MessageFns<CheckAuthRateLimitResponse> = {
+  encode(_: CheckAuthRateLimitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckAuthRateLimitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckAuthRateLimitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CheckAuthRateLimitResponse {
+    return {};
+  },
+
+  toJSON(_: CheckAuthRateLimitResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckAuthRateLimitResponse>, I>>(base?: I): CheckAuthRateLimitResponse {
+    return CheckAuthRateLimitResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckAuthRateLimitResponse>, I>>(_: I): CheckAuthRateLimitResponse {
+    const message = createBaseCheckAuthRateLimitResponse();
+    return message;
+  },
+};
+
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   /**
@@ -5458,6 +5568,21 @@ export const AuthServiceService = {
     responseSerialize: (value: Recipient): Buffer => Buffer.from(Recipient.encode(value).finish()),
     responseDeserialize: (value: Buffer): Recipient => Recipient.decode(value),
   },
+  /**
+   * Counts one request to an auth endpoint against the per-IP and per-identity limits (from the request
+   * context); fails with RESOURCE_EXHAUSTED ("rate_limited", details.retryAfterSeconds) when over.
+   */
+  checkAuthRateLimit: {
+    path: "/latchflow.auth.v1.AuthService/CheckAuthRateLimit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckAuthRateLimitRequest): Buffer =>
+      Buffer.from(CheckAuthRateLimitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckAuthRateLimitRequest => CheckAuthRateLimitRequest.decode(value),
+    responseSerialize: (value: CheckAuthRateLimitResponse): Buffer =>
+      Buffer.from(CheckAuthRateLimitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckAuthRateLimitResponse => CheckAuthRateLimitResponse.decode(value),
+  },
   /** Removes a recipient and ends their sessions. The caller makes sure no assignment still refers to them. */
   deleteRecipient: {
     path: "/latchflow.auth.v1.AuthService/DeleteRecipient" as const,
@@ -5523,6 +5648,11 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   getRecipient: handleUnaryCall<GetRecipientRequest, Recipient>;
   listRecipients: handleUnaryCall<ListRecipientsRequest, ListRecipientsResponse>;
   updateRecipient: handleUnaryCall<UpdateRecipientRequest, Recipient>;
+  /**
+   * Counts one request to an auth endpoint against the per-IP and per-identity limits (from the request
+   * context); fails with RESOURCE_EXHAUSTED ("rate_limited", details.retryAfterSeconds) when over.
+   */
+  checkAuthRateLimit: handleUnaryCall<CheckAuthRateLimitRequest, CheckAuthRateLimitResponse>;
   /** Removes a recipient and ends their sessions. The caller makes sure no assignment still refers to them. */
   deleteRecipient: handleUnaryCall<DeleteRecipientRequest, Recipient>;
   /** Creates or updates recipients by email, all in one transaction (all or nothing). */
@@ -5943,6 +6073,25 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Recipient) => void,
+  ): ClientUnaryCall;
+  /**
+   * Counts one request to an auth endpoint against the per-IP and per-identity limits (from the request
+   * context); fails with RESOURCE_EXHAUSTED ("rate_limited", details.retryAfterSeconds) when over.
+   */
+  checkAuthRateLimit(
+    request: CheckAuthRateLimitRequest,
+    callback: (error: ServiceError | null, response: CheckAuthRateLimitResponse) => void,
+  ): ClientUnaryCall;
+  checkAuthRateLimit(
+    request: CheckAuthRateLimitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckAuthRateLimitResponse) => void,
+  ): ClientUnaryCall;
+  checkAuthRateLimit(
+    request: CheckAuthRateLimitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckAuthRateLimitResponse) => void,
   ): ClientUnaryCall;
   /** Removes a recipient and ends their sessions. The caller makes sure no assignment still refers to them. */
   deleteRecipient(
