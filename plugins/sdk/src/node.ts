@@ -1,0 +1,14 @@
+// Node-side tools for plugin authors: build, test, pack. Never imported by plugin code.
+export {
+  type BuildOptions,
+  type BuildResult,
+  buildPlugin,
+  forbidNodeBuiltins,
+  isNodeBuiltin,
+  manifestFromBundle,
+  PluginBuildError,
+} from "./build.js";
+export { main } from "./cli.js";
+export { integrityOf, type PackOptions, type PackResult, packPlugin } from "./pack.js";
+export { type TarEntry, tar } from "./tar.js";
+export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./test-harness.js";
