@@ -11,9 +11,9 @@ import type {
   MailMessage,
   PluginHost,
 } from "@latchflow/sandbox";
-import type { JsonSchema } from "@latchflow/spec";
+import type { CapabilityKind, JsonSchema } from "@latchflow/spec";
 
-export type { FetchInit, FetchResponse, Json, JsonObject, JsonSchema, LogLevel, MailMessage };
+export type { CapabilityKind, FetchInit, FetchResponse, Json, JsonObject, JsonSchema, LogLevel, MailMessage };
 
 /** The plugin API a manifest targets (ARCHITECTURE §3.5). */
 export const PLUGIN_API_VERSION = "latchflow.dev/plugins/v1";
@@ -24,8 +24,6 @@ export const PLUGIN_API_VERSION = "latchflow.dev/plugins/v1";
  * Host errors are `Error`s with a string `code` and a boolean `retryable`.
  */
 export type Host = PluginHost;
-
-export type CapabilityKind = "trigger" | "action";
 
 /** `<capability>@<major>`; third-party capabilities are `<plugin>/<capability>@<major>`. */
 export type CapabilityId = `${string}@${number}`;
@@ -114,8 +112,8 @@ export interface PluginManifest {
   name: string;
   version: string;
   apiVersion: typeof PLUGIN_API_VERSION;
-  capabilities: CapabilityManifest[];
-  permissions: PluginPermission[];
+  capabilities: readonly CapabilityManifest[];
+  permissions: readonly PluginPermission[];
   limits?: PluginLimits;
 }
 
