@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
+  type HostCall,
   type HostCapabilities,
   ISOLATE_TO_HOST,
   type Json,
@@ -92,12 +93,7 @@ interface Generation {
   pings: Map<number, Pending<void>>;
 }
 
-type HostCallDef = {
-  mode: "sync" | "async";
-  granted(caps: HostCapabilities): boolean;
-  call(caps: HostCapabilities, args: Json[]): unknown;
-};
-const HOST_CALLS = ISOLATE_TO_HOST as unknown as Readonly<Record<string, HostCallDef>>;
+const HOST_CALLS: Readonly<Record<string, HostCall>> = ISOLATE_TO_HOST;
 
 export function backoffDelay(failures: number, initial: number, max: number): number {
   if (failures <= 0) return 0;

@@ -29,7 +29,7 @@ import type { SandboxLimits } from "./runtime.js";
  * host returns; `async` calls return a promise inside the isolate, settled later by `settle`.
  * `args` are the JSON-decoded arguments; the result is copied back as JSON.
  */
-interface HostCall {
+export interface HostCall {
   mode: "sync" | "async";
   /** Which size limit applies to the serialized arguments. */
   argsLimit: keyof Pick<SandboxLimits, "maxLogChars" | "maxEventChars" | "maxCallArgsChars">;
@@ -48,7 +48,7 @@ export const ISOLATE_TO_HOST = {
     mode: "async",
     argsLimit: "maxCallArgsChars",
     granted: (c) => c.mail !== undefined,
-    call: (c, [message]) => need(c.mail).send(obj(message, "message") as unknown as MailMessage),
+    call: (c, [message]) => need(c.mail).send(mailMessage(message)),
   },
   "bundles.grant": {
     mode: "async",
@@ -119,6 +119,19 @@ function obj(value: Json | undefined, what: string): JsonObject {
     throw new SandboxError(SandboxErrorCode.PluginError, `${what} must be an object`);
   }
   return value;
+}
+/** A mail message from plugin JSON, checked field by field (the host never sees an unchecked shape). */
+function mailMessage(value: Json | undefined): MailMessage {
+  const m = obj(value, "message");
+  const to = m.to;
+  const recipients = Array.isArray(to) ? to.map((t) => str(t, "message.to[]")) : str(to, "message.to");
+  return {
+    to: recipients,
+    subject: str(m.subject, "message.subject"),
+    text: str(m.text, "message.text"),
+    ...(m.html === undefined ? {} : { html: str(m.html, "message.html") }),
+    idempotencyKey: str(m.idempotencyKey, "message.idempotencyKey"),
+  };
 }
 const LEVELS = new Set(["debug", "info", "warn", "error"]);
 function logLevel(value: Json | undefined): LogLevel {

@@ -57,6 +57,30 @@ describe("IsolatedVmRuntime", () => {
     expect(store.get("count")).toEqual({ n: 1 });
   });
 
+  it("hands the host only well-formed mail messages; a malformed one fails the plugin, the host sees nothing", async () => {
+    const mails: MailMessage[] = [];
+    const mail = {
+      send: async (m: MailMessage) => {
+        mails.push(m);
+        return { messageId: "m" };
+      },
+    };
+    for (const bad of [
+      "{ to: 42, subject: 's', text: 't', idempotencyKey: 'k' }",
+      "{ to: ['a@b'], subject: 's', text: 't' }",
+    ]) {
+      const p = await loadAttacker(`async run(input, host) { await host.mail.send(${bad}); return 1; }`);
+      await expect(p.invoke("attack@1", null, { mail }, DEADLINE)).rejects.toMatchObject({
+        code: SandboxErrorCode.PluginError,
+      });
+    }
+    const ok = await loadAttacker(
+      "async run(input, host) { return host.mail.send({ to: ['a@b', 'c@d'], subject: 's', text: 't', idempotencyKey: 'k', extra: 1 }); }",
+    );
+    await ok.invoke("attack@1", null, { mail }, DEADLINE);
+    expect(mails).toEqual([{ to: ["a@b", "c@d"], subject: "s", text: "t", idempotencyKey: "k" }]);
+  });
+
   it("a capability's typed failure reaches the plugin as an Error with code and retryable", async () => {
     const p = await loadAttacker(`async run(input, host) {
       try { await host.secrets.get("x"); } catch (e) { return { code: e.code, retryable: e.retryable, isError: e instanceof Error }; }

@@ -25,7 +25,8 @@ export function parseUses(text: string): UsesResult {
       message: `"${text}" is not a capability reference; expected <capability>@<major> or <plugin>/<capability>@<major>`,
     };
   }
-  const [, plugin, capability, major] = m as unknown as [string, string | undefined, string, string];
+  // groups 2 (capability) and 3 (major) always match when the pattern does; group 1 (plugin) is optional
+  const [, plugin, capability = "", major = ""] = m;
   const key = plugin === undefined ? capability : `${plugin}/${capability}`;
   return {
     ok: true,
