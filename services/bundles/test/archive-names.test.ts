@@ -7,19 +7,9 @@ import {
   sanitizeEntryName,
   sanitizeEntryNames,
 } from "../src/archive/index.js";
+import { seeded } from "./archive-fixtures.js";
 
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("sanitizeEntryName", () => {
   it.each([

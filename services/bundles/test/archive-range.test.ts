@@ -10,17 +10,7 @@ import {
   streamZip,
   type ZipPlan,
 } from "../src/archive/index.js";
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "./archive-fixtures.js";
 
 const random = seeded(7);
 const contents = [0, 1, 3000, 0, 70_000, 17, 200_000, 5].map((size) =>

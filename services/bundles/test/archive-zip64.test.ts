@@ -11,7 +11,6 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -138,12 +137,6 @@ function segmentsCover(plan: ZipPlan): number {
   return offset;
 }
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /**
  * Writes the plan's header bytes, and the data of the members `data` returns, at their offsets in a
  * sparse file; other members stay holes. Refuses (fails) on a file system without sparse files
@@ -205,6 +198,8 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     print(json.dumps(dict(count=len(infos), first=[infos[0].filename, infos[0].file_size, infos[0].header_offset],
                           last=[infos[-1].filename, infos[-1].header_offset], tiny=len(tiny), data=data.decode())))
 `;
+
+import { collect } from "./archive-fixtures.js";
 
 const expectedTinyData = () => Array.from({ length: TINY }, (_, i) => tinyByte(i).toString()).join("");
 

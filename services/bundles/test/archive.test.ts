@@ -3,11 +3,9 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  type OpenMember,
   planZip,
   sanitizeEntryNames,
   sliceZip,
@@ -17,43 +15,6 @@ import {
 } from "../src/archive/index.js";
 
 const MODIFIED_AT = new Date("2024-05-17T13:45:31.250Z");
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(random: () => number, size: number): Buffer {
-  const buf = Buffer.alloc(size);
-  for (let i = 0; i < size; i += 4) {
-    const word = Math.floor(random() * 0x100000000);
-    for (let j = 0; j < 4 && i + j < size; j++) buf[i + j] = (word >>> (8 * j)) & 0xff;
-  }
-  return buf;
-}
-
-/** A member stream over a buffer, in 7 KiB chunks (so members span several chunks). */
-function bufferStream(data: Buffer): Readable {
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < data.length; i += 7 * 1024) chunks.push(data.subarray(i, i + 7 * 1024));
-  return Readable.from(chunks, { objectMode: false });
-}
-
-function openFrom(contents: readonly Buffer[]): OpenMember {
-  return async (index, from, length) => bufferStream(contents[index]!.subarray(from, from + length));
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 function python(args: string[], input?: string): string {
   const res = spawnSync("python3", args, { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
@@ -77,6 +38,8 @@ with zipfile.ZipFile(sys.argv[1]) as z:
                         extract=i.extract_version, crc=i.CRC, extra=i.extra.hex(), sha256=hashlib.sha256(data).hexdigest()))
 print(json.dumps(out))
 `;
+
+import { collect, openFrom, randomBytes, seeded } from "./archive-fixtures.js";
 
 interface Fixture {
   members: ZipMember[];
