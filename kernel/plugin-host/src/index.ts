@@ -1,4 +1,5 @@
 export { type CapabilityForwarder, forwardingCapabilities } from "./child-capabilities.js";
+export { dispatchCapabilityCall, grantedNames } from "./dispatch.js";
 export {
   CAPABILITY_NAMES,
   type CallErrorJson,
@@ -21,8 +22,6 @@ export {
 export {
   backoffDelay,
   createPluginHost,
-  dispatchCapabilityCall,
-  grantedNames,
   type PluginHost,
   type PluginHostLogger,
   type PluginHostOptions,
