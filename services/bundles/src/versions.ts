@@ -3,18 +3,13 @@ import {
   emitEvent as emit,
   newId,
   type RequestContext,
+  sqlDate,
+  sqlTable,
   systemContext,
 } from "@latchflow/runtime";
 import { planZip, sanitizeEntryNames, type ZipPlan } from "./archive/index.js";
 import type { BundlesContext } from "./context.js";
-import {
-  Bundle,
-  BundleObject,
-  BundleVersion,
-  DownloadGrant,
-  FileEntry,
-  type ManifestEntry,
-} from "./entities/index.js";
+import { type Bundle, BundleObject, BundleVersion, FileEntry, type ManifestEntry } from "./entities/index.js";
 
 export function manifestOf(v: BundleVersion): ManifestEntry[] {
   return JSON.parse(v.manifest) as ManifestEntry[];
@@ -102,16 +97,23 @@ export async function dropRefs(auth: BundlesContext, ctx: RequestContext, blobId
  * storage references (so deleting a file's last use frees its blob). Marking first means a crash in between
  * leaks references (content kept too long) instead of dropping one twice (content destroyed while in use).
  */
-export async function releaseVersions(auth: BundlesContext): Promise<number> {
+export async function releaseVersions(auth: BundlesContext, bundleId?: string): Promise<number> {
   const em = auth.db.em();
   const now = auth.now();
-  const candidates = await em.find(BundleVersion, { releasedAt: null }, { limit: 500 });
+  const { db } = auth;
+  // one query finds what can go: not current, no live grant (current versions never crowd out the batch)
+  const sql = `SELECT v.id FROM ${sqlTable(db, "bundle_versions")} v
+    WHERE v.released_at IS NULL ${bundleId ? "AND v.bundle_id = ?" : ""}
+      AND NOT EXISTS (SELECT 1 FROM ${sqlTable(db, "bundles")} b WHERE b.current_version_id = v.id)
+      AND NOT EXISTS (SELECT 1 FROM ${sqlTable(db, "download_grants")} g WHERE g.version_id = v.id AND g.expires_at > ?)
+    ORDER BY v.id LIMIT 500`;
+  const params = bundleId ? [bundleId, sqlDate(db, now)] : [sqlDate(db, now)];
+  const ids = ((await em.getConnection().execute(sql, params)) as { id: string }[]).map((r) => r.id);
+  const candidates = ids.length
+    ? await em.find(BundleVersion, { id: { $in: ids } }, { orderBy: { id: "asc" } })
+    : [];
   let released = 0;
   for (const v of candidates) {
-    const bundle = await em.findOne(Bundle, { id: v.bundleId });
-    if (bundle?.currentVersionId === v.id) continue;
-    const live = await em.count(DownloadGrant, { versionId: v.id, expiresAt: { $gt: now } });
-    if (live > 0) continue;
     const claimed = await em.nativeUpdate(BundleVersion, { id: v.id, releasedAt: null }, { releasedAt: now });
     if (claimed !== 1) continue;
     const ctx = systemContext("bundles-gc", newId(), v.tenant);

@@ -56,39 +56,62 @@ export async function findBundle(em: EntityManager, ctx: RequestContext, id: str
   return bundle;
 }
 
-/** The full API shape of a bundle: objects and the current archive. */
-async function toProto(em: EntityManager, b: Bundle): Promise<bundlesV1.Bundle> {
-  const objects = await em.find(BundleObject, { bundleId: b.id }, { orderBy: { position: "asc" } });
-  const files = new Map(
-    (await em.find(FileEntry, { id: { $in: objects.map((o) => o.fileId) } })).map((f) => [f.id, f]),
+/** The full API shape of bundles (objects and current archive), loaded with three queries for any number. */
+async function toProtos(em: EntityManager, bundles: Bundle[]): Promise<bundlesV1.Bundle[]> {
+  if (bundles.length === 0) return [];
+  const objects = await em.find(
+    BundleObject,
+    { bundleId: { $in: bundles.map((b) => b.id) } },
+    { orderBy: { bundleId: "asc", position: "asc" } },
   );
-  const names = sanitizeEntryNames(objects.map((o) => o.path));
-  const version = b.currentVersionId ? await em.findOne(BundleVersion, { id: b.currentVersionId }) : null;
-  return {
-    id: b.id,
-    tenant: b.tenant,
-    name: b.name,
-    description: b.description,
-    enabled: b.enabled,
-    createdAt: b.createdAt,
-    updatedAt: b.updatedAt,
-    objects: objects.map((o, i) => ({
-      fileId: o.fileId,
-      path: o.path,
-      entryName: names[i]!,
-      size: files.get(o.fileId)?.size ?? 0,
-    })),
-    archive: version
-      ? {
-          status: version.files > 0 ? "ready" : "empty",
-          version: version.number,
-          size: version.size,
-          etag: version.etag,
-          builtAt: version.createdAt,
-          files: version.files,
-        }
-      : { status: "empty", version: 0, size: 0, etag: "", files: 0 },
-  };
+  const files = new Map(
+    (await em.find(FileEntry, { id: { $in: [...new Set(objects.map((o) => o.fileId))] } })).map((f) => [
+      f.id,
+      f,
+    ]),
+  );
+  const versionIds = bundles.map((b) => b.currentVersionId).filter((id): id is string => !!id);
+  const versions = new Map(
+    (versionIds.length ? await em.find(BundleVersion, { id: { $in: versionIds } }) : []).map((v) => [
+      v.id,
+      v,
+    ]),
+  );
+  return bundles.map((b) => {
+    const own = objects.filter((o) => o.bundleId === b.id);
+    const names = sanitizeEntryNames(own.map((o) => o.path));
+    const version = b.currentVersionId ? versions.get(b.currentVersionId) : undefined;
+    return {
+      id: b.id,
+      tenant: b.tenant,
+      name: b.name,
+      description: b.description,
+      enabled: b.enabled,
+      createdAt: b.createdAt,
+      updatedAt: b.updatedAt,
+      objects: own.map((o, i) => ({
+        fileId: o.fileId,
+        path: o.path,
+        entryName: names[i]!,
+        size: files.get(o.fileId)?.size ?? 0,
+      })),
+      archive: version
+        ? {
+            status: version.files > 0 ? "ready" : "empty",
+            version: version.number,
+            size: version.size,
+            etag: version.etag,
+            builtAt: version.createdAt,
+            files: version.files,
+          }
+        : { status: "empty", version: 0, size: 0, etag: "", files: 0 },
+    };
+  });
+}
+
+async function toProto(em: EntityManager, b: Bundle): Promise<bundlesV1.Bundle> {
+  const [shape] = await toProtos(em, [b]);
+  return shape!;
 }
 
 export function createBundlesApi(auth: BundlesContext) {
@@ -143,9 +166,7 @@ export function createBundlesApi(auth: BundlesContext) {
         { orderBy: { id: "desc" }, limit: limit + 1 },
       );
       const page = toPage(rows, limit, (b) => b.id);
-      const bundles = [];
-      for (const b of page.items) bundles.push(await toProto(em, b));
-      return { bundles, page: { nextCursor: page.nextCursor } };
+      return { bundles: await toProtos(em, page.items), page: { nextCursor: page.nextCursor } };
     },
 
     async updateBundle(req: bundlesV1.UpdateBundleRequest, ctx: RequestContext): Promise<bundlesV1.Bundle> {
@@ -215,7 +236,7 @@ export function createBundlesApi(auth: BundlesContext) {
         );
       });
       auth.relay.nudge();
-      await releaseVersions(auth);
+      await releaseVersions(auth, bundle.id);
       return shape;
     },
 
@@ -271,7 +292,7 @@ export function createBundlesApi(auth: BundlesContext) {
         throw err;
       }
       auth.relay.nudge();
-      await releaseVersions(auth);
+      await releaseVersions(auth, bundle.id);
       return toProto(em, await findBundle(db.em(), ctx, bundle.id));
     },
   };

@@ -75,9 +75,15 @@ async function findFile(em: EntityManager, ctx: RequestContext, id: string): Pro
   return file;
 }
 
-async function toProto(em: EntityManager, f: FileEntry): Promise<bundlesV1.File> {
-  const objects = await em.find(BundleObject, { fileId: f.id }, { fields: ["bundleId"] });
-  return {
+/** API shapes of files, with the bundles containing each, in one query for any number of files. */
+async function toProtos(em: EntityManager, files: FileEntry[]): Promise<bundlesV1.File[]> {
+  if (files.length === 0) return [];
+  const objects = await em.find(
+    BundleObject,
+    { fileId: { $in: files.map((f) => f.id) } },
+    { fields: ["bundleId", "fileId"] },
+  );
+  return files.map((f) => ({
     id: f.id,
     name: f.name,
     folder: f.folder,
@@ -89,8 +95,13 @@ async function toProto(em: EntityManager, f: FileEntry): Promise<bundlesV1.File>
     metadata: JSON.parse(f.metadata) as Record<string, string>,
     createdAt: f.createdAt,
     updatedAt: f.updatedAt,
-    bundleIds: [...new Set(objects.map((o) => o.bundleId))],
-  };
+    bundleIds: [...new Set(objects.filter((o) => o.fileId === f.id).map((o) => o.bundleId))],
+  }));
+}
+
+async function toProto(em: EntityManager, f: FileEntry): Promise<bundlesV1.File> {
+  const [shape] = await toProtos(em, [f]);
+  return shape!;
 }
 
 export function createFilesApi(auth: BundlesContext) {
@@ -158,9 +169,7 @@ export function createFilesApi(auth: BundlesContext) {
         { orderBy: { id: "desc" }, limit: limit + 1 },
       );
       const page = toPage(rows, limit, (f) => f.id);
-      const files = [];
-      for (const f of page.items) files.push(await toProto(em, f));
-      return { files, page: { nextCursor: page.nextCursor } };
+      return { files: await toProtos(em, page.items), page: { nextCursor: page.nextCursor } };
     },
 
     async updateFile(req: bundlesV1.UpdateFileRequest, ctx: RequestContext): Promise<bundlesV1.File> {
