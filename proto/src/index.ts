@@ -16,4 +16,5 @@ export * as authV1 from "./gen/latchflow/auth/v1/auth.js";
 export * as bundlesV1 from "./gen/latchflow/bundles/v1/bundles.js";
 export * as commonV1 from "./gen/latchflow/common/v1/common.js";
 export * as pipelinesV1 from "./gen/latchflow/pipelines/v1/pipelines.js";
+export * as pluginsV1 from "./gen/latchflow/plugins/v1/plugins.js";
 export * as storageV1 from "./gen/latchflow/storage/v1/storage.js";

@@ -2,6 +2,8 @@ import { once } from "node:events";
 import type { storageV1 } from "@latchflow/proto";
 import { badRequest, type RequestContext, type ServiceImpl } from "@latchflow/runtime";
 import type { BlobInfo, BlobStore } from "./blob-store.js";
+import type { Keyring } from "./crypto/keyring.js";
+import { openSecret, sealSecret } from "./crypto/secret-seal.js";
 
 type Definition = typeof storageV1.StorageServiceService;
 
@@ -43,7 +45,7 @@ async function* chunksAfterHeader(messages: AsyncIterator<storageV1.PutBlobReque
 }
 
 /** The storage gRPC API: thin handlers over the blob store. */
-export function createStorageApi(store: BlobStore): ServiceImpl<Definition> {
+export function createStorageApi(store: BlobStore, keyring: Keyring): ServiceImpl<Definition> {
   return {
     async putBlob(call, ctx) {
       // a cancelled call must fail the upload, not leave it waiting for messages
@@ -100,5 +102,13 @@ export function createStorageApi(store: BlobStore): ServiceImpl<Definition> {
       const r = await store.rewrapKeys(req.limit ?? 500);
       return { currentKeyId: r.currentKeyId, rewrapped: r.rewrapped, remaining: r.remaining, keys: r.keys };
     },
+
+    sealSecret: async (req: storageV1.SealSecretRequest) => ({
+      sealed: sealSecret(keyring, req.context, Buffer.from(req.plaintext)),
+    }),
+
+    openSecret: async (req: storageV1.OpenSecretRequest) => ({
+      plaintext: openSecret(keyring, req.context, Buffer.from(req.sealed)),
+    }),
   };
 }

@@ -66,7 +66,7 @@ export function createStorageService(deps: StorageServiceDeps): LatchflowService
         "storage ready",
       );
       relay.start();
-      server.add(storageV1.StorageServiceService, createStorageApi(store));
+      server.add(storageV1.StorageServiceService, createStorageApi(store, keyring));
     },
     async stop() {
       await relay?.stop();

@@ -106,6 +106,118 @@ export interface GetPipelineSchemaResponse {
   schemaJson: string;
 }
 
+export interface StartPipelineRunRequest {
+  name: string;
+  /** JSON value exposed to the run as trigger.payload (empty = {}) */
+  payloadJson: string;
+}
+
+export interface ListPipelineRunsRequest {
+  name: string;
+  cursor: string;
+  limit: number;
+}
+
+export interface ListPipelineRunsResponse {
+  runs: PipelineRun[];
+  nextCursor: string;
+}
+
+export interface GetPipelineRunRequest {
+  name: string;
+  runId: string;
+}
+
+export interface PipelineRun {
+  id: string;
+  pipeline: string;
+  pipelineVersion: number;
+  triggerId: string;
+  triggerUses: string;
+  triggerKind: string;
+  triggerPayloadJson: string;
+  /** queued | running | waiting | succeeded | failed */
+  status: string;
+  errorCode: string;
+  errorMessage: string;
+  createdAt?: Date | undefined;
+  startedAt?: Date | undefined;
+  finishedAt?:
+    | Date
+    | undefined;
+  /** set while waiting for a retry */
+  wakeAt?:
+    | Date
+    | undefined;
+  /** only in GetPipelineRun */
+  steps: StepRun[];
+}
+
+export interface StepRun {
+  stepId: string;
+  uses: string;
+  /** pending | running | waiting | succeeded | failed | skipped */
+  status: string;
+  outputsJson: string;
+  errorCode: string;
+  errorMessage: string;
+  startedAt?: Date | undefined;
+  finishedAt?: Date | undefined;
+  attempts: StepAttempt[];
+}
+
+export interface StepAttempt {
+  number: number;
+  /** running | succeeded | failed | abandoned */
+  status: string;
+  errorCode: string;
+  errorMessage: string;
+  startedAt?: Date | undefined;
+  finishedAt?: Date | undefined;
+  nextRetryAt?: Date | undefined;
+}
+
+export interface DeliverWebhookRequest {
+  pipeline: string;
+  triggerId: string;
+  headers: { [key: string]: string };
+  body: Buffer;
+}
+
+export interface DeliverWebhookRequest_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface TriggerResponse {
+  status: number;
+  /** JSON body of the answer (empty = none) */
+  bodyJson: string;
+}
+
+export interface ControlTriggerRequest {
+  pipeline: string;
+  triggerId: string;
+  /** check-in | pause | resume */
+  action: string;
+  until?: Date | undefined;
+}
+
+export interface ResolveTriggerLinkRequest {
+  token: string;
+}
+
+export interface TriggerLink {
+  pipeline: string;
+  triggerId: string;
+  action: string;
+  expiresAt?: Date | undefined;
+}
+
+export interface ControlTriggerByLinkRequest {
+  token: string;
+}
+
 function createBasePipeline(): Pipeline {
   return {
     name: "",
@@ -1500,6 +1612,1864 @@ export const GetPipelineSchemaResponse: MessageFns<GetPipelineSchemaResponse> = 
   },
 };
 
+function createBaseStartPipelineRunRequest(): StartPipelineRunRequest {
+  return { name: "", payloadJson: "" };
+}
+
+export const StartPipelineRunRequest: MessageFns<StartPipelineRunRequest> = {
+  encode(message: StartPipelineRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.payloadJson !== "") {
+      writer.uint32(18).string(message.payloadJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartPipelineRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartPipelineRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.payloadJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartPipelineRunRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      payloadJson: isSet(object.payloadJson)
+        ? globalThis.String(object.payloadJson)
+        : isSet(object.payload_json)
+        ? globalThis.String(object.payload_json)
+        : "",
+    };
+  },
+
+  toJSON(message: StartPipelineRunRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.payloadJson !== "") {
+      obj.payloadJson = message.payloadJson;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StartPipelineRunRequest>, I>>(base?: I): StartPipelineRunRequest {
+    return StartPipelineRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartPipelineRunRequest>, I>>(object: I): StartPipelineRunRequest {
+    const message = createBaseStartPipelineRunRequest();
+    message.name = object.name ?? "";
+    message.payloadJson = object.payloadJson ?? "";
+    return message;
+  },
+};
+
+function createBaseListPipelineRunsRequest(): ListPipelineRunsRequest {
+  return { name: "", cursor: "", limit: 0 };
+}
+
+export const ListPipelineRunsRequest: MessageFns<ListPipelineRunsRequest> = {
+  encode(message: ListPipelineRunsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.cursor !== "") {
+      writer.uint32(18).string(message.cursor);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPipelineRunsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPipelineRunsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPipelineRunsRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListPipelineRunsRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPipelineRunsRequest>, I>>(base?: I): ListPipelineRunsRequest {
+    return ListPipelineRunsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPipelineRunsRequest>, I>>(object: I): ListPipelineRunsRequest {
+    const message = createBaseListPipelineRunsRequest();
+    message.name = object.name ?? "";
+    message.cursor = object.cursor ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListPipelineRunsResponse(): ListPipelineRunsResponse {
+  return { runs: [], nextCursor: "" };
+}
+
+export const ListPipelineRunsResponse: MessageFns<ListPipelineRunsResponse> = {
+  encode(message: ListPipelineRunsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.runs) {
+      PipelineRun.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextCursor !== "") {
+      writer.uint32(18).string(message.nextCursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPipelineRunsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPipelineRunsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runs.push(PipelineRun.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextCursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPipelineRunsResponse {
+    return {
+      runs: globalThis.Array.isArray(object?.runs) ? object.runs.map((e: any) => PipelineRun.fromJSON(e)) : [],
+      nextCursor: isSet(object.nextCursor)
+        ? globalThis.String(object.nextCursor)
+        : isSet(object.next_cursor)
+        ? globalThis.String(object.next_cursor)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPipelineRunsResponse): unknown {
+    const obj: any = {};
+    if (message.runs?.length) {
+      obj.runs = message.runs.map((e) => PipelineRun.toJSON(e));
+    }
+    if (message.nextCursor !== "") {
+      obj.nextCursor = message.nextCursor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPipelineRunsResponse>, I>>(base?: I): ListPipelineRunsResponse {
+    return ListPipelineRunsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPipelineRunsResponse>, I>>(object: I): ListPipelineRunsResponse {
+    const message = createBaseListPipelineRunsResponse();
+    message.runs = object.runs?.map((e) => PipelineRun.fromPartial(e)) || [];
+    message.nextCursor = object.nextCursor ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPipelineRunRequest(): GetPipelineRunRequest {
+  return { name: "", runId: "" };
+}
+
+export const GetPipelineRunRequest: MessageFns<GetPipelineRunRequest> = {
+  encode(message: GetPipelineRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.runId !== "") {
+      writer.uint32(18).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPipelineRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPipelineRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPipelineRunRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPipelineRunRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPipelineRunRequest>, I>>(base?: I): GetPipelineRunRequest {
+    return GetPipelineRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPipelineRunRequest>, I>>(object: I): GetPipelineRunRequest {
+    const message = createBaseGetPipelineRunRequest();
+    message.name = object.name ?? "";
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBasePipelineRun(): PipelineRun {
+  return {
+    id: "",
+    pipeline: "",
+    pipelineVersion: 0,
+    triggerId: "",
+    triggerUses: "",
+    triggerKind: "",
+    triggerPayloadJson: "",
+    status: "",
+    errorCode: "",
+    errorMessage: "",
+    createdAt: undefined,
+    startedAt: undefined,
+    finishedAt: undefined,
+    wakeAt: undefined,
+    steps: [],
+  };
+}
+
+export const PipelineRun: MessageFns<PipelineRun> = {
+  encode(message: PipelineRun, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.pipeline !== "") {
+      writer.uint32(18).string(message.pipeline);
+    }
+    if (message.pipelineVersion !== 0) {
+      writer.uint32(24).uint32(message.pipelineVersion);
+    }
+    if (message.triggerId !== "") {
+      writer.uint32(34).string(message.triggerId);
+    }
+    if (message.triggerUses !== "") {
+      writer.uint32(42).string(message.triggerUses);
+    }
+    if (message.triggerKind !== "") {
+      writer.uint32(50).string(message.triggerKind);
+    }
+    if (message.triggerPayloadJson !== "") {
+      writer.uint32(58).string(message.triggerPayloadJson);
+    }
+    if (message.status !== "") {
+      writer.uint32(66).string(message.status);
+    }
+    if (message.errorCode !== "") {
+      writer.uint32(74).string(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(82).string(message.errorMessage);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(90).fork()).join();
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(98).fork()).join();
+    }
+    if (message.finishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(106).fork()).join();
+    }
+    if (message.wakeAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.wakeAt), writer.uint32(114).fork()).join();
+    }
+    for (const v of message.steps) {
+      StepRun.encode(v!, writer.uint32(122).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PipelineRun {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePipelineRun();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pipeline = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pipelineVersion = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.triggerId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.triggerUses = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.triggerKind = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.triggerPayloadJson = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.finishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.wakeAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.steps.push(StepRun.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PipelineRun {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      pipeline: isSet(object.pipeline) ? globalThis.String(object.pipeline) : "",
+      pipelineVersion: isSet(object.pipelineVersion)
+        ? globalThis.Number(object.pipelineVersion)
+        : isSet(object.pipeline_version)
+        ? globalThis.Number(object.pipeline_version)
+        : 0,
+      triggerId: isSet(object.triggerId)
+        ? globalThis.String(object.triggerId)
+        : isSet(object.trigger_id)
+        ? globalThis.String(object.trigger_id)
+        : "",
+      triggerUses: isSet(object.triggerUses)
+        ? globalThis.String(object.triggerUses)
+        : isSet(object.trigger_uses)
+        ? globalThis.String(object.trigger_uses)
+        : "",
+      triggerKind: isSet(object.triggerKind)
+        ? globalThis.String(object.triggerKind)
+        : isSet(object.trigger_kind)
+        ? globalThis.String(object.trigger_kind)
+        : "",
+      triggerPayloadJson: isSet(object.triggerPayloadJson)
+        ? globalThis.String(object.triggerPayloadJson)
+        : isSet(object.trigger_payload_json)
+        ? globalThis.String(object.trigger_payload_json)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      finishedAt: isSet(object.finishedAt)
+        ? fromJsonTimestamp(object.finishedAt)
+        : isSet(object.finished_at)
+        ? fromJsonTimestamp(object.finished_at)
+        : undefined,
+      wakeAt: isSet(object.wakeAt)
+        ? fromJsonTimestamp(object.wakeAt)
+        : isSet(object.wake_at)
+        ? fromJsonTimestamp(object.wake_at)
+        : undefined,
+      steps: globalThis.Array.isArray(object?.steps)
+        ? object.steps.map((e: any) => StepRun.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PipelineRun): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.pipeline !== "") {
+      obj.pipeline = message.pipeline;
+    }
+    if (message.pipelineVersion !== 0) {
+      obj.pipelineVersion = Math.round(message.pipelineVersion);
+    }
+    if (message.triggerId !== "") {
+      obj.triggerId = message.triggerId;
+    }
+    if (message.triggerUses !== "") {
+      obj.triggerUses = message.triggerUses;
+    }
+    if (message.triggerKind !== "") {
+      obj.triggerKind = message.triggerKind;
+    }
+    if (message.triggerPayloadJson !== "") {
+      obj.triggerPayloadJson = message.triggerPayloadJson;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.errorCode !== "") {
+      obj.errorCode = message.errorCode;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.finishedAt !== undefined) {
+      obj.finishedAt = message.finishedAt.toISOString();
+    }
+    if (message.wakeAt !== undefined) {
+      obj.wakeAt = message.wakeAt.toISOString();
+    }
+    if (message.steps?.length) {
+      obj.steps = message.steps.map((e) => StepRun.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PipelineRun>, I>>(base?: I): PipelineRun {
+    return PipelineRun.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PipelineRun>, I>>(object: I): PipelineRun {
+    const message = createBasePipelineRun();
+    message.id = object.id ?? "";
+    message.pipeline = object.pipeline ?? "";
+    message.pipelineVersion = object.pipelineVersion ?? 0;
+    message.triggerId = object.triggerId ?? "";
+    message.triggerUses = object.triggerUses ?? "";
+    message.triggerKind = object.triggerKind ?? "";
+    message.triggerPayloadJson = object.triggerPayloadJson ?? "";
+    message.status = object.status ?? "";
+    message.errorCode = object.errorCode ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.startedAt = object.startedAt ?? undefined;
+    message.finishedAt = object.finishedAt ?? undefined;
+    message.wakeAt = object.wakeAt ?? undefined;
+    message.steps = object.steps?.map((e) => StepRun.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStepRun(): StepRun {
+  return {
+    stepId: "",
+    uses: "",
+    status: "",
+    outputsJson: "",
+    errorCode: "",
+    errorMessage: "",
+    startedAt: undefined,
+    finishedAt: undefined,
+    attempts: [],
+  };
+}
+
+export const StepRun: MessageFns<StepRun> = {
+  encode(message: StepRun, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stepId !== "") {
+      writer.uint32(10).string(message.stepId);
+    }
+    if (message.uses !== "") {
+      writer.uint32(18).string(message.uses);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.outputsJson !== "") {
+      writer.uint32(34).string(message.outputsJson);
+    }
+    if (message.errorCode !== "") {
+      writer.uint32(42).string(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(50).string(message.errorMessage);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.finishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(66).fork()).join();
+    }
+    for (const v of message.attempts) {
+      StepAttempt.encode(v!, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StepRun {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStepRun();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stepId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.uses = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.outputsJson = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.finishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.attempts.push(StepAttempt.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StepRun {
+    return {
+      stepId: isSet(object.stepId)
+        ? globalThis.String(object.stepId)
+        : isSet(object.step_id)
+        ? globalThis.String(object.step_id)
+        : "",
+      uses: isSet(object.uses) ? globalThis.String(object.uses) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      outputsJson: isSet(object.outputsJson)
+        ? globalThis.String(object.outputsJson)
+        : isSet(object.outputs_json)
+        ? globalThis.String(object.outputs_json)
+        : "",
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      finishedAt: isSet(object.finishedAt)
+        ? fromJsonTimestamp(object.finishedAt)
+        : isSet(object.finished_at)
+        ? fromJsonTimestamp(object.finished_at)
+        : undefined,
+      attempts: globalThis.Array.isArray(object?.attempts)
+        ? object.attempts.map((e: any) => StepAttempt.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StepRun): unknown {
+    const obj: any = {};
+    if (message.stepId !== "") {
+      obj.stepId = message.stepId;
+    }
+    if (message.uses !== "") {
+      obj.uses = message.uses;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.outputsJson !== "") {
+      obj.outputsJson = message.outputsJson;
+    }
+    if (message.errorCode !== "") {
+      obj.errorCode = message.errorCode;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.finishedAt !== undefined) {
+      obj.finishedAt = message.finishedAt.toISOString();
+    }
+    if (message.attempts?.length) {
+      obj.attempts = message.attempts.map((e) => StepAttempt.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StepRun>, I>>(base?: I): StepRun {
+    return StepRun.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StepRun>, I>>(object: I): StepRun {
+    const message = createBaseStepRun();
+    message.stepId = object.stepId ?? "";
+    message.uses = object.uses ?? "";
+    message.status = object.status ?? "";
+    message.outputsJson = object.outputsJson ?? "";
+    message.errorCode = object.errorCode ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    message.startedAt = object.startedAt ?? undefined;
+    message.finishedAt = object.finishedAt ?? undefined;
+    message.attempts = object.attempts?.map((e) => StepAttempt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStepAttempt(): StepAttempt {
+  return {
+    number: 0,
+    status: "",
+    errorCode: "",
+    errorMessage: "",
+    startedAt: undefined,
+    finishedAt: undefined,
+    nextRetryAt: undefined,
+  };
+}
+
+export const StepAttempt: MessageFns<StepAttempt> = {
+  encode(message: StepAttempt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.number !== 0) {
+      writer.uint32(8).uint32(message.number);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.errorCode !== "") {
+      writer.uint32(26).string(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.finishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.nextRetryAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextRetryAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StepAttempt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStepAttempt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.number = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.finishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.nextRetryAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StepAttempt {
+    return {
+      number: isSet(object.number) ? globalThis.Number(object.number) : 0,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      finishedAt: isSet(object.finishedAt)
+        ? fromJsonTimestamp(object.finishedAt)
+        : isSet(object.finished_at)
+        ? fromJsonTimestamp(object.finished_at)
+        : undefined,
+      nextRetryAt: isSet(object.nextRetryAt)
+        ? fromJsonTimestamp(object.nextRetryAt)
+        : isSet(object.next_retry_at)
+        ? fromJsonTimestamp(object.next_retry_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StepAttempt): unknown {
+    const obj: any = {};
+    if (message.number !== 0) {
+      obj.number = Math.round(message.number);
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.errorCode !== "") {
+      obj.errorCode = message.errorCode;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.finishedAt !== undefined) {
+      obj.finishedAt = message.finishedAt.toISOString();
+    }
+    if (message.nextRetryAt !== undefined) {
+      obj.nextRetryAt = message.nextRetryAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StepAttempt>, I>>(base?: I): StepAttempt {
+    return StepAttempt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StepAttempt>, I>>(object: I): StepAttempt {
+    const message = createBaseStepAttempt();
+    message.number = object.number ?? 0;
+    message.status = object.status ?? "";
+    message.errorCode = object.errorCode ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    message.startedAt = object.startedAt ?? undefined;
+    message.finishedAt = object.finishedAt ?? undefined;
+    message.nextRetryAt = object.nextRetryAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeliverWebhookRequest(): DeliverWebhookRequest {
+  return { pipeline: "", triggerId: "", headers: {}, body: Buffer.alloc(0) };
+}
+
+export const DeliverWebhookRequest: MessageFns<DeliverWebhookRequest> = {
+  encode(message: DeliverWebhookRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pipeline !== "") {
+      writer.uint32(10).string(message.pipeline);
+    }
+    if (message.triggerId !== "") {
+      writer.uint32(18).string(message.triggerId);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      DeliverWebhookRequest_HeadersEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.body.length !== 0) {
+      writer.uint32(34).bytes(message.body);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeliverWebhookRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeliverWebhookRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pipeline = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.triggerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = DeliverWebhookRequest_HeadersEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.headers[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeliverWebhookRequest {
+    return {
+      pipeline: isSet(object.pipeline) ? globalThis.String(object.pipeline) : "",
+      triggerId: isSet(object.triggerId)
+        ? globalThis.String(object.triggerId)
+        : isSet(object.trigger_id)
+        ? globalThis.String(object.trigger_id)
+        : "",
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: DeliverWebhookRequest): unknown {
+    const obj: any = {};
+    if (message.pipeline !== "") {
+      obj.pipeline = message.pipeline;
+    }
+    if (message.triggerId !== "") {
+      obj.triggerId = message.triggerId;
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, string][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = v;
+        });
+      }
+    }
+    if (message.body.length !== 0) {
+      obj.body = base64FromBytes(message.body);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeliverWebhookRequest>, I>>(base?: I): DeliverWebhookRequest {
+    return DeliverWebhookRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeliverWebhookRequest>, I>>(object: I): DeliverWebhookRequest {
+    const message = createBaseDeliverWebhookRequest();
+    message.pipeline = object.pipeline ?? "";
+    message.triggerId = object.triggerId ?? "";
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.body = object.body ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseDeliverWebhookRequest_HeadersEntry(): DeliverWebhookRequest_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const DeliverWebhookRequest_HeadersEntry: MessageFns<DeliverWebhookRequest_HeadersEntry> = {
+  encode(message: DeliverWebhookRequest_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeliverWebhookRequest_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeliverWebhookRequest_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeliverWebhookRequest_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: DeliverWebhookRequest_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeliverWebhookRequest_HeadersEntry>, I>>(
+    base?: I,
+  ): DeliverWebhookRequest_HeadersEntry {
+    return DeliverWebhookRequest_HeadersEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeliverWebhookRequest_HeadersEntry>, I>>(
+    object: I,
+  ): DeliverWebhookRequest_HeadersEntry {
+    const message = createBaseDeliverWebhookRequest_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseTriggerResponse(): TriggerResponse {
+  return { status: 0, bodyJson: "" };
+}
+
+export const TriggerResponse: MessageFns<TriggerResponse> = {
+  encode(message: TriggerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).uint32(message.status);
+    }
+    if (message.bodyJson !== "") {
+      writer.uint32(18).string(message.bodyJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TriggerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTriggerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bodyJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TriggerResponse {
+    return {
+      status: isSet(object.status) ? globalThis.Number(object.status) : 0,
+      bodyJson: isSet(object.bodyJson)
+        ? globalThis.String(object.bodyJson)
+        : isSet(object.body_json)
+        ? globalThis.String(object.body_json)
+        : "",
+    };
+  },
+
+  toJSON(message: TriggerResponse): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = Math.round(message.status);
+    }
+    if (message.bodyJson !== "") {
+      obj.bodyJson = message.bodyJson;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TriggerResponse>, I>>(base?: I): TriggerResponse {
+    return TriggerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TriggerResponse>, I>>(object: I): TriggerResponse {
+    const message = createBaseTriggerResponse();
+    message.status = object.status ?? 0;
+    message.bodyJson = object.bodyJson ?? "";
+    return message;
+  },
+};
+
+function createBaseControlTriggerRequest(): ControlTriggerRequest {
+  return { pipeline: "", triggerId: "", action: "", until: undefined };
+}
+
+export const ControlTriggerRequest: MessageFns<ControlTriggerRequest> = {
+  encode(message: ControlTriggerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pipeline !== "") {
+      writer.uint32(10).string(message.pipeline);
+    }
+    if (message.triggerId !== "") {
+      writer.uint32(18).string(message.triggerId);
+    }
+    if (message.action !== "") {
+      writer.uint32(26).string(message.action);
+    }
+    if (message.until !== undefined) {
+      Timestamp.encode(toTimestamp(message.until), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ControlTriggerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseControlTriggerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pipeline = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.triggerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.until = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ControlTriggerRequest {
+    return {
+      pipeline: isSet(object.pipeline) ? globalThis.String(object.pipeline) : "",
+      triggerId: isSet(object.triggerId)
+        ? globalThis.String(object.triggerId)
+        : isSet(object.trigger_id)
+        ? globalThis.String(object.trigger_id)
+        : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      until: isSet(object.until) ? fromJsonTimestamp(object.until) : undefined,
+    };
+  },
+
+  toJSON(message: ControlTriggerRequest): unknown {
+    const obj: any = {};
+    if (message.pipeline !== "") {
+      obj.pipeline = message.pipeline;
+    }
+    if (message.triggerId !== "") {
+      obj.triggerId = message.triggerId;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.until !== undefined) {
+      obj.until = message.until.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ControlTriggerRequest>, I>>(base?: I): ControlTriggerRequest {
+    return ControlTriggerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ControlTriggerRequest>, I>>(object: I): ControlTriggerRequest {
+    const message = createBaseControlTriggerRequest();
+    message.pipeline = object.pipeline ?? "";
+    message.triggerId = object.triggerId ?? "";
+    message.action = object.action ?? "";
+    message.until = object.until ?? undefined;
+    return message;
+  },
+};
+
+function createBaseResolveTriggerLinkRequest(): ResolveTriggerLinkRequest {
+  return { token: "" };
+}
+
+export const ResolveTriggerLinkRequest: MessageFns<ResolveTriggerLinkRequest> = {
+  encode(message: ResolveTriggerLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveTriggerLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveTriggerLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveTriggerLinkRequest {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: ResolveTriggerLinkRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveTriggerLinkRequest>, I>>(base?: I): ResolveTriggerLinkRequest {
+    return ResolveTriggerLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveTriggerLinkRequest>, I>>(object: I): ResolveTriggerLinkRequest {
+    const message = createBaseResolveTriggerLinkRequest();
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseTriggerLink(): TriggerLink {
+  return { pipeline: "", triggerId: "", action: "", expiresAt: undefined };
+}
+
+export const TriggerLink: MessageFns<TriggerLink> = {
+  encode(message: TriggerLink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pipeline !== "") {
+      writer.uint32(10).string(message.pipeline);
+    }
+    if (message.triggerId !== "") {
+      writer.uint32(18).string(message.triggerId);
+    }
+    if (message.action !== "") {
+      writer.uint32(26).string(message.action);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TriggerLink {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTriggerLink();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pipeline = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.triggerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TriggerLink {
+    return {
+      pipeline: isSet(object.pipeline) ? globalThis.String(object.pipeline) : "",
+      triggerId: isSet(object.triggerId)
+        ? globalThis.String(object.triggerId)
+        : isSet(object.trigger_id)
+        ? globalThis.String(object.trigger_id)
+        : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: TriggerLink): unknown {
+    const obj: any = {};
+    if (message.pipeline !== "") {
+      obj.pipeline = message.pipeline;
+    }
+    if (message.triggerId !== "") {
+      obj.triggerId = message.triggerId;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TriggerLink>, I>>(base?: I): TriggerLink {
+    return TriggerLink.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TriggerLink>, I>>(object: I): TriggerLink {
+    const message = createBaseTriggerLink();
+    message.pipeline = object.pipeline ?? "";
+    message.triggerId = object.triggerId ?? "";
+    message.action = object.action ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseControlTriggerByLinkRequest(): ControlTriggerByLinkRequest {
+  return { token: "" };
+}
+
+export const ControlTriggerByLinkRequest: MessageFns<ControlTriggerByLinkRequest> = {
+  encode(message: ControlTriggerByLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ControlTriggerByLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseControlTriggerByLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ControlTriggerByLinkRequest {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: ControlTriggerByLinkRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ControlTriggerByLinkRequest>, I>>(base?: I): ControlTriggerByLinkRequest {
+    return ControlTriggerByLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ControlTriggerByLinkRequest>, I>>(object: I): ControlTriggerByLinkRequest {
+    const message = createBaseControlTriggerByLinkRequest();
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
 export type PipelinesServiceService = typeof PipelinesServiceService;
 export const PipelinesServiceService = {
   /**
@@ -1589,6 +3559,84 @@ export const PipelinesServiceService = {
       Buffer.from(GetPipelineSchemaResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetPipelineSchemaResponse => GetPipelineSchemaResponse.decode(value),
   },
+  /** Runs. A manual run starts at once with the given payload (trigger kind "manual"). */
+  startPipelineRun: {
+    path: "/latchflow.pipelines.v1.PipelinesService/StartPipelineRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartPipelineRunRequest): Buffer =>
+      Buffer.from(StartPipelineRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartPipelineRunRequest => StartPipelineRunRequest.decode(value),
+    responseSerialize: (value: PipelineRun): Buffer => Buffer.from(PipelineRun.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PipelineRun => PipelineRun.decode(value),
+  },
+  /** Newest first. */
+  listPipelineRuns: {
+    path: "/latchflow.pipelines.v1.PipelinesService/ListPipelineRuns" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPipelineRunsRequest): Buffer =>
+      Buffer.from(ListPipelineRunsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPipelineRunsRequest => ListPipelineRunsRequest.decode(value),
+    responseSerialize: (value: ListPipelineRunsResponse): Buffer =>
+      Buffer.from(ListPipelineRunsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPipelineRunsResponse => ListPipelineRunsResponse.decode(value),
+  },
+  /** One run with its step runs, attempts, outputs and errors. */
+  getPipelineRun: {
+    path: "/latchflow.pipelines.v1.PipelinesService/GetPipelineRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPipelineRunRequest): Buffer =>
+      Buffer.from(GetPipelineRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPipelineRunRequest => GetPipelineRunRequest.decode(value),
+    responseSerialize: (value: PipelineRun): Buffer => Buffer.from(PipelineRun.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PipelineRun => PipelineRun.decode(value),
+  },
+  /** Trigger ingress (the gateway forwards public requests; the trigger plugin decides the answer). */
+  deliverWebhook: {
+    path: "/latchflow.pipelines.v1.PipelinesService/DeliverWebhook" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeliverWebhookRequest): Buffer =>
+      Buffer.from(DeliverWebhookRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeliverWebhookRequest => DeliverWebhookRequest.decode(value),
+    responseSerialize: (value: TriggerResponse): Buffer => Buffer.from(TriggerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TriggerResponse => TriggerResponse.decode(value),
+  },
+  /** The owner acts on a trigger (dead-man check-in, pause, resume) as the caller. */
+  controlTrigger: {
+    path: "/latchflow.pipelines.v1.PipelinesService/ControlTrigger" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ControlTriggerRequest): Buffer =>
+      Buffer.from(ControlTriggerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ControlTriggerRequest => ControlTriggerRequest.decode(value),
+    responseSerialize: (value: TriggerResponse): Buffer => Buffer.from(TriggerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TriggerResponse => TriggerResponse.decode(value),
+  },
+  /** Where a signed trigger link (e.g. a check-in link in a reminder) points; fails when invalid or expired. */
+  resolveTriggerLink: {
+    path: "/latchflow.pipelines.v1.PipelinesService/ResolveTriggerLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResolveTriggerLinkRequest): Buffer =>
+      Buffer.from(ResolveTriggerLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResolveTriggerLinkRequest => ResolveTriggerLinkRequest.decode(value),
+    responseSerialize: (value: TriggerLink): Buffer => Buffer.from(TriggerLink.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TriggerLink => TriggerLink.decode(value),
+  },
+  /** Acts on a trigger through a signed link (no session: the link is the credential). */
+  controlTriggerByLink: {
+    path: "/latchflow.pipelines.v1.PipelinesService/ControlTriggerByLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ControlTriggerByLinkRequest): Buffer =>
+      Buffer.from(ControlTriggerByLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ControlTriggerByLinkRequest => ControlTriggerByLinkRequest.decode(value),
+    responseSerialize: (value: TriggerResponse): Buffer => Buffer.from(TriggerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TriggerResponse => TriggerResponse.decode(value),
+  },
 } as const;
 
 export interface PipelinesServiceServer extends UntypedServiceImplementation {
@@ -1606,6 +3654,20 @@ export interface PipelinesServiceServer extends UntypedServiceImplementation {
   validatePipeline: handleUnaryCall<ValidatePipelineRequest, ValidatePipelineResponse>;
   /** The document's JSON Schema with every known capability's config schema merged in (for editors). */
   getPipelineSchema: handleUnaryCall<GetPipelineSchemaRequest, GetPipelineSchemaResponse>;
+  /** Runs. A manual run starts at once with the given payload (trigger kind "manual"). */
+  startPipelineRun: handleUnaryCall<StartPipelineRunRequest, PipelineRun>;
+  /** Newest first. */
+  listPipelineRuns: handleUnaryCall<ListPipelineRunsRequest, ListPipelineRunsResponse>;
+  /** One run with its step runs, attempts, outputs and errors. */
+  getPipelineRun: handleUnaryCall<GetPipelineRunRequest, PipelineRun>;
+  /** Trigger ingress (the gateway forwards public requests; the trigger plugin decides the answer). */
+  deliverWebhook: handleUnaryCall<DeliverWebhookRequest, TriggerResponse>;
+  /** The owner acts on a trigger (dead-man check-in, pause, resume) as the caller. */
+  controlTrigger: handleUnaryCall<ControlTriggerRequest, TriggerResponse>;
+  /** Where a signed trigger link (e.g. a check-in link in a reminder) points; fails when invalid or expired. */
+  resolveTriggerLink: handleUnaryCall<ResolveTriggerLinkRequest, TriggerLink>;
+  /** Acts on a trigger through a signed link (no session: the link is the credential). */
+  controlTriggerByLink: handleUnaryCall<ControlTriggerByLinkRequest, TriggerResponse>;
 }
 
 export interface PipelinesServiceClient extends Client {
@@ -1735,6 +3797,118 @@ export interface PipelinesServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetPipelineSchemaResponse) => void,
   ): ClientUnaryCall;
+  /** Runs. A manual run starts at once with the given payload (trigger kind "manual"). */
+  startPipelineRun(
+    request: StartPipelineRunRequest,
+    callback: (error: ServiceError | null, response: PipelineRun) => void,
+  ): ClientUnaryCall;
+  startPipelineRun(
+    request: StartPipelineRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PipelineRun) => void,
+  ): ClientUnaryCall;
+  startPipelineRun(
+    request: StartPipelineRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PipelineRun) => void,
+  ): ClientUnaryCall;
+  /** Newest first. */
+  listPipelineRuns(
+    request: ListPipelineRunsRequest,
+    callback: (error: ServiceError | null, response: ListPipelineRunsResponse) => void,
+  ): ClientUnaryCall;
+  listPipelineRuns(
+    request: ListPipelineRunsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPipelineRunsResponse) => void,
+  ): ClientUnaryCall;
+  listPipelineRuns(
+    request: ListPipelineRunsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPipelineRunsResponse) => void,
+  ): ClientUnaryCall;
+  /** One run with its step runs, attempts, outputs and errors. */
+  getPipelineRun(
+    request: GetPipelineRunRequest,
+    callback: (error: ServiceError | null, response: PipelineRun) => void,
+  ): ClientUnaryCall;
+  getPipelineRun(
+    request: GetPipelineRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PipelineRun) => void,
+  ): ClientUnaryCall;
+  getPipelineRun(
+    request: GetPipelineRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PipelineRun) => void,
+  ): ClientUnaryCall;
+  /** Trigger ingress (the gateway forwards public requests; the trigger plugin decides the answer). */
+  deliverWebhook(
+    request: DeliverWebhookRequest,
+    callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
+  deliverWebhook(
+    request: DeliverWebhookRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
+  deliverWebhook(
+    request: DeliverWebhookRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
+  /** The owner acts on a trigger (dead-man check-in, pause, resume) as the caller. */
+  controlTrigger(
+    request: ControlTriggerRequest,
+    callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
+  controlTrigger(
+    request: ControlTriggerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
+  controlTrigger(
+    request: ControlTriggerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
+  /** Where a signed trigger link (e.g. a check-in link in a reminder) points; fails when invalid or expired. */
+  resolveTriggerLink(
+    request: ResolveTriggerLinkRequest,
+    callback: (error: ServiceError | null, response: TriggerLink) => void,
+  ): ClientUnaryCall;
+  resolveTriggerLink(
+    request: ResolveTriggerLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TriggerLink) => void,
+  ): ClientUnaryCall;
+  resolveTriggerLink(
+    request: ResolveTriggerLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TriggerLink) => void,
+  ): ClientUnaryCall;
+  /** Acts on a trigger through a signed link (no session: the link is the credential). */
+  controlTriggerByLink(
+    request: ControlTriggerByLinkRequest,
+    callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
+  controlTriggerByLink(
+    request: ControlTriggerByLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
+  controlTriggerByLink(
+    request: ControlTriggerByLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const PipelinesServiceClient = makeGenericClientConstructor(
@@ -1745,6 +3919,14 @@ export const PipelinesServiceClient = makeGenericClientConstructor(
   service: typeof PipelinesServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -1779,6 +3961,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

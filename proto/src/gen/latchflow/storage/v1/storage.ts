@@ -113,6 +113,25 @@ export interface RewrapKeysResponse {
   keys: KeyUsage[];
 }
 
+export interface SealSecretRequest {
+  /** at most 64 KiB */
+  plaintext: Buffer;
+  context: string;
+}
+
+export interface SealSecretResponse {
+  sealed: Buffer;
+}
+
+export interface OpenSecretRequest {
+  sealed: Buffer;
+  context: string;
+}
+
+export interface OpenSecretResponse {
+  plaintext: Buffer;
+}
+
 function createBasePutBlobHeader(): PutBlobHeader {
   return { expectedSize: undefined };
 }
@@ -1247,6 +1266,310 @@ export const RewrapKeysResponse: MessageFns<RewrapKeysResponse> = {
   },
 };
 
+function createBaseSealSecretRequest(): SealSecretRequest {
+  return { plaintext: Buffer.alloc(0), context: "" };
+}
+
+export const SealSecretRequest: MessageFns<SealSecretRequest> = {
+  encode(message: SealSecretRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.plaintext.length !== 0) {
+      writer.uint32(10).bytes(message.plaintext);
+    }
+    if (message.context !== "") {
+      writer.uint32(18).string(message.context);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SealSecretRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSealSecretRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.plaintext = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.context = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SealSecretRequest {
+    return {
+      plaintext: isSet(object.plaintext) ? Buffer.from(bytesFromBase64(object.plaintext)) : Buffer.alloc(0),
+      context: isSet(object.context) ? globalThis.String(object.context) : "",
+    };
+  },
+
+  toJSON(message: SealSecretRequest): unknown {
+    const obj: any = {};
+    if (message.plaintext.length !== 0) {
+      obj.plaintext = base64FromBytes(message.plaintext);
+    }
+    if (message.context !== "") {
+      obj.context = message.context;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SealSecretRequest>, I>>(base?: I): SealSecretRequest {
+    return SealSecretRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SealSecretRequest>, I>>(object: I): SealSecretRequest {
+    const message = createBaseSealSecretRequest();
+    message.plaintext = object.plaintext ?? Buffer.alloc(0);
+    message.context = object.context ?? "";
+    return message;
+  },
+};
+
+function createBaseSealSecretResponse(): SealSecretResponse {
+  return { sealed: Buffer.alloc(0) };
+}
+
+export const SealSecretResponse: MessageFns<SealSecretResponse> = {
+  encode(message: SealSecretResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sealed.length !== 0) {
+      writer.uint32(10).bytes(message.sealed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SealSecretResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSealSecretResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sealed = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SealSecretResponse {
+    return { sealed: isSet(object.sealed) ? Buffer.from(bytesFromBase64(object.sealed)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: SealSecretResponse): unknown {
+    const obj: any = {};
+    if (message.sealed.length !== 0) {
+      obj.sealed = base64FromBytes(message.sealed);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SealSecretResponse>, I>>(base?: I): SealSecretResponse {
+    return SealSecretResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SealSecretResponse>, I>>(object: I): SealSecretResponse {
+    const message = createBaseSealSecretResponse();
+    message.sealed = object.sealed ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseOpenSecretRequest(): OpenSecretRequest {
+  return { sealed: Buffer.alloc(0), context: "" };
+}
+
+export const OpenSecretRequest: MessageFns<OpenSecretRequest> = {
+  encode(message: OpenSecretRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sealed.length !== 0) {
+      writer.uint32(10).bytes(message.sealed);
+    }
+    if (message.context !== "") {
+      writer.uint32(18).string(message.context);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenSecretRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenSecretRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sealed = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.context = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenSecretRequest {
+    return {
+      sealed: isSet(object.sealed) ? Buffer.from(bytesFromBase64(object.sealed)) : Buffer.alloc(0),
+      context: isSet(object.context) ? globalThis.String(object.context) : "",
+    };
+  },
+
+  toJSON(message: OpenSecretRequest): unknown {
+    const obj: any = {};
+    if (message.sealed.length !== 0) {
+      obj.sealed = base64FromBytes(message.sealed);
+    }
+    if (message.context !== "") {
+      obj.context = message.context;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenSecretRequest>, I>>(base?: I): OpenSecretRequest {
+    return OpenSecretRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenSecretRequest>, I>>(object: I): OpenSecretRequest {
+    const message = createBaseOpenSecretRequest();
+    message.sealed = object.sealed ?? Buffer.alloc(0);
+    message.context = object.context ?? "";
+    return message;
+  },
+};
+
+function createBaseOpenSecretResponse(): OpenSecretResponse {
+  return { plaintext: Buffer.alloc(0) };
+}
+
+export const OpenSecretResponse: MessageFns<OpenSecretResponse> = {
+  encode(message: OpenSecretResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.plaintext.length !== 0) {
+      writer.uint32(10).bytes(message.plaintext);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenSecretResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenSecretResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.plaintext = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenSecretResponse {
+    return { plaintext: isSet(object.plaintext) ? Buffer.from(bytesFromBase64(object.plaintext)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: OpenSecretResponse): unknown {
+    const obj: any = {};
+    if (message.plaintext.length !== 0) {
+      obj.plaintext = base64FromBytes(message.plaintext);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenSecretResponse>, I>>(base?: I): OpenSecretResponse {
+    return OpenSecretResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenSecretResponse>, I>>(object: I): OpenSecretResponse {
+    const message = createBaseOpenSecretResponse();
+    message.plaintext = object.plaintext ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 export type StorageServiceService = typeof StorageServiceService;
 export const StorageServiceService = {
   /**
@@ -1321,6 +1644,29 @@ export const StorageServiceService = {
     responseSerialize: (value: RewrapKeysResponse): Buffer => Buffer.from(RewrapKeysResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RewrapKeysResponse => RewrapKeysResponse.decode(value),
   },
+  /**
+   * Small secrets (plugin settings, webhook keys) encrypted with the current master key. `context` is bound
+   * as associated data: a sealed value only opens with the same context (e.g. "plugin-secret:<tenant>/<plugin>/<name>").
+   */
+  sealSecret: {
+    path: "/latchflow.storage.v1.StorageService/SealSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SealSecretRequest): Buffer => Buffer.from(SealSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SealSecretRequest => SealSecretRequest.decode(value),
+    responseSerialize: (value: SealSecretResponse): Buffer => Buffer.from(SealSecretResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SealSecretResponse => SealSecretResponse.decode(value),
+  },
+  /** Fails with DATA_LOSS (integrity_failed) when the value or its context was altered. */
+  openSecret: {
+    path: "/latchflow.storage.v1.StorageService/OpenSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OpenSecretRequest): Buffer => Buffer.from(OpenSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OpenSecretRequest => OpenSecretRequest.decode(value),
+    responseSerialize: (value: OpenSecretResponse): Buffer => Buffer.from(OpenSecretResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OpenSecretResponse => OpenSecretResponse.decode(value),
+  },
 } as const;
 
 export interface StorageServiceServer extends UntypedServiceImplementation {
@@ -1348,6 +1694,13 @@ export interface StorageServiceServer extends UntypedServiceImplementation {
    * until `remaining` is 0; then the old master keys are no longer needed.
    */
   rewrapKeys: handleUnaryCall<RewrapKeysRequest, RewrapKeysResponse>;
+  /**
+   * Small secrets (plugin settings, webhook keys) encrypted with the current master key. `context` is bound
+   * as associated data: a sealed value only opens with the same context (e.g. "plugin-secret:<tenant>/<plugin>/<name>").
+   */
+  sealSecret: handleUnaryCall<SealSecretRequest, SealSecretResponse>;
+  /** Fails with DATA_LOSS (integrity_failed) when the value or its context was altered. */
+  openSecret: handleUnaryCall<OpenSecretRequest, OpenSecretResponse>;
 }
 
 export interface StorageServiceClient extends Client {
@@ -1448,6 +1801,41 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RewrapKeysResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Small secrets (plugin settings, webhook keys) encrypted with the current master key. `context` is bound
+   * as associated data: a sealed value only opens with the same context (e.g. "plugin-secret:<tenant>/<plugin>/<name>").
+   */
+  sealSecret(
+    request: SealSecretRequest,
+    callback: (error: ServiceError | null, response: SealSecretResponse) => void,
+  ): ClientUnaryCall;
+  sealSecret(
+    request: SealSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SealSecretResponse) => void,
+  ): ClientUnaryCall;
+  sealSecret(
+    request: SealSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SealSecretResponse) => void,
+  ): ClientUnaryCall;
+  /** Fails with DATA_LOSS (integrity_failed) when the value or its context was altered. */
+  openSecret(
+    request: OpenSecretRequest,
+    callback: (error: ServiceError | null, response: OpenSecretResponse) => void,
+  ): ClientUnaryCall;
+  openSecret(
+    request: OpenSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OpenSecretResponse) => void,
+  ): ClientUnaryCall;
+  openSecret(
+    request: OpenSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OpenSecretResponse) => void,
   ): ClientUnaryCall;
 }
 
