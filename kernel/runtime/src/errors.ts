@@ -20,6 +20,8 @@ export const ErrorCode = {
   MethodNotAllowed: "method_not_allowed",
   /** stored data failed its integrity check (tampered or truncated ciphertext); never served */
   IntegrityFailed: "integrity_failed",
+  /** a pipeline names a capability that is not installed or not enabled */
+  CapabilityUnavailable: "capability_unavailable",
   Internal: "internal",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -46,6 +48,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
   unimplemented: { grpc: GrpcStatus.UNIMPLEMENTED, http: 501, retryable: false },
   method_not_allowed: { grpc: GrpcStatus.UNIMPLEMENTED, http: 405, retryable: false },
   integrity_failed: { grpc: GrpcStatus.DATA_LOSS, http: 500, retryable: false },
+  capability_unavailable: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, retryable: false },
   internal: { grpc: GrpcStatus.INTERNAL, http: 500, retryable: false },
 };
 

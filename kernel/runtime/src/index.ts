@@ -18,7 +18,7 @@ export * from "./errors.js";
 export * from "./grpc/index.js";
 export { newId } from "./ids.js";
 export * from "./logger.js";
-export { createMailer, type Mailer, type MailMessage } from "./mail.js";
+export { createMailer, type Mailer, type MailMessage, type SentMail } from "./mail.js";
 export {
   createOutboxRelay,
   emitEvent,

@@ -4,15 +4,23 @@ import { ErrorCode, LatchflowError } from "./errors.js";
 import type { Logger } from "./logger.js";
 
 export interface MailMessage {
-  to: string;
+  to: string | string[];
+  cc?: string[];
   subject: string;
   text: string;
   html?: string;
+  /** A fixed Message-ID (`<…@…>`): a resend after a crash carries the same id, so receivers can dedupe. */
+  messageId?: string;
+}
+
+export interface SentMail {
+  messageId: string;
+  accepted: string[];
 }
 
 export interface Mailer {
   /** Sends one message; rejects with `unavailable` when no SMTP server is configured (outside development). */
-  send(message: MailMessage): Promise<void>;
+  send(message: MailMessage): Promise<SentMail>;
   close(): void;
 }
 
@@ -32,12 +40,16 @@ export function createMailer(config: Config, logger: Logger): Mailer {
             { to: message.to, subject: message.subject, text: message.text },
             "mail not sent: no SMTP (development)",
           );
-          return;
+          return { messageId: message.messageId ?? "", accepted: [] };
         }
         throw new LatchflowError(ErrorCode.Unavailable, "Mail is not configured (LATCHFLOW_SMTP_URL)");
       }
       try {
-        await transport.sendMail({ from: config.mail.from, ...message });
+        const info = await transport.sendMail({ from: config.mail.from, ...message });
+        return {
+          messageId: String(info.messageId ?? message.messageId ?? ""),
+          accepted: (info.accepted ?? []).map((a) => (typeof a === "string" ? a : a.address)),
+        };
       } catch (err) {
         throw new LatchflowError(ErrorCode.Unavailable, "Mail could not be sent", { cause: err });
       }

@@ -42,7 +42,7 @@ export const T = {
 export const TRIGGER_TYPE: CelT = {
   kind: "object",
   name: "trigger",
-  fields: { kind: T.string, payload: T.dyn, firedAt: T.timestamp },
+  fields: { id: T.string, uses: T.string, kind: T.string, payload: T.dyn, firedAt: T.timestamp },
 };
 
 /** `steps.<id>`: an earlier step's result. */

@@ -26,3 +26,4 @@ export { schemaWithCapabilities } from "./schema-with-capabilities.js";
 export { toJson } from "./to-json.js";
 export { formatUses, parseUses, USES_PATTERN, type UsesRef, type UsesResult } from "./uses.js";
 export { type ValidateOptions, validatePipeline } from "./validate-pipeline.js";
+export { type ConditionContext, type ConditionResult, evaluateCondition } from "./cel-eval.js";

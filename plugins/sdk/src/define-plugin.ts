@@ -82,6 +82,13 @@ export interface CapabilitySpec {
    * authors may annotate `input` with the narrower type their `configSchema` guarantees.
    */
   run(input: Json, host: Host): Json | Promise<Json>;
+  /**
+   * Older majors this capability still serves: a pipeline written for `key@<old>` keeps running after the
+   * plugin drops that major, its `with:` converted by `migrate` at run time. Requires `migrate`.
+   */
+  migratesFrom?: readonly number[];
+  /** Converts a configuration written for `fromMajor` to this major's shape (runs in the sandbox). */
+  migrate?(fromMajor: number, config: JsonObject): JsonObject;
 }
 
 /** What `definePlugin` takes. */
@@ -105,6 +112,8 @@ export interface CapabilityManifest {
   configSchema: JsonSchema;
   outputsSchema: JsonSchema;
   docs: string;
+  /** Older majors served through `migrate` (see `CapabilitySpec.migratesFrom`). */
+  migratesFrom?: readonly number[];
 }
 
 /** The contents of `latchflow-plugin.json` (ARCHITECTURE §3.5). */
@@ -166,6 +175,17 @@ export function toSandboxGlobal(plugin: Plugin): SandboxPluginGlobal {
   for (const [id, cap] of Object.entries(plugin.capabilities as Record<string, CapabilitySpec>)) {
     const run = cap.run;
     capabilities[id] = { kind: cap.kind, run: (input, host) => run.call(cap, input, host) };
+    const migrate = cap.migrate;
+    if (migrate !== undefined) {
+      // invoked by the kernel as `<id>#migrate` with { fromMajor, config }
+      capabilities[`${id}#migrate`] = {
+        kind: cap.kind,
+        run: (input) => {
+          const { fromMajor, config } = input as { fromMajor: number; config: JsonObject };
+          return migrate.call(cap, fromMajor, config);
+        },
+      };
+    }
   }
   return { capabilities, manifest: plugin.manifest };
 }
@@ -193,10 +213,19 @@ function buildManifest(spec: PluginSpec): PluginManifest {
       fail(`${id}: outputsSchema must be a JSON Schema object`);
     }
     if (cap.docs !== undefined && typeof cap.docs !== "string") fail(`${id}: docs must be a string`);
+    const major = Number(match![2]);
+    const migratesFrom = cap.migratesFrom ?? [];
+    if (migratesFrom.some((m) => !Number.isInteger(m) || m < 1 || m >= major)) {
+      fail(`${id}: migratesFrom lists older majors only (1 to ${major - 1})`);
+    }
+    if (migratesFrom.length > 0 && typeof cap.migrate !== "function") {
+      fail(`${id}: migratesFrom needs a migrate(fromMajor, config) function`);
+    }
     capabilities.push({
+      ...(migratesFrom.length > 0 ? { migratesFrom: [...migratesFrom] } : {}),
       kind: cap.kind,
       key: match![1]!,
-      major: Number(match![2]),
+      major,
       configSchema: jsonCopy(cap.configSchema, `${id}.configSchema`, fail),
       outputsSchema: jsonCopy(cap.outputsSchema ?? {}, `${id}.outputsSchema`, fail),
       docs: cap.docs ?? "",
