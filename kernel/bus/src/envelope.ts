@@ -28,6 +28,11 @@ export interface EventEnvelope<T extends EventType = EventType> {
   subjectIds: Record<string, string>;
   /** request id of the HTTP/gRPC call that caused the event, for log correlation */
   requestId?: string;
+  /**
+   * W3C trace context of the work that caused the event (stored with it in the outbox); on a delivered
+   * message, the publish span's. Also sent as the NATS `traceparent` header.
+   */
+  traceparent?: string;
   data: EventPayload<T>;
 }
 
@@ -39,6 +44,7 @@ export interface NewEvent<T extends EventType> {
   actor: Actor;
   subjectIds?: Record<string, string>;
   requestId?: string;
+  traceparent?: string;
   data: EventPayload<T>;
   occurredAt?: Date;
 }
@@ -54,6 +60,7 @@ export function createEvent<T extends EventType>(input: NewEvent<T>): EventEnvel
     actor: input.actor,
     subjectIds: input.subjectIds ?? {},
     ...(input.requestId ? { requestId: input.requestId } : {}),
+    ...(input.traceparent ? { traceparent: input.traceparent } : {}),
     data: input.data,
   };
 }

@@ -10,7 +10,7 @@ export { SUBSCRIBE_DEFAULTS } from "./consumer-options.js";
 export { type Actor, ActorKind, createEvent, type EventEnvelope, type NewEvent } from "./envelope.js";
 export { createInProcessBus, type InProcessBusOptions } from "./in-process-bus.js";
 export { DUPLICATE_WINDOW_MS, deleteStream, ensureStream, type StreamSettings } from "./nats/stream.js";
-export { createNatsBus, type NatsBusOptions, REQUEST_ID_HEADER } from "./nats-bus.js";
+export { createNatsBus, type NatsBusOptions, REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./nats-bus.js";
 export {
   assertEventType,
   assertFilter,

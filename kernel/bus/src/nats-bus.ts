@@ -9,12 +9,12 @@ import { connect, headers, nanos } from "@nats-io/transport-node";
 import type { EventBus, Subscription } from "./bus.js";
 import { type ConsumerSettings, compileSubscribeOptions } from "./consumer-options.js";
 import { type Logger, silentLogger } from "./logger.js";
+import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./nats/headers.js";
 import { PullLoop } from "./nats/pull-loop.js";
 import { assertStreamSettings, ensureStream, isNotFound, subjectPrefix } from "./nats/stream.js";
 import { subjectFor } from "./subjects.js";
 
-/** Header carrying the envelope's request id, for log correlation without decoding the payload. */
-export const REQUEST_ID_HEADER = "lf-request-id";
+export { REQUEST_ID_HEADER, TRACEPARENT_HEADER };
 
 export interface NatsBusOptions {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222` */
@@ -77,6 +77,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       const subject = prefix + subjectFor(event.tenant, event.type);
       const h = headers();
       if (event.requestId) h.set(REQUEST_ID_HEADER, event.requestId);
+      if (event.traceparent) h.set(TRACEPARENT_HEADER, event.traceparent);
       const ack = await js.publish(subject, JSON.stringify(event), { msgID: event.id, headers: h });
       if (ack.duplicate) logger.debug({ eventId: event.id, subject }, "duplicate event ignored");
     },

@@ -47,7 +47,8 @@ describe("loadConfig", () => {
 
   it("documents every variable", () => {
     for (const [name, spec] of Object.entries(ENV_VARS)) {
-      expect(name).toMatch(/^LATCHFLOW_[A-Z0-9_]+$/);
+      // OTEL_* are the OpenTelemetry standard names, honoured as such
+      expect(name).toMatch(/^(LATCHFLOW|OTEL)_[A-Z0-9_]+$/);
       expect(spec.doc.length).toBeGreaterThan(8);
     }
   });

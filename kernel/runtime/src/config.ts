@@ -14,6 +14,22 @@ export const ENV_VARS = {
     default: "info",
     doc: "pino level: trace, debug, info, warn, error, fatal, silent.",
   },
+  LATCHFLOW_METRICS_TOKEN: {
+    default: "",
+    doc: "When set (16+ characters), `/metrics` answers only `Authorization: Bearer <token>`; empty = open (see ADR 012).",
+  },
+  LATCHFLOW_METRICS_PORT: {
+    default: "",
+    doc: "Distributed mode: port on which a backend service process serves its own `/metrics` (on `LATCHFLOW_GRPC_HOST`); empty = none. The gateway always serves `/metrics` on its HTTP port.",
+  },
+  LATCHFLOW_OTEL_EXPORTER: {
+    default: "none",
+    doc: "Where OpenTelemetry spans go: `none` (only `traceparent` is propagated), `otlp` (OTLP/HTTP) or `console`.",
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    default: "",
+    doc: "With `LATCHFLOW_OTEL_EXPORTER=otlp`: base URL of the collector (`/v1/traces` is appended); empty = http://localhost:4318.",
+  },
   LATCHFLOW_HOST: { default: "127.0.0.1", doc: "Interface the HTTP gateway binds to." },
   LATCHFLOW_PORT: { default: "8080", doc: "Port of the HTTP gateway (`0` picks a free one)." },
   LATCHFLOW_PUBLIC_URL: {
@@ -144,6 +160,12 @@ const hostPort = z
 const schema = z.object({
   LATCHFLOW_ENV: z.string(),
   LATCHFLOW_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+  LATCHFLOW_METRICS_TOKEN: z.string().refine((v) => v === "" || v.length >= 16, {
+    message: "must be at least 16 characters",
+  }),
+  LATCHFLOW_METRICS_PORT: z.union([z.literal(""), port]),
+  LATCHFLOW_OTEL_EXPORTER: z.enum(["none", "otlp", "console"]),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(["http://", "https://"]),
   LATCHFLOW_HOST: z.string().min(1),
   LATCHFLOW_PORT: port,
   LATCHFLOW_PUBLIC_URL: optionalUrl(["http://", "https://"]),
@@ -203,10 +225,22 @@ export const ServiceName = {
 export type ServiceName = (typeof ServiceName)[keyof typeof ServiceName];
 export const SERVICE_NAMES = Object.values(ServiceName);
 
+/** Metrics and traces (ADR 012). */
+export interface ObservabilityConfig {
+  /** bearer token `/metrics` requires; undefined = open */
+  metricsToken: Secret | undefined;
+  /** distributed backends: port of the process's own `/metrics`; undefined = none */
+  metricsPort: number | undefined;
+  traceExporter: "none" | "otlp" | "console";
+  /** OTLP/HTTP base URL; empty = the exporter's default */
+  otlpEndpoint: string;
+}
+
 /** The compiled configuration. Runtime code sees only this, never `process.env`. */
 export interface Config {
   development: boolean;
   logLevel: string;
+  observability: ObservabilityConfig;
   http: {
     host: string;
     port: number;
@@ -245,6 +279,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     development: v.LATCHFLOW_ENV === "development",
     logLevel: v.LATCHFLOW_LOG_LEVEL,
+    observability: {
+      metricsToken: v.LATCHFLOW_METRICS_TOKEN ? new Secret(v.LATCHFLOW_METRICS_TOKEN) : undefined,
+      metricsPort: v.LATCHFLOW_METRICS_PORT === "" ? undefined : v.LATCHFLOW_METRICS_PORT,
+      traceExporter: v.LATCHFLOW_OTEL_EXPORTER,
+      otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT,
+    },
     http: {
       host: v.LATCHFLOW_HOST,
       port: v.LATCHFLOW_PORT,

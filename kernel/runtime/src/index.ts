@@ -1,5 +1,6 @@
 export type { EntityManager } from "@mikro-orm/knex";
 export { createBusFromConfig } from "./bus-from-config.js";
+export { type InstrumentBusOptions, instrumentBus } from "./bus-instrumentation.js";
 export * from "./config.js";
 export * from "./context.js";
 export {
@@ -19,6 +20,7 @@ export * from "./grpc/index.js";
 export { newId } from "./ids.js";
 export * from "./logger.js";
 export { createMailer, type Mailer, type MailMessage, type SentMail } from "./mail.js";
+export * from "./metrics.js";
 export {
   createOutboxRelay,
   emitEvent,
@@ -31,3 +33,4 @@ export * from "./pagination.js";
 export * from "./policy.js";
 export * from "./scopes.js";
 export * from "./service.js";
+export * from "./tracing.js";

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { EventHandler } from "../bus.js";
 import { backoffDelay, type ConsumerSettings } from "../consumer-options.js";
 import type { EventEnvelope } from "../envelope.js";
+import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./headers.js";
 
 export interface PullLoopDeps {
   nc: NatsConnection;
@@ -103,6 +104,11 @@ export class PullLoop {
       return;
     }
     const subject = msg.subject.slice(this.#deps.prefix.length);
+    // the headers win: a publisher that is not Latchflow's may set them without touching the body
+    const requestId = msg.headers?.get(REQUEST_ID_HEADER);
+    const traceparent = msg.headers?.get(TRACEPARENT_HEADER);
+    if (requestId) event.requestId = requestId;
+    if (traceparent) event.traceparent = traceparent;
     try {
       await this.#handler(event, { attempt, subject });
       settle(() => msg.ack(), this.#log);

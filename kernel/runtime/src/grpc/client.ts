@@ -13,8 +13,9 @@ import { healthV1 } from "@latchflow/proto";
 import type { RequestContext } from "../context.js";
 import { ErrorCode, errorCodeFromGrpcStatus, LatchflowError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { SpanKind, traceHeaders, withSpan } from "../tracing.js";
 import { HealthStatus } from "./health.js";
-import { contextToMetadata, errorFromTrailers } from "./metadata.js";
+import { contextToMetadata, errorFromTrailers, MetadataKey } from "./metadata.js";
 import type { RequestOf, ResponseOf, ServiceShape, UnaryMethodName } from "./types.js";
 
 /** A generated client constructor, e.g. `bundlesV1.BundlesServiceClient`. */
@@ -61,27 +62,36 @@ export type GrpcClient<D extends ServiceShape, C extends Client> = {
 
 /**
  * Connects to a Latchflow gRPC service (plaintext; loopback or a private network). Calls carry the
- * request context as metadata, get a deadline (the client default, capped by `ctx.deadline`), and fail
- * with a LatchflowError rebuilt from the server's `lf-error-*` trailers or, failing that, from the status.
+ * request context and the active span's `traceparent` as metadata, get a deadline (the client default,
+ * capped by `ctx.deadline`), and fail with a LatchflowError rebuilt from the server's `lf-error-*` trailers
+ * or, failing that, from the status. Each unary call is a client span.
  */
 export function createClient<D extends ServiceShape, C extends Client>(
   Ctor: ClientConstructor<D, C>,
   address: string,
   options: CreateClientOptions,
 ): GrpcClient<D, C> {
-  const logger = options.logger.child({ component: "grpc-client", service: Ctor.serviceName });
+  // `service` stays the calling service's (from the injected logger); the callee is `rpcService`
+  const logger = options.logger.child({ component: "grpc-client", rpcService: Ctor.serviceName });
   const raw = new Ctor(address, credentials.createInsecure(), options.channelOptions);
 
   const callOptions = (ctx: RequestContext, tuning?: CallTuning) => {
     const own = Date.now() + (tuning?.deadlineMs ?? options.deadlineMs);
     const deadline = ctx.deadline === undefined ? own : Math.min(own, ctx.deadline);
-    return { metadata: contextToMetadata(ctx), options: { deadline } satisfies CallOptions };
+    const metadata = contextToMetadata(ctx);
+    const trace = traceHeaders();
+    if (trace.traceparent) metadata.set(MetadataKey.Traceparent, trace.traceparent);
+    if (trace.tracestate) metadata.set(MetadataKey.Tracestate, trace.tracestate);
+    return { metadata, options: { deadline } satisfies CallOptions };
   };
 
   const methods: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(Ctor.service)) {
     if (method.requestStream || method.responseStream) continue;
-    methods[name] = (request: unknown, ctx: RequestContext, tuning?: CallTuning) =>
+    const rpc = method.path.slice(1);
+    const [rpcService = "", rpcMethod = ""] = rpc.split("/");
+    const attributes = { "rpc.system": "grpc", "rpc.service": rpcService, "rpc.method": rpcMethod };
+    const unary = (request: unknown, ctx: RequestContext, tuning?: CallTuning) =>
       new Promise((resolve, reject) => {
         const started = performance.now();
         const { metadata, options: callOpts } = callOptions(ctx, tuning);
@@ -113,6 +123,13 @@ export function createClient<D extends ServiceShape, C extends Client>(
           },
         );
       });
+    methods[name] = (request: unknown, ctx: RequestContext, tuning?: CallTuning) =>
+      withSpan(rpc, { kind: SpanKind.CLIENT, attributes }, (span) =>
+        unary(request, ctx, tuning).catch((err: unknown) => {
+          if (err instanceof LatchflowError) span.setAttribute("latchflow.error_code", err.code);
+          throw err;
+        }),
+      );
   }
 
   return Object.assign(methods, {

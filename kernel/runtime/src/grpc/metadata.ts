@@ -11,6 +11,9 @@ export const MetadataKey = {
   Caller: "lf-caller",
   /** JSON of {@link ClientInfo} */
   Client: "lf-client",
+  /** W3C trace context of the calling span (see tracing.ts) */
+  Traceparent: "traceparent",
+  Tracestate: "tracestate",
   /** trailer: the stable Latchflow error code */
   ErrorCode: "lf-error-code",
   /** trailer: JSON object of the error's details (only when there are any) */

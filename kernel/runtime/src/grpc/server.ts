@@ -19,9 +19,11 @@ import { healthV1 } from "@latchflow/proto";
 import { ulid } from "ulid";
 import type { RequestContext } from "../context.js";
 import { ErrorCode, isLatchflowError, LatchflowError, toLatchflowError } from "../errors.js";
-import type { Logger } from "../logger.js";
+import { type Logger, withLogContext } from "../logger.js";
+import { grpcServerCallDurationSeconds, grpcServerCallsTotal } from "../metrics.js";
+import { extractTraceContext, SpanKind, withSpan } from "../tracing.js";
 import { HealthImpl, HealthStatus } from "./health.js";
-import { contextFromMetadata, errorToTrailers } from "./metadata.js";
+import { contextFromMetadata, errorToTrailers, MetadataKey } from "./metadata.js";
 import type { MethodShape, ServiceImpl, ServiceShape } from "./types.js";
 
 export interface GrpcServerOptions {
@@ -127,15 +129,15 @@ function wrapMethod(
       const started = performance.now();
       const ctx = readContext(call);
       const input = method.requestStream ? call : (call as ServerUnaryCall<unknown, unknown>).request;
-      const result = invoke(handler, input, ctx);
+      const result = observed(path, call.metadata, ctx, () => invoke(handler, input, ctx));
       result.then(
         (response) => {
-          logCall(logger, path, started, ctx.requestId, undefined, call.cancelled);
+          logCall(logger, path, started, ctx, undefined, call.cancelled);
           callback(null, response);
         },
         (err: unknown) => {
           const failure = toFailure(err, ctx.requestId);
-          logCall(logger, path, started, ctx.requestId, failure, call.cancelled);
+          logCall(logger, path, started, ctx, failure, call.cancelled);
           callback(failure.status);
         },
       );
@@ -145,20 +147,73 @@ function wrapMethod(
   return (call: AnyStream) => {
     const started = performance.now();
     const ctx = readContext(call);
-    const result = invoke(handler, call, ctx);
+    const result = observed(path, call.metadata, ctx, () => invoke(handler, call, ctx));
     result.then(
       () => {
-        logCall(logger, path, started, ctx.requestId, undefined, call.cancelled);
+        logCall(logger, path, started, ctx, undefined, call.cancelled);
         if (!call.writableEnded) call.end();
       },
       (err: unknown) => {
         const failure = toFailure(err, ctx.requestId);
-        logCall(logger, path, started, ctx.requestId, failure, call.cancelled);
+        logCall(logger, path, started, ctx, failure, call.cancelled);
         // grpc-js turns an 'error' event on a server stream into the call's status
         if (!call.writableEnded) call.emit("error", failure.status);
       },
     );
   };
+}
+
+/** `/pkg.Service/Method` → its service and method names (metric labels, span names). */
+function splitPath(path: string): { service: string; method: string } {
+  const [, service = "unknown", method = "unknown"] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
+  return { service, method };
+}
+
+/**
+ * Runs a call's handler in a server span (continuing the caller's `traceparent`) and a log scope with
+ * the call's request id and tenant, so every line the handler logs carries them.
+ */
+function observed(
+  path: string,
+  md: Metadata,
+  ctx: ContextResult,
+  run: () => Promise<unknown>,
+): Promise<unknown> {
+  const { service, method } = splitPath(path);
+  const carrier: Record<string, string> = {};
+  for (const key of [MetadataKey.Traceparent, MetadataKey.Tracestate]) {
+    const [value] = md.get(key);
+    if (typeof value === "string") carrier[key] = value;
+  }
+  const scope = ctx.ok
+    ? { requestId: ctx.requestId, tenant: ctx.value.tenant }
+    : { requestId: ctx.requestId };
+  return withLogContext(scope, () =>
+    withSpan(
+      `${service}/${method}`,
+      {
+        kind: SpanKind.SERVER,
+        parent: extractTraceContext(carrier),
+        attributes: {
+          "rpc.system": "grpc",
+          "rpc.service": service,
+          "rpc.method": method,
+          "latchflow.request_id": ctx.requestId,
+        },
+      },
+      async (span) => {
+        try {
+          return await run();
+        } catch (err) {
+          span.setAttribute(
+            "latchflow.error_code",
+            isLatchflowError(err) ? toLatchflowError(err).code : "internal",
+          );
+          throw err;
+        }
+      },
+    ),
+  );
 }
 
 /** Runs the handler once the context is valid; a synchronous throw becomes a rejection. */
@@ -220,20 +275,24 @@ function logCall(
   logger: Logger,
   method: string,
   started: number,
-  requestId: string,
+  ctx: ContextResult,
   failure: Failure | undefined,
   cancelled: boolean,
 ): void {
-  const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+  const seconds = (performance.now() - started) / 1000;
+  const durationMs = Math.round(seconds * 1_000_000) / 1000;
+  const code = failure ? failure.error.code : cancelled ? "cancelled" : "ok";
+  const labels = { ...splitPath(method), code };
+  grpcServerCallsTotal.inc(labels);
+  grpcServerCallDurationSeconds.observe(labels, seconds);
+  const { requestId } = ctx;
+  const tenant = ctx.ok ? ctx.value.tenant : undefined;
   if (!failure) {
-    logger.debug(
-      { method, code: cancelled ? "cancelled" : "ok", grpcStatus: status.OK, durationMs, requestId },
-      "grpc call",
-    );
+    logger.debug({ method, code, grpcStatus: status.OK, durationMs, requestId, tenant }, "grpc call");
     return;
   }
   const { error } = failure;
-  const fields = { method, code: error.code, grpcStatus: error.grpcStatus, durationMs, requestId };
+  const fields = { method, code: error.code, grpcStatus: error.grpcStatus, durationMs, requestId, tenant };
   if (error.code === ErrorCode.Internal) {
     // the stack stays here, in the server's log
     logger.error({ ...fields, err: failure.unexpected ?? error }, "grpc call");

@@ -8,7 +8,9 @@ import {
 import type { EntityManager } from "@mikro-orm/knex";
 import { actorOf, type RequestContext } from "../context.js";
 import type { Database } from "../db/database.js";
-import type { Logger } from "../logger.js";
+import { detachedFromRequest, type Logger } from "../logger.js";
+import { registerOutboxBacklog } from "../metrics.js";
+import { currentTraceparent } from "../tracing.js";
 import { OutboxMessage } from "./outbox-entity.js";
 
 /**
@@ -29,8 +31,8 @@ export function enqueueEvent(em: EntityManager, event: EventEnvelope): void {
 }
 
 /**
- * Builds the event of a request (tenant, actor and request id from its context) and adds it to the outbox
- * of the caller's transaction. The one way services emit events.
+ * Builds the event of a request (tenant, actor and request id from its context, trace context from the
+ * active span) and adds it to the outbox of the caller's transaction. The one way services emit events.
  */
 export function emitEvent<T extends EventType>(
   em: EntityManager,
@@ -47,9 +49,15 @@ export function emitEvent<T extends EventType>(
       actor: actorOf(ctx),
       subjectIds,
       requestId: ctx.requestId,
+      ...traceparentField(),
       data,
     }),
   );
+}
+
+function traceparentField(): { traceparent?: string } {
+  const traceparent = currentTraceparent();
+  return traceparent ? { traceparent } : {};
 }
 
 export interface OutboxRelayOptions {
@@ -61,6 +69,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** delay before retrying after the bus refused a publish; default 500 ms, doubled up to 30 s */
   retryMs?: number;
+  /** `service` label of the backlog gauge; default the logger's `service` binding */
+  service?: string;
 }
 
 export interface OutboxRelay {
@@ -79,6 +89,8 @@ export interface OutboxRelay {
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus } = options;
   const logger = options.logger.child({ component: "outbox" });
+  const service = options.service ?? String(options.logger.bindings().service ?? "unknown");
+  let unregister: (() => void) | undefined;
   const pollMs = options.pollMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
   const baseRetryMs = options.retryMs ?? 500;
@@ -99,8 +111,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const rows = await em.find(OutboxMessage, { sentAt: null }, { orderBy: { id: "asc" }, limit: batchSize });
     for (const row of rows) {
       if (stopped) break;
+      const event = JSON.parse(row.envelope) as EventEnvelope;
       try {
-        await bus.publish(JSON.parse(row.envelope) as EventEnvelope);
+        await bus.publish(event);
       } catch (err) {
         await em.nativeUpdate(
           OutboxMessage,
@@ -113,6 +126,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         OutboxMessage,
         { id: row.id },
         { sentAt: new Date(), attempts: row.attempts + 1 },
+      );
+      logger.debug(
+        { eventId: event.id, type: event.type, requestId: event.requestId, tenant: event.tenant },
+        "event published",
       );
     }
     return rows.length;
@@ -140,22 +157,25 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       again = true;
       return;
     }
-    running = run().finally(() => {
+    // nudged from inside a request: the loop (and its timers) must not carry that request's scope
+    running = detachedFromRequest(run).finally(() => {
       running = undefined;
     });
   };
+  const backlog = () => db.em().count(OutboxMessage, { sentAt: null });
 
   return {
     start() {
       stopped = false;
+      unregister ??= registerOutboxBacklog(service, backlog);
       kick();
     },
     nudge: kick,
-    async backlog() {
-      return db.em().count(OutboxMessage, { sentAt: null });
-    },
+    backlog,
     async stop() {
       stopped = true;
+      unregister?.();
+      unregister = undefined;
       clearTimeout(timer);
       await running;
     },
