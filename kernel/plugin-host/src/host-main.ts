@@ -21,6 +21,7 @@ import {
   type InvokeMessage,
   isParentMessage,
   type LoadMessage,
+  type LogMessage,
   type ParentMessage,
 } from "./protocol.js";
 
@@ -36,6 +37,22 @@ let nextCallId = 1;
 
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message);
+}
+
+/** A log line of this child, written by the parent's logger. */
+function log(level: LogMessage["level"], message: string, fields: Record<string, unknown>): void {
+  send({ type: "log", level, message, fields });
+}
+
+/** The fields every line about one invocation carries: which plugin, and the request it serves. */
+function invocationFields(msg: InvokeMessage): Record<string, unknown> {
+  return {
+    plugin: msg.plugin,
+    exportName: msg.exportName,
+    invocationId: msg.id,
+    ...(msg.trace?.requestId ? { requestId: msg.trace.requestId } : {}),
+    ...(msg.trace?.traceparent ? { traceparent: msg.trace.traceparent } : {}),
+  };
 }
 
 function errorJson(err: unknown): SandboxErrorJson {
@@ -71,6 +88,8 @@ async function load(msg: LoadMessage): Promise<void> {
 
 async function invoke(msg: InvokeMessage): Promise<void> {
   const callIds = new Set<number>();
+  const started = performance.now();
+  const durationMs = () => Math.round((performance.now() - started) * 1000) / 1000;
   try {
     const loading = plugins.get(msg.plugin);
     if (loading === undefined) {
@@ -98,9 +117,16 @@ async function invoke(msg: InvokeMessage): Promise<void> {
     });
     const input = JSON.parse(msg.inputJson) as Json;
     const value = await plugin.invoke(msg.exportName, input, capabilities, { deadlineMs: msg.deadlineMs });
+    log("info", "plugin invocation finished", { ...invocationFields(msg), durationMs: durationMs() });
     send({ type: "invoke_result", id: msg.id, ok: true, valueJson: JSON.stringify(value) });
   } catch (err) {
-    send({ type: "invoke_result", id: msg.id, ok: false, error: errorJson(err) });
+    const error = errorJson(err);
+    log("warn", "plugin invocation failed", {
+      ...invocationFields(msg),
+      durationMs: durationMs(),
+      code: error.code,
+    });
+    send({ type: "invoke_result", id: msg.id, ok: false, error });
   } finally {
     // the sandbox ignores late settles; forget calls the parent never answered
     for (const id of callIds) pendingCalls.delete(id);

@@ -4,7 +4,7 @@
  *
  * Parent → child (`ParentMessage`):
  *   load               { id, plugin: { name, code, limits? } }          → load_result
- *   invoke             { id, plugin, exportName, inputJson, granted, deadlineMs } → invoke_result
+ *   invoke             { id, plugin, exportName, inputJson, granted, deadlineMs, trace? } → invoke_result
  *   capability_result  { callId, ok, valueJson | error }                (answers capability_call)
  *   ping               { id }                                           → pong
  *
@@ -14,6 +14,7 @@
  *   invoke_result      { id, ok, valueJson | error }
  *   capability_call    { callId, invocationId, name, argsJson }         → capability_result
  *   capability_notify  { invocationId, name, argsJson }                 (sync `log`/`emit`; no answer)
+ *   log                { level, message, fields }                       (the child's own log line; no answer)
  *   pong               { id }
  *
  * Host capabilities run in the PARENT; the child only forwards calls. Values cross as JSON text
@@ -59,6 +60,14 @@ export interface InvokeMessage {
   /** HostCapabilities members this invocation may call; the child builds forwarding stubs for these only. */
   granted: CapabilityName[];
   deadlineMs: number;
+  /** the request this invocation serves, for the child's log lines */
+  trace?: InvocationTrace;
+}
+
+/** Correlation of one invocation: the request id and W3C trace context it runs under. */
+export interface InvocationTrace {
+  requestId?: string;
+  traceparent?: string;
 }
 
 export type CapabilityResultMessage =
@@ -107,12 +116,21 @@ export interface PongMessage {
   id: number;
 }
 
+/** The child has no log sink of its own: its lines go through the parent's logger. */
+export interface LogMessage {
+  type: "log";
+  level: "info" | "warn" | "error";
+  message: string;
+  fields: Record<string, unknown>;
+}
+
 export type ChildMessage =
   | ReadyMessage
   | LoadResultMessage
   | InvokeResultMessage
   | CapabilityCallMessage
   | CapabilityNotifyMessage
+  | LogMessage
   | PongMessage;
 
 const PARENT_TYPES = new Set<string>(["load", "invoke", "capability_result", "ping"]);
@@ -122,6 +140,7 @@ const CHILD_TYPES = new Set<string>([
   "invoke_result",
   "capability_call",
   "capability_notify",
+  "log",
   "pong",
 ]);
 

@@ -2,6 +2,13 @@ import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
+  contextFromTraceparent,
+  currentTraceparent,
+  sandboxInvocationsTotal,
+  sandboxKillsTotal,
+  withSpan,
+} from "@latchflow/runtime";
+import {
   type HostCapabilities,
   type Json,
   type PluginSource,
@@ -14,7 +21,9 @@ import {
   type CapabilityCallMessage,
   type CapabilityNotifyMessage,
   type ChildMessage,
+  type InvocationTrace,
   isChildMessage,
+  type LogMessage,
   type ParentMessage,
 } from "./protocol.js";
 
@@ -37,6 +46,16 @@ export interface PluginHostOptions {
   stableAfterMs?: number;
 }
 
+/** Options of one invocation. */
+export interface InvokeOptions {
+  /** wall-clock budget of the plugin in the sandbox; the supervisor kills a child silent for this + margin */
+  deadlineMs: number;
+  /** request id of the work this invocation serves (pipeline run, HTTP request): on the child's log lines */
+  requestId?: string;
+  /** W3C trace context to continue: the invocation is a span under it, and the child logs its traceparent */
+  traceparent?: string;
+}
+
 export interface PluginHost {
   /** Compiles the plugin in the child (a syntax error rejects `plugin_error`); it is re-sent after restarts. */
   load(plugin: PluginSource): Promise<void>;
@@ -51,7 +70,7 @@ export interface PluginHost {
     exportName: string,
     input: Json,
     capabilities: HostCapabilities,
-    options: { deadlineMs: number },
+    options: InvokeOptions,
   ): Promise<Json>;
   /** Round trip to the child (forks it if needed); resolves with the latency in ms. */
   ping(timeoutMs?: number): Promise<number>;
@@ -76,7 +95,14 @@ interface Invocation extends Pending<Json> {
   plugin: string;
   capabilities: HostCapabilities;
   timer: NodeJS.Timeout;
+  trace: InvocationTrace;
 }
+
+/** A sandbox error code that means the isolate was killed (disposed), as a kill reason. */
+const ISOLATE_KILLS: Partial<Record<string, string>> = {
+  [SandboxErrorCode.Timeout]: "timeout",
+  [SandboxErrorCode.Memory]: "memory",
+};
 
 /** One forked child and the work in flight on it. */
 interface Generation {
@@ -137,12 +163,51 @@ class Supervisor implements PluginHost {
     this.plugins.set(source.name, source);
   }
 
-  async invoke(
+  invoke(
     plugin: string,
     exportName: string,
     input: Json,
     capabilities: HostCapabilities,
-    options: { deadlineMs: number },
+    options: InvokeOptions,
+  ): Promise<Json> {
+    return withSpan(
+      `plugin ${plugin} ${exportName}`,
+      {
+        ...(options.traceparent ? { parent: contextFromTraceparent(options.traceparent) } : {}),
+        attributes: {
+          "latchflow.plugin": plugin,
+          "latchflow.plugin.export": exportName,
+          ...(options.requestId ? { "latchflow.request_id": options.requestId } : {}),
+        },
+      },
+      async (span) => {
+        const traceparent = currentTraceparent() ?? options.traceparent;
+        const trace: InvocationTrace = {
+          ...(options.requestId ? { requestId: options.requestId } : {}),
+          ...(traceparent ? { traceparent } : {}),
+        };
+        try {
+          const value = await this.run(plugin, exportName, input, capabilities, options.deadlineMs, trace);
+          sandboxInvocationsTotal.inc({ plugin, outcome: "ok" });
+          return value;
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          const outcome = typeof code === "string" ? code : SandboxErrorCode.Crashed;
+          sandboxInvocationsTotal.inc({ plugin, outcome });
+          span.setAttribute("latchflow.error_code", outcome);
+          throw err;
+        }
+      },
+    );
+  }
+
+  private async run(
+    plugin: string,
+    exportName: string,
+    input: Json,
+    capabilities: HostCapabilities,
+    deadlineMs: number,
+    trace: InvocationTrace,
   ): Promise<Json> {
     if (!this.plugins.has(plugin)) {
       throw new SandboxError(SandboxErrorCode.Crashed, `plugin ${plugin} is not loaded`, {
@@ -153,8 +218,8 @@ class Supervisor implements PluginHost {
     const gen = await this.child();
     const id = this.nextId++;
     const valueJson = await new Promise<Json>((resolve, reject) => {
-      const timer = setTimeout(() => this.hung(gen, id), options.deadlineMs + this.margin);
-      gen.invocations.set(id, { plugin, capabilities, timer, resolve, reject });
+      const timer = setTimeout(() => this.hung(gen, id), deadlineMs + this.margin);
+      gen.invocations.set(id, { plugin, capabilities, timer, trace, resolve, reject });
       this.send(gen, {
         type: "invoke",
         id,
@@ -162,7 +227,8 @@ class Supervisor implements PluginHost {
         exportName,
         inputJson,
         granted: grantedNames(capabilities),
-        deadlineMs: options.deadlineMs,
+        deadlineMs,
+        ...(trace.requestId || trace.traceparent ? { trace } : {}),
       });
     });
     return valueJson;
@@ -316,7 +382,11 @@ class Supervisor implements PluginHost {
     const inv = gen.invocations.get(id);
     if (inv === undefined) return;
     gen.invocations.delete(id);
-    this.logger.warn({ pid: gen.proc.pid, plugin: inv.plugin }, "plugin host missed a deadline; killing it");
+    sandboxKillsTotal.inc({ plugin: inv.plugin, reason: "deadline" });
+    this.logger.warn(
+      { pid: gen.proc.pid, plugin: inv.plugin, ...inv.trace },
+      "plugin host missed a deadline; killing it",
+    );
     inv.reject(
       new SandboxError(SandboxErrorCode.Timeout, "plugin host did not answer within the deadline", {
         details: { enforcedBy: "supervisor" },
@@ -353,8 +423,13 @@ class Supervisor implements PluginHost {
         if (inv === undefined) return;
         gen.invocations.delete(msg.id);
         clearTimeout(inv.timer);
-        if (msg.ok) inv.resolve(JSON.parse(msg.valueJson) as Json);
-        else inv.reject(sandboxError(msg.error));
+        if (msg.ok) {
+          inv.resolve(JSON.parse(msg.valueJson) as Json);
+          return;
+        }
+        const killed = ISOLATE_KILLS[msg.error.code];
+        if (killed) sandboxKillsTotal.inc({ plugin: inv.plugin, reason: killed });
+        inv.reject(sandboxError(msg.error));
         return;
       }
       case "load_result": {
@@ -371,6 +446,9 @@ class Supervisor implements PluginHost {
       case "capability_notify":
         this.onCapabilityNotify(gen, msg);
         return;
+      case "log":
+        this.onLog(gen, msg);
+        return;
       case "pong": {
         const ping = gen.pings.get(msg.id);
         gen.pings.delete(msg.id);
@@ -380,6 +458,13 @@ class Supervisor implements PluginHost {
       case "ready":
         return;
     }
+  }
+
+  /** A line from the child: written by our logger (levels and fields were produced by host-main). */
+  private onLog(gen: Generation, msg: LogMessage): void {
+    const write = this.logger[msg.level];
+    if (typeof write !== "function") return;
+    write.call(this.logger, { ...msg.fields, pid: gen.proc.pid, source: "plugin-host-child" }, msg.message);
   }
 
   private onCapabilityCall(gen: Generation, msg: CapabilityCallMessage): void {
@@ -403,7 +488,10 @@ class Supervisor implements PluginHost {
     if (inv === undefined) return;
     void dispatchCapabilityCall(inv.capabilities, msg.name, msg.argsJson, "sync").then((result) => {
       if (!result.ok) {
-        this.logger.warn({ plugin: inv.plugin, call: msg.name, code: result.error.code }, "host call failed");
+        this.logger.warn(
+          { plugin: inv.plugin, call: msg.name, code: result.error.code, ...inv.trace },
+          "host call failed",
+        );
       }
     });
   }
