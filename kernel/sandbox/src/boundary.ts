@@ -125,8 +125,12 @@ function mailMessage(value: Json | undefined): MailMessage {
   const m = obj(value, "message");
   const to = m.to;
   const recipients = Array.isArray(to) ? to.map((t) => str(t, "message.to[]")) : str(to, "message.to");
+  const cc = m.cc;
+  if (cc !== undefined && !Array.isArray(cc))
+    throw new SandboxError(SandboxErrorCode.PluginError, "message.cc must be an array");
   return {
     to: recipients,
+    ...(cc === undefined ? {} : { cc: cc.map((c) => str(c, "message.cc[]")) }),
     subject: str(m.subject, "message.subject"),
     text: str(m.text, "message.text"),
     ...(m.html === undefined ? {} : { html: str(m.html, "message.html") }),

@@ -18,6 +18,8 @@ export interface FetchResponse {
 /** A mail to send; `idempotencyKey` makes retries of the same step send once. */
 export interface MailMessage {
   to: string | string[];
+  /** Copy recipients. */
+  cc?: string[];
   subject: string;
   text: string;
   html?: string;

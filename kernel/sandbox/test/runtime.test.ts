@@ -68,6 +68,8 @@ describe("IsolatedVmRuntime", () => {
     for (const bad of [
       "{ to: 42, subject: 's', text: 't', idempotencyKey: 'k' }",
       "{ to: ['a@b'], subject: 's', text: 't' }",
+      "{ to: ['a@b'], cc: 'c@d', subject: 's', text: 't', idempotencyKey: 'k' }",
+      "{ to: ['a@b'], cc: ['c@d', 7], subject: 's', text: 't', idempotencyKey: 'k' }",
     ]) {
       const p = await loadAttacker(`async run(input, host) { await host.mail.send(${bad}); return 1; }`);
       await expect(p.invoke("attack@1", null, { mail }, DEADLINE)).rejects.toMatchObject({
@@ -78,7 +80,14 @@ describe("IsolatedVmRuntime", () => {
       "async run(input, host) { return host.mail.send({ to: ['a@b', 'c@d'], subject: 's', text: 't', idempotencyKey: 'k', extra: 1 }); }",
     );
     await ok.invoke("attack@1", null, { mail }, DEADLINE);
-    expect(mails).toEqual([{ to: ["a@b", "c@d"], subject: "s", text: "t", idempotencyKey: "k" }]);
+    const withCc = await loadAttacker(
+      "async run(input, host) { return host.mail.send({ to: 'a@b', cc: ['c@d'], subject: 's', text: 't', idempotencyKey: 'k2' }); }",
+    );
+    await withCc.invoke("attack@1", null, { mail }, DEADLINE);
+    expect(mails).toEqual([
+      { to: ["a@b", "c@d"], subject: "s", text: "t", idempotencyKey: "k" },
+      { to: "a@b", cc: ["c@d"], subject: "s", text: "t", idempotencyKey: "k2" },
+    ]);
   });
 
   it("a capability's typed failure reaches the plugin as an Error with code and retryable", async () => {

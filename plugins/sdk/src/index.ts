@@ -26,3 +26,21 @@ export {
   type SandboxPluginGlobal,
   toSandboxGlobal,
 } from "./define-plugin.js";
+export {
+  type ActionInput,
+  actionInput,
+  type ControlAction,
+  type FireEvent,
+  type GrantRequest,
+  type GrantResult,
+  type IngressRequest,
+  type PipelineInfo,
+  type PublishRequest,
+  type PublishResult,
+  type RunTrigger,
+  type StepOutcome,
+  type TriggerEvent,
+  type TriggerInput,
+  type TriggerResult,
+  triggerInput,
+} from "./contract.js";

@@ -1,0 +1,48 @@
+import { type Host, type Json, type TriggerResult, triggerInput } from "@latchflow/plugin-sdk";
+import { CronSchedule } from "../lib/cron-ticks.js";
+import { defineBuiltin } from "../lib/define.js";
+import { unsupported } from "../lib/responses.js";
+import { instantMs, iso, ON_TIME_MS } from "../lib/time.js";
+import { cronManifest } from "../manifests/cron.js";
+
+interface CronConfig {
+  schedule: string;
+  timeZone?: string;
+  missedRun?: "skip" | "runOnce";
+}
+
+/** kv key of the last tick fired for, so a timer delivered twice fires once. */
+const LAST_FIRED = "lastFired";
+
+export const cronPlugin = defineBuiltin(cronManifest, async (raw: Json, host: Host) => {
+  const input = triggerInput(raw);
+  const config = input.config as unknown as CronConfig;
+  const schedule = new CronSchedule(config.schedule, config.timeZone ?? "UTC");
+  const now = instantMs(input.now, "now");
+  const event = input.event;
+  if (event.type === "arm") return { timers: timersAfter(schedule, now) };
+  if (event.type !== "timer") return unsupported(event, input.trigger.uses);
+
+  const result: TriggerResult = { timers: timersAfter(schedule, now) };
+  const ticks = schedule.between(instantMs(event.dueAt, "dueAt"), now);
+  if (ticks === null) return result;
+  const onTime = now - ticks.latest <= ON_TIME_MS;
+  const runOnce = config.missedRun === "runOnce";
+  if (!onTime && !runOnce) {
+    host.log("info", "missed ticks skipped", { missed: ticks.count, latest: iso(ticks.latest) });
+    return result;
+  }
+  const lastFired = await host.kv.get(LAST_FIRED);
+  if (typeof lastFired === "string" && instantMs(lastFired, "lastFired") >= ticks.latest) {
+    return result;
+  }
+  const scheduledAt = iso(ticks.latest);
+  host.emit({ kind: "fired", payload: { scheduledAt, missed: runOnce ? ticks.count - 1 : 0 } });
+  await host.kv.set(LAST_FIRED, scheduledAt);
+  return result;
+});
+
+function timersAfter(schedule: CronSchedule, now: number): { key: string; at: string }[] {
+  const next = schedule.next(now);
+  return next === null ? [] : [{ key: "tick", at: iso(next) }];
+}

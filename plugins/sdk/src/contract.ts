@@ -1,0 +1,153 @@
+import type { Json, JsonObject } from "@latchflow/sandbox";
+
+/**
+ * What the kernel passes to capabilities and expects back. Plugin code reads these shapes; the kernel's
+ * orchestrator builds them. Instants are ISO 8601 strings in UTC; `now` is the kernel's clock (tests
+ * inject one), so plugins never read `Date.now()` for decisions.
+ */
+
+/** The pipeline a capability runs for. */
+export interface PipelineInfo {
+  name: string;
+  version: number;
+  /** Email of the user who last saved the pipeline ("" when unknown): the default reminder address. */
+  ownerEmail: string;
+}
+
+// ── triggers ──────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Why a trigger capability is invoked. Each invocation may call `host.emit(event)` to fire the pipeline
+ * (see `FireEvent`), and returns a `TriggerResult`.
+ */
+export type TriggerEvent =
+  /** The pipeline was saved or enabled (or the kernel found no timers for it): compute the timers. */
+  | { type: "arm" }
+  /** A timer this trigger set came due. `dueAt` is when it was due; `now` may be later (kernel down). */
+  | { type: "timer"; key: string; dueAt: string }
+  /** An HTTP request to `POST /hooks/{pipeline}/{trigger}` (webhook triggers). */
+  | { type: "request"; request: IngressRequest }
+  /** The owner acts on the trigger: `POST /api/v1/pipelines/{name}/triggers/{id}/{action}` or a signed link. */
+  | { type: "control"; action: ControlAction; until?: string; actor: string };
+
+export type ControlAction = "check-in" | "pause" | "resume";
+
+export interface IngressRequest {
+  /** Lower-cased header names; `authorization` and `cookie` are removed before plugins see them. */
+  headers: Record<string, string>;
+  /** The raw body as text (UTF-8), at most 1 MiB (the ingress refuses more with 413 before invoking). */
+  body: string;
+  /** Body size in bytes. */
+  bodyBytes: number;
+  receivedAt: string;
+}
+
+export interface TriggerInput {
+  event: TriggerEvent;
+  /** The trigger's `with`, with the config schema's defaults applied. */
+  config: JsonObject;
+  now: string;
+  pipeline: PipelineInfo;
+  trigger: { id: string; uses: string };
+  /** Signed links the kernel made for this trigger (deadman: `checkIn`, a page that checks in on POST). */
+  links: { checkIn: string };
+}
+
+/** What a trigger returns (a type alias, not an interface, so a `TriggerResult` is assignable to `Json`). */
+export type TriggerResult = {
+  /**
+   * When present, replaces every pending timer of this trigger (an empty list cancels them all). When
+   * absent, pending timers stay as they are; a timer that just fired is always consumed.
+   */
+  timers?: { key: string; at: string }[];
+  /** For `request` and `control` events: the HTTP answer (default 202 with no body). */
+  response?: { status: number; body?: Json };
+};
+
+/**
+ * The argument of `host.emit` from a trigger: fires the pipeline once. The run sees it as `trigger.kind`
+ * (default "fired") and `trigger.payload` (default `{}`). Emits are committed atomically with the timer
+ * changes and `kv` writes of the same invocation: a crash before the commit loses all of them together.
+ */
+export type FireEvent = {
+  kind?: string;
+  payload?: Json;
+};
+
+// ── actions ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** The trigger as the run sees it (also `trigger` in `if:` conditions and templates). */
+export interface RunTrigger {
+  id: string;
+  uses: string;
+  kind: string;
+  firedAt: string;
+  payload: Json;
+}
+
+export type StepOutcome = "succeeded" | "failed" | "skipped";
+
+export interface ActionInput {
+  /** The step's `with`, defaults applied. Templates (`{{ … }}`) are left for the plugin to render. */
+  config: JsonObject;
+  trigger: RunTrigger;
+  /** Earlier steps of this run, by id. */
+  steps: Record<string, { outcome: StepOutcome; outputs: Json }>;
+  run: {
+    id: string;
+    attempt: number;
+    /** `<runId>:<stepId>`: the same for every attempt of the step. Pass it (or a suffix of it) to host calls. */
+    idempotencyKey: string;
+  };
+  step: { id: string };
+  pipeline: PipelineInfo;
+  now: string;
+  /** Where recipients sign in (the portal's URL). */
+  portalUrl: string;
+}
+
+// ── host calls with kernel-defined shapes ────────────────────────────────────────────────────────────
+
+/** `host.bundles.grant(request)`: assigns a bundle to recipients (by email) as the pipeline's owner. */
+export interface GrantRequest extends JsonObject {
+  bundle: string;
+  recipients: string[];
+  /** 0 = unlimited */
+  maxDownloads: number;
+  cooldownSeconds: number;
+  /** ISO instants or null */
+  notBefore: string | null;
+  notAfter: string | null;
+  passphrase: string | null;
+  idempotencyKey: string;
+}
+
+/** One entry per recipient, in request order; `created` is false when the assignment already existed. */
+export interface GrantResult extends JsonObject {
+  assignments: { recipient: string; assignmentId: string; created: boolean }[];
+}
+
+/** `host.links.publish(request)`: a signed public download link for a bundle. */
+export interface PublishRequest extends JsonObject {
+  bundle: string;
+  expiresAt: string;
+  /** 0 = unlimited */
+  maxUses: number;
+  idempotencyKey: string;
+}
+
+export interface PublishResult extends JsonObject {
+  url: string;
+  expiresAt: string;
+  linkId: string;
+}
+
+/** Helper for plugin code: narrows the untyped `run` input. The kernel guarantees the shape. */
+export function triggerInput(input: Json): TriggerInput {
+  return input as unknown as TriggerInput;
+}
+
+/** Helper for plugin code: narrows the untyped `run` input. The kernel guarantees the shape. */
+export function actionInput(input: Json): ActionInput {
+  return input as unknown as ActionInput;
+}
