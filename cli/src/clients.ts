@@ -6,7 +6,8 @@ type Addresses = Config["addresses"];
 
 /** gRPC clients of every service the gateway calls, plus one readiness check per dependency. */
 export function gatewayClients(addresses: Addresses, config: Config, logger: Logger) {
-  const options = { deadlineMs: config.grpc.deadlineMs, logger };
+  // the calls are the gateway's: their log lines say service "gateway"
+  const options = { deadlineMs: config.grpc.deadlineMs, logger: logger.child({ service: "gateway" }) };
   const auth = createClient(authV1.AuthServiceClient, addresses.auth, options);
   const bundles = createClient(bundlesV1.BundlesServiceClient, addresses.bundles, options);
   const audit = createClient(auditV1.AuditServiceClient, addresses.audit, options);

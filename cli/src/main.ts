@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { createLogger, loadConfig } from "@latchflow/runtime";
+import { createLogger, initTracing, loadConfig } from "@latchflow/runtime";
 import { keys } from "./keys.js";
 import { type Started, startEmbedded, startOne } from "./start.js";
 
@@ -37,6 +37,11 @@ async function start(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { service: { type: "string" } }, strict: true });
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
+  const tracing = initTracing({
+    exporter: config.observability.traceExporter,
+    otlpEndpoint: config.observability.otlpEndpoint,
+    serviceName: values.service ? `latchflow-${values.service}` : "latchflow",
+  });
   const started = values.service
     ? await startOne(values.service, config, logger, out)
     : await startEmbedded(config, logger, out);
@@ -46,7 +51,9 @@ async function start(args: string[]): Promise<number> {
     );
   if (started.grpcPort !== undefined)
     out(`Latchflow ${values.service} serving gRPC on ${config.grpc.host}:${started.grpcPort}`);
-  return untilSignal(started);
+  const code = await untilSignal(started);
+  await tracing.shutdown().catch(() => {});
+  return code;
 }
 
 /** Entry point of the `latchflow` command; resolves with the exit code. */

@@ -1,5 +1,11 @@
 import type { EventBus } from "@latchflow/bus";
-import { type Config, createBusFromConfig, type Logger, type ServiceDeps } from "@latchflow/runtime";
+import {
+  type Config,
+  createBusFromConfig,
+  type Logger,
+  type ServiceDeps,
+  startMetricsServer,
+} from "@latchflow/runtime";
 import { requireAddresses } from "./clients.js";
 import {
   BACKENDS,
@@ -85,13 +91,26 @@ export async function startOne(
     throw new Error(`Unknown service "${name}": use one of ${[...BACKENDS, "gateway"].join(", ")}`);
   }
   const bus = await createBusFromConfig(config, logger);
+  const nodes: RunningNode[] = [];
   try {
     const node = await startBackend(name as BackendName, { config, bus, logger }, config.grpc, {
       onBootstrap: printBootstrap(out),
     });
-    return { grpcPort: node.port, stop: () => stopAll([node], bus, logger) };
+    nodes.push(node);
+    const { metricsPort, metricsToken } = config.observability;
+    if (metricsPort !== undefined) {
+      // this process's own registry (the gateway serves its own on its HTTP port)
+      const metrics = await startMetricsServer({
+        host: config.grpc.host,
+        port: metricsPort,
+        token: metricsToken,
+        logger: logger.child({ service: name }),
+      });
+      nodes.unshift({ port: metrics.port, stop: () => metrics.close() });
+    }
+    return { grpcPort: node.port, stop: () => stopAll(nodes, bus, logger) };
   } catch (err) {
-    await bus.close();
+    await stopAll(nodes, bus, logger);
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 import { type Started, startEmbedded } from "@latchflow/cli";
-import { createLogger } from "@latchflow/runtime";
+import { createLogger, type Logger } from "@latchflow/runtime";
 import {
   createTestConfig,
   type TestBus,
@@ -107,6 +107,7 @@ export async function startStack(
   bus: TestBus,
   prefix: string,
   env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
 ): Promise<Stack> {
   const name = uniqueName(prefix);
   const mail = await startSmtpCapture();
@@ -127,7 +128,8 @@ export async function startStack(
     },
   });
   let offset = 0;
-  const started: Started = await startEmbedded(tc.config, createLogger({ level: "silent" }), () => {}, {
+  const logger = options.logger ?? createLogger({ level: "silent" });
+  const started: Started = await startEmbedded(tc.config, logger, () => {}, {
     now: () => new Date(Date.now() + offset),
   });
   const base = started.url!;

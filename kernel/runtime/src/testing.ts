@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { type Config, loadConfig } from "./config.js";
+import { initTracing } from "./tracing.js";
 
 export type TestDialect = "sqlite" | "postgres";
 export type TestBus = "in-process" | "nats";
@@ -58,4 +60,45 @@ export function createTestConfig(options: TestConfigOptions): TestConfig {
 function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`createTestConfig needs ${name}`);
   return value;
+}
+
+/** A finished span as tests look at it. */
+export interface CapturedSpan {
+  name: string;
+  /** OpenTelemetry SpanKind: 0 internal, 1 server, 2 client, 3 producer, 4 consumer */
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  attributes: Record<string, unknown>;
+  /** SpanStatusCode: 0 unset, 1 ok, 2 error */
+  status: number;
+}
+
+export interface SpanCapture {
+  /** every span finished so far, oldest first */
+  spans(): CapturedSpan[];
+  reset(): void;
+  /** stops tracing (another capture or `initTracing` may start later) */
+  stop(): Promise<void>;
+}
+
+/** Records every span of this process in memory (tracing on, synchronously exported). */
+export function captureSpans(): SpanCapture {
+  const exporter = new InMemorySpanExporter();
+  const tracing = initTracing({ exporter: "none", serviceName: "latchflow-test", spanExporter: exporter });
+  return {
+    spans: () =>
+      exporter.getFinishedSpans().map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        traceId: s.spanContext().traceId,
+        spanId: s.spanContext().spanId,
+        parentSpanId: s.parentSpanContext?.spanId,
+        attributes: { ...s.attributes },
+        status: s.status.code,
+      })),
+    reset: () => exporter.reset(),
+    stop: () => tracing.shutdown(),
+  };
 }

@@ -7,6 +7,7 @@ import Koa from "koa";
 import type { GatewayClients, ReadinessCheck } from "./clients.js";
 import { accessLog } from "./middleware/access-log.js";
 import { errorHandler } from "./middleware/error-handler.js";
+import { observe } from "./middleware/observe.js";
 import { requestId } from "./middleware/request-id.js";
 import { securityHeaders } from "./middleware/security-headers.js";
 import { buildOpenApi } from "./openapi.js";
@@ -20,6 +21,7 @@ import { deviceRoutes } from "./routes/device.js";
 import { fileRoutes } from "./routes/files.js";
 import { healthRoutes } from "./routes/health.js";
 import { linkRoutes } from "./routes/links.js";
+import { metricsRoute } from "./routes/metrics.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { portalRoutes } from "./routes/portal.js";
 import { recipientTransferRoutes } from "./routes/recipient-transfer.js";
@@ -70,11 +72,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const openapi = buildOpenApi(routes, { version: deps.version ?? "0.1.0" });
   const router = new Router();
   healthRoutes(router, deps.readiness, openapi);
+  metricsRoute(router, config.observability.metricsToken);
   mountRoutes(router, routes, deps.clients);
 
   // errors after the response started (e.g. an integrity failure mid-download) end the connection
   app.on("error", (err: Error) => logger.warn({ err: err.message }, "response aborted"));
   app.use(requestId());
+  app.use(observe());
   app.use(accessLog(logger));
   app.use(errorHandler(logger));
   app.use(securityHeaders({ development: config.development }));
@@ -115,6 +119,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
           const addr = s.address();
           const port = typeof addr === "object" && addr ? addr.port : config.http.port;
           if (!linkBase) linkBase = `http://${config.http.host}:${port}`;
+          if (!config.observability.metricsToken && !isLoopback(config.http.host)) {
+            logger.warn({ host: config.http.host }, "/metrics is open: set LATCHFLOW_METRICS_TOKEN");
+          }
           resolve(port);
         });
       }),
@@ -125,4 +132,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         server.closeAllConnections();
       }),
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

@@ -4,12 +4,15 @@ import {
   type Caller,
   CallerKind,
   DEFAULT_TENANT,
+  ErrorCode,
+  isLatchflowError,
   permissionDenied,
   type RequestContext,
   type Scope,
   unauthenticated,
 } from "@latchflow/runtime";
 import type { Context } from "koa";
+import { markAuthFailure } from "./auth-failures.js";
 import type { GatewayClients } from "./clients.js";
 import { COOKIES, readCookie, type SessionKind } from "./cookies.js";
 
@@ -53,13 +56,17 @@ function credential(
   const wantsRecipient = access.kind === "recipient" || access.kind === "signed-in";
   if (header && wantsUser) {
     const match = BEARER.exec(header);
-    if (!match?.[1]) throw unauthenticated("Authorization header must be Bearer <token>");
+    if (!match?.[1]) {
+      markAuthFailure(koa, "malformed_authorization");
+      throw unauthenticated("Authorization header must be Bearer <token>");
+    }
     return { kind: "bearer", token: match[1], via: "bearer" };
   }
   const userCookie = wantsUser ? readCookie(koa, COOKIES.user.session) : undefined;
   if (userCookie) return { kind: "user_session", token: userCookie, via: "user" };
   const recipientCookie = wantsRecipient ? readCookie(koa, COOKIES.recipient.session) : undefined;
   if (recipientCookie) return { kind: "recipient_session", token: recipientCookie, via: "recipient" };
+  markAuthFailure(koa, "missing_credentials");
   throw unauthenticated(
     access.kind === "recipient"
       ? "Sign in to the portal first"
@@ -105,7 +112,14 @@ export async function authenticate(
   const ctx = baseContext(koa);
   if (access.kind === "public") return { ctx };
   const cred = credential(koa, access);
-  const identity = await clients.auth.authenticate({ token: cred.token, kind: cred.kind }, ctx);
+  const identity = await clients.auth
+    .authenticate({ token: cred.token, kind: cred.kind }, ctx)
+    .catch((err: unknown) => {
+      if (isLatchflowError(err) && err.code === ErrorCode.Unauthenticated) {
+        markAuthFailure(koa, "invalid_credentials");
+      }
+      throw err;
+    });
   if (cred.via !== "bearer" && !SAFE_METHODS.has(koa.method)) checkCsrf(koa, identity);
   return {
     ctx: { ...ctx, tenant: identity.tenant, caller: callerOf(identity, cred.via) },

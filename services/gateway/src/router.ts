@@ -1,5 +1,5 @@
 import type Router from "@koa/router";
-import { permissionDenied } from "@latchflow/runtime";
+import { permissionDenied, setLogContext } from "@latchflow/runtime";
 import { authenticate } from "./authenticate.js";
 import type { GatewayClients } from "./clients.js";
 import { authorize } from "./policy.js";
@@ -12,6 +12,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], clients: Gateway
   for (const route of routes) {
     router[route.method](route.path, async (koa) => {
       const { ctx, identity } = await authenticate(koa, clients, route.access);
+      setLogContext({ tenant: ctx.tenant });
       // every auth endpoint is rate-limited per IP and per identity (sign-in flows have their own, stricter limits)
       if (AUTH_ENDPOINT.test(route.path)) await clients.auth.checkAuthRateLimit({}, ctx);
       if (route.body) requireBodyType(koa, route.bodyTypes);

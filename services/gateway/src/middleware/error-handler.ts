@@ -1,5 +1,6 @@
 import { ErrorCode, LatchflowError, type Logger, toLatchflowError } from "@latchflow/runtime";
 import type { Middleware } from "koa";
+import { countAuthFailure } from "../auth-failures.js";
 
 /** Errors thrown by Koa and its body parser carry an HTTP status; map those we expect. */
 function fromHttpError(err: unknown): LatchflowError | undefined {
@@ -25,6 +26,7 @@ export function errorHandler(logger: Logger): Middleware {
     } catch (thrown) {
       const err = fromHttpError(thrown) ?? toLatchflowError(thrown);
       const requestId = String(ctx.state.requestId ?? "");
+      countAuthFailure(ctx, err);
       if (err.code === ErrorCode.Internal) {
         logger.error({ err: thrown, requestId, method: ctx.method, path: ctx.path }, "request failed");
       }

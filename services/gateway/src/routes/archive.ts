@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
+import { countDeniedDownload, countDownload, openingDownload } from "../download-metrics.js";
 import { defineRoute } from "../route.js";
 import { streamPieces } from "../streaming.js";
 import { contentDisposition } from "./files.js";
@@ -27,13 +28,16 @@ export function archiveRoutes(clients: GatewayClients) {
         416: { description: "Range not satisfiable" },
       },
       handler: async ({ params, ctx, koa }) => {
-        const res = await clients.bundles.openArchive(
-          { kind, token: params.token, range: koa.get("range"), ifRange: koa.get("if-range") },
-          ctx,
+        const res = await openingDownload(kind, () =>
+          clients.bundles.openArchive(
+            { kind, token: params.token, range: koa.get("range"), ifRange: koa.get("if-range") },
+            ctx,
+          ),
         );
         koa.set("Accept-Ranges", "bytes");
         koa.set("ETag", res.etag);
         if (res.status === 416) {
+          countDeniedDownload(kind);
           koa.set("Content-Range", `bytes */${res.totalSize}`);
           return {
             status: 416,
@@ -50,7 +54,8 @@ export function archiveRoutes(clients: GatewayClients) {
         koa.type = "application/zip";
         if (res.status === 206) koa.set("Content-Range", `bytes ${res.start}-${res.end}/${res.totalSize}`);
         koa.length = res.totalSize === 0 ? 0 : res.end - res.start + 1;
-        return { status: res.status, stream: streamPieces(clients.storage, res.pieces, ctx) };
+        const stream = countDownload(kind, res.status, streamPieces(clients.storage, res.pieces, ctx));
+        return { status: res.status, stream };
       },
     });
   return [

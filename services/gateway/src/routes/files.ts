@@ -4,6 +4,7 @@ import busboy from "busboy";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
+import { countDownload, openingDownload } from "../download-metrics.js";
 import { defineRoute } from "../route.js";
 import { ErrorResponse, errorResponses, IdParams, PageQuery } from "../schemas.js";
 import { streamBlob, uploadToStorage } from "../streaming.js";
@@ -269,12 +270,17 @@ export function fileRoutes(clients: GatewayClients, uploadLimitBytes: number) {
       params: IdParams,
       responses: { 200: { description: "The bytes" }, ...notFound, ...errorResponses },
       handler: async ({ params, ctx, koa }) => {
-        const file = await clients.bundles.openFileDownload({ id: params.id }, ctx);
+        const file = await openingDownload("file", () =>
+          clients.bundles.openFileDownload({ id: params.id }, ctx),
+        );
         koa.set("Content-Disposition", contentDisposition(file.name));
         koa.set("Content-Security-Policy", "sandbox; default-src 'none'");
         koa.type = "application/octet-stream";
         koa.length = file.size;
-        return { status: 200, stream: streamBlob(clients.storage, file.blobId, file.size, ctx) };
+        return {
+          status: 200,
+          stream: countDownload("file", 200, streamBlob(clients.storage, file.blobId, file.size, ctx)),
+        };
       },
     }),
   ];
