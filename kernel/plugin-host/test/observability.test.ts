@@ -27,7 +27,9 @@ async function count(
   labels: Record<string, string>,
 ): Promise<number> {
   const { values } = await metric.get();
-  const hit = values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+  const hit = values.find((v) =>
+    Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l),
+  );
   return hit?.value ?? 0;
 }
 
