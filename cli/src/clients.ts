@@ -1,5 +1,5 @@
 import type { GatewayClients, ReadinessCheck } from "@latchflow/gateway";
-import { auditV1, authV1, bundlesV1, pipelinesV1, storageV1 } from "@latchflow/proto";
+import { auditV1, authV1, bundlesV1, pipelinesV1, pluginsV1, storageV1 } from "@latchflow/proto";
 import { type Config, checkHealth, createClient, HealthCheckResult, type Logger } from "@latchflow/runtime";
 
 type Addresses = Config["addresses"];
@@ -13,7 +13,8 @@ export function gatewayClients(addresses: Addresses, config: Config, logger: Log
   const audit = createClient(auditV1.AuditServiceClient, addresses.audit, options);
   const storage = createClient(storageV1.StorageServiceClient, addresses.storage, options);
   const pipelines = createClient(pipelinesV1.PipelinesServiceClient, addresses.kernel, options);
-  const clients: GatewayClients = { auth, bundles, audit, storage, pipelines };
+  const plugins = createClient(pluginsV1.PluginsServiceClient, addresses.kernel, options);
+  const clients: GatewayClients = { auth, bundles, audit, storage, pipelines, plugins };
   const readiness: Record<string, ReadinessCheck> = {};
   for (const [name, address] of Object.entries(addresses)) {
     readiness[name] = async () => {
@@ -25,7 +26,7 @@ export function gatewayClients(addresses: Addresses, config: Config, logger: Log
     clients,
     readiness,
     close: () => {
-      for (const c of [auth, bundles, audit, storage, pipelines]) c.$close();
+      for (const c of [auth, bundles, audit, storage, pipelines, plugins]) c.$close();
     },
   };
 }

@@ -68,6 +68,30 @@ export interface EventCatalogue {
   "pipelines.pipeline.deleted": { pipelineId: string; name: string };
   "pipelines.pipeline.enabled": { pipelineId: string; name: string };
   "pipelines.pipeline.disabled": { pipelineId: string; name: string };
+  /** a trigger fired: a run was created in the same transaction */
+  "pipelines.trigger.fired": { pipelineId: string; name: string; triggerId: string; kind: string; runId: string };
+  /** the owner acted on a trigger (dead-man check-in, pause, resume) */
+  "pipelines.trigger.controlled": { pipelineId: string; name: string; triggerId: string; action: string };
+  "pipelines.run.started": { runId: string; pipelineId: string; name: string; triggerId: string };
+  "pipelines.run.succeeded": { runId: string; pipelineId: string; name: string };
+  "pipelines.run.failed": { runId: string; pipelineId: string; name: string; errorCode: string };
+  /** an invocation of an action (ActionInvocation): one per attempt */
+  "pipelines.step.started": { runId: string; stepId: string; uses: string; attempt: number };
+  "pipelines.step.succeeded": { runId: string; stepId: string; uses: string; attempt: number };
+  "pipelines.step.failed": {
+    runId: string;
+    stepId: string;
+    uses: string;
+    attempt: number;
+    errorCode: string;
+    retryAt: string | null;
+  };
+  "pipelines.step.skipped": { runId: string; stepId: string; reason: string };
+  "plugins.plugin.installed": { name: string; version: string; integrity: string; source: string };
+  "plugins.plugin.updated": { name: string; changes: string[] };
+  "plugins.plugin.uninstalled": { name: string; version: string };
+  "plugins.secret.set": { plugin: string; secret: string };
+  "plugins.secret.deleted": { plugin: string; secret: string };
   "files.file.created": { fileId: string; name: string; size: number; sha256: string };
   "files.file.updated": { fileId: string; changes: string[] };
   "files.file.deleted": { fileId: string; name: string };
@@ -137,6 +161,20 @@ export const EVENT_TYPES = listingEveryType([
   "pipelines.pipeline.deleted",
   "pipelines.pipeline.enabled",
   "pipelines.pipeline.disabled",
+  "pipelines.trigger.fired",
+  "pipelines.trigger.controlled",
+  "pipelines.run.started",
+  "pipelines.run.succeeded",
+  "pipelines.run.failed",
+  "pipelines.step.started",
+  "pipelines.step.succeeded",
+  "pipelines.step.failed",
+  "pipelines.step.skipped",
+  "plugins.plugin.installed",
+  "plugins.plugin.updated",
+  "plugins.plugin.uninstalled",
+  "plugins.secret.set",
+  "plugins.secret.deleted",
   "files.file.created",
   "files.file.updated",
   "files.file.deleted",

@@ -1,13 +1,18 @@
-import { builtinCatalog } from "@latchflow/builtin-plugins";
-import { authV1, bundlesV1, pipelinesV1 } from "@latchflow/proto";
+import { builtinManifests } from "@latchflow/builtin-plugins";
+import { builtinPluginSources } from "@latchflow/builtin-plugins/node";
+import { createPluginHost, type PluginHost } from "@latchflow/plugin-host";
+import { authV1, bundlesV1, pipelinesV1, pluginsV1, storageV1 } from "@latchflow/proto";
 import {
   type Config,
   createClient,
+  createMailer,
   createOutboxRelay,
   type Database,
   databaseTarget,
   type GrpcServer,
   type LatchflowService,
+  type Mailer,
+  newId,
   OutboxMessage,
   type OutboxRelay,
   openDatabase,
@@ -15,34 +20,82 @@ import {
   type ServiceDeps,
   ServiceName,
 } from "@latchflow/runtime";
+import { createOwners } from "./owners.js";
 import { PipelineRow, PipelineVersionRow, pipelineMigration } from "./pipelines/entities.js";
 import { createPipelinesApi } from "./pipelines/pipelines-api.js";
-import type { AuthClient, BundlesClient } from "./pipelines/validation.js";
+import { PluginRow, PluginSecretRow, pluginsMigration, SettingRow } from "./plugins/entities.js";
+import { createPluginsApi } from "./plugins/plugins-api.js";
+import { type BuiltinPlugin, createRegistry } from "./plugins/registry.js";
+import { createSecrets } from "./plugins/secrets.js";
+import { createServiceActions } from "./plugins/service-actions.js";
+import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRow } from "./runs/entities.js";
+import { createExecutor, type Executor } from "./runs/executor.js";
+import { createRunsApi } from "./runs/runs-api.js";
+import { createScheduler, type Scheduler } from "./runs/scheduler.js";
+import { createLinkSigner } from "./triggers/links.js";
+import { createTriggerRunner } from "./triggers/trigger-runner.js";
 
 export interface KernelDeps extends ServiceDeps {
   /** where the services live (embedded: filled in as they start, so read at call time) */
   addresses: Config["addresses"];
   now?: () => Date;
+  /** a plugin host to use instead of forking one (tests) */
+  pluginHost?: PluginHost;
+}
+
+let builtins: Promise<BuiltinPlugin[]> | undefined;
+
+/** The built-in plugins, bundled once per process and paired with their manifests. */
+export function builtinPlugins(): Promise<BuiltinPlugin[]> {
+  builtins ??= builtinPluginSources().then((sources) =>
+    builtinManifests.map((manifest) => {
+      const source = sources.find((s) => s.name === manifest.name);
+      if (!source) throw new Error(`built-in plugin ${manifest.name} has no code`);
+      return { manifest, source };
+    }),
+  );
+  return builtins;
 }
 
 /**
- * The kernel process: it owns pipelines (this milestone: validated, versioned storage) and, with the rest of
- * the pipelines issue, the orchestrator, durable timers and the plugin host. No domain logic of auth, bundles,
- * storage or audit lives here; it talks to them over gRPC.
+ * The kernel process: it owns pipelines, runs them (orchestrator), keeps durable timers, and supervises the
+ * plugin host. No domain logic of auth, bundles, storage or audit lives here; it talks to them over gRPC.
  */
 export function createKernel(deps: KernelDeps): LatchflowService {
   const logger = deps.logger.child({ service: ServiceName.Kernel });
+  const now = deps.now ?? (() => new Date());
+  const replicaId = `kernel-${newId()}`;
   let db: Database | undefined;
   let relay: OutboxRelay | undefined;
-  let clients: { bundles: BundlesClient; auth: AuthClient } | undefined;
+  let host: PluginHost | undefined;
+  let mailer: Mailer | undefined;
+  let executor: Executor | undefined;
+  let scheduler: Scheduler | undefined;
   const options = { deadlineMs: deps.config.grpc.deadlineMs, logger };
-  const lazyClients = () => {
-    clients ??= {
-      bundles: createClient(bundlesV1.BundlesServiceClient, deps.addresses.bundles, options),
-      auth: createClient(authV1.AuthServiceClient, deps.addresses.auth, options),
-    };
-    return clients;
+  // created on first use: in the embedded mode the services' addresses are known only once they started
+  let made: ReturnType<typeof makeClients> | undefined;
+  const makeClients = () => ({
+    bundles: createClient(bundlesV1.BundlesServiceClient, deps.addresses.bundles, options),
+    auth: createClient(authV1.AuthServiceClient, deps.addresses.auth, options),
+    storage: createClient(storageV1.StorageServiceClient, deps.addresses.storage, options),
+  });
+  const clients = {
+    get bundles() {
+      made ??= makeClients();
+      return made.bundles;
+    },
+    get auth() {
+      made ??= makeClients();
+      return made.auth;
+    },
+    get storage() {
+      made ??= makeClients();
+      return made.storage;
+    },
   };
+  const publicUrl = () =>
+    deps.config.http.publicUrl || `http://${deps.config.http.host}:${deps.config.http.port}`;
+
   return {
     name: ServiceName.Kernel,
     async start(server: GrpcServer) {
@@ -50,36 +103,126 @@ export function createKernel(deps: KernelDeps): LatchflowService {
       db = await openDatabase(
         databaseTarget(deps.config, ServiceName.Kernel),
         {
-          entities: [PipelineRow, PipelineVersionRow, OutboxMessage],
-          migrations: [outboxMigration, pipelineMigration],
+          entities: [
+            PipelineRow,
+            PipelineVersionRow,
+            OutboxMessage,
+            RunRow,
+            StepRow,
+            AttemptRow,
+            TimerRow,
+            KvRow,
+            HostCallRow,
+            PluginRow,
+            PluginSecretRow,
+            SettingRow,
+          ],
+          migrations: [outboxMigration, pipelineMigration, runsMigration, pluginsMigration],
         },
         logger,
       );
       relay = createOutboxRelay({ db, bus: deps.bus, logger });
       relay.start();
-      const catalog = builtinCatalog();
+      host = deps.pluginHost ?? createPluginHost({ logger: logger.child({ component: "plugin-host" }) });
+      mailer = createMailer(deps.config, logger);
+      const k = deps.config.kernel;
+      const registry = createRegistry({ db, host, builtins: builtinPlugins });
+      await registry.start();
+      const links = await createLinkSigner(db);
+      const secrets = createSecrets({ db, clients });
+      const owners = createOwners({ db, clients });
+      const hostDeps = {
+        mailer,
+        actions: createServiceActions({ db, clients, publicUrl, now }),
+        secrets: secrets.open,
+        logger,
+        egressAllowPrivate: k.egressAllowPrivate,
+      };
+      executor = createExecutor({
+        db,
+        relay,
+        registry,
+        host,
+        hostDeps,
+        logger,
+        now,
+        replicaId,
+        leaseMs: k.leaseMs,
+        portalUrl: publicUrl,
+      });
+      const exec = executor;
+      const triggers = createTriggerRunner({
+        db,
+        relay,
+        registry,
+        host,
+        hostDeps,
+        links,
+        now,
+        replicaId,
+        leaseMs: k.leaseMs,
+        publicUrl,
+        owner: owners.of,
+        started: (ids) => {
+          for (const id of ids) void exec.execute(id);
+        },
+      });
+      scheduler = createScheduler({
+        db,
+        executor,
+        triggers,
+        logger,
+        now,
+        replicaId,
+        leaseMs: k.leaseMs,
+        pollMs: k.pollMs,
+      });
+      const sched = scheduler;
+      const pipelines = createPipelinesApi({
+        db,
+        relay,
+        catalog: registry.catalog,
+        clients,
+        now,
+        timersChanged: () => void sched.poke(),
+      });
+      const runs = createRunsApi({
+        db,
+        relay,
+        registry,
+        executor,
+        triggers,
+        links,
+        now,
+        replicaId,
+        leaseMs: k.leaseMs,
+        owner: owners.of,
+      });
+      server.add(pipelinesV1.PipelinesServiceService, { ...pipelines, ...runs });
       server.add(
-        pipelinesV1.PipelinesServiceService,
-        createPipelinesApi({
+        pluginsV1.PluginsServiceService,
+        createPluginsApi({
           db,
           relay,
-          catalog: () => catalog,
-          clients: {
-            get bundles() {
-              return lazyClients().bundles;
-            },
-            get auth() {
-              return lazyClients().auth;
-            },
-          },
-          now: deps.now ?? (() => new Date()),
+          registry,
+          builtins: builtinPlugins,
+          compile: (name, code) => (host as PluginHost).load({ name, code }),
+          seal: secrets.seal,
+          npmRegistry: k.npmRegistry,
+          now,
         }),
       );
+      scheduler.start();
     },
     async stop() {
+      await scheduler?.stop();
+      await executor?.stop();
+      if (!deps.pluginHost) await host?.close();
+      mailer?.close();
       await relay?.stop();
-      clients?.bundles.$close();
-      clients?.auth.$close();
+      made?.bundles.$close();
+      made?.auth.$close();
+      made?.storage.$close();
       await db?.close();
     },
   };

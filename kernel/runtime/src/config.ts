@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { z } from "zod";
 import { ErrorCode, LatchflowError } from "./errors.js";
 
@@ -139,9 +140,33 @@ export const ENV_VARS = {
     default: "600",
     doc: "Requests per minute each IP and each identity may make to the auth endpoints (sign-in flows have stricter limits of their own).",
   },
+  LATCHFLOW_KERNEL_LEASE_MS: {
+    default: "30000",
+    doc: "How long a kernel replica holds a run or timer without renewing; after that another replica takes it over (a killed kernel's runs resume this long after).",
+  },
+  LATCHFLOW_KERNEL_POLL_MS: {
+    default: "1000",
+    doc: "How often the kernel looks for due timers (cron ticks, dates, dead-man deadlines), retry waits and orphaned runs.",
+  },
+  LATCHFLOW_EGRESS_ALLOW_PRIVATE: {
+    default: "false",
+    doc: "`true` lets plugins' `fetch` reach loopback and private addresses (development and tests only; never in production).",
+  },
+  LATCHFLOW_NPM_REGISTRY: {
+    default: "https://registry.npmjs.org",
+    doc: "Registry that `POST /api/v1/plugins` with a package name installs from (the tarball's sha512 integrity is verified).",
+  },
   LATCHFLOW_TRUST_PROXY: {
     default: "false",
     doc: "`true` when behind a reverse proxy: the client IP comes from X-Forwarded-For.",
+  },
+  LATCHFLOW_AUDIT_SIGNING_KEY: {
+    default: "",
+    doc: "Ed25519 private key signing audit checkpoints: PKCS#8 PEM or base64 of the PKCS#8 DER. Empty = a key file generated at `<dataDir>/keys/audit-signing.pem` (mode 0600). Never logged.",
+  },
+  LATCHFLOW_AUDIT_CHECKPOINT_EVERY: {
+    default: "1000",
+    doc: "The audit service signs a checkpoint of each tenant's hash chain every this many records.",
   },
 } as const satisfies Record<string, { default: string; doc: string }>;
 
@@ -211,6 +236,14 @@ const schema = z.object({
   LATCHFLOW_SESSION_MAX_HOURS: positiveInt,
   LATCHFLOW_AUTH_RATE_LIMIT: positiveInt,
   LATCHFLOW_TRUST_PROXY: z.enum(["true", "false"]),
+  LATCHFLOW_KERNEL_LEASE_MS: z.coerce.number().int().min(100),
+  LATCHFLOW_KERNEL_POLL_MS: z.coerce.number().int().min(10),
+  LATCHFLOW_EGRESS_ALLOW_PRIVATE: z.enum(["true", "false"]),
+  LATCHFLOW_NPM_REGISTRY: optionalUrl(["http://", "https://"]),
+  LATCHFLOW_AUDIT_SIGNING_KEY: z.string().refine((v) => v === "" || isEd25519PrivateKey(v), {
+    message: "must be an Ed25519 private key (PKCS#8 PEM, or base64 of the PKCS#8 DER)",
+  }),
+  LATCHFLOW_AUDIT_CHECKPOINT_EVERY: positiveInt,
   LATCHFLOW_BOOTSTRAP_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, "must be an email address"),
 });
 
@@ -262,6 +295,24 @@ export interface Config {
   sessions: { idleMs: number; maxMs: number };
   /** requests per minute per IP and per identity on auth endpoints */
   authRateLimit: number;
+  audit: AuditConfig;
+  kernel: KernelConfig;
+}
+
+/** The orchestrator and the plugins it runs. */
+export interface KernelConfig {
+  leaseMs: number;
+  pollMs: number;
+  egressAllowPrivate: boolean;
+  npmRegistry: string;
+}
+
+/** The audit service's hash chain checkpoints. */
+export interface AuditConfig {
+  /** the Ed25519 private key (PEM or base64 PKCS#8 DER), or undefined = the embedded key file */
+  signingKey: Secret | undefined;
+  /** a signed checkpoint every this many records of a tenant */
+  checkpointEvery: number;
 }
 
 /** Reads, validates and compiles the environment. Throws one error naming every bad variable. */
@@ -333,6 +384,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxMs: v.LATCHFLOW_SESSION_MAX_HOURS * 3_600_000,
     },
     authRateLimit: v.LATCHFLOW_AUTH_RATE_LIMIT,
+    audit: {
+      signingKey: v.LATCHFLOW_AUDIT_SIGNING_KEY ? new Secret(v.LATCHFLOW_AUDIT_SIGNING_KEY) : undefined,
+      checkpointEvery: v.LATCHFLOW_AUDIT_CHECKPOINT_EVERY,
+    },
+    kernel: {
+      leaseMs: v.LATCHFLOW_KERNEL_LEASE_MS,
+      pollMs: v.LATCHFLOW_KERNEL_POLL_MS,
+      egressAllowPrivate: v.LATCHFLOW_EGRESS_ALLOW_PRIVATE === "true",
+      npmRegistry: v.LATCHFLOW_NPM_REGISTRY || "https://registry.npmjs.org",
+    },
   };
 }
 
@@ -378,6 +439,25 @@ function splitList(v: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** An Ed25519 private key as PKCS#8 PEM or base64 DER (the key itself never appears in an error). */
+export function parseEd25519PrivateKey(v: string): KeyObject {
+  const text = v.trim();
+  const key = text.startsWith("-----BEGIN")
+    ? createPrivateKey(text)
+    : createPrivateKey({ key: Buffer.from(text, "base64"), format: "der", type: "pkcs8" });
+  if (key.asymmetricKeyType !== "ed25519") throw new Error("not an Ed25519 key");
+  return key;
+}
+
+function isEd25519PrivateKey(v: string): boolean {
+  try {
+    parseEd25519PrivateKey(v);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isBase64Key(v: string): boolean {

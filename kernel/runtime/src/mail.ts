@@ -48,7 +48,9 @@ export function createMailer(config: Config, logger: Logger): Mailer {
         const info = await transport.sendMail({ from: config.mail.from, ...message });
         return {
           messageId: String(info.messageId ?? message.messageId ?? ""),
-          accepted: (info.accepted ?? []).map((a) => (typeof a === "string" ? a : a.address)),
+          accepted: ((info.accepted ?? []) as Array<string | { address: string }>).map((a) =>
+            typeof a === "string" ? a : a.address,
+          ),
         };
       } catch (err) {
         throw new LatchflowError(ErrorCode.Unavailable, "Mail could not be sent", { cause: err });

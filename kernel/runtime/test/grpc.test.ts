@@ -81,6 +81,8 @@ function fakeStorage(): ServiceImpl<typeof storageV1.StorageServiceService> {
     deleteBlob: unimplemented,
     addBlobRef: unimplemented,
     rewrapKeys: unimplemented,
+    sealSecret: unimplemented,
+    openSecret: unimplemented,
     async getBlob(call, ctx) {
       if (call.request.blobId === "missing")
         throw notFound("Blob not found", { blobId: call.request.blobId });

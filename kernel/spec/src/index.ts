@@ -1,3 +1,4 @@
+export { type Ajv, createAjv } from "./ajv.js";
 export type {
   CapabilityCatalog,
   CapabilityDescriptor,
@@ -5,6 +6,7 @@ export type {
   JsonSchema,
   ReferenceResolver,
 } from "./capability.js";
+export { type ConditionContext, type ConditionResult, evaluateCondition } from "./cel-eval.js";
 export { DiagnosticCode } from "./codes.js";
 export type { Diagnostic, Position, Range, Severity, ValidationResult } from "./diagnostic.js";
 export { type DurationResult, formatDuration, parseDuration } from "./duration.js";
@@ -26,4 +28,3 @@ export { schemaWithCapabilities } from "./schema-with-capabilities.js";
 export { toJson } from "./to-json.js";
 export { formatUses, parseUses, USES_PATTERN, type UsesRef, type UsesResult } from "./uses.js";
 export { type ValidateOptions, validatePipeline } from "./validate-pipeline.js";
-export { type ConditionContext, type ConditionResult, evaluateCondition } from "./cel-eval.js";

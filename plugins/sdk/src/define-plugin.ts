@@ -274,3 +274,44 @@ function jsonCopy(value: JsonSchema, where: string, fail: (m: string) => never):
     return fail(`${where} is not JSON`);
   }
 }
+
+/**
+ * Validates a manifest read from a package (`latchflow-plugin.json`, untrusted JSON) with the same rules as
+ * `definePlugin`, and returns a clean copy.
+ */
+export function parseManifest(value: unknown): PluginManifest {
+  const fail = (message: string): never => {
+    throw new PluginDefinitionError(`latchflow-plugin.json: ${message}`);
+  };
+  if (!isPlainObject(value)) fail("must be a JSON object");
+  const v = value as Record<string, unknown>;
+  if (v.apiVersion !== PLUGIN_API_VERSION) fail(`apiVersion must be "${PLUGIN_API_VERSION}"`);
+  if (!Array.isArray(v.capabilities)) fail("capabilities must be a list");
+  const capabilities: Record<string, CapabilitySpec> = {};
+  for (const c of v.capabilities as unknown[]) {
+    if (!isPlainObject(c)) fail("each capability must be an object");
+    const cap = c as Record<string, unknown>;
+    const id = `${String(cap.key)}@${String(cap.major)}`;
+    if (Object.hasOwn(capabilities, id)) fail(`capability ${id} is declared twice`);
+    capabilities[id] = {
+      kind: cap.kind as CapabilityKind,
+      configSchema: cap.configSchema as JsonSchema,
+      outputsSchema: cap.outputsSchema as JsonSchema,
+      docs: cap.docs as string,
+      run: () => null,
+      ...(cap.migratesFrom !== undefined
+        ? {
+            migratesFrom: cap.migratesFrom as number[],
+            migrate: (_from: number, config: JsonObject) => config,
+          }
+        : {}),
+    };
+  }
+  return buildManifest({
+    name: v.name as string,
+    version: v.version as string,
+    capabilities,
+    ...(v.permissions !== undefined ? { permissions: v.permissions as PluginPermission[] } : {}),
+    ...(v.limits !== undefined ? { limits: v.limits as PluginLimits } : {}),
+  });
+}

@@ -1,4 +1,23 @@
 // Sandbox-safe entry, imported by plugin code: no Node APIs here (build, test and pack are in ./node.js).
+
+export {
+  type ActionInput,
+  actionInput,
+  type ControlAction,
+  type FireEvent,
+  type GrantRequest,
+  type GrantResult,
+  type IngressRequest,
+  type PipelineInfo,
+  type PublishRequest,
+  type PublishResult,
+  type RunTrigger,
+  type StepOutcome,
+  type TriggerEvent,
+  type TriggerInput,
+  type TriggerResult,
+  triggerInput,
+} from "./contract.js";
 export {
   type CapabilityId,
   type CapabilityKind,
@@ -23,24 +42,7 @@ export {
   type PluginManifest,
   type PluginPermission,
   type PluginSpec,
+  parseManifest,
   type SandboxPluginGlobal,
   toSandboxGlobal,
 } from "./define-plugin.js";
-export {
-  type ActionInput,
-  actionInput,
-  type ControlAction,
-  type FireEvent,
-  type GrantRequest,
-  type GrantResult,
-  type IngressRequest,
-  type PipelineInfo,
-  type PublishRequest,
-  type PublishResult,
-  type RunTrigger,
-  type StepOutcome,
-  type TriggerEvent,
-  type TriggerInput,
-  type TriggerResult,
-  triggerInput,
-} from "./contract.js";

@@ -51,3 +51,47 @@ function octal(h: Buffer, offset: number, length: number, value: number): void {
   if (digits.length > length - 1) throw new RangeError(`tar field overflow: ${value}`);
   h.write(`${digits.padStart(length - 1, "0")}\u0000`, offset, "latin1");
 }
+
+/**
+ * Reads the regular files of a ustar archive (what `tar` writes, and what npm packs). Other entry types
+ * (directories, links, pax headers) are skipped; a checksum mismatch or a truncated archive throws. Limits
+ * guard against archive bombs: at most `maxFiles` entries and `maxBytes` of content in all.
+ */
+export function untar(
+  archive: Uint8Array,
+  limits: { maxFiles?: number; maxBytes?: number } = {},
+): Map<string, Buffer> {
+  const buf = Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength);
+  const files = new Map<string, Buffer>();
+  const maxFiles = limits.maxFiles ?? 1_000;
+  const maxBytes = limits.maxBytes ?? 50 * 1024 * 1024;
+  let total = 0;
+  let offset = 0;
+  while (offset + BLOCK <= buf.length) {
+    const h = buf.subarray(offset, offset + BLOCK);
+    if (h.every((b) => b === 0)) break;
+    const field = (start: number, length: number) =>
+      h
+        .subarray(start, start + length)
+        .toString("latin1")
+        .replace(/\0.*$/s, "")
+        .trim();
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (h[i] ?? 0);
+    if (Number.parseInt(field(148, 8), 8) !== sum) throw new RangeError("tar: header checksum mismatch");
+    const size = Number.parseInt(field(124, 12) || "0", 8);
+    if (!Number.isFinite(size) || size < 0) throw new RangeError("tar: bad entry size");
+    const type = field(156, 1) || "0";
+    const prefix = field(345, 155);
+    const name = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
+    const start = offset + BLOCK;
+    if (start + size > buf.length) throw new RangeError("tar: truncated archive");
+    if (type === "0") {
+      total += size;
+      if (files.size >= maxFiles || total > maxBytes) throw new RangeError("tar: archive too large");
+      files.set(name, Buffer.from(buf.subarray(start, start + size)));
+    }
+    offset = start + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return files;
+}

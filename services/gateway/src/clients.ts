@@ -1,4 +1,4 @@
-import type { auditV1, authV1, bundlesV1, pipelinesV1, storageV1 } from "@latchflow/proto";
+import type { auditV1, authV1, bundlesV1, pipelinesV1, pluginsV1, storageV1 } from "@latchflow/proto";
 import type { GrpcClient } from "@latchflow/runtime";
 
 /** The gRPC clients the gateway calls (promise-returning, context-aware; see runtime's createClient). */
@@ -10,6 +10,8 @@ export interface GatewayClients {
   storage: GrpcClient<typeof storageV1.StorageServiceService, storageV1.StorageServiceClient>;
   /** pipelines live in the kernel */
   pipelines: GrpcClient<typeof pipelinesV1.PipelinesServiceService, pipelinesV1.PipelinesServiceClient>;
+  /** installed plugins, capabilities and plugin secrets live in the kernel too */
+  plugins: GrpcClient<typeof pluginsV1.PluginsServiceService, pluginsV1.PluginsServiceClient>;
 }
 
 /** A dependency /readyz checks; resolves when ready, throws (with a short reason) when not. */

@@ -10,6 +10,8 @@ import {
 } from "@latchflow/runtime";
 import { type CapabilityCatalog, LABEL_PATTERN, schemaWithCapabilities } from "@latchflow/spec";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import { TimerRow } from "../runs/entities.js";
+import { rearmTimers } from "../triggers/trigger-runner.js";
 import { PipelineRow, PipelineVersionRow } from "./entities.js";
 import {
   type AuthClient,
@@ -37,9 +39,11 @@ function toProto(p: PipelineRow): pipelinesV1.Pipeline {
 export interface PipelinesContext {
   db: Database;
   relay: OutboxRelay;
-  catalog: () => CapabilityCatalog;
+  catalog: (tenant: string) => Promise<CapabilityCatalog>;
   clients: { bundles: BundlesClient; auth: AuthClient };
   now: () => Date;
+  /** after a commit that changed a pipeline's timers (so arm jobs run without waiting for the poll) */
+  timersChanged: () => void;
 }
 
 /** The pipelines gRPC API: validated, versioned storage of pipeline documents. */
@@ -52,7 +56,7 @@ export function createPipelinesApi(k: PipelinesContext) {
 
   const check = async (source: string, ctx: RequestContext) => {
     if (source.length > MAX_SOURCE) throw validationFailed(`A pipeline is at most ${MAX_SOURCE} bytes`);
-    return validate(source, k.catalog(), serviceResolver(k.clients, ctx));
+    return validate(source, await k.catalog(ctx.tenant), serviceResolver(k.clients, ctx));
   };
 
   return {
@@ -125,9 +129,12 @@ export function createPipelinesApi(k: PipelinesContext) {
             { pipelineId: p.id },
             { pipelineId: p.id, name: p.name, version },
           );
+          await em.flush();
+          await rearmTimers(em, p, now);
           return p;
         });
         k.relay.nudge();
+        k.timersChanged();
         return toProto(row);
       } catch (err) {
         if (err instanceof UniqueConstraintViolationException)
@@ -157,6 +164,7 @@ export function createPipelinesApi(k: PipelinesContext) {
     ): Promise<pipelinesV1.Pipeline> {
       const row = await find(ctx, req.name);
       await k.db.em().transactional(async (em) => {
+        await em.nativeDelete(TimerRow, { pipelineId: row.id });
         await em.nativeDelete(PipelineVersionRow, { pipelineId: row.id });
         await em.nativeDelete(PipelineRow, { id: row.id });
         emitEvent(
@@ -179,6 +187,7 @@ export function createPipelinesApi(k: PipelinesContext) {
       if (row.enabled !== req.enabled) {
         await k.db.em().transactional(async (em) => {
           await em.nativeUpdate(PipelineRow, { id: row.id }, { enabled: req.enabled, updatedAt: k.now() });
+          await rearmTimers(em, { ...row, enabled: req.enabled }, k.now());
           emitEvent(
             em,
             ctx,
@@ -191,6 +200,7 @@ export function createPipelinesApi(k: PipelinesContext) {
           );
         });
         k.relay.nudge();
+        k.timersChanged();
       }
       return toProto(await find(ctx, req.name));
     },
@@ -213,8 +223,11 @@ export function createPipelinesApi(k: PipelinesContext) {
       };
     },
 
-    async getPipelineSchema(): Promise<pipelinesV1.GetPipelineSchemaResponse> {
-      return { schemaJson: JSON.stringify(schemaWithCapabilities(k.catalog())) };
+    async getPipelineSchema(
+      _req: pipelinesV1.GetPipelineSchemaRequest,
+      ctx: RequestContext,
+    ): Promise<pipelinesV1.GetPipelineSchemaResponse> {
+      return { schemaJson: JSON.stringify(schemaWithCapabilities(await k.catalog(ctx.tenant))) };
     },
   };
 }

@@ -1,0 +1,88 @@
+import { defineMigration } from "@latchflow/runtime";
+import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+
+const ts = { useTz: true, precision: 3 } as const;
+
+/** An installed third-party plugin (built-ins are not stored: they ship with the kernel). */
+export const PluginRow = defineEntity({
+  name: "PluginRow",
+  tableName: "plugins",
+  uniques: [{ properties: ["tenant", "name"] }],
+  properties: {
+    id: p.string().primary().length(26),
+    tenant: p.string().length(63),
+    name: p.string().length(214),
+    version: p.string().length(64),
+    /** tarball | registry */
+    source: p.string().length(16),
+    integrity: p.string().length(200),
+    manifest: p.text(),
+    code: p.text(),
+    /** JSON array of enabled capability ids (`<key>@<major>`) */
+    enabled: p.text().default("[]"),
+    /** JSON array of approved egress hosts */
+    approvedHosts: p.text().default("[]").fieldName("approved_hosts"),
+    installedAt: p.datetime().fieldName("installed_at"),
+    updatedAt: p.datetime().fieldName("updated_at"),
+  },
+});
+export type PluginRow = InferEntity<typeof PluginRow>;
+
+/** A plugin's secret, sealed by the storage service with the master key. Never returned. */
+export const PluginSecretRow = defineEntity({
+  name: "PluginSecretRow",
+  tableName: "plugin_secrets",
+  uniques: [{ properties: ["tenant", "plugin", "name"] }],
+  properties: {
+    id: p.string().primary().length(26),
+    tenant: p.string().length(63),
+    plugin: p.string().length(214),
+    name: p.string().length(100),
+    sealed: p.text(),
+    updatedAt: p.datetime().fieldName("updated_at"),
+  },
+});
+export type PluginSecretRow = InferEntity<typeof PluginSecretRow>;
+
+/** Kernel-wide settings shared by every replica (e.g. the key that signs trigger links). */
+export const SettingRow = defineEntity({
+  name: "SettingRow",
+  tableName: "kernel_settings",
+  properties: {
+    key: p.string().primary().length(100),
+    value: p.text(),
+  },
+});
+export type SettingRow = InferEntity<typeof SettingRow>;
+
+export const pluginsMigration = defineMigration("0003-plugins-and-settings", (schema) =>
+  schema
+    .createTable("plugins", (t) => {
+      t.string("id", 26).primary();
+      t.string("tenant", 63).notNullable();
+      t.string("name", 214).notNullable();
+      t.string("version", 64).notNullable();
+      t.string("source", 16).notNullable();
+      t.string("integrity", 200).notNullable();
+      t.text("manifest").notNullable();
+      t.text("code").notNullable();
+      t.text("enabled").notNullable().defaultTo("[]");
+      t.text("approved_hosts").notNullable().defaultTo("[]");
+      t.datetime("installed_at", ts).notNullable();
+      t.datetime("updated_at", ts).notNullable();
+      t.unique(["tenant", "name"], { indexName: "plugins_tenant_name_uniq" });
+    })
+    .createTable("plugin_secrets", (t) => {
+      t.string("id", 26).primary();
+      t.string("tenant", 63).notNullable();
+      t.string("plugin", 214).notNullable();
+      t.string("name", 100).notNullable();
+      t.text("sealed").notNullable();
+      t.datetime("updated_at", ts).notNullable();
+      t.unique(["tenant", "plugin", "name"], { indexName: "plugin_secrets_uniq" });
+    })
+    .createTable("kernel_settings", (t) => {
+      t.string("key", 100).primary();
+      t.text("value").notNullable();
+    }),
+);

@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import type { GrantRequest, PublishRequest } from "@latchflow/plugin-sdk";
+import type { Logger, Mailer, RequestContext } from "@latchflow/runtime";
+import {
+  createGuardedFetch,
+  type HostCapabilities,
+  type Json,
+  type JsonObject,
+  type MailMessage,
+  SandboxError,
+  SandboxErrorCode,
+} from "@latchflow/sandbox";
+import type { Kv } from "./kv.js";
+import type { CapabilityEntry } from "./registry.js";
+import type { ServiceActions } from "./service-actions.js";
+
+export interface InvocationScope {
+  tenant: string;
+  entry: CapabilityEntry;
+  /** the step's or trigger's `with` (http@1's url host is its egress allowlist) */
+  config: JsonObject;
+  ctx: RequestContext;
+  kv: Kv;
+  /** triggers only: where `emit` collects fired events */
+  emits?: Json[];
+}
+
+export interface HostDeps {
+  mailer: Mailer;
+  actions: ServiceActions;
+  secrets: (tenant: string, plugin: string, name: string) => Promise<string | null>;
+  logger: Logger;
+  /** dev/test only: let plugins reach loopback and private addresses */
+  egressAllowPrivate: boolean;
+}
+
+const denied = (message: string) => new SandboxError(SandboxErrorCode.CapabilityDenied, message);
+
+/** Hosts the plugin may reach: what the manifest asks for ∩ what the admin approved (built-ins: the configured URL). */
+function egressHosts(entry: CapabilityEntry, config: JsonObject): string[] {
+  const requested = entry.permissions.filter((p) => p.name === "fetch").flatMap((p) => p.hosts ?? []);
+  if (entry.builtin) {
+    const url = typeof config.url === "string" ? URL.parse(config.url) : null;
+    return url ? [url.hostname.replace(/^\[|\]$/g, "")] : [];
+  }
+  return requested.filter((h) => entry.approvedHosts.includes(h));
+}
+
+/** A deterministic Message-ID for an idempotency key: a resend after a crash carries the same id. */
+export function messageIdFor(tenant: string, key: string): string {
+  const hash = createHash("sha256").update(`${tenant}\0${key}`).digest("hex").slice(0, 32);
+  return `<${hash}@latchflow>`;
+}
+
+/**
+ * The host capabilities one invocation gets: only what the plugin's manifest asks for (∩ admin approval for
+ * egress), scoped to the tenant, the plugin and the pipeline. Side-effecting calls are idempotent on the
+ * key the plugin passes, namespaced by tenant and plugin.
+ */
+export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCapabilities {
+  const { entry, tenant } = scope;
+  const asked = new Set(entry.permissions.map((p) => p.name));
+  const caps: HostCapabilities = {};
+  const log = deps.logger.child({
+    plugin: entry.pluginName,
+    uses: entry.uses,
+    tenant,
+    requestId: scope.ctx.requestId,
+  });
+  caps.log = (level, message, fields) => log[level]({ ...fields, pluginLog: true }, message);
+
+  if (asked.has("kv")) {
+    caps.kv = {
+      get: (key) => scope.kv.get(key),
+      set: (key, value) => scope.kv.set(key, value),
+      delete: (key) => scope.kv.delete(key),
+    };
+  }
+  if (asked.has("secrets")) {
+    caps.secrets = { get: (name) => deps.secrets(tenant, entry.pluginName, name) };
+  }
+  if (asked.has("emit") && scope.emits) {
+    const emits = scope.emits;
+    caps.emit = (event) => {
+      emits.push(event);
+    };
+  }
+  if (asked.has("mail.send")) {
+    caps.mail = {
+      send: (message: MailMessage) =>
+        deps.actions.once(tenant, `mail:${entry.pluginName}:${message.idempotencyKey}`, async () => {
+          const sent = await deps.mailer.send({
+            to: message.to,
+            ...(message.cc?.length ? { cc: message.cc } : {}),
+            subject: message.subject,
+            text: message.text,
+            ...(message.html !== undefined ? { html: message.html } : {}),
+            messageId: messageIdFor(tenant, `${entry.pluginName}:${message.idempotencyKey}`),
+          });
+          return { messageId: sent.messageId, accepted: sent.accepted };
+        }) as Promise<{ messageId: string }>,
+    };
+  }
+  if (asked.has("bundles.grant")) {
+    caps.bundles = {
+      grant: (request) =>
+        deps.actions.grant(scope.ctx, request as unknown as GrantRequest, entry.pluginName) as Promise<Json>,
+    };
+  }
+  if (asked.has("links.publish")) {
+    caps.links = {
+      publish: (request) =>
+        deps.actions.publish(
+          scope.ctx,
+          request as unknown as PublishRequest,
+          entry.pluginName,
+        ) as Promise<Json>,
+    };
+  }
+  if (asked.has("fetch")) {
+    const hosts = egressHosts(entry, scope.config);
+    if (hosts.length > 0) {
+      caps.fetch = createGuardedFetch({
+        allowHosts: hosts,
+        ...(deps.egressAllowPrivate ? { allowAddressClasses: ["loopback", "private"] } : {}),
+      });
+    } else {
+      caps.fetch = async () => {
+        throw denied("egress: no host is approved for this plugin");
+      };
+    }
+  }
+  return caps;
+}

@@ -1,0 +1,116 @@
+import { type Database, type EntityManager, newId } from "@latchflow/runtime";
+import { type Json, SandboxError, SandboxErrorCode } from "@latchflow/sandbox";
+import { KvRow } from "../runs/entities.js";
+
+/** Plugin key-value state as a plugin sees it (`host.kv`). */
+export interface Kv {
+  get(key: string): Promise<Json | null>;
+  set(key: string, value: Json): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface KvAddress {
+  tenant: string;
+  plugin: string;
+  /** `<pipelineId>/<triggerOrStepId>` */
+  scope: string;
+}
+
+const MAX_KEY = 200;
+const MAX_VALUE = 64 * 1024;
+
+function checkKey(key: string) {
+  if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY) {
+    throw new SandboxError(SandboxErrorCode.PluginError, `kv keys are 1 to ${MAX_KEY} characters`);
+  }
+}
+
+function encode(value: Json): string {
+  const text = JSON.stringify(value);
+  if (text.length > MAX_VALUE) {
+    throw new SandboxError(SandboxErrorCode.OutputTooLarge, `a kv value is at most ${MAX_VALUE} characters`);
+  }
+  return text;
+}
+
+const where = (a: KvAddress, key: string) => ({ tenant: a.tenant, plugin: a.plugin, scope: a.scope, key });
+
+async function upsert(em: EntityManager, a: KvAddress, key: string, text: string, now: Date) {
+  const row = await em.findOne(KvRow, where(a, key));
+  if (row) {
+    row.value = text;
+    row.version += 1;
+    row.updatedAt = now;
+  } else {
+    em.create(KvRow, { id: newId(), ...where(a, key), value: text, version: 1, updatedAt: now });
+  }
+}
+
+/** Reads and writes that commit at once (actions). */
+export function directKv(db: Database, a: KvAddress, now: () => Date): Kv {
+  return {
+    async get(key) {
+      checkKey(key);
+      const row = await db.em().findOne(KvRow, where(a, key));
+      return row ? (JSON.parse(row.value) as Json) : null;
+    },
+    async set(key, value) {
+      checkKey(key);
+      const text = encode(value);
+      await db.em().transactional((tx) => upsert(tx, a, key, text, now()));
+    },
+    async delete(key) {
+      checkKey(key);
+      await db.em().nativeDelete(KvRow, where(a, key));
+    },
+  };
+}
+
+/**
+ * Reads through to the database, buffers writes: a trigger's kv changes commit in the same transaction as
+ * its timers and fired runs (all or nothing). The commit fails with `conflict` when a key it read changed
+ * meanwhile (another replica), so the invocation can be retried on fresh state.
+ */
+export class KvOverlay implements Kv {
+  private readonly read = new Map<string, number>();
+  private readonly writes = new Map<string, string | null>();
+
+  constructor(
+    private readonly db: Database,
+    readonly address: KvAddress,
+  ) {}
+
+  async get(key: string): Promise<Json | null> {
+    checkKey(key);
+    if (this.writes.has(key)) {
+      const w = this.writes.get(key);
+      return w == null ? null : (JSON.parse(w) as Json);
+    }
+    const row = await this.db.em().findOne(KvRow, where(this.address, key));
+    if (!this.read.has(key)) this.read.set(key, row?.version ?? 0);
+    return row ? (JSON.parse(row.value) as Json) : null;
+  }
+
+  async set(key: string, value: Json): Promise<void> {
+    checkKey(key);
+    this.writes.set(key, encode(value));
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    this.writes.set(key, null);
+  }
+
+  /** Applies the buffered writes in `em`'s transaction; false when something it read has changed. */
+  async commit(em: EntityManager, now: Date): Promise<boolean> {
+    for (const [key, version] of this.read) {
+      const row = await em.findOne(KvRow, where(this.address, key));
+      if ((row?.version ?? 0) !== version) return false;
+    }
+    for (const [key, text] of this.writes) {
+      if (text === null) await em.nativeDelete(KvRow, where(this.address, key));
+      else await upsert(em, this.address, key, text, now);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,394 @@
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { type PluginManifest, parseManifest } from "@latchflow/plugin-sdk";
+import { untar } from "@latchflow/plugin-sdk/node";
+import type { pluginsV1 } from "@latchflow/proto";
+import {
+  type Database,
+  ErrorCode,
+  emitEvent,
+  LatchflowError,
+  newId,
+  notFound,
+  type OutboxRelay,
+  type RequestContext,
+  validationFailed,
+} from "@latchflow/runtime";
+import type { PipelineDocument } from "@latchflow/spec";
+import { PipelineRow } from "../pipelines/entities.js";
+import { PluginRow, PluginSecretRow } from "./entities.js";
+import { type BuiltinPlugin, type Registry, usesPrefix } from "./registry.js";
+
+export interface PluginsApiDeps {
+  db: Database;
+  relay: OutboxRelay;
+  registry: Registry;
+  builtins: () => Promise<BuiltinPlugin[]>;
+  /** loads the code into the plugin host (compiles it: a syntax error refuses the install) */
+  compile: (hostName: string, code: string) => Promise<void>;
+  seal: (ctx: RequestContext, context: string, value: string) => Promise<string>;
+  npmRegistry: string;
+  fetch?: typeof fetch;
+  now: () => Date;
+}
+
+const MAX_TARBALL = 10 * 1024 * 1024;
+const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+
+export const secretContext = (tenant: string, plugin: string, name: string) =>
+  `plugin-secret:${tenant}/${plugin}/${name}`;
+
+const integrityOf = (data: Uint8Array) => `sha512-${createHash("sha512").update(data).digest("base64")}`;
+const parseList = (json: string): string[] => JSON.parse(json) as string[];
+const requestedHosts = (m: PluginManifest) =>
+  m.permissions.filter((p) => p.name === "fetch").flatMap((p) => [...(p.hosts ?? [])]);
+
+function readPackage(tarball: Uint8Array): { manifest: PluginManifest; code: string } {
+  let files: Map<string, Buffer>;
+  try {
+    files = untar(gunzipSync(tarball, { maxOutputLength: 5 * MAX_TARBALL }));
+  } catch (err) {
+    throw validationFailed(`The tarball cannot be read: ${(err as Error).message}`);
+  }
+  const manifestFile = files.get("package/latchflow-plugin.json");
+  const code = files.get("package/plugin.js");
+  if (!manifestFile || !code) {
+    throw validationFailed("The tarball must hold package/latchflow-plugin.json and package/plugin.js");
+  }
+  let manifest: PluginManifest;
+  try {
+    manifest = parseManifest(JSON.parse(manifestFile.toString("utf8")));
+  } catch (err) {
+    throw validationFailed((err as Error).message);
+  }
+  return { manifest, code: code.toString("utf8") };
+}
+
+/** Installed plugins: upload, registry install with integrity, per-capability enablement, secrets. */
+export function createPluginsApi(d: PluginsApiDeps) {
+  const builtinNames = async () => new Set((await d.builtins()).map((b) => b.manifest.name));
+
+  const find = async (ctx: RequestContext, name: string) => {
+    const row = await d.db.em().findOne(PluginRow, { tenant: ctx.tenant, name });
+    if (!row) throw notFound("Plugin not found", { plugin: name });
+    return row;
+  };
+
+  const toProto = (row: PluginRow): pluginsV1.Plugin => {
+    const manifest = JSON.parse(row.manifest) as PluginManifest;
+    const enabled = new Set(parseList(row.enabled));
+    return {
+      name: row.name,
+      version: row.version,
+      source: row.source,
+      integrity: row.integrity,
+      manifestJson: row.manifest,
+      capabilities: manifest.capabilities.map((c) => ({
+        uses: `${usesPrefix(row.name)}/${c.key}@${c.major}`,
+        kind: c.kind,
+        enabled: enabled.has(`${c.key}@${c.major}`),
+      })),
+      requestedHosts: requestedHosts(manifest),
+      approvedHosts: parseList(row.approvedHosts),
+      installedAt: row.installedAt,
+      updatedAt: row.updatedAt,
+    };
+  };
+
+  const install = async (ctx: RequestContext, tarball: Uint8Array, source: string, expected: string) => {
+    if (tarball.length === 0) throw validationFailed("The tarball is empty");
+    if (tarball.length > MAX_TARBALL)
+      throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
+    const integrity = integrityOf(tarball);
+    if (expected && expected !== integrity) {
+      throw new LatchflowError(ErrorCode.IntegrityFailed, "The tarball does not match its integrity", {
+        details: { expected, actual: integrity },
+      });
+    }
+    const { manifest, code } = readPackage(tarball);
+    if ((await builtinNames()).has(manifest.name))
+      throw new LatchflowError(ErrorCode.Conflict, "A built-in plugin has that name");
+    const prefix = usesPrefix(manifest.name);
+    if (!/^[a-z][a-z0-9-]*$/.test(prefix)) {
+      throw validationFailed(
+        `The plugin name must end in a lowercase label usable in \`uses\` (got ${prefix})`,
+      );
+    }
+    await d.compile(`${ctx.tenant}:${manifest.name}@${manifest.version}`, code);
+    const now = d.now();
+    const row = await d.db.em().transactional(async (tx) => {
+      let row = await tx.findOne(PluginRow, { tenant: ctx.tenant, name: manifest.name });
+      const known = new Set(manifest.capabilities.map((c) => `${c.key}@${c.major}`));
+      if (row) {
+        // an upgrade keeps what the admin enabled and approved, for capabilities that still exist
+        Object.assign(row, {
+          version: manifest.version,
+          source,
+          integrity,
+          manifest: JSON.stringify(manifest),
+          code,
+          enabled: JSON.stringify(parseList(row.enabled).filter((id) => known.has(id))),
+          approvedHosts: JSON.stringify(
+            parseList(row.approvedHosts).filter((h) => requestedHosts(manifest).includes(h)),
+          ),
+          updatedAt: now,
+        });
+      } else {
+        row = tx.create(PluginRow, {
+          id: newId(),
+          tenant: ctx.tenant,
+          name: manifest.name,
+          version: manifest.version,
+          source,
+          integrity,
+          manifest: JSON.stringify(manifest),
+          code,
+          enabled: "[]",
+          approvedHosts: "[]",
+          installedAt: now,
+          updatedAt: now,
+        });
+      }
+      emitEvent(
+        tx,
+        ctx,
+        "plugins.plugin.installed",
+        { plugin: manifest.name },
+        {
+          name: manifest.name,
+          version: manifest.version,
+          integrity,
+          source,
+        },
+      );
+      return row;
+    });
+    d.relay.nudge();
+    d.registry.invalidate(ctx.tenant);
+    return toProto(row);
+  };
+
+  return {
+    installPlugin: (req: pluginsV1.InstallPluginRequest, ctx: RequestContext) =>
+      install(ctx, req.tarball, "tarball", req.integrity),
+
+    async installPluginFromRegistry(req: pluginsV1.InstallPluginFromRegistryRequest, ctx: RequestContext) {
+      const m = /^((?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*)(?:@([0-9A-Za-z.+-]+))?$/.exec(
+        req.spec.trim(),
+      );
+      if (!m) throw validationFailed("spec must be <package> or <package>@<version>", { field: "spec" });
+      const [, name = "", version] = m;
+      const get = d.fetch ?? fetch;
+      const base = d.npmRegistry.replace(/\/$/, "");
+      const unavailable = (what: string, cause?: unknown) =>
+        new LatchflowError(ErrorCode.Unavailable, `The registry did not answer ${what}`, { cause });
+      const res = await get(`${base}/${name.replace("/", "%2f")}`, {
+        signal: AbortSignal.timeout(30_000),
+      }).catch((err) => {
+        throw unavailable("the package lookup", err);
+      });
+      if (res.status === 404) throw notFound("No such package in the registry", { package: name });
+      if (!res.ok) throw unavailable(`the package lookup (HTTP ${res.status})`);
+      const doc = (await res.json()) as {
+        "dist-tags"?: Record<string, string>;
+        versions?: Record<string, { dist?: { tarball?: string; integrity?: string } }>;
+      };
+      const chosen = version ?? doc["dist-tags"]?.latest;
+      const dist = chosen ? doc.versions?.[chosen]?.dist : undefined;
+      if (!dist?.tarball)
+        throw notFound("No such version in the registry", { package: name, version: chosen });
+      if (!dist.integrity?.startsWith("sha512-")) {
+        throw new LatchflowError(
+          ErrorCode.IntegrityFailed,
+          "The registry gives no sha512 integrity for this version",
+        );
+      }
+      const tar = await get(dist.tarball, { signal: AbortSignal.timeout(60_000) }).catch((err) => {
+        throw unavailable("the tarball download", err);
+      });
+      if (!tar.ok) throw unavailable(`the tarball download (HTTP ${tar.status})`);
+      const length = Number(tar.headers.get("content-length") ?? 0);
+      if (length > MAX_TARBALL)
+        throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
+      const bytes = new Uint8Array(await tar.arrayBuffer());
+      return install(ctx, bytes, "registry", dist.integrity);
+    },
+
+    async listPlugins(_req: pluginsV1.ListPluginsRequest, ctx: RequestContext) {
+      const rows = await d.db.em().find(PluginRow, { tenant: ctx.tenant }, { orderBy: { name: "asc" } });
+      const builtins: pluginsV1.Plugin[] = (await d.builtins()).map((b) => ({
+        name: b.manifest.name,
+        version: b.manifest.version,
+        source: "builtin",
+        integrity: "",
+        manifestJson: JSON.stringify(b.manifest),
+        capabilities: b.manifest.capabilities.map((c) => ({
+          uses: `${c.key}@${c.major}`,
+          kind: c.kind,
+          enabled: true,
+        })),
+        requestedHosts: [],
+        approvedHosts: [],
+        installedAt: new Date(0),
+        updatedAt: new Date(0),
+      }));
+      return { plugins: [...builtins, ...rows.map(toProto)] };
+    },
+
+    getPlugin: async (req: pluginsV1.GetPluginRequest, ctx: RequestContext) =>
+      toProto(await find(ctx, req.name)),
+
+    async updatePlugin(req: pluginsV1.UpdatePluginRequest, ctx: RequestContext) {
+      const row = await find(ctx, req.name);
+      const manifest = JSON.parse(row.manifest) as PluginManifest;
+      const prefix = `${usesPrefix(row.name)}/`;
+      const enabled = new Set(parseList(row.enabled));
+      const changes: string[] = [];
+      for (const [uses, on] of Object.entries(req.capabilities)) {
+        const id = uses.startsWith(prefix) ? uses.slice(prefix.length) : uses;
+        if (!manifest.capabilities.some((c) => `${c.key}@${c.major}` === id)) {
+          throw validationFailed(`The plugin has no capability ${uses}`, { field: "capabilities" });
+        }
+        if (on !== enabled.has(id)) changes.push(`${on ? "enabled" : "disabled"} ${prefix}${id}`);
+        if (on) enabled.add(id);
+        else enabled.delete(id);
+      }
+      let approved = parseList(row.approvedHosts);
+      if (req.setApprovedHosts) {
+        const requested = requestedHosts(manifest);
+        const extra = req.approvedHosts.filter((h) => !requested.includes(h));
+        if (extra.length > 0) {
+          throw validationFailed("Only hosts the manifest asks for can be approved", { hosts: extra });
+        }
+        approved = [...new Set(req.approvedHosts)];
+        changes.push("approved hosts");
+      }
+      await d.db.em().transactional(async (tx) => {
+        await tx.nativeUpdate(
+          PluginRow,
+          { id: row.id },
+          {
+            enabled: JSON.stringify([...enabled]),
+            approvedHosts: JSON.stringify(approved),
+            updatedAt: d.now(),
+          },
+        );
+        emitEvent(tx, ctx, "plugins.plugin.updated", { plugin: row.name }, { name: row.name, changes });
+      });
+      d.relay.nudge();
+      d.registry.invalidate(ctx.tenant);
+      return toProto(await find(ctx, req.name));
+    },
+
+    async uninstallPlugin(req: pluginsV1.UninstallPluginRequest, ctx: RequestContext) {
+      const row = await find(ctx, req.name);
+      const prefix = `${usesPrefix(row.name)}/`;
+      const pipelines = await d.db.em().find(PipelineRow, { tenant: ctx.tenant });
+      const users = pipelines
+        .filter((p) => {
+          const doc = JSON.parse(p.parsed) as PipelineDocument;
+          return [...doc.spec.triggers, ...doc.spec.steps].some((x) => x.uses.startsWith(prefix));
+        })
+        .map((p) => p.name);
+      if (users.length > 0) {
+        throw new LatchflowError(ErrorCode.Conflict, "Pipelines still use this plugin", {
+          details: { pipelines: users },
+        });
+      }
+      await d.db.em().transactional(async (tx) => {
+        await tx.nativeDelete(PluginSecretRow, { tenant: ctx.tenant, plugin: row.name });
+        await tx.nativeDelete(PluginRow, { id: row.id });
+        emitEvent(
+          tx,
+          ctx,
+          "plugins.plugin.uninstalled",
+          { plugin: row.name },
+          { name: row.name, version: row.version },
+        );
+      });
+      d.relay.nudge();
+      d.registry.invalidate(ctx.tenant);
+      return toProto(row);
+    },
+
+    async listCapabilities(_req: pluginsV1.ListCapabilitiesRequest, ctx: RequestContext) {
+      const entries = await d.registry.entries(ctx.tenant);
+      return {
+        capabilities: entries.map((e) => ({
+          uses: e.uses,
+          kind: e.kind,
+          plugin: e.pluginName,
+          pluginVersion: e.pluginVersion,
+          builtin: e.builtin,
+          enabled: e.enabled,
+          configSchemaJson: JSON.stringify(e.descriptor.configSchema),
+          outputsSchemaJson: JSON.stringify(e.descriptor.outputsSchema ?? {}),
+          docs: e.descriptor.docs ?? "",
+        })),
+      };
+    },
+
+    async setPluginSecret(req: pluginsV1.SetPluginSecretRequest, ctx: RequestContext) {
+      const plugins = new Set([...(await builtinNames())]);
+      if (!plugins.has(req.plugin)) await find(ctx, req.plugin);
+      if (!SECRET_NAME.test(req.name))
+        throw validationFailed("name: letters, digits, _ . - (≤ 100)", { field: "name" });
+      if (req.value.length === 0 || req.value.length > 16_384)
+        throw validationFailed("value: 1 to 16384 characters");
+      const sealed = await d.seal(ctx, secretContext(ctx.tenant, req.plugin, req.name), req.value);
+      const now = d.now();
+      await d.db.em().transactional(async (tx) => {
+        const row = await tx.findOne(PluginSecretRow, {
+          tenant: ctx.tenant,
+          plugin: req.plugin,
+          name: req.name,
+        });
+        if (row) Object.assign(row, { sealed, updatedAt: now });
+        else
+          tx.create(PluginSecretRow, {
+            id: newId(),
+            tenant: ctx.tenant,
+            plugin: req.plugin,
+            name: req.name,
+            sealed,
+            updatedAt: now,
+          });
+        emitEvent(
+          tx,
+          ctx,
+          "plugins.secret.set",
+          { plugin: req.plugin },
+          { plugin: req.plugin, secret: req.name },
+        );
+      });
+      d.relay.nudge();
+      return { plugin: req.plugin, name: req.name, updatedAt: now };
+    },
+
+    async deletePluginSecret(req: pluginsV1.DeletePluginSecretRequest, ctx: RequestContext) {
+      const row = await d.db
+        .em()
+        .findOne(PluginSecretRow, { tenant: ctx.tenant, plugin: req.plugin, name: req.name });
+      if (!row) throw notFound("Secret not found", { plugin: req.plugin, name: req.name });
+      await d.db.em().transactional(async (tx) => {
+        await tx.nativeDelete(PluginSecretRow, { id: row.id });
+        emitEvent(
+          tx,
+          ctx,
+          "plugins.secret.deleted",
+          { plugin: req.plugin },
+          { plugin: req.plugin, secret: req.name },
+        );
+      });
+      d.relay.nudge();
+      return { plugin: row.plugin, name: row.name, updatedAt: row.updatedAt };
+    },
+
+    async listPluginSecrets(req: pluginsV1.ListPluginSecretsRequest, ctx: RequestContext) {
+      const rows = await d.db
+        .em()
+        .find(PluginSecretRow, { tenant: ctx.tenant, plugin: req.plugin }, { orderBy: { name: "asc" } });
+      return { secrets: rows.map((r) => ({ plugin: r.plugin, name: r.name, updatedAt: r.updatedAt })) };
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import type { PluginHost } from "@latchflow/plugin-host";
+import type { PluginManifest, PluginPermission } from "@latchflow/plugin-sdk";
+import { type Database, ErrorCode, LatchflowError } from "@latchflow/runtime";
+import type { PluginSource } from "@latchflow/sandbox";
+import type { CapabilityCatalog, CapabilityDescriptor } from "@latchflow/spec";
+import { PluginRow } from "./entities.js";
+
+/** One capability the kernel can run, as `uses` names it. */
+export interface CapabilityEntry {
+  uses: string;
+  kind: "trigger" | "action";
+  /** name the plugin host knows the code by */
+  hostName: string;
+  /** `plugin.capabilities[exportName]` in the bundled code */
+  exportName: string;
+  pluginName: string;
+  pluginVersion: string;
+  builtin: boolean;
+  enabled: boolean;
+  descriptor: CapabilityDescriptor;
+  permissions: readonly PluginPermission[];
+  approvedHosts: readonly string[];
+  wallClockMs?: number;
+  /** set when `uses` names an older major served by a newer one through its `migrate` */
+  migrateFrom?: number;
+}
+
+export interface BuiltinPlugin {
+  manifest: PluginManifest;
+  source: PluginSource;
+}
+
+/** `acme/notify@1` → the plugin part of `uses` for an installed package (`@acme/x` → `x`). */
+export function usesPrefix(packageName: string): string {
+  return packageName.replace(/^@[^/]+\//, "");
+}
+
+/** The export naming the migration function of a capability (added by the SDK's `toSandboxGlobal`). */
+export const migrateExport = (exportName: string) => `${exportName}#migrate`;
+
+function entriesOf(
+  manifest: PluginManifest,
+  opts: {
+    hostName: string;
+    builtin: boolean;
+    enabled: (id: string) => boolean;
+    approvedHosts: readonly string[];
+  },
+): CapabilityEntry[] {
+  const out: CapabilityEntry[] = [];
+  const prefix = opts.builtin ? "" : `${usesPrefix(manifest.name)}/`;
+  for (const cap of manifest.capabilities) {
+    const exportName = `${cap.key}@${cap.major}`;
+    const base: CapabilityEntry = {
+      uses: `${prefix}${exportName}`,
+      kind: cap.kind,
+      hostName: opts.hostName,
+      exportName,
+      pluginName: manifest.name,
+      pluginVersion: manifest.version,
+      builtin: opts.builtin,
+      enabled: opts.enabled(exportName),
+      descriptor: {
+        kind: cap.kind,
+        configSchema: cap.configSchema,
+        outputsSchema: cap.outputsSchema,
+        docs: cap.docs,
+      },
+      permissions: manifest.permissions,
+      approvedHosts: opts.approvedHosts,
+      ...(manifest.limits?.wallClockMs ? { wallClockMs: manifest.limits.wallClockMs } : {}),
+    };
+    out.push(base);
+    for (const from of cap.migratesFrom ?? []) {
+      if (from >= cap.major || manifest.capabilities.some((c) => c.key === cap.key && c.major === from))
+        continue;
+      out.push({
+        ...base,
+        uses: `${prefix}${cap.key}@${from}`,
+        migrateFrom: from,
+        descriptor: {
+          kind: cap.kind,
+          configSchema: { type: "object" },
+          docs: `Replaced by ${base.uses}: configurations written for major ${from} are migrated when the step runs.`,
+        },
+      });
+    }
+  }
+  return out;
+}
+
+const parseList = (json: string): string[] => {
+  const v: unknown = JSON.parse(json);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+};
+
+/** Host name of an installed plugin's code: unique per tenant, name and version. */
+export const installedHostName = (row: { tenant: string; name: string; version: string }) =>
+  `${row.tenant}:${row.name}@${row.version}`;
+
+export interface Registry {
+  /** Builds and loads the built-ins into the plugin host. */
+  start(): Promise<void>;
+  entries(tenant: string): Promise<CapabilityEntry[]>;
+  /** Enabled capabilities only, as the validator wants them; the same object until something changes. */
+  catalog(tenant: string): Promise<CapabilityCatalog>;
+  /** The enabled capability `uses` names, loaded into the plugin host; else `capability_unavailable`. */
+  resolve(tenant: string, uses: string): Promise<CapabilityEntry>;
+  invalidate(tenant: string): void;
+}
+
+/**
+ * Which capabilities exist per tenant: the built-ins (always enabled) and installed plugins (enabled per
+ * capability by an admin). Code is loaded into the plugin host lazily, once per host name.
+ */
+export function createRegistry(deps: {
+  db: Database;
+  host: PluginHost;
+  builtins: () => Promise<BuiltinPlugin[]>;
+}): Registry {
+  let builtinEntries: CapabilityEntry[] = [];
+  const perTenant = new Map<string, Promise<{ entries: CapabilityEntry[]; catalog: CapabilityCatalog }>>();
+  const loaded = new Map<string, Promise<void>>();
+
+  const load = async (tenant: string) => {
+    const rows = await deps.db.em().find(PluginRow, { tenant }, { orderBy: { name: "asc" } });
+    const entries = [...builtinEntries];
+    for (const row of rows) {
+      const manifest = JSON.parse(row.manifest) as PluginManifest;
+      const enabled = new Set(parseList(row.enabled));
+      entries.push(
+        ...entriesOf(manifest, {
+          hostName: installedHostName(row),
+          builtin: false,
+          enabled: (id) => enabled.has(id),
+          approvedHosts: parseList(row.approvedHosts),
+        }),
+      );
+    }
+    const catalog: Record<string, CapabilityDescriptor> = {};
+    for (const e of entries) if (e.enabled) catalog[e.uses] = e.descriptor;
+    return { entries, catalog: Object.freeze(catalog) };
+  };
+  const tenantState = (tenant: string) => {
+    let state = perTenant.get(tenant);
+    if (!state) {
+      state = load(tenant);
+      perTenant.set(tenant, state);
+      state.catch(() => perTenant.delete(tenant));
+    }
+    return state;
+  };
+
+  const ensureLoaded = (tenant: string, entry: CapabilityEntry) => {
+    let done = loaded.get(entry.hostName);
+    if (!done) {
+      done = (async () => {
+        const row = await deps.db.em().findOne(PluginRow, {
+          tenant,
+          name: entry.pluginName,
+          version: entry.pluginVersion,
+        });
+        if (!row) throw new LatchflowError(ErrorCode.NotFound, `Plugin ${entry.pluginName} is not installed`);
+        await deps.host.load({ name: entry.hostName, code: row.code });
+      })();
+      loaded.set(entry.hostName, done);
+      done.catch(() => loaded.delete(entry.hostName));
+    }
+    return done;
+  };
+
+  return {
+    async start() {
+      const builtins = await deps.builtins();
+      builtinEntries = builtins.flatMap((b) =>
+        entriesOf(b.manifest, {
+          hostName: b.source.name,
+          builtin: true,
+          enabled: () => true,
+          approvedHosts: [],
+        }),
+      );
+      for (const b of builtins) {
+        await deps.host.load(b.source);
+        loaded.set(b.source.name, Promise.resolve());
+      }
+    },
+    async entries(tenant) {
+      return (await tenantState(tenant)).entries;
+    },
+    async catalog(tenant) {
+      return (await tenantState(tenant)).catalog;
+    },
+    async resolve(tenant, uses) {
+      const entry = (await tenantState(tenant)).entries.find((e) => e.uses === uses);
+      if (!entry?.enabled) {
+        throw new LatchflowError(
+          ErrorCode.CapabilityUnavailable,
+          entry ? `Capability ${uses} is disabled` : `Capability ${uses} is not installed`,
+          { details: { uses } },
+        );
+      }
+      if (!entry.builtin) await ensureLoaded(tenant, entry);
+      return entry;
+    },
+    invalidate(tenant) {
+      perTenant.delete(tenant);
+    },
+  };
+}

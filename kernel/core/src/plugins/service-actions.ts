@@ -1,0 +1,211 @@
+import type { GrantRequest, GrantResult, PublishRequest, PublishResult } from "@latchflow/plugin-sdk";
+import {
+  type Database,
+  decide,
+  ErrorCode,
+  isLatchflowError,
+  LatchflowError,
+  newId,
+  type PermissionRule,
+  type RequestContext,
+  ROLE_SCOPE_CEILING,
+  type Role,
+  Scope,
+} from "@latchflow/runtime";
+import type { Json } from "@latchflow/sandbox";
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import type { AuthClient, BundlesClient } from "../pipelines/validation.js";
+import { HostCallRow } from "../runs/entities.js";
+
+/** What host capabilities do to the world, through the services that own it. */
+export interface ServiceActions {
+  /** Runs `fn` once per (tenant, key); later calls return the stored result. */
+  once<T extends Json>(tenant: string, key: string, fn: () => Promise<T>): Promise<T>;
+  grant(ctx: RequestContext, req: GrantRequest, plugin: string): Promise<GrantResult>;
+  publish(ctx: RequestContext, req: PublishRequest, plugin: string): Promise<PublishResult>;
+}
+
+const denied = (message: string) => new LatchflowError(ErrorCode.PermissionDenied, message);
+
+function checkKey(key: unknown): string {
+  if (typeof key !== "string" || key.length < 8 || key.length > 300) {
+    throw new LatchflowError(ErrorCode.ValidationFailed, "idempotencyKey must be 8 to 300 characters");
+  }
+  return key;
+}
+
+export function createServiceActions(deps: {
+  db: Database;
+  clients: { bundles: BundlesClient; auth: AuthClient };
+  publicUrl: () => string;
+  now: () => Date;
+}): ServiceActions {
+  const { db, clients } = deps;
+
+  const once: ServiceActions["once"] = async (tenant, key, fn) => {
+    const done = await db.em().findOne(HostCallRow, { tenant, key });
+    if (done?.state === "done") return JSON.parse(done.result);
+    if (!done) {
+      try {
+        await db.em().insert(HostCallRow, {
+          id: newId(),
+          tenant,
+          key,
+          state: "pending",
+          result: "null",
+          createdAt: deps.now(),
+        });
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintViolationException)) throw err;
+        const other = await db.em().findOne(HostCallRow, { tenant, key });
+        if (other?.state === "done") return JSON.parse(other.result);
+        // another attempt is in flight (or crashed mid-call): act again under the same key
+      }
+    }
+    const result = await fn();
+    await db
+      .em()
+      .nativeUpdate(HostCallRow, { tenant, key }, { state: "done", result: JSON.stringify(result) });
+    return result;
+  };
+
+  /** The pipeline's owner must be allowed to write the bundle right now (deactivated owners act no more). */
+  const authorize = async (ctx: RequestContext, bundleId: string) => {
+    const ownerId = ctx.caller?.userId;
+    if (!ownerId) throw denied("The pipeline has no owner who may act on bundles");
+    const user = await clients.auth.getUser({ id: ownerId }, ctx).catch((err) => {
+      if (isLatchflowError(err) && err.code === ErrorCode.NotFound)
+        throw denied("The pipeline's owner no longer exists");
+      throw err;
+    });
+    if (!user.active) throw denied("The pipeline's owner is deactivated");
+    const rules = (await clients.auth.listPermissions({ userId: ownerId }, ctx)).permissions.map(
+      (p): PermissionRule => ({
+        id: p.id,
+        action: p.action,
+        resourceType: p.resourceType,
+        resourceId: p.resourceId,
+        effect: p.effect === "deny" ? "deny" : "allow",
+      }),
+    );
+    const decision = decide(
+      {
+        kind: "user",
+        role: user.role,
+        scopes: ROLE_SCOPE_CEILING[user.role as Role] ?? [],
+        permissions: rules,
+      },
+      { action: Scope.BundlesWrite, resource: { type: "bundle", id: bundleId } },
+    );
+    if (!decision.allowed) throw denied(`The pipeline's owner may not do this: ${decision.reason}`);
+  };
+
+  const bundleByName = async (ctx: RequestContext, name: string) => {
+    let cursor = "";
+    do {
+      const page = await clients.bundles.listBundles(
+        { page: { cursor, limit: 200 }, ids: [], restricted: false },
+        ctx,
+      );
+      const hit = page.bundles.find((b) => b.name === name);
+      if (hit) return hit;
+      cursor = page.page?.nextCursor ?? "";
+    } while (cursor);
+    throw new LatchflowError(ErrorCode.NotFound, `Bundle ${name} does not exist`, {
+      details: { bundle: name },
+    });
+  };
+
+  const recipientByEmail = async (ctx: RequestContext, email: string) => {
+    const q = email.trim().toLowerCase();
+    const res = await clients.auth.listRecipients({ query: q, page: { cursor: "", limit: 200 } }, ctx);
+    const hit = res.recipients.find((r) => r.email === q);
+    if (!hit)
+      throw new LatchflowError(ErrorCode.NotFound, `Recipient ${email} does not exist`, {
+        details: { email },
+      });
+    return hit;
+  };
+
+  const instant = (v: string | null, field: string) => {
+    if (v === null || v === undefined) return undefined;
+    const d = new Date(v);
+    if (Number.isNaN(d.getTime()))
+      throw new LatchflowError(ErrorCode.ValidationFailed, `${field} is not a date`);
+    return d;
+  };
+
+  return {
+    once,
+
+    async grant(ctx, req, plugin) {
+      const key = checkKey(req.idempotencyKey);
+      if (!Array.isArray(req.recipients) || req.recipients.length === 0 || req.recipients.length > 500) {
+        throw new LatchflowError(ErrorCode.ValidationFailed, "recipients: 1 to 500 addresses");
+      }
+      const bundle = await bundleByName(ctx, String(req.bundle));
+      await authorize(ctx, bundle.id);
+      const notBefore = instant(req.notBefore, "notBefore");
+      const notAfter = instant(req.notAfter, "notAfter");
+      const assignments: GrantResult["assignments"] = [];
+      for (const email of req.recipients) {
+        const recipient = await recipientByEmail(ctx, String(email));
+        const result = await once(ctx.tenant, `grant:${plugin}:${key}:${recipient.id}`, async () => {
+          try {
+            const a = await clients.bundles.createAssignment(
+              {
+                bundleId: bundle.id,
+                recipientId: recipient.id,
+                maxDownloads: Math.max(0, Math.trunc(Number(req.maxDownloads) || 0)),
+                cooldownSeconds: Math.max(0, Math.trunc(Number(req.cooldownSeconds) || 0)),
+                ...(notBefore ? { notBefore } : {}),
+                ...(notAfter ? { notAfter } : {}),
+                ...(req.passphrase ? { passphrase: req.passphrase } : {}),
+              },
+              ctx,
+            );
+            return { assignmentId: a.id, created: true };
+          } catch (err) {
+            if (!(isLatchflowError(err) && err.code === ErrorCode.Conflict)) throw err;
+            const existing = await clients.bundles.listAssignments(
+              { bundleId: bundle.id, recipientId: recipient.id, activeOnly: false },
+              ctx,
+            );
+            const a = existing.assignments[0];
+            if (!a) throw err;
+            return { assignmentId: a.id, created: false };
+          }
+        });
+        assignments.push({ recipient: recipient.email, ...result });
+      }
+      return { assignments };
+    },
+
+    async publish(ctx, req, plugin) {
+      const key = checkKey(req.idempotencyKey);
+      const bundle = await bundleByName(ctx, String(req.bundle));
+      await authorize(ctx, bundle.id);
+      const expiresAt = instant(req.expiresAt, "expiresAt");
+      if (!expiresAt) throw new LatchflowError(ErrorCode.ValidationFailed, "expiresAt is required");
+      const seconds = Math.ceil((expiresAt.getTime() - deps.now().getTime()) / 1000);
+      if (seconds < 1)
+        throw new LatchflowError(ErrorCode.ValidationFailed, "expiresAt must be in the future");
+      return once(ctx.tenant, `publish:${plugin}:${key}`, async () => {
+        const created = await clients.bundles.createPublishLink(
+          {
+            bundleId: bundle.id,
+            expiresInSeconds: seconds,
+            maxUses: Math.max(0, Math.trunc(Number(req.maxUses) || 0)),
+          },
+          ctx,
+        );
+        const link = created.link;
+        return {
+          url: `${deps.publicUrl()}/s/${created.token}`,
+          expiresAt: (link?.expiresAt ?? expiresAt).toISOString(),
+          linkId: link?.id ?? "",
+        };
+      });
+    },
+  };
+}

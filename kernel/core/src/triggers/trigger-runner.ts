@@ -1,0 +1,272 @@
+import type { PluginHost } from "@latchflow/plugin-host";
+import type { FireEvent, TriggerEvent, TriggerInput, TriggerResult } from "@latchflow/plugin-sdk";
+import {
+  type Database,
+  type EntityManager,
+  ErrorCode,
+  LatchflowError,
+  newId,
+  type OutboxRelay,
+  type RequestContext,
+} from "@latchflow/runtime";
+import type { Json, JsonObject } from "@latchflow/sandbox";
+import type { PipelineDocument, PipelineTrigger } from "@latchflow/spec";
+import type { PipelineRow } from "../pipelines/entities.js";
+import { type HostDeps, hostCapabilities } from "../plugins/host-capabilities.js";
+import { KvOverlay } from "../plugins/kv.js";
+import type { Registry } from "../plugins/registry.js";
+import { createRun } from "../runs/create-run.js";
+import { TimerRow } from "../runs/entities.js";
+import type { LinkSigner } from "./links.js";
+
+/** The timer key of the job that (re)computes a trigger's timers after a save or enable. */
+export const ARM_KEY = "__arm__";
+const MAX_TIMERS = 50;
+const MAX_FIRES = 10;
+const TRIGGER_DEADLINE_MS = 15_000;
+const LINK_DAYS = 60;
+
+export interface TriggerRunnerDeps {
+  db: Database;
+  relay: OutboxRelay;
+  registry: Registry;
+  host: PluginHost;
+  hostDeps: HostDeps;
+  links: LinkSigner;
+  now: () => Date;
+  replicaId: string;
+  leaseMs: number;
+  publicUrl: () => string;
+  owner: (pipeline: PipelineRow, ctx: RequestContext) => Promise<{ id: string; email: string }>;
+  /** called with the runs an invocation created, after its commit */
+  started: (runIds: string[]) => void;
+}
+
+export interface TriggerCall {
+  pipeline: PipelineRow;
+  triggerId: string;
+  event: TriggerEvent;
+  ctx: RequestContext;
+  /** the timer being consumed (claimed by this replica) */
+  timer?: TimerRow;
+}
+
+export interface TriggerOutcome {
+  response?: { status: number; body?: Json };
+  runIds: string[];
+}
+
+const bad = (message: string) => new LatchflowError(ErrorCode.Internal, `trigger plugin: ${message}`);
+
+function checkResult(value: Json): TriggerResult {
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw bad("run must return an object");
+  const r = value as { timers?: unknown; response?: unknown };
+  const out: TriggerResult = {};
+  if (r.timers !== undefined) {
+    if (!Array.isArray(r.timers) || r.timers.length > MAX_TIMERS)
+      throw bad(`timers: a list of at most ${MAX_TIMERS}`);
+    out.timers = r.timers.map((t: { key?: unknown; at?: unknown }) => {
+      const at = typeof t?.at === "string" ? new Date(t.at) : new Date(Number.NaN);
+      if (
+        typeof t?.key !== "string" ||
+        !t.key ||
+        t.key.length > 200 ||
+        t.key === ARM_KEY ||
+        Number.isNaN(at.getTime())
+      ) {
+        throw bad("each timer needs a key (1–200 characters) and an ISO instant `at`");
+      }
+      return { key: t.key, at: at.toISOString() };
+    });
+  }
+  if (r.response !== undefined) {
+    const res = r.response as { status?: unknown; body?: Json };
+    if (
+      typeof res?.status !== "number" ||
+      !Number.isInteger(res.status) ||
+      res.status < 200 ||
+      res.status > 599
+    ) {
+      throw bad("response.status must be an HTTP status");
+    }
+    out.response = { status: res.status, ...(res.body !== undefined ? { body: res.body } : {}) };
+  }
+  return out;
+}
+
+function fireOf(event: Json): { kind: string; payload: Json } {
+  const e = (event ?? {}) as FireEvent;
+  const kind = typeof e.kind === "string" && /^[a-z][a-z0-9_-]{0,62}$/.test(e.kind) ? e.kind : "fired";
+  return { kind, payload: e.payload ?? {} };
+}
+
+export function triggerOf(pipeline: PipelineRow, triggerId: string): PipelineTrigger {
+  const doc = JSON.parse(pipeline.parsed) as PipelineDocument;
+  const t = doc.spec.triggers.find((x) => x.id === triggerId);
+  if (!t)
+    throw new LatchflowError(ErrorCode.NotFound, "Trigger not found", { details: { trigger: triggerId } });
+  return t;
+}
+
+/** Replaces the pending timers of every trigger of a pipeline by one arm job each (or none when disabled). */
+export async function rearmTimers(em: EntityManager, pipeline: PipelineRow, now: Date): Promise<void> {
+  await em.nativeDelete(TimerRow, { pipelineId: pipeline.id });
+  if (!pipeline.enabled) return;
+  const doc = JSON.parse(pipeline.parsed) as PipelineDocument;
+  for (const t of doc.spec.triggers) {
+    em.create(TimerRow, {
+      id: newId(),
+      tenant: pipeline.tenant,
+      pipelineId: pipeline.id,
+      triggerId: t.id,
+      key: ARM_KEY,
+      dueAt: now,
+      leaseOwner: null,
+      leaseUntil: null,
+      createdAt: now,
+    });
+  }
+}
+
+/**
+ * Invokes a trigger plugin for one event and commits, in ONE transaction, everything the invocation decided:
+ * the consumed timer, its new timers, its kv writes and a run per `emit`. A crash before the commit loses all
+ * of it together (the timer is still there and fires again), so a one-time date fires exactly once.
+ * Invocations of the same trigger are serialized in this replica; across replicas a kv conflict retries.
+ */
+export function createTriggerRunner(deps: TriggerRunnerDeps) {
+  const queues = new Map<string, Promise<unknown>>();
+
+  const serialized = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = queues.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    queues.set(key, next);
+    void next
+      .finally(() => {
+        if (queues.get(key) === next) queues.delete(key);
+      })
+      .catch(() => undefined);
+    return next;
+  };
+
+  async function once(call: TriggerCall): Promise<TriggerOutcome | "conflict"> {
+    const { pipeline, triggerId } = call;
+    const trigger = triggerOf(pipeline, triggerId);
+    const entry = await deps.registry.resolve(pipeline.tenant, trigger.uses);
+    if (entry.kind !== "trigger")
+      throw new LatchflowError(ErrorCode.ValidationFailed, `${trigger.uses} is not a trigger`);
+    const owner = await deps.owner(pipeline, call.ctx);
+    const config = (trigger.with ?? {}) as JsonObject;
+    const kv = new KvOverlay(deps.db, {
+      tenant: pipeline.tenant,
+      plugin: entry.pluginName,
+      scope: `${pipeline.id}/${triggerId}`,
+    });
+    const emits: Json[] = [];
+    const now = deps.now();
+    const token = deps.links.sign({
+      tenant: pipeline.tenant,
+      pipelineId: pipeline.id,
+      triggerId,
+      action: "check-in",
+      exp: Math.floor(now.getTime() / 1000) + LINK_DAYS * 86_400,
+    });
+    const input: TriggerInput = {
+      event: call.event,
+      config,
+      now: now.toISOString(),
+      pipeline: { name: pipeline.name, version: pipeline.version, ownerEmail: owner.email },
+      trigger: { id: triggerId, uses: trigger.uses },
+      links: { checkIn: `${deps.publicUrl()}/checkin/${token}` },
+    };
+    const caps = hostCapabilities(deps.hostDeps, {
+      tenant: pipeline.tenant,
+      entry,
+      config,
+      ctx: call.ctx,
+      kv,
+      emits,
+    });
+    const raw = await deps.host.invoke(entry.hostName, entry.exportName, input as unknown as Json, caps, {
+      deadlineMs: TRIGGER_DEADLINE_MS,
+    });
+    const result = checkResult(raw);
+    const fires = emits.slice(0, MAX_FIRES).map(fireOf);
+    const runIds: string[] = [];
+    let conflict = false;
+    await deps.db
+      .em()
+      .transactional(async (tx) => {
+        const at = deps.now();
+        if (call.timer) {
+          const gone = await tx.nativeDelete(TimerRow, { id: call.timer.id, leaseOwner: deps.replicaId });
+          if (gone === 0) {
+            conflict = true; // another replica took the timer over: its invocation counts, not ours
+            return;
+          }
+        }
+        if (!(await kv.commit(tx, at))) {
+          conflict = true;
+          throw new LatchflowError(ErrorCode.Conflict, "trigger state changed concurrently");
+        }
+        if (result.timers) {
+          await tx.nativeDelete(TimerRow, { pipelineId: pipeline.id, triggerId, key: { $ne: ARM_KEY } });
+          for (const t of result.timers) {
+            tx.create(TimerRow, {
+              id: newId(),
+              tenant: pipeline.tenant,
+              pipelineId: pipeline.id,
+              triggerId,
+              key: t.key,
+              dueAt: new Date(t.at),
+              leaseOwner: null,
+              leaseUntil: null,
+              createdAt: at,
+            });
+          }
+        }
+        for (const fire of fires) {
+          const run = createRun(tx, {
+            tenant: pipeline.tenant,
+            pipeline,
+            owner,
+            triggerId,
+            triggerUses: trigger.uses,
+            kind: fire.kind,
+            payload: fire.payload,
+            firedAt: at,
+            leaseOwner: deps.replicaId,
+            leaseUntil: new Date(at.getTime() + deps.leaseMs),
+            requestId: call.ctx.requestId,
+          });
+          runIds.push(run.id);
+        }
+      })
+      .catch((err) => {
+        if (!conflict) throw err;
+      });
+    if (conflict) return "conflict";
+    deps.relay.nudge();
+    if (runIds.length > 0) deps.started(runIds);
+    return { ...(result.response ? { response: result.response } : {}), runIds };
+  }
+
+  return {
+    /** Runs the invocation (retrying once on a concurrent kv change). */
+    invoke(call: TriggerCall): Promise<TriggerOutcome> {
+      return serialized(`${call.pipeline.id}/${call.triggerId}`, async () => {
+        for (let i = 0; i < 3; i++) {
+          const out = await once(call);
+          if (out !== "conflict") return out;
+          if (call.timer) return { runIds: [] };
+        }
+        throw new LatchflowError(ErrorCode.Unavailable, "The trigger is busy; try again", {
+          retryable: true,
+        });
+      });
+    },
+  };
+}
+
+export type TriggerRunner = ReturnType<typeof createTriggerRunner>;
