@@ -9,7 +9,10 @@ const ctx = {
     firedAt: new Date("2026-07-01T10:00:00Z"),
     payload: { amount: 12.5, tags: ["a", "b"], nested: { ok: true } },
   },
-  steps: { a: { outcome: "succeeded", outputs: { url: "https://x" } }, "b-x": { outcome: "skipped", outputs: null } },
+  steps: {
+    a: { outcome: "succeeded", outputs: { url: "https://x" } },
+    "b-x": { outcome: "skipped", outputs: null },
+  },
 };
 
 describe("evaluateCondition", () => {

@@ -33,6 +33,7 @@ export function evaluateCondition(expression: string, ctx: ConditionContext): Co
     ) as never,
   });
   if (isCelError(result)) return { ok: false, message: result.message };
-  if (typeof result !== "boolean") return { ok: false, message: `the condition is not a boolean (${typeof result})` };
+  if (typeof result !== "boolean")
+    return { ok: false, message: `the condition is not a boolean (${typeof result})` };
   return { ok: true, value: result };
 }

@@ -23,9 +23,11 @@ import { healthRoutes } from "./routes/health.js";
 import { linkRoutes } from "./routes/links.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
+import { pluginRoutes } from "./routes/plugins.js";
 import { portalRoutes } from "./routes/portal.js";
 import { recipientTransferRoutes } from "./routes/recipient-transfer.js";
 import { recipientRoutes } from "./routes/recipients.js";
+import { runRoutes } from "./routes/runs.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { userRoutes } from "./routes/users.js";
 
@@ -67,6 +69,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...portalRoutes(deps.clients, { linkBase: base, secureCookies: !config.development }),
     ...archiveRoutes(deps.clients),
     ...pipelineRoutes(deps.clients),
+    ...runRoutes(deps.clients),
+    ...pluginRoutes(deps.clients),
     ...auditRoutes(deps.clients),
   ];
   const openapi = buildOpenApi(routes, { version: deps.version ?? "0.1.0" });
@@ -92,18 +96,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
       exposeHeaders: ["X-Request-Id", "Retry-After"],
     }),
   );
-  app.use(
-    bodyParser({
-      enableTypes: ["json", "form"],
-      jsonLimit: config.http.bodyLimitBytes,
-      formLimit: config.http.bodyLimitBytes,
-      encoding: "utf-8",
-      jsonStrict: true,
-      onError: (err) => {
-        throw err;
-      },
-    }),
-  );
+  const parseBody = bodyParser({
+    enableTypes: ["json", "form"],
+    jsonLimit: config.http.bodyLimitBytes,
+    formLimit: config.http.bodyLimitBytes,
+    encoding: "utf-8",
+    jsonStrict: true,
+    onError: (err) => {
+      throw err;
+    },
+  });
+  // webhook bodies stay raw: their signature covers the exact bytes
+  app.use((ctx, next) => (ctx.path.startsWith("/hooks/") ? next() : parseBody(ctx, next)));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
 
