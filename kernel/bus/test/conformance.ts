@@ -55,7 +55,10 @@ export function runBusConformance(name: string, factory: BusFactory): void {
       const bus = await openBus(uniqueName("bus"));
       const rec = recorder();
       await subscribe(bus, { consumer: "c1", filter: "lf.>", ...FAST, ackWaitMs: 300 }, rec.handler);
-      const event = bundleCreated("acme", "req-123");
+      const event = {
+        ...bundleCreated("acme", "req-123"),
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      };
       await bus.publish(event);
       await waitFor(() => rec.calls.length === 1, "first delivery");
       await sleep(900);

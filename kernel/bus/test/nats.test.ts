@@ -1,7 +1,9 @@
+import { uniqueName } from "@latchflow/testing";
 import { connect } from "@nats-io/transport-node";
-import { afterAll, inject } from "vitest";
-import { createNatsBus, deleteStream } from "../src/index.js";
+import { afterAll, expect, inject, it } from "vitest";
+import { createNatsBus, deleteStream, REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "../src/index.js";
 import { runBusConformance } from "./conformance.js";
+import { bundleCreated, waitFor } from "./helpers.js";
 
 const natsUrl = inject("natsUrl");
 const streams = new Set<string>();
@@ -24,4 +26,30 @@ runBusConformance("NATS JetStream", async (key, options) => {
     name: "bus-conformance",
     ...options,
   });
+});
+
+it("puts the request id and trace context in the message headers", async () => {
+  const key = uniqueName("hdr");
+  streams.add(key);
+  const bus = await createNatsBus({ servers: natsUrl, stream: key, namespace: key });
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const seen: { requestId?: string; traceparent?: string }[] = [];
+    const sub = nc.subscribe(`${key}.lf.>`, {
+      callback: (_err, msg) =>
+        seen.push({
+          requestId: msg.headers?.get(REQUEST_ID_HEADER),
+          traceparent: msg.headers?.get(TRACEPARENT_HEADER),
+        }),
+    });
+    await nc.flush();
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    await bus.publish({ ...bundleCreated("acme", "req-hdr"), traceparent });
+    await waitFor(() => seen.length === 1, "the message on the wire");
+    expect(seen[0]).toEqual({ requestId: "req-hdr", traceparent });
+    sub.unsubscribe();
+  } finally {
+    await nc.close();
+    await bus.close();
+  }
 });
