@@ -36,11 +36,12 @@ it("puts the request id and trace context in the message headers", async () => {
   try {
     const seen: { requestId?: string; traceparent?: string }[] = [];
     const sub = nc.subscribe(`${key}.lf.>`, {
-      callback: (_err, msg) =>
+      callback: (_err, msg) => {
         seen.push({
           requestId: msg.headers?.get(REQUEST_ID_HEADER),
           traceparent: msg.headers?.get(TRACEPARENT_HEADER),
-        }),
+        });
+      },
     });
     await nc.flush();
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
