@@ -68,7 +68,10 @@ export async function startEmbedded(
     const gateway = await startGateway(config, logger, addresses);
     nodes.push(gateway);
     const started = bus;
-    return { url: gatewayUrl(config, gateway.port), addresses, stop: () => stopAll(nodes, started, logger) };
+    const url = gatewayUrl(config, gateway.port);
+    // links the kernel makes (publish links, check-in links) point at the port the gateway really got
+    if (!config.http.publicUrl) config.http.publicUrl = url;
+    return { url, addresses, stop: () => stopAll(nodes, started, logger) };
   } catch (err) {
     await stopAll(nodes, bus, logger);
     throw err;

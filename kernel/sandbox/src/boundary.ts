@@ -340,6 +340,9 @@ export function decodeResult(envelope: unknown, limits: SandboxLimits): Json {
   const message = typeof info.message === "string" ? info.message.slice(0, 2000) : "plugin failed";
   const details: Record<string, unknown> = {};
   if (typeof info.hostCode === "string") details.hostCode = info.hostCode;
+  if (typeof info.pluginCode === "string" && /^[a-z][a-z0-9_]{0,62}$/.test(info.pluginCode)) {
+    details.pluginCode = info.pluginCode;
+  }
   throw new SandboxError(SandboxErrorCode.PluginError, message, {
     retryable: info.retryable === true,
     details: Object.keys(details).length ? details : undefined,

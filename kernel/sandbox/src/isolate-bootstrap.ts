@@ -92,7 +92,14 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
         try { message = stringify(e); } catch (_) { message = undefined; }
         if (typeof message !== "string") message = typeof e === "object" ? "non-serializable value" : StringCtor(e);
       }
-      return { message: apply(slice, message, [0, 2000]) };
+      const out = { message: apply(slice, message, [0, 2000]) };
+      // a plugin may classify its own failure: { code: "http_status", retryable: true }
+      if (e instanceof ErrorCtor) {
+        const code = e.code;
+        if (typeof code === "string" && code.length > 0 && code.length <= 63) out.pluginCode = code;
+        if (e.retryable === true) out.retryable = true;
+      }
+      return out;
     } catch (_) {
       return { message: "plugin threw an unreadable value" };
     }

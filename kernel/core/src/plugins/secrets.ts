@@ -15,7 +15,10 @@ type StorageClient = GrpcClient<typeof storageV1.StorageServiceService, storageV
 export function createSecrets(deps: { db: Database; clients: { storage: StorageClient } }) {
   return {
     async seal(ctx: RequestContext, context: string, value: string): Promise<string> {
-      const res = await deps.clients.storage.sealSecret({ plaintext: Buffer.from(value, "utf8"), context }, ctx);
+      const res = await deps.clients.storage.sealSecret(
+        { plaintext: Buffer.from(value, "utf8"), context },
+        ctx,
+      );
       return Buffer.from(res.sealed).toString("base64");
     },
     async open(tenant: string, plugin: string, name: string): Promise<string | null> {

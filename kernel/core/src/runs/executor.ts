@@ -50,9 +50,14 @@ interface Failure {
 }
 
 export function describeError(err: unknown): Failure {
-  if (isSandboxError(err) || isLatchflowError(err)) {
-    return { code: err.code, message: err.message, retryable: err.retryable };
+  if (isSandboxError(err)) {
+    // a plugin that let a host call's error through, or classified its own failure, names the real cause
+    const details = (err.details ?? {}) as { hostCode?: unknown; pluginCode?: unknown };
+    const inner = typeof details.hostCode === "string" ? details.hostCode : details.pluginCode;
+    const code = err.code === "plugin_error" && typeof inner === "string" ? inner : err.code;
+    return { code, message: err.message, retryable: err.retryable };
   }
+  if (isLatchflowError(err)) return { code: err.code, message: err.message, retryable: err.retryable };
   const e = err as { code?: unknown; message?: unknown; retryable?: unknown };
   return {
     code: typeof e?.code === "string" ? e.code : "internal",
