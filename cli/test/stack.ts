@@ -80,11 +80,15 @@ export interface Stack {
   addresses: NonNullable<Started["addresses"]>;
   /** the data dir (SQLite files, the bus log, filesystem blobs) */
   dataDir: string;
+  /** the LATCHFLOW_* variables of this stack (for running `latchflow` commands against it) */
+  env: Record<string, string>;
   /** the S3 server when blobs live in S3 (Postgres mode) */
   s3: StartedS3 | undefined;
   mail: SmtpCapture;
-  /** moves the auth service's clock forward */
+  /** moves the services' clock forward */
   advance(ms: number): void;
+  /** the services' clock */
+  now(): Date;
   api(
     method: string,
     path: string,
@@ -137,11 +141,13 @@ export async function startStack(
     base,
     addresses: started.addresses!,
     dataDir: tc.config.dataDir,
+    env: tc.env,
     s3,
     mail,
     advance: (ms) => {
       offset += ms;
     },
+    now: () => new Date(Date.now() + offset),
     api: (method, path, options = {}) => http(base, method, path, { token: OWNER_TOKEN, ...options }),
     browser: () => new Browser(base),
     async signIn(email) {
