@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { createLogger, initTracing, loadConfig } from "@latchflow/runtime";
+import { audit } from "./audit.js";
 import { keys } from "./keys.js";
 import { type Started, startEmbedded, startOne } from "./start.js";
 
@@ -9,6 +10,7 @@ Commands:
   start                      Start everything in one process (embedded: SQLite, in-process bus, local files)
   start --service <name>     Start one service: auth, bundles, storage, audit, kernel or gateway
   keys <command>             Master keys: status, rotate, prune, generate (latchflow keys help)
+  audit <command>            Audit log: verify (also an export offline), checkpoint, public-key (latchflow audit help)
   help                       Show this help
 
 Configuration comes from LATCHFLOW_* environment variables (see README).`;
@@ -65,6 +67,8 @@ export async function main(argv: string[]): Promise<number> {
         return await start(rest);
       case "keys":
         return await keys(rest, out, err);
+      case "audit":
+        return await audit(rest, out, err);
       case undefined:
       case "help":
       case "--help":

@@ -2,46 +2,62 @@ import { type Subscription, subjectFilter } from "@latchflow/bus";
 import { auditV1 } from "@latchflow/proto";
 import {
   type Database,
-  databaseTarget,
   type GrpcServer,
   type LatchflowService,
-  openDatabase,
   type ServiceDeps,
   ServiceName,
 } from "@latchflow/runtime";
 import { createAuditApi } from "./audit-api.js";
-import { AuditRecord } from "./entities.js";
-import { auditMigrations } from "./migrations.js";
-import { recordEvent } from "./recorder.js";
+import { createAuditLog, openAuditDatabase } from "./audit-log.js";
+import { loadSigner } from "./signing.js";
 
 /** Durable consumer name shared by every audit replica (they split the work). */
 export const AUDIT_CONSUMER = "audit";
 
-/** The audit service: records every event of every service, append-only, and answers queries. */
-export function createAuditService(deps: ServiceDeps): LatchflowService {
+export interface AuditServiceDeps extends ServiceDeps {
+  /** the clock of `recordedAt` and checkpoints (tests) */
+  now?: () => Date;
+}
+
+/**
+ * The audit service: records every event of every service in its tenant's hash chain (append-only,
+ * idempotent on the event id, serialized per tenant across replicas), signs checkpoints, and answers
+ * queries, exports and verification.
+ */
+export function createAuditService(deps: AuditServiceDeps): LatchflowService {
   const logger = deps.logger.child({ service: ServiceName.Audit });
   let db: Database | undefined;
   let subscription: Subscription | undefined;
   return {
     name: ServiceName.Audit,
     async start(server: GrpcServer) {
-      const database = await openDatabase(
-        databaseTarget(deps.config, ServiceName.Audit),
-        { entities: [AuditRecord], migrations: auditMigrations },
-        logger,
-      );
+      const signer = loadSigner(deps.config, logger);
+      const database = await openAuditDatabase(deps.config, logger);
       db = database;
+      const log = createAuditLog({
+        db: database,
+        signer,
+        checkpointEvery: deps.config.audit.checkpointEvery,
+        ...(deps.now ? { now: deps.now } : {}),
+      });
+      const moved = await log.chainLegacy();
+      if (moved > 0) logger.info({ moved }, "moved records of the unchained table into the hash chain");
       subscription = await deps.bus.subscribe(
         { consumer: AUDIT_CONSUMER, filter: subjectFilter({}) },
         async (event) => {
-          const outcome = await recordEvent(database, event);
+          const outcome = await log.append([event]);
           logger.debug(
-            { eventId: event.id, type: event.type, outcome, requestId: event.requestId },
+            {
+              eventId: event.id,
+              type: event.type,
+              outcome: outcome.stored ? "stored" : "duplicate",
+              requestId: event.requestId,
+            },
             "event recorded",
           );
         },
       );
-      server.add(auditV1.AuditServiceService, createAuditApi(database));
+      server.add(auditV1.AuditServiceService, createAuditApi(log));
     },
     async stop() {
       await subscription?.stop();

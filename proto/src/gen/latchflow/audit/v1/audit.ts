@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -25,10 +27,32 @@ export const protobufPackage = "latchflow.audit.v1";
 
 export const protobufFileName = "latchflow/audit/v1/audit.proto";
 
-export interface ListEventsRequest {
+/** Filters of ListEvents and ExportEvents; every set field must match (AND). */
+export interface AuditFilter {
   /** Only events whose type starts with this prefix, e.g. "bundles." or "auth.session."; empty = all. */
   typePrefix: string;
+  /** Subject ids (the event's subject_ids bundleId, recipientId, …); empty = any. */
+  bundleId: string;
+  recipientId: string;
+  pipelineId: string;
+  triggerId: string;
+  fileId: string;
+  assignmentId: string;
+  /** user | token | recipient | system | pipeline_run; empty = any. */
+  actorKind: string;
+  /** Only with actor_kind; empty = any id of that kind. */
+  actorId: string;
+  /** occurred_at >= occurred_from (inclusive), when set. */
+  occurredFrom?:
+    | Date
+    | undefined;
+  /** occurred_at < occurred_to (exclusive), when set. */
+  occurredTo?: Date | undefined;
+}
+
+export interface ListEventsRequest {
   page?: PageRequest | undefined;
+  filter?: AuditFilter | undefined;
 }
 
 export interface ListEventsResponse {
@@ -51,12 +75,18 @@ export interface AuditRecord {
   /** user | token | recipient | system | pipeline_run */
   actorKind: string;
   actorId: string;
-  /** Ids of the entities the event is about, e.g. {"bundle": "01H…", "recipient": "01H…"}. */
+  /** Ids of the entities the event is about, e.g. {"bundleId": "01H…", "recipientId": "01H…"}. */
   subjectIds: { [key: string]: string };
   /** Request id that caused the event; empty when unknown. */
   requestId: string;
   /** The event's data as JSON (small facts, never whole entities). */
   dataJson: string;
+  /** Position in the tenant's chain: 1, 2, 3, … without gaps. */
+  seq: number;
+  /** Lowercase hex SHA-256 of the previous record (64 zeros before the first). */
+  prevHash: string;
+  /** Lowercase hex sha256(prev_hash bytes || canonical encoding of this record). */
+  hash: string;
 }
 
 export interface AuditRecord_SubjectIdsEntry {
@@ -64,17 +94,406 @@ export interface AuditRecord_SubjectIdsEntry {
   value: string;
 }
 
+export interface ExportEventsRequest {
+  filter?: AuditFilter | undefined;
+}
+
+export interface ExportEventsResponse {
+  /** First message only. */
+  header?: ExportHeader | undefined;
+  records: AuditRecord[];
+  /** In the messages right after the header. */
+  checkpoints: Checkpoint[];
+}
+
+export interface ExportHeader {
+  tenant: string;
+  exportedAt?:
+    | Date
+    | undefined;
+  /** The chain head when the export started: nothing after it is sent. */
+  headSeq: number;
+  headHash: string;
+  /** True when no filter was set: the export is the whole chain up to the head and can be verified alone. */
+  complete: boolean;
+  publicKey?: AuditPublicKey | undefined;
+}
+
+export interface VerifyAuditChainRequest {
+}
+
+export interface VerifyAuditChainResponse {
+  /** True when every record up to the head and every checkpoint verified. */
+  ok: boolean;
+  /** Records checked. */
+  checked: number;
+  headSeq: number;
+  headHash: string;
+  /** Checkpoints whose signature and hash verified. */
+  checkpointsVerified: number;
+  /** Checkpoints signed by another key than the current one (not checked). */
+  checkpointsSkipped: number;
+  /** The first problem found, when not ok. */
+  firstBroken?:
+    | ChainBreak
+    | undefined;
+  /** Seq of the latest checkpoint that verified (0 = none): records after it rest on the chain alone. */
+  anchoredSeq: number;
+}
+
+export interface ChainBreak {
+  /** Sequence number of the record (or checkpoint) that failed. */
+  seq: number;
+  /** Id of the record found there; empty when the record is missing. */
+  id: string;
+  /**
+   * Stable reason: hash_mismatch | link_mismatch | gap | index_mismatch | truncated | checkpoint_mismatch |
+   * checkpoint_signature_invalid
+   */
+  reason: string;
+  /** Human-readable explanation. */
+  message: string;
+}
+
+export interface Checkpoint {
+  tenant: string;
+  seq: number;
+  /** The hash of the record at seq. */
+  hash: string;
+  signedAt?:
+    | Date
+    | undefined;
+  /** Id of the signing key (first 16 hex digits of the SHA-256 of its SPKI DER). */
+  keyId: string;
+  /** Base64 Ed25519 signature of the canonical checkpoint message (ADR 011). */
+  signature: string;
+}
+
+export interface AuditPublicKey {
+  keyId: string;
+  /** "ed25519" */
+  algorithm: string;
+  /** SPKI PEM. */
+  pem: string;
+}
+
+export interface ListCheckpointsRequest {
+  page?: PageRequest | undefined;
+}
+
+export interface ListCheckpointsResponse {
+  checkpoints: Checkpoint[];
+  page?: PageInfo | undefined;
+  publicKey?: AuditPublicKey | undefined;
+}
+
+export interface CreateCheckpointRequest {
+}
+
+export interface CreateCheckpointResponse {
+  checkpoint?:
+    | Checkpoint
+    | undefined;
+  /** False when a checkpoint of the head existed already. */
+  created: boolean;
+}
+
+function createBaseAuditFilter(): AuditFilter {
+  return {
+    typePrefix: "",
+    bundleId: "",
+    recipientId: "",
+    pipelineId: "",
+    triggerId: "",
+    fileId: "",
+    assignmentId: "",
+    actorKind: "",
+    actorId: "",
+    occurredFrom: undefined,
+    occurredTo: undefined,
+  };
+}
+
+export const AuditFilter: MessageFns<AuditFilter> = {
+  encode(message: AuditFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.typePrefix !== "") {
+      writer.uint32(10).string(message.typePrefix);
+    }
+    if (message.bundleId !== "") {
+      writer.uint32(18).string(message.bundleId);
+    }
+    if (message.recipientId !== "") {
+      writer.uint32(26).string(message.recipientId);
+    }
+    if (message.pipelineId !== "") {
+      writer.uint32(34).string(message.pipelineId);
+    }
+    if (message.triggerId !== "") {
+      writer.uint32(42).string(message.triggerId);
+    }
+    if (message.fileId !== "") {
+      writer.uint32(50).string(message.fileId);
+    }
+    if (message.assignmentId !== "") {
+      writer.uint32(58).string(message.assignmentId);
+    }
+    if (message.actorKind !== "") {
+      writer.uint32(66).string(message.actorKind);
+    }
+    if (message.actorId !== "") {
+      writer.uint32(74).string(message.actorId);
+    }
+    if (message.occurredFrom !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredFrom), writer.uint32(82).fork()).join();
+    }
+    if (message.occurredTo !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredTo), writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.typePrefix = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pipelineId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.triggerId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.fileId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.assignmentId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.actorKind = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.actorId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.occurredFrom = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.occurredTo = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditFilter {
+    return {
+      typePrefix: isSet(object.typePrefix)
+        ? globalThis.String(object.typePrefix)
+        : isSet(object.type_prefix)
+        ? globalThis.String(object.type_prefix)
+        : "",
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+      pipelineId: isSet(object.pipelineId)
+        ? globalThis.String(object.pipelineId)
+        : isSet(object.pipeline_id)
+        ? globalThis.String(object.pipeline_id)
+        : "",
+      triggerId: isSet(object.triggerId)
+        ? globalThis.String(object.triggerId)
+        : isSet(object.trigger_id)
+        ? globalThis.String(object.trigger_id)
+        : "",
+      fileId: isSet(object.fileId)
+        ? globalThis.String(object.fileId)
+        : isSet(object.file_id)
+        ? globalThis.String(object.file_id)
+        : "",
+      assignmentId: isSet(object.assignmentId)
+        ? globalThis.String(object.assignmentId)
+        : isSet(object.assignment_id)
+        ? globalThis.String(object.assignment_id)
+        : "",
+      actorKind: isSet(object.actorKind)
+        ? globalThis.String(object.actorKind)
+        : isSet(object.actor_kind)
+        ? globalThis.String(object.actor_kind)
+        : "",
+      actorId: isSet(object.actorId)
+        ? globalThis.String(object.actorId)
+        : isSet(object.actor_id)
+        ? globalThis.String(object.actor_id)
+        : "",
+      occurredFrom: isSet(object.occurredFrom)
+        ? fromJsonTimestamp(object.occurredFrom)
+        : isSet(object.occurred_from)
+        ? fromJsonTimestamp(object.occurred_from)
+        : undefined,
+      occurredTo: isSet(object.occurredTo)
+        ? fromJsonTimestamp(object.occurredTo)
+        : isSet(object.occurred_to)
+        ? fromJsonTimestamp(object.occurred_to)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AuditFilter): unknown {
+    const obj: any = {};
+    if (message.typePrefix !== "") {
+      obj.typePrefix = message.typePrefix;
+    }
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    if (message.pipelineId !== "") {
+      obj.pipelineId = message.pipelineId;
+    }
+    if (message.triggerId !== "") {
+      obj.triggerId = message.triggerId;
+    }
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.assignmentId !== "") {
+      obj.assignmentId = message.assignmentId;
+    }
+    if (message.actorKind !== "") {
+      obj.actorKind = message.actorKind;
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.occurredFrom !== undefined) {
+      obj.occurredFrom = message.occurredFrom.toISOString();
+    }
+    if (message.occurredTo !== undefined) {
+      obj.occurredTo = message.occurredTo.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuditFilter>, I>>(base?: I): AuditFilter {
+    return AuditFilter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuditFilter>, I>>(object: I): AuditFilter {
+    const message = createBaseAuditFilter();
+    message.typePrefix = object.typePrefix ?? "";
+    message.bundleId = object.bundleId ?? "";
+    message.recipientId = object.recipientId ?? "";
+    message.pipelineId = object.pipelineId ?? "";
+    message.triggerId = object.triggerId ?? "";
+    message.fileId = object.fileId ?? "";
+    message.assignmentId = object.assignmentId ?? "";
+    message.actorKind = object.actorKind ?? "";
+    message.actorId = object.actorId ?? "";
+    message.occurredFrom = object.occurredFrom ?? undefined;
+    message.occurredTo = object.occurredTo ?? undefined;
+    return message;
+  },
+};
+
 function createBaseListEventsRequest(): ListEventsRequest {
-  return { typePrefix: "", page: undefined };
+  return { page: undefined, filter: undefined };
 }
 
 export const ListEventsRequest: MessageFns<ListEventsRequest> = {
   encode(message: ListEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.typePrefix !== "") {
-      writer.uint32(10).string(message.typePrefix);
-    }
     if (message.page !== undefined) {
       PageRequest.encode(message.page, writer.uint32(18).fork()).join();
+    }
+    if (message.filter !== undefined) {
+      AuditFilter.encode(message.filter, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -92,20 +511,20 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.typePrefix = reader.string();
-            continue;
-          }
           case 2: {
             if (tag !== 18) {
               break;
             }
 
             message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.filter = AuditFilter.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -122,22 +541,18 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
 
   fromJSON(object: any): ListEventsRequest {
     return {
-      typePrefix: isSet(object.typePrefix)
-        ? globalThis.String(object.typePrefix)
-        : isSet(object.type_prefix)
-        ? globalThis.String(object.type_prefix)
-        : "",
       page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+      filter: isSet(object.filter) ? AuditFilter.fromJSON(object.filter) : undefined,
     };
   },
 
   toJSON(message: ListEventsRequest): unknown {
     const obj: any = {};
-    if (message.typePrefix !== "") {
-      obj.typePrefix = message.typePrefix;
-    }
     if (message.page !== undefined) {
       obj.page = PageRequest.toJSON(message.page);
+    }
+    if (message.filter !== undefined) {
+      obj.filter = AuditFilter.toJSON(message.filter);
     }
     return obj;
   },
@@ -147,9 +562,11 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<ListEventsRequest>, I>>(object: I): ListEventsRequest {
     const message = createBaseListEventsRequest();
-    message.typePrefix = object.typePrefix ?? "";
     message.page = (object.page !== undefined && object.page !== null)
       ? PageRequest.fromPartial(object.page)
+      : undefined;
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? AuditFilter.fromPartial(object.filter)
       : undefined;
     return message;
   },
@@ -252,6 +669,9 @@ function createBaseAuditRecord(): AuditRecord {
     subjectIds: {},
     requestId: "",
     dataJson: "",
+    seq: 0,
+    prevHash: "",
+    hash: "",
   };
 }
 
@@ -286,6 +706,15 @@ export const AuditRecord: MessageFns<AuditRecord> = {
     }
     if (message.dataJson !== "") {
       writer.uint32(82).string(message.dataJson);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(88).uint64(message.seq);
+    }
+    if (message.prevHash !== "") {
+      writer.uint32(98).string(message.prevHash);
+    }
+    if (message.hash !== "") {
+      writer.uint32(106).string(message.hash);
     }
     return writer;
   },
@@ -386,6 +815,30 @@ export const AuditRecord: MessageFns<AuditRecord> = {
             message.dataJson = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.prevHash = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.hash = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -460,6 +913,13 @@ export const AuditRecord: MessageFns<AuditRecord> = {
         : isSet(object.data_json)
         ? globalThis.String(object.data_json)
         : "",
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      prevHash: isSet(object.prevHash)
+        ? globalThis.String(object.prevHash)
+        : isSet(object.prev_hash)
+        ? globalThis.String(object.prev_hash)
+        : "",
+      hash: isSet(object.hash) ? globalThis.String(object.hash) : "",
     };
   },
 
@@ -501,6 +961,15 @@ export const AuditRecord: MessageFns<AuditRecord> = {
     if (message.dataJson !== "") {
       obj.dataJson = message.dataJson;
     }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.prevHash !== "") {
+      obj.prevHash = message.prevHash;
+    }
+    if (message.hash !== "") {
+      obj.hash = message.hash;
+    }
     return obj;
   },
 
@@ -527,6 +996,9 @@ export const AuditRecord: MessageFns<AuditRecord> = {
     );
     message.requestId = object.requestId ?? "";
     message.dataJson = object.dataJson ?? "";
+    message.seq = object.seq ?? 0;
+    message.prevHash = object.prevHash ?? "";
+    message.hash = object.hash ?? "";
     return message;
   },
 };
@@ -616,9 +1088,1317 @@ export const AuditRecord_SubjectIdsEntry: MessageFns<AuditRecord_SubjectIdsEntry
   },
 };
 
+function createBaseExportEventsRequest(): ExportEventsRequest {
+  return { filter: undefined };
+}
+
+export const ExportEventsRequest: MessageFns<ExportEventsRequest> = {
+  encode(message: ExportEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== undefined) {
+      AuditFilter.encode(message.filter, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filter = AuditFilter.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportEventsRequest {
+    return { filter: isSet(object.filter) ? AuditFilter.fromJSON(object.filter) : undefined };
+  },
+
+  toJSON(message: ExportEventsRequest): unknown {
+    const obj: any = {};
+    if (message.filter !== undefined) {
+      obj.filter = AuditFilter.toJSON(message.filter);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportEventsRequest>, I>>(base?: I): ExportEventsRequest {
+    return ExportEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportEventsRequest>, I>>(object: I): ExportEventsRequest {
+    const message = createBaseExportEventsRequest();
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? AuditFilter.fromPartial(object.filter)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseExportEventsResponse(): ExportEventsResponse {
+  return { header: undefined, records: [], checkpoints: [] };
+}
+
+export const ExportEventsResponse: MessageFns<ExportEventsResponse> = {
+  encode(message: ExportEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ExportHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.records) {
+      AuditRecord.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.checkpoints) {
+      Checkpoint.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ExportHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.records.push(AuditRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.checkpoints.push(Checkpoint.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportEventsResponse {
+    return {
+      header: isSet(object.header) ? ExportHeader.fromJSON(object.header) : undefined,
+      records: globalThis.Array.isArray(object?.records) ? object.records.map((e: any) => AuditRecord.fromJSON(e)) : [],
+      checkpoints: globalThis.Array.isArray(object?.checkpoints)
+        ? object.checkpoints.map((e: any) => Checkpoint.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ExportEventsResponse): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ExportHeader.toJSON(message.header);
+    }
+    if (message.records?.length) {
+      obj.records = message.records.map((e) => AuditRecord.toJSON(e));
+    }
+    if (message.checkpoints?.length) {
+      obj.checkpoints = message.checkpoints.map((e) => Checkpoint.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportEventsResponse>, I>>(base?: I): ExportEventsResponse {
+    return ExportEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportEventsResponse>, I>>(object: I): ExportEventsResponse {
+    const message = createBaseExportEventsResponse();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ExportHeader.fromPartial(object.header)
+      : undefined;
+    message.records = object.records?.map((e) => AuditRecord.fromPartial(e)) || [];
+    message.checkpoints = object.checkpoints?.map((e) => Checkpoint.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExportHeader(): ExportHeader {
+  return { tenant: "", exportedAt: undefined, headSeq: 0, headHash: "", complete: false, publicKey: undefined };
+}
+
+export const ExportHeader: MessageFns<ExportHeader> = {
+  encode(message: ExportHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenant !== "") {
+      writer.uint32(10).string(message.tenant);
+    }
+    if (message.exportedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.exportedAt), writer.uint32(18).fork()).join();
+    }
+    if (message.headSeq !== 0) {
+      writer.uint32(24).uint64(message.headSeq);
+    }
+    if (message.headHash !== "") {
+      writer.uint32(34).string(message.headHash);
+    }
+    if (message.complete !== false) {
+      writer.uint32(40).bool(message.complete);
+    }
+    if (message.publicKey !== undefined) {
+      AuditPublicKey.encode(message.publicKey, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportHeader {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportHeader();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.exportedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.headSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.headHash = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.complete = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.publicKey = AuditPublicKey.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportHeader {
+    return {
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
+      exportedAt: isSet(object.exportedAt)
+        ? fromJsonTimestamp(object.exportedAt)
+        : isSet(object.exported_at)
+        ? fromJsonTimestamp(object.exported_at)
+        : undefined,
+      headSeq: isSet(object.headSeq)
+        ? globalThis.Number(object.headSeq)
+        : isSet(object.head_seq)
+        ? globalThis.Number(object.head_seq)
+        : 0,
+      headHash: isSet(object.headHash)
+        ? globalThis.String(object.headHash)
+        : isSet(object.head_hash)
+        ? globalThis.String(object.head_hash)
+        : "",
+      complete: isSet(object.complete) ? globalThis.Boolean(object.complete) : false,
+      publicKey: isSet(object.publicKey)
+        ? AuditPublicKey.fromJSON(object.publicKey)
+        : isSet(object.public_key)
+        ? AuditPublicKey.fromJSON(object.public_key)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExportHeader): unknown {
+    const obj: any = {};
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
+    if (message.exportedAt !== undefined) {
+      obj.exportedAt = message.exportedAt.toISOString();
+    }
+    if (message.headSeq !== 0) {
+      obj.headSeq = Math.round(message.headSeq);
+    }
+    if (message.headHash !== "") {
+      obj.headHash = message.headHash;
+    }
+    if (message.complete !== false) {
+      obj.complete = message.complete;
+    }
+    if (message.publicKey !== undefined) {
+      obj.publicKey = AuditPublicKey.toJSON(message.publicKey);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportHeader>, I>>(base?: I): ExportHeader {
+    return ExportHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportHeader>, I>>(object: I): ExportHeader {
+    const message = createBaseExportHeader();
+    message.tenant = object.tenant ?? "";
+    message.exportedAt = object.exportedAt ?? undefined;
+    message.headSeq = object.headSeq ?? 0;
+    message.headHash = object.headHash ?? "";
+    message.complete = object.complete ?? false;
+    message.publicKey = (object.publicKey !== undefined && object.publicKey !== null)
+      ? AuditPublicKey.fromPartial(object.publicKey)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseVerifyAuditChainRequest(): VerifyAuditChainRequest {
+  return {};
+}
+
+export const VerifyAuditChainRequest: MessageFns<VerifyAuditChainRequest> = {
+  encode(_: VerifyAuditChainRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyAuditChainRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyAuditChainRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): VerifyAuditChainRequest {
+    return {};
+  },
+
+  toJSON(_: VerifyAuditChainRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VerifyAuditChainRequest>, I>>(base?: I): VerifyAuditChainRequest {
+    return VerifyAuditChainRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyAuditChainRequest>, I>>(_: I): VerifyAuditChainRequest {
+    const message = createBaseVerifyAuditChainRequest();
+    return message;
+  },
+};
+
+function createBaseVerifyAuditChainResponse(): VerifyAuditChainResponse {
+  return {
+    ok: false,
+    checked: 0,
+    headSeq: 0,
+    headHash: "",
+    checkpointsVerified: 0,
+    checkpointsSkipped: 0,
+    firstBroken: undefined,
+    anchoredSeq: 0,
+  };
+}
+
+export const VerifyAuditChainResponse: MessageFns<VerifyAuditChainResponse> = {
+  encode(message: VerifyAuditChainResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ok !== false) {
+      writer.uint32(8).bool(message.ok);
+    }
+    if (message.checked !== 0) {
+      writer.uint32(16).uint64(message.checked);
+    }
+    if (message.headSeq !== 0) {
+      writer.uint32(24).uint64(message.headSeq);
+    }
+    if (message.headHash !== "") {
+      writer.uint32(34).string(message.headHash);
+    }
+    if (message.checkpointsVerified !== 0) {
+      writer.uint32(40).uint64(message.checkpointsVerified);
+    }
+    if (message.checkpointsSkipped !== 0) {
+      writer.uint32(48).uint64(message.checkpointsSkipped);
+    }
+    if (message.firstBroken !== undefined) {
+      ChainBreak.encode(message.firstBroken, writer.uint32(58).fork()).join();
+    }
+    if (message.anchoredSeq !== 0) {
+      writer.uint32(64).uint64(message.anchoredSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyAuditChainResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyAuditChainResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.checked = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.headSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.headHash = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.checkpointsVerified = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.checkpointsSkipped = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.firstBroken = ChainBreak.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.anchoredSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyAuditChainResponse {
+    return {
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      checked: isSet(object.checked) ? globalThis.Number(object.checked) : 0,
+      headSeq: isSet(object.headSeq)
+        ? globalThis.Number(object.headSeq)
+        : isSet(object.head_seq)
+        ? globalThis.Number(object.head_seq)
+        : 0,
+      headHash: isSet(object.headHash)
+        ? globalThis.String(object.headHash)
+        : isSet(object.head_hash)
+        ? globalThis.String(object.head_hash)
+        : "",
+      checkpointsVerified: isSet(object.checkpointsVerified)
+        ? globalThis.Number(object.checkpointsVerified)
+        : isSet(object.checkpoints_verified)
+        ? globalThis.Number(object.checkpoints_verified)
+        : 0,
+      checkpointsSkipped: isSet(object.checkpointsSkipped)
+        ? globalThis.Number(object.checkpointsSkipped)
+        : isSet(object.checkpoints_skipped)
+        ? globalThis.Number(object.checkpoints_skipped)
+        : 0,
+      firstBroken: isSet(object.firstBroken)
+        ? ChainBreak.fromJSON(object.firstBroken)
+        : isSet(object.first_broken)
+        ? ChainBreak.fromJSON(object.first_broken)
+        : undefined,
+      anchoredSeq: isSet(object.anchoredSeq)
+        ? globalThis.Number(object.anchoredSeq)
+        : isSet(object.anchored_seq)
+        ? globalThis.Number(object.anchored_seq)
+        : 0,
+    };
+  },
+
+  toJSON(message: VerifyAuditChainResponse): unknown {
+    const obj: any = {};
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.checked !== 0) {
+      obj.checked = Math.round(message.checked);
+    }
+    if (message.headSeq !== 0) {
+      obj.headSeq = Math.round(message.headSeq);
+    }
+    if (message.headHash !== "") {
+      obj.headHash = message.headHash;
+    }
+    if (message.checkpointsVerified !== 0) {
+      obj.checkpointsVerified = Math.round(message.checkpointsVerified);
+    }
+    if (message.checkpointsSkipped !== 0) {
+      obj.checkpointsSkipped = Math.round(message.checkpointsSkipped);
+    }
+    if (message.firstBroken !== undefined) {
+      obj.firstBroken = ChainBreak.toJSON(message.firstBroken);
+    }
+    if (message.anchoredSeq !== 0) {
+      obj.anchoredSeq = Math.round(message.anchoredSeq);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VerifyAuditChainResponse>, I>>(base?: I): VerifyAuditChainResponse {
+    return VerifyAuditChainResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyAuditChainResponse>, I>>(object: I): VerifyAuditChainResponse {
+    const message = createBaseVerifyAuditChainResponse();
+    message.ok = object.ok ?? false;
+    message.checked = object.checked ?? 0;
+    message.headSeq = object.headSeq ?? 0;
+    message.headHash = object.headHash ?? "";
+    message.checkpointsVerified = object.checkpointsVerified ?? 0;
+    message.checkpointsSkipped = object.checkpointsSkipped ?? 0;
+    message.firstBroken = (object.firstBroken !== undefined && object.firstBroken !== null)
+      ? ChainBreak.fromPartial(object.firstBroken)
+      : undefined;
+    message.anchoredSeq = object.anchoredSeq ?? 0;
+    return message;
+  },
+};
+
+function createBaseChainBreak(): ChainBreak {
+  return { seq: 0, id: "", reason: "", message: "" };
+}
+
+export const ChainBreak: MessageFns<ChainBreak> = {
+  encode(message: ChainBreak, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).uint64(message.seq);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChainBreak {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChainBreak();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChainBreak {
+    return {
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ChainBreak): unknown {
+    const obj: any = {};
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChainBreak>, I>>(base?: I): ChainBreak {
+    return ChainBreak.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChainBreak>, I>>(object: I): ChainBreak {
+    const message = createBaseChainBreak();
+    message.seq = object.seq ?? 0;
+    message.id = object.id ?? "";
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseCheckpoint(): Checkpoint {
+  return { tenant: "", seq: 0, hash: "", signedAt: undefined, keyId: "", signature: "" };
+}
+
+export const Checkpoint: MessageFns<Checkpoint> = {
+  encode(message: Checkpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenant !== "") {
+      writer.uint32(10).string(message.tenant);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(16).uint64(message.seq);
+    }
+    if (message.hash !== "") {
+      writer.uint32(26).string(message.hash);
+    }
+    if (message.signedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.signedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.keyId !== "") {
+      writer.uint32(42).string(message.keyId);
+    }
+    if (message.signature !== "") {
+      writer.uint32(50).string(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Checkpoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckpoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.hash = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.signedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.signature = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Checkpoint {
+    return {
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      hash: isSet(object.hash) ? globalThis.String(object.hash) : "",
+      signedAt: isSet(object.signedAt)
+        ? fromJsonTimestamp(object.signedAt)
+        : isSet(object.signed_at)
+        ? fromJsonTimestamp(object.signed_at)
+        : undefined,
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      signature: isSet(object.signature) ? globalThis.String(object.signature) : "",
+    };
+  },
+
+  toJSON(message: Checkpoint): unknown {
+    const obj: any = {};
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.hash !== "") {
+      obj.hash = message.hash;
+    }
+    if (message.signedAt !== undefined) {
+      obj.signedAt = message.signedAt.toISOString();
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.signature !== "") {
+      obj.signature = message.signature;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Checkpoint>, I>>(base?: I): Checkpoint {
+    return Checkpoint.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Checkpoint>, I>>(object: I): Checkpoint {
+    const message = createBaseCheckpoint();
+    message.tenant = object.tenant ?? "";
+    message.seq = object.seq ?? 0;
+    message.hash = object.hash ?? "";
+    message.signedAt = object.signedAt ?? undefined;
+    message.keyId = object.keyId ?? "";
+    message.signature = object.signature ?? "";
+    return message;
+  },
+};
+
+function createBaseAuditPublicKey(): AuditPublicKey {
+  return { keyId: "", algorithm: "", pem: "" };
+}
+
+export const AuditPublicKey: MessageFns<AuditPublicKey> = {
+  encode(message: AuditPublicKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyId !== "") {
+      writer.uint32(10).string(message.keyId);
+    }
+    if (message.algorithm !== "") {
+      writer.uint32(18).string(message.algorithm);
+    }
+    if (message.pem !== "") {
+      writer.uint32(26).string(message.pem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditPublicKey {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditPublicKey();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.algorithm = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditPublicKey {
+    return {
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      algorithm: isSet(object.algorithm) ? globalThis.String(object.algorithm) : "",
+      pem: isSet(object.pem) ? globalThis.String(object.pem) : "",
+    };
+  },
+
+  toJSON(message: AuditPublicKey): unknown {
+    const obj: any = {};
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.algorithm !== "") {
+      obj.algorithm = message.algorithm;
+    }
+    if (message.pem !== "") {
+      obj.pem = message.pem;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuditPublicKey>, I>>(base?: I): AuditPublicKey {
+    return AuditPublicKey.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuditPublicKey>, I>>(object: I): AuditPublicKey {
+    const message = createBaseAuditPublicKey();
+    message.keyId = object.keyId ?? "";
+    message.algorithm = object.algorithm ?? "";
+    message.pem = object.pem ?? "";
+    return message;
+  },
+};
+
+function createBaseListCheckpointsRequest(): ListCheckpointsRequest {
+  return { page: undefined };
+}
+
+export const ListCheckpointsRequest: MessageFns<ListCheckpointsRequest> = {
+  encode(message: ListCheckpointsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCheckpointsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCheckpointsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCheckpointsRequest {
+    return { page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined };
+  },
+
+  toJSON(message: ListCheckpointsRequest): unknown {
+    const obj: any = {};
+    if (message.page !== undefined) {
+      obj.page = PageRequest.toJSON(message.page);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListCheckpointsRequest>, I>>(base?: I): ListCheckpointsRequest {
+    return ListCheckpointsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListCheckpointsRequest>, I>>(object: I): ListCheckpointsRequest {
+    const message = createBaseListCheckpointsRequest();
+    message.page = (object.page !== undefined && object.page !== null)
+      ? PageRequest.fromPartial(object.page)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListCheckpointsResponse(): ListCheckpointsResponse {
+  return { checkpoints: [], page: undefined, publicKey: undefined };
+}
+
+export const ListCheckpointsResponse: MessageFns<ListCheckpointsResponse> = {
+  encode(message: ListCheckpointsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.checkpoints) {
+      Checkpoint.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageInfo.encode(message.page, writer.uint32(18).fork()).join();
+    }
+    if (message.publicKey !== undefined) {
+      AuditPublicKey.encode(message.publicKey, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCheckpointsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCheckpointsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.checkpoints.push(Checkpoint.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.page = PageInfo.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.publicKey = AuditPublicKey.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCheckpointsResponse {
+    return {
+      checkpoints: globalThis.Array.isArray(object?.checkpoints)
+        ? object.checkpoints.map((e: any) => Checkpoint.fromJSON(e))
+        : [],
+      page: isSet(object.page) ? PageInfo.fromJSON(object.page) : undefined,
+      publicKey: isSet(object.publicKey)
+        ? AuditPublicKey.fromJSON(object.publicKey)
+        : isSet(object.public_key)
+        ? AuditPublicKey.fromJSON(object.public_key)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ListCheckpointsResponse): unknown {
+    const obj: any = {};
+    if (message.checkpoints?.length) {
+      obj.checkpoints = message.checkpoints.map((e) => Checkpoint.toJSON(e));
+    }
+    if (message.page !== undefined) {
+      obj.page = PageInfo.toJSON(message.page);
+    }
+    if (message.publicKey !== undefined) {
+      obj.publicKey = AuditPublicKey.toJSON(message.publicKey);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListCheckpointsResponse>, I>>(base?: I): ListCheckpointsResponse {
+    return ListCheckpointsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListCheckpointsResponse>, I>>(object: I): ListCheckpointsResponse {
+    const message = createBaseListCheckpointsResponse();
+    message.checkpoints = object.checkpoints?.map((e) => Checkpoint.fromPartial(e)) || [];
+    message.page = (object.page !== undefined && object.page !== null) ? PageInfo.fromPartial(object.page) : undefined;
+    message.publicKey = (object.publicKey !== undefined && object.publicKey !== null)
+      ? AuditPublicKey.fromPartial(object.publicKey)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateCheckpointRequest(): CreateCheckpointRequest {
+  return {};
+}
+
+export const CreateCheckpointRequest: MessageFns<CreateCheckpointRequest> = {
+  encode(_: CreateCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateCheckpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateCheckpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CreateCheckpointRequest {
+    return {};
+  },
+
+  toJSON(_: CreateCheckpointRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateCheckpointRequest>, I>>(base?: I): CreateCheckpointRequest {
+    return CreateCheckpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateCheckpointRequest>, I>>(_: I): CreateCheckpointRequest {
+    const message = createBaseCreateCheckpointRequest();
+    return message;
+  },
+};
+
+function createBaseCreateCheckpointResponse(): CreateCheckpointResponse {
+  return { checkpoint: undefined, created: false };
+}
+
+export const CreateCheckpointResponse: MessageFns<CreateCheckpointResponse> = {
+  encode(message: CreateCheckpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.checkpoint !== undefined) {
+      Checkpoint.encode(message.checkpoint, writer.uint32(10).fork()).join();
+    }
+    if (message.created !== false) {
+      writer.uint32(16).bool(message.created);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateCheckpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateCheckpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.checkpoint = Checkpoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.created = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateCheckpointResponse {
+    return {
+      checkpoint: isSet(object.checkpoint) ? Checkpoint.fromJSON(object.checkpoint) : undefined,
+      created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+    };
+  },
+
+  toJSON(message: CreateCheckpointResponse): unknown {
+    const obj: any = {};
+    if (message.checkpoint !== undefined) {
+      obj.checkpoint = Checkpoint.toJSON(message.checkpoint);
+    }
+    if (message.created !== false) {
+      obj.created = message.created;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateCheckpointResponse>, I>>(base?: I): CreateCheckpointResponse {
+    return CreateCheckpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateCheckpointResponse>, I>>(object: I): CreateCheckpointResponse {
+    const message = createBaseCreateCheckpointResponse();
+    message.checkpoint = (object.checkpoint !== undefined && object.checkpoint !== null)
+      ? Checkpoint.fromPartial(object.checkpoint)
+      : undefined;
+    message.created = object.created ?? false;
+    return message;
+  },
+};
+
 export type AuditServiceService = typeof AuditServiceService;
 export const AuditServiceService = {
-  /** Newest first. */
+  /**
+   * Newest first (by sequence number); the cursor is the last sequence number returned, so concurrent
+   * appends never shift a page.
+   */
   listEvents: {
     path: "/latchflow.audit.v1.AuditService/ListEvents" as const,
     requestStream: false as const,
@@ -628,15 +2408,88 @@ export const AuditServiceService = {
     responseSerialize: (value: ListEventsResponse): Buffer => Buffer.from(ListEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListEventsResponse => ListEventsResponse.decode(value),
   },
+  /**
+   * One header message, then the checkpoints up to the head, then the matching records oldest first in
+   * batches. Only records up to the chain head at the start of the call are sent.
+   */
+  exportEvents: {
+    path: "/latchflow.audit.v1.AuditService/ExportEvents" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExportEventsRequest): Buffer => Buffer.from(ExportEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportEventsRequest => ExportEventsRequest.decode(value),
+    responseSerialize: (value: ExportEventsResponse): Buffer =>
+      Buffer.from(ExportEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportEventsResponse => ExportEventsResponse.decode(value),
+  },
+  /**
+   * Walks the tenant's chain in batches: every record's hash, every link, no gaps, and every checkpoint's
+   * signature and hash.
+   */
+  verifyAuditChain: {
+    path: "/latchflow.audit.v1.AuditService/VerifyAuditChain" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyAuditChainRequest): Buffer =>
+      Buffer.from(VerifyAuditChainRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyAuditChainRequest => VerifyAuditChainRequest.decode(value),
+    responseSerialize: (value: VerifyAuditChainResponse): Buffer =>
+      Buffer.from(VerifyAuditChainResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyAuditChainResponse => VerifyAuditChainResponse.decode(value),
+  },
+  /** Newest first, with the public key that verifies them. */
+  listCheckpoints: {
+    path: "/latchflow.audit.v1.AuditService/ListCheckpoints" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListCheckpointsRequest): Buffer =>
+      Buffer.from(ListCheckpointsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListCheckpointsRequest => ListCheckpointsRequest.decode(value),
+    responseSerialize: (value: ListCheckpointsResponse): Buffer =>
+      Buffer.from(ListCheckpointsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListCheckpointsResponse => ListCheckpointsResponse.decode(value),
+  },
+  /** Signs a checkpoint of the tenant's chain head now (or returns the one already there). */
+  createCheckpoint: {
+    path: "/latchflow.audit.v1.AuditService/CreateCheckpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateCheckpointRequest): Buffer =>
+      Buffer.from(CreateCheckpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateCheckpointRequest => CreateCheckpointRequest.decode(value),
+    responseSerialize: (value: CreateCheckpointResponse): Buffer =>
+      Buffer.from(CreateCheckpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateCheckpointResponse => CreateCheckpointResponse.decode(value),
+  },
 } as const;
 
 export interface AuditServiceServer extends UntypedServiceImplementation {
-  /** Newest first. */
+  /**
+   * Newest first (by sequence number); the cursor is the last sequence number returned, so concurrent
+   * appends never shift a page.
+   */
   listEvents: handleUnaryCall<ListEventsRequest, ListEventsResponse>;
+  /**
+   * One header message, then the checkpoints up to the head, then the matching records oldest first in
+   * batches. Only records up to the chain head at the start of the call are sent.
+   */
+  exportEvents: handleServerStreamingCall<ExportEventsRequest, ExportEventsResponse>;
+  /**
+   * Walks the tenant's chain in batches: every record's hash, every link, no gaps, and every checkpoint's
+   * signature and hash.
+   */
+  verifyAuditChain: handleUnaryCall<VerifyAuditChainRequest, VerifyAuditChainResponse>;
+  /** Newest first, with the public key that verifies them. */
+  listCheckpoints: handleUnaryCall<ListCheckpointsRequest, ListCheckpointsResponse>;
+  /** Signs a checkpoint of the tenant's chain head now (or returns the one already there). */
+  createCheckpoint: handleUnaryCall<CreateCheckpointRequest, CreateCheckpointResponse>;
 }
 
 export interface AuditServiceClient extends Client {
-  /** Newest first. */
+  /**
+   * Newest first (by sequence number); the cursor is the last sequence number returned, so concurrent
+   * appends never shift a page.
+   */
   listEvents(
     request: ListEventsRequest,
     callback: (error: ServiceError | null, response: ListEventsResponse) => void,
@@ -651,6 +2504,70 @@ export interface AuditServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * One header message, then the checkpoints up to the head, then the matching records oldest first in
+   * batches. Only records up to the chain head at the start of the call are sent.
+   */
+  exportEvents(
+    request: ExportEventsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportEventsResponse>;
+  exportEvents(
+    request: ExportEventsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportEventsResponse>;
+  /**
+   * Walks the tenant's chain in batches: every record's hash, every link, no gaps, and every checkpoint's
+   * signature and hash.
+   */
+  verifyAuditChain(
+    request: VerifyAuditChainRequest,
+    callback: (error: ServiceError | null, response: VerifyAuditChainResponse) => void,
+  ): ClientUnaryCall;
+  verifyAuditChain(
+    request: VerifyAuditChainRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyAuditChainResponse) => void,
+  ): ClientUnaryCall;
+  verifyAuditChain(
+    request: VerifyAuditChainRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyAuditChainResponse) => void,
+  ): ClientUnaryCall;
+  /** Newest first, with the public key that verifies them. */
+  listCheckpoints(
+    request: ListCheckpointsRequest,
+    callback: (error: ServiceError | null, response: ListCheckpointsResponse) => void,
+  ): ClientUnaryCall;
+  listCheckpoints(
+    request: ListCheckpointsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListCheckpointsResponse) => void,
+  ): ClientUnaryCall;
+  listCheckpoints(
+    request: ListCheckpointsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListCheckpointsResponse) => void,
+  ): ClientUnaryCall;
+  /** Signs a checkpoint of the tenant's chain head now (or returns the one already there). */
+  createCheckpoint(
+    request: CreateCheckpointRequest,
+    callback: (error: ServiceError | null, response: CreateCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  createCheckpoint(
+    request: CreateCheckpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  createCheckpoint(
+    request: CreateCheckpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateCheckpointResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -696,6 +2613,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isObject(value: any): boolean {

@@ -1,0 +1,147 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recipientBrowser } from "../files/helpers.js";
+import { http } from "../http.js";
+import { MODES, OWNER_EMAIL, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
+import { type AuditItem, auditAll, recorded } from "./helpers.js";
+
+interface Ids {
+  id: string;
+}
+
+/**
+ * One operator session through HTTP, step by step; each step waits until its event is audited before the
+ * next one starts, so the chain order is the order of the steps (services publish independently).
+ */
+describe.each(MODES)("audit trail of a scripted scenario on %s + %s", (dialect, bus) => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack(dialect, bus, "audit_scn");
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  it("records every step with the right actor and ids, in order", async () => {
+    const ownerId = ((await s.api("GET", "/api/v1/auth/me")).body as Ids).id;
+    const owner = { kind: "user", id: ownerId };
+    const steps: { name: string; record: AuditItem }[] = [];
+    const step = async (name: string, type: string, match: (r: AuditItem) => boolean) => {
+      steps.push({ name, record: await recorded(s, type, match) });
+    };
+
+    // 1. the owner signs in (magic link) and creates an API token from the session
+    const browser = await s.signIn(OWNER_EMAIL);
+    await step("sign in", "auth.signin.succeeded", (r) => r.subjectIds.userId === ownerId);
+    const created = await browser.request("POST", "/api/v1/tokens", {
+      json: { name: `audit-${randomBytes(3).toString("hex")}` },
+      csrf: "user",
+    });
+    expect(created.status, created.text).toBe(201);
+    const token = created.body as { token: string; info: Ids };
+    await step("create token", "auth.token.created", (r) => r.subjectIds.tokenId === token.info.id);
+    const api = (method: string, path: string, json?: unknown) =>
+      http(s.base, method, path, { token: token.token, ...(json === undefined ? {} : { json }) });
+
+    // 2. with that token: upload a file, create a bundle, put the file in, create a recipient, assign
+    const uploaded = await http(s.base, "POST", "/api/v1/files", {
+      token: token.token,
+      body: randomBytes(2000),
+      headers: { "content-type": "application/octet-stream", "x-file-name": "a.txt" },
+    });
+    expect(uploaded.status, uploaded.text).toBe(201);
+    const fileId = (uploaded.body as Ids).id;
+    await step("upload", "files.file.created", (r) => r.subjectIds.fileId === fileId);
+    const bundle = (
+      await api("POST", "/api/v1/bundles", { name: `audited-${randomBytes(3).toString("hex")}` })
+    ).body as Ids;
+    await step("create bundle", "bundles.bundle.created", (r) => r.subjectIds.bundleId === bundle.id);
+    expect((await api("PUT", `/api/v1/bundles/${bundle.id}/objects`, { objects: [{ fileId }] })).status).toBe(
+      200,
+    );
+    await step("fill bundle", "bundles.bundle.content-changed", (r) => r.subjectIds.bundleId === bundle.id);
+    const email = `heir-${randomBytes(3).toString("hex")}@example.com`;
+    const recipient = (await api("POST", "/api/v1/recipients", { email })).body as Ids;
+    await step(
+      "create recipient",
+      "auth.recipient.created",
+      (r) => r.subjectIds.recipientId === recipient.id,
+    );
+    const assignment = await api("POST", `/api/v1/bundles/${bundle.id}/assignments`, {
+      recipientId: recipient.id,
+    });
+    expect(assignment.status, assignment.text).toBe(201);
+    const assignmentId = (assignment.body as Ids).id;
+    await step("assign", "bundles.assignment.created", (r) => r.subjectIds.assignmentId === assignmentId);
+
+    // 3. the recipient signs in with a one-time code and downloads
+    const portal = await recipientBrowser(s, email);
+    await step("recipient sign in", "auth.otp.verified", (r) => r.subjectIds.recipientId === recipient.id);
+    const grant = await portal.request("POST", `/api/v1/portal/bundles/${bundle.id}/downloads`, {
+      json: {},
+      csrf: "recipient",
+    });
+    expect(grant.status, grant.text).toBe(201);
+    await step("grant download", "bundles.download.granted", (r) => r.subjectIds.bundleId === bundle.id);
+    const archive = await fetch((grant.body as { url: string }).url);
+    expect(archive.status).toBe(200);
+    await archive.arrayBuffer();
+    await step("download", "bundles.download.started", (r) => r.subjectIds.bundleId === bundle.id);
+
+    // 4. PIPELINE RUN AND PLUGIN INSTALL STEPS go here (pipelines and plugins issue): install a plugin,
+    //    apply a pipeline, fire its trigger, then expect plugins.plugin.installed, pipelines.trigger.fired,
+    //    pipelines.run.started/succeeded (actor pipeline_run:<runId> for what the run does) with their ids.
+
+    const byName = Object.fromEntries(steps.map((x) => [x.name, x.record]));
+    expect(byName["sign in"]).toMatchObject({ actor: owner, subjectIds: { userId: ownerId } });
+    expect(byName["create token"]).toMatchObject({
+      actor: owner,
+      subjectIds: { tokenId: token.info.id, userId: ownerId },
+    });
+    // calls with an API token are attributed to the user behind the token
+    expect(byName.upload).toMatchObject({ actor: owner, data: { fileId, size: 2000 } });
+    expect(byName["create bundle"]).toMatchObject({ actor: owner, subjectIds: { bundleId: bundle.id } });
+    expect(byName["fill bundle"]).toMatchObject({ actor: owner, data: { files: 1 } });
+    expect(byName["create recipient"]).toMatchObject({ actor: owner, data: { email } });
+    expect(byName.assign).toMatchObject({
+      actor: owner,
+      subjectIds: { assignmentId, bundleId: bundle.id, recipientId: recipient.id },
+    });
+    const heir = { kind: "recipient", id: recipient.id };
+    expect(byName["recipient sign in"]).toMatchObject({ actor: heir });
+    expect(byName["grant download"]).toMatchObject({
+      actor: heir,
+      subjectIds: { bundleId: bundle.id, recipientId: recipient.id },
+      data: { assignmentId },
+    });
+    expect(byName.download).toMatchObject({ subjectIds: { bundleId: bundle.id }, data: { via: "grant" } });
+
+    // in the chain, in the order of the steps, and the log lists them newest first
+    const seqs = steps.map((x) => x.record.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const log = await auditAll(s);
+    expect(log.map((r) => r.seq)).toEqual(log.map((_, i) => log.length - i));
+    const order = log.map((r) => r.id).reverse();
+    expect(steps.map((x) => order.indexOf(x.record.id))).toEqual(seqs.map((q) => q - 1));
+
+    // the recipient's trail, by filter
+    const trail = await auditAll(s, `recipient=${recipient.id}`);
+    expect(trail.map((r) => r.type)).toEqual(
+      expect.arrayContaining([
+        "bundles.download.granted",
+        "bundles.assignment.created",
+        "auth.recipient.created",
+      ]),
+    );
+    for (const r of trail) expect(r.subjectIds.recipientId).toBe(recipient.id);
+    const byHeir = await auditAll(s, `actor=recipient:${recipient.id}`);
+    expect(byHeir.map((r) => r.id)).toEqual(expect.arrayContaining([byName["grant download"]!.id]));
+    for (const r of byHeir) expect(r.actor).toEqual(heir);
+
+    // and the chain verifies
+    const verified = await http(s.base, "GET", "/api/v1/audit/verify", { token: OWNER_TOKEN });
+    expect(verified.body).toMatchObject({ ok: true, checked: log.length });
+  });
+
+  it.todo("records pipeline runs and plugin installs with their actors (pipelines and plugins issue)");
+});

@@ -1,0 +1,146 @@
+import type { auditV1 } from "@latchflow/proto";
+import { badRequest, type Database, pageLimit, toPage } from "@latchflow/runtime";
+import type { ObjectQuery } from "@mikro-orm/core";
+import { seqCursor } from "./checkpoints.js";
+import { AuditRecord } from "./entities.js";
+
+/** A validated query filter (every set field must match). */
+export interface AuditFilter {
+  typePrefix?: string;
+  bundleId?: string;
+  recipientId?: string;
+  pipelineId?: string;
+  triggerId?: string;
+  fileId?: string;
+  assignmentId?: string;
+  actorKind?: string;
+  actorId?: string;
+  /** inclusive */
+  from?: Date;
+  /** exclusive */
+  to?: Date;
+}
+
+const TYPE_PREFIX = /^[a-z0-9.-]{1,120}$/;
+const SUBJECT_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+const ACTOR_KINDS = new Set(["user", "token", "recipient", "system", "pipeline_run"]);
+const SUBJECT_FIELDS = [
+  ["bundleId", "bundle"],
+  ["recipientId", "recipient"],
+  ["pipelineId", "pipeline"],
+  ["triggerId", "trigger"],
+  ["fileId", "file"],
+  ["assignmentId", "assignment"],
+] as const;
+
+/** Checks a filter from the wire; a bad value is a bad_request naming the field. */
+export function compileFilter(f: auditV1.AuditFilter | undefined): AuditFilter {
+  const out: AuditFilter = {};
+  if (!f) return out;
+  if (f.typePrefix) {
+    if (!TYPE_PREFIX.test(f.typePrefix))
+      throw badRequest("type must be an event type or a prefix of one", { field: "type" });
+    out.typePrefix = f.typePrefix;
+  }
+  for (const [key, field] of SUBJECT_FIELDS) {
+    const v = f[key];
+    if (!v) continue;
+    if (!SUBJECT_ID.test(v)) throw badRequest(`${field} must be an id`, { field });
+    out[key] = v;
+  }
+  if (f.actorKind) {
+    if (!ACTOR_KINDS.has(f.actorKind))
+      throw badRequest(`actor kind must be one of ${[...ACTOR_KINDS].join(", ")}`, { field: "actor" });
+    out.actorKind = f.actorKind;
+  }
+  if (f.actorId) {
+    if (!out.actorKind) throw badRequest("an actor id needs an actor kind", { field: "actor" });
+    if (f.actorId.length > 200) throw badRequest("actor id is too long", { field: "actor" });
+    out.actorId = f.actorId;
+  }
+  if (f.occurredFrom) out.from = f.occurredFrom;
+  if (f.occurredTo) out.to = f.occurredTo;
+  if (out.from && out.to && out.from >= out.to) throw badRequest("from must be before to", { field: "from" });
+  return out;
+}
+
+/** True when no filter is set. */
+export function isEmptyFilter(f: AuditFilter): boolean {
+  return Object.values(f).every((v) => v === undefined);
+}
+
+/** The first string after every string that starts with `prefix`, in byte order (prefix chars are ASCII). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/**
+ * The WHERE of a filtered query. A type prefix is a range (the column compares bytes on both databases), so
+ * it is an index range; subjects and actors hit their (tenant, column, seq) indexes.
+ */
+export function whereOf(tenant: string, f: AuditFilter): ObjectQuery<AuditRecord> {
+  const occurred = {
+    ...(f.from ? { $gte: f.from } : {}),
+    ...(f.to ? { $lt: f.to } : {}),
+  };
+  return {
+    tenant,
+    ...(f.typePrefix ? { type: { $gte: f.typePrefix, $lt: prefixEnd(f.typePrefix) } } : {}),
+    ...(f.bundleId ? { bundleId: f.bundleId } : {}),
+    ...(f.recipientId ? { recipientId: f.recipientId } : {}),
+    ...(f.pipelineId ? { pipelineId: f.pipelineId } : {}),
+    ...(f.triggerId ? { triggerId: f.triggerId } : {}),
+    ...(f.fileId ? { fileId: f.fileId } : {}),
+    ...(f.assignmentId ? { assignmentId: f.assignmentId } : {}),
+    ...(f.actorKind ? { actorKind: f.actorKind } : {}),
+    ...(f.actorId ? { actorId: f.actorId } : {}),
+    ...(f.from || f.to ? { occurredAt: occurred } : {}),
+  };
+}
+
+/**
+ * One page newest first. The cursor is the last seq returned: records appended meanwhile have higher
+ * numbers, so they never shift a later page (no gaps, no repeats).
+ */
+export async function listRecords(
+  db: Database,
+  tenant: string,
+  filter: AuditFilter,
+  page: { cursor?: string; limit?: number },
+): Promise<{ items: AuditRecord[]; nextCursor: string }> {
+  const limit = pageLimit(page.limit);
+  const before = seqCursor(page.cursor);
+  const rows = await db
+    .em()
+    .find(
+      AuditRecord,
+      { ...whereOf(tenant, filter), ...(before === undefined ? {} : { seq: { $lt: before } }) },
+      { orderBy: { seq: "desc" }, limit: limit + 1 },
+    );
+  return toPage(rows, limit, (r) => String(r.seq));
+}
+
+/** Batches of matching records oldest first, up to `upToSeq`, one query (and one fresh unit of work) each. */
+export async function* recordBatches(
+  db: Database,
+  tenant: string,
+  filter: AuditFilter,
+  upToSeq: number,
+  batchSize = 500,
+): AsyncGenerator<AuditRecord[]> {
+  let after = 0;
+  const where = whereOf(tenant, filter);
+  for (;;) {
+    const rows = await db
+      .em()
+      .find(
+        AuditRecord,
+        { ...where, seq: { $gt: after, $lte: upToSeq } },
+        { orderBy: { seq: "asc" }, limit: batchSize },
+      );
+    if (rows.length === 0) return;
+    yield rows;
+    after = Number(rows[rows.length - 1]!.seq);
+    if (rows.length < batchSize) return;
+  }
+}

@@ -1,0 +1,277 @@
+import type { Database } from "@latchflow/runtime";
+import { type ChainedRecord, GENESIS_HASH, recordHash } from "./canonical.js";
+import { checkpointsUpTo } from "./checkpoints.js";
+import { AuditRecord, ChainHead } from "./entities.js";
+import { chainedFromRow, INDEXED_SUBJECTS, subjectColumns } from "./record.js";
+import { type AuditPublicKey, verifyCheckpointSignature } from "./signing.js";
+
+export const BreakReason = {
+  /** the record's content no longer matches its hash */
+  HashMismatch: "hash_mismatch",
+  /** the record's prevHash is not the previous record's hash */
+  LinkMismatch: "link_mismatch",
+  /** sequence numbers are missing (records deleted) */
+  Gap: "gap",
+  /** sequence numbers repeat or go backwards (export files only) */
+  OutOfOrder: "out_of_order",
+  /** an indexed subject column disagrees with the record's subject ids */
+  IndexMismatch: "index_mismatch",
+  /** records at the end are missing (the head or a checkpoint names a later record) */
+  Truncated: "truncated",
+  /** a checkpoint's hash is not the hash of the record at its seq */
+  CheckpointMismatch: "checkpoint_mismatch",
+  /** a checkpoint's signature does not verify */
+  CheckpointSignatureInvalid: "checkpoint_signature_invalid",
+} as const;
+export type BreakReason = (typeof BreakReason)[keyof typeof BreakReason];
+
+export interface ChainBreak {
+  seq: number;
+  /** the record found at (or, for a gap, right after) seq; "" when there is none */
+  id: string;
+  reason: BreakReason;
+  message: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  headSeq: number;
+  headHash: string;
+  checkpointsVerified: number;
+  /** checkpoints signed by another key than the one given (not checked) */
+  checkpointsSkipped: number;
+  /** seq of the latest checkpoint that verified (0 = none): records after it rest on the chain alone */
+  anchoredSeq: number;
+  firstBroken?: ChainBreak;
+}
+
+/** A record as the verifier sees it: the chained fields, or why they could not be read. */
+export type VerifiableRecord = { seq: number; id: string; prevHash: string; hash: string } & (
+  | { fields: ChainedRecord }
+  | { unreadable: string }
+);
+
+export interface VerifiableCheckpoint {
+  tenant: string;
+  seq: number;
+  hash: string;
+  signedAt: Date;
+  keyId: string;
+  signature: string;
+}
+
+/**
+ * Checks a chain fed oldest first, stopping at the first problem: every record's hash, its link to the one
+ * before, no missing numbers, and each checkpoint (given up front) against its signature and the record at
+ * its seq. The same code checks the database and export files.
+ */
+export class ChainVerifier {
+  #lastSeq = 0;
+  #lastHash = GENESIS_HASH;
+  #checked = 0;
+  #verified = 0;
+  #skipped = 0;
+  #anchored = 0;
+  #broken: ChainBreak | undefined;
+  readonly #checkpoints: VerifiableCheckpoint[];
+  #next = 0;
+
+  constructor(
+    private readonly tenant: string,
+    checkpoints: VerifiableCheckpoint[],
+    private readonly publicKey: AuditPublicKey | undefined,
+  ) {
+    this.#checkpoints = [...checkpoints].sort((a, b) => a.seq - b.seq);
+  }
+
+  get broken(): ChainBreak | undefined {
+    return this.#broken;
+  }
+
+  /** Feeds the next record; false once the chain is broken (stop feeding). */
+  record(r: VerifiableRecord): boolean {
+    if (this.#broken) return false;
+    const expected = this.#lastSeq + 1;
+    if (r.seq < expected) {
+      return this.#break(r.seq, r.id, BreakReason.OutOfOrder, `record ${r.id} repeats seq ${r.seq}`);
+    }
+    if (r.seq > expected) {
+      const missing =
+        r.seq - 1 === expected ? `record ${expected} is` : `records ${expected}–${r.seq - 1} are`;
+      return this.#break(expected, "", BreakReason.Gap, `${missing} missing (next: ${r.id} at ${r.seq})`);
+    }
+    if ("unreadable" in r) {
+      return this.#break(
+        r.seq,
+        r.id,
+        BreakReason.HashMismatch,
+        `record ${r.id} was changed: ${r.unreadable}`,
+      );
+    }
+    if (r.fields.tenant !== this.tenant) {
+      return this.#break(r.seq, r.id, BreakReason.HashMismatch, `record ${r.id} names another tenant`);
+    }
+    if (r.prevHash !== this.#lastHash) {
+      return this.#break(
+        r.seq,
+        r.id,
+        BreakReason.LinkMismatch,
+        `record ${r.id} does not link to the record before it`,
+      );
+    }
+    if (recordHash(r.prevHash, r.fields) !== r.hash) {
+      return this.#break(
+        r.seq,
+        r.id,
+        BreakReason.HashMismatch,
+        `record ${r.id} was changed after it was recorded`,
+      );
+    }
+    this.#lastSeq = r.seq;
+    this.#lastHash = r.hash;
+    this.#checked++;
+    return this.#checkpointsAt(r.seq, r.id, r.hash);
+  }
+
+  /** Reports a problem found outside the chain fields (e.g. an index column); stops the walk. */
+  fail(seq: number, id: string, reason: BreakReason, message: string): false {
+    return this.#break(seq, id, reason, message);
+  }
+
+  /** Ends the walk: the head (or the export's head) must be the last record seen. */
+  finish(head: { seq: number; hash: string }): VerifyResult {
+    if (!this.#broken) {
+      const pending = this.#checkpoints[this.#next];
+      if (head.seq > this.#lastSeq) {
+        this.#break(
+          this.#lastSeq + 1,
+          "",
+          BreakReason.Truncated,
+          `records ${this.#lastSeq + 1}–${head.seq} are missing (the head is at ${head.seq})`,
+        );
+      } else if (pending) {
+        this.#break(
+          pending.seq,
+          "",
+          BreakReason.Truncated,
+          `a checkpoint signs record ${pending.seq}, which is missing`,
+        );
+      } else if (head.seq === this.#lastSeq && head.hash !== this.#lastHash) {
+        this.#break(head.seq, "", BreakReason.LinkMismatch, "the chain head does not match the last record");
+      }
+    }
+    return {
+      ok: !this.#broken,
+      checked: this.#checked,
+      headSeq: head.seq,
+      headHash: head.hash,
+      checkpointsVerified: this.#verified,
+      checkpointsSkipped: this.#skipped,
+      anchoredSeq: this.#anchored,
+      ...(this.#broken ? { firstBroken: this.#broken } : {}),
+    };
+  }
+
+  #checkpointsAt(seq: number, id: string, hash: string): boolean {
+    for (let c = this.#checkpoints[this.#next]; c && c.seq <= seq; c = this.#checkpoints[this.#next]) {
+      this.#next++;
+      if (c.tenant !== this.tenant || !this.publicKey || c.keyId !== this.publicKey.keyId) {
+        this.#skipped++;
+        continue;
+      }
+      if (!verifyCheckpointSignature(this.publicKey, c, c.signature)) {
+        return this.#break(
+          c.seq,
+          c.seq === seq ? id : "",
+          BreakReason.CheckpointSignatureInvalid,
+          `the checkpoint at ${c.seq} is not signed by key ${this.publicKey.keyId}`,
+        );
+      }
+      if (c.hash !== hash) {
+        return this.#break(
+          c.seq,
+          id,
+          BreakReason.CheckpointMismatch,
+          `the chain at ${c.seq} is not the one the checkpoint signed (records up to ${c.seq} were rewritten)`,
+        );
+      }
+      this.#verified++;
+      this.#anchored = c.seq;
+    }
+    return true;
+  }
+
+  #break(seq: number, id: string, reason: BreakReason, message: string): false {
+    this.#broken ??= { seq, id, reason, message };
+    return false;
+  }
+}
+
+/** A stored row as the verifier sees it (content that is no longer JSON counts as changed). */
+export function verifiableRow(row: AuditRecord): VerifiableRecord {
+  const base = { seq: Number(row.seq), id: row.id, prevHash: row.prevHash, hash: row.hash };
+  try {
+    return { ...base, fields: chainedFromRow(row) };
+  } catch (err) {
+    return { ...base, unreadable: (err as Error).message };
+  }
+}
+
+const COLUMN_OF: Record<(typeof INDEXED_SUBJECTS)[number], string> = {
+  bundleId: "bundle_id",
+  recipientId: "recipient_id",
+  pipelineId: "pipeline_id",
+  triggerId: "trigger_id",
+  fileId: "file_id",
+  assignmentId: "assignment_id",
+};
+
+/**
+ * Verifies a tenant's chain in the database up to its head (read first, so appends meanwhile are not part
+ * of the walk), `batchSize` records per query.
+ */
+export async function verifyChain(
+  db: Database,
+  tenant: string,
+  publicKey: AuditPublicKey | undefined,
+  batchSize = 1000,
+): Promise<VerifyResult> {
+  const headRow = await db.em().findOne(ChainHead, { tenant });
+  const head = { seq: Number(headRow?.seq ?? 0), hash: headRow?.hash ?? GENESIS_HASH };
+  const verifier = new ChainVerifier(
+    tenant,
+    await checkpointsUpTo(db, tenant, Number.MAX_SAFE_INTEGER),
+    publicKey,
+  );
+  let after = 0;
+  walk: for (;;) {
+    const rows = await db
+      .em()
+      .find(
+        AuditRecord,
+        { tenant, seq: { $gt: after, $lte: head.seq } },
+        { orderBy: { seq: "asc" }, limit: batchSize },
+      );
+    for (const row of rows) {
+      const r = verifiableRow(row);
+      if (!verifier.record(r)) break walk;
+      if ("fields" in r) {
+        const want = subjectColumns(r.fields.subjectIds);
+        const wrong = INDEXED_SUBJECTS.find((k) => (row[k] ?? null) !== want[k]);
+        if (wrong) {
+          verifier.fail(
+            r.seq,
+            r.id,
+            BreakReason.IndexMismatch,
+            `record ${r.id}: column ${COLUMN_OF[wrong]} disagrees with its subject ids`,
+          );
+          break walk;
+        }
+      }
+    }
+    if (rows.length < batchSize) break;
+    after = Number(rows[rows.length - 1]!.seq);
+  }
+  return verifier.finish(head);
+}
