@@ -1,0 +1,258 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Launched, launch } from "@latchflow/deploy-local";
+import { packPlugin } from "@latchflow/plugin-sdk/node";
+import {
+  deleteNatsStream,
+  dropSchemas,
+  type SmtpCapture,
+  startSmtpCapture,
+  uniqueName,
+  waitFor,
+} from "@latchflow/testing";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { http } from "../http.js";
+import { MODES, OWNER_TOKEN, type Stack } from "../stack.js";
+import { finished, pipelineStack, type RunView } from "./helpers.js";
+
+/** An HTTP server whose answers the test holds back until it lets go. */
+async function gate() {
+  let open = false;
+  let hits = 0;
+  const waiting: (() => void)[] = [];
+  const server: Server = createServer((_req, res) => {
+    hits++;
+    const answer = () => res.end("released");
+    if (open) answer();
+    else waiting.push(answer);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wait`,
+    hits: () => hits,
+    release() {
+      open = true;
+      for (const w of waiting.splice(0)) w();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+const packed = (async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lf-slow-plugin-"));
+  const out = await packPlugin({
+    dir: fileURLToPath(new URL("./fixtures/slow", import.meta.url)),
+    outFile: join(dir, "slow.tgz"),
+  });
+  return readFileSync(out.file);
+})();
+
+async function installSlow(base: string) {
+  const res = await http(base, "POST", "/api/v1/plugins", {
+    token: OWNER_TOKEN,
+    body: await packed,
+    headers: { "content-type": "application/gzip" },
+  });
+  expect(res.status, res.text).toBe(201);
+  const on = await http(base, "PATCH", "/api/v1/plugins/latchflow-plugin-slow", {
+    token: OWNER_TOKEN,
+    json: { capabilities: { "latchflow-plugin-slow/wait@1": true }, approvedHosts: ["127.0.0.1"] },
+  });
+  expect(on.status, on.text).toBe(200);
+}
+
+const pipeline = (steps: string) => `apiVersion: latchflow.dev/v1
+kind: Pipeline
+metadata: { name: crashy }
+spec:
+  triggers:
+    - { id: go, uses: manual@1 }
+  steps:
+${steps}`;
+
+async function put(base: string, yaml: string) {
+  const res = await http(base, "PUT", "/api/v1/pipelines/crashy", {
+    token: OWNER_TOKEN,
+    body: yaml,
+    headers: { "content-type": "application/yaml" },
+  });
+  expect(res.status, res.text).toBe(200);
+}
+
+/** The plugin host is a child process of the embedded stack, i.e. of this test worker. */
+function pluginHostPid(): number {
+  const out = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)], { encoding: "utf8" });
+  const line = out.split("\n").find((l) => l.includes("host-main"));
+  if (!line) throw new Error(`no plugin host child in:\n${out}`);
+  return Number(line.trim().split(/\s+/)[0]);
+}
+
+describe.each(MODES)("kill -9 of the plugin host mid-step on %s + %s", (dialect, bus) => {
+  let s: Stack;
+  let g: Awaited<ReturnType<typeof gate>>;
+  beforeAll(async () => {
+    g = await gate();
+    s = await pipelineStack(dialect, bus, "pipecrash", { LATCHFLOW_EGRESS_ALLOW_PRIVATE: "true" });
+    await installSlow(s.base);
+  });
+  afterAll(async () => {
+    await s?.stop();
+    await g?.close();
+  });
+
+  it("the step is retried and its mail is sent once (idempotency key honoured by mail.send)", async () => {
+    await put(
+      s.base,
+      pipeline(`    - id: slow
+      uses: latchflow-plugin-slow/wait@1
+      with: { url: "${g.url}", mailTo: once@example.com }
+`),
+    );
+    const started = await s.api("POST", "/api/v1/pipelines/crashy/runs", { json: {} });
+    expect(started.status, started.text).toBe(202);
+    await waitFor(() => g.hits() >= 1, { timeoutMs: 10_000, description: "the step to wait on the gate" });
+    await s.mail.waitFor("once@example.com");
+    process.kill(pluginHostPid(), "SIGKILL");
+    await waitFor(() => g.hits() >= 2, {
+      timeoutMs: 15_000,
+      description: "the retried attempt to reach the gate",
+    });
+    g.release();
+    const r = await finished(s, "crashy", (started.body as RunView).id);
+    expect(r.status, JSON.stringify(r)).toBe("succeeded");
+    expect(r.steps?.[0]?.attempts.map((a) => [a.number, a.status, a.errorCode])).toEqual([
+      [1, "failed", "sandbox_crashed"],
+      [2, "succeeded", ""],
+    ]);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(s.mail.to("once@example.com")).toHaveLength(1);
+  });
+});
+
+describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", () => {
+  const name = uniqueName("kcrash");
+  const logDir = mkdtempSync(join(tmpdir(), "lf-kcrash-logs-"));
+  let stack: Launched;
+  let mail: SmtpCapture;
+  let g: Awaited<ReturnType<typeof gate>>;
+
+  beforeAll(async () => {
+    mail = await startSmtpCapture();
+    g = await gate();
+    stack = await launch({
+      logDir,
+      env: {
+        LATCHFLOW_ENV: "test",
+        LATCHFLOW_LOG_LEVEL: "info",
+        LATCHFLOW_DATABASE_URL: inject("pgUrl"),
+        LATCHFLOW_DB_SCHEMA_PREFIX: `${name}_`,
+        LATCHFLOW_DB_POOL_MAX: "3",
+        LATCHFLOW_NATS_URL: inject("natsUrl"),
+        LATCHFLOW_NATS_STREAM: name.toUpperCase(),
+        LATCHFLOW_NATS_NAMESPACE: name,
+        LATCHFLOW_BOOTSTRAP_TOKEN: OWNER_TOKEN,
+        LATCHFLOW_BOOTSTRAP_EMAIL: "owner@example.com",
+        LATCHFLOW_SMTP_URL: mail.url,
+        LATCHFLOW_KERNEL_LEASE_MS: "1500",
+        LATCHFLOW_KERNEL_POLL_MS: "100",
+        LATCHFLOW_EGRESS_ALLOW_PRIVATE: "true",
+      },
+    });
+    await installSlow(stack.gatewayUrl);
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await mail?.stop();
+    await g?.close();
+    await dropSchemas(inject("pgUrl"), `${name}_`);
+    await deleteNatsStream(inject("natsUrl"), name.toUpperCase());
+    rmSync(logDir, { recursive: true, force: true });
+  }, 60_000);
+
+  const runOf = async (id: string) => {
+    const res = await http(stack.gatewayUrl, "GET", `/api/v1/pipelines/crashy/runs/${id}`, {
+      token: OWNER_TOKEN,
+    });
+    return res.body as RunView;
+  };
+
+  it("the run completes after the restart; the email before the crash is sent once, the one after once", async () => {
+    await put(
+      stack.gatewayUrl,
+      pipeline(`    - id: before
+      uses: email@1
+      with: { to: [before@example.com], subject: "before", text: "step 1" }
+    - id: slow
+      uses: latchflow-plugin-slow/wait@1
+      with: { url: "${g.url}", mailTo: during@example.com }
+    - id: after
+      uses: email@1
+      with: { to: [after@example.com], subject: "after", text: "step 3" }
+`),
+    );
+    const started = await http(stack.gatewayUrl, "POST", "/api/v1/pipelines/crashy/runs", {
+      token: OWNER_TOKEN,
+      json: {},
+    });
+    expect(started.status, started.text).toBe(202);
+    const id = (started.body as RunView).id;
+    await waitFor(() => g.hits() >= 1, { timeoutMs: 15_000, description: "step 2 to wait on the gate" });
+    await mail.waitFor("during@example.com");
+    await stack.kill("kernel", "SIGKILL");
+    g.release();
+    await stack.restart("kernel");
+    const done = await waitFor(
+      async () => {
+        const r = await runOf(id);
+        return r.status === "succeeded" || r.status === "failed" ? r : undefined;
+      },
+      { timeoutMs: 30_000, description: "the run to finish on the restarted kernel" },
+    );
+    expect(done.status, JSON.stringify(done)).toBe("succeeded");
+    expect(done.steps?.[1]?.attempts.map((a) => a.status)).toEqual(["abandoned", "succeeded"]);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(mail.to("before@example.com")).toHaveLength(1);
+    expect(mail.to("during@example.com")).toHaveLength(1);
+    expect(mail.to("after@example.com")).toHaveLength(1);
+  });
+
+  it("schedule@1 fires once across a kernel restart", async () => {
+    const at = new Date(Date.now() + 3_000).toISOString();
+    const res = await http(stack.gatewayUrl, "PUT", "/api/v1/pipelines/dated", {
+      token: OWNER_TOKEN,
+      body: `apiVersion: latchflow.dev/v1
+kind: Pipeline
+metadata: { name: dated }
+spec:
+  triggers:
+    - { id: once, uses: schedule@1, with: { at: "${at}" } }
+  steps:
+    - { id: note, uses: email@1, with: { to: [dated@example.com], subject: "dated", text: "once" } }
+`,
+      headers: { "content-type": "application/yaml" },
+    });
+    expect(res.status, res.text).toBe(200);
+    await stack.kill("kernel", "SIGKILL"); // down across the date
+    await new Promise((r) => setTimeout(r, 4_000));
+    await stack.restart("kernel");
+    await mail.waitFor("dated@example.com", () => true, 20_000);
+    await stack.kill("kernel", "SIGTERM");
+    await stack.restart("kernel");
+    await new Promise((r) => setTimeout(r, 2_000));
+    const runs = await http(stack.gatewayUrl, "GET", "/api/v1/pipelines/dated/runs", { token: OWNER_TOKEN });
+    const items = (runs.body as { items: RunView[] }).items;
+    expect(items).toHaveLength(1);
+    expect(items[0]?.trigger.payload).toMatchObject({ scheduledAt: at });
+    expect(mail.to("dated@example.com")).toHaveLength(1);
+  });
+});
