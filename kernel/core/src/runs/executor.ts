@@ -1,6 +1,7 @@
 import type { PluginHost } from "@latchflow/plugin-host";
 import type { ActionInput, StepOutcome } from "@latchflow/plugin-sdk";
 import {
+  currentTraceparent,
   type Database,
   type EntityManager,
   emitEvent,
@@ -8,6 +9,9 @@ import {
   type Logger,
   newId,
   type OutboxRelay,
+  pipelineRunsTotal,
+  pipelineStepsTotal,
+  pipelineTriggerToFirstStepSeconds,
 } from "@latchflow/runtime";
 import { isSandboxError, type Json, type JsonObject } from "@latchflow/sandbox";
 import { evaluateCondition, type PipelineStep, parseDuration } from "@latchflow/spec";
@@ -190,6 +194,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
               Object.assign(s, { status: failed ? "failed" : "skipped", finishedAt: now(), ...fields });
               done(failed ? "failed" : "skipped", fields);
               if (failed) {
+                pipelineStepsTotal.inc({ uses: def.uses, outcome: "failed" });
                 emitEvent(tx, ctx, "pipelines.step.failed", stepIds, {
                   runId,
                   stepId: def.id,
@@ -199,6 +204,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
                   retryAt: null,
                 });
               } else {
+                pipelineStepsTotal.inc({ uses: def.uses, outcome: "skipped" });
                 emitEvent(tx, ctx, "pipelines.step.skipped", stepIds, {
                   runId,
                   stepId: def.id,
@@ -240,6 +246,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
             finishedAt: null,
             nextRetryAt: null,
           });
+          if (attempt === 1 && i === 0) {
+            pipelineTriggerToFirstStepSeconds.observe(
+              { trigger: run.triggerUses },
+              Math.max(0, (now().getTime() - run.firedAt.getTime()) / 1000),
+            );
+          }
           emitEvent(tx, ctx, "pipelines.step.started", stepIds, {
             runId,
             stepId: def.id,
@@ -258,6 +270,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
             done("succeeded", fields);
             const r = await tx.findOneOrFail(RunRow, { id: runId });
             r.cursor = i + 1;
+            pipelineStepsTotal.inc({ uses: def.uses, outcome: "succeeded" });
             emitEvent(tx, ctx, "pipelines.step.succeeded", stepIds, {
               runId,
               stepId: def.id,
@@ -296,6 +309,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
             } else if (def.onFailure === "continue") {
               r.cursor = i + 1;
             }
+            pipelineStepsTotal.inc({ uses: def.uses, outcome: retryAt ? "retrying" : "failed" });
             emitEvent(tx, ctx, "pipelines.step.failed", stepIds, {
               runId,
               stepId: def.id,
@@ -345,6 +359,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         wakeAt: null,
       });
       const base = { runId, pipelineId: r.pipelineId, name: r.pipelineName };
+      pipelineRunsTotal.inc({ outcome: errorCode ? "failed" : "succeeded" });
       if (errorCode) emitEvent(tx, ctx, "pipelines.run.failed", ids, { ...base, errorCode });
       else emitEvent(tx, ctx, "pipelines.run.succeeded", ids, base);
     });
@@ -391,8 +406,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       now,
     );
     const caps = hostCapabilities(deps.hostDeps, { tenant: run.tenant, entry, config, ctx, kv });
+    const traceparent = currentTraceparent();
     return deps.host.invoke(entry.hostName, entry.exportName, input as unknown as Json, caps, {
       deadlineMs: timeoutOf(def),
+      requestId: ctx.requestId,
+      ...(traceparent ? { traceparent } : {}),
     });
   }
 

@@ -190,6 +190,7 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
     });
     const raw = await deps.host.invoke(entry.hostName, entry.exportName, input as unknown as Json, caps, {
       deadlineMs: TRIGGER_DEADLINE_MS,
+      requestId: call.ctx.requestId,
     });
     const result = checkResult(raw);
     const fires = emits.slice(0, MAX_FIRES).map(fireOf);
