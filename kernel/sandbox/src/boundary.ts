@@ -273,6 +273,8 @@ export function compileBootstrap(isolate: ivm.Isolate): Promise<ivm.Script> {
 /** The isolate's end of one invocation, as the host holds it. */
 export interface IsolateEnd {
   invoke(exportName: string, inputJson: string): Promise<unknown>;
+  /** Drops the host's references into the context (call once the invocation is over). */
+  release(): void;
 }
 
 /** Host → isolate calls for one invocation, in order: setup, run plugin script, then `invoke`/`settle`. */
@@ -310,6 +312,17 @@ export const HOST_TO_ISOLATE = {
             result: { promise: true, copy: true },
             timeout,
           }),
+        // the references pin the context in the isolate: without this every call leaks its context
+        release: () => {
+          session.settle = () => {};
+          for (const ref of [invoke, settle]) {
+            try {
+              ref.release();
+            } catch {
+              // the isolate is gone
+            }
+          }
+        },
       },
     };
   },

@@ -88,6 +88,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
 
     let timer: NodeJS.Timeout | undefined;
     let context: ivm.Context | undefined;
+    let end: { release(): void } | undefined;
     let fail: (err: SandboxError) => void = () => {};
     const stopped = new Promise<never>((_, reject) => {
       fail = reject;
@@ -104,6 +105,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
     const work = (async () => {
       const opened = await HOST_TO_ISOLATE.open(gen.isolate, gen, session, this.limits, timeout);
       context = opened.context;
+      end = opened.end;
       return decodeResult(await opened.end.invoke(exportName, inputJson), this.limits);
     })();
     work.catch(() => {}); // the race below reports it
@@ -114,6 +116,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
     } finally {
       clearTimeout(timer);
       session.close();
+      end?.release();
       if (context && !gen.isolate.isDisposed) context.release();
     }
   }
