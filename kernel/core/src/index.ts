@@ -1,1 +1,1 @@
-export { createKernel, type KernelDeps } from "./kernel.js";
+export { builtinPlugins, createKernel, type KernelDeps } from "./kernel.js";
