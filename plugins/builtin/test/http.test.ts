@@ -76,7 +76,7 @@ describe("http@1", () => {
     expect(calls[0]?.init).toEqual({ method: "POST", headers: { "idempotency-key": "run-1:step-1" } });
   });
 
-  it("fails on non-2xx, saying in the message whether it is retryable (5xx, 429) or not", async () => {
+  it("fails on non-2xx with code http_status, retryable for 5xx and 429", async () => {
     for (const [status, kind] of [
       [503, "retryable"],
       [429, "retryable"],
@@ -89,6 +89,8 @@ describe("http@1", () => {
       ).rejects.toMatchObject({
         code: "plugin_error",
         message: `Error: http_status ${status} from a.example.com (${kind})`,
+        retryable: kind === "retryable",
+        details: { pluginCode: "http_status" },
       });
     }
   });

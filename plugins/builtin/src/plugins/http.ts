@@ -55,7 +55,7 @@ export const httpPlugin = defineBuiltin(httpManifest, async (raw: Json, host: Ho
   });
   if (response.status < 200 || response.status > 299) {
     const retryable = response.status >= 500 || response.status === 429;
-    // The sandbox carries only the message of an error the plugin throws (not `code`/`retryable`).
+    // the sandbox carries `code` (as details.pluginCode) and `retryable`: the step's retry policy sees them
     throw Object.assign(
       new Error(
         `http_status ${response.status} from ${hostOf(config.url)} (${retryable ? "retryable" : "permanent"})`,
