@@ -1,5 +1,5 @@
 import { type Started, startEmbedded } from "@latchflow/cli";
-import { createLogger, type Logger } from "@latchflow/runtime";
+import { type Config, createLogger, type Logger } from "@latchflow/runtime";
 import {
   createTestConfig,
   type TestBus,
@@ -80,6 +80,8 @@ export interface Stack {
   addresses: NonNullable<Started["addresses"]>;
   /** the data dir (SQLite files, the bus log, filesystem blobs) */
   dataDir: string;
+  /** the configuration every service of the stack runs with */
+  config: Config;
   /** the LATCHFLOW_* variables of this stack (for running `latchflow` commands against it) */
   env: Record<string, string>;
   /** the S3 server when blobs live in S3 (Postgres mode) */
@@ -141,6 +143,7 @@ export async function startStack(
     base,
     addresses: started.addresses!,
     dataDir: tc.config.dataDir,
+    config: tc.config,
     env: tc.env,
     s3,
     mail,
