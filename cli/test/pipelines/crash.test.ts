@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -138,9 +140,50 @@ describe.each(MODES)("kill -9 of the plugin host mid-step on %s + %s", (dialect,
   });
 });
 
+/** A self-signed certificate for 127.0.0.1, trusted by the launched processes through NODE_EXTRA_CA_CERTS. */
+function selfSigned(dir: string) {
+  const key = join(dir, "key.pem");
+  const cert = join(dir, "cert.pem");
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  return { key: readFileSync(key), cert: readFileSync(cert), certFile: cert };
+}
+
 describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", () => {
   const name = uniqueName("kcrash");
   const logDir = mkdtempSync(join(tmpdir(), "lf-kcrash-logs-"));
+  const tls = selfSigned(logDir);
+  const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  const receiver = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString("utf8");
+    });
+    req.on("end", () => {
+      received.push({ headers: req.headers, body });
+      res.setHeader("content-type", "application/json");
+      res.end('{"ok":true}');
+    });
+  });
   let stack: Launched;
   let mail: SmtpCapture;
   let g: Awaited<ReturnType<typeof gate>>;
@@ -148,6 +191,7 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
   beforeAll(async () => {
     mail = await startSmtpCapture();
     g = await gate();
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
     stack = await launch({
       logDir,
       env: {
@@ -165,6 +209,7 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
         LATCHFLOW_KERNEL_LEASE_MS: "1500",
         LATCHFLOW_KERNEL_POLL_MS: "100",
         LATCHFLOW_EGRESS_ALLOW_PRIVATE: "true",
+        NODE_EXTRA_CA_CERTS: tls.certFile,
       },
     });
     await installSlow(stack.gatewayUrl);
@@ -174,6 +219,7 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
     await stack?.stop();
     await mail?.stop();
     await g?.close();
+    await new Promise<void>((r) => receiver.close(() => r()));
     await dropSchemas(inject("pgUrl"), `${name}_`);
     await deleteNatsStream(inject("natsUrl"), name.toUpperCase());
     rmSync(logDir, { recursive: true, force: true });
@@ -254,5 +300,55 @@ spec:
     expect(items).toHaveLength(1);
     expect(items[0]?.trigger.payload).toMatchObject({ scheduledAt: at });
     expect(mail.to("dated@example.com")).toHaveLength(1);
+  });
+
+  it("http@1 calls out over TLS with an HMAC signature the receiver can check", async () => {
+    const key = "outgoing-signing-key-0123456789";
+    const secret = await http(stack.gatewayUrl, "PUT", "/api/v1/plugins/latchflow-http/secrets/out-key", {
+      token: OWNER_TOKEN,
+      json: { value: key },
+    });
+    expect(secret.status, secret.text).toBe(200);
+    const port = (receiver.address() as AddressInfo).port;
+    const res = await http(stack.gatewayUrl, "PUT", "/api/v1/pipelines/call-out", {
+      token: OWNER_TOKEN,
+      body: `apiVersion: latchflow.dev/v1
+kind: Pipeline
+metadata: { name: call-out }
+spec:
+  triggers:
+    - { id: go, uses: manual@1 }
+  steps:
+    - id: notify
+      uses: http@1
+      with: { url: "https://127.0.0.1:${port}/in", body: { pipeline: "{{ pipeline.name }}", note: "{{ trigger.payload.payload.note }}" }, signWithSecret: out-key }
+`,
+      headers: { "content-type": "application/yaml" },
+    });
+    expect(res.status, res.text).toBe(200);
+    const started = await http(stack.gatewayUrl, "POST", "/api/v1/pipelines/call-out/runs", {
+      token: OWNER_TOKEN,
+      json: { payload: { note: "hello" } },
+    });
+    expect(started.status, started.text).toBe(202);
+    const id = (started.body as RunView).id;
+    const done = await waitFor(
+      async () => {
+        const r = (
+          await http(stack.gatewayUrl, "GET", `/api/v1/pipelines/call-out/runs/${id}`, { token: OWNER_TOKEN })
+        ).body as RunView;
+        return r.status === "succeeded" || r.status === "failed" ? r : undefined;
+      },
+      { timeoutMs: 20_000, description: "the http@1 run" },
+    );
+    expect(done.status, JSON.stringify(done)).toBe("succeeded");
+    expect(done.steps?.[0]?.outputs).toMatchObject({ status: 200, body: { ok: true } });
+    expect(received).toHaveLength(1);
+    const [call] = received;
+    expect(JSON.parse(call?.body ?? "")).toEqual({ pipeline: "call-out", note: "hello" });
+    const ts = String(call?.headers["x-latchflow-timestamp"]);
+    const expected = createHmac("sha256", key).update(`${ts}.${call?.body}`).digest("hex");
+    expect(call?.headers["x-latchflow-signature"]).toBe(`sha256=${expected}`);
+    expect(call?.headers["idempotency-key"]).toBe(`${id}:notify`);
   });
 });
