@@ -164,7 +164,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         publicUrl,
         owner: owners.of,
         started: (ids) => {
-          for (const id of ids) void exec.execute(id);
+          for (const id of ids) void exec.execute(id, { owned: true });
         },
       });
       scheduler = createScheduler({

@@ -39,8 +39,11 @@ export interface ExecutorDeps {
 }
 
 export interface Executor {
-  /** Claims the run (unless this replica holds it already) and runs it as far as it can go. */
-  execute(runId: string): Promise<void>;
+  /**
+   * Claims the run and runs it as far as it can go. `owned`: this replica created it with its own lease in
+   * the same transaction, so there is nothing to claim (one write fewer on the trigger → first step path).
+   */
+  execute(runId: string, options?: { owned?: boolean }): Promise<void>;
   /** Runs being executed here right now. */
   active(): ReadonlySet<string>;
   /** Stops taking work, waits for the steps in flight; their runs are resumed by the next replica. */
@@ -156,6 +159,21 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         }
         r.status = "running";
         r.wakeAt = null;
+      };
+
+      // the run's outcome commits with its last step (one transaction fewer per run)
+      let finished = false;
+      const finishWithOutcome = async (tx: EntityManager) => {
+        const failed = steps.find((x) => x.status === "failed");
+        await finishIn(
+          tx,
+          run.id,
+          ctx,
+          ids,
+          failed?.errorCode ?? "",
+          failed ? `step ${failed.stepId}: ${failed.errorMessage}` : "",
+        );
+        return true;
       };
 
       const trigger = {
@@ -283,6 +301,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
               uses: def.uses,
               attempt,
             });
+            if (i === spec.steps.length - 1) finished = await finishWithOutcome(tx);
           });
         } catch (err) {
           const f = describeError(err);
@@ -333,27 +352,31 @@ export function createExecutor(deps: ExecutorDeps): Executor {
             return finish(run.id, ctx, ids, f.code, `step ${def.id}: ${f.message}`);
         }
       }
-      const failed = steps.find((s) => s.status === "failed");
-      await finish(
-        run.id,
-        ctx,
-        ids,
-        failed?.errorCode ?? "",
-        failed ? `step ${failed.stepId}: ${failed.errorMessage}` : "",
-      );
+      if (!finished) await commit(async (tx) => void (await finishWithOutcome(tx)));
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  async function finish(
+  function finish(
     runId: string,
     ctx: ReturnType<typeof runContext>,
     ids: Record<string, string>,
     errorCode: string,
     errorMessage: string,
   ) {
-    await commit(async (tx) => {
+    return commit((tx) => finishIn(tx, runId, ctx, ids, errorCode, errorMessage));
+  }
+
+  async function finishIn(
+    tx: EntityManager,
+    runId: string,
+    ctx: ReturnType<typeof runContext>,
+    ids: Record<string, string>,
+    errorCode: string,
+    errorMessage: string,
+  ) {
+    {
       const r = await tx.findOneOrFail(RunRow, { id: runId });
       Object.assign(r, {
         status: errorCode ? "failed" : "succeeded",
@@ -368,7 +391,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       pipelineRunsTotal.inc({ outcome: errorCode ? "failed" : "succeeded" });
       if (errorCode) emitEvent(tx, ctx, "pipelines.run.failed", ids, { ...base, errorCode });
       else emitEvent(tx, ctx, "pipelines.run.succeeded", ids, base);
-    });
+    }
   }
 
   async function invokeAction(
@@ -420,13 +443,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     });
   }
 
-  function execute(runId: string): Promise<void> {
+  function execute(runId: string, options: { owned?: boolean } = {}): Promise<void> {
     const current = running.get(runId);
     if (current) return current;
     if (stopping) return Promise.resolve();
     const job = (async () => {
       try {
-        if (!(await claim(runId))) return;
+        if (!options.owned && !(await claim(runId))) return;
         await runSteps(runId);
       } catch (err) {
         log.error({ err, runId }, "run execution failed; another attempt follows when its lease expires");

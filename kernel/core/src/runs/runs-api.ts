@@ -183,7 +183,7 @@ export function createRunsApi(d: RunsApiDeps) {
         }),
       );
       d.relay.nudge();
-      void d.executor.execute(run.id);
+      void d.executor.execute(run.id, { owned: true });
       return runToProto(run);
     },
 
