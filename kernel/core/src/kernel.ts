@@ -206,7 +206,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
           relay,
           registry,
           builtins: builtinPlugins,
-          compile: (name, code) => (host as PluginHost).load({ name, code }),
+          compile: (plugin) => (host as PluginHost).load(plugin),
           seal: secrets.seal,
           npmRegistry: k.npmRegistry,
           now,

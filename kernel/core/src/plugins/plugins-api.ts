@@ -14,10 +14,11 @@ import {
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
+import type { PluginSource } from "@latchflow/sandbox";
 import type { PipelineDocument } from "@latchflow/spec";
 import { PipelineRow } from "../pipelines/entities.js";
 import { PluginRow, PluginSecretRow } from "./entities.js";
-import { type BuiltinPlugin, type Registry, usesPrefix } from "./registry.js";
+import { type BuiltinPlugin, installedHostName, limitsOf, type Registry, usesPrefix } from "./registry.js";
 
 export interface PluginsApiDeps {
   db: Database;
@@ -25,7 +26,7 @@ export interface PluginsApiDeps {
   registry: Registry;
   builtins: () => Promise<BuiltinPlugin[]>;
   /** loads the code into the plugin host (compiles it: a syntax error refuses the install) */
-  compile: (hostName: string, code: string) => Promise<void>;
+  compile: (plugin: PluginSource) => Promise<void>;
   seal: (ctx: RequestContext, context: string, value: string) => Promise<string>;
   npmRegistry: string;
   fetch?: typeof fetch;
@@ -114,7 +115,11 @@ export function createPluginsApi(d: PluginsApiDeps) {
         `The plugin name must end in a lowercase label usable in \`uses\` (got ${prefix})`,
       );
     }
-    await d.compile(`${ctx.tenant}:${manifest.name}@${manifest.version}`, code);
+    await d.compile({
+      name: installedHostName({ tenant: ctx.tenant, name: manifest.name, version: manifest.version }),
+      code,
+      limits: limitsOf(manifest),
+    });
     const now = d.now();
     const row = await d.db.em().transactional(async (tx) => {
       let row = await tx.findOne(PluginRow, { tenant: ctx.tenant, name: manifest.name });
