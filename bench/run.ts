@@ -1,7 +1,9 @@
 // `pnpm bench`: every benchmark, each printing ratios against a baseline measured in the same run.
 import { ensureNats, ensurePostgres } from "@latchflow/testing";
+import { benchAudit } from "./audit.js";
 import { benchBus } from "./bus.js";
 import { benchDownloads } from "./downloads.js";
+import { benchPipelines } from "./pipelines.js";
 import { benchSlice } from "./slice.js";
 import { benchStorage } from "./storage.js";
 
@@ -13,6 +15,8 @@ try {
   await benchSlice(pg.url, nats.url);
   await benchStorage();
   await benchDownloads();
+  await benchPipelines(pg.url, nats.url);
+  await benchAudit(pg.url);
 } finally {
   await nats.stop?.();
   await pg.stop?.();

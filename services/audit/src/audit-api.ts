@@ -49,6 +49,24 @@ function drained(call: NodeJS.EventEmitter & { readonly cancelled: boolean }): P
 }
 
 const CHECKPOINTS_PER_MESSAGE = 500;
+/** Records per message stay far below gRPC's 4 MiB message limit, whatever the size of their data. */
+const MESSAGE_BYTES = 1024 * 1024;
+
+function* bySize(rows: AuditRecord[]): Generator<AuditRecord[]> {
+  let part: AuditRecord[] = [];
+  let bytes = 0;
+  for (const r of rows) {
+    const size = r.data.length + r.subjectIds.length + 512;
+    if (part.length > 0 && bytes + size > MESSAGE_BYTES) {
+      yield part;
+      part = [];
+      bytes = 0;
+    }
+    part.push(r);
+    bytes += size;
+  }
+  if (part.length > 0) yield part;
+}
 
 /** The audit gRPC API: thin handlers over the audit log; the tenant always comes from the call's context. */
 export function createAuditApi(log: AuditLog): ServiceImpl<Definition> {
@@ -86,8 +104,10 @@ export function createAuditApi(log: AuditLog): ServiceImpl<Definition> {
           if (!call.write({ records: [], checkpoints: batch })) await drained(call);
         }
         for await (const rows of log.batches(ctx.tenant, filter, head.seq)) {
-          if (call.cancelled) return;
-          if (!call.write({ records: rows.map(toProto), checkpoints: [] })) await drained(call);
+          for (const part of bySize(rows)) {
+            if (call.cancelled) return;
+            if (!call.write({ records: part.map(toProto), checkpoints: [] })) await drained(call);
+          }
         }
       } catch (err) {
         if (call.cancelled) return;

@@ -50,31 +50,40 @@ export interface ChainedRecord {
   data: unknown;
 }
 
-/** The canonical encoding of a record (ADR 011): JCS of exactly these fields, dates as ISO 8601 with ms. */
-export function canonicalRecord(r: ChainedRecord): string {
-  return canonicalJson({
-    v: CANONICAL_VERSION,
-    tenant: r.tenant,
-    seq: r.seq,
-    id: r.id,
-    type: r.type,
-    occurredAt: r.occurredAt.toISOString(),
-    recordedAt: r.recordedAt.toISOString(),
-    actor: { kind: r.actor.kind, id: r.actor.id },
-    subjectIds: r.subjectIds,
-    requestId: r.requestId,
-    data: r.data,
-  });
+/**
+ * Canonical encodings of a record's nested objects, when the caller has them already (the stored columns, or
+ * the strings it is about to store), so they are not encoded twice.
+ */
+export interface CanonicalParts {
+  data: string;
+  subjectIds: string;
+}
+
+const str = (v: string) => JSON.stringify(v);
+
+/**
+ * The canonical encoding of a record (ADR 011): JCS of exactly these fields, dates as ISO 8601 with ms. Written
+ * out in JCS key order (equal to `canonicalJson` of the same object; a test holds them together).
+ */
+export function canonicalRecord(r: ChainedRecord, parts?: CanonicalParts): string {
+  const data = parts?.data ?? canonicalJson(r.data);
+  const subjectIds = parts?.subjectIds ?? canonicalJson(r.subjectIds);
+  return (
+    `{"actor":{"id":${str(r.actor.id)},"kind":${str(r.actor.kind)}},"data":${data},"id":${str(r.id)},` +
+    `"occurredAt":${str(r.occurredAt.toISOString())},"recordedAt":${str(r.recordedAt.toISOString())},` +
+    `"requestId":${str(r.requestId)},"seq":${canonicalJson(r.seq)},"subjectIds":${subjectIds},` +
+    `"tenant":${str(r.tenant)},"type":${str(r.type)},"v":${CANONICAL_VERSION}}`
+  );
 }
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
 
 /** `sha256(prevHash bytes || UTF-8 canonical encoding)`, lowercase hex. */
-export function recordHash(prevHash: string, r: ChainedRecord): string {
+export function recordHash(prevHash: string, r: ChainedRecord, parts?: CanonicalParts): string {
   if (!HEX_HASH.test(prevHash)) throw new TypeError("prevHash must be 64 lowercase hex digits");
   return createHash("sha256")
     .update(Buffer.from(prevHash, "hex"))
-    .update(canonicalRecord(r), "utf8")
+    .update(canonicalRecord(r, parts), "utf8")
     .digest("hex");
 }
 

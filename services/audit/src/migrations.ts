@@ -51,7 +51,8 @@ export const auditMigrations = [
         t.unique(["tenant", "seq"], { indexName: "audit_log_tenant_seq_uq" });
         t.index(["tenant", "type", "seq"], "audit_log_type_idx");
         t.index(["tenant", "actor_kind", "actor_id", "seq"], "audit_log_actor_idx");
-        t.index(["tenant", "occurred_at"], "audit_log_occurred_idx");
+        // covering: a time range's lowest and highest seq come from the index alone (see query.ts)
+        t.index(["tenant", "occurred_at", "seq"], "audit_log_occurred_idx");
         for (const c of SUBJECT_COLUMNS) {
           t.index(["tenant", c, "seq"], `audit_log_${c}_idx`, { predicate: knex.whereNotNull(c) });
         }

@@ -1,6 +1,6 @@
 import type { auditV1 } from "@latchflow/proto";
 import { badRequest, type Database, pageLimit, toPage } from "@latchflow/runtime";
-import type { ObjectQuery } from "@mikro-orm/core";
+import { type ObjectQuery, raw } from "@mikro-orm/core";
 import { seqCursor } from "./checkpoints.js";
 import { AuditRecord } from "./entities.js";
 
@@ -99,6 +99,28 @@ export function whereOf(tenant: string, f: AuditFilter): ObjectQuery<AuditRecord
 }
 
 /**
+ * The lowest and highest seq of the records in the filter's time range (null: none), from the covering
+ * `(tenant, occurred_at, seq)` index. Bounding seq with them keeps "newest first within a time range" an index
+ * range read: without them the planner may walk the whole (tenant, seq) index back from the head to reach a
+ * window months old, because it assumes matching rows are spread evenly (occurredAt follows seq closely).
+ * `seq + 0` keeps PostgreSQL from answering min/max with that same walk over the seq index.
+ */
+async function timeRangeSeqs(
+  db: Database,
+  tenant: string,
+  f: AuditFilter,
+): Promise<{ lo: number; hi: number } | null> {
+  const row = (await db
+    .em()
+    .createQueryBuilder(AuditRecord)
+    .select([raw("min(seq + 0) as lo"), raw("max(seq + 0) as hi")])
+    .where(whereOf(tenant, { ...(f.from ? { from: f.from } : {}), ...(f.to ? { to: f.to } : {}) }))
+    .execute("get", false)) as { lo: number | string | null; hi: number | string | null } | undefined;
+  if (row?.lo == null || row.hi == null) return null;
+  return { lo: Number(row.lo), hi: Number(row.hi) };
+}
+
+/**
  * One page newest first. The cursor is the last seq returned: records appended meanwhile have higher
  * numbers, so they never shift a later page (no gaps, no repeats).
  */
@@ -110,11 +132,17 @@ export async function listRecords(
 ): Promise<{ items: AuditRecord[]; nextCursor: string }> {
   const limit = pageLimit(page.limit);
   const before = seqCursor(page.cursor);
+  const bounds = filter.from || filter.to ? await timeRangeSeqs(db, tenant, filter) : undefined;
+  if (bounds === null) return { items: [], nextCursor: "" };
+  const seq = {
+    ...(bounds ? { $gte: bounds.lo, $lte: bounds.hi } : {}),
+    ...(before === undefined ? {} : { $lt: before }),
+  };
   const rows = await db
     .em()
     .find(
       AuditRecord,
-      { ...whereOf(tenant, filter), ...(before === undefined ? {} : { seq: { $lt: before } }) },
+      { ...whereOf(tenant, filter), ...(Object.keys(seq).length ? { seq } : {}) },
       { orderBy: { seq: "desc" }, limit: limit + 1 },
     );
   return toPage(rows, limit, (r) => String(r.seq));
@@ -128,14 +156,17 @@ export async function* recordBatches(
   upToSeq: number,
   batchSize = 500,
 ): AsyncGenerator<AuditRecord[]> {
-  let after = 0;
+  const bounds = filter.from || filter.to ? await timeRangeSeqs(db, tenant, filter) : undefined;
+  if (bounds === null) return;
+  let after = bounds ? bounds.lo - 1 : 0;
+  const last = bounds ? Math.min(bounds.hi, upToSeq) : upToSeq;
   const where = whereOf(tenant, filter);
   for (;;) {
     const rows = await db
       .em()
       .find(
         AuditRecord,
-        { ...where, seq: { $gt: after, $lte: upToSeq } },
+        { ...where, seq: { $gt: after, $lte: last } },
         { orderBy: { seq: "asc" }, limit: batchSize },
       );
     if (rows.length === 0) return;

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from "@latchflow/bus";
-import { type ChainedRecord, canonicalJson } from "./canonical.js";
+import type { CanonicalParts, ChainedRecord } from "./canonical.js";
 import type { AuditRecord } from "./entities.js";
 
 /**
@@ -64,8 +64,8 @@ export function chainedFromEvent(
   };
 }
 
-/** A row of `audit_log` for a chained record. */
-export function rowOf(r: ChainedRecord, prevHash: string, hash: string): AuditRecord {
+/** A row of `audit_log` for a chained record; `parts` are its canonical data and subject ids (stored as is). */
+export function rowOf(r: ChainedRecord, parts: CanonicalParts, prevHash: string, hash: string): AuditRecord {
   const subjects = subjectColumns(r.subjectIds);
   return {
     id: r.id,
@@ -76,10 +76,10 @@ export function rowOf(r: ChainedRecord, prevHash: string, hash: string): AuditRe
     recordedAt: r.recordedAt,
     actorKind: r.actor.kind,
     actorId: r.actor.id,
-    subjectIds: canonicalJson(r.subjectIds),
+    subjectIds: parts.subjectIds,
     ...subjects,
     requestId: r.requestId,
-    data: canonicalJson(r.data),
+    data: parts.data,
     prevHash,
     hash,
   };
@@ -87,9 +87,10 @@ export function rowOf(r: ChainedRecord, prevHash: string, hash: string): AuditRe
 
 /**
  * The chained fields of a stored row. Throws a SyntaxError when `subjectIds` or `data` is no longer JSON
- * (the verifier reports that as a hash mismatch).
+ * (the verifier reports that as a hash mismatch). `data: false` leaves the data unparsed (null), for a caller
+ * that hashes the stored text.
  */
-export function chainedFromRow(row: AuditRecord): ChainedRecord {
+export function chainedFromRow(row: AuditRecord, options: { data?: boolean } = {}): ChainedRecord {
   return {
     tenant: row.tenant,
     seq: Number(row.seq),
@@ -100,6 +101,6 @@ export function chainedFromRow(row: AuditRecord): ChainedRecord {
     actor: { kind: row.actorKind, id: row.actorId },
     subjectIds: JSON.parse(row.subjectIds) as Record<string, string>,
     requestId: row.requestId,
-    data: JSON.parse(row.data) as unknown,
+    data: options.data === false ? null : (JSON.parse(row.data) as unknown),
   };
 }

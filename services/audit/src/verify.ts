@@ -1,5 +1,5 @@
 import type { Database } from "@latchflow/runtime";
-import { type ChainedRecord, GENESIS_HASH, recordHash } from "./canonical.js";
+import { type CanonicalParts, type ChainedRecord, GENESIS_HASH, recordHash } from "./canonical.js";
 import { checkpointsUpTo } from "./checkpoints.js";
 import { AuditRecord, ChainHead } from "./entities.js";
 import { chainedFromRow, INDEXED_SUBJECTS, subjectColumns } from "./record.js";
@@ -48,7 +48,11 @@ export interface VerifyResult {
 
 /** A record as the verifier sees it: the chained fields, or why they could not be read. */
 export type VerifiableRecord = { seq: number; id: string; prevHash: string; hash: string } & (
-  | { fields: ChainedRecord }
+  | {
+      fields: ChainedRecord;
+      /** the stored canonical data and subject ids, hashed as they are (any change to the text shows) */
+      parts?: CanonicalParts;
+    }
   | { unreadable: string }
 );
 
@@ -120,7 +124,7 @@ export class ChainVerifier {
         `record ${r.id} does not link to the record before it`,
       );
     }
-    if (recordHash(r.prevHash, r.fields) !== r.hash) {
+    if (recordHash(r.prevHash, r.fields, r.parts) !== r.hash) {
       return this.#break(
         r.seq,
         r.id,
@@ -208,11 +212,18 @@ export class ChainVerifier {
   }
 }
 
-/** A stored row as the verifier sees it (content that is no longer JSON counts as changed). */
+/**
+ * A stored row as the verifier sees it: its data and subject ids are hashed as stored (they were stored in
+ * canonical form), so any edit of their text shows; subject ids that are no longer JSON count as changed.
+ */
 export function verifiableRow(row: AuditRecord): VerifiableRecord {
   const base = { seq: Number(row.seq), id: row.id, prevHash: row.prevHash, hash: row.hash };
   try {
-    return { ...base, fields: chainedFromRow(row) };
+    return {
+      ...base,
+      fields: chainedFromRow(row, { data: false }),
+      parts: { data: row.data, subjectIds: row.subjectIds },
+    };
   } catch (err) {
     return { ...base, unreadable: (err as Error).message };
   }

@@ -149,6 +149,25 @@ describe.each(TEST_DIALECTS)("audit queries on %s", (dialect) => {
     expect(await list({ typePrefix: "bundles.", occurredFrom: at(1), recipientId: "R1" })).toEqual(ids(2, 1));
   });
 
+  it("exports only the records of a time range, oldest first", async () => {
+    const { metadata, options } = audit.client.$callOptions(ctx(tenant));
+    const filter = auditV1.AuditFilter.fromPartial({ occurredFrom: at(1), occurredTo: at(5) });
+    const call = audit.client.$raw.exportEvents({ filter }, metadata, options);
+    const records: string[] = [];
+    for await (const m of call as AsyncIterable<auditV1.ExportEventsResponse>)
+      records.push(...m.records.map((r) => r.id));
+    expect(records).toEqual(ids(1, 2, 3, 4));
+    const none = audit.client.$raw.exportEvents(
+      { filter: auditV1.AuditFilter.fromPartial({ occurredFrom: at(100) }) },
+      metadata,
+      options,
+    );
+    const messages: auditV1.ExportEventsResponse[] = [];
+    for await (const m of none as AsyncIterable<auditV1.ExportEventsResponse>) messages.push(m);
+    expect(messages.flatMap((m) => m.records)).toEqual([]);
+    expect(messages[0]!.header).toMatchObject({ complete: false });
+  });
+
   it("refuses bad filters and cursors as bad requests naming the field", async () => {
     const bad = async (filter: Partial<auditV1.AuditFilter>, field: string, cursor = "") => {
       const err = await audit.client
