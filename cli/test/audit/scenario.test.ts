@@ -1,4 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { packPlugin } from "@latchflow/plugin-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recipientBrowser } from "../files/helpers.js";
 import { http } from "../http.js";
@@ -8,6 +13,16 @@ import { type AuditItem, auditAll, recorded } from "./helpers.js";
 interface Ids {
   id: string;
 }
+
+/** A small third-party plugin (`echo@1`), packed once per file. */
+const packed = (async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lf-audit-plugin-"));
+  const out = await packPlugin({
+    dir: fileURLToPath(new URL("../pipelines/fixtures/echo-v1", import.meta.url)),
+    outFile: join(dir, "echo.tgz"),
+  });
+  return readFileSync(out.file);
+})();
 
 /**
  * One operator session through HTTP, step by step; each step waits until its event is audited before the
@@ -28,6 +43,11 @@ describe.each(MODES)("audit trail of a scripted scenario on %s + %s", (dialect, 
     const steps: { name: string; record: AuditItem }[] = [];
     const step = async (name: string, type: string, match: (r: AuditItem) => boolean) => {
       steps.push({ name, record: await recorded(s, type, match) });
+    };
+    const byType = (type: string) => {
+      const hit = steps.find((x) => x.record.type === type);
+      if (!hit) throw new Error(`no ${type} step yet`);
+      return hit.record;
     };
 
     // 1. the owner signs in (magic link) and creates an API token from the session
@@ -88,11 +108,87 @@ describe.each(MODES)("audit trail of a scripted scenario on %s + %s", (dialect, 
     await archive.arrayBuffer();
     await step("download", "bundles.download.started", (r) => r.subjectIds.bundleId === bundle.id);
 
-    // 4. PIPELINE RUN AND PLUGIN INSTALL STEPS go here (pipelines and plugins issue): install a plugin,
-    //    apply a pipeline, fire its trigger, then expect plugins.plugin.installed, pipelines.trigger.fired,
-    //    pipelines.run.started/succeeded (actor pipeline_run:<runId> for what the run does) with their ids.
+    // 4. install a plugin, enable its capability, apply a pipeline that uses it, run it by hand
+    const tarball = await packed;
+    const installed = await http(s.base, "POST", "/api/v1/plugins", {
+      token: token.token,
+      body: tarball,
+      headers: { "content-type": "application/gzip" },
+    });
+    expect(installed.status, installed.text).toBe(201);
+    await step(
+      "install plugin",
+      "plugins.plugin.installed",
+      (r) => r.subjectIds.plugin === "latchflow-plugin-echo",
+    );
+    expect(
+      (
+        await api("PATCH", "/api/v1/plugins/latchflow-plugin-echo", {
+          capabilities: { "latchflow-plugin-echo/echo@1": true },
+        })
+      ).status,
+    ).toBe(200);
+    await step(
+      "enable capability",
+      "plugins.plugin.updated",
+      (r) => r.subjectIds.plugin === "latchflow-plugin-echo",
+    );
+    const applied = await http(s.base, "PUT", "/api/v1/pipelines/audited", {
+      token: token.token,
+      body: `apiVersion: latchflow.dev/v1
+kind: Pipeline
+metadata: { name: audited }
+spec:
+  triggers:
+    - { id: go, uses: manual@1 }
+  steps:
+    - { id: say, uses: latchflow-plugin-echo/echo@1, with: { text: hello } }
+`,
+      headers: { "content-type": "application/yaml" },
+    });
+    expect(applied.status, applied.text).toBe(200);
+    await step("apply pipeline", "pipelines.pipeline.saved", (r) => r.data.name === "audited");
+    const pipelineId = byType("pipelines.pipeline.saved").subjectIds.pipelineId as string;
+    const started = await api("POST", "/api/v1/pipelines/audited/runs", { payload: { why: "audit" } });
+    expect(started.status, started.text).toBe(202);
+    const runId = (started.body as Ids).id;
+    await step("trigger fired", "pipelines.trigger.fired", (r) => r.subjectIds.runId === runId);
+    await step("run started", "pipelines.run.started", (r) => r.subjectIds.runId === runId);
+    await step("step started", "pipelines.step.started", (r) => r.subjectIds.runId === runId);
+    await step("step succeeded", "pipelines.step.succeeded", (r) => r.subjectIds.runId === runId);
+    await step("run succeeded", "pipelines.run.succeeded", (r) => r.subjectIds.runId === runId);
 
     const byName = Object.fromEntries(steps.map((x) => [x.name, x.record]));
+    const run = { kind: "pipeline_run", id: runId };
+    expect(byName["install plugin"]).toMatchObject({
+      actor: owner,
+      data: { name: "latchflow-plugin-echo", version: "1.0.0" },
+    });
+    expect(byName["enable capability"]).toMatchObject({ actor: owner });
+    expect(byName["apply pipeline"]).toMatchObject({ actor: owner, subjectIds: { pipelineId } });
+    // a manual run fires on behalf of the user; what the run then does is the run's own doing
+    expect(byName["trigger fired"]).toMatchObject({
+      actor: owner,
+      subjectIds: { pipelineId, triggerId: "go" },
+    });
+    for (const name of ["run started", "step started", "step succeeded", "run succeeded"]) {
+      expect(byName[name], name).toMatchObject({ actor: run, subjectIds: { pipelineId, runId } });
+    }
+    expect(byName["step started"]).toMatchObject({
+      data: { stepId: "say", uses: "latchflow-plugin-echo/echo@1", attempt: 1 },
+    });
+    const pipelineTrail = await auditAll(s, `pipeline=${pipelineId}`);
+    expect(pipelineTrail.map((r) => r.type).reverse()).toEqual([
+      "pipelines.pipeline.saved",
+      "pipelines.trigger.fired",
+      "pipelines.run.started",
+      "pipelines.step.started",
+      "pipelines.step.succeeded",
+      "pipelines.run.succeeded",
+    ]);
+    expect((await auditAll(s, `actor=pipeline_run:${runId}`)).map((r) => r.id).sort()).toEqual(
+      ["run started", "step started", "step succeeded", "run succeeded"].map((n) => byName[n]!.id).sort(),
+    );
     expect(byName["sign in"]).toMatchObject({ actor: owner, subjectIds: { userId: ownerId } });
     expect(byName["create token"]).toMatchObject({
       actor: owner,
@@ -142,6 +238,4 @@ describe.each(MODES)("audit trail of a scripted scenario on %s + %s", (dialect, 
     const verified = await http(s.base, "GET", "/api/v1/audit/verify", { token: OWNER_TOKEN });
     expect(verified.body).toMatchObject({ ok: true, checked: log.length });
   });
-
-  it.todo("records pipeline runs and plugin installs with their actors (pipelines and plugins issue)");
 });
