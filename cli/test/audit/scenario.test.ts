@@ -207,10 +207,20 @@ spec:
     expect(byName["recipient sign in"]).toMatchObject({ actor: heir });
     expect(byName["grant download"]).toMatchObject({
       actor: heir,
-      subjectIds: { bundleId: bundle.id, recipientId: recipient.id },
+      subjectIds: { bundleId: bundle.id, recipientId: recipient.id, assignmentId },
       data: { assignmentId },
     });
-    expect(byName.download).toMatchObject({ subjectIds: { bundleId: bundle.id }, data: { via: "grant" } });
+    expect(byName.download).toMatchObject({
+      subjectIds: { bundleId: bundle.id, recipientId: recipient.id, assignmentId },
+      data: { via: "grant" },
+    });
+    expect((await auditAll(s, `assignment=${assignmentId}`)).map((r) => r.type)).toEqual(
+      expect.arrayContaining([
+        "bundles.assignment.created",
+        "bundles.download.granted",
+        "bundles.download.started",
+      ]),
+    );
 
     // in the chain, in the order of the steps, and the log lists them newest first
     const seqs = steps.map((x) => x.record.seq);

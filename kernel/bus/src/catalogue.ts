@@ -69,7 +69,13 @@ export interface EventCatalogue {
   "pipelines.pipeline.enabled": { pipelineId: string; name: string };
   "pipelines.pipeline.disabled": { pipelineId: string; name: string };
   /** a trigger fired: a run was created in the same transaction */
-  "pipelines.trigger.fired": { pipelineId: string; name: string; triggerId: string; kind: string; runId: string };
+  "pipelines.trigger.fired": {
+    pipelineId: string;
+    name: string;
+    triggerId: string;
+    kind: string;
+    runId: string;
+  };
   /** the owner acted on a trigger (dead-man check-in, pause, resume) */
   "pipelines.trigger.controlled": { pipelineId: string; name: string; triggerId: string; action: string };
   "pipelines.run.started": { runId: string; pipelineId: string; name: string; triggerId: string };

@@ -64,7 +64,12 @@ export function createDownloadsApi(auth: BundlesContext) {
           tx,
           ctx,
           "bundles.download.granted",
-          { grantId: grant.id, bundleId: bundle.id, recipientId: req.recipientId },
+          {
+            grantId: grant.id,
+            bundleId: bundle.id,
+            recipientId: req.recipientId,
+            assignmentId: assignment.id,
+          },
           {
             grantId: grant.id,
             assignmentId: assignment.id,
@@ -139,6 +144,8 @@ export function createDownloadsApi(auth: BundlesContext) {
       let version: BundleVersion | null = null;
       let bundle: Bundle | null = null;
       let grantId = "";
+      // whose download it is (grants only; a publish link is anonymous by design)
+      let holder: { recipientId: string; assignmentId: string } | undefined;
       const hash = hashToken(req.token);
       if (req.kind === "grant") {
         const grant = await em.findOne(DownloadGrant, { tokenHash: hash });
@@ -146,6 +153,7 @@ export function createDownloadsApi(auth: BundlesContext) {
         version = await em.findOne(BundleVersion, { id: grant.versionId });
         bundle = await em.findOne(Bundle, { id: grant.bundleId });
         grantId = grant.id;
+        holder = { recipientId: grant.recipientId, assignmentId: grant.assignmentId };
       } else if (req.kind === "link") {
         const link = await em.findOne(PublishLink, { tokenHash: hash });
         if (!link || link.revokedAt || link.expiresAt <= now) throw gone();
@@ -187,7 +195,7 @@ export function createDownloadsApi(auth: BundlesContext) {
             tx,
             ctx,
             "bundles.download.started",
-            { bundleId: bundle.id, versionId: version.id },
+            { bundleId: bundle.id, versionId: version.id, ...holder },
             {
               via: req.kind === "grant" ? "grant" : "link",
               grantId,
