@@ -238,6 +238,20 @@ spec:
     expectError(await s.api("GET", "/api/v1/pipelines/call-out/runs/nope"), 422, "validation_failed");
   });
 
+  it("exposes run, step and sandbox series on /metrics", async () => {
+    const res = await fetch(`${s.base}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/latchflow_pipeline_runs_total\{outcome="succeeded"\} [1-9]/);
+    expect(text).toMatch(/latchflow_pipeline_runs_total\{outcome="failed"\} [1-9]/);
+    expect(text).toMatch(/latchflow_pipeline_steps_total\{uses="email@1",outcome="succeeded"\} [1-9]/);
+    expect(text).toMatch(/latchflow_pipeline_steps_total\{uses="email@1",outcome="skipped"\} [1-9]/);
+    expect(text).toMatch(
+      /latchflow_pipeline_trigger_to_first_step_seconds_count\{trigger="manual@1"\} [1-9]/,
+    );
+    expect(text).toMatch(/latchflow_sandbox_invocations_total\{[^}]*\} [1-9]/);
+  });
+
   it("lists every capability with its schema and docs", async () => {
     const res = await s.api("GET", "/api/v1/capabilities");
     expect(res.status, res.text).toBe(200);
