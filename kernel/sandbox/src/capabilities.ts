@@ -6,6 +6,8 @@ export interface FetchInit {
   headers?: Record<string, string>;
   /** Request body as text. */
   body?: string;
+  /** Gives up after this long (ms); never longer than the host's own egress timeout. */
+  timeoutMs?: number;
 }
 
 /** Response of the `fetch` capability; the body is text, size-limited by the egress guard. */

@@ -87,6 +87,13 @@ export function createGuardedFetch(
   };
 }
 
+/** The host's timeout, or the plugin's shorter one. */
+function timeoutOf(init: FetchInit, policy: EgressPolicy): number {
+  const host = policy.timeoutMs ?? 10_000;
+  const asked = Number(init.timeoutMs);
+  return Number.isFinite(asked) && asked > 0 ? Math.min(host, Math.max(1, Math.trunc(asked))) : host;
+}
+
 function request(target: VettedTarget, init: FetchInit, policy: EgressPolicy): Promise<FetchResponse> {
   const maxResponse = policy.maxResponseBytes ?? 1_048_576;
   const body = init.body === undefined ? undefined : Buffer.from(String(init.body));
@@ -110,7 +117,7 @@ function request(target: VettedTarget, init: FetchInit, policy: EgressPolicy): P
         method: (init.method ?? "GET").toUpperCase(),
         headers: { ...init.headers, ...(body ? { "content-length": String(body.length) } : {}) },
         lookup: pinned,
-        timeout: policy.timeoutMs ?? 10_000,
+        timeout: timeoutOf(init, policy),
         agent: false,
       },
       (res) => {

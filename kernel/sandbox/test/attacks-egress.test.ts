@@ -9,6 +9,7 @@ let port = 0;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
+    if (req.url === "/hang") return; // never answers
     if (req.url === "/redirect") {
       res.writeHead(302, { location: "http://10.0.0.1/latest/meta-data/" });
       res.end();
@@ -126,5 +127,25 @@ describe("sandbox attacks: egress", () => {
       `http://127.0.0.1:${port}/big`,
     );
     expect(err.details).toEqual({ hostCode: "payload_too_large" });
+  });
+
+  it("a plugin's shorter timeoutMs gives up first; the host's own timeout stays the upper bound", async () => {
+    const policy = {
+      allowHosts: ["127.0.0.1"],
+      allowAddressClasses: ["loopback" as const],
+      timeoutMs: 5_000,
+    };
+    const guarded = createGuardedFetch(policy);
+    const started = Date.now();
+    await expect(guarded(`http://127.0.0.1:${port}/hang`, { timeoutMs: 150 })).rejects.toMatchObject({
+      code: "deadline_exceeded",
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const capped = createGuardedFetch({ ...policy, timeoutMs: 150 });
+    const t = Date.now();
+    await expect(capped(`http://127.0.0.1:${port}/hang`, { timeoutMs: 60_000 })).rejects.toMatchObject({
+      code: "deadline_exceeded",
+    });
+    expect(Date.now() - t).toBeLessThan(2_000);
   });
 });

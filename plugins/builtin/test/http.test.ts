@@ -76,6 +76,12 @@ describe("http@1", () => {
     expect(calls[0]?.init).toEqual({ method: "POST", headers: { "idempotency-key": "run-1:step-1" } });
   });
 
+  it("passes its timeout to the host's fetch", async () => {
+    const { record, calls } = fetchingHost({ status: 200, headers: {}, body: "" });
+    await run(code, "http@1", actionIn({ url: "https://a.example.com/x", timeout: "5s" }), record.host);
+    expect(calls[0]?.init).toMatchObject({ timeoutMs: 5_000 });
+  });
+
   it("fails on non-2xx with code http_status, retryable for 5xx and 429", async () => {
     for (const [status, kind] of [
       [503, "retryable"],

@@ -3,7 +3,7 @@ import { defineBuiltin } from "../lib/define.js";
 import { parseBody } from "../lib/json-body.js";
 import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from "../lib/signature.js";
 import { renderJson, templateContext } from "../lib/template.js";
-import { instantMs } from "../lib/time.js";
+import { durationMs, instantMs } from "../lib/time.js";
 import { httpManifest } from "../manifests/http.js";
 
 interface HttpConfig {
@@ -12,7 +12,7 @@ interface HttpConfig {
   headers?: Record<string, string>;
   body?: Json;
   signWithSecret?: string;
-  /** Not enforceable here (no timers in the sandbox, no timeout in `FetchInit`): the host's egress timeout applies. */
+  /** Passed to the host's `fetch` (`timeoutMs`), which never waits longer than its own egress timeout. */
   timeout?: string;
 }
 
@@ -52,6 +52,7 @@ export const httpPlugin = defineBuiltin(httpManifest, async (raw: Json, host: Ho
     method: config.method ?? "POST",
     headers,
     ...(config.body === undefined ? {} : { body }),
+    ...(config.timeout === undefined ? {} : { timeoutMs: durationMs(config.timeout, "timeout") }),
   });
   if (response.status < 200 || response.status > 299) {
     const retryable = response.status >= 500 || response.status === 429;
