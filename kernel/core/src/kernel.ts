@@ -163,6 +163,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         leaseMs: k.leaseMs,
         publicUrl,
         owner: owners.of,
+        logger,
         started: (ids) => {
           for (const id of ids) void exec.execute(id, { owned: true });
         },

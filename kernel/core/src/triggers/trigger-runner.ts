@@ -5,6 +5,7 @@ import {
   type EntityManager,
   ErrorCode,
   LatchflowError,
+  type Logger,
   newId,
   type OutboxRelay,
   type RequestContext,
@@ -38,6 +39,7 @@ export interface TriggerRunnerDeps {
   leaseMs: number;
   publicUrl: () => string;
   owner: (pipeline: PipelineRow, ctx: RequestContext) => Promise<{ id: string; email: string }>;
+  logger: Logger;
   /** called with the runs an invocation created, after its commit */
   started: (runIds: string[]) => void;
 }
@@ -193,6 +195,12 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
       requestId: call.ctx.requestId,
     });
     const result = checkResult(raw);
+    if (emits.length > MAX_FIRES) {
+      deps.logger.warn(
+        { pipeline: pipeline.name, trigger: triggerId, emitted: emits.length, kept: MAX_FIRES },
+        "a trigger fired more runs in one invocation than allowed; the rest were dropped",
+      );
+    }
     const fires = emits.slice(0, MAX_FIRES).map(fireOf);
     const runIds: string[] = [];
     let conflict = false;
