@@ -272,6 +272,47 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
     expect(mail.to("after@example.com")).toHaveLength(1);
   });
 
+  it("a graceful stop (SIGTERM) mid-step does not fail the run: the next kernel resumes the step", async () => {
+    const slow = await gate();
+    try {
+      await put(
+        stack.gatewayUrl,
+        pipeline(`    - id: slow
+      uses: latchflow-plugin-slow/wait@1
+      with: { url: "${slow.url}" }
+    - id: after
+      uses: email@1
+      with: { to: [after-term@example.com], subject: "after", text: "step 2" }
+`),
+      );
+      const started = await http(stack.gatewayUrl, "POST", "/api/v1/pipelines/crashy/runs", {
+        token: OWNER_TOKEN,
+        json: {},
+      });
+      expect(started.status, started.text).toBe(202);
+      const id = (started.body as RunView).id;
+      await waitFor(() => slow.hits() >= 1, {
+        timeoutMs: 15_000,
+        description: "the step to wait on the gate",
+      });
+      await stack.kill("kernel", "SIGTERM");
+      slow.release();
+      await stack.restart("kernel");
+      const done = await waitFor(
+        async () => {
+          const r = await runOf(id);
+          return r.status === "succeeded" || r.status === "failed" ? r : undefined;
+        },
+        { timeoutMs: 30_000, description: "the run to finish on the restarted kernel" },
+      );
+      expect(done.status, JSON.stringify(done)).toBe("succeeded");
+      expect(done.steps?.[0]?.attempts.map((a) => a.status)).toEqual(["abandoned", "succeeded"]);
+      expect(mail.to("after-term@example.com")).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("schedule@1 fires once across a kernel restart", async () => {
     const at = new Date(Date.now() + 3_000).toISOString();
     const res = await http(stack.gatewayUrl, "PUT", "/api/v1/pipelines/dated", {

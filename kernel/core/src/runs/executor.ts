@@ -23,6 +23,8 @@ import { AttemptRow, RunRow, StepRow } from "./entities.js";
 import { retryDelay } from "./retry.js";
 
 export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+/** How long a stopping kernel waits for steps in flight before it lets the plugin host go. */
+const STOP_GRACE_MS = 5_000;
 
 export interface ExecutorDeps {
   db: Database;
@@ -304,6 +306,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
             if (i === spec.steps.length - 1) finished = await finishWithOutcome(tx);
           });
         } catch (err) {
+          // shutting down: the plugin host is closing under the step. Record nothing: the attempt stays
+          // "running", the lease runs out and the next kernel resumes the step (as after a crash).
+          if (stopping) return;
           const f = describeError(err);
           const delay = retryDelay(def.retry, { attempt, code: f.code, retryable: f.retryable }, deps.random);
           const retryAt = delay === undefined ? null : new Date(now().getTime() + delay);
@@ -469,7 +474,15 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       stopping = true;
       for (const t of wakeups.values()) clearTimeout(t);
       wakeups.clear();
-      await Promise.allSettled([...running.values()]);
+      // steps in flight get a moment to finish; the rest are resumed by the next kernel (lease expiry)
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...running.values()]),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, STOP_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
     },
   };
 }
