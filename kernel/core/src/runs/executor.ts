@@ -1,26 +1,22 @@
 import type { PluginHost } from "@latchflow/plugin-host";
-import type { ActionInput, StepOutcome } from "@latchflow/plugin-sdk";
+import type { ActionInput } from "@latchflow/plugin-sdk";
 import {
   currentTraceparent,
   type Database,
   type EntityManager,
-  emitEvent,
   isLatchflowError,
   type Logger,
-  newId,
   type OutboxRelay,
-  pipelineRunsTotal,
-  pipelineStepsTotal,
-  pipelineTriggerToFirstStepSeconds,
 } from "@latchflow/runtime";
 import { isSandboxError, type Json, type JsonObject } from "@latchflow/sandbox";
 import { evaluateCondition, type PipelineStep, parseDuration } from "@latchflow/spec";
 import { type HostDeps, hostCapabilities } from "../plugins/host-capabilities.js";
 import { directKv } from "../plugins/kv.js";
 import { migrateExport, type Registry } from "../plugins/registry.js";
-import { type RunSpec, runContext } from "./create-run.js";
-import { AttemptRow, RunRow, StepRow } from "./entities.js";
+import type { RunSpec } from "./create-run.js";
+import { RunRow, StepRow } from "./entities.js";
 import { retryDelay } from "./retry.js";
+import { type Failure, RunJournal } from "./run-journal.js";
 
 export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 /** How long a stopping kernel waits for steps in flight before it lets the plugin host go. */
@@ -52,12 +48,6 @@ export interface Executor {
   stop(): Promise<void>;
 }
 
-interface Failure {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
-
 export function describeError(err: unknown): Failure {
   if (isSandboxError(err)) {
     // a plugin that let a host call's error through, or classified its own failure, names the real cause
@@ -74,8 +64,6 @@ export function describeError(err: unknown): Failure {
     retryable: e?.retryable === true,
   };
 }
-
-const parse = (text: string): Json => JSON.parse(text) as Json;
 
 function timeoutOf(step: PipelineStep): number {
   if (!step.timeout) return DEFAULT_STEP_TIMEOUT_MS;
@@ -106,10 +94,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return n === 1;
   };
 
-  const commit = async (fn: (tx: EntityManager) => Promise<void>) => {
-    await db.em().transactional(fn);
+  const commitWith = async <T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> => {
+    const out = await db.em().transactional(fn);
     deps.relay.nudge();
+    return out;
   };
+  const commit = (fn: (tx: EntityManager) => Promise<void>): Promise<void> => commitWith(fn);
 
   const scheduleWake = (runId: string, delayMs: number) => {
     if (delayMs > 10 * 60_000) return; // the scheduler's poll picks it up
@@ -140,274 +130,70 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const run = await db.em().findOneOrFail(RunRow, { id: runId });
       if (run.status === "waiting" && run.wakeAt && run.wakeAt.getTime() > now().getTime()) return;
       const spec = JSON.parse(run.spec) as RunSpec;
-      const ctx = runContext(run, spec.ownerId);
       const steps = await db.em().find(StepRow, { runId }, { orderBy: { position: "asc" } });
-      const ids = { pipelineId: run.pipelineId, runId: run.id };
-
-      // "run started" commits with the first thing the run does (one transaction fewer per run)
-      let marked = false;
-      const markRunning = async (tx: EntityManager) => {
-        if (marked) return;
-        marked = true;
-        const r = await tx.findOneOrFail(RunRow, { id: runId });
-        if (!r.startedAt) {
-          r.startedAt = now();
-          emitEvent(tx, ctx, "pipelines.run.started", ids, {
-            runId,
-            pipelineId: run.pipelineId,
-            name: run.pipelineName,
-            triggerId: run.triggerId,
-          });
-        }
-        r.status = "running";
-        r.wakeAt = null;
-      };
-
-      // the run's outcome commits with its last step (one transaction fewer per run)
-      let finished = false;
-      const finishWithOutcome = async (tx: EntityManager) => {
-        const failed = steps.find((x) => x.status === "failed");
-        await finishIn(
-          tx,
-          run.id,
-          ctx,
-          ids,
-          failed?.errorCode ?? "",
-          failed ? `step ${failed.stepId}: ${failed.errorMessage}` : "",
-        );
-        return true;
-      };
-
-      const trigger = {
-        id: run.triggerId,
-        uses: run.triggerUses,
-        kind: run.triggerKind,
-        firedAt: run.firedAt.toISOString(),
-        payload: parse(run.triggerPayload),
-      };
-      const outcomes = (upTo: number) => {
-        const seen: Record<string, { outcome: StepOutcome; outputs: Json }> = {};
-        for (const s of steps.slice(0, upTo)) {
-          if (s.status === "succeeded" || s.status === "failed" || s.status === "skipped") {
-            seen[s.stepId] = { outcome: s.status, outputs: parse(s.outputs) };
-          }
-        }
-        return seen;
-      };
+      const journal = new RunJournal(run, spec, steps, now);
 
       for (let i = run.cursor; i < spec.steps.length; i++) {
         if (lost || stopping) return;
         const def = spec.steps[i] as PipelineStep;
-        const row = steps[i] as StepRow;
-        const stepIds = { ...ids, stepId: def.id };
-        const done = (status: "succeeded" | "failed" | "skipped", fields: Partial<StepRow>) =>
-          Object.assign(row, { status, finishedAt: now(), ...fields });
 
         if (def.if) {
           const cond = evaluateCondition(def.if, {
-            trigger: { ...trigger, firedAt: run.firedAt },
-            steps: outcomes(i),
+            trigger: { ...journal.trigger, firedAt: run.firedAt },
+            steps: journal.outcomes(i),
           });
           if (!cond.ok || !cond.value) {
-            const failed = !cond.ok;
-            await commit(async (tx) => {
-              await markRunning(tx);
-              const s = await tx.findOneOrFail(StepRow, { id: row.id });
-              const fields = failed
-                ? { errorCode: "condition_error", errorMessage: cond.ok ? "" : cond.message }
-                : {};
-              Object.assign(s, { status: failed ? "failed" : "skipped", finishedAt: now(), ...fields });
-              done(failed ? "failed" : "skipped", fields);
-              if (failed) {
-                pipelineStepsTotal.inc({ uses: def.uses, outcome: "failed" });
-                emitEvent(tx, ctx, "pipelines.step.failed", stepIds, {
-                  runId,
-                  stepId: def.id,
-                  uses: def.uses,
-                  attempt: 0,
-                  errorCode: "condition_error",
-                  retryAt: null,
-                });
-              } else {
-                pipelineStepsTotal.inc({ uses: def.uses, outcome: "skipped" });
-                emitEvent(tx, ctx, "pipelines.step.skipped", stepIds, {
-                  runId,
-                  stepId: def.id,
-                  reason: "condition is false",
-                });
-              }
-              const r = await tx.findOneOrFail(RunRow, { id: runId });
-              r.cursor = i + 1;
-            });
-            if (failed && def.onFailure !== "continue")
-              return finish(run.id, ctx, ids, "condition_error", cond.ok ? "" : cond.message);
+            const error = cond.ok ? undefined : cond.message;
+            await commit((tx) => journal.skip(tx, i, def, error));
+            if (error !== undefined && def.onFailure !== "continue") {
+              return commit((tx) => journal.finish(tx, "condition_error", error));
+            }
             continue;
           }
         }
 
-        // a "running" attempt left by a replica that died mid-step: it may or may not have acted, so the
-        // step runs again under the same idempotency key
-        const attempt = row.attempts + 1;
-        const attemptId = newId();
-        await commit(async (tx) => {
-          await markRunning(tx);
-          await tx.nativeUpdate(
-            AttemptRow,
-            { stepRunId: row.id, status: "running" },
-            { status: "abandoned", errorCode: "kernel_restarted", finishedAt: now() },
-          );
-          const s = await tx.findOneOrFail(StepRow, { id: row.id });
-          s.status = "running";
-          s.attempts = attempt;
-          s.startedAt ??= now();
-          Object.assign(row, { status: "running", attempts: attempt, startedAt: s.startedAt });
-          tx.create(AttemptRow, {
-            id: attemptId,
-            stepRunId: row.id,
-            number: attempt,
-            status: "running",
-            errorCode: "",
-            errorMessage: "",
-            startedAt: now(),
-            finishedAt: null,
-            nextRetryAt: null,
-          });
-          if (attempt === 1 && i === 0) {
-            pipelineTriggerToFirstStepSeconds.observe(
-              { trigger: run.triggerUses },
-              Math.max(0, (now().getTime() - run.firedAt.getTime()) / 1000),
-            );
-          }
-          emitEvent(tx, ctx, "pipelines.step.started", stepIds, {
-            runId,
-            stepId: def.id,
-            uses: def.uses,
-            attempt,
-          });
-        });
-
+        const attempt = await commitWith((tx) => journal.startAttempt(tx, i, def));
         try {
-          const outputs = await invokeAction(run, spec, def, attempt, trigger, outcomes(i), ctx);
-          await commit(async (tx) => {
-            await tx.nativeUpdate(AttemptRow, { id: attemptId }, { status: "succeeded", finishedAt: now() });
-            const s = await tx.findOneOrFail(StepRow, { id: row.id });
-            const fields = { outputs: JSON.stringify(outputs ?? null), errorCode: "", errorMessage: "" };
-            Object.assign(s, { status: "succeeded", finishedAt: now(), ...fields });
-            done("succeeded", fields);
-            const r = await tx.findOneOrFail(RunRow, { id: runId });
-            r.cursor = i + 1;
-            pipelineStepsTotal.inc({ uses: def.uses, outcome: "succeeded" });
-            emitEvent(tx, ctx, "pipelines.step.succeeded", stepIds, {
-              runId,
-              stepId: def.id,
-              uses: def.uses,
-              attempt,
-            });
-            if (i === spec.steps.length - 1) finished = await finishWithOutcome(tx);
-          });
+          const outputs = await invokeAction(journal, def, attempt.number, i);
+          await commit((tx) => journal.succeed(tx, i, def, attempt, outputs));
         } catch (err) {
           // shutting down: the plugin host is closing under the step. Record nothing: the attempt stays
           // "running", the lease runs out and the next kernel resumes the step (as after a crash).
           if (stopping) return;
           const f = describeError(err);
-          const delay = retryDelay(def.retry, { attempt, code: f.code, retryable: f.retryable }, deps.random);
+          const delay = retryDelay(
+            def.retry,
+            { attempt: attempt.number, code: f.code, retryable: f.retryable },
+            deps.random,
+          );
           const retryAt = delay === undefined ? null : new Date(now().getTime() + delay);
-          log.warn({ runId, stepId: def.id, attempt, code: f.code, retryAt }, "step attempt failed");
-          await commit(async (tx) => {
-            await tx.nativeUpdate(
-              AttemptRow,
-              { id: attemptId },
-              {
-                status: "failed",
-                errorCode: f.code,
-                errorMessage: f.message,
-                finishedAt: now(),
-                nextRetryAt: retryAt,
-              },
-            );
-            const s = await tx.findOneOrFail(StepRow, { id: row.id });
-            const fields = { errorCode: f.code.slice(0, 63), errorMessage: f.message };
-            Object.assign(
-              s,
-              fields,
-              retryAt ? { status: "waiting" } : { status: "failed", finishedAt: now() },
-            );
-            Object.assign(row, fields, { status: s.status });
-            const r = await tx.findOneOrFail(RunRow, { id: runId });
-            if (retryAt) {
-              Object.assign(r, { status: "waiting", wakeAt: retryAt, leaseOwner: null, leaseUntil: null });
-            } else if (def.onFailure === "continue") {
-              r.cursor = i + 1;
-            }
-            pipelineStepsTotal.inc({ uses: def.uses, outcome: retryAt ? "retrying" : "failed" });
-            emitEvent(tx, ctx, "pipelines.step.failed", stepIds, {
-              runId,
-              stepId: def.id,
-              uses: def.uses,
-              attempt,
-              errorCode: f.code,
-              retryAt: retryAt?.toISOString() ?? null,
-            });
-          });
+          log.warn(
+            { runId, stepId: def.id, attempt: attempt.number, code: f.code, retryAt },
+            "step attempt failed",
+          );
+          await commit((tx) => journal.fail(tx, i, def, attempt, f, retryAt));
           if (retryAt) {
             scheduleWake(runId, delay ?? 0);
             return;
           }
-          if (def.onFailure !== "continue")
-            return finish(run.id, ctx, ids, f.code, `step ${def.id}: ${f.message}`);
+          if (def.onFailure !== "continue") {
+            return commit((tx) => journal.finish(tx, f.code, `step ${def.id}: ${f.message}`));
+          }
         }
       }
-      if (!finished) await commit(async (tx) => void (await finishWithOutcome(tx)));
+      if (!journal.finished) await commit((tx) => journal.finishWithOutcome(tx));
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  function finish(
-    runId: string,
-    ctx: ReturnType<typeof runContext>,
-    ids: Record<string, string>,
-    errorCode: string,
-    errorMessage: string,
-  ) {
-    return commit((tx) => finishIn(tx, runId, ctx, ids, errorCode, errorMessage));
-  }
-
-  async function finishIn(
-    tx: EntityManager,
-    runId: string,
-    ctx: ReturnType<typeof runContext>,
-    ids: Record<string, string>,
-    errorCode: string,
-    errorMessage: string,
-  ) {
-    {
-      const r = await tx.findOneOrFail(RunRow, { id: runId });
-      Object.assign(r, {
-        status: errorCode ? "failed" : "succeeded",
-        errorCode: errorCode.slice(0, 63),
-        errorMessage,
-        finishedAt: now(),
-        leaseOwner: null,
-        leaseUntil: null,
-        wakeAt: null,
-      });
-      const base = { runId, pipelineId: r.pipelineId, name: r.pipelineName };
-      pipelineRunsTotal.inc({ outcome: errorCode ? "failed" : "succeeded" });
-      if (errorCode) emitEvent(tx, ctx, "pipelines.run.failed", ids, { ...base, errorCode });
-      else emitEvent(tx, ctx, "pipelines.run.succeeded", ids, base);
-    }
-  }
-
   async function invokeAction(
-    run: RunRow,
-    spec: RunSpec,
+    journal: RunJournal,
     def: PipelineStep,
     attempt: number,
-    trigger: ActionInput["trigger"],
-    steps: ActionInput["steps"],
-    ctx: ReturnType<typeof runContext>,
+    position: number,
   ): Promise<Json> {
+    const { run, spec, ctx } = journal;
     const entry = await deps.registry.resolve(run.tenant, def.uses);
     if (entry.kind !== "action") {
       throw Object.assign(new Error(`${def.uses} is a trigger, not an action`), {
@@ -426,8 +212,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }
     const input: ActionInput = {
       config,
-      trigger,
-      steps,
+      trigger: journal.trigger,
+      steps: journal.outcomes(position),
       run: { id: run.id, attempt, idempotencyKey: `${run.id}:${def.id}` },
       step: { id: def.id },
       pipeline: { name: run.pipelineName, version: run.pipelineVersion, ownerEmail: spec.ownerEmail },

@@ -1,0 +1,285 @@
+import type { ActionInput, StepOutcome } from "@latchflow/plugin-sdk";
+import {
+  type EntityManager,
+  emitEvent,
+  newId,
+  pipelineRunsTotal,
+  pipelineStepsTotal,
+  pipelineTriggerToFirstStepSeconds,
+} from "@latchflow/runtime";
+import type { Json } from "@latchflow/sandbox";
+import type { PipelineStep } from "@latchflow/spec";
+import { type RunSpec, runContext } from "./create-run.js";
+import { AttemptRow, RunRow, StepRow } from "./entities.js";
+
+export interface Failure {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+const parse = (text: string): Json => JSON.parse(text) as Json;
+
+/**
+ * Every state change of one run, each applied inside the caller's transaction together with its event (and
+ * its metric): the executor decides what happens, the journal records it. The loaded rows are kept in step
+ * with what is written, so later decisions (conditions, outcomes) see the run as stored.
+ */
+export class RunJournal {
+  readonly ctx: ReturnType<typeof runContext>;
+  readonly ids: { pipelineId: string; runId: string };
+  readonly trigger: ActionInput["trigger"];
+  private marked = false;
+
+  constructor(
+    readonly run: RunRow,
+    readonly spec: RunSpec,
+    readonly steps: StepRow[],
+    private readonly now: () => Date,
+  ) {
+    this.ctx = runContext(run, spec.ownerId);
+    this.ids = { pipelineId: run.pipelineId, runId: run.id };
+    this.trigger = {
+      id: run.triggerId,
+      uses: run.triggerUses,
+      kind: run.triggerKind,
+      firedAt: run.firedAt.toISOString(),
+      payload: parse(run.triggerPayload),
+    };
+  }
+
+  /** Outcomes and outputs of the steps before `position`, as `if:` and actions see them. */
+  outcomes(position: number): ActionInput["steps"] {
+    const seen: Record<string, { outcome: StepOutcome; outputs: Json }> = {};
+    for (const s of this.steps.slice(0, position)) {
+      if (s.status === "succeeded" || s.status === "failed" || s.status === "skipped") {
+        seen[s.stepId] = { outcome: s.status, outputs: parse(s.outputs) };
+      }
+    }
+    return seen;
+  }
+
+  /** "run started" commits with the first thing the run does (one transaction fewer per run). */
+  private async markRunning(tx: EntityManager) {
+    if (this.marked) return;
+    this.marked = true;
+    const r = await tx.findOneOrFail(RunRow, { id: this.run.id });
+    if (!r.startedAt) {
+      r.startedAt = this.now();
+      emitEvent(tx, this.ctx, "pipelines.run.started", this.ids, {
+        runId: this.run.id,
+        pipelineId: this.run.pipelineId,
+        name: this.run.pipelineName,
+        triggerId: this.run.triggerId,
+      });
+    }
+    r.status = "running";
+    r.wakeAt = null;
+  }
+
+  private async advance(tx: EntityManager, position: number) {
+    (await tx.findOneOrFail(RunRow, { id: this.run.id })).cursor = position + 1;
+  }
+
+  private async settleStep(tx: EntityManager, position: number, fields: Partial<StepRow>) {
+    const row = this.steps[position] as StepRow;
+    const s = await tx.findOneOrFail(StepRow, { id: row.id });
+    Object.assign(s, fields);
+    Object.assign(row, fields);
+  }
+
+  /** A step whose `if:` is false (skipped) or could not be evaluated (failed, `condition_error`). */
+  async skip(tx: EntityManager, position: number, def: PipelineStep, conditionError?: string) {
+    await this.markRunning(tx);
+    const stepIds = { ...this.ids, stepId: def.id };
+    const failed = conditionError !== undefined;
+    await this.settleStep(tx, position, {
+      status: failed ? "failed" : "skipped",
+      finishedAt: this.now(),
+      ...(failed ? { errorCode: "condition_error", errorMessage: conditionError } : {}),
+    });
+    pipelineStepsTotal.inc({ uses: def.uses, outcome: failed ? "failed" : "skipped" });
+    if (failed) {
+      emitEvent(tx, this.ctx, "pipelines.step.failed", stepIds, {
+        runId: this.run.id,
+        stepId: def.id,
+        uses: def.uses,
+        attempt: 0,
+        errorCode: "condition_error",
+        retryAt: null,
+      });
+    } else {
+      emitEvent(tx, this.ctx, "pipelines.step.skipped", stepIds, {
+        runId: this.run.id,
+        stepId: def.id,
+        reason: "condition is false",
+      });
+    }
+    await this.advance(tx, position);
+  }
+
+  /**
+   * A new attempt of a step. A "running" attempt left by a replica that died mid-step is marked abandoned:
+   * it may or may not have acted, so the step runs again under the same idempotency key.
+   */
+  async startAttempt(
+    tx: EntityManager,
+    position: number,
+    def: PipelineStep,
+  ): Promise<{ id: string; number: number }> {
+    await this.markRunning(tx);
+    const row = this.steps[position] as StepRow;
+    const number = row.attempts + 1;
+    const id = newId();
+    await tx.nativeUpdate(
+      AttemptRow,
+      { stepRunId: row.id, status: "running" },
+      { status: "abandoned", errorCode: "kernel_restarted", finishedAt: this.now() },
+    );
+    await this.settleStep(tx, position, {
+      status: "running",
+      attempts: number,
+      startedAt: row.startedAt ?? this.now(),
+    });
+    tx.create(AttemptRow, {
+      id,
+      stepRunId: row.id,
+      number,
+      status: "running",
+      errorCode: "",
+      errorMessage: "",
+      startedAt: this.now(),
+      finishedAt: null,
+      nextRetryAt: null,
+    });
+    if (number === 1 && position === 0) {
+      pipelineTriggerToFirstStepSeconds.observe(
+        { trigger: this.run.triggerUses },
+        Math.max(0, (this.now().getTime() - this.run.firedAt.getTime()) / 1000),
+      );
+    }
+    emitEvent(
+      tx,
+      this.ctx,
+      "pipelines.step.started",
+      { ...this.ids, stepId: def.id },
+      {
+        runId: this.run.id,
+        stepId: def.id,
+        uses: def.uses,
+        attempt: number,
+      },
+    );
+    return { id, number };
+  }
+
+  /** The attempt succeeded; after the last step the run's outcome commits in the same transaction. */
+  async succeed(
+    tx: EntityManager,
+    position: number,
+    def: PipelineStep,
+    attempt: { id: string; number: number },
+    outputs: Json,
+  ) {
+    await tx.nativeUpdate(AttemptRow, { id: attempt.id }, { status: "succeeded", finishedAt: this.now() });
+    await this.settleStep(tx, position, {
+      status: "succeeded",
+      finishedAt: this.now(),
+      outputs: JSON.stringify(outputs ?? null),
+      errorCode: "",
+      errorMessage: "",
+    });
+    await this.advance(tx, position);
+    pipelineStepsTotal.inc({ uses: def.uses, outcome: "succeeded" });
+    emitEvent(
+      tx,
+      this.ctx,
+      "pipelines.step.succeeded",
+      { ...this.ids, stepId: def.id },
+      {
+        runId: this.run.id,
+        stepId: def.id,
+        uses: def.uses,
+        attempt: attempt.number,
+      },
+    );
+    if (position === this.spec.steps.length - 1) await this.finishWithOutcome(tx);
+  }
+
+  /** The attempt failed: the step waits for `retryAt`, or failed for good. */
+  async fail(
+    tx: EntityManager,
+    position: number,
+    def: PipelineStep,
+    attempt: { id: string; number: number },
+    f: Failure,
+    retryAt: Date | null,
+  ) {
+    await tx.nativeUpdate(
+      AttemptRow,
+      { id: attempt.id },
+      {
+        status: "failed",
+        errorCode: f.code,
+        errorMessage: f.message,
+        finishedAt: this.now(),
+        nextRetryAt: retryAt,
+      },
+    );
+    await this.settleStep(tx, position, {
+      errorCode: f.code.slice(0, 63),
+      errorMessage: f.message,
+      ...(retryAt ? { status: "waiting" } : { status: "failed", finishedAt: this.now() }),
+    });
+    const r = await tx.findOneOrFail(RunRow, { id: this.run.id });
+    if (retryAt) Object.assign(r, { status: "waiting", wakeAt: retryAt, leaseOwner: null, leaseUntil: null });
+    else if (def.onFailure === "continue") r.cursor = position + 1;
+    pipelineStepsTotal.inc({ uses: def.uses, outcome: retryAt ? "retrying" : "failed" });
+    emitEvent(
+      tx,
+      this.ctx,
+      "pipelines.step.failed",
+      { ...this.ids, stepId: def.id },
+      {
+        runId: this.run.id,
+        stepId: def.id,
+        uses: def.uses,
+        attempt: attempt.number,
+        errorCode: f.code,
+        retryAt: retryAt?.toISOString() ?? null,
+      },
+    );
+  }
+
+  /** Ends the run: failed if any step failed (the first one names the error), else succeeded. */
+  finishWithOutcome(tx: EntityManager) {
+    const failed = this.steps.find((x) => x.status === "failed");
+    return this.finish(
+      tx,
+      failed?.errorCode ?? "",
+      failed ? `step ${failed.stepId}: ${failed.errorMessage}` : "",
+    );
+  }
+
+  async finish(tx: EntityManager, errorCode: string, errorMessage: string) {
+    const r = await tx.findOneOrFail(RunRow, { id: this.run.id });
+    Object.assign(r, {
+      status: errorCode ? "failed" : "succeeded",
+      errorCode: errorCode.slice(0, 63),
+      errorMessage,
+      finishedAt: this.now(),
+      leaseOwner: null,
+      leaseUntil: null,
+      wakeAt: null,
+    });
+    Object.assign(this.run, { status: r.status });
+    const base = { runId: this.run.id, pipelineId: r.pipelineId, name: r.pipelineName };
+    pipelineRunsTotal.inc({ outcome: errorCode ? "failed" : "succeeded" });
+    if (errorCode) emitEvent(tx, this.ctx, "pipelines.run.failed", this.ids, { ...base, errorCode });
+    else emitEvent(tx, this.ctx, "pipelines.run.succeeded", this.ids, base);
+  }
+
+  get finished(): boolean {
+    return this.run.status === "succeeded" || this.run.status === "failed";
+  }
+}
