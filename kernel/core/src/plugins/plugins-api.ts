@@ -1,7 +1,4 @@
-import { createHash } from "node:crypto";
-import { gunzipSync } from "node:zlib";
-import { type PluginManifest, parseManifest } from "@latchflow/plugin-sdk";
-import { untar } from "@latchflow/plugin-sdk/node";
+import type { PluginManifest } from "@latchflow/plugin-sdk";
 import type { pluginsV1 } from "@latchflow/proto";
 import {
   type Database,
@@ -18,6 +15,7 @@ import type { PluginSource } from "@latchflow/sandbox";
 import type { PipelineDocument } from "@latchflow/spec";
 import { PipelineRow } from "../pipelines/entities.js";
 import { PluginRow, PluginSecretRow } from "./entities.js";
+import { fetchFromRegistry, integrityOf, MAX_TARBALL, readPackage } from "./packages.js";
 import { type BuiltinPlugin, installedHostName, limitsOf, type Registry, usesPrefix } from "./registry.js";
 
 export interface PluginsApiDeps {
@@ -33,37 +31,14 @@ export interface PluginsApiDeps {
   now: () => Date;
 }
 
-const MAX_TARBALL = 10 * 1024 * 1024;
 const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 
 export const secretContext = (tenant: string, plugin: string, name: string) =>
   `plugin-secret:${tenant}/${plugin}/${name}`;
 
-const integrityOf = (data: Uint8Array) => `sha512-${createHash("sha512").update(data).digest("base64")}`;
 const parseList = (json: string): string[] => JSON.parse(json) as string[];
 const requestedHosts = (m: PluginManifest) =>
   m.permissions.filter((p) => p.name === "fetch").flatMap((p) => [...(p.hosts ?? [])]);
-
-function readPackage(tarball: Uint8Array): { manifest: PluginManifest; code: string } {
-  let files: Map<string, Buffer>;
-  try {
-    files = untar(gunzipSync(tarball, { maxOutputLength: 5 * MAX_TARBALL }));
-  } catch (err) {
-    throw validationFailed(`The tarball cannot be read: ${(err as Error).message}`);
-  }
-  const manifestFile = files.get("package/latchflow-plugin.json");
-  const code = files.get("package/plugin.js");
-  if (!manifestFile || !code) {
-    throw validationFailed("The tarball must hold package/latchflow-plugin.json and package/plugin.js");
-  }
-  let manifest: PluginManifest;
-  try {
-    manifest = parseManifest(JSON.parse(manifestFile.toString("utf8")));
-  } catch (err) {
-    throw validationFailed((err as Error).message);
-  }
-  return { manifest, code: code.toString("utf8") };
-}
 
 /** Installed plugins: upload, registry install with integrity, per-capability enablement, secrets. */
 export function createPluginsApi(d: PluginsApiDeps) {
@@ -178,45 +153,8 @@ export function createPluginsApi(d: PluginsApiDeps) {
       install(ctx, req.tarball, "tarball", req.integrity),
 
     async installPluginFromRegistry(req: pluginsV1.InstallPluginFromRegistryRequest, ctx: RequestContext) {
-      const m = /^((?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*)(?:@([0-9A-Za-z.+-]+))?$/.exec(
-        req.spec.trim(),
-      );
-      if (!m) throw validationFailed("spec must be <package> or <package>@<version>", { field: "spec" });
-      const [, name = "", version] = m;
-      const get = d.fetch ?? fetch;
-      const base = d.npmRegistry.replace(/\/$/, "");
-      const unavailable = (what: string, cause?: unknown) =>
-        new LatchflowError(ErrorCode.Unavailable, `The registry did not answer ${what}`, { cause });
-      const res = await get(`${base}/${name.replace("/", "%2f")}`, {
-        signal: AbortSignal.timeout(30_000),
-      }).catch((err) => {
-        throw unavailable("the package lookup", err);
-      });
-      if (res.status === 404) throw notFound("No such package in the registry", { package: name });
-      if (!res.ok) throw unavailable(`the package lookup (HTTP ${res.status})`);
-      const doc = (await res.json()) as {
-        "dist-tags"?: Record<string, string>;
-        versions?: Record<string, { dist?: { tarball?: string; integrity?: string } }>;
-      };
-      const chosen = version ?? doc["dist-tags"]?.latest;
-      const dist = chosen ? doc.versions?.[chosen]?.dist : undefined;
-      if (!dist?.tarball)
-        throw notFound("No such version in the registry", { package: name, version: chosen });
-      if (!dist.integrity?.startsWith("sha512-")) {
-        throw new LatchflowError(
-          ErrorCode.IntegrityFailed,
-          "The registry gives no sha512 integrity for this version",
-        );
-      }
-      const tar = await get(dist.tarball, { signal: AbortSignal.timeout(60_000) }).catch((err) => {
-        throw unavailable("the tarball download", err);
-      });
-      if (!tar.ok) throw unavailable(`the tarball download (HTTP ${tar.status})`);
-      const length = Number(tar.headers.get("content-length") ?? 0);
-      if (length > MAX_TARBALL)
-        throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
-      const bytes = new Uint8Array(await tar.arrayBuffer());
-      return install(ctx, bytes, "registry", dist.integrity);
+      const { bytes, integrity } = await fetchFromRegistry(req.spec, d.npmRegistry, d.fetch ?? fetch);
+      return install(ctx, bytes, "registry", integrity);
     },
 
     async listPlugins(_req: pluginsV1.ListPluginsRequest, ctx: RequestContext) {

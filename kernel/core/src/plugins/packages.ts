@@ -1,0 +1,80 @@
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { type PluginManifest, parseManifest } from "@latchflow/plugin-sdk";
+import { untar } from "@latchflow/plugin-sdk/node";
+import { ErrorCode, LatchflowError, notFound, validationFailed } from "@latchflow/runtime";
+
+/** Plugin packages: the tarball `latchflow-plugin pack` makes (or npm serves), read and verified. */
+
+export const MAX_TARBALL = 10 * 1024 * 1024;
+
+/** `sha512-<base64>`, npm's `dist.integrity` format. */
+export const integrityOf = (data: Uint8Array) =>
+  `sha512-${createHash("sha512").update(data).digest("base64")}`;
+
+/** The manifest (validated like `definePlugin` does) and the bundled code of a package tarball. */
+export function readPackage(tarball: Uint8Array): { manifest: PluginManifest; code: string } {
+  let files: Map<string, Buffer>;
+  try {
+    files = untar(gunzipSync(tarball, { maxOutputLength: 5 * MAX_TARBALL }));
+  } catch (err) {
+    throw validationFailed(`The tarball cannot be read: ${(err as Error).message}`);
+  }
+  const manifestFile = files.get("package/latchflow-plugin.json");
+  const code = files.get("package/plugin.js");
+  if (!manifestFile || !code) {
+    throw validationFailed("The tarball must hold package/latchflow-plugin.json and package/plugin.js");
+  }
+  let manifest: PluginManifest;
+  try {
+    manifest = parseManifest(JSON.parse(manifestFile.toString("utf8")));
+  } catch (err) {
+    throw validationFailed((err as Error).message);
+  }
+  return { manifest, code: code.toString("utf8") };
+}
+
+/**
+ * Downloads `name[@version]` from an npm registry: the version's tarball and the sha512 integrity the registry
+ * publishes for it (the caller verifies the bytes against it). Only sha512 integrities are accepted.
+ */
+export async function fetchFromRegistry(
+  spec: string,
+  registry: string,
+  get: typeof fetch,
+): Promise<{ bytes: Uint8Array; integrity: string }> {
+  const m = /^((?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*)(?:@([0-9A-Za-z.+-]+))?$/.exec(spec.trim());
+  if (!m) throw validationFailed("spec must be <package> or <package>@<version>", { field: "spec" });
+  const [, name = "", version] = m;
+  const base = registry.replace(/\/$/, "");
+  const unavailable = (what: string, cause?: unknown) =>
+    new LatchflowError(ErrorCode.Unavailable, `The registry did not answer ${what}`, { cause });
+  const res = await get(`${base}/${name.replace("/", "%2f")}`, { signal: AbortSignal.timeout(30_000) }).catch(
+    (err) => {
+      throw unavailable("the package lookup", err);
+    },
+  );
+  if (res.status === 404) throw notFound("No such package in the registry", { package: name });
+  if (!res.ok) throw unavailable(`the package lookup (HTTP ${res.status})`);
+  const doc = (await res.json()) as {
+    "dist-tags"?: Record<string, string>;
+    versions?: Record<string, { dist?: { tarball?: string; integrity?: string } }>;
+  };
+  const chosen = version ?? doc["dist-tags"]?.latest;
+  const dist = chosen ? doc.versions?.[chosen]?.dist : undefined;
+  if (!dist?.tarball) throw notFound("No such version in the registry", { package: name, version: chosen });
+  if (!dist.integrity?.startsWith("sha512-")) {
+    throw new LatchflowError(
+      ErrorCode.IntegrityFailed,
+      "The registry gives no sha512 integrity for this version",
+    );
+  }
+  const tar = await get(dist.tarball, { signal: AbortSignal.timeout(60_000) }).catch((err) => {
+    throw unavailable("the tarball download", err);
+  });
+  if (!tar.ok) throw unavailable(`the tarball download (HTTP ${tar.status})`);
+  if (Number(tar.headers.get("content-length") ?? 0) > MAX_TARBALL) {
+    throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
+  }
+  return { bytes: new Uint8Array(await tar.arrayBuffer()), integrity: dist.integrity };
+}
