@@ -132,4 +132,18 @@ describe.each(MODES)("auth endpoint rate limits on %s + %s", (dialect, bus) => {
     // other APIs are not auth endpoints
     expect((await s.api("GET", "/api/v1/bundles")).status).toBe(200);
   });
+
+  it("limits the public trigger ingress per IP too (webhooks, check-in links)", async () => {
+    s.advance(2 * 60_000); // a fresh window
+    const hook = () =>
+      http(s.base, "POST", "/hooks/nope/incoming", {
+        body: "{}",
+        headers: { "content-type": "application/json" },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await hook()).status);
+    expect(statuses).toEqual([404, 404, 404, 404, 404]);
+    expectError(await hook(), 429, "rate_limited");
+    expectError(await http(s.base, "POST", "/checkin/not-a-real-token-at-all"), 429, "rate_limited");
+  });
 });

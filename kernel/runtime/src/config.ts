@@ -138,7 +138,7 @@ export const ENV_VARS = {
   LATCHFLOW_SESSION_MAX_HOURS: { default: "24", doc: "A session ends this long after sign-in, used or not." },
   LATCHFLOW_AUTH_RATE_LIMIT: {
     default: "600",
-    doc: "Requests per minute each IP and each identity may make to the auth endpoints (sign-in flows have stricter limits of their own).",
+    doc: "Requests per minute each IP and each identity may make to the auth endpoints and to the public trigger ingress (`/hooks/…`, `/checkin/…`); sign-in flows have stricter limits of their own.",
   },
   LATCHFLOW_KERNEL_LEASE_MS: {
     default: "30000",

@@ -5,7 +5,8 @@ import type { GatewayClients } from "./clients.js";
 import { authorize } from "./policy.js";
 import { type AnyRoute, parsePart, requireBodyType } from "./route.js";
 
-const AUTH_ENDPOINT = /^\/api\/v1\/(auth|tokens)(\/|$)/;
+/** Rate-limited per IP and per identity: the auth endpoints and the public trigger ingress. */
+const RATE_LIMITED = /^\/(api\/v1\/(auth|tokens)(\/|$)|hooks\/|checkin\/)/;
 
 /** Mounts the route table: authenticate → authorize → validate → handler → response. */
 export function mountRoutes(router: Router, routes: AnyRoute[], clients: GatewayClients): void {
@@ -13,8 +14,9 @@ export function mountRoutes(router: Router, routes: AnyRoute[], clients: Gateway
     router[route.method](route.path, async (koa) => {
       const { ctx, identity } = await authenticate(koa, clients, route.access);
       setLogContext({ tenant: ctx.tenant });
-      // every auth endpoint is rate-limited per IP and per identity (sign-in flows have their own, stricter limits)
-      if (AUTH_ENDPOINT.test(route.path)) await clients.auth.checkAuthRateLimit({}, ctx);
+      // auth endpoints and public ingress are rate-limited per IP and per identity (sign-in flows have their own,
+      // stricter limits)
+      if (RATE_LIMITED.test(route.path)) await clients.auth.checkAuthRateLimit({}, ctx);
       if (route.body) requireBodyType(koa, route.bodyTypes);
       const params = parsePart(route.params, koa.params, "path");
       const access = route.access;
