@@ -110,6 +110,9 @@ spec:
 
     const wrong = await hook(signed("not-the-key", body));
     expect(wrong.status, wrong.text).toBe(401);
+    expect(wrong.body).toEqual({
+      error: { code: "invalid_signature", message: expect.any(String), requestId: expect.any(String) },
+    });
     const unsigned = await hook({ "content-type": "application/json" });
     expect(unsigned.status).toBe(401);
     const stale = await hook(signed(HOOK_KEY, body, Math.floor(Date.now() / 1000) - 3600));

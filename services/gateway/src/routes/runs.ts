@@ -128,10 +128,19 @@ async function rawBody(koa: Context, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const triggerAnswer = (res: pipelinesV1.TriggerResponse) => ({
-  status: res.status,
-  body: res.bodyJson ? JSON.parse(res.bodyJson) : undefined,
-});
+/**
+ * What the trigger plugin answered. Its errors take the one documented shape: `{ error: { code, message,
+ * requestId } }` (a plugin cannot know the request id; anything else it sent is kept as `details`).
+ */
+function triggerAnswer(res: pipelinesV1.TriggerResponse, requestId: string) {
+  const body: unknown = res.bodyJson ? JSON.parse(res.bodyJson) : undefined;
+  if (res.status < 400) return { status: res.status, body };
+  const e = ((body as { error?: unknown } | undefined)?.error ?? {}) as Record<string, unknown>;
+  const code =
+    typeof e.code === "string" && /^[a-z][a-z0-9_]{0,62}$/.test(e.code) ? e.code : "trigger_refused";
+  const message = typeof e.message === "string" ? e.message.slice(0, 500) : "The trigger refused the request";
+  return { status: res.status, body: { error: { code, message, requestId } } };
+}
 
 export function runRoutes(clients: GatewayClients) {
   const tag = "runs";
@@ -244,6 +253,7 @@ export function runRoutes(clients: GatewayClients) {
             },
             ctx,
           ),
+          ctx.requestId,
         ),
     }),
     defineRoute({
@@ -270,6 +280,7 @@ export function runRoutes(clients: GatewayClients) {
             { pipeline: params.pipeline, triggerId: params.trigger, headers, body },
             ctx,
           ),
+          ctx.requestId,
         );
       },
     }),
