@@ -1,14 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Launched, launch } from "@latchflow/deploy-local";
-import { packPlugin } from "@latchflow/plugin-sdk/node";
 import {
   deleteNatsStream,
   dropSchemas,
@@ -21,56 +18,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { http } from "../http.js";
 import { MODES, OWNER_TOKEN, type Stack } from "../stack.js";
 import { finished, pipelineStack, type RunView } from "./helpers.js";
-
-/** An HTTP server whose answers the test holds back until it lets go. */
-async function gate() {
-  let open = false;
-  let hits = 0;
-  const waiting: (() => void)[] = [];
-  const server: Server = createServer((_req, res) => {
-    hits++;
-    const answer = () => res.end("released");
-    if (open) answer();
-    else waiting.push(answer);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wait`,
-    hits: () => hits,
-    release() {
-      open = true;
-      for (const w of waiting.splice(0)) w();
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
-const packed = (async () => {
-  const dir = mkdtempSync(join(tmpdir(), "lf-slow-plugin-"));
-  const out = await packPlugin({
-    dir: fileURLToPath(new URL("./fixtures/slow", import.meta.url)),
-    outFile: join(dir, "slow.tgz"),
-  });
-  return readFileSync(out.file);
-})();
-
-async function installSlow(base: string) {
-  const res = await http(base, "POST", "/api/v1/plugins", {
-    token: OWNER_TOKEN,
-    body: await packed,
-    headers: { "content-type": "application/gzip" },
-  });
-  expect(res.status, res.text).toBe(201);
-  const on = await http(base, "PATCH", "/api/v1/plugins/latchflow-plugin-slow", {
-    token: OWNER_TOKEN,
-    json: { capabilities: { "latchflow-plugin-slow/wait@1": true }, approvedHosts: ["127.0.0.1"] },
-  });
-  expect(on.status, on.text).toBe(200);
-}
+import { gate, installSlow } from "./slow-plugin.js";
 
 const pipeline = (steps: string) => `apiVersion: latchflow.dev/v1
 kind: Pipeline
@@ -339,7 +287,10 @@ spec:
     const runs = await http(stack.gatewayUrl, "GET", "/api/v1/pipelines/dated/runs", { token: OWNER_TOKEN });
     const items = (runs.body as { items: RunView[] }).items;
     expect(items).toHaveLength(1);
-    expect(items[0]?.trigger.payload).toMatchObject({ scheduledAt: at });
+    const one = await http(stack.gatewayUrl, "GET", `/api/v1/pipelines/dated/runs/${items[0]?.id}`, {
+      token: OWNER_TOKEN,
+    });
+    expect((one.body as RunView).trigger.payload).toMatchObject({ scheduledAt: at });
     expect(mail.to("dated@example.com")).toHaveLength(1);
   });
 

@@ -3,7 +3,8 @@ import { createBusFromConfig, createLogger } from "@latchflow/runtime";
 import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../stack.js";
-import { finished, pipelineStack, putPipeline, runs } from "./helpers.js";
+import { finished, pipelineStack, putPipeline, type RunView, runs } from "./helpers.js";
+import { gate, installSlow } from "./slow-plugin.js";
 
 const HOUR = 3_600_000;
 const PIPELINES = 12;
@@ -14,7 +15,10 @@ describe("two kernel replicas on one Postgres + NATS", () => {
   let closeBus: () => Promise<void>;
 
   beforeAll(async () => {
-    s = await pipelineStack("postgres", "nats", "pipereplica", { LATCHFLOW_KERNEL_LEASE_MS: "2000" });
+    s = await pipelineStack("postgres", "nats", "pipereplica", {
+      LATCHFLOW_KERNEL_LEASE_MS: "2000",
+      LATCHFLOW_EGRESS_ALLOW_PRIVATE: "true",
+    });
     const logger = createLogger({ level: "silent" });
     const bus = await createBusFromConfig(s.config, logger);
     closeBus = () => bus.close();
@@ -66,6 +70,49 @@ spec:
     for (let i = 0; i < PIPELINES; i++) {
       expect(await runs(s, `dated-${i}`)).toHaveLength(1);
       expect(s.mail.to(`replica-${i}@example.com`)).toHaveLength(1);
+    }
+  });
+
+  it("a replica that lost a run's lease mid-step writes nothing more; the replica that took over finishes it", async () => {
+    const g = await gate();
+    try {
+      await installSlow(s.base);
+      await putPipeline(
+        s,
+        "fenced",
+        `apiVersion: latchflow.dev/v1
+kind: Pipeline
+metadata: { name: fenced }
+spec:
+  triggers:
+    - { id: go, uses: manual@1 }
+  steps:
+    - { id: slow, uses: latchflow-plugin-slow/wait@1, with: { url: "${g.url}" } }
+`,
+      );
+      const started = await s.api("POST", "/api/v1/pipelines/fenced/runs", { json: {} });
+      expect(started.status, started.text).toBe(202);
+      const id = (started.body as RunView).id;
+      await waitFor(() => g.hits() >= 1, { timeoutMs: 10_000, description: "the first replica's attempt" });
+      // the clock jumps past the lease (again and again: the first replica is alive and renews it) until the
+      // other replica's poll finds the lease expired and takes the run over, starting the step again
+      for (let k = 0; k < 100 && g.hits() < 2; k++) {
+        s.advance(10_000);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(g.hits()).toBe(2);
+      g.release(); // both attempts return; only the lease holder may record its result
+      const r = await finished(s, "fenced", id);
+      expect(r.status, JSON.stringify(r)).toBe("succeeded");
+      expect(r.steps?.[0]?.attempts.map((a) => [a.number, a.status])).toEqual([
+        [1, "abandoned"],
+        [2, "succeeded"],
+      ]);
+      await new Promise((res) => setTimeout(res, 500));
+      const again = await finished(s, "fenced", id);
+      expect(again.steps?.[0]?.attempts.map((a) => a.status)).toEqual(["abandoned", "succeeded"]);
+    } finally {
+      await g.close();
     }
   });
 });

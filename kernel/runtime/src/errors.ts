@@ -72,7 +72,8 @@ export function errorCodeFromGrpcStatus(code: GrpcStatus): ErrorCode {
     case GrpcStatus.ALREADY_EXISTS:
       return ErrorCode.Conflict;
     case GrpcStatus.RESOURCE_EXHAUSTED:
-      return ErrorCode.RateLimited;
+      // without our code it is the transport refusing a message over its size limit, not a rate limit
+      return ErrorCode.PayloadTooLarge;
     case GrpcStatus.UNAVAILABLE:
       return ErrorCode.Unavailable;
     case GrpcStatus.DEADLINE_EXCEEDED:

@@ -96,7 +96,10 @@ export interface ActionInput {
   run: {
     id: string;
     attempt: number;
-    /** `<runId>:<stepId>`: the same for every attempt of the step. Pass it (or a suffix of it) to host calls. */
+    /**
+     * `<runId>:<stepId>`: the same for every attempt of the step. Pass it to side-effecting host calls — or the
+     * key extended with your own suffix (`<key>:notify:<email>`) when one step makes several calls.
+     */
     idempotencyKey: string;
   };
   step: { id: string };

@@ -12,7 +12,7 @@ import {
 } from "@latchflow/sandbox";
 import type { Kv } from "./kv.js";
 import type { CapabilityEntry } from "./registry.js";
-import type { ServiceActions } from "./service-actions.js";
+import { checkKey, type ServiceActions } from "./service-actions.js";
 
 export interface InvocationScope {
   tenant: string;
@@ -88,17 +88,21 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
   if (asked.has("mail.send")) {
     caps.mail = {
       send: (message: MailMessage) =>
-        deps.actions.once(tenant, `mail:${entry.pluginName}:${message.idempotencyKey}`, async () => {
-          const sent = await deps.mailer.send({
-            to: message.to,
-            ...(message.cc?.length ? { cc: message.cc } : {}),
-            subject: message.subject,
-            text: message.text,
-            ...(message.html !== undefined ? { html: message.html } : {}),
-            messageId: messageIdFor(tenant, `${entry.pluginName}:${message.idempotencyKey}`),
-          });
-          return { messageId: sent.messageId, accepted: sent.accepted };
-        }) as Promise<{ messageId: string }>,
+        deps.actions.once(
+          tenant,
+          `mail:${entry.pluginName}:${checkKey(message.idempotencyKey)}`,
+          async () => {
+            const sent = await deps.mailer.send({
+              to: message.to,
+              ...(message.cc?.length ? { cc: message.cc } : {}),
+              subject: message.subject,
+              text: message.text,
+              ...(message.html !== undefined ? { html: message.html } : {}),
+              messageId: messageIdFor(tenant, `${entry.pluginName}:${message.idempotencyKey}`),
+            });
+            return { messageId: sent.messageId, accepted: sent.accepted };
+          },
+        ) as Promise<{ messageId: string }>,
     };
   }
   if (asked.has("bundles.grant")) {

@@ -1,5 +1,6 @@
 import { type Database, type EntityManager, newId } from "@latchflow/runtime";
 import { type Json, SandboxError, SandboxErrorCode } from "@latchflow/sandbox";
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { KvRow } from "../runs/entities.js";
 
 /** Plugin key-value state as a plugin sees it (`host.kv`). */
@@ -101,15 +102,43 @@ export class KvOverlay implements Kv {
     this.writes.set(key, null);
   }
 
-  /** Applies the buffered writes in `em`'s transaction; false when something it read has changed. */
+  /**
+   * Applies the buffered writes in `em`'s transaction; false when a key it read changed meanwhile. Every write
+   * of a key that was read is conditional on the version read (one UPDATE/DELETE that must hit its row, or an
+   * INSERT that must not collide), so two replicas cannot both win, on SQLite or Postgres.
+   */
   async commit(em: EntityManager, now: Date): Promise<boolean> {
+    for (const [key, text] of this.writes) {
+      const read = this.read.get(key);
+      const at = where(this.address, key);
+      if (read === undefined) {
+        if (text === null) await em.nativeDelete(KvRow, at);
+        else await upsert(em, this.address, key, text, now);
+      } else if (read === 0) {
+        if (text === null) continue;
+        try {
+          await em.insert(KvRow, { id: newId(), ...at, value: text, version: 1, updatedAt: now });
+        } catch (err) {
+          if (err instanceof UniqueConstraintViolationException) return false;
+          throw err;
+        }
+      } else {
+        const n =
+          text === null
+            ? await em.nativeDelete(KvRow, { ...at, version: read })
+            : await em.nativeUpdate(
+                KvRow,
+                { ...at, version: read },
+                { value: text, version: read + 1, updatedAt: now },
+              );
+        if (n !== 1) return false;
+      }
+    }
+    // keys only read must still be as read (another replica may have changed one this decision rests on)
     for (const [key, version] of this.read) {
+      if (this.writes.has(key)) continue;
       const row = await em.findOne(KvRow, where(this.address, key));
       if ((row?.version ?? 0) !== version) return false;
-    }
-    for (const [key, text] of this.writes) {
-      if (text === null) await em.nativeDelete(KvRow, where(this.address, key));
-      else await upsert(em, this.address, key, text, now);
     }
     return true;
   }

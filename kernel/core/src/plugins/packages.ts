@@ -42,7 +42,7 @@ export async function fetchFromRegistry(
   spec: string,
   registry: string,
   get: typeof fetch,
-): Promise<{ bytes: Uint8Array; integrity: string }> {
+): Promise<{ name: string; bytes: Uint8Array; integrity: string }> {
   const m = /^((?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*)(?:@([0-9A-Za-z.+-]+))?$/.exec(spec.trim());
   if (!m) throw validationFailed("spec must be <package> or <package>@<version>", { field: "spec" });
   const [, name = "", version] = m;
@@ -76,5 +76,5 @@ export async function fetchFromRegistry(
   if (Number(tar.headers.get("content-length") ?? 0) > MAX_TARBALL) {
     throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
   }
-  return { bytes: new Uint8Array(await tar.arrayBuffer()), integrity: dist.integrity };
+  return { name, bytes: new Uint8Array(await tar.arrayBuffer()), integrity: dist.integrity };
 }

@@ -40,6 +40,14 @@ const parseList = (json: string): string[] => JSON.parse(json) as string[];
 const requestedHosts = (m: PluginManifest) =>
   m.permissions.filter((p) => p.name === "fetch").flatMap((p) => [...(p.hosts ?? [])]);
 
+/** Whether `next` asks for a permission, or an egress host, that `prev` did not. */
+function asksForMore(prev: PluginManifest, next: PluginManifest): boolean {
+  const grants = (m: PluginManifest) =>
+    new Set(m.permissions.flatMap((p) => [p.name, ...(p.hosts ?? []).map((h) => `${p.name}:${h}`)]));
+  const before = grants(prev);
+  return [...grants(next)].some((g) => !before.has(g));
+}
+
 /** Installed plugins: upload, registry install with integrity, per-capability enablement, secrets. */
 export function createPluginsApi(d: PluginsApiDeps) {
   const builtinNames = async () => new Set((await d.builtins()).map((b) => b.manifest.name));
@@ -71,7 +79,13 @@ export function createPluginsApi(d: PluginsApiDeps) {
     };
   };
 
-  const install = async (ctx: RequestContext, tarball: Uint8Array, source: string, expected: string) => {
+  const install = async (
+    ctx: RequestContext,
+    tarball: Uint8Array,
+    source: string,
+    expected: string,
+    expectedName?: string,
+  ) => {
     if (tarball.length === 0) throw validationFailed("The tarball is empty");
     if (tarball.length > MAX_TARBALL)
       throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
@@ -82,6 +96,9 @@ export function createPluginsApi(d: PluginsApiDeps) {
       });
     }
     const { manifest, code } = readPackage(tarball);
+    if (expectedName !== undefined && manifest.name !== expectedName) {
+      throw validationFailed(`The package ${expectedName} holds a plugin named ${manifest.name}`);
+    }
     if ((await builtinNames()).has(manifest.name))
       throw new LatchflowError(ErrorCode.Conflict, "A built-in plugin has that name");
     const prefix = usesPrefix(manifest.name);
@@ -100,14 +117,16 @@ export function createPluginsApi(d: PluginsApiDeps) {
       let row = await tx.findOne(PluginRow, { tenant: ctx.tenant, name: manifest.name });
       const known = new Set(manifest.capabilities.map((c) => `${c.key}@${c.major}`));
       if (row) {
-        // an upgrade keeps what the admin enabled and approved, for capabilities that still exist
+        // an upgrade keeps what the admin enabled and approved, for capabilities that still exist — unless
+        // the new version asks for more (a permission or host the admin never saw): then all starts disabled
+        const grows = asksForMore(JSON.parse(row.manifest) as PluginManifest, manifest);
         Object.assign(row, {
           version: manifest.version,
           source,
           integrity,
           manifest: JSON.stringify(manifest),
           code,
-          enabled: JSON.stringify(parseList(row.enabled).filter((id) => known.has(id))),
+          enabled: JSON.stringify(grows ? [] : parseList(row.enabled).filter((id) => known.has(id))),
           approvedHosts: JSON.stringify(
             parseList(row.approvedHosts).filter((h) => requestedHosts(manifest).includes(h)),
           ),
@@ -153,8 +172,8 @@ export function createPluginsApi(d: PluginsApiDeps) {
       install(ctx, req.tarball, "tarball", req.integrity),
 
     async installPluginFromRegistry(req: pluginsV1.InstallPluginFromRegistryRequest, ctx: RequestContext) {
-      const { bytes, integrity } = await fetchFromRegistry(req.spec, d.npmRegistry, d.fetch ?? fetch);
-      return install(ctx, bytes, "registry", integrity);
+      const { name, bytes, integrity } = await fetchFromRegistry(req.spec, d.npmRegistry, d.fetch ?? fetch);
+      return install(ctx, bytes, "registry", integrity, name);
     },
 
     async listPlugins(_req: pluginsV1.ListPluginsRequest, ctx: RequestContext) {

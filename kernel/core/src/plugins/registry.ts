@@ -35,6 +35,9 @@ export function usesPrefix(packageName: string): string {
   return packageName.replace(/^@[^/]+\//, "");
 }
 
+/** How long a replica trusts its view of the installed plugins (changes made through another replica). */
+const CACHE_MS = 5_000;
+
 /** The export naming the migration function of a capability (added by the SDK's `toSandboxGlobal`). */
 export const migrateExport = (exportName: string) => `${exportName}#migrate`;
 
@@ -154,11 +157,14 @@ export function createRegistry(deps: {
     for (const e of entries) if (e.enabled) catalog[e.uses] = e.descriptor;
     return { entries, catalog: Object.freeze(catalog) };
   };
+  // another kernel replica may have changed the installs: what is cached here lives a few seconds only
+  const loadedAt = new Map<string, number>();
   const tenantState = (tenant: string) => {
     let state = perTenant.get(tenant);
-    if (!state) {
+    if (!state || Date.now() - (loadedAt.get(tenant) ?? 0) > CACHE_MS) {
       state = load(tenant);
       perTenant.set(tenant, state);
+      loadedAt.set(tenant, Date.now());
       state.catch(() => perTenant.delete(tenant));
     }
     return state;
@@ -209,6 +215,26 @@ export function createRegistry(deps: {
       return (await tenantState(tenant)).catalog;
     },
     async resolve(tenant, uses) {
+      try {
+        return await resolveOnce(tenant, uses);
+      } catch (err) {
+        // installed, enabled, upgraded or removed through another replica since this one cached its view:
+        // look again, once, before failing a step for it
+        const stale =
+          err instanceof LatchflowError &&
+          (err.code === ErrorCode.NotFound || err.code === ErrorCode.CapabilityUnavailable);
+        if (!stale) throw err;
+        perTenant.delete(tenant);
+        return resolveOnce(tenant, uses);
+      }
+    },
+    invalidate(tenant) {
+      perTenant.delete(tenant);
+    },
+  };
+
+  async function resolveOnce(tenant: string, uses: string): Promise<CapabilityEntry> {
+    {
       const entry = (await tenantState(tenant)).entries.find((e) => e.uses === uses);
       if (!entry?.enabled) {
         throw new LatchflowError(
@@ -219,9 +245,6 @@ export function createRegistry(deps: {
       }
       if (!entry.builtin) await ensureLoaded(tenant, entry);
       return entry;
-    },
-    invalidate(tenant) {
-      perTenant.delete(tenant);
-    },
-  };
+    }
+  }
 }

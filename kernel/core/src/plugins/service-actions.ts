@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { GrantRequest, GrantResult, PublishRequest, PublishResult } from "@latchflow/plugin-sdk";
 import {
   type Database,
@@ -27,9 +28,9 @@ export interface ServiceActions {
 
 const denied = (message: string) => new LatchflowError(ErrorCode.PermissionDenied, message);
 
-function checkKey(key: unknown): string {
-  if (typeof key !== "string" || key.length < 8 || key.length > 300) {
-    throw new LatchflowError(ErrorCode.ValidationFailed, "idempotencyKey must be 8 to 300 characters");
+export function checkKey(key: unknown): string {
+  if (typeof key !== "string" || key.length < 8 || key.length > 1000) {
+    throw new LatchflowError(ErrorCode.ValidationFailed, "idempotencyKey must be 8 to 1000 characters");
   }
   return key;
 }
@@ -42,7 +43,9 @@ export function createServiceActions(deps: {
 }): ServiceActions {
   const { db, clients } = deps;
 
-  const once: ServiceActions["once"] = async (tenant, key, fn) => {
+  const once: ServiceActions["once"] = async (tenant, rawKey, fn) => {
+    // keys are built from plugin input: long ones are hashed to fit the column (same on SQLite and Postgres)
+    const key = rawKey.length > 400 ? `sha256:${createHash("sha256").update(rawKey).digest("hex")}` : rawKey;
     const done = await db.em().findOne(HostCallRow, { tenant, key });
     if (done?.state === "done") return JSON.parse(done.result);
     if (!done) {

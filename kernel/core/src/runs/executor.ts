@@ -19,6 +19,13 @@ import { retryDelay } from "./retry.js";
 import { type Failure, RunJournal } from "./run-journal.js";
 
 export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+
+/** This replica no longer holds the run's lease: it stops without writing anything more. */
+class LeaseLost extends Error {
+  constructor(runId: string) {
+    super(`lease of run ${runId} lost`);
+  }
+}
 /** How long a stopping kernel waits for steps in flight before it lets the plugin host go. */
 const STOP_GRACE_MS = 5_000;
 
@@ -94,12 +101,23 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return n === 1;
   };
 
-  const commitWith = async <T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> => {
-    const out = await db.em().transactional(fn);
+  /**
+   * A fenced state change: it commits only while this replica still holds the run's lease (and renews it),
+   * so a replica that lost its lease mid-step — another one took the run over — can no longer write.
+   */
+  const commitWith = async <T>(runId: string, fn: (tx: EntityManager) => Promise<T>): Promise<T> => {
+    const out = await db.em().transactional(async (tx) => {
+      const held = await tx.nativeUpdate(
+        RunRow,
+        { id: runId, leaseOwner: deps.replicaId },
+        { leaseUntil: leaseUntil() },
+      );
+      if (held !== 1) throw new LeaseLost(runId);
+      return fn(tx);
+    });
     deps.relay.nudge();
     return out;
   };
-  const commit = (fn: (tx: EntityManager) => Promise<void>): Promise<void> => commitWith(fn);
 
   const scheduleWake = (runId: string, delayMs: number) => {
     if (delayMs > 10 * 60_000) return; // the scheduler's poll picks it up
@@ -113,6 +131,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   };
 
   async function runSteps(runId: string): Promise<void> {
+    const commit = (fn: (tx: EntityManager) => Promise<void>): Promise<void> => commitWith(runId, fn);
     let lost = false;
     const heartbeat = setInterval(
       () => {
@@ -152,10 +171,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           }
         }
 
-        const attempt = await commitWith((tx) => journal.startAttempt(tx, i, def));
+        const attempt = await commitWith(runId, (tx) => journal.startAttempt(tx, i, def));
+        let outputs: Json;
         try {
-          const outputs = await invokeAction(journal, def, attempt.number, i);
-          await commit((tx) => journal.succeed(tx, i, def, attempt, outputs));
+          outputs = await invokeAction(journal, def, attempt.number, i);
         } catch (err) {
           // shutting down: the plugin host is closing under the step. Record nothing: the attempt stays
           // "running", the lease runs out and the next kernel resumes the step (as after a crash).
@@ -171,15 +190,19 @@ export function createExecutor(deps: ExecutorDeps): Executor {
             { runId, stepId: def.id, attempt: attempt.number, code: f.code, retryAt },
             "step attempt failed",
           );
-          await commit((tx) => journal.fail(tx, i, def, attempt, f, retryAt));
-          if (retryAt) {
-            scheduleWake(runId, delay ?? 0);
-            return;
-          }
-          if (def.onFailure !== "continue") {
-            return commit((tx) => journal.finish(tx, f.code, `step ${def.id}: ${f.message}`));
-          }
+          const stop = !retryAt && def.onFailure !== "continue";
+          // a step that failed for good and stops the run: both in one transaction, so a crash in between
+          // cannot run the step again
+          await commit(async (tx) => {
+            await journal.fail(tx, i, def, attempt, f, retryAt);
+            if (stop) await journal.finish(tx, f.code, `step ${def.id}: ${f.message}`);
+          });
+          if (retryAt) scheduleWake(runId, delay ?? 0);
+          if (retryAt || stop) return;
+          continue;
         }
+        // outside the try: a failed commit is not the action failing (it may have acted already)
+        await commit((tx) => journal.succeed(tx, i, def, attempt, outputs));
       }
       if (!journal.finished) await commit((tx) => journal.finishWithOutcome(tx));
     } finally {
@@ -244,7 +267,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         if (!options.owned && !(await claim(runId))) return;
         await runSteps(runId);
       } catch (err) {
-        log.error({ err, runId }, "run execution failed; another attempt follows when its lease expires");
+        if (err instanceof LeaseLost) log.info({ runId }, "another kernel took the run over; stopping here");
+        else
+          log.error({ err, runId }, "run execution failed; another attempt follows when its lease expires");
       } finally {
         running.delete(runId);
       }

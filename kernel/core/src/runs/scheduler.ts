@@ -16,6 +16,9 @@ export interface SchedulerDeps {
 }
 
 const BATCH = 20;
+const TIMER_CONCURRENCY = 4;
+/** A timer whose trigger invocation failed fires again this much later. */
+const RETRY_FAILED_TIMER_MS = 60_000;
 
 /**
  * The durable clock of the kernel: every `pollMs` it fires the timers that came due and resumes runs whose
@@ -39,38 +42,52 @@ export function createScheduler(deps: SchedulerDeps) {
         { dueAt: { $lte: now() }, ...leaseFree() },
         { orderBy: { dueAt: "asc" }, limit: BATCH },
       );
-    for (const t of due) {
-      if (stopped) return;
-      const claimed = await db
+    // a few at a time: one slow trigger must not hold up every other timer (nor the resumption of runs)
+    const queue = [...due];
+    const worker = async () => {
+      for (let t = queue.shift(); t && !stopped; t = queue.shift()) await fireTimer(t);
+    };
+    await Promise.all(Array.from({ length: TIMER_CONCURRENCY }, worker));
+  }
+
+  async function fireTimer(t: TimerRow) {
+    const claimed = await db
+      .em()
+      .nativeUpdate(
+        TimerRow,
+        { id: t.id, ...leaseFree() },
+        { leaseOwner: deps.replicaId, leaseUntil: new Date(now().getTime() + deps.leaseMs) },
+      );
+    if (claimed !== 1) return;
+    const pipeline = await db.em().findOne(PipelineRow, { id: t.pipelineId });
+    if (!pipeline?.enabled) {
+      await db.em().nativeDelete(TimerRow, { id: t.id });
+      return;
+    }
+    const requestId = newId();
+    try {
+      await deps.triggers.invoke({
+        pipeline,
+        triggerId: t.triggerId,
+        event:
+          t.key === ARM_KEY ? { type: "arm" } : { type: "timer", key: t.key, dueAt: t.dueAt.toISOString() },
+        ctx: { requestId, tenant: t.tenant, caller: { kind: CallerKind.System, id: "scheduler" } },
+        timer: { ...t, leaseOwner: deps.replicaId },
+      });
+    } catch (err) {
+      // try again later, not at every poll: a broken trigger must not spin
+      log.warn(
+        { err, pipeline: pipeline.name, trigger: t.triggerId, key: t.key, requestId },
+        "timer invocation failed",
+      );
+      await db
         .em()
         .nativeUpdate(
           TimerRow,
-          { id: t.id, ...leaseFree() },
-          { leaseOwner: deps.replicaId, leaseUntil: new Date(now().getTime() + deps.leaseMs) },
-        );
-      if (claimed !== 1) continue;
-      const pipeline = await db.em().findOne(PipelineRow, { id: t.pipelineId });
-      if (!pipeline?.enabled) {
-        await db.em().nativeDelete(TimerRow, { id: t.id });
-        continue;
-      }
-      const requestId = newId();
-      try {
-        await deps.triggers.invoke({
-          pipeline,
-          triggerId: t.triggerId,
-          event:
-            t.key === ARM_KEY ? { type: "arm" } : { type: "timer", key: t.key, dueAt: t.dueAt.toISOString() },
-          ctx: { requestId, tenant: t.tenant, caller: { kind: CallerKind.System, id: "scheduler" } },
-          timer: { ...t, leaseOwner: deps.replicaId },
-        });
-      } catch (err) {
-        // the timer keeps its lease until it expires, then fires again
-        log.warn(
-          { err, pipeline: pipeline.name, trigger: t.triggerId, key: t.key, requestId },
-          "timer invocation failed",
-        );
-      }
+          { id: t.id, leaseOwner: deps.replicaId },
+          { dueAt: new Date(now().getTime() + RETRY_FAILED_TIMER_MS), leaseOwner: null, leaseUntil: null },
+        )
+        .catch(() => undefined);
     }
   }
 

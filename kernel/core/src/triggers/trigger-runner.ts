@@ -68,7 +68,10 @@ function checkResult(value: Json): TriggerResult {
   if (r.timers !== undefined) {
     if (!Array.isArray(r.timers) || r.timers.length > MAX_TIMERS)
       throw bad(`timers: a list of at most ${MAX_TIMERS}`);
+    const keys = new Set<string>();
     out.timers = r.timers.map((t: { key?: unknown; at?: unknown }) => {
+      if (typeof t?.key === "string" && keys.has(t.key)) throw bad(`timer key ${t.key} appears twice`);
+      if (typeof t?.key === "string") keys.add(t.key);
       const at = typeof t?.at === "string" ? new Date(t.at) : new Date(Number.NaN);
       if (
         typeof t?.key !== "string" ||

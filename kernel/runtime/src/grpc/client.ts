@@ -15,6 +15,7 @@ import { ErrorCode, errorCodeFromGrpcStatus, LatchflowError } from "../errors.js
 import type { Logger } from "../logger.js";
 import { SpanKind, traceHeaders, withSpan } from "../tracing.js";
 import { HealthStatus } from "./health.js";
+import { MESSAGE_LIMITS } from "./message-limits.js";
 import { contextToMetadata, errorFromTrailers, MetadataKey } from "./metadata.js";
 import type { RequestOf, ResponseOf, ServiceShape, UnaryMethodName } from "./types.js";
 
@@ -73,7 +74,10 @@ export function createClient<D extends ServiceShape, C extends Client>(
 ): GrpcClient<D, C> {
   // `service` stays the calling service's (from the injected logger); the callee is `rpcService`
   const logger = options.logger.child({ component: "grpc-client", rpcService: Ctor.serviceName });
-  const raw = new Ctor(address, credentials.createInsecure(), options.channelOptions);
+  const raw = new Ctor(address, credentials.createInsecure(), {
+    ...MESSAGE_LIMITS,
+    ...options.channelOptions,
+  });
 
   const callOptions = (ctx: RequestContext, tuning?: CallTuning) => {
     const own = Date.now() + (tuning?.deadlineMs ?? options.deadlineMs);

@@ -23,6 +23,7 @@ import { type Logger, withLogContext } from "../logger.js";
 import { grpcServerCallDurationSeconds, grpcServerCallsTotal } from "../metrics.js";
 import { extractTraceContext, SpanKind, withSpan } from "../tracing.js";
 import { HealthImpl, HealthStatus } from "./health.js";
+import { MESSAGE_LIMITS } from "./message-limits.js";
 import { contextFromMetadata, errorToTrailers, MetadataKey } from "./metadata.js";
 import type { MethodShape, ServiceImpl, ServiceShape } from "./types.js";
 
@@ -61,7 +62,7 @@ export function serviceNameOf(definition: ServiceShape): string {
 /** A gRPC server whose handlers receive a validated RequestContext and whose errors follow the one table. */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const logger = options.logger.child({ component: "grpc-server" });
-  const server = new Server(options.channelOptions);
+  const server = new Server({ ...MESSAGE_LIMITS, ...options.channelOptions });
   const health = new HealthImpl();
   server.addService(healthV1.HealthService, health.handlers);
   let stopping: Promise<void> | undefined;

@@ -182,7 +182,7 @@ export function runRoutes(clients: GatewayClients) {
       method: "get",
       path: "/api/v1/pipelines/:name/runs",
       operationId: "listPipelineRuns",
-      summary: "Runs of a pipeline, newest first",
+      summary: "Runs of a pipeline, newest first (trigger payloads only come with one run)",
       tag,
       access: read,
       params: NameParams,
@@ -230,9 +230,10 @@ export function runRoutes(clients: GatewayClients) {
       method: "post",
       path: "/api/v1/pipelines/:name/triggers/:trigger/:action",
       operationId: "controlTrigger",
-      summary: "Act on a trigger as its owner: check-in (dead-man), pause (until a date), resume",
+      summary:
+        "Act on a trigger (needs pipelines:write, like editing it): check-in (dead-man), pause (until a date), resume",
       tag,
-      access: run,
+      access: { kind: "user", scope: Scope.PipelinesWrite, resource: { type: "pipeline", param: "name" } },
       params: TriggerParams,
       body: z
         .strictObject({ until: z.iso.datetime({ offset: true }).optional() })
