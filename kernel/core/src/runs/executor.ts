@@ -125,7 +125,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const t = setTimeout(() => {
       wakeups.delete(runId);
       if (!stopping) void execute(runId);
-    }, delayMs);
+    }, delayMs + 5);
     t.unref();
     wakeups.set(runId, t);
   };
@@ -147,7 +147,18 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     heartbeat.unref();
     try {
       const run = await db.em().findOneOrFail(RunRow, { id: runId });
-      if (run.status === "waiting" && run.wakeAt && run.wakeAt.getTime() > now().getTime()) return;
+      if (run.status === "waiting" && run.wakeAt && run.wakeAt.getTime() > now().getTime()) {
+        // woken a little early (timers are not exact): give the lease back and come back on time
+        await db
+          .em()
+          .nativeUpdate(
+            RunRow,
+            { id: runId, leaseOwner: deps.replicaId },
+            { leaseOwner: null, leaseUntil: null },
+          );
+        scheduleWake(runId, run.wakeAt.getTime() - now().getTime());
+        return;
+      }
       const spec = JSON.parse(run.spec) as RunSpec;
       const steps = await db.em().find(StepRow, { runId }, { orderBy: { position: "asc" } });
       const journal = new RunJournal(run, spec, steps, now);
