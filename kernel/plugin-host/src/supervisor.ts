@@ -285,6 +285,9 @@ class Supervisor implements PluginHost {
         new SandboxError(SandboxErrorCode.Crashed, "plugin host closed", { retryable: false }),
       );
     }
+    // while a child starts, callers wait for it to have its plugins re-sent: an invoke sent earlier would
+    // reach the fresh child before the plugin it names ("not loaded")
+    if (this.starting) return this.starting;
     if (this.current !== undefined && !this.current.exited) return Promise.resolve(this.current);
     this.starting ??= this.start().finally(() => {
       this.starting = undefined;

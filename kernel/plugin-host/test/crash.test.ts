@@ -32,6 +32,23 @@ function stuckKv(): { caps: HostCapabilities; called: Promise<void> } {
 }
 
 describe("supervision", () => {
+  it("invocations made while a restarted child starts wait until its plugins are loaded again", async () => {
+    host = createPluginHost({ restartBackoffMs: { initial: 1, max: 10 } });
+    await host.load({ name: "p", code: pluginCode(PING) });
+    for (let round = 0; round < 3; round++) {
+      const old = pidOf(host);
+      process.kill(old, "SIGKILL");
+      // the eager restart forked a fresh child, which is still starting (it loads nothing before it is ready)
+      await waitFor(() => {
+        const pid = host?.pid();
+        return pid !== undefined && pid !== old;
+      }, 5_000);
+      // these must not reach the fresh child before its "load"
+      const calls = [1, 2, 3].map((n) => host?.invoke("p", "ping@1", n, {}, { deadlineMs: 15_000 }));
+      expect(await Promise.all(calls)).toEqual([{ pong: 1 }, { pong: 2 }, { pong: 3 }]);
+    }
+  });
+
   it("a child killed mid-invocation fails it sandbox_crashed (retryable); the host restarts and reloads", async () => {
     host = createPluginHost({ restartBackoffMs: { initial: 50, max: 1_000 } });
     await host.load({ name: "p", code: pluginCode(`${STUCK}, ${PING}`) });
