@@ -85,7 +85,7 @@ export async function openDatabase(
       pool: { min: 0, max: target.poolMax ?? 10, idleTimeoutMillis: 10_000 },
     });
   }
-  const applied = await orm.getMigrator().up();
+  const applied = await migrateUp(orm);
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
   const dialect: Dialect = target.kind;
   return {
@@ -105,4 +105,23 @@ export function sqlDate(db: Database, d: Date): Date | number {
 export function sqlTable(db: Database, table: string): string {
   const schema = db.orm.config.get("schema");
   return schema ? `"${schema}"."${table}"` : `"${table}"`;
+}
+
+/**
+ * Runs pending migrations. MikroORM first lists every table of the database (casting each to `regclass`); a
+ * schema dropped by someone else at that moment (test suites do it all the time, operators rarely) fails that
+ * query with "does not exist" — harmless for us, so the listing is retried a few times.
+ */
+async function migrateUp(orm: SqlOrm): Promise<{ name: string }[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await orm.getMigrator().up();
+    } catch (err) {
+      const concurrentDrop = /information_schema\.tables[\s\S]*does not exist/.test(
+        String((err as Error)?.message),
+      );
+      if (!concurrentDrop || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
 }
