@@ -234,17 +234,15 @@ export function createRegistry(deps: {
   };
 
   async function resolveOnce(tenant: string, uses: string): Promise<CapabilityEntry> {
-    {
-      const entry = (await tenantState(tenant)).entries.find((e) => e.uses === uses);
-      if (!entry?.enabled) {
-        throw new LatchflowError(
-          ErrorCode.CapabilityUnavailable,
-          entry ? `Capability ${uses} is disabled` : `Capability ${uses} is not installed`,
-          { details: { uses } },
-        );
-      }
-      if (!entry.builtin) await ensureLoaded(tenant, entry);
-      return entry;
+    const entry = (await tenantState(tenant)).entries.find((e) => e.uses === uses);
+    if (!entry?.enabled) {
+      throw new LatchflowError(
+        ErrorCode.CapabilityUnavailable,
+        entry ? `Capability ${uses} is disabled` : `Capability ${uses} is not installed`,
+        { details: { uses } },
+      );
     }
+    if (!entry.builtin) await ensureLoaded(tenant, entry);
+    return entry;
   }
 }
