@@ -6,6 +6,7 @@ import {
   type ReferenceResolver,
   validatePipeline,
 } from "@latchflow/spec";
+import { bundleNames, findRecipient } from "../lookups.js";
 
 export type BundlesClient = GrpcClient<
   typeof bundlesV1.BundlesServiceService,
@@ -18,29 +19,14 @@ export function serviceResolver(
   clients: { bundles: BundlesClient; auth: AuthClient },
   ctx: RequestContext,
 ): ReferenceResolver {
-  let bundleNames: Promise<Set<string>> | undefined;
-  const loadBundleNames = async () => {
-    const names = new Set<string>();
-    let cursor = "";
-    do {
-      const page = await clients.bundles.listBundles(
-        { page: { cursor, limit: 200 }, ids: [], restricted: false },
-        ctx,
-      );
-      for (const b of page.bundles) names.add(b.name);
-      cursor = page.page?.nextCursor ?? "";
-    } while (cursor);
-    return names;
-  };
+  let names: Promise<Set<string>> | undefined;
   return {
     async bundleExists(name) {
-      bundleNames ??= loadBundleNames();
-      return (await bundleNames).has(name);
+      names ??= bundleNames(clients.bundles, ctx);
+      return (await names).has(name);
     },
     async recipientExists(emailOrId) {
-      const q = emailOrId.trim().toLowerCase();
-      const res = await clients.auth.listRecipients({ query: q, page: { cursor: "", limit: 200 } }, ctx);
-      return res.recipients.some((r) => r.email === q || r.id === emailOrId);
+      return (await findRecipient(clients.auth, ctx, emailOrId)) !== undefined;
     },
   };
 }

@@ -15,6 +15,7 @@ import {
 } from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import { findBundleByName, findRecipient } from "../lookups.js";
 import type { AuthClient, BundlesClient } from "../pipelines/validation.js";
 import { HostCallRow } from "../runs/entities.js";
 
@@ -104,25 +105,16 @@ export function createServiceActions(deps: {
   };
 
   const bundleByName = async (ctx: RequestContext, name: string) => {
-    let cursor = "";
-    do {
-      const page = await clients.bundles.listBundles(
-        { page: { cursor, limit: 200 }, ids: [], restricted: false },
-        ctx,
-      );
-      const hit = page.bundles.find((b) => b.name === name);
-      if (hit) return hit;
-      cursor = page.page?.nextCursor ?? "";
-    } while (cursor);
-    throw new LatchflowError(ErrorCode.NotFound, `Bundle ${name} does not exist`, {
-      details: { bundle: name },
-    });
+    const hit = await findBundleByName(clients.bundles, ctx, name);
+    if (!hit)
+      throw new LatchflowError(ErrorCode.NotFound, `Bundle ${name} does not exist`, {
+        details: { bundle: name },
+      });
+    return hit;
   };
 
   const recipientByEmail = async (ctx: RequestContext, email: string) => {
-    const q = email.trim().toLowerCase();
-    const res = await clients.auth.listRecipients({ query: q, page: { cursor: "", limit: 200 } }, ctx);
-    const hit = res.recipients.find((r) => r.email === q);
+    const hit = await findRecipient(clients.auth, ctx, email);
     if (!hit)
       throw new LatchflowError(ErrorCode.NotFound, `Recipient ${email} does not exist`, {
         details: { email },
