@@ -4,15 +4,18 @@ import type { Json, JsonObject } from "@latchflow/sandbox";
  * What the kernel passes to capabilities and expects back. Plugin code reads these shapes; the kernel's
  * orchestrator builds them. Instants are ISO 8601 strings in UTC; `now` is the kernel's clock (tests
  * inject one), so plugins never read `Date.now()` for decisions.
+ *
+ * The shapes are type aliases, not interfaces: an alias of JSON-only fields is assignable to `Json`, so inputs
+ * and results cross the sandbox boundary without casts.
  */
 
 /** The pipeline a capability runs for. */
-export interface PipelineInfo {
+export type PipelineInfo = {
   name: string;
   version: number;
   /** Email of the user who last saved the pipeline ("" when unknown): the default reminder address. */
   ownerEmail: string;
-}
+};
 
 // ── triggers ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -32,7 +35,7 @@ export type TriggerEvent =
 
 export type ControlAction = "check-in" | "pause" | "resume";
 
-export interface IngressRequest {
+export type IngressRequest = {
   /** Lower-cased header names; `authorization` and `cookie` are removed before plugins see them. */
   headers: Record<string, string>;
   /** The raw body as text (UTF-8), at most 1 MiB (the ingress refuses more with 413 before invoking). */
@@ -40,9 +43,9 @@ export interface IngressRequest {
   /** Body size in bytes. */
   bodyBytes: number;
   receivedAt: string;
-}
+};
 
-export interface TriggerInput {
+export type TriggerInput = {
   event: TriggerEvent;
   /** The trigger's `with`, with the config schema's defaults applied. */
   config: JsonObject;
@@ -51,7 +54,7 @@ export interface TriggerInput {
   trigger: { id: string; uses: string };
   /** Signed links the kernel made for this trigger (deadman: `checkIn`, a page that checks in on POST). */
   links: { checkIn: string };
-}
+};
 
 /** What a trigger returns (a type alias, not an interface, so a `TriggerResult` is assignable to `Json`). */
 export type TriggerResult = {
@@ -77,17 +80,17 @@ export type FireEvent = {
 // ── actions ───────────────────────────────────────────────────────────────────────────────────────────
 
 /** The trigger as the run sees it (also `trigger` in `if:` conditions and templates). */
-export interface RunTrigger {
+export type RunTrigger = {
   id: string;
   uses: string;
   kind: string;
   firedAt: string;
   payload: Json;
-}
+};
 
 export type StepOutcome = "succeeded" | "failed" | "skipped";
 
-export interface ActionInput {
+export type ActionInput = {
   /** The step's `with`, defaults applied. Templates (`{{ … }}`) are left for the plugin to render. */
   config: JsonObject;
   trigger: RunTrigger;
@@ -107,7 +110,7 @@ export interface ActionInput {
   now: string;
   /** Where recipients sign in (the portal's URL). */
   portalUrl: string;
-}
+};
 
 // ── host calls with kernel-defined shapes ────────────────────────────────────────────────────────────
 

@@ -261,7 +261,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     );
     const caps = hostCapabilities(deps.hostDeps, { tenant: run.tenant, entry, config, ctx, kv });
     const traceparent = currentTraceparent();
-    return deps.host.invoke(entry.hostName, entry.exportName, input as unknown as Json, caps, {
+    return deps.host.invoke(entry.hostName, entry.exportName, input, caps, {
       // the step's timeout, within what the plugin itself asks for as its wall-clock limit
       deadlineMs: Math.min(timeoutOf(def), entry.wallClockMs ?? Number.POSITIVE_INFINITY),
       requestId: ctx.requestId,

@@ -193,7 +193,7 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
       kv,
       emits,
     });
-    const raw = await deps.host.invoke(entry.hostName, entry.exportName, input as unknown as Json, caps, {
+    const raw = await deps.host.invoke(entry.hostName, entry.exportName, input, caps, {
       deadlineMs: TRIGGER_DEADLINE_MS,
       requestId: call.ctx.requestId,
     });

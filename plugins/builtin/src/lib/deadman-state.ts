@@ -1,7 +1,7 @@
 import { durationMs, instantMs, iso } from "./time.js";
 
 /** What deadman@1 keeps in kv (instants as ISO strings). */
-export interface DeadmanState {
+export type DeadmanState = {
   /** Start of the current period: the first arm, the last check-in, or the end of the last pause. */
   periodStart: string;
   lastCheckInAt?: string;
@@ -13,7 +13,7 @@ export interface DeadmanState {
   controlPausedUntil?: string;
   /** The end of the pause in effect when last seen; its passing restarts the period. */
   pauseEnd?: string;
-}
+};
 
 export interface DeadmanConfig {
   checkInEvery: string;

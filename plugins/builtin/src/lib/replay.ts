@@ -1,4 +1,4 @@
-import type { Host, Json } from "@latchflow/plugin-sdk";
+import type { Host } from "@latchflow/plugin-sdk";
 
 /** kv key of the signatures seen inside the replay window. */
 const SEEN_KEY = "seenSignatures";
@@ -30,10 +30,10 @@ export async function recordSignature(
   );
   if (seen.some(([seenId]) => seenId === id)) return "replayed";
   if (seen.length >= MAX_SEEN) {
-    await host.kv.set(SEEN_KEY, seen as unknown as Json);
+    await host.kv.set(SEEN_KEY, seen);
     return "full";
   }
   seen.push([id, timestampMs]);
-  await host.kv.set(SEEN_KEY, seen as unknown as Json);
+  await host.kv.set(SEEN_KEY, seen);
   return "fresh";
 }

@@ -47,7 +47,7 @@ export const deadmanPlugin = defineBuiltin(deadmanManifest, async (raw: Json, ho
       }
     }
   }
-  await host.kv.set(STATE_KEY, state as unknown as Json);
+  await host.kv.set(STATE_KEY, state);
   return result;
 });
 
