@@ -17,7 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { http } from "../http.js";
 import { MODES, OWNER_TOKEN, type Stack } from "../stack.js";
-import { finished, pipelineStack, type RunView } from "./helpers.js";
+import { finished, pipelineStack, type RunView, run } from "./helpers.js";
 import { gate, installSlow } from "./slow-plugin.js";
 
 const pipeline = (steps: string) => `apiVersion: latchflow.dev/v1
@@ -173,13 +173,6 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
     rmSync(logDir, { recursive: true, force: true });
   }, 60_000);
 
-  const runOf = async (id: string) => {
-    const res = await http(stack.gatewayUrl, "GET", `/api/v1/pipelines/crashy/runs/${id}`, {
-      token: OWNER_TOKEN,
-    });
-    return res.body as RunView;
-  };
-
   it("the run completes after the restart; the email before the crash is sent once, the one after once", async () => {
     await put(
       stack.gatewayUrl,
@@ -205,13 +198,7 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
     await stack.kill("kernel", "SIGKILL");
     g.release();
     await stack.restart("kernel");
-    const done = await waitFor(
-      async () => {
-        const r = await runOf(id);
-        return r.status === "succeeded" || r.status === "failed" ? r : undefined;
-      },
-      { timeoutMs: 30_000, description: "the run to finish on the restarted kernel" },
-    );
+    const done = await finished(stack.gatewayUrl, "crashy", id, 30_000);
     expect(done.status, JSON.stringify(done)).toBe("succeeded");
     expect(done.steps?.[1]?.attempts.map((a) => a.status)).toEqual(["abandoned", "succeeded"]);
     await new Promise((res) => setTimeout(res, 500));
@@ -246,13 +233,7 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
       await stack.kill("kernel", "SIGTERM");
       slow.release();
       await stack.restart("kernel");
-      const done = await waitFor(
-        async () => {
-          const r = await runOf(id);
-          return r.status === "succeeded" || r.status === "failed" ? r : undefined;
-        },
-        { timeoutMs: 30_000, description: "the run to finish on the restarted kernel" },
-      );
+      const done = await finished(stack.gatewayUrl, "crashy", id, 30_000);
       expect(done.status, JSON.stringify(done)).toBe("succeeded");
       expect(done.steps?.[0]?.attempts.map((a) => a.status)).toEqual(["abandoned", "succeeded"]);
       expect(mail.to("after-term@example.com")).toHaveLength(1);
@@ -287,10 +268,8 @@ spec:
     const runs = await http(stack.gatewayUrl, "GET", "/api/v1/pipelines/dated/runs", { token: OWNER_TOKEN });
     const items = (runs.body as { items: RunView[] }).items;
     expect(items).toHaveLength(1);
-    const one = await http(stack.gatewayUrl, "GET", `/api/v1/pipelines/dated/runs/${items[0]?.id}`, {
-      token: OWNER_TOKEN,
-    });
-    expect((one.body as RunView).trigger.payload).toMatchObject({ scheduledAt: at });
+    const one = await run(stack.gatewayUrl, "dated", items[0]?.id ?? "");
+    expect(one.trigger.payload).toMatchObject({ scheduledAt: at });
     expect(mail.to("dated@example.com")).toHaveLength(1);
   });
 
@@ -324,15 +303,7 @@ spec:
     });
     expect(started.status, started.text).toBe(202);
     const id = (started.body as RunView).id;
-    const done = await waitFor(
-      async () => {
-        const r = (
-          await http(stack.gatewayUrl, "GET", `/api/v1/pipelines/call-out/runs/${id}`, { token: OWNER_TOKEN })
-        ).body as RunView;
-        return r.status === "succeeded" || r.status === "failed" ? r : undefined;
-      },
-      { timeoutMs: 20_000, description: "the http@1 run" },
-    );
+    const done = await finished(stack.gatewayUrl, "call-out", id);
     expect(done.status, JSON.stringify(done)).toBe("succeeded");
     expect(done.steps?.[0]?.outputs).toMatchObject({ status: 200, body: { ok: true } });
     expect(received).toHaveLength(1);

@@ -45,17 +45,23 @@ export async function runs(s: Stack, pipeline: string): Promise<RunView[]> {
   return (res.body as { items: RunView[] }).items;
 }
 
-export async function run(s: Stack, pipeline: string, id: string): Promise<RunView> {
-  const res = await s.api("GET", `/api/v1/pipelines/${pipeline}/runs/${id}`);
+/** A gateway to read runs from: a test stack, or the URL of a launched distributed one. */
+type Gateway = Stack | string;
+const baseOf = (g: Gateway) => (typeof g === "string" ? g : g.base);
+
+export async function run(g: Gateway, pipeline: string, id: string): Promise<RunView> {
+  const res = await http(baseOf(g), "GET", `/api/v1/pipelines/${pipeline}/runs/${id}`, {
+    token: OWNER_TOKEN,
+  });
   expect(res.status, res.text).toBe(200);
   return res.body as RunView;
 }
 
 /** Waits until the run is over (succeeded or failed) and returns it with its steps. */
-export function finished(s: Stack, pipeline: string, id: string, timeoutMs = 20_000): Promise<RunView> {
+export function finished(g: Gateway, pipeline: string, id: string, timeoutMs = 20_000): Promise<RunView> {
   return waitFor(
     async () => {
-      const r = await run(s, pipeline, id);
+      const r = await run(g, pipeline, id);
       return r.status === "succeeded" || r.status === "failed" ? r : undefined;
     },
     { timeoutMs, description: `run ${id} of ${pipeline} to finish` },
