@@ -138,8 +138,24 @@ export function createRegistry(deps: {
   const perTenant = new Map<string, Promise<{ entries: CapabilityEntry[]; catalog: CapabilityCatalog }>>();
   const loaded = new Map<string, Promise<void>>();
 
-  const load = async (tenant: string) => {
-    const rows = await deps.db.em().find(PluginRow, { tenant }, { orderBy: { name: "asc" } });
+  type TenantState = { entries: CapabilityEntry[]; catalog: CapabilityCatalog; version: string };
+  const previous = new Map<string, TenantState>();
+  const load = async (tenant: string): Promise<TenantState> => {
+    // no `code` here: the bundles are read only when a plugin is loaded into the host
+    const rows = await deps.db.em().find(
+      PluginRow,
+      { tenant },
+      {
+        orderBy: { name: "asc" },
+        fields: ["tenant", "name", "version", "manifest", "enabled", "approvedHosts"],
+      },
+    );
+    // unchanged installs keep the same catalog object, so the validator keeps its compiled schemas
+    const version = JSON.stringify(
+      rows.map((r) => [r.name, r.version, r.enabled, r.approvedHosts, r.manifest]),
+    );
+    const before = previous.get(tenant);
+    if (before?.version === version) return before;
     const entries = [...builtinEntries];
     for (const row of rows) {
       const manifest = JSON.parse(row.manifest) as PluginManifest;
@@ -155,7 +171,9 @@ export function createRegistry(deps: {
     }
     const catalog: Record<string, CapabilityDescriptor> = {};
     for (const e of entries) if (e.enabled) catalog[e.uses] = e.descriptor;
-    return { entries, catalog: Object.freeze(catalog) };
+    const state = { entries, catalog: Object.freeze(catalog), version };
+    previous.set(tenant, state);
+    return state;
   };
   // another kernel replica may have changed the installs: what is cached here lives a few seconds only
   const loadedAt = new Map<string, number>();
