@@ -135,8 +135,19 @@ export function createServiceActions(deps: {
 
     async grant(ctx, req, plugin) {
       const key = checkKey(req.idempotencyKey);
-      if (!Array.isArray(req.recipients) || req.recipients.length === 0 || req.recipients.length > 500) {
-        throw new LatchflowError(ErrorCode.ValidationFailed, "recipients: 1 to 500 addresses");
+      // the request comes from plugin code as plain JSON: check what the types only promise
+      const invalid = (message: string) => new LatchflowError(ErrorCode.ValidationFailed, message);
+      if (
+        !Array.isArray(req.recipients) ||
+        req.recipients.length === 0 ||
+        req.recipients.length > 500 ||
+        !req.recipients.every((r) => typeof r === "string")
+      ) {
+        throw invalid("recipients: 1 to 500 addresses");
+      }
+      if (typeof req.bundle !== "string") throw invalid("bundle must be a name");
+      if (req.passphrase != null && (typeof req.passphrase !== "string" || req.passphrase.length > 256)) {
+        throw invalid("passphrase must be text of at most 256 characters");
       }
       const bundle = await bundleByName(ctx, String(req.bundle));
       await authorize(ctx, bundle.id);
@@ -178,6 +189,8 @@ export function createServiceActions(deps: {
 
     async publish(ctx, req, plugin) {
       const key = checkKey(req.idempotencyKey);
+      if (typeof req.bundle !== "string")
+        throw new LatchflowError(ErrorCode.ValidationFailed, "bundle must be a name");
       const bundle = await bundleByName(ctx, String(req.bundle));
       await authorize(ctx, bundle.id);
       const expiresAt = instant(req.expiresAt, "expiresAt");
