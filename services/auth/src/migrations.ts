@@ -112,4 +112,10 @@ export const authMigrations = [
         t.integer("count").notNullable();
       }),
   ),
+  defineMigration("0003-device-approval-ceiling", (schema) =>
+    schema.alterTable("device_grants", (t) => {
+      t.text("approved_scopes").nullable();
+      t.datetime("token_expires_at", ts).nullable();
+    }),
+  ),
 ];
