@@ -95,7 +95,7 @@ export function createTokensApi(auth: AuthContext) {
     const token = await em.findOne(ApiToken, { id, tenant: ctx.tenant });
     const owner = token && (await em.findOne(User, { id: token.userId, tenant: ctx.tenant }));
     if (!token || !owner || !mayManage(presenter, owner)) throw notFound("Token not found", { tokenId: id });
-    return token;
+    return { token, owner };
   };
 
   return {
@@ -152,12 +152,14 @@ export function createTokensApi(auth: AuthContext) {
       const now = auth.now();
       const result = await auth.db.em().transactional(async (em) => {
         const presenter = await presenterOf(em, ctx);
-        const token = await manageableToken(em, presenter, ctx, req.id);
+        const { token, owner } = await manageableToken(em, presenter, ctx, req.id);
         if (token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
           throw validationFailed("A revoked or expired token cannot be rotated", { tokenId: token.id });
         }
         // whoever receives the new secret holds the token's power: it must be within their own credential's
-        assertWithinCeiling(presenter, token.scopes.split(" ").filter(Boolean), token.expiresAt ?? null);
+        const ceiling = roleCeiling(owner.role);
+        const effective = token.scopes.split(" ").filter((s) => ceiling.includes(s));
+        assertWithinCeiling(presenter, effective, token.expiresAt ?? null);
         const secret = mintToken(token.id);
         token.tokenHash = hashSecret(secret);
         token.lastUsedAt = null;
@@ -177,7 +179,7 @@ export function createTokensApi(auth: AuthContext) {
     async revokeToken(req: authV1.RevokeTokenRequest, ctx: RequestContext): Promise<authV1.TokenInfo> {
       const now = auth.now();
       const token = await auth.db.em().transactional(async (em) => {
-        const t = await manageableToken(em, await presenterOf(em, ctx), ctx, req.id);
+        const { token: t } = await manageableToken(em, await presenterOf(em, ctx), ctx, req.id);
         if (!t.revokedAt) {
           t.revokedAt = now;
           emit(
