@@ -49,6 +49,8 @@ export const ROLE_SCOPE_CEILING: Readonly<Record<Role, readonly Scope[]>> = {
     Scope.PipelinesRun,
     Scope.PipelinesWrite,
     Scope.AuditRead,
+    Scope.TokensRead,
+    Scope.TokensWrite,
   ],
 };
 
@@ -60,6 +62,8 @@ export const ROLE_DEFAULT_TOKEN_SCOPES: Readonly<Record<Role, readonly Scope[]>>
 };
 
 const ROLES_ALLOWED_BY_DEFAULT = new Set<string>([Role.Owner, Role.Admin]);
+/** Actions on a user's own credentials: every role may take them by default (deny overrides still apply). */
+const SELF_SERVICE_ACTIONS = new Set<string>([Scope.TokensRead, Scope.TokensWrite]);
 
 export function isRole(value: string): value is Role {
   return value === Role.Owner || value === Role.Admin || value === Role.Executor;
@@ -75,7 +79,8 @@ function matches(rule: PermissionRule, request: PolicyRequest): boolean {
 /**
  * The one authorization decision: may this subject perform this action on this resource, and why.
  * Order: recipients never use the admin API → the credential's scopes cap everything → an explicit deny
- * wins → an explicit allow → the role's default (owners and admins yes, executors no). A collection read
+ * wins → an explicit allow → the role's default (owners and admins yes, executors no, everyone yes for the
+ * self-service token actions). A collection read
  * by an executor with grants on some resources of that type is allowed, restricted to those ids.
  */
 export function decide(subject: PolicySubject, request: PolicyRequest): Decision {
@@ -89,7 +94,10 @@ export function decide(subject: PolicySubject, request: PolicyRequest): Decision
   if (deny) return { allowed: false, reason: `denied by permission override ${deny.id}` };
   const allow = matching.find((rule) => rule.effect === "allow");
   if (allow) return { allowed: true, reason: `allowed by permission grant ${allow.id}` };
-  if (ROLES_ALLOWED_BY_DEFAULT.has(subject.role)) {
+  if (
+    ROLES_ALLOWED_BY_DEFAULT.has(subject.role) ||
+    (isRole(subject.role) && SELF_SERVICE_ACTIONS.has(action))
+  ) {
     return { allowed: true, reason: `the ${subject.role} role allows ${action}` };
   }
   if (!request.resource) {

@@ -11,6 +11,10 @@ export const Scope = {
   PluginsAdmin: "plugins:admin",
   AuditRead: "audit:read",
   UsersAdmin: "users:admin",
+  /** list your own API tokens */
+  TokensRead: "tokens:read",
+  /** create, rotate and revoke API tokens and approve device sign-ins (never beyond the presenting credential) */
+  TokensWrite: "tokens:write",
 } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
 export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);

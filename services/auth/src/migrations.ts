@@ -2,6 +2,20 @@ import { defineMigration, outboxMigration } from "@latchflow/runtime";
 
 const ts = { useTz: true, precision: 3 } as const;
 
+/** The scopes an admin's default token carried before the tokens scopes existed (ADR 014). */
+const PRE_014_ADMIN_SCOPES = [
+  "bundles:read",
+  "bundles:write",
+  "files:read",
+  "files:write",
+  "recipients:read",
+  "recipients:write",
+  "pipelines:write",
+  "pipelines:run",
+  "plugins:admin",
+  "audit:read",
+];
+
 export const authMigrations = [
   outboxMigration,
   defineMigration("0001-users-and-tokens", (schema, { table }) =>
@@ -111,5 +125,19 @@ export const authMigrations = [
         t.bigInteger("window_start").notNullable();
         t.integer("count").notNullable();
       }),
+  ),
+  defineMigration("0003-device-approval-ceiling", (schema, { table }) =>
+    schema
+      .alterTable("device_grants", (t) => {
+        t.text("approved_scopes").nullable();
+        t.datetime("token_expires_at", ts).nullable();
+      })
+      // managing tokens now needs tokens:write: tokens made with an owner's or admin's defaults (every scope but
+      // perhaps users:admin) keep that power; narrower tokens lose it
+      .raw(
+        `UPDATE ${table("api_tokens")} SET scopes = scopes || ' tokens:read tokens:write' WHERE ${PRE_014_ADMIN_SCOPES.map(
+          (s) => `(' ' || scopes || ' ') LIKE '% ${s} %'`,
+        ).join(" AND ")}`,
+      ),
   ),
 ];

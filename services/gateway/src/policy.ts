@@ -1,25 +1,18 @@
 import type { authV1 } from "@latchflow/proto";
-import { type Decision, decide, type PolicyRequest, permissionDenied } from "@latchflow/runtime";
-
-/** The policy subject of an authenticated identity. */
-export function subjectOf(identity: authV1.Identity) {
-  return {
-    kind: identity.kind === "recipient" ? ("recipient" as const) : ("user" as const),
-    role: identity.role,
-    scopes: identity.scopes,
-    permissions: identity.permissions.map((p) => ({
-      id: p.id,
-      action: p.action,
-      resourceType: p.resourceType,
-      resourceId: p.resourceId,
-      effect: p.effect === "deny" ? ("deny" as const) : ("allow" as const),
-    })),
-  };
-}
+import {
+  type Decision,
+  decide,
+  type PolicyRequest,
+  permissionDenied,
+  type Scope,
+  subjectOf,
+  unauthenticated,
+} from "@latchflow/runtime";
 
 /**
- * The gateway's one authorization point: every route with `access.kind = "user"` passes here.
- * The decision itself is runtime's `decide` (shared with the auth service's simulate endpoint).
+ * The gateway's one authorization point: every route with `access.kind = "user"` passes here, and routes that
+ * touch a second resource (a file added to a bundle) ask it again. The decision and the subject come from
+ * runtime's policy module (shared with the simulate route, the auth service and the kernel).
  */
 export function authorize(identity: authV1.Identity, request: PolicyRequest): Decision {
   const decision = decide(subjectOf(identity), request);
@@ -30,4 +23,15 @@ export function authorize(identity: authV1.Identity, request: PolicyRequest): De
     });
   }
   return decision;
+}
+
+/** Authorizes one action on each of several resources of a type (e.g. every file put into a bundle). */
+export function authorizeEach(
+  identity: authV1.Identity | undefined,
+  action: Scope,
+  type: string,
+  ids: readonly string[],
+): void {
+  if (!identity) throw unauthenticated();
+  for (const id of new Set(ids)) authorize(identity, { action, resource: { type, id } });
 }

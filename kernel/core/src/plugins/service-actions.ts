@@ -2,15 +2,12 @@ import { createHash } from "node:crypto";
 import type { GrantRequest, GrantResult, PublishRequest, PublishResult } from "@latchflow/plugin-sdk";
 import {
   type Database,
-  decide,
+  decideForUser,
   ErrorCode,
   isLatchflowError,
   LatchflowError,
   newId,
-  type PermissionRule,
   type RequestContext,
-  ROLE_SCOPE_CEILING,
-  type Role,
   Scope,
 } from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
@@ -77,30 +74,14 @@ export function createServiceActions(deps: {
   const authorize = async (ctx: RequestContext, bundleId: string) => {
     const ownerId = ctx.caller?.userId;
     if (!ownerId) throw denied("The pipeline has no owner who may act on bundles");
-    const user = await clients.auth.getUser({ id: ownerId }, ctx).catch((err) => {
+    const decision = await decideForUser(clients.auth, ctx, ownerId, {
+      action: Scope.BundlesWrite,
+      resource: { type: "bundle", id: bundleId },
+    }).catch((err) => {
       if (isLatchflowError(err) && err.code === ErrorCode.NotFound)
         throw denied("The pipeline's owner no longer exists");
       throw err;
     });
-    if (!user.active) throw denied("The pipeline's owner is deactivated");
-    const rules = (await clients.auth.listPermissions({ userId: ownerId }, ctx)).permissions.map(
-      (p): PermissionRule => ({
-        id: p.id,
-        action: p.action,
-        resourceType: p.resourceType,
-        resourceId: p.resourceId,
-        effect: p.effect === "deny" ? "deny" : "allow",
-      }),
-    );
-    const decision = decide(
-      {
-        kind: "user",
-        role: user.role,
-        scopes: ROLE_SCOPE_CEILING[user.role as Role] ?? [],
-        permissions: rules,
-      },
-      { action: Scope.BundlesWrite, resource: { type: "bundle", id: bundleId } },
-    );
     if (!decision.allowed) throw denied(`The pipeline's owner may not do this: ${decision.reason}`);
   };
 

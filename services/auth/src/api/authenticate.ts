@@ -1,12 +1,5 @@
 import type { authV1 } from "@latchflow/proto";
-import {
-  badRequest,
-  isRole,
-  type PermissionRule,
-  type RequestContext,
-  ROLE_SCOPE_CEILING,
-  unauthenticated,
-} from "@latchflow/runtime";
+import { badRequest, type RequestContext, roleCeiling, unauthenticated } from "@latchflow/runtime";
 import { type AuthContext, SETTINGS } from "../context.js";
 import { ApiToken, Permission, Recipient, Session, User } from "../entities/index.js";
 import { authEndpointLimits, LIMITS } from "../rate-limit.js";
@@ -26,21 +19,6 @@ export function permissionToProto(p: Permission): authV1.Permission {
     effect: p.effect,
     createdAt: p.createdAt,
   };
-}
-
-export function toRule(p: authV1.Permission | Permission): PermissionRule {
-  return {
-    id: p.id,
-    action: p.action,
-    resourceType: p.resourceType,
-    resourceId: p.resourceId,
-    effect: p.effect === "deny" ? "deny" : "allow",
-  };
-}
-
-/** The scopes a user's session carries: the ceiling of the role. */
-export function roleCeiling(role: string): string[] {
-  return isRole(role) ? [...ROLE_SCOPE_CEILING[role]] : [];
 }
 
 export function createAuthenticateApi(auth: AuthContext) {

@@ -4,15 +4,15 @@ import {
   emitEvent as emit,
   newId,
   notFound,
-  permissionDenied,
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
-import { type AuthContext, callerUserId, SETTINGS } from "../context.js";
+import { type AuthContext, SETTINGS } from "../context.js";
 import { DeviceGrant, User } from "../entities/index.js";
 import { LIMITS } from "../rate-limit.js";
 import { formatUserCode, hashSecret, normalizeUserCode, randomSecret, userCode } from "../secrets.js";
-import { grantableScopes, issueToken } from "./tokens.js";
+import { presenterOf } from "./presenter.js";
+import { defaultScopesFor, grantableScopes, issueToken } from "./tokens.js";
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -70,6 +70,8 @@ export function createDeviceApi(auth: AuthContext) {
           userId: null,
           intervalSeconds: SETTINGS.deviceIntervalSeconds,
           lastPolledAt: null,
+          approvedScopes: null,
+          tokenExpiresAt: null,
           createdAt: now,
           expiresAt: new Date(now.getTime() + SETTINGS.deviceTtlSeconds * 1000),
         });
@@ -133,13 +135,12 @@ export function createDeviceApi(auth: AuthContext) {
         if (claimed !== 1) return undefined;
         const user = await tx.findOne(User, { id: grant.userId ?? "", tenant: grant.tenant });
         if (!user?.active) return undefined;
-        const requested = grant.scopes.split(" ").filter(Boolean);
-        const scopes = requested.length ? grantableScopesSafe(user, requested) : grantableScopes(user, []);
+        const scopes = grantableScopesSafe(user, (grant.approvedScopes ?? "").split(" ").filter(Boolean));
         const onBehalf = { ...ctx, caller: { kind: "user" as const, id: user.id } };
         return issueToken(tx, onBehalf, user, {
           name: `device: ${grant.clientId}`,
           scopes,
-          expiresAt: null,
+          expiresAt: grant.tokenExpiresAt ?? null,
           now,
         });
       });
@@ -164,19 +165,29 @@ export function createDeviceApi(auth: AuthContext) {
       req: authV1.DecideDeviceAuthorizationRequest,
       ctx: RequestContext,
     ): Promise<authV1.DeviceAuthorizationInfo> {
-      const userId = callerUserId(ctx);
       const grant = await byUserCode(req.userCode);
       const now = auth.now();
       if (grant.status !== "pending")
         throw validationFailed("This code was already decided", { status: grant.status });
       await auth.db.em().transactional(async (em) => {
-        const user = await em.findOne(User, { id: userId, tenant: grant.tenant });
-        if (!user?.active) throw permissionDenied();
+        const presenter = await presenterOf(em, ctx);
+        const userId = presenter.user.id;
         const next = req.approve ? "approved" : "denied";
+        // the token is fixed now, within the approving credential: requested scopes it holds (or its role's
+        // defaults it holds), expiring with it
+        const requested = grant.scopes.split(" ").filter(Boolean);
+        const approvedScopes = requested.length
+          ? grantableScopesSafe(presenter.user, requested).filter((s) => presenter.scopes.includes(s))
+          : defaultScopesFor(presenter);
         const n = await em.nativeUpdate(
           DeviceGrant,
           { id: grant.id, status: "pending" },
-          { status: next, userId },
+          {
+            status: next,
+            userId,
+            approvedScopes: approvedScopes.join(" "),
+            tokenExpiresAt: presenter.expiresAt,
+          },
         );
         if (n !== 1) throw validationFailed("This code was already decided");
         emit(

@@ -7,6 +7,7 @@ import {
   newId,
   type RequestContext,
   Role,
+  roleCeiling,
   unauthenticated,
 } from "@latchflow/runtime";
 import { type AuthContext, isEmail, normalizeEmail, SETTINGS } from "../context.js";
@@ -14,7 +15,6 @@ import { MagicLink, OtpChallenge, Recipient, User } from "../entities/index.js";
 import { magicLinkMail, otpMail } from "../mail-templates.js";
 import { LIMITS } from "../rate-limit.js";
 import { hashSecret, otpCode, randomSecret, sameHash } from "../secrets.js";
-import { roleCeiling } from "./authenticate.js";
 import { openSession } from "./sessions.js";
 
 /** Only same-site relative paths may be a post-sign-in destination. */

@@ -1,6 +1,7 @@
 import type { authV1 } from "@latchflow/proto";
 import type { EntityManager } from "@latchflow/runtime";
 import {
+  decide,
   emitEvent as emit,
   isRole,
   newId,
@@ -8,13 +9,14 @@ import {
   permissionDenied,
   type RequestContext,
   ROLE_DEFAULT_TOKEN_SCOPES,
+  roleCeiling,
   Scope,
   validationFailed,
 } from "@latchflow/runtime";
-import { type AuthContext, callerUserId } from "../context.js";
+import type { AuthContext } from "../context.js";
 import { ApiToken, User } from "../entities/index.js";
 import { hashSecret, mintToken } from "../secrets.js";
-import { roleCeiling } from "./authenticate.js";
+import { assertWithinCeiling, mayManage, type Presenter, presenterOf } from "./presenter.js";
 
 const MAX_EXPIRY_SECONDS = 5 * 365 * 24 * 3600;
 
@@ -77,15 +79,23 @@ export function issueToken(
   return { token, row };
 }
 
-export function createTokensApi(auth: AuthContext) {
-  const mayManageAll = (ctx: RequestContext) => ctx.caller?.scopes?.includes(Scope.UsersAdmin) ?? false;
+/** The role's default token scopes, narrowed to what the presenting credential holds. */
+export function defaultScopesFor(presenter: Presenter): string[] {
+  return grantableScopes(presenter.user, []).filter((s) => presenter.scopes.includes(s));
+}
 
-  const ownToken = async (em: EntityManager, ctx: RequestContext, id: string) => {
+export function createTokensApi(auth: AuthContext) {
+  /** A token the presenter may manage: its own, or one of a user it may manage; any other does not exist. */
+  const manageableToken = async (
+    em: EntityManager,
+    presenter: Presenter,
+    ctx: RequestContext,
+    id: string,
+  ) => {
     const token = await em.findOne(ApiToken, { id, tenant: ctx.tenant });
-    if (!token || (token.userId !== callerUserId(ctx) && !mayManageAll(ctx))) {
-      throw notFound("Token not found", { tokenId: id });
-    }
-    return token;
+    const owner = token && (await em.findOne(User, { id: token.userId, tenant: ctx.tenant }));
+    if (!token || !owner || !mayManage(presenter, owner)) throw notFound("Token not found", { tokenId: id });
+    return { token, owner };
   };
 
   return {
@@ -98,10 +108,14 @@ export function createTokensApi(auth: AuthContext) {
       }
       const now = auth.now();
       const result = await auth.db.em().transactional(async (em) => {
-        const user = await em.findOne(User, { id: callerUserId(ctx), tenant: ctx.tenant });
-        if (!user?.active) throw permissionDenied();
-        const scopes = grantableScopes(user, req.scopes);
-        const expiresAt = req.expiresInSeconds ? new Date(now.getTime() + req.expiresInSeconds * 1000) : null;
+        const presenter = await presenterOf(em, ctx);
+        const { user } = presenter;
+        const scopes = req.scopes.length ? grantableScopes(user, req.scopes) : defaultScopesFor(presenter);
+        // without an asked-for lifetime a token made by an expiring token expires with it
+        const expiresAt = req.expiresInSeconds
+          ? new Date(now.getTime() + req.expiresInSeconds * 1000)
+          : presenter.expiresAt;
+        assertWithinCeiling(presenter, scopes, expiresAt);
         return issueToken(em, ctx, user, { name, scopes, expiresAt, now });
       });
       auth.relay.nudge();
@@ -109,14 +123,27 @@ export function createTokensApi(auth: AuthContext) {
     },
 
     async listTokens(req: authV1.ListTokensRequest, ctx: RequestContext): Promise<authV1.ListTokensResponse> {
-      if (req.all && !mayManageAll(ctx)) throw permissionDenied("Listing every token needs users:admin");
-      const rows = await auth.db
-        .em()
-        .find(
+      const em = auth.db.em();
+      const presenter = await presenterOf(em, ctx);
+      if (!req.all) {
+        const rows = await em.find(
           ApiToken,
-          req.all ? { tenant: ctx.tenant } : { tenant: ctx.tenant, userId: callerUserId(ctx) },
+          { tenant: ctx.tenant, userId: presenter.user.id },
           { orderBy: { id: "desc" } },
         );
+        return { tokens: rows.map(tokenToProto) };
+      }
+      if (!decide(presenter.subject, { action: Scope.UsersAdmin }).allowed) {
+        throw permissionDenied("Listing every token needs users:admin");
+      }
+      // every token of the users the presenter may manage (an admin sees no owner's token)
+      const users = await em.find(User, { tenant: ctx.tenant });
+      const manageable = users.filter((u) => mayManage(presenter, u)).map((u) => u.id);
+      const rows = await em.find(
+        ApiToken,
+        { tenant: ctx.tenant, userId: { $in: manageable } },
+        { orderBy: { id: "desc" } },
+      );
       return { tokens: rows.map(tokenToProto) };
     },
 
@@ -124,10 +151,15 @@ export function createTokensApi(auth: AuthContext) {
     async rotateToken(req: authV1.RotateTokenRequest, ctx: RequestContext): Promise<authV1.CreatedToken> {
       const now = auth.now();
       const result = await auth.db.em().transactional(async (em) => {
-        const token = await ownToken(em, ctx, req.id);
+        const presenter = await presenterOf(em, ctx);
+        const { token, owner } = await manageableToken(em, presenter, ctx, req.id);
         if (token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
           throw validationFailed("A revoked or expired token cannot be rotated", { tokenId: token.id });
         }
+        // whoever receives the new secret holds the token's power: it must be within their own credential's
+        const ceiling = roleCeiling(owner.role);
+        const effective = token.scopes.split(" ").filter((s) => ceiling.includes(s));
+        assertWithinCeiling(presenter, effective, token.expiresAt ?? null);
         const secret = mintToken(token.id);
         token.tokenHash = hashSecret(secret);
         token.lastUsedAt = null;
@@ -147,7 +179,7 @@ export function createTokensApi(auth: AuthContext) {
     async revokeToken(req: authV1.RevokeTokenRequest, ctx: RequestContext): Promise<authV1.TokenInfo> {
       const now = auth.now();
       const token = await auth.db.em().transactional(async (em) => {
-        const t = await ownToken(em, ctx, req.id);
+        const { token: t } = await manageableToken(em, await presenterOf(em, ctx), ctx, req.id);
         if (!t.revokedAt) {
           t.revokedAt = now;
           emit(

@@ -20,6 +20,7 @@ import { type AuthContext, callerUserId, isEmail, normalizeEmail, SETTINGS } fro
 import { Permission, Session, User } from "../entities/index.js";
 import { inviteMail } from "../mail-templates.js";
 import { permissionToProto } from "./authenticate.js";
+import { assertMayManage, presenterOf } from "./presenter.js";
 
 const RESOURCE_TYPES = new Set(["*", "bundle", "pipeline", "recipient", "file", "plugin"]);
 const RESOURCE_ID = /^(\*|[0-9A-Za-z_-]{1,64})$/;
@@ -131,6 +132,7 @@ export function createUsersApi(
       const now = auth.now();
       const user = await auth.db.em().transactional(async (em) => {
         const target = await getUser(em, ctx, req.id);
+        assertMayManage(await presenterOf(em, ctx), target);
         const roleChanges = req.role !== undefined && req.role !== target.role;
         const activeChanges = req.active !== undefined && req.active !== target.active;
         await guardOwnerChange(em, ctx, target.role === Role.Owner || req.role === Role.Owner);
@@ -202,7 +204,7 @@ export function createUsersApi(
         throw validationFailed("effect must be allow or deny", { field: "effect" });
       const now = auth.now();
       const permission = await auth.db.em().transactional(async (em) => {
-        await getUser(em, ctx, req.userId);
+        assertMayManage(await presenterOf(em, ctx), await getUser(em, ctx, req.userId));
         const p = em.create(Permission, {
           id: newId(now),
           tenant: ctx.tenant,
@@ -240,6 +242,7 @@ export function createUsersApi(
       const permission = await auth.db.em().transactional(async (em) => {
         const p = await em.findOne(Permission, { id: req.id, userId: req.userId, tenant: ctx.tenant });
         if (!p) throw notFound("Permission not found", { permissionId: req.id });
+        assertMayManage(await presenterOf(em, ctx), await getUser(em, ctx, req.userId));
         em.remove(p);
         emit(
           em,

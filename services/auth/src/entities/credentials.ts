@@ -94,6 +94,10 @@ export const DeviceGrant = defineEntity({
     lastPolledAt: p.datetime().nullable().fieldName("last_polled_at"),
     createdAt: p.datetime().fieldName("created_at"),
     expiresAt: p.datetime().fieldName("expires_at"),
+    /** the scopes the token will carry, fixed at approval within the approving credential's (space-separated) */
+    approvedScopes: p.text().nullable().fieldName("approved_scopes"),
+    /** when the issued token expires: the approving token's expiry (null: never) */
+    tokenExpiresAt: p.datetime().nullable().fieldName("token_expires_at"),
   },
 });
 export type DeviceGrant = InferEntity<typeof DeviceGrant>;

@@ -1,9 +1,8 @@
 import type { authV1 } from "@latchflow/proto";
-import { ALL_SCOPES, badRequest, decide } from "@latchflow/runtime";
+import { ALL_SCOPES, badRequest, decide, subjectOf } from "@latchflow/runtime";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
 import { clearSessionCookies, setSessionCookies } from "../cookies.js";
-import { subjectOf } from "../policy.js";
 import { defineRoute } from "../route.js";
 import { ErrorResponse, errorResponses, IdParams } from "../schemas.js";
 

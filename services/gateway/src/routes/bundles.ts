@@ -2,6 +2,7 @@ import type { bundlesV1 } from "@latchflow/proto";
 import { Scope } from "@latchflow/runtime";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
+import { authorizeEach } from "../policy.js";
 import { defineRoute } from "../route.js";
 import { ErrorResponse, errorResponses, IdParams, PageQuery } from "../schemas.js";
 
@@ -191,19 +192,23 @@ export function bundleRoutes(clients: GatewayClients) {
       responses: {
         200: { description: "The bundle with its new archive", schema: Bundle },
         ...errorResponses,
+        403: {
+          description: "Not allowed to write the bundle, or to read one of its files",
+          schema: ErrorResponse,
+        },
       },
-      handler: async ({ params, body, ctx }) => ({
-        status: 200,
-        body: bundleToRest(
-          await clients.bundles.setBundleObjects(
-            {
-              bundleId: params.id,
-              objects: body.objects.map((o) => ({ fileId: o.fileId, path: o.path ?? "" })),
-            },
-            ctx,
-          ),
-        ),
-      }),
+      handler: async ({ params, body, ctx, identity }) => {
+        // a file goes into a bundle only if the caller may read it (a publish link would serve it otherwise)
+        authorizeEach(
+          identity,
+          Scope.FilesRead,
+          "file",
+          body.objects.map((o) => o.fileId),
+        );
+        const objects = body.objects.map((o) => ({ fileId: o.fileId, path: o.path ?? "" }));
+        const bundle = await clients.bundles.setBundleObjects({ bundleId: params.id, objects }, ctx);
+        return { status: 200, body: bundleToRest(bundle) };
+      },
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import { LatchflowError } from "@latchflow/runtime";
+import { LatchflowError, Scope } from "@latchflow/runtime";
 import type { Context } from "koa";
 import { z } from "zod";
 import { authenticate } from "../authenticate.js";
@@ -159,9 +159,10 @@ export function deviceRoutes(clients: GatewayClients, linkBase: () => string) {
       method: "post",
       path: "/device",
       operationId: "devicePageDecide",
-      summary: "Device page: approve or deny (session cookie + csrf_token form field)",
+      summary:
+        "Device page: approve or deny (session cookie + csrf_token form field, or a bearer token with tokens:write)",
       tag,
-      access: { kind: "any-user" },
+      access: { kind: "user", scope: Scope.TokensWrite },
       bodyTypes: ["form"],
       body: z.object({
         user_code: z.string().max(20),

@@ -1,5 +1,5 @@
 import type { authV1 } from "@latchflow/proto";
-import { ALL_SCOPES } from "@latchflow/runtime";
+import { ALL_SCOPES, Scope } from "@latchflow/runtime";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
 import { defineRoute } from "../route.js";
@@ -49,15 +49,17 @@ export function tokenToRest(t: authV1.TokenInfo | undefined) {
 
 export function tokenRoutes(clients: GatewayClients) {
   const tag = "tokens";
-  const notFound = { 404: { description: "No such token of yours", schema: ErrorResponse } };
+  const notFound = { 404: { description: "No such token you may manage", schema: ErrorResponse } };
+  const write = { kind: "user", scope: Scope.TokensWrite } as const;
   return [
     defineRoute({
       method: "post",
       path: "/api/v1/tokens",
       operationId: "createToken",
-      summary: "Create an API token for yourself (scopes default to your role's defaults)",
+      summary:
+        "Create an API token for yourself, within your credential: scopes default to your role's defaults that it holds, expiry to its own",
       tag,
-      access: { kind: "any-user" },
+      access: write,
       body: CreateToken,
       responses: {
         201: { description: "Created; the secret is shown once", schema: CreatedToken },
@@ -79,9 +81,9 @@ export function tokenRoutes(clients: GatewayClients) {
       method: "get",
       path: "/api/v1/tokens",
       operationId: "listTokens",
-      summary: "Your API tokens (every user's with ?all=true and users:admin)",
+      summary: "Your API tokens (with ?all=true and users:admin: those of every user you may manage)",
       tag,
-      access: { kind: "any-user" },
+      access: { kind: "user", scope: Scope.TokensRead },
       query: z.strictObject({ all: z.enum(["true", "false"]).optional() }),
       responses: {
         200: { description: "Tokens", schema: z.object({ items: z.array(TokenInfo) }) },
@@ -98,9 +100,10 @@ export function tokenRoutes(clients: GatewayClients) {
       method: "post",
       path: "/api/v1/tokens/:id/rotate",
       operationId: "rotateToken",
-      summary: "Replace a token's secret; the old secret stops working at once",
+      summary:
+        "Replace a token's secret; the old secret stops working at once (the token must be within your credential)",
       tag,
-      access: { kind: "any-user" },
+      access: write,
       params: IdParams,
       responses: {
         200: { description: "The new secret, shown once", schema: CreatedToken },
@@ -118,7 +121,7 @@ export function tokenRoutes(clients: GatewayClients) {
       operationId: "revokeToken",
       summary: "Revoke a token",
       tag,
-      access: { kind: "any-user" },
+      access: write,
       params: IdParams,
       responses: { 200: { description: "Revoked", schema: TokenInfo }, ...notFound, ...errorResponses },
       handler: async ({ params, ctx }) => ({

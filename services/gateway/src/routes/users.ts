@@ -1,5 +1,5 @@
 import type { authV1 } from "@latchflow/proto";
-import { ALL_SCOPES, decide, isRole, ROLE_SCOPE_CEILING, Scope } from "@latchflow/runtime";
+import { ALL_SCOPES, decideForUser, Scope } from "@latchflow/runtime";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
 import { defineRoute } from "../route.js";
@@ -225,21 +225,13 @@ export function userRoutes(clients: GatewayClients, linkBase: () => string) {
         ...notFound,
         ...errorResponses,
       },
-      handler: async ({ body, ctx }) => {
-        const user = await clients.auth.getUser({ id: body.userId }, ctx);
-        const { permissions } = await clients.auth.listPermissions({ userId: body.userId }, ctx);
-        if (!user.active) return { status: 200, body: { allowed: false, reason: "the user is deactivated" } };
-        const decision = decide(
-          {
-            kind: "user",
-            role: user.role,
-            scopes: isRole(user.role) ? ROLE_SCOPE_CEILING[user.role] : [],
-            permissions: permissions.map((p) => ({ ...p, effect: p.effect === "deny" ? "deny" : "allow" })),
-          },
-          { action: body.action as Scope, ...(body.resource ? { resource: body.resource } : {}) },
-        );
-        return { status: 200, body: decision };
-      },
+      handler: async ({ body, ctx }) => ({
+        status: 200,
+        body: await decideForUser(clients.auth, ctx, body.userId, {
+          action: body.action as Scope,
+          ...(body.resource ? { resource: body.resource } : {}),
+        }),
+      }),
     }),
   ];
 }
