@@ -39,7 +39,7 @@ export const ENV_VARS = {
   },
   LATCHFLOW_DATA_DIR: {
     default: "./.latchflow",
-    doc: "Embedded mode: folder for SQLite files, the bus log, blobs and the key file.",
+    doc: "Embedded mode: folder for SQLite files, the bus log, blobs and the key files; created with any missing parents on first start (folders 0700, files 0600).",
   },
   LATCHFLOW_DATABASE_URL: {
     default: "",
