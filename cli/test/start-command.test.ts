@@ -1,47 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { run, untilUrl } from "./cli-process.js";
 import { http } from "./http.js";
-
-const BIN = fileURLToPath(new URL("../bin/latchflow.mjs", import.meta.url));
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, LATCHFLOW_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-async function untilUrl(r: Run): Promise<string> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const m = /open (http:\/\/\S+)/.exec(r.stdout());
-    if (m?.[1]) return m[1];
-    if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error("no URL printed");
-}
 
 describe("the latchflow command", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "lf-cli-"));

@@ -3,6 +3,7 @@ import { createInProcessBus, createNatsBus, type EventBus } from "@latchflow/bus
 import { instrumentBus } from "./bus-instrumentation.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
+import { makeSqliteFilePrivate } from "./private-files.js";
 
 /**
  * The bus the configuration asks for: NATS JetStream, or the durable in-process bus in the data dir —
@@ -19,6 +20,10 @@ export async function createBusFromConfig(config: Config, logger: Logger): Promi
     });
     return instrumentBus(bus, { transport: "nats" });
   }
-  const bus = createInProcessBus({ path: join(resolve(config.dataDir), "bus.db"), logger: busLogger });
+  // a fresh clone has no data dir yet: it and every parent are created 0700, the log file 0600
+  const path = join(resolve(config.dataDir), "bus.db");
+  makeSqliteFilePrivate(path);
+  const bus = createInProcessBus({ path, logger: busLogger });
+  makeSqliteFilePrivate(path);
   return instrumentBus(bus, { transport: "in-process" });
 }

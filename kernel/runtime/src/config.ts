@@ -39,7 +39,7 @@ export const ENV_VARS = {
   },
   LATCHFLOW_DATA_DIR: {
     default: "./.latchflow",
-    doc: "Embedded mode: folder for SQLite files, the bus log, blobs and the key file.",
+    doc: "Embedded mode: folder for SQLite files, the bus log, blobs and the key files; created with any missing parents on first start (folders 0700, files 0600).",
   },
   LATCHFLOW_DATABASE_URL: {
     default: "",
@@ -136,6 +136,10 @@ export const ENV_VARS = {
   },
   LATCHFLOW_SESSION_IDLE_MINUTES: { default: "60", doc: "A session unused for this long ends." },
   LATCHFLOW_SESSION_MAX_HOURS: { default: "24", doc: "A session ends this long after sign-in, used or not." },
+  LATCHFLOW_AUTH_HASH_KEY: {
+    default: "",
+    doc: "Key of the HMAC under which one-time sign-in codes and magic-link tokens are stored: base64 of 32 random bytes (`latchflow keys generate`). Empty = a key file generated at `<dataDir>/keys/auth-hash.key` (mode 0600); every auth replica must share it. Never logged.",
+  },
   LATCHFLOW_AUTH_RATE_LIMIT: {
     default: "600",
     doc: "Requests per minute each IP and each identity may make to the auth endpoints and to the public trigger ingress (`/hooks/…`, `/checkin/…`); sign-in flows have stricter limits of their own.",
@@ -234,6 +238,9 @@ const schema = z.object({
   LATCHFLOW_MAIL_FROM: z.string().min(3),
   LATCHFLOW_SESSION_IDLE_MINUTES: positiveInt,
   LATCHFLOW_SESSION_MAX_HOURS: positiveInt,
+  LATCHFLOW_AUTH_HASH_KEY: z.string().refine((v) => v === "" || isBase64Key(v), {
+    message: "must be base64 of exactly 32 bytes",
+  }),
   LATCHFLOW_AUTH_RATE_LIMIT: positiveInt,
   LATCHFLOW_TRUST_PROXY: z.enum(["true", "false"]),
   LATCHFLOW_KERNEL_LEASE_MS: z.coerce.number().int().min(100),
@@ -295,6 +302,8 @@ export interface Config {
   sessions: { idleMs: number; maxMs: number };
   /** requests per minute per IP and per identity on auth endpoints */
   authRateLimit: number;
+  /** key of the HMAC over sign-in codes and links (base64), or undefined = the embedded key file */
+  authHashKey: Secret | undefined;
   audit: AuditConfig;
   kernel: KernelConfig;
 }
@@ -384,6 +393,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxMs: v.LATCHFLOW_SESSION_MAX_HOURS * 3_600_000,
     },
     authRateLimit: v.LATCHFLOW_AUTH_RATE_LIMIT,
+    authHashKey: v.LATCHFLOW_AUTH_HASH_KEY ? new Secret(v.LATCHFLOW_AUTH_HASH_KEY) : undefined,
     audit: {
       signingKey: v.LATCHFLOW_AUDIT_SIGNING_KEY ? new Secret(v.LATCHFLOW_AUDIT_SIGNING_KEY) : undefined,
       checkpointEvery: v.LATCHFLOW_AUDIT_CHECKPOINT_EVERY,

@@ -32,6 +32,7 @@ export { OutboxMessage, outboxMigration } from "./outbox/outbox-entity.js";
 export * from "./pagination.js";
 export * from "./policy.js";
 export * from "./policy-subject.js";
+export * from "./private-files.js";
 export * from "./scopes.js";
 export * from "./service.js";
 export * from "./tracing.js";

@@ -114,6 +114,21 @@ export type ActionInput = {
 
 // ── host calls with kernel-defined shapes ────────────────────────────────────────────────────────────
 
+/**
+ * The one rule for a download passphrase, wherever it is set: `grant@1`'s config schema, the grant host call,
+ * the REST API and the bundles service all take their bounds from here.
+ */
+export const PASSPHRASE_RULE = { minLength: 8, maxLength: 256 } as const;
+
+/** Whether `value` is a passphrase {@link PASSPHRASE_RULE} accepts. */
+export function passphraseFollowsRule(value: unknown): value is string {
+  return (
+    typeof value === "string" &&
+    value.length >= PASSPHRASE_RULE.minLength &&
+    value.length <= PASSPHRASE_RULE.maxLength
+  );
+}
+
 /** `host.bundles.grant(request)`: assigns a bundle to recipients (by email) as the pipeline's owner. */
 export interface GrantRequest extends JsonObject {
   bundle: string;
@@ -124,6 +139,7 @@ export interface GrantRequest extends JsonObject {
   /** ISO instants or null */
   notBefore: string | null;
   notAfter: string | null;
+  /** null = none; else {@link PASSPHRASE_RULE} */
   passphrase: string | null;
   idempotencyKey: string;
 }

@@ -1,14 +1,4 @@
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-  writeSync,
-} from "node:fs";
 import { join, resolve } from "node:path";
 import {
   type Config,
@@ -16,6 +6,7 @@ import {
   LatchflowError,
   type Logger,
   parseEd25519PrivateKey,
+  readOrCreatePrivateKeyFile,
 } from "@latchflow/runtime";
 import { type CheckpointStatement, checkpointMessage } from "./canonical.js";
 
@@ -85,20 +76,9 @@ export function createSigner(privateKey: KeyObject, source: CheckpointSigner["so
   };
 }
 
-function keyFileError(path: string, mode: number): LatchflowError {
-  return new LatchflowError(
-    ErrorCode.BadRequest,
-    `Key file ${path} has mode ${mode.toString(8).padStart(4, "0")}; it must be readable by its owner only. ` +
-      `Run: chmod 600 ${path}`,
-    { details: { path } },
-  );
-}
-
-function readKeyFile(path: string): KeyObject {
-  const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) throw keyFileError(path, mode);
+function parseKeyFile(path: string, text: string): KeyObject {
   try {
-    return parseEd25519PrivateKey(readFileSync(path, "utf8"));
+    return parseEd25519PrivateKey(text);
   } catch {
     throw new LatchflowError(ErrorCode.BadRequest, `Key file ${path} does not hold an Ed25519 private key`, {
       details: { path },
@@ -109,23 +89,13 @@ function readKeyFile(path: string): KeyObject {
 /** The embedded signing key file, generated on first use (mode 0600; concurrent starters agree on one key). */
 export function readOrCreateSigningKeyFile(dataDir: string, logger?: Logger): KeyObject {
   const path = signingKeyPath(dataDir);
-  if (existsSync(path)) return readKeyFile(path);
-  mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
-  const { privateKey } = generateKeyPairSync("ed25519");
-  let fd: number;
-  try {
-    fd = openSync(path, "wx", 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return readKeyFile(path);
-    throw err;
+  const file = readOrCreatePrivateKeyFile(path, () =>
+    String(generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" })),
+  );
+  const privateKey = parseKeyFile(path, file.text);
+  if (file.created) {
+    logger?.info({ keyId: auditPublicKey(privateKey).keyId, path }, "generated the audit signing key file");
   }
-  try {
-    writeSync(fd, String(privateKey.export({ type: "pkcs8", format: "pem" })));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  logger?.info({ keyId: auditPublicKey(privateKey).keyId, path }, "generated the audit signing key file");
   return privateKey;
 }
 

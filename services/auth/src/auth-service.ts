@@ -14,8 +14,10 @@ import {
   ServiceName,
 } from "@latchflow/runtime";
 import { createAuthApi } from "./auth-api.js";
+import { type Background, createBackground } from "./background.js";
 import { type BootstrapResult, bootstrapOwner } from "./bootstrap.js";
 import { AUTH_ENTITIES } from "./entities/index.js";
+import { loadKeyedHash } from "./hash-key.js";
 import { authMigrations } from "./migrations.js";
 import { createRateLimiter } from "./rate-limit.js";
 
@@ -39,9 +41,11 @@ export function createAuthService(deps: AuthServiceDeps): LatchflowService {
   let db: Database | undefined;
   let relay: OutboxRelay | undefined;
   let mailer: Mailer | undefined;
+  let background: Background | undefined;
   return {
     name: ServiceName.Auth,
     async start(server: GrpcServer) {
+      const keyedHash = loadKeyedHash(deps.config, logger);
       db = await openDatabase(
         databaseTarget(deps.config, ServiceName.Auth),
         { entities: [...AUTH_ENTITIES, OutboxMessage], migrations: authMigrations },
@@ -54,11 +58,14 @@ export function createAuthService(deps: AuthServiceDeps): LatchflowService {
         if (result.created) deps.onBootstrap?.(result);
       }
       relay.start();
+      background = createBackground(logger);
       const auth = {
         db,
         relay,
         limiter: createRateLimiter(db),
+        keyedHash,
         mailer,
+        background,
         config: deps.config,
         logger,
         now: deps.now ?? (() => new Date()),
@@ -66,6 +73,7 @@ export function createAuthService(deps: AuthServiceDeps): LatchflowService {
       server.add(authV1.AuthServiceService, createAuthApi(auth));
     },
     async stop() {
+      await background?.drain();
       await relay?.stop();
       mailer?.close();
       await db?.close();

@@ -8,6 +8,8 @@ import {
   type RequestContext,
   unauthenticated,
 } from "@latchflow/runtime";
+import type { Background } from "./background.js";
+import type { KeyedHash } from "./hash-key.js";
 import type { RateLimiter } from "./rate-limit.js";
 
 /** Lifetimes and limits of the identity flows. */
@@ -28,7 +30,11 @@ export interface AuthContext {
   db: Database;
   relay: OutboxRelay;
   limiter: RateLimiter;
+  /** HMAC under the server's hash key: how OTP codes and magic-link tokens are stored */
+  keyedHash: KeyedHash;
   mailer: Mailer;
+  /** work done after answering (sign-in starts: the same answer, in the same time, for every address) */
+  background: Background;
   config: Config;
   logger: Logger;
   now: () => Date;

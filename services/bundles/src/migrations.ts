@@ -110,4 +110,12 @@ export const bundlesMigrations = [
         t.index(["bundle_id"], "publish_links_bundle_idx");
       }),
   ),
+  defineMigration("0003-passphrase-attempts", (schema) =>
+    schema.createTable("passphrase_attempts", (t) => {
+      t.string("key", 200).primary();
+      t.bigInteger("window_start").notNullable();
+      t.integer("failures").notNullable();
+      t.bigInteger("locked_until").notNullable();
+    }),
+  ),
 ];

@@ -29,6 +29,7 @@ describe("host calls check what plugin code sends", () => {
     ["a recipient that is not text", { recipients: [42] }],
     ["a bundle that is not a name", { bundle: { id: "x" } }],
     ["a passphrase that is not text", { passphrase: ["x"] }],
+    ["a passphrase shorter than the one rule (4 characters)", { passphrase: "abcd" }],
     ["a short idempotency key", { idempotencyKey: "k" }],
   ])("grant refuses %s with validation_failed", async (_what, change) => {
     const req = { ...grant, ...change } as unknown as GrantRequest;

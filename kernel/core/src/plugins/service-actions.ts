@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
-import type { GrantRequest, GrantResult, PublishRequest, PublishResult } from "@latchflow/plugin-sdk";
+import {
+  type GrantRequest,
+  type GrantResult,
+  PASSPHRASE_RULE,
+  type PublishRequest,
+  type PublishResult,
+  passphraseFollowsRule,
+} from "@latchflow/plugin-sdk";
 import {
   type Database,
   decideForUser,
@@ -127,8 +134,10 @@ export function createServiceActions(deps: {
         throw invalid("recipients: 1 to 500 addresses");
       }
       if (typeof req.bundle !== "string") throw invalid("bundle must be a name");
-      if (req.passphrase != null && (typeof req.passphrase !== "string" || req.passphrase.length > 256)) {
-        throw invalid("passphrase must be text of at most 256 characters");
+      if (req.passphrase != null && !passphraseFollowsRule(req.passphrase)) {
+        throw invalid(
+          `passphrase must be text of ${PASSPHRASE_RULE.minLength} to ${PASSPHRASE_RULE.maxLength} characters`,
+        );
       }
       const bundle = await bundleByName(ctx, String(req.bundle));
       await authorize(ctx, bundle.id);

@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Constructor, EntitySchema, MikroORM } from "@mikro-orm/core";
 import type { AbstractSqlDriver, EntityManager } from "@mikro-orm/knex";
@@ -7,6 +6,7 @@ import { type Migration, Migrator } from "@mikro-orm/migrations";
 import { MikroORM as PostgresORM } from "@mikro-orm/postgresql";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import { makeSqliteFilePrivate } from "../private-files.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -71,10 +71,12 @@ export async function openDatabase(
   };
   let orm: SqlOrm;
   if (target.kind === "sqlite") {
-    mkdirSync(join(target.file, ".."), { recursive: true });
+    // the data dir and every parent are created 0700, the file 0600 before libsql opens it
+    makeSqliteFilePrivate(target.file);
     orm = await LibSqlORM.init({ ...common, dbName: target.file });
     const knex = orm.em.getKnex();
     await knex.raw("PRAGMA journal_mode = WAL");
+    makeSqliteFilePrivate(target.file);
     await knex.raw("PRAGMA busy_timeout = 5000");
     await knex.raw("PRAGMA foreign_keys = ON");
   } else {

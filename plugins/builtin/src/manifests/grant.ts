@@ -1,3 +1,4 @@
+import { PASSPHRASE_RULE } from "@latchflow/plugin-sdk";
 import { bundleName, DRAFT_2020_12, dateTime, duration, emails } from "./common.js";
 import { PLUGIN_API_VERSION, type PluginManifest } from "./types.js";
 
@@ -42,8 +43,8 @@ export const grantManifest: PluginManifest = {
           ),
           passphrase: {
             type: "string",
-            minLength: 8,
-            maxLength: 256,
+            minLength: PASSPHRASE_RULE.minLength,
+            maxLength: PASSPHRASE_RULE.maxLength,
             description:
               "Extra passphrase recipients must enter before downloading; stored hashed. Tell it to them through another channel.",
             examples: ["correct horse battery staple"],

@@ -27,7 +27,7 @@ const minutes = (ms: number) => Math.round(ms / 60_000);
 export function createSignInApi(auth: AuthContext) {
   const log = auth.logger.child({ component: "signin" });
 
-  /** Mail leaves after the response so known and unknown addresses answer alike and equally fast. */
+  /** Mail leaves on its own; a failure is logged. */
   const sendLater = (message: MailMessage) => {
     auth.mailer
       .send(message)
@@ -49,13 +49,67 @@ export function createSignInApi(auth: AuthContext) {
       id: newId(now),
       tenant: DEFAULT_TENANT,
       email,
-      tokenHash: hashSecret(token),
+      tokenHash: auth.keyedHash(token),
       next,
       createdAt: now,
       expiresAt: new Date(now.getTime() + SETTINGS.magicLinkTtlMs),
       usedAt: null,
     });
     return `${linkBase.replace(/\/$/, "")}/api/v1/auth/admin/callback?token=${encodeURIComponent(token)}`;
+  };
+
+  /*
+   * Sign-in starts answer before looking the address up: the lookup, the code or link written and the mail
+   * happen after the answer, so a known and an unknown address get the same answer in the same time.
+   */
+
+  /** A magic link to a known active user (or to anyone while the database has no user at all). */
+  const sendAdminLink = async (email: string, next: string, linkBase: string, ctx: RequestContext) => {
+    const em = auth.db.em();
+    const user = await em.findOne(User, { tenant: DEFAULT_TENANT, email });
+    const firstUser = !user && (await em.count(User, {})) === 0;
+    if (!(user?.active || firstUser)) return;
+    const link = await em.transactional(async (tx) => {
+      const url = await createLink(tx, email, next, linkBase);
+      emit(tx, ctx, "auth.magic-link.sent", user ? { userId: user.id } : {}, { email });
+      return url;
+    });
+    auth.relay.nudge();
+    sendLater(magicLinkMail(email, link, minutes(SETTINGS.magicLinkTtlMs)));
+  };
+
+  /** A one-time code to an enabled recipient, unless one was sent too recently or too often. */
+  const sendRecipientCode = async (email: string, ctx: RequestContext) => {
+    const now = auth.now();
+    const em = auth.db.em();
+    const recipient = await em.findOne(Recipient, { tenant: DEFAULT_TENANT, email, enabled: true });
+    if (!recipient) return;
+    const recent = await em.find(
+      OtpChallenge,
+      { recipientId: recipient.id, createdAt: { $gt: new Date(now.getTime() - 3_600_000) } },
+      { orderBy: { createdAt: "desc" } },
+    );
+    const last = recent[0];
+    if (last && now.getTime() - last.createdAt.getTime() < SETTINGS.otpResendMs) return;
+    if (recent.length >= SETTINGS.otpMaxPerHour) return;
+    const code = otpCode();
+    await em.transactional(async (tx) => {
+      await tx.nativeUpdate(OtpChallenge, { recipientId: recipient.id, usedAt: null }, { usedAt: now });
+      const id = newId(now);
+      tx.create(OtpChallenge, {
+        id,
+        tenant: recipient.tenant,
+        recipientId: recipient.id,
+        codeHash: auth.keyedHash(`${id}:${code}`),
+        attempts: 0,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + SETTINGS.otpTtlMs),
+        usedAt: null,
+      });
+      emit(tx, ctx, "auth.otp.sent", { recipientId: recipient.id }, { recipientId: recipient.id });
+    });
+    auth.relay.nudge();
+    sendLater(otpMail(email, code, minutes(SETTINGS.otpTtlMs)));
   };
 
   return {
@@ -65,18 +119,10 @@ export function createSignInApi(auth: AuthContext) {
       const email = normalizeEmail(req.email);
       await auth.limiter.hit(LIMITS.adminStartPerIp, ctx.client?.ip, auth.now());
       await auth.limiter.hit(LIMITS.adminStartPerEmail, hashSecret(email), auth.now());
-      if (!isEmail(email)) return {};
-      const em = auth.db.em();
-      const user = await em.findOne(User, { tenant: DEFAULT_TENANT, email });
-      const firstUser = !user && (await em.count(User, {})) === 0;
-      if (!(user?.active || firstUser)) return {};
-      const link = await em.transactional(async (tx) => {
-        const url = await createLink(tx, email, safeNext(req.next), req.linkBase);
-        emit(tx, ctx, "auth.magic-link.sent", user ? { userId: user.id } : {}, { email });
-        return url;
-      });
-      auth.relay.nudge();
-      sendLater(magicLinkMail(email, link, minutes(SETTINGS.magicLinkTtlMs)));
+      if (isEmail(email)) {
+        const next = safeNext(req.next);
+        auth.background.run("admin-sign-in", () => sendAdminLink(email, next, req.linkBase, ctx));
+      }
       return {};
     },
 
@@ -87,7 +133,7 @@ export function createSignInApi(auth: AuthContext) {
       await auth.limiter.hit(LIMITS.callbackPerIp, ctx.client?.ip, auth.now());
       const now = auth.now();
       const em = auth.db.em();
-      const link = req.token ? await em.findOne(MagicLink, { tokenHash: hashSecret(req.token) }) : null;
+      const link = req.token ? await em.findOne(MagicLink, { tokenHash: auth.keyedHash(req.token) }) : null;
       const reason = !link
         ? "unknown_link"
         : link.usedAt
@@ -161,38 +207,8 @@ export function createSignInApi(auth: AuthContext) {
 
     async startRecipientSignIn(req: authV1.StartRecipientSignInRequest, ctx: RequestContext) {
       const email = normalizeEmail(req.email);
-      const now = auth.now();
-      await auth.limiter.hit(LIMITS.recipientStartPerIp, ctx.client?.ip, now);
-      if (!isEmail(email)) return {};
-      const em = auth.db.em();
-      const recipient = await em.findOne(Recipient, { tenant: DEFAULT_TENANT, email, enabled: true });
-      if (!recipient) return {};
-      const recent = await em.find(
-        OtpChallenge,
-        { recipientId: recipient.id, createdAt: { $gt: new Date(now.getTime() - 3_600_000) } },
-        { orderBy: { createdAt: "desc" } },
-      );
-      const last = recent[0];
-      if (last && now.getTime() - last.createdAt.getTime() < SETTINGS.otpResendMs) return {};
-      if (recent.length >= SETTINGS.otpMaxPerHour) return {};
-      const code = otpCode();
-      await em.transactional(async (tx) => {
-        await tx.nativeUpdate(OtpChallenge, { recipientId: recipient.id, usedAt: null }, { usedAt: now });
-        const id = newId(now);
-        tx.create(OtpChallenge, {
-          id,
-          tenant: recipient.tenant,
-          recipientId: recipient.id,
-          codeHash: hashSecret(`${id}:${code}`),
-          attempts: 0,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + SETTINGS.otpTtlMs),
-          usedAt: null,
-        });
-        emit(tx, ctx, "auth.otp.sent", { recipientId: recipient.id }, { recipientId: recipient.id });
-      });
-      auth.relay.nudge();
-      sendLater(otpMail(email, code, minutes(SETTINGS.otpTtlMs)));
+      await auth.limiter.hit(LIMITS.recipientStartPerIp, ctx.client?.ip, auth.now());
+      if (isEmail(email)) auth.background.run("recipient-sign-in", () => sendRecipientCode(email, ctx));
       return {};
     },
 
@@ -220,7 +236,8 @@ export function createSignInApi(auth: AuthContext) {
         throw invalid();
       }
       const ok =
-        /^\d{6}$/.test(req.code) && sameHash(hashSecret(`${challenge.id}:${req.code}`), challenge.codeHash);
+        /^\d{6}$/.test(req.code) &&
+        sameHash(auth.keyedHash(`${challenge.id}:${req.code}`), challenge.codeHash);
       const result = await em.transactional(async (tx) => {
         if (!ok) {
           const attempts = challenge.attempts + 1;

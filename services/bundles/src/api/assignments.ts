@@ -1,3 +1,4 @@
+import { PASSPHRASE_RULE, passphraseFollowsRule } from "@latchflow/plugin-sdk";
 import type { bundlesV1 } from "@latchflow/proto";
 import {
   conflict,
@@ -37,8 +38,13 @@ function checkLimits(
 }
 
 async function hashPassphrase(passphrase: string): Promise<string> {
-  if (passphrase.length < 4 || passphrase.length > 200) {
-    throw validationFailed("passphrase must be 4-200 characters", { field: "passphrase" });
+  if (!passphraseFollowsRule(passphrase)) {
+    const { minLength, maxLength } = PASSPHRASE_RULE;
+    throw validationFailed(`passphrase must be ${minLength}-${maxLength} characters`, {
+      field: "passphrase",
+      minLength,
+      maxLength,
+    });
   }
   return hash(passphrase);
 }

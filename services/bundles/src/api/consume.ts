@@ -9,9 +9,9 @@ import {
   sqlDate,
   sqlTable,
 } from "@latchflow/runtime";
-import { verify } from "@node-rs/argon2";
 import type { BundlesContext } from "../context.js";
 import { Assignment, Bundle } from "../entities/index.js";
+import { checkPassphrase, PassphraseReason } from "./passphrase-throttle.js";
 
 /** Why a download was refused; travels in `details.reason`. */
 export const DenyReason = {
@@ -22,8 +22,9 @@ export const DenyReason = {
   Cooldown: "cooldown",
   NotYetOpen: "window_not_open",
   Closed: "window_closed",
-  PassphraseRequired: "passphrase_required",
-  PassphraseInvalid: "passphrase_invalid",
+  PassphraseRequired: PassphraseReason.Required,
+  PassphraseInvalid: PassphraseReason.Invalid,
+  PassphraseLocked: PassphraseReason.Locked,
 } as const;
 
 function denied(reason: string, message: string, details: Record<string, unknown> = {}): LatchflowError {
@@ -107,11 +108,16 @@ export async function consumeOne<T>(
   if (!bundle.currentVersionId)
     throw await refuse(denied(DenyReason.BundleEmpty, "This bundle has no files yet"));
   if (assignment.passphraseHash) {
-    if (!input.passphrase)
-      throw await refuse(denied(DenyReason.PassphraseRequired, "This download needs the passphrase"));
-    if (!(await verify(assignment.passphraseHash, input.passphrase))) {
-      throw await refuse(denied(DenyReason.PassphraseInvalid, "Wrong passphrase"));
-    }
+    const { passphraseHash, id: assignmentId } = assignment;
+    await checkPassphrase({
+      db,
+      ctx,
+      assignmentId,
+      passphraseHash,
+      passphrase: input.passphrase,
+      now,
+      refuse,
+    });
   }
   const t = sqlTable(db, "assignments");
   const at = sqlDate(db, now);

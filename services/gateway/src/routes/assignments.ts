@@ -1,3 +1,4 @@
+import { PASSPHRASE_RULE } from "@latchflow/plugin-sdk";
 import type { bundlesV1 } from "@latchflow/proto";
 import { Scope } from "@latchflow/runtime";
 import { z } from "zod";
@@ -29,7 +30,13 @@ const Limits = {
   notBefore: z.iso.datetime({ offset: true }).nullable().optional(),
   notAfter: z.iso.datetime({ offset: true }).nullable().optional(),
   enabled: z.boolean().optional(),
-  passphrase: z.string().min(4).max(200).nullable().optional().meta({ description: "null removes it" }),
+  passphrase: z
+    .string()
+    .min(PASSPHRASE_RULE.minLength)
+    .max(PASSPHRASE_RULE.maxLength)
+    .nullable()
+    .optional()
+    .meta({ description: "null removes it; the same length rule as grant@1's `passphrase`" }),
 };
 
 export function assignmentToRest(a: bundlesV1.Assignment) {

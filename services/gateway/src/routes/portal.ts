@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { PASSPHRASE_RULE } from "@latchflow/plugin-sdk";
 import { notFound, type RequestContext } from "@latchflow/runtime";
 import type { Context } from "koa";
 import { z } from "zod";
@@ -123,7 +124,9 @@ export function portalRoutes(
       tag,
       access,
       params: IdParams,
-      body: z.strictObject({ passphrase: z.string().max(200).optional() }).meta({ id: "ConsumeDownload" }),
+      body: z
+        .strictObject({ passphrase: z.string().max(PASSPHRASE_RULE.maxLength).optional() })
+        .meta({ id: "ConsumeDownload" }),
       responses: {
         201: {
           description: "Granted",
@@ -139,7 +142,10 @@ export function portalRoutes(
           schema: ErrorResponse,
         },
         404: { description: "Not assigned to you", schema: ErrorResponse },
-        429: { description: "Cooldown: see Retry-After", schema: ErrorResponse },
+        429: {
+          description: "Cooldown, or too many wrong passphrases (details.reason): see Retry-After",
+          schema: ErrorResponse,
+        },
       },
       handler: async ({ params, body, ctx, koa }) => {
         const grant = await clients.bundles.consumeDownload(
