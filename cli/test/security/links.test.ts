@@ -59,6 +59,16 @@ describe.each(MODES)("publish links on %s + %s", (dialect, bus) => {
     usedUp(await get(l.url, { range: "bytes=1-", "if-range": '"not-the-etag"' }));
   });
 
+  it("a HEAD request is not a use", async () => {
+    const l = await published("head probe", 1);
+    const head = await fetch(l.url, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get("content-length"))).toBeGreaterThan(50_000);
+    expect(await l.uses()).toBe(0);
+    expect((await get(l.url)).status).toBe(200);
+    usedUp(await get(l.url));
+  });
+
   it("a Range that is not valid falls back to the whole archive and is a use", async () => {
     const l = await published("invalid range", 1);
     expect((await get(l.url, { range: "bytes=abc" })).status).toBe(200);
