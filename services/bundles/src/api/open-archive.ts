@@ -108,17 +108,19 @@ export function createArchiveApi(auth: BundlesContext) {
 
   /** Takes the range's bytes from the grant's or link's budget (a link: a use when it must). */
   const reserve = async (
-    kind: string,
-    sourceId: string,
+    ctx: RequestContext,
+    opened: Opened,
     r: { start: number; bytes: number },
     size: number,
   ) => {
     const now = auth.now();
-    if (kind === "grant") {
-      if (!(await reserveGrantBytes(db, sourceId, r.bytes, size, now))) {
-        throw denied(DenyReason.GrantExhausted, "This download is complete; start a new one from the portal");
+    if (opened.holder) {
+      if (!(await reserveGrantBytes(db, opened.sourceId, r.bytes, size, now))) {
+        const who = { bundleId: opened.bundle.id, ...opened.holder };
+        const message = "This download is complete; start a new one from the portal";
+        throw await recordDenied(auth, ctx, who, denied(DenyReason.GrantExhausted, message));
       }
-    } else if (!(await serveLinkBytes(db, sourceId, { ...r, size }, now))) {
+    } else if (!(await serveLinkBytes(db, opened.sourceId, { ...r, size }, now))) {
       throw denied(DenyReason.LinkUsedUp, "This link has been used up");
     }
   };
@@ -129,14 +131,14 @@ export function createArchiveApi(auth: BundlesContext) {
       ctx: RequestContext,
     ): Promise<bundlesV1.ArchiveRange> {
       if (req.kind !== "grant" && req.kind !== "link") throw validationFailed("kind must be grant or link");
-      const { version, bundle, sourceId, holder } =
-        req.kind === "grant" ? await openGrant(req, ctx) : await openLink(req);
+      const opened = req.kind === "grant" ? await openGrant(req, ctx) : await openLink(req);
+      const { version, bundle, sourceId, holder } = opened;
       const { plan, range } = effectiveRange(req, version);
       const base = { totalSize: plan.size, etag: plan.etag, filename: archiveFileName(bundle.name) };
       if (!range) return { ...base, status: 416, start: 0, end: 0, pieces: [] };
       const status = range.partial ? 206 : 200;
       if (req.head) return { ...base, status, start: range.start, end: range.end, pieces: [] };
-      if (plan.size > 0) await reserve(req.kind, sourceId, range, plan.size);
+      if (plan.size > 0) await reserve(ctx, opened, range, plan.size);
       if (range.start === 0) {
         await db.em().transactional(async (tx) =>
           emit(
