@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { packPlugin } from "@latchflow/plugin-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recipientBrowser } from "../files/helpers.js";
+import { recipientBrowser, sessionOf } from "../files/helpers.js";
 import { http } from "../http.js";
 import { MODES, OWNER_EMAIL, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
 import { type AuditItem, auditAll, recorded } from "./helpers.js";
@@ -103,7 +103,7 @@ describe.each(MODES)("audit trail of a scripted scenario on %s + %s", (dialect, 
     });
     expect(grant.status, grant.text).toBe(201);
     await step("grant download", "bundles.download.granted", (r) => r.subjectIds.bundleId === bundle.id);
-    const archive = await fetch((grant.body as { url: string }).url);
+    const archive = await fetch((grant.body as { url: string }).url, { headers: sessionOf(portal) });
     expect(archive.status).toBe(200);
     await archive.arrayBuffer();
     await step("download", "bundles.download.started", (r) => r.subjectIds.bundleId === bundle.id);

@@ -5,7 +5,15 @@ import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError, http } from "../http.js";
 import { MODES, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
-import { fetchBytes, type Ids, recipientBrowser, releasedBundle, sha256, upload } from "./helpers.js";
+import {
+  fetchBytes,
+  type Ids,
+  recipientBrowser,
+  releasedBundle,
+  sessionOf,
+  sha256,
+  upload,
+} from "./helpers.js";
 
 const bytes = (n: number, seed: number) =>
   Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff));
@@ -199,11 +207,11 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     readSync(fd, one, 0, 1, at);
     writeSync(fd, Buffer.from([one[0]! ^ 0xff]), 0, 1, at);
     closeSync(fd);
-    await expect(fetchBytes(await grant())).rejects.toThrow();
+    await expect(fetchBytes(await grant(), sessionOf(browser))).rejects.toThrow();
 
     writeSync(openSync(object, "r+"), one, 0, 1, at);
     truncateSync(object, statSync(object).size - 1000);
-    await expect(fetchBytes(await grant())).rejects.toThrow();
+    await expect(fetchBytes(await grant(), sessionOf(browser))).rejects.toThrow();
   });
 
   it("answers unknown ids and tokens with 404", async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { expect } from "vitest";
 import { http } from "../http.js";
-import type { Stack } from "../stack.js";
+import type { Browser, Stack } from "../stack.js";
 
 export interface Ids {
   id: string;
@@ -57,6 +57,11 @@ export async function recipientBrowser(s: Stack, email: string) {
 }
 
 export const sha256 = (b: Buffer | Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** The Cookie header a browser sends (a same-site GET of a grant URL carries the portal session). */
+export const sessionOf = (browser: Browser): Record<string, string> => ({
+  cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+});
 
 export async function fetchBytes(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers });

@@ -17,6 +17,7 @@ import { createBundlesApi } from "./api/bundles.js";
 import { createDownloadsApi } from "./api/downloads.js";
 import { createFilesApi } from "./api/files.js";
 import { createLinksApi } from "./api/links.js";
+import { createArchiveApi } from "./api/open-archive.js";
 import { type BundlesContext, SETTINGS, type StorageClient } from "./context.js";
 import { BUNDLES_ENTITIES } from "./entities/index.js";
 import { bundlesMigrations } from "./migrations.js";
@@ -56,6 +57,7 @@ export function createBundlesService(deps: BundlesServiceDeps): LatchflowService
         ...createFilesApi(auth),
         ...createAssignmentsApi(auth),
         ...createDownloadsApi(auth),
+        ...createArchiveApi(auth),
         ...createLinksApi(auth),
       });
       const sweep = () => {

@@ -18,6 +18,11 @@ export interface BundlesContext {
 export const SETTINGS = {
   /** how long a download grant (GET /dl/{token}) stays usable, including resumes */
   grantTtlMs: 60 * 60_000,
+  /**
+   * share of the archive a grant (or one publish-link use) may serve beyond the archive itself, for ranges
+   * fetched twice when resuming; below 1, so a second full transfer never fits (ADR 015)
+   */
+  resumeAllowance: 0.25,
   /** how often superseded archive versions are checked for release */
   releaseEveryMs: 60_000,
 } as const;

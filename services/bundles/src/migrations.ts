@@ -118,4 +118,17 @@ export const bundlesMigrations = [
       t.bigInteger("locked_until").notNullable();
     }),
   ),
+  defineMigration("0004-download-budgets", (schema) =>
+    schema
+      .alterTable("download_grants", (t) => {
+        // the recipient session the grant was given to; GET /dl/{token} needs the same one
+        t.string("session_id", 64).notNullable().defaultTo("");
+        // bytes reserved by requests (minus what was given back unsent); bounded by the archive + allowance
+        t.bigInteger("bytes_served").notNullable().defaultTo(0);
+      })
+      .alterTable("publish_links", (t) => {
+        // bytes served across all uses; a range request is free only within what the counted uses allow
+        t.bigInteger("bytes_served").notNullable().defaultTo(0);
+      }),
+  ),
 ];

@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from "node:stream";
+import { PassThrough, pipeline, type Readable, Transform } from "node:stream";
 import type { bundlesV1, storageV1 } from "@latchflow/proto";
 import { ErrorCode, fromServiceError, LatchflowError, type RequestContext } from "@latchflow/runtime";
 import type { GatewayClients } from "./clients.js";
@@ -121,4 +121,23 @@ export function streamBlob(
     size === 0 ? [] : [{ piece: { $case: "blob", blob: { blobId, offset: 0, length: size } } }],
     ctx,
   );
+}
+
+/**
+ * Counts the bytes of `body` handed on to the response; when the transfer ends early (the client went away,
+ * storage failed) calls `giveBack` once with the `reserved` bytes that were never sent, so the download's
+ * budget only pays for what left (a resume stays possible). Errors still reach the returned stream.
+ */
+export function settleUnsent(body: Readable, reserved: number, giveBack: (unsent: number) => void): Readable {
+  let sent = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length;
+      done(null, chunk);
+    },
+  });
+  counter.once("close", () => {
+    if (sent < reserved) giveBack(reserved - sent);
+  });
+  return pipeline(body, counter, () => undefined);
 }

@@ -25,14 +25,29 @@ export const DenyReason = {
   PassphraseRequired: PassphraseReason.Required,
   PassphraseInvalid: PassphraseReason.Invalid,
   PassphraseLocked: PassphraseReason.Locked,
+  /** the grant's assignment was deleted after the grant was given */
+  AssignmentDeleted: "assignment_deleted",
+  /** the grant has served its archive (plus the resume allowance); a new download must be consumed */
+  GrantExhausted: "grant_exhausted",
+  /** the grant was presented by another session than the one that obtained it */
+  OtherSession: "grant_other_session",
+  /** the publish link's uses are spent (a request serving from byte 0, or beyond a use's bytes, is a use) */
+  LinkUsedUp: "link_used_up",
 } as const;
 
-function denied(reason: string, message: string, details: Record<string, unknown> = {}): LatchflowError {
+export function denied(
+  reason: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): LatchflowError {
   return permissionDenied(message, { reason, ...details });
 }
 
-/** Works out why the conditional update changed nothing (after the fact, from the row as it is now). */
-function refusal(a: Assignment, now: Date): LatchflowError {
+/**
+ * Why the assignment gives no access right now (disabled, or outside its window), or undefined. Checked when
+ * a download is consumed and again on every request of its grant, so revocation takes effect at once.
+ */
+export function accessRefusal(a: Assignment, now: Date): LatchflowError | undefined {
   if (!a.enabled) return denied(DenyReason.Disabled, "This assignment is disabled");
   if (a.notBefore && a.notBefore > now) {
     return denied(DenyReason.NotYetOpen, `Downloads open at ${a.notBefore.toISOString()}`, {
@@ -44,6 +59,13 @@ function refusal(a: Assignment, now: Date): LatchflowError {
       closedAt: a.notAfter.toISOString(),
     });
   }
+  return undefined;
+}
+
+/** Works out why the conditional update changed nothing (after the fact, from the row as it is now). */
+function refusal(a: Assignment, now: Date): LatchflowError {
+  const closed = accessRefusal(a, now);
+  if (closed) return closed;
   if (a.maxDownloads != null && a.downloadsUsed >= a.maxDownloads) {
     return denied(DenyReason.LimitReached, "No downloads left", { maxDownloads: a.maxDownloads });
   }
@@ -62,6 +84,24 @@ function refusal(a: Assignment, now: Date): LatchflowError {
     );
   }
   return denied(DenyReason.LimitReached, "The download could not be granted");
+}
+
+/** Records a refused download (`bundles.download.denied`, with the reason) and returns the error to throw. */
+export async function recordDenied(
+  auth: BundlesContext,
+  ctx: RequestContext,
+  who: { bundleId: string; recipientId: string; assignmentId: string },
+  err: LatchflowError,
+): Promise<LatchflowError> {
+  await auth.db.em().transactional(async (tx) =>
+    emit(tx, ctx, "bundles.download.denied", who, {
+      bundleId: who.bundleId,
+      recipientId: who.recipientId,
+      reason: String(err.details?.reason ?? err.code),
+    }),
+  );
+  auth.relay.nudge();
+  return err;
 }
 
 /**
@@ -87,23 +127,13 @@ export async function consumeOne<T>(
   const bundle = await em.findOne(Bundle, { id: input.bundleId, tenant: ctx.tenant });
   if (!bundle) throw notFound("No such bundle for you", { bundleId: input.bundleId });
   const now = auth.now();
-  const refuse = async (err: LatchflowError) => {
-    await db.em().transactional(async (tx) =>
-      emit(
-        tx,
-        ctx,
-        "bundles.download.denied",
-        { bundleId: bundle.id, recipientId: input.recipientId, assignmentId: assignment.id },
-        {
-          bundleId: bundle.id,
-          recipientId: input.recipientId,
-          reason: String(err.details?.reason ?? err.code),
-        },
-      ),
+  const refuse = (err: LatchflowError) =>
+    recordDenied(
+      auth,
+      ctx,
+      { bundleId: bundle.id, recipientId: input.recipientId, assignmentId: assignment.id },
+      err,
     );
-    auth.relay.nudge();
-    return err;
-  };
   if (!bundle.enabled) throw await refuse(denied(DenyReason.BundleDisabled, "This bundle is not available"));
   if (!bundle.currentVersionId)
     throw await refuse(denied(DenyReason.BundleEmpty, "This bundle has no files yet"));

@@ -27,7 +27,10 @@ export const Assignment = defineEntity({
 });
 export type Assignment = InferEntity<typeof Assignment>;
 
-/** One consumed download: a short-lived capability to fetch one archive version (resumable). */
+/**
+ * One consumed download: a short-lived capability, bound to the recipient session that obtained it, to fetch
+ * one archive version once (resumable: it may serve the archive's size plus a resume allowance).
+ */
 export const DownloadGrant = defineEntity({
   name: "DownloadGrant",
   tableName: "download_grants",
@@ -43,6 +46,10 @@ export const DownloadGrant = defineEntity({
     newDevice: p.boolean().default(false).fieldName("new_device"),
     ip: p.string().length(64).default(""),
     userAgent: p.string().length(512).default("").fieldName("user_agent"),
+    /** the recipient session that consumed the download; only it may fetch (empty on pre-0003 rows) */
+    sessionId: p.string().length(64).default("").fieldName("session_id"),
+    /** bytes reserved by requests, minus those given back unsent; only a conditional UPDATE changes it */
+    bytesServed: p.bigint("number").default(0).fieldName("bytes_served"),
     createdAt: p.datetime().fieldName("created_at"),
     expiresAt: p.datetime().fieldName("expires_at"),
   },
@@ -61,6 +68,8 @@ export const PublishLink = defineEntity({
     /** null = unlimited */
     maxUses: p.integer().nullable().fieldName("max_uses"),
     uses: p.integer().default(0),
+    /** bytes served across all uses (see ADR 015); only a conditional UPDATE changes it */
+    bytesServed: p.bigint("number").default(0).fieldName("bytes_served"),
     expiresAt: p.datetime().fieldName("expires_at"),
     createdAt: p.datetime().fieldName("created_at"),
     revokedAt: p.datetime().nullable().fieldName("revoked_at"),

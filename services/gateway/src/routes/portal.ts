@@ -120,7 +120,8 @@ export function portalRoutes(
       method: "post",
       path: "/api/v1/portal/bundles/:id/downloads",
       operationId: "portalConsumeDownload",
-      summary: "Use one download: returns a short-lived URL that streams the archive (resumable)",
+      summary:
+        "Use one download: returns a short-lived URL that streams the archive once (resumable) to this session",
       tag,
       access,
       params: IdParams,
@@ -154,6 +155,7 @@ export function portalRoutes(
             recipientId: recipientId(ctx),
             passphrase: body.passphrase ?? "",
             deviceId: deviceId(koa, options.secureCookies),
+            sessionId: ctx.caller?.sessionId ?? "",
           },
           ctx,
         );

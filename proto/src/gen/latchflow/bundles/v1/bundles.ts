@@ -267,6 +267,8 @@ export interface ConsumeDownloadRequest {
   passphrase: string;
   /** Browser-held device id (cookie); a new one is flagged. */
   deviceId: string;
+  /** The recipient session asking; the grant is bound to it (GET /dl/{token} needs the same session). */
+  sessionId: string;
 }
 
 export interface DownloadGrant {
@@ -312,6 +314,22 @@ export interface OpenArchiveRequest {
   /** Raw Range / If-Range headers of the HTTP request (may be empty). */
   range: string;
   ifRange: string;
+  /** Grants: the signed-in recipient and session presenting the token (empty when none). */
+  recipientId: string;
+  sessionId: string;
+  /** A HEAD request: everything is checked, nothing is reserved or counted, no pieces are returned. */
+  head: boolean;
+}
+
+export interface ReleaseArchiveBytesRequest {
+  /** "grant" or "link", as in OpenArchiveRequest */
+  kind: string;
+  token: string;
+  /** Bytes reserved by OpenArchive that were not sent. */
+  bytes: number;
+}
+
+export interface ReleaseArchiveBytesResponse {
 }
 
 export interface ArchiveRange {
@@ -4077,7 +4095,7 @@ export const ListAssignmentsResponse: MessageFns<ListAssignmentsResponse> = {
 };
 
 function createBaseConsumeDownloadRequest(): ConsumeDownloadRequest {
-  return { bundleId: "", recipientId: "", passphrase: "", deviceId: "" };
+  return { bundleId: "", recipientId: "", passphrase: "", deviceId: "", sessionId: "" };
 }
 
 export const ConsumeDownloadRequest: MessageFns<ConsumeDownloadRequest> = {
@@ -4093,6 +4111,9 @@ export const ConsumeDownloadRequest: MessageFns<ConsumeDownloadRequest> = {
     }
     if (message.deviceId !== "") {
       writer.uint32(34).string(message.deviceId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(42).string(message.sessionId);
     }
     return writer;
   },
@@ -4142,6 +4163,14 @@ export const ConsumeDownloadRequest: MessageFns<ConsumeDownloadRequest> = {
             message.deviceId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4172,6 +4201,11 @@ export const ConsumeDownloadRequest: MessageFns<ConsumeDownloadRequest> = {
         : isSet(object.device_id)
         ? globalThis.String(object.device_id)
         : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
     };
   },
 
@@ -4189,6 +4223,9 @@ export const ConsumeDownloadRequest: MessageFns<ConsumeDownloadRequest> = {
     if (message.deviceId !== "") {
       obj.deviceId = message.deviceId;
     }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
     return obj;
   },
 
@@ -4201,6 +4238,7 @@ export const ConsumeDownloadRequest: MessageFns<ConsumeDownloadRequest> = {
     message.recipientId = object.recipientId ?? "";
     message.passphrase = object.passphrase ?? "";
     message.deviceId = object.deviceId ?? "";
+    message.sessionId = object.sessionId ?? "";
     return message;
   },
 };
@@ -4799,7 +4837,7 @@ export const ListDownloadsResponse: MessageFns<ListDownloadsResponse> = {
 };
 
 function createBaseOpenArchiveRequest(): OpenArchiveRequest {
-  return { kind: "", token: "", range: "", ifRange: "" };
+  return { kind: "", token: "", range: "", ifRange: "", recipientId: "", sessionId: "", head: false };
 }
 
 export const OpenArchiveRequest: MessageFns<OpenArchiveRequest> = {
@@ -4815,6 +4853,15 @@ export const OpenArchiveRequest: MessageFns<OpenArchiveRequest> = {
     }
     if (message.ifRange !== "") {
       writer.uint32(34).string(message.ifRange);
+    }
+    if (message.recipientId !== "") {
+      writer.uint32(42).string(message.recipientId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(50).string(message.sessionId);
+    }
+    if (message.head !== false) {
+      writer.uint32(56).bool(message.head);
     }
     return writer;
   },
@@ -4864,6 +4911,30 @@ export const OpenArchiveRequest: MessageFns<OpenArchiveRequest> = {
             message.ifRange = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.head = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4886,6 +4957,17 @@ export const OpenArchiveRequest: MessageFns<OpenArchiveRequest> = {
         : isSet(object.if_range)
         ? globalThis.String(object.if_range)
         : "",
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      head: isSet(object.head) ? globalThis.Boolean(object.head) : false,
     };
   },
 
@@ -4903,6 +4985,15 @@ export const OpenArchiveRequest: MessageFns<OpenArchiveRequest> = {
     if (message.ifRange !== "") {
       obj.ifRange = message.ifRange;
     }
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.head !== false) {
+      obj.head = message.head;
+    }
     return obj;
   },
 
@@ -4915,6 +5006,162 @@ export const OpenArchiveRequest: MessageFns<OpenArchiveRequest> = {
     message.token = object.token ?? "";
     message.range = object.range ?? "";
     message.ifRange = object.ifRange ?? "";
+    message.recipientId = object.recipientId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.head = object.head ?? false;
+    return message;
+  },
+};
+
+function createBaseReleaseArchiveBytesRequest(): ReleaseArchiveBytesRequest {
+  return { kind: "", token: "", bytes: 0 };
+}
+
+export const ReleaseArchiveBytesRequest: MessageFns<ReleaseArchiveBytesRequest> = {
+  encode(message: ReleaseArchiveBytesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    if (message.bytes !== 0) {
+      writer.uint32(24).uint64(message.bytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseArchiveBytesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseArchiveBytesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseArchiveBytesRequest {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      bytes: isSet(object.bytes) ? globalThis.Number(object.bytes) : 0,
+    };
+  },
+
+  toJSON(message: ReleaseArchiveBytesRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.bytes !== 0) {
+      obj.bytes = Math.round(message.bytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseArchiveBytesRequest>, I>>(base?: I): ReleaseArchiveBytesRequest {
+    return ReleaseArchiveBytesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseArchiveBytesRequest>, I>>(object: I): ReleaseArchiveBytesRequest {
+    const message = createBaseReleaseArchiveBytesRequest();
+    message.kind = object.kind ?? "";
+    message.token = object.token ?? "";
+    message.bytes = object.bytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseReleaseArchiveBytesResponse(): ReleaseArchiveBytesResponse {
+  return {};
+}
+
+export const ReleaseArchiveBytesResponse: MessageFns<ReleaseArchiveBytesResponse> = {
+  encode(_: ReleaseArchiveBytesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseArchiveBytesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseArchiveBytesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ReleaseArchiveBytesResponse {
+    return {};
+  },
+
+  toJSON(_: ReleaseArchiveBytesResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseArchiveBytesResponse>, I>>(base?: I): ReleaseArchiveBytesResponse {
+    return ReleaseArchiveBytesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseArchiveBytesResponse>, I>>(_: I): ReleaseArchiveBytesResponse {
+    const message = createBaseReleaseArchiveBytesResponse();
     return message;
   },
 };
@@ -6091,7 +6338,12 @@ export const BundlesServiceService = {
       Buffer.from(ListDownloadsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListDownloadsResponse => ListDownloadsResponse.decode(value),
   },
-  /** Resolves a grant token or a publish-link token to the archive pieces covering a byte range. */
+  /**
+   * Resolves a grant token or a publish-link token to the archive pieces covering a byte range, after
+   * re-checking everything the download depends on (grant: its session, assignment, window, bundle; link:
+   * revocation, expiry, bundle). The bytes of the range are reserved against the grant's or link's budget
+   * (a grant serves one archive plus a resume allowance; a link one per use); refusals carry details.reason.
+   */
   openArchive: {
     path: "/latchflow.bundles.v1.BundlesService/OpenArchive" as const,
     requestStream: false as const,
@@ -6100,6 +6352,21 @@ export const BundlesServiceService = {
     requestDeserialize: (value: Buffer): OpenArchiveRequest => OpenArchiveRequest.decode(value),
     responseSerialize: (value: ArchiveRange): Buffer => Buffer.from(ArchiveRange.encode(value).finish()),
     responseDeserialize: (value: Buffer): ArchiveRange => ArchiveRange.decode(value),
+  },
+  /**
+   * Gives back the reserved bytes of an OpenArchive range that were never sent (the client went away), so
+   * the download can resume.
+   */
+  releaseArchiveBytes: {
+    path: "/latchflow.bundles.v1.BundlesService/ReleaseArchiveBytes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReleaseArchiveBytesRequest): Buffer =>
+      Buffer.from(ReleaseArchiveBytesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReleaseArchiveBytesRequest => ReleaseArchiveBytesRequest.decode(value),
+    responseSerialize: (value: ReleaseArchiveBytesResponse): Buffer =>
+      Buffer.from(ReleaseArchiveBytesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReleaseArchiveBytesResponse => ReleaseArchiveBytesResponse.decode(value),
   },
   /** --- publish links --- */
   createPublishLink: {
@@ -6176,8 +6443,18 @@ export interface BundlesServiceServer extends UntypedServiceImplementation {
    */
   consumeDownload: handleUnaryCall<ConsumeDownloadRequest, DownloadGrant>;
   listDownloads: handleUnaryCall<ListDownloadsRequest, ListDownloadsResponse>;
-  /** Resolves a grant token or a publish-link token to the archive pieces covering a byte range. */
+  /**
+   * Resolves a grant token or a publish-link token to the archive pieces covering a byte range, after
+   * re-checking everything the download depends on (grant: its session, assignment, window, bundle; link:
+   * revocation, expiry, bundle). The bytes of the range are reserved against the grant's or link's budget
+   * (a grant serves one archive plus a resume allowance; a link one per use); refusals carry details.reason.
+   */
   openArchive: handleUnaryCall<OpenArchiveRequest, ArchiveRange>;
+  /**
+   * Gives back the reserved bytes of an OpenArchive range that were never sent (the client went away), so
+   * the download can resume.
+   */
+  releaseArchiveBytes: handleUnaryCall<ReleaseArchiveBytesRequest, ReleaseArchiveBytesResponse>;
   /** --- publish links --- */
   createPublishLink: handleUnaryCall<CreatePublishLinkRequest, CreatedPublishLink>;
   listPublishLinks: handleUnaryCall<ListPublishLinksRequest, ListPublishLinksResponse>;
@@ -6474,7 +6751,12 @@ export interface BundlesServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDownloadsResponse) => void,
   ): ClientUnaryCall;
-  /** Resolves a grant token or a publish-link token to the archive pieces covering a byte range. */
+  /**
+   * Resolves a grant token or a publish-link token to the archive pieces covering a byte range, after
+   * re-checking everything the download depends on (grant: its session, assignment, window, bundle; link:
+   * revocation, expiry, bundle). The bytes of the range are reserved against the grant's or link's budget
+   * (a grant serves one archive plus a resume allowance; a link one per use); refusals carry details.reason.
+   */
   openArchive(
     request: OpenArchiveRequest,
     callback: (error: ServiceError | null, response: ArchiveRange) => void,
@@ -6489,6 +6771,25 @@ export interface BundlesServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ArchiveRange) => void,
+  ): ClientUnaryCall;
+  /**
+   * Gives back the reserved bytes of an OpenArchive range that were never sent (the client went away), so
+   * the download can resume.
+   */
+  releaseArchiveBytes(
+    request: ReleaseArchiveBytesRequest,
+    callback: (error: ServiceError | null, response: ReleaseArchiveBytesResponse) => void,
+  ): ClientUnaryCall;
+  releaseArchiveBytes(
+    request: ReleaseArchiveBytesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseArchiveBytesResponse) => void,
+  ): ClientUnaryCall;
+  releaseArchiveBytes(
+    request: ReleaseArchiveBytesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseArchiveBytesResponse) => void,
   ): ClientUnaryCall;
   /** --- publish links --- */
   createPublishLink(

@@ -1,0 +1,187 @@
+import { createHash } from "node:crypto";
+import type { bundlesV1 } from "@latchflow/proto";
+import {
+  emitEvent as emit,
+  type LatchflowError,
+  notFound,
+  type RequestContext,
+  unauthenticated,
+  validationFailed,
+} from "@latchflow/runtime";
+import { ifRangeMatches, parseRange, sliceZip } from "../archive/index.js";
+import type { BundlesContext } from "../context.js";
+import { Assignment, Bundle, BundleVersion, DownloadGrant, PublishLink } from "../entities/index.js";
+import { manifestOf, planOf } from "../versions.js";
+import { releaseBytes, reserveGrantBytes, serveLinkBytes } from "./byte-budget.js";
+import { accessRefusal, DenyReason, denied, recordDenied } from "./consume.js";
+
+export const hashToken = (t: string) => createHash("sha256").update(t, "utf8").digest("hex");
+
+/** `family archive.zip` from a bundle name: safe in Content-Disposition. */
+function archiveFileName(name: string): string {
+  const base =
+    name
+      .replace(/[^\p{L}\p{N} ._-]+/gu, "_")
+      .replace(/^[.\s]+/, "")
+      .slice(0, 100) || "bundle";
+  return `${base}.zip`;
+}
+
+const gone = () => notFound("This download link is unknown or has expired", { reason: "link_invalid" });
+
+/** What a request may be served: the version, the bundle, and whose download it is (grants only). */
+interface Opened {
+  version: BundleVersion;
+  bundle: Bundle;
+  sourceId: string;
+  holder?: { recipientId: string; assignmentId: string };
+}
+
+/** The byte range a request will be served, after If-Range (a mismatch means the whole archive). */
+function effectiveRange(req: bundlesV1.OpenArchiveRequest, version: BundleVersion) {
+  const plan = planOf(version);
+  const wanted = req.ifRange && !ifRangeMatches(req.ifRange, plan.etag) ? undefined : req.range || undefined;
+  const range = parseRange(wanted, plan.size);
+  if (range.kind === "unsatisfiable") return { plan, range: undefined };
+  const [start, end] = range.kind === "partial" ? [range.start, range.end] : [0, plan.size - 1];
+  return { plan, range: { start, end, bytes: end - start + 1, partial: range.kind === "partial" } };
+}
+
+/**
+ * Resolves GET /dl/{token} (a recipient's grant) and GET /s/{token} (a publish link) to the archive pieces of
+ * the requested range. Every request re-checks what the download depends on and reserves its bytes against
+ * a budget, so a grant is one logical download (resumes are free, a second transfer is not) and a link's
+ * uses are counted by what is actually served (ADR 015).
+ */
+export function createArchiveApi(auth: BundlesContext) {
+  const { db } = auth;
+
+  const refuse = (ctx: RequestContext, g: DownloadGrant, err: LatchflowError) =>
+    recordDenied(
+      auth,
+      ctx,
+      { bundleId: g.bundleId, recipientId: g.recipientId, assignmentId: g.assignmentId },
+      err,
+    );
+
+  /** A grant serves only its own session, while its assignment, window and bundle still allow it. */
+  const openGrant = async (req: bundlesV1.OpenArchiveRequest, ctx: RequestContext): Promise<Opened> => {
+    const em = db.em();
+    const now = auth.now();
+    const grant = await em.findOne(DownloadGrant, { tokenHash: hashToken(req.token) });
+    if (!grant || grant.expiresAt <= now) throw gone();
+    if (!req.sessionId) throw unauthenticated("Sign in to the portal to download");
+    if (!grant.sessionId || grant.sessionId !== req.sessionId || grant.recipientId !== req.recipientId) {
+      throw await refuse(
+        ctx,
+        grant,
+        denied(DenyReason.OtherSession, "This download belongs to another session; start it again"),
+      );
+    }
+    const assignment = await em.findOne(Assignment, { id: grant.assignmentId });
+    if (!assignment)
+      throw await refuse(ctx, grant, denied(DenyReason.AssignmentDeleted, "This bundle is no longer yours"));
+    const closed = accessRefusal(assignment, now);
+    if (closed) throw await refuse(ctx, grant, closed);
+    const bundle = await em.findOne(Bundle, { id: grant.bundleId });
+    if (!bundle) throw gone();
+    if (!bundle.enabled)
+      throw await refuse(ctx, grant, denied(DenyReason.BundleDisabled, "This bundle is not available"));
+    const version = await em.findOne(BundleVersion, { id: grant.versionId });
+    if (!version || version.releasedAt) throw gone();
+    const holder = { recipientId: grant.recipientId, assignmentId: grant.assignmentId };
+    return { version, bundle, sourceId: grant.id, holder };
+  };
+
+  const openLink = async (req: bundlesV1.OpenArchiveRequest): Promise<Opened> => {
+    const em = db.em();
+    const link = await em.findOne(PublishLink, { tokenHash: hashToken(req.token) });
+    if (!link || link.revokedAt || link.expiresAt <= auth.now()) throw gone();
+    const bundle = await em.findOne(Bundle, { id: link.bundleId });
+    if (!bundle?.enabled) throw denied(DenyReason.BundleDisabled, "This bundle is not available");
+    const version = bundle.currentVersionId
+      ? await em.findOne(BundleVersion, { id: bundle.currentVersionId })
+      : null;
+    if (!version || version.releasedAt) throw gone();
+    return { version, bundle, sourceId: link.id };
+  };
+
+  /** Takes the range's bytes from the grant's or link's budget (a link: a use when it must). */
+  const reserve = async (
+    ctx: RequestContext,
+    opened: Opened,
+    r: { start: number; bytes: number },
+    size: number,
+  ) => {
+    const now = auth.now();
+    if (opened.holder) {
+      if (!(await reserveGrantBytes(db, opened.sourceId, r.bytes, size, now))) {
+        const who = { bundleId: opened.bundle.id, ...opened.holder };
+        const message = "This download is complete; start a new one from the portal";
+        throw await recordDenied(auth, ctx, who, denied(DenyReason.GrantExhausted, message));
+      }
+    } else if (!(await serveLinkBytes(db, opened.sourceId, { ...r, size }, now))) {
+      throw denied(DenyReason.LinkUsedUp, "This link has been used up");
+    }
+  };
+
+  return {
+    async openArchive(
+      req: bundlesV1.OpenArchiveRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.ArchiveRange> {
+      if (req.kind !== "grant" && req.kind !== "link") throw validationFailed("kind must be grant or link");
+      const opened = req.kind === "grant" ? await openGrant(req, ctx) : await openLink(req);
+      const { version, bundle, sourceId, holder } = opened;
+      const { plan, range } = effectiveRange(req, version);
+      const base = { totalSize: plan.size, etag: plan.etag, filename: archiveFileName(bundle.name) };
+      if (!range) return { ...base, status: 416, start: 0, end: 0, pieces: [] };
+      const status = range.partial ? 206 : 200;
+      if (req.head) return { ...base, status, start: range.start, end: range.end, pieces: [] };
+      if (plan.size > 0) await reserve(ctx, opened, range, plan.size);
+      if (range.start === 0) {
+        await db.em().transactional(async (tx) =>
+          emit(
+            tx,
+            ctx,
+            "bundles.download.started",
+            { bundleId: bundle.id, versionId: version.id, ...holder },
+            {
+              via: req.kind === "grant" ? "grant" : "link",
+              grantId: sourceId,
+              bundleId: bundle.id,
+              versionId: version.id,
+            },
+          ),
+        );
+        auth.relay.nudge();
+      }
+      const manifest = manifestOf(version);
+      const pieces = plan.size === 0 ? [] : sliceZip(plan, range.start, range.end);
+      return {
+        ...base,
+        status,
+        start: range.start,
+        end: range.end,
+        pieces: pieces.map((p) =>
+          p.kind === "bytes"
+            ? { piece: { $case: "data" as const, data: p.data } }
+            : {
+                piece: {
+                  $case: "blob" as const,
+                  blob: { blobId: manifest[p.index]!.blobId, offset: p.from, length: p.length },
+                },
+              },
+        ),
+      };
+    },
+
+    async releaseArchiveBytes(
+      req: bundlesV1.ReleaseArchiveBytesRequest,
+    ): Promise<bundlesV1.ReleaseArchiveBytesResponse> {
+      if (req.kind !== "grant" && req.kind !== "link") throw validationFailed("kind must be grant or link");
+      if (req.bytes > 0) await releaseBytes(db, req.kind, hashToken(req.token), req.bytes);
+      return {};
+    },
+  };
+}
