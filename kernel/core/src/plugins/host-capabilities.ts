@@ -17,6 +17,8 @@ import { checkKey, type ServiceActions } from "./service-actions.js";
 export interface InvocationScope {
   tenant: string;
   entry: CapabilityEntry;
+  /** `<pipelineId>/<stepId or triggerId>`: where the invocation runs (idempotency keys are scoped by it) */
+  site: string;
   /** the step's or trigger's `with` (http@1's url host is its egress allowlist) */
   config: JsonObject;
   ctx: RequestContext;
@@ -54,8 +56,8 @@ export function messageIdFor(tenant: string, key: string): string {
 
 /**
  * The host capabilities one invocation gets: only what the plugin's manifest asks for (∩ admin approval for
- * egress), scoped to the tenant, the plugin and the pipeline. Side-effecting calls are idempotent on the
- * key the plugin passes, namespaced by tenant and plugin.
+ * egress), scoped to the tenant, the plugin and the pipeline. Mail is idempotent on the key the plugin
+ * passes, namespaced by tenant, plugin, pipeline and step (a key reused elsewhere is another mail).
  */
 export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCapabilities {
   const { entry, tenant } = scope;
@@ -90,7 +92,7 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
       send: (message: MailMessage) =>
         deps.actions.once(
           tenant,
-          `mail:${entry.pluginName}:${checkKey(message.idempotencyKey)}`,
+          `mail:${entry.pluginName}:${scope.site}:${checkKey(message.idempotencyKey)}`,
           async () => {
             const sent = await deps.mailer.send({
               to: message.to,
@@ -98,7 +100,7 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
               subject: message.subject,
               text: message.text,
               ...(message.html !== undefined ? { html: message.html } : {}),
-              messageId: messageIdFor(tenant, `${entry.pluginName}:${message.idempotencyKey}`),
+              messageId: messageIdFor(tenant, `${entry.pluginName}:${scope.site}:${message.idempotencyKey}`),
             });
             return { messageId: sent.messageId, accepted: sent.accepted };
           },

@@ -188,6 +188,7 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
     const caps = hostCapabilities(deps.hostDeps, {
       tenant: pipeline.tenant,
       entry,
+      site: `${pipeline.id}/${triggerId}`,
       config,
       ctx: call.ctx,
       kv,
