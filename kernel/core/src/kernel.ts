@@ -210,6 +210,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
           compile: (plugin) => (host as PluginHost).load(plugin),
           seal: secrets.seal,
           npmRegistry: k.npmRegistry,
+          maxTarballBytes: k.pluginMaxBytes,
           now,
         }),
       );

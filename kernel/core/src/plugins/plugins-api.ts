@@ -15,7 +15,7 @@ import type { PluginSource } from "@latchflow/sandbox";
 import type { PipelineDocument } from "@latchflow/spec";
 import { PipelineRow } from "../pipelines/entities.js";
 import { PluginRow, PluginSecretRow } from "./entities.js";
-import { fetchFromRegistry, integrityOf, MAX_TARBALL, readPackage } from "./packages.js";
+import { fetchFromRegistry, integrityOf, readPackage } from "./packages.js";
 import { type BuiltinPlugin, installedHostName, limitsOf, type Registry, usesPrefix } from "./registry.js";
 
 export interface PluginsApiDeps {
@@ -27,6 +27,8 @@ export interface PluginsApiDeps {
   compile: (plugin: PluginSource) => Promise<void>;
   seal: (ctx: RequestContext, context: string, value: string) => Promise<string>;
   npmRegistry: string;
+  /** the largest tarball accepted, uploaded or downloaded */
+  maxTarballBytes: number;
   fetch?: typeof fetch;
   now: () => Date;
 }
@@ -87,15 +89,18 @@ export function createPluginsApi(d: PluginsApiDeps) {
     expectedName?: string,
   ) => {
     if (tarball.length === 0) throw validationFailed("The tarball is empty");
-    if (tarball.length > MAX_TARBALL)
-      throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
+    if (tarball.length > d.maxTarballBytes)
+      throw new LatchflowError(
+        ErrorCode.PayloadTooLarge,
+        `The tarball is at most ${d.maxTarballBytes} bytes`,
+      );
     const integrity = integrityOf(tarball);
     if (expected && expected !== integrity) {
       throw new LatchflowError(ErrorCode.IntegrityFailed, "The tarball does not match its integrity", {
         details: { expected, actual: integrity },
       });
     }
-    const { manifest, code } = readPackage(tarball);
+    const { manifest, code } = readPackage(tarball, d.maxTarballBytes);
     if (expectedName !== undefined && manifest.name !== expectedName) {
       throw validationFailed(`The package ${expectedName} holds a plugin named ${manifest.name}`);
     }
@@ -172,7 +177,10 @@ export function createPluginsApi(d: PluginsApiDeps) {
       install(ctx, req.tarball, "tarball", req.integrity),
 
     async installPluginFromRegistry(req: pluginsV1.InstallPluginFromRegistryRequest, ctx: RequestContext) {
-      const { name, bytes, integrity } = await fetchFromRegistry(req.spec, d.npmRegistry, d.fetch ?? fetch);
+      const { name, bytes, integrity } = await fetchFromRegistry(req.spec, d.npmRegistry, d.fetch ?? fetch, {
+        maxBytes: d.maxTarballBytes,
+        timeoutMs: 60_000,
+      });
       return install(ctx, bytes, "registry", integrity, name);
     },
 
