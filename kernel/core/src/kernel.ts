@@ -23,7 +23,14 @@ import {
 import { createOwners } from "./owners.js";
 import { PipelineRow, PipelineVersionRow, pipelineMigration } from "./pipelines/entities.js";
 import { createPipelinesApi } from "./pipelines/pipelines-api.js";
-import { PluginRow, PluginSecretRow, pluginsMigration, SettingRow } from "./plugins/entities.js";
+import {
+  approvalsMigration,
+  PluginApprovalRow,
+  PluginRow,
+  PluginSecretRow,
+  pluginsMigration,
+  SettingRow,
+} from "./plugins/entities.js";
 import { createPluginsApi } from "./plugins/plugins-api.js";
 import { type BuiltinPlugin, createRegistry } from "./plugins/registry.js";
 import { createSecrets } from "./plugins/secrets.js";
@@ -116,8 +123,15 @@ export function createKernel(deps: KernelDeps): LatchflowService {
             PluginRow,
             PluginSecretRow,
             SettingRow,
+            PluginApprovalRow,
           ],
-          migrations: [outboxMigration, pipelineMigration, runsMigration, pluginsMigration],
+          migrations: [
+            outboxMigration,
+            pipelineMigration,
+            runsMigration,
+            pluginsMigration,
+            approvalsMigration,
+          ],
         },
         logger,
       );

@@ -53,7 +53,6 @@ const scope = (site: string, e: CapabilityEntry) => ({
   tenant: "default",
   entry: e,
   site,
-  config: {},
   ctx: { requestId: "r", tenant: "default" },
   kv: {} as Kv,
 });

@@ -189,7 +189,6 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
       tenant: pipeline.tenant,
       entry,
       site: `${pipeline.id}/${triggerId}`,
-      config,
       ctx: call.ctx,
       kv,
       emits,

@@ -125,7 +125,8 @@ export function pluginRoutes(clients: GatewayClients) {
       method: "get",
       path: "/api/v1/plugins/:name",
       operationId: "getPlugin",
-      summary: "One installed plugin",
+      summary:
+        "One plugin, built-in (by name, e.g. `latchflow-http`, or by capability, e.g. `http`) or installed, with its capabilities, requested and approved egress hosts",
       tag,
       access: admin,
       params: NameParams,
@@ -140,7 +141,7 @@ export function pluginRoutes(clients: GatewayClients) {
       path: "/api/v1/plugins/:name",
       operationId: "updatePlugin",
       summary:
-        "Enable or disable capabilities; approve egress hosts (a subset of what the manifest asks for)",
+        "Enable or disable capabilities; approve egress hosts (concrete hosts the manifest asks for; `*` asks for any). Built-ins too: with no approved host, a plugin's `fetch` (http@1's call) is refused. Audited as plugins.plugin.updated.",
       tag,
       access: admin,
       params: NameParams,
