@@ -39,6 +39,7 @@ import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRo
 import { createExecutor, type Executor } from "./runs/executor.js";
 import { createRunsApi } from "./runs/runs-api.js";
 import { createScheduler, type Scheduler } from "./runs/scheduler.js";
+import { TriggerLinkRow, triggerLinksMigration } from "./triggers/entities.js";
 import { createLinkSigner } from "./triggers/links.js";
 import { createTriggerRunner } from "./triggers/trigger-runner.js";
 
@@ -124,6 +125,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
             PluginSecretRow,
             SettingRow,
             PluginApprovalRow,
+            TriggerLinkRow,
           ],
           migrations: [
             outboxMigration,
@@ -131,6 +133,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
             runsMigration,
             pluginsMigration,
             approvalsMigration,
+            triggerLinksMigration,
           ],
         },
         logger,
@@ -142,8 +145,8 @@ export function createKernel(deps: KernelDeps): LatchflowService {
       const k = deps.config.kernel;
       const registry = createRegistry({ db, host, builtins: builtinPlugins });
       await registry.start();
-      const links = await createLinkSigner(db);
       const secrets = createSecrets({ db, clients });
+      const links = createLinkSigner(db, secrets.sealer);
       const owners = createOwners({ db, clients });
       const hostDeps = {
         mailer,
