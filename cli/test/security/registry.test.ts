@@ -93,4 +93,12 @@ describe.each(MODES)("registry installs on %s + %s", (dialect, bus) => {
       expect(JSON.stringify(list.body)).not.toContain(pkg);
     },
   );
+
+  it("an uploaded tarball over the same limit is payload_too_large", async () => {
+    const res = await s.api("POST", "/api/v1/plugins", {
+      body: randomBytes(2 * MAX_BYTES),
+      headers: { "content-type": "application/gzip" },
+    });
+    expectError(res, 413, "payload_too_large");
+  });
 });
