@@ -194,6 +194,9 @@ spec:
   });
 
   it("http@1 cannot reach private addresses (the egress guard holds end to end)", async () => {
+    // approved, so the address guard (not the missing approval) is what refuses
+    const approve = await s.api("PATCH", "/api/v1/plugins/http", { json: { approvedHosts: ["127.0.0.1"] } });
+    expect(approve.status, approve.text).toBe(200);
     await putPipeline(
       s,
       "call-out",
@@ -213,6 +216,7 @@ spec:
     const r = await finished(s, "call-out", (started.body as RunView).id);
     expect(r.status).toBe("failed");
     expect(r.steps?.[0]?.errorCode).toBe("capability_denied");
+    expect(JSON.stringify(r)).toContain("loopback");
   });
 
   it("refuses manual runs without a manual trigger, of disabled pipelines and of unknown ones", async () => {

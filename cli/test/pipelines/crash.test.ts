@@ -280,6 +280,11 @@ spec:
       json: { value: key },
     });
     expect(secret.status, secret.text).toBe(200);
+    const approve = await http(stack.gatewayUrl, "PATCH", "/api/v1/plugins/http", {
+      token: OWNER_TOKEN,
+      json: { approvedHosts: ["127.0.0.1"] },
+    });
+    expect(approve.status, approve.text).toBe(200);
     const port = (receiver.address() as AddressInfo).port;
     const res = await http(stack.gatewayUrl, "PUT", "/api/v1/pipelines/call-out", {
       token: OWNER_TOKEN,

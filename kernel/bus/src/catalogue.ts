@@ -94,7 +94,8 @@ export interface EventCatalogue {
   };
   "pipelines.step.skipped": { runId: string; stepId: string; reason: string };
   "plugins.plugin.installed": { name: string; version: string; integrity: string; source: string };
-  "plugins.plugin.updated": { name: string; changes: string[] };
+  /** capabilities enabled or disabled, or egress hosts approved (`approvedHosts`: the whole new list) */
+  "plugins.plugin.updated": { name: string; changes: string[]; approvedHosts?: string[] };
   "plugins.plugin.uninstalled": { name: string; version: string };
   "plugins.secret.set": { plugin: string; secret: string };
   "plugins.secret.deleted": { plugin: string; secret: string };

@@ -23,7 +23,14 @@ import {
 import { createOwners } from "./owners.js";
 import { PipelineRow, PipelineVersionRow, pipelineMigration } from "./pipelines/entities.js";
 import { createPipelinesApi } from "./pipelines/pipelines-api.js";
-import { PluginRow, PluginSecretRow, pluginsMigration, SettingRow } from "./plugins/entities.js";
+import {
+  approvalsMigration,
+  PluginApprovalRow,
+  PluginRow,
+  PluginSecretRow,
+  pluginsMigration,
+  SettingRow,
+} from "./plugins/entities.js";
 import { createPluginsApi } from "./plugins/plugins-api.js";
 import { type BuiltinPlugin, createRegistry } from "./plugins/registry.js";
 import { createSecrets } from "./plugins/secrets.js";
@@ -32,6 +39,7 @@ import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRo
 import { createExecutor, type Executor } from "./runs/executor.js";
 import { createRunsApi } from "./runs/runs-api.js";
 import { createScheduler, type Scheduler } from "./runs/scheduler.js";
+import { TriggerLinkRow, triggerLinksMigration } from "./triggers/entities.js";
 import { createLinkSigner } from "./triggers/links.js";
 import { createTriggerRunner } from "./triggers/trigger-runner.js";
 
@@ -116,8 +124,17 @@ export function createKernel(deps: KernelDeps): LatchflowService {
             PluginRow,
             PluginSecretRow,
             SettingRow,
+            PluginApprovalRow,
+            TriggerLinkRow,
           ],
-          migrations: [outboxMigration, pipelineMigration, runsMigration, pluginsMigration],
+          migrations: [
+            outboxMigration,
+            pipelineMigration,
+            runsMigration,
+            pluginsMigration,
+            approvalsMigration,
+            triggerLinksMigration,
+          ],
         },
         logger,
       );
@@ -128,8 +145,8 @@ export function createKernel(deps: KernelDeps): LatchflowService {
       const k = deps.config.kernel;
       const registry = createRegistry({ db, host, builtins: builtinPlugins });
       await registry.start();
-      const links = await createLinkSigner(db);
       const secrets = createSecrets({ db, clients });
+      const links = createLinkSigner(db, secrets.sealer);
       const owners = createOwners({ db, clients });
       const hostDeps = {
         mailer,
@@ -210,6 +227,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
           compile: (plugin) => (host as PluginHost).load(plugin),
           seal: secrets.seal,
           npmRegistry: k.npmRegistry,
+          maxTarballBytes: k.pluginMaxBytes,
           now,
         }),
       );

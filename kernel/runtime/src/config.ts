@@ -160,6 +160,10 @@ export const ENV_VARS = {
     default: "https://registry.npmjs.org",
     doc: "Registry that `POST /api/v1/plugins` with a package name installs from (the tarball's sha512 integrity is verified).",
   },
+  LATCHFLOW_PLUGIN_MAX_BYTES: {
+    default: "10485760",
+    doc: "Largest plugin tarball installed, uploaded or downloaded from the registry (bytes); a larger one is refused with `payload_too_large`.",
+  },
   LATCHFLOW_TRUST_PROXY: {
     default: "false",
     doc: "`true` when behind a reverse proxy: the client IP comes from X-Forwarded-For.",
@@ -247,6 +251,7 @@ const schema = z.object({
   LATCHFLOW_KERNEL_POLL_MS: z.coerce.number().int().min(10),
   LATCHFLOW_EGRESS_ALLOW_PRIVATE: z.enum(["true", "false"]),
   LATCHFLOW_NPM_REGISTRY: optionalUrl(["http://", "https://"]),
+  LATCHFLOW_PLUGIN_MAX_BYTES: z.coerce.number().int().min(1024),
   LATCHFLOW_AUDIT_SIGNING_KEY: z.string().refine((v) => v === "" || isEd25519PrivateKey(v), {
     message: "must be an Ed25519 private key (PKCS#8 PEM, or base64 of the PKCS#8 DER)",
   }),
@@ -314,6 +319,8 @@ export interface KernelConfig {
   pollMs: number;
   egressAllowPrivate: boolean;
   npmRegistry: string;
+  /** the largest plugin tarball accepted (upload or registry download) */
+  pluginMaxBytes: number;
 }
 
 /** The audit service's hash chain checkpoints. */
@@ -403,6 +410,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: v.LATCHFLOW_KERNEL_POLL_MS,
       egressAllowPrivate: v.LATCHFLOW_EGRESS_ALLOW_PRIVATE === "true",
       npmRegistry: v.LATCHFLOW_NPM_REGISTRY || "https://registry.npmjs.org",
+      pluginMaxBytes: v.LATCHFLOW_PLUGIN_MAX_BYTES,
     },
   };
 }

@@ -87,6 +87,14 @@ export function createGuardedFetch(
   };
 }
 
+/** A `lookup` that connects to the vetted address only: no second resolution (DNS rebinding). */
+export function pinnedLookup(target: VettedTarget): LookupFunction {
+  return (_host, options, callback) => {
+    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
+  };
+}
+
 /** The host's timeout, or the plugin's shorter one. */
 function timeoutOf(init: FetchInit, policy: EgressPolicy): number {
   const host = policy.timeoutMs ?? 10_000;
@@ -100,11 +108,7 @@ function request(target: VettedTarget, init: FetchInit, policy: EgressPolicy): P
   if (body && body.length > (policy.maxRequestBytes ?? 262_144)) {
     return Promise.reject(new HostCallError("payload_too_large", "egress: request body too large"));
   }
-  // connect to the vetted address only: no second resolution (DNS rebinding)
-  const pinned: LookupFunction = (_host, options, callback) => {
-    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
-    else callback(null, target.address, target.family);
-  };
+  const pinned = pinnedLookup(target);
   const { url } = target;
   const client = url.protocol === "https:" ? https : http;
   return new Promise<FetchResponse>((resolve, reject) => {

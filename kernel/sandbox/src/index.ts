@@ -1,7 +1,7 @@
 export { type AddressClass, classifyAddress } from "./address.js";
 export { HOST_TO_ISOLATE, type HostCall, type HostCallName, ISOLATE_TO_HOST } from "./boundary.js";
 export type { FetchInit, FetchResponse, HostCapabilities, LogLevel, MailMessage } from "./capabilities.js";
-export { createGuardedFetch, type EgressPolicy, type VettedTarget, vetUrl } from "./egress.js";
+export { createGuardedFetch, type EgressPolicy, pinnedLookup, type VettedTarget, vetUrl } from "./egress.js";
 export {
   HostCallError,
   isSandboxError,

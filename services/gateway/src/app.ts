@@ -70,7 +70,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...archiveRoutes(deps.clients),
     ...pipelineRoutes(deps.clients),
     ...runRoutes(deps.clients),
-    ...pluginRoutes(deps.clients),
+    ...pluginRoutes(deps.clients, config.kernel.pluginMaxBytes),
     ...auditRoutes(deps.clients),
   ];
   const openapi = buildOpenApi(routes, { version: deps.version ?? "0.1.0" });

@@ -86,3 +86,30 @@ export const pluginsMigration = defineMigration("0003-plugins-and-settings", (sc
       t.text("value").notNullable();
     }),
 );
+
+/** An admin's egress approval for a built-in plugin (installed plugins keep theirs in `plugins.approved_hosts`). */
+export const PluginApprovalRow = defineEntity({
+  name: "PluginApprovalRow",
+  tableName: "plugin_approvals",
+  uniques: [{ properties: ["tenant", "plugin"] }],
+  properties: {
+    id: p.string().primary().length(26),
+    tenant: p.string().length(63),
+    plugin: p.string().length(214),
+    /** JSON array of approved egress hosts */
+    approvedHosts: p.text().default("[]").fieldName("approved_hosts"),
+    updatedAt: p.datetime().fieldName("updated_at"),
+  },
+});
+export type PluginApprovalRow = InferEntity<typeof PluginApprovalRow>;
+
+export const approvalsMigration = defineMigration("0004-plugin-approvals", (schema) =>
+  schema.createTable("plugin_approvals", (t) => {
+    t.string("id", 26).primary();
+    t.string("tenant", 63).notNullable();
+    t.string("plugin", 214).notNullable();
+    t.text("approved_hosts").notNullable().defaultTo("[]");
+    t.datetime("updated_at", ts).notNullable();
+    t.unique(["tenant", "plugin"], { indexName: "plugin_approvals_uniq" });
+  }),
+);

@@ -5,11 +5,11 @@ import {
   createGuardedFetch,
   type HostCapabilities,
   type Json,
-  type JsonObject,
   type MailMessage,
   SandboxError,
   SandboxErrorCode,
 } from "@latchflow/sandbox";
+import { egressAllowlist } from "./approvals.js";
 import type { Kv } from "./kv.js";
 import type { CapabilityEntry } from "./registry.js";
 import { checkKey, type ServiceActions } from "./service-actions.js";
@@ -17,8 +17,8 @@ import { checkKey, type ServiceActions } from "./service-actions.js";
 export interface InvocationScope {
   tenant: string;
   entry: CapabilityEntry;
-  /** the step's or trigger's `with` (http@1's url host is its egress allowlist) */
-  config: JsonObject;
+  /** `<pipelineId>/<stepId or triggerId>`: where the invocation runs (idempotency keys are scoped by it) */
+  site: string;
   ctx: RequestContext;
   kv: Kv;
   /** triggers only: where `emit` collects fired events */
@@ -34,18 +34,6 @@ export interface HostDeps {
   egressAllowPrivate: boolean;
 }
 
-const denied = (message: string) => new SandboxError(SandboxErrorCode.CapabilityDenied, message);
-
-/** Hosts the plugin may reach: what the manifest asks for ∩ what the admin approved (built-ins: the configured URL). */
-function egressHosts(entry: CapabilityEntry, config: JsonObject): string[] {
-  const requested = entry.permissions.filter((p) => p.name === "fetch").flatMap((p) => p.hosts ?? []);
-  if (entry.builtin) {
-    const url = typeof config.url === "string" ? URL.parse(config.url) : null;
-    return url ? [url.hostname.replace(/^\[|\]$/g, "")] : [];
-  }
-  return requested.filter((h) => entry.approvedHosts.includes(h));
-}
-
 /** A deterministic Message-ID for an idempotency key: a resend after a crash carries the same id. */
 export function messageIdFor(tenant: string, key: string): string {
   const hash = createHash("sha256").update(`${tenant}\0${key}`).digest("hex").slice(0, 32);
@@ -53,9 +41,9 @@ export function messageIdFor(tenant: string, key: string): string {
 }
 
 /**
- * The host capabilities one invocation gets: only what the plugin's manifest asks for (∩ admin approval for
- * egress), scoped to the tenant, the plugin and the pipeline. Side-effecting calls are idempotent on the
- * key the plugin passes, namespaced by tenant and plugin.
+ * The host capabilities one invocation gets: only what the plugin's manifest asks for (egress: ∩ what an
+ * admin approved for the plugin, built-ins included), scoped to the tenant, the plugin and the pipeline. Mail is idempotent on the key the plugin
+ * passes, namespaced by tenant, plugin, pipeline and step (a key reused elsewhere is another mail).
  */
 export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCapabilities {
   const { entry, tenant } = scope;
@@ -90,7 +78,7 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
       send: (message: MailMessage) =>
         deps.actions.once(
           tenant,
-          `mail:${entry.pluginName}:${checkKey(message.idempotencyKey)}`,
+          `mail:${entry.pluginName}:${scope.site}:${checkKey(message.idempotencyKey)}`,
           async () => {
             const sent = await deps.mailer.send({
               to: message.to,
@@ -98,7 +86,7 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
               subject: message.subject,
               text: message.text,
               ...(message.html !== undefined ? { html: message.html } : {}),
-              messageId: messageIdFor(tenant, `${entry.pluginName}:${message.idempotencyKey}`),
+              messageId: messageIdFor(tenant, `${entry.pluginName}:${scope.site}:${message.idempotencyKey}`),
             });
             return { messageId: sent.messageId, accepted: sent.accepted };
           },
@@ -122,7 +110,7 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
     };
   }
   if (asked.has("fetch")) {
-    const hosts = egressHosts(entry, scope.config);
+    const hosts = egressAllowlist(entry.permissions, entry.approvedHosts);
     if (hosts.length > 0) {
       caps.fetch = createGuardedFetch({
         allowHosts: hosts,
@@ -130,7 +118,11 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
       });
     } else {
       caps.fetch = async () => {
-        throw denied("egress: no host is approved for this plugin");
+        throw new SandboxError(
+          SandboxErrorCode.CapabilityDenied,
+          `egress: no host is approved for plugin ${entry.pluginName} (an admin approves hosts with PATCH /api/v1/plugins/${entry.pluginName})`,
+          { details: { reason: "egress_not_approved", plugin: entry.pluginName } },
+        );
       };
     }
   }

@@ -3,20 +3,25 @@ import { gunzipSync } from "node:zlib";
 import { type PluginManifest, parseManifest } from "@latchflow/plugin-sdk";
 import { untar } from "@latchflow/plugin-sdk/node";
 import { ErrorCode, LatchflowError, notFound, validationFailed } from "@latchflow/runtime";
+import { type DownloadLimits, downloadVetted, vetTarballUrl } from "./registry-download.js";
 
 /** Plugin packages: the tarball `latchflow-plugin pack` makes (or npm serves), read and verified. */
 
-export const MAX_TARBALL = 10 * 1024 * 1024;
+/** How much larger than the tarball its unpacked content may be. */
+const MAX_EXPANSION = 5;
 
 /** `sha512-<base64>`, npm's `dist.integrity` format. */
 export const integrityOf = (data: Uint8Array) =>
   `sha512-${createHash("sha512").update(data).digest("base64")}`;
 
 /** The manifest (validated like `definePlugin` does) and the bundled code of a package tarball. */
-export function readPackage(tarball: Uint8Array): { manifest: PluginManifest; code: string } {
+export function readPackage(
+  tarball: Uint8Array,
+  maxBytes: number,
+): { manifest: PluginManifest; code: string } {
   let files: Map<string, Buffer>;
   try {
-    files = untar(gunzipSync(tarball, { maxOutputLength: 5 * MAX_TARBALL }));
+    files = untar(gunzipSync(tarball, { maxOutputLength: MAX_EXPANSION * maxBytes }));
   } catch (err) {
     throw validationFailed(`The tarball cannot be read: ${(err as Error).message}`);
   }
@@ -36,12 +41,14 @@ export function readPackage(tarball: Uint8Array): { manifest: PluginManifest; co
 
 /**
  * Downloads `name[@version]` from an npm registry: the version's tarball and the sha512 integrity the registry
- * publishes for it (the caller verifies the bytes against it). Only sha512 integrities are accepted.
+ * publishes for it (the caller verifies the bytes against it). Only sha512 integrities are accepted. The
+ * tarball URL goes through the egress guard (see `vetTarballUrl`) and is read with a byte limit.
  */
 export async function fetchFromRegistry(
   spec: string,
   registry: string,
   get: typeof fetch,
+  limits: DownloadLimits,
 ): Promise<{ name: string; bytes: Uint8Array; integrity: string }> {
   const m = /^((?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*)(?:@([0-9A-Za-z.+-]+))?$/.exec(spec.trim());
   if (!m) throw validationFailed("spec must be <package> or <package>@<version>", { field: "spec" });
@@ -69,12 +76,7 @@ export async function fetchFromRegistry(
       "The registry gives no sha512 integrity for this version",
     );
   }
-  const tar = await get(dist.tarball, { signal: AbortSignal.timeout(60_000) }).catch((err) => {
-    throw unavailable("the tarball download", err);
-  });
-  if (!tar.ok) throw unavailable(`the tarball download (HTTP ${tar.status})`);
-  if (Number(tar.headers.get("content-length") ?? 0) > MAX_TARBALL) {
-    throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
-  }
-  return { name, bytes: new Uint8Array(await tar.arrayBuffer()), integrity: dist.integrity };
+  const target = await vetTarballUrl(dist.tarball, registry, limits.resolve);
+  const bytes = await downloadVetted(target, limits);
+  return { name, bytes: new Uint8Array(bytes), integrity: dist.integrity };
 }

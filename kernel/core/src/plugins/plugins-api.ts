@@ -14,8 +14,10 @@ import {
 import type { PluginSource } from "@latchflow/sandbox";
 import type { PipelineDocument } from "@latchflow/spec";
 import { PipelineRow } from "../pipelines/entities.js";
-import { PluginRow, PluginSecretRow } from "./entities.js";
-import { fetchFromRegistry, integrityOf, MAX_TARBALL, readPackage } from "./packages.js";
+import { checkApproval, egressAllowlist, manifestHosts } from "./approvals.js";
+import { createBuiltinApprovals } from "./builtin-approvals.js";
+import { PluginApprovalRow, PluginRow, PluginSecretRow } from "./entities.js";
+import { fetchFromRegistry, integrityOf, readPackage } from "./packages.js";
 import { type BuiltinPlugin, installedHostName, limitsOf, type Registry, usesPrefix } from "./registry.js";
 
 export interface PluginsApiDeps {
@@ -27,6 +29,8 @@ export interface PluginsApiDeps {
   compile: (plugin: PluginSource) => Promise<void>;
   seal: (ctx: RequestContext, context: string, value: string) => Promise<string>;
   npmRegistry: string;
+  /** the largest tarball accepted, uploaded or downloaded */
+  maxTarballBytes: number;
   fetch?: typeof fetch;
   now: () => Date;
 }
@@ -37,8 +41,6 @@ export const secretContext = (tenant: string, plugin: string, name: string) =>
   `plugin-secret:${tenant}/${plugin}/${name}`;
 
 const parseList = (json: string): string[] => JSON.parse(json) as string[];
-const requestedHosts = (m: PluginManifest) =>
-  m.permissions.filter((p) => p.name === "fetch").flatMap((p) => [...(p.hosts ?? [])]);
 
 /** Whether `next` asks for a permission, or an egress host, that `prev` did not. */
 function asksForMore(prev: PluginManifest, next: PluginManifest): boolean {
@@ -57,6 +59,25 @@ export function createPluginsApi(d: PluginsApiDeps) {
     if (!row) throw notFound("Plugin not found", { plugin: name });
     return row;
   };
+  const builtin = createBuiltinApprovals(d);
+
+  /**
+   * A built-in by its name (`latchflow-http`), an installed plugin by its name, or a built-in by the
+   * capability it provides (`http`).
+   */
+  const findAny = async (
+    ctx: RequestContext,
+    name: string,
+  ): Promise<{ builtin: BuiltinPlugin } | { row: PluginRow }> => {
+    const builtins = await d.builtins();
+    const exact = builtins.find((b) => b.manifest.name === name);
+    if (exact) return { builtin: exact };
+    const row = await d.db.em().findOne(PluginRow, { tenant: ctx.tenant, name });
+    if (row) return { row };
+    const byKey = builtins.find((b) => b.manifest.capabilities.some((c) => c.key === name));
+    if (byKey) return { builtin: byKey };
+    throw notFound("Plugin not found", { plugin: name });
+  };
 
   const toProto = (row: PluginRow): pluginsV1.Plugin => {
     const manifest = JSON.parse(row.manifest) as PluginManifest;
@@ -72,7 +93,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
         kind: c.kind,
         enabled: enabled.has(`${c.key}@${c.major}`),
       })),
-      requestedHosts: requestedHosts(manifest),
+      requestedHosts: manifestHosts(manifest),
       approvedHosts: parseList(row.approvedHosts),
       installedAt: row.installedAt,
       updatedAt: row.updatedAt,
@@ -87,15 +108,18 @@ export function createPluginsApi(d: PluginsApiDeps) {
     expectedName?: string,
   ) => {
     if (tarball.length === 0) throw validationFailed("The tarball is empty");
-    if (tarball.length > MAX_TARBALL)
-      throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
+    if (tarball.length > d.maxTarballBytes)
+      throw new LatchflowError(
+        ErrorCode.PayloadTooLarge,
+        `The tarball is at most ${d.maxTarballBytes} bytes`,
+      );
     const integrity = integrityOf(tarball);
     if (expected && expected !== integrity) {
       throw new LatchflowError(ErrorCode.IntegrityFailed, "The tarball does not match its integrity", {
         details: { expected, actual: integrity },
       });
     }
-    const { manifest, code } = readPackage(tarball);
+    const { manifest, code } = readPackage(tarball, d.maxTarballBytes);
     if (expectedName !== undefined && manifest.name !== expectedName) {
       throw validationFailed(`The package ${expectedName} holds a plugin named ${manifest.name}`);
     }
@@ -127,9 +151,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
           manifest: JSON.stringify(manifest),
           code,
           enabled: JSON.stringify(grows ? [] : parseList(row.enabled).filter((id) => known.has(id))),
-          approvedHosts: JSON.stringify(
-            parseList(row.approvedHosts).filter((h) => requestedHosts(manifest).includes(h)),
-          ),
+          approvedHosts: JSON.stringify(egressAllowlist(manifest.permissions, parseList(row.approvedHosts))),
           updatedAt: now,
         });
       } else {
@@ -172,36 +194,31 @@ export function createPluginsApi(d: PluginsApiDeps) {
       install(ctx, req.tarball, "tarball", req.integrity),
 
     async installPluginFromRegistry(req: pluginsV1.InstallPluginFromRegistryRequest, ctx: RequestContext) {
-      const { name, bytes, integrity } = await fetchFromRegistry(req.spec, d.npmRegistry, d.fetch ?? fetch);
+      const { name, bytes, integrity } = await fetchFromRegistry(req.spec, d.npmRegistry, d.fetch ?? fetch, {
+        maxBytes: d.maxTarballBytes,
+        timeoutMs: 60_000,
+      });
       return install(ctx, bytes, "registry", integrity, name);
     },
 
     async listPlugins(_req: pluginsV1.ListPluginsRequest, ctx: RequestContext) {
       const rows = await d.db.em().find(PluginRow, { tenant: ctx.tenant }, { orderBy: { name: "asc" } });
-      const builtins: pluginsV1.Plugin[] = (await d.builtins()).map((b) => ({
-        name: b.manifest.name,
-        version: b.manifest.version,
-        source: "builtin",
-        integrity: "",
-        manifestJson: JSON.stringify(b.manifest),
-        capabilities: b.manifest.capabilities.map((c) => ({
-          uses: `${c.key}@${c.major}`,
-          kind: c.kind,
-          enabled: true,
-        })),
-        requestedHosts: [],
-        approvedHosts: [],
-        installedAt: new Date(0),
-        updatedAt: new Date(0),
-      }));
+      const approvals = await d.db.em().find(PluginApprovalRow, { tenant: ctx.tenant });
+      const builtins = (await d.builtins()).map((b) =>
+        builtin.toProto(b, approvals.find((a) => a.plugin === b.manifest.name) ?? null),
+      );
       return { plugins: [...builtins, ...rows.map(toProto)] };
     },
 
-    getPlugin: async (req: pluginsV1.GetPluginRequest, ctx: RequestContext) =>
-      toProto(await find(ctx, req.name)),
+    async getPlugin(req: pluginsV1.GetPluginRequest, ctx: RequestContext) {
+      const found = await findAny(ctx, req.name);
+      return "builtin" in found ? builtin.get(ctx, found.builtin) : toProto(found.row);
+    },
 
     async updatePlugin(req: pluginsV1.UpdatePluginRequest, ctx: RequestContext) {
-      const row = await find(ctx, req.name);
+      const found = await findAny(ctx, req.name);
+      if ("builtin" in found) return builtin.update(ctx, found.builtin, req);
+      const row = found.row;
       const manifest = JSON.parse(row.manifest) as PluginManifest;
       const prefix = `${usesPrefix(row.name)}/`;
       const enabled = new Set(parseList(row.enabled));
@@ -217,12 +234,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
       }
       let approved = parseList(row.approvedHosts);
       if (req.setApprovedHosts) {
-        const requested = requestedHosts(manifest);
-        const extra = req.approvedHosts.filter((h) => !requested.includes(h));
-        if (extra.length > 0) {
-          throw validationFailed("Only hosts the manifest asks for can be approved", { hosts: extra });
-        }
-        approved = [...new Set(req.approvedHosts)];
+        approved = checkApproval(manifestHosts(manifest), req.approvedHosts);
         changes.push("approved hosts");
       }
       await d.db.em().transactional(async (tx) => {
@@ -235,11 +247,17 @@ export function createPluginsApi(d: PluginsApiDeps) {
             updatedAt: d.now(),
           },
         );
-        emitEvent(tx, ctx, "plugins.plugin.updated", { plugin: row.name }, { name: row.name, changes });
+        emitEvent(
+          tx,
+          ctx,
+          "plugins.plugin.updated",
+          { plugin: row.name },
+          { name: row.name, changes, approvedHosts: approved },
+        );
       });
       d.relay.nudge();
       d.registry.invalidate(ctx.tenant);
-      return toProto(await find(ctx, req.name));
+      return toProto(await find(ctx, row.name));
     },
 
     async uninstallPlugin(req: pluginsV1.UninstallPluginRequest, ctx: RequestContext) {

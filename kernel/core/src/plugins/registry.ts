@@ -3,7 +3,7 @@ import type { PluginManifest, PluginPermission } from "@latchflow/plugin-sdk";
 import { type Database, ErrorCode, LatchflowError } from "@latchflow/runtime";
 import type { PluginSource, SandboxLimits } from "@latchflow/sandbox";
 import type { CapabilityCatalog, CapabilityDescriptor } from "@latchflow/spec";
-import { PluginRow } from "./entities.js";
+import { PluginApprovalRow, PluginRow } from "./entities.js";
 
 /** One capability the kernel can run, as `uses` names it. */
 export interface CapabilityEntry {
@@ -150,13 +150,19 @@ export function createRegistry(deps: {
         fields: ["tenant", "name", "version", "manifest", "enabled", "approvedHosts"],
       },
     );
+    const approvals = await deps.db.em().find(PluginApprovalRow, { tenant }, { orderBy: { plugin: "asc" } });
     // unchanged installs keep the same catalog object, so the validator keeps its compiled schemas
-    const version = JSON.stringify(
+    const version = JSON.stringify([
       rows.map((r) => [r.name, r.version, r.enabled, r.approvedHosts, r.manifest]),
-    );
+      approvals.map((a) => [a.plugin, a.approvedHosts]),
+    ]);
     const before = previous.get(tenant);
     if (before?.version === version) return before;
-    const entries = [...builtinEntries];
+    const approved = new Map(approvals.map((a) => [a.plugin, parseList(a.approvedHosts)]));
+    const entries: CapabilityEntry[] = builtinEntries.map((e) => ({
+      ...e,
+      approvedHosts: approved.get(e.pluginName) ?? [],
+    }));
     for (const row of rows) {
       const manifest = JSON.parse(row.manifest) as PluginManifest;
       const enabled = new Set(parseList(row.enabled));

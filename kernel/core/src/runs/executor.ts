@@ -254,12 +254,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       now: now().toISOString(),
       portalUrl: deps.portalUrl(),
     };
-    const kv = directKv(
-      db,
-      { tenant: run.tenant, plugin: entry.pluginName, scope: `${run.pipelineId}/${def.id}` },
-      now,
-    );
-    const caps = hostCapabilities(deps.hostDeps, { tenant: run.tenant, entry, config, ctx, kv });
+    const site = `${run.pipelineId}/${def.id}`;
+    const kv = directKv(db, { tenant: run.tenant, plugin: entry.pluginName, scope: site }, now);
+    const caps = hostCapabilities(deps.hostDeps, { tenant: run.tenant, entry, site, ctx, kv });
     const traceparent = currentTraceparent();
     return deps.host.invoke(entry.hostName, entry.exportName, input, caps, {
       // the step's timeout, within what the plugin itself asks for as its wall-clock limit

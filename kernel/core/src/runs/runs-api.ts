@@ -37,6 +37,8 @@ export interface RunsApiDeps {
 const MAX_PAYLOAD = 256 * 1024;
 const MAX_HOOK_BODY = 1024 * 1024;
 const CONTROL_ACTIONS: readonly ControlAction[] = ["check-in", "pause", "resume"];
+/** handled by the kernel, not the trigger plugin: revokes the trigger's outstanding signed links */
+const ROTATE_LINKS = "rotate-links";
 const HIDDEN_HEADERS = new Set(["authorization", "cookie", "x-csrf-token"]);
 
 function runToProto(r: RunRow): pipelinesV1.PipelineRun {
@@ -106,8 +108,11 @@ export function createRunsApi(d: RunsApiDeps) {
     action: string,
     until?: Date,
   ) => {
+    if (action === ROTATE_LINKS) return rotateLinks(ctx, pipeline, triggerId);
     if (!CONTROL_ACTIONS.includes(action as ControlAction)) {
-      throw validationFailed(`action must be one of ${CONTROL_ACTIONS.join(", ")}`, { field: "action" });
+      throw validationFailed(`action must be one of ${[...CONTROL_ACTIONS, ROTATE_LINKS].join(", ")}`, {
+        field: "action",
+      });
     }
     if (!pipeline.enabled) throw new LatchflowError(ErrorCode.Conflict, "The pipeline is disabled");
     triggerOf(pipeline, triggerId);
@@ -122,22 +127,34 @@ export function createRunsApi(d: RunsApiDeps) {
         actor: `${actorOf(ctx).kind}:${actorOf(ctx).id}`,
       },
     });
+    await controlled(ctx, pipeline, triggerId, action);
+    return respond(out, 200);
+  };
+
+  const controlled = async (
+    ctx: RequestContext,
+    pipeline: PipelineRow,
+    triggerId: string,
+    action: string,
+  ) => {
     await d.db.em().transactional(async (tx) => {
       emitEvent(
         tx,
         ctx,
         "pipelines.trigger.controlled",
         { pipelineId: pipeline.id, triggerId },
-        {
-          pipelineId: pipeline.id,
-          name: pipeline.name,
-          triggerId,
-          action,
-        },
+        { pipelineId: pipeline.id, name: pipeline.name, triggerId, action },
       );
     });
     d.relay.nudge();
-    return respond(out, 200);
+  };
+
+  /** Revokes every check-in link of the trigger handed out so far (also on a disabled pipeline). */
+  const rotateLinks = async (ctx: RequestContext, pipeline: PipelineRow, triggerId: string) => {
+    triggerOf(pipeline, triggerId);
+    const generation = await d.links.rotate(pipeline.tenant, pipeline.id, triggerId, d.now());
+    await controlled(ctx, pipeline, triggerId, ROTATE_LINKS);
+    return respond({ response: { status: 200, body: { rotated: true, generation } } }, 200);
   };
 
   return {
@@ -280,7 +297,7 @@ export function createRunsApi(d: RunsApiDeps) {
     },
 
     async resolveTriggerLink(req: pipelinesV1.ResolveTriggerLinkRequest, ctx: RequestContext) {
-      const claims = d.links.verify(req.token, d.now());
+      const claims = await d.links.verify(req.token, d.now());
       const pipeline = await d.db.em().findOne(PipelineRow, { id: claims.pipelineId, tenant: claims.tenant });
       if (!pipeline || claims.tenant !== ctx.tenant) throw gone();
       return {
@@ -292,7 +309,7 @@ export function createRunsApi(d: RunsApiDeps) {
     },
 
     async controlTriggerByLink(req: pipelinesV1.ControlTriggerByLinkRequest, ctx: RequestContext) {
-      const claims = d.links.verify(req.token, d.now());
+      const claims = await d.links.verify(req.token, d.now());
       const pipeline = await d.db.em().findOne(PipelineRow, { id: claims.pipelineId, tenant: claims.tenant });
       if (!pipeline || claims.tenant !== ctx.tenant) throw gone();
       return control(ctx, pipeline, claims.triggerId, claims.action);

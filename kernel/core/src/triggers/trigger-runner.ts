@@ -11,7 +11,7 @@ import {
   type RequestContext,
 } from "@latchflow/runtime";
 import type { Json, JsonObject } from "@latchflow/sandbox";
-import type { PipelineDocument, PipelineTrigger } from "@latchflow/spec";
+import { type PipelineDocument, type PipelineTrigger, parseDuration } from "@latchflow/spec";
 import type { PipelineRow } from "../pipelines/entities.js";
 import { type HostDeps, hostCapabilities } from "../plugins/host-capabilities.js";
 import { KvOverlay } from "../plugins/kv.js";
@@ -25,7 +25,23 @@ export const ARM_KEY = "__arm__";
 const MAX_TIMERS = 50;
 const MAX_FIRES = 10;
 const TRIGGER_DEADLINE_MS = 15_000;
-const LINK_DAYS = 60;
+const HOUR_MS = 3_600_000;
+/** A check-in link lives as long as one dead-man period and its grace (clamped): after that it is moot. */
+const LINK_MIN_MS = HOUR_MS;
+const LINK_MAX_MS = 60 * 24 * HOUR_MS;
+/** for triggers without a period (`checkInEvery`) */
+const LINK_DEFAULT_MS = 7 * 24 * HOUR_MS;
+
+/** How long a check-in link signed now stays valid: `checkInEvery` + `grace` of the trigger, in [1h, 60d]. */
+export function linkLifetimeMs(config: JsonObject): number {
+  const ms = (v: unknown) => {
+    const d = typeof v === "string" ? parseDuration(v) : undefined;
+    return d?.ok ? d.ms : 0;
+  };
+  const period = ms(config.checkInEvery);
+  if (period === 0) return LINK_DEFAULT_MS;
+  return Math.min(LINK_MAX_MS, Math.max(LINK_MIN_MS, period + ms(config.grace)));
+}
 
 export interface TriggerRunnerDeps {
   db: Database;
@@ -170,12 +186,12 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
     });
     const emits: Json[] = [];
     const now = deps.now();
-    const token = deps.links.sign({
+    const token = await deps.links.sign({
       tenant: pipeline.tenant,
       pipelineId: pipeline.id,
       triggerId,
       action: "check-in",
-      exp: Math.floor(now.getTime() / 1000) + LINK_DAYS * 86_400,
+      exp: Math.floor((now.getTime() + linkLifetimeMs(config)) / 1000),
     });
     const input: TriggerInput = {
       event: call.event,
@@ -188,7 +204,7 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
     const caps = hostCapabilities(deps.hostDeps, {
       tenant: pipeline.tenant,
       entry,
-      config,
+      site: `${pipeline.id}/${triggerId}`,
       ctx: call.ctx,
       kv,
       emits,

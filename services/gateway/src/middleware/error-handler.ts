@@ -1,6 +1,7 @@
 import { ErrorCode, LatchflowError, type Logger, toLatchflowError } from "@latchflow/runtime";
 import type { Middleware } from "koa";
 import { countAuthFailure } from "../auth-failures.js";
+import { loggablePath } from "./access-log.js";
 
 /** Errors thrown by Koa and its body parser carry an HTTP status; map those we expect. */
 function fromHttpError(err: unknown): LatchflowError | undefined {
@@ -28,7 +29,10 @@ export function errorHandler(logger: Logger): Middleware {
       const requestId = String(ctx.state.requestId ?? "");
       countAuthFailure(ctx, err);
       if (err.code === ErrorCode.Internal) {
-        logger.error({ err: thrown, requestId, method: ctx.method, path: ctx.path }, "request failed");
+        logger.error(
+          { err: thrown, requestId, method: ctx.method, path: loggablePath(ctx.path) },
+          "request failed",
+        );
       }
       const internal = err.code === ErrorCode.Internal;
       ctx.status = err.httpStatus;

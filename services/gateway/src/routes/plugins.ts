@@ -6,7 +6,6 @@ import type { GatewayClients } from "../clients.js";
 import { defineRoute } from "../route.js";
 import { ErrorResponse, errorResponses } from "../schemas.js";
 
-const MAX_TARBALL = 10 * 1024 * 1024;
 const PackageName = z
   .string()
   .max(214)
@@ -51,19 +50,20 @@ const secretToRest = (s: pluginsV1.PluginSecret) => ({
   updatedAt: s.updatedAt?.toISOString() ?? null,
 });
 
-async function tarballOf(koa: Context): Promise<Buffer> {
+async function tarballOf(koa: Context, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of koa.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_TARBALL)
-      throw new LatchflowError(ErrorCode.PayloadTooLarge, "The tarball is at most 10 MiB");
+    if (size > maxBytes)
+      throw new LatchflowError(ErrorCode.PayloadTooLarge, `The tarball is at most ${maxBytes} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
 }
 
-export function pluginRoutes(clients: GatewayClients) {
+/** Plugin routes; `maxTarballBytes` is LATCHFLOW_PLUGIN_MAX_BYTES (the kernel checks it again). */
+export function pluginRoutes(clients: GatewayClients, maxTarballBytes: number) {
   const tag = "plugins";
   const admin = { kind: "user", scope: Scope.PluginsAdmin } as const;
   const notFound = { 404: { description: "No such plugin", schema: ErrorResponse } };
@@ -98,7 +98,7 @@ export function pluginRoutes(clients: GatewayClients) {
           );
         }
         const integrity = koa.get("x-latchflow-integrity");
-        const tarball = await tarballOf(koa);
+        const tarball = await tarballOf(koa, maxTarballBytes);
         return {
           status: 201,
           body: toRest(await clients.plugins.installPlugin({ tarball, integrity }, ctx)),
@@ -125,7 +125,8 @@ export function pluginRoutes(clients: GatewayClients) {
       method: "get",
       path: "/api/v1/plugins/:name",
       operationId: "getPlugin",
-      summary: "One installed plugin",
+      summary:
+        "One plugin, built-in (by name, e.g. `latchflow-http`, or by capability, e.g. `http`) or installed, with its capabilities, requested and approved egress hosts",
       tag,
       access: admin,
       params: NameParams,
@@ -140,7 +141,7 @@ export function pluginRoutes(clients: GatewayClients) {
       path: "/api/v1/plugins/:name",
       operationId: "updatePlugin",
       summary:
-        "Enable or disable capabilities; approve egress hosts (a subset of what the manifest asks for)",
+        "Enable or disable capabilities; approve egress hosts (concrete hosts the manifest asks for; `*` asks for any). Built-ins too: with no approved host, a plugin's `fetch` (http@1's call) is refused. Audited as plugins.plugin.updated.",
       tag,
       access: admin,
       params: NameParams,

@@ -19,7 +19,7 @@ const RunParams = z.strictObject({
 const TriggerParams = z.strictObject({
   name: PipelineName,
   trigger: Id,
-  action: z.enum(["check-in", "pause", "resume"]),
+  action: z.enum(["check-in", "pause", "resume", "rotate-links"]),
 });
 const HookParams = z.strictObject({ pipeline: PipelineName, trigger: Id });
 const TokenParams = z.strictObject({ token: z.string().min(10).max(3000) });
@@ -231,7 +231,7 @@ export function runRoutes(clients: GatewayClients) {
       path: "/api/v1/pipelines/:name/triggers/:trigger/:action",
       operationId: "controlTrigger",
       summary:
-        "Act on a trigger (needs pipelines:write, like editing it): check-in (dead-man), pause (until a date), resume",
+        "Act on a trigger (needs pipelines:write, like editing it): check-in (dead-man), pause (until a date), resume, rotate-links (revokes every check-in link handed out so far)",
       tag,
       access: { kind: "user", scope: Scope.PipelinesWrite, resource: { type: "pipeline", param: "name" } },
       params: TriggerParams,
