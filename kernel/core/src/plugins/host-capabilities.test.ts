@@ -79,3 +79,34 @@ describe("mail.send idempotency", () => {
     expect(again).toEqual(first);
   });
 });
+
+describe("grant and publish idempotency", () => {
+  it("bundles.grant and links.publish keys are scoped by pipeline and step like mail (a plugin reusing a key in another pipeline never gets that pipeline's result)", async () => {
+    const { deps } = fakeDeps();
+    const callers: string[] = [];
+    deps.actions.grant = async (_ctx, _req, caller) => {
+      callers.push(`grant ${caller}`);
+      return { assignments: [] };
+    };
+    deps.actions.publish = async (_ctx, _req, caller) => {
+      callers.push(`publish ${caller}`);
+      return { linkId: "l", url: "u", expiresAt: "e" } as never;
+    };
+    const granter = entry([
+      { name: "bundles.grant", reason: "grants" },
+      { name: "links.publish", reason: "links" },
+    ]);
+    const request = { idempotencyKey: "same-key-123" } as never;
+    for (const site of ["pipe-a/release", "pipe-b/release"]) {
+      const caps = hostCapabilities(deps, scope(site, granter));
+      await caps.bundles?.grant(request);
+      await caps.links?.publish(request);
+    }
+    expect(callers).toEqual([
+      "grant acme:pipe-a/release",
+      "publish acme:pipe-a/release",
+      "grant acme:pipe-b/release",
+      "publish acme:pipe-b/release",
+    ]);
+  });
+});

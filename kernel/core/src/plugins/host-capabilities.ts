@@ -42,11 +42,13 @@ export function messageIdFor(tenant: string, key: string): string {
 
 /**
  * The host capabilities one invocation gets: only what the plugin's manifest asks for (egress: ∩ what an
- * admin approved for the plugin, built-ins included), scoped to the tenant, the plugin and the pipeline. Mail is idempotent on the key the plugin
- * passes, namespaced by tenant, plugin, pipeline and step (a key reused elsewhere is another mail).
+ * admin approved for the plugin, built-ins included), scoped to the tenant, the plugin and the pipeline. Mail,
+ * grants and links are idempotent on the key the plugin passes, namespaced by tenant, plugin, pipeline and step
+ * (a key reused elsewhere acts again, it never returns another pipeline's result).
  */
 export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCapabilities {
   const { entry, tenant } = scope;
+  const caller = `${entry.pluginName}:${scope.site}`;
   const asked = new Set(entry.permissions.map((p) => p.name));
   const caps: HostCapabilities = {};
   const log = deps.logger.child({
@@ -76,37 +78,29 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
   if (asked.has("mail.send")) {
     caps.mail = {
       send: (message: MailMessage) =>
-        deps.actions.once(
-          tenant,
-          `mail:${entry.pluginName}:${scope.site}:${checkKey(message.idempotencyKey)}`,
-          async () => {
-            const sent = await deps.mailer.send({
-              to: message.to,
-              ...(message.cc?.length ? { cc: message.cc } : {}),
-              subject: message.subject,
-              text: message.text,
-              ...(message.html !== undefined ? { html: message.html } : {}),
-              messageId: messageIdFor(tenant, `${entry.pluginName}:${scope.site}:${message.idempotencyKey}`),
-            });
-            return { messageId: sent.messageId, accepted: sent.accepted };
-          },
-        ) as Promise<{ messageId: string }>,
+        deps.actions.once(tenant, `mail:${caller}:${checkKey(message.idempotencyKey)}`, async () => {
+          const sent = await deps.mailer.send({
+            to: message.to,
+            ...(message.cc?.length ? { cc: message.cc } : {}),
+            subject: message.subject,
+            text: message.text,
+            ...(message.html !== undefined ? { html: message.html } : {}),
+            messageId: messageIdFor(tenant, `${caller}:${message.idempotencyKey}`),
+          });
+          return { messageId: sent.messageId, accepted: sent.accepted };
+        }) as Promise<{ messageId: string }>,
     };
   }
   if (asked.has("bundles.grant")) {
     caps.bundles = {
       grant: (request) =>
-        deps.actions.grant(scope.ctx, request as unknown as GrantRequest, entry.pluginName) as Promise<Json>,
+        deps.actions.grant(scope.ctx, request as unknown as GrantRequest, caller) as Promise<Json>,
     };
   }
   if (asked.has("links.publish")) {
     caps.links = {
       publish: (request) =>
-        deps.actions.publish(
-          scope.ctx,
-          request as unknown as PublishRequest,
-          entry.pluginName,
-        ) as Promise<Json>,
+        deps.actions.publish(scope.ctx, request as unknown as PublishRequest, caller) as Promise<Json>,
     };
   }
   if (asked.has("fetch")) {

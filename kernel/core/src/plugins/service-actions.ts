@@ -27,8 +27,12 @@ import { HostCallRow } from "../runs/entities.js";
 export interface ServiceActions {
   /** Runs `fn` once per (tenant, key); later calls return the stored result. */
   once<T extends Json>(tenant: string, key: string, fn: () => Promise<T>): Promise<T>;
-  grant(ctx: RequestContext, req: GrantRequest, plugin: string): Promise<GrantResult>;
-  publish(ctx: RequestContext, req: PublishRequest, plugin: string): Promise<PublishResult>;
+  /**
+   * `caller` scopes the idempotency key: `<plugin>:<pipelineId>/<stepId>`, so a plugin reusing a key in another
+   * pipeline or step gets its own result, never another pipeline's.
+   */
+  grant(ctx: RequestContext, req: GrantRequest, caller: string): Promise<GrantResult>;
+  publish(ctx: RequestContext, req: PublishRequest, caller: string): Promise<PublishResult>;
 }
 
 const denied = (message: string) => new LatchflowError(ErrorCode.PermissionDenied, message);
@@ -121,7 +125,7 @@ export function createServiceActions(deps: {
   return {
     once,
 
-    async grant(ctx, req, plugin) {
+    async grant(ctx, req, caller) {
       const key = checkKey(req.idempotencyKey);
       // the request comes from plugin code as plain JSON: check what the types only promise
       const invalid = (message: string) => new LatchflowError(ErrorCode.ValidationFailed, message);
@@ -146,7 +150,7 @@ export function createServiceActions(deps: {
       const assignments: GrantResult["assignments"] = [];
       for (const email of req.recipients) {
         const recipient = await recipientByEmail(ctx, String(email));
-        const result = await once(ctx.tenant, `grant:${plugin}:${key}:${recipient.id}`, async () => {
+        const result = await once(ctx.tenant, `grant:${caller}:${key}:${recipient.id}`, async () => {
           try {
             const a = await clients.bundles.createAssignment(
               {
@@ -177,7 +181,7 @@ export function createServiceActions(deps: {
       return { assignments };
     },
 
-    async publish(ctx, req, plugin) {
+    async publish(ctx, req, caller) {
       const key = checkKey(req.idempotencyKey);
       if (typeof req.bundle !== "string")
         throw new LatchflowError(ErrorCode.ValidationFailed, "bundle must be a name");
@@ -188,7 +192,7 @@ export function createServiceActions(deps: {
       const seconds = Math.ceil((expiresAt.getTime() - deps.now().getTime()) / 1000);
       if (seconds < 1)
         throw new LatchflowError(ErrorCode.ValidationFailed, "expiresAt must be in the future");
-      return once(ctx.tenant, `publish:${plugin}:${key}`, async () => {
+      return once(ctx.tenant, `publish:${caller}:${key}`, async () => {
         const created = await clients.bundles.createPublishLink(
           {
             bundleId: bundle.id,
