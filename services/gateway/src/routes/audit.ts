@@ -72,6 +72,7 @@ const VerifyResult = z
           "truncated",
           "checkpoint_mismatch",
           "checkpoint_signature_invalid",
+          "checkpoint_missing",
         ]),
         message: z.string(),
       })
