@@ -28,6 +28,50 @@ const REDACT = [
   "headers.cookie",
 ];
 
+/** Fields of database driver errors that carry row values (PostgreSQL's `detail` names the failing row). */
+const DB_VALUE_FIELDS = [
+  "detail",
+  "where",
+  "internalQuery",
+  "query",
+  "sql",
+  "params",
+  "parameters",
+  "bindings",
+];
+
+type ErrorLike = Error & { cause?: unknown; code?: unknown };
+
+/** A database driver error (MikroORM's exceptions copy the driver's fields), anywhere in the cause chain. */
+function fromDatabase(err: unknown): boolean {
+  for (let e = err as ErrorLike | undefined, n = 0; e && typeof e === "object" && n < 10; n++) {
+    if ("routine" in e || "sqlState" in e || /^SQLITE_/.test(String(e.code))) return true;
+    if (/Exception$/.test(e.constructor?.name ?? "")) return true;
+    e = e.cause as ErrorLike | undefined;
+  }
+  return false;
+}
+
+/** Quoted literals a driver message may hold (`'…'`, and `: "…"` as in "invalid input syntax …: "x""). */
+function scrubValues(text: string): string {
+  return text.replace(/'(?:[^']|'')*'/g, "'[redacted]'").replace(/: "(?:[^"\\]|\\.)*"/g, ': "[redacted]"');
+}
+
+/**
+ * pino's error serializer, minus the values a failed SQL statement can carry: statements bind their values
+ * (and knex is told not to inline them into the message), driver fields naming row values are dropped and
+ * quoted literals in the message and stack are masked.
+ */
+function errSerializer(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown;
+  if (!fromDatabase(err) || typeof out !== "object" || out === null) return out;
+  const o = out as Record<string, unknown>;
+  for (const k of DB_VALUE_FIELDS) delete o[k];
+  if (typeof o.message === "string") o.message = scrubValues(o.message);
+  if (typeof o.stack === "string") o.stack = scrubValues(o.stack);
+  return o;
+}
+
 /** The request a log line belongs to; added to every line written while it is in scope. */
 export interface LogContext {
   requestId?: string;
@@ -81,6 +125,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { app: "latchflow" },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT, censor: "[redacted]" },
+      serializers: { err: errSerializer },
       // fields given at the call site win over the request scope's
       mixin: requestFields,
     },

@@ -66,6 +66,9 @@ export async function openDatabase(
       snapshot: false,
     },
     allowGlobalContext: false,
+    // statements bind their values; knex would otherwise inline them into a failed statement's error message,
+    // which then reaches the logs
+    driverOptions: { compileSqlOnError: false },
     debug: false,
     logger: (message: string) => logger.debug({ orm: message }, "orm"),
   };
