@@ -8,6 +8,7 @@ export {
   type GrantRequest,
   type GrantResult,
   type IngressRequest,
+  invalidSignature,
   type PipelineInfo,
   type PublishRequest,
   type PublishResult,

@@ -108,7 +108,10 @@ export function pipelineRoutes(clients: GatewayClients) {
       access: { ...write, resource: { type: "pipeline", param: "name" } },
       params: Name,
       responses: {
-        200: { description: "Stored as a new version", schema: Pipeline },
+        200: {
+          description: "Stored as a new version; the same source text as the current version changes nothing",
+          schema: Pipeline,
+        },
         ...invalid,
         ...errorResponses,
       },
