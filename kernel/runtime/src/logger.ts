@@ -58,17 +58,23 @@ function scrubValues(text: string): string {
 }
 
 /**
- * pino's error serializer, minus the values a failed SQL statement can carry: statements bind their values
- * (and knex is told not to inline them into the message), driver fields naming row values are dropped and
- * quoted literals in the message and stack are masked.
+ * pino's error serializer, minus the values a failed SQL statement carries. MikroORM 6 inlines every value
+ * into the statement text it sends (`platform.formatQuery`), and knex prefixes a failed statement's error
+ * message with that text (`<sql> - <driver message>`): for a database error only the driver's message is
+ * kept (quoted literals masked), the stack keeps its frames, and driver fields naming row values are dropped.
  */
 function errSerializer(err: unknown): unknown {
   const out = pino.stdSerializers.err(err as Error) as unknown;
   if (!fromDatabase(err) || typeof out !== "object" || out === null) return out;
   const o = out as Record<string, unknown>;
   for (const k of DB_VALUE_FIELDS) delete o[k];
-  if (typeof o.message === "string") o.message = scrubValues(o.message);
-  if (typeof o.stack === "string") o.stack = scrubValues(o.stack);
+  const message = typeof o.message === "string" ? o.message : "";
+  const cut = message.lastIndexOf(" - ");
+  o.message = scrubValues(cut >= 0 ? message.slice(cut + 3) : message);
+  if (typeof o.stack === "string") {
+    const frames = o.stack.split("\n").filter((l) => /^\s+at /.test(l));
+    o.stack = [`${String(o.type)}: ${o.message}`, ...frames].join("\n");
+  }
   return o;
 }
 

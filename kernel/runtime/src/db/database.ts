@@ -66,8 +66,8 @@ export async function openDatabase(
       snapshot: false,
     },
     allowGlobalContext: false,
-    // statements bind their values; knex would otherwise inline them into a failed statement's error message,
-    // which then reaches the logs
+    // statements built with knex bind their values: knex would otherwise inline them into a failed statement's
+    // error message (MikroORM's own queries arrive with values inlined: the logger's error serializer strips them)
     driverOptions: { compileSqlOnError: false },
     debug: false,
     logger: (message: string) => logger.debug({ orm: message }, "orm"),
