@@ -43,9 +43,7 @@ function describe(label: string, r: VerifyResult, out: (line: string) => void): 
     out(`  ${r.checkpointsSkipped} checkpoint(s) signed by another key were not checked`);
   if (r.firstBroken) out(`  ${brokenLine(r.firstBroken)}`);
   else if (r.headSeq > r.anchoredSeq)
-    out(
-      `  records ${r.anchoredSeq + 1}–${r.headSeq} are covered by the chain only (no later checkpoint yet)`,
-    );
+    out(`  records ${r.anchoredSeq + 1}–${r.headSeq} are not yet checkpointed (verified by the chain only)`);
 }
 
 /** `latchflow audit …`; resolves with the exit code. */
