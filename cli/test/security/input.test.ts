@@ -65,6 +65,15 @@ spec:
         s.api("PUT", `/api/v1/bundles/${bundleId}/objects`, { json: { objects: [{ fileId, path: NUL }] } }),
     ],
     [
+      "a NUL character in a pipeline's YAML source",
+      () =>
+        http(s.base, "PUT", "/api/v1/pipelines/manual-run", {
+          token: OWNER_TOKEN,
+          body: `apiVersion: latchflow.dev/v1\nkind: Pipeline\nmetadata: { name: manual-run, description: "${NUL}" }\nspec:\n  triggers: [{ id: go, uses: manual@1 }]\n  steps: [{ id: tell, uses: email@1, with: { to: [a@example.com], subject: s, text: t } }]\n`,
+          headers: { "content-type": "application/yaml" },
+        }),
+    ],
+    [
       "a NUL character in an uploaded file name",
       () =>
         s.api("POST", "/api/v1/files", {
