@@ -7,6 +7,7 @@ import { type Migration, Migrator } from "@mikro-orm/migrations";
 import { MikroORM as PostgresORM } from "@mikro-orm/postgresql";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import { bindParameters } from "./bound-parameters.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -66,8 +67,8 @@ export async function openDatabase(
       snapshot: false,
     },
     allowGlobalContext: false,
-    // statements built with knex bind their values: knex would otherwise inline them into a failed statement's
-    // error message (MikroORM's own queries arrive with values inlined: the logger's error serializer strips them)
+    // statements bind their values (see bindParameters): knex would otherwise inline them into a failed
+    // statement's error message
     driverOptions: { compileSqlOnError: false },
     debug: false,
     logger: (message: string) => logger.debug({ orm: message }, "orm"),
@@ -88,6 +89,7 @@ export async function openDatabase(
       pool: { min: 0, max: target.poolMax ?? 10, idleTimeoutMillis: 10_000 },
     });
   }
+  bindParameters(orm, target.kind);
   const applied = await migrateUp(orm);
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
   const dialect: Dialect = target.kind;
