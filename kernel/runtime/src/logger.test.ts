@@ -16,7 +16,7 @@ describe("logger", () => {
       detail = "Key (email)=(secret@example.com) already exists.";
     }
     const err = new UniqueConstraintViolationException(
-      `insert into "recipients" ("email", "name") values ('secret@example.com', 'Top Secret') - duplicate key value violates unique constraint "recipients_email_unique"`,
+      `insert into "recipients" ("email", "name") values ('secret@example.com', 'Top Secret') - duplicate key value violates unique constraint "recipients_email_unique"\n - detail: Key (email)=(secret@example.com) already exists.`,
     );
     logger.error({ err }, "grpc call");
     const line = lines.join("");

@@ -68,7 +68,11 @@ function errSerializer(err: unknown): unknown {
   if (!fromDatabase(err) || typeof out !== "object" || out === null) return out;
   const o = out as Record<string, unknown>;
   for (const k of DB_VALUE_FIELDS) delete o[k];
-  const message = typeof o.message === "string" ? o.message : "";
+  // MikroORM appends PostgreSQL's detail (which names the row's values) as "\n - detail: …" lines
+  const message = (typeof o.message === "string" ? o.message : "")
+    .split("\n")
+    .filter((l) => !/^\s*- (detail|where|internalQuery):/.test(l))
+    .join("\n");
   const cut = message.lastIndexOf(" - ");
   o.message = scrubValues(cut >= 0 ? message.slice(cut + 3) : message);
   if (typeof o.stack === "string") {
