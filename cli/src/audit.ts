@@ -17,9 +17,11 @@ Commands (without --file they open the audit database directly: run them where t
 its config):
   verify [--tenant <t>]                        Walk each tenant's hash chain (or one) and check every record
                                                and signed checkpoint; exit 1 naming the first broken record
-  verify --file <export.ndjson> --public-key <key.pem>
+  verify --file <export.ndjson> --public-key <key.pem> [--checkpoint-every <n>]
                                                Verify an NDJSON export (GET /api/v1/audit/export) offline,
-                                               against a public key you keep apart from the export
+                                               against a public key you keep apart from the export; a
+                                               checkpoint must sign every n-th record (default: the
+                                               configured LATCHFLOW_AUDIT_CHECKPOINT_EVERY)
   checkpoint [--tenant <t>]                    Sign a checkpoint of the chain head now
   public-key                                   Print the public key (PEM) that verifies checkpoints
 
@@ -41,9 +43,7 @@ function describe(label: string, r: VerifyResult, out: (line: string) => void): 
     out(`  ${r.checkpointsSkipped} checkpoint(s) signed by another key were not checked`);
   if (r.firstBroken) out(`  ${brokenLine(r.firstBroken)}`);
   else if (r.headSeq > r.anchoredSeq)
-    out(
-      `  records ${r.anchoredSeq + 1}–${r.headSeq} are covered by the chain only (no later checkpoint yet)`,
-    );
+    out(`  records ${r.anchoredSeq + 1}–${r.headSeq} are not yet checkpointed (verified by the chain only)`);
 }
 
 /** `latchflow audit …`; resolves with the exit code. */
@@ -60,6 +60,7 @@ export async function audit(
       tenant: { type: "string" },
       file: { type: "string" },
       "public-key": { type: "string" },
+      "checkpoint-every": { type: "string" },
     },
   });
   const [command] = positionals;
@@ -74,8 +75,14 @@ export async function audit(
       );
       return 2;
     }
+    const every = values["checkpoint-every"];
+    const checkpointEvery = every === undefined ? loadConfig().audit.checkpointEvery : Number(every);
+    if (!Number.isSafeInteger(checkpointEvery) || checkpointEvery < 1) {
+      err(`--checkpoint-every must be a positive whole number.\n\n${AUDIT_USAGE}`);
+      return 2;
+    }
     const key = parsePublicKeyPem(readFileSync(values["public-key"], "utf8"));
-    const r = await verifyExportFile(values.file, key);
+    const r = await verifyExportFile(values.file, key, checkpointEvery);
     describe(`${values.file} (tenant ${r.tenant})`, r, out);
     if (!r.complete)
       err("This export was filtered: only a complete export (no filters) verifies end to end.");

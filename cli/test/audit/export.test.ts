@@ -3,10 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { audit } from "../../src/audit.js";
 import { expectError } from "../http.js";
 import { MODES, type Stack, startStack } from "../stack.js";
-import { type AuditItem, auditAll, csvRows, latchflow, recorded } from "./helpers.js";
+import { type AuditItem, auditAll, csvRows, latchflow, recorded, verifyFile } from "./helpers.js";
 
 interface Ids {
   id: string;
@@ -15,17 +14,6 @@ interface Checkpoints {
   publicKey: { keyId: string; algorithm: string; pem: string };
   items: { tenant: string; seq: number; hash: string; signedAt: string; keyId: string; signature: string }[];
   nextCursor: string | null;
-}
-
-/** The offline verifier (`latchflow audit verify --file … --public-key …`) in this process. */
-async function verifyFile(file: string, keyFile: string) {
-  const lines: string[] = [];
-  const code = await audit(
-    ["verify", "--file", file, "--public-key", keyFile],
-    (l) => lines.push(l),
-    (l) => lines.push(l),
-  );
-  return { code, output: lines.join("\n") };
 }
 
 describe.each(MODES)("audit query, export and verification over HTTP on %s + %s", (dialect, bus) => {
@@ -170,7 +158,7 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
     const key = join(dir, "key.pem");
     writeFileSync(file, text);
     writeFileSync(key, cps.publicKey.pem);
-    const ok = await verifyFile(file, key);
+    const ok = await verifyFile(file, key, 5);
     expect(ok.output).toContain(`OK, ${log.length} record(s) checked`);
     expect(ok.code).toBe(0);
 
@@ -182,7 +170,7 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
     );
     expect(tampered).not.toBe(text);
     writeFileSync(join(dir, "tampered.ndjson"), tampered);
-    const bad = await verifyFile(join(dir, "tampered.ndjson"), key);
+    const bad = await verifyFile(join(dir, "tampered.ndjson"), key, 5);
     expect(bad.code).toBe(1);
     expect(bad.output).toContain(`BROKEN at seq ${victim.seq} (record ${victim.id}): hash_mismatch`);
 
@@ -194,7 +182,7 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
         .filter((l) => !l.includes(`"id":"${records[4]!.id}"`))
         .join("\n"),
     );
-    const gap = await verifyFile(join(dir, "gap.ndjson"), key);
+    const gap = await verifyFile(join(dir, "gap.ndjson"), key, 5);
     expect(gap.code).toBe(1);
     expect(gap.output).toContain(`BROKEN at seq ${records[4]!.seq}: gap`);
 
@@ -204,7 +192,7 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
       otherKey,
       String(generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" })),
     );
-    const foreign = await verifyFile(file, otherKey);
+    const foreign = await verifyFile(file, otherKey, 5);
     expect(foreign.code).toBe(1);
     expect(foreign.output).toContain("no signed checkpoint verified");
     expect(foreign.output).toContain("No checkpoint in the export is signed by key");

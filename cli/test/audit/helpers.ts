@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "@latchflow/testing";
 import { expect } from "vitest";
+import { audit } from "../../src/audit.js";
 import type { Stack } from "../stack.js";
 
 export interface AuditItem {
@@ -107,4 +108,19 @@ export function csvRows(text: string): string[][] {
   }
   if (field || row.length) rows.push([...row, field]);
   return rows;
+}
+
+/** The offline verifier (`latchflow audit verify --file … --public-key … --checkpoint-every …`) in this process. */
+export async function verifyFile(
+  file: string,
+  keyFile: string,
+  checkpointEvery: number,
+): Promise<{ code: number; output: string }> {
+  const lines: string[] = [];
+  const code = await audit(
+    ["verify", "--file", file, "--public-key", keyFile, "--checkpoint-every", String(checkpointEvery)],
+    (l) => lines.push(l),
+    (l) => lines.push(l),
+  );
+  return { code, output: lines.join("\n") };
 }

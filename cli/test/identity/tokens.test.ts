@@ -142,7 +142,7 @@ describe.each(MODES)("auth endpoint rate limits on %s + %s", (dialect, bus) => {
       });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await hook()).status);
-    expect(statuses).toEqual([404, 404, 404, 404, 404]);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
     expectError(await hook(), 429, "rate_limited");
     expectError(await http(s.base, "POST", "/checkin/not-a-real-token-at-all"), 429, "rate_limited");
   });

@@ -81,7 +81,7 @@ spec:
     expect(sha256(dl.body)).toHaveLength(64);
   });
 
-  it("webhook@1 → grant@1: bad signature 401, replay 401, oversize 413; the grant shows in the portal", async () => {
+  it("webhook@1 → grant@1: bad signature 401, replay 401, oversize 413, unknown trigger 401; the grant shows in the portal", async () => {
     const secret = await s.api("PUT", "/api/v1/plugins/latchflow-webhook/secrets/hook-key", {
       json: { value: HOOK_KEY },
     });
@@ -121,9 +121,10 @@ spec:
     expect((await hook(signed(HOOK_KEY, big), big)).status).toBe(413);
     const huge = "x".repeat(1024 * 1024 + 10);
     expectError(await hook(signed(HOOK_KEY, huge), huge), 413, "payload_too_large");
+    // an unknown trigger answers like a bad signature (names cannot be probed)
     expect(
       (await http(s.base, "POST", "/hooks/on-hook/nope", { body, headers: signed(HOOK_KEY, body) })).status,
-    ).toBe(404);
+    ).toBe(401);
     expect(await runs(s, "on-hook")).toHaveLength(0);
 
     const good = signed(HOOK_KEY, body);

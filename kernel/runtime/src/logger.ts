@@ -28,6 +28,60 @@ const REDACT = [
   "headers.cookie",
 ];
 
+/** Fields of database driver errors that carry row values (PostgreSQL's `detail` names the failing row). */
+const DB_VALUE_FIELDS = [
+  "detail",
+  "where",
+  "internalQuery",
+  "query",
+  "sql",
+  "params",
+  "parameters",
+  "bindings",
+];
+
+type ErrorLike = Error & { cause?: unknown; code?: unknown };
+
+/** A database driver error (MikroORM's exceptions copy the driver's fields), anywhere in the cause chain. */
+function fromDatabase(err: unknown): boolean {
+  for (let e = err as ErrorLike | undefined, n = 0; e && typeof e === "object" && n < 10; n++) {
+    if ("routine" in e || "sqlState" in e || /^SQLITE_/.test(String(e.code))) return true;
+    if (/Exception$/.test(e.constructor?.name ?? "")) return true;
+    e = e.cause as ErrorLike | undefined;
+  }
+  return false;
+}
+
+/** Quoted literals a driver message may hold (`'…'`, and `: "…"` as in "invalid input syntax …: "x""). */
+function scrubValues(text: string): string {
+  return text.replace(/'(?:[^']|'')*'/g, "'[redacted]'").replace(/: "(?:[^"\\]|\\.)*"/g, ': "[redacted]"');
+}
+
+/**
+ * pino's error serializer, minus the values a failed SQL statement carries. MikroORM 6 inlines every value
+ * into the statement text it sends (`platform.formatQuery`), and knex prefixes a failed statement's error
+ * message with that text (`<sql> - <driver message>`): for a database error only the driver's message is
+ * kept (quoted literals masked), the stack keeps its frames, and driver fields naming row values are dropped.
+ */
+function errSerializer(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown;
+  if (!fromDatabase(err) || typeof out !== "object" || out === null) return out;
+  const o = out as Record<string, unknown>;
+  for (const k of DB_VALUE_FIELDS) delete o[k];
+  // MikroORM appends PostgreSQL's detail (which names the row's values) as "\n - detail: …" lines
+  const message = (typeof o.message === "string" ? o.message : "")
+    .split("\n")
+    .filter((l) => !/^\s*- (detail|where|internalQuery):/.test(l))
+    .join("\n");
+  const cut = message.lastIndexOf(" - ");
+  o.message = scrubValues(cut >= 0 ? message.slice(cut + 3) : message);
+  if (typeof o.stack === "string") {
+    const frames = o.stack.split("\n").filter((l) => /^\s+at /.test(l));
+    o.stack = [`${String(o.type)}: ${o.message}`, ...frames].join("\n");
+  }
+  return o;
+}
+
 /** The request a log line belongs to; added to every line written while it is in scope. */
 export interface LogContext {
   requestId?: string;
@@ -81,6 +135,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { app: "latchflow" },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT, censor: "[redacted]" },
+      serializers: { err: errSerializer },
       // fields given at the call site win over the request scope's
       mixin: requestFields,
     },

@@ -1,6 +1,6 @@
 import { createEvent, createInProcessBus, type EventBus, type EventEnvelope } from "@latchflow/bus";
 import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
-import { defineEntity, p } from "@mikro-orm/core";
+import { defineEntity, p, UniqueConstraintViolationException } from "@mikro-orm/core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createLogger,
@@ -76,6 +76,24 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     } finally {
       await again.close();
     }
+  });
+
+  it("statements use bound parameters: values are not inlined into SQL text, so a failed statement's error names none", async () => {
+    const at = new Date("2030-01-02T03:04:05.678Z");
+    await db
+      .em()
+      .insert(Note, { id: "01J00000000000000000000009", text: "it's a 'quoted' ? value", createdAt: at });
+    const row = await db.em().findOneOrFail(Note, { text: "it's a 'quoted' ? value", createdAt: at });
+    expect(row.createdAt.toISOString()).toBe(at.toISOString());
+    const err = await db
+      .em()
+      .insert(Note, { id: "01J0000000000000000000000A", text: "it's a 'quoted' ? value", createdAt: at })
+      .catch((e: Error) => e);
+    expect(err).toBeInstanceOf(UniqueConstraintViolationException);
+    // the statement as sent (PostgreSQL's converter appends a " - detail:" line, which the logger drops)
+    const statement = String((err as Error).message).split("\n")[0];
+    expect(statement).not.toContain("quoted");
+    expect(statement).not.toContain("01J0000000000000000000000A");
   });
 
   it("commits the change and its event together, or neither", async () => {

@@ -27,7 +27,17 @@ function validateDocument(value: unknown): ValidateFunction {
 /** YAML syntax, then the pipeline JSON Schema. Internal building block of both public entry points. */
 export function parseSource(text: string): ParsedSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: true });
+  let doc: SourceMap["doc"];
+  try {
+    doc = parseDocument(text, { lineCounter, keepSourceTokens: true });
+  } catch (err) {
+    // a nesting too deep for the parser's recursion: a diagnostic, never a crash
+    if (!(err instanceof RangeError)) throw err;
+    const empty = new LineCounter();
+    doc = parseDocument("", { lineCounter: empty, keepSourceTokens: true });
+    const src: SourceMap = { text: "", doc, lineCounter: empty };
+    return { src, diagnostics: [tooComplex(src, "the document nests too deeply")] };
+  }
   const src: SourceMap = { text, doc, lineCounter };
   const yamlIssues = [
     ...doc.errors.map((e) => ({ e, severity: "error" as const })),
@@ -41,13 +51,38 @@ export function parseSource(text: string): ParsedSource {
     path: "",
   }));
   if (doc.errors.length) return { src, diagnostics };
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml throws a ReferenceError past maxAliasCount ("billion laughs"); a RangeError when nesting is too deep
+    if (!(err instanceof ReferenceError || err instanceof RangeError)) throw err;
+    const why =
+      err instanceof ReferenceError
+        ? `aliases expand past ${MAX_ALIAS_COUNT} nodes (an alias bomb?)`
+        : "the document nests too deeply";
+    diagnostics.push(tooComplex(src, why));
+    return { src, diagnostics };
+  }
   const validate = validateDocument(value);
   const schemaDiagnostics = ajvDiagnostics(src, validate.errors, [], DiagnosticCode.Schema);
   diagnostics.push(...schemaDiagnostics);
   // A bad duration leaves the document's shape intact: later stages can still run.
   if (schemaDiagnostics.some((d) => d.code === DiagnosticCode.Schema)) return { src, diagnostics };
   return { src, diagnostics, pipeline: value as PipelineDocument };
+}
+
+/** Aliases may expand to at most this many nodes each (yaml's resource-exhaustion guard). */
+const MAX_ALIAS_COUNT = 100;
+
+function tooComplex(src: SourceMap, why: string): Diagnostic {
+  return {
+    code: DiagnosticCode.YamlSyntax,
+    message: `The document is too complex: ${why}`,
+    severity: "error",
+    range: offsetRange(src, 0, 0),
+    path: "",
+  };
 }
 
 function firstLine(message: string): string {

@@ -127,10 +127,13 @@ describe("webhook@1", () => {
     expect(record.kv.get("seenSignatures")).toHaveLength(1);
   });
 
-  it("refuses a body over maxBodyBytes with 413 (by bytes, before checking the signature)", async () => {
+  it("refuses a signed body over maxBodyBytes with 413 (by bytes); unsigned, the answer is 401 like any bad signature", async () => {
     const record = hostWithSecret();
     const body = JSON.stringify({ text: "é".repeat(520) }); // 1,052 bytes, 532 characters
     expect(await post(record, signed(body))).toMatchObject(errorCode(413, "payload_too_large"));
+    expect(
+      await post(record, { ...signed("other"), body, bodyBytes: Buffer.byteLength(body) }),
+    ).toMatchObject(errorCode(401, "invalid_signature"));
     expect(await post(record, { ...signed("x"), bodyBytes: 2_000 })).toMatchObject(
       errorCode(413, "payload_too_large"),
     );

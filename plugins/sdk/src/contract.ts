@@ -68,6 +68,20 @@ export type TriggerResult = {
 };
 
 /**
+ * The answer to a webhook request whose signature does not verify. The kernel gives the very same answer to a
+ * request for a pipeline or trigger that does not exist (or takes no requests), so names cannot be probed:
+ * a trigger should refuse anything it cannot authenticate with this, before any other check.
+ */
+export function invalidSignature(): TriggerResult {
+  return {
+    response: {
+      status: 401,
+      body: { error: { code: "invalid_signature", message: "missing or invalid X-Latchflow-Signature" } },
+    },
+  };
+}
+
+/**
  * The argument of `host.emit` from a trigger: fires the pipeline once. The run sees it as `trigger.kind`
  * (default "fired") and `trigger.payload` (default `{}`). Emits are committed atomically with the timer
  * changes and `kv` writes of the same invocation: a crash before the commit loses all of them together.

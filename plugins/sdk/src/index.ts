@@ -8,6 +8,7 @@ export {
   type GrantRequest,
   type GrantResult,
   type IngressRequest,
+  invalidSignature,
   PASSPHRASE_RULE,
   type PipelineInfo,
   type PublishRequest,

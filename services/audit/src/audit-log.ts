@@ -72,7 +72,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     list: (tenant, filter, page = {}) => listRecords(db, tenant, filter, page),
     batches: (tenant, filter, upToSeq) => recordBatches(db, tenant, filter, upToSeq),
     head,
-    verify: (tenant) => verifyChain(db, tenant, signer.publicKey),
+    verify: (tenant) => verifyChain(db, tenant, signer.publicKey, options.checkpointEvery),
     checkpoint: (tenant) => createCheckpoint(db, signer, tenant, now()),
     checkpoints: (tenant, page = {}) => listCheckpoints(db, tenant, page),
     checkpointsUpTo: (tenant, seq) => checkpointsUpTo(db, tenant, seq),

@@ -110,7 +110,12 @@ function recordOf(l: Line, n: number): VerifiableRecord {
  * a first pass reads the header and the checkpoints, a second streams the records through the same
  * {@link ChainVerifier} the service uses. Only a complete (unfiltered) export can verify end to end.
  */
-export async function verifyExportFile(path: string, publicKey: AuditPublicKey): Promise<ExportFileResult> {
+export async function verifyExportFile(
+  path: string,
+  publicKey: AuditPublicKey,
+  /** the service's `LATCHFLOW_AUDIT_CHECKPOINT_EVERY`: a checkpoint is expected at each multiple */
+  checkpointEvery: number,
+): Promise<ExportFileResult> {
   let header: { tenant: string; complete: boolean; head: { seq: number; hash: string } } | undefined;
   const checkpoints: VerifiableCheckpoint[] = [];
   for await (const { n, value } of lines(path)) {
@@ -126,7 +131,7 @@ export async function verifyExportFile(path: string, publicKey: AuditPublicKey):
     } else if (value.kind === "checkpoint") checkpoints.push(checkpointOf(value, n));
   }
   if (!header) throw new ExportFileError(`no ${EXPORT_FORMAT} header line`);
-  const verifier = new ChainVerifier(header.tenant, checkpoints, publicKey);
+  const verifier = new ChainVerifier(header.tenant, checkpoints, publicKey, checkpointEvery);
   for await (const { n, value } of lines(path)) {
     if (value.kind === "record" && !verifier.record(recordOf(value, n))) break;
   }

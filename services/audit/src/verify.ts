@@ -22,6 +22,8 @@ export const BreakReason = {
   CheckpointMismatch: "checkpoint_mismatch",
   /** a checkpoint's signature does not verify */
   CheckpointSignatureInvalid: "checkpoint_signature_invalid",
+  /** no checkpoint signed by the key at a multiple of `checkpointEvery` (deleted, or re-signed by another key) */
+  CheckpointMissing: "checkpoint_missing",
 } as const;
 export type BreakReason = (typeof BreakReason)[keyof typeof BreakReason];
 
@@ -41,7 +43,10 @@ export interface VerifyResult {
   checkpointsVerified: number;
   /** checkpoints signed by another key than the one given (not checked) */
   checkpointsSkipped: number;
-  /** seq of the latest checkpoint that verified (0 = none): records after it rest on the chain alone */
+  /**
+   * seq of the latest checkpoint that verified (0 = none). When ok, records `anchoredSeq`+1 … `headSeq` come
+   * after the last expected checkpoint: chain-verified, not yet checkpointed.
+   */
   anchoredSeq: number;
   firstBroken?: ChainBreak;
 }
@@ -67,8 +72,11 @@ export interface VerifiableCheckpoint {
 
 /**
  * Checks a chain fed oldest first, stopping at the first problem: every record's hash, its link to the one
- * before, no missing numbers, and each checkpoint (given up front) against its signature and the record at
- * its seq. The same code checks the database and export files.
+ * before, no missing numbers, each checkpoint (given up front) against its signature and the record at its
+ * seq, and that every multiple of `checkpointEvery` has a checkpoint signed by the key (the appender signs
+ * one there: a missing one means checkpoints were deleted, e.g. to hide a rewritten chain). Records after the
+ * last multiple (after `anchoredSeq`) are chain-verified only: not yet checkpointed. The same code checks the
+ * database and export files.
  */
 export class ChainVerifier {
   #lastSeq = 0;
@@ -80,12 +88,18 @@ export class ChainVerifier {
   #broken: ChainBreak | undefined;
   readonly #checkpoints: VerifiableCheckpoint[];
   #next = 0;
+  /** seq of the last checkpoint at this record that verified with the key */
+  #verifiedAt = 0;
 
   constructor(
     private readonly tenant: string,
     checkpoints: VerifiableCheckpoint[],
     private readonly publicKey: AuditPublicKey | undefined,
+    /** records per expected checkpoint (`LATCHFLOW_AUDIT_CHECKPOINT_EVERY`) */
+    private readonly checkpointEvery: number,
   ) {
+    if (!Number.isSafeInteger(checkpointEvery) || checkpointEvery < 1)
+      throw new RangeError("checkpointEvery must be a positive whole number");
     this.#checkpoints = [...checkpoints].sort((a, b) => a.seq - b.seq);
   }
 
@@ -135,7 +149,17 @@ export class ChainVerifier {
     this.#lastSeq = r.seq;
     this.#lastHash = r.hash;
     this.#checked++;
-    return this.#checkpointsAt(r.seq, r.id, r.hash);
+    if (!this.#checkpointsAt(r.seq, r.id, r.hash)) return false;
+    if (r.seq % this.checkpointEvery === 0 && this.#verifiedAt !== r.seq) {
+      const how = this.publicKey ? ` signed by key ${this.publicKey.keyId}` : "";
+      return this.#break(
+        r.seq,
+        r.id,
+        BreakReason.CheckpointMissing,
+        `the checkpoint${how} expected at ${r.seq} (every ${this.checkpointEvery} records) is missing`,
+      );
+    }
+    return true;
   }
 
   /** Reports a problem found outside the chain fields (e.g. an index column); stops the walk. */
@@ -202,6 +226,7 @@ export class ChainVerifier {
       }
       this.#verified++;
       this.#anchored = c.seq;
+      if (c.seq === seq) this.#verifiedAt = seq;
     }
     return true;
   }
@@ -246,6 +271,7 @@ export async function verifyChain(
   db: Database,
   tenant: string,
   publicKey: AuditPublicKey | undefined,
+  checkpointEvery: number,
   batchSize = 1000,
 ): Promise<VerifyResult> {
   const headRow = await db.em().findOne(ChainHead, { tenant });
@@ -254,6 +280,7 @@ export async function verifyChain(
     tenant,
     await checkpointsUpTo(db, tenant, Number.MAX_SAFE_INTEGER),
     publicKey,
+    checkpointEvery,
   );
   let after = 0;
   walk: for (;;) {

@@ -2,13 +2,14 @@ import type Router from "@koa/router";
 import { permissionDenied, setLogContext } from "@latchflow/runtime";
 import { authenticate } from "./authenticate.js";
 import type { GatewayClients } from "./clients.js";
+import { checkInput } from "./input-limits.js";
 import { authorize } from "./policy.js";
 import { type AnyRoute, parsePart, requireBodyType } from "./route.js";
 
 /** Rate-limited per IP and per identity: the auth endpoints and the public trigger ingress. */
 const RATE_LIMITED = /^\/(api\/v1\/(auth|tokens)(\/|$)|hooks\/|checkin\/)/;
 
-/** Mounts the route table: authenticate → authorize → validate → handler → response. */
+/** Mounts the route table: authenticate → check input limits → authorize → validate → handler → response. */
 export function mountRoutes(router: Router, routes: AnyRoute[], clients: GatewayClients): void {
   for (const route of routes) {
     router[route.method](route.path, async (koa) => {
@@ -18,6 +19,10 @@ export function mountRoutes(router: Router, routes: AnyRoute[], clients: Gateway
       // stricter limits)
       if (RATE_LIMITED.test(route.path)) await clients.auth.checkAuthRateLimit({}, ctx);
       if (route.body) requireBodyType(koa, route.bodyTypes);
+      // before any schema: no NUL characters, no hostile nesting (422), whatever the route declares
+      checkInput(koa.params, "path");
+      checkInput(koa.query, "query");
+      checkInput((koa.request as { body?: unknown }).body, "body");
       const params = parsePart(route.params, koa.params, "path");
       const access = route.access;
       const decision =

@@ -88,8 +88,10 @@ export function createPipelinesApi(k: PipelinesContext) {
       }
       const now = k.now();
       try {
-        const row = await k.db.em().transactional(async (em) => {
+        const { p: row, saved } = await k.db.em().transactional(async (em) => {
           let p = await em.findOne(PipelineRow, { tenant: ctx.tenant, name: req.name });
+          // the same text again is no change: no new version, no event, timers left as they are
+          if (p && p.source === req.source) return { p, saved: false };
           const version = (p?.version ?? 0) + 1;
           if (!p) {
             p = em.create(PipelineRow, {
@@ -131,10 +133,12 @@ export function createPipelinesApi(k: PipelinesContext) {
           );
           await em.flush();
           await rearmTimers(em, p, now);
-          return p;
+          return { p, saved: true };
         });
-        k.relay.nudge();
-        k.timersChanged();
+        if (saved) {
+          k.relay.nudge();
+          k.timersChanged();
+        }
         return toProto(row);
       } catch (err) {
         if (err instanceof UniqueConstraintViolationException)

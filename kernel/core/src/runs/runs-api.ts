@@ -1,4 +1,4 @@
-import type { ControlAction } from "@latchflow/plugin-sdk";
+import { type ControlAction, invalidSignature } from "@latchflow/plugin-sdk";
 import type { pipelinesV1 } from "@latchflow/proto";
 import {
   actorOf,
@@ -61,10 +61,25 @@ function runToProto(r: RunRow): pipelinesV1.PipelineRun {
   };
 }
 
+/**
+ * How long a webhook trigger usually takes to answer (a moving average), so a refusal that needs no trigger
+ * can take as long, ±15%.
+ */
+function createTypicalDelay(initialMs = 5) {
+  let typicalMs = initialMs;
+  return {
+    record(ms: number) {
+      typicalMs = typicalMs * 0.8 + Math.min(ms, 2_000) * 0.2;
+    },
+    wait: () => new Promise<void>((r) => setTimeout(r, typicalMs * (0.85 + Math.random() * 0.3))),
+  };
+}
+
 const gone = () => notFound("Pipeline or trigger not found");
 
 /** Runs, their history, and the trigger ingress (webhooks, owner controls, signed links). */
 export function createRunsApi(d: RunsApiDeps) {
+  const hookTiming = createTypicalDelay();
   const schemas = new Map<string, ReturnType<ReturnType<typeof createAjv>["compile"]>>();
 
   const pipelineByName = async (ctx: RequestContext, name: string) => {
@@ -259,21 +274,25 @@ export function createRunsApi(d: RunsApiDeps) {
     },
 
     async deliverWebhook(req: pipelinesV1.DeliverWebhookRequest, ctx: RequestContext) {
-      const pipeline = await d.db.em().findOne(PipelineRow, { tenant: ctx.tenant, name: req.pipeline });
-      if (!pipeline?.enabled) throw gone();
-      const trigger = (JSON.parse(pipeline.parsed) as PipelineDocument).spec.triggers.find(
-        (t) => t.id === req.triggerId,
-      );
-      // only webhook triggers (and third-party triggers, which decide for themselves) take requests
-      if (!trigger || !(trigger.uses.startsWith("webhook@") || trigger.uses.includes("/"))) throw gone();
       if (req.body.length > MAX_HOOK_BODY) {
         throw new LatchflowError(ErrorCode.PayloadTooLarge, `The body is at most ${MAX_HOOK_BODY} bytes`);
+      }
+      const pipeline = await d.db.em().findOne(PipelineRow, { tenant: ctx.tenant, name: req.pipeline });
+      const trigger = pipeline?.enabled
+        ? (JSON.parse(pipeline.parsed) as PipelineDocument).spec.triggers.find((t) => t.id === req.triggerId)
+        : undefined;
+      // only webhook triggers (and third-party triggers, which decide for themselves) take requests; any other
+      // name gets a bad signature's answer after a trigger's usual time, so names cannot be probed
+      if (!pipeline || !trigger || !(trigger.uses.startsWith("webhook@") || trigger.uses.includes("/"))) {
+        await hookTiming.wait();
+        return respond(invalidSignature(), 401);
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) {
         const name = k.toLowerCase();
         if (!HIDDEN_HEADERS.has(name)) headers[name] = String(v).slice(0, 4096);
       }
+      const started = performance.now();
       const out = await d.triggers.invoke({
         pipeline,
         triggerId: trigger.id,
@@ -288,6 +307,7 @@ export function createRunsApi(d: RunsApiDeps) {
           },
         },
       });
+      hookTiming.record(performance.now() - started);
       return respond(out, 202);
     },
 

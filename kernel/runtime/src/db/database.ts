@@ -7,6 +7,7 @@ import { MikroORM as PostgresORM } from "@mikro-orm/postgresql";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { makeSqliteFilePrivate } from "../private-files.js";
+import { bindParameters } from "./bound-parameters.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -66,6 +67,9 @@ export async function openDatabase(
       snapshot: false,
     },
     allowGlobalContext: false,
+    // statements bind their values (see bindParameters): knex would otherwise inline them into a failed
+    // statement's error message
+    driverOptions: { compileSqlOnError: false },
     debug: false,
     logger: (message: string) => logger.debug({ orm: message }, "orm"),
   };
@@ -87,6 +91,7 @@ export async function openDatabase(
       pool: { min: 0, max: target.poolMax ?? 10, idleTimeoutMillis: 10_000 },
     });
   }
+  bindParameters(orm, target.kind);
   const applied = await migrateUp(orm);
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
   const dialect: Dialect = target.kind;

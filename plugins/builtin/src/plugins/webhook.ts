@@ -1,6 +1,7 @@
 import {
   type Host,
   type IngressRequest,
+  invalidSignature,
   type Json,
   type TriggerInput,
   triggerInput,
@@ -34,10 +35,6 @@ export const webhookPlugin = defineBuiltin(webhookManifest, async (raw: Json, ho
 
 async function handle(input: TriggerInput, request: IngressRequest, host: Host) {
   const config = input.config as unknown as WebhookConfig;
-  const maxBody = config.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  if (request.bodyBytes > maxBody) {
-    return errorResponse(413, "payload_too_large", `the body exceeds ${maxBody} bytes`);
-  }
   const secret = await host.secrets.get(config.secretName);
   if (secret === null || secret === "") {
     host.log("error", "webhook secret missing", { secretName: config.secretName });
@@ -46,7 +43,12 @@ async function handle(input: TriggerInput, request: IngressRequest, host: Host) 
   const timestamp = (request.headers[TIMESTAMP_HEADER] ?? "").trim();
   const signature = request.headers[SIGNATURE_HEADER] ?? "";
   if (!UNIX_SECONDS.test(timestamp) || !verifySignature(secret, timestamp, request.body, signature)) {
-    return errorResponse(401, "invalid_signature", "missing or invalid X-Latchflow-Signature");
+    return invalidSignature();
+  }
+  // after the signature: an unsigned request learns nothing about this trigger (not even its size limit)
+  const maxBody = config.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  if (request.bodyBytes > maxBody) {
+    return errorResponse(413, "payload_too_large", `the body exceeds ${maxBody} bytes`);
   }
   const now = instantMs(input.now, "now");
   const timestampMs = Number(timestamp) * 1_000;

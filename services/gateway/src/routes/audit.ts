@@ -58,6 +58,10 @@ const VerifyResult = z
       verified: z.number().int(),
       skipped: z.number().int().meta({ description: "Signed by another key than the current one" }),
       anchoredSeq: z.number().int().meta({ description: "Latest verified checkpoint (0 = none)" }),
+      notYetCheckpointed: z.object({ from: z.number().int(), to: z.number().int() }).nullable().meta({
+        description:
+          "When ok: the records after the last checkpoint (anchoredSeq+1 … head), verified by the chain only. A checkpoint is expected at every multiple of LATCHFLOW_AUDIT_CHECKPOINT_EVERY; a missing one is checkpoint_missing",
+      }),
     }),
     firstBroken: z
       .object({
@@ -72,6 +76,7 @@ const VerifyResult = z
           "truncated",
           "checkpoint_mismatch",
           "checkpoint_signature_invalid",
+          "checkpoint_missing",
         ]),
         message: z.string(),
       })
@@ -238,6 +243,8 @@ export function auditRoutes(clients: GatewayClients) {
               verified: r.checkpointsVerified,
               skipped: r.checkpointsSkipped,
               anchoredSeq: r.anchoredSeq,
+              notYetCheckpointed:
+                r.ok && r.headSeq > r.anchoredSeq ? { from: r.anchoredSeq + 1, to: r.headSeq } : null,
             },
             ...(r.firstBroken ? { firstBroken: r.firstBroken } : {}),
           },

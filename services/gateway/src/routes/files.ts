@@ -5,6 +5,7 @@ import type { Context } from "koa";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
 import { countDownload, openingDownload } from "../download-metrics.js";
+import { refuseNul } from "../input-limits.js";
 import { defineRoute } from "../route.js";
 import { ErrorResponse, errorResponses, IdParams, PageQuery } from "../schemas.js";
 import { streamBlob, uploadToStorage } from "../streaming.js";
@@ -68,6 +69,9 @@ async function rawUpload(
   } catch {
     throw badRequest("X-File-Name must be percent-encoded UTF-8");
   }
+  refuseNul(name, "header", "x-file-name");
+  const folder = koa.get("x-folder") || "/";
+  refuseNul(folder, "header", "x-folder");
   const length = koa.get("content-length");
   const blob = await uploadToStorage(clients.storage, koa.req, ctx, {
     limitBytes,
@@ -75,7 +79,7 @@ async function rawUpload(
   });
   return {
     name,
-    folder: koa.get("x-folder") || "/",
+    folder,
     contentType: koa.get("content-type") || "application/octet-stream",
     blob,
   };
@@ -91,15 +95,30 @@ function multipartUpload(
   return new Promise((resolve, reject) => {
     let folder = "/";
     let started = false;
-    const parser = busboy({
-      headers: koa.req.headers,
-      limits: { files: 1, fileSize: limitBytes + 1, fields: 10 },
-    });
+    let parser: ReturnType<typeof busboy>;
+    try {
+      parser = busboy({
+        headers: koa.req.headers,
+        limits: { files: 1, fileSize: limitBytes + 1, fields: 10 },
+      });
+    } catch {
+      // e.g. no boundary in the Content-Type: busboy refuses before reading anything
+      reject(badRequest("Malformed multipart/form-data Content-Type (it needs a boundary)"));
+      return;
+    }
     parser.on("field", (field, value) => {
       if (field === "folder") folder = value;
     });
     parser.on("file", (_field, stream, info) => {
       started = true;
+      try {
+        refuseNul(info.filename ?? "", "body", "file.filename");
+        refuseNul(folder, "body", "folder");
+      } catch (err) {
+        stream.resume();
+        reject(err);
+        return;
+      }
       uploadToStorage(clients.storage, stream, ctx, { limitBytes }).then(
         (blob) =>
           resolve({

@@ -3,6 +3,7 @@ import { Scope, validationFailed } from "@latchflow/runtime";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
+import { refuseNul } from "../input-limits.js";
 import { defineRoute } from "../route.js";
 import { ErrorResponse, errorResponses } from "../schemas.js";
 
@@ -59,7 +60,9 @@ async function sourceOf(koa: Context): Promise<string> {
     if (size > MAX_SOURCE) throw validationFailed(`A pipeline is at most ${MAX_SOURCE} bytes`);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  const text = Buffer.concat(chunks).toString("utf8");
+  refuseNul(text, "body", "");
+  return text;
 }
 
 export function pipelineRoutes(clients: GatewayClients) {
@@ -108,7 +111,10 @@ export function pipelineRoutes(clients: GatewayClients) {
       access: { ...write, resource: { type: "pipeline", param: "name" } },
       params: Name,
       responses: {
-        200: { description: "Stored as a new version", schema: Pipeline },
+        200: {
+          description: "Stored as a new version; the same source text as the current version changes nothing",
+          schema: Pipeline,
+        },
         ...invalid,
         ...errorResponses,
       },

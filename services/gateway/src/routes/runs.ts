@@ -268,9 +268,12 @@ export function runRoutes(clients: GatewayClients) {
       params: HookParams,
       responses: {
         202: { description: "Accepted: the pipeline fires" },
-        401: { description: "Missing, wrong, expired or replayed signature" },
+        401: {
+          description:
+            "Missing, wrong, expired or replayed signature; also the answer (invalid_signature) for a pipeline or trigger that does not exist or takes no webhooks, so names cannot be probed",
+          schema: ErrorResponse,
+        },
         413: { description: "Body too large", schema: ErrorResponse },
-        404: { description: "No such pipeline or webhook trigger", schema: ErrorResponse },
       },
       handler: async ({ params, ctx, koa }) => {
         const body = await rawBody(koa, MAX_HOOK_BODY);
