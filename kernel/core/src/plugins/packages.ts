@@ -10,6 +10,42 @@ import { type DownloadLimits, downloadVetted, vetTarballUrl } from "./registry-d
 /** How much larger than the tarball its unpacked content may be. */
 const MAX_EXPANSION = 5;
 
+/** The largest package document read from the registry (npm's documents of busy packages reach a few MiB). */
+const MAX_PACKAGE_DOCUMENT = 32 * 1024 * 1024;
+
+/** Reads a registry JSON answer with a byte limit: more is `payload_too_large`, never buffered whole. */
+async function readJsonCapped(res: Response, maxBytes: number): Promise<unknown> {
+  const tooLarge = () =>
+    new LatchflowError(
+      ErrorCode.PayloadTooLarge,
+      `The registry's package document is larger than ${maxBytes} bytes`,
+    );
+  if (Number(res.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body) {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        await res.body.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(chunk);
+    }
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (err) {
+    throw new LatchflowError(
+      ErrorCode.Unavailable,
+      "The registry answered with a document that is not JSON",
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
 /** `sha512-<base64>`, npm's `dist.integrity` format. */
 export const integrityOf = (data: Uint8Array) =>
   `sha512-${createHash("sha512").update(data).digest("base64")}`;
@@ -63,7 +99,7 @@ export async function fetchFromRegistry(
   );
   if (res.status === 404) throw notFound("No such package in the registry", { package: name });
   if (!res.ok) throw unavailable(`the package lookup (HTTP ${res.status})`);
-  const doc = (await res.json()) as {
+  const doc = (await readJsonCapped(res, limits.maxDocumentBytes ?? MAX_PACKAGE_DOCUMENT)) as {
     "dist-tags"?: Record<string, string>;
     versions?: Record<string, { dist?: { tarball?: string; integrity?: string } }>;
   };

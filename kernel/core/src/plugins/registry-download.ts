@@ -9,6 +9,8 @@ const REGISTRY_HOST_CLASSES: readonly AddressClass[] = ["loopback", "private", "
 export interface DownloadLimits {
   /** the most bytes read before `payload_too_large` */
   maxBytes: number;
+  /** the most bytes of the registry's package document (JSON) read; default 32 MiB */
+  maxDocumentBytes?: number;
   timeoutMs: number;
   /** DNS resolution, injectable for tests */
   resolve?: (host: string) => Promise<Array<{ address: string; family: number }>>;
