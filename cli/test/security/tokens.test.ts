@@ -30,6 +30,7 @@ describe.each(MODES)("token and user management ceilings on %s + %s", (dialect, 
   let executor: Browser;
   let ownerId: string;
   let adminId: string;
+  let executorId: string;
 
   beforeAll(async () => {
     s = await startStack(dialect, bus, "sectokens", { LATCHFLOW_AUTH_RATE_LIMIT: "100000" });
@@ -39,7 +40,7 @@ describe.each(MODES)("token and user management ceilings on %s + %s", (dialect, 
       return (res.body as { id: string }).id;
     };
     adminId = await invite("admin@example.com", "admin");
-    await invite("executor@example.com", "executor");
+    executorId = await invite("executor@example.com", "executor");
     const users = (await s.api("GET", "/api/v1/users")).body as { items: { id: string; email: string }[] };
     ownerId = users.items.find((u) => u.email === OWNER_EMAIL)!.id;
     admin = await s.signIn("admin@example.com");
@@ -262,6 +263,37 @@ describe.each(MODES)("token and user management ceilings on %s + %s", (dialect, 
         404,
         "not_found",
       );
+    });
+
+    it("a deny override naming one user is honoured: the admin may no longer manage that user's tokens", async () => {
+      const execToken = await sessionToken(executor, "exec-per-user");
+      const deny = await s.api("POST", `/api/v1/users/${adminId}/permissions`, {
+        json: { action: "users:admin", resourceType: "user", resourceId: executorId, effect: "deny" },
+      });
+      expect(deny.status, deny.text).toBe(201);
+      expectError(
+        await admin.request("POST", `/api/v1/tokens/${execToken.info.id}/rotate`, { csrf: "user" }),
+        404,
+        "not_found",
+      );
+      expectError(
+        await admin.request("POST", `/api/v1/users/${executorId}/permissions`, {
+          json: { action: "bundles:read", resourceType: "*", effect: "allow" },
+          csrf: "user",
+        }),
+        403,
+        "permission_denied",
+      );
+      expect((await me(execToken.token)).status).toBe(200);
+      const lifted = await s.api(
+        "DELETE",
+        `/api/v1/users/${adminId}/permissions/${(deny.body as { id: string }).id}`,
+      );
+      expect(lifted.status, lifted.text).toBe(200);
+      const rotated = await admin.request("POST", `/api/v1/tokens/${execToken.info.id}/rotate`, {
+        csrf: "user",
+      });
+      expect(rotated.status, rotated.text).toBe(200);
     });
 
     it("a deny override on an admin is honoured on the token routes", async () => {

@@ -22,7 +22,7 @@ import { inviteMail } from "../mail-templates.js";
 import { permissionToProto } from "./authenticate.js";
 import { assertMayManage, presenterOf } from "./presenter.js";
 
-const RESOURCE_TYPES = new Set(["*", "bundle", "pipeline", "recipient", "file", "plugin"]);
+const RESOURCE_TYPES = new Set(["*", "bundle", "pipeline", "recipient", "file", "plugin", "user"]);
 const RESOURCE_ID = /^(\*|[0-9A-Za-z_-]{1,64})$/;
 
 export function userToProto(u: User): authV1.User {

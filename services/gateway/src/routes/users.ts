@@ -31,7 +31,7 @@ const Permission = z
 const GrantPermission = z
   .strictObject({
     action: Action,
-    resourceType: z.enum(["*", "bundle", "pipeline", "recipient", "file", "plugin"]),
+    resourceType: z.enum(["*", "bundle", "pipeline", "recipient", "file", "plugin", "user"]),
     resourceId: z.string().min(1).max(64).default("*"),
     effect: z.enum(["allow", "deny"]).default("allow"),
   })
