@@ -30,6 +30,15 @@ describe("the latchflow command", () => {
     expect(await second.exit).toBe(0);
   }, 120_000);
 
+  it("first start of a fresh clone: a data dir that does not exist yet is created (the bus could not open bus.db)", async () => {
+    const fresh = run(["start"], { ...env, LATCHFLOW_DATA_DIR: join(dataDir, "fresh", ".latchflow") });
+    const url = await untilUrl(fresh);
+    const health = await http(url, "GET", "/healthz");
+    expect(health.status, health.text).toBe(200);
+    fresh.child.kill("SIGTERM");
+    expect(await fresh.exit).toBe(0);
+  }, 120_000);
+
   it("refuses bad configuration naming the variable, and unknown services", async () => {
     const bad = run(["start"], { ...env, LATCHFLOW_PORT: "eighty" });
     expect(await bad.exit).toBe(1);

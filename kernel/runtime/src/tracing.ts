@@ -21,12 +21,12 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
-  BasicTracerProvider,
   BatchSpanProcessor,
   ConsoleSpanExporter,
   SimpleSpanProcessor,
   type SpanExporter,
-} from "@opentelemetry/sdk-trace-base";
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 
 export type { Span };
 export { SpanKind, SpanStatusCode };
@@ -87,9 +87,9 @@ export function initTracing(options: TracingOptions): Tracing {
   if (!exporter) return { forceFlush: async () => {}, shutdown: async () => {} };
   const processor =
     options.spanExporter || options.exporter === TraceExporter.Console
-      ? new SimpleSpanProcessor(exporter)
-      : new BatchSpanProcessor(exporter);
-  const provider = new BasicTracerProvider({
+      ? new SimpleSpanProcessor({ exporter })
+      : new BatchSpanProcessor({ exporter });
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": options.serviceName }),
     spanProcessors: [processor],
   });

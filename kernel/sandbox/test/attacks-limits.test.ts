@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SandboxErrorCode } from "../src/index.js";
-import { expectContained, loadAttacker, runtime } from "./helpers.js";
+import { expectContained, loadAttacker, loadMemoryBomb, ROOMY_DEADLINE, runtime } from "./helpers.js";
 
 describe("sandbox attacks: CPU, wall clock, memory and output limits", () => {
   it("sync infinite loop → sandbox_timeout", async () => {
@@ -47,15 +47,15 @@ describe("sandbox attacks: CPU, wall clock, memory and output limits", () => {
   });
 
   it("memory bomb: array growth → sandbox_memory", async () => {
-    const p = await loadAttacker("run() { const a = []; for (;;) a.push(new Array(1e5).fill(1.5)); }");
-    await expectContained(p, SandboxErrorCode.Memory);
+    const p = await loadMemoryBomb("run() { const a = []; for (;;) a.push(new Array(1e5).fill(1.5)); }");
+    await expectContained(p, SandboxErrorCode.Memory, {}, null, ROOMY_DEADLINE);
   });
 
   it("memory bomb: string doubling (flattened) → sandbox_memory", async () => {
-    const p = await loadAttacker(
+    const p = await loadMemoryBomb(
       'run() { let s = "x".repeat(1024); const keep = []; for (;;) { s = s + s; keep.push(s.slice(1)); } }',
     );
-    await expectContained(p, SandboxErrorCode.Memory);
+    await expectContained(p, SandboxErrorCode.Memory, {}, null, ROOMY_DEADLINE);
   });
 
   it("ArrayBuffer allocation bomb → plugin_error (allocation refused inside the isolate)", async () => {

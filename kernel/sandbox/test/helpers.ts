@@ -6,6 +6,14 @@ import { IsolatedVmRuntime } from "../src/index.js";
 export const runtime = new IsolatedVmRuntime({ limits: { memoryMb: 16, cpuTimeoutMs: 150 } });
 export const DEADLINE = { deadlineMs: 400 };
 
+/**
+ * Memory bombs reach the 16 MB heap limit in ~150–250 ms of CPU: on a saturated machine that can take longer
+ * than `runtime`'s 150 ms CPU timeout or `DEADLINE`, which then fires first (`sandbox_timeout`). They run in
+ * a runtime whose time limits are far above that, so only the memory limit can stop them.
+ */
+const roomyRuntime = new IsolatedVmRuntime({ limits: { memoryMb: 16, cpuTimeoutMs: 10_000 } });
+export const ROOMY_DEADLINE = { deadlineMs: 15_000 };
+
 const PING = `"ping@1": { kind: "action", run(input) { return { pong: input }; } }`;
 
 /** A plugin whose `attack@1` capability has the given `run` method source (plus `ping@1`). */
@@ -21,9 +29,14 @@ export async function healthyPlugin(): Promise<LoadedPlugin> {
 }
 
 let counter = 0;
-export function loadAttacker(run: string, prelude = ""): Promise<LoadedPlugin> {
+export function loadAttacker(run: string, prelude = "", on = runtime): Promise<LoadedPlugin> {
   counter++;
-  return runtime.load({ name: `attacker-${counter}`, code: attacker(run, prelude) });
+  return on.load({ name: `attacker-${counter}`, code: attacker(run, prelude) });
+}
+
+/** An attacker in the runtime whose only binding limit is memory (see `roomyRuntime`). */
+export function loadMemoryBomb(run: string): Promise<LoadedPlugin> {
+  return loadAttacker(run, "", roomyRuntime);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import Database from "libsql";
 
 /** One row of the append-only log. */
@@ -65,6 +67,8 @@ export class BusStore {
   readonly #stmts;
 
   constructor(path: string) {
+    // the first start of a fresh clone: the data dir does not exist yet
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.#db = new Database(path, { timeout: 5000 });
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
