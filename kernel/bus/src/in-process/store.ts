@@ -68,7 +68,7 @@ export class BusStore {
 
   constructor(path: string) {
     // the first start of a fresh clone: the data dir does not exist yet
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.#db = new Database(path, { timeout: 5000 });
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
