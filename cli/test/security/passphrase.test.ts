@@ -69,6 +69,18 @@ describe.each(MODES)("download passphrases (issue 10 item 2c) (%s, %s)", (dialec
     expect(after.status, after.text).toBe(201);
   }, 60_000);
 
+  it("a burst of concurrent wrong passphrases gets no more than 5 checked (review finding: a lock reset the count, so each burst got five fresh guesses)", async () => {
+    const g = await guarded("pp-burst");
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => g.tryWith(`burst guess ${i}`, `10.3.${i >> 4}.${(i % 16) + 1}`)),
+    );
+    const statuses = answers.map((a) => `${a.status} ${reason(a)}`);
+    expect(statuses.filter((x) => x === "403 passphrase_invalid").length, statuses.join(", ")).toBeLessThanOrEqual(5);
+    expect(statuses.every((x) => x === "403 passphrase_invalid" || x === "429 passphrase_locked"), statuses.join(", ")).toBe(true);
+    const after = await g.tryWith(PASSPHRASE, "10.3.9.9");
+    expect(after.status, after.text).toBe(429);
+  }, 60_000);
+
   it("passphrases cannot be guessed without limit: after 10 wrong tries from one IP (across assignments) that IP is refused with 429, other IPs are not", async () => {
     const targets = [await guarded("pp-ip-1"), await guarded("pp-ip-2"), await guarded("pp-ip-3")];
     const ip = "10.2.0.1";

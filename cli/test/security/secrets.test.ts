@@ -102,6 +102,9 @@ describe.each(MODES)(
         expect([u.status, k.status]).toEqual([202, 202]);
         expect(u.body).toEqual(k.body);
         await s.mail.waitFor(known, () => s.mail.to(known).length > before);
+        // let the known address's work after the answer (event, audit) finish, so it does not slow the next
+        // unknown start and make the comparison measure this loop instead of the server
+        await new Promise((resolve) => setTimeout(resolve, 150));
         times.unknown.push(t1 - t0);
         times.known.push(t2 - t1);
       }
@@ -114,9 +117,10 @@ describe.each(MODES)(
         ["/api/v1/auth/admin/start", OWNER_EMAIL],
       ] as const) {
         const m = await timeStarts(path, known, 15);
-        // before the fix: known 40–54 ms (the code or link was written first), unknown 14–16 ms
-        expect(m.unknown, `${path}: ${JSON.stringify(m)}`).toBeGreaterThanOrEqual(0.5 * m.known);
-        expect(m.known, `${path}: ${JSON.stringify(m)}`).toBeGreaterThanOrEqual(0.5 * m.unknown);
+        // before the fix: known 40–54 ms (the code or link was written first), unknown 14–16 ms — a gap of
+        // 26–38 ms; now both only count the rate limits and answer. The bound leaves room for a loaded machine.
+        const gap = Math.abs(m.known - m.unknown);
+        expect(gap, `${path}: ${JSON.stringify(m)}`).toBeLessThanOrEqual(Math.max(15, 0.5 * Math.max(m.known, m.unknown)));
       }
     }, 120_000);
   },

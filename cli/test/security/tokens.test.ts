@@ -237,13 +237,17 @@ describe.each(MODES)("token and user management ceilings on %s + %s", (dialect, 
       );
     });
 
-    it("an owner can manage an admin: list, rotate and revoke its tokens, set its permissions", async () => {
+    it("an owner can manage an admin: list and revoke its tokens (not rotate: that is the token user's), set its permissions", async () => {
       const adminToken = await sessionToken(admin, "adm");
       const owners = items(await s.api("GET", "/api/v1/tokens?all=true"));
       expect(owners.map((t) => t.id)).toContain(adminToken.info.id);
-      const rotated = await s.api("POST", `/api/v1/tokens/${adminToken.info.id}/rotate`);
-      expect(rotated.status, rotated.text).toBe(200);
-      expect((await me((rotated.body as Created).token)).status).toBe(200);
+      // rotating hands over a secret that acts as that user: only the token's own user rotates it
+      expectError(
+        await s.api("POST", `/api/v1/tokens/${adminToken.info.id}/rotate`),
+        403,
+        "permission_denied",
+      );
+      expect((await me(adminToken.token)).status).toBe(200);
       expect((await s.api("DELETE", `/api/v1/tokens/${adminToken.info.id}`)).status).toBe(200);
       const grant = await s.api("POST", `/api/v1/users/${adminId}/permissions`, {
         json: { action: "plugins:admin", resourceType: "plugin", resourceId: "y", effect: "deny" },
@@ -251,12 +255,19 @@ describe.each(MODES)("token and user management ceilings on %s + %s", (dialect, 
       expect(grant.status, grant.text).toBe(201);
     });
 
-    it("an admin may manage an executor's tokens; an executor may not manage an admin's", async () => {
+    it("an admin may revoke an executor's tokens but not rotate them into its own hands; an executor may not manage an admin's", async () => {
       const execToken = await sessionToken(executor, "exec-2");
-      const rotated = await admin.request("POST", `/api/v1/tokens/${execToken.info.id}/rotate`, {
-        csrf: "user",
-      });
-      expect(rotated.status, rotated.text).toBe(200);
+      // review finding: rotating another user's token gave the rotator that user's identity and overrides
+      expectError(
+        await admin.request("POST", `/api/v1/tokens/${execToken.info.id}/rotate`, { csrf: "user" }),
+        403,
+        "permission_denied",
+      );
+      expect((await me(execToken.token)).status).toBe(200);
+      const own = await executor.request("POST", `/api/v1/tokens/${execToken.info.id}/rotate`, { csrf: "user" });
+      expect(own.status, own.text).toBe(200);
+      const revoked = await admin.request("DELETE", `/api/v1/tokens/${execToken.info.id}`, { csrf: "user" });
+      expect(revoked.status, revoked.text).toBe(200);
       const adminToken = await sessionToken(admin, "adm-2");
       expectError(
         await executor.request("POST", `/api/v1/tokens/${adminToken.info.id}/rotate`, { csrf: "user" }),
@@ -290,10 +301,54 @@ describe.each(MODES)("token and user management ceilings on %s + %s", (dialect, 
         `/api/v1/users/${adminId}/permissions/${(deny.body as { id: string }).id}`,
       );
       expect(lifted.status, lifted.text).toBe(200);
-      const rotated = await admin.request("POST", `/api/v1/tokens/${execToken.info.id}/rotate`, {
+      const revoked = await admin.request("DELETE", `/api/v1/tokens/${execToken.info.id}`, { csrf: "user" });
+      expect(revoked.status, revoked.text).toBe(200);
+    });
+
+    it("an admin cannot delete or loosen its own deny overrides (review finding): an owner changes them", async () => {
+      const deny = await s.api("POST", `/api/v1/users/${adminId}/permissions`, {
+        json: { action: "files:read", resourceType: "file", resourceId: "f1", effect: "deny" },
+      });
+      expect(deny.status, deny.text).toBe(201);
+      const id = (deny.body as { id: string }).id;
+      expectError(
+        await admin.request("DELETE", `/api/v1/users/${adminId}/permissions/${id}`, { csrf: "user" }),
+        403,
+        "permission_denied",
+      );
+      expectError(
+        await admin.request("POST", `/api/v1/users/${adminId}/permissions`, {
+          json: { action: "files:read", resourceType: "file", resourceId: "f1", effect: "allow" },
+          csrf: "user",
+        }),
+        403,
+        "permission_denied",
+      );
+      expect((await s.api("DELETE", `/api/v1/users/${adminId}/permissions/${id}`)).status).toBe(200);
+    });
+
+    it("a restricted admin cannot mint an unrestricted one (review finding): only an owner grants the admin role", async () => {
+      expectError(
+        await admin.request("POST", "/api/v1/users", {
+          json: { email: "second-admin@example.com", role: "admin" },
+          csrf: "user",
+        }),
+        403,
+        "permission_denied",
+      );
+      const exec = await admin.request("POST", "/api/v1/users", {
+        json: { email: "another-executor@example.com", role: "executor" },
         csrf: "user",
       });
-      expect(rotated.status, rotated.text).toBe(200);
+      expect(exec.status, exec.text).toBe(201);
+      expectError(
+        await admin.request("PATCH", `/api/v1/users/${(exec.body as { id: string }).id}`, {
+          json: { role: "admin" },
+          csrf: "user",
+        }),
+        403,
+        "permission_denied",
+      );
     });
 
     it("a deny override on an admin is honoured on the token routes", async () => {

@@ -166,7 +166,7 @@ export const ENV_VARS = {
   },
   LATCHFLOW_TRUST_PROXY: {
     default: "false",
-    doc: "`true` when behind a reverse proxy: the client IP comes from X-Forwarded-For.",
+    doc: "`true` when behind one reverse proxy: the client IP is the last X-Forwarded-For entry (the one the proxy added).",
   },
   LATCHFLOW_AUDIT_SIGNING_KEY: {
     default: "",

@@ -61,6 +61,17 @@ export function assertMayManage(presenter: Presenter, target: { id: string; role
 }
 
 /**
+ * Throws unless the presenter may change `target`'s permission overrides. Nobody loosens their own limits:
+ * one's own overrides are changed by an owner (an owner's own included).
+ */
+export function assertMayChangePermissions(presenter: Presenter, target: { id: string; role: string }): void {
+  if (target.id === presenter.user.id && presenter.user.role !== "owner") {
+    throw permissionDenied("Your own permissions are changed by an owner", { userId: target.id });
+  }
+  assertMayManage(presenter, target);
+}
+
+/**
  * Refuses a token (new, rotated or device-issued) that would exceed the presenting credential: every scope
  * must be the presenter's, and it must expire no later than the presenter does.
  */

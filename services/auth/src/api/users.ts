@@ -20,7 +20,7 @@ import { type AuthContext, callerUserId, isEmail, normalizeEmail, SETTINGS } fro
 import { Permission, Session, User } from "../entities/index.js";
 import { inviteMail } from "../mail-templates.js";
 import { permissionToProto } from "./authenticate.js";
-import { assertMayManage, presenterOf } from "./presenter.js";
+import { assertMayChangePermissions, assertMayManage, presenterOf } from "./presenter.js";
 
 const RESOURCE_TYPES = new Set(["*", "bundle", "pipeline", "recipient", "file", "plugin", "user"]);
 const RESOURCE_ID = /^(\*|[0-9A-Za-z_-]{1,64})$/;
@@ -53,6 +53,12 @@ export function createUsersApi(
   const guardOwnerChange = async (em: EntityManager, ctx: RequestContext, touchesOwner: boolean) => {
     if (touchesOwner && (await callerRole(em, ctx)) !== Role.Owner) {
       throw permissionDenied("Only an owner can grant, change or remove the owner role");
+    }
+  };
+  /** An admin comes without permission overrides: only an owner makes one (a restricted admin cannot mint a free one). */
+  const guardAdminGrant = async (em: EntityManager, ctx: RequestContext, grantsAdmin: boolean) => {
+    if (grantsAdmin && (await callerRole(em, ctx)) !== Role.Owner) {
+      throw permissionDenied("Only an owner can grant the admin role");
     }
   };
 
@@ -94,6 +100,7 @@ export function createUsersApi(
       try {
         const { user, link } = await auth.db.em().transactional(async (em) => {
           await guardOwnerChange(em, ctx, req.role === Role.Owner);
+          await guardAdminGrant(em, ctx, req.role === Role.Admin);
           const created = em.create(User, {
             id: newId(now),
             tenant: ctx.tenant,
@@ -136,6 +143,7 @@ export function createUsersApi(
         const roleChanges = req.role !== undefined && req.role !== target.role;
         const activeChanges = req.active !== undefined && req.active !== target.active;
         await guardOwnerChange(em, ctx, target.role === Role.Owner || req.role === Role.Owner);
+        await guardAdminGrant(em, ctx, roleChanges && req.role === Role.Admin);
         if (roleChanges) {
           emit(
             em,
@@ -204,7 +212,7 @@ export function createUsersApi(
         throw validationFailed("effect must be allow or deny", { field: "effect" });
       const now = auth.now();
       const permission = await auth.db.em().transactional(async (em) => {
-        assertMayManage(await presenterOf(em, ctx), await getUser(em, ctx, req.userId));
+        assertMayChangePermissions(await presenterOf(em, ctx), await getUser(em, ctx, req.userId));
         const p = em.create(Permission, {
           id: newId(now),
           tenant: ctx.tenant,
@@ -242,7 +250,7 @@ export function createUsersApi(
       const permission = await auth.db.em().transactional(async (em) => {
         const p = await em.findOne(Permission, { id: req.id, userId: req.userId, tenant: ctx.tenant });
         if (!p) throw notFound("Permission not found", { permissionId: req.id });
-        assertMayManage(await presenterOf(em, ctx), await getUser(em, ctx, req.userId));
+        assertMayChangePermissions(await presenterOf(em, ctx), await getUser(em, ctx, req.userId));
         em.remove(p);
         emit(
           em,

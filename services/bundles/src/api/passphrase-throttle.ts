@@ -50,8 +50,13 @@ function createCounters(db: Database) {
       const rows = (await conn().execute(count, [key, now, since, since])) as { failures: number | string }[];
       return Number(rows[0]?.failures ?? 0);
     },
+    /**
+     * Locks the key. The count is kept: tries that passed the lock check concurrently keep counting above the
+     * limit and are refused unverified (resetting it here gave each burst five fresh guesses). The count
+     * starts over with the next window, which has passed when the lock ends (lock ≥ window).
+     */
     async lock(key: string, limit: Limit, now: number): Promise<void> {
-      await conn().execute(`UPDATE ${table} SET locked_until = ?, failures = 0 WHERE key = ?`, [
+      await conn().execute(`UPDATE ${table} SET locked_until = ? WHERE key = ?`, [
         now + limit.lockMs,
         key,
       ]);

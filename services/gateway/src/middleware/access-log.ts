@@ -5,7 +5,7 @@ import type { Middleware } from "koa";
  * Paths whose second segment is a bearer capability: a download grant (`/dl/`), a publish link (`/s/`), a
  * dead-man check-in link (`/checkin/`). Whoever reads the log must not be able to use them.
  */
-const TOKEN_PATH = /^\/(dl|s|checkin)\/[^/]+/;
+const TOKEN_PATH = /^\/(dl|s|checkin)\/[^/]+/i; // the router matches paths case-insensitively
 
 /** The path as logs may show it: capability tokens replaced by `[token]`. */
 export const loggablePath = (path: string) => path.replace(TOKEN_PATH, "/$1/[token]");
