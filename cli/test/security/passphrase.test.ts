@@ -75,8 +75,14 @@ describe.each(MODES)("download passphrases (issue 10 item 2c) (%s, %s)", (dialec
       Array.from({ length: 24 }, (_, i) => g.tryWith(`burst guess ${i}`, `10.3.${i >> 4}.${(i % 16) + 1}`)),
     );
     const statuses = answers.map((a) => `${a.status} ${reason(a)}`);
-    expect(statuses.filter((x) => x === "403 passphrase_invalid").length, statuses.join(", ")).toBeLessThanOrEqual(5);
-    expect(statuses.every((x) => x === "403 passphrase_invalid" || x === "429 passphrase_locked"), statuses.join(", ")).toBe(true);
+    expect(
+      statuses.filter((x) => x === "403 passphrase_invalid").length,
+      statuses.join(", "),
+    ).toBeLessThanOrEqual(5);
+    expect(
+      statuses.every((x) => x === "403 passphrase_invalid" || x === "429 passphrase_locked"),
+      statuses.join(", "),
+    ).toBe(true);
     const after = await g.tryWith(PASSPHRASE, "10.3.9.9");
     expect(after.status, after.text).toBe(429);
   }, 60_000);

@@ -120,7 +120,9 @@ describe.each(MODES)(
         // before the fix: known 40–54 ms (the code or link was written first), unknown 14–16 ms — a gap of
         // 26–38 ms; now both only count the rate limits and answer. The bound leaves room for a loaded machine.
         const gap = Math.abs(m.known - m.unknown);
-        expect(gap, `${path}: ${JSON.stringify(m)}`).toBeLessThanOrEqual(Math.max(15, 0.5 * Math.max(m.known, m.unknown)));
+        expect(gap, `${path}: ${JSON.stringify(m)}`).toBeLessThanOrEqual(
+          Math.max(15, 0.5 * Math.max(m.known, m.unknown)),
+        );
       }
     }, 120_000);
   },

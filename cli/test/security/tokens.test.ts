@@ -264,7 +264,9 @@ describe.each(MODES)("token and user management ceilings on %s + %s", (dialect, 
         "permission_denied",
       );
       expect((await me(execToken.token)).status).toBe(200);
-      const own = await executor.request("POST", `/api/v1/tokens/${execToken.info.id}/rotate`, { csrf: "user" });
+      const own = await executor.request("POST", `/api/v1/tokens/${execToken.info.id}/rotate`, {
+        csrf: "user",
+      });
       expect(own.status, own.text).toBe(200);
       const revoked = await admin.request("DELETE", `/api/v1/tokens/${execToken.info.id}`, { csrf: "user" });
       expect(revoked.status, revoked.text).toBe(200);

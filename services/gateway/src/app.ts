@@ -52,8 +52,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const logger = deps.logger.child({ service: "gateway" });
   const { config } = deps;
   // behind one reverse proxy: the client IP is the last X-Forwarded-For entry (the one the proxy wrote), not
-// the first, which the client can set to anything and so dodge every per-IP limit
-const app = new Koa({ proxy: config.http.trustProxy, maxIpsCount: 1 });
+  // the first, which the client can set to anything and so dodge every per-IP limit
+  const app = new Koa({ proxy: config.http.trustProxy, maxIpsCount: 1 });
   // Links in emails use the configured public URL, or the address actually bound (never the Host header).
   let linkBase = config.http.publicUrl;
   const base = () => linkBase;

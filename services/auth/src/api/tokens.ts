@@ -156,7 +156,9 @@ export function createTokensApi(auth: AuthContext) {
         // the new secret acts as the token's user (their permission overrides, their name in the audit log):
         // only that user may receive it; a manager revokes another user's token instead
         if (token.userId !== presenter.user.id) {
-          throw permissionDenied("Only a token's own user can rotate it; revoke it instead", { tokenId: token.id });
+          throw permissionDenied("Only a token's own user can rotate it; revoke it instead", {
+            tokenId: token.id,
+          });
         }
         if (token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
           throw validationFailed("A revoked or expired token cannot be rotated", { tokenId: token.id });

@@ -56,10 +56,7 @@ function createCounters(db: Database) {
      * starts over with the next window, which has passed when the lock ends (lock ≥ window).
      */
     async lock(key: string, limit: Limit, now: number): Promise<void> {
-      await conn().execute(`UPDATE ${table} SET locked_until = ? WHERE key = ?`, [
-        now + limit.lockMs,
-        key,
-      ]);
+      await conn().execute(`UPDATE ${table} SET locked_until = ? WHERE key = ?`, [now + limit.lockMs, key]);
     },
     /** a right passphrase: forgets the assignment's wrong tries, gives the IP its try back */
     async forgive(assignmentKey: string, ipKey: string | undefined, now: number): Promise<void> {
