@@ -7,7 +7,9 @@ import { type Browser, MODES, type Stack } from "../stack.js";
 /**
  * Promises about resource access (issue 10, privilege escalation):
  * - putting a file into a bundle needs read on that file, besides write on the bundle;
- * - the gateway, the simulate route and the kernel (acting for a pipeline's owner) decide alike.
+ * - the gateway, the simulate route and the kernel (acting for a pipeline's owner) decide alike;
+ * - releasing a bundle (an assignment, a publish link, grant@1/publish@1) needs read on each of its files, so a
+ *   file denied to a bundle writer cannot be released through a bundle someone else put it in.
  */
 describe.each(MODES)("resource access on %s + %s", (dialect, bus) => {
   let s: Stack;
@@ -133,5 +135,64 @@ spec:
     const refused = await publishRun("publish-other", "other");
     expect(refused.status).toBe("failed");
     expect(refused.steps?.[0]?.errorCode).toBe("permission_denied");
+  });
+  it("a bundle writer cannot release a file it may not read that someone else put in the bundle (review finding): links, assignments and publish@1 refuse", async () => {
+    const owner = await s.api("PUT", `/api/v1/bundles/${writable.id}/objects`, {
+      json: { objects: [{ fileId: readable }, { fileId: secret }] },
+    });
+    expect(owner.status, owner.text).toBe(200);
+    const recipient = await s.api("POST", "/api/v1/recipients", { json: { email: "heir@example.com" } });
+    expect(recipient.status, recipient.text).toBe(201);
+    expectError(
+      await executor.request("POST", `/api/v1/bundles/${writable.id}/links`, {
+        json: { expiresInSeconds: 3600 },
+        csrf: "user",
+      }),
+      403,
+      "permission_denied",
+    );
+    expectError(
+      await executor.request("POST", `/api/v1/bundles/${writable.id}/assignments`, {
+        json: { recipientId: (recipient.body as Ids).id },
+        csrf: "user",
+      }),
+      403,
+      "permission_denied",
+    );
+    const minted = await executor.request("POST", "/api/v1/tokens", {
+      json: { name: "pipelines-2", scopes: ["pipelines:write", "pipelines:run"] },
+      csrf: "user",
+    });
+    expect(minted.status, minted.text).toBe(201);
+    const token = (minted.body as { token: string }).token;
+    const put = await http(s.base, "PUT", "/api/v1/pipelines/publish-secret", {
+      token,
+      body: `apiVersion: latchflow.dev/v1
+kind: Pipeline
+metadata: { name: publish-secret }
+spec:
+  triggers:
+    - id: button
+      uses: manual@1
+  steps:
+    - id: link
+      uses: publish@1
+      with: { bundle: writable, expiresIn: 1d }
+`,
+      headers: { "content-type": "application/yaml" },
+    });
+    expect(put.status, put.text).toBe(200);
+    const started = await http(s.base, "POST", "/api/v1/pipelines/publish-secret/runs", { token, json: {} });
+    expect(started.status, started.text).toBe(202);
+    const run = await finished(s, "publish-secret", (started.body as RunView).id);
+    expect(run.status).toBe("failed");
+    expect(run.steps?.[0]?.errorCode).toBe("permission_denied");
+    // once the file may be read, the same release works
+    await grant("files:read", "file", secret);
+    const link = await executor.request("POST", `/api/v1/bundles/${writable.id}/links`, {
+      json: { expiresInSeconds: 3600 },
+      csrf: "user",
+    });
+    expect(link.status, link.text).toBe(201);
   });
 });

@@ -69,6 +69,28 @@ export async function decideForUser(
 }
 
 /**
+ * May this user do every one of these right now? The first refusal, or the last allowance; the user and their
+ * overrides are read once (releasing a bundle checks the bundle and each of its files).
+ */
+export async function decideAllForUser(
+  auth: UserPolicySource,
+  ctx: RequestContext,
+  userId: string,
+  requests: readonly PolicyRequest[],
+): Promise<Decision> {
+  const user = await auth.getUser({ id: userId }, ctx);
+  if (!user.active) return { allowed: false, reason: "the user is deactivated" };
+  const { permissions } = await auth.listPermissions({ userId }, ctx);
+  const subject = subjectOf({ kind: "user", role: user.role, permissions });
+  let last: Decision = { allowed: false, reason: "nothing was asked" };
+  for (const request of requests) {
+    last = decide(subject, request);
+    if (!last.allowed) return last;
+  }
+  return last;
+}
+
+/**
  * May the subject manage another user's credentials, sessions, role and permissions? It needs `users:admin`
  * on that user (deny overrides honoured), and only owners manage owners.
  */

@@ -4,7 +4,7 @@ import {
   decide,
   type PolicyRequest,
   permissionDenied,
-  type Scope,
+  Scope,
   subjectOf,
   unauthenticated,
 } from "@latchflow/runtime";
@@ -34,4 +34,21 @@ export function authorizeEach(
 ): void {
   if (!identity) throw unauthenticated();
   for (const id of new Set(ids)) authorize(identity, { action, resource: { type, id } });
+}
+
+/**
+ * Releasing a bundle (an assignment, a publish link) hands out its files: besides write on the bundle (the
+ * route's access), the caller must be allowed to read every file in it, or a file denied to them could be
+ * released through a bundle someone else put it in.
+ */
+export function authorizeRelease(
+  identity: authV1.Identity | undefined,
+  bundle: { objects: readonly { fileId: string }[] },
+): void {
+  authorizeEach(
+    identity,
+    Scope.FilesRead,
+    "file",
+    bundle.objects.map((o) => o.fileId),
+  );
 }

@@ -9,7 +9,7 @@ import {
 } from "@latchflow/plugin-sdk";
 import {
   type Database,
-  decideForUser,
+  decideAllForUser,
   ErrorCode,
   isLatchflowError,
   LatchflowError,
@@ -81,14 +81,22 @@ export function createServiceActions(deps: {
     return result;
   };
 
-  /** The pipeline's owner must be allowed to write the bundle right now (deactivated owners act no more). */
+  /**
+   * The pipeline's owner must be allowed to write the bundle and to read each of its files right now
+   * (deactivated owners act no more; a grant or a link releases the files, so a file denied to the owner
+   * cannot be released through a bundle someone else put it in).
+   */
   const authorize = async (ctx: RequestContext, bundleId: string) => {
     const ownerId = ctx.caller?.userId;
     if (!ownerId) throw denied("The pipeline has no owner who may act on bundles");
-    const decision = await decideForUser(clients.auth, ctx, ownerId, {
-      action: Scope.BundlesWrite,
-      resource: { type: "bundle", id: bundleId },
-    }).catch((err) => {
+    const bundle = await clients.bundles.getBundle({ id: bundleId }, ctx);
+    const decision = await decideAllForUser(clients.auth, ctx, ownerId, [
+      { action: Scope.BundlesWrite, resource: { type: "bundle", id: bundleId } },
+      ...bundle.objects.map((o) => ({
+        action: Scope.FilesRead,
+        resource: { type: "file", id: o.fileId },
+      })),
+    ]).catch((err) => {
       if (isLatchflowError(err) && err.code === ErrorCode.NotFound)
         throw denied("The pipeline's owner no longer exists");
       throw err;

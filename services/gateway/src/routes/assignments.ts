@@ -3,6 +3,7 @@ import type { bundlesV1 } from "@latchflow/proto";
 import { Scope } from "@latchflow/runtime";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
+import { authorizeRelease } from "../policy.js";
 import { defineRoute } from "../route.js";
 import { ErrorResponse, errorResponses, IdParams } from "../schemas.js";
 
@@ -78,7 +79,8 @@ export function assignmentRoutes(clients: GatewayClients) {
         409: { description: "Already assigned", schema: ErrorResponse },
         ...errorResponses,
       },
-      handler: async ({ params, body, ctx }) => {
+      handler: async ({ params, body, ctx, identity }) => {
+        authorizeRelease(identity, await clients.bundles.getBundle({ id: params.id }, ctx));
         await clients.auth.getRecipient({ id: body.recipientId }, ctx);
         const a = await clients.bundles.createAssignment(
           {

@@ -2,6 +2,7 @@ import type { bundlesV1 } from "@latchflow/proto";
 import { Scope } from "@latchflow/runtime";
 import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
+import { authorizeRelease } from "../policy.js";
 import { defineRoute } from "../route.js";
 import { ErrorResponse, errorResponses, IdParams } from "../schemas.js";
 
@@ -50,7 +51,8 @@ export function linkRoutes(clients: GatewayClients, linkBase: () => string) {
         201: { description: "Published", schema: z.object({ url: z.string(), link: PublishLink }) },
         ...errorResponses,
       },
-      handler: async ({ params, body, ctx }) => {
+      handler: async ({ params, body, ctx, identity }) => {
+        authorizeRelease(identity, await clients.bundles.getBundle({ id: params.id }, ctx));
         const created = await clients.bundles.createPublishLink(
           { bundleId: params.id, expiresInSeconds: body.expiresInSeconds, maxUses: body.maxUses ?? 0 },
           ctx,
