@@ -47,6 +47,30 @@ describe.each(MODES)("resource access on %s + %s", (dialect, bus) => {
     await s?.stop();
   });
 
+  /** Saves a manual@1 → publish@1 pipeline as the token's user, runs it and returns the finished run. */
+  const publishRun = async (token: string, name: string, bundle: string) => {
+    const put = await http(s.base, "PUT", `/api/v1/pipelines/${name}`, {
+      token,
+      body: `apiVersion: latchflow.dev/v1
+kind: Pipeline
+metadata: { name: ${name} }
+spec:
+  triggers:
+    - id: button
+      uses: manual@1
+  steps:
+    - id: link
+      uses: publish@1
+      with: { bundle: ${bundle}, expiresIn: 1d }
+`,
+      headers: { "content-type": "application/yaml" },
+    });
+    expect(put.status, put.text).toBe(200);
+    const started = await http(s.base, "POST", `/api/v1/pipelines/${name}/runs`, { token, json: {} });
+    expect(started.status, started.text).toBe(202);
+    return finished(s, name, (started.body as RunView).id);
+  };
+
   const setObjects = (bundleId: string, fileIds: string[]) =>
     executor.request("PUT", `/api/v1/bundles/${bundleId}/objects`, {
       json: { objects: fileIds.map((fileId) => ({ fileId })) },
@@ -108,31 +132,9 @@ describe.each(MODES)("resource access on %s + %s", (dialect, bus) => {
     });
     expect(minted.status, minted.text).toBe(201);
     const token = (minted.body as { token: string }).token;
-    const publishRun = async (name: string, bundle: string) => {
-      const put = await http(s.base, "PUT", `/api/v1/pipelines/${name}`, {
-        token,
-        body: `apiVersion: latchflow.dev/v1
-kind: Pipeline
-metadata: { name: ${name} }
-spec:
-  triggers:
-    - id: button
-      uses: manual@1
-  steps:
-    - id: link
-      uses: publish@1
-      with: { bundle: ${bundle}, expiresIn: 1d }
-`,
-        headers: { "content-type": "application/yaml" },
-      });
-      expect(put.status, put.text).toBe(200);
-      const started = await http(s.base, "POST", `/api/v1/pipelines/${name}/runs`, { token, json: {} });
-      expect(started.status, started.text).toBe(202);
-      return finished(s, name, (started.body as RunView).id);
-    };
-    const allowed = await publishRun("publish-writable", "writable");
+    const allowed = await publishRun(token, "publish-writable", "writable");
     expect(allowed.status, JSON.stringify(allowed)).toBe("succeeded");
-    const refused = await publishRun("publish-other", "other");
+    const refused = await publishRun(token, "publish-other", "other");
     expect(refused.status).toBe("failed");
     expect(refused.steps?.[0]?.errorCode).toBe("permission_denied");
   });
@@ -165,26 +167,7 @@ spec:
     });
     expect(minted.status, minted.text).toBe(201);
     const token = (minted.body as { token: string }).token;
-    const put = await http(s.base, "PUT", "/api/v1/pipelines/publish-secret", {
-      token,
-      body: `apiVersion: latchflow.dev/v1
-kind: Pipeline
-metadata: { name: publish-secret }
-spec:
-  triggers:
-    - id: button
-      uses: manual@1
-  steps:
-    - id: link
-      uses: publish@1
-      with: { bundle: writable, expiresIn: 1d }
-`,
-      headers: { "content-type": "application/yaml" },
-    });
-    expect(put.status, put.text).toBe(200);
-    const started = await http(s.base, "POST", "/api/v1/pipelines/publish-secret/runs", { token, json: {} });
-    expect(started.status, started.text).toBe(202);
-    const run = await finished(s, "publish-secret", (started.body as RunView).id);
+    const run = await publishRun(token, "publish-secret", "writable");
     expect(run.status).toBe("failed");
     expect(run.steps?.[0]?.errorCode).toBe("permission_denied");
     // once the file may be read, the same release works
