@@ -87,18 +87,19 @@ describe.each(MODES)("download passphrases (issue 10 item 2c) (%s, %s)", (dialec
     expect(after.status, after.text).toBe(429);
   }, 60_000);
 
-  it("passphrases cannot be guessed without limit: after 10 wrong tries from one IP (across assignments) that IP is refused with 429, other IPs are not", async () => {
+  it("passphrases cannot be guessed without limit: after 10 wrong tries from one IP (across assignments) that IP is refused with 429, other IPs are not — and a forged first X-Forwarded-For entry does not make a new IP (review finding)", async () => {
     const targets = [await guarded("pp-ip-1"), await guarded("pp-ip-2"), await guarded("pp-ip-3")];
     const ip = "10.2.0.1";
     let tries = 0;
     for (const g of targets) {
       for (let i = 0; i < 4 && tries < 10; i++, tries++) {
-        const wrong = await g.tryWith(`wrong guess ${tries}`, ip);
+        // the client writes the first entry; the proxy appends the address it saw (the one that counts)
+        const wrong = await g.tryWith(`wrong guess ${tries}`, `203.0.113.${tries + 1}, ${ip}`);
         expect(wrong.status, wrong.text).toBe(403);
       }
     }
     const last = targets[2]!;
-    const locked = await last.tryWith(PASSPHRASE, ip);
+    const locked = await last.tryWith(PASSPHRASE, `203.0.113.99, ${ip}`);
     expect(locked.status, locked.text).toBe(429);
     expect(reason(locked)).toBe("passphrase_locked");
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
