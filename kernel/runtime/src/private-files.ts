@@ -44,7 +44,16 @@ export function ensurePrivateDir(dir: string): string {
 export function makeSqliteFilePrivate(file: string): void {
   const path = resolve(file);
   ensurePrivateDir(dirname(path));
-  closeSync(openSync(path, "a", PRIVATE_FILE_MODE));
+  // create only when missing: never open and close a descriptor on an existing database, because closing any
+  // descriptor of a file drops every POSIX lock this process holds on it — a connection already open here (or
+  // after the first call, the driver's own) would lose its locks and another process could corrupt the file
+  if (!existsSync(path)) {
+    try {
+      closeSync(openSync(path, "wx", PRIVATE_FILE_MODE));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
   for (const f of [path, ...SQLITE_SIDECARS.map((s) => path + s)]) {
     if (existsSync(f) && (statSync(f).mode & 0o777) !== PRIVATE_FILE_MODE) chmodSync(f, PRIVATE_FILE_MODE);
   }
