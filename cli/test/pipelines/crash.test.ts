@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,7 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { http } from "../http.js";
 import { MODES, OWNER_TOKEN, type Stack } from "../stack.js";
-import { finished, pipelineStack, type RunView, run } from "./helpers.js";
+import { finished, pipelineStack, type RunView, run, selfSignedCert } from "./helpers.js";
 import { gate, installSlow } from "./slow-plugin.js";
 
 const pipeline = (steps: string) => `apiVersion: latchflow.dev/v1
@@ -88,38 +88,11 @@ describe.each(MODES)("kill -9 of the plugin host mid-step on %s + %s", (dialect,
   });
 });
 
-/** A self-signed certificate for 127.0.0.1, trusted by the launched processes through NODE_EXTRA_CA_CERTS. */
-function selfSigned(dir: string) {
-  const key = join(dir, "key.pem");
-  const cert = join(dir, "cert.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { stdio: "ignore" },
-  );
-  return { key: readFileSync(key), cert: readFileSync(cert), certFile: cert };
-}
-
 describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", () => {
   const name = uniqueName("kcrash");
   const logDir = mkdtempSync(join(tmpdir(), "lf-kcrash-logs-"));
-  const tls = selfSigned(logDir);
+  // trusted by the launched processes through NODE_EXTRA_CA_CERTS
+  const tls = selfSignedCert(logDir);
   const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
   const receiver = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     let body = "";

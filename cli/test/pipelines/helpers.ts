@@ -1,4 +1,7 @@
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { TestBus, TestDialect } from "@latchflow/runtime/testing";
 import { waitFor } from "@latchflow/testing";
 import { expect } from "vitest";
@@ -88,4 +91,21 @@ export function signed(key: string, body: string, at = Math.floor(Date.now() / 1
     "x-latchflow-timestamp": String(at),
     "x-latchflow-signature": `sha256=${signature}`,
   };
+}
+
+/** A self-signed certificate for 127.0.0.1 (key and certificate written into `dir`, which the caller owns). */
+export function selfSignedCert(dir: string) {
+  const key = join(dir, "key.pem");
+  const cert = join(dir, "cert.pem");
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]),
+    { stdio: "ignore" },
+  );
+  return { key: readFileSync(key), cert: readFileSync(cert), certFile: cert };
 }

@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,7 +7,7 @@ import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recorded } from "../audit/helpers.js";
 import { expectError, http } from "../http.js";
-import { finished, putPipeline, type RunView } from "../pipelines/helpers.js";
+import { finished, putPipeline, type RunView, selfSignedCert } from "../pipelines/helpers.js";
 import { MODES, type Stack, startStack } from "../stack.js";
 
 /**
@@ -20,19 +19,7 @@ import { MODES, type Stack, startStack } from "../stack.js";
 /** A self-signed certificate for 127.0.0.1, trusted by this test process only (where the kernel's egress runs). */
 function trustedReceiverCert() {
   const dir = mkdtempSync(join(tmpdir(), "lf-approvals-"));
-  const key = join(dir, "key.pem");
-  const cert = join(dir, "cert.pem");
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ]),
-    { stdio: "ignore" },
-  );
-  const pair = { key: readFileSync(key), cert: readFileSync(cert) };
+  const pair = selfSignedCert(dir);
   rmSync(dir, { recursive: true, force: true });
   const original = tls.createSecureContext;
   // the egress guard's https client builds its context through tls.createSecureContext: add our CA there
