@@ -56,16 +56,13 @@ export interface UserPolicySource {
 }
 
 /** May this user (as a whole, not one credential) do this right now? Deactivated users may do nothing. */
-export async function decideForUser(
+export function decideForUser(
   auth: UserPolicySource,
   ctx: RequestContext,
   userId: string,
   request: PolicyRequest,
 ): Promise<Decision> {
-  const user = await auth.getUser({ id: userId }, ctx);
-  if (!user.active) return { allowed: false, reason: "the user is deactivated" };
-  const { permissions } = await auth.listPermissions({ userId }, ctx);
-  return decide(subjectOf({ kind: "user", role: user.role, permissions }), request);
+  return decideAllForUser(auth, ctx, userId, [request]);
 }
 
 /**
