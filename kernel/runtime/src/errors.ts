@@ -1,30 +1,8 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 
-/**
- * Stable error codes shared by every service, the gateway, the CLI and plugins.
- * Errors crossing a process boundary are recognised by this code, never by `instanceof`.
- */
-export const ErrorCode = {
-  BadRequest: "bad_request",
-  ValidationFailed: "validation_failed",
-  Unauthenticated: "unauthenticated",
-  PermissionDenied: "permission_denied",
-  NotFound: "not_found",
-  Conflict: "conflict",
-  PayloadTooLarge: "payload_too_large",
-  UnsupportedMediaType: "unsupported_media_type",
-  RateLimited: "rate_limited",
-  Unavailable: "unavailable",
-  DeadlineExceeded: "deadline_exceeded",
-  Unimplemented: "unimplemented",
-  MethodNotAllowed: "method_not_allowed",
-  /** stored data failed its integrity check (tampered or truncated ciphertext); never served */
-  IntegrityFailed: "integrity_failed",
-  /** a pipeline names a capability that is not installed or not enabled */
-  CapabilityUnavailable: "capability_unavailable",
-  Internal: "internal",
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+import { ERROR_HTTP, ErrorCode, isErrorCode } from "@latchflow/api";
+
+export { ErrorCode, isErrorCode };
 
 interface ErrorMapping {
   grpc: GrpcStatus;
@@ -32,31 +10,33 @@ interface ErrorMapping {
   retryable: boolean;
 }
 
-/** The one table: error code → gRPC status → HTTP status (+ whether a retry may succeed). */
-export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
-  bad_request: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 400, retryable: false },
-  validation_failed: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 422, retryable: false },
-  unauthenticated: { grpc: GrpcStatus.UNAUTHENTICATED, http: 401, retryable: false },
-  permission_denied: { grpc: GrpcStatus.PERMISSION_DENIED, http: 403, retryable: false },
-  not_found: { grpc: GrpcStatus.NOT_FOUND, http: 404, retryable: false },
-  conflict: { grpc: GrpcStatus.ALREADY_EXISTS, http: 409, retryable: false },
-  payload_too_large: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, http: 413, retryable: false },
-  unsupported_media_type: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 415, retryable: false },
-  rate_limited: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, http: 429, retryable: true },
-  unavailable: { grpc: GrpcStatus.UNAVAILABLE, http: 503, retryable: true },
-  deadline_exceeded: { grpc: GrpcStatus.DEADLINE_EXCEEDED, http: 504, retryable: true },
-  unimplemented: { grpc: GrpcStatus.UNIMPLEMENTED, http: 501, retryable: false },
-  method_not_allowed: { grpc: GrpcStatus.UNIMPLEMENTED, http: 405, retryable: false },
-  integrity_failed: { grpc: GrpcStatus.DATA_LOSS, http: 500, retryable: false },
-  capability_unavailable: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, retryable: false },
-  internal: { grpc: GrpcStatus.INTERNAL, http: 500, retryable: false },
+/** The gRPC half of the one error table; the HTTP half (status, retryable) is in @latchflow/api. */
+const GRPC_OF: Readonly<Record<ErrorCode, GrpcStatus>> = {
+  bad_request: GrpcStatus.INVALID_ARGUMENT,
+  validation_failed: GrpcStatus.INVALID_ARGUMENT,
+  unauthenticated: GrpcStatus.UNAUTHENTICATED,
+  permission_denied: GrpcStatus.PERMISSION_DENIED,
+  not_found: GrpcStatus.NOT_FOUND,
+  conflict: GrpcStatus.ALREADY_EXISTS,
+  payload_too_large: GrpcStatus.RESOURCE_EXHAUSTED,
+  unsupported_media_type: GrpcStatus.INVALID_ARGUMENT,
+  rate_limited: GrpcStatus.RESOURCE_EXHAUSTED,
+  unavailable: GrpcStatus.UNAVAILABLE,
+  deadline_exceeded: GrpcStatus.DEADLINE_EXCEEDED,
+  unimplemented: GrpcStatus.UNIMPLEMENTED,
+  method_not_allowed: GrpcStatus.UNIMPLEMENTED,
+  integrity_failed: GrpcStatus.DATA_LOSS,
+  capability_unavailable: GrpcStatus.FAILED_PRECONDITION,
+  internal: GrpcStatus.INTERNAL,
 };
 
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === "string" && KNOWN_CODES.has(value);
-}
+/** The one table: error code → gRPC status → HTTP status (+ whether a retry may succeed). */
+export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = Object.fromEntries(
+  (Object.keys(ERROR_HTTP) as ErrorCode[]).map((code) => [
+    code,
+    { grpc: GRPC_OF[code], ...ERROR_HTTP[code] },
+  ]),
+) as Record<ErrorCode, ErrorMapping>;
 
 /** Fallback when a gRPC status arrives without our code in its metadata (e.g. a transport failure). */
 export function errorCodeFromGrpcStatus(code: GrpcStatus): ErrorCode {

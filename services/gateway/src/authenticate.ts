@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { Access } from "@latchflow/api";
 import type { authV1 } from "@latchflow/proto";
 import {
   type Caller,
@@ -17,16 +18,7 @@ import type { GatewayClients } from "./clients.js";
 import { COOKIES, readCookie, type SessionKind } from "./cookies.js";
 
 /** Who may call a route. */
-export type Access =
-  | { kind: "public" }
-  /** a user through an API token or the admin session cookie, allowed by the policy for `scope` */
-  | { kind: "user"; scope: Scope; resource?: { type: string; param: string } }
-  /** any signed-in user (token or session), no particular scope */
-  | { kind: "any-user" }
-  /** a recipient through the portal session cookie */
-  | { kind: "recipient" }
-  /** a user (token or session) or, failing that, a recipient session */
-  | { kind: "signed-in" };
+export type { Access };
 
 export interface Authenticated {
   ctx: RequestContext;

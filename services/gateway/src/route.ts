@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { BodyType, Operation } from "@latchflow/api";
 import type { authV1 } from "@latchflow/proto";
 import {
   type Decision,
@@ -9,12 +10,6 @@ import {
 } from "@latchflow/runtime";
 import type { Context } from "koa";
 import type { z } from "zod";
-import type { Access } from "./authenticate.js";
-
-export interface ResponseSpec {
-  description: string;
-  schema?: z.ZodType;
-}
 
 export interface RouteInput<B, Q, P> {
   body: B;
@@ -38,36 +33,36 @@ export interface RouteResult {
   stream?: Readable;
 }
 
-/** One REST operation: the schemas that validate it are the ones the OpenAPI document is built from. */
-export interface Route<B = unknown, Q = unknown, P = unknown> {
-  method: "get" | "post" | "put" | "patch" | "delete";
-  /** Koa-style path, e.g. `/api/v1/bundles/:id` */
-  path: string;
-  operationId: string;
-  summary: string;
-  tag: string;
-  access: Access;
-  /**
-   * The handler narrows a collection to `decision.restrictTo` (ids granted one by one). Without it, a caller
-   * who holds only per-resource grants gets 403 on the collection instead of seeing everything.
-   */
-  restrictable?: boolean;
-  /** accepted request body types; default JSON only */
-  bodyTypes?: ("json" | "form")[];
-  body?: z.ZodType<B>;
-  query?: z.ZodType<Q>;
-  params?: z.ZodType<P>;
-  responses: Record<number, ResponseSpec>;
-  handler: (input: RouteInput<B, Q, P>) => Promise<RouteResult>;
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** An operation of the contract (`@latchflow/api`) with the handler that serves it. */
+export type Route<O extends Operation = Operation> = O & {
+  handler: (
+    input: RouteInput<Parsed<O["body"]>, Parsed<O["query"]>, Parsed<O["params"]>>,
+  ) => Promise<RouteResult>;
+};
+
+/** A route of any operation, for the route table. */
+export type AnyRoute = Operation & {
+  // biome-ignore lint/suspicious/noExplicitAny: the table holds routes of different input types
+  handler: (input: RouteInput<any, any, any>) => Promise<RouteResult>;
+};
+
+/** @deprecated transitional: routes whose operation is not in `@latchflow/api` yet */
+export function defineRoute<B, Q, P>(
+  route: Operation & {
+    body?: z.ZodType<B>;
+    query?: z.ZodType<Q>;
+    params?: z.ZodType<P>;
+    handler: (input: RouteInput<B, Q, P>) => Promise<RouteResult>;
+  },
+): AnyRoute {
+  return route as AnyRoute;
 }
 
-/** A route of any input types, for the route table. */
-// biome-ignore lint/suspicious/noExplicitAny: the table holds routes of different input types
-export type AnyRoute = Route<any, any, any>;
-
-/** Type-checks a route's handler against its own schemas. */
-export function defineRoute<B, Q, P>(route: Route<B, Q, P>): AnyRoute {
-  return route;
+/** Serves a contract operation: the handler's input is typed by the operation's own schemas. */
+export function implement<const O extends Operation>(op: O, handler: Route<O>["handler"]): AnyRoute {
+  return { ...op, handler } as AnyRoute;
 }
 
 function issuesOf(error: z.ZodError) {
@@ -84,10 +79,15 @@ export function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, p
   return result.data;
 }
 
-const MEDIA_TYPES = { json: "application/json", form: "application/x-www-form-urlencoded" } as const;
+const MEDIA_TYPES: Record<BodyType, string> = {
+  json: "application/json",
+  form: "application/x-www-form-urlencoded",
+  multipart: "multipart/form-data",
+  binary: "application/octet-stream",
+};
 
 /** A route with a body accepts JSON only, unless it lists other types. */
-export function requireBodyType(koa: Context, types: readonly ("json" | "form")[] = ["json"]): void {
+export function requireBodyType(koa: Context, types: readonly BodyType[] = ["json"]): void {
   if (!koa.is(types.map((t) => MEDIA_TYPES[t]))) {
     throw new LatchflowError(
       ErrorCode.UnsupportedMediaType,

@@ -1,0 +1,228 @@
+import type { z } from "zod";
+import { type ErrorBody, ErrorBody as ErrorBodySchema } from "./common.js";
+import { ErrorCode, isErrorCode } from "./errors.js";
+import type { Operation } from "./operation.js";
+import { operations } from "./operations/index.js";
+
+type Operations = typeof operations;
+/** what `fetch` accepts as a body (a string, bytes, a Blob, a stream…) */
+type BodyInit = NonNullable<RequestInit["body"]>;
+type Schema = z.ZodType | undefined;
+
+/** `{ key: value }`, optional when every field of the value is optional, absent when there is no schema. */
+type Part<K extends string, S> = S extends z.ZodType
+  ? Record<string, never> extends z.input<S>
+    ? { [P in K]?: z.input<S> }
+    : { [P in K]: z.input<S> }
+  : { [P in K]?: never };
+
+/** The request body: the schema's input for JSON and forms; raw bytes for uploads. */
+type BodyPart<O extends Operation> = O["bodyTypes"] extends readonly ("binary" | "multipart")[]
+  ? { body: BodyInit; contentType?: string; headers?: Record<string, string> }
+  : Part<"body", O["body"]>;
+
+export type InputOf<O extends Operation> = Part<"params", O["params"]> &
+  Part<"query", O["query"]> &
+  BodyPart<O> & {
+    /** extra request headers (e.g. `Idempotency-Key`, `Range`) */
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  };
+
+type SuccessStatus = 200 | 201 | 202 | 204 | 206;
+type BodyOf<R> = R extends { schema: infer S extends z.ZodType } ? z.output<S> : Response;
+
+/** What a call resolves to: the JSON body of any success answer, or the `Response` when it is not JSON. */
+export type OutputOf<O extends Operation> = {
+  [K in keyof O["responses"]]: K extends SuccessStatus ? BodyOf<O["responses"][K]> : never;
+}[keyof O["responses"]];
+
+/** A call's whole answer, success or not, for callers that look at statuses (tests, retry logic). */
+export type RawResult<O extends Operation> =
+  | { ok: true; status: number; headers: Headers; body: OutputOf<O>; response: Response }
+  | { ok: false; status: number; headers: Headers; body: ErrorBody; response: Response };
+
+type HasRequired<I> = Record<string, never> extends I ? false : true;
+type Call<O extends Operation> =
+  HasRequired<Omit<InputOf<O>, "headers" | "signal">> extends true
+    ? (input: InputOf<O>) => Promise<OutputOf<O>>
+    : (input?: InputOf<O>) => Promise<OutputOf<O>>;
+type RawCall<O extends Operation> =
+  HasRequired<Omit<InputOf<O>, "headers" | "signal">> extends true
+    ? (input: InputOf<O>) => Promise<RawResult<O>>
+    : (input?: InputOf<O>) => Promise<RawResult<O>>;
+
+export type Client = { [K in keyof Operations]: Call<Operations[K]> } & {
+  /** the same operations, answering every status instead of throwing on errors */
+  raw: { [K in keyof Operations]: RawCall<Operations[K]> };
+};
+
+/** A failed call: the server's error (code, message, details) plus the HTTP status. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+  readonly requestId: string;
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+    readonly operationId: string,
+  ) {
+    super(body.error.message);
+    this.code = body.error.code;
+    this.details = body.error.details ?? {};
+    this.requestId = body.error.requestId;
+  }
+}
+
+/** A response that did not match the schema the contract declares for it (only with `validate: true`). */
+export class ContractMismatch extends Error {
+  override readonly name = "ContractMismatch";
+}
+
+export interface ClientOptions {
+  /** the server's origin, e.g. `http://127.0.0.1:8080` (empty string: same origin, in a browser) */
+  baseUrl: string;
+  /** an API token (`lf_…`), sent as `Authorization: Bearer`; omit to rely on the session cookie */
+  token?: string | (() => string | undefined);
+  /** the CSRF token to send as `X-CSRF-Token` on changes made with a session cookie */
+  csrfToken?: () => string | undefined;
+  /** headers sent with every request */
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+  /** check every JSON response against its declared schema (tests); a mismatch throws ContractMismatch */
+  validate?: boolean;
+  credentials?: RequestInit["credentials"];
+}
+
+const UNSAFE = new Set(["post", "put", "patch", "delete"]);
+
+function expandPath(path: string, params: Record<string, unknown> | undefined): string {
+  return path.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined || value === null) throw new TypeError(`missing path parameter "${name}"`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+function queryString(query: Record<string, unknown> | undefined): string {
+  if (!query) return "";
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    for (const v of Array.isArray(value) ? value : [value]) search.append(key, String(v));
+  }
+  const s = search.toString();
+  return s ? `?${s}` : "";
+}
+
+function encodeBody(op: Operation, input: Record<string, unknown>): { body?: BodyInit; type?: string } {
+  if (!("body" in input) || input.body === undefined) return {};
+  const types = op.bodyTypes ?? ["json"];
+  if (types.includes("json")) return { body: JSON.stringify(input.body), type: "application/json" };
+  if (types.includes("form")) {
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(input.body as Record<string, unknown>)) {
+      if (v !== undefined) form.append(k, String(v));
+    }
+    return { body: form.toString(), type: "application/x-www-form-urlencoded" };
+  }
+  return {
+    body: input.body as BodyInit,
+    type: (input.contentType as string | undefined) ?? "application/octet-stream",
+  };
+}
+
+function unexpectedError(status: number, text: string): ErrorBody {
+  const code = status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest;
+  return {
+    error: { code, message: `HTTP ${status}: ${text.slice(0, 200) || "no body"}`, requestId: "" },
+  };
+}
+
+type AnyResult =
+  | { ok: true; status: number; headers: Headers; body: unknown; response: Response }
+  | { ok: false; status: number; headers: Headers; body: ErrorBody; response: Response };
+
+async function send(
+  options: ClientOptions,
+  op: Operation,
+  input: Record<string, unknown> = {},
+): Promise<AnyResult> {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const url = `${options.baseUrl}${expandPath(op.path, input.params as Record<string, unknown>)}${queryString(
+    input.query as Record<string, unknown>,
+  )}`;
+  const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+  const token = typeof options.token === "function" ? options.token() : options.token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  else if (UNSAFE.has(op.method)) {
+    const csrf = options.csrfToken?.();
+    if (csrf) headers["x-csrf-token"] = csrf;
+  }
+  const { body, type } = encodeBody(op, input);
+  if (type) headers["content-type"] = type;
+  Object.assign(headers, input.headers as Record<string, string> | undefined);
+  const response = await doFetch(url, {
+    method: op.method.toUpperCase(),
+    headers,
+    redirect: "manual",
+    ...(body !== undefined ? { body, duplex: "half" } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(input.signal ? { signal: input.signal as AbortSignal } : {}),
+  } as RequestInit);
+  const spec = op.responses[response.status];
+  const isJson = (response.headers.get("content-type") ?? "").includes("application/json");
+  const ok = response.status < 400;
+  if (ok && !spec?.schema) {
+    // not JSON (a stream, a page, a redirect) or no body: the caller reads the Response itself
+    return { ok: true, status: response.status, headers: response.headers, body: response, response };
+  }
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text && isJson ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!ok) {
+    const parsed = ErrorBodySchema.safeParse(json);
+    const errorBody = parsed.success ? parsed.data : unexpectedError(response.status, text);
+    if (options.validate && !parsed.success && isJson) {
+      throw new ContractMismatch(`${op.operationId} ${response.status}: error body is not the error shape`);
+    }
+    return { ok: false, status: response.status, headers: response.headers, body: errorBody, response };
+  }
+  if (options.validate && spec?.schema) {
+    const checked = spec.schema.safeParse(json);
+    if (!checked.success) {
+      throw new ContractMismatch(
+        `${op.operationId} ${response.status}: ${checked.error.issues
+          .map((i) => `${i.path.join(".")}: ${i.message}`)
+          .join("; ")}`,
+      );
+    }
+  }
+  return { ok: true, status: response.status, headers: response.headers, body: json, response };
+}
+
+/** The typed client: one method per operation, named by its operationId. */
+export function createClient(options: ClientOptions): Client {
+  const calls: Record<string, unknown> = {};
+  const raw: Record<string, unknown> = {};
+  for (const [id, op] of Object.entries(operations) as [string, Operation][]) {
+    raw[id] = (input?: Record<string, unknown>) => send(options, op, input);
+    calls[id] = async (input?: Record<string, unknown>) => {
+      const result = await send(options, op, input);
+      if (!result.ok) throw new ApiError(result.status, result.body, id);
+      return result.body;
+    };
+  }
+  return { ...calls, raw } as Client;
+}
+
+/** Whether an unknown value is an ApiError with the given code. */
+export function isApiError(err: unknown, code?: ErrorCode): err is ApiError {
+  return err instanceof ApiError && (code === undefined || err.code === code);
+}
+export { isErrorCode };

@@ -1,0 +1,58 @@
+import type { z } from "zod";
+import type { Scope } from "./scopes.js";
+
+/** Who may call an operation. The gateway enforces it; the OpenAPI document states it as security requirements. */
+export type Access =
+  | { kind: "public" }
+  /** a user through an API token or the admin session cookie, allowed by the policy for `scope` */
+  | { kind: "user"; scope: Scope; resource?: { type: string; param: string } }
+  /** any signed-in user (token or session), no particular scope */
+  | { kind: "any-user" }
+  /** a recipient through the portal session cookie */
+  | { kind: "recipient" }
+  /** a user (token or session) or, failing that, a recipient session */
+  | { kind: "signed-in" };
+
+/** How a request body may be sent: JSON, an HTML form, multipart/form-data, or raw bytes. */
+export type BodyType = "json" | "form" | "multipart" | "binary";
+
+export interface ResponseSpec {
+  description: string;
+  /** the JSON body's schema (responses with a JSON body always declare one) */
+  schema?: z.ZodType;
+  /** a body that is not JSON: its media type (`text/html`, `application/zip`, `text/csv`, …) */
+  media?: string;
+  /** the answer is a redirect (`Location` header) */
+  redirect?: true;
+}
+
+/** One REST operation as every client sees it; the gateway adds only the handler. */
+export interface Operation {
+  method: "get" | "post" | "put" | "patch" | "delete";
+  /** Koa-style path, e.g. `/api/v1/bundles/:id` */
+  path: string;
+  /** unique, camelCase, a verb first: the typed client's method name and the OpenAPI operationId */
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  access: Access;
+  /**
+   * The handler narrows a collection to the resources the caller was granted one by one. Without it, a caller
+   * who holds only per-resource grants gets 403 on the collection instead of seeing everything.
+   */
+  restrictable?: boolean;
+  /** accepted request body types; default JSON only */
+  bodyTypes?: readonly BodyType[];
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  /** rate-limited per IP and per identity (sign-in flows and public ingress) */
+  rateLimited?: boolean;
+  responses: Record<number, ResponseSpec>;
+}
+
+/** Declares an operation, keeping its literal types for the typed client and the gateway's handler. */
+export function defineOperation<const O extends Operation>(op: O): O {
+  return op;
+}

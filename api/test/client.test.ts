@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { ApiError, ContractMismatch, createClient, ErrorCode } from "../src/index.js";
+
+const bundle = {
+  id: "01J00000000000000000000000",
+  name: "Family archive",
+  description: "",
+  enabled: true,
+  objects: [],
+  archive: { status: "empty", version: 0, size: 0, etag: "", builtAt: null, files: 0 },
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+};
+
+function fakeFetch(status: number, body: unknown, seen: Request[] = []) {
+  return (async (url: string, init: RequestInit) => {
+    seen.push(new Request(new URL(url, "http://same-origin"), init));
+    return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  }) as typeof fetch;
+}
+
+describe("typed client", () => {
+  it("sends the operation's method, path, query, JSON body and bearer token", async () => {
+    const seen: Request[] = [];
+    const api = createClient({ baseUrl: "http://h", token: "lf_x", fetch: fakeFetch(201, bundle, seen) });
+    const created = await api.createBundle({ body: { name: "Family archive" } });
+    expect(created.name).toBe("Family archive");
+    await api.deleteBundle({ params: { id: bundle.id }, query: { force: "true" } });
+    const [post, del] = seen;
+    expect(post?.method).toBe("POST");
+    expect(post?.url).toBe("http://h/api/v1/bundles");
+    expect(post?.headers.get("authorization")).toBe("Bearer lf_x");
+    expect(post?.headers.get("content-type")).toBe("application/json");
+    expect(await post?.json()).toEqual({ name: "Family archive" });
+    expect(del?.url).toBe(`http://h/api/v1/bundles/${bundle.id}?force=true`);
+  });
+
+  it("sends the CSRF header on changes made with a session cookie, never with a token", async () => {
+    const seen: Request[] = [];
+    const api = createClient({ baseUrl: "", csrfToken: () => "c1", fetch: fakeFetch(201, bundle, seen) });
+    await api.createBundle({ body: { name: "x" } });
+    await api.listBundles();
+    expect(seen[0]?.headers.get("x-csrf-token")).toBe("c1");
+    expect(seen[1]?.headers.get("x-csrf-token")).toBeNull();
+  });
+
+  it("throws ApiError with the server's code, and raw calls answer every status", async () => {
+    const error = { error: { code: "not_found", message: "No such bundle", requestId: "r1" } };
+    const api = createClient({ baseUrl: "http://h", fetch: fakeFetch(404, error) });
+    const err = await api.getBundle({ params: { id: bundle.id } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe(ErrorCode.NotFound);
+    expect((err as ApiError).status).toBe(404);
+    const raw = await api.raw.getBundle({ params: { id: bundle.id } });
+    expect(raw.ok).toBe(false);
+    if (!raw.ok) expect(raw.body.error.requestId).toBe("r1");
+  });
+
+  it("validates response bodies against the contract when asked", async () => {
+    const api = createClient({
+      baseUrl: "http://h",
+      validate: true,
+      fetch: fakeFetch(200, { ...bundle, enabled: "yes" }),
+    });
+    await expect(api.getBundle({ params: { id: bundle.id } })).rejects.toBeInstanceOf(ContractMismatch);
+  });
+
+  it("refuses a call without its path parameter", async () => {
+    const api = createClient({ baseUrl: "http://h", fetch: fakeFetch(200, bundle) });
+    // @ts-expect-error params are required by the operation's schema
+    await expect(api.getBundle({})).rejects.toThrow(/missing path parameter "id"/);
+  });
+});
