@@ -72,6 +72,16 @@ module.exports = {
       to: { path: SERVER_SIDE },
     },
     {
+      name: "client-side-packages-stay-client-side",
+      comment:
+        "@latchflow/api (the REST contract and client) and @latchflow/spec (offline pipeline validation) are " +
+        "what apps and operator commands may import, in Node and in browsers: they never import server code " +
+        "themselves, or the rule above would be bypassed one step removed.",
+      severity: "error",
+      from: { path: "^(api|kernel/spec)/", pathNot: ["(^|/)test/", "\\.test\\.ts$"] },
+      to: { path: SERVER_SIDE },
+    },
+    {
       name: "cli-dispatcher-stays-light",
       comment:
         "cli/src/main.ts is loaded by every `latchflow` command: it imports the launcher (and through it the " +
