@@ -1,11 +1,29 @@
 // Every REST operation, keyed by operationId: the typed client's methods and the OpenAPI document come from here.
 // One file per area; each exports its operations (and the schemas other areas or clients reuse).
+import * as audit from "./audit.js";
+import * as auth from "./auth.js";
 import * as bundles from "./bundles.js";
+import * as device from "./device.js";
+import * as health from "./health.js";
+import * as pipelines from "./pipelines.js";
+import * as plugins from "./plugins.js";
+import * as runs from "./runs.js";
+import * as tokens from "./tokens.js";
+import * as users from "./users.js";
 
-const areas = { bundles };
+const areas = { audit, auth, bundles, device, health, pipelines, plugins, runs, tokens, users };
 
 type Ops<A> = { [K in keyof A as A[K] extends { operationId: string } ? K : never]: A[K] };
-type All = Ops<typeof bundles>;
+type All = Ops<typeof audit> &
+  Ops<typeof auth> &
+  Ops<typeof bundles> &
+  Ops<typeof device> &
+  Ops<typeof health> &
+  Ops<typeof pipelines> &
+  Ops<typeof plugins> &
+  Ops<typeof runs> &
+  Ops<typeof tokens> &
+  Ops<typeof users>;
 
 function collect(): All {
   const out: Record<string, unknown> = {};
