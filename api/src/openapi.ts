@@ -33,6 +33,7 @@ const BODY_MEDIA: Record<BodyType, string> = {
   form: "application/x-www-form-urlencoded",
   multipart: "multipart/form-data",
   binary: "application/octet-stream",
+  csv: "text/csv",
 };
 
 const BYTES = { type: "string", format: "binary" };
@@ -117,13 +118,16 @@ function parameters(op: Operation, c: Components): Json[] {
   return out;
 }
 
+/** Per media type: the body schema where one validates it; otherwise what the handler reads itself. */
 function requestBody(op: Operation, c: Components): Json | undefined {
-  const types = op.bodyTypes ?? ["json"];
-  const raw = types.some((t) => t === "binary" || t === "multipart");
-  if (!op.body && !raw) return undefined;
+  if (!op.body && !op.bodyTypes) return undefined;
   const content: Json = {};
-  for (const type of types) {
-    const schema = type === "binary" || !op.body ? BYTES : c.convert(op.body, "input");
+  for (const type of op.bodyTypes ?? ["json"]) {
+    let schema: Json;
+    if (type === "binary") schema = BYTES;
+    else if (type === "csv") schema = { type: "string" };
+    else if (op.body) schema = c.convert(op.body, "input");
+    else schema = type === "json" ? {} : { type: "object" };
     content[BODY_MEDIA[type]] = { schema };
   }
   return { required: true, content };
@@ -134,10 +138,11 @@ function response(spec: ResponseSpec, c: Components): Json {
   if (spec.redirect) {
     out.headers = { Location: { description: "Where the client goes next", schema: { type: "string" } } };
   }
-  if (spec.schema) out.content = { "application/json": { schema: c.convert(spec.schema, "output") } };
-  else if (spec.media) {
-    out.content = { [spec.media]: { schema: spec.media.startsWith("text/") ? { type: "string" } : BYTES } };
-  }
+  const content: Json = {};
+  if (spec.schema) content["application/json"] = { schema: c.convert(spec.schema, "output") };
+  if (spec.media)
+    content[spec.media] = { schema: spec.media.startsWith("text/") ? { type: "string" } : BYTES };
+  if (Object.keys(content).length) out.content = content;
   return out;
 }
 

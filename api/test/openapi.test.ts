@@ -80,7 +80,12 @@ describe("OpenAPI document", () => {
   });
 
   it("declares only the security schemes and standard responses it uses", () => {
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(["bearer", "userCsrf", "userSession"]);
+    const used = new Set(
+      Object.values(doc.paths).flatMap((item) =>
+        Object.values(item).flatMap((o) => (o.security as object[]).flatMap((r) => Object.keys(r))),
+      ),
+    );
+    expect(Object.keys(doc.components.securitySchemes)).toEqual([...used].sort());
     expect(doc.components.securitySchemes.userSession).toMatchObject({ in: "cookie", name: "lf_session" });
     expect(doc.components.securitySchemes.userCsrf).toMatchObject({ in: "header", name: "X-CSRF-Token" });
     const { built } = only(op({ access: { kind: "recipient" } }));
@@ -108,7 +113,25 @@ describe("OpenAPI document", () => {
   });
 
   it("lists the tags in use, each with a description", () => {
-    expect(doc.tags).toEqual([{ name: "bundles", description: expect.stringMatching(/./) }]);
+    expect(doc.tags.map((t) => t.name)).toEqual([...new Set(all.map((o) => o.tag))].sort());
+    for (const t of doc.tags) expect(t.description, t.name).not.toBe("");
+  });
+
+  it("describes bodies the handler reads itself, and answers in two media", () => {
+    const { operation } = only(
+      op({
+        method: "post",
+        bodyTypes: ["csv", "json"],
+        responses: { 200: { description: "Rows", media: "text/csv", schema: z.array(z.string()) } },
+      }),
+    );
+    expect(operation.requestBody).toEqual({
+      required: true,
+      content: { "text/csv": { schema: { type: "string" } }, "application/json": { schema: {} } },
+    });
+    expect(
+      Object.keys((operation.responses as Record<string, { content: object }>)["200"]?.content ?? {}),
+    ).toEqual(["application/json", "text/csv"]);
   });
 
   it("refuses operationIds a code generator cannot use, duplicates and undeclared tags", () => {

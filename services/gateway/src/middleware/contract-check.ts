@@ -64,25 +64,25 @@ function checkJson(schema: z.ZodType, body: unknown): Mismatch | undefined {
 /**
  * Checks a finished response against its operation's contract: (a) the status is one the operation can give
  * (its own responses plus the gateway's standard ones, `responsesOf`), (b) a JSON body matches that status's
- * schema, with no undeclared fields, (c) any other body has the declared media type, and a redirect carries
- * a Location. Undefined when the response matches.
+ * schema, with no undeclared fields, (c) any other body has the declared media type (a response may declare
+ * both, e.g. CSV or JSON by a query parameter), and a redirect carries a Location. Undefined when the response matches.
  */
 export function contractMismatch(op: Operation, koa: Context): Mismatch | undefined {
   const spec = responsesOf(op)[koa.status];
   if (!spec) return { message: `status ${koa.status} is not declared` };
   const body: unknown = koa.body;
   const json = isJsonValue(body) || (typeof body === "string" && Boolean(koa.response.is("json")));
-  if (spec.schema) {
-    if (!json) return { message: `expected a JSON body, sent ${koa.type || "no body"}` };
+  if (json) {
+    if (!spec.schema) return { message: "sent a JSON body where the contract declares none" };
     return checkJson(spec.schema, body);
   }
-  if (json) return { message: "sent a JSON body where the contract declares none" };
   if (spec.media) {
     if (body === null || body === undefined || !koa.response.is(spec.media)) {
       return { message: `expected ${spec.media}, sent ${koa.type || "no body"}` };
     }
     return undefined;
   }
+  if (spec.schema) return { message: `expected a JSON body, sent ${koa.type || "no body"}` };
   if (spec.redirect)
     return koa.response.get("location") ? undefined : { message: "redirect without a Location" };
   if (body !== null && body !== undefined)
