@@ -49,6 +49,10 @@ const routes: [Operation, () => Promise<RouteResult>][] = [
   [op("/page", page), async () => ({ status: 200, html: "<p>hi</p>" })],
   [op("/json-for-page", page), async () => ({ status: 200, body: good })],
   [
+    op("/zip", { 200: { description: "An archive", media: "application/zip" } }),
+    async () => ({ status: 200 }),
+  ],
+  [
     op("/csv-or-json", { 200: { description: "Rows", media: "text/csv", schema: z.array(z.string()) } }),
     async () => ({ status: 200, body: ["a", "b"] }),
   ],
@@ -141,6 +145,8 @@ describe("contract check (LATCHFLOW_CONTRACT_CHECK)", () => {
   it("checks the media of bodies that are not JSON", async () => {
     expect((await mismatch("/html-for-json")).message).toContain("expected a JSON body, sent text/html");
     expect((await gw.get("/csv-or-json")).status).toBe(200);
+    expect((await mismatch("/zip")).message).toContain("expected application/zip, sent no body");
+    expect((await gw.get("/zip", "HEAD")).status).toBe(200);
     const page = await gw.get("/page");
     expect([page.status, page.type]).toEqual([200, "text/html; charset=utf-8"]);
     expect((await mismatch("/json-for-page")).message).toContain(
