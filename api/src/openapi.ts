@@ -8,6 +8,7 @@ type Json = Record<string, unknown>;
 
 /** An OpenAPI 3.1 document (the parts this builder writes). */
 export interface OpenApiDocument {
+  [key: string]: unknown;
   openapi: "3.1.0";
   info: Json & { title: string; version: string };
   servers: { url: string; description: string }[];

@@ -107,9 +107,13 @@ describe("OpenAPI document", () => {
         expect(statuses.some((s) => s >= 400 && s < 500)).toBe(true);
       }
     }
-    const get = doc.paths["/api/v1/bundles/{id}"]?.get?.responses as Record<string, unknown>;
-    expect(get["401"]).toEqual({ $ref: "#/components/responses/Unauthenticated" });
-    expect(get["404"]).toMatchObject({ description: "No such bundle" });
+    const own = { description: "No such x", schema: ErrorBody };
+    const { operation } = only(
+      op({ access: { kind: "any-user" }, responses: { 200: { description: "ok" }, 404: own } }),
+    );
+    const responses = operation.responses as Record<string, unknown>;
+    expect(responses["401"]).toEqual({ $ref: "#/components/responses/Unauthenticated" });
+    expect(responses["404"]).toMatchObject({ description: "No such x" });
   });
 
   it("lists the tags in use, each with a description", () => {
