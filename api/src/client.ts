@@ -104,7 +104,10 @@ export interface ClientOptions {
   /** headers sent with every request */
   headers?: Record<string, string>;
   fetch?: typeof fetch;
-  /** check every JSON response against its declared schema (tests); a mismatch throws ContractMismatch */
+  /**
+   * check every answer against the contract (tests): a JSON body against its declared schema, a success or
+   * redirect against the statuses declared; a mismatch throws ContractMismatch
+   */
   validate?: boolean;
   credentials?: RequestInit["credentials"];
 }
@@ -205,6 +208,11 @@ async function send(
   const spec = op.responses[response.status];
   const isJson = (response.headers.get("content-type") ?? "").includes("application/json");
   const ok = response.status < 400;
+  if (options.validate && ok && !spec) {
+    throw new ContractMismatch(
+      `${op.operationId} ${response.status}: a status the contract does not declare`,
+    );
+  }
   if (ok && (!spec?.schema || (spec.media && !isJson))) {
     // not JSON (a stream, a page, a redirect) or no body: the caller reads the Response itself
     return { ok: true, status: response.status, headers: response.headers, body: response, response };
