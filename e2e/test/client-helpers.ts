@@ -10,13 +10,11 @@ interface Refusal {
  * message, the request id of the response, and no stack trace. The client (with `validate: true`) has already
  * checked the body against the shape the contract declares for that status.
  */
-export function expectRefusal(
-  res:
+export function expectRefusal<
+  R extends
     | { ok: true; status: number; body: unknown }
     | { ok: false; status: number; headers: Headers; body: Refusal },
-  status: number,
-  code: string,
-): void {
+>(res: R, status: number, code: string): asserts res is Extract<R, { ok: false }> {
   const text = JSON.stringify(res.body);
   expect(res.status, text).toBe(status);
   if (res.ok) throw new Error(`expected a refusal, got ${res.status}: ${text}`);

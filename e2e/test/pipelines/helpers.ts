@@ -40,6 +40,20 @@ export async function putPipeline(g: Gateway, name: string, yaml: string): Promi
   return res.body;
 }
 
+/** A stored pipeline with its parsed document (GET …?format=json), as the owner. */
+export async function pipelineJson(g: Gateway, name: string): Promise<schemas.PipelineWithDocument> {
+  const res = await clientOf(g).getPipeline({ params: { name }, query: { format: "json" } });
+  if (res instanceof Response) throw new Error(`expected JSON, got ${res.headers.get("content-type")}`);
+  return res;
+}
+
+/** A stored pipeline's source as served (GET … without a format: the YAML as written), as the owner. */
+export async function pipelineSource(g: Gateway, name: string): Promise<Response> {
+  const res = await clientOf(g).getPipeline({ params: { name } });
+  if (!(res instanceof Response)) throw new Error(`expected the source, got ${JSON.stringify(res)}`);
+  return res;
+}
+
 /** Runs a pipeline by hand (its manual@1 trigger) as the owner; returns the queued run. */
 export function startRun(g: Gateway, pipeline: string, payload?: unknown): Promise<schemas.Run> {
   return clientOf(g).startPipelineRun({
