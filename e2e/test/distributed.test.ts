@@ -1,22 +1,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Client, createClient, operations } from "@latchflow/api";
 import { type Launched, launch } from "@latchflow/deploy-local";
 import { deleteNatsStream, dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { http } from "./http.js";
 
 const TOKEN = "distributed-bootstrap-token-0123456789";
-
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 describe("distributed mode: one OS process per service on Postgres + NATS", () => {
   const name = uniqueName("dist");
   const logDir = mkdtempSync(join(tmpdir(), "lf-dist-logs-"));
   let stack: Launched;
+  let api: Client;
 
   beforeAll(async () => {
     stack = await launch({
@@ -33,6 +29,7 @@ describe("distributed mode: one OS process per service on Postgres + NATS", () =
         LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN,
       },
     });
+    api = createClient({ baseUrl: stack.gatewayUrl, token: TOKEN, validate: operations });
   }, 120_000);
 
   afterAll(async () => {
@@ -42,29 +39,19 @@ describe("distributed mode: one OS process per service on Postgres + NATS", () =
     rmSync(logDir, { recursive: true, force: true });
   }, 60_000);
 
-  const createBundle = async (bundleName: string) => {
-    const res = await http(stack.gatewayUrl, "POST", "/api/v1/bundles", {
-      token: TOKEN,
-      json: { name: bundleName },
-    });
-    expect(res.status, res.text).toBe(201);
-    return (res.body as { id: string }).id;
-  };
+  const createBundle = async (bundleName: string) =>
+    (await api.createBundle({ body: { name: bundleName } })).id;
 
   const auditedIds = async () => {
-    const res = await http(stack.gatewayUrl, "GET", "/api/v1/audit?type=bundles.bundle.created&limit=200", {
-      token: TOKEN,
-    });
-    expect(res.status, res.text).toBe(200);
-    return (res.body as Page<{ subjectIds: { bundleId: string } }>).items.map((r) => r.subjectIds.bundleId);
+    const page = await api.listAuditRecords({ query: { type: "bundles.bundle.created", limit: 200 } });
+    return page.items.map((r) => r.subjectIds.bundleId);
   };
 
   it("runs six processes and is ready", async () => {
     for (const s of ["kernel", "auth", "bundles", "storage", "audit", "gateway"] as const) {
       expect(stack.pid(s)).toBeGreaterThan(0);
     }
-    const ready = await http(stack.gatewayUrl, "GET", "/readyz");
-    expect(ready.status, ready.text).toBe(200);
+    expect(await api.getReadiness()).toMatchObject({ status: "ready" });
   });
 
   it("a bundle created over REST is audited by the separate audit process", async () => {
@@ -77,7 +64,7 @@ describe("distributed mode: one OS process per service on Postgres + NATS", () =
 
   it("kill -9 audit, create 3 bundles, restart audit: all 3 events appear exactly once", async () => {
     await stack.kill("audit", "SIGKILL");
-    const notReady = await http(stack.gatewayUrl, "GET", "/readyz");
+    const notReady = await api.raw.getReadiness();
     expect(notReady.status).toBe(503);
     const ids = [
       await createBundle("while down 1"),

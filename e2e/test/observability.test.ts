@@ -51,11 +51,11 @@ describe.each(MODES)("observability on %s + %s", (dialect, bus) => {
     const traceId = (dialect === "sqlite" ? "a" : "b").repeat(32);
     const inboundSpan = "00f067aa0ba902b7";
     const requestId = `obs-${dialect}-${Date.now()}`;
-    const res = await stack.api("POST", "/api/v1/bundles", {
-      json: { name: `traced ${dialect}` },
+    const res = await stack.client().raw.createBundle({
+      body: { name: `traced ${dialect}` },
       headers: { "x-request-id": requestId, traceparent: `00-${traceId}-${inboundSpan}-01` },
     });
-    expect(res.status, res.text).toBe(201);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.headers.get("x-request-id")).toBe(requestId);
 
     const isAuditDelivery = (s: CapturedSpan) =>
@@ -115,10 +115,11 @@ describe.each(MODES)("observability on %s + %s", (dialect, bus) => {
 
   it("serves /metrics behind the token with HTTP, gRPC, bus, outbox, download and auth-failure series", async () => {
     const fileId = await upload(stack, "metrics.txt", Buffer.from("counted bytes"));
-    const download = await stack.api("GET", `/api/v1/files/${fileId}/content`);
-    expect(download.status).toBe(200);
-    expect(download.text).toBe("counted bytes");
-    expect((await http(stack.base, "GET", `/dl/${"x".repeat(43)}`)).status).toBe(404);
+    const download = await stack.client().downloadFile({ params: { id: fileId } });
+    expect(await download.text()).toBe("counted bytes");
+    const visitor = stack.browser().client();
+    expect((await visitor.raw.downloadGrant({ params: { token: "x".repeat(43) } })).status).toBe(404);
+    // missing, unknown and malformed credentials, sent as they are
     expect((await http(stack.base, "GET", "/api/v1/bundles")).status).toBe(401);
     expect((await http(stack.base, "GET", "/api/v1/bundles", { token: "not-a-real-token" })).status).toBe(
       401,
@@ -129,14 +130,14 @@ describe.each(MODES)("observability on %s + %s", (dialect, bus) => {
 
     expect((await http(stack.base, "GET", "/metrics")).status).toBe(401);
     expect((await http(stack.base, "GET", "/metrics", { token: OWNER_TOKEN })).status).toBe(401);
+    const scraper = stack.client(METRICS_TOKEN);
     const waitForLine = async (needle: string) => {
       let text = "";
       await waitFor(
         async () => {
-          const res = await http(stack.base, "GET", "/metrics", { token: METRICS_TOKEN });
-          expect(res.status).toBe(200);
+          const res = await scraper.getMetrics();
           expect(res.headers.get("content-type")).toContain("text/plain");
-          text = res.text;
+          text = await res.text();
           return text.includes(needle);
         },
         { timeoutMs: 10_000 },

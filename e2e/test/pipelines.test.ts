@@ -1,6 +1,8 @@
+import { type Client, schemas } from "@latchflow/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, http } from "./http.js";
-import { MODES, OWNER_TOKEN, type Stack, startStack } from "./stack.js";
+import { expectRefusal } from "./client-helpers.js";
+import { pipelineJson, pipelineSource } from "./pipelines/helpers.js";
+import { MODES, type Stack, startStack } from "./stack.js";
 
 const EXAMPLE = `apiVersion: latchflow.dev/v1
 kind: Pipeline
@@ -27,53 +29,44 @@ spec:
 
 describe.each(MODES)("pipelines API on %s + %s", (dialect, bus) => {
   let s: Stack;
+  let api: Client;
   beforeAll(async () => {
     s = await startStack(dialect, bus, "pipelines");
-    await s.api("POST", "/api/v1/bundles", { json: { name: "family-archive" } });
-    await s.api("POST", "/api/v1/recipients", { json: { email: "alice@example.com" } });
+    api = s.client();
+    await api.createBundle({ body: { name: "family-archive" } });
+    await api.createRecipient({ body: { email: "alice@example.com" } });
   });
   afterAll(async () => {
     await s?.stop();
   });
 
   const put = (name: string, yaml: string) =>
-    http(s.base, "PUT", `/api/v1/pipelines/${name}`, {
-      token: OWNER_TOKEN,
-      body: yaml,
-      headers: { "content-type": "application/yaml" },
-    });
+    api.raw.putPipeline({ params: { name }, body: yaml, contentType: "application/yaml" });
+  /** The diagnostics of a refused document (error.details.diagnostics, each a Diagnostic). */
+  const diagnosticsOf = (details: Record<string, unknown> | undefined) =>
+    schemas.PipelineValidation.shape.diagnostics.parse(details?.diagnostics);
 
   it("stores the YAML as written, with a version history", async () => {
     const first = await put("family-legacy", EXAMPLE);
-    expect(first.status, first.text).toBe(200);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(first.body).toMatchObject({ name: "family-legacy", version: 1, enabled: true });
-    const source = await fetch(`${s.base}/api/v1/pipelines/family-legacy`, {
-      headers: { authorization: `Bearer ${OWNER_TOKEN}` },
-    });
+    const source = await pipelineSource(s, "family-legacy");
     expect(source.headers.get("content-type")).toContain("application/yaml");
     expect(await source.text()).toBe(EXAMPLE);
     const second = await put("family-legacy", EXAMPLE.replace("maxDownloads: 3", "maxDownloads: 4"));
-    expect((second.body as { version: number }).version).toBe(2);
-    const versions = (await s.api("GET", "/api/v1/pipelines/family-legacy/versions")).body as {
-      items: { version: number }[];
-    };
+    expect(second.body).toMatchObject({ version: 2 });
+    const versions = await api.listPipelineVersions({ params: { name: "family-legacy" } });
     expect(versions.items.map((v) => v.version)).toEqual([2, 1]);
-    const parsed = (await s.api("GET", "/api/v1/pipelines/family-legacy?format=json")).body as {
-      document: { spec: { steps: { with: { maxDownloads: number } }[] } };
-    };
-    expect(parsed.document.spec.steps[1]!.with.maxDownloads).toBe(4);
-    expect(
-      (
-        (await s.api("PATCH", "/api/v1/pipelines/family-legacy", { json: { enabled: false } })).body as {
-          enabled: boolean;
-        }
-      ).enabled,
-    ).toBe(false);
-    expect(
-      ((await s.api("GET", "/api/v1/pipelines")).body as { items: { name: string }[] }).items.map(
-        (p) => p.name,
-      ),
-    ).toEqual(["family-legacy"]);
+    const parsed = await pipelineJson(s, "family-legacy");
+    expect(parsed.document).toMatchObject({
+      spec: { steps: [expect.anything(), { with: { maxDownloads: 4 } }] },
+    });
+    const disabled = await api.setPipelineEnabled({
+      params: { name: "family-legacy" },
+      body: { enabled: false },
+    });
+    expect(disabled.enabled).toBe(false);
+    expect((await api.listPipelines()).items.map((p) => p.name)).toEqual(["family-legacy"]);
   });
 
   it("answers invalid documents with 422 and a line and column per error", async () => {
@@ -81,47 +74,41 @@ describe.each(MODES)("pipelines API on %s + %s", (dialect, bus) => {
       "broken",
       "apiVersion: latchflow.dev/v1\nkind: Pipeline\nmetadata:\n\tname: broken\n",
     );
-    expectError(broken, 422, "validation_failed");
-    const diagnostics = (
-      broken.body as { error: { details: { diagnostics: { code: string; line: number; column: number }[] } } }
-    ).error.details.diagnostics;
+    expectRefusal(broken, 422, "validation_failed");
+    const diagnostics = diagnosticsOf(broken.body.error.details);
     expect(diagnostics[0]).toMatchObject({ code: "yaml_syntax", line: 4, column: 1 });
 
     const typo = await put(
       "family-legacy",
       EXAMPLE.replace("uses: email@1", "uses: emial@1").replace("bundle: family-archive", "bundle: nope"),
     );
-    expectError(typo, 422, "validation_failed");
-    const found = (
-      typo.body as {
-        error: { details: { diagnostics: { code: string; line: number; suggestion?: string }[] } };
-      }
-    ).error.details.diagnostics;
-    expect(found).toEqual(
+    expectRefusal(typo, 422, "validation_failed");
+    expect(diagnosticsOf(typo.body.error.details)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ code: "unknown_capability", line: 14, suggestion: "email@1" }),
         expect.objectContaining({ code: "unknown_bundle", line: 19 }),
       ]),
     );
-    expect((await s.api("GET", "/api/v1/pipelines/family-legacy")).text.includes("emial")).toBe(false);
-    expectError(await put("other-name", EXAMPLE), 422, "validation_failed");
+    expect((await (await pipelineSource(s, "family-legacy")).text()).includes("emial")).toBe(false);
+    expectRefusal(await put("other-name", EXAMPLE), 422, "validation_failed");
   });
 
   it("validates without storing, and serves the JSON Schema with the capabilities", async () => {
-    const res = await http(s.base, "POST", "/api/v1/pipelines/validate", {
-      token: OWNER_TOKEN,
+    const res = await api.validatePipeline({
       body: EXAMPLE.replace("family-legacy", "not-stored").replace("timeout: 1m", "timeout: 5 parsecs"),
-      headers: { "content-type": "application/yaml" },
+      contentType: "application/yaml",
     });
-    expect(res.body).toMatchObject({
+    expect(res).toMatchObject({
       ok: false,
       diagnostics: [expect.objectContaining({ code: "bad_duration", line: 21 })],
     });
-    expectError(await s.api("GET", "/api/v1/pipelines/not-stored"), 404, "not_found");
-    const schema = (await http(s.base, "GET", "/api/v1/schemas/pipeline.json")).text;
+    const get = (name: string) => api.raw.getPipeline({ params: { name } });
+    expectRefusal(await get("not-stored"), 404, "not_found");
+    // public: no token needed
+    const schema = JSON.stringify(await s.browser().client().getPipelineSchema());
     expect(schema).toContain("latchflow.dev");
     expect(schema).toContain("email@1");
-    expect((await s.api("DELETE", "/api/v1/pipelines/family-legacy")).status).toBe(200);
-    expectError(await s.api("GET", "/api/v1/pipelines/family-legacy"), 404, "not_found");
+    await api.deletePipeline({ params: { name: "family-legacy" } });
+    expectRefusal(await get("family-legacy"), 404, "not_found");
   });
 });

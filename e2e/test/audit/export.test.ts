@@ -2,44 +2,45 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Client, schemas } from "@latchflow/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../http.js";
 import { MODES, type Stack, startStack } from "../stack.js";
-import { type AuditItem, auditAll, csvRows, latchflow, recorded, verifyFile } from "./helpers.js";
+import { auditAll, csvRows, dataOf, latchflow, recorded, verifyFile } from "./helpers.js";
 
-interface Ids {
-  id: string;
-}
-interface Checkpoints {
-  publicKey: { keyId: string; algorithm: string; pem: string };
-  items: { tenant: string; seq: number; hash: string; signedAt: string; keyId: string; signature: string }[];
-  nextCursor: string | null;
+/** The lines of an NDJSON export, each parsed. */
+function ndjson(text: string): Record<string, unknown>[] {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe.each(MODES)("audit query, export and verification over HTTP on %s + %s", (dialect, bus) => {
   let s: Stack;
   let dir: string;
   const tricky = `Smith, "Family" archive ${randomBytes(2).toString("hex")}`;
-  let bundle: Ids;
-  let recipient: Ids;
-  let assignment: Ids;
+  let api: Client;
+  let bundle: schemas.Bundle;
+  let recipient: { id: string };
+  let assignment: { id: string };
   let startedAt: string;
 
   beforeAll(async () => {
     s = await startStack(dialect, bus, "audit_exp", { LATCHFLOW_AUDIT_CHECKPOINT_EVERY: "5" });
     dir = mkdtempSync(join(tmpdir(), "lf-audit-"));
+    api = s.client();
     startedAt = new Date().toISOString();
-    bundle = (await s.api("POST", "/api/v1/bundles", { json: { name: tricky } })).body as Ids;
+    bundle = await api.createBundle({ body: { name: tricky } });
     for (const n of ["x1", "x2", "x3"])
-      await s.api("POST", "/api/v1/bundles", { json: { name: `${n}-${randomBytes(2).toString("hex")}` } });
-    recipient = (
-      await s.api("POST", "/api/v1/recipients", {
-        json: { email: `r-${randomBytes(3).toString("hex")}@example.com` },
-      })
-    ).body as Ids;
-    assignment = (
-      await s.api("POST", `/api/v1/bundles/${bundle.id}/assignments`, { json: { recipientId: recipient.id } })
-    ).body as Ids;
+      await api.createBundle({ body: { name: `${n}-${randomBytes(2).toString("hex")}` } });
+    recipient = await api.createRecipient({
+      body: { email: `r-${randomBytes(3).toString("hex")}@example.com` },
+    });
+    assignment = await api.createAssignment({
+      params: { id: bundle.id },
+      body: { recipientId: recipient.id },
+    });
     await recorded(s, "bundles.assignment.created", (r) => r.subjectIds.assignmentId === assignment.id);
     await recorded(s, "auth.recipient.created", (r) => r.subjectIds.recipientId === recipient.id);
   });
@@ -49,35 +50,36 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
   });
 
   it("filters by type, bundle, recipient, assignment, actor and time; refuses bad values", async () => {
-    const ids = async (q: string) => (await auditAll(s, q)).map((r) => r.id);
+    const ids = async (q: schemas.AuditFilter) => (await auditAll(s, q)).map((r) => r.id);
     const all = await auditAll(s);
-    const byBundle = await auditAll(s, `bundle=${bundle.id}`);
+    const byBundle = await auditAll(s, { bundle: bundle.id });
     expect(byBundle.map((r) => r.type).sort()).toEqual([
       "bundles.assignment.created",
       "bundles.bundle.created",
     ]);
-    expect(await ids(`type=bundles.bundle.created`)).toEqual(
+    expect(await ids({ type: "bundles.bundle.created" })).toEqual(
       all.filter((r) => r.type === "bundles.bundle.created").map((r) => r.id),
     );
-    expect((await auditAll(s, "type=bundles.")).every((r) => r.type.startsWith("bundles."))).toBe(true);
-    expect(await ids(`recipient=${recipient.id}`)).toEqual(
+    expect((await auditAll(s, { type: "bundles." })).every((r) => r.type.startsWith("bundles."))).toBe(true);
+    expect(await ids({ recipient: recipient.id })).toEqual(
       all.filter((r) => r.subjectIds.recipientId === recipient.id).map((r) => r.id),
     );
-    expect((await auditAll(s, `assignment=${assignment.id}`)).map((r) => r.type)).toEqual([
+    expect((await auditAll(s, { assignment: assignment.id })).map((r) => r.type)).toEqual([
       "bundles.assignment.created",
     ]);
     const owner = all.find((r) => r.type === "bundles.bundle.created")!.actor;
-    expect(await ids(`actor=user:${owner.id}`)).toEqual(
+    expect(await ids({ actor: `user:${owner.id}` })).toEqual(
       all.filter((r) => r.actor.kind === "user" && r.actor.id === owner.id).map((r) => r.id),
     );
-    expect(await ids("actor=recipient")).toEqual([]);
+    expect(await ids({ actor: "recipient" })).toEqual([]);
     const first = all.at(-1)!;
-    expect(await ids(`to=${encodeURIComponent(first.occurredAt)}`)).toEqual(
+    expect(await ids({ to: first.occurredAt })).toEqual(
       all.filter((r) => r.occurredAt < first.occurredAt).map((r) => r.id),
     );
-    expect(await ids(`from=${encodeURIComponent(startedAt)}&type=bundles.bundle.`)).toHaveLength(4);
-    expect(await ids(`from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z`)).toEqual([]);
+    expect(await ids({ from: startedAt, type: "bundles.bundle." })).toHaveLength(4);
+    expect(await ids({ from: "2000-01-01T00:00:00Z", to: "2000-01-02T00:00:00Z" })).toEqual([]);
 
+    // malformed filters, sent as they are
     const get = (q: string) => s.api("GET", `/api/v1/audit?${q}`);
     expectError(await get("bundle=a%20b"), 422, "validation_failed");
     expectError(await get("actor=robot:1"), 422, "validation_failed");
@@ -91,14 +93,12 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
 
   it("verifies the chain, lists signed checkpoints with the public key, and signs one on demand", async () => {
     const log = await auditAll(s);
-    const verified = await s.api("GET", "/api/v1/audit/verify");
-    expect(verified.status, verified.text).toBe(200);
-    expect(verified.body).toMatchObject({
+    expect(await api.verifyAuditChain()).toMatchObject({
       ok: true,
       checked: log.length,
       head: { seq: log.length, hash: log[0]!.hash },
     });
-    const cps = (await s.api("GET", "/api/v1/audit/checkpoints")).body as Checkpoints;
+    const cps = await api.listAuditCheckpoints();
     expect(cps.publicKey).toMatchObject({
       algorithm: "ed25519",
       pem: expect.stringContaining("BEGIN PUBLIC KEY"),
@@ -109,31 +109,25 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
       expect(c.hash).toBe(log.find((r) => r.seq === c.seq)!.hash);
       expect(c.keyId).toBe(cps.publicKey.keyId);
     }
-    const signed = await s.api("POST", "/api/v1/audit/checkpoints");
+    const signed = await api.raw.createAuditCheckpoint();
     const head = (await auditAll(s))[0]!;
     if (head.seq % 5 === 0) expect(signed.status).toBe(200);
-    else expect(signed.status, signed.text).toBe(201);
+    else expect(signed.status, JSON.stringify(signed.body)).toBe(201);
     expect(signed.body).toMatchObject({ seq: head.seq, hash: head.hash });
-    expect((await s.api("POST", "/api/v1/audit/checkpoints")).status).toBe(200);
+    expect((await api.raw.createAuditCheckpoint()).status).toBe(200);
   });
 
   it("exports NDJSON oldest first with header and checkpoints; the offline verifier checks it and names tampering", async () => {
-    await s.api("POST", "/api/v1/audit/checkpoints");
-    const res = await fetch(`${s.base}/api/v1/audit/export`, {
-      headers: { authorization: `Bearer ${s.env.LATCHFLOW_BOOTSTRAP_TOKEN}` },
-    });
-    expect(res.status).toBe(200);
+    await api.createAuditCheckpoint();
+    const res = await api.exportAuditRecords();
     expect(res.headers.get("content-type")).toContain("application/x-ndjson");
     expect(res.headers.get("content-disposition")).toMatch(
       /^attachment; filename="audit-default-\d{4}-\d{2}-\d{2}\.ndjson"$/,
     );
     const text = await res.text();
-    const lines = text
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = ndjson(text);
     const log = await auditAll(s);
-    const cps = (await s.api("GET", "/api/v1/audit/checkpoints")).body as Checkpoints;
+    const cps = await api.listAuditCheckpoints();
     expect(lines[0]).toMatchObject({
       kind: "header",
       format: "latchflow-audit-export",
@@ -146,10 +140,9 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
     });
     const checkpointLines = lines.filter((l) => l.kind === "checkpoint");
     expect(checkpointLines.map((c) => c.seq)).toEqual(cps.items.map((c) => c.seq).reverse());
-    const records = lines
-      .filter((l) => l.kind === "record")
-      .map(({ kind: _k, ...r }) => r as unknown as AuditItem);
-    expect(records).toEqual([...log].reverse());
+    const exported = lines.filter((l) => l.kind === "record").map(({ kind: _k, ...r }) => r);
+    expect(exported).toEqual([...log].reverse());
+    const records = exported.map((r) => schemas.AuditRecord.parse(r));
     expect(lines.findIndex((l) => l.kind === "record")).toBeGreaterThan(
       lines.findLastIndex((l) => l.kind === "checkpoint"),
     );
@@ -166,7 +159,7 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
     const victim = records[2]!;
     const tampered = text.replace(
       JSON.stringify(victim.data),
-      JSON.stringify({ ...victim.data, forged: true }),
+      JSON.stringify({ ...dataOf(victim), forged: true }),
     );
     expect(tampered).not.toBe(text);
     writeFileSync(join(dir, "tampered.ndjson"), tampered);
@@ -199,10 +192,7 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
   });
 
   it("exports CSV with every field escaped, and filtered exports say they are incomplete", async () => {
-    const res = await fetch(`${s.base}/api/v1/audit/export?format=csv&bundle=${bundle.id}`, {
-      headers: { authorization: `Bearer ${s.env.LATCHFLOW_BOOTSTRAP_TOKEN}` },
-    });
-    expect(res.status).toBe(200);
+    const res = await api.exportAuditRecords({ query: { format: "csv", bundle: bundle.id } });
     expect(res.headers.get("content-type")).toContain("text/csv");
     const rows = csvRows(await res.text());
     expect(rows[0]).toEqual([
@@ -219,7 +209,7 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
       "prevHash",
       "hash",
     ]);
-    const expected = (await auditAll(s, `bundle=${bundle.id}`)).reverse();
+    const expected = (await auditAll(s, { bundle: bundle.id })).reverse();
     expect(rows.slice(1)).toHaveLength(expected.length);
     rows.slice(1).forEach((row, i) => {
       const r = expected[i]!;
@@ -240,13 +230,8 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
     });
     expect(JSON.parse(rows[1]![9]!)).toMatchObject({ name: tricky });
 
-    const nd = await fetch(`${s.base}/api/v1/audit/export?type=bundles.&recipient=${recipient.id}`, {
-      headers: { authorization: `Bearer ${s.env.LATCHFLOW_BOOTSTRAP_TOKEN}` },
-    });
-    const lines = (await nd.text())
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { kind: string; type?: string });
+    const nd = await api.exportAuditRecords({ query: { type: "bundles.", recipient: recipient.id } });
+    const lines = ndjson(await nd.text());
     expect(lines[0]).toMatchObject({
       kind: "header",
       complete: false,
@@ -263,7 +248,7 @@ describe.each(MODES)("audit query, export and verification over HTTP on %s + %s"
     expect(verify.code, verify.stderr).toBe(0);
     const key = await latchflow(s, ["audit", "public-key"]);
     expect(key.code, key.stderr).toBe(0);
-    const cps = (await s.api("GET", "/api/v1/audit/checkpoints")).body as Checkpoints;
+    const cps = await api.listAuditCheckpoints();
     expect(`${key.stdout.trim()}\n`).toBe(cps.publicKey.pem);
     const cp = await latchflow(s, ["audit", "checkpoint"]);
     expect(cp.code, cp.stderr).toBe(0);

@@ -1,45 +1,23 @@
+import type { schemas } from "@latchflow/api";
 import { audit } from "@latchflow/cli";
 import { run } from "@latchflow/cli/testing";
 import { waitFor } from "@latchflow/testing";
-import { expect } from "vitest";
 import type { Stack } from "../stack.js";
 
-export interface AuditItem {
-  id: string;
-  tenant: string;
-  seq: number;
-  type: string;
-  occurredAt: string;
-  recordedAt: string;
-  actor: { kind: string; id: string };
-  subjectIds: Record<string, string>;
-  requestId: string | null;
-  data: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
+/** The filters of GET /api/v1/audit, plus its paging. */
+type AuditQuery = schemas.AuditFilter & { limit?: number; cursor?: string };
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-/** GET /api/v1/audit with a query string; asserts 200. */
-export async function auditPage(s: Stack, query = "", token?: string): Promise<Page<AuditItem>> {
-  const res = await s.api("GET", `/api/v1/audit${query ? `?${query}` : ""}`, token ? { token } : {});
-  expect(res.status, res.text).toBe(200);
-  return res.body as Page<AuditItem>;
+/** One page of GET /api/v1/audit, as the owner. */
+function auditPage(s: Stack, query: AuditQuery) {
+  return s.client().listAuditRecords({ query });
 }
 
 /** Every record of the log (all pages), newest first. */
-export async function auditAll(s: Stack, query = ""): Promise<AuditItem[]> {
-  const out: AuditItem[] = [];
+export async function auditAll(s: Stack, filter: schemas.AuditFilter = {}): Promise<schemas.AuditRecord[]> {
+  const out: schemas.AuditRecord[] = [];
   let cursor: string | null = "";
   while (cursor !== null) {
-    const page = await auditPage(
-      s,
-      `limit=200${query ? `&${query}` : ""}${cursor ? `&cursor=${cursor}` : ""}`,
-    );
+    const page = await auditPage(s, { ...filter, limit: 200, ...(cursor ? { cursor } : {}) });
     out.push(...page.items);
     cursor = page.nextCursor;
   }
@@ -50,12 +28,18 @@ export async function auditAll(s: Stack, query = ""): Promise<AuditItem[]> {
 export function recorded(
   s: Stack,
   type: string,
-  match: (r: AuditItem) => boolean = () => true,
-): Promise<AuditItem> {
-  return waitFor(async () => (await auditPage(s, `type=${type}&limit=200`)).items.find(match), {
+  match: (r: schemas.AuditRecord) => boolean = () => true,
+): Promise<schemas.AuditRecord> {
+  return waitFor(async () => (await auditPage(s, { type, limit: 200 })).items.find(match), {
     timeoutMs: 15_000,
     description: `a ${type} audit record`,
   });
+}
+
+/** A record's data (an event's payload, always an object) with its fields readable. */
+export function dataOf(r: schemas.AuditRecord): Record<string, unknown> {
+  if (typeof r.data !== "object" || r.data === null) throw new Error(`record ${r.id} has no data object`);
+  return Object.fromEntries(Object.entries(r.data));
 }
 
 /** Runs the `latchflow` command with the stack's configuration; resolves with its exit code and output. */

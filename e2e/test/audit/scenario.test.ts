@@ -3,16 +3,12 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { schemas } from "@latchflow/api";
 import { packPlugin } from "@latchflow/plugin-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recipientBrowser, sessionOf } from "../files/helpers.js";
-import { http } from "../http.js";
-import { MODES, OWNER_EMAIL, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
-import { type AuditItem, auditAll, recorded } from "./helpers.js";
-
-interface Ids {
-  id: string;
-}
+import { MODES, OWNER_EMAIL, type Stack, startStack } from "../stack.js";
+import { auditAll, dataOf, recorded } from "./helpers.js";
 
 /** A small third-party plugin (`echo@1`), packed once per file. */
 const packed = (async () => {
@@ -38,10 +34,10 @@ describe.each(MODES)("audit trail of a scripted scenario on %s + %s", (dialect, 
   });
 
   it("records every step with the right actor and ids, in order", async () => {
-    const ownerId = ((await s.api("GET", "/api/v1/auth/me")).body as Ids).id;
+    const ownerId = (await s.client().getMe()).id;
     const owner = { kind: "user", id: ownerId };
-    const steps: { name: string; record: AuditItem }[] = [];
-    const step = async (name: string, type: string, match: (r: AuditItem) => boolean) => {
+    const steps: { name: string; record: schemas.AuditRecord }[] = [];
+    const step = async (name: string, type: string, match: (r: schemas.AuditRecord) => boolean) => {
       steps.push({ name, record: await recorded(s, type, match) });
     };
     const byType = (type: string) => {
@@ -53,88 +49,69 @@ describe.each(MODES)("audit trail of a scripted scenario on %s + %s", (dialect, 
     // 1. the owner signs in (magic link) and creates an API token from the session
     const browser = await s.signIn(OWNER_EMAIL);
     await step("sign in", "auth.signin.succeeded", (r) => r.subjectIds.userId === ownerId);
-    const created = await browser.request("POST", "/api/v1/tokens", {
-      json: { name: `audit-${randomBytes(3).toString("hex")}` },
-      csrf: "user",
+    const token = await browser.client("user").createToken({
+      body: { name: `audit-${randomBytes(3).toString("hex")}` },
     });
-    expect(created.status, created.text).toBe(201);
-    const token = created.body as { token: string; info: Ids };
     await step("create token", "auth.token.created", (r) => r.subjectIds.tokenId === token.info.id);
-    const api = (method: string, path: string, json?: unknown) =>
-      http(s.base, method, path, { token: token.token, ...(json === undefined ? {} : { json }) });
+    const api = s.client(token.token);
 
     // 2. with that token: upload a file, create a bundle, put the file in, create a recipient, assign
-    const uploaded = await http(s.base, "POST", "/api/v1/files", {
-      token: token.token,
-      body: randomBytes(2000),
-      headers: { "content-type": "application/octet-stream", "x-file-name": "a.txt" },
-    });
-    expect(uploaded.status, uploaded.text).toBe(201);
-    const fileId = (uploaded.body as Ids).id;
+    const fileId = (
+      await api.uploadFile({
+        body: randomBytes(2000),
+        contentType: "application/octet-stream",
+        headers: { "x-file-name": "a.txt" },
+      })
+    ).id;
     await step("upload", "files.file.created", (r) => r.subjectIds.fileId === fileId);
-    const bundle = (
-      await api("POST", "/api/v1/bundles", { name: `audited-${randomBytes(3).toString("hex")}` })
-    ).body as Ids;
+    const bundle = await api.createBundle({ body: { name: `audited-${randomBytes(3).toString("hex")}` } });
     await step("create bundle", "bundles.bundle.created", (r) => r.subjectIds.bundleId === bundle.id);
-    expect((await api("PUT", `/api/v1/bundles/${bundle.id}/objects`, { objects: [{ fileId }] })).status).toBe(
-      200,
-    );
+    await api.setBundleObjects({ params: { id: bundle.id }, body: { objects: [{ fileId }] } });
     await step("fill bundle", "bundles.bundle.content-changed", (r) => r.subjectIds.bundleId === bundle.id);
     const email = `heir-${randomBytes(3).toString("hex")}@example.com`;
-    const recipient = (await api("POST", "/api/v1/recipients", { email })).body as Ids;
+    const recipient = await api.createRecipient({ body: { email } });
     await step(
       "create recipient",
       "auth.recipient.created",
       (r) => r.subjectIds.recipientId === recipient.id,
     );
-    const assignment = await api("POST", `/api/v1/bundles/${bundle.id}/assignments`, {
-      recipientId: recipient.id,
-    });
-    expect(assignment.status, assignment.text).toBe(201);
-    const assignmentId = (assignment.body as Ids).id;
+    const assignmentId = (
+      await api.createAssignment({ params: { id: bundle.id }, body: { recipientId: recipient.id } })
+    ).id;
     await step("assign", "bundles.assignment.created", (r) => r.subjectIds.assignmentId === assignmentId);
 
     // 3. the recipient signs in with a one-time code and downloads
     const portal = await recipientBrowser(s, email);
     await step("recipient sign in", "auth.otp.verified", (r) => r.subjectIds.recipientId === recipient.id);
-    const grant = await portal.request("POST", `/api/v1/portal/bundles/${bundle.id}/downloads`, {
-      json: {},
-      csrf: "recipient",
-    });
-    expect(grant.status, grant.text).toBe(201);
+    const grant = await portal
+      .client("recipient")
+      .consumePortalDownload({ params: { id: bundle.id }, body: {} });
     await step("grant download", "bundles.download.granted", (r) => r.subjectIds.bundleId === bundle.id);
-    const archive = await fetch((grant.body as { url: string }).url, { headers: sessionOf(portal) });
+    const archive = await fetch(grant.url, { headers: sessionOf(portal) });
     expect(archive.status).toBe(200);
     await archive.arrayBuffer();
     await step("download", "bundles.download.started", (r) => r.subjectIds.bundleId === bundle.id);
 
     // 4. install a plugin, enable its capability, apply a pipeline that uses it, run it by hand
     const tarball = await packed;
-    const installed = await http(s.base, "POST", "/api/v1/plugins", {
-      token: token.token,
-      body: tarball,
-      headers: { "content-type": "application/gzip" },
-    });
-    expect(installed.status, installed.text).toBe(201);
+    await api.installPlugin({ body: tarball, contentType: "application/gzip" });
     await step(
       "install plugin",
       "plugins.plugin.installed",
       (r) => r.subjectIds.plugin === "latchflow-plugin-echo",
     );
-    expect(
-      (
-        await api("PATCH", "/api/v1/plugins/latchflow-plugin-echo", {
-          capabilities: { "latchflow-plugin-echo/echo@1": true },
-        })
-      ).status,
-    ).toBe(200);
+    await api.updatePlugin({
+      params: { name: "latchflow-plugin-echo" },
+      body: { capabilities: { "latchflow-plugin-echo/echo@1": true } },
+    });
     await step(
       "enable capability",
       "plugins.plugin.updated",
       (r) => r.subjectIds.plugin === "latchflow-plugin-echo",
     );
-    const applied = await http(s.base, "PUT", "/api/v1/pipelines/audited", {
-      token: token.token,
+    await api.putPipeline({
+      params: { name: "audited" },
+      contentType: "application/yaml",
       body: `apiVersion: latchflow.dev/v1
 kind: Pipeline
 metadata: { name: audited }
@@ -144,14 +121,12 @@ spec:
   steps:
     - { id: say, uses: latchflow-plugin-echo/echo@1, with: { text: hello } }
 `,
-      headers: { "content-type": "application/yaml" },
     });
-    expect(applied.status, applied.text).toBe(200);
-    await step("apply pipeline", "pipelines.pipeline.saved", (r) => r.data.name === "audited");
-    const pipelineId = byType("pipelines.pipeline.saved").subjectIds.pipelineId as string;
-    const started = await api("POST", "/api/v1/pipelines/audited/runs", { payload: { why: "audit" } });
-    expect(started.status, started.text).toBe(202);
-    const runId = (started.body as Ids).id;
+    await step("apply pipeline", "pipelines.pipeline.saved", (r) => dataOf(r).name === "audited");
+    const pipelineId = byType("pipelines.pipeline.saved").subjectIds.pipelineId!;
+    const runId = (
+      await api.startPipelineRun({ params: { name: "audited" }, body: { payload: { why: "audit" } } })
+    ).id;
     await step("trigger fired", "pipelines.trigger.fired", (r) => r.subjectIds.runId === runId);
     await step("run started", "pipelines.run.started", (r) => r.subjectIds.runId === runId);
     await step("step started", "pipelines.step.started", (r) => r.subjectIds.runId === runId);
@@ -177,7 +152,7 @@ spec:
     expect(byName["step started"]).toMatchObject({
       data: { stepId: "say", uses: "latchflow-plugin-echo/echo@1", attempt: 1 },
     });
-    const pipelineTrail = await auditAll(s, `pipeline=${pipelineId}`);
+    const pipelineTrail = await auditAll(s, { pipeline: pipelineId });
     expect(pipelineTrail.map((r) => r.type).reverse()).toEqual([
       "pipelines.pipeline.saved",
       "pipelines.trigger.fired",
@@ -186,7 +161,7 @@ spec:
       "pipelines.step.succeeded",
       "pipelines.run.succeeded",
     ]);
-    expect((await auditAll(s, `actor=pipeline_run:${runId}`)).map((r) => r.id).sort()).toEqual(
+    expect((await auditAll(s, { actor: `pipeline_run:${runId}` })).map((r) => r.id).sort()).toEqual(
       ["run started", "step started", "step succeeded", "run succeeded"].map((n) => byName[n]!.id).sort(),
     );
     expect(byName["sign in"]).toMatchObject({ actor: owner, subjectIds: { userId: ownerId } });
@@ -214,7 +189,7 @@ spec:
       subjectIds: { bundleId: bundle.id, recipientId: recipient.id, assignmentId },
       data: { via: "grant" },
     });
-    expect((await auditAll(s, `assignment=${assignmentId}`)).map((r) => r.type)).toEqual(
+    expect((await auditAll(s, { assignment: assignmentId })).map((r) => r.type)).toEqual(
       expect.arrayContaining([
         "bundles.assignment.created",
         "bundles.download.granted",
@@ -231,7 +206,7 @@ spec:
     expect(steps.map((x) => order.indexOf(x.record.id))).toEqual(seqs.map((q) => q - 1));
 
     // the recipient's trail, by filter
-    const trail = await auditAll(s, `recipient=${recipient.id}`);
+    const trail = await auditAll(s, { recipient: recipient.id });
     expect(trail.map((r) => r.type)).toEqual(
       expect.arrayContaining([
         "bundles.download.granted",
@@ -240,12 +215,11 @@ spec:
       ]),
     );
     for (const r of trail) expect(r.subjectIds.recipientId).toBe(recipient.id);
-    const byHeir = await auditAll(s, `actor=recipient:${recipient.id}`);
+    const byHeir = await auditAll(s, { actor: `recipient:${recipient.id}` });
     expect(byHeir.map((r) => r.id)).toEqual(expect.arrayContaining([byName["grant download"]!.id]));
     for (const r of byHeir) expect(r.actor).toEqual(heir);
 
     // and the chain verifies
-    const verified = await http(s.base, "GET", "/api/v1/audit/verify", { token: OWNER_TOKEN });
-    expect(verified.body).toMatchObject({ ok: true, checked: log.length });
+    expect(await s.client().verifyAuditChain()).toMatchObject({ ok: true, checked: log.length });
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectRefusal } from "../client-helpers.js";
 import { fetchBytes, recipientBrowser, releasedBundle, sha256 } from "../files/helpers.js";
-import { expectError, http } from "../http.js";
+import { http } from "../http.js";
 import { MODES, OWNER_EMAIL, type Stack } from "../stack.js";
-import { finished, nthRun, pipelineStack, putPipeline, type RunView, runs, signed } from "./helpers.js";
+import { finished, nthRun, output, pipelineStack, putPipeline, runs, signed, startRun } from "./helpers.js";
 
 const HOOK_KEY = "webhook-test-key-0123456789abcdef";
 
@@ -14,7 +15,7 @@ describe.each(MODES)("built-in actions end to end on %s + %s", (dialect, bus) =>
   beforeAll(async () => {
     s = await pipelineStack(dialect, bus, "pipeacts");
     bundle = await releasedBundle(s, "family-archive", [{ name: "letter.txt", data: archive }]);
-    await s.api("POST", "/api/v1/recipients", { json: { email: "bob@example.com" } });
+    await s.client().createRecipient({ body: { email: "bob@example.com" } });
   });
   afterAll(async () => {
     await s?.stop();
@@ -46,16 +47,14 @@ spec:
         html: "<p>{{ trigger.payload.payload.note }}</p><a href=\\"{{ steps.link.outputs.url }}\\">download</a>"
 `,
     );
-    const refused = await s.api("POST", "/api/v1/pipelines/share-now/runs", {
-      json: { payload: { other: 1 } },
+    const refused = await s.client().raw.startPipelineRun({
+      params: { name: "share-now" },
+      body: { payload: { other: 1 } },
     });
-    expectError(refused, 422, "validation_failed");
+    expectRefusal(refused, 422, "validation_failed");
 
-    const started = await s.api("POST", "/api/v1/pipelines/share-now/runs", {
-      json: { payload: { note: "<script>alert(1)</script>" } },
-    });
-    expect(started.status, started.text).toBe(202);
-    const r = await finished(s, "share-now", (started.body as RunView).id);
+    const started = await startRun(s, "share-now", { note: "<script>alert(1)</script>" });
+    const r = await finished(s, "share-now", started.id);
     expect(r.status, JSON.stringify(r)).toBe("succeeded");
     expect(r.trigger).toMatchObject({
       kind: "manual",
@@ -65,7 +64,7 @@ spec:
       ["link", "succeeded"],
       ["tell", "succeeded"],
     ]);
-    const url = String(r.steps?.[0]?.outputs?.url);
+    const url = String(output(r, "link", "url"));
     expect(url).toMatch(/\/s\//);
 
     const mail = await s.mail.waitFor("guardian@example.com");
@@ -82,10 +81,10 @@ spec:
   });
 
   it("webhook@1 → grant@1: bad signature 401, replay 401, oversize 413, unknown trigger 401; the grant shows in the portal", async () => {
-    const secret = await s.api("PUT", "/api/v1/plugins/latchflow-webhook/secrets/hook-key", {
-      json: { value: HOOK_KEY },
+    await s.client().setPluginSecret({
+      params: { name: "latchflow-webhook", secret: "hook-key" },
+      body: { value: HOOK_KEY },
     });
-    expect(secret.status, secret.text).toBe(200);
     await putPipeline(
       s,
       "on-hook",
@@ -105,31 +104,33 @@ spec:
 `,
     );
     const body = JSON.stringify({ release: true });
-    const hook = (headers: Record<string, string>, b = body) =>
-      http(s.base, "POST", "/hooks/on-hook/incoming", { body: b, headers });
+    const hook = (headers: Record<string, string>, b = body, trigger = "incoming") =>
+      s.client().raw.deliverWebhook({ params: { pipeline: "on-hook", trigger }, body: b, headers });
 
     const wrong = await hook(signed("not-the-key", body));
-    expect(wrong.status, wrong.text).toBe(401);
+    expect(wrong.status, JSON.stringify(wrong.body)).toBe(401);
     expect(wrong.body).toEqual({
       error: { code: "invalid_signature", message: expect.any(String), requestId: expect.any(String) },
     });
-    const unsigned = await hook({ "content-type": "application/json" });
+    // no signature headers at all
+    const unsigned = await http(s.base, "POST", "/hooks/on-hook/incoming", {
+      body,
+      headers: { "content-type": "application/json" },
+    });
     expect(unsigned.status).toBe(401);
     const stale = await hook(signed(HOOK_KEY, body, Math.floor(Date.now() / 1000) - 3600));
     expect(stale.status).toBe(401);
     const big = "x".repeat(2000);
     expect((await hook(signed(HOOK_KEY, big), big)).status).toBe(413);
     const huge = "x".repeat(1024 * 1024 + 10);
-    expectError(await hook(signed(HOOK_KEY, huge), huge), 413, "payload_too_large");
+    expectRefusal(await hook(signed(HOOK_KEY, huge), huge), 413, "payload_too_large");
     // an unknown trigger answers like a bad signature (names cannot be probed)
-    expect(
-      (await http(s.base, "POST", "/hooks/on-hook/nope", { body, headers: signed(HOOK_KEY, body) })).status,
-    ).toBe(401);
+    expect((await hook(signed(HOOK_KEY, body), body, "nope")).status).toBe(401);
     expect(await runs(s, "on-hook")).toHaveLength(0);
 
     const good = signed(HOOK_KEY, body);
     const ok = await hook(good);
-    expect(ok.status, ok.text).toBe(202);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(202);
     const replay = await hook(good);
     expect(replay.status).toBe(401);
 
@@ -143,17 +144,14 @@ spec:
     const notice = await s.mail.waitFor("bob@example.com");
     expect(notice.text).toContain(s.base);
     const bob = await recipientBrowser(s, "bob@example.com");
-    const portal = await bob.request("GET", "/api/v1/portal/bundles");
-    expect(portal.status, portal.text).toBe(200);
-    expect(JSON.stringify(portal.body)).toContain("family-archive");
-    const assignments = await s.api("GET", `/api/v1/bundles/${bundle.bundleId}/assignments`);
-    expect(JSON.stringify(assignments.body)).toContain('"maxDownloads":2');
+    const portal = await bob.client("recipient").listPortalBundles();
+    expect(JSON.stringify(portal)).toContain("family-archive");
+    const assignments = await s.client().listAssignments({ params: { id: bundle.bundleId } });
+    expect(JSON.stringify(assignments)).toContain('"maxDownloads":2');
   });
 
   it("if:, onFailure: continue and step outcomes: a failed step lets a later one react", async () => {
-    const doomed = (await s.api("POST", "/api/v1/bundles", { json: { name: "doomed" } })).body as {
-      id: string;
-    };
+    const doomed = await s.client().createBundle({ body: { name: "doomed" } });
     await putPipeline(
       s,
       "fallbacks",
@@ -178,9 +176,8 @@ spec:
       with: { to: [${OWNER_EMAIL}], subject: "publish failed", text: "step pub failed" }
 `,
     );
-    expect((await s.api("DELETE", `/api/v1/bundles/${doomed.id}`)).status).toBe(200);
-    const started = await s.api("POST", "/api/v1/pipelines/fallbacks/runs", { json: {} });
-    const r = await finished(s, "fallbacks", (started.body as RunView).id);
+    await s.client().deleteBundle({ params: { id: doomed.id } });
+    const r = await finished(s, "fallbacks", (await startRun(s, "fallbacks")).id);
     expect(r.steps?.map((x) => [x.stepId, x.status, x.errorCode])).toEqual([
       ["pub", "failed", "not_found"],
       ["never", "skipped", ""],
@@ -196,8 +193,7 @@ spec:
 
   it("http@1 cannot reach private addresses (the egress guard holds end to end)", async () => {
     // approved, so the address guard (not the missing approval) is what refuses
-    const approve = await s.api("PATCH", "/api/v1/plugins/http", { json: { approvedHosts: ["127.0.0.1"] } });
-    expect(approve.status, approve.text).toBe(200);
+    await s.client().updatePlugin({ params: { name: "http" }, body: { approvedHosts: ["127.0.0.1"] } });
     await putPipeline(
       s,
       "call-out",
@@ -213,8 +209,7 @@ spec:
       with: { url: "https://127.0.0.1:9/hook" }
 `,
     );
-    const started = await s.api("POST", "/api/v1/pipelines/call-out/runs", { json: {} });
-    const r = await finished(s, "call-out", (started.body as RunView).id);
+    const r = await finished(s, "call-out", (await startRun(s, "call-out")).id);
     expect(r.status).toBe("failed");
     expect(r.steps?.[0]?.errorCode).toBe("capability_denied");
     expect(JSON.stringify(r)).toContain("loopback");
@@ -234,21 +229,26 @@ spec:
     - { id: tell, uses: email@1, with: { to: [x@example.com], subject: s, text: t } }
 `,
     );
-    expectError(await s.api("POST", "/api/v1/pipelines/hook-only/runs", { json: {} }), 409, "conflict");
-    expectError(await s.api("POST", "/api/v1/pipelines/ghost/runs", { json: {} }), 404, "not_found");
-    await s.api("PATCH", "/api/v1/pipelines/call-out", { json: { enabled: false } });
-    expectError(await s.api("POST", "/api/v1/pipelines/call-out/runs", { json: {} }), 409, "conflict");
-    expectError(
-      await s.api("GET", "/api/v1/pipelines/call-out/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+    const api = s.client();
+    const manual = (name: string) => api.raw.startPipelineRun({ params: { name }, body: {} });
+    expectRefusal(await manual("hook-only"), 409, "conflict");
+    expectRefusal(await manual("ghost"), 404, "not_found");
+    await api.setPipelineEnabled({ params: { name: "call-out" }, body: { enabled: false } });
+    expectRefusal(await manual("call-out"), 409, "conflict");
+    expectRefusal(
+      await api.raw.getPipelineRun({ params: { name: "call-out", runId: "01ARZ3NDEKTSV4RRFFQ69G5FAV" } }),
       404,
       "not_found",
     );
-    expectError(await s.api("GET", "/api/v1/pipelines/call-out/runs/nope"), 422, "validation_failed");
+    expectRefusal(
+      await api.raw.getPipelineRun({ params: { name: "call-out", runId: "nope" } }),
+      422,
+      "validation_failed",
+    );
   });
 
   it("exposes run, step and sandbox series on /metrics", async () => {
-    const res = await fetch(`${s.base}/metrics`);
-    expect(res.status).toBe(200);
+    const res = await s.client().getMetrics();
     const text = await res.text();
     expect(text).toMatch(/latchflow_pipeline_runs_total\{outcome="succeeded"\} [1-9]/);
     expect(text).toMatch(/latchflow_pipeline_runs_total\{outcome="failed"\} [1-9]/);
@@ -261,9 +261,7 @@ spec:
   });
 
   it("lists every capability with its schema and docs", async () => {
-    const res = await s.api("GET", "/api/v1/capabilities");
-    expect(res.status, res.text).toBe(200);
-    const items = (res.body as { items: { uses: string; docs: string; configSchema: object }[] }).items;
+    const { items } = await s.client().listCapabilities();
     expect(items.map((c) => c.uses).sort()).toEqual(
       [
         "cron@1",

@@ -15,9 +15,18 @@ import {
   waitFor,
 } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { http } from "../http.js";
 import { MODES, OWNER_TOKEN, type Stack } from "../stack.js";
-import { finished, pipelineStack, type RunView, run, selfSignedCert } from "./helpers.js";
+import {
+  clientOf,
+  finished,
+  type Gateway,
+  pipelineStack,
+  putPipeline,
+  run,
+  runs,
+  selfSignedCert,
+  startRun,
+} from "./helpers.js";
 import { gate, installSlow } from "./slow-plugin.js";
 
 const pipeline = (steps: string) => `apiVersion: latchflow.dev/v1
@@ -29,14 +38,7 @@ spec:
   steps:
 ${steps}`;
 
-async function put(base: string, yaml: string) {
-  const res = await http(base, "PUT", "/api/v1/pipelines/crashy", {
-    token: OWNER_TOKEN,
-    body: yaml,
-    headers: { "content-type": "application/yaml" },
-  });
-  expect(res.status, res.text).toBe(200);
-}
+const put = (g: Gateway, yaml: string) => putPipeline(g, "crashy", yaml);
 
 /** The plugin host is a child process of the embedded stack, i.e. of this test worker. */
 function pluginHostPid(): number {
@@ -52,7 +54,7 @@ describe.each(MODES)("kill -9 of the plugin host mid-step on %s + %s", (dialect,
   beforeAll(async () => {
     g = await gate();
     s = await pipelineStack(dialect, bus, "pipecrash", { LATCHFLOW_EGRESS_ALLOW_PRIVATE: "true" });
-    await installSlow(s.base);
+    await installSlow(s);
   });
   afterAll(async () => {
     await s?.stop();
@@ -61,14 +63,13 @@ describe.each(MODES)("kill -9 of the plugin host mid-step on %s + %s", (dialect,
 
   it("the step is retried and its mail is sent once (idempotency key honoured by mail.send)", async () => {
     await put(
-      s.base,
+      s,
       pipeline(`    - id: slow
       uses: latchflow-plugin-slow/wait@1
       with: { url: "${g.url}", mailTo: once@example.com }
 `),
     );
-    const started = await s.api("POST", "/api/v1/pipelines/crashy/runs", { json: {} });
-    expect(started.status, started.text).toBe(202);
+    const started = await startRun(s, "crashy");
     await waitFor(() => g.hits() >= 1, { timeoutMs: 10_000, description: "the step to wait on the gate" });
     await s.mail.waitFor("once@example.com");
     process.kill(pluginHostPid(), "SIGKILL");
@@ -77,7 +78,7 @@ describe.each(MODES)("kill -9 of the plugin host mid-step on %s + %s", (dialect,
       description: "the retried attempt to reach the gate",
     });
     g.release();
-    const r = await finished(s, "crashy", (started.body as RunView).id);
+    const r = await finished(s, "crashy", started.id);
     expect(r.status, JSON.stringify(r)).toBe("succeeded");
     expect(r.steps?.[0]?.attempts.map((a) => [a.number, a.status, a.errorCode])).toEqual([
       [1, "failed", "sandbox_crashed"],
@@ -160,12 +161,7 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
       with: { to: [after@example.com], subject: "after", text: "step 3" }
 `),
     );
-    const started = await http(stack.gatewayUrl, "POST", "/api/v1/pipelines/crashy/runs", {
-      token: OWNER_TOKEN,
-      json: {},
-    });
-    expect(started.status, started.text).toBe(202);
-    const id = (started.body as RunView).id;
+    const { id } = await startRun(stack.gatewayUrl, "crashy");
     await waitFor(() => g.hits() >= 1, { timeoutMs: 15_000, description: "step 2 to wait on the gate" });
     await mail.waitFor("during@example.com");
     await stack.kill("kernel", "SIGKILL");
@@ -193,12 +189,7 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
       with: { to: [after-term@example.com], subject: "after", text: "step 2" }
 `),
       );
-      const started = await http(stack.gatewayUrl, "POST", "/api/v1/pipelines/crashy/runs", {
-        token: OWNER_TOKEN,
-        json: {},
-      });
-      expect(started.status, started.text).toBe(202);
-      const id = (started.body as RunView).id;
+      const { id } = await startRun(stack.gatewayUrl, "crashy");
       await waitFor(() => slow.hits() >= 1, {
         timeoutMs: 15_000,
         description: "the step to wait on the gate",
@@ -217,9 +208,10 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
 
   it("schedule@1 fires once across a kernel restart", async () => {
     const at = new Date(Date.now() + 3_000).toISOString();
-    const res = await http(stack.gatewayUrl, "PUT", "/api/v1/pipelines/dated", {
-      token: OWNER_TOKEN,
-      body: `apiVersion: latchflow.dev/v1
+    await putPipeline(
+      stack.gatewayUrl,
+      "dated",
+      `apiVersion: latchflow.dev/v1
 kind: Pipeline
 metadata: { name: dated }
 spec:
@@ -228,9 +220,7 @@ spec:
   steps:
     - { id: note, uses: email@1, with: { to: [dated@example.com], subject: "dated", text: "once" } }
 `,
-      headers: { "content-type": "application/yaml" },
-    });
-    expect(res.status, res.text).toBe(200);
+    );
     await stack.kill("kernel", "SIGKILL"); // down across the date
     await new Promise((r) => setTimeout(r, 4_000));
     await stack.restart("kernel");
@@ -238,8 +228,7 @@ spec:
     await stack.kill("kernel", "SIGTERM");
     await stack.restart("kernel");
     await new Promise((r) => setTimeout(r, 2_000));
-    const runs = await http(stack.gatewayUrl, "GET", "/api/v1/pipelines/dated/runs", { token: OWNER_TOKEN });
-    const items = (runs.body as { items: RunView[] }).items;
+    const items = await runs(stack.gatewayUrl, "dated");
     expect(items).toHaveLength(1);
     const one = await run(stack.gatewayUrl, "dated", items[0]?.id ?? "");
     expect(one.trigger.payload).toMatchObject({ scheduledAt: at });
@@ -248,20 +237,17 @@ spec:
 
   it("http@1 calls out over TLS with an HMAC signature the receiver can check", async () => {
     const key = "outgoing-signing-key-0123456789";
-    const secret = await http(stack.gatewayUrl, "PUT", "/api/v1/plugins/latchflow-http/secrets/out-key", {
-      token: OWNER_TOKEN,
-      json: { value: key },
+    const api = clientOf(stack.gatewayUrl);
+    await api.setPluginSecret({
+      params: { name: "latchflow-http", secret: "out-key" },
+      body: { value: key },
     });
-    expect(secret.status, secret.text).toBe(200);
-    const approve = await http(stack.gatewayUrl, "PATCH", "/api/v1/plugins/http", {
-      token: OWNER_TOKEN,
-      json: { approvedHosts: ["127.0.0.1"] },
-    });
-    expect(approve.status, approve.text).toBe(200);
+    await api.updatePlugin({ params: { name: "http" }, body: { approvedHosts: ["127.0.0.1"] } });
     const port = (receiver.address() as AddressInfo).port;
-    const res = await http(stack.gatewayUrl, "PUT", "/api/v1/pipelines/call-out", {
-      token: OWNER_TOKEN,
-      body: `apiVersion: latchflow.dev/v1
+    await putPipeline(
+      stack.gatewayUrl,
+      "call-out",
+      `apiVersion: latchflow.dev/v1
 kind: Pipeline
 metadata: { name: call-out }
 spec:
@@ -272,15 +258,8 @@ spec:
       uses: http@1
       with: { url: "https://127.0.0.1:${port}/in", body: { pipeline: "{{ pipeline.name }}", note: "{{ trigger.payload.payload.note }}" }, signWithSecret: out-key }
 `,
-      headers: { "content-type": "application/yaml" },
-    });
-    expect(res.status, res.text).toBe(200);
-    const started = await http(stack.gatewayUrl, "POST", "/api/v1/pipelines/call-out/runs", {
-      token: OWNER_TOKEN,
-      json: { payload: { note: "hello" } },
-    });
-    expect(started.status, started.text).toBe(202);
-    const id = (started.body as RunView).id;
+    );
+    const { id } = await startRun(stack.gatewayUrl, "call-out", { note: "hello" });
     const done = await finished(stack.gatewayUrl, "call-out", id);
     expect(done.status, JSON.stringify(done)).toBe("succeeded");
     expect(done.steps?.[0]?.outputs).toMatchObject({ status: 200, body: { ok: true } });

@@ -2,26 +2,14 @@ import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Client, createClient, operations, type schemas } from "@latchflow/api";
 import type { TestBus, TestDialect } from "@latchflow/runtime/testing";
 import { waitFor } from "@latchflow/testing";
 import { expect } from "vitest";
-import { http } from "../http.js";
 import { OWNER_TOKEN, type Stack, startStack } from "../stack.js";
 
-export interface RunView {
-  id: string;
-  status: string;
-  errorCode: string;
-  errorMessage: string;
-  trigger: { id: string; uses: string; kind: string; payload: Record<string, unknown> };
-  steps?: {
-    stepId: string;
-    status: string;
-    outputs: Record<string, unknown> | null;
-    errorCode: string;
-    attempts: { number: number; status: string; errorCode: string }[];
-  }[];
-}
+/** A run as GET /api/v1/pipelines/{name}/runs/{id} answers it (the contract's `Run`). */
+export type RunView = schemas.Run;
 
 /** A stack whose kernel polls often, so timers fire soon after the clock moves. */
 export function pipelineStack(
@@ -33,35 +21,57 @@ export function pipelineStack(
   return startStack(dialect, bus, prefix, { LATCHFLOW_KERNEL_POLL_MS: "50", ...env });
 }
 
-export async function putPipeline(s: Stack, name: string, yaml: string): Promise<void> {
-  const res = await http(s.base, "PUT", `/api/v1/pipelines/${name}`, {
-    token: OWNER_TOKEN,
+/** A gateway to talk to: a test stack, or the URL of a launched distributed one (as the owner). */
+export type Gateway = Stack | string;
+
+/** The owner's typed client of a gateway, every answer checked against the contract. */
+export const clientOf = (g: Gateway): Client =>
+  typeof g === "string" ? createClient({ baseUrl: g, token: OWNER_TOKEN, validate: operations }) : g.client();
+
+/** Stores a pipeline's YAML as the owner; asserts 200 (naming the diagnostics when it is refused). */
+export async function putPipeline(g: Gateway, name: string, yaml: string): Promise<schemas.Pipeline> {
+  const res = await clientOf(g).raw.putPipeline({
+    params: { name },
     body: yaml,
-    headers: { "content-type": "application/yaml" },
+    contentType: "application/yaml",
   });
-  expect(res.status, res.text).toBe(200);
+  if (!res.ok) throw new Error(`PUT pipeline ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+  expect(res.status).toBe(200);
+  return res.body;
 }
 
-export async function runs(s: Stack, pipeline: string): Promise<RunView[]> {
-  const res = await s.api("GET", `/api/v1/pipelines/${pipeline}/runs`);
-  expect(res.status, res.text).toBe(200);
-  return (res.body as { items: RunView[] }).items;
+/** A stored pipeline with its parsed document (GET …?format=json), as the owner. */
+export async function pipelineJson(g: Gateway, name: string): Promise<schemas.PipelineWithDocument> {
+  const res = await clientOf(g).getPipeline({ params: { name }, query: { format: "json" } });
+  if (res instanceof Response) throw new Error(`expected JSON, got ${res.headers.get("content-type")}`);
+  return res;
 }
 
-/** A gateway to read runs from: a test stack, or the URL of a launched distributed one. */
-type Gateway = Stack | string;
-const baseOf = (g: Gateway) => (typeof g === "string" ? g : g.base);
+/** A stored pipeline's source as served (GET … without a format: the YAML as written), as the owner. */
+export async function pipelineSource(g: Gateway, name: string): Promise<Response> {
+  const res = await clientOf(g).getPipeline({ params: { name } });
+  if (!(res instanceof Response)) throw new Error(`expected the source, got ${JSON.stringify(res)}`);
+  return res;
+}
 
-export async function run(g: Gateway, pipeline: string, id: string): Promise<RunView> {
-  const res = await http(baseOf(g), "GET", `/api/v1/pipelines/${pipeline}/runs/${id}`, {
-    token: OWNER_TOKEN,
+/** Runs a pipeline by hand (its manual@1 trigger) as the owner; returns the queued run. */
+export function startRun(g: Gateway, pipeline: string, payload?: unknown): Promise<schemas.Run> {
+  return clientOf(g).startPipelineRun({
+    params: { name: pipeline },
+    body: payload === undefined ? {} : { payload },
   });
-  expect(res.status, res.text).toBe(200);
-  return res.body as RunView;
+}
+
+export async function runs(g: Gateway, pipeline: string): Promise<schemas.Run[]> {
+  return (await clientOf(g).listPipelineRuns({ params: { name: pipeline } })).items;
+}
+
+export function run(g: Gateway, pipeline: string, id: string): Promise<schemas.Run> {
+  return clientOf(g).getPipelineRun({ params: { name: pipeline, runId: id } });
 }
 
 /** Waits until the run is over (succeeded or failed) and returns it with its steps. */
-export function finished(g: Gateway, pipeline: string, id: string, timeoutMs = 20_000): Promise<RunView> {
+export function finished(g: Gateway, pipeline: string, id: string, timeoutMs = 20_000): Promise<schemas.Run> {
   return waitFor(
     async () => {
       const r = await run(g, pipeline, id);
@@ -72,7 +82,12 @@ export function finished(g: Gateway, pipeline: string, id: string, timeoutMs = 2
 }
 
 /** Waits for the pipeline's n-th run (1-based, oldest first) to exist and finish. */
-export async function nthRun(s: Stack, pipeline: string, n: number, timeoutMs = 20_000): Promise<RunView> {
+export async function nthRun(
+  s: Stack,
+  pipeline: string,
+  n: number,
+  timeoutMs = 20_000,
+): Promise<schemas.Run> {
   const list = await waitFor(
     async () => {
       const l = await runs(s, pipeline);
@@ -80,7 +95,13 @@ export async function nthRun(s: Stack, pipeline: string, n: number, timeoutMs = 
     },
     { timeoutMs, description: `run ${n} of ${pipeline}` },
   );
-  return finished(s, pipeline, (list[list.length - n] as RunView).id, timeoutMs);
+  return finished(s, pipeline, list[list.length - n]!.id, timeoutMs);
+}
+
+/** One output of one step of a run (undefined when the step or the output is missing). */
+export function output(r: schemas.Run, stepId: string, name: string): unknown {
+  const outputs = r.steps?.find((x) => x.stepId === stepId)?.outputs;
+  return typeof outputs === "object" && outputs !== null ? Reflect.get(outputs, name) : undefined;
 }
 
 /** Headers of a webhook request signed the way webhook@1 checks. */

@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { packPlugin } from "@latchflow/plugin-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectRefusal } from "../client-helpers.js";
 import { expectError, http } from "../http.js";
 import { MODES, OWNER_TOKEN, type Stack } from "../stack.js";
-import { finished, pipelineStack, putPipeline, type RunView } from "./helpers.js";
+import { finished, pipelineStack, putPipeline, startRun } from "./helpers.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -76,21 +77,19 @@ describe.each(MODES)("third-party plugins on %s + %s", (dialect, bus) => {
   });
 
   const upload = (bytes: Buffer, headers: Record<string, string> = {}) =>
-    http(s.base, "POST", "/api/v1/plugins", {
-      token: OWNER_TOKEN,
-      body: bytes,
-      headers: { "content-type": "application/gzip", ...headers },
+    s.client().raw.installPlugin({ body: bytes, contentType: "application/gzip", headers });
+  const fromRegistry = (pkg: string) =>
+    s.client().raw.installPlugin({
+      body: JSON.stringify({ package: pkg }),
+      contentType: "application/json",
     });
 
-  const runEcho = async () => {
-    const started = await s.api("POST", "/api/v1/pipelines/echoes/runs", { json: {} });
-    expect(started.status, started.text).toBe(202);
-    return finished(s, "echoes", (started.body as RunView).id);
-  };
+  const runEcho = async () => finished(s, "echoes", (await startRun(s, "echoes")).id);
 
   it("refuses broken packages and a wrong integrity", async () => {
-    expectError(await upload(Buffer.from("not a tarball")), 422, "validation_failed");
-    expectError(await upload(v1.bytes, { "x-latchflow-integrity": v2.integrity }), 500, "integrity_failed");
+    expectRefusal(await upload(Buffer.from("not a tarball")), 422, "validation_failed");
+    expectRefusal(await upload(v1.bytes, { "x-latchflow-integrity": v2.integrity }), 500, "integrity_failed");
+    // neither a tarball nor JSON
     expectError(
       await http(s.base, "POST", "/api/v1/plugins", {
         token: OWNER_TOKEN,
@@ -100,21 +99,13 @@ describe.each(MODES)("third-party plugins on %s + %s", (dialect, bus) => {
       415,
       "unsupported_media_type",
     );
-    expectError(
-      await s.api("POST", "/api/v1/plugins", { json: { package: "latchflow-plugin-echo@6.6.6" } }),
-      500,
-      "integrity_failed",
-    );
-    expectError(
-      await s.api("POST", "/api/v1/plugins", { json: { package: "no-such-package" } }),
-      404,
-      "not_found",
-    );
+    expectRefusal(await fromRegistry("latchflow-plugin-echo@6.6.6"), 500, "integrity_failed");
+    expectRefusal(await fromRegistry("no-such-package"), 404, "not_found");
   });
 
   it("installs from the registry with its integrity; capabilities start disabled", async () => {
-    const res = await s.api("POST", "/api/v1/plugins", { json: { package: "latchflow-plugin-echo" } });
-    expect(res.status, res.text).toBe(201);
+    const res = await fromRegistry("latchflow-plugin-echo");
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({
       name: "latchflow-plugin-echo",
       version: "1.0.0",
@@ -122,34 +113,31 @@ describe.each(MODES)("third-party plugins on %s + %s", (dialect, bus) => {
       integrity: v1.integrity,
       capabilities: [{ uses: "latchflow-plugin-echo/echo@1", kind: "action", enabled: false }],
     });
-    const invalid = await http(s.base, "PUT", "/api/v1/pipelines/echoes", {
-      token: OWNER_TOKEN,
+    const invalid = await s.client().raw.putPipeline({
+      params: { name: "echoes" },
       body: echoPipeline("latchflow-plugin-echo/echo@1", "{ text: hi }"),
-      headers: { "content-type": "application/yaml" },
+      contentType: "application/yaml",
     });
-    expectError(invalid, 422, "validation_failed"); // disabled capabilities are unknown to pipelines
+    expectRefusal(invalid, 422, "validation_failed"); // disabled capabilities are unknown to pipelines
   });
 
   it("runs an enabled capability in the sandbox, and keeps running x@1 pipelines after the plugin moves to x@2", async () => {
-    const enable = await s.api("PATCH", "/api/v1/plugins/latchflow-plugin-echo", {
-      json: { capabilities: { "latchflow-plugin-echo/echo@1": true } },
-    });
-    expect(enable.status, enable.text).toBe(200);
+    const enable = (capability: string, on: boolean) =>
+      s.client().updatePlugin({
+        params: { name: "latchflow-plugin-echo" },
+        body: { capabilities: { [capability]: on } },
+      });
+    await enable("latchflow-plugin-echo/echo@1", true);
     await putPipeline(s, "echoes", echoPipeline("latchflow-plugin-echo/echo@1", "{ text: hello }"));
     const first = await runEcho();
     expect(first.status, JSON.stringify(first)).toBe("succeeded");
     expect(first.steps?.[0]?.outputs).toEqual({ said: "hello", major: 1 });
 
     const upgraded = await upload(v2.bytes, { "x-latchflow-integrity": v2.integrity });
-    expect(upgraded.status, upgraded.text).toBe(201);
-    expect((upgraded.body as { version: string }).version).toBe("2.0.0");
-    const on2 = await s.api("PATCH", "/api/v1/plugins/latchflow-plugin-echo", {
-      json: { capabilities: { "latchflow-plugin-echo/echo@2": true } },
-    });
-    expect(on2.status, on2.text).toBe(200);
-    const caps = (await s.api("GET", "/api/v1/capabilities")).body as {
-      items: { uses: string; enabled: boolean }[];
-    };
+    expect(upgraded.status, JSON.stringify(upgraded.body)).toBe(201);
+    expect(upgraded.body).toMatchObject({ version: "2.0.0" });
+    await enable("latchflow-plugin-echo/echo@2", true);
+    const caps = await s.client().listCapabilities();
     expect(caps.items.filter((c) => c.uses.startsWith("latchflow-plugin-echo/"))).toEqual([
       expect.objectContaining({ uses: "latchflow-plugin-echo/echo@2", enabled: true }),
       expect.objectContaining({ uses: "latchflow-plugin-echo/echo@1", enabled: true }),
@@ -167,37 +155,34 @@ describe.each(MODES)("third-party plugins on %s + %s", (dialect, bus) => {
   });
 
   it("disabling stops runs with capability_unavailable; uninstall is refused while pipelines use it", async () => {
-    await s.api("PATCH", "/api/v1/plugins/latchflow-plugin-echo", {
-      json: { capabilities: { "latchflow-plugin-echo/echo@2": false } },
-    });
+    const api = s.client();
+    const echo = { params: { name: "latchflow-plugin-echo" } };
+    await api.updatePlugin({ ...echo, body: { capabilities: { "latchflow-plugin-echo/echo@2": false } } });
     const r = await runEcho();
     expect(r.status).toBe("failed");
     expect(r.steps?.[0]?.errorCode).toBe("capability_unavailable");
-    expectError(await s.api("DELETE", "/api/v1/plugins/latchflow-plugin-echo"), 409, "conflict");
-    expect((await s.api("DELETE", "/api/v1/pipelines/echoes")).status).toBe(200);
-    const gone = await s.api("DELETE", "/api/v1/plugins/latchflow-plugin-echo");
-    expect(gone.status, gone.text).toBe(200);
-    expectError(await s.api("GET", "/api/v1/plugins/latchflow-plugin-echo"), 404, "not_found");
-    const list = (await s.api("GET", "/api/v1/plugins")).body as {
-      items: { name: string; source: string }[];
-    };
+    expectRefusal(await api.raw.uninstallPlugin(echo), 409, "conflict");
+    await api.deletePipeline({ params: { name: "echoes" } });
+    expect(await api.uninstallPlugin(echo)).toMatchObject({ name: "latchflow-plugin-echo" });
+    expectRefusal(await api.raw.getPlugin(echo), 404, "not_found");
+    const list = await api.listPlugins();
     expect(list.items.every((p) => p.source === "builtin")).toBe(true);
     expect(list.items).toHaveLength(9);
   });
 
   it("plugin secrets are write-only and sealed", async () => {
-    const set = await s.api("PUT", "/api/v1/plugins/latchflow-http/secrets/signing-key", {
-      json: { value: "s3cr3t-value" },
-    });
-    expect(set.status, set.text).toBe(200);
-    const listed = await s.api("GET", "/api/v1/plugins/latchflow-http/secrets");
-    expect(listed.text).not.toContain("s3cr3t");
-    expect(listed.body).toMatchObject({ items: [{ name: "signing-key" }] });
-    expectError(
-      await s.api("PUT", "/api/v1/plugins/nope/secrets/x", { json: { value: "v" } }),
+    const api = s.client();
+    const key = { params: { name: "latchflow-http", secret: "signing-key" } };
+    const set = await api.setPluginSecret({ ...key, body: { value: "s3cr3t-value" } });
+    expect(JSON.stringify(set)).not.toContain("s3cr3t");
+    const listed = await api.listPluginSecrets({ params: { name: "latchflow-http" } });
+    expect(JSON.stringify(listed)).not.toContain("s3cr3t");
+    expect(listed).toMatchObject({ items: [{ name: "signing-key" }] });
+    expectRefusal(
+      await api.raw.setPluginSecret({ params: { name: "nope", secret: "x" }, body: { value: "v" } }),
       404,
       "not_found",
     );
-    expect((await s.api("DELETE", "/api/v1/plugins/latchflow-http/secrets/signing-key")).status).toBe(200);
+    expect(await api.deletePluginSecret(key)).toMatchObject({ name: "signing-key" });
   });
 });

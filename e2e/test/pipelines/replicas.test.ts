@@ -3,7 +3,7 @@ import { createBusFromConfig, createLogger } from "@latchflow/runtime";
 import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../stack.js";
-import { finished, pipelineStack, putPipeline, type RunView, runs } from "./helpers.js";
+import { finished, pipelineStack, putPipeline, runs, startRun } from "./helpers.js";
 import { gate, installSlow } from "./slow-plugin.js";
 
 const HOUR = 3_600_000;
@@ -76,7 +76,7 @@ spec:
   it("a replica that lost a run's lease mid-step writes nothing more; the replica that took over finishes it", async () => {
     const g = await gate();
     try {
-      await installSlow(s.base);
+      await installSlow(s);
       await putPipeline(
         s,
         "fenced",
@@ -90,9 +90,7 @@ spec:
     - { id: slow, uses: latchflow-plugin-slow/wait@1, with: { url: "${g.url}" } }
 `,
       );
-      const started = await s.api("POST", "/api/v1/pipelines/fenced/runs", { json: {} });
-      expect(started.status, started.text).toBe(202);
-      const id = (started.body as RunView).id;
+      const { id } = await startRun(s, "fenced");
       await waitFor(() => g.hits() >= 1, { timeoutMs: 10_000, description: "the first replica's attempt" });
       // the clock jumps past the lease (again and again: the first replica is alive and renews it) until the
       // other replica's poll finds the lease expired and takes the run over, starting the step again

@@ -5,9 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { packPlugin } from "@latchflow/plugin-sdk/node";
-import { expect } from "vitest";
-import { http } from "../http.js";
-import { OWNER_TOKEN } from "../stack.js";
+import { clientOf, type Gateway } from "./helpers.js";
 
 /** An HTTP server whose answers the test holds back until it lets go. */
 export async function gate() {
@@ -46,16 +44,11 @@ const packed = (async () => {
 })();
 
 /** Installs the `slow` test plugin (waits on a gate, optionally mails first) and enables `wait@1`. */
-export async function installSlow(base: string) {
-  const res = await http(base, "POST", "/api/v1/plugins", {
-    token: OWNER_TOKEN,
-    body: await packed,
-    headers: { "content-type": "application/gzip" },
+export async function installSlow(g: Gateway) {
+  const api = clientOf(g);
+  await api.installPlugin({ body: await packed, contentType: "application/gzip" });
+  await api.updatePlugin({
+    params: { name: "latchflow-plugin-slow" },
+    body: { capabilities: { "latchflow-plugin-slow/wait@1": true }, approvedHosts: ["127.0.0.1"] },
   });
-  expect(res.status, res.text).toBe(201);
-  const on = await http(base, "PATCH", "/api/v1/plugins/latchflow-plugin-slow", {
-    token: OWNER_TOKEN,
-    json: { capabilities: { "latchflow-plugin-slow/wait@1": true }, approvedHosts: ["127.0.0.1"] },
-  });
-  expect(on.status, on.text).toBe(200);
 }

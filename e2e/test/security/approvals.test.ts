@@ -4,10 +4,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
+import type { Client } from "@latchflow/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recorded } from "../audit/helpers.js";
-import { expectError, http } from "../http.js";
-import { finished, putPipeline, type RunView, selfSignedCert } from "../pipelines/helpers.js";
+import { dataOf, recorded } from "../audit/helpers.js";
+import { expectRefusal } from "../client-helpers.js";
+import { finished, putPipeline, selfSignedCert, startRun } from "../pipelines/helpers.js";
 import { MODES, type Stack, startStack } from "../stack.js";
 
 /**
@@ -77,21 +78,18 @@ describe.each(MODES)("egress approvals on %s + %s", (dialect, bus) => {
   });
 
   /** A user of `role` with one permission override, signed in. */
-  const userWith = async (email: string, role: string, permission: Record<string, string>) => {
-    const user = await s.api("POST", "/api/v1/users", { json: { email, role } });
-    expect(user.status, user.text).toBe(201);
-    const override = await s.api("POST", `/api/v1/users/${(user.body as { id: string }).id}/permissions`, {
-      json: permission,
-    });
-    expect(override.status, override.text).toBe(201);
+  const userWith = async (
+    email: string,
+    role: "admin" | "executor",
+    permission: Parameters<Client["grantPermission"]>[0]["body"],
+  ) => {
+    const api = s.client();
+    const user = await api.inviteUser({ body: { email, role } });
+    await api.grantPermission({ params: { id: user.id }, body: permission });
     return s.signIn(email);
   };
 
-  const runCallOut = async () => {
-    const started = await s.api("POST", "/api/v1/pipelines/call-out/runs", { json: {} });
-    expect(started.status, started.text).toBe(202);
-    return finished(s, "call-out", (started.body as RunView).id);
-  };
+  const runCallOut = async () => finished(s, "call-out", (await startRun(s, "call-out")).id);
 
   it("http@1's requiresApproval is enforced: with no approved host the step fails and no request reaches the receiver", async () => {
     const r = await runCallOut();
@@ -103,10 +101,9 @@ describe.each(MODES)("egress approvals on %s + %s", (dialect, bus) => {
   });
 
   it("built-in http is visible in GET /api/v1/plugins/http (and by name) with its capabilities and approvals", async () => {
+    const api = s.client();
     for (const name of ["http", "latchflow-http"]) {
-      const res = await s.api("GET", `/api/v1/plugins/${name}`);
-      expect(res.status, res.text).toBe(200);
-      expect(res.body).toMatchObject({
+      expect(await api.getPlugin({ params: { name } })).toMatchObject({
         name: "latchflow-http",
         source: "builtin",
         capabilities: [{ uses: "http@1", kind: "action", enabled: true }],
@@ -114,25 +111,17 @@ describe.each(MODES)("egress approvals on %s + %s", (dialect, bus) => {
         approvedHosts: [],
       });
     }
-    const list = await s.api("GET", "/api/v1/plugins");
-    const items = (list.body as { items: { name: string; approvedHosts: string[] }[] }).items;
+    const { items } = await api.listPlugins();
     expect(items.find((p) => p.name === "latchflow-http")).toMatchObject({ approvedHosts: [] });
-    expectError(await s.api("GET", "/api/v1/plugins/no-such-plugin"), 404, "not_found");
+    expectRefusal(await api.raw.getPlugin({ params: { name: "no-such-plugin" } }), 404, "not_found");
   });
 
   it("approvals are PATCHable only with plugins:admin: an admin without it, an executor and a narrower token get 403", async () => {
-    const approve = { approvedHosts: ["127.0.0.1"] };
+    const api = s.client();
+    const approve = { params: { name: "http" }, body: { approvedHosts: ["127.0.0.1"] } };
     // a token of the owner, narrowed to pipelines:write
-    const narrow = await s.api("POST", "/api/v1/tokens", {
-      json: { name: "narrow", scopes: ["pipelines:write"] },
-    });
-    expect(narrow.status, narrow.text).toBe(201);
-    const narrowToken = (narrow.body as { token: string }).token;
-    expectError(
-      await http(s.base, "PATCH", "/api/v1/plugins/http", { token: narrowToken, json: approve }),
-      403,
-      "permission_denied",
-    );
+    const narrow = await api.createToken({ body: { name: "narrow", scopes: ["pipelines:write"] } });
+    expectRefusal(await s.client(narrow.token).raw.updatePlugin(approve), 403, "permission_denied");
     // an executor with a grant on pipelines (pipelines:write is enough to run http@1 steps)
     const executor = await userWith("exec@example.com", "executor", {
       action: "pipelines:write",
@@ -146,45 +135,46 @@ describe.each(MODES)("egress approvals on %s + %s", (dialect, bus) => {
       effect: "deny",
     });
     for (const browser of [executor, admin]) {
-      expectError(
-        await browser.request("PATCH", "/api/v1/plugins/http", { json: approve, csrf: "user" }),
-        403,
-        "permission_denied",
-      );
+      expectRefusal(await browser.client("user").raw.updatePlugin(approve), 403, "permission_denied");
     }
-    const still = await s.api("GET", "/api/v1/plugins/http");
-    expect(still.body).toMatchObject({ approvedHosts: [] });
+    expect(await api.getPlugin({ params: { name: "http" } })).toMatchObject({ approvedHosts: [] });
     // and built-in capabilities cannot be switched off, nor a URL approved as a host
-    expectError(
-      await s.api("PATCH", "/api/v1/plugins/http", { json: { capabilities: { "http@1": false } } }),
+    expectRefusal(
+      await api.raw.updatePlugin({ params: { name: "http" }, body: { capabilities: { "http@1": false } } }),
       422,
       "validation_failed",
     );
-    expectError(
-      await s.api("PATCH", "/api/v1/plugins/http", { json: { approvedHosts: ["https://x.example/"] } }),
+    expectRefusal(
+      await api.raw.updatePlugin({
+        params: { name: "http" },
+        body: { approvedHosts: ["https://x.example/"] },
+      }),
       422,
       "validation_failed",
     );
   });
 
   it("after PATCH approval of that host the http@1 step succeeds, and the approval change is audited", async () => {
-    const res = await s.api("PATCH", "/api/v1/plugins/http", { json: { approvedHosts: ["127.0.0.1"] } });
-    expect(res.status, res.text).toBe(200);
-    expect(res.body).toMatchObject({ name: "latchflow-http", approvedHosts: ["127.0.0.1"] });
-    expect((await s.api("GET", "/api/v1/plugins/latchflow-http")).body).toMatchObject({
+    const api = s.client();
+    const approve = (hosts: string[]) =>
+      api.updatePlugin({ params: { name: "http" }, body: { approvedHosts: hosts } });
+    expect(await approve(["127.0.0.1"])).toMatchObject({
+      name: "latchflow-http",
+      approvedHosts: ["127.0.0.1"],
+    });
+    expect(await api.getPlugin({ params: { name: "latchflow-http" } })).toMatchObject({
       approvedHosts: ["127.0.0.1"],
     });
     const r = await runCallOut();
     expect(r.status, JSON.stringify(r)).toBe("succeeded");
     expect(r.steps?.[0]?.outputs).toMatchObject({ status: 200, body: { ok: true } });
     expect(received).toEqual(["/in"]);
-    const audit = await recorded(s, "plugins.plugin.updated", (a) => a.data.name === "latchflow-http");
+    const audit = await recorded(s, "plugins.plugin.updated", (a) => dataOf(a).name === "latchflow-http");
     expect(audit.data).toMatchObject({ changes: ["approved hosts"], approvedHosts: ["127.0.0.1"] });
     expect(audit.actor.kind).toBe("user");
 
     // withdrawing the approval closes the door again
-    const withdraw = await s.api("PATCH", "/api/v1/plugins/http", { json: { approvedHosts: [] } });
-    expect(withdraw.status, withdraw.text).toBe(200);
+    await approve([]);
     const again = await runCallOut();
     expect(again.steps?.[0]?.errorCode).toBe("capability_denied");
     expect(received).toEqual(["/in"]);

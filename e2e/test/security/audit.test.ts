@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { schemas } from "@latchflow/api";
 import { canonicalJson, openAuditDatabase, recordHash } from "@latchflow/audit";
 import { createLogger, sqlTable } from "@latchflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AuditItem, auditAll, recorded, verifyFile } from "../audit/helpers.js";
+import { auditAll, dataOf, recorded, verifyFile } from "../audit/helpers.js";
 import { MODES, type Stack, startStack } from "../stack.js";
 
 /** Promises of the audit log about its signed checkpoints (issue 10). */
@@ -12,11 +13,11 @@ import { MODES, type Stack, startStack } from "../stack.js";
 const EVERY = 5;
 
 /** The records from `seq` on, with `seq`'s data forged and every later hash recomputed (oldest first). */
-function rewrite(records: AuditItem[], seq: number): AuditItem[] {
-  const out: AuditItem[] = [];
+function rewrite(records: schemas.AuditRecord[], seq: number): schemas.AuditRecord[] {
+  const out: schemas.AuditRecord[] = [];
   let prev = records.find((r) => r.seq === seq - 1)!.hash;
   for (const r of records.filter((x) => x.seq >= seq)) {
-    const data = r.seq === seq ? { ...r.data, forged: true } : r.data;
+    const data = r.seq === seq ? { ...dataOf(r), forged: true } : r.data;
     const hash = recordHash(prev, {
       tenant: r.tenant,
       seq: r.seq,
@@ -38,15 +39,13 @@ function rewrite(records: AuditItem[], seq: number): AuditItem[] {
 describe.each(MODES)("audit checkpoints on %s + %s", (dialect, bus) => {
   let s: Stack;
   let dir: string;
-  let records: AuditItem[];
+  let records: schemas.AuditRecord[];
 
   beforeAll(async () => {
     s = await startStack(dialect, bus, "sec_audit", { LATCHFLOW_AUDIT_CHECKPOINT_EVERY: String(EVERY) });
     dir = mkdtempSync(join(tmpdir(), "lf-sec-audit-"));
     for (let i = 0; i < 12; i++) {
-      const b = (await s.api("POST", "/api/v1/bundles", { json: { name: `cp-${dialect}-${i}` } })).body as {
-        id: string;
-      };
+      const b = await s.client().createBundle({ body: { name: `cp-${dialect}-${i}` } });
       await recorded(s, "bundles.bundle.created", (r) => r.subjectIds.bundleId === b.id);
     }
     records = (await auditAll(s)).reverse();
@@ -58,22 +57,21 @@ describe.each(MODES)("audit checkpoints on %s + %s", (dialect, bus) => {
   });
 
   it("deleting checkpoints does not make a rewritten chain verify OK again (offline: an export with a missing checkpoint fails)", async () => {
-    const res = await fetch(`${s.base}/api/v1/audit/export`, {
-      headers: { authorization: `Bearer ${s.env.LATCHFLOW_BOOTSTRAP_TOKEN}` },
-    });
-    const text = await res.text();
+    const api = s.client();
+    const text = await (await api.exportAuditRecords()).text();
     const key = join(dir, "key.pem");
-    const { publicKey } = (await s.api("GET", "/api/v1/audit/checkpoints")).body as {
-      publicKey: { pem: string };
-    };
+    const { publicKey } = await api.listAuditCheckpoints();
     writeFileSync(key, publicKey.pem);
     const lines = text
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const header = lines[0] as { head: { seq: number } };
-    const exported = lines.filter((l) => l.kind === "record") as unknown as AuditItem[];
-    expect(exported.length).toBe(header.head.seq);
+    // the header line names the chain's head as the verification does
+    const head = schemas.AuditVerification.shape.head.parse(lines[0]?.head);
+    const exported = lines
+      .filter((l) => l.kind === "record")
+      .map(({ kind: _k, ...r }) => schemas.AuditRecord.parse(r));
+    expect(exported.length).toBe(head.seq);
 
     const intact = join(dir, "intact.ndjson");
     writeFileSync(intact, text);
@@ -84,9 +82,9 @@ describe.each(MODES)("audit checkpoints on %s + %s", (dialect, bus) => {
     const tampered = lines
       .filter((l) => !(l.kind === "checkpoint" && l.seq === 2 * EVERY))
       .map((l) => {
-        if (l.kind === "header")
-          return { ...l, head: { seq: header.head.seq, hash: forged.get(header.head.seq)!.hash } };
-        if (l.kind === "record" && forged.has(l.seq as number)) return { ...forged.get(l.seq as number) };
+        if (l.kind === "header") return { ...l, head: { seq: head.seq, hash: forged.get(head.seq)!.hash } };
+        if (l.kind === "record" && forged.has(l.seq as number))
+          return { kind: "record", ...forged.get(l.seq as number) };
         return l;
       })
       .map((l) => JSON.stringify(l))
@@ -100,12 +98,12 @@ describe.each(MODES)("audit checkpoints on %s + %s", (dialect, bus) => {
   });
 
   it("deleting checkpoints does not make a rewritten chain verify OK again (online: a checkpoint row deleted in the database)", async () => {
-    const before = await s.api("GET", "/api/v1/audit/verify");
-    expect(before.body).toMatchObject({ ok: true });
-    const head = (before.body as { head: { seq: number } }).head.seq;
+    const before = await s.client().verifyAuditChain();
+    expect(before).toMatchObject({ ok: true });
+    const head = before.head.seq;
     // records after the last expected checkpoint are reported, not failed
     const last = head - (head % EVERY);
-    expect(before.body).toMatchObject({
+    expect(before).toMatchObject({
       checkpoints: {
         anchoredSeq: last,
         notYetCheckpointed: head > last ? { from: last + 1, to: head } : null,
@@ -136,9 +134,7 @@ describe.each(MODES)("audit checkpoints on %s + %s", (dialect, bus) => {
     } finally {
       await db.close();
     }
-    const after = await s.api("GET", "/api/v1/audit/verify");
-    expect(after.status).toBe(200);
-    expect(after.body).toMatchObject({
+    expect(await s.client().verifyAuditChain()).toMatchObject({
       ok: false,
       firstBroken: { seq: 2 * EVERY, reason: "checkpoint_missing" },
       checkpoints: { anchoredSeq: EVERY },

@@ -8,7 +8,8 @@ import {
   sqlTable,
 } from "@latchflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, http } from "../http.js";
+import { expectRefusal } from "../client-helpers.js";
+import { putPipeline } from "../pipelines/helpers.js";
 import { MODES, OWNER_EMAIL, type Stack, startStack } from "../stack.js";
 
 /**
@@ -95,11 +96,7 @@ describe.each(MODES)("check-in links on %s + %s", (dialect, bus) => {
 
   it("check-in tokens are not written to the access log; the link works and expires after checkInEvery + grace", async () => {
     const before = s.now().getTime();
-    const put = await s.api("PUT", "/api/v1/pipelines/legacy", {
-      body: deadman,
-      headers: { "content-type": "application/yaml" },
-    });
-    expect(put.status, put.text).toBe(200);
+    await putPipeline(s, "legacy", deadman);
     await settle();
     s.advance(9 * DAY + HOUR); // the reminder goes out
     const link = await nextLink();
@@ -140,31 +137,22 @@ describe.each(MODES)("check-in links on %s + %s", (dialect, bus) => {
   it("check-in tokens are revocable: rotating the trigger's links makes an old link 404; new reminders work", async () => {
     const old = links[0] ?? "";
     expect((await fetch(old)).status).toBe(200);
-    const narrow = await s.api("POST", "/api/v1/tokens", {
-      json: { name: "reader", scopes: ["bundles:read"] },
+    const api = s.client();
+    const rotate = (trigger: string) => ({
+      params: { name: "legacy", trigger, action: "rotate-links" as const },
+      body: {},
     });
-    expect(narrow.status, narrow.text).toBe(201);
-    expectError(
-      await http(s.base, "POST", "/api/v1/pipelines/legacy/triggers/switch/rotate-links", {
-        token: (narrow.body as { token: string }).token,
-        json: {},
-      }),
+    const narrow = await api.createToken({ body: { name: "reader", scopes: ["bundles:read"] } });
+    expectRefusal(
+      await s.client(narrow.token).raw.controlTrigger(rotate("switch")),
       403,
       "permission_denied",
     );
-    const rotated = await s.api("POST", "/api/v1/pipelines/legacy/triggers/switch/rotate-links", {
-      json: {},
-    });
-    expect(rotated.status, rotated.text).toBe(200);
-    expect(rotated.body).toMatchObject({ rotated: true, generation: 1 });
+    expect(await api.controlTrigger(rotate("switch"))).toMatchObject({ rotated: true, generation: 1 });
 
     expect((await fetch(old)).status).toBe(404);
     expect((await checkIn(old)).status).toBe(404);
-    expectError(
-      await s.api("POST", "/api/v1/pipelines/legacy/triggers/nope/rotate-links", { json: {} }),
-      404,
-      "not_found",
-    );
+    expectRefusal(await api.raw.controlTrigger(rotate("nope")), 404, "not_found");
 
     // the next period's reminder (deadline day 21, reminder day 18) carries a link of the new generation
     s.advance(9 * DAY);

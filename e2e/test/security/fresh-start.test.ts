@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClient, operations } from "@latchflow/api";
 import { run, untilUrl } from "@latchflow/cli/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { http } from "../http.js";
 import { notPrivate } from "./file-modes.js";
 
 /** The environment of a fresh shell: nothing of Latchflow's set (but a free port, on a shared machine). */
@@ -16,8 +16,8 @@ async function startAndCheck(cwd: string, env: Record<string, string>, dataDir: 
   try {
     const url = await untilUrl(r);
     expect(r.stdout()).toContain("First start");
-    const health = await http(url, "GET", "/healthz");
-    expect(health.status, health.text).toBe(200);
+    const health = await createClient({ baseUrl: url, validate: operations }).getHealth();
+    expect(health).toEqual({ status: "ok" });
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     const dbs = readdirSync(dataDir).filter((f) => f.endsWith(".db"));
     expect(dbs).toEqual(

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { http } from "../http.js";
-import { putPipeline, signed } from "../pipelines/helpers.js";
-import { MODES, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
+import { pipelineJson, putPipeline, signed } from "../pipelines/helpers.js";
+import { MODES, type Stack, startStack } from "../stack.js";
 
 /** Promises of the pipeline ingress and store (issue 10). */
 
@@ -25,10 +24,10 @@ describe.each(MODES)("pipelines on %s + %s", (dialect, bus) => {
 
   beforeAll(async () => {
     s = await startStack(dialect, bus, "sec_pipes");
-    const secret = await s.api("PUT", "/api/v1/plugins/latchflow-webhook/secrets/hook-key", {
-      json: { value: HOOK_KEY },
+    await s.client().setPluginSecret({
+      params: { name: "latchflow-webhook", secret: "hook-key" },
+      body: { value: HOOK_KEY },
     });
-    expect(secret.status, secret.text).toBe(200);
     await putPipeline(s, "probe", SOURCE);
   });
   afterAll(async () => {
@@ -37,30 +36,30 @@ describe.each(MODES)("pipelines on %s + %s", (dialect, bus) => {
 
   it("/hooks/{pipeline}/{trigger} gives one answer for unknown names and a bad signature (names cannot be probed)", async () => {
     const body = "x".repeat(100); // over the trigger's maxBodyBytes: the limit shows only to signed requests
-    const answer = async (path: string) => {
-      const res = await http(s.base, "POST", path, { body, headers: signed("not-the-key", body) });
-      const { requestId: _r, ...error } = (res.body as { error: { requestId: string } }).error;
+    const answer = async (pipeline: string, trigger: string) => {
+      const res = await s.client().raw.deliverWebhook({
+        params: { pipeline, trigger },
+        body,
+        headers: signed("not-the-key", body),
+      });
+      if (res.ok) throw new Error(`expected a refusal, got ${res.status}`);
+      const { requestId: _r, ...error } = res.body.error;
       return { status: res.status, error, type: res.headers.get("content-type") };
     };
-    const badSignature = await answer("/hooks/probe/incoming");
+    const badSignature = await answer("probe", "incoming");
     expect(badSignature).toMatchObject({ status: 401, error: { code: "invalid_signature" } });
-    expect(await answer("/hooks/no-such-pipeline/incoming")).toEqual(badSignature);
-    expect(await answer("/hooks/probe/no-such-trigger")).toEqual(badSignature);
-    expect(await answer("/hooks/probe/by-hand")).toEqual(badSignature);
+    expect(await answer("no-such-pipeline", "incoming")).toEqual(badSignature);
+    expect(await answer("probe", "no-such-trigger")).toEqual(badSignature);
+    expect(await answer("probe", "by-hand")).toEqual(badSignature);
   });
 
   it("saving an identical pipeline source is a no-op (no new version)", async () => {
     const versions = async () =>
-      ((await s.api("GET", "/api/v1/pipelines/probe/versions")).body as { items: unknown[] }).items.length;
+      (await s.client().listPipelineVersions({ params: { name: "probe" } })).items.length;
     const before = await versions();
-    const current = (await s.api("GET", "/api/v1/pipelines/probe?format=json")).body as { version: number };
-    const again = await http(s.base, "PUT", "/api/v1/pipelines/probe", {
-      token: OWNER_TOKEN,
-      body: SOURCE,
-      headers: { "content-type": "application/yaml" },
-    });
-    expect(again.status, again.text).toBe(200);
-    expect(again.body).toMatchObject({ name: "probe", version: current.version });
+    const current = await pipelineJson(s, "probe");
+    const again = await putPipeline(s, "probe", SOURCE);
+    expect(again).toMatchObject({ name: "probe", version: current.version });
     expect(await versions()).toBe(before);
     // a real change still makes a version
     await putPipeline(s, "probe", SOURCE.replace('subject: "hi"', 'subject: "hello"'));

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError } from "../http.js";
+import { expectRefusal } from "../client-helpers.js";
 import { MODES, type Stack, startStack } from "../stack.js";
 
 /**
@@ -75,12 +75,13 @@ describe.each(MODES)("registry installs on %s + %s", (dialect, bus) => {
     await registry?.close();
   });
 
-  const install = (pkg: string) => s.api("POST", "/api/v1/plugins", { json: { package: pkg } });
+  const install = (pkg: string) =>
+    s.client().raw.installPlugin({ body: JSON.stringify({ package: pkg }), contentType: "application/json" });
 
   it.each(["lf-other-loopback", "lf-localhost", "lf-metadata", "lf-private"])(
     "plugin install from a registry has an SSRF guard: a tarball URL on another private host is refused (%s)",
     async (pkg) => {
-      expectError(await install(pkg), 403, "permission_denied");
+      expectRefusal(await install(pkg), 403, "permission_denied");
       expect(registry.tarballHits).toEqual([]);
     },
   );
@@ -88,17 +89,16 @@ describe.each(MODES)("registry installs on %s + %s", (dialect, bus) => {
   it.each(["lf-big-chunked", "lf-big-announced"])(
     "plugin install from a registry buffers no tarball without a limit: an oversized one is payload_too_large (%s)",
     async (pkg) => {
-      expectError(await install(pkg), 413, "payload_too_large");
-      const list = await s.api("GET", "/api/v1/plugins");
-      expect(JSON.stringify(list.body)).not.toContain(pkg);
+      expectRefusal(await install(pkg), 413, "payload_too_large");
+      expect(JSON.stringify(await s.client().listPlugins())).not.toContain(pkg);
     },
   );
 
   it("an uploaded tarball over the same limit is payload_too_large", async () => {
-    const res = await s.api("POST", "/api/v1/plugins", {
+    const res = await s.client().raw.installPlugin({
       body: randomBytes(2 * MAX_BYTES),
-      headers: { "content-type": "application/gzip" },
+      contentType: "application/gzip",
     });
-    expectError(res, 413, "payload_too_large");
+    expectRefusal(res, 413, "payload_too_large");
   });
 });
