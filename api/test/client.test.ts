@@ -67,7 +67,9 @@ describe("typed client", () => {
 
   it("refuses a success status the contract does not declare when validating", async () => {
     const api = createClient({ baseUrl: "http://h", validate: operations, fetch: fakeFetch(200, bundle) });
-    await expect(api.createBundle({ body: { name: "x" } })).rejects.toThrow(/createBundle 200: a success status the contract does not declare/);
+    await expect(api.createBundle({ body: { name: "x" } })).rejects.toThrow(
+      /createBundle 200: a success status the contract does not declare/,
+    );
     await expect(api.raw.createBundle({ body: { name: "x" } })).rejects.toBeInstanceOf(ContractMismatch);
     const lax = createClient({ baseUrl: "http://h", fetch: fakeFetch(200, bundle) });
     expect((await lax.raw.createBundle({ body: { name: "x" } })).status).toBe(200);
