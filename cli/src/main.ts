@@ -3,7 +3,7 @@
 // imported only when one of its commands runs, so that operator commands (src/commands/, REST only) and
 // `help` never load it. Keep heavy imports out of this file (ADR 019).
 
-import { isOperatorWord } from "./commands/registry.js";
+import { isOperatorArgv } from "./commands/registry.js";
 
 const USAGE = `Usage: latchflow <command> [options]
 
@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     const load = command !== undefined && Object.hasOwn(LAUNCHER, command) ? LAUNCHER[command] : undefined;
     if (load) return await (await load())(rest, out, err);
     // operator commands (REST only): `bundles list`, or global flags first (`--profile work bundles list`)
-    if (isOperatorWord(command) || (command?.startsWith("--") && argv.some(isOperatorWord))) {
+    if (isOperatorArgv(argv)) {
       return await (await import("./commands/run.js")).runOperator(argv);
     }
     const usage = `${USAGE}\n\n${(await import("./commands/help.js")).operatorUsage()}`;

@@ -24,3 +24,9 @@ export const GROUPS: Readonly<Record<string, GroupEntry>> = {
 export function isOperatorWord(word: string | undefined): boolean {
   return word !== undefined && Object.hasOwn(GROUPS, word);
 }
+
+/** Whether a command line is an operator command: `bundles list`, or global flags first (`--json bundles …`). */
+export function isOperatorArgv(argv: readonly string[]): boolean {
+  const first = argv[0];
+  return isOperatorWord(first) || (first?.startsWith("--") === true && argv.some(isOperatorWord));
+}
