@@ -14,6 +14,10 @@ export const GROUPS: Readonly<Record<string, GroupEntry>> = {
     summary: "Bundles: create, list, show, add/rm files, share, export",
     load: () => import("./bundles.js"),
   },
+  files: {
+    summary: "Files: upload (folders, resumable), list, show, rm, mv",
+    load: () => import("./files.js"),
+  },
   completion: {
     summary: "Print a shell completion script (bash, zsh, fish)",
     load: () => import("./completion.js"),
