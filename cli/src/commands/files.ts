@@ -90,7 +90,18 @@ export const upload = defineCommand({
         progress.advance(file.size);
         continue;
       }
-      result.uploaded.push(await uploadOne(api, file, progress, ctx.signal));
+      try {
+        result.uploaded.push(await uploadOne(api, file, progress, ctx.signal));
+      } catch (err) {
+        if ((err as Error).name !== "AbortError") throw err;
+        progress.done();
+        throw new CliError(
+          `interrupted during ${file.path}: ${result.uploaded.length + result.skipped.length} of ${plan.length} file(s) are on the server`,
+          ExitCode.Error,
+          "run the same command again: the files already uploaded are skipped",
+          "interrupted",
+        );
+      }
     }
     progress.done();
     const sent = result.uploaded.reduce((n, f) => n + f.size, 0);
