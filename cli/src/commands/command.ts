@@ -10,6 +10,8 @@ export interface OptionSpec {
   description: string;
   /** the value's placeholder in help, e.g. `N` for `--limit N` */
   value?: string;
+  /** a boolean shown and typed as `--no-NAME` (parseArgs' allowNegative sets NAME to false) */
+  negatable?: boolean;
   /** the values completion offers */
   choices?: readonly string[];
 }

@@ -1,6 +1,6 @@
 // `latchflow completion bash|zsh|fish`: a static script holding the whole command tree (every group is loaded
 // once, here), so pressing Tab never starts the CLI.
-import type { AnyCommand, CommandGroup } from "./command.js";
+import type { AnyCommand, CommandGroup, OptionSpec } from "./command.js";
 import { defineCommand } from "./command.js";
 import { usageError } from "./exit-codes.js";
 import { GLOBAL_OPTIONS } from "./globals.js";
@@ -17,7 +17,9 @@ interface Tree {
 }
 
 const flagsOf = (c: AnyCommand) =>
-  Object.entries({ ...GLOBAL_OPTIONS, ...c.options }).map(([n]) => (n === "color" ? "--no-color" : `--${n}`));
+  (Object.entries({ ...GLOBAL_OPTIONS, ...c.options }) as [string, OptionSpec][]).map(([n, o]) =>
+    o.negatable ? `--no-${n}` : `--${n}`,
+  );
 
 export async function commandTree(): Promise<Tree> {
   const words = new Map<string, string[]>();

@@ -3,7 +3,7 @@ import { GLOBAL_OPTIONS } from "./globals.js";
 import { GROUPS } from "./registry.js";
 
 const flag = (name: string, o: OptionSpec) => {
-  const negated = name === "color" ? "--no-color" : `--${name}`;
+  const negated = o.negatable ? `--no-${name}` : `--${name}`;
   const short = o.short ? `-${o.short}, ` : "";
   return `${short}${negated}${o.value ? ` ${o.value}` : ""}`;
 };

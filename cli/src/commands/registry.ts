@@ -10,6 +10,15 @@ export interface GroupEntry {
 }
 
 export const GROUPS: Readonly<Record<string, GroupEntry>> = {
+  login: {
+    summary: "Sign in to a server (device flow) and store the token",
+    load: () => import("./session.js"),
+  },
+  logout: { summary: "Sign out: revoke the token and forget it", load: () => import("./session.js") },
+  whoami: {
+    summary: "Who you are signed in as, where, and where the token is kept",
+    load: () => import("./session.js"),
+  },
   bundles: {
     summary: "Bundles: create, list, show, add/rm files, share, export",
     load: () => import("./bundles.js"),

@@ -32,13 +32,24 @@ function leadingGlobals(argv: string[]): { globals: string[]; rest: string[] } {
   return { globals: argv.slice(0, i), rest: argv.slice(i) };
 }
 
-/** The command whose path is the longest prefix of the words typed. */
-function findCommand(commands: readonly AnyCommand[], words: string[]): AnyCommand | undefined {
-  let best: AnyCommand | undefined;
-  for (const c of commands) {
-    if (c.path.every((w, i) => words[i] === w) && (!best || c.path.length > best.path.length)) best = c;
+/**
+ * The command typed: `login` (a one-word command) or `bundles list` (the group's word, then the first word
+ * that is not a flag or a global flag's value).
+ */
+function findCommand(commands: readonly AnyCommand[], word: string, rest: string[]): AnyCommand | undefined {
+  const mine = commands.filter((c) => c.path[0] === word);
+  const single = mine.find((c) => c.path.length === 1);
+  if (single) return single;
+  let sub: string | undefined;
+  for (let i = 1; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (GLOBAL_WITH_VALUE.has(a)) i++;
+    else if (!a.startsWith("-")) {
+      sub = a;
+      break;
+    }
   }
-  return best;
+  return mine.find((c) => c.path[1] === sub);
 }
 
 function parse(command: AnyCommand, args: string[]) {
@@ -125,21 +136,17 @@ export async function runOperator(argv: string[], io: Io = defaultIo()): Promise
     return ExitCode.Usage;
   }
   const { commands } = await group.load();
-  const words = rest.filter((a) => !a.startsWith("-"));
-  const command = findCommand(commands, words);
-  const groupOnly = !command || (command.path.length === 1 && commands.length > 1);
-  if (groupOnly) {
-    const wantsHelp = rest.includes("--help") || rest.includes("-h") || words.length === 1;
-    if (wantsHelp) {
-      io.stdout.write(`${groupHelp(word, commands)}\n`);
-      return words.length === 1 && !(rest.includes("--help") || rest.includes("-h"))
-        ? ExitCode.Usage
-        : ExitCode.Ok;
+  const command = findCommand(commands, word, rest);
+  if (!command) {
+    const mine = commands.filter((c) => c.path[0] === word);
+    const wantsHelp = rest.includes("--help") || rest.includes("-h");
+    const sub = rest.slice(1).find((a) => !a.startsWith("-"));
+    if (sub === undefined) {
+      // `latchflow bundles`: the group's commands (a usage error unless help was asked for)
+      (wantsHelp ? io.stdout : io.stderr).write(`${groupHelp(word, mine)}\n`);
+      return wantsHelp ? ExitCode.Ok : ExitCode.Usage;
     }
-    report(
-      out,
-      usageError(`unknown command "latchflow ${words.slice(0, 2).join(" ")}"`, `latchflow ${word}`),
-    );
+    report(out, usageError(`unknown command "latchflow ${word} ${sub}"`, `latchflow ${word}`));
     return ExitCode.Usage;
   }
   const line = `latchflow ${command.path.join(" ")}`;

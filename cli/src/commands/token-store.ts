@@ -80,9 +80,23 @@ export async function keychainStore(env: Env): Promise<TokenStore | undefined> {
   };
 }
 
-/** The store a new sign-in goes to: the keychain when there is one, else the file. */
-export async function preferredStore(env: Env): Promise<TokenStore> {
-  return (await keychainStore(env)) ?? fileStore(env);
+/**
+ * Stores a new sign-in's token: in the keychain when one takes it (a keychain may answer reads and still
+ * refuse writes, as a Linux box without a Secret Service does), otherwise in the file. Returns the store used.
+ */
+export async function saveToken(env: Env, profile: string, token: string): Promise<TokenStore> {
+  const keychain = await keychainStore(env);
+  if (keychain) {
+    try {
+      await keychain.set(profile, token);
+      if ((await keychain.get(profile)) === token) return keychain;
+    } catch {
+      // fall through to the file
+    }
+  }
+  const file = fileStore(env);
+  await file.set(profile, token);
+  return file;
 }
 
 /** The store a profile says its token is in (falling back to the file when the keychain went away). */
