@@ -1,10 +1,12 @@
-// Writes the committed OpenAPI document (api/openapi.json) from the contract's operations.
-//   tsx api/scripts/openapi.ts          regenerate api/openapi.json
-//   tsx api/scripts/openapi.ts --check  compare with the committed file; exit 1 naming what differs
+// Writes what is generated from the contract's operations: the OpenAPI document (api/openapi.json) and the typed
+// client's route table (api/src/routes.gen.ts).
+//   tsx api/scripts/openapi.ts          regenerate both
+//   tsx api/scripts/openapi.ts --check  compare with the committed files; exit 1 naming what differs
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildOpenApi, openApiJson } from "../src/openapi.js";
 import { operations } from "../src/operations/index.js";
+import { routeTableSource } from "../src/route-table.js";
 
 const file = fileURLToPath(new URL("../openapi.json", import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -59,6 +61,18 @@ function hint(committed: string, generated: string): string[] {
     `  generated: ${(b[first] ?? "<end of file>").trim().slice(0, 120)}`,
   );
   return lines;
+}
+
+const routesFile = fileURLToPath(new URL("../src/routes.gen.ts", import.meta.url));
+const freshRoutes = routeTableSource(Object.values(operations));
+if (read(routesFile) !== freshRoutes) {
+  if (process.argv.includes("--check")) {
+    console.error("openapi: api/src/routes.gen.ts is out of date with the contract; run `pnpm openapi:gen`");
+    process.exitCode = 1;
+  } else {
+    writeFileSync(routesFile, freshRoutes);
+    console.log("openapi: wrote api/src/routes.gen.ts");
+  }
 }
 
 const committed = read(file);

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createClient } from "@latchflow/api";
+import { createClient, operations } from "@latchflow/api";
 import { type Started, startEmbedded } from "@latchflow/cli";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig, type TestBus, type TestDialect } from "@latchflow/runtime/testing";
@@ -58,7 +58,7 @@ describe.each(modes)("vertical slice in one process on %s + %s bus", (dialect, b
   });
 
   it("creates a bundle, lists it, and the audit service records the event", async () => {
-    const api = createClient({ baseUrl: base, token: TOKEN, validate: true });
+    const api = createClient({ baseUrl: base, token: TOKEN, validate: operations });
     const created = await api.raw.createBundle({
       body: { name: "Family archive", description: "for later" },
     });
@@ -88,7 +88,7 @@ describe.each(modes)("vertical slice in one process on %s + %s bus", (dialect, b
   });
 
   it("pages bundles newest first with a cursor, without gaps or repeats", async () => {
-    const api = createClient({ baseUrl: base, token: TOKEN, validate: true });
+    const api = createClient({ baseUrl: base, token: TOKEN, validate: operations });
     const ids: string[] = [];
     for (const n of ["p1", "p2", "p3", "p4", "p5"])
       ids.push((await api.createBundle({ body: { name: n } })).id);
