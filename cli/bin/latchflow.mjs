@@ -4,10 +4,11 @@
 // built (fast start, ADR 023); everything else runs the TypeScript sources directly through tsx (ADR 001).
 import "./check-node.cjs";
 
-import { enableCompileCache } from "node:module";
+// a namespace import: a named one would fail to link on an old Node before check-node could explain
+import * as nodeModule from "node:module";
 
 // V8's code cache on disk (Node ≥ 22.1): the bundle's ~0.8 MB is compiled once, not on every run
-enableCompileCache?.();
+nodeModule.enableCompileCache?.();
 const argv = process.argv.slice(2);
 const first = argv[0];
 const launcher = first === undefined || ["start", "keys", "audit", "help", "--help", "-h"].includes(first);

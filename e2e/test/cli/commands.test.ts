@@ -9,7 +9,8 @@ import { http } from "../http.js";
 import { OWNER_TOKEN, type Stack, startStack } from "../stack.js";
 import { Operator } from "./helpers.js";
 
-describe("operator CLI commands (sqlite + in-process)", () => {
+// each test runs the CLI a few dozen times: minutes on a loaded 2-core machine
+describe("operator CLI commands (sqlite + in-process)", { timeout: 240_000 }, () => {
   let s: Stack;
   let op: Operator;
   let commands: Awaited<ReturnType<typeof allCommands>>;
