@@ -2,6 +2,7 @@
 import { ensureNats, ensurePostgres } from "@latchflow/testing";
 import { benchAudit } from "./audit.js";
 import { benchBus } from "./bus.js";
+import { benchCli } from "./cli.js";
 import { benchDownloads } from "./downloads.js";
 import { benchPipelines } from "./pipelines.js";
 import { benchSlice } from "./slice.js";
@@ -17,6 +18,7 @@ try {
   await benchDownloads();
   await benchPipelines(pg.url, nats.url);
   await benchAudit(pg.url);
+  await benchCli();
 } finally {
   await nats.stop?.();
   await pg.stop?.();

@@ -3,9 +3,11 @@
 // imported only when one of its commands runs, so that operator commands (src/commands/, REST only) and
 // `help` never load it. Keep heavy imports out of this file (ADR 019).
 
+import { isOperatorArgv } from "./commands/registry.js";
+
 const USAGE = `Usage: latchflow <command> [options]
 
-Commands:
+Server commands (run where the server runs, with its configuration):
   start                      Start everything in one process (embedded: SQLite, in-process bus, local files)
   start --service <name>     Start one service: auth, bundles, storage, audit, kernel or gateway
   keys <command>             Master keys: status, rotate, prune, generate (latchflow keys help)
@@ -35,11 +37,16 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const load = command !== undefined && Object.hasOwn(LAUNCHER, command) ? LAUNCHER[command] : undefined;
     if (load) return await (await load())(rest, out, err);
+    // operator commands (REST only): `bundles list`, or global flags first (`--profile work bundles list`)
+    if (isOperatorArgv(argv)) {
+      return await (await import("./commands/run.js")).runOperator(argv);
+    }
+    const usage = `${USAGE}\n\n${(await import("./commands/help.js")).operatorUsage()}`;
     if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-      out(USAGE);
+      out(usage);
       return 0;
     }
-    err(`Unknown command "${command}".\n\n${USAGE}`);
+    err(`Unknown command "${command}".\n\n${usage}`);
     return 2;
   } catch (e) {
     err(`latchflow: ${(e as Error).message}`);
