@@ -14,6 +14,11 @@ export const GROUPS: Readonly<Record<string, GroupEntry>> = {
     summary: "Bundles: create, list, show, add/rm files, share, export",
     load: () => import("./bundles.js"),
   },
+  pipelines: {
+    summary:
+      "Pipelines as code: validate, plan, apply; get, list, delete, enable/disable; run, runs, logs, check-in",
+    load: () => import("./pipelines.js"),
+  },
   completion: {
     summary: "Print a shell completion script (bash, zsh, fish)",
     load: () => import("./completion.js"),
