@@ -3,7 +3,7 @@
 // imported only when one of its commands runs, so that operator commands (src/commands/, REST only) and
 // `help` never load it. Keep heavy imports out of this file (ADR 019).
 
-import { isOperatorWord } from "./commands/registry.js";
+import { isOperatorWord, isRemoteAudit } from "./commands/registry.js";
 
 const USAGE = `Usage: latchflow <command> [options]
 
@@ -11,7 +11,9 @@ Server commands (run where the server runs, with its configuration):
   start                      Start everything in one process (embedded: SQLite, in-process bus, local files)
   start --service <name>     Start one service: auth, bundles, storage, audit, kernel or gateway
   keys <command>             Master keys: status, rotate, prune, generate (latchflow keys help)
-  audit <command>            Audit log: verify (also an export offline), checkpoint, public-key (latchflow audit help)
+  audit <command>            Audit log where the server runs: verify (the database, or an export file offline),
+                             checkpoint, public-key (latchflow audit help); over REST: audit tail|query|export,
+                             audit verify --remote
   help                       Show this help
 
 Configuration comes from LATCHFLOW_* environment variables (see README).`;
@@ -35,6 +37,10 @@ const err: Line = (line) => process.stderr.write(`${line}\n`);
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // `audit tail|query|export` and `audit verify --remote` are REST; the rest of `audit` is the launcher's
+    if (command === "audit" && isRemoteAudit(rest)) {
+      return await (await import("./commands/run.js")).runOperator(argv);
+    }
     const load = command !== undefined && Object.hasOwn(LAUNCHER, command) ? LAUNCHER[command] : undefined;
     if (load) return await (await load())(rest, out, err);
     // operator commands (REST only): `bundles list`, or global flags first (`--profile work bundles list`)

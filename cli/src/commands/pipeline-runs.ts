@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type Context, defineCommand } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
+import { sleep } from "./poll.js";
 import { listAll } from "./resolve.js";
 
 const ENDED = new Set(["succeeded", "failed"]);
@@ -30,20 +31,6 @@ function parsePayload(text: string | undefined, line: string): unknown {
   } catch {
     throw usageError(`--payload is not JSON: ${text.slice(0, 60)}`, line);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(t);
-        reject(Object.assign(new Error("interrupted"), { name: "AbortError" }));
-      },
-      { once: true },
-    );
-  });
 }
 
 const time = (iso: string | null) => (iso ? iso.slice(11, 19) : "--:--:--");
@@ -141,7 +128,9 @@ async function follow(
       }
     }
     if (ENDED.has(run.status)) return run;
-    await sleep(intervalMs, ctx.signal);
+    if (!(await sleep(intervalMs, ctx.signal))) {
+      throw Object.assign(new Error("interrupted"), { name: "AbortError" });
+    }
   }
 }
 

@@ -19,6 +19,24 @@ export const GROUPS: Readonly<Record<string, GroupEntry>> = {
       "Pipelines as code: validate, plan, apply; get, list, delete, enable/disable; run, runs, logs, check-in",
     load: () => import("./pipelines.js"),
   },
+  plugins: {
+    summary:
+      "Plugins: list, show, install (tarball or registry), enable/disable, uninstall, approve-hosts, secrets",
+    load: () => import("./plugins.js"),
+  },
+  tokens: {
+    summary: "API tokens: list, create, rotate, revoke (a new secret is printed once)",
+    load: () => import("./tokens.js"),
+  },
+  users: {
+    summary: "Users: list, invite, role",
+    load: () => import("./users.js"),
+  },
+  audit: {
+    summary:
+      "Audit log over REST: tail [-f], query, export, verify --remote (server-side: `latchflow audit help`)",
+    load: () => import("./audit.js"),
+  },
   completion: {
     summary: "Print a shell completion script (bash, zsh, fish)",
     load: () => import("./completion.js"),
@@ -28,4 +46,21 @@ export const GROUPS: Readonly<Record<string, GroupEntry>> = {
 /** Whether `word` starts an operator command (rather than a launcher one like `start`). */
 export function isOperatorWord(word: string | undefined): boolean {
   return word !== undefined && Object.hasOwn(GROUPS, word);
+}
+
+/** The REST-only `audit` commands; `verify` is one too when the command line names a server to ask. */
+const REMOTE_AUDIT = new Set(["tail", "query", "export"]);
+const NAMES_A_SERVER = ["--remote", "--server", "--profile", "--json"];
+
+/**
+ * Whether `latchflow audit <args>` is the operator command (REST) rather than the launcher's (the database or a
+ * file, where the server runs): `tail`, `query` and `export` always are; `verify` when given --remote, --server,
+ * --profile or --json and no --file/--tenant (the launcher's own flags). A `--help` after a REST command is its.
+ */
+export function isRemoteAudit(args: readonly string[]): boolean {
+  const sub = args.find((a) => !a.startsWith("-"));
+  if (sub !== undefined && REMOTE_AUDIT.has(sub)) return true;
+  if (sub !== "verify") return false;
+  const launcherOnly = args.some((a) => /^--(file|tenant|public-key|checkpoint-every)(=|$)/.test(a));
+  return !launcherOnly && args.some((a) => NAMES_A_SERVER.some((f) => a === f || a.startsWith(`${f}=`)));
 }
