@@ -3,7 +3,7 @@
 // imported only when one of its commands runs, so that operator commands (src/commands/, REST only) and
 // `help` never load it. Keep heavy imports out of this file (ADR 019).
 
-import { isOperatorWord, isRemoteAudit } from "./commands/registry.js";
+import { isOperatorArgv } from "./commands/registry.js";
 
 const USAGE = `Usage: latchflow <command> [options]
 
@@ -37,16 +37,13 @@ const err: Line = (line) => process.stderr.write(`${line}\n`);
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    // `audit tail|query|export` and `audit verify --remote` are REST; the rest of `audit` is the launcher's
-    if (command === "audit" && isRemoteAudit(rest)) {
+    // operator commands (REST only): `bundles list`, global flags first (`--profile work bundles list`), and
+    // `audit tail|query|export` or `audit verify --remote`; the rest of `audit` is the launcher's
+    if (isOperatorArgv(argv)) {
       return await (await import("./commands/run.js")).runOperator(argv);
     }
     const load = command !== undefined && Object.hasOwn(LAUNCHER, command) ? LAUNCHER[command] : undefined;
     if (load) return await (await load())(rest, out, err);
-    // operator commands (REST only): `bundles list`, or global flags first (`--profile work bundles list`)
-    if (isOperatorWord(command) || (command?.startsWith("--") && argv.some(isOperatorWord))) {
-      return await (await import("./commands/run.js")).runOperator(argv);
-    }
     const usage = `${USAGE}\n\n${(await import("./commands/help.js")).operatorUsage()}`;
     if (command === undefined || command === "help" || command === "--help" || command === "-h") {
       out(usage);

@@ -37,6 +37,10 @@ export const GROUPS: Readonly<Record<string, GroupEntry>> = {
       "Audit log over REST: tail [-f], query, export, verify --remote (server-side: `latchflow audit help`)",
     load: () => import("./audit.js"),
   },
+  files: {
+    summary: "Files: upload (folders, resumable), list, show, rm, mv",
+    load: () => import("./files.js"),
+  },
   completion: {
     summary: "Print a shell completion script (bash, zsh, fish)",
     load: () => import("./completion.js"),
@@ -63,4 +67,11 @@ export function isRemoteAudit(args: readonly string[]): boolean {
   if (sub !== "verify") return false;
   const launcherOnly = args.some((a) => /^--(file|tenant|public-key|checkpoint-every)(=|$)/.test(a));
   return !launcherOnly && args.some((a) => NAMES_A_SERVER.some((f) => a === f || a.startsWith(`${f}=`)));
+}
+
+/** Whether a command line is an operator command: `bundles list`, or global flags first (`--json bundles …`). */
+export function isOperatorArgv(argv: readonly string[]): boolean {
+  const first = argv[0];
+  if (first === "audit") return isRemoteAudit(argv.slice(1));
+  return isOperatorWord(first) || (first?.startsWith("--") === true && argv.some(isOperatorWord));
 }

@@ -1,11 +1,13 @@
 // The operator commands' entry: finds the command (loading only its group), parses its flags with
 // node:util parseArgs, prints help, runs it, and turns any failure into one message, a hint and an exit code.
 import { parseArgs } from "node:util";
+import type { Client } from "@latchflow/api";
 import type { AnyCommand, Context, GlobalOptions, OptionSpec } from "./command.js";
 import { resolveCredentials } from "./credentials.js";
 import { API_ERRORS, CliError, ExitCode, usageError } from "./exit-codes.js";
 import { GLOBAL_OPTIONS } from "./globals.js";
 import { commandHelp, groupHelp } from "./help.js";
+import { closeConnections, httpFetch } from "./http-fetch.js";
 import { Output, type Stream } from "./output.js";
 import { GROUPS } from "./registry.js";
 
@@ -14,6 +16,8 @@ export interface Io {
   stderr: Stream;
   env: Record<string, string | undefined>;
 }
+
+export { isOperatorArgv } from "./registry.js";
 
 const USER_AGENT = "latchflow-cli/0.1.0";
 const GLOBAL_WITH_VALUE = new Set(["--server", "--profile"]);
@@ -176,29 +180,36 @@ export async function runOperator(argv: string[], io: Io = defaultIo()): Promise
       async api() {
         const creds = await resolveCredentials(global, io.env);
         server = creds.server;
-        const { createClient } = await import("@latchflow/api");
-        return createClient({
-          baseUrl: creds.server,
-          token: creds.token,
-          headers: { "user-agent": USER_AGENT },
-        });
+        return await client(creds.server, creds.token);
       },
       async anonymousApi(url) {
         server = url;
-        const { createClient } = await import("@latchflow/api");
-        return createClient({ baseUrl: url, headers: { "user-agent": USER_AGENT } });
+        return await client(url, undefined);
       },
     };
     try {
       return (await command.run(ctx)) ?? ExitCode.Ok;
     } finally {
       process.removeListener("SIGINT", onSigint);
+      closeConnections();
     }
   } catch (err) {
     const cli = toCliError(err, line, server);
     report(out, cli);
     return cli.exitCode;
   }
+}
+
+/** The typed client over node:http (see http-fetch.ts), loaded on first use. */
+async function client(baseUrl: string, token: string | undefined): Promise<Client> {
+  const { createClient } = await import("@latchflow/api");
+  return createClient({
+    baseUrl,
+    ...(token ? { token } : {}),
+    headers: { "user-agent": USER_AGENT },
+    // the client reads only status, headers.get and text() from an answer, which LiteResponse provides
+    fetch: httpFetch as unknown as typeof fetch,
+  });
 }
 
 function defaultIo(): Io {
