@@ -18,3 +18,24 @@ export {
   RecipientImportResult,
   RecipientRow,
 } from "./operations/recipients.js";
+export type { AuditFilter } from "./operations/audit.js";
+export {
+  AuditCheckpoint,
+  AuditPublicKey,
+  AuditRecord,
+  AuditVerification,
+} from "./operations/audit.js";
+export { Me, RecipientSignedIn, Session, SignInStarted } from "./operations/auth.js";
+export { DeviceCode, DeviceToken, DeviceTokenError } from "./operations/device.js";
+export { Health, OpenApiDocument, Readiness } from "./operations/health.js";
+export {
+  Diagnostic,
+  Pipeline,
+  PipelineValidation,
+  PipelineVersion,
+  PipelineWithDocument,
+} from "./operations/pipelines.js";
+export { Capability, InstallPluginFromRegistry, Plugin, PluginSecret } from "./operations/plugins.js";
+export { Run, RunAttempt, RunStep, TriggerAnswer, TriggerRefusal } from "./operations/runs.js";
+export { CreatedToken, Token } from "./operations/tokens.js";
+export { Permission, PermissionDecision, User } from "./operations/users.js";
