@@ -311,14 +311,7 @@ function setEnabled(enabled: boolean) {
   });
 }
 
-export const commands = [
-  validate,
-  plan,
-  apply,
-  get,
-  list,
-  remove,
-  setEnabled(true),
-  setEnabled(false),
-  ...runCommands,
-];
+export const enable = setEnabled(true);
+export const disable = setEnabled(false);
+
+export const commands = [validate, plan, apply, get, list, remove, enable, disable, ...runCommands];
