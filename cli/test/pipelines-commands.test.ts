@@ -42,7 +42,7 @@ spec:
       with: { to: [guardian@example.com], subject: "Release pending", text: "..." }
 `;
 
-describe("latchflow pipelines", () => {
+describe("latchflow pipelines", { timeout: 180_000 }, () => {
   let s: Server;
   let dir: string;
   beforeAll(async () => {

@@ -295,12 +295,15 @@ export const show = defineCommand({
   },
 });
 
+export const enable = setEnabled(true);
+export const disable = setEnabled(false);
+
 export const commands = [
   list,
   show,
   install,
-  setEnabled(true),
-  setEnabled(false),
+  enable,
+  disable,
   uninstall,
   approveHosts,
   secretsList,
