@@ -96,7 +96,9 @@ describe("checkUnchanged", () => {
       "pipeline one changed on the server since the plan (version 1 → version 2); nothing was applied",
     );
     server.set("one", { version: 1, enabled: false, source: "a: 1\n" });
-    expect(await refusal(checkUnchanged(api, plan, "latchflow pipelines apply"))).toContain("version 1, disabled");
+    expect(await refusal(checkUnchanged(api, plan, "latchflow pipelines apply"))).toContain(
+      "version 1, disabled",
+    );
     server.set("one", { version: 1, enabled: true, source: "a: 1\n" });
     server.set("two", { version: 1, enabled: true, source: "b: 0\n" });
     expect(await refusal(checkUnchanged(api, plan, "latchflow pipelines apply"))).toContain(
