@@ -1,5 +1,7 @@
 // `latchflow bundles …`: bundles over REST (operations in @latchflow/api's bundles area).
 import { page, Scope, schemas } from "@latchflow/api";
+import { contentCommands } from "./bundle-contents.js";
+import { exportBundle, share } from "./bundle-share.js";
 import { defineCommand } from "./command.js";
 import { formatBytes, type Output } from "./output.js";
 import { bundleId, listAll } from "./resolve.js";
@@ -115,4 +117,4 @@ export const create = defineCommand({
   },
 });
 
-export const commands = [create, list, show];
+export const commands = [create, list, show, ...contentCommands, share, exportBundle];

@@ -59,7 +59,10 @@ export const API_ERRORS = {
   rate_limited: { exit: ExitCode.Conflict, hint: "too many requests: wait a minute and retry" },
   bad_request: { exit: ExitCode.Usage, hint: "check the arguments: run the command with `--help`" },
   validation_failed: { exit: ExitCode.Usage, hint: "check the arguments: run the command with `--help`" },
-  range_not_satisfiable: { exit: ExitCode.Error, hint: "the download changed: start it again from the beginning" },
+  range_not_satisfiable: {
+    exit: ExitCode.Error,
+    hint: "the download changed: start it again from the beginning",
+  },
   unsupported_media_type: { exit: ExitCode.Error, hint: "this CLI and the server disagree: update the CLI" },
   method_not_allowed: { exit: ExitCode.Error, hint: "this CLI and the server disagree: update the CLI" },
   unimplemented: { exit: ExitCode.Error, hint: "the server does not offer this: update the server" },

@@ -41,6 +41,11 @@ export const GROUPS: Readonly<Record<string, GroupEntry>> = {
     summary: "Files: upload (folders, resumable), list, show, rm, mv",
     load: () => import("./files.js"),
   },
+  recipients: { summary: "Recipients: add, list, import, export", load: () => import("./recipients.js") },
+  assignments: {
+    summary: "Assignments of bundles to recipients: list, set",
+    load: () => import("./assignments.js"),
+  },
   completion: {
     summary: "Print a shell completion script (bash, zsh, fish)",
     load: () => import("./completion.js"),

@@ -1,5 +1,5 @@
 import type { Client } from "@latchflow/api";
-import { CliError, ExitCode } from "./exit-codes.js";
+import { CliError, ExitCode, usageError } from "./exit-codes.js";
 
 const ID = /^[0-9A-Za-z]{26}$/;
 
@@ -36,4 +36,37 @@ export async function bundleId(api: Client, ref: string): Promise<string> {
     );
   }
   return found.id;
+}
+
+/** A recipient by id or by email (exact, case-insensitive): its id. Exit 4 with a hint when there is none. */
+export async function recipientId(api: Client, ref: string): Promise<string> {
+  if (isId(ref)) return ref;
+  const email = ref.trim().toLowerCase();
+  const found = (await api.listRecipients({ query: { q: email, limit: 200 } })).items.find(
+    (r) => r.email.toLowerCase() === email,
+  );
+  if (!found) {
+    throw new CliError(
+      `no recipient ${ref}`,
+      ExitCode.NotFound,
+      `add them first: \`latchflow recipients add ${ref}\``,
+      "not_found",
+    );
+  }
+  return found.id;
+}
+
+/** "7d", "12h", "30m", "90s" or plain seconds → seconds. */
+export function parseDuration(text: string, what: string, command: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  if (!m) throw usageError(`${what} must be like 7d, 12h, 30m or 90s (got "${text}")`, command);
+  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as "" | "s" | "m" | "h" | "d"];
+  return Number(m[1]) * unit;
+}
+
+/** A non-negative integer option. */
+export function parseCount(text: string | undefined, what: string, command: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw usageError(`${what} must be a whole number (got "${text}")`, command);
+  return Number(text);
 }
