@@ -6,7 +6,7 @@ import { type Context, defineCommand } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import { sleep } from "./poll.js";
-import { listAll } from "./resolve.js";
+import { pageOrAll } from "./resolve.js";
 
 const ENDED = new Set(["succeeded", "failed"]);
 const nameArg = { name: "NAME", required: true } as const;
@@ -211,21 +211,7 @@ export const runs = defineCommand({
   async run(ctx) {
     const api = await ctx.api();
     const params = { name: ctx.args[0]! };
-    const limit = ctx.options.limit === undefined ? undefined : Number(ctx.options.limit);
-    const result = ctx.options.all
-      ? {
-          items: await listAll((cursor) =>
-            api.listPipelineRuns({ params, query: { limit: 200, ...(cursor ? { cursor } : {}) } }),
-          ),
-          nextCursor: null,
-        }
-      : await api.listPipelineRuns({
-          params,
-          query: {
-            ...(limit ? { limit } : {}),
-            ...(ctx.options.cursor ? { cursor: ctx.options.cursor } : {}),
-          },
-        });
+    const result = await pageOrAll(ctx.options, (query) => api.listPipelineRuns({ params, query }));
     ctx.out.result(result, () => {
       ctx.out.table(result.items, [
         { header: "RUN", value: (r) => r.id },

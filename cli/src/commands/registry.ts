@@ -59,12 +59,13 @@ export function isOperatorWord(word: string | undefined): boolean {
 
 /** The REST-only `audit` commands; `verify` is one too when the command line names a server to ask. */
 const REMOTE_AUDIT = new Set(["tail", "query", "export"]);
-const NAMES_A_SERVER = ["--remote", "--server", "--profile", "--json"];
+const NAMES_A_SERVER = ["--remote", "--server", "--profile", "--json", "--help", "-h"];
 
 /**
  * Whether `latchflow audit <args>` is the operator command (REST) rather than the launcher's (the database or a
  * file, where the server runs): `tail`, `query` and `export` always are; `verify` when given --remote, --server,
- * --profile or --json and no --file/--tenant (the launcher's own flags). A `--help` after a REST command is its.
+ * --profile or --json and no --file/--tenant (the launcher's own flags). `audit verify --help` is the REST
+ * command's help, which names the launcher's forms too.
  */
 export function isRemoteAudit(args: readonly string[]): boolean {
   const sub = args.find((a) => !a.startsWith("-"));

@@ -2,7 +2,7 @@
 import { type Client, page, Role, Scope, schemas } from "@latchflow/api";
 import { defineCommand } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
-import { isId, listAll } from "./resolve.js";
+import { isId, listAll, pageOrAll } from "./resolve.js";
 
 const ROLES = Object.values(Role);
 
@@ -48,20 +48,7 @@ export const list = defineCommand({
   },
   async run(ctx) {
     const api = await ctx.api();
-    const limit = ctx.options.limit === undefined ? undefined : Number(ctx.options.limit);
-    const result = ctx.options.all
-      ? {
-          items: await listAll((cursor) =>
-            api.listUsers({ query: { limit: 200, ...(cursor ? { cursor } : {}) } }),
-          ),
-          nextCursor: null,
-        }
-      : await api.listUsers({
-          query: {
-            ...(limit ? { limit } : {}),
-            ...(ctx.options.cursor ? { cursor: ctx.options.cursor } : {}),
-          },
-        });
+    const result = await pageOrAll(ctx.options, (query) => api.listUsers({ query }));
     ctx.out.result(result, () => {
       ctx.out.table(result.items, [
         { header: "ID", value: (u) => u.id },

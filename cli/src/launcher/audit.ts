@@ -68,9 +68,14 @@ export async function audit(
       file: { type: "string" },
       "public-key": { type: "string" },
       "checkpoint-every": { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
   const [command] = positionals;
+  if (values.help || command === "help") {
+    out(AUDIT_USAGE);
+    return 0;
+  }
   if (command !== "verify" && command !== "checkpoint" && command !== "public-key") {
     (command ? err : out)(command ? `Unknown audit command "${command}".\n\n${AUDIT_USAGE}` : AUDIT_USAGE);
     return command ? 2 : 0;
