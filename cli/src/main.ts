@@ -11,7 +11,9 @@ Server commands (run where the server runs, with its configuration):
   start                      Start everything in one process (embedded: SQLite, in-process bus, local files)
   start --service <name>     Start one service: auth, bundles, storage, audit, kernel or gateway
   keys <command>             Master keys: status, rotate, prune, generate (latchflow keys help)
-  audit <command>            Audit log: verify (also an export offline), checkpoint, public-key (latchflow audit help)
+  audit <command>            Audit log where the server runs: verify (the database, or an export file offline),
+                             checkpoint, public-key (latchflow audit help); over REST: audit tail|query|export,
+                             audit verify --remote
   help                       Show this help
 
 Configuration comes from LATCHFLOW_* environment variables (see README).`;
@@ -35,12 +37,13 @@ const err: Line = (line) => process.stderr.write(`${line}\n`);
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    const load = command !== undefined && Object.hasOwn(LAUNCHER, command) ? LAUNCHER[command] : undefined;
-    if (load) return await (await load())(rest, out, err);
-    // operator commands (REST only): `bundles list`, or global flags first (`--profile work bundles list`)
+    // operator commands (REST only): `bundles list`, global flags first (`--profile work bundles list`), and
+    // `audit tail|query|export` or `audit verify --remote`; the rest of `audit` is the launcher's
     if (isOperatorArgv(argv)) {
       return await (await import("./commands/run.js")).runOperator(argv);
     }
+    const load = command !== undefined && Object.hasOwn(LAUNCHER, command) ? LAUNCHER[command] : undefined;
+    if (load) return await (await load())(rest, out, err);
     const usage = `${USAGE}\n\n${(await import("./commands/help.js")).operatorUsage()}`;
     if (command === undefined || command === "help" || command === "--help" || command === "-h") {
       out(usage);

@@ -12,17 +12,18 @@ export interface Run {
   exit: Promise<number | null>;
 }
 
-/** Runs `latchflow <args>` with the given environment (default: this process's plus `env`) and cwd. */
+/** Runs `latchflow <args>` with the given environment (default: this process's plus `env`), cwd and stdin. */
 export function run(
   args: string[],
   env: Record<string, string>,
-  options: { cwd?: string; baseEnv?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; baseEnv?: NodeJS.ProcessEnv; input?: string } = {},
 ): Run {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...(options.baseEnv ?? process.env), LATCHFLOW_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   let out = "";
   let err = "";
   child.stdout?.on("data", (c: Buffer) => {

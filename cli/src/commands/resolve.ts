@@ -20,6 +20,21 @@ export async function listAll<T>(
   return all;
 }
 
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+/** With `--all`, every item (following pages); otherwise the one page `--limit` and `--cursor` ask for. */
+export async function pageOrAll<T>(
+  options: { all?: boolean; limit?: string; cursor?: string },
+  page: (query: { limit?: number; cursor?: string }) => Promise<Page<T>>,
+): Promise<Page<T>> {
+  if (options.all) {
+    const items = await listAll((cursor) => page({ limit: 200, ...(cursor ? { cursor } : {}) }));
+    return { items, nextCursor: null };
+  }
+  const limit = options.limit === undefined ? undefined : Number(options.limit);
+  return await page({ ...(limit ? { limit } : {}), ...(options.cursor ? { cursor: options.cursor } : {}) });
+}
+
 /** A bundle by id or by exact name: its id. Exit 4 with a hint when no bundle has that name. */
 export async function bundleId(api: Client, ref: string): Promise<string> {
   if (isId(ref)) return ref;

@@ -25,6 +25,13 @@ its config):
   checkpoint [--tenant <t>]                    Sign a checkpoint of the chain head now
   public-key                                   Print the public key (PEM) that verifies checkpoints
 
+Over REST, from anywhere, with your sign-in (audit:read; \`latchflow audit <command> --help\`):
+  tail [-n N] [-f]                             The latest records; -f keeps printing new ones
+  query [filters]                              Records matching filters, a page at a time
+  export [filters] [-o FILE]                   NDJSON (with signed checkpoints) or CSV, for verify --file
+  verify --remote (or --server URL, --profile NAME, --json)
+                                               The server verifies its chain and checkpoints
+
 See docs/adr/011-audit-hash-chain.md.`;
 
 function brokenLine(b: ChainBreak): string {
@@ -61,9 +68,14 @@ export async function audit(
       file: { type: "string" },
       "public-key": { type: "string" },
       "checkpoint-every": { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
   const [command] = positionals;
+  if (values.help || command === "help") {
+    out(AUDIT_USAGE);
+    return 0;
+  }
   if (command !== "verify" && command !== "checkpoint" && command !== "public-key") {
     (command ? err : out)(command ? `Unknown audit command "${command}".\n\n${AUDIT_USAGE}` : AUDIT_USAGE);
     return command ? 2 : 0;

@@ -35,12 +35,17 @@ export class Operator {
     return env;
   }
 
-  start(args: string[], more: Record<string, string> = {}) {
-    return run(args, this.env(more), { baseEnv: this.base(), cwd: this.home });
+  /** Runs `latchflow <args>`; `input` is written to its stdin (otherwise stdin is closed). */
+  start(args: string[], more: Record<string, string> = {}, input?: string) {
+    return run(args, this.env(more), {
+      baseEnv: this.base(),
+      cwd: this.home,
+      ...(input !== undefined ? { input } : {}),
+    });
   }
 
-  async cli(args: string[], more: Record<string, string> = {}): Promise<Done> {
-    const r = this.start(args, more);
+  async cli(args: string[], more: Record<string, string> = {}, input?: string): Promise<Done> {
+    const r = this.start(args, more, input);
     const code = await r.exit;
     return { code, stdout: r.stdout(), stderr: r.stderr() };
   }

@@ -1,0 +1,284 @@
+// Pipelines as code: the plan (what `apply` would create, update and delete on the server to match the files)
+// and its application. What is compared, how deletes are proposed and how a server that changed in between is
+// caught: ADR 018.
+import { type Client, isApiError, schemas } from "@latchflow/api";
+import { createTwoFilesPatch } from "diff";
+import { z } from "zod";
+import { CliError, ExitCode } from "./exit-codes.js";
+import type { Output } from "./output.js";
+import { type CheckedFile, type FileDiagnostic, formatDiagnostic } from "./pipeline-files.js";
+
+const ServerState = z.object({ version: z.number().int(), enabled: z.boolean() });
+
+/** One change of a plan (`--json`: `changes[]`). */
+export const PlannedChange = z.object({
+  name: z.string(),
+  action: z.enum(["create", "update", "delete"]),
+  /** the file that declares it; null for a delete */
+  file: z.string().nullable(),
+  /** the server's pipeline the change was planned against; null for a create */
+  server: ServerState.nullable(),
+  /** whether the YAML source changes (a new version); false when only `enabled` changes */
+  sourceChanged: z.boolean(),
+  /** the enabled state that changes; null when it does not */
+  enabled: z.object({ from: z.boolean().nullable(), to: z.boolean() }).nullable(),
+  /** unified diff of the YAML source, server's (a/) → file's (b/); empty when the source is the same */
+  diff: z.string(),
+});
+export type PlannedChange = z.output<typeof PlannedChange>;
+
+/** `latchflow pipelines plan --json`. */
+export const Plan = z.object({
+  changes: z.array(PlannedChange),
+  unchanged: z.array(z.object({ name: z.string(), file: z.string(), version: z.number().int() })),
+  /** on the server but in none of the files, and kept (without --prune) */
+  untracked: z.array(z.string()),
+  summary: z.object({ create: z.number().int(), update: z.number().int(), delete: z.number().int() }),
+});
+export type Plan = z.output<typeof Plan>;
+
+/** What apply did to one pipeline (`--json`: `applied[]`). */
+export const AppliedChange = z.object({
+  name: z.string(),
+  action: z.enum(["create", "update", "delete"]),
+  /** the version now stored; null after a delete */
+  version: z.number().int().nullable(),
+  enabled: z.boolean().nullable(),
+});
+export type AppliedChange = z.output<typeof AppliedChange>;
+
+interface ServerPipeline {
+  version: number;
+  enabled: boolean;
+}
+
+/** A pipeline's source exactly as stored (GET …/pipelines/{name} answers YAML, not JSON). */
+export async function storedSource(api: Client, name: string): Promise<string> {
+  const answer: unknown = await api.getPipeline({ params: { name } });
+  if (typeof (answer as { text?: unknown }).text !== "function") {
+    throw new CliError(
+      "the server sent JSON where YAML was asked for",
+      ExitCode.Error,
+      "update the CLI or the server",
+    );
+  }
+  return await (answer as { text(): Promise<string> }).text();
+}
+
+async function serverPipelines(api: Client): Promise<Map<string, ServerPipeline>> {
+  const { items } = await api.listPipelines();
+  return new Map(items.map((p) => [p.name, { version: p.version, enabled: p.enabled }]));
+}
+
+function sourceDiff(name: string, from: string, to: string, fromLabel: string, toLabel: string): string {
+  if (from === to) return "";
+  const patch = createTwoFilesPatch(
+    from === "" && fromLabel === "" ? "/dev/null" : `a/${name}`,
+    to === "" && toLabel === "" ? "/dev/null" : `b/${name}`,
+    from,
+    to,
+    fromLabel,
+    toLabel,
+    { context: 3 },
+  );
+  // drop the "=====" separator line createTwoFilesPatch starts with
+  return patch.slice(patch.indexOf("\n") + 1);
+}
+
+/**
+ * Compares the files with the server: a file whose pipeline is missing is a create; a file whose text differs
+ * from the stored source (byte for byte), or whose `spec.enabled` differs from the server's state, an update;
+ * with `prune`, a server pipeline in none of the files is a delete.
+ */
+export async function computePlan(api: Client, files: readonly CheckedFile[], prune: boolean): Promise<Plan> {
+  const server = await serverPipelines(api);
+  const changes: PlannedChange[] = [];
+  const unchanged: Plan["unchanged"] = [];
+  const named = files.filter((f): f is CheckedFile & { name: string } => f.name !== null);
+  const sources = await Promise.all(
+    named.map((f) => (server.has(f.name) ? storedSource(api, f.name) : Promise.resolve(""))),
+  );
+  named.forEach((f, i) => {
+    const current = server.get(f.name);
+    if (!current) {
+      changes.push({
+        name: f.name,
+        action: "create",
+        file: f.file,
+        server: null,
+        sourceChanged: true,
+        enabled: { from: null, to: f.enabled ?? true },
+        diff: sourceDiff(f.name, "", f.text, "", f.file),
+      });
+      return;
+    }
+    const stored = sources[i]!;
+    const enabled =
+      f.enabled !== undefined && f.enabled !== current.enabled
+        ? { from: current.enabled, to: f.enabled }
+        : null;
+    if (stored === f.text && !enabled) {
+      unchanged.push({ name: f.name, file: f.file, version: current.version });
+      return;
+    }
+    changes.push({
+      name: f.name,
+      action: "update",
+      file: f.file,
+      server: current,
+      sourceChanged: stored !== f.text,
+      enabled,
+      diff: sourceDiff(f.name, stored, f.text, `server, version ${current.version}`, f.file),
+    });
+  });
+  const declared = new Set(named.map((f) => f.name));
+  const extra = [...server.keys()].filter((n) => !declared.has(n)).sort();
+  if (prune) {
+    const stored = await Promise.all(extra.map((n) => storedSource(api, n)));
+    extra.forEach((name, i) => {
+      const current = server.get(name)!;
+      changes.push({
+        name,
+        action: "delete",
+        file: null,
+        server: current,
+        sourceChanged: true,
+        enabled: null,
+        diff: sourceDiff(name, stored[i]!, "", `server, version ${current.version}`, ""),
+      });
+    });
+  }
+  const count = (a: PlannedChange["action"]) => changes.filter((c) => c.action === a).length;
+  return {
+    changes,
+    unchanged,
+    untracked: prune ? [] : extra,
+    summary: { create: count("create"), update: count("update"), delete: count("delete") },
+  };
+}
+
+const SIGN = { create: "+", update: "~", delete: "-" } as const;
+const STYLE = { create: "green", update: "yellow", delete: "red" } as const;
+
+/** The plan for a person: one header per change, what changes in `enabled`, then the source diff. */
+export function printPlan(out: Output, plan: Plan): void {
+  for (const c of plan.changes) {
+    const about = [
+      ...(c.server ? [`server version ${c.server.version}`] : []),
+      c.file ? `from ${c.file}` : "in no file: --prune",
+    ].join(", ");
+    out.line(out.style(STYLE[c.action], `${SIGN[c.action]} ${c.action} pipeline ${c.name} (${about})`));
+    if (c.enabled && c.action !== "create") out.line(`  enabled: ${c.enabled.from} → ${c.enabled.to}`);
+    for (const line of c.diff.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1)) {
+      const style = line.startsWith("@@")
+        ? "cyan"
+        : line.startsWith("+") && !line.startsWith("+++")
+          ? "green"
+          : line.startsWith("-") && !line.startsWith("---")
+            ? "red"
+            : undefined;
+      out.line(style ? out.style(style, line) : line);
+    }
+    out.line();
+  }
+  const s = plan.summary;
+  if (plan.changes.length === 0) {
+    out.line(`No changes: the server matches ${plan.unchanged.length} pipeline file(s).`);
+  } else {
+    out.line(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`);
+  }
+  if (plan.untracked.length > 0) {
+    out.note(
+      `${plan.untracked.length} pipeline(s) on the server are in none of these files and are kept (--prune deletes them): ${plan.untracked.join(", ")}`,
+    );
+  }
+}
+
+/**
+ * Refuses (exit 5) when a pipeline of the plan changed on the server since it was planned: another version,
+ * another enabled state, created or deleted. The server takes no If-Match on PUT (ADR 018), so this is checked
+ * right before the changes are sent.
+ */
+export async function checkUnchanged(api: Client, plan: Plan, commandLine: string): Promise<void> {
+  const now = await serverPipelines(api);
+  for (const c of plan.changes) {
+    const current = now.get(c.name) ?? null;
+    const same =
+      current === null
+        ? c.server === null
+        : c.server !== null && c.server.version === current.version && c.server.enabled === current.enabled;
+    if (!same) {
+      const was = c.server ? `version ${c.server.version}` : "absent";
+      const is = current ? `version ${current.version}${current.enabled ? "" : ", disabled"}` : "deleted";
+      throw new CliError(
+        `pipeline ${c.name} changed on the server since the plan (${was} → ${is}); nothing was applied`,
+        ExitCode.Conflict,
+        `run \`${commandLine.replace(/ apply$/, " plan")} -f …\` again and review the new plan`,
+        "conflict",
+      );
+    }
+  }
+}
+
+/** The server's diagnostics of a refused document (a 422's details), located in the file. */
+export function serverDiagnostics(err: unknown, file: string): FileDiagnostic[] {
+  if (!isApiError(err)) return [];
+  const parsed = z.array(schemas.Diagnostic).safeParse(err.details.diagnostics);
+  if (!parsed.success) return [];
+  return parsed.data.map((d) => ({
+    file,
+    line: d.line,
+    column: d.column,
+    code: d.code,
+    message: d.message,
+    severity: d.severity,
+    ...(d.suggestion ? { suggestion: d.suggestion } : {}),
+  }));
+}
+
+/**
+ * Sends the plan's changes, creates and updates first, then deletes; stops at the first refusal (printing the
+ * server's diagnostics located in the file when it refused a document). Progress goes to stderr.
+ */
+export async function applyPlan(
+  api: Client,
+  plan: Plan,
+  files: readonly CheckedFile[],
+  out: Output,
+): Promise<AppliedChange[]> {
+  const text = new Map(files.map((f) => [f.name, f.text]));
+  const applied: AppliedChange[] = [];
+  const ordered = [...plan.changes].sort(
+    (a, b) => Number(a.action === "delete") - Number(b.action === "delete"),
+  );
+  for (const c of ordered) {
+    try {
+      applied.push(await applyOne(api, c, text.get(c.name) ?? ""));
+    } catch (err) {
+      for (const d of serverDiagnostics(err, c.file ?? c.name)) out.note(formatDiagnostic(d));
+      if (applied.length > 0) out.note(`${applied.length} change(s) were applied before this one failed.`);
+      throw err;
+    }
+    const a = applied.at(-1)!;
+    const state = a.version === null ? "" : ` (version ${a.version}${a.enabled ? "" : ", disabled"})`;
+    if (!out.json) out.note(`${a.action === "delete" ? "deleted" : `${a.action}d`} ${a.name}${state}`);
+  }
+  return applied;
+}
+
+async function applyOne(api: Client, c: PlannedChange, source: string): Promise<AppliedChange> {
+  const params = { name: c.name };
+  if (c.action === "delete") {
+    await api.deletePipeline({ params });
+    return { name: c.name, action: c.action, version: null, enabled: null };
+  }
+  let p: schemas.Pipeline | undefined;
+  if (c.sourceChanged) {
+    p = await api.putPipeline({ params, body: source, contentType: "application/yaml" });
+  }
+  if (c.enabled && p?.enabled !== c.enabled.to) {
+    p = await api.setPipelineEnabled({ params, body: { enabled: c.enabled.to } });
+  }
+  if (!p) throw new Error(`nothing to apply for ${c.name}`);
+  return { name: c.name, action: c.action, version: p.version, enabled: p.enabled };
+}
