@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { createLogger, initTracing, loadConfig } from "@latchflow/runtime";
+import { ensurePortalBuilt } from "@latchflow/portal";
+import { type Config, createLogger, initTracing, loadConfig } from "@latchflow/runtime";
 import { audit } from "./audit.js";
 import { keys } from "./keys.js";
 import { type Started, startEmbedded, startOne } from "./start.js";
@@ -35,6 +36,21 @@ function untilSignal(started: Started): Promise<number> {
   });
 }
 
+/**
+ * The gateway serves the recipient portal: without LATCHFLOW_PORTAL_DIR, the portal in this checkout, built now
+ * if its sources changed since the last build (ADR 024). A failed build leaves `/portal/` answering 503.
+ */
+async function preparePortal(config: Config): Promise<void> {
+  if (config.http.portalDir) return;
+  try {
+    const build = await ensurePortalBuilt({ log: out });
+    if (build.built) out(`Built the recipient portal in ${(build.ms / 1000).toFixed(1)} s`);
+    config.http.portalDir = build.dir;
+  } catch (e) {
+    err(`The recipient portal could not be built; /portal/ will answer 503. ${(e as Error).message}`);
+  }
+}
+
 async function start(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { service: { type: "string" } }, strict: true });
   const config = loadConfig();
@@ -44,6 +60,7 @@ async function start(args: string[]): Promise<number> {
     otlpEndpoint: config.observability.otlpEndpoint,
     serviceName: values.service ? `latchflow-${values.service}` : "latchflow",
   });
+  if (!values.service || values.service === "gateway") await preparePortal(config);
   const started = values.service
     ? await startOne(values.service, config, logger, out)
     : await startEmbedded(config, logger, out);

@@ -1,0 +1,113 @@
+/**
+ * The portal's built files, for the launcher: where they are, and a build when they are missing or older than
+ * their sources (ADR 024). Node only; the app itself lives in `src/`.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(fileURLToPath(import.meta.url));
+/** The served folder: the SPA shell (`200.html`), its assets under `_app/`, and the static files. */
+export const portalBuildDir = join(root, "build");
+const STAMP = ".source-hash";
+
+/** Everything a build reads besides node_modules: the app, its messages and config, and the API client. */
+function sources(): string[] {
+  const api = dirname(fileURLToPath(import.meta.resolve("@latchflow/api")));
+  return [
+    join(root, "src"),
+    join(root, "static"),
+    join(root, "messages"),
+    join(root, "project.inlang", "settings.json"),
+    join(root, "vite.config.ts"),
+    join(root, "package.json"),
+    api,
+  ];
+}
+
+/** Generated during the build; never part of the hash (it would change what it hashes). */
+const GENERATED = join(root, "src", "lib", "paraglide");
+
+async function listFiles(path: string, into: string[]): Promise<void> {
+  if (path === GENERATED || !existsSync(path)) return;
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) {
+    into.push(path);
+    return;
+  }
+  for (const e of entries) await listFiles(join(path, e.name), into);
+}
+
+/** A hash of the sources' paths and contents (not their times: a fresh clone's are all the same). */
+export async function portalSourceHash(): Promise<string> {
+  const files: string[] = [];
+  for (const s of sources()) await listFiles(s, files);
+  files.sort();
+  const hash = createHash("sha256");
+  for (const f of files) {
+    hash.update(relative(root, f)).update("\0");
+    hash.update(await readFile(f)).update("\0");
+  }
+  return hash.digest("hex");
+}
+
+export interface PortalBuild {
+  /** the folder to serve */
+  dir: string;
+  /** whether this call built it (else the existing build matched the sources) */
+  built: boolean;
+  /** how long the check (and build) took */
+  ms: number;
+}
+
+function runVite(out: string): Promise<void> {
+  const pkg = createRequire(join(root, "package.json")).resolve("vite/package.json");
+  const vite = join(dirname(pkg), "bin", "vite.js");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [vite, "build", "--logLevel", "warn"], {
+      cwd: root,
+      env: { ...process.env, LATCHFLOW_PORTAL_OUT: out, NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const keep = (b: Buffer) => {
+      output = (output + b.toString()).slice(-4_000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`portal build failed (exit ${code}):\n${output}`)),
+    );
+  });
+}
+
+/**
+ * Builds the portal into `build/` when it is missing or its stamp differs from the sources' hash. The build
+ * goes to a private folder first and is swapped in, so a server never serves a half-written folder.
+ */
+export async function ensurePortalBuilt(
+  options: { log?: (line: string) => void } = {},
+): Promise<PortalBuild> {
+  const started = performance.now();
+  const hash = await portalSourceHash();
+  const stamp = await readFile(join(portalBuildDir, STAMP), "utf8").catch(() => "");
+  if (stamp.trim() === hash) return { dir: portalBuildDir, built: false, ms: performance.now() - started };
+  options.log?.("Building the recipient portal (once per change of its sources)…");
+  const tmp = join(root, `.build-${process.pid}-${Date.now()}`);
+  try {
+    await runVite(tmp);
+    await writeFile(join(tmp, STAMP), `${hash}\n`);
+    const old = join(root, `.build-old-${process.pid}-${Date.now()}`);
+    await rename(portalBuildDir, old).catch(() => {});
+    await rename(tmp, portalBuildDir);
+    await rm(old, { recursive: true, force: true });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return { dir: portalBuildDir, built: true, ms: performance.now() - started };
+}
