@@ -7,7 +7,6 @@ import { operations } from "./operations/index.js";
 type Operations = typeof operations;
 /** what `fetch` accepts as a body (a string, bytes, a Blob, a stream…) */
 type BodyInit = NonNullable<RequestInit["body"]>;
-type Schema = z.ZodType | undefined;
 
 /** `{ key: value }`, optional when every field of the value is optional, absent when there is no schema. */
 type Part<K extends string, S> = S extends z.ZodType

@@ -1,4 +1,5 @@
+export { audit } from "./launcher/audit.js";
+export { type RunningNode, startBackend } from "./launcher/nodes.js";
+export { type Started, startEmbedded, startOne } from "./launcher/start.js";
+export { type StorageClient, storageClient } from "./launcher/storage-client.js";
 export { main } from "./main.js";
-export { type RunningNode, startBackend } from "./nodes.js";
-export { type Started, startEmbedded, startOne } from "./start.js";
-export { type StorageClient, storageClient } from "./storage-client.js";

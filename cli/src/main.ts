@@ -1,9 +1,7 @@
-import { parseArgs } from "node:util";
-import { ensurePortalBuilt } from "@latchflow/portal";
-import { type Config, createLogger, initTracing, loadConfig } from "@latchflow/runtime";
-import { audit } from "./audit.js";
-import { keys } from "./keys.js";
-import { type Started, startEmbedded, startOne } from "./start.js";
+// The `latchflow` command: a small dispatcher, cheap to load. The launcher (src/launcher/: `start`, `keys`,
+// and the `audit` commands that open the audit database) runs server-side and imports the services; it is
+// imported only when one of its commands runs, so that operator commands (src/commands/, REST only) and
+// `help` never load it. Keep heavy imports out of this file (ADR 019).
 
 const USAGE = `Usage: latchflow <command> [options]
 
@@ -16,86 +14,33 @@ Commands:
 
 Configuration comes from LATCHFLOW_* environment variables (see README).`;
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-const err = (line: string) => process.stderr.write(`${line}\n`);
+type Line = (line: string) => void;
+/** A command: its arguments (after the command's name) in, the exit code out. */
+type Command = (args: string[], out: Line, err: Line) => Promise<number>;
 
-/** Waits for SIGINT/SIGTERM, then stops cleanly. */
-function untilSignal(started: Started): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = () => {
-      if (stopping) return;
-      stopping = true;
-      started.stop().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-  });
-}
+/** The launcher's commands, each loaded on first use. */
+const LAUNCHER: Record<string, () => Promise<Command>> = {
+  start: async () => (await import("./launcher/start-command.js")).startCommand,
+  keys: async () => (await import("./launcher/keys.js")).keys,
+  // verify, checkpoint, public-key (and the audit help); REST-backed audit commands belong in src/commands/
+  audit: async () => (await import("./launcher/audit.js")).audit,
+};
 
-/**
- * The gateway serves the recipient portal: without LATCHFLOW_PORTAL_DIR, the portal in this checkout, built now
- * if its sources changed since the last build (ADR 024). A failed build leaves `/portal/` answering 503.
- */
-async function preparePortal(config: Config): Promise<void> {
-  if (config.http.portalDir) return;
-  try {
-    const build = await ensurePortalBuilt({ log: out });
-    if (build.built) out(`Built the recipient portal in ${(build.ms / 1000).toFixed(1)} s`);
-    config.http.portalDir = build.dir;
-  } catch (e) {
-    err(`The recipient portal could not be built; /portal/ will answer 503. ${(e as Error).message}`);
-  }
-}
-
-async function start(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { service: { type: "string" } }, strict: true });
-  const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
-  const tracing = initTracing({
-    exporter: config.observability.traceExporter,
-    otlpEndpoint: config.observability.otlpEndpoint,
-    serviceName: values.service ? `latchflow-${values.service}` : "latchflow",
-  });
-  if (!values.service || values.service === "gateway") await preparePortal(config);
-  const started = values.service
-    ? await startOne(values.service, config, logger, out)
-    : await startEmbedded(config, logger, out);
-  if (started.url)
-    out(
-      `Latchflow ${values.service ?? "is running"}${values.service ? " listening" : ""}: open ${started.url}`,
-    );
-  if (started.grpcPort !== undefined)
-    out(`Latchflow ${values.service} serving gRPC on ${config.grpc.host}:${started.grpcPort}`);
-  const code = await untilSignal(started);
-  await tracing.shutdown().catch(() => {});
-  return code;
-}
+const out: Line = (line) => process.stdout.write(`${line}\n`);
+const err: Line = (line) => process.stderr.write(`${line}\n`);
 
 /** Entry point of the `latchflow` command; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case "start":
-        return await start(rest);
-      case "keys":
-        return await keys(rest, out, err);
-      case "audit":
-        return await audit(rest, out, err);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        out(USAGE);
-        return 0;
-      default:
-        err(`Unknown command "${command}".\n\n${USAGE}`);
-        return 2;
+    const load = command !== undefined && Object.hasOwn(LAUNCHER, command) ? LAUNCHER[command] : undefined;
+    if (load) return await (await load())(rest, out, err);
+    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      out(USAGE);
+      return 0;
     }
+    err(`Unknown command "${command}".\n\n${USAGE}`);
+    return 2;
   } catch (e) {
     err(`latchflow: ${(e as Error).message}`);
     return 1;

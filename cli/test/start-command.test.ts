@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { run, untilUrl } from "./cli-process.js";
-import { http } from "./http.js";
 
 describe("the latchflow command", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "lf-cli-"));
@@ -15,8 +14,13 @@ describe("the latchflow command", () => {
     const url = await untilUrl(first);
     const token = /\n\s+(lf_\S+)\n/.exec(first.stdout())?.[1];
     expect(token, first.stdout()).toBeDefined();
-    const created = await http(url, "POST", "/api/v1/bundles", { token: token!, json: { name: "kept" } });
-    expect(created.status, created.text).toBe(201);
+    const auth = { authorization: `Bearer ${token}` };
+    const created = await fetch(`${url}/api/v1/bundles`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ name: "kept" }),
+    });
+    expect(created.status, await created.text()).toBe(201);
     first.child.kill("SIGTERM");
     expect(await first.exit).toBe(0);
 
@@ -24,8 +28,8 @@ describe("the latchflow command", () => {
     const second = run(["start"], env);
     const url2 = await untilUrl(second);
     expect(second.stdout()).not.toContain("First start");
-    const list = await http(url2, "GET", "/api/v1/bundles", { token: token! });
-    expect((list.body as { items: { name: string }[] }).items.map((b) => b.name)).toEqual(["kept"]);
+    const list = await fetch(`${url2}/api/v1/bundles`, { headers: auth });
+    expect(((await list.json()) as { items: { name: string }[] }).items.map((b) => b.name)).toEqual(["kept"]);
     second.child.kill("SIGINT");
     expect(await second.exit).toBe(0);
   }, 120_000);
@@ -33,8 +37,8 @@ describe("the latchflow command", () => {
   it("first start of a fresh clone: a data dir that does not exist yet is created (the bus could not open bus.db)", async () => {
     const fresh = run(["start"], { ...env, LATCHFLOW_DATA_DIR: join(dataDir, "fresh", ".latchflow") });
     const url = await untilUrl(fresh);
-    const health = await http(url, "GET", "/healthz");
-    expect(health.status, health.text).toBe(200);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status, await health.text()).toBe(200);
     fresh.child.kill("SIGTERM");
     expect(await fresh.exit).toBe(0);
   }, 120_000);

@@ -9,7 +9,6 @@ import {
   isLatchflowError,
   permissionDenied,
   type RequestContext,
-  type Scope,
   unauthenticated,
 } from "@latchflow/runtime";
 import type { Context } from "koa";

@@ -1,4 +1,5 @@
-import { parseDuration } from "../../../../kernel/spec/src/duration.js";
+// The sandbox bundle takes only this dependency-free entry point, not the whole validator (ajv, CEL, yaml).
+import { parseDuration } from "@latchflow/spec/duration";
 
 /** How late a timer may be handled and still count as on time (cron: later ticks are missed; schedule: late). */
 export const ON_TIME_MS = 60_000;

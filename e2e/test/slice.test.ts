@@ -1,8 +1,8 @@
+import { type Started, startEmbedded } from "@latchflow/cli";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig, type TestBus, type TestDialect } from "@latchflow/runtime/testing";
 import { deleteNatsStream, dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Started, startEmbedded } from "../src/start.js";
 import { expectError, http } from "./http.js";
 
 const TOKEN = "test-bootstrap-token-0123456789abcdef";

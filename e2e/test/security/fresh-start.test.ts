@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { run, untilUrl } from "@latchflow/cli/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { run, untilUrl } from "../cli-process.js";
 import { http } from "../http.js";
 import { notPrivate } from "./file-modes.js";
 

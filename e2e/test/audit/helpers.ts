@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { audit } from "@latchflow/cli";
+import { run } from "@latchflow/cli/testing";
 import { waitFor } from "@latchflow/testing";
 import { expect } from "vitest";
-import { audit } from "../../src/audit.js";
 import type { Stack } from "../stack.js";
 
 export interface AuditItem {
@@ -60,24 +59,13 @@ export function recorded(
 }
 
 /** Runs the `latchflow` command with the stack's configuration; resolves with its exit code and output. */
-export function latchflow(
+export async function latchflow(
   s: Stack,
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const bin = fileURLToPath(new URL("../../bin/latchflow.mjs", import.meta.url));
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, ...s.env, LATCHFLOW_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
+  const r = run(args, s.env);
+  const code = await r.exit;
+  return { code, stdout: r.stdout(), stderr: r.stderr() };
 }
 
 /** RFC 4180 CSV rows (quoted fields with "" escapes, CRLF rows), for checking the export's escaping. */
