@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { type ErrorBody, ErrorBody as ErrorBodySchema } from "./common.js";
 import { ErrorCode, isErrorCode } from "./errors.js";
-import type { Operation } from "./operation.js";
+import type { BodyType, Operation } from "./operation.js";
 import { operations } from "./operations/index.js";
 
 type Operations = typeof operations;
@@ -15,10 +15,12 @@ type Part<K extends string, S> = S extends z.ZodType
     : { [P in K]: z.input<S> }
   : { [P in K]?: never };
 
-/** The request body: the schema's input for JSON and forms; raw bytes for uploads. */
-type BodyPart<O extends Operation> = O["bodyTypes"] extends readonly ("binary" | "multipart")[]
-  ? { body: BodyInit; contentType?: string; headers?: Record<string, string> }
-  : Part<"body", O["body"]>;
+/** The request body: the schema's input for JSON and forms; as given where the handler reads it (uploads). */
+type BodyPart<O extends Operation> = O["body"] extends z.ZodType
+  ? Part<"body", O["body"]>
+  : O["bodyTypes"] extends readonly BodyType[]
+    ? { body: BodyInit; contentType?: string; headers?: Record<string, string> }
+    : Part<"body", O["body"]>;
 
 export type InputOf<O extends Operation> = Part<"params", O["params"]> &
   Part<"query", O["query"]> &
@@ -29,7 +31,12 @@ export type InputOf<O extends Operation> = Part<"params", O["params"]> &
   };
 
 type SuccessStatus = 200 | 201 | 202 | 204 | 206;
-type BodyOf<R> = R extends { schema: infer S extends z.ZodType } ? z.output<S> : Response;
+/** A JSON body's output; the `Response` itself when the answer is not JSON (or may not be: `media` too). */
+type BodyOf<R> = R extends { schema: infer S extends z.ZodType }
+  ? R extends { media: string }
+    ? z.output<S> | Response
+    : z.output<S>
+  : Response;
 
 /** What a call resolves to: the JSON body of any success answer, or the `Response` when it is not JSON. */
 export type OutputOf<O extends Operation> = {
@@ -118,8 +125,9 @@ function queryString(query: Record<string, unknown> | undefined): string {
 function encodeBody(op: Operation, input: Record<string, unknown>): { body?: BodyInit; type?: string } {
   if (!("body" in input) || input.body === undefined) return {};
   const types = op.bodyTypes ?? ["json"];
-  if (types.includes("json")) return { body: JSON.stringify(input.body), type: "application/json" };
-  if (types.includes("form")) {
+  if (op.body && types.includes("json"))
+    return { body: JSON.stringify(input.body), type: "application/json" };
+  if (op.body && types.includes("form")) {
     const form = new URLSearchParams();
     for (const [k, v] of Object.entries(input.body as Record<string, unknown>)) {
       if (v !== undefined) form.append(k, String(v));
@@ -173,8 +181,8 @@ async function send(
   const spec = op.responses[response.status];
   const isJson = (response.headers.get("content-type") ?? "").includes("application/json");
   const ok = response.status < 400;
-  if (ok && !spec?.schema) {
-    // not JSON (a stream, a page, a redirect) or no body: the caller reads the Response itself
+  if (ok && (!spec?.schema || (spec.media && !isJson))) {
+    // not JSON (a stream, a page, a redirect, a CSV) or no body: the caller reads the Response itself
     return { ok: true, status: response.status, headers: response.headers, body: response, response };
   }
   const text = await response.text();

@@ -36,3 +36,9 @@ export const errorResponses = {
   403: { description: "The caller may not do this", schema: ErrorBody },
   422: { description: "The request does not match its schema", schema: ErrorBody },
 } as const;
+
+/** Error answers of an operation that takes a JSON body (on top of {@link errorResponses}). */
+export const jsonBodyErrors = {
+  413: { description: "Body too large", schema: ErrorBody },
+  415: { description: "Body is not JSON", schema: ErrorBody },
+} as const;

@@ -11,6 +11,8 @@ export const ErrorCode = {
   Conflict: "conflict",
   PayloadTooLarge: "payload_too_large",
   UnsupportedMediaType: "unsupported_media_type",
+  /** a `Range` header that asks for bytes the representation does not have (`Content-Range: bytes *\/size`) */
+  RangeNotSatisfiable: "range_not_satisfiable",
   RateLimited: "rate_limited",
   Unavailable: "unavailable",
   DeadlineExceeded: "deadline_exceeded",
@@ -34,6 +36,7 @@ export const ERROR_HTTP: Readonly<Record<ErrorCode, { http: number; retryable: b
   conflict: { http: 409, retryable: false },
   payload_too_large: { http: 413, retryable: false },
   unsupported_media_type: { http: 415, retryable: false },
+  range_not_satisfiable: { http: 416, retryable: false },
   rate_limited: { http: 429, retryable: true },
   unavailable: { http: 503, retryable: true },
   deadline_exceeded: { http: 504, retryable: true },

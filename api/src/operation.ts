@@ -13,8 +13,8 @@ export type Access =
   /** a user (token or session) or, failing that, a recipient session */
   | { kind: "signed-in" };
 
-/** How a request body may be sent: JSON, an HTML form, multipart/form-data, or raw bytes. */
-export type BodyType = "json" | "form" | "multipart" | "binary";
+/** How a request body may be sent: JSON, an HTML form, multipart/form-data, raw bytes, or CSV text. */
+export type BodyType = "json" | "form" | "multipart" | "binary" | "csv";
 
 export interface ResponseSpec {
   description: string;
@@ -42,7 +42,10 @@ export interface Operation {
    * who holds only per-resource grants gets 403 on the collection instead of seeing everything.
    */
   restrictable?: boolean;
-  /** accepted request body types; default JSON only */
+  /**
+   * accepted request body types; default JSON only. Without a `body` schema the handler reads the body itself
+   * (uploads, imports) and the typed client sends it as given.
+   */
   bodyTypes?: readonly BodyType[];
   body?: z.ZodType;
   query?: z.ZodType;

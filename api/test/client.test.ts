@@ -70,4 +70,30 @@ describe("typed client", () => {
     // @ts-expect-error params are required by the operation's schema
     await expect(api.getBundle({})).rejects.toThrow(/missing path parameter "id"/);
   });
+
+  it("sends a body the handler reads itself as given, with its content type", async () => {
+    const seen: Request[] = [];
+    const counts = { created: 1, updated: 0, unchanged: 0 };
+    const api = createClient({ baseUrl: "http://h", token: "lf_x", fetch: fakeFetch(200, counts, seen) });
+    const csv = "email,name\r\nalice@example.com,Alice\r\n";
+    expect(await api.importRecipients({ body: csv, contentType: "text/csv" })).toEqual(counts);
+    expect(seen[0]?.headers.get("content-type")).toBe("text/csv");
+    expect(await seen[0]?.text()).toBe(csv);
+  });
+
+  it("answers the Response for a body that is not JSON, the parsed body when it is", async () => {
+    const csv = "email,name,enabled\r\n";
+    const api = createClient({
+      baseUrl: "http://h",
+      token: "lf_x",
+      validate: true,
+      fetch: (async () => new Response(csv, { headers: { "content-type": "text/csv" } })) as typeof fetch,
+    });
+    const answer = await api.exportRecipients();
+    expect(answer).toBeInstanceOf(Response);
+    expect(await (answer as Response).text()).toBe(csv);
+    const rows = [{ email: "alice@example.com", name: "Alice", enabled: true }];
+    const json = createClient({ baseUrl: "http://h", validate: true, fetch: fakeFetch(200, rows) });
+    expect(await json.exportRecipients({ query: { format: "json" } })).toEqual(rows);
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ErrorBody, errorResponses, Id, IdParams, PageQuery, page } from "../common.js";
+import { ErrorBody, errorResponses, Id, IdParams, jsonBodyErrors, PageQuery, page } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { Scope } from "../scopes.js";
 
@@ -44,8 +44,7 @@ export const createBundle = defineOperation({
   responses: {
     201: { description: "Created", schema: Bundle },
     409: { description: "A bundle with that name exists", schema: ErrorBody },
-    413: { description: "Body too large", schema: ErrorBody },
-    415: { description: "Body is not JSON", schema: ErrorBody },
+    ...jsonBodyErrors,
     ...errorResponses,
   },
 });
@@ -98,6 +97,8 @@ export const updateBundle = defineOperation({
   responses: {
     200: { description: "Updated", schema: Bundle },
     404: { description: "No such bundle", schema: ErrorBody },
+    409: { description: "A bundle with that name exists", schema: ErrorBody },
+    ...jsonBodyErrors,
     ...errorResponses,
   },
 });
@@ -136,6 +137,7 @@ export const setBundleObjects = defineOperation({
   responses: {
     200: { description: "The bundle with its new archive", schema: Bundle },
     404: { description: "No such bundle", schema: ErrorBody },
+    ...jsonBodyErrors,
     ...errorResponses,
     403: { description: "Not allowed to write the bundle, or to read one of its files", schema: ErrorBody },
   },

@@ -1,11 +1,23 @@
 // Every REST operation, keyed by operationId: the typed client's methods and the OpenAPI document come from here.
 // One file per area; each exports its operations (and the schemas other areas or clients reuse).
+import * as assignments from "./assignments.js";
 import * as bundles from "./bundles.js";
+import * as downloads from "./downloads.js";
+import * as files from "./files.js";
+import * as links from "./links.js";
+import * as portal from "./portal.js";
+import * as recipients from "./recipients.js";
 
-const areas = { bundles };
+export const areas = { bundles, files, assignments, links, downloads, recipients, portal };
 
 type Ops<A> = { [K in keyof A as A[K] extends { operationId: string } ? K : never]: A[K] };
-type All = Ops<typeof bundles>;
+type All = Ops<typeof bundles> &
+  Ops<typeof files> &
+  Ops<typeof assignments> &
+  Ops<typeof links> &
+  Ops<typeof downloads> &
+  Ops<typeof recipients> &
+  Ops<typeof portal>;
 
 function collect(): All {
   const out: Record<string, unknown> = {};

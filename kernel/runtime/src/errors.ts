@@ -20,6 +20,7 @@ const GRPC_OF: Readonly<Record<ErrorCode, GrpcStatus>> = {
   conflict: GrpcStatus.ALREADY_EXISTS,
   payload_too_large: GrpcStatus.RESOURCE_EXHAUSTED,
   unsupported_media_type: GrpcStatus.INVALID_ARGUMENT,
+  range_not_satisfiable: GrpcStatus.OUT_OF_RANGE,
   rate_limited: GrpcStatus.RESOURCE_EXHAUSTED,
   unavailable: GrpcStatus.UNAVAILABLE,
   deadline_exceeded: GrpcStatus.DEADLINE_EXCEEDED,

@@ -1,3 +1,4 @@
+import { PASSPHRASE_RULE } from "@latchflow/api/rules";
 import type { Json, JsonObject } from "@latchflow/sandbox";
 
 /**
@@ -128,11 +129,8 @@ export type ActionInput = {
 
 // ── host calls with kernel-defined shapes ────────────────────────────────────────────────────────────
 
-/**
- * The one rule for a download passphrase, wherever it is set: `grant@1`'s config schema, the grant host call,
- * the REST API and the bundles service all take their bounds from here.
- */
-export const PASSPHRASE_RULE = { minLength: 8, maxLength: 256 } as const;
+/** The one rule for a download passphrase (declared in the REST contract, `@latchflow/api`). */
+export { PASSPHRASE_RULE };
 
 /** Whether `value` is a passphrase {@link PASSPHRASE_RULE} accepts. */
 export function passphraseFollowsRule(value: unknown): value is string {

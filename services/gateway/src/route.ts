@@ -35,11 +35,18 @@ export interface RouteResult {
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
+/** Any JSON body the operation declares (success or error), so tsc catches a handler answering another shape. */
+type DeclaredBody<O extends Operation> = {
+  [K in keyof O["responses"]]: O["responses"][K] extends { schema: infer S extends z.ZodType }
+    ? z.output<S>
+    : never;
+}[keyof O["responses"]];
+
 /** An operation of the contract (`@latchflow/api`) with the handler that serves it. */
 export type Route<O extends Operation = Operation> = O & {
   handler: (
     input: RouteInput<Parsed<O["body"]>, Parsed<O["query"]>, Parsed<O["params"]>>,
-  ) => Promise<RouteResult>;
+  ) => Promise<Omit<RouteResult, "body"> & { body?: DeclaredBody<O> }>;
 };
 
 /** A route of any operation, for the route table. */
@@ -84,6 +91,7 @@ const MEDIA_TYPES: Record<BodyType, string> = {
   form: "application/x-www-form-urlencoded",
   multipart: "multipart/form-data",
   binary: "application/octet-stream",
+  csv: "text/csv",
 };
 
 /** A route with a body accepts JSON only, unless it lists other types. */

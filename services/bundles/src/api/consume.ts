@@ -1,3 +1,4 @@
+import { DownloadRefusal } from "@latchflow/api";
 import {
   type EntityManager,
   ErrorCode,
@@ -11,32 +12,11 @@ import {
 } from "@latchflow/runtime";
 import type { BundlesContext } from "../context.js";
 import { Assignment, Bundle } from "../entities/index.js";
-import { checkPassphrase, PassphraseReason } from "./passphrase-throttle.js";
+import { checkPassphrase } from "./passphrase-throttle.js";
 
-/** Why a download was refused; travels in `details.reason`. */
-export const DenyReason = {
-  Disabled: "assignment_disabled",
-  BundleDisabled: "bundle_disabled",
-  BundleEmpty: "bundle_empty",
-  LimitReached: "download_limit_reached",
-  Cooldown: "cooldown",
-  NotYetOpen: "window_not_open",
-  Closed: "window_closed",
-  PassphraseRequired: PassphraseReason.Required,
-  PassphraseInvalid: PassphraseReason.Invalid,
-  PassphraseLocked: PassphraseReason.Locked,
-  /** the grant's assignment was deleted after the grant was given */
-  AssignmentDeleted: "assignment_deleted",
-  /** the grant has served its archive (plus the resume allowance); a new download must be consumed */
-  GrantExhausted: "grant_exhausted",
-  /** the grant was presented by another session than the one that obtained it */
-  OtherSession: "grant_other_session",
-  /** the publish link's uses are spent (a request serving from byte 0, or beyond a use's bytes, is a use) */
-  LinkUsedUp: "link_used_up",
-} as const;
-
+/** A refused download: 403 with `details.reason`. */
 export function denied(
-  reason: string,
+  reason: DownloadRefusal,
   message: string,
   details: Record<string, unknown> = {},
 ): LatchflowError {
@@ -48,14 +28,14 @@ export function denied(
  * a download is consumed and again on every request of its grant, so revocation takes effect at once.
  */
 export function accessRefusal(a: Assignment, now: Date): LatchflowError | undefined {
-  if (!a.enabled) return denied(DenyReason.Disabled, "This assignment is disabled");
+  if (!a.enabled) return denied(DownloadRefusal.Disabled, "This assignment is disabled");
   if (a.notBefore && a.notBefore > now) {
-    return denied(DenyReason.NotYetOpen, `Downloads open at ${a.notBefore.toISOString()}`, {
+    return denied(DownloadRefusal.NotYetOpen, `Downloads open at ${a.notBefore.toISOString()}`, {
       opensAt: a.notBefore.toISOString(),
     });
   }
   if (a.notAfter && a.notAfter <= now) {
-    return denied(DenyReason.Closed, `Downloads closed at ${a.notAfter.toISOString()}`, {
+    return denied(DownloadRefusal.Closed, `Downloads closed at ${a.notAfter.toISOString()}`, {
       closedAt: a.notAfter.toISOString(),
     });
   }
@@ -67,7 +47,7 @@ function refusal(a: Assignment, now: Date): LatchflowError {
   const closed = accessRefusal(a, now);
   if (closed) return closed;
   if (a.maxDownloads != null && a.downloadsUsed >= a.maxDownloads) {
-    return denied(DenyReason.LimitReached, "No downloads left", { maxDownloads: a.maxDownloads });
+    return denied(DownloadRefusal.LimitReached, "No downloads left", { maxDownloads: a.maxDownloads });
   }
   if (a.cooldownUntil && a.cooldownUntil > now) {
     const retryAfterSeconds = Math.ceil((a.cooldownUntil.getTime() - now.getTime()) / 1000);
@@ -76,14 +56,14 @@ function refusal(a: Assignment, now: Date): LatchflowError {
       `Next download possible at ${a.cooldownUntil.toISOString()}`,
       {
         details: {
-          reason: DenyReason.Cooldown,
+          reason: DownloadRefusal.Cooldown,
           retryAfterSeconds,
           availableAt: a.cooldownUntil.toISOString(),
         },
       },
     );
   }
-  return denied(DenyReason.LimitReached, "The download could not be granted");
+  return denied(DownloadRefusal.LimitReached, "The download could not be granted");
 }
 
 /** Records a refused download (`bundles.download.denied`, with the reason) and returns the error to throw. */
@@ -134,9 +114,10 @@ export async function consumeOne<T>(
       { bundleId: bundle.id, recipientId: input.recipientId, assignmentId: assignment.id },
       err,
     );
-  if (!bundle.enabled) throw await refuse(denied(DenyReason.BundleDisabled, "This bundle is not available"));
+  if (!bundle.enabled)
+    throw await refuse(denied(DownloadRefusal.BundleDisabled, "This bundle is not available"));
   if (!bundle.currentVersionId)
-    throw await refuse(denied(DenyReason.BundleEmpty, "This bundle has no files yet"));
+    throw await refuse(denied(DownloadRefusal.BundleEmpty, "This bundle has no files yet"));
   if (assignment.passphraseHash) {
     const { passphraseHash, id: assignmentId } = assignment;
     await checkPassphrase({

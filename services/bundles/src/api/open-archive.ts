@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { DownloadRefusal } from "@latchflow/api";
 import type { bundlesV1 } from "@latchflow/proto";
 import {
   emitEvent as emit,
@@ -13,7 +14,7 @@ import type { BundlesContext } from "../context.js";
 import { Assignment, Bundle, BundleVersion, DownloadGrant, PublishLink } from "../entities/index.js";
 import { manifestOf, planOf } from "../versions.js";
 import { releaseBytes, reserveGrantBytes, serveLinkBytes } from "./byte-budget.js";
-import { accessRefusal, DenyReason, denied, recordDenied } from "./consume.js";
+import { accessRefusal, denied, recordDenied } from "./consume.js";
 
 export const hashToken = (t: string) => createHash("sha256").update(t, "utf8").digest("hex");
 
@@ -27,7 +28,8 @@ function archiveFileName(name: string): string {
   return `${base}.zip`;
 }
 
-const gone = () => notFound("This download link is unknown or has expired", { reason: "link_invalid" });
+const gone = () =>
+  notFound("This download link is unknown or has expired", { reason: DownloadRefusal.LinkInvalid });
 
 /** What a request may be served: the version, the bundle, and whose download it is (grants only). */
 interface Opened {
@@ -75,18 +77,22 @@ export function createArchiveApi(auth: BundlesContext) {
       throw await refuse(
         ctx,
         grant,
-        denied(DenyReason.OtherSession, "This download belongs to another session; start it again"),
+        denied(DownloadRefusal.OtherSession, "This download belongs to another session; start it again"),
       );
     }
     const assignment = await em.findOne(Assignment, { id: grant.assignmentId });
     if (!assignment)
-      throw await refuse(ctx, grant, denied(DenyReason.AssignmentDeleted, "This bundle is no longer yours"));
+      throw await refuse(
+        ctx,
+        grant,
+        denied(DownloadRefusal.AssignmentDeleted, "This bundle is no longer yours"),
+      );
     const closed = accessRefusal(assignment, now);
     if (closed) throw await refuse(ctx, grant, closed);
     const bundle = await em.findOne(Bundle, { id: grant.bundleId });
     if (!bundle) throw gone();
     if (!bundle.enabled)
-      throw await refuse(ctx, grant, denied(DenyReason.BundleDisabled, "This bundle is not available"));
+      throw await refuse(ctx, grant, denied(DownloadRefusal.BundleDisabled, "This bundle is not available"));
     const version = await em.findOne(BundleVersion, { id: grant.versionId });
     if (!version || version.releasedAt) throw gone();
     const holder = { recipientId: grant.recipientId, assignmentId: grant.assignmentId };
@@ -98,7 +104,7 @@ export function createArchiveApi(auth: BundlesContext) {
     const link = await em.findOne(PublishLink, { tokenHash: hashToken(req.token) });
     if (!link || link.revokedAt || link.expiresAt <= auth.now()) throw gone();
     const bundle = await em.findOne(Bundle, { id: link.bundleId });
-    if (!bundle?.enabled) throw denied(DenyReason.BundleDisabled, "This bundle is not available");
+    if (!bundle?.enabled) throw denied(DownloadRefusal.BundleDisabled, "This bundle is not available");
     const version = bundle.currentVersionId
       ? await em.findOne(BundleVersion, { id: bundle.currentVersionId })
       : null;
@@ -118,10 +124,10 @@ export function createArchiveApi(auth: BundlesContext) {
       if (!(await reserveGrantBytes(db, opened.sourceId, r.bytes, size, now))) {
         const who = { bundleId: opened.bundle.id, ...opened.holder };
         const message = "This download is complete; start a new one from the portal";
-        throw await recordDenied(auth, ctx, who, denied(DenyReason.GrantExhausted, message));
+        throw await recordDenied(auth, ctx, who, denied(DownloadRefusal.GrantExhausted, message));
       }
     } else if (!(await serveLinkBytes(db, opened.sourceId, { ...r, size }, now))) {
-      throw denied(DenyReason.LinkUsedUp, "This link has been used up");
+      throw denied(DownloadRefusal.LinkUsedUp, "This link has been used up");
     }
   };
 

@@ -1,3 +1,4 @@
+import { PassphraseReason } from "@latchflow/api";
 import {
   type Database,
   ErrorCode,
@@ -15,13 +16,6 @@ export const PASSPHRASE_LIMITS = {
 } as const;
 
 type Limit = (typeof PASSPHRASE_LIMITS)[keyof typeof PASSPHRASE_LIMITS];
-
-/** `details.reason` of a passphrase refusal (beside the other reasons in `DenyReason`). */
-export const PassphraseReason = {
-  Required: "passphrase_required",
-  Invalid: "passphrase_invalid",
-  Locked: "passphrase_locked",
-} as const;
 
 /**
  * Failure counters in the bundles database, so every replica shares them (SQLite embedded, Postgres

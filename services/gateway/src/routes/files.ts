@@ -1,31 +1,15 @@
+import { operations, type schemas } from "@latchflow/api";
 import type { bundlesV1 } from "@latchflow/proto";
-import { badRequest, type RequestContext, Scope } from "@latchflow/runtime";
+import { badRequest, type RequestContext } from "@latchflow/runtime";
 import busboy from "busboy";
 import type { Context } from "koa";
-import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
 import { countDownload, openingDownload } from "../download-metrics.js";
 import { refuseNul } from "../input-limits.js";
-import { defineRoute } from "../route.js";
-import { ErrorResponse, errorResponses, IdParams, PageQuery } from "../schemas.js";
+import { implement } from "../route.js";
 import { streamBlob, uploadToStorage } from "../streaming.js";
 
-export const File = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    folder: z.string(),
-    contentType: z.string(),
-    size: z.number(),
-    sha256: z.string(),
-    metadata: z.record(z.string(), z.string()),
-    bundleIds: z.array(z.string()),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: "File" });
-
-export function fileToRest(f: bundlesV1.File) {
+export function fileToRest(f: bundlesV1.File): schemas.FileObject {
   return {
     id: f.id,
     name: f.name,
@@ -35,8 +19,8 @@ export function fileToRest(f: bundlesV1.File) {
     sha256: f.sha256,
     metadata: f.metadata,
     bundleIds: f.bundleIds,
-    createdAt: f.createdAt?.toISOString(),
-    updatedAt: f.updatedAt?.toISOString(),
+    createdAt: (f.createdAt ?? new Date(0)).toISOString(),
+    updatedAt: (f.updatedAt ?? new Date(0)).toISOString(),
   };
 }
 
@@ -139,168 +123,82 @@ function multipartUpload(
 }
 
 export function fileRoutes(clients: GatewayClients, uploadLimitBytes: number) {
-  const tag = "files";
-  const write = { kind: "user", scope: Scope.FilesWrite } as const;
-  const read = { kind: "user", scope: Scope.FilesRead } as const;
-  const notFound = { 404: { description: "No such file", schema: ErrorResponse } };
   return [
-    defineRoute({
-      method: "post",
-      path: "/api/v1/files",
-      operationId: "uploadFile",
-      summary: "Upload a file: raw body with X-File-Name (and X-Folder), or multipart/form-data",
-      tag,
-      access: write,
-      responses: {
-        201: { description: "Stored (encrypted; identical content is deduplicated)", schema: File },
-        413: { description: "Larger than LATCHFLOW_UPLOAD_LIMIT_BYTES", schema: ErrorResponse },
-        ...errorResponses,
-      },
-      handler: async ({ ctx, koa }) => {
-        const upload = koa.is("multipart/form-data")
-          ? await multipartUpload(koa, clients, ctx, uploadLimitBytes)
-          : await rawUpload(koa, clients, ctx, uploadLimitBytes);
-        try {
-          const file = await clients.bundles.createFile(
-            {
-              blobId: upload.blob.blobId,
-              name: upload.name,
-              folder: upload.folder,
-              contentType: upload.contentType,
-              size: upload.blob.size,
-              sha256: upload.blob.sha256,
-              crc32: upload.blob.crc32,
-              metadata: {},
-            },
-            ctx,
-          );
-          return { status: 201, body: fileToRest(file) };
-        } catch (err) {
-          // the file entry was refused (e.g. a bad name): give the stored reference back
-          await clients.storage.deleteBlob({ blobId: upload.blob.blobId }, ctx).catch(() => undefined);
-          throw err;
-        }
-      },
-    }),
-    defineRoute({
-      method: "get",
-      path: "/api/v1/files",
-      operationId: "listFiles",
-      summary: "List files, newest first (search with ?q=, one folder with ?folder=)",
-      tag,
-      access: read,
-      query: PageQuery.extend({ q: z.string().max(200).optional(), folder: z.string().max(1024).optional() }),
-      responses: {
-        200: {
-          description: "Files",
-          schema: z.object({ items: z.array(File), nextCursor: z.string().nullable() }),
-        },
-        ...errorResponses,
-      },
-      handler: async ({ query, ctx }) => {
-        const res = await clients.bundles.listFiles(
+    implement(operations.uploadFile, async ({ ctx, koa }) => {
+      const upload = koa.is("multipart/form-data")
+        ? await multipartUpload(koa, clients, ctx, uploadLimitBytes)
+        : await rawUpload(koa, clients, ctx, uploadLimitBytes);
+      try {
+        const file = await clients.bundles.createFile(
           {
-            query: query.q ?? "",
-            folder: query.folder ?? "",
-            page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 },
+            blobId: upload.blob.blobId,
+            name: upload.name,
+            folder: upload.folder,
+            contentType: upload.contentType,
+            size: upload.blob.size,
+            sha256: upload.blob.sha256,
+            crc32: upload.blob.crc32,
+            metadata: {},
           },
           ctx,
         );
-        return {
-          status: 200,
-          body: { items: res.files.map(fileToRest), nextCursor: res.page?.nextCursor || null },
-        };
-      },
+        return { status: 201, body: fileToRest(file) };
+      } catch (err) {
+        // the file entry was refused (e.g. a bad name): give the stored reference back
+        await clients.storage.deleteBlob({ blobId: upload.blob.blobId }, ctx).catch(() => undefined);
+        throw err;
+      }
     }),
-    defineRoute({
-      method: "get",
-      path: "/api/v1/files/:id",
-      operationId: "getFile",
-      summary: "File metadata",
-      tag,
-      access: { ...read, resource: { type: "file", param: "id" } },
-      params: IdParams,
-      responses: { 200: { description: "File", schema: File }, ...notFound, ...errorResponses },
-      handler: async ({ params, ctx }) => ({
+    implement(operations.listFiles, async ({ query, ctx }) => {
+      const res = await clients.bundles.listFiles(
+        {
+          query: query.q ?? "",
+          folder: query.folder ?? "",
+          page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 },
+        },
+        ctx,
+      );
+      return {
         status: 200,
-        body: fileToRest(await clients.bundles.getFile({ id: params.id }, ctx)),
-      }),
+        body: { items: res.files.map(fileToRest), nextCursor: res.page?.nextCursor || null },
+      };
     }),
-    defineRoute({
-      method: "patch",
-      path: "/api/v1/files/:id",
-      operationId: "updateFile",
-      summary: "Rename, move to another folder, change the content type or the metadata",
-      tag,
-      access: { ...write, resource: { type: "file", param: "id" } },
-      params: IdParams,
-      body: z
-        .strictObject({
-          name: z.string().max(255).optional(),
-          folder: z.string().max(1024).optional(),
-          contentType: z.string().max(255).optional(),
-          metadata: z.record(z.string(), z.string()).optional(),
-        })
-        .meta({ id: "UpdateFile" }),
-      responses: { 200: { description: "Updated", schema: File }, ...notFound, ...errorResponses },
-      handler: async ({ params, body, ctx }) => ({
-        status: 200,
-        body: fileToRest(
-          await clients.bundles.updateFile(
-            {
-              id: params.id,
-              ...(body.name !== undefined ? { name: body.name } : {}),
-              ...(body.folder !== undefined ? { folder: body.folder } : {}),
-              ...(body.contentType !== undefined ? { contentType: body.contentType } : {}),
-              replaceMetadata: body.metadata !== undefined,
-              metadata: body.metadata ?? {},
-            },
-            ctx,
-          ),
+    implement(operations.getFile, async ({ params, ctx }) => ({
+      status: 200,
+      body: fileToRest(await clients.bundles.getFile({ id: params.id }, ctx)),
+    })),
+    implement(operations.updateFile, async ({ params, body, ctx }) => ({
+      status: 200,
+      body: fileToRest(
+        await clients.bundles.updateFile(
+          {
+            id: params.id,
+            ...(body.name !== undefined ? { name: body.name } : {}),
+            ...(body.folder !== undefined ? { folder: body.folder } : {}),
+            ...(body.contentType !== undefined ? { contentType: body.contentType } : {}),
+            replaceMetadata: body.metadata !== undefined,
+            metadata: body.metadata ?? {},
+          },
+          ctx,
         ),
-      }),
-    }),
-    defineRoute({
-      method: "delete",
-      path: "/api/v1/files/:id",
-      operationId: "deleteFile",
-      summary: "Delete a file that no bundle contains (its content goes when nothing else uses it)",
-      tag,
-      access: { ...write, resource: { type: "file", param: "id" } },
-      params: IdParams,
-      responses: {
-        200: { description: "Deleted", schema: File },
-        409: { description: "Still in bundles", schema: ErrorResponse },
-        ...notFound,
-        ...errorResponses,
-      },
-      handler: async ({ params, ctx }) => ({
+      ),
+    })),
+    implement(operations.deleteFile, async ({ params, ctx }) => ({
+      status: 200,
+      body: fileToRest(await clients.bundles.deleteFile({ id: params.id }, ctx)),
+    })),
+    implement(operations.downloadFile, async ({ params, ctx, koa }) => {
+      const file = await openingDownload("file", () =>
+        clients.bundles.openFileDownload({ id: params.id }, ctx),
+      );
+      koa.set("Content-Disposition", contentDisposition(file.name));
+      koa.set("Content-Security-Policy", "sandbox; default-src 'none'");
+      koa.type = "application/octet-stream";
+      koa.length = file.size;
+      return {
         status: 200,
-        body: fileToRest(await clients.bundles.deleteFile({ id: params.id }, ctx)),
-      }),
-    }),
-    defineRoute({
-      method: "get",
-      path: "/api/v1/files/:id/content",
-      operationId: "downloadFile",
-      summary: "Download a file's content (audited)",
-      tag,
-      access: { ...read, resource: { type: "file", param: "id" } },
-      params: IdParams,
-      responses: { 200: { description: "The bytes" }, ...notFound, ...errorResponses },
-      handler: async ({ params, ctx, koa }) => {
-        const file = await openingDownload("file", () =>
-          clients.bundles.openFileDownload({ id: params.id }, ctx),
-        );
-        koa.set("Content-Disposition", contentDisposition(file.name));
-        koa.set("Content-Security-Policy", "sandbox; default-src 'none'");
-        koa.type = "application/octet-stream";
-        koa.length = file.size;
-        return {
-          status: 200,
-          stream: countDownload("file", 200, streamBlob(clients.storage, file.blobId, file.size, ctx)),
-        };
-      },
+        stream: countDownload("file", 200, streamBlob(clients.storage, file.blobId, file.size, ctx)),
+      };
     }),
   ];
 }

@@ -1,0 +1,173 @@
+import { z } from "zod";
+import { ErrorBody, errorResponses, IdParams, jsonBodyErrors, PageQuery, page } from "../common.js";
+import { defineOperation } from "../operation.js";
+import { Scope } from "../scopes.js";
+
+/** Someone bundles are assigned to; signs in to the portal with an emailed code. */
+export const Recipient = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    enabled: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "Recipient" });
+export type Recipient = z.output<typeof Recipient>;
+
+/** One row of an import (a JSON array item, or a CSV line under an `email,name,enabled` header). */
+export const RecipientRow = z
+  .strictObject({
+    email: z.string().trim().min(3).max(320),
+    name: z.string().max(200).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .meta({ id: "RecipientRow" });
+export type RecipientRow = z.output<typeof RecipientRow>;
+
+/** At most 10,000 rows per import. */
+export const RecipientImport = z.array(RecipientRow).max(10_000);
+export type RecipientImport = z.output<typeof RecipientImport>;
+
+export const RecipientImportResult = z
+  .object({ created: z.number(), updated: z.number(), unchanged: z.number() })
+  .meta({ id: "RecipientImportResult" });
+export type RecipientImportResult = z.output<typeof RecipientImportResult>;
+
+/** One recipient as exported (JSON); the CSV export has the same columns. */
+export const RecipientExportRow = z
+  .object({ email: z.string(), name: z.string(), enabled: z.boolean() })
+  .meta({ id: "RecipientExportRow" });
+export type RecipientExportRow = z.output<typeof RecipientExportRow>;
+
+const tag = "recipients";
+const read = { kind: "user", scope: Scope.RecipientsRead } as const;
+const write = { kind: "user", scope: Scope.RecipientsWrite } as const;
+const recipientResource = { type: "recipient", param: "id" } as const;
+const notFound = { 404: { description: "No such recipient", schema: ErrorBody } } as const;
+
+export const createRecipient = defineOperation({
+  method: "post",
+  path: "/api/v1/recipients",
+  operationId: "createRecipient",
+  summary: "Add a recipient",
+  tag,
+  access: write,
+  body: z
+    .strictObject({
+      email: z.string().trim().min(3).max(320),
+      name: z.string().max(200).optional(),
+      enabled: z.boolean().optional(),
+    })
+    .meta({ id: "CreateRecipient" }),
+  responses: {
+    201: { description: "Created", schema: Recipient },
+    409: { description: "Email taken", schema: ErrorBody },
+    ...jsonBodyErrors,
+    ...errorResponses,
+  },
+});
+
+export const listRecipients = defineOperation({
+  method: "get",
+  path: "/api/v1/recipients",
+  operationId: "listRecipients",
+  summary: "List recipients (search with ?q=)",
+  tag,
+  access: read,
+  query: PageQuery.extend({ q: z.string().max(200).optional() }),
+  responses: {
+    200: { description: "A page of recipients", schema: page(Recipient) },
+    ...errorResponses,
+  },
+});
+
+export const getRecipient = defineOperation({
+  method: "get",
+  path: "/api/v1/recipients/:id",
+  operationId: "getRecipient",
+  summary: "Get one recipient",
+  tag,
+  access: { ...read, resource: recipientResource },
+  params: IdParams,
+  responses: { 200: { description: "The recipient", schema: Recipient }, ...notFound, ...errorResponses },
+});
+
+export const updateRecipient = defineOperation({
+  method: "patch",
+  path: "/api/v1/recipients/:id",
+  operationId: "updateRecipient",
+  summary: "Rename, enable or disable a recipient",
+  tag,
+  access: { ...write, resource: recipientResource },
+  params: IdParams,
+  body: z
+    .strictObject({ name: z.string().max(200).optional(), enabled: z.boolean().optional() })
+    .meta({ id: "UpdateRecipient" }),
+  responses: {
+    200: { description: "Updated", schema: Recipient },
+    ...notFound,
+    ...jsonBodyErrors,
+    ...errorResponses,
+  },
+});
+
+export const deleteRecipient = defineOperation({
+  method: "delete",
+  path: "/api/v1/recipients/:id",
+  operationId: "deleteRecipient",
+  summary: "Remove a recipient (refused while bundles are assigned to them)",
+  tag,
+  access: { ...write, resource: recipientResource },
+  params: IdParams,
+  responses: {
+    200: { description: "Removed", schema: Recipient },
+    409: { description: "Still has assignments (details.assignmentIds)", schema: ErrorBody },
+    ...notFound,
+    ...errorResponses,
+  },
+});
+
+export const importRecipients = defineOperation({
+  method: "post",
+  path: "/api/v1/recipients/import",
+  operationId: "importRecipients",
+  summary:
+    "Create or update recipients by email from CSV (email,name,enabled) or a JSON array; all or nothing",
+  description:
+    "The body is text/csv with a header row naming an `email` column (optional `name` and `enabled`: " +
+    "true/false, yes/no, 1/0), or application/json: an array of RecipientRow. At most 10,000 rows; the handler " +
+    "reads the body itself.",
+  tag,
+  access: write,
+  bodyTypes: ["csv", "json"],
+  responses: {
+    200: { description: "Counts", schema: RecipientImportResult },
+    413: { description: "JSON body too large", schema: ErrorBody },
+    ...errorResponses,
+    422: {
+      description: "Neither CSV nor JSON, malformed CSV, a CSV over 10× the body limit, or invalid rows",
+      schema: ErrorBody,
+    },
+  },
+});
+
+export const exportRecipients = defineOperation({
+  method: "get",
+  path: "/api/v1/recipients/export",
+  operationId: "exportRecipients",
+  summary: "Every recipient as CSV (?format=csv, default) or JSON",
+  tag,
+  access: read,
+  query: z.strictObject({ format: z.enum(["csv", "json"]).optional() }),
+  responses: {
+    200: {
+      description:
+        "text/csv (an attachment with an email,name,enabled header), or a JSON array with ?format=json",
+      media: "text/csv",
+      schema: z.array(RecipientExportRow),
+    },
+    ...errorResponses,
+  },
+});
