@@ -7,7 +7,7 @@ import type { PageLoad } from "./$types";
 
 export const load: PageLoad = async ({ url, params }) => {
   try {
-    return { bundle: await requireSession(url, () => api.portalBundle({ params: { id: params.id } })) };
+    return { bundle: await requireSession(url, () => api.getPortalBundle({ params: { id: params.id } })) };
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) error(404, m.bundle_not_found());
     throw err;
