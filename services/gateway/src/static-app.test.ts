@@ -14,6 +14,7 @@ import { inlineScriptHashes, staticApps } from "./static-app.js";
 
 const BOOT = "\n\t\t\t\timport('/portal/_app/immutable/entry/start.js');\n\t\t\t";
 const SHELL = `<!doctype html><html><head><script src="/portal/x.js"></script></head><body><div><script>${BOOT}</script></div></body></html>`;
+const STYLE_HASH = `sha256-${createHash("sha256").update("position: absolute").digest("base64")}`;
 const JS = "export const hello = 'portal';\n".repeat(50);
 
 let root: string;
@@ -42,6 +43,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, "_app", "immutable", "app.js"), JS);
   writeFileSync(join(dir, "_app", "immutable", "app.js.br"), brotliCompressSync(JS));
   writeFileSync(join(dir, "manifest.webmanifest"), "{}");
+  writeFileSync(join(dir, "csp.json"), JSON.stringify({ styleAttr: [STYLE_HASH, "'unsafe-inline'"] }));
   writeFileSync(join(root, "secret.txt"), "not for the web");
   ({ server, base } = await serve([{ prefix: "/portal", dir }]));
 });
@@ -75,6 +77,9 @@ describe("staticApps", () => {
       expect(csp).toContain(`script-src 'self' ${expected}`);
       expect(csp).toContain("default-src 'none'");
       expect(csp).toContain("frame-ancestors 'none'");
+      // only the build's listed style attributes, by hash (a listed keyword is not a hash: dropped)
+      expect(csp).toContain(`style-src-attr 'unsafe-hashes' '${STYLE_HASH}'`);
+      expect(csp).toContain("style-src 'self';");
       expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
       expect(res.headers.get("cache-control")).toBe("no-cache");
     }

@@ -27,15 +27,18 @@ const TYPES: Record<string, string> = {
 };
 const SHELL = "200.html";
 
+const quote = (hashes: string[]) => hashes.map((h) => ` '${h}'`).join("");
+
 /**
- * The page's policy: its own origin only, no inline script but the shell's bootstrap (by hash), no inline
- * style, no framing, no third party anywhere.
+ * The page's policy: its own origin only, no inline script but the shell's bootstrap (by hash), no inline style
+ * but the exact style attributes the build lists in `csp.json` (by hash), no framing, no third party anywhere.
  */
-export function appCsp(scriptHashes: string[]): string {
+export function appCsp(scriptHashes: string[], styleAttrHashes: string[] = []): string {
   return [
     "default-src 'none'",
-    `script-src 'self' ${scriptHashes.map((h) => `'${h}'`).join(" ")}`.trim(),
+    `script-src 'self'${quote(scriptHashes)}`,
     "style-src 'self'",
+    ...(styleAttrHashes.length ? [`style-src-attr 'unsafe-hashes'${quote(styleAttrHashes)}`] : []),
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
@@ -58,6 +61,15 @@ export function inlineScriptHashes(html: string): string[] {
   return hashes;
 }
 
+/** The style-attribute hashes a build lists in its `csp.json` (`{ "styleAttr": ["sha256-…"] }`), if any. */
+function styleAttrHashes(dir: string): string[] {
+  const path = join(dir, "csp.json");
+  if (!existsSync(path)) return [];
+  const parsed = JSON.parse(readFileSync(path, "utf8")) as { styleAttr?: unknown };
+  const list = Array.isArray(parsed.styleAttr) ? parsed.styleAttr : [];
+  return list.filter((h): h is string => typeof h === "string" && /^sha256-[A-Za-z0-9+/]+=*$/.test(h));
+}
+
 interface Loaded {
   dir: string;
   shell: Buffer;
@@ -70,7 +82,7 @@ function load(app: StaticApp): Loaded | undefined {
   const shellPath = join(dir, SHELL);
   if (!existsSync(shellPath)) return undefined;
   const shell = readFileSync(shellPath);
-  return { dir, shell, csp: appCsp(inlineScriptHashes(shell.toString("utf8"))) };
+  return { dir, shell, csp: appCsp(inlineScriptHashes(shell.toString("utf8")), styleAttrHashes(dir)) };
 }
 
 /** The file under `dir` a request path names, or undefined when it would leave the folder. */
