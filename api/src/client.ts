@@ -31,22 +31,30 @@ export type InputOf<O extends Operation> = Part<"params", O["params"]> &
   };
 
 type SuccessStatus = 200 | 201 | 202 | 204 | 206;
-/** A JSON body's output; the `Response` itself when the answer is not JSON (or may not be: `media` too). */
+/** A JSON answer's body; the `Response` when the answer is not JSON (or may not be: a schema beside a `media`). */
 type BodyOf<R> = R extends { schema: infer S extends z.ZodType }
   ? R extends { media: string }
     ? z.output<S> | Response
     : z.output<S>
   : Response;
+type ErrorSchemaOf<R> = R extends { schema: infer S extends z.ZodType } ? z.output<S> : never;
 
 /** What a call resolves to: the JSON body of any success answer, or the `Response` when it is not JSON. */
 export type OutputOf<O extends Operation> = {
   [K in keyof O["responses"]]: K extends SuccessStatus ? BodyOf<O["responses"][K]> : never;
 }[keyof O["responses"]];
 
+/** A failure's body: the error shape, or what the operation declares instead (e.g. OAuth's at the device flow). */
+export type ErrorOf<O extends Operation> =
+  | ErrorBody
+  | {
+      [K in keyof O["responses"]]: K extends SuccessStatus ? never : ErrorSchemaOf<O["responses"][K]>;
+    }[keyof O["responses"]];
+
 /** A call's whole answer, success or not, for callers that look at statuses (tests, retry logic). */
 export type RawResult<O extends Operation> =
   | { ok: true; status: number; headers: Headers; body: OutputOf<O>; response: Response }
-  | { ok: false; status: number; headers: Headers; body: ErrorBody; response: Response };
+  | { ok: false; status: number; headers: Headers; body: ErrorOf<O>; response: Response };
 
 type HasRequired<I> = Record<string, never> extends I ? false : true;
 type Call<O extends Operation> =
@@ -149,7 +157,23 @@ function unexpectedError(status: number, text: string): ErrorBody {
 
 type AnyResult =
   | { ok: true; status: number; headers: Headers; body: unknown; response: Response }
-  | { ok: false; status: number; headers: Headers; body: ErrorBody; response: Response };
+  | { ok: false; status: number; headers: Headers; body: unknown; response: Response };
+
+/** The error shape of a failure whose declared body is another (the status and that body as details). */
+function asErrorBody(status: number, body: unknown): ErrorBody {
+  const parsed = ErrorBodySchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const described = fields.error_description ?? fields.error;
+  return {
+    error: {
+      code: status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest,
+      message: typeof described === "string" ? described : `HTTP ${status}`,
+      details: fields,
+      requestId: "",
+    },
+  };
+}
 
 async function send(
   options: ClientOptions,
@@ -182,7 +206,7 @@ async function send(
   const isJson = (response.headers.get("content-type") ?? "").includes("application/json");
   const ok = response.status < 400;
   if (ok && (!spec?.schema || (spec.media && !isJson))) {
-    // not JSON (a stream, a page, a redirect, a CSV) or no body: the caller reads the Response itself
+    // not JSON (a stream, a page, a redirect) or no body: the caller reads the Response itself
     return { ok: true, status: response.status, headers: response.headers, body: response, response };
   }
   const text = await response.text();
@@ -194,8 +218,14 @@ async function send(
   }
   if (!ok) {
     const parsed = ErrorBodySchema.safeParse(json);
-    const errorBody = parsed.success ? parsed.data : unexpectedError(response.status, text);
-    if (options.validate && !parsed.success && isJson) {
+    // a status may declare its own body instead of the error shape (the device flow's OAuth errors)
+    const declared = parsed.success ? undefined : spec?.schema?.safeParse(json);
+    const errorBody = parsed.success
+      ? parsed.data
+      : declared?.success
+        ? declared.data
+        : unexpectedError(response.status, text);
+    if (options.validate && !parsed.success && !declared?.success && isJson) {
       throw new ContractMismatch(`${op.operationId} ${response.status}: error body is not the error shape`);
     }
     return { ok: false, status: response.status, headers: response.headers, body: errorBody, response };
@@ -221,7 +251,7 @@ export function createClient(options: ClientOptions): Client {
     raw[id] = (input?: Record<string, unknown>) => send(options, op, input);
     calls[id] = async (input?: Record<string, unknown>) => {
       const result = await send(options, op, input);
-      if (!result.ok) throw new ApiError(result.status, result.body, id);
+      if (!result.ok) throw new ApiError(result.status, asErrorBody(result.status, result.body), id);
       return result.body;
     };
   }

@@ -37,8 +37,22 @@ export const errorResponses = {
   422: { description: "The request does not match its schema", schema: ErrorBody },
 } as const;
 
-/** Error answers of an operation that takes a JSON body (on top of {@link errorResponses}). */
-export const jsonBodyErrors = {
+/** Error answers of an operation that takes a JSON or form body, on top of errorResponses. */
+export const bodyErrorResponses = {
   413: { description: "Body too large", schema: ErrorBody },
-  415: { description: "Body is not JSON", schema: ErrorBody },
+  415: { description: "Body of a media type the operation does not take", schema: ErrorBody },
 } as const;
+
+/** The answer of a rate-limited operation over its limit (`Retry-After` says when to try again). */
+export const rateLimitResponses = {
+  429: { description: "Too many requests; see Retry-After", schema: ErrorBody },
+} as const;
+
+/** Every query reaches the input checks: a NUL character is refused (422) before any schema sees it. */
+export const queryRefusedResponse = {
+  description: "A query parameter holds a NUL character",
+  schema: ErrorBody,
+} as const;
+
+/** A JSON Schema document (draft 2020-12), passed through as the server built it. */
+export const JsonSchemaDocument = z.record(z.string(), z.unknown()).meta({ id: "JsonSchemaDocument" });

@@ -1,9 +1,27 @@
 // The named schemas clients reuse; each has a type of the same name (`schemas.Bundle` as a type or a value).
 export { Assignment } from "./operations/assignments.js";
+export type { AuditFilter } from "./operations/audit.js";
+export {
+  AuditCheckpoint,
+  AuditPublicKey,
+  AuditRecord,
+  AuditVerification,
+} from "./operations/audit.js";
+export { Me, RecipientSignedIn, Session, SignInStarted } from "./operations/auth.js";
 export { Bundle } from "./operations/bundles.js";
+export { DeviceCode, DeviceToken, DeviceTokenError } from "./operations/device.js";
 export { DownloadTokenParams } from "./operations/downloads.js";
 export { FileObject } from "./operations/files.js";
+export { Health, OpenApiDocument, Readiness } from "./operations/health.js";
 export { CreatedPublishLink, PublishLink } from "./operations/links.js";
+export {
+  Diagnostic,
+  Pipeline,
+  PipelineValidation,
+  PipelineVersion,
+  PipelineWithDocument,
+} from "./operations/pipelines.js";
+export { Capability, InstallPluginFromRegistry, Plugin, PluginSecret } from "./operations/plugins.js";
 export {
   DownloadGrant,
   PortalBundle,
@@ -18,3 +36,6 @@ export {
   RecipientImportResult,
   RecipientRow,
 } from "./operations/recipients.js";
+export { Run, RunAttempt, RunStep, TriggerAnswer, TriggerRefusal } from "./operations/runs.js";
+export { CreatedToken, Token } from "./operations/tokens.js";
+export { Permission, PermissionDecision, User } from "./operations/users.js";

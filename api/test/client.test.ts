@@ -96,4 +96,30 @@ describe("typed client", () => {
     const json = createClient({ baseUrl: "http://h", validate: true, fetch: fakeFetch(200, rows) });
     expect(await json.exportRecipients({ query: { format: "json" } })).toEqual(rows);
   });
+
+  it("answers a declared non-error-shape refusal (OAuth's at the device flow) without a contract mismatch", async () => {
+    const refusal = { error: "authorization_pending" };
+    const api = createClient({ baseUrl: "http://h", validate: true, fetch: fakeFetch(400, refusal) });
+    const body = { grant_type: "g", device_code: "d" };
+    const raw = await api.raw.pollDeviceToken({ body });
+    expect(raw.ok).toBe(false);
+    if (!raw.ok) expect(raw.body).toEqual(refusal);
+    const err = await api.pollDeviceToken({ body }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).details).toEqual(refusal);
+    expect((err as ApiError).message).toBe("authorization_pending");
+  });
+
+  it("hands back the Response when an answer that may be JSON is not (a pipeline's YAML)", async () => {
+    const yaml = "apiVersion: latchflow.dev/v1\n";
+    const api = createClient({
+      baseUrl: "http://h",
+      validate: true,
+      fetch: (async () =>
+        new Response(yaml, { status: 200, headers: { "content-type": "application/yaml" } })) as typeof fetch,
+    });
+    const answer = await api.getPipeline({ params: { name: "legacy" } });
+    expect(answer).toBeInstanceOf(Response);
+    expect(await (answer as Response).text()).toBe(yaml);
+  });
 });

@@ -1,3 +1,4 @@
+import { createClient } from "@latchflow/api";
 import { type Started, startEmbedded } from "@latchflow/cli";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig, type TestBus, type TestDialect } from "@latchflow/runtime/testing";
@@ -14,11 +15,6 @@ const modes: [TestDialect, TestBus][] = [
 interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-interface BundleBody {
-  id: string;
-  name: string;
-  description: string;
 }
 interface AuditBody {
   id: string;
@@ -61,24 +57,24 @@ describe.each(modes)("vertical slice in one process on %s + %s bus", (dialect, b
   });
 
   it("creates a bundle, lists it, and the audit service records the event", async () => {
-    const created = await http(base, "POST", "/api/v1/bundles", {
-      token: TOKEN,
-      json: { name: "Family archive", description: "for later" },
+    const api = createClient({ baseUrl: base, token: TOKEN, validate: true });
+    const created = await api.raw.createBundle({
+      body: { name: "Family archive", description: "for later" },
     });
-    expect(created.status, created.text).toBe(201);
-    const bundle = created.body as BundleBody;
+    if (!created.ok) throw new Error(created.body.error.message);
+    expect(created.status).toBe(201);
+    const bundle = created.body;
     expect(bundle).toMatchObject({ name: "Family archive", description: "for later" });
     expect(bundle.id).toMatch(/^[0-9A-Z]{26}$/);
 
-    const list = await http(base, "GET", "/api/v1/bundles", { token: TOKEN });
-    expect(list.status).toBe(200);
-    expect((list.body as Page<BundleBody>).items.map((b) => b.id)).toContain(bundle.id);
+    const list = await api.listBundles();
+    expect(list.items.map((b) => b.id)).toContain(bundle.id);
 
     const requestId = created.headers.get("x-request-id");
     const record = await waitFor(
       async () => {
-        const res = await http(base, "GET", "/api/v1/audit?type=bundles.bundle.created", { token: TOKEN });
-        return (res.body as Page<AuditBody>).items.find((r) => r.subjectIds.bundleId === bundle.id);
+        const page = await api.listAuditRecords({ query: { type: "bundles.bundle.created" } });
+        return page.items.find((r) => r.subjectIds.bundleId === bundle.id);
       },
       { timeoutMs: 15_000, description: "the audit record of the new bundle" },
     );
@@ -91,20 +87,14 @@ describe.each(modes)("vertical slice in one process on %s + %s bus", (dialect, b
   });
 
   it("pages bundles newest first with a cursor, without gaps or repeats", async () => {
+    const api = createClient({ baseUrl: base, token: TOKEN, validate: true });
     const ids: string[] = [];
-    for (const n of ["p1", "p2", "p3", "p4", "p5"]) {
-      const res = await http(base, "POST", "/api/v1/bundles", { token: TOKEN, json: { name: n } });
-      expect(res.status).toBe(201);
-      ids.push((res.body as BundleBody).id);
-    }
+    for (const n of ["p1", "p2", "p3", "p4", "p5"])
+      ids.push((await api.createBundle({ body: { name: n } })).id);
     const seen: string[] = [];
     let cursor: string | null = "";
     while (cursor !== null) {
-      const res = await http(base, "GET", `/api/v1/bundles?limit=2${cursor ? `&cursor=${cursor}` : ""}`, {
-        token: TOKEN,
-      });
-      expect(res.status).toBe(200);
-      const page = res.body as Page<BundleBody>;
+      const page = await api.listBundles({ query: { limit: 2, ...(cursor ? { cursor } : {}) } });
       expect(page.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.items.map((b) => b.id));
       cursor = page.nextCursor;

@@ -1,3 +1,4 @@
+import { type Client, createClient } from "@latchflow/api";
 import { type Started, startEmbedded } from "@latchflow/cli";
 import { type Config, createLogger, type Logger } from "@latchflow/runtime";
 import {
@@ -31,6 +32,40 @@ export class Browser {
   readonly cookies = new Map<string, string>();
   constructor(private readonly base: string) {}
 
+  /**
+   * The typed client as the apps use it: this browser's cookies, the CSRF header of `session` on changes, and
+   * every answer checked against the contract.
+   */
+  client(session: "user" | "recipient" = "user"): Client {
+    return createClient({
+      baseUrl: this.base,
+      validate: true,
+      csrfToken: () => {
+        const value = this.cookies.get(session === "user" ? "lf_csrf" : "lf_recipient_csrf");
+        return value === undefined ? undefined : decodeURIComponent(value);
+      },
+      fetch: (async (url: string, init: RequestInit = {}) => {
+        const headers = new Headers(init.headers);
+        if (this.cookies.size)
+          headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+        const res = await fetch(url, { ...init, headers, redirect: "manual" });
+        this.keepCookies(res.headers);
+        return res;
+      }) as typeof fetch,
+    });
+  }
+
+  private keepCookies(headers: Headers): void {
+    for (const line of headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (/Max-Age=0/.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
   async request(
     method: string,
     path: string,
@@ -61,14 +96,7 @@ export class Browser {
       redirect: "manual",
       ...(body ? { body } : {}),
     });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      if (/Max-Age=0/.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    this.keepCookies(res.headers);
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: parseJson(text), text };
   }
@@ -101,6 +129,8 @@ export interface Stack {
       headers?: Record<string, string>;
     },
   ): Promise<HttpResult>;
+  /** the typed client with a bearer token (the owner's by default), every answer checked against the contract */
+  client(token?: string): Client;
   browser(): Browser;
   /** signs `email` in through the magic link flow and returns the browser holding the session */
   signIn(email: string): Promise<Browser>;
@@ -152,6 +182,7 @@ export async function startStack(
     },
     now: () => new Date(Date.now() + offset),
     api: (method, path, options = {}) => http(base, method, path, { token: OWNER_TOKEN, ...options }),
+    client: (token = OWNER_TOKEN) => createClient({ baseUrl: base, token, validate: true }),
     browser: () => new Browser(base),
     async signIn(email) {
       const before = mail.to(email).length;

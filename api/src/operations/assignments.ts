@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ErrorBody, errorResponses, Id, IdParams, jsonBodyErrors } from "../common.js";
+import { bodyErrorResponses, ErrorBody, errorResponses, Id, IdParams } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { PASSPHRASE_RULE } from "../rules.js";
 import { Scope } from "../scopes.js";
@@ -56,7 +56,7 @@ export const createAssignment = defineOperation({
     201: { description: "Assigned", schema: Assignment },
     404: { description: "No such bundle or recipient", schema: ErrorBody },
     409: { description: "Already assigned", schema: ErrorBody },
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     ...errorResponses,
     403: { description: "Not allowed to write the bundle, or to read one of its files", schema: ErrorBody },
   },
@@ -89,7 +89,7 @@ export const updateAssignment = defineOperation({
   responses: {
     200: { description: "Updated", schema: Assignment },
     404: { description: "No such assignment", schema: ErrorBody },
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     ...errorResponses,
   },
 });

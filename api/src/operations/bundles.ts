@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ErrorBody, errorResponses, Id, IdParams, jsonBodyErrors, PageQuery, page } from "../common.js";
+import { bodyErrorResponses, ErrorBody, errorResponses, Id, IdParams, PageQuery, page } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { Scope } from "../scopes.js";
 
@@ -44,7 +44,7 @@ export const createBundle = defineOperation({
   responses: {
     201: { description: "Created", schema: Bundle },
     409: { description: "A bundle with that name exists", schema: ErrorBody },
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     ...errorResponses,
   },
 });
@@ -98,7 +98,7 @@ export const updateBundle = defineOperation({
     200: { description: "Updated", schema: Bundle },
     404: { description: "No such bundle", schema: ErrorBody },
     409: { description: "A bundle with that name exists", schema: ErrorBody },
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     ...errorResponses,
   },
 });
@@ -137,7 +137,7 @@ export const setBundleObjects = defineOperation({
   responses: {
     200: { description: "The bundle with its new archive", schema: Bundle },
     404: { description: "No such bundle", schema: ErrorBody },
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     ...errorResponses,
     403: { description: "Not allowed to write the bundle, or to read one of its files", schema: ErrorBody },
   },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ErrorBody, errorResponses, IdParams, jsonBodyErrors, PageQuery, page } from "../common.js";
+import { bodyErrorResponses, ErrorBody, errorResponses, IdParams, PageQuery, page } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { Scope } from "../scopes.js";
 
@@ -95,7 +95,7 @@ export const updateFile = defineOperation({
   responses: {
     200: { description: "Updated", schema: FileObject },
     ...notFound,
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     ...errorResponses,
   },
 });

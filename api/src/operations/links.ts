@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ErrorBody, errorResponses, IdParams, jsonBodyErrors } from "../common.js";
+import { bodyErrorResponses, ErrorBody, errorResponses, IdParams } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { Scope } from "../scopes.js";
 
@@ -45,7 +45,7 @@ export const createPublishLink = defineOperation({
   responses: {
     201: { description: "Published", schema: CreatedPublishLink },
     404: { description: "No such bundle", schema: ErrorBody },
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     ...errorResponses,
     403: { description: "Not allowed to write the bundle, or to read one of its files", schema: ErrorBody },
   },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ErrorBody, IdParams, jsonBodyErrors, PageQuery, page } from "../common.js";
+import { bodyErrorResponses, ErrorBody, IdParams, PageQuery, page } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { DownloadRefusal, PassphraseReason } from "../reasons.js";
 import { PASSPHRASE_RULE } from "../rules.js";
@@ -137,7 +137,7 @@ export const consumePortalDownload = defineOperation({
       schema: ErrorBody,
     },
     ...notAssigned,
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     422: { description: "The request does not match its schema", schema: ErrorBody },
     429: {
       description: `details.reason ${DownloadRefusal.Cooldown} (details.availableAt) or ${PassphraseReason.Locked} (too many wrong passphrases): see Retry-After`,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ErrorBody, errorResponses, IdParams, jsonBodyErrors, PageQuery, page } from "../common.js";
+import { bodyErrorResponses, ErrorBody, errorResponses, IdParams, PageQuery, page } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { Scope } from "../scopes.js";
 
@@ -64,7 +64,7 @@ export const createRecipient = defineOperation({
   responses: {
     201: { description: "Created", schema: Recipient },
     409: { description: "Email taken", schema: ErrorBody },
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     ...errorResponses,
   },
 });
@@ -108,7 +108,7 @@ export const updateRecipient = defineOperation({
   responses: {
     200: { description: "Updated", schema: Recipient },
     ...notFound,
-    ...jsonBodyErrors,
+    ...bodyErrorResponses,
     ...errorResponses,
   },
 });

@@ -7,11 +7,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
-import { createClient } from "@latchflow/api";
 import { ensurePortalBuilt } from "@latchflow/portal";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { expect } from "vitest";
-import { OWNER_TOKEN, type Stack, startStack } from "../stack.js";
+import { type Stack, startStack } from "../stack.js";
 
 /** Debian's Chromium (apt: chromium chromium-driver fonts-dejavu-core); `.ci/run` installs it when missing. */
 export const CHROMIUM = process.env.LATCHFLOW_CHROMIUM ?? "/usr/bin/chromium";
@@ -61,7 +60,7 @@ export async function release(
     passphrase?: string;
   } = {},
 ): Promise<Release> {
-  const api = createClient({ baseUrl: s.base, token: OWNER_TOKEN });
+  const api = s.client();
   const bundle = await api.createBundle({ body: { name } });
   const objects = [];
   for (const f of files) {

@@ -1,3 +1,4 @@
+import { AuditBreakReason as BreakReason } from "@latchflow/api";
 import type { Database } from "@latchflow/runtime";
 import { type CanonicalParts, type ChainedRecord, GENESIS_HASH, recordHash } from "./canonical.js";
 import { checkpointsUpTo } from "./checkpoints.js";
@@ -5,27 +6,8 @@ import { AuditRecord, ChainHead } from "./entities.js";
 import { chainedFromRow, INDEXED_SUBJECTS, subjectColumns } from "./record.js";
 import { type AuditPublicKey, verifyCheckpointSignature } from "./signing.js";
 
-export const BreakReason = {
-  /** the record's content no longer matches its hash */
-  HashMismatch: "hash_mismatch",
-  /** the record's prevHash is not the previous record's hash */
-  LinkMismatch: "link_mismatch",
-  /** sequence numbers are missing (records deleted) */
-  Gap: "gap",
-  /** sequence numbers repeat or go backwards (export files only) */
-  OutOfOrder: "out_of_order",
-  /** an indexed subject column disagrees with the record's subject ids */
-  IndexMismatch: "index_mismatch",
-  /** records at the end are missing (the head or a checkpoint names a later record) */
-  Truncated: "truncated",
-  /** a checkpoint's hash is not the hash of the record at its seq */
-  CheckpointMismatch: "checkpoint_mismatch",
-  /** a checkpoint's signature does not verify */
-  CheckpointSignatureInvalid: "checkpoint_signature_invalid",
-  /** no checkpoint signed by the key at a multiple of `checkpointEvery` (deleted, or re-signed by another key) */
-  CheckpointMissing: "checkpoint_missing",
-} as const;
-export type BreakReason = (typeof BreakReason)[keyof typeof BreakReason];
+/** Why the chain does not verify: the contract's list (`verify` answers with the first break). */
+export { BreakReason };
 
 export interface ChainBreak {
   seq: number;

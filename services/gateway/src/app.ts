@@ -75,11 +75,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...runRoutes(deps.clients),
     ...pluginRoutes(deps.clients, config.kernel.pluginMaxBytes),
     ...auditRoutes(deps.clients),
+    ...healthRoutes(deps.readiness, () => openapi),
+    metricsRoute(config.observability.metricsToken),
   ];
   const openapi = buildOpenApi(routes, { version: deps.version ?? "0.1.0" });
   const router = new Router();
-  healthRoutes(router, deps.readiness, openapi);
-  metricsRoute(router, config.observability.metricsToken);
   mountRoutes(router, routes, deps.clients);
 
   // errors after the response started (e.g. an integrity failure mid-download) end the connection

@@ -1,10 +1,11 @@
 import { Readable } from "node:stream";
+import type { schemas } from "@latchflow/api";
 import type { auditV1 } from "@latchflow/proto";
 import { fromServiceError } from "@latchflow/runtime";
 import { csvLine } from "./csv.js";
 
 /** The REST shape of an audit record (also each record line of an NDJSON export). */
-export function auditRecordToRest(r: auditV1.AuditRecord) {
+export function auditRecordToRest(r: auditV1.AuditRecord): schemas.AuditRecord {
   return {
     id: r.id,
     tenant: r.tenant,
@@ -15,13 +16,13 @@ export function auditRecordToRest(r: auditV1.AuditRecord) {
     actor: { kind: r.actorKind, id: r.actorId },
     subjectIds: r.subjectIds,
     requestId: r.requestId || null,
-    data: JSON.parse(r.dataJson || "{}") as unknown,
+    data: JSON.parse(r.dataJson || "{}"),
     prevHash: r.prevHash,
     hash: r.hash,
   };
 }
 
-export function checkpointToRest(c: auditV1.Checkpoint) {
+export function checkpointToRest(c: auditV1.Checkpoint): schemas.AuditCheckpoint {
   return {
     tenant: c.tenant,
     seq: c.seq,

@@ -35,11 +35,14 @@ export interface RouteResult {
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-/** Any JSON body the operation declares (success or error), so tsc catches a handler answering another shape. */
+/**
+ * Any body the operation declares (a JSON schema's output, or text/bytes for a declared media type), so tsc
+ * catches a handler answering another shape.
+ */
 type DeclaredBody<O extends Operation> = {
-  [K in keyof O["responses"]]: O["responses"][K] extends { schema: infer S extends z.ZodType }
-    ? z.output<S>
-    : never;
+  [K in keyof O["responses"]]:
+    | (O["responses"][K] extends { schema: infer S extends z.ZodType } ? z.output<S> : never)
+    | (O["responses"][K] extends { media: string } ? string | Uint8Array : never);
 }[keyof O["responses"]];
 
 /** An operation of the contract (`@latchflow/api`) with the handler that serves it. */
@@ -54,18 +57,6 @@ export type AnyRoute = Operation & {
   // biome-ignore lint/suspicious/noExplicitAny: the table holds routes of different input types
   handler: (input: RouteInput<any, any, any>) => Promise<RouteResult>;
 };
-
-/** @deprecated transitional: routes whose operation is not in `@latchflow/api` yet */
-export function defineRoute<B, Q, P>(
-  route: Operation & {
-    body?: z.ZodType<B>;
-    query?: z.ZodType<Q>;
-    params?: z.ZodType<P>;
-    handler: (input: RouteInput<B, Q, P>) => Promise<RouteResult>;
-  },
-): AnyRoute {
-  return route as AnyRoute;
-}
 
 /** Serves a contract operation: the handler's input is typed by the operation's own schemas. */
 export function implement<const O extends Operation>(op: O, handler: Route<O>["handler"]): AnyRoute {

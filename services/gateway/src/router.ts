@@ -6,9 +6,6 @@ import { checkInput } from "./input-limits.js";
 import { authorize } from "./policy.js";
 import { type AnyRoute, parsePart, requireBodyType } from "./route.js";
 
-/** Rate-limited per IP and per identity: the auth endpoints and the public trigger ingress. */
-const RATE_LIMITED = /^\/(api\/v1\/(auth|tokens)(\/|$)|hooks\/|checkin\/)/;
-
 /** Mounts the route table: authenticate → check input limits → authorize → validate → handler → response. */
 export function mountRoutes(router: Router, routes: AnyRoute[], clients: GatewayClients): void {
   for (const route of routes) {
@@ -17,7 +14,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], clients: Gateway
       setLogContext({ tenant: ctx.tenant });
       // auth endpoints and public ingress are rate-limited per IP and per identity (sign-in flows have their own,
       // stricter limits)
-      if (RATE_LIMITED.test(route.path)) await clients.auth.checkAuthRateLimit({}, ctx);
+      if (route.rateLimited) await clients.auth.checkAuthRateLimit({}, ctx);
       if (route.body) requireBodyType(koa, route.bodyTypes);
       // before any schema: no NUL characters, no hostile nesting (422), whatever the route declares
       checkInput(koa.params, "path");

@@ -1,41 +1,29 @@
+import { operations, PIPELINE_SOURCE_TYPES, type schemas } from "@latchflow/api";
 import type { pipelinesV1 } from "@latchflow/proto";
-import { Scope, validationFailed } from "@latchflow/runtime";
+import { validationFailed } from "@latchflow/runtime";
 import type { Context } from "koa";
-import { z } from "zod";
 import type { GatewayClients } from "../clients.js";
 import { refuseNul } from "../input-limits.js";
-import { defineRoute } from "../route.js";
-import { ErrorResponse, errorResponses } from "../schemas.js";
+import { implement } from "../route.js";
 
-const Name = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label"),
-});
 const MAX_SOURCE = 256 * 1024;
+const TEXT_TYPES = PIPELINE_SOURCE_TYPES.filter((t) => t !== "application/json");
+const iso = (d: Date | undefined) => (d ?? new Date(0)).toISOString();
 
-const Pipeline = z
-  .object({
-    name: z.string(),
-    description: z.string(),
-    enabled: z.boolean(),
-    version: z.number(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: "Pipeline" });
-
-const toRest = (p: pipelinesV1.Pipeline) => ({
+const toRest = (p: pipelinesV1.Pipeline): schemas.Pipeline => ({
   name: p.name,
   description: p.description,
   enabled: p.enabled,
   version: p.version,
-  createdAt: p.createdAt?.toISOString(),
-  updatedAt: p.updatedAt?.toISOString(),
+  createdAt: iso(p.createdAt),
+  updatedAt: iso(p.updatedAt),
 });
 
-const diagnosticToRest = (d: pipelinesV1.Diagnostic) => ({
+const diagnosticToRest = (d: pipelinesV1.Diagnostic): schemas.Diagnostic => ({
   code: d.code,
   message: d.message,
-  severity: d.severity,
+  // the spec's severities (error | warning) travel as strings
+  severity: d.severity as schemas.Diagnostic["severity"],
   line: d.startLine,
   column: d.startColumn,
   range: {
@@ -46,11 +34,18 @@ const diagnosticToRest = (d: pipelinesV1.Diagnostic) => ({
   ...(d.suggestion ? { suggestion: d.suggestion } : {}),
 });
 
+const versionToRest = (v: pipelinesV1.PipelineVersion): schemas.PipelineVersion => ({
+  version: v.version,
+  source: v.source,
+  createdAt: iso(v.createdAt),
+  createdBy: v.createdBy,
+});
+
 /** The document as sent: YAML text, or a JSON body (which is YAML too). */
 async function sourceOf(koa: Context): Promise<string> {
   if (koa.is("application/json"))
     return JSON.stringify((koa.request as { body?: unknown }).body ?? null, null, 2);
-  if (!koa.is(["application/yaml", "application/x-yaml", "text/yaml", "text/plain"])) {
+  if (!koa.is(TEXT_TYPES)) {
     throw validationFailed("Send the pipeline as application/yaml (or JSON)");
   }
   const chunks: Buffer[] = [];
@@ -66,162 +61,68 @@ async function sourceOf(koa: Context): Promise<string> {
 }
 
 export function pipelineRoutes(clients: GatewayClients) {
-  const tag = "pipelines";
-  const write = { kind: "user", scope: Scope.PipelinesWrite } as const;
-  const notFound = { 404: { description: "No such pipeline", schema: ErrorResponse } };
-  const invalid = {
-    422: {
-      description: "Invalid: error.details.diagnostics lists each problem with line and column",
-      schema: ErrorResponse,
-    },
-  };
   return [
-    defineRoute({
-      method: "get",
-      path: "/api/v1/schemas/pipeline.json",
-      operationId: "pipelineSchema",
-      summary: "JSON Schema of pipeline documents, with every capability's config schema merged in",
-      tag,
-      access: { kind: "public" },
-      responses: { 200: { description: "JSON Schema (draft 2020-12)" } },
-      handler: async ({ ctx }) => ({
-        status: 200,
-        body: JSON.parse((await clients.pipelines.getPipelineSchema({}, ctx)).schemaJson),
-      }),
+    implement(operations.getPipelineSchema, async ({ ctx }) => ({
+      status: 200,
+      body: JSON.parse((await clients.pipelines.getPipelineSchema({}, ctx)).schemaJson) as Record<
+        string,
+        unknown
+      >,
+    })),
+    implement(operations.validatePipeline, async ({ ctx, koa }) => {
+      const res = await clients.pipelines.validatePipeline({ source: await sourceOf(koa) }, ctx);
+      const body: schemas.PipelineValidation = {
+        ok: res.ok,
+        diagnostics: res.diagnostics.map(diagnosticToRest),
+      };
+      return { status: 200, body };
     }),
-    defineRoute({
-      method: "post",
-      path: "/api/v1/pipelines/validate",
-      operationId: "validatePipeline",
-      summary: "Validate a pipeline document without storing it",
-      tag,
-      access: write,
-      responses: { 200: { description: "ok + diagnostics with ranges" }, ...errorResponses },
-      handler: async ({ ctx, koa }) => {
-        const res = await clients.pipelines.validatePipeline({ source: await sourceOf(koa) }, ctx);
-        return { status: 200, body: { ok: res.ok, diagnostics: res.diagnostics.map(diagnosticToRest) } };
-      },
-    }),
-    defineRoute({
-      method: "put",
-      path: "/api/v1/pipelines/:name",
-      operationId: "putPipeline",
-      summary: "Create or update a pipeline from YAML (or JSON); the source is stored as written",
-      tag,
-      access: { ...write, resource: { type: "pipeline", param: "name" } },
-      params: Name,
-      responses: {
-        200: {
-          description: "Stored as a new version; the same source text as the current version changes nothing",
-          schema: Pipeline,
-        },
-        ...invalid,
-        ...errorResponses,
-      },
-      handler: async ({ params, ctx, koa }) => {
-        try {
-          return {
-            status: 200,
-            body: toRest(
-              await clients.pipelines.putPipeline({ name: params.name, source: await sourceOf(koa) }, ctx),
-            ),
-          };
-        } catch (err) {
-          const e = err as { details?: { diagnostics?: pipelinesV1.Diagnostic[] } };
-          if (e.details?.diagnostics)
-            e.details.diagnostics = e.details.diagnostics.map(diagnosticToRest) as never;
-          throw err;
-        }
-      },
-    }),
-    defineRoute({
-      method: "get",
-      path: "/api/v1/pipelines",
-      operationId: "listPipelines",
-      summary: "List pipelines",
-      tag,
-      access: { kind: "user", scope: Scope.PipelinesWrite },
-      responses: {
-        200: { description: "Pipelines", schema: z.object({ items: z.array(Pipeline) }) },
-        ...errorResponses,
-      },
-      handler: async ({ ctx }) => ({
-        status: 200,
-        body: { items: (await clients.pipelines.listPipelines({}, ctx)).pipelines.map(toRest) },
-      }),
-    }),
-    defineRoute({
-      method: "get",
-      path: "/api/v1/pipelines/:name",
-      operationId: "getPipeline",
-      summary: "A pipeline's source exactly as written (YAML; ?format=json for the parsed form)",
-      tag,
-      access: { kind: "user", scope: Scope.PipelinesWrite, resource: { type: "pipeline", param: "name" } },
-      params: Name,
-      query: z.strictObject({ format: z.enum(["yaml", "json"]).optional() }),
-      responses: { 200: { description: "application/yaml or JSON" }, ...notFound, ...errorResponses },
-      handler: async ({ params, query, ctx, koa }) => {
-        const p = await clients.pipelines.getPipeline({ name: params.name }, ctx);
-        if (query.format === "json")
-          return { status: 200, body: { ...toRest(p), document: JSON.parse(p.parsedJson) } };
-        koa.set("ETag", `"v${p.version}"`);
-        koa.type = "application/yaml; charset=utf-8";
-        return { status: 200, body: p.source };
-      },
-    }),
-    defineRoute({
-      method: "get",
-      path: "/api/v1/pipelines/:name/versions",
-      operationId: "listPipelineVersions",
-      summary: "Every stored version of a pipeline, newest first",
-      tag,
-      access: { kind: "user", scope: Scope.PipelinesWrite, resource: { type: "pipeline", param: "name" } },
-      params: Name,
-      responses: { 200: { description: "Versions" }, ...notFound, ...errorResponses },
-      handler: async ({ params, ctx }) => ({
-        status: 200,
-        body: {
-          items: (await clients.pipelines.listPipelineVersions({ name: params.name }, ctx)).versions.map(
-            (v) => ({
-              version: v.version,
-              source: v.source,
-              createdAt: v.createdAt?.toISOString(),
-              createdBy: v.createdBy,
-            }),
+    implement(operations.putPipeline, async ({ params, ctx, koa }) => {
+      try {
+        return {
+          status: 200,
+          body: toRest(
+            await clients.pipelines.putPipeline({ name: params.name, source: await sourceOf(koa) }, ctx),
           ),
-        },
-      }),
+        };
+      } catch (err) {
+        const e = err as { details?: { diagnostics?: pipelinesV1.Diagnostic[] } };
+        if (e.details?.diagnostics)
+          e.details.diagnostics = e.details.diagnostics.map(diagnosticToRest) as never;
+        throw err;
+      }
     }),
-    defineRoute({
-      method: "patch",
-      path: "/api/v1/pipelines/:name",
-      operationId: "setPipelineEnabled",
-      summary: "Enable or disable a pipeline",
-      tag,
-      access: { ...write, resource: { type: "pipeline", param: "name" } },
-      params: Name,
-      body: z.strictObject({ enabled: z.boolean() }).meta({ id: "SetPipelineEnabled" }),
-      responses: { 200: { description: "Updated", schema: Pipeline }, ...notFound, ...errorResponses },
-      handler: async ({ params, body, ctx }) => ({
-        status: 200,
-        body: toRest(
-          await clients.pipelines.setPipelineEnabled({ name: params.name, enabled: body.enabled }, ctx),
+    implement(operations.listPipelines, async ({ ctx }) => ({
+      status: 200,
+      body: { items: (await clients.pipelines.listPipelines({}, ctx)).pipelines.map(toRest) },
+    })),
+    implement(operations.getPipeline, async ({ params, query, ctx, koa }) => {
+      const p = await clients.pipelines.getPipeline({ name: params.name }, ctx);
+      if (query.format === "json") {
+        const body: schemas.PipelineWithDocument = { ...toRest(p), document: JSON.parse(p.parsedJson) };
+        return { status: 200, body };
+      }
+      koa.set("ETag", `"v${p.version}"`);
+      koa.type = "application/yaml; charset=utf-8";
+      return { status: 200, body: p.source };
+    }),
+    implement(operations.listPipelineVersions, async ({ params, ctx }) => ({
+      status: 200,
+      body: {
+        items: (await clients.pipelines.listPipelineVersions({ name: params.name }, ctx)).versions.map(
+          versionToRest,
         ),
-      }),
-    }),
-    defineRoute({
-      method: "delete",
-      path: "/api/v1/pipelines/:name",
-      operationId: "deletePipeline",
-      summary: "Delete a pipeline and its history",
-      tag,
-      access: { ...write, resource: { type: "pipeline", param: "name" } },
-      params: Name,
-      responses: { 200: { description: "Deleted", schema: Pipeline }, ...notFound, ...errorResponses },
-      handler: async ({ params, ctx }) => ({
-        status: 200,
-        body: toRest(await clients.pipelines.deletePipeline({ name: params.name }, ctx)),
-      }),
-    }),
+      },
+    })),
+    implement(operations.setPipelineEnabled, async ({ params, body, ctx }) => ({
+      status: 200,
+      body: toRest(
+        await clients.pipelines.setPipelineEnabled({ name: params.name, enabled: body.enabled }, ctx),
+      ),
+    })),
+    implement(operations.deletePipeline, async ({ params, ctx }) => ({
+      status: 200,
+      body: toRest(await clients.pipelines.deletePipeline({ name: params.name }, ctx)),
+    })),
   ];
 }
