@@ -3,4 +3,6 @@
 import { ensurePortalBuilt } from "../app-files.js";
 
 const build = await ensurePortalBuilt({ log: (line) => process.stdout.write(`${line}\n`) });
-process.stdout.write(`${build.built ? "Built" : "Up to date:"} ${build.dir} (${(build.ms / 1000).toFixed(1)} s)\n`);
+process.stdout.write(
+  `${build.built ? "Built" : "Up to date:"} ${build.dir} (${(build.ms / 1000).toFixed(1)} s)\n`,
+);
