@@ -64,9 +64,10 @@ export async function release(
   const bundle = await api.createBundle({ body: { name } });
   const objects = [];
   for (const f of files) {
+    // the name is the last part of the path the file gets inside the archive
     const file = await api.uploadFile({
       body: f.data,
-      headers: { "x-file-name": encodeURIComponent(f.name), "x-folder": "/" },
+      headers: { "x-file-name": encodeURIComponent(f.name.split("/").pop()!), "x-folder": "/" },
     });
     objects.push({ fileId: file.id, path: f.name });
   }

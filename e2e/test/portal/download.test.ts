@@ -102,6 +102,8 @@ describe("portal downloads (Chromium)", { timeout: 120_000 }, () => {
       "You have used all the downloads you were given for these files.",
     );
     expect(await hasFocus(alert(page))).toBe(true);
+    // and the page reads its limits again
+    await eventually(() => page.getByText("No downloads left: all 1 have been used.").count()).toBe(1);
     await expectAccessible(page, "bundle: refused (limit)");
     await screenshot(page, "bundle-refused-limit");
     await page.context().close();
