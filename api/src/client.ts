@@ -1,8 +1,13 @@
+// The typed client. Its types come from the contract's zod schemas; at run time it needs only the generated route
+// table (routes.gen.ts: method, path, body types, which answers are JSON), so an app's bundle carries no zod
+// unless it asks for validation (tests pass `validate: operations`).
 import type { z } from "zod";
-import { type ErrorBody, ErrorBody as ErrorBodySchema } from "./common.js";
+import type { ErrorBody } from "./common.js";
 import { ErrorCode, isErrorCode } from "./errors.js";
 import type { BodyType, Operation } from "./operation.js";
-import { operations } from "./operations/index.js";
+import type { operations } from "./operations/index.js";
+import type { RouteInfo } from "./route-table.js";
+import { routes } from "./routes.gen.js";
 
 type Operations = typeof operations;
 /** what `fetch` accepts as a body (a string, bytes, a Blob, a stream…) */
@@ -81,6 +86,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly body: ErrorBody,
     readonly operationId: string,
+    /** the answer's headers (`X-Request-Id`, `Retry-After`) */
+    readonly headers: Headers = new Headers(),
   ) {
     super(body.error.message);
     this.code = body.error.code;
@@ -89,7 +96,7 @@ export class ApiError extends Error {
   }
 }
 
-/** A response that did not match the schema the contract declares for it (only with `validate: true`). */
+/** A response that did not match the schema the contract declares for it (only with `validate`). */
 export class ContractMismatch extends Error {
   override readonly name = "ContractMismatch";
 }
@@ -104,8 +111,11 @@ export interface ClientOptions {
   /** headers sent with every request */
   headers?: Record<string, string>;
   fetch?: typeof fetch;
-  /** check every JSON response against its declared schema (tests); a mismatch throws ContractMismatch */
-  validate?: boolean;
+  /**
+   * Check every answer against the contract (tests): pass `operations` from `@latchflow/api`. A status the
+   * operation does not declare, or a body its schema refuses, throws ContractMismatch.
+   */
+  validate?: Readonly<Record<string, Operation>>;
   credentials?: RequestInit["credentials"];
 }
 
@@ -130,7 +140,7 @@ function queryString(query: Record<string, unknown> | undefined): string {
   return s ? `?${s}` : "";
 }
 
-function encodeBody(op: Operation, input: Record<string, unknown>): { body?: BodyInit; type?: string } {
+function encodeBody(op: RouteInfo, input: Record<string, unknown>): { body?: BodyInit; type?: string } {
   if (!("body" in input) || input.body === undefined) return {};
   const types = op.bodyTypes ?? ["json"];
   if (op.body && types.includes("json"))
@@ -159,10 +169,26 @@ type AnyResult =
   | { ok: true; status: number; headers: Headers; body: unknown; response: Response }
   | { ok: false; status: number; headers: Headers; body: unknown; response: Response };
 
+/** Whether a JSON value has the one error shape (checked by hand: the client carries no schemas). */
+function isErrorBody(value: unknown): value is ErrorBody {
+  const error = (value as { error?: Record<string, unknown> } | null)?.error;
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    isErrorCode(error.code) &&
+    typeof error.message === "string" &&
+    typeof error.requestId === "string" &&
+    (error.details === undefined || (typeof error.details === "object" && error.details !== null))
+  );
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+}
+
 /** The error shape of a failure whose declared body is another (the status and that body as details). */
 function asErrorBody(status: number, body: unknown): ErrorBody {
-  const parsed = ErrorBodySchema.safeParse(body);
-  if (parsed.success) return parsed.data;
+  if (isErrorBody(body)) return body;
   const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const described = fields.error_description ?? fields.error;
   return {
@@ -177,7 +203,8 @@ function asErrorBody(status: number, body: unknown): ErrorBody {
 
 async function send(
   options: ClientOptions,
-  op: Operation,
+  id: string,
+  op: RouteInfo,
   input: Record<string, unknown> = {},
 ): Promise<AnyResult> {
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -202,10 +229,14 @@ async function send(
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(input.signal ? { signal: input.signal as AbortSignal } : {}),
   } as RequestInit);
-  const spec = op.responses[response.status];
+  const answer = op.responses[response.status];
+  const schema = options.validate?.[id]?.responses[response.status]?.schema;
   const isJson = (response.headers.get("content-type") ?? "").includes("application/json");
   const ok = response.status < 400;
-  if (ok && (!spec?.schema || (spec.media && !isJson))) {
+  if (options.validate && ok && !answer) {
+    throw new ContractMismatch(`${id} ${response.status}: a success status the contract does not declare`);
+  }
+  if (ok && (!answer?.json || (answer.media && !isJson))) {
     // not JSON (a stream, a page, a redirect) or no body: the caller reads the Response itself
     return { ok: true, status: response.status, headers: response.headers, body: response, response };
   }
@@ -217,28 +248,22 @@ async function send(
     json = undefined;
   }
   if (!ok) {
-    const parsed = ErrorBodySchema.safeParse(json);
-    // a status may declare its own body instead of the error shape (the device flow's OAuth errors)
-    const declared = parsed.success ? undefined : spec?.schema?.safeParse(json);
-    const errorBody = parsed.success
-      ? parsed.data
-      : declared?.success
-        ? declared.data
-        : unexpectedError(response.status, text);
-    if (options.validate && !parsed.success && !declared?.success && isJson) {
-      throw new ContractMismatch(`${op.operationId} ${response.status}: error body is not the error shape`);
+    if (isErrorBody(json)) {
+      return { ok: false, status: response.status, headers: response.headers, body: json, response };
     }
-    return { ok: false, status: response.status, headers: response.headers, body: errorBody, response };
-  }
-  if (options.validate && spec?.schema) {
-    const checked = spec.schema.safeParse(json);
-    if (!checked.success) {
+    // a status may declare its own body instead of the error shape (the device flow's OAuth errors)
+    const declared = answer?.ownShape && typeof json === "object" && json !== null;
+    if (options.validate && isJson && !(declared && schema?.safeParse(json).success)) {
       throw new ContractMismatch(
-        `${op.operationId} ${response.status}: ${checked.error.issues
-          .map((i) => `${i.path.join(".")}: ${i.message}`)
-          .join("; ")}`,
+        `${id} ${response.status}: error body is neither the error shape nor declared`,
       );
     }
+    const errorBody = declared ? json : unexpectedError(response.status, text);
+    return { ok: false, status: response.status, headers: response.headers, body: errorBody, response };
+  }
+  if (schema) {
+    const checked = schema.safeParse(json);
+    if (!checked.success) throw new ContractMismatch(`${id} ${response.status}: ${issues(checked.error)}`);
   }
   return { ok: true, status: response.status, headers: response.headers, body: json, response };
 }
@@ -247,11 +272,13 @@ async function send(
 export function createClient(options: ClientOptions): Client {
   const calls: Record<string, unknown> = {};
   const raw: Record<string, unknown> = {};
-  for (const [id, op] of Object.entries(operations) as [string, Operation][]) {
-    raw[id] = (input?: Record<string, unknown>) => send(options, op, input);
+  for (const [id, route] of Object.entries(routes)) {
+    raw[id] = (input?: Record<string, unknown>) => send(options, id, route, input);
     calls[id] = async (input?: Record<string, unknown>) => {
-      const result = await send(options, op, input);
-      if (!result.ok) throw new ApiError(result.status, asErrorBody(result.status, result.body), id);
+      const result = await send(options, id, route, input);
+      if (!result.ok) {
+        throw new ApiError(result.status, asErrorBody(result.status, result.body), id, result.headers);
+      }
       return result.body;
     };
   }

@@ -1,11 +1,15 @@
 export * from "./client.js";
 export * from "./common.js";
 export * from "./errors.js";
+export * from "./openapi.js";
 export * from "./operation.js";
 export { operations } from "./operations/index.js";
 export { PIPELINE_SOURCE_TYPES } from "./operations/pipelines.js";
 export { PLUGIN_PACKAGE_TYPES } from "./operations/plugins.js";
 export * from "./reasons.js";
+export * from "./responses.js";
 export * from "./rules.js";
 export * as schemas from "./schemas.js";
 export * from "./scopes.js";
+export * from "./sessions.js";
+export * from "./tags.js";

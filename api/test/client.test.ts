@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, ContractMismatch, createClient, ErrorCode } from "../src/index.js";
+import { ApiError, ContractMismatch, createClient, ErrorCode, operations } from "../src/index.js";
 
 const bundle = {
   id: "01J00000000000000000000000",
@@ -59,7 +59,7 @@ describe("typed client", () => {
   it("validates response bodies against the contract when asked", async () => {
     const api = createClient({
       baseUrl: "http://h",
-      validate: true,
+      validate: operations,
       fetch: fakeFetch(200, { ...bundle, enabled: "yes" }),
     });
     await expect(api.getBundle({ params: { id: bundle.id } })).rejects.toBeInstanceOf(ContractMismatch);
@@ -86,20 +86,20 @@ describe("typed client", () => {
     const api = createClient({
       baseUrl: "http://h",
       token: "lf_x",
-      validate: true,
+      validate: operations,
       fetch: (async () => new Response(csv, { headers: { "content-type": "text/csv" } })) as typeof fetch,
     });
     const answer = await api.exportRecipients();
     expect(answer).toBeInstanceOf(Response);
     expect(await (answer as Response).text()).toBe(csv);
     const rows = [{ email: "alice@example.com", name: "Alice", enabled: true }];
-    const json = createClient({ baseUrl: "http://h", validate: true, fetch: fakeFetch(200, rows) });
+    const json = createClient({ baseUrl: "http://h", validate: operations, fetch: fakeFetch(200, rows) });
     expect(await json.exportRecipients({ query: { format: "json" } })).toEqual(rows);
   });
 
   it("answers a declared non-error-shape refusal (OAuth's at the device flow) without a contract mismatch", async () => {
     const refusal = { error: "authorization_pending" };
-    const api = createClient({ baseUrl: "http://h", validate: true, fetch: fakeFetch(400, refusal) });
+    const api = createClient({ baseUrl: "http://h", validate: operations, fetch: fakeFetch(400, refusal) });
     const body = { grant_type: "g", device_code: "d" };
     const raw = await api.raw.pollDeviceToken({ body });
     expect(raw.ok).toBe(false);
@@ -114,7 +114,7 @@ describe("typed client", () => {
     const yaml = "apiVersion: latchflow.dev/v1\n";
     const api = createClient({
       baseUrl: "http://h",
-      validate: true,
+      validate: operations,
       fetch: (async () =>
         new Response(yaml, { status: 200, headers: { "content-type": "application/yaml" } })) as typeof fetch,
     });

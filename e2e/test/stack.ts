@@ -1,4 +1,4 @@
-import { type Client, createClient } from "@latchflow/api";
+import { type Client, createClient, operations } from "@latchflow/api";
 import { type Started, startEmbedded } from "@latchflow/cli";
 import { type Config, createLogger, type Logger } from "@latchflow/runtime";
 import {
@@ -39,7 +39,7 @@ export class Browser {
   client(session: "user" | "recipient" = "user"): Client {
     return createClient({
       baseUrl: this.base,
-      validate: true,
+      validate: operations,
       csrfToken: () => {
         const value = this.cookies.get(session === "user" ? "lf_csrf" : "lf_recipient_csrf");
         return value === undefined ? undefined : decodeURIComponent(value);
@@ -182,7 +182,7 @@ export async function startStack(
     },
     now: () => new Date(Date.now() + offset),
     api: (method, path, options = {}) => http(base, method, path, { token: OWNER_TOKEN, ...options }),
-    client: (token = OWNER_TOKEN) => createClient({ baseUrl: base, token, validate: true }),
+    client: (token = OWNER_TOKEN) => createClient({ baseUrl: base, token, validate: operations }),
     browser: () => new Browser(base),
     async signIn(email) {
       const before = mail.to(email).length;

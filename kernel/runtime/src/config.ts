@@ -172,6 +172,10 @@ export const ENV_VARS = {
     default: "false",
     doc: "`true` when behind one reverse proxy: the client IP is the last X-Forwarded-For entry (the one the proxy added).",
   },
+  LATCHFLOW_CONTRACT_CHECK: {
+    default: "false",
+    doc: "`true` checks every REST response against the contract (`@latchflow/api`): a status the operation does not declare, or a body that does not match its schema, is logged and answered as 500 `internal` naming the mismatch. The test suite turns it on; never in production.",
+  },
   LATCHFLOW_AUDIT_SIGNING_KEY: {
     default: "",
     doc: "Ed25519 private key signing audit checkpoints: PKCS#8 PEM or base64 of the PKCS#8 DER. Empty = a key file generated at `<dataDir>/keys/audit-signing.pem` (mode 0600). Never logged.",
@@ -252,6 +256,7 @@ const schema = z.object({
   }),
   LATCHFLOW_AUTH_RATE_LIMIT: positiveInt,
   LATCHFLOW_TRUST_PROXY: z.enum(["true", "false"]),
+  LATCHFLOW_CONTRACT_CHECK: z.enum(["true", "false"]),
   LATCHFLOW_KERNEL_LEASE_MS: z.coerce.number().int().min(100),
   LATCHFLOW_KERNEL_POLL_MS: z.coerce.number().int().min(10),
   LATCHFLOW_EGRESS_ALLOW_PRIVATE: z.enum(["true", "false"]),
@@ -302,6 +307,8 @@ export interface Config {
     uploadLimitBytes: number;
     /** the built recipient portal served at /portal/; empty until the launcher builds one */
     portalDir: string;
+    /** check every response against the contract and turn a mismatch into a 500 (tests) */
+    contractCheck: boolean;
   };
   dataDir: string;
   database: { kind: "sqlite" } | { kind: "postgres"; url: string; schemaPrefix: string; poolMax: number };
@@ -370,6 +377,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: v.LATCHFLOW_TRUST_PROXY === "true",
       uploadLimitBytes: v.LATCHFLOW_UPLOAD_LIMIT_BYTES,
       portalDir: v.LATCHFLOW_PORTAL_DIR,
+      contractCheck: v.LATCHFLOW_CONTRACT_CHECK === "true",
     },
     dataDir: v.LATCHFLOW_DATA_DIR,
     database: v.LATCHFLOW_DATABASE_URL

@@ -37,6 +37,9 @@ export function createTestConfig(options: TestConfigOptions): TestConfig {
     LATCHFLOW_LOG_LEVEL: "silent",
     LATCHFLOW_DATA_DIR: dataDir,
     LATCHFLOW_PORT: "0",
+    // every response a handler sends is checked against the contract: a mismatch fails the test as a 500
+    // (`LATCHFLOW_CONTRACT_CHECK=false pnpm vitest run …` turns it off to see what a test does without it)
+    LATCHFLOW_CONTRACT_CHECK: process.env.LATCHFLOW_CONTRACT_CHECK ?? "true",
     ...(options.dialect === "postgres"
       ? {
           LATCHFLOW_DATABASE_URL: required(options.pgUrl, "pgUrl"),

@@ -19,6 +19,9 @@ const started: Started[] = [];
  * packages to install. Never skips.
  */
 export async function setup(project: TestProject): Promise<void> {
+  // every gateway a test starts checks its responses against the contract (createTestConfig sets it too; this
+  // reaches the servers tests start from process.env, in-process or as subprocesses)
+  process.env.LATCHFLOW_CONTRACT_CHECK ??= "true";
   const results = await Promise.allSettled([ensurePostgres(), ensureNats()]);
   for (const r of results) if (r.status === "fulfilled" && r.value.stop) started.push(r.value);
   const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));

@@ -1,11 +1,9 @@
+import { SESSION_COOKIES, type SessionKind } from "@latchflow/api";
 import type { Context } from "koa";
 
-/** Cookie names. Users and recipients have separate sessions (and CSRF tokens) so one browser can hold both. */
-export const COOKIES = {
-  user: { session: "lf_session", csrf: "lf_csrf" },
-  recipient: { session: "lf_recipient", csrf: "lf_recipient_csrf" },
-} as const;
-export type SessionKind = keyof typeof COOKIES;
+/** Cookie names, from the contract. Users and recipients have separate sessions (and CSRF tokens). */
+export const COOKIES = SESSION_COOKIES;
+export type { SessionKind };
 
 export function readCookie(koa: Context, name: string): string | undefined {
   const header = koa.get("cookie");

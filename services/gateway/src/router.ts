@@ -3,6 +3,7 @@ import { permissionDenied, setLogContext } from "@latchflow/runtime";
 import { authenticate } from "./authenticate.js";
 import type { GatewayClients } from "./clients.js";
 import { checkInput } from "./input-limits.js";
+import { MATCHED_OPERATION } from "./middleware/contract-check.js";
 import { authorize } from "./policy.js";
 import { type AnyRoute, parsePart, requireBodyType } from "./route.js";
 
@@ -10,6 +11,7 @@ import { type AnyRoute, parsePart, requireBodyType } from "./route.js";
 export function mountRoutes(router: Router, routes: AnyRoute[], clients: GatewayClients): void {
   for (const route of routes) {
     router[route.method](route.path, async (koa) => {
+      koa.state[MATCHED_OPERATION] = route;
       const { ctx, identity } = await authenticate(koa, clients, route.access);
       setLogContext({ tenant: ctx.tenant });
       // auth endpoints and public ingress are rate-limited per IP and per identity (sign-in flows have their own,
