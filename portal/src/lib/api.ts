@@ -1,4 +1,4 @@
-import { createClient } from "@latchflow/api";
+import { createClient } from "@latchflow/api/client";
 
 /** The recipient's CSRF token: the readable cookie the gateway sets with the session (services/gateway/src/cookies.ts). */
 export function csrfToken(): string | undefined {

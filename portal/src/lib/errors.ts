@@ -1,4 +1,5 @@
-import { ApiError, ErrorCode } from "@latchflow/api";
+import { ApiError } from "@latchflow/api/client";
+import { ErrorCode } from "@latchflow/api/errors";
 import { m } from "#lib/paraglide/messages.js";
 import { formatDuration } from "./format.js";
 

@@ -1,4 +1,5 @@
-import { ApiError, DownloadRefusal } from "@latchflow/api";
+import { ApiError } from "@latchflow/api/client";
+import { DownloadRefusal } from "@latchflow/api/reasons";
 import { m } from "#lib/paraglide/messages.js";
 import { formatDate, formatDuration } from "./format.js";
 

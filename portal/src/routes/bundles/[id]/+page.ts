@@ -1,4 +1,4 @@
-import { ApiError } from "@latchflow/api";
+import { ApiError } from "@latchflow/api/client";
 import { error } from "@sveltejs/kit";
 import { api } from "#lib/api.js";
 import { m } from "#lib/paraglide/messages.js";
