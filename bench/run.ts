@@ -4,6 +4,7 @@ import { benchAudit } from "./audit.js";
 import { benchBus } from "./bus.js";
 import { benchDownloads } from "./downloads.js";
 import { benchPipelines } from "./pipelines.js";
+import { benchPortal } from "./portal.js";
 import { benchSlice } from "./slice.js";
 import { benchStorage } from "./storage.js";
 
@@ -17,6 +18,7 @@ try {
   await benchDownloads();
   await benchPipelines(pg.url, nats.url);
   await benchAudit(pg.url);
+  await benchPortal();
 } finally {
   await nats.stop?.();
   await pg.stop?.();
