@@ -5,6 +5,7 @@ import { benchBus } from "./bus.js";
 import { benchCli } from "./cli.js";
 import { benchDownloads } from "./downloads.js";
 import { benchPipelines } from "./pipelines.js";
+import { benchPortal } from "./portal.js";
 import { benchSlice } from "./slice.js";
 import { benchStorage } from "./storage.js";
 
@@ -19,6 +20,7 @@ try {
   await benchPipelines(pg.url, nats.url);
   await benchAudit(pg.url);
   await benchCli();
+  await benchPortal();
 } finally {
   await nats.stop?.();
   await pg.stop?.();

@@ -142,7 +142,8 @@ spec:
     expect(await runs(s, "on-hook")).toHaveLength(1);
 
     const notice = await s.mail.waitFor("bob@example.com");
-    expect(notice.text).toContain(s.base);
+    // the mail links straight to the bundle's page in the portal
+    expect(notice.text).toContain(`${s.base}/portal/bundles/${bundle.bundleId}\n`);
     const bob = await recipientBrowser(s, "bob@example.com");
     const portal = await bob.client("recipient").listPortalBundles();
     expect(JSON.stringify(portal)).toContain("family-archive");

@@ -165,7 +165,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         now,
         replicaId,
         leaseMs: k.leaseMs,
-        portalUrl: publicUrl,
+        portalUrl: () => `${publicUrl()}/portal/`,
       });
       const exec = executor;
       const triggers = createTriggerRunner({

@@ -37,6 +37,10 @@ export const ENV_VARS = {
     default: "",
     doc: "Public base URL of the gateway, used in links; defaults to http://HOST:PORT.",
   },
+  LATCHFLOW_PORTAL_DIR: {
+    default: "",
+    doc: "Folder of the built recipient portal, served at `/portal/`; empty = `latchflow start` builds `portal/` when its sources changed and serves that (ADR 024).",
+  },
   LATCHFLOW_DATA_DIR: {
     default: "./.latchflow",
     doc: "Embedded mode: folder for SQLite files, the bus log, blobs and the key files; created with any missing parents on first start (folders 0700, files 0600).",
@@ -206,6 +210,7 @@ const schema = z.object({
   LATCHFLOW_HOST: z.string().min(1),
   LATCHFLOW_PORT: port,
   LATCHFLOW_PUBLIC_URL: optionalUrl(["http://", "https://"]),
+  LATCHFLOW_PORTAL_DIR: z.string(),
   LATCHFLOW_DATA_DIR: z.string().min(1),
   LATCHFLOW_DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
   LATCHFLOW_DB_SCHEMA_PREFIX: z.string().regex(/^[a-z0-9_]*$/, "lowercase letters, digits and _ only"),
@@ -300,6 +305,8 @@ export interface Config {
     /** take the client IP from X-Forwarded-For */
     trustProxy: boolean;
     uploadLimitBytes: number;
+    /** the built recipient portal served at /portal/; empty until the launcher builds one */
+    portalDir: string;
     /** check every response against the contract and turn a mismatch into a 500 (tests) */
     contractCheck: boolean;
   };
@@ -369,6 +376,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .filter(Boolean),
       trustProxy: v.LATCHFLOW_TRUST_PROXY === "true",
       uploadLimitBytes: v.LATCHFLOW_UPLOAD_LIMIT_BYTES,
+      portalDir: v.LATCHFLOW_PORTAL_DIR,
       contractCheck: v.LATCHFLOW_CONTRACT_CHECK === "true",
     },
     dataDir: v.LATCHFLOW_DATA_DIR,

@@ -19,6 +19,7 @@ function grantingHost() {
           requests.push(request);
           const recipients = request.recipients as string[];
           return {
+            bundleId: "bnd_01",
             assignments: recipients.map((recipient, i) => ({
               recipient,
               assignmentId: `asg_${i + 1}`,
@@ -66,7 +67,8 @@ describe("grant@1", () => {
     ]);
     const text = record.mails[0]!.text;
     expect(text).toContain("Dad wanted you to have these (deadline 2030-01-01T00:00:00.000Z). <b>run-1</b>");
-    expect(text).toContain("https://portal.example.com");
+    // straight to the bundle's own page in the portal
+    expect(text).toContain("https://portal.example.com/portal/bundles/bnd_01\n");
     expect(text).toContain("until 2030-02-01T00:00:00.000Z");
     expect(text).toContain("passphrase");
     expect(text).not.toContain("correct horse");

@@ -50,7 +50,7 @@ export function actionIn(config: Record<string, unknown>, extra: Partial<ActionI
     step: { id: "step-1" },
     pipeline: { name: "family-legacy", version: 3, ownerEmail: "owner@example.com" },
     now: "2030-01-02T00:00:00.000Z",
-    portalUrl: "https://portal.example.com",
+    portalUrl: "https://portal.example.com/portal/",
     ...extra,
   };
 }

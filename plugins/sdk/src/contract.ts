@@ -123,7 +123,7 @@ export type ActionInput = {
   step: { id: string };
   pipeline: PipelineInfo;
   now: string;
-  /** Where recipients sign in (the portal's URL). */
+  /** The recipient portal's URL, ending in `/` (its pages: `bundles/<id>`, `sign-in`). */
   portalUrl: string;
 };
 
@@ -158,6 +158,8 @@ export interface GrantRequest extends JsonObject {
 
 /** One entry per recipient, in request order; `created` is false when the assignment already existed. */
 export interface GrantResult extends JsonObject {
+  /** the granted bundle's id (its portal page is `<portalUrl>bundles/<bundleId>`) */
+  bundleId: string;
   assignments: { recipient: string; assignmentId: string; created: boolean }[];
 }
 

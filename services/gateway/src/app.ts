@@ -31,6 +31,7 @@ import { recipientRoutes } from "./routes/recipients.js";
 import { runRoutes } from "./routes/runs.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { userRoutes } from "./routes/users.js";
+import { staticApps } from "./static-app.js";
 
 export interface GatewayDeps {
   config: Config;
@@ -112,6 +113,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throw err;
     },
   });
+  // the recipient portal (a built single-page app, same origin as the API); `/` leads there (ADR 024)
+  app.use(staticApps([{ prefix: "/portal", dir: config.http.portalDir }], { home: "/portal/" }));
   // webhook bodies stay raw: their signature covers the exact bytes
   app.use((ctx, next) => (ctx.path.startsWith("/hooks/") ? next() : parseBody(ctx, next)));
   app.use(router.routes());

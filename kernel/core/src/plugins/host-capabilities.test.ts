@@ -86,7 +86,7 @@ describe("grant and publish idempotency", () => {
     const callers: string[] = [];
     deps.actions.grant = async (_ctx, _req, caller) => {
       callers.push(`grant ${caller}`);
-      return { assignments: [] };
+      return { bundleId: "b1", assignments: [] };
     };
     deps.actions.publish = async (_ctx, _req, caller) => {
       callers.push(`publish ${caller}`);

@@ -186,7 +186,7 @@ export function createServiceActions(deps: {
         });
         assignments.push({ recipient: recipient.email, ...result });
       }
-      return { assignments };
+      return { bundleId: bundle.id, assignments };
     },
 
     async publish(ctx, req, caller) {

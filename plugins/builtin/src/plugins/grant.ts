@@ -33,18 +33,24 @@ export const grantPlugin = defineBuiltin(grantManifest, async (raw: Json, host: 
       ? renderTemplate(config.message, templateContext(input), "text")
       : undefined;
   const request = grantRequest(input, config);
-  const result = (await host.bundles.grant(request)) as { assignments?: unknown } | null;
+  const result = (await host.bundles.grant(request)) as { assignments?: unknown; bundleId?: unknown } | null;
   const assignments = Array.isArray(result?.assignments) ? result.assignments : null;
-  if (assignments === null || !assignments.every((a) => typeof a?.assignmentId === "string")) {
+  if (
+    assignments === null ||
+    typeof result?.bundleId !== "string" ||
+    !assignments.every((a) => typeof a?.assignmentId === "string")
+  ) {
     throw new Error("bundles.grant returned an unexpected result");
   }
+  // the email links straight to the bundle's page (the portal asks to sign in first, then comes back to it)
+  const page = `${input.portalUrl}bundles/${encodeURIComponent(result.bundleId)}`;
   const notified: string[] = [];
   if (notify) {
     for (const recipient of config.recipients) {
       await host.mail.send({
         to: [recipient],
         subject: "Files have been shared with you",
-        text: notificationText(input, request, note),
+        text: notificationText(input, request, note, page),
         idempotencyKey: `${input.run.idempotencyKey}:notify:${recipient}`,
       });
       notified.push(recipient);
@@ -73,10 +79,15 @@ function grantRequest(input: ActionInput, config: GrantConfig): GrantRequest {
   };
 }
 
-function notificationText(input: ActionInput, request: GrantRequest, note: string | undefined): string {
+function notificationText(
+  input: ActionInput,
+  request: GrantRequest,
+  note: string | undefined,
+  page: string,
+): string {
   const lines = ["Files have been made available to you.", ""];
   if (note !== undefined && note.trim() !== "") lines.push(note, "");
-  lines.push(`Sign in to download them: ${input.portalUrl}`);
+  lines.push(`Open this page to download them (you sign in with a code we email you): ${page}`);
   if (request.notBefore !== null && request.notBefore > iso(instantMs(input.now, "now"))) {
     lines.push(`They can be downloaded from ${request.notBefore} (UTC).`);
   }

@@ -1,0 +1,15 @@
+import { createClient } from "@latchflow/api/client";
+
+/** The recipient's CSRF token: the readable cookie the gateway sets with the session (services/gateway/src/cookies.ts). */
+export function csrfToken(): string | undefined {
+  for (const part of document.cookie.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === "lf_recipient_csrf") {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    }
+  }
+  return undefined;
+}
+
+/** The only way the portal talks to the server: the typed client of @latchflow/api, same origin, session cookie. */
+export const api = createClient({ baseUrl: "", csrfToken, credentials: "same-origin" });
