@@ -81,6 +81,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly body: ErrorBody,
     readonly operationId: string,
+    /** the answer's headers (`X-Request-Id`, `Retry-After`) */
+    readonly headers: Headers = new Headers(),
   ) {
     super(body.error.message);
     this.code = body.error.code;
@@ -205,6 +207,11 @@ async function send(
   const spec = op.responses[response.status];
   const isJson = (response.headers.get("content-type") ?? "").includes("application/json");
   const ok = response.status < 400;
+  if (options.validate && ok && !spec) {
+    throw new ContractMismatch(
+      `${op.operationId} ${response.status}: a success status the contract does not declare`,
+    );
+  }
   if (ok && (!spec?.schema || (spec.media && !isJson))) {
     // not JSON (a stream, a page, a redirect) or no body: the caller reads the Response itself
     return { ok: true, status: response.status, headers: response.headers, body: response, response };
@@ -251,7 +258,8 @@ export function createClient(options: ClientOptions): Client {
     raw[id] = (input?: Record<string, unknown>) => send(options, op, input);
     calls[id] = async (input?: Record<string, unknown>) => {
       const result = await send(options, op, input);
-      if (!result.ok) throw new ApiError(result.status, asErrorBody(result.status, result.body), id);
+      if (!result.ok)
+        throw new ApiError(result.status, asErrorBody(result.status, result.body), id, result.headers);
       return result.body;
     };
   }

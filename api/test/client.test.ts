@@ -65,6 +65,27 @@ describe("typed client", () => {
     await expect(api.getBundle({ params: { id: bundle.id } })).rejects.toBeInstanceOf(ContractMismatch);
   });
 
+  it("with validate, a success status the operation does not declare is a contract mismatch", async () => {
+    // createBundle declares 201 only: a 200 would hand the caller a Response instead of the bundle
+    const api = createClient({ baseUrl: "http://h", validate: true, fetch: fakeFetch(200, bundle) });
+    await expect(api.createBundle({ body: { name: "x" } })).rejects.toBeInstanceOf(ContractMismatch);
+  });
+
+  it("an ApiError carries the answer's headers (request id, Retry-After)", async () => {
+    const error = { error: { code: "rate_limited", message: "Slow down", requestId: "r9" } };
+    const fetch = (async () =>
+      new Response(JSON.stringify(error), {
+        status: 429,
+        headers: { "content-type": "application/json", "retry-after": "7", "x-request-id": "r9" },
+      })) as typeof globalThis.fetch;
+    const err = await createClient({ baseUrl: "http://h", fetch })
+      .listBundles()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).headers.get("retry-after")).toBe("7");
+    expect((err as ApiError).headers.get("x-request-id")).toBe("r9");
+  });
+
   it("refuses a call without its path parameter", async () => {
     const api = createClient({ baseUrl: "http://h", fetch: fakeFetch(200, bundle) });
     // @ts-expect-error params are required by the operation's schema

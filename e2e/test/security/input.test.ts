@@ -1,7 +1,7 @@
 import { bundlesV1 } from "@latchflow/proto";
 import { createClient, createLogger, systemContext } from "@latchflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, http } from "../http.js";
+import { expectError, type HttpResult, http } from "../http.js";
 import { putPipeline } from "../pipelines/helpers.js";
 import { MODES, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
 
@@ -48,7 +48,7 @@ spec:
     await s?.stop();
   });
 
-  const nulCases: [string, () => Promise<Parameters<typeof expectError>[0]>][] = [
+  const nulCases: [string, () => Promise<HttpResult>][] = [
     [
       "a NUL character in a recipient name",
       () => s.api("POST", "/api/v1/recipients", { json: { email: "nul@example.com", name: NUL } }),
