@@ -102,6 +102,17 @@ describe("typed client", () => {
     expect(await seen[0]?.text()).toBe(csv);
   });
 
+  it("leaves a FormData body's content type (multipart with its boundary) to fetch", async () => {
+    const seen: Request[] = [];
+    const file = { ...bundle, folder: "/", contentType: "text/plain", size: 2, sha256: "", metadata: {} };
+    const api = createClient({ baseUrl: "http://h", token: "lf_x", fetch: fakeFetch(201, file, seen) });
+    const form = new FormData();
+    form.append("file", new Blob(["hi"], { type: "text/plain" }), "hi.txt");
+    await api.uploadFile({ body: form });
+    expect(seen[0]?.headers.get("content-type")).toMatch(/^multipart\/form-data; boundary=/);
+    expect(await seen[0]?.text()).toContain('filename="hi.txt"');
+  });
+
   it("answers the Response for a body that is not JSON, the parsed body when it is", async () => {
     const csv = "email,name,enabled\r\n";
     const api = createClient({
