@@ -2,10 +2,6 @@ import { createHash, randomBytes } from "node:crypto";
 import type { InputOf, operations } from "@latchflow/api";
 import { type Browser, codeIn, type Stack } from "../stack.js";
 
-export interface Ids {
-  id: string;
-}
-
 /** Uploads bytes as a raw body and returns the file id. */
 export async function upload(s: Stack, name: string, data: Buffer, folder = "/"): Promise<string> {
   const file = await s.client().uploadFile({
@@ -54,21 +50,17 @@ export async function recipientBrowser(s: Stack, email: string): Promise<Browser
 
 /** Asks for a download of the bundle as the recipient signed in to `browser`: the raw answer. */
 export const requestDownload = (browser: Browser, bundleId: string, passphrase?: string) =>
-  browser
-    .client("recipient")
-    .raw.consumePortalDownload({
-      params: { id: bundleId },
-      body: passphrase === undefined ? {} : { passphrase },
-    });
+  browser.client("recipient").raw.consumePortalDownload({
+    params: { id: bundleId },
+    body: passphrase === undefined ? {} : { passphrase },
+  });
 
 /** A download granted to the recipient signed in to `browser` (fails the test when refused). */
 export const grantDownload = (browser: Browser, bundleId: string, passphrase?: string) =>
-  browser
-    .client("recipient")
-    .consumePortalDownload({
-      params: { id: bundleId },
-      body: passphrase === undefined ? {} : { passphrase },
-    });
+  browser.client("recipient").consumePortalDownload({
+    params: { id: bundleId },
+    body: passphrase === undefined ? {} : { passphrase },
+  });
 
 export const sha256 = (b: Buffer | Uint8Array) => createHash("sha256").update(b).digest("hex");
 
