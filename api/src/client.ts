@@ -152,10 +152,12 @@ function encodeBody(op: RouteInfo, input: Record<string, unknown>): { body?: Bod
     }
     return { body: form.toString(), type: "application/x-www-form-urlencoded" };
   }
-  return {
-    body: input.body as BodyInit,
-    type: (input.contentType as string | undefined) ?? "application/octet-stream",
-  };
+  const body = input.body as BodyInit;
+  // a FormData body gets its multipart content type (with the boundary) from fetch itself
+  const multipart = typeof FormData !== "undefined" && body instanceof FormData;
+  const type =
+    (input.contentType as string | undefined) ?? (multipart ? undefined : "application/octet-stream");
+  return type === undefined ? { body } : { body, type };
 }
 
 function unexpectedError(status: number, text: string): ErrorBody {

@@ -75,6 +75,21 @@ describe("typed client", () => {
     expect((await lax.raw.createBundle({ body: { name: "x" } })).status).toBe(200);
   });
 
+  it("an ApiError carries the answer's headers (request id, Retry-After)", async () => {
+    const error = { error: { code: "rate_limited", message: "Slow down", requestId: "r9" } };
+    const fetch = (async () =>
+      new Response(JSON.stringify(error), {
+        status: 429,
+        headers: { "content-type": "application/json", "retry-after": "7", "x-request-id": "r9" },
+      })) as typeof globalThis.fetch;
+    const err = await createClient({ baseUrl: "http://h", fetch })
+      .listBundles()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).headers.get("retry-after")).toBe("7");
+    expect((err as ApiError).headers.get("x-request-id")).toBe("r9");
+  });
+
   it("refuses a call without its path parameter", async () => {
     const api = createClient({ baseUrl: "http://h", fetch: fakeFetch(200, bundle) });
     // @ts-expect-error params are required by the operation's schema
@@ -89,6 +104,17 @@ describe("typed client", () => {
     expect(await api.importRecipients({ body: csv, contentType: "text/csv" })).toEqual(counts);
     expect(seen[0]?.headers.get("content-type")).toBe("text/csv");
     expect(await seen[0]?.text()).toBe(csv);
+  });
+
+  it("leaves a FormData body's content type (multipart with its boundary) to fetch", async () => {
+    const seen: Request[] = [];
+    const file = { ...bundle, folder: "/", contentType: "text/plain", size: 2, sha256: "", metadata: {} };
+    const api = createClient({ baseUrl: "http://h", token: "lf_x", fetch: fakeFetch(201, file, seen) });
+    const form = new FormData();
+    form.append("file", new Blob(["hi"], { type: "text/plain" }), "hi.txt");
+    await api.uploadFile({ body: form });
+    expect(seen[0]?.headers.get("content-type")).toMatch(/^multipart\/form-data; boundary=/);
+    expect(await seen[0]?.text()).toContain('filename="hi.txt"');
   });
 
   it("answers the Response for a body that is not JSON, the parsed body when it is", async () => {

@@ -1,3 +1,4 @@
+import { ApiError, ErrorBody, type ErrorCode } from "@latchflow/api";
 import { expect } from "vitest";
 
 export interface HttpResult {
@@ -40,12 +41,35 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** Asserts the documented error shape, the status and the code, and that no stack trace leaked. */
-export function expectError(res: HttpResult, status: number, code: string): void {
-  expect(res.status, res.text).toBe(status);
-  const body = res.body as { error?: { code?: string; message?: string; requestId?: string } };
-  expect(body.error?.code).toBe(code);
-  expect(typeof body.error?.message).toBe("string");
-  expect(body.error?.requestId).toBe(res.headers.get("x-request-id"));
-  expect(res.text).not.toMatch(/\bat [\w.<>]+ \(|node_modules|\.ts:\d+/);
+/** A refusal as a test sees it: the raw helpers' result, the typed client's raw result, or its ApiError. */
+export type ErrorAnswer =
+  | HttpResult
+  | { ok: boolean; status: number; headers: Headers; body: unknown }
+  | ApiError;
+
+/**
+ * Asserts the documented error shape, the status and the code, that the error names the request id of the
+ * `X-Request-Id` header, and that no stack trace leaked. Returns the error for checks of its details.
+ */
+export function expectError(res: ErrorAnswer, status: number, code: ErrorCode): ErrorBody["error"] {
+  const answer =
+    res instanceof ApiError
+      ? {
+          status: res.status,
+          headers: res.headers,
+          body: res.body as unknown,
+          text: JSON.stringify(res.body),
+        }
+      : "text" in res
+        ? res
+        : { ...res, text: JSON.stringify(res.body) ?? "" };
+  if ("ok" in res) expect(res.ok, answer.text).toBe(false);
+  expect(answer.status, answer.text).toBe(status);
+  const parsed = ErrorBody.safeParse(answer.body);
+  expect(parsed.error?.message, answer.text).toBeUndefined();
+  const error = parsed.data!.error;
+  expect(error.code).toBe(code);
+  expect(error.requestId).toBe(answer.headers.get("x-request-id"));
+  expect(answer.text).not.toMatch(/\bat [\w.<>]+ \(|node_modules|\.ts:\d+/);
+  return error;
 }

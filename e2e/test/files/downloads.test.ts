@@ -5,7 +5,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../http.js";
 import { MODES, type Stack, startStack } from "../stack.js";
-import { fetchBytes, recipientBrowser, releasedBundle, sessionOf, sha256 } from "./helpers.js";
+import {
+  fetchBytes,
+  grantDownload,
+  recipientBrowser,
+  releasedBundle,
+  requestDownload,
+  sessionOf,
+  sha256,
+} from "./helpers.js";
 
 const bytes = (n: number, seed: number) =>
   Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
@@ -23,26 +31,16 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     const r = await releasedBundle(s, "once", [{ name: "a.txt", data: bytes(1000, 1) }], { maxDownloads: 1 });
     const browser = await recipientBrowser(s, r.email);
     const results = await Promise.all(
-      Array.from({ length: 200 }, () =>
-        browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
-          json: {},
-          csrf: "recipient",
-        }),
-      ),
+      Array.from({ length: 200 }, () => requestDownload(browser, r.bundleId)),
     );
     const granted = results.filter((x) => x.status === 201);
     expect(granted).toHaveLength(1);
     const refused = results.filter((x) => x.status !== 201);
     expect(refused).toHaveLength(199);
     for (const x of refused) {
-      expectError(x, 403, "permission_denied");
-      expect((x.body as { error: { details: { reason: string } } }).error.details.reason).toBe(
-        "download_limit_reached",
-      );
+      expect(expectError(x, 403, "permission_denied").details?.reason).toBe("download_limit_reached");
     }
-    const summary = (await browser.request("GET", "/api/v1/portal/bundles")).body as {
-      items: { assignment: { used: number; remaining: number } }[];
-    };
+    const summary = await browser.client("recipient").listPortalBundles();
     expect(summary.items[0]!.assignment).toMatchObject({ used: 1, remaining: 0 });
   });
 
@@ -51,9 +49,8 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
       cooldownSeconds: 3600,
     });
     const browser = await recipientBrowser(s, r.email);
-    const path = `/api/v1/portal/bundles/${r.bundleId}/downloads`;
-    expect((await browser.request("POST", path, { json: {}, csrf: "recipient" })).status).toBe(201);
-    const second = await browser.request("POST", path, { json: {}, csrf: "recipient" });
+    await grantDownload(browser, r.bundleId);
+    const second = await requestDownload(browser, r.bundleId);
     expectError(second, 429, "rate_limited");
     expect(Number(second.headers.get("retry-after"))).toBeGreaterThan(3500);
 
@@ -62,14 +59,8 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
       notBefore: opensAt,
     });
     const b2 = await recipientBrowser(s, later.email);
-    const early = await b2.request("POST", `/api/v1/portal/bundles/${later.bundleId}/downloads`, {
-      json: {},
-      csrf: "recipient",
-    });
-    expectError(early, 403, "permission_denied");
-    expect(
-      (early.body as { error: { details: { reason: string; opensAt: string } } }).error.details,
-    ).toMatchObject({
+    const early = await requestDownload(b2, later.bundleId);
+    expect(expectError(early, 403, "permission_denied").details).toMatchObject({
       reason: "window_not_open",
       opensAt,
     });
@@ -80,19 +71,11 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
       passphrase: "correct horse",
     });
     const browser = await recipientBrowser(s, r.email);
-    const path = `/api/v1/portal/bundles/${r.bundleId}/downloads`;
-    const none = await browser.request("POST", path, { json: {}, csrf: "recipient" });
-    expect((none.body as { error: { details: { reason: string } } }).error.details.reason).toBe(
-      "passphrase_required",
-    );
-    const wrong = await browser.request("POST", path, { json: { passphrase: "wrong" }, csrf: "recipient" });
-    expect((wrong.body as { error: { details: { reason: string } } }).error.details.reason).toBe(
-      "passphrase_invalid",
-    );
-    expect(
-      (await browser.request("POST", path, { json: { passphrase: "correct horse" }, csrf: "recipient" }))
-        .status,
-    ).toBe(201);
+    const none = await requestDownload(browser, r.bundleId);
+    expect(expectError(none, 403, "permission_denied").details?.reason).toBe("passphrase_required");
+    const wrong = await requestDownload(browser, r.bundleId, "wrong");
+    expect(expectError(wrong, 403, "permission_denied").details?.reason).toBe("passphrase_invalid");
+    expect((await requestDownload(browser, r.bundleId, "correct horse")).status).toBe(201);
   });
 
   it("streams a ZIP that resumes with Range to identical bytes, consuming nothing more", async () => {
@@ -103,12 +86,7 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     ];
     const r = await releasedBundle(s, "archive", files, { maxDownloads: 1 });
     const browser = await recipientBrowser(s, r.email);
-    const granted = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
-      json: {},
-      csrf: "recipient",
-    });
-    expect(granted.status, granted.text).toBe(201);
-    const url = (granted.body as { url: string }).url;
+    const { url } = await grantDownload(browser, r.bundleId);
     const session = sessionOf(browser);
 
     const cut = 777_777;
@@ -143,29 +121,23 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const history = (await browser.request("GET", "/api/v1/portal/downloads")).body as {
-      items: { thisDevice: boolean }[];
-    };
+    const portal = browser.client("recipient");
+    const history = await portal.listPortalDownloads();
     expect(history.items).toHaveLength(1);
     expect(history.items[0]!.thisDevice).toBe(true);
-    const after = (await browser.request("GET", `/api/v1/portal/bundles/${r.bundleId}`)).body as {
-      assignment: { used: number };
-    };
+    const after = await portal.getPortalBundle({ params: { id: r.bundleId } });
     expect(after.assignment.used).toBe(1);
   });
 
   it("keeps serving a granted version after the bundle changes, and flags a new device", async () => {
     const r = await releasedBundle(s, "versioned", [{ name: "v1.txt", data: bytes(5000, 8) }]);
     const browser = await recipientBrowser(s, r.email);
-    const g1 = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
-      json: {},
-      csrf: "recipient",
-    });
-    expect((g1.body as { newDevice: boolean }).newDevice).toBe(true);
-    const url1 = (g1.body as { url: string }).url;
+    const g1 = await grantDownload(browser, r.bundleId);
+    expect(g1.newDevice).toBe(true);
+    const url1 = g1.url;
     const v1 = await fetchBytes(url1, { ...sessionOf(browser), range: "bytes=0-99" });
     expect(v1.status).toBe(206);
-    await s.api("PUT", `/api/v1/bundles/${r.bundleId}/objects`, { json: { objects: [] } });
+    await s.client().setBundleObjects({ params: { id: r.bundleId }, body: { objects: [] } });
     const rest = await fetchBytes(url1, {
       ...sessionOf(browser),
       range: "bytes=100-",
@@ -176,43 +148,37 @@ describe.each(MODES)("downloads on %s + %s", (dialect, bus) => {
     expect(rest.headers.get("content-range")!.split("/")[1]).toBe(
       v1.headers.get("content-range")!.split("/")[1],
     );
-    const g2 = await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
-      json: {},
-      csrf: "recipient",
-    });
-    expect((g2.body as { newDevice: boolean }).newDevice).toBe(false);
+    const g2 = await grantDownload(browser, r.bundleId);
+    expect(g2.newDevice).toBe(false);
     s.advance(61_000); // past the one-code-per-minute resend throttle
     const other = await recipientBrowser(s, r.email);
-    const g3 = await other.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
-      json: {},
-      csrf: "recipient",
-    });
-    expect((g3.body as { newDevice: boolean }).newDevice).toBe(true);
+    const g3 = await grantDownload(other, r.bundleId);
+    expect(g3.newDevice).toBe(true);
   });
 
   it("publish links download, count uses, expire and can be revoked", async () => {
     const r = await releasedBundle(s, "published", [{ name: "p.txt", data: bytes(3000, 9) }]);
-    const created = await s.api("POST", `/api/v1/bundles/${r.bundleId}/links`, {
-      json: { expiresInSeconds: 3600, maxUses: 2 },
+    const api = s.client();
+    const { url, link } = await api.createPublishLink({
+      params: { id: r.bundleId },
+      body: { expiresInSeconds: 3600, maxUses: 2 },
     });
-    expect(created.status, created.text).toBe(201);
-    const { url, link } = created.body as { url: string; link: { id: string } };
+    expect(link).toMatchObject({ maxUses: 2, uses: 0 });
     const first = await fetchBytes(url, { range: "bytes=0-99" });
     expect(first.status).toBe(206);
     const resume = await fetchBytes(url, { range: "bytes=100-" });
     expect(resume.status).toBe(206);
     expect((await fetchBytes(url)).status).toBe(200);
     expect((await fetchBytes(url)).status).toBe(403);
-    const links = (await s.api("GET", `/api/v1/bundles/${r.bundleId}/links`)).body as {
-      items: { uses: number }[];
-    };
+    const links = await api.listPublishLinks({ params: { id: r.bundleId } });
     expect(links.items[0]!.uses).toBe(2);
-    const second = (
-      await s.api("POST", `/api/v1/bundles/${r.bundleId}/links`, { json: { expiresInSeconds: 3600 } })
-    ).body as { url: string; link: { id: string } };
-    expect((await s.api("DELETE", `/api/v1/links/${second.link.id}`)).status).toBe(200);
+    const second = await api.createPublishLink({
+      params: { id: r.bundleId },
+      body: { expiresInSeconds: 3600 },
+    });
+    const revoked = await api.revokePublishLink({ params: { id: second.link.id } });
+    expect(revoked.revokedAt).not.toBeNull();
     expect((await fetchBytes(second.url)).status).toBe(404);
     expect((await fetchBytes(`${s.base}/s/${"x".repeat(43)}`)).status).toBe(404);
-    expect(link.id).toBeDefined();
   });
 });

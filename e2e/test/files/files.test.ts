@@ -1,13 +1,14 @@
 import { closeSync, openSync, readdirSync, readSync, statSync, truncateSync, writeSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
+import type { Client } from "@latchflow/api";
 import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, http } from "../http.js";
+import { expectError } from "../http.js";
 import { MODES, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
 import {
   fetchBytes,
-  type Ids,
+  grantDownload,
   recipientBrowser,
   releasedBundle,
   sessionOf,
@@ -36,9 +37,16 @@ function storedObjects(s: Stack): string[] {
 
 describe.each(MODES)("files on %s + %s", (dialect, bus) => {
   let s: Stack;
+  let api: Client;
   beforeAll(async () => {
     s = await startStack(dialect, bus, "files");
+    api = s.client();
   });
+  /** A file's content as the owner downloads it. */
+  const content = async (id: string) => {
+    const res = await api.downloadFile({ params: { id } });
+    return { headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+  };
   afterAll(async () => {
     await s?.stop();
   });
@@ -48,20 +56,7 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     const form = new FormData();
     form.append("folder", "/photos/2024");
     form.append("file", new Blob([bytes(4096, 2)], { type: "image/png" }), "beach.png");
-    const multipart = await fetch(`${s.base}/api/v1/files`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${OWNER_TOKEN}` },
-      body: form,
-    });
-    expect(multipart.status).toBe(201);
-    const mp = (await multipart.json()) as {
-      id: string;
-      name: string;
-      folder: string;
-      contentType: string;
-      size: number;
-      sha256: string;
-    };
+    const mp = await api.uploadFile({ body: form });
     expect(mp).toMatchObject({
       name: "beach.png",
       folder: "/photos/2024",
@@ -70,31 +65,30 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
       sha256: sha256(bytes(4096, 2)),
     });
 
-    const search = await s.api("GET", "/api/v1/files?q=anna");
-    expect((search.body as { items: Ids[] }).items.map((f) => f.id)).toEqual([raw]);
-    const inFolder = await s.api("GET", "/api/v1/files?folder=/photos/2024");
-    expect((inFolder.body as { items: Ids[] }).items.map((f) => f.id)).toEqual([mp.id]);
+    const search = await api.listFiles({ query: { q: "anna" } });
+    expect(search.items.map((f) => f.id)).toEqual([raw]);
+    const inFolder = await api.listFiles({ query: { folder: "/photos/2024" } });
+    expect(inFolder.items.map((f) => f.id)).toEqual([mp.id]);
 
-    const moved = await s.api("PATCH", `/api/v1/files/${raw}`, {
-      json: { folder: "/archive", name: "Brief.txt", metadata: { year: "2024" } },
+    const moved = await api.updateFile({
+      params: { id: raw },
+      body: { folder: "/archive", name: "Brief.txt", metadata: { year: "2024" } },
     });
-    expect(moved.body).toMatchObject({ folder: "/archive", name: "Brief.txt", metadata: { year: "2024" } });
+    expect(moved).toMatchObject({ folder: "/archive", name: "Brief.txt", metadata: { year: "2024" } });
     expectError(
-      await s.api("PATCH", `/api/v1/files/${raw}`, { json: { folder: "/../etc" } }),
+      await api.raw.updateFile({ params: { id: raw }, body: { folder: "/../etc" } }),
       422,
       "validation_failed",
     );
 
-    const content = await fetchBytes(`${s.base}/api/v1/files/${raw}/content`, {
-      authorization: `Bearer ${OWNER_TOKEN}`,
-    });
-    expect(content.status).toBe(200);
-    expect(sha256(content.body)).toBe(sha256(bytes(5000, 1)));
-    expect(content.headers.get("content-disposition")).toContain("Brief.txt");
+    const stored = await content(raw);
+    expect(sha256(stored.body)).toBe(sha256(bytes(5000, 1)));
+    expect(stored.headers.get("content-disposition")).toContain("Brief.txt");
   });
 
   it("rejects bad uploads without leaving anything behind", async () => {
     const before = storedObjects(s).length;
+    // no X-File-Name header
     expectError(
       await s.api("POST", "/api/v1/files", {
         body: "abc",
@@ -103,14 +97,11 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
       400,
       "bad_request",
     );
-    expectError(
-      await s.api("POST", "/api/v1/files", {
-        body: "abc",
-        headers: { "content-type": "application/octet-stream", "x-file-name": encodeURIComponent("a/b.txt") },
-      }),
-      422,
-      "validation_failed",
-    );
+    const slashed = await api.raw.uploadFile({
+      body: "abc",
+      headers: { "x-file-name": encodeURIComponent("a/b.txt") },
+    });
+    expectError(slashed, 422, "validation_failed");
     await waitFor(() => storedObjects(s).length === before, {
       timeoutMs: 5000,
       description: "no new stored object",
@@ -119,8 +110,7 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
 
   it("an upload cut off midway leaves no file and no stored object", async () => {
     const before = storedObjects(s).length;
-    const filesBefore = ((await s.api("GET", "/api/v1/files?limit=200")).body as { items: unknown[] }).items
-      .length;
+    const filesBefore = (await api.listFiles({ query: { limit: 200 } })).items.length;
     const url = new URL(`${s.base}/api/v1/files`);
     await new Promise<void>((resolve) => {
       const req = request({
@@ -147,8 +137,7 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
       timeoutMs: 10_000,
       description: "nothing stored",
     });
-    const filesAfter = ((await s.api("GET", "/api/v1/files?limit=200")).body as { items: unknown[] }).items
-      .length;
+    const filesAfter = (await api.listFiles({ query: { limit: 200 } })).items.length;
     expect(filesAfter).toBe(filesBefore);
   });
 
@@ -158,26 +147,24 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     const a = await upload(s, "shared.bin", data);
     const b = await upload(s, "shared-copy.bin", data);
     expect(storedObjects(s).length).toBe(objectsBefore + 1);
-    await s.api("DELETE", `/api/v1/files/${b}`);
+    await api.deleteFile({ params: { id: b } });
 
-    const one = (await s.api("POST", "/api/v1/bundles", { json: { name: "one" } })).body as Ids;
-    const two = (await s.api("POST", "/api/v1/bundles", { json: { name: "two" } })).body as Ids;
+    const one = await api.createBundle({ body: { name: "one" } });
+    const two = await api.createBundle({ body: { name: "two" } });
     for (const bundle of [one, two]) {
-      expect(
-        (await s.api("PUT", `/api/v1/bundles/${bundle.id}/objects`, { json: { objects: [{ fileId: a }] } }))
-          .status,
-      ).toBe(200);
+      const set = await api.setBundleObjects({
+        params: { id: bundle.id },
+        body: { objects: [{ fileId: a }] },
+      });
+      expect(set.objects.map((o) => o.fileId)).toEqual([a]);
     }
-    expectError(await s.api("DELETE", `/api/v1/files/${a}`), 409, "conflict");
-    await s.api("PUT", `/api/v1/bundles/${one.id}/objects`, { json: { objects: [] } });
+    expectError(await api.raw.deleteFile({ params: { id: a } }), 409, "conflict");
+    await api.setBundleObjects({ params: { id: one.id }, body: { objects: [] } });
     expect(storedObjects(s).length).toBe(objectsBefore + 1);
-    const still = await fetchBytes(`${s.base}/api/v1/files/${a}/content`, {
-      authorization: `Bearer ${OWNER_TOKEN}`,
-    });
-    expect(sha256(still.body)).toBe(sha256(data));
+    expect(sha256((await content(a)).body)).toBe(sha256(data));
 
-    await s.api("PUT", `/api/v1/bundles/${two.id}/objects`, { json: { objects: [] } });
-    expect((await s.api("DELETE", `/api/v1/files/${a}`)).status).toBe(200);
+    await api.setBundleObjects({ params: { id: two.id }, body: { objects: [] } });
+    expect((await api.deleteFile({ params: { id: a } })).id).toBe(a);
     await waitFor(() => storedObjects(s).length === objectsBefore, {
       timeoutMs: 10_000,
       description: "the blob freed",
@@ -191,15 +178,7 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
     const object = storedObjects(s).find((p) => !before.has(p))!;
     expect(object).toBeDefined();
     const browser = await recipientBrowser(s, r.email);
-    const grant = async () =>
-      (
-        (
-          await browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
-            json: {},
-            csrf: "recipient",
-          })
-        ).body as { url: string }
-      ).url;
+    const grant = async () => (await grantDownload(browser, r.bundleId)).url;
 
     const fd = openSync(object, "r+");
     const one = Buffer.alloc(1);
@@ -215,7 +194,11 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
   });
 
   it("answers unknown ids and tokens with 404", async () => {
-    expectError(await s.api("GET", "/api/v1/files/01J00000000000000000000000"), 404, "not_found");
-    expect((await http(s.base, "GET", `/dl/${"a".repeat(43)}`)).status).toBe(404);
+    expectError(await api.raw.getFile({ params: { id: "01J00000000000000000000000" } }), 404, "not_found");
+    const grant = await s
+      .browser()
+      .client()
+      .raw.downloadGrant({ params: { token: "a".repeat(43) } });
+    expect(grant.status).toBe(404);
   });
 });

@@ -1,60 +1,66 @@
 import { createHash, randomBytes } from "node:crypto";
-import { expect } from "vitest";
-import { http } from "../http.js";
-import type { Browser, Stack } from "../stack.js";
-
-export interface Ids {
-  id: string;
-}
+import type { InputOf, operations } from "@latchflow/api";
+import { type Browser, codeIn, type Stack } from "../stack.js";
 
 /** Uploads bytes as a raw body and returns the file id. */
 export async function upload(s: Stack, name: string, data: Buffer, folder = "/"): Promise<string> {
-  const res = await s.api("POST", "/api/v1/files", {
+  const file = await s.client().uploadFile({
     body: data,
-    headers: {
-      "content-type": "application/octet-stream",
-      "x-file-name": encodeURIComponent(name),
-      "x-folder": folder,
-    },
+    contentType: "application/octet-stream",
+    headers: { "x-file-name": encodeURIComponent(name), "x-folder": folder },
   });
-  expect(res.status, res.text).toBe(201);
-  return (res.body as Ids).id;
+  return file.id;
 }
+
+/** An assignment's limits, window and passphrase. */
+export type Limits = Omit<InputOf<typeof operations.createAssignment>["body"], "recipientId">;
 
 /** A bundle with these files at these paths, assigned to a new recipient; returns ids. */
 export async function releasedBundle(
   s: Stack,
   name: string,
   files: { name: string; data: Buffer; path?: string }[],
-  limits: Record<string, unknown> = {},
+  limits: Limits = {},
 ) {
-  const bundle = (await s.api("POST", "/api/v1/bundles", { json: { name } })).body as Ids;
+  const api = s.client();
+  const bundle = await api.createBundle({ body: { name } });
   const objects = [];
   for (const f of files)
     objects.push({ fileId: await upload(s, f.name, f.data), ...(f.path ? { path: f.path } : {}) });
-  const set = await s.api("PUT", `/api/v1/bundles/${bundle.id}/objects`, { json: { objects } });
-  expect(set.status, set.text).toBe(200);
+  await api.setBundleObjects({ params: { id: bundle.id }, body: { objects } });
   const email = `${name.replace(/\W/g, "").toLowerCase()}-${randomBytes(3).toString("hex")}@example.com`;
-  const recipient = (await s.api("POST", "/api/v1/recipients", { json: { email } })).body as Ids;
-  const a = await s.api("POST", `/api/v1/bundles/${bundle.id}/assignments`, {
-    json: { recipientId: recipient.id, ...limits },
+  const recipient = await api.createRecipient({ body: { email } });
+  const assignment = await api.createAssignment({
+    params: { id: bundle.id },
+    body: { recipientId: recipient.id, ...limits },
   });
-  expect(a.status, a.text).toBe(201);
-  return { bundleId: bundle.id, recipientId: recipient.id, email, assignmentId: (a.body as Ids).id, objects };
+  return { bundleId: bundle.id, recipientId: recipient.id, email, assignmentId: assignment.id, objects };
 }
 
 /** Signs a recipient in (one-time code) and returns its browser. */
-export async function recipientBrowser(s: Stack, email: string) {
+export async function recipientBrowser(s: Stack, email: string): Promise<Browser> {
   const before = s.mail.to(email).length;
-  await http(s.base, "POST", "/api/v1/auth/recipient/start", { json: { email } });
-  const code = /\b(\d{6})\b/.exec(
-    (await s.mail.waitFor(email, () => s.mail.to(email).length > before)).text,
-  )![1]!;
   const browser = s.browser();
-  const res = await browser.request("POST", "/api/v1/auth/recipient/verify", { json: { email, code } });
-  expect(res.status, res.text).toBe(200);
+  const portal = browser.client("recipient");
+  await portal.startRecipientSignIn({ body: { email } });
+  const code = codeIn((await s.mail.waitFor(email, () => s.mail.to(email).length > before)).text);
+  await portal.verifyRecipientCode({ body: { email, code } });
   return browser;
 }
+
+/** Asks for a download of the bundle as the recipient signed in to `browser`: the raw answer. */
+export const requestDownload = (browser: Browser, bundleId: string, passphrase?: string) =>
+  browser.client("recipient").raw.consumePortalDownload({
+    params: { id: bundleId },
+    body: passphrase === undefined ? {} : { passphrase },
+  });
+
+/** A download granted to the recipient signed in to `browser` (fails the test when refused). */
+export const grantDownload = (browser: Browser, bundleId: string, passphrase?: string) =>
+  browser.client("recipient").consumePortalDownload({
+    params: { id: bundleId },
+    body: passphrase === undefined ? {} : { passphrase },
+  });
 
 export const sha256 = (b: Buffer | Uint8Array) => createHash("sha256").update(b).digest("hex");
 

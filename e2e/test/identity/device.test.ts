@@ -1,5 +1,6 @@
+import { schemas } from "@latchflow/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HttpResult, http } from "../http.js";
+import { expectError, type HttpResult, http } from "../http.js";
 import { type Browser, MODES, OWNER_EMAIL, type Stack, startStack } from "../stack.js";
 
 const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
@@ -15,6 +16,7 @@ describe.each(MODES)("CLI device authorization (RFC 8628) on %s + %s", (dialect,
     await s?.stop();
   });
 
+  // the device's own requests are form-encoded as RFC 8628 has them (the typed client sends JSON)
   const requestCode = async (scope = "bundles:read bundles:write") => {
     const res = await fetch(`${s.base}/api/v1/auth/device/code`, {
       method: "POST",
@@ -22,14 +24,7 @@ describe.each(MODES)("CLI device authorization (RFC 8628) on %s + %s", (dialect,
       body: new URLSearchParams({ client_id: "latchflow-cli", scope }).toString(),
     });
     expect(res.status).toBe(200);
-    return (await res.json()) as {
-      device_code: string;
-      user_code: string;
-      verification_uri: string;
-      verification_uri_complete: string;
-      expires_in: number;
-      interval: number;
-    };
+    return schemas.DeviceCode.parse(await res.json());
   };
   const poll = (deviceCode: string): Promise<HttpResult> =>
     http(s.base, "POST", "/api/v1/auth/device/token", {
@@ -41,15 +36,12 @@ describe.each(MODES)("CLI device authorization (RFC 8628) on %s + %s", (dialect,
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
   const decide = async (userCode: string, decision: "approve" | "deny") => {
-    const page = await owner.request("GET", `/device?user_code=${userCode}`);
-    expect(page.status).toBe(200);
-    expect(page.text).toContain(userCode);
-    const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.text)?.[1];
+    const ui = owner.client();
+    const page = await (await ui.showDevicePage({ query: { user_code: userCode } })).text();
+    expect(page).toContain(userCode);
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(page)?.[1];
     expect(csrf).toBeDefined();
-    const res = await owner.request("POST", "/device", {
-      form: { user_code: userCode, decision, csrf_token: csrf! },
-    });
-    expect(res.status, res.text).toBe(200);
+    await ui.decideDevicePage({ body: { user_code: userCode, decision, csrf_token: csrf! } });
   };
 
   it("answers with RFC 8628 codes", async () => {
@@ -74,13 +66,16 @@ describe.each(MODES)("CLI device authorization (RFC 8628) on %s + %s", (dialect,
     s.advance(11_000);
     const granted = await poll(d.device_code);
     expect(granted.status, granted.text).toBe(200);
-    const body = granted.body as { access_token: string; token_type: string; scope: string };
+    const body = schemas.DeviceToken.parse(granted.body);
     expect(body.token_type).toBe("Bearer");
     expect(body.scope.split(" ").sort()).toEqual(["bundles:read", "bundles:write"]);
-    const me = await http(s.base, "GET", "/api/v1/auth/me", { token: body.access_token });
-    expect(me.body).toMatchObject({ email: OWNER_EMAIL, scopes: ["bundles:read", "bundles:write"] });
-    expect((await http(s.base, "GET", "/api/v1/bundles", { token: body.access_token })).status).toBe(200);
-    expect((await http(s.base, "GET", "/api/v1/audit", { token: body.access_token })).status).toBe(403);
+    const cli = s.client(body.access_token);
+    expect(await cli.getMe()).toMatchObject({
+      email: OWNER_EMAIL,
+      scopes: ["bundles:read", "bundles:write"],
+    });
+    expect((await cli.listBundles()).items).toBeInstanceOf(Array);
+    expectError(await cli.raw.listAuditRecords(), 403, "permission_denied");
 
     s.advance(11_000);
     expect((await poll(d.device_code)).body).toEqual({ error: "expired_token" });
@@ -96,19 +91,27 @@ describe.each(MODES)("CLI device authorization (RFC 8628) on %s + %s", (dialect,
     const d = await requestCode();
     s.advance(601_000);
     expect((await poll(d.device_code)).body).toEqual({ error: "expired_token" });
-    const page = await owner.request("GET", `/device?user_code=${d.user_code}`);
-    expect(page.text).toContain("Unknown or expired code");
+    const page = await owner.client().showDevicePage({ query: { user_code: d.user_code } });
+    expect(await page.text()).toContain("Unknown or expired code");
   });
 
   it("rejects wrong grant types, unknown device codes, and approval without a session or CSRF token", async () => {
-    const bad = await http(s.base, "POST", "/api/v1/auth/device/token", {
-      json: { grant_type: "password", device_code: "x" },
-    });
+    const bad = await s
+      .browser()
+      .client()
+      .raw.pollDeviceToken({
+        body: { grant_type: "password", device_code: "x" },
+      });
+    expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: "unsupported_grant_type" });
     expect((await poll("no-such-device-code")).body).toMatchObject({ error: "invalid_grant" });
     const d = await requestCode();
-    const anonymous = await s.browser().request("GET", `/device?user_code=${d.user_code}`);
-    expect(anonymous.text).toContain("Sign in first");
+    const anonymous = await s
+      .browser()
+      .client()
+      .showDevicePage({ query: { user_code: d.user_code } });
+    expect(await anonymous.text()).toContain("Sign in first");
+    // a forged csrf_token field, without the CSRF header the typed client would add
     const noCsrf = await owner.request("POST", "/device", {
       form: { user_code: d.user_code, decision: "approve", csrf_token: "nope" },
     });

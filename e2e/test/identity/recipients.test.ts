@@ -1,47 +1,50 @@
+import type { Client, schemas } from "@latchflow/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, http } from "../http.js";
-import { MODES, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
+import { expectError } from "../http.js";
+import { MODES, type Stack, startStack } from "../stack.js";
 
 describe.each(MODES)("recipient import and export on %s + %s", (dialect, bus) => {
   let s: Stack;
+  let api: Client;
   beforeAll(async () => {
     s = await startStack(dialect, bus, "recipients");
+    api = s.client();
   });
   afterAll(async () => {
     await s?.stop();
   });
 
-  const importCsv = (csv: string) =>
-    http(s.base, "POST", "/api/v1/recipients/import", {
-      token: OWNER_TOKEN,
-      body: csv,
-      headers: { "content-type": "text/csv" },
-    });
+  const importCsv = (csv: string) => api.raw.importRecipients({ body: csv, contentType: "text/csv" });
+  /** The JSON export (the same rows as the CSV one). */
+  const exported = async (): Promise<schemas.RecipientExportRow[]> => {
+    const rows = await api.exportRecipients({ query: { format: "json" } });
+    if (rows instanceof Response) throw new Error(`not JSON: ${rows.headers.get("content-type")}`);
+    return rows;
+  };
 
   it("imports CSV (quotes, commas, CRLF), upserts by email, and exports the same data as CSV and JSON", async () => {
     const first = await importCsv(
       'email,name,enabled\r\nalice@example.com,"Smith, Alice",true\r\nBOB@example.com,Bob,false\r\n',
     );
-    expect(first.status, first.text).toBe(200);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(first.body).toEqual({ created: 2, updated: 0, unchanged: 0 });
-    const second = await http(s.base, "POST", "/api/v1/recipients/import", {
-      token: OWNER_TOKEN,
-      json: [
-        { email: "alice@example.com", name: "Smith, Alice" },
-        { email: "bob@example.com", enabled: true },
-        { email: "carol@example.com" },
-      ],
+    const rows = [
+      { email: "alice@example.com", name: "Smith, Alice" },
+      { email: "bob@example.com", enabled: true },
+      { email: "carol@example.com" },
+    ];
+    const second = await api.importRecipients({
+      body: JSON.stringify(rows),
+      contentType: "application/json",
     });
-    expect(second.body).toEqual({ created: 1, updated: 1, unchanged: 1 });
-    const csv = await fetch(`${s.base}/api/v1/recipients/export`, {
-      headers: { authorization: `Bearer ${OWNER_TOKEN}` },
-    });
+    expect(second).toEqual({ created: 1, updated: 1, unchanged: 1 });
+    const csv = await api.exportRecipients();
+    if (!(csv instanceof Response)) throw new Error("the default export is not CSV");
     expect(csv.headers.get("content-type")).toContain("text/csv");
     expect(await csv.text()).toBe(
       'email,name,enabled\r\nalice@example.com,"Smith, Alice",true\r\nbob@example.com,Bob,true\r\ncarol@example.com,,true\r\n',
     );
-    const json = await http(s.base, "GET", "/api/v1/recipients/export?format=json", { token: OWNER_TOKEN });
-    expect(json.body).toHaveLength(3);
+    expect(await exported()).toHaveLength(3);
   });
 
   it("refuses the whole import when any row is bad, and changes nothing", async () => {
@@ -51,44 +54,18 @@ describe.each(MODES)("recipient import and export on %s + %s", (dialect, bus) =>
     expectError(dup, 422, "validation_failed");
     expectError(await importCsv("name\nno email column\n"), 422, "validation_failed");
     expectError(await importCsv('email\n"unterminated\n'), 422, "validation_failed");
-    const all = (await http(s.base, "GET", "/api/v1/recipients/export?format=json", { token: OWNER_TOKEN }))
-      .body as { email: string }[];
+    const all = await exported();
     expect(all.map((r) => r.email)).not.toContain("dave@example.com");
     expect(all.map((r) => r.email)).not.toContain("eve@example.com");
   });
 
   it("deletes a recipient without assignments; one with assignments is refused", async () => {
-    const made = (
-      await http(s.base, "POST", "/api/v1/recipients", {
-        token: OWNER_TOKEN,
-        json: { email: "gone@example.com" },
-      })
-    ).body as { id: string };
-    const kept = (
-      await http(s.base, "POST", "/api/v1/recipients", {
-        token: OWNER_TOKEN,
-        json: { email: "kept@example.com" },
-      })
-    ).body as { id: string };
-    const bundle = (
-      await http(s.base, "POST", "/api/v1/bundles", { token: OWNER_TOKEN, json: { name: "for kept" } })
-    ).body as { id: string };
-    await http(s.base, "POST", `/api/v1/bundles/${bundle.id}/assignments`, {
-      token: OWNER_TOKEN,
-      json: { recipientId: kept.id },
-    });
-    expect(
-      (await http(s.base, "DELETE", `/api/v1/recipients/${made.id}`, { token: OWNER_TOKEN })).status,
-    ).toBe(200);
-    expectError(
-      await http(s.base, "GET", `/api/v1/recipients/${made.id}`, { token: OWNER_TOKEN }),
-      404,
-      "not_found",
-    );
-    expectError(
-      await http(s.base, "DELETE", `/api/v1/recipients/${kept.id}`, { token: OWNER_TOKEN }),
-      409,
-      "conflict",
-    );
+    const made = await api.createRecipient({ body: { email: "gone@example.com" } });
+    const kept = await api.createRecipient({ body: { email: "kept@example.com" } });
+    const bundle = await api.createBundle({ body: { name: "for kept" } });
+    await api.createAssignment({ params: { id: bundle.id }, body: { recipientId: kept.id } });
+    expect((await api.deleteRecipient({ params: { id: made.id } })).id).toBe(made.id);
+    expectError(await api.raw.getRecipient({ params: { id: made.id } }), 404, "not_found");
+    expectError(await api.raw.deleteRecipient({ params: { id: kept.id } }), 409, "conflict");
   });
 });

@@ -1,28 +1,23 @@
+import type { Client, Scope } from "@latchflow/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError, http } from "../http.js";
 import { MODES, type Stack, startStack } from "../stack.js";
 
-interface Created {
-  token: string;
-  info: { id: string; scopes: string[] };
-}
-
 describe.each(MODES)("API tokens on %s + %s", (dialect, bus) => {
   let s: Stack;
+  let api: Client;
   beforeAll(async () => {
     // this file mints 1,000 tokens within seconds: lift the per-identity auth endpoint limit
     s = await startStack(dialect, bus, "tokens", { LATCHFLOW_AUTH_RATE_LIMIT: "100000" });
+    api = s.client();
   });
   afterAll(async () => {
     await s?.stop();
   });
 
-  const create = async (body: Record<string, unknown>, token?: string) => {
-    const res = await s.api("POST", "/api/v1/tokens", { json: body, ...(token ? { token } : {}) });
-    expect(res.status, res.text).toBe(201);
-    return res.body as Created;
-  };
-  const me = (token: string) => http(s.base, "GET", "/api/v1/auth/me", { token });
+  const create = (body: { name: string; scopes?: Scope[]; expiresInDays?: number }) =>
+    api.createToken({ body });
+  const me = (token: string) => s.client(token).raw.getMe();
 
   it("1,000 freshly minted tokens all authenticate", async () => {
     const tokens: string[] = [];
@@ -46,9 +41,7 @@ describe.each(MODES)("API tokens on %s + %s", (dialect, bus) => {
 
   it("rotation replaces the secret: the old one fails at once, the new one works", async () => {
     const c = await create({ name: "rotating" });
-    const rotated = await s.api("POST", `/api/v1/tokens/${c.info.id}/rotate`);
-    expect(rotated.status).toBe(200);
-    const fresh = (rotated.body as Created).token;
+    const fresh = (await api.rotateToken({ params: { id: c.info.id } })).token;
     expect(fresh).not.toBe(c.token);
     expectError(await me(c.token), 401, "unauthenticated");
     expect((await me(fresh)).status).toBe(200);
@@ -56,7 +49,7 @@ describe.each(MODES)("API tokens on %s + %s", (dialect, bus) => {
 
   it("revoked and expired tokens fail", async () => {
     const revoked = await create({ name: "revoked" });
-    expect((await s.api("DELETE", `/api/v1/tokens/${revoked.info.id}`)).status).toBe(200);
+    expect((await api.revokeToken({ params: { id: revoked.info.id } })).revokedAt).not.toBeNull();
     expectError(await me(revoked.token), 401, "unauthenticated");
     const expiring = await create({ name: "expiring", expiresInDays: 1 });
     expect((await me(expiring.token)).status).toBe(200);
@@ -66,12 +59,10 @@ describe.each(MODES)("API tokens on %s + %s", (dialect, bus) => {
 
   it("a missing scope is 403; scopes beyond the role are refused", async () => {
     const readOnly = await create({ name: "read-only", scopes: ["bundles:read"] });
-    expect((await http(s.base, "GET", "/api/v1/bundles", { token: readOnly.token })).status).toBe(200);
-    const denied = await http(s.base, "POST", "/api/v1/bundles", {
-      token: readOnly.token,
-      json: { name: "nope" },
-    });
-    expectError(denied, 403, "permission_denied");
+    const reader = s.client(readOnly.token);
+    expect((await reader.raw.listBundles()).status).toBe(200);
+    expectError(await reader.raw.createBundle({ body: { name: "nope" } }), 403, "permission_denied");
+    // a scope that does not exist (the typed client would not send it)
     expectError(
       await s.api("POST", "/api/v1/tokens", { json: { name: "x", scopes: ["made:up"] } }),
       422,
@@ -80,35 +71,27 @@ describe.each(MODES)("API tokens on %s + %s", (dialect, bus) => {
   });
 
   it("tokens of a deactivated user stop working at once, and work again on reactivation", async () => {
-    const invited = await s.api("POST", "/api/v1/users", {
-      json: { email: "temp-admin@example.com", role: "admin" },
-    });
-    expect(invited.status, invited.text).toBe(201);
-    const userId = (invited.body as { id: string }).id;
-    const browser = await s.signIn("temp-admin@example.com");
-    const created = await browser.request("POST", "/api/v1/tokens", { json: { name: "mine" }, csrf: "user" });
-    expect(created.status, created.text).toBe(201);
-    const token = (created.body as Created).token;
+    const invited = await api.inviteUser({ body: { email: "temp-admin@example.com", role: "admin" } });
+    const browser = (await s.signIn("temp-admin@example.com")).client();
+    const { token } = await browser.createToken({ body: { name: "mine" } });
     expect((await me(token)).status).toBe(200);
-    expect((await s.api("PATCH", `/api/v1/users/${userId}`, { json: { active: false } })).status).toBe(200);
+    const off = await api.updateUser({ params: { id: invited.id }, body: { active: false } });
+    expect(off.active).toBe(false);
     expectError(await me(token), 401, "unauthenticated");
-    expectError(await browser.request("GET", "/api/v1/auth/me"), 401, "unauthenticated");
-    expect((await s.api("PATCH", `/api/v1/users/${userId}`, { json: { active: true } })).status).toBe(200);
+    expectError(await browser.raw.getMe(), 401, "unauthenticated");
+    const on = await api.updateUser({ params: { id: invited.id }, body: { active: true } });
+    expect(on.active).toBe(true);
     expect((await me(token)).status).toBe(200);
   });
 
   it("lists own tokens; to a user without users:admin another user's token does not exist", async () => {
     const listed = await create({ name: "listed" });
-    const mine = await s.api("GET", "/api/v1/tokens");
-    expect((mine.body as { items: { id: string }[] }).items.map((t) => t.id)).toContain(listed.info.id);
-    const invited = await s.api("POST", "/api/v1/users", {
-      json: { email: "other@example.com", role: "executor" },
-    });
-    expect(invited.status).toBe(201);
-    const other = await s.signIn("other@example.com");
-    const res = await other.request("DELETE", `/api/v1/tokens/${listed.info.id}`, { csrf: "user" });
-    expectError(res, 404, "not_found");
-    expectError(await other.request("GET", "/api/v1/tokens?all=true"), 403, "permission_denied");
+    const mine = await api.listTokens();
+    expect(mine.items.map((t) => t.id)).toContain(listed.info.id);
+    await api.inviteUser({ body: { email: "other@example.com", role: "executor" } });
+    const other = (await s.signIn("other@example.com")).client();
+    expectError(await other.raw.revokeToken({ params: { id: listed.info.id } }), 404, "not_found");
+    expectError(await other.raw.listTokens({ query: { all: "true" } }), 403, "permission_denied");
     expect((await me(listed.token)).status).toBe(200);
   });
 });
@@ -124,17 +107,19 @@ describe.each(MODES)("auth endpoint rate limits on %s + %s", (dialect, bus) => {
 
   it("limits every auth endpoint per identity and per IP with 429 and Retry-After", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await s.api("GET", "/api/v1/auth/me")).status);
+    const api = s.client();
+    for (let i = 0; i < 6; i++) statuses.push((await api.raw.getMe()).status);
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
-    const limited = await s.api("GET", "/api/v1/tokens");
+    const limited = await api.raw.listTokens();
     expectError(limited, 429, "rate_limited");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     // other APIs are not auth endpoints
-    expect((await s.api("GET", "/api/v1/bundles")).status).toBe(200);
+    expect((await api.raw.listBundles()).status).toBe(200);
   });
 
   it("limits the public trigger ingress per IP too (webhooks, check-in links)", async () => {
     s.advance(2 * 60_000); // a fresh window
+    // unsigned deliveries and a made-up check-in token: refused, and counted
     const hook = () =>
       http(s.base, "POST", "/hooks/nope/incoming", {
         body: "{}",

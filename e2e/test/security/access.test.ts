@@ -1,8 +1,11 @@
+import type { Client, InputOf, operations, Scope } from "@latchflow/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Ids, upload } from "../files/helpers.js";
-import { expectError, http } from "../http.js";
-import { finished, pipelineStack, type RunView } from "../pipelines/helpers.js";
-import { type Browser, MODES, type Stack } from "../stack.js";
+import { upload } from "../files/helpers.js";
+import { expectError } from "../http.js";
+import { finished, pipelineStack } from "../pipelines/helpers.js";
+import { MODES, type Stack } from "../stack.js";
+
+type ResourceType = InputOf<typeof operations.grantPermission>["body"]["resourceType"];
 
 /**
  * Promises about resource access (issue 10, privilege escalation):
@@ -13,30 +16,27 @@ import { type Browser, MODES, type Stack } from "../stack.js";
  */
 describe.each(MODES)("resource access on %s + %s", (dialect, bus) => {
   let s: Stack;
-  let executor: Browser;
+  let api: Client;
+  /** the executor's browser session */
+  let executor: Client;
   let executorId: string;
-  let writable: Ids;
-  let other: Ids;
+  let writable: { id: string };
+  let other: { id: string };
   let readable: string;
   let secret: string;
 
-  const grant = async (action: string, resourceType: string, resourceId = "*") => {
-    const res = await s.api("POST", `/api/v1/users/${executorId}/permissions`, {
-      json: { action, resourceType, resourceId },
-    });
-    expect(res.status, res.text).toBe(201);
+  const grant = async (action: Scope, resourceType: ResourceType, resourceId = "*") => {
+    await api.grantPermission({ params: { id: executorId }, body: { action, resourceType, resourceId } });
   };
 
   beforeAll(async () => {
     s = await pipelineStack(dialect, bus, "secaccess");
-    const invited = await s.api("POST", "/api/v1/users", {
-      json: { email: "executor@example.com", role: "executor" },
-    });
-    expect(invited.status, invited.text).toBe(201);
-    executorId = (invited.body as Ids).id;
-    executor = await s.signIn("executor@example.com");
-    writable = (await s.api("POST", "/api/v1/bundles", { json: { name: "writable" } })).body as Ids;
-    other = (await s.api("POST", "/api/v1/bundles", { json: { name: "other" } })).body as Ids;
+    api = s.client();
+    const invited = await api.inviteUser({ body: { email: "executor@example.com", role: "executor" } });
+    executorId = invited.id;
+    executor = (await s.signIn("executor@example.com")).client();
+    writable = await api.createBundle({ body: { name: "writable" } });
+    other = await api.createBundle({ body: { name: "other" } });
     readable = await upload(s, "readable.txt", Buffer.from("you may read me"));
     secret = await upload(s, "secret.txt", Buffer.from("the owner's secret"));
     await grant("bundles:write", "bundle", writable.id);
@@ -49,8 +49,10 @@ describe.each(MODES)("resource access on %s + %s", (dialect, bus) => {
 
   /** Saves a manual@1 → publish@1 pipeline as the token's user, runs it and returns the finished run. */
   const publishRun = async (token: string, name: string, bundle: string) => {
-    const put = await http(s.base, "PUT", `/api/v1/pipelines/${name}`, {
-      token,
+    const pipelines = s.client(token);
+    await pipelines.putPipeline({
+      params: { name },
+      contentType: "application/yaml",
       body: `apiVersion: latchflow.dev/v1
 kind: Pipeline
 metadata: { name: ${name} }
@@ -63,58 +65,47 @@ spec:
       uses: publish@1
       with: { bundle: ${bundle}, expiresIn: 1d }
 `,
-      headers: { "content-type": "application/yaml" },
     });
-    expect(put.status, put.text).toBe(200);
-    const started = await http(s.base, "POST", `/api/v1/pipelines/${name}/runs`, { token, json: {} });
-    expect(started.status, started.text).toBe(202);
-    return finished(s, name, (started.body as RunView).id);
+    const started = await pipelines.startPipelineRun({ params: { name }, body: {} });
+    return finished(s, name, started.id);
   };
 
+  /** The executor sets a bundle's files: the raw answer. */
   const setObjects = (bundleId: string, fileIds: string[]) =>
-    executor.request("PUT", `/api/v1/bundles/${bundleId}/objects`, {
-      json: { objects: fileIds.map((fileId) => ({ fileId })) },
-      csrf: "user",
+    executor.raw.setBundleObjects({
+      params: { id: bundleId },
+      body: { objects: fileIds.map((fileId) => ({ fileId })) },
     });
 
   it("an executor with write on one bundle cannot add a file it cannot read", async () => {
     expectError(await setObjects(writable.id, [secret]), 403, "permission_denied");
     expectError(await setObjects(writable.id, [readable, secret]), 403, "permission_denied");
-    const bundle = (await s.api("GET", `/api/v1/bundles/${writable.id}`)).body as { objects: unknown[] };
+    const bundle = await api.getBundle({ params: { id: writable.id } });
     expect(bundle.objects).toEqual([]);
   });
 
   it("an executor can add a file it may read to a bundle it may write, and nothing to another bundle", async () => {
     const res = await setObjects(writable.id, [readable]);
-    expect(res.status, res.text).toBe(200);
-    expect((res.body as { objects: { fileId: string }[] }).objects.map((o) => o.fileId)).toEqual([readable]);
+    if (!res.ok) throw new Error(res.body.error.message);
+    expect(res.status).toBe(200);
+    expect(res.body.objects.map((o) => o.fileId)).toEqual([readable]);
     expectError(await setObjects(other.id, [readable]), 403, "permission_denied");
   });
 
   it("a narrower token (bundles:write without files:read) cannot add a file, even an owner's", async () => {
-    const minted = await s.api("POST", "/api/v1/tokens", {
-      json: { name: "bundles-only", scopes: ["bundles:write"] },
-    });
-    expect(minted.status, minted.text).toBe(201);
-    const token = (minted.body as { token: string }).token;
-    const res = await http(s.base, "PUT", `/api/v1/bundles/${other.id}/objects`, {
-      token,
-      json: { objects: [{ fileId: secret }] },
-    });
+    const { token } = await api.createToken({ body: { name: "bundles-only", scopes: ["bundles:write"] } });
+    const body = { objects: [{ fileId: secret }] };
+    const res = await s.client(token).raw.setBundleObjects({ params: { id: other.id }, body });
     expectError(res, 403, "permission_denied");
-    const owner = await s.api("PUT", `/api/v1/bundles/${other.id}/objects`, {
-      json: { objects: [{ fileId: secret }] },
-    });
-    expect(owner.status, owner.text).toBe(200);
+    const owner = await api.setBundleObjects({ params: { id: other.id }, body });
+    expect(owner.objects.map((o) => o.fileId)).toEqual([secret]);
   });
 
   it("the simulate route, the gateway and the kernel agree on an executor's bundle write", async () => {
-    const simulate = async (bundleId: string) =>
-      (
-        await s.api("POST", "/api/v1/auth/permissions/simulate", {
-          json: { userId: executorId, action: "bundles:write", resource: { type: "bundle", id: bundleId } },
-        })
-      ).body as { allowed: boolean; reason: string };
+    const simulate = (bundleId: string) =>
+      api.simulatePermission({
+        body: { userId: executorId, action: "bundles:write", resource: { type: "bundle", id: bundleId } },
+      });
     expect(await simulate(writable.id)).toMatchObject({ allowed: true });
     expect(await simulate(other.id)).toMatchObject({
       allowed: false,
@@ -126,12 +117,9 @@ spec:
     // the kernel acts for the pipeline's owner (the executor): publish@1 on each bundle
     await grant("pipelines:write", "*");
     await grant("pipelines:run", "*");
-    const minted = await executor.request("POST", "/api/v1/tokens", {
-      json: { name: "pipelines", scopes: ["pipelines:write", "pipelines:run"] },
-      csrf: "user",
+    const { token } = await executor.createToken({
+      body: { name: "pipelines", scopes: ["pipelines:write", "pipelines:run"] },
     });
-    expect(minted.status, minted.text).toBe(201);
-    const token = (minted.body as { token: string }).token;
     const allowed = await publishRun(token, "publish-writable", "writable");
     expect(allowed.status, JSON.stringify(allowed)).toBe("succeeded");
     const refused = await publishRun(token, "publish-other", "other");
@@ -139,43 +127,30 @@ spec:
     expect(refused.steps?.[0]?.errorCode).toBe("permission_denied");
   });
   it("a bundle writer cannot release a file it may not read that someone else put in the bundle (review finding): links, assignments and publish@1 refuse", async () => {
-    const owner = await s.api("PUT", `/api/v1/bundles/${writable.id}/objects`, {
-      json: { objects: [{ fileId: readable }, { fileId: secret }] },
+    await api.setBundleObjects({
+      params: { id: writable.id },
+      body: { objects: [{ fileId: readable }, { fileId: secret }] },
     });
-    expect(owner.status, owner.text).toBe(200);
-    const recipient = await s.api("POST", "/api/v1/recipients", { json: { email: "heir@example.com" } });
-    expect(recipient.status, recipient.text).toBe(201);
+    const recipient = await api.createRecipient({ body: { email: "heir@example.com" } });
+    const link = { params: { id: writable.id }, body: { expiresInSeconds: 3600 } };
+    expectError(await executor.raw.createPublishLink(link), 403, "permission_denied");
     expectError(
-      await executor.request("POST", `/api/v1/bundles/${writable.id}/links`, {
-        json: { expiresInSeconds: 3600 },
-        csrf: "user",
+      await executor.raw.createAssignment({
+        params: { id: writable.id },
+        body: { recipientId: recipient.id },
       }),
       403,
       "permission_denied",
     );
-    expectError(
-      await executor.request("POST", `/api/v1/bundles/${writable.id}/assignments`, {
-        json: { recipientId: (recipient.body as Ids).id },
-        csrf: "user",
-      }),
-      403,
-      "permission_denied",
-    );
-    const minted = await executor.request("POST", "/api/v1/tokens", {
-      json: { name: "pipelines-2", scopes: ["pipelines:write", "pipelines:run"] },
-      csrf: "user",
+    const { token } = await executor.createToken({
+      body: { name: "pipelines-2", scopes: ["pipelines:write", "pipelines:run"] },
     });
-    expect(minted.status, minted.text).toBe(201);
-    const token = (minted.body as { token: string }).token;
     const run = await publishRun(token, "publish-secret", "writable");
     expect(run.status).toBe("failed");
     expect(run.steps?.[0]?.errorCode).toBe("permission_denied");
     // once the file may be read, the same release works
     await grant("files:read", "file", secret);
-    const link = await executor.request("POST", `/api/v1/bundles/${writable.id}/links`, {
-      json: { expiresInSeconds: 3600 },
-      csrf: "user",
-    });
-    expect(link.status, link.text).toBe(201);
+    const published = await executor.createPublishLink(link);
+    expect(published.link.bundleId).toBe(writable.id);
   });
 });

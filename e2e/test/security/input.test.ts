@@ -1,7 +1,7 @@
 import { bundlesV1 } from "@latchflow/proto";
 import { createClient, createLogger, systemContext } from "@latchflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, http } from "../http.js";
+import { expectError, type HttpResult, http } from "../http.js";
 import { putPipeline } from "../pipelines/helpers.js";
 import { MODES, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
 
@@ -20,14 +20,14 @@ describe.each(MODES)("bad input on %s + %s", (dialect, bus) => {
   beforeAll(async () => {
     const logger = createLogger({ level: "debug", destination: { write: (l: string) => lines.push(l) } });
     s = await startStack(dialect, bus, "sec_input", {}, { logger });
-    const up = await s.api("POST", "/api/v1/files", {
+    const api = s.client();
+    const up = await api.uploadFile({
       body: "hello",
-      headers: { "content-type": "text/plain", "x-file-name": "hello.txt" },
+      contentType: "text/plain",
+      headers: { "x-file-name": "hello.txt" },
     });
-    expect(up.status, up.text).toBe(201);
-    fileId = (up.body as { id: string }).id;
-    const b = await s.api("POST", "/api/v1/bundles", { json: { name: `input-${dialect}` } });
-    bundleId = (b.body as { id: string }).id;
+    fileId = up.id;
+    bundleId = (await api.createBundle({ body: { name: `input-${dialect}` } })).id;
     await putPipeline(
       s,
       "manual-run",
@@ -48,7 +48,7 @@ spec:
     await s?.stop();
   });
 
-  const nulCases: [string, () => Promise<Parameters<typeof expectError>[0]>][] = [
+  const nulCases: [string, () => Promise<HttpResult>][] = [
     [
       "a NUL character in a recipient name",
       () => s.api("POST", "/api/v1/recipients", { json: { email: "nul@example.com", name: NUL } }),

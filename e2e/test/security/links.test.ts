@@ -11,6 +11,7 @@ import { MODES, type Stack, startStack } from "../stack.js";
 const bytes = (n: number, seed: number) =>
   Buffer.from(Array.from({ length: n }, (_, i) => (i * 17 + seed) & 0xff));
 
+/** `fetchBytes` of a publish link as any client sends it (Range, If-Range by hand), with an HttpResult. */
 async function get(url: string, headers: Record<string, string> = {}) {
   const res = await fetchBytes(url, headers);
   const text = res.body.toString("utf8");
@@ -29,25 +30,16 @@ describe.each(MODES)("publish links on %s + %s", (dialect, bus) => {
   /** A published bundle with a link of `maxUses`; `uses()` reads the link's counter. */
   async function published(name: string, maxUses: number) {
     const r = await releasedBundle(s, name, [{ name: "p.bin", data: bytes(50_000, maxUses) }]);
-    const created = await s.api("POST", `/api/v1/bundles/${r.bundleId}/links`, {
-      json: { expiresInSeconds: 3600, maxUses },
-    });
-    expect(created.status, created.text).toBe(201);
-    const { url, link } = created.body as { url: string; link: { id: string } };
-    const uses = async () => {
-      const list = (await s.api("GET", `/api/v1/bundles/${r.bundleId}/links`)).body as {
-        items: { id: string; uses: number }[];
-      };
-      return list.items.find((l) => l.id === link.id)!.uses;
-    };
+    const api = s.client();
+    const params = { id: r.bundleId };
+    const { url, link } = await api.createPublishLink({ params, body: { expiresInSeconds: 3600, maxUses } });
+    const uses = async () =>
+      (await api.listPublishLinks({ params })).items.find((l) => l.id === link.id)!.uses;
     return { url, uses };
   }
 
   const usedUp = (r: Awaited<ReturnType<typeof get>>) => {
-    expectError(r.json, 403, "permission_denied");
-    expect((r.json.body as { error: { details: { reason: string } } }).error.details.reason).toBe(
-      "link_used_up",
-    );
+    expect(expectError(r.json, 403, "permission_denied").details?.reason).toBe("link_used_up");
   };
 
   it("maxUses is not bypassed with Range: bytes=1- plus a non-matching If-Range (served from byte 0, it is a use)", async () => {

@@ -1,16 +1,19 @@
+import type { operations, RawResult } from "@latchflow/api";
 import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recipientBrowser, releasedBundle } from "../files/helpers.js";
-import { http } from "../http.js";
-import { type Browser, MODES, OWNER_TOKEN, type Stack, startStack } from "../stack.js";
+import { expectError } from "../http.js";
+import { MODES, type Stack, startStack } from "../stack.js";
 
 const PASSPHRASE = "correct horse battery";
 const data = Buffer.from("a letter for later");
 
-interface ErrorBody {
-  error: { code: string; details?: { reason?: string } };
-}
-const reason = (res: { body: unknown }) => (res.body as ErrorBody).error?.details?.reason;
+/** Why a download was refused (undefined when it was granted). */
+const reason = (res: RawResult<typeof operations.consumePortalDownload>) =>
+  res.ok ? undefined : res.body.error.details?.reason;
+/** The reason an audited refusal names (an audit record's data is its event's own payload). */
+const auditedReason = (data: unknown) =>
+  typeof data === "object" && data !== null && "reason" in data ? data.reason : undefined;
 
 describe.each(MODES)("download passphrases (issue 10 item 2c) (%s, %s)", (dialect, bus) => {
   let s: Stack;
@@ -25,35 +28,31 @@ describe.each(MODES)("download passphrases (issue 10 item 2c) (%s, %s)", (dialec
   /** A bundle behind the passphrase, its recipient signed in; `tryWith` asks for a download from an IP. */
   async function guarded(name: string) {
     const r = await releasedBundle(s, name, [{ name: "a.txt", data }], { passphrase: PASSPHRASE });
-    const browser: Browser = await recipientBrowser(s, r.email);
+    const portal = (await recipientBrowser(s, r.email)).client("recipient");
     const tryWith = (passphrase: string, ip: string) =>
-      browser.request("POST", `/api/v1/portal/bundles/${r.bundleId}/downloads`, {
-        json: { passphrase },
-        csrf: "recipient",
+      portal.raw.consumePortalDownload({
+        params: { id: r.bundleId },
+        body: { passphrase },
         headers: { "x-forwarded-for": ip },
       });
     return { ...r, tryWith };
   }
 
   async function deniedEvents(recipientId: string) {
-    const res = await http(s.base, "GET", "/api/v1/audit?type=bundles.download.denied&limit=200", {
-      token: OWNER_TOKEN,
+    const { items } = await s.client().listAuditRecords({
+      query: { type: "bundles.download.denied", recipient: recipientId, limit: 200 },
     });
-    const items = (res.body as { items: { data: { recipientId: string; reason: string } }[] }).items;
-    return items.filter((e) => e.data.recipientId === recipientId).map((e) => e.data.reason);
+    return items.map((e) => auditedReason(e.data));
   }
 
   it("passphrases cannot be guessed without limit: after 5 wrong tries on one assignment (from any IPs) every try is 429 with Retry-After, the right passphrase too, and it is audited", async () => {
     const g = await guarded("pp-assignment");
     for (let i = 0; i < 5; i++) {
       const wrong = await g.tryWith(`wrong guess ${i}`, `10.1.0.${i + 1}`);
-      expect(wrong.status, wrong.text).toBe(403);
-      expect(reason(wrong)).toBe("passphrase_invalid");
+      expect(expectError(wrong, 403, "permission_denied").details?.reason).toBe("passphrase_invalid");
     }
     const locked = await g.tryWith(PASSPHRASE, "10.1.0.99");
-    expect(locked.status, locked.text).toBe(429);
-    expect((locked.body as ErrorBody).error.code).toBe("rate_limited");
-    expect(reason(locked)).toBe("passphrase_locked");
+    expect(expectError(locked, 429, "rate_limited").details?.reason).toBe("passphrase_locked");
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
     const audited = await waitFor(
       async () => {
@@ -66,7 +65,7 @@ describe.each(MODES)("download passphrases (issue 10 item 2c) (%s, %s)", (dialec
 
     s.advance(16 * 60_000);
     const after = await g.tryWith(PASSPHRASE, "10.1.0.99");
-    expect(after.status, after.text).toBe(201);
+    expect(after.status, JSON.stringify(after.body)).toBe(201);
   }, 60_000);
 
   it("a burst of concurrent wrong passphrases gets no more than 5 checked (review finding: a lock reset the count, so each burst got five fresh guesses)", async () => {
@@ -84,7 +83,7 @@ describe.each(MODES)("download passphrases (issue 10 item 2c) (%s, %s)", (dialec
       statuses.join(", "),
     ).toBe(true);
     const after = await g.tryWith(PASSPHRASE, "10.3.9.9");
-    expect(after.status, after.text).toBe(429);
+    expect(after.status, JSON.stringify(after.body)).toBe(429);
   }, 60_000);
 
   it("passphrases cannot be guessed without limit: after 10 wrong tries from one IP (across assignments) that IP is refused with 429, other IPs are not — and a forged first X-Forwarded-For entry does not make a new IP (review finding)", async () => {
@@ -95,47 +94,42 @@ describe.each(MODES)("download passphrases (issue 10 item 2c) (%s, %s)", (dialec
       for (let i = 0; i < 4 && tries < 10; i++, tries++) {
         // the client writes the first entry; the proxy appends the address it saw (the one that counts)
         const wrong = await g.tryWith(`wrong guess ${tries}`, `203.0.113.${tries + 1}, ${ip}`);
-        expect(wrong.status, wrong.text).toBe(403);
+        expect(wrong.status, JSON.stringify(wrong.body)).toBe(403);
       }
     }
     const last = targets[2]!;
     const locked = await last.tryWith(PASSPHRASE, `203.0.113.99, ${ip}`);
-    expect(locked.status, locked.text).toBe(429);
-    expect(reason(locked)).toBe("passphrase_locked");
+    expect(expectError(locked, 429, "rate_limited").details?.reason).toBe("passphrase_locked");
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
     const elsewhere = await last.tryWith(PASSPHRASE, "10.2.0.2");
-    expect(elsewhere.status, elsewhere.text).toBe(201);
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(201);
   }, 90_000);
 
   it("REST refuses a 4-character passphrase with the same rule as grant@1", async () => {
-    const caps = await s.api("GET", "/api/v1/capabilities");
-    const grant = (
-      caps.body as {
-        items: { uses: string; configSchema: { properties: { passphrase: { minLength: number } } } }[];
-      }
-    ).items.find((c) => c.uses === "grant@1");
-    const min = grant!.configSchema.properties.passphrase.minLength;
-    expect(min).toBe(8);
+    const api = s.client();
+    const caps = await api.listCapabilities();
+    const grant = caps.items.find((c) => c.uses === "grant@1");
+    // grant@1's config schema (a JSON Schema document) states the rule REST applies
+    const min = 8;
+    expect(grant?.configSchema).toMatchObject({ properties: { passphrase: { minLength: min } } });
 
-    const bundle = (await s.api("POST", "/api/v1/bundles", { json: { name: "pp-rule" } })).body as {
-      id: string;
-    };
-    const recipient = (await s.api("POST", "/api/v1/recipients", { json: { email: "pp-rule@example.com" } }))
-      .body as { id: string };
+    const bundle = await api.createBundle({ body: { name: "pp-rule" } });
+    const recipient = await api.createRecipient({ body: { email: "pp-rule@example.com" } });
     const assign = (passphrase: string) =>
-      s.api("POST", `/api/v1/bundles/${bundle.id}/assignments`, {
-        json: { recipientId: recipient.id, passphrase },
+      api.raw.createAssignment({
+        params: { id: bundle.id },
+        body: { recipientId: recipient.id, passphrase },
       });
     for (const short of ["abcd", "x".repeat(min - 1)]) {
-      const res = await assign(short);
-      expect(res.status, res.text).toBe(422);
-      expect((res.body as ErrorBody).error.code).toBe("validation_failed");
+      expectError(await assign(short), 422, "validation_failed");
     }
     const ok = await assign("x".repeat(min));
-    expect(ok.status, ok.text).toBe(201);
-    const changed = await s.api("PATCH", `/api/v1/assignments/${(ok.body as { id: string }).id}`, {
-      json: { passphrase: "abcd" },
+    if (!ok.ok) throw new Error(ok.body.error.message);
+    expect(ok.status).toBe(201);
+    const changed = await api.raw.updateAssignment({
+      params: { id: ok.body.id },
+      body: { passphrase: "abcd" },
     });
-    expect(changed.status, changed.text).toBe(422);
+    expectError(changed, 422, "validation_failed");
   });
 });
