@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ["**/src/**/*.test.ts", "**/test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
-    globalSetup: ["./kernel/testing/src/global-setup.ts"],
+    globalSetup: ["./kernel/testing/src/global-setup.ts", "./e2e/test/global-setup.ts"],
     pool: "forks",
     execArgv: ["--no-node-snapshot"],
     testTimeout: 30_000,

@@ -112,16 +112,30 @@ const LOCK = join(root, ".build-lock");
 /** A lock older than this was left by a process that died mid-build. */
 const STALE_LOCK_MS = 10 * 60_000;
 
+/** Whether the process that took the lock is gone (killed mid-build): then the lock is stale at once. */
+async function holderIsGone(): Promise<boolean> {
+  const pid = Number(await readFile(join(LOCK, "pid"), "utf8").catch(() => ""));
+  if (!Number.isInteger(pid) || pid <= 0) return false; // not written yet: the holder is just starting
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
 async function withLock<T>(work: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       await mkdir(LOCK);
+      await writeFile(join(LOCK, "pid"), String(process.pid));
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const held = await stat(LOCK).catch(() => undefined);
-      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) await rm(LOCK, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 250));
+      if (held && (Date.now() - held.mtimeMs > STALE_LOCK_MS || (await holderIsGone()))) {
+        await rm(LOCK, { recursive: true, force: true });
+      } else await new Promise((r) => setTimeout(r, 250));
     }
   }
   try {

@@ -38,7 +38,7 @@ export type InputOf<O extends Operation> = Part<"params", O["params"]> &
 type SuccessStatus = 200 | 201 | 202 | 204 | 206;
 /** A JSON answer's body; the `Response` when the answer is not JSON (or may not be: a schema beside a `media`). */
 type BodyOf<R> = R extends { schema: infer S extends z.ZodType }
-  ? R extends { media: string }
+  ? R extends { media: string | readonly string[] }
     ? z.output<S> | Response
     : z.output<S>
   : Response;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { BodyType, Operation, ResponseSpec } from "./operation.js";
+import { type BodyType, mediaTypes, type Operation, type ResponseSpec } from "./operation.js";
 import { standardResponsesOf } from "./responses.js";
 import { CSRF_HEADER, SESSION_COOKIES, UNSAFE_METHODS } from "./sessions.js";
 import { TAGS } from "./tags.js";
@@ -141,8 +141,9 @@ function response(spec: ResponseSpec, c: Components): Json {
   }
   const content: Json = {};
   if (spec.schema) content["application/json"] = { schema: c.convert(spec.schema, "output") };
-  if (spec.media)
-    content[spec.media] = { schema: spec.media.startsWith("text/") ? { type: "string" } : BYTES };
+  for (const media of mediaTypes(spec.media)) {
+    content[media] = { schema: media.startsWith("text/") ? { type: "string" } : BYTES };
+  }
   if (Object.keys(content).length) out.content = content;
   return out;
 }

@@ -20,10 +20,16 @@ export interface ResponseSpec {
   description: string;
   /** the JSON body's schema (responses with a JSON body always declare one) */
   schema?: z.ZodType;
-  /** a body that is not JSON: its media type (`text/html`, `application/zip`, `text/csv`, …) */
-  media?: string;
+  /** a body that is not JSON: its media type (`text/html`, `application/zip`, `text/csv`, …), or the types it
+   * may be, chosen by the request (e.g. `?format=`) */
+  media?: string | readonly string[];
   /** the answer is a redirect (`Location` header) */
   redirect?: true;
+}
+
+/** A response's declared media types as a list. */
+export function mediaTypes(media: ResponseSpec["media"]): readonly string[] {
+  return media === undefined ? [] : typeof media === "string" ? [media] : media;
 }
 
 /** One REST operation as every client sees it; the gateway adds only the handler. */

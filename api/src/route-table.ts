@@ -15,7 +15,7 @@ export interface RouteInfo {
       /** the answer has a JSON body (a schema) */
       json?: true;
       /** the answer may be something else than JSON (its media type) */
-      media?: string;
+      media?: string | readonly string[];
       /** an error answer whose JSON body is not the error shape (e.g. OAuth's at the device flow) */
       ownShape?: true;
     }

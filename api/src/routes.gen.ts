@@ -260,7 +260,10 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
     "path": "/api/v1/audit/export",
     "responses": {
       "200": {
-        "media": "application/x-ndjson"
+        "media": [
+          "application/x-ndjson",
+          "text/csv"
+        ]
       }
     }
   },

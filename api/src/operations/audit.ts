@@ -153,7 +153,7 @@ export const exportAuditRecords = defineOperation({
       description:
         "An attachment. NDJSON (application/x-ndjson): a header line (tenant, head, public key, filters), the signed checkpoints, then one line per " +
         "record. CSV (text/csv, ?format=csv): a header row, then one row per record. Records up to the head at the start of the export.",
-      media: "application/x-ndjson",
+      media: ["application/x-ndjson", "text/csv"],
     },
     ...errorResponses,
   },

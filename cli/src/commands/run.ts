@@ -37,19 +37,20 @@ function leadingGlobals(argv: string[]): { globals: string[]; rest: string[] } {
  * that is not a flag or a global flag's value).
  */
 function findCommand(commands: readonly AnyCommand[], word: string, rest: string[]): AnyCommand | undefined {
-  const mine = commands.filter((c) => c.path[0] === word);
-  const single = mine.find((c) => c.path.length === 1);
-  if (single) return single;
-  let sub: string | undefined;
-  for (let i = 1; i < rest.length; i++) {
+  // the words before the first flag-free positional that is not a command word: `plugins secrets set X`
+  const words: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (GLOBAL_WITH_VALUE.has(a)) i++;
-    else if (!a.startsWith("-")) {
-      sub = a;
-      break;
-    }
+    else if (!a.startsWith("-")) words.push(a);
   }
-  return mine.find((c) => c.path[1] === sub);
+  // the longest command path that the words begin with (`plugins secrets set` before `plugins secrets list`)
+  let best: AnyCommand | undefined;
+  for (const c of commands) {
+    if (c.path[0] !== word || !c.path.every((w, i) => words[i] === w)) continue;
+    if (!best || c.path.length > best.path.length) best = c;
+  }
+  return best;
 }
 
 function parse(command: AnyCommand, args: string[]) {

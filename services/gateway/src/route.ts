@@ -42,7 +42,7 @@ type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 type DeclaredBody<O extends Operation> = {
   [K in keyof O["responses"]]:
     | (O["responses"][K] extends { schema: infer S extends z.ZodType } ? z.output<S> : never)
-    | (O["responses"][K] extends { media: string } ? string | Uint8Array : never);
+    | (O["responses"][K] extends { media: string | readonly string[] } ? string | Uint8Array : never);
 }[keyof O["responses"]];
 
 /** An operation of the contract (`@latchflow/api`) with the handler that serves it. */

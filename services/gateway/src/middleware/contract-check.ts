@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { type Operation, responsesOf } from "@latchflow/api";
+import { mediaTypes, type Operation, responsesOf } from "@latchflow/api";
 import { ErrorCode, type Logger } from "@latchflow/runtime";
 import type { Context, Middleware } from "koa";
 import type { z } from "zod";
@@ -79,8 +79,9 @@ export function contractMismatch(op: Operation, koa: Context): Mismatch | undefi
     return checkJson(spec.schema, body);
   }
   if (spec.media) {
-    if (body === null || body === undefined || !koa.response.is(spec.media)) {
-      return { message: `expected ${spec.media}, sent ${koa.type || "no body"}` };
+    const types = mediaTypes(spec.media);
+    if (body === null || body === undefined || !koa.response.is([...types])) {
+      return { message: `expected ${types.join(" or ")}, sent ${koa.type || "no body"}` };
     }
     return undefined;
   }
