@@ -267,6 +267,18 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "exportBundleArchive": {
+    "method": "get",
+    "path": "/api/v1/bundles/:id/archive",
+    "responses": {
+      "200": {
+        "media": "application/zip"
+      },
+      "206": {
+        "media": "application/zip"
+      }
+    }
+  },
   "exportRecipients": {
     "method": "get",
     "path": "/api/v1/recipients/export",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { bodyErrorResponses, ErrorBody, errorResponses, Id, IdParams, PageQuery, page } from "../common.js";
 import { defineOperation } from "../operation.js";
+import { DownloadRefusal } from "../reasons.js";
 import { Scope } from "../scopes.js";
 
 export const Bundle = z
@@ -140,5 +141,32 @@ export const setBundleObjects = defineOperation({
     ...bodyErrorResponses,
     ...errorResponses,
     403: { description: "Not allowed to write the bundle, or to read one of its files", schema: ErrorBody },
+  },
+});
+
+export const exportBundleArchive = defineOperation({
+  method: "get",
+  path: "/api/v1/bundles/:id/archive",
+  operationId: "exportBundleArchive",
+  summary: "Download the bundle's current archive (zip) as a user: audited, no recipient limit is used",
+  description:
+    "Needs read on the bundle and, as releasing it does (ADR 014), read on each of its files. Answers " +
+    "Range/If-Range with 206 so an interrupted export resumes; HEAD answers the headers only. Every answer " +
+    "that sends bytes is audited (bundles.bundle.exported). Only authenticated plaintext is ever sent: a " +
+    "failure mid-stream breaks the transfer.",
+  tag: "bundles",
+  access: { kind: "user", scope: Scope.BundlesRead, resource: bundleResource },
+  params: IdParams,
+  responses: {
+    200: { description: "The whole archive (Content-Length, ETag)", media: "application/zip" },
+    206: { description: "The requested byte range (Content-Range)", media: "application/zip" },
+    404: { description: "No such bundle", schema: ErrorBody },
+    409: {
+      description: `The bundle has no files (details.reason ${DownloadRefusal.BundleEmpty}), or its content changed while the export started (try again)`,
+      schema: ErrorBody,
+    },
+    416: { description: "Range not satisfiable (Content-Range: bytes */size)", schema: ErrorBody },
+    ...errorResponses,
+    403: { description: "Not allowed to read the bundle, or one of its files", schema: ErrorBody },
   },
 });

@@ -1,14 +1,8 @@
-// `bundles share` (assign to recipients with limits, or publish a link) and `bundles export`.
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+// `bundles share`: assign to recipients with limits, or publish a link.
 import { Scope, schemas } from "@latchflow/api";
 import { z } from "zod";
 import { defineCommand } from "./command.js";
-import { CliError, ExitCode, usageError } from "./exit-codes.js";
-import type { LiteResponse } from "./http-fetch.js";
-import { formatBytes } from "./output.js";
+import { usageError } from "./exit-codes.js";
 import { bundleId, parseCount, parseDuration, recipientId } from "./resolve.js";
 
 const ShareResult = z.object({
@@ -104,73 +98,6 @@ export const share = defineCommand({
         );
       }
     });
-    return undefined;
-  },
-});
-
-export const exportBundle = defineCommand({
-  path: ["bundles", "export"],
-  summary: "Download a bundle's archive (zip) as its owner",
-  usage: "latchflow bundles export BUNDLE [-o FILE.zip]",
-  examples: ['latchflow bundles export "Family archive" -o family.zip'],
-  access:
-    `${Scope.BundlesWrite} on the bundle and ${Scope.FilesRead} on its files: the archive comes through a ` +
-    "publish link made for this one download (5 minutes, 1 use) and revoked after it, so it is audited",
-  args: [{ name: "BUNDLE", required: true }],
-  options: {
-    output: { type: "string", short: "o", value: "FILE", description: "where to write (default NAME.zip)" },
-  },
-  output: {
-    description: "{ path: string, bytes: number, bundleId: string }",
-    schema: z.object({ path: z.string(), bytes: z.number(), bundleId: z.string() }),
-  },
-  async run(ctx) {
-    const api = await ctx.api();
-    const id = await bundleId(api, ctx.args[0]!);
-    const bundle = await api.getBundle({ params: { id } });
-    if (bundle.objects.length === 0) {
-      throw new CliError(
-        `${bundle.name} has no files`,
-        ExitCode.Conflict,
-        `add some: \`latchflow bundles add ${bundle.id} FILE...\``,
-        "conflict",
-      );
-    }
-    const path = ctx.options.output ?? `${bundle.name.replace(/[^\w.-]+/g, "_")}.zip`;
-    const created = await api.createPublishLink({
-      params: { id },
-      body: { expiresInSeconds: 300, maxUses: 1 },
-    });
-    let bytes = 0;
-    try {
-      const token = new URL(created.url).pathname.split("/").pop()!;
-      const res = (await api.downloadPublishLink({
-        params: { token },
-        signal: ctx.signal,
-      })) as unknown as LiteResponse;
-      const progress = ctx.out.progress(Number(res.headers.get("content-length") ?? bundle.archive.size));
-      const count = new Transform({
-        transform(chunk: Buffer, _e, done) {
-          bytes += chunk.length;
-          progress.advance(chunk.length);
-          done(null, chunk);
-        },
-      });
-      const tmp = `${path}.part`;
-      try {
-        await pipeline(res.stream, count, createWriteStream(tmp));
-        await rename(tmp, path);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
-      progress.done();
-    } finally {
-      await api.revokePublishLink({ params: { id: created.link.id } }).catch(() => undefined);
-    }
-    ctx.out.result({ path, bytes, bundleId: id }, () =>
-      ctx.out.line(`Wrote ${path} (${formatBytes(bytes)})`),
-    );
     return undefined;
   },
 });

@@ -1,7 +1,8 @@
 // `latchflow bundles …`: bundles over REST (operations in @latchflow/api's bundles area).
 import { page, Scope, schemas } from "@latchflow/api";
 import { contentCommands } from "./bundle-contents.js";
-import { exportBundle, share } from "./bundle-share.js";
+import { exportBundle } from "./bundle-export.js";
+import { share } from "./bundle-share.js";
 import { defineCommand } from "./command.js";
 import { formatBytes, type Output } from "./output.js";
 import { bundleId, listAll } from "./resolve.js";

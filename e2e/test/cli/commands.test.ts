@@ -99,9 +99,27 @@ describe("operator CLI commands (sqlite + in-process)", { timeout: 300_000 }, ()
     ]);
     expect(link.link.url).toMatch(/\/s\/[\w-]+$/);
     const zip = join(op.home, "family.zip");
-    const exportedZip: { bytes: number } = await shaped("bundles export", ["Family archive", "-o", zip]);
-    expect(readFileSync(zip).subarray(0, 2).toString()).toBe("PK");
-    expect(exportedZip.bytes).toBe(readFileSync(zip).length);
+    const exportedZip: { bytes: number; resumedFrom: number; etag: string; bundleId: string } = await shaped(
+      "bundles export",
+      ["Family archive", "-o", zip],
+    );
+    const whole = readFileSync(zip);
+    expect(whole.subarray(0, 2).toString()).toBe("PK");
+    expect(exportedZip).toMatchObject({ bytes: whole.length, resumedFrom: 0 });
+    // an interrupted export (a part and the ETag it came from) resumes with Range to the same bytes
+    const again = join(op.home, "again.zip");
+    writeFileSync(`${again}.part`, whole.subarray(0, 100));
+    writeFileSync(`${again}.part.etag`, exportedZip.etag);
+    const resumed: { bytes: number; resumedFrom: number } = await shaped("bundles export", [
+      "Family archive",
+      "-o",
+      again,
+    ]);
+    expect(resumed).toMatchObject({ bytes: whole.length, resumedFrom: 100 });
+    expect(readFileSync(again).equals(whole)).toBe(true);
+    // the export made no publish link: the one `bundles share --link` made is the only one
+    const links = await s.client().listPublishLinks({ params: { id: exportedZip.bundleId } });
+    expect(links.items).toHaveLength(1);
     await shaped("bundles disable", ["Family archive"]);
     await shaped("bundles enable", ["Family archive"]);
     await shaped("bundles rm", ["Family archive", "letter.txt"]);

@@ -41,6 +41,16 @@ export interface EventCatalogue {
   "bundles.bundle.updated": { bundleId: string; changes: string[] };
   "bundles.bundle.deleted": { bundleId: string; name: string };
   "bundles.bundle.content-changed": { bundleId: string; files: number };
+  /** a user downloaded (a range of) the bundle's archive: `start` and `bytes` of what was sent, of `size` */
+  "bundles.bundle.exported": {
+    bundleId: string;
+    versionId: string;
+    version: number;
+    etag: string;
+    start: number;
+    bytes: number;
+    size: number;
+  };
   "bundles.version.created": {
     bundleId: string;
     versionId: string;
@@ -154,6 +164,7 @@ export const EVENT_TYPES = listingEveryType([
   "bundles.bundle.updated",
   "bundles.bundle.deleted",
   "bundles.bundle.content-changed",
+  "bundles.bundle.exported",
   "bundles.version.created",
   "bundles.version.released",
   "bundles.assignment.created",

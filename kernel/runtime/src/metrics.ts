@@ -115,7 +115,8 @@ export function registerOutboxBacklog(service: string, count: () => Promise<numb
 // ---- product -------------------------------------------------------------------------------------
 
 /**
- * Downloads through the gateway. `kind`: `grant` (/dl), `link` (/s), `file` (admin file content).
+ * Downloads through the gateway. `kind`: `grant` (/dl), `link` (/s), `file` (admin file content), `export` (a
+ * user exporting a bundle archive).
  * `outcome`: `completed` (whole body sent), `range_completed` (a 206 range sent), `aborted` (client went
  * away), `failed` (broke mid-stream), `denied` (refused before any byte: unknown, expired, used up, 416).
  */

@@ -15,6 +15,7 @@ import {
 import { createAssignmentsApi } from "./api/assignments.js";
 import { createBundlesApi } from "./api/bundles.js";
 import { createDownloadsApi } from "./api/downloads.js";
+import { createExportApi } from "./api/export-archive.js";
 import { createFilesApi } from "./api/files.js";
 import { createLinksApi } from "./api/links.js";
 import { createArchiveApi } from "./api/open-archive.js";
@@ -58,6 +59,7 @@ export function createBundlesService(deps: BundlesServiceDeps): LatchflowService
         ...createAssignmentsApi(auth),
         ...createDownloadsApi(auth),
         ...createArchiveApi(auth),
+        ...createExportApi(auth),
         ...createLinksApi(auth),
       });
       const sweep = () => {

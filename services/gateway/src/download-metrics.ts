@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
 import { downloadsTotal } from "@latchflow/runtime";
 
-/** `grant` (/dl), `link` (/s), `file` (admin file content). */
-export type DownloadKind = "grant" | "link" | "file";
+/** `grant` (/dl), `link` (/s), `file` (a user's file content), `export` (a user's bundle archive). */
+export type DownloadKind = "grant" | "link" | "file" | "export";
 
 /** Counts a download once its body settles: sent whole, broken mid-stream, or abandoned by the client. */
 export function countDownload(kind: DownloadKind, status: number, body: Readable): Readable {

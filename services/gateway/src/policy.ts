@@ -37,8 +37,8 @@ export function authorizeEach(
 }
 
 /**
- * Releasing a bundle (an assignment, a publish link) hands out its files: besides write on the bundle (the
- * route's access), the caller must be allowed to read every file in it, or a file denied to them could be
+ * Releasing a bundle (an assignment, a publish link) or exporting it hands out its files: besides the route's
+ * access on the bundle, the caller must be allowed to read every file in it, or a file denied to them could be
  * released through a bundle someone else put it in.
  */
 export function authorizeRelease(

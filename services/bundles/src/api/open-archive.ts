@@ -9,24 +9,13 @@ import {
   unauthenticated,
   validationFailed,
 } from "@latchflow/runtime";
-import { ifRangeMatches, parseRange, sliceZip } from "../archive/index.js";
 import type { BundlesContext } from "../context.js";
 import { Assignment, Bundle, BundleVersion, DownloadGrant, PublishLink } from "../entities/index.js";
-import { manifestOf, planOf } from "../versions.js";
+import { answerArchive } from "./archive-answer.js";
 import { releaseBytes, reserveGrantBytes, serveLinkBytes } from "./byte-budget.js";
 import { accessRefusal, denied, recordDenied } from "./consume.js";
 
 export const hashToken = (t: string) => createHash("sha256").update(t, "utf8").digest("hex");
-
-/** `family archive.zip` from a bundle name: safe in Content-Disposition. */
-function archiveFileName(name: string): string {
-  const base =
-    name
-      .replace(/[^\p{L}\p{N} ._-]+/gu, "_")
-      .replace(/^[.\s]+/, "")
-      .slice(0, 100) || "bundle";
-  return `${base}.zip`;
-}
 
 const gone = () =>
   notFound("This download link is unknown or has expired", { reason: DownloadRefusal.LinkInvalid });
@@ -37,16 +26,6 @@ interface Opened {
   bundle: Bundle;
   sourceId: string;
   holder?: { recipientId: string; assignmentId: string };
-}
-
-/** The byte range a request will be served, after If-Range (a mismatch means the whole archive). */
-function effectiveRange(req: bundlesV1.OpenArchiveRequest, version: BundleVersion) {
-  const plan = planOf(version);
-  const wanted = req.ifRange && !ifRangeMatches(req.ifRange, plan.etag) ? undefined : req.range || undefined;
-  const range = parseRange(wanted, plan.size);
-  if (range.kind === "unsatisfiable") return { plan, range: undefined };
-  const [start, end] = range.kind === "partial" ? [range.start, range.end] : [0, plan.size - 1];
-  return { plan, range: { start, end, bytes: end - start + 1, partial: range.kind === "partial" } };
 }
 
 /**
@@ -139,13 +118,9 @@ export function createArchiveApi(auth: BundlesContext) {
       if (req.kind !== "grant" && req.kind !== "link") throw validationFailed("kind must be grant or link");
       const opened = req.kind === "grant" ? await openGrant(req, ctx) : await openLink(req);
       const { version, bundle, sourceId, holder } = opened;
-      const { plan, range } = effectiveRange(req, version);
-      const base = { totalSize: plan.size, etag: plan.etag, filename: archiveFileName(bundle.name) };
-      if (!range) return { ...base, status: 416, start: 0, end: 0, pieces: [] };
-      const status = range.partial ? 206 : 200;
-      if (req.head) return { ...base, status, start: range.start, end: range.end, pieces: [] };
-      if (plan.size > 0) await reserve(ctx, opened, range, plan.size);
-      if (range.start === 0) {
+      return answerArchive(req, version, bundle.name, async (range) => {
+        if (range.size > 0) await reserve(ctx, opened, range, range.size);
+        if (range.start !== 0) return;
         await db.em().transactional(async (tx) =>
           emit(
             tx,
@@ -161,25 +136,7 @@ export function createArchiveApi(auth: BundlesContext) {
           ),
         );
         auth.relay.nudge();
-      }
-      const manifest = manifestOf(version);
-      const pieces = plan.size === 0 ? [] : sliceZip(plan, range.start, range.end);
-      return {
-        ...base,
-        status,
-        start: range.start,
-        end: range.end,
-        pieces: pieces.map((p) =>
-          p.kind === "bytes"
-            ? { piece: { $case: "data" as const, data: p.data } }
-            : {
-                piece: {
-                  $case: "blob" as const,
-                  blob: { blobId: manifest[p.index]!.blobId, offset: p.from, length: p.length },
-                },
-              },
-        ),
-      };
+      });
     },
 
     async releaseArchiveBytes(

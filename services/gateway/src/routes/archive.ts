@@ -1,10 +1,17 @@
 import { type ErrorBody, ErrorCode, operations } from "@latchflow/api";
+import type { bundlesV1 } from "@latchflow/proto";
 import type { RequestContext } from "@latchflow/runtime";
 import type { Context } from "koa";
 import { authenticate } from "../authenticate.js";
 import type { GatewayClients } from "../clients.js";
 import { COOKIES, readCookie } from "../cookies.js";
-import { countDeniedDownload, countDownload, openingDownload } from "../download-metrics.js";
+import {
+  countDeniedDownload,
+  countDownload,
+  type DownloadKind,
+  openingDownload,
+} from "../download-metrics.js";
+import { authorizeRelease } from "../policy.js";
 import { implement } from "../route.js";
 import { settleUnsent, streamPieces } from "../streaming.js";
 import { contentDisposition } from "./files.js";
@@ -16,6 +23,38 @@ import { contentDisposition } from "./files.js";
 async function presenter(koa: Context, clients: GatewayClients): Promise<RequestContext | undefined> {
   if (!readCookie(koa, COOKIES.recipient.session)) return undefined;
   return (await authenticate(koa, clients, { kind: "recipient" })).ctx;
+}
+
+/**
+ * Sets the headers of an archive answer (ETag, Accept-Ranges, Content-Range, Content-Disposition, type and
+ * length) and answers 416 itself; the caller streams `res.pieces` for 200/206 unless it is a HEAD.
+ */
+function archiveAnswer(
+  koa: Context,
+  ctx: RequestContext,
+  kind: DownloadKind,
+  res: bundlesV1.ArchiveRange,
+): { status: 416; body: ErrorBody } | { status: 200 | 206; length: number } {
+  koa.set("Accept-Ranges", "bytes");
+  koa.set("ETag", res.etag);
+  if (res.status === 416) {
+    countDeniedDownload(kind);
+    koa.set("Content-Range", `bytes */${res.totalSize}`);
+    const body: ErrorBody = {
+      error: {
+        code: ErrorCode.RangeNotSatisfiable,
+        message: "Range not satisfiable",
+        requestId: ctx.requestId,
+      },
+    };
+    return { status: 416, body };
+  }
+  koa.set("Content-Disposition", contentDisposition(res.filename));
+  koa.type = "application/zip";
+  if (res.status === 206) koa.set("Content-Range", `bytes ${res.start}-${res.end}/${res.totalSize}`);
+  const length = res.totalSize === 0 ? 0 : res.end - res.start + 1;
+  koa.length = length;
+  return { status: res.status === 206 ? 206 : 200, length };
 }
 
 /**
@@ -44,26 +83,10 @@ export function archiveRoutes(clients: GatewayClients) {
           signedIn ?? ctx,
         );
       });
-      koa.set("Accept-Ranges", "bytes");
-      koa.set("ETag", res.etag);
-      if (res.status === 416) {
-        countDeniedDownload(kind);
-        koa.set("Content-Range", `bytes */${res.totalSize}`);
-        const body: ErrorBody = {
-          error: {
-            code: ErrorCode.RangeNotSatisfiable,
-            message: "Range not satisfiable",
-            requestId: ctx.requestId,
-          },
-        };
-        return { status: 416, body };
-      }
-      koa.set("Content-Disposition", contentDisposition(res.filename));
-      koa.type = "application/zip";
-      if (res.status === 206) koa.set("Content-Range", `bytes ${res.start}-${res.end}/${res.totalSize}`);
-      const length = res.totalSize === 0 ? 0 : res.end - res.start + 1;
-      koa.length = length;
-      if (head) return { status: res.status };
+      const answer = archiveAnswer(koa, ctx, kind, res);
+      if (answer.status === 416) return answer;
+      if (head) return { status: answer.status };
+      const length = answer.length;
       const giveBack = (bytes: number) => {
         // a failed give-back leaves the bytes counted: the budget errs on the side of refusing
         clients.bundles.releaseArchiveBytes({ kind, token: params.token, bytes }, ctx).catch(() => undefined);
@@ -72,5 +95,32 @@ export function archiveRoutes(clients: GatewayClients) {
       return { status: res.status, stream: countDownload(kind, res.status, body) };
     });
   };
-  return [route(operations.downloadGrant), route(operations.downloadPublishLink)];
+  /**
+   * A user's export of a bundle: read on the bundle (the route's access) and on each of its files, as for
+   * releasing it; the same archive and Range answers as above, but no budget: nothing is counted against a
+   * recipient, and every answer that sends bytes is audited by the bundles service.
+   */
+  const exportArchive = implement(operations.exportBundleArchive, async ({ params, ctx, identity, koa }) => {
+    const head = koa.method === "HEAD";
+    const res = await openingDownload("export", async () => {
+      const bundle = await clients.bundles.getBundle({ id: params.id }, ctx);
+      authorizeRelease(identity, bundle);
+      return clients.bundles.openBundleExport(
+        {
+          bundleId: bundle.id,
+          authorizedFileIds: bundle.objects.map((o) => o.fileId),
+          range: koa.get("range"),
+          ifRange: koa.get("if-range"),
+          head,
+        },
+        ctx,
+      );
+    });
+    const answer = archiveAnswer(koa, ctx, "export", res);
+    if (answer.status === 416) return answer;
+    if (head) return { status: answer.status };
+    const body = streamPieces(clients.storage, res.pieces, ctx);
+    return { status: answer.status, stream: countDownload("export", answer.status, body) };
+  });
+  return [route(operations.downloadGrant), route(operations.downloadPublishLink), exportArchive];
 }

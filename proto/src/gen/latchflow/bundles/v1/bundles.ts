@@ -321,6 +321,17 @@ export interface OpenArchiveRequest {
   head: boolean;
 }
 
+export interface OpenBundleExportRequest {
+  bundleId: string;
+  /** The files the caller may read (the bundle's objects as the gateway authorized them). */
+  authorizedFileIds: string[];
+  /** Raw Range / If-Range headers of the HTTP request (may be empty). */
+  range: string;
+  ifRange: string;
+  /** A HEAD request: everything is checked, nothing is audited, no pieces are returned. */
+  head: boolean;
+}
+
 export interface ReleaseArchiveBytesRequest {
   /** "grant" or "link", as in OpenArchiveRequest */
   kind: string;
@@ -5013,6 +5024,151 @@ export const OpenArchiveRequest: MessageFns<OpenArchiveRequest> = {
   },
 };
 
+function createBaseOpenBundleExportRequest(): OpenBundleExportRequest {
+  return { bundleId: "", authorizedFileIds: [], range: "", ifRange: "", head: false };
+}
+
+export const OpenBundleExportRequest: MessageFns<OpenBundleExportRequest> = {
+  encode(message: OpenBundleExportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    for (const v of message.authorizedFileIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.range !== "") {
+      writer.uint32(26).string(message.range);
+    }
+    if (message.ifRange !== "") {
+      writer.uint32(34).string(message.ifRange);
+    }
+    if (message.head !== false) {
+      writer.uint32(40).bool(message.head);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenBundleExportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenBundleExportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.authorizedFileIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.range = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ifRange = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.head = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenBundleExportRequest {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      authorizedFileIds: globalThis.Array.isArray(object?.authorizedFileIds)
+        ? object.authorizedFileIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.authorized_file_ids)
+        ? object.authorized_file_ids.map((e: any) => globalThis.String(e))
+        : [],
+      range: isSet(object.range) ? globalThis.String(object.range) : "",
+      ifRange: isSet(object.ifRange)
+        ? globalThis.String(object.ifRange)
+        : isSet(object.if_range)
+        ? globalThis.String(object.if_range)
+        : "",
+      head: isSet(object.head) ? globalThis.Boolean(object.head) : false,
+    };
+  },
+
+  toJSON(message: OpenBundleExportRequest): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.authorizedFileIds?.length) {
+      obj.authorizedFileIds = message.authorizedFileIds;
+    }
+    if (message.range !== "") {
+      obj.range = message.range;
+    }
+    if (message.ifRange !== "") {
+      obj.ifRange = message.ifRange;
+    }
+    if (message.head !== false) {
+      obj.head = message.head;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenBundleExportRequest>, I>>(base?: I): OpenBundleExportRequest {
+    return OpenBundleExportRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenBundleExportRequest>, I>>(object: I): OpenBundleExportRequest {
+    const message = createBaseOpenBundleExportRequest();
+    message.bundleId = object.bundleId ?? "";
+    message.authorizedFileIds = object.authorizedFileIds?.map((e) => e) || [];
+    message.range = object.range ?? "";
+    message.ifRange = object.ifRange ?? "";
+    message.head = object.head ?? false;
+    return message;
+  },
+};
+
 function createBaseReleaseArchiveBytesRequest(): ReleaseArchiveBytesRequest {
   return { kind: "", token: "", bytes: 0 };
 }
@@ -6368,6 +6524,24 @@ export const BundlesServiceService = {
       Buffer.from(ReleaseArchiveBytesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReleaseArchiveBytesResponse => ReleaseArchiveBytesResponse.decode(value),
   },
+  /**
+   * Resolves a user's export of a bundle (GET /api/v1/bundles/{id}/archive) to the pieces of its current
+   * archive covering a byte range. The gateway has authorized the caller on the bundle and on each file in
+   * `authorized_file_ids`; an archive holding any other file is refused (ALREADY_EXISTS "conflict": the
+   * content changed since, try again), as is a bundle without files (the same, details.reason bundle_empty).
+   * NOT_FOUND when the bundle is unknown. Nothing is reserved or counted against recipients; every answer
+   * that sends bytes emits bundles.bundle.exported.
+   */
+  openBundleExport: {
+    path: "/latchflow.bundles.v1.BundlesService/OpenBundleExport" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OpenBundleExportRequest): Buffer =>
+      Buffer.from(OpenBundleExportRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OpenBundleExportRequest => OpenBundleExportRequest.decode(value),
+    responseSerialize: (value: ArchiveRange): Buffer => Buffer.from(ArchiveRange.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ArchiveRange => ArchiveRange.decode(value),
+  },
   /** --- publish links --- */
   createPublishLink: {
     path: "/latchflow.bundles.v1.BundlesService/CreatePublishLink" as const,
@@ -6455,6 +6629,15 @@ export interface BundlesServiceServer extends UntypedServiceImplementation {
    * the download can resume.
    */
   releaseArchiveBytes: handleUnaryCall<ReleaseArchiveBytesRequest, ReleaseArchiveBytesResponse>;
+  /**
+   * Resolves a user's export of a bundle (GET /api/v1/bundles/{id}/archive) to the pieces of its current
+   * archive covering a byte range. The gateway has authorized the caller on the bundle and on each file in
+   * `authorized_file_ids`; an archive holding any other file is refused (ALREADY_EXISTS "conflict": the
+   * content changed since, try again), as is a bundle without files (the same, details.reason bundle_empty).
+   * NOT_FOUND when the bundle is unknown. Nothing is reserved or counted against recipients; every answer
+   * that sends bytes emits bundles.bundle.exported.
+   */
+  openBundleExport: handleUnaryCall<OpenBundleExportRequest, ArchiveRange>;
   /** --- publish links --- */
   createPublishLink: handleUnaryCall<CreatePublishLinkRequest, CreatedPublishLink>;
   listPublishLinks: handleUnaryCall<ListPublishLinksRequest, ListPublishLinksResponse>;
@@ -6790,6 +6973,29 @@ export interface BundlesServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReleaseArchiveBytesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Resolves a user's export of a bundle (GET /api/v1/bundles/{id}/archive) to the pieces of its current
+   * archive covering a byte range. The gateway has authorized the caller on the bundle and on each file in
+   * `authorized_file_ids`; an archive holding any other file is refused (ALREADY_EXISTS "conflict": the
+   * content changed since, try again), as is a bundle without files (the same, details.reason bundle_empty).
+   * NOT_FOUND when the bundle is unknown. Nothing is reserved or counted against recipients; every answer
+   * that sends bytes emits bundles.bundle.exported.
+   */
+  openBundleExport(
+    request: OpenBundleExportRequest,
+    callback: (error: ServiceError | null, response: ArchiveRange) => void,
+  ): ClientUnaryCall;
+  openBundleExport(
+    request: OpenBundleExportRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ArchiveRange) => void,
+  ): ClientUnaryCall;
+  openBundleExport(
+    request: OpenBundleExportRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ArchiveRange) => void,
   ): ClientUnaryCall;
   /** --- publish links --- */
   createPublishLink(
