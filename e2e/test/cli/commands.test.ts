@@ -5,7 +5,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allCommands, ExitCode } from "@latchflow/cli/commands";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { http } from "../http.js";
 import { OWNER_TOKEN, type Stack, startStack } from "../stack.js";
 import { Operator } from "./helpers.js";
 
@@ -154,12 +153,8 @@ describe("operator CLI commands (sqlite + in-process)", { timeout: 300_000 }, ()
     expect(bad.code).toBe(ExitCode.Auth);
     expect(JSON.parse(bad.stderr)).toMatchObject({ error: { code: "unauthenticated", exitCode: 3 } });
     // forbidden: a narrower token
-    const narrow = await http(s.base, "POST", "/api/v1/tokens", {
-      token: OWNER_TOKEN,
-      json: { name: "read only", scopes: ["bundles:read"] },
-    });
-    expect(narrow.status).toBe(201);
-    const readOnly = { LATCHFLOW_SERVER: s.base, LATCHFLOW_TOKEN: (narrow.body as { token: string }).token };
+    const narrow = await s.client().createToken({ body: { name: "read only", scopes: ["bundles:read"] } });
+    const readOnly = { LATCHFLOW_SERVER: s.base, LATCHFLOW_TOKEN: narrow.token };
     expect((await op.cli(["bundles", "list"], readOnly)).code).toBe(ExitCode.Ok);
     const forbidden = await op.cli(["bundles", "create", "Nope"], readOnly);
     expect(forbidden.code).toBe(ExitCode.Auth);

@@ -47,11 +47,8 @@ describe("files upload: progress on a terminal, interrupted and resumed", () => 
     op?.remove(); // the 300 MB folder goes with it
   });
 
-  const serverFiles = async () => {
-    const res = await s.api("GET", "/api/v1/files?folder=/in/big&limit=200");
-    expect(res.status).toBe(200);
-    return (res.body as { items: { name: string; sha256: string }[] }).items;
-  };
+  const serverFiles = async () =>
+    (await s.client().listFiles({ query: { folder: "/in/big", limit: 200 } })).items;
 
   it("shows rate and ETA, stops on Ctrl-C, and a second run uploads only what is missing", async () => {
     const env = op.env({ LATCHFLOW_SERVER: s.base, LATCHFLOW_TOKEN: OWNER_TOKEN, TERM: "xterm" });
