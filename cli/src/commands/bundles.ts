@@ -5,7 +5,7 @@ import { exportBundle } from "./bundle-export.js";
 import { share } from "./bundle-share.js";
 import { defineCommand } from "./command.js";
 import { formatBytes, type Output } from "./output.js";
-import { bundleId, listAll } from "./resolve.js";
+import { bundleId, pageOrAll } from "./resolve.js";
 
 const bundleRef = { name: "BUNDLE", required: true } as const;
 
@@ -50,20 +50,7 @@ export const list = defineCommand({
   },
   async run(ctx) {
     const api = await ctx.api();
-    const limit = ctx.options.limit ? Number(ctx.options.limit) : undefined;
-    const result = ctx.options.all
-      ? {
-          items: await listAll((cursor) =>
-            api.listBundles({ query: { limit: 200, ...(cursor ? { cursor } : {}) } }),
-          ),
-          nextCursor: null,
-        }
-      : await api.listBundles({
-          query: {
-            ...(limit ? { limit } : {}),
-            ...(ctx.options.cursor ? { cursor: ctx.options.cursor } : {}),
-          },
-        });
+    const result = await pageOrAll(ctx.options, (query) => api.listBundles({ query }));
     ctx.out.result(result, () => {
       ctx.out.table(result.items, [
         { header: "ID", value: (b) => b.id },

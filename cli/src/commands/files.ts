@@ -6,7 +6,7 @@ import { z } from "zod";
 import { defineCommand } from "./command.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { formatBytes, formatDuration, type Output } from "./output.js";
-import { isId, listAll } from "./resolve.js";
+import { isId, listAll, pageOrAll } from "./resolve.js";
 import { alreadyUploaded, existingByFolder, planUpload, uploadOne } from "./upload.js";
 
 const fileRef = { name: "FILE", required: true } as const;
@@ -138,20 +138,7 @@ export const list = defineCommand({
       ...(ctx.options.folder ? { folder: ctx.options.folder } : {}),
       ...(ctx.options.search ? { q: ctx.options.search } : {}),
     };
-    const result = ctx.options.all
-      ? {
-          items: await listAll((cursor) =>
-            api.listFiles({ query: { ...filter, limit: 200, ...(cursor ? { cursor } : {}) } }),
-          ),
-          nextCursor: null,
-        }
-      : await api.listFiles({
-          query: {
-            ...filter,
-            ...(ctx.options.limit ? { limit: Number(ctx.options.limit) } : {}),
-            ...(ctx.options.cursor ? { cursor: ctx.options.cursor } : {}),
-          },
-        });
+    const result = await pageOrAll(ctx.options, (query) => api.listFiles({ query: { ...filter, ...query } }));
     ctx.out.result(result, () => {
       fileRows(ctx.out, result.items);
       if (result.nextCursor)

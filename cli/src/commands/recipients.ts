@@ -5,7 +5,7 @@ import { z } from "zod";
 import { defineCommand } from "./command.js";
 import { usageError } from "./exit-codes.js";
 import type { LiteResponse } from "./http-fetch.js";
-import { listAll } from "./resolve.js";
+import { pageOrAll } from "./resolve.js";
 
 export const add = defineCommand({
   path: ["recipients", "add"],
@@ -52,20 +52,7 @@ export const list = defineCommand({
   async run(ctx) {
     const api = await ctx.api();
     const q = ctx.options.search ? { q: ctx.options.search } : {};
-    const result = ctx.options.all
-      ? {
-          items: await listAll((cursor) =>
-            api.listRecipients({ query: { ...q, limit: 200, ...(cursor ? { cursor } : {}) } }),
-          ),
-          nextCursor: null,
-        }
-      : await api.listRecipients({
-          query: {
-            ...q,
-            ...(ctx.options.limit ? { limit: Number(ctx.options.limit) } : {}),
-            ...(ctx.options.cursor ? { cursor: ctx.options.cursor } : {}),
-          },
-        });
+    const result = await pageOrAll(ctx.options, (query) => api.listRecipients({ query: { ...q, ...query } }));
     ctx.out.result(result, () => {
       ctx.out.table(result.items, [
         { header: "ID", value: (r) => r.id },
