@@ -20,6 +20,8 @@ export const DownloadRefusal = {
   PassphraseRequired: PassphraseReason.Required,
   PassphraseInvalid: PassphraseReason.Invalid,
   PassphraseLocked: PassphraseReason.Locked,
+  /** the sender asked the recipient to confirm they read the message before the first download */
+  AcknowledgementRequired: "acknowledgement_required",
   /** the grant's assignment was deleted after the grant was given */
   AssignmentDeleted: "assignment_deleted",
   /** the grant has served its archive (plus the resume allowance); a new download must be consumed */

@@ -5,6 +5,24 @@ import type { RouteInfo } from "./route-table.js";
 export type { RouteInfo };
 
 export const routes: Readonly<Record<string, RouteInfo>> = {
+  "acknowledgePortalBundle": {
+    "method": "post",
+    "path": "/api/v1/portal/bundles/:id/acknowledgement",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
+  "approvePortalPairing": {
+    "method": "post",
+    "path": "/api/v1/portal/pairings/:id/approve",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "checkInByLink": {
     "method": "post",
     "path": "/checkin/:token",
@@ -15,6 +33,16 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
     "responses": {
       "200": {
         "media": "text/html"
+      }
+    }
+  },
+  "claimPortalPairing": {
+    "method": "post",
+    "path": "/api/v1/portal/pairing-claims",
+    "body": true,
+    "responses": {
+      "202": {
+        "json": true
       }
     }
   },
@@ -222,6 +250,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "denyPortalPairing": {
+    "method": "post",
+    "path": "/api/v1/portal/pairings/:id/deny",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "downloadFile": {
     "method": "get",
     "path": "/api/v1/files/:id/content",
@@ -287,6 +324,13 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
         "json": true,
         "media": "text/csv"
       }
+    }
+  },
+  "forgetPortalDevice": {
+    "method": "delete",
+    "path": "/api/v1/portal/devices/:id",
+    "responses": {
+      "204": {}
     }
   },
   "getBundle": {
@@ -392,6 +436,24 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
   "getPortalMe": {
     "method": "get",
     "path": "/api/v1/portal/me",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
+  "getPortalPairing": {
+    "method": "get",
+    "path": "/api/v1/portal/pairings/:id",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
+  "getPortalPairingClaim": {
+    "method": "get",
+    "path": "/api/v1/portal/pairing-claims/current",
     "responses": {
       "200": {
         "json": true
@@ -591,6 +653,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "listPortalDevices": {
+    "method": "get",
+    "path": "/api/v1/portal/devices",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "listPortalDownloads": {
     "method": "get",
     "path": "/api/v1/portal/downloads",
@@ -676,6 +747,16 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
     "bodyTypes": [
       "binary"
     ],
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
+  "renamePortalDevice": {
+    "method": "patch",
+    "path": "/api/v1/portal/devices/:id",
+    "body": true,
     "responses": {
       "200": {
         "json": true
@@ -835,6 +916,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
     "body": true,
     "responses": {
       "202": {
+        "json": true
+      }
+    }
+  },
+  "startPortalPairing": {
+    "method": "post",
+    "path": "/api/v1/portal/pairings",
+    "responses": {
+      "201": {
         "json": true
       }
     }

@@ -26,7 +26,10 @@ export {
   DownloadGrant,
   PortalBundle,
   PortalBundleDetail,
+  PortalDevice,
   PortalDownload,
+  PortalPairing,
+  PortalPairingClaim,
   PortalRecipient,
 } from "./operations/portal.js";
 export {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { bodyErrorResponses, ErrorBody, errorResponses, Id, IdParams } from "../common.js";
 import { defineOperation } from "../operation.js";
-import { PASSPHRASE_RULE } from "../rules.js";
+import { MESSAGE_RULE, PASSPHRASE_RULE } from "../rules.js";
 import { Scope } from "../scopes.js";
 
 /** A bundle assigned to a recipient, with its limits and their state now. */
@@ -20,6 +20,19 @@ export const Assignment = z
     remaining: z.number().nullable().meta({ description: "null = unlimited" }),
     nextAvailableAt: z.iso.datetime().nullable().meta({ description: "null = now" }),
     lastDownloadAt: z.iso.datetime().nullable(),
+    message: z
+      .string()
+      .meta({
+        description:
+          'what the sender wrote for this recipient, shown before the download (plain text); "" = none',
+      }),
+    acknowledgementRequired: z
+      .boolean()
+      .meta({ description: "the recipient must confirm they read the message before the first download" }),
+    acknowledgedAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: "when the recipient confirmed; null = not yet" }),
   })
   .meta({ id: "Assignment" });
 export type Assignment = z.output<typeof Assignment>;
@@ -37,6 +50,15 @@ const Limits = {
     .nullable()
     .optional()
     .meta({ description: "null removes it; the same length rule as grant@1's `passphrase`" }),
+  message: z
+    .string()
+    .max(MESSAGE_RULE.maxLength)
+    .optional()
+    .meta({ description: 'plain text shown to the recipient before the download; "" removes it' }),
+  acknowledgementRequired: z
+    .boolean()
+    .optional()
+    .meta({ description: "ask the recipient to confirm they read the message before the first download" }),
 };
 
 const tag = "assignments";
