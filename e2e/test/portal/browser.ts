@@ -10,7 +10,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { ensurePortalBuilt } from "@latchflow/portal";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { expect } from "vitest";
-import { type Stack, startStack } from "../stack.js";
+import { MODES, type Stack, startStack } from "../stack.js";
 
 /** Debian's Chromium (apt: chromium chromium-driver fonts-dejavu-core); `.ci/run` installs it when missing. */
 export const CHROMIUM = process.env.LATCHFLOW_CHROMIUM ?? "/usr/bin/chromium";
@@ -35,10 +35,16 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
 
-/** A stack serving the portal, built first when its sources changed (one build even with parallel files). */
-export async function startPortalStack(prefix: string): Promise<Stack> {
+/**
+ * A stack serving the portal, built first when its sources changed (one build even with parallel files). The
+ * main flows run on both modes (`describe.each(MODES)`: SQLite + in-process bus, Postgres + NATS); page-only checks stay on SQLite.
+ */
+export async function startPortalStack(
+  prefix: string,
+  [dialect, bus]: (typeof MODES)[number] = MODES[0]!,
+): Promise<Stack> {
   const build = await ensurePortalBuilt();
-  return startStack("sqlite", "in-process", prefix, { LATCHFLOW_PORTAL_DIR: build.dir });
+  return startStack(dialect, bus, `${prefix}-${dialect}`, { LATCHFLOW_PORTAL_DIR: build.dir });
 }
 
 export interface Release {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Stack } from "../stack.js";
+import { MODES, type Stack } from "../stack.js";
 import {
   eventually,
   expectAccessible,
@@ -24,13 +24,13 @@ const bytes = (n: number, seed: number) =>
   Buffer.from(Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff));
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-describe("portal downloads (Chromium)", { timeout: 120_000 }, () => {
+describe.each(MODES)("portal downloads (Chromium, %s + %s)", { timeout: 120_000 }, (dialect, bus) => {
   let s: Stack;
   let browser: Browser;
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "lf-portal-dl-"));
-    [s, browser] = await Promise.all([startPortalStack("portal-download"), launchChromium()]);
+    [s, browser] = await Promise.all([startPortalStack("portal-download", [dialect, bus]), launchChromium()]);
   }, 300_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,7 +1,7 @@
 // Browser tests (Chromium): signing in to the portal with an emailed code. Run alone: pnpm vitest run e2e/test/portal
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Stack } from "../stack.js";
+import { MODES, type Stack } from "../stack.js";
 import {
   codeFor,
   eventually,
@@ -20,11 +20,11 @@ import {
 const bytes = (n: number, seed: number) =>
   Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff));
 
-describe("portal sign-in (Chromium)", { timeout: 120_000 }, () => {
+describe.each(MODES)("portal sign-in (Chromium, %s + %s)", { timeout: 120_000 }, (dialect, bus) => {
   let s: Stack;
   let browser: Browser;
   beforeAll(async () => {
-    [s, browser] = await Promise.all([startPortalStack("portal-signin"), launchChromium()]);
+    [s, browser] = await Promise.all([startPortalStack("portal-signin", [dialect, bus]), launchChromium()]);
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
