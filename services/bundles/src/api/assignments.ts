@@ -62,6 +62,15 @@ function checkMessage(message: string): string {
   return normal;
 }
 
+/** An acknowledgement is of a message: asking for one without a message is refused. */
+function checkAcknowledgement(required: boolean, message: string) {
+  if (required && message.trim() === "") {
+    throw validationFailed("acknowledgementRequired needs a message to acknowledge", {
+      field: "acknowledgementRequired",
+    });
+  }
+}
+
 /** The API shape, with the limits summary: used, remaining, next available. */
 export function assignmentToProto(a: Assignment, now: Date, bundleName = ""): bundlesV1.Assignment {
   const next = [a.cooldownUntil, a.notBefore]
@@ -106,6 +115,7 @@ export function createAssignmentsApi(auth: BundlesContext) {
     ): Promise<bundlesV1.Assignment> {
       checkLimits(req.maxDownloads, req.cooldownSeconds, req.notBefore, req.notAfter);
       const message = checkMessage(req.message ?? "");
+      checkAcknowledgement(req.acknowledgementRequired ?? false, message);
       const passphraseHash = req.passphrase ? await hashPassphrase(req.passphrase) : null;
       const now = auth.now();
       try {
@@ -195,6 +205,7 @@ export function createAssignmentsApi(auth: BundlesContext) {
           set("downloadsUsed", 0, "usage");
           x.cooldownUntil = null;
         }
+        checkAcknowledgement(x.acknowledgementRequired, x.message);
         checkLimits(
           x.maxDownloads ?? undefined,
           x.cooldownSeconds,
