@@ -61,6 +61,7 @@ describe("grant@1", () => {
         idempotencyKey: "run-1:step-1",
         // the same rendered text is the assignment's message, shown in the portal before the download
         message: "Dad wanted you to have these (deadline 2030-01-01T00:00:00.000Z). <b>run-1</b>",
+        acknowledgementRequired: false,
       },
     ]);
     expect(record.mails.map((m) => [m.to, m.idempotencyKey])).toEqual([
@@ -99,6 +100,8 @@ describe("grant@1", () => {
       notAfter: "2030-03-01T23:00:00.000Z",
       passphrase: null,
       idempotencyKey: "run-1:step-1",
+      message: "",
+      acknowledgementRequired: false,
     });
     expect(a.record.mails).toEqual([]);
 

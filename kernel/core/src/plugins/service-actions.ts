@@ -153,7 +153,8 @@ export function createServiceActions(deps: {
           `passphrase must be text of ${PASSPHRASE_RULE.minLength} to ${PASSPHRASE_RULE.maxLength} characters`,
         );
       }
-      const message = req.message ?? "";
+      // absent in requests from plugins built before the field existed
+      const message = (req.message as string | undefined) ?? "";
       if (typeof message !== "string" || normalizeMessage(message) === undefined) {
         throw invalid(
           `message must be plain text of at most ${MESSAGE_RULE.maxLength} characters, without control characters other than tab and newline`,

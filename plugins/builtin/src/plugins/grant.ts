@@ -76,8 +76,8 @@ function grantRequest(input: ActionInput, config: GrantConfig, message: string |
     notAfter: notAfter === null ? null : iso(notAfter),
     passphrase: config.passphrase ?? null,
     idempotencyKey: input.run.idempotencyKey,
-    ...(message !== undefined && message.trim() !== "" ? { message } : {}),
-    ...(config.requireAcknowledgement === true ? { acknowledgementRequired: true } : {}),
+    message: message !== undefined && message.trim() !== "" ? message : "",
+    acknowledgementRequired: config.requireAcknowledgement === true,
   };
 }
 
