@@ -70,12 +70,17 @@ export const grantManifest: PluginManifest = {
             examples: [true],
           },
         },
-        if: { properties: { requireAcknowledgement: { const: true } }, required: ["requireAcknowledgement"] },
-        then: { required: ["message"] },
+
         dependentSchemas: {
           expiresIn: {
             description: "`notAfter` and `expiresIn` are mutually exclusive.",
             properties: { notAfter: false },
+          },
+          requireAcknowledgement: {
+            description: "`requireAcknowledgement: true` needs a `message` to acknowledge.",
+            if: { properties: { requireAcknowledgement: { const: true } } },
+            // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
+            then: { required: ["message"] },
           },
         },
         examples: [

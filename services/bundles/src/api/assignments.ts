@@ -271,7 +271,7 @@ export function createAssignmentsApi(auth: BundlesContext) {
         });
         const bundle = x && (await tx.findOne(Bundle, { id: x.bundleId, tenant: ctx.tenant }));
         // the portal sees only enabled assignments of enabled bundles: anything else is not theirs to see
-        if (!x || !x.enabled || !bundle?.enabled)
+        if (!x?.enabled || !bundle?.enabled)
           throw notFound("No such bundle for you", { bundleId: req.bundleId });
         if (x.acknowledgedAt) return { a: x, bundleName: bundle.name, fresh: false };
         // conditional: two concurrent first acknowledgements record one event
