@@ -44,7 +44,9 @@ export async function startPortalStack(
   [dialect, bus]: (typeof MODES)[number] = MODES[0]!,
 ): Promise<Stack> {
   const build = await ensurePortalBuilt();
-  return startStack(dialect, bus, `${prefix}-${dialect}`, { LATCHFLOW_PORTAL_DIR: build.dir });
+  // Postgres schema prefixes take lowercase letters, digits and _ only
+  const name = `${prefix}_${dialect}`.replace(/[^a-z0-9_]/g, "_");
+  return startStack(dialect, bus, name, { LATCHFLOW_PORTAL_DIR: build.dir });
 }
 
 export interface Release {
