@@ -97,7 +97,10 @@ describe("operator CLI commands (sqlite + in-process)", { timeout: 300_000 }, ()
       letter,
       "--require-ack",
     ]);
-    expect(told).toMatchObject({ message: "Dear Bob,\n<b>read this</b> first.", acknowledgementRequired: true });
+    expect(told).toMatchObject({
+      message: "Dear Bob,\n<b>read this</b> first.",
+      acknowledgementRequired: true,
+    });
     const untold: { message: string; acknowledgementRequired: boolean } = await shaped("assignments set", [
       "Family archive",
       "bob@example.com",
