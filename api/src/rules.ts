@@ -23,3 +23,19 @@ export const PAIRING_CODE_RULE = {
   length: 8,
   ttlSeconds: 600,
 } as const;
+
+/**
+ * The sender's message as stored: line breaks normalised to "\n". Undefined when it breaks {@link MESSAGE_RULE}
+ * (too long, or holding a control character other than tab and newline: C0, DEL, C1), so every writer (REST,
+ * `grant@1`, the CLI) refuses the same texts.
+ */
+export function normalizeMessage(text: string): string | undefined {
+  const normal = text.replace(/\r\n?/g, "\n");
+  if (normal.length > MESSAGE_RULE.maxLength) return undefined;
+  for (let i = 0; i < normal.length; i++) {
+    const c = normal.charCodeAt(i);
+    if (c === 9 || c === 10) continue;
+    if (c < 32 || (c >= 0x7f && c <= 0x9f)) return undefined;
+  }
+  return normal;
+}

@@ -20,12 +20,10 @@ export const Assignment = z
     remaining: z.number().nullable().meta({ description: "null = unlimited" }),
     nextAvailableAt: z.iso.datetime().nullable().meta({ description: "null = now" }),
     lastDownloadAt: z.iso.datetime().nullable(),
-    message: z
-      .string()
-      .meta({
-        description:
-          'what the sender wrote for this recipient, shown before the download (plain text); "" = none',
-      }),
+    message: z.string().meta({
+      description:
+        'what the sender wrote for this recipient, shown before the download (plain text); "" = none',
+    }),
     acknowledgementRequired: z
       .boolean()
       .meta({ description: "the recipient must confirm they read the message before the first download" }),

@@ -82,12 +82,9 @@ export const PortalDevice = z
     firstSeenAt: z.iso.datetime(),
     lastSeenAt: z.iso.datetime(),
     signedIn: z.boolean().meta({ description: "has a live session now" }),
-    pairedBy: z
-      .string()
-      .nullable()
-      .meta({
-        description: "the device that confirmed this one's pairing; null = signed in with an emailed code",
-      }),
+    pairedBy: z.string().nullable().meta({
+      description: "the device that confirmed this one's pairing; null = signed in with an emailed code",
+    }),
   })
   .meta({ id: "PortalDevice" });
 export type PortalDevice = z.output<typeof PortalDevice>;

@@ -2,6 +2,7 @@
 import { Scope, schemas } from "@latchflow/api";
 import { z } from "zod";
 import { defineCommand } from "./command.js";
+import { messageFields, messageOptions } from "./message-options.js";
 import { bundleId, parseCount, parseDuration, recipientId } from "./resolve.js";
 
 export const list = defineCommand({
@@ -27,6 +28,11 @@ export const list = defineCommand({
         { header: "LEFT", value: (a) => a.remaining ?? "∞", right: true },
         { header: "NEXT", value: (a) => a.nextAvailableAt ?? "now" },
         { header: "WINDOW", value: (a) => `${a.notBefore ?? "…"} – ${a.notAfter ?? "…"}` },
+        {
+          header: "MESSAGE",
+          value: (a) =>
+            !a.message ? "-" : !a.acknowledgementRequired ? "yes" : a.acknowledgedAt ? "read" : "unread",
+        },
       ]),
     );
     return undefined;
@@ -38,9 +44,11 @@ export const set = defineCommand({
   summary: "Assign a bundle to a recipient, or change that assignment's limits (creates it when absent)",
   usage:
     "latchflow assignments set BUNDLE RECIPIENT [--max-downloads N] [--cooldown D] [--not-before T] [--not-after T]\n" +
-    "       [--passphrase P | --no-passphrase] [--enable | --disable] [--reset-usage]",
+    "       [--passphrase P | --no-passphrase] [--enable | --disable] [--reset-usage]\n" +
+    "       [--message TEXT | --message-file FILE] [--require-ack | --no-require-ack]",
   examples: [
     'latchflow assignments set "Family archive" alice@example.com --max-downloads 5 --cooldown 1d',
+    'latchflow assignments set "Family archive" alice@example.com --message-file letter.txt --require-ack',
     'latchflow assignments set "Family archive" alice@example.com --reset-usage',
   ],
   access: `${Scope.BundlesWrite} on the bundle (and ${Scope.FilesRead} on its files to create one)`,
@@ -62,6 +70,7 @@ export const set = defineCommand({
     enable: { type: "boolean", description: "allow downloads" },
     disable: { type: "boolean", description: "refuse downloads, keep the assignment" },
     "reset-usage": { type: "boolean", description: "give the used downloads back" },
+    ...messageOptions,
   },
   output: { description: "Assignment (after the change)", schema: schemas.Assignment },
   async run(ctx) {
@@ -77,6 +86,7 @@ export const set = defineCommand({
       ...(o["not-after"] ? { notAfter: o["not-after"] } : {}),
       ...(o.passphrase ? { passphrase: o.passphrase } : o["no-passphrase"] ? { passphrase: null } : {}),
       ...(o.enable ? { enabled: true } : o.disable ? { enabled: false } : {}),
+      ...(await messageFields(o, ctx.commandLine)),
     };
     const existing = (await api.listAssignments({ params: { id } })).items.find(
       (a) => a.recipientId === recipient,
@@ -89,7 +99,7 @@ export const set = defineCommand({
       : await api.createAssignment({ params: { id }, body: { recipientId: recipient, ...limits } });
     ctx.out.result(a, () =>
       ctx.out.line(
-        `${existing ? "Updated" : "Created"} assignment ${a.id}: ${a.maxDownloads || "unlimited"} download(s), ${a.used} used${a.enabled ? "" : ", disabled"}`,
+        `${existing ? "Updated" : "Created"} assignment ${a.id}: ${a.maxDownloads || "unlimited"} download(s), ${a.used} used${a.enabled ? "" : ", disabled"}${a.message ? `, message (${a.message.length} characters)` : ""}${a.acknowledgementRequired ? `, acknowledgement ${a.acknowledgedAt ? `given ${a.acknowledgedAt}` : "required"}` : ""}`,
       ),
     );
     return undefined;

@@ -3,6 +3,7 @@ import { Scope, schemas } from "@latchflow/api";
 import { z } from "zod";
 import { defineCommand } from "./command.js";
 import { usageError } from "./exit-codes.js";
+import { messageFields, messageOptions } from "./message-options.js";
 import { bundleId, parseCount, parseDuration, recipientId } from "./resolve.js";
 
 const ShareResult = z.object({
@@ -15,6 +16,7 @@ export const share = defineCommand({
   summary: "Assign a bundle to recipients with limits, or publish it at a link (--link) and print the URL",
   usage:
     "latchflow bundles share BUNDLE --to EMAIL... [--max-downloads N] [--cooldown 1h] [--not-before T] [--not-after T] [--passphrase P]\n" +
+    "       [--message TEXT | --message-file FILE] [--require-ack]\n" +
     "       latchflow bundles share BUNDLE --link [--expires 7d] [--max-uses N]",
   examples: [
     'latchflow bundles share "Family archive" --to alice@example.com --max-downloads 3 --cooldown 1d',
@@ -49,6 +51,7 @@ export const share = defineCommand({
       description: "with --link: how long it works (default 7d)",
     },
     "max-uses": { type: "string", value: "N", description: "with --link: downloads allowed (0 = unlimited)" },
+    ...messageOptions,
   },
   output: {
     description: "{ assignments: Assignment[], link: { url, link: PublishLink } | null }",
@@ -79,6 +82,7 @@ export const share = defineCommand({
         ...(o["not-before"] ? { notBefore: o["not-before"] } : {}),
         ...(o["not-after"] ? { notAfter: o["not-after"] } : {}),
         ...(o.passphrase ? { passphrase: o.passphrase } : {}),
+        ...(await messageFields(o, ctx.commandLine)),
       };
       for (const ref of to) {
         const recipient = await recipientId(api, ref);

@@ -88,6 +88,27 @@ describe("operator CLI commands (sqlite + in-process)", { timeout: 300_000 }, ()
       "1h",
     ]);
     expect(set.maxDownloads).toBe(5);
+    const letter = join(op.home, "letter-to-bob.txt");
+    writeFileSync(letter, "Dear Bob,\n<b>read this</b> first.\n");
+    const told: { message: string; acknowledgementRequired: boolean } = await shaped("assignments set", [
+      "Family archive",
+      "bob@example.com",
+      "--message-file",
+      letter,
+      "--require-ack",
+    ]);
+    expect(told).toMatchObject({
+      message: "Dear Bob,\n<b>read this</b> first.",
+      acknowledgementRequired: true,
+    });
+    const untold: { message: string; acknowledgementRequired: boolean } = await shaped("assignments set", [
+      "Family archive",
+      "bob@example.com",
+      "--message",
+      "",
+      "--no-require-ack",
+    ]);
+    expect(untold).toMatchObject({ message: "", acknowledgementRequired: false });
     const assignments: { items: unknown[] } = await shaped("assignments list", ["Family archive"]);
     expect(assignments.items).toHaveLength(2);
     const link: { link: { url: string } } = await shaped("bundles share", [

@@ -62,6 +62,8 @@ export interface EventCatalogue {
   "bundles.assignment.created": { assignmentId: string; bundleId: string; recipientId: string };
   "bundles.assignment.updated": { assignmentId: string; changes: string[] };
   "bundles.assignment.deleted": { assignmentId: string; bundleId: string; recipientId: string };
+  /** the recipient confirmed having read the sender's message (the first time only) */
+  "bundles.assignment.acknowledged": { assignmentId: string; bundleId: string; recipientId: string };
   "bundles.download.granted": {
     grantId: string;
     assignmentId: string;
@@ -170,6 +172,7 @@ export const EVENT_TYPES = listingEveryType([
   "bundles.assignment.created",
   "bundles.assignment.updated",
   "bundles.assignment.deleted",
+  "bundles.assignment.acknowledged",
   "bundles.download.granted",
   "bundles.download.denied",
   "bundles.download.started",

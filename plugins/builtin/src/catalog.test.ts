@@ -278,6 +278,7 @@ describe("pipelines against builtinCatalog()", () => {
         passphrase: correct horse battery staple
         notify: true
         message: "Dad wanted you to have these."
+        requireAcknowledgement: true
 `),
     "http@1": withSteps(`    - id: call
       uses: http@1
@@ -428,6 +429,28 @@ describe("pipelines against builtinCatalog()", () => {
         recipients: [alice@example.com]
         notAfter: "2030-12-31T23:59:59Z" # <-
         expiresIn: 30d
+`),
+      "config_schema",
+    ],
+    [
+      "grant@1 requireAcknowledgement without a message",
+      withSteps(`    - id: release
+      uses: grant@1
+      with: # <-
+        bundle: family-archive
+        recipients: [alice@example.com]
+        requireAcknowledgement: true
+`),
+      "config_schema",
+    ],
+    [
+      "grant@1 message over MESSAGE_RULE",
+      withSteps(`    - id: release
+      uses: grant@1
+      with:
+        bundle: family-archive
+        recipients: [alice@example.com]
+        message: "${"x".repeat(4001)}" # <-
 `),
       "config_schema",
     ],

@@ -59,6 +59,9 @@ describe("grant@1", () => {
         notAfter: "2030-02-01T00:00:00.000Z",
         passphrase: "correct horse battery",
         idempotencyKey: "run-1:step-1",
+        // the same rendered text is the assignment's message, shown in the portal before the download
+        message: "Dad wanted you to have these (deadline 2030-01-01T00:00:00.000Z). <b>run-1</b>",
+        acknowledgementRequired: false,
       },
     ]);
     expect(record.mails.map((m) => [m.to, m.idempotencyKey])).toEqual([
@@ -97,6 +100,8 @@ describe("grant@1", () => {
       notAfter: "2030-03-01T23:00:00.000Z",
       passphrase: null,
       idempotencyKey: "run-1:step-1",
+      message: "",
+      acknowledgementRequired: false,
     });
     expect(a.record.mails).toEqual([]);
 
@@ -129,5 +134,35 @@ describe("grant@1", () => {
     ).rejects.toMatchObject({ code: "plugin_error", message: expect.stringContaining("steps.x.outputs.y") });
     expect(requests).toEqual([]);
     expect(record.mails).toEqual([]);
+  });
+
+  it("message and requireAcknowledgement flow into the grant even without an email", async () => {
+    const { record, requests } = grantingHost();
+    await run(
+      code,
+      "grant@1",
+      actionIn({
+        bundle: "b",
+        recipients: ["a@example.com"],
+        message: "Read me first, {{ run.id }}.\nLine two.",
+        requireAcknowledgement: true,
+        notify: false,
+      }),
+      record.host,
+    );
+    expect(requests[0]).toMatchObject({
+      message: "Read me first, run-1.\nLine two.",
+      acknowledgementRequired: true,
+    });
+    expect(record.mails).toEqual([]);
+
+    const told = grantingHost();
+    await run(
+      code,
+      "grant@1",
+      actionIn({ bundle: "b", recipients: ["a@example.com"], message: "Hi", requireAcknowledgement: true }),
+      told.record.host,
+    );
+    expect(told.record.mails[0]!.text).toContain("confirm that you have read this message");
   });
 });

@@ -1,4 +1,4 @@
-import { PASSPHRASE_RULE } from "@latchflow/api/rules";
+import { MESSAGE_RULE, normalizeMessage, PASSPHRASE_RULE } from "@latchflow/api/rules";
 import type { Json, JsonObject } from "@latchflow/sandbox";
 
 /**
@@ -130,7 +130,11 @@ export type ActionInput = {
 // ── host calls with kernel-defined shapes ────────────────────────────────────────────────────────────
 
 /** The one rule for a download passphrase (declared in the REST contract, `@latchflow/api`). */
-export { PASSPHRASE_RULE };
+/**
+ * The one rule for the sender's message to a recipient (`grant@1`'s `message`, an assignment's message), with
+ * its check: `normalizeMessage` gives the text as stored, or undefined when it breaks the rule.
+ */
+export { MESSAGE_RULE, normalizeMessage, PASSPHRASE_RULE };
 
 /** Whether `value` is a passphrase {@link PASSPHRASE_RULE} accepts. */
 export function passphraseFollowsRule(value: unknown): value is string {
@@ -154,6 +158,13 @@ export interface GrantRequest extends JsonObject {
   /** null = none; else {@link PASSPHRASE_RULE} */
   passphrase: string | null;
   idempotencyKey: string;
+  /**
+   * plain text shown to each recipient before the download ({@link MESSAGE_RULE}); "" = none (the host also
+   * takes a request without it, from plugins built before it existed)
+   */
+  message: string;
+  /** each recipient must confirm they read `message` before the first download (needs a message) */
+  acknowledgementRequired: boolean;
 }
 
 /** One entry per recipient, in request order; `created` is false when the assignment already existed. */

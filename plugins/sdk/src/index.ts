@@ -9,6 +9,8 @@ export {
   type GrantResult,
   type IngressRequest,
   invalidSignature,
+  MESSAGE_RULE,
+  normalizeMessage,
   PASSPHRASE_RULE,
   type PipelineInfo,
   type PublishRequest,

@@ -10,7 +10,14 @@ export interface Limits {
   notAfter: string | null;
   nextAvailableAt: string | null;
   passphraseRequired: boolean;
+  /** the sender's message ("" = none) and whether it must be acknowledged before downloading */
+  message: string;
+  acknowledgementRequired: boolean;
+  acknowledgedAt: string | null;
 }
+
+/** The sender asked for an acknowledgement of their message and it has not been given yet. */
+export const unacknowledged = (a: Limits) => a.acknowledgementRequired && !a.acknowledgedAt;
 
 /** Whether a download can start now, and if not, what holds it. */
 export type Availability =

@@ -44,6 +44,7 @@ const MESSAGES: Record<DownloadRefusal, (r: Refusal, now: number) => string> = {
   passphrase_invalid: () => m.refusal_passphrase_invalid(),
   passphrase_locked: (r, now) =>
     m.refusal_passphrase_locked({ time: formatDuration((r.at?.getTime() ?? now) - now) }),
+  acknowledgement_required: () => m.refusal_acknowledgement_required(),
   assignment_deleted: () => m.refusal_assignment_deleted(),
   grant_exhausted: () => m.refusal_grant_exhausted(),
   grant_other_session: () => m.refusal_grant_other_session(),

@@ -131,4 +131,14 @@ export const bundlesMigrations = [
         t.bigInteger("bytes_served").notNullable().defaultTo(0);
       }),
   ),
+  defineMigration("0005-assignment-message", (schema) =>
+    schema.alterTable("assignments", (t) => {
+      // what the sender wrote for the recipient, shown before the download (plain text; see ADR 021)
+      t.text("message").notNullable().defaultTo("");
+      // the recipient must acknowledge the message before the first download
+      t.boolean("acknowledgement_required").notNullable().defaultTo(false);
+      // when the recipient acknowledged the current message (null = not yet, or the message changed since)
+      t.datetime("acknowledged_at", ts).nullable();
+    }),
+  ),
 ];

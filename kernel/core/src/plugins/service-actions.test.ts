@@ -21,6 +21,8 @@ const grant: GrantRequest = {
   notAfter: null,
   passphrase: null,
   idempotencyKey: "run-1:step-1",
+  message: "",
+  acknowledgementRequired: false,
 };
 
 describe("host calls check what plugin code sends", () => {
@@ -31,6 +33,10 @@ describe("host calls check what plugin code sends", () => {
     ["a passphrase that is not text", { passphrase: ["x"] }],
     ["a passphrase shorter than the one rule (4 characters)", { passphrase: "abcd" }],
     ["a short idempotency key", { idempotencyKey: "k" }],
+    ["a message that is not text", { message: 42 }],
+    ["a message over MESSAGE_RULE (4000 characters)", { message: "x".repeat(4001) }],
+    ["a message with a control character", { message: "ring \u0007" }],
+    ["an acknowledgement without a message", { acknowledgementRequired: true }],
   ])("grant refuses %s with validation_failed", async (_what, change) => {
     const req = { ...grant, ...change } as unknown as GrantRequest;
     await expect(actions.grant(ctx, req, "p")).rejects.toMatchObject({ code: "validation_failed" });

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import {
   type GrantRequest,
   type GrantResult,
+  MESSAGE_RULE,
+  normalizeMessage,
   PASSPHRASE_RULE,
   type PublishRequest,
   type PublishResult,
@@ -151,6 +153,17 @@ export function createServiceActions(deps: {
           `passphrase must be text of ${PASSPHRASE_RULE.minLength} to ${PASSPHRASE_RULE.maxLength} characters`,
         );
       }
+      // absent in requests from plugins built before the field existed
+      const message = (req.message as string | undefined) ?? "";
+      if (typeof message !== "string" || normalizeMessage(message) === undefined) {
+        throw invalid(
+          `message must be plain text of at most ${MESSAGE_RULE.maxLength} characters, without control characters other than tab and newline`,
+        );
+      }
+      const acknowledgementRequired = req.acknowledgementRequired === true;
+      if (acknowledgementRequired && message.trim() === "") {
+        throw invalid("acknowledgementRequired needs a message to acknowledge");
+      }
       const bundle = await bundleByName(ctx, String(req.bundle));
       await authorize(ctx, bundle.id);
       const notBefore = instant(req.notBefore, "notBefore");
@@ -169,6 +182,8 @@ export function createServiceActions(deps: {
                 ...(notBefore ? { notBefore } : {}),
                 ...(notAfter ? { notAfter } : {}),
                 ...(req.passphrase ? { passphrase: req.passphrase } : {}),
+                ...(message ? { message } : {}),
+                ...(acknowledgementRequired ? { acknowledgementRequired } : {}),
               },
               ctx,
             );

@@ -1,4 +1,4 @@
-import { PASSPHRASE_RULE } from "@latchflow/plugin-sdk";
+import { MESSAGE_RULE, PASSPHRASE_RULE } from "@latchflow/plugin-sdk";
 import { bundleName, DRAFT_2020_12, dateTime, duration, emails } from "./common.js";
 import { PLUGIN_API_VERSION, type PluginManifest } from "./types.js";
 
@@ -57,16 +57,30 @@ export const grantManifest: PluginManifest = {
           },
           message: {
             type: "string",
-            maxLength: 10_000,
+            maxLength: MESSAGE_RULE.maxLength,
             description:
-              "Personal note included in the notification email (plain text, same templates as email@1).",
+              "What you want each recipient to read: shown on the bundle's portal page before the download (as plain text, never markup) and included in the notification email. Same templates as email@1; tab and newline are the only control characters allowed.",
             examples: ["Dad wanted you to have these."],
           },
+          requireAcknowledgement: {
+            type: "boolean",
+            default: false,
+            description:
+              'Each recipient must confirm "I have read this message" before their first download (recorded in the audit log). Needs `message`.',
+            examples: [true],
+          },
         },
+
         dependentSchemas: {
           expiresIn: {
             description: "`notAfter` and `expiresIn` are mutually exclusive.",
             properties: { notAfter: false },
+          },
+          requireAcknowledgement: {
+            description: "`requireAcknowledgement: true` needs a `message` to acknowledge.",
+            if: { properties: { requireAcknowledgement: { const: true } } },
+            // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
+            then: { required: ["message"] },
           },
         },
         examples: [
@@ -76,6 +90,7 @@ export const grantManifest: PluginManifest = {
             maxDownloads: 3,
             cooldown: "1h",
             expiresIn: "30d",
+            message: "Dad wanted you to have these.",
           },
           {
             bundle: "family-archive",
@@ -83,6 +98,12 @@ export const grantManifest: PluginManifest = {
             notBefore: "2030-01-01T00:00:00Z",
             notAfter: "2030-12-31T23:59:59Z",
             notify: false,
+          },
+          {
+            bundle: "family-archive",
+            recipients: ["alice@example.com"],
+            message: "Dad wanted you to have these. Please read his letter first.",
+            requireAcknowledgement: true,
           },
         ],
       },
@@ -104,7 +125,7 @@ export const grantManifest: PluginManifest = {
           },
         },
       },
-      docs: "Assigns `bundle` to each of `recipients` (1–500) with per-recipient limits: `maxDownloads` (0 = unlimited), a `cooldown` between downloads, and an access window from `notBefore` to either `notAfter` or `expiresIn` (not both). An optional `passphrase` is required before downloading. With `notify` (default true) each recipient gets an email, including `message`, telling them how to sign in to the portal. Re-running the step with the same idempotency key changes nothing. Outputs: `assignmentIds` and `notified` (the addresses emailed).",
+      docs: "Assigns `bundle` to each of `recipients` (1–500) with per-recipient limits: `maxDownloads` (0 = unlimited), a `cooldown` between downloads, and an access window from `notBefore` to either `notAfter` or `expiresIn` (not both). An optional `passphrase` is required before downloading. An optional `message` (plain text, at most 4000 characters) is shown to each recipient on the bundle's portal page before the download; with `requireAcknowledgement` they must confirm having read it before their first download (audited). With `notify` (default true) each recipient gets an email, including `message`, telling them how to sign in to the portal. An assignment that already exists is left as it is (limits, message and acknowledgement alike). Re-running the step with the same idempotency key changes nothing. Outputs: `assignmentIds` and `notified` (the addresses emailed).",
     },
   ],
   permissions: [

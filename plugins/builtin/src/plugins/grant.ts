@@ -21,18 +21,18 @@ interface GrantConfig {
   passphrase?: string;
   notify?: boolean;
   message?: string;
+  requireAcknowledgement?: boolean;
 }
 
 export const grantPlugin = defineBuiltin(grantManifest, async (raw: Json, host: Host) => {
   const input = actionInput(raw);
   const config = input.config as unknown as GrantConfig;
   const notify = config.notify !== false;
-  // rendered before granting: a missing template value fails the step with nothing done
+  // rendered before granting: a missing template value fails the step with nothing done; the same text goes
+  // to the assignment (shown in the portal before the download) and into the email
   const note =
-    notify && config.message !== undefined
-      ? renderTemplate(config.message, templateContext(input), "text")
-      : undefined;
-  const request = grantRequest(input, config);
+    config.message !== undefined ? renderTemplate(config.message, templateContext(input), "text") : undefined;
+  const request = grantRequest(input, config, note);
   const result = (await host.bundles.grant(request)) as { assignments?: unknown; bundleId?: unknown } | null;
   const assignments = Array.isArray(result?.assignments) ? result.assignments : null;
   if (
@@ -59,7 +59,7 @@ export const grantPlugin = defineBuiltin(grantManifest, async (raw: Json, host: 
   return { assignmentIds: assignments.map((a: { assignmentId: string }) => a.assignmentId), notified };
 });
 
-function grantRequest(input: ActionInput, config: GrantConfig): GrantRequest {
+function grantRequest(input: ActionInput, config: GrantConfig, message: string | undefined): GrantRequest {
   const now = instantMs(input.now, "now");
   const notBefore = config.notBefore === undefined ? null : instantMs(config.notBefore, "notBefore");
   let notAfter: number | null = null;
@@ -76,6 +76,8 @@ function grantRequest(input: ActionInput, config: GrantConfig): GrantRequest {
     notAfter: notAfter === null ? null : iso(notAfter),
     passphrase: config.passphrase ?? null,
     idempotencyKey: input.run.idempotencyKey,
+    message: message !== undefined && message.trim() !== "" ? message : "",
+    acknowledgementRequired: config.requireAcknowledgement === true,
   };
 }
 
@@ -87,6 +89,9 @@ function notificationText(
 ): string {
   const lines = ["Files have been made available to you.", ""];
   if (note !== undefined && note.trim() !== "") lines.push(note, "");
+  if (request.acknowledgementRequired) {
+    lines.push("Before the first download you will be asked to confirm that you have read this message.", "");
+  }
   lines.push(`Open this page to download them (you sign in with a code we email you): ${page}`);
   if (request.notBefore !== null && request.notBefore > iso(instantMs(input.now, "now"))) {
     lines.push(`They can be downloaded from ${request.notBefore} (UTC).`);

@@ -1,3 +1,4 @@
+import { MESSAGE_RULE, normalizeMessage } from "@latchflow/api";
 import { PASSPHRASE_RULE, passphraseFollowsRule } from "@latchflow/plugin-sdk";
 import type { bundlesV1 } from "@latchflow/proto";
 import {
@@ -49,6 +50,27 @@ async function hashPassphrase(passphrase: string): Promise<string> {
   return hash(passphrase);
 }
 
+/** The sender's message as stored, or a validation error naming the rule (length, no control characters). */
+function checkMessage(message: string): string {
+  const normal = normalizeMessage(message);
+  if (normal === undefined) {
+    throw validationFailed(
+      `message must be plain text of at most ${MESSAGE_RULE.maxLength} characters, without control characters other than tab and newline`,
+      { field: "message", maxLength: MESSAGE_RULE.maxLength },
+    );
+  }
+  return normal;
+}
+
+/** An acknowledgement is of a message: asking for one without a message is refused. */
+function checkAcknowledgement(required: boolean, message: string) {
+  if (required && message.trim() === "") {
+    throw validationFailed("acknowledgementRequired needs a message to acknowledge", {
+      field: "acknowledgementRequired",
+    });
+  }
+}
+
 /** The API shape, with the limits summary: used, remaining, next available. */
 export function assignmentToProto(a: Assignment, now: Date, bundleName = ""): bundlesV1.Assignment {
   const next = [a.cooldownUntil, a.notBefore]
@@ -71,6 +93,9 @@ export function assignmentToProto(a: Assignment, now: Date, bundleName = ""): bu
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     bundleName,
+    message: a.message,
+    acknowledgementRequired: a.acknowledgementRequired,
+    ...(a.acknowledgedAt ? { acknowledgedAt: a.acknowledgedAt } : {}),
   };
 }
 
@@ -89,6 +114,8 @@ export function createAssignmentsApi(auth: BundlesContext) {
       ctx: RequestContext,
     ): Promise<bundlesV1.Assignment> {
       checkLimits(req.maxDownloads, req.cooldownSeconds, req.notBefore, req.notAfter);
+      const message = checkMessage(req.message ?? "");
+      checkAcknowledgement(req.acknowledgementRequired ?? false, message);
       const passphraseHash = req.passphrase ? await hashPassphrase(req.passphrase) : null;
       const now = auth.now();
       try {
@@ -108,6 +135,9 @@ export function createAssignmentsApi(auth: BundlesContext) {
             downloadsUsed: 0,
             lastDownloadAt: null,
             cooldownUntil: null,
+            message,
+            acknowledgementRequired: req.acknowledgementRequired ?? false,
+            acknowledgedAt: null,
             createdAt: now,
             updatedAt: now,
           });
@@ -141,6 +171,7 @@ export function createAssignmentsApi(auth: BundlesContext) {
       req: bundlesV1.UpdateAssignmentRequest,
       ctx: RequestContext,
     ): Promise<bundlesV1.Assignment> {
+      const message = req.message === undefined ? undefined : checkMessage(req.message);
       const passphraseHash = req.passphrase ? await hashPassphrase(req.passphrase) : undefined;
       const now = auth.now();
       const a = await db.em().transactional(async (tx) => {
@@ -159,10 +190,22 @@ export function createAssignmentsApi(auth: BundlesContext) {
         if (req.enabled !== undefined) set("enabled", req.enabled, "enabled");
         if (passphraseHash) set("passphraseHash", passphraseHash, "passphrase");
         if (req.clearPassphrase) set("passphraseHash", null, "passphrase");
+        // a changed message needs a new acknowledgement (ADR 021); the same text keeps the one given
+        if (message !== undefined && message !== x.message) {
+          set("message", message, "message");
+          x.acknowledgedAt = null;
+        }
+        if (
+          req.acknowledgementRequired !== undefined &&
+          req.acknowledgementRequired !== x.acknowledgementRequired
+        ) {
+          set("acknowledgementRequired", req.acknowledgementRequired, "acknowledgementRequired");
+        }
         if (req.resetUsage) {
           set("downloadsUsed", 0, "usage");
           x.cooldownUntil = null;
         }
+        checkAcknowledgement(x.acknowledgementRequired, x.message);
         checkLimits(
           x.maxDownloads ?? undefined,
           x.cooldownSeconds,
@@ -208,6 +251,49 @@ export function createAssignmentsApi(auth: BundlesContext) {
       });
       auth.relay.nudge();
       return assignmentToProto(a, now);
+    },
+
+    /**
+     * The recipient confirms having read the message. Recipient-bound: only the assignment of this bundle to
+     * this recipient (else not found, the same answer as a bundle not assigned). The first acknowledgement is
+     * recorded (`bundles.assignment.acknowledged`, audited); repeats answer the same acknowledgedAt, no event.
+     */
+    async acknowledgeAssignment(
+      req: bundlesV1.AcknowledgeAssignmentRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.Assignment> {
+      const now = auth.now();
+      const result = await db.em().transactional(async (tx) => {
+        const x = await tx.findOne(Assignment, {
+          tenant: ctx.tenant,
+          bundleId: req.bundleId,
+          recipientId: req.recipientId,
+        });
+        const bundle = x && (await tx.findOne(Bundle, { id: x.bundleId, tenant: ctx.tenant }));
+        // the portal sees only enabled assignments of enabled bundles: anything else is not theirs to see
+        if (!x?.enabled || !bundle?.enabled)
+          throw notFound("No such bundle for you", { bundleId: req.bundleId });
+        if (x.acknowledgedAt) return { a: x, bundleName: bundle.name, fresh: false };
+        // conditional: two concurrent first acknowledgements record one event
+        const changed = await tx.nativeUpdate(
+          Assignment,
+          { id: x.id, acknowledgedAt: null },
+          { acknowledgedAt: now, updatedAt: now },
+        );
+        const fresh = await tx.findOneOrFail(Assignment, { id: x.id }, { refresh: true });
+        if (changed === 1) {
+          emit(
+            tx,
+            ctx,
+            "bundles.assignment.acknowledged",
+            { assignmentId: x.id, bundleId: x.bundleId, recipientId: x.recipientId },
+            { assignmentId: x.id, bundleId: x.bundleId, recipientId: x.recipientId },
+          );
+        }
+        return { a: fresh, bundleName: bundle.name, fresh: changed === 1 };
+      });
+      if (result.fresh) auth.relay.nudge();
+      return assignmentToProto(result.a, now, result.bundleName);
     },
 
     async listAssignments(

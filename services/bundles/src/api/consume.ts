@@ -42,10 +42,21 @@ export function accessRefusal(a: Assignment, now: Date): LatchflowError | undefi
   return undefined;
 }
 
+/** The sender asked for an acknowledgement of the (current) message and the recipient has not given it yet. */
+function acknowledgementRefusal(a: Assignment): LatchflowError | undefined {
+  if (!a.acknowledgementRequired || a.acknowledgedAt) return undefined;
+  return denied(
+    DownloadRefusal.AcknowledgementRequired,
+    "Please confirm you have read the sender's message before downloading",
+  );
+}
+
 /** Works out why the conditional update changed nothing (after the fact, from the row as it is now). */
 function refusal(a: Assignment, now: Date): LatchflowError {
   const closed = accessRefusal(a, now);
   if (closed) return closed;
+  const unread = acknowledgementRefusal(a);
+  if (unread) return unread;
   if (a.maxDownloads != null && a.downloadsUsed >= a.maxDownloads) {
     return denied(DownloadRefusal.LimitReached, "No downloads left", { maxDownloads: a.maxDownloads });
   }
@@ -86,7 +97,7 @@ export async function recordDenied(
 
 /**
  * Takes one download from the assignment with ONE conditional UPDATE that checks enabled, max downloads,
- * cooldown and the access window together, so concurrent requests can never take more than allowed (valid
+ * cooldown, the access window and the acknowledgement together, so concurrent requests can never take more than allowed (valid
  * SQLite and Postgres: the counter and the limits are compared in the row, dates as bound parameters).
  * `then` runs in the same transaction (the grant is written with the consumption, or neither is).
  */
@@ -118,6 +129,9 @@ export async function consumeOne<T>(
     throw await refuse(denied(DownloadRefusal.BundleDisabled, "This bundle is not available"));
   if (!bundle.currentVersionId)
     throw await refuse(denied(DownloadRefusal.BundleEmpty, "This bundle has no files yet"));
+  // before the passphrase: reading the message comes first, and costs no passphrase attempt
+  const unread = acknowledgementRefusal(assignment);
+  if (unread) throw await refuse(unread);
   if (assignment.passphraseHash) {
     const { passphraseHash, id: assignmentId } = assignment;
     await checkPassphrase({
@@ -138,7 +152,8 @@ export async function consumeOne<T>(
       AND (max_downloads IS NULL OR downloads_used < max_downloads)
       AND (cooldown_until IS NULL OR cooldown_until <= ?)
       AND (not_before IS NULL OR not_before <= ?)
-      AND (not_after IS NULL OR not_after > ?)`;
+      AND (not_after IS NULL OR not_after > ?)
+      AND (acknowledgement_required = FALSE OR acknowledged_at IS NOT NULL)`;
   const outcome = await em.transactional(async (tx) => {
     const result = (await tx
       .getConnection()

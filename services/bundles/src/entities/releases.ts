@@ -21,6 +21,12 @@ export const Assignment = defineEntity({
     lastDownloadAt: p.datetime().nullable().fieldName("last_download_at"),
     /** last download + cooldown: the cooldown check needs no date arithmetic in SQL */
     cooldownUntil: p.datetime().nullable().fieldName("cooldown_until"),
+    /** what the sender wrote for the recipient (plain text, MESSAGE_RULE); "" = none */
+    message: p.text().default(""),
+    /** the recipient must acknowledge the message before the first download */
+    acknowledgementRequired: p.boolean().default(false).fieldName("acknowledgement_required"),
+    /** when the recipient acknowledged the current message; null = not yet (or the message changed since) */
+    acknowledgedAt: p.datetime().nullable().fieldName("acknowledged_at"),
     createdAt: p.datetime().fieldName("created_at"),
     updatedAt: p.datetime().fieldName("updated_at"),
   },

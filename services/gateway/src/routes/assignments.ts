@@ -19,6 +19,9 @@ export function assignmentToRest(a: bundlesV1.Assignment): schemas.Assignment {
     remaining: a.maxDownloads === 0 ? null : a.downloadsRemaining,
     nextAvailableAt: a.nextAvailableAt?.toISOString() ?? null,
     lastDownloadAt: a.lastDownloadAt?.toISOString() ?? null,
+    message: a.message,
+    acknowledgementRequired: a.acknowledgementRequired,
+    acknowledgedAt: a.acknowledgedAt?.toISOString() ?? null,
   };
 }
 
@@ -39,6 +42,10 @@ export function assignmentRoutes(clients: GatewayClients) {
           ...(date(body.notAfter) ? { notAfter: date(body.notAfter) } : {}),
           ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
           ...(body.passphrase ? { passphrase: body.passphrase } : {}),
+          ...(body.message !== undefined ? { message: body.message } : {}),
+          ...(body.acknowledgementRequired !== undefined
+            ? { acknowledgementRequired: body.acknowledgementRequired }
+            : {}),
         },
         ctx,
       );
@@ -66,6 +73,10 @@ export function assignmentRoutes(clients: GatewayClients) {
           ...(body.passphrase ? { passphrase: body.passphrase } : {}),
           clearPassphrase: body.passphrase === null,
           resetUsage: body.resetUsage ?? false,
+          ...(body.message !== undefined ? { message: body.message } : {}),
+          ...(body.acknowledgementRequired !== undefined
+            ? { acknowledgementRequired: body.acknowledgementRequired }
+            : {}),
         },
         ctx,
       );

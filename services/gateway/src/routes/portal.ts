@@ -104,6 +104,13 @@ export function portalRoutes(
       };
       return { status: 201, body: granted };
     }),
+    implement(operations.acknowledgePortalBundle, async ({ params, ctx }) => {
+      const a = await clients.bundles.acknowledgeAssignment(
+        { bundleId: params.id, recipientId: recipientId(ctx) },
+        ctx,
+      );
+      return { status: 200, body: assignmentToRest(a) };
+    }),
     implement(operations.listPortalDownloads, async ({ query, ctx, koa }) => {
       const device = readCookie(koa, DEVICE_COOKIE) ?? "";
       const res = await clients.bundles.listDownloads(

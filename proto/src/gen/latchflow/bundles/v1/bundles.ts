@@ -214,6 +214,12 @@ export interface Assignment {
     | undefined;
   /** Set on portal listings. */
   bundleName: string;
+  /** What the sender wrote for the recipient (plain text); "" = none. */
+  message: string;
+  /** The recipient must acknowledge the message before the first download. */
+  acknowledgementRequired: boolean;
+  /** When the recipient acknowledged the message; empty = not yet. */
+  acknowledgedAt?: Date | undefined;
 }
 
 export interface CreateAssignmentRequest {
@@ -227,7 +233,12 @@ export interface CreateAssignmentRequest {
     | boolean
     | undefined;
   /** Shared out of band; stored argon2-hashed. */
-  passphrase?: string | undefined;
+  passphrase?:
+    | string
+    | undefined;
+  /** Plain text shown to the recipient before the download (MESSAGE_RULE). */
+  message?: string | undefined;
+  acknowledgementRequired?: boolean | undefined;
 }
 
 export interface UpdateAssignmentRequest {
@@ -243,6 +254,15 @@ export interface UpdateAssignmentRequest {
   clearPassphrase: boolean;
   /** Puts downloads_used back to 0. */
   resetUsage: boolean;
+  /** "" removes it; a changed message needs a new acknowledgement. */
+  message?: string | undefined;
+  acknowledgementRequired?: boolean | undefined;
+}
+
+export interface AcknowledgeAssignmentRequest {
+  bundleId: string;
+  /** The signed-in recipient (from the gateway's recipient session). */
+  recipientId: string;
 }
 
 export interface DeleteAssignmentRequest {
@@ -3003,6 +3023,9 @@ function createBaseAssignment(): Assignment {
     createdAt: undefined,
     updatedAt: undefined,
     bundleName: "",
+    message: "",
+    acknowledgementRequired: false,
+    acknowledgedAt: undefined,
   };
 }
 
@@ -3055,6 +3078,15 @@ export const Assignment: MessageFns<Assignment> = {
     }
     if (message.bundleName !== "") {
       writer.uint32(130).string(message.bundleName);
+    }
+    if (message.message !== "") {
+      writer.uint32(138).string(message.message);
+    }
+    if (message.acknowledgementRequired !== false) {
+      writer.uint32(144).bool(message.acknowledgementRequired);
+    }
+    if (message.acknowledgedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.acknowledgedAt), writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -3200,6 +3232,30 @@ export const Assignment: MessageFns<Assignment> = {
             message.bundleName = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.acknowledgementRequired = reader.bool();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.acknowledgedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3286,6 +3342,17 @@ export const Assignment: MessageFns<Assignment> = {
         : isSet(object.bundle_name)
         ? globalThis.String(object.bundle_name)
         : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      acknowledgementRequired: isSet(object.acknowledgementRequired)
+        ? globalThis.Boolean(object.acknowledgementRequired)
+        : isSet(object.acknowledgement_required)
+        ? globalThis.Boolean(object.acknowledgement_required)
+        : false,
+      acknowledgedAt: isSet(object.acknowledgedAt)
+        ? fromJsonTimestamp(object.acknowledgedAt)
+        : isSet(object.acknowledged_at)
+        ? fromJsonTimestamp(object.acknowledged_at)
+        : undefined,
     };
   },
 
@@ -3339,6 +3406,15 @@ export const Assignment: MessageFns<Assignment> = {
     if (message.bundleName !== "") {
       obj.bundleName = message.bundleName;
     }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.acknowledgementRequired !== false) {
+      obj.acknowledgementRequired = message.acknowledgementRequired;
+    }
+    if (message.acknowledgedAt !== undefined) {
+      obj.acknowledgedAt = message.acknowledgedAt.toISOString();
+    }
     return obj;
   },
 
@@ -3363,6 +3439,9 @@ export const Assignment: MessageFns<Assignment> = {
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
     message.bundleName = object.bundleName ?? "";
+    message.message = object.message ?? "";
+    message.acknowledgementRequired = object.acknowledgementRequired ?? false;
+    message.acknowledgedAt = object.acknowledgedAt ?? undefined;
     return message;
   },
 };
@@ -3377,6 +3456,8 @@ function createBaseCreateAssignmentRequest(): CreateAssignmentRequest {
     notAfter: undefined,
     enabled: undefined,
     passphrase: undefined,
+    message: undefined,
+    acknowledgementRequired: undefined,
   };
 }
 
@@ -3405,6 +3486,12 @@ export const CreateAssignmentRequest: MessageFns<CreateAssignmentRequest> = {
     }
     if (message.passphrase !== undefined) {
       writer.uint32(66).string(message.passphrase);
+    }
+    if (message.message !== undefined) {
+      writer.uint32(74).string(message.message);
+    }
+    if (message.acknowledgementRequired !== undefined) {
+      writer.uint32(80).bool(message.acknowledgementRequired);
     }
     return writer;
   },
@@ -3486,6 +3573,22 @@ export const CreateAssignmentRequest: MessageFns<CreateAssignmentRequest> = {
             message.passphrase = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.acknowledgementRequired = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3532,6 +3635,12 @@ export const CreateAssignmentRequest: MessageFns<CreateAssignmentRequest> = {
         : undefined,
       enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : undefined,
       passphrase: isSet(object.passphrase) ? globalThis.String(object.passphrase) : undefined,
+      message: isSet(object.message) ? globalThis.String(object.message) : undefined,
+      acknowledgementRequired: isSet(object.acknowledgementRequired)
+        ? globalThis.Boolean(object.acknowledgementRequired)
+        : isSet(object.acknowledgement_required)
+        ? globalThis.Boolean(object.acknowledgement_required)
+        : undefined,
     };
   },
 
@@ -3561,6 +3670,12 @@ export const CreateAssignmentRequest: MessageFns<CreateAssignmentRequest> = {
     if (message.passphrase !== undefined) {
       obj.passphrase = message.passphrase;
     }
+    if (message.message !== undefined) {
+      obj.message = message.message;
+    }
+    if (message.acknowledgementRequired !== undefined) {
+      obj.acknowledgementRequired = message.acknowledgementRequired;
+    }
     return obj;
   },
 
@@ -3577,6 +3692,8 @@ export const CreateAssignmentRequest: MessageFns<CreateAssignmentRequest> = {
     message.notAfter = object.notAfter ?? undefined;
     message.enabled = object.enabled ?? undefined;
     message.passphrase = object.passphrase ?? undefined;
+    message.message = object.message ?? undefined;
+    message.acknowledgementRequired = object.acknowledgementRequired ?? undefined;
     return message;
   },
 };
@@ -3594,6 +3711,8 @@ function createBaseUpdateAssignmentRequest(): UpdateAssignmentRequest {
     passphrase: undefined,
     clearPassphrase: false,
     resetUsage: false,
+    message: undefined,
+    acknowledgementRequired: undefined,
   };
 }
 
@@ -3631,6 +3750,12 @@ export const UpdateAssignmentRequest: MessageFns<UpdateAssignmentRequest> = {
     }
     if (message.resetUsage !== false) {
       writer.uint32(88).bool(message.resetUsage);
+    }
+    if (message.message !== undefined) {
+      writer.uint32(98).string(message.message);
+    }
+    if (message.acknowledgementRequired !== undefined) {
+      writer.uint32(104).bool(message.acknowledgementRequired);
     }
     return writer;
   },
@@ -3736,6 +3861,22 @@ export const UpdateAssignmentRequest: MessageFns<UpdateAssignmentRequest> = {
             message.resetUsage = reader.bool();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.acknowledgementRequired = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3793,6 +3934,12 @@ export const UpdateAssignmentRequest: MessageFns<UpdateAssignmentRequest> = {
         : isSet(object.reset_usage)
         ? globalThis.Boolean(object.reset_usage)
         : false,
+      message: isSet(object.message) ? globalThis.String(object.message) : undefined,
+      acknowledgementRequired: isSet(object.acknowledgementRequired)
+        ? globalThis.Boolean(object.acknowledgementRequired)
+        : isSet(object.acknowledgement_required)
+        ? globalThis.Boolean(object.acknowledgement_required)
+        : undefined,
     };
   },
 
@@ -3831,6 +3978,12 @@ export const UpdateAssignmentRequest: MessageFns<UpdateAssignmentRequest> = {
     if (message.resetUsage !== false) {
       obj.resetUsage = message.resetUsage;
     }
+    if (message.message !== undefined) {
+      obj.message = message.message;
+    }
+    if (message.acknowledgementRequired !== undefined) {
+      obj.acknowledgementRequired = message.acknowledgementRequired;
+    }
     return obj;
   },
 
@@ -3850,6 +4003,101 @@ export const UpdateAssignmentRequest: MessageFns<UpdateAssignmentRequest> = {
     message.passphrase = object.passphrase ?? undefined;
     message.clearPassphrase = object.clearPassphrase ?? false;
     message.resetUsage = object.resetUsage ?? false;
+    message.message = object.message ?? undefined;
+    message.acknowledgementRequired = object.acknowledgementRequired ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAcknowledgeAssignmentRequest(): AcknowledgeAssignmentRequest {
+  return { bundleId: "", recipientId: "" };
+}
+
+export const AcknowledgeAssignmentRequest: MessageFns<AcknowledgeAssignmentRequest> = {
+  encode(message: AcknowledgeAssignmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    if (message.recipientId !== "") {
+      writer.uint32(18).string(message.recipientId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcknowledgeAssignmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcknowledgeAssignmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcknowledgeAssignmentRequest {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+    };
+  },
+
+  toJSON(message: AcknowledgeAssignmentRequest): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcknowledgeAssignmentRequest>, I>>(base?: I): AcknowledgeAssignmentRequest {
+    return AcknowledgeAssignmentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcknowledgeAssignmentRequest>, I>>(object: I): AcknowledgeAssignmentRequest {
+    const message = createBaseAcknowledgeAssignmentRequest();
+    message.bundleId = object.bundleId ?? "";
+    message.recipientId = object.recipientId ?? "";
     return message;
   },
 };
@@ -6470,6 +6718,20 @@ export const BundlesServiceService = {
     responseDeserialize: (value: Buffer): ListAssignmentsResponse => ListAssignmentsResponse.decode(value),
   },
   /**
+   * The recipient confirms having read the sender's message (recipient-bound: the assignment of this bundle to
+   * this recipient, else not_found). The first one counts (audited); repeats answer the same acknowledged_at.
+   */
+  acknowledgeAssignment: {
+    path: "/latchflow.bundles.v1.BundlesService/AcknowledgeAssignment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AcknowledgeAssignmentRequest): Buffer =>
+      Buffer.from(AcknowledgeAssignmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AcknowledgeAssignmentRequest => AcknowledgeAssignmentRequest.decode(value),
+    responseSerialize: (value: Assignment): Buffer => Buffer.from(Assignment.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Assignment => Assignment.decode(value),
+  },
+  /**
    * --- downloads (portal) ---
    * Consumes one download atomically (max downloads, cooldown, window, enabled, passphrase) and returns a
    * short-lived grant. Fails with permission_denied / rate_limited carrying details.reason.
@@ -6610,6 +6872,11 @@ export interface BundlesServiceServer extends UntypedServiceImplementation {
   updateAssignment: handleUnaryCall<UpdateAssignmentRequest, Assignment>;
   deleteAssignment: handleUnaryCall<DeleteAssignmentRequest, Assignment>;
   listAssignments: handleUnaryCall<ListAssignmentsRequest, ListAssignmentsResponse>;
+  /**
+   * The recipient confirms having read the sender's message (recipient-bound: the assignment of this bundle to
+   * this recipient, else not_found). The first one counts (audited); repeats answer the same acknowledged_at.
+   */
+  acknowledgeAssignment: handleUnaryCall<AcknowledgeAssignmentRequest, Assignment>;
   /**
    * --- downloads (portal) ---
    * Consumes one download atomically (max downloads, cooldown, window, enabled, passphrase) and returns a
@@ -6898,6 +7165,25 @@ export interface BundlesServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAssignmentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The recipient confirms having read the sender's message (recipient-bound: the assignment of this bundle to
+   * this recipient, else not_found). The first one counts (audited); repeats answer the same acknowledged_at.
+   */
+  acknowledgeAssignment(
+    request: AcknowledgeAssignmentRequest,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  acknowledgeAssignment(
+    request: AcknowledgeAssignmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  acknowledgeAssignment(
+    request: AcknowledgeAssignmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Assignment) => void,
   ): ClientUnaryCall;
   /**
    * --- downloads (portal) ---
