@@ -129,11 +129,9 @@ describe.each(MODES)("CLI device authorization (RFC 8628) on %s + %s", (dialect,
       "unauthenticated",
     );
     // the session cookie without the CSRF header the typed client would add
-    const noCsrf = await owner.request(
-      "POST",
-      `/api/v1/auth/device/authorizations/${d.user_code}/decision`,
-      { json: { decision: "approve" } },
-    );
+    const noCsrf = await owner.request("POST", `/api/v1/auth/device/authorizations/${d.user_code}/decision`, {
+      json: { decision: "approve" },
+    });
     expect(noCsrf.status).toBe(403);
     expect((await poll(d.device_code)).body).toEqual({ error: "authorization_pending" });
   });
