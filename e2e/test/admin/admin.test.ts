@@ -107,7 +107,7 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
     await dialog.getByRole("button", { name: "Create bundle" }).click();
     await page.getByRole("status").getByText("Created “Family archive”.").waitFor();
     const table = page.getByRole("table", { name: "Bundles" });
-    await table.getByRole("cell", { name: /Family archive/ }).waitFor();
+    await table.getByText("Photos and letters").waitFor();
     const owner = s.client();
     const [created] = (await owner.listBundles()).items;
     expect(created).toMatchObject({
@@ -174,7 +174,7 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
     await signInByLink(page, s, OWNER_EMAIL);
     await heading(page, "Sessions").waitFor();
     const table = page.getByRole("table", { name: "Your sessions" });
-    await table.getByText("This browser").waitFor();
+    await table.getByText("This browser", { exact: true }).waitFor();
     const listed = (await s.signIn(OWNER_EMAIL).then((b) => b.client().listSessions())).items;
     expect(listed.length).toBeGreaterThanOrEqual(3);
     await checkPage(page, "sessions");
