@@ -171,7 +171,7 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
     expect((await other.client().getMe()).email).toBe(OWNER_EMAIL);
     const { page, foreign, errors } = await open();
     await page.goto(`${s.base}/admin/sessions`);
-    await signInByLink(page, s, OWNER_EMAIL);
+    const used = await signInByLink(page, s, OWNER_EMAIL);
     await heading(page, "Sessions").waitFor();
     const table = page.getByRole("table", { name: "Your sessions" });
     await table.getByText("This browser", { exact: true }).waitFor();
@@ -202,6 +202,12 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
     await page.goto(`${s.base}/admin/bundles`);
     await heading(page, "Sign in").waitFor();
     expect(new URL(page.url()).searchParams.get("next")).toBe("/admin/bundles");
+    // a link works once: opened again, it says so and offers a new one
+    await page.goto(used);
+    await heading(page, "This link no longer works").waitFor();
+    await checkPage(page, "sign-in-link-used");
+    await page.getByRole("link", { name: "Email me a new link" }).click();
+    await heading(page, "Sign in").waitFor();
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
   });

@@ -16,7 +16,7 @@ export const load: PageLoad = async ({ url }) => {
       return {
         userCode,
         request: undefined,
-        problem: "This code is unknown or has expired. Check it, or run `latchflow login` again.",
+        problem: "This code is unknown or has expired. Check it, or start the sign-in on the device again.",
       };
     }
     if (err instanceof ApiError && err.status === 403) {
