@@ -42,7 +42,7 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
   });
 
   it("signs in through the emailed link and manages bundles through the pages", {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     const { page, foreign, errors } = await open();
     await page.goto(`${s.base}/admin/`);
@@ -166,7 +166,7 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
     expect(errors).toEqual([]);
   });
 
-  it("lists sessions, signs another one out, then signs out everywhere", { timeout: 90_000 }, async () => {
+  it("lists sessions, signs another one out, then signs out everywhere", { timeout: 180_000 }, async () => {
     const other = await s.signIn(OWNER_EMAIL); // another browser of the same person
     expect((await other.client().getMe()).email).toBe(OWNER_EMAIL);
     const { page, foreign, errors } = await open();
@@ -213,7 +213,7 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
   });
 
   it("offers an executor only what it may use, and the server still refuses the rest", {
-    timeout: 90_000,
+    timeout: 180_000,
   }, async () => {
     const owner = s.client();
     const mine = await owner.createBundle({ body: { name: "Executor's bundle" } });
@@ -278,7 +278,7 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
   });
 
   it("approves the CLI's device sign-in on /admin/device, signing in on the way", {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     const op = new Operator();
     operators.push(op);
@@ -331,7 +331,7 @@ describe("admin app pieces (sqlite + in-process)", () => {
   });
 
   it("sorts and pages a long table, keeps Tab inside a dialog, and remembers the theme picked", {
-    timeout: 90_000,
+    timeout: 180_000,
   }, async () => {
     const owner = s.client();
     for (let i = 1; i <= 12; i++) {
