@@ -147,16 +147,13 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
-  "decideDevicePage": {
+  "decideDeviceAuthorization": {
     "method": "post",
-    "path": "/device",
-    "bodyTypes": [
-      "form"
-    ],
+    "path": "/api/v1/auth/device/authorizations/:userCode/decision",
     "body": true,
     "responses": {
       "200": {
-        "media": "text/html"
+        "json": true
       }
     }
   },
@@ -336,6 +333,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
   "getBundle": {
     "method": "get",
     "path": "/api/v1/bundles/:id",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
+  "getDeviceAuthorization": {
+    "method": "get",
+    "path": "/api/v1/auth/device/authorizations/:userCode",
     "responses": {
       "200": {
         "json": true
@@ -858,9 +864,7 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
     "method": "get",
     "path": "/device",
     "responses": {
-      "200": {
-        "media": "text/html"
-      }
+      "302": {}
     }
   },
   "simulatePermission": {
@@ -894,19 +898,6 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
     "responses": {
       "200": {
         "json": true
-      }
-    }
-  },
-  "startDevicePageSignIn": {
-    "method": "post",
-    "path": "/device/sign-in",
-    "bodyTypes": [
-      "form"
-    ],
-    "body": true,
-    "responses": {
-      "200": {
-        "media": "text/html"
       }
     }
   },

@@ -9,7 +9,7 @@ export {
 } from "./operations/audit.js";
 export { Me, RecipientSignedIn, Session, SignInStarted } from "./operations/auth.js";
 export { Bundle } from "./operations/bundles.js";
-export { DeviceCode, DeviceToken, DeviceTokenError } from "./operations/device.js";
+export { DeviceAuthorization, DeviceCode, DeviceToken, DeviceTokenError } from "./operations/device.js";
 export { DownloadTokenParams } from "./operations/downloads.js";
 export { FileObject } from "./operations/files.js";
 export { Health, OpenApiDocument, Readiness } from "./operations/health.js";

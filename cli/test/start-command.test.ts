@@ -13,6 +13,14 @@ describe("the latchflow command", () => {
     const first = run(["start"], env);
     const url = await untilUrl(first);
     const token = /\n\s+(lf_\S+)\n/.exec(first.stdout())?.[1];
+    // both apps are served, built by the start when their sources changed (ADR 024, ADR 027)
+    for (const app of ["admin", "portal"]) {
+      const page = await fetch(`${url}/${app}/`);
+      expect(page.status, `${app}: ${await page.clone().text()}`).toBe(200);
+      expect(page.headers.get("content-security-policy")).toContain("script-src 'self' 'sha256-");
+    }
+    expect(first.stdout()).toContain(`  admin app ${url}/admin/ · recipient portal ${url}/portal/`);
+
     expect(token, first.stdout()).toBeDefined();
     const auth = { authorization: `Bearer ${token}` };
     const created = await fetch(`${url}/api/v1/bundles`, {

@@ -207,10 +207,18 @@ export async function startStack(
   return stack;
 }
 
-export function linkIn(text: string): string {
-  const m = /(http:\/\/\S+\/api\/v1\/auth\/admin\/callback\?token=\S+)/.exec(text);
+/** The sign-in link of a mail, as emailed: the admin app's page that completes the sign-in (ADR 027). */
+export function adminLinkIn(text: string): string {
+  const m = /(http:\/\/\S+\/admin\/sign-in\/link\?token=\S+)/.exec(text);
   if (!m?.[1]) throw new Error(`no sign-in link in: ${text}`);
   return m[1];
+}
+
+/** The API call the emailed link's page makes (completeAdminSignIn), for tests without a browser. */
+export function linkIn(text: string): string {
+  const link = new URL(adminLinkIn(text));
+  const token = link.searchParams.get("token") ?? "";
+  return `${link.origin}/api/v1/auth/admin/callback?token=${encodeURIComponent(token)}`;
 }
 
 export function codeIn(text: string): string {

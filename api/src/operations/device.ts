@@ -3,11 +3,10 @@ import { bodyErrorResponses, ErrorBody, errorResponses, rateLimitResponses } fro
 import { defineOperation } from "../operation.js";
 import { Scope } from "../scopes.js";
 
-// The OAuth 2.0 device authorization grant (RFC 8628) for the CLI, and the minimal HTML pages where a signed-in
-// admin approves a device. The token endpoint answers its refusals in OAuth's shape (RFC 6749 §5.2), not ErrorBody.
+// The OAuth 2.0 device authorization grant (RFC 8628) for the CLI, and the calls the admin app's approval page
+// (/admin/device) makes; /device only redirects there. The token endpoint answers its refusals in OAuth's shape (RFC 6749 §5.2), not ErrorBody.
 
 const tag = "device";
-const html = "text/html";
 
 export const DeviceCodeRequest = z
   .object({ client_id: z.string().max(100).optional(), scope: z.string().max(1000).optional() })
@@ -107,58 +106,68 @@ export const pollDeviceToken = defineOperation({
   },
 });
 
+/** A device's request for a token, as the approving admin sees it. */
+export const DeviceAuthorization = z
+  .object({
+    userCode: z.string(),
+    clientId: z.string(),
+    scopes: z.array(z.string()).meta({ description: "Asked-for scopes; empty means the role's defaults" }),
+    status: z.enum(["pending", "approved", "denied", "expired"]),
+    expiresAt: z.iso.datetime(),
+  })
+  .meta({ id: "DeviceAuthorization" });
+export type DeviceAuthorization = z.output<typeof DeviceAuthorization>;
+
+const UserCodeParams = z.strictObject({ userCode: z.string().trim().min(1).max(20) });
+
 export const showDevicePage = defineOperation({
   method: "get",
   path: "/device",
   operationId: "showDevicePage",
   summary:
-    "Device approval page: sign in, enter the code, or approve/deny (a page without script; a missing session shows the sign-in form)",
+    "The short verification URI the CLI prints: redirects to the admin app's approval page (/admin/device), keeping the code",
   tag,
   access: { kind: "public" },
   query: z.object({ user_code: z.string().max(20).optional() }),
   responses: {
-    200: { description: "The page for this browser's state", media: html },
+    302: { description: "To /admin/device (with `?user_code=` when given)", redirect: true },
     422: errorResponses[422],
   },
 });
 
-export const startDevicePageSignIn = defineOperation({
-  method: "post",
-  path: "/device/sign-in",
-  operationId: "startDevicePageSignIn",
-  summary: "Device page: email a sign-in link that returns to the page",
+export const getDeviceAuthorization = defineOperation({
+  method: "get",
+  path: "/api/v1/auth/device/authorizations/:userCode",
+  operationId: "getDeviceAuthorization",
+  summary: "What a device code asks for (the admin app's approval page)",
   tag,
-  access: { kind: "public" },
-  bodyTypes: ["form"],
-  body: z.object({ email: z.string().trim().min(3).max(320), user_code: z.string().max(20).optional() }),
+  access: { kind: "user", scope: Scope.TokensWrite },
+  rateLimited: true,
+  params: UserCodeParams,
   responses: {
-    200: { description: "“Check your email” (same answer for unknown emails)", media: html },
-    400: errorResponses[400],
-    422: errorResponses[422],
-    ...bodyErrorResponses,
+    200: { description: "The request", schema: DeviceAuthorization },
+    404: { description: "Unknown or expired code", schema: ErrorBody },
+    ...errorResponses,
     ...rateLimitResponses,
   },
 });
 
-export const decideDevicePage = defineOperation({
+export const decideDeviceAuthorization = defineOperation({
   method: "post",
-  path: "/device",
-  operationId: "decideDevicePage",
-  summary:
-    "Device page: approve or deny (session cookie + csrf_token form field, or a bearer token with tokens:write)",
+  path: "/api/v1/auth/device/authorizations/:userCode/decision",
+  operationId: "decideDeviceAuthorization",
+  summary: "Approve or deny a device code (the token is the approving user's, never beyond its credential)",
   tag,
   access: { kind: "user", scope: Scope.TokensWrite },
-  bodyTypes: ["form"],
-  body: z.object({
-    user_code: z.string().max(20),
-    decision: z.enum(["approve", "deny"]),
-    csrf_token: z.string().max(200),
-  }),
+  rateLimited: true,
+  params: UserCodeParams,
+  body: z.strictObject({ decision: z.enum(["approve", "deny"]) }).meta({ id: "DeviceDecision" }),
   responses: {
-    200: { description: "Approved or denied", media: html },
+    200: { description: "Approved or denied", schema: DeviceAuthorization },
     404: { description: "Unknown or expired code", schema: ErrorBody },
     ...errorResponses,
-    422: { description: "Invalid form, or the code was already decided", schema: ErrorBody },
+    422: { description: "Invalid body, or the code was already decided", schema: ErrorBody },
     ...bodyErrorResponses,
+    ...rateLimitResponses,
   },
 });

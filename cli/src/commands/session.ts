@@ -117,7 +117,7 @@ export const login = defineCommand({
     "latchflow login --server https://latchflow.example",
     "latchflow login --profile work --scope bundles:read",
   ],
-  access: "anyone; the approval needs an admin signed in to the server's /device page",
+  access: "anyone; the approval is made on the admin app (the /device address redirects to /admin/device)",
   options: {
     scope: {
       type: "string",

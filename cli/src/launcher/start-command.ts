@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { ensureAdminBuilt } from "@latchflow/admin";
 import { ensurePortalBuilt } from "@latchflow/portal";
 import { type Config, createLogger, initTracing, loadConfig } from "@latchflow/runtime";
 import { type Started, startEmbedded, startOne } from "./start.js";
@@ -20,18 +21,27 @@ function untilSignal(started: Started): Promise<number> {
   });
 }
 
+/** The apps the gateway serves, each built from this checkout when no folder is configured (ADR 024, ADR 027). */
+const APPS = [
+  { key: "portalDir", title: "recipient portal", path: "/portal/", ensure: ensurePortalBuilt },
+  { key: "adminDir", title: "admin app", path: "/admin/", ensure: ensureAdminBuilt },
+] as const;
+
 /**
- * The gateway serves the recipient portal: without LATCHFLOW_PORTAL_DIR, the portal of this checkout, built now
- * when its sources changed since the last build (ADR 024). A failed build leaves `/portal/` answering 503.
+ * The gateway serves the recipient portal and the admin app: without LATCHFLOW_PORTAL_DIR / LATCHFLOW_ADMIN_DIR,
+ * the app of this checkout, built now when its sources changed since the last build. A failed build leaves that
+ * app's path answering 503; the API still starts.
  */
-async function preparePortal(config: Config, out: (line: string) => void): Promise<void> {
-  if (config.http.portalDir) return;
-  try {
-    const build = await ensurePortalBuilt({ log: out });
-    if (build.built) out(`Built the recipient portal in ${(build.ms / 1000).toFixed(1)} s`);
-    config.http.portalDir = build.dir;
-  } catch (e) {
-    out(`The recipient portal could not be built; /portal/ answers 503. ${(e as Error).message}`);
+async function prepareApps(config: Config, out: (line: string) => void): Promise<void> {
+  for (const app of APPS) {
+    if (config.http[app.key]) continue;
+    try {
+      const build = await app.ensure({ log: out });
+      if (build.built) out(`Built the ${app.title} in ${(build.ms / 1000).toFixed(1)} s`);
+      config.http[app.key] = build.dir;
+    } catch (e) {
+      out(`The ${app.title} could not be built; ${app.path} answers 503. ${(e as Error).message}`);
+    }
   }
 }
 
@@ -45,14 +55,16 @@ export async function startCommand(args: string[], out: (line: string) => void):
     otlpEndpoint: config.observability.otlpEndpoint,
     serviceName: values.service ? `latchflow-${values.service}` : "latchflow",
   });
-  if (!values.service || values.service === "gateway") await preparePortal(config, out);
+  if (!values.service || values.service === "gateway") await prepareApps(config, out);
   const started = values.service
     ? await startOne(values.service, config, logger, out)
     : await startEmbedded(config, logger, out);
-  if (started.url)
+  if (started.url) {
     out(
       `Latchflow ${values.service ?? "is running"}${values.service ? " listening" : ""}: open ${started.url}`,
     );
+    out(`  admin app ${started.url}/admin/ · recipient portal ${started.url}/portal/`);
+  }
   if (started.grpcPort !== undefined)
     out(`Latchflow ${values.service} serving gRPC on ${config.grpc.host}:${started.grpcPort}`);
   const code = await untilSignal(started);

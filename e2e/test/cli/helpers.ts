@@ -73,23 +73,19 @@ export async function waitFor(read: () => string, re: RegExp, ms = 30_000): Prom
   throw new Error(`timed out waiting for ${re} in:\n${read()}`);
 }
 
-/** An admin approving (or denying) a device code on the /device page, as in a browser. */
+/** An admin approving (or denying) a device code as the admin app's /admin/device page does (typed client, CSRF). */
 export async function decideDevice(
   owner: Browser,
   userCode: string,
   decision: "approve" | "deny",
 ): Promise<void> {
-  const page = await owner.request("GET", `/device?user_code=${userCode}`);
-  expect(page.status).toBe(200);
-  const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.text)?.[1];
-  expect(csrf).toBeDefined();
-  const res = await owner.request("POST", "/device", {
-    form: { user_code: userCode, decision, csrf_token: csrf! },
-  });
-  expect(res.status, res.text).toBe(200);
+  const ui = owner.client();
+  expect((await ui.getDeviceAuthorization({ params: { userCode } })).status).toBe("pending");
+  const decided = await ui.decideDeviceAuthorization({ params: { userCode }, body: { decision } });
+  expect(decided.status).toBe(decision === "approve" ? "approved" : "denied");
 }
 
-/** `latchflow login` against the stack, approved by `owner` through the /device page. */
+/** `latchflow login` against the stack, approved by `owner` as on the /admin/device page. */
 export async function deviceLogin(
   op: Operator,
   s: Stack,

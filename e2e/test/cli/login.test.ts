@@ -1,6 +1,6 @@
-// `latchflow login / whoami / logout` as an operator runs them: the device flow approved through the /device
-// page, the token kept in the config folder (0600) when there is no keychain, a login on a terminal (tmux)
-// that asks for the server, a narrower login refused, a denied one explained.
+// `latchflow login / whoami / logout` as an operator runs them: the device flow approved as the admin app's
+// /admin/device page does, the token kept in the config folder (0600) when there is no keychain, a login on a
+// terminal (tmux) that asks for the server, a narrower login refused, a denied one explained.
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";

@@ -104,9 +104,7 @@ describe.each(MODES)("roles, executor permissions and events on %s + %s", (diale
     const owner = (await s.signIn(OWNER_EMAIL)).client();
     for (const decision of ["approve", "deny"] as const) {
       const d = await anonymous.startDeviceAuthorization({ body: { client_id: "cli" } });
-      const page = await owner.showDevicePage({ query: { user_code: d.user_code } });
-      const csrf = /name="csrf_token" value="([^"]+)"/.exec(await page.text())![1]!;
-      await owner.decideDevicePage({ body: { user_code: d.user_code, decision, csrf_token: csrf } });
+      await owner.decideDeviceAuthorization({ params: { userCode: d.user_code }, body: { decision } });
     }
     const expected = [
       "auth.user.invited",

@@ -35,13 +35,13 @@ describe.each(MODES)("CLI device authorization (RFC 8628) on %s + %s", (dialect,
       }).toString(),
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
+  // as the admin app's approval page (/admin/device) does: the typed client with the session and CSRF header
   const decide = async (userCode: string, decision: "approve" | "deny") => {
     const ui = owner.client();
-    const page = await (await ui.showDevicePage({ query: { user_code: userCode } })).text();
-    expect(page).toContain(userCode);
-    const csrf = /name="csrf_token" value="([^"]+)"/.exec(page)?.[1];
-    expect(csrf).toBeDefined();
-    await ui.decideDevicePage({ body: { user_code: userCode, decision, csrf_token: csrf! } });
+    const info = await ui.getDeviceAuthorization({ params: { userCode } });
+    expect(info).toMatchObject({ userCode, clientId: "latchflow-cli", status: "pending" });
+    const decided = await ui.decideDeviceAuthorization({ params: { userCode }, body: { decision } });
+    expect(decided.status).toBe(decision === "approve" ? "approved" : "denied");
   };
 
   it("answers with RFC 8628 codes", async () => {
@@ -91,8 +91,11 @@ describe.each(MODES)("CLI device authorization (RFC 8628) on %s + %s", (dialect,
     const d = await requestCode();
     s.advance(601_000);
     expect((await poll(d.device_code)).body).toEqual({ error: "expired_token" });
-    const page = await owner.client().showDevicePage({ query: { user_code: d.user_code } });
-    expect(await page.text()).toContain("Unknown or expired code");
+    expectError(
+      await owner.client().raw.getDeviceAuthorization({ params: { userCode: d.user_code } }),
+      404,
+      "not_found",
+    );
   });
 
   it("rejects wrong grant types, unknown device codes, and approval without a session or CSRF token", async () => {
@@ -106,14 +109,28 @@ describe.each(MODES)("CLI device authorization (RFC 8628) on %s + %s", (dialect,
     expect(bad.body).toMatchObject({ error: "unsupported_grant_type" });
     expect((await poll("no-such-device-code")).body).toMatchObject({ error: "invalid_grant" });
     const d = await requestCode();
-    const anonymous = await s
-      .browser()
-      .client()
-      .showDevicePage({ query: { user_code: d.user_code } });
-    expect(await anonymous.text()).toContain("Sign in first");
-    // a forged csrf_token field, without the CSRF header the typed client would add
-    const noCsrf = await owner.request("POST", "/device", {
-      form: { user_code: d.user_code, decision: "approve", csrf_token: "nope" },
+    // the short address the CLI prints only redirects to the admin app's page, keeping the code
+    const page = await s.browser().request("GET", `/device?user_code=${d.user_code}`);
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe(`/admin/device?user_code=${d.user_code}`);
+    expect((await s.browser().request("GET", "/device")).headers.get("location")).toBe("/admin/device");
+    const anonymous = s.browser().client();
+    expectError(
+      await anonymous.raw.getDeviceAuthorization({ params: { userCode: d.user_code } }),
+      401,
+      "unauthenticated",
+    );
+    expectError(
+      await anonymous.raw.decideDeviceAuthorization({
+        params: { userCode: d.user_code },
+        body: { decision: "approve" },
+      }),
+      401,
+      "unauthenticated",
+    );
+    // the session cookie without the CSRF header the typed client would add
+    const noCsrf = await owner.request("POST", `/api/v1/auth/device/authorizations/${d.user_code}/decision`, {
+      json: { decision: "approve" },
     });
     expect(noCsrf.status).toBe(403);
     expect((await poll(d.device_code)).body).toEqual({ error: "authorization_pending" });

@@ -112,8 +112,9 @@ describe.each(MODES)("token and user management ceilings on %s + %s", (dialect, 
           body: { client_id: "ceiling-cli", scope: "bundles:read bundles:write users:admin" },
         });
       const approve = (userCode: string, token: string) =>
-        s.client(token).raw.decideDevicePage({
-          body: { user_code: userCode, decision: "approve", csrf_token: "" },
+        s.client(token).raw.decideDeviceAuthorization({
+          params: { userCode },
+          body: { decision: "approve" },
         });
 
       const reader = await minted({ name: "device-reader", scopes: ["bundles:read"] });

@@ -41,6 +41,10 @@ export const ENV_VARS = {
     default: "",
     doc: "Folder of the built recipient portal, served at `/portal/`; empty = `latchflow start` builds `portal/` when its sources changed and serves that (ADR 024).",
   },
+  LATCHFLOW_ADMIN_DIR: {
+    default: "",
+    doc: "Folder of the built admin app, served at `/admin/`; empty = `latchflow start` builds `admin/` when its sources changed and serves that (ADR 027).",
+  },
   LATCHFLOW_DATA_DIR: {
     default: "./.latchflow",
     doc: "Embedded mode: folder for SQLite files, the bus log, blobs and the key files; created with any missing parents on first start (folders 0700, files 0600).",
@@ -211,6 +215,7 @@ const schema = z.object({
   LATCHFLOW_PORT: port,
   LATCHFLOW_PUBLIC_URL: optionalUrl(["http://", "https://"]),
   LATCHFLOW_PORTAL_DIR: z.string(),
+  LATCHFLOW_ADMIN_DIR: z.string(),
   LATCHFLOW_DATA_DIR: z.string().min(1),
   LATCHFLOW_DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
   LATCHFLOW_DB_SCHEMA_PREFIX: z.string().regex(/^[a-z0-9_]*$/, "lowercase letters, digits and _ only"),
@@ -307,6 +312,8 @@ export interface Config {
     uploadLimitBytes: number;
     /** the built recipient portal served at /portal/; empty until the launcher builds one */
     portalDir: string;
+    /** the built admin app served at /admin/; empty until the launcher builds one */
+    adminDir: string;
     /** check every response against the contract and turn a mismatch into a 500 (tests) */
     contractCheck: boolean;
   };
@@ -377,6 +384,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: v.LATCHFLOW_TRUST_PROXY === "true",
       uploadLimitBytes: v.LATCHFLOW_UPLOAD_LIMIT_BYTES,
       portalDir: v.LATCHFLOW_PORTAL_DIR,
+      adminDir: v.LATCHFLOW_ADMIN_DIR,
       contractCheck: v.LATCHFLOW_CONTRACT_CHECK === "true",
     },
     dataDir: v.LATCHFLOW_DATA_DIR,

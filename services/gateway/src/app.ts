@@ -113,8 +113,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throw err;
     },
   });
-  // the recipient portal (a built single-page app, same origin as the API); `/` leads there (ADR 024)
-  app.use(staticApps([{ prefix: "/portal", dir: config.http.portalDir }], { home: "/portal/" }));
+  // the recipient portal and the admin app (built single-page apps, same origin as the API); `/` leads to the
+  // portal (ADR 024, ADR 027)
+  app.use(
+    staticApps(
+      [
+        { prefix: "/portal", dir: config.http.portalDir },
+        { prefix: "/admin", dir: config.http.adminDir },
+      ],
+      { home: "/portal/" },
+    ),
+  );
   // webhook bodies stay raw: their signature covers the exact bytes
   app.use((ctx, next) => (ctx.path.startsWith("/hooks/") ? next() : parseBody(ctx, next)));
   app.use(router.routes());

@@ -17,6 +17,9 @@ import { LIMITS } from "../rate-limit.js";
 import { hashSecret, otpCode, randomSecret, sameHash } from "../secrets.js";
 import { openSession } from "./sessions.js";
 
+/** The admin app's page an emailed sign-in link opens. */
+const ADMIN_LINK_PAGE = "/admin/sign-in/link";
+
 /** Only same-site relative paths may be a post-sign-in destination. */
 function safeNext(next: string): string {
   return /^\/(?![/\\])[^\s\\]{0,499}$/.test(next) ? next : "";
@@ -55,7 +58,9 @@ export function createSignInApi(auth: AuthContext) {
       expiresAt: new Date(now.getTime() + SETTINGS.magicLinkTtlMs),
       usedAt: null,
     });
-    return `${linkBase.replace(/\/$/, "")}/api/v1/auth/admin/callback?token=${encodeURIComponent(token)}`;
+    // the admin app's page completes the sign-in (completeAdminSignIn) and goes on to `next` (ADR 027)
+    const query = new URLSearchParams({ token, ...(next ? { next } : {}) });
+    return `${linkBase.replace(/\/$/, "")}${ADMIN_LINK_PAGE}?${query}`;
   };
 
   /*

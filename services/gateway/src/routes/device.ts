@@ -1,15 +1,12 @@
 import { operations, type schemas } from "@latchflow/api";
 import type { authV1 } from "@latchflow/proto";
-import { LatchflowError } from "@latchflow/runtime";
-import type { Context } from "koa";
-import { authenticate } from "../authenticate.js";
+import { LatchflowError, notFound } from "@latchflow/runtime";
 import type { GatewayClients } from "../clients.js";
-import { COOKIES, readCookie } from "../cookies.js";
 import { implement } from "../route.js";
-import { checkEmailPage, decidedPage, decidePage, enterCodePage, signInPage } from "./device-page.js";
 
 const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
-const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+/** The admin app's approval page (ADR 027): `/device`, the short address the CLI prints, redirects there. */
+const ADMIN_DEVICE_PAGE = "/admin/device";
 
 /** RFC 6749 §5.2 error body: the device token endpoint answers in OAuth's shape, not Latchflow's. */
 const oauthError = (error: schemas.DeviceTokenError["error"], description: string) => {
@@ -35,18 +32,18 @@ function pendingToRest(res: authV1.PollDeviceTokenResponse): schemas.DeviceToken
   return { error, ...(error === "slow_down" ? { interval: res.interval } : {}) };
 }
 
-export function deviceRoutes(clients: GatewayClients, linkBase: () => string) {
-  /** The signed-in admin of this browser, or undefined (pages do not fail on a missing session). */
-  const browserUser = async (koa: Context) => {
-    if (!readCookie(koa, COOKIES.user.session)) return undefined;
-    try {
-      return await authenticate(koa, clients, { kind: "any-user" });
-    } catch (err) {
-      if (err instanceof LatchflowError && err.code === "unauthenticated") return undefined;
-      throw err;
-    }
+function infoToRest(info: authV1.DeviceAuthorizationInfo): schemas.DeviceAuthorization {
+  return {
+    userCode: info.userCode,
+    clientId: info.clientId,
+    scopes: info.scopes,
+    // the auth service answers one of these (proto: status)
+    status: info.status as schemas.DeviceAuthorization["status"],
+    expiresAt: (info.expiresAt ?? new Date(0)).toISOString(),
   };
+}
 
+export function deviceRoutes(clients: GatewayClients, linkBase: () => string) {
   return [
     implement(operations.startDeviceAuthorization, async ({ body, ctx }) => {
       const scopes = (body.scope ?? "").split(/\s+/).filter(Boolean);
@@ -75,38 +72,21 @@ export function deviceRoutes(clients: GatewayClients, linkBase: () => string) {
       };
       return { status: 200, body: token };
     }),
-    implement(operations.showDevicePage, async ({ query, koa }) => {
-      koa.set("Content-Security-Policy", PAGE_CSP);
-      const me = await browserUser(koa);
-      if (!me) return { status: 200, html: signInPage(query.user_code ?? "") };
-      if (!query.user_code) return { status: 200, html: enterCodePage() };
-      try {
-        const info = await clients.auth.getDeviceAuthorization({ userCode: query.user_code }, me.ctx);
-        if (info.status !== "pending")
-          return { status: 200, html: enterCodePage(`This code is ${info.status}.`) };
-        // the form echoes the session's CSRF token (read from its cookie) as a field: forms cannot send headers
-        const csrf = readCookie(koa, COOKIES.user.csrf) ?? "";
-        return { status: 200, html: decidePage({ ...info, email: me.identity?.email ?? "" }, csrf) };
-      } catch (err) {
-        if (err instanceof LatchflowError && err.code === "not_found") {
-          return { status: 200, html: enterCodePage("Unknown or expired code.") };
-        }
-        throw err;
-      }
+    implement(operations.showDevicePage, async ({ query }) => {
+      const code = query.user_code ? `?user_code=${encodeURIComponent(query.user_code)}` : "";
+      return { status: 302, redirect: `${ADMIN_DEVICE_PAGE}${code}` };
     }),
-    implement(operations.startDevicePageSignIn, async ({ body, ctx, koa }) => {
-      koa.set("Content-Security-Policy", PAGE_CSP);
-      const next = `/device${body.user_code ? `?user_code=${encodeURIComponent(body.user_code)}` : ""}`;
-      await clients.auth.startAdminSignIn({ email: body.email, next, linkBase: linkBase() }, ctx);
-      return { status: 200, html: checkEmailPage() };
+    implement(operations.getDeviceAuthorization, async ({ params, ctx }) => {
+      const info = await clients.auth.getDeviceAuthorization({ userCode: params.userCode }, ctx);
+      if (info.status === "expired") throw notFound("Unknown or expired code");
+      return { status: 200, body: infoToRest(info) };
     }),
-    implement(operations.decideDevicePage, async ({ body, ctx, koa }) => {
-      koa.set("Content-Security-Policy", PAGE_CSP);
-      await clients.auth.decideDeviceAuthorization(
-        { userCode: body.user_code, approve: body.decision === "approve" },
+    implement(operations.decideDeviceAuthorization, async ({ params, body, ctx }) => {
+      const info = await clients.auth.decideDeviceAuthorization(
+        { userCode: params.userCode, approve: body.decision === "approve" },
         ctx,
       );
-      return { status: 200, html: decidedPage(body.decision === "approve") };
+      return { status: 200, body: infoToRest(info) };
     }),
   ];
 }
