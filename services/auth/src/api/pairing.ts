@@ -129,7 +129,7 @@ export function createPairingApi(auth: AuthContext) {
           { status },
         );
       }
-      const decided = await auth.db.em().transactional(async (em) => {
+      await auth.db.em().transactional(async (em) => {
         const p = await em.findOneOrFail(Pairing, { id: pairing.id });
         if (req.approve) {
           const recipient = await em.findOneOrFail(Recipient, { id: p.recipientId });
@@ -172,11 +172,9 @@ export function createPairingApi(auth: AuthContext) {
             { recipientId: me.recipientId, pairingId: p.id },
           );
         }
-        em.clear();
-        return em.findOneOrFail(Pairing, { id: p.id });
       });
       auth.relay.nudge();
-      return toProto(decided);
+      return toProto(await auth.db.em().findOneOrFail(Pairing, { id: pairing.id }));
     },
 
     async claimPairing(req: authV1.ClaimPairingRequest, ctx: RequestContext): Promise<authV1.PairingClaim> {
