@@ -33,6 +33,11 @@ describe("deviceKind", () => {
       "Samsung Internet",
       "Android",
     ],
+    [
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/130.0.0.0 Safari/537.36",
+      "Chrome",
+      "Linux",
+    ],
     ["curl/8.5.0", "", ""],
     ["", "", ""],
   ])("%s", (ua, browser, os) => {
