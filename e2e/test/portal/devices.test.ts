@@ -1,7 +1,7 @@
 // Browser tests (Chromium) of the recipient's devices and device pairing (ADR 025): two browser contexts, one
 // signed in with an emailed code, the other signed in by entering the code the first one shows.
 // Run alone: pnpm vitest run e2e/test/portal/devices.test.ts
-import jsQR from "jsqr";
+import jsqr from "jsqr";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODES, type Stack } from "../stack.js";
@@ -34,7 +34,8 @@ async function readQr(page: Page): Promise<string | undefined> {
         pixels.fill(0, at, at + 3);
       }
   }
-  return jsQR(pixels, width, width)?.data;
+  // a CommonJS module: its default export is the module object, which also carries `default`
+  return jsqr.default(pixels, width, width)?.data;
 }
 
 describe.each(MODES)(
@@ -102,7 +103,7 @@ describe.each(MODES)(
       const code = await showCode(a);
       expect(await readQr(a)).toBe(`${s.base}/portal/pair?code=${code}`);
       await eventually(() => a.getByRole("timer").first().textContent()).toMatch(
-        /The code works for (9|10) minutes/,
+        /The code works for 9 minutes/,
       );
       await expectAccessible(a, "pairing: code shown");
       await screenshot(a, "pair-code");
