@@ -146,6 +146,12 @@ describe.each(MODES)(
       // B lands on its files, signed in as the same person
       await eventually(() => path(b)).toBe("/portal/");
       await eventually(() => b.getByRole("link", { name: "Family photos" }).count()).toBe(1);
+      await b.getByRole("navigation").getByRole("link", { name: "Devices" }).click();
+      await eventually(() => items(b).count()).toBe(2);
+      expect(await items(b).first().textContent()).toContain("This device");
+      expect(await items(b).first().textContent()).toContain("Signed in with a code shown on");
+      await expectAccessible(b, "devices: the paired phone");
+      await screenshot(b, "devices-two");
 
       // A's Devices lists B as paired; A names itself by keyboard only
       await a.getByRole("link", { name: "Back to your devices" }).click();
@@ -184,7 +190,7 @@ describe.each(MODES)(
         "Unnamed device is forgotten and signed out.",
       );
       await eventually(() => items(a).count()).toBe(1);
-      await b.getByRole("link", { name: "Family photos" }).click();
+      await b.getByRole("navigation").getByRole("link", { name: "My files" }).click();
       await eventually(() => path(b)).toBe("/portal/sign-in");
 
       // forgetting this device signs out here
