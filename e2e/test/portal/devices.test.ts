@@ -40,7 +40,7 @@ async function readQr(page: Page): Promise<string | undefined> {
 
 describe.each(MODES)(
   "portal devices and pairing (Chromium, %s + %s)",
-  { timeout: 180_000 },
+  { timeout: 300_000 },
   (dialect, bus) => {
     let s: Stack;
     let browser: Browser;
