@@ -9,7 +9,7 @@ export interface EventCatalogue {
   "auth.user.deactivated": { userId: string };
   "auth.user.reactivated": { userId: string };
   "auth.signin.succeeded": {
-    method: "magic_link" | "otp";
+    method: "magic_link" | "otp" | "pairing";
     subjectKind: "user" | "recipient";
     sessionId: string;
   };
@@ -37,6 +37,20 @@ export interface EventCatalogue {
   "auth.recipient.created": { recipientId: string; email: string };
   "auth.recipient.updated": { recipientId: string; changes: string[] };
   "auth.recipient.deleted": { recipientId: string; email: string };
+  /** a recipient forgot one of their devices; `sessionsEnded` sessions ended with it */
+  "auth.recipient-device.forgotten": { recipientId: string; deviceId: string; sessionsEnded: number };
+  "auth.recipient-device.renamed": { recipientId: string; deviceId: string };
+  "auth.pairing.started": { recipientId: string; pairingId: string; deviceId: string | null };
+  /** a browser entered the pairing's code and awaits confirmation */
+  "auth.pairing.claimed": { recipientId: string; pairingId: string };
+  /** the first device confirmed; `newDeviceId` is the device signed in by it */
+  "auth.pairing.approved": {
+    recipientId: string;
+    pairingId: string;
+    approvedBy: string | null;
+    newDeviceId: string;
+  };
+  "auth.pairing.denied": { recipientId: string; pairingId: string };
   "bundles.bundle.created": { bundleId: string; name: string };
   "bundles.bundle.updated": { bundleId: string; changes: string[] };
   "bundles.bundle.deleted": { bundleId: string; name: string };
@@ -162,6 +176,12 @@ export const EVENT_TYPES = listingEveryType([
   "auth.recipient.created",
   "auth.recipient.updated",
   "auth.recipient.deleted",
+  "auth.recipient-device.forgotten",
+  "auth.recipient-device.renamed",
+  "auth.pairing.started",
+  "auth.pairing.claimed",
+  "auth.pairing.approved",
+  "auth.pairing.denied",
   "bundles.bundle.created",
   "bundles.bundle.updated",
   "bundles.bundle.deleted",

@@ -1,5 +1,7 @@
 import { createAuthenticateApi } from "./api/authenticate.js";
 import { createDeviceApi } from "./api/device.js";
+import { createDevicesApi } from "./api/devices.js";
+import { createPairingApi } from "./api/pairing.js";
 import { createRecipientsApi } from "./api/recipients.js";
 import { createSessionsApi } from "./api/sessions.js";
 import { createSignInApi } from "./api/signin.js";
@@ -18,5 +20,7 @@ export function createAuthApi(auth: AuthContext) {
     ...createDeviceApi(auth),
     ...createUsersApi(auth, createLink),
     ...createRecipientsApi(auth),
+    ...createDevicesApi(auth),
+    ...createPairingApi(auth),
   };
 }

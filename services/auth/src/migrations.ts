@@ -140,4 +140,44 @@ export const authMigrations = [
         ).join(" AND ")}`,
       ),
   ),
+  defineMigration("0004-recipient-devices-and-pairings", (schema, { table }) =>
+    schema
+      .createTable("recipient_devices", (t) => {
+        t.string("id", 26).primary();
+        t.string("tenant", 63).notNullable();
+        t.string("recipient_id", 26).notNullable().references("id").inTable(table("recipients"));
+        t.string("key_hash", 64).notNullable();
+        t.string("name", 60).notNullable().defaultTo("");
+        t.string("user_agent", 512).notNullable().defaultTo("");
+        t.datetime("first_seen_at", ts).notNullable();
+        t.datetime("last_seen_at", ts).notNullable();
+        t.string("paired_by", 26).nullable();
+        t.datetime("forgotten_at", ts).nullable();
+        t.unique(["recipient_id", "key_hash"], { indexName: "recipient_devices_key_uniq" });
+      })
+      .alterTable("sessions", (t) => {
+        t.string("device_id", 26).nullable();
+        t.index(["device_id"], "sessions_device_idx");
+      })
+      .createTable("pairings", (t) => {
+        t.string("id", 26).primary();
+        t.string("tenant", 63).notNullable();
+        t.string("recipient_id", 26).notNullable().references("id").inTable(table("recipients"));
+        t.string("device_id", 26).nullable();
+        t.string("code_hash", 64).notNullable().unique({ indexName: "pairings_code_uniq" });
+        t.string("status", 10).notNullable();
+        t.string("claim_hash", 64).nullable().unique({ indexName: "pairings_claim_uniq" });
+        t.string("claimant_user_agent", 512).notNullable().defaultTo("");
+        t.string("claimant_ip", 64).notNullable().defaultTo("");
+        t.string("claimant_key_hash", 64).nullable();
+        t.datetime("claimed_at", ts).nullable();
+        t.datetime("decided_at", ts).nullable();
+        t.string("approved_by", 26).nullable();
+        t.string("new_device_id", 26).nullable();
+        t.datetime("delivered_at", ts).nullable();
+        t.datetime("created_at", ts).notNullable();
+        t.datetime("expires_at", ts).notNullable();
+        t.index(["recipient_id"], "pairings_recipient_idx");
+      }),
+  ),
 ];

@@ -17,6 +17,11 @@ export const LIMITS = {
   deviceCodePerIp: { name: "device-code:ip", max: 20, windowSeconds: 600 },
   deviceTokenPerIp: { name: "device-token:ip", max: 600, windowSeconds: 600 },
   failedAuthPerIp: { name: "auth-failed:ip", max: 100, windowSeconds: 60 },
+  /** pairing codes entered (right or wrong) per IP: bounds code guessing (ADR 025) */
+  pairingClaimPerIp: { name: "pairing-claim:ip", max: 10, windowSeconds: 600 },
+  /** a claimant polls every few seconds for at most the code's 10 minutes */
+  pairingPollPerIp: { name: "pairing-poll:ip", max: 600, windowSeconds: 600 },
+  pairingStartPerRecipient: { name: "pairing-start:recipient", max: 20, windowSeconds: 600 },
 } as const satisfies Record<string, Limit>;
 
 /** The general limit of every auth endpoint, per IP and per identity (LATCHFLOW_AUTH_RATE_LIMIT per minute). */

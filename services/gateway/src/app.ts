@@ -26,6 +26,7 @@ import { metricsRoute } from "./routes/metrics.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { pluginRoutes } from "./routes/plugins.js";
 import { portalRoutes } from "./routes/portal.js";
+import { portalDeviceRoutes } from "./routes/portal-devices.js";
 import { recipientTransferRoutes } from "./routes/recipient-transfer.js";
 import { recipientRoutes } from "./routes/recipients.js";
 import { runRoutes } from "./routes/runs.js";
@@ -71,6 +72,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...assignmentRoutes(deps.clients),
     ...linkRoutes(deps.clients, base),
     ...portalRoutes(deps.clients, { linkBase: base, secureCookies: !config.development }),
+    ...portalDeviceRoutes(deps.clients, { linkBase: base, secureCookies: !config.development }),
     ...archiveRoutes(deps.clients),
     ...pipelineRoutes(deps.clients),
     ...runRoutes(deps.clients),

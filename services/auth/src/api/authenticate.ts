@@ -1,7 +1,7 @@
 import type { authV1 } from "@latchflow/proto";
 import { badRequest, type RequestContext, roleCeiling, unauthenticated } from "@latchflow/runtime";
 import { type AuthContext, SETTINGS } from "../context.js";
-import { ApiToken, Permission, Recipient, Session, User } from "../entities/index.js";
+import { ApiToken, Permission, Recipient, RecipientDevice, Session, User } from "../entities/index.js";
 import { authEndpointLimits, LIMITS } from "../rate-limit.js";
 import { hashSecret } from "../secrets.js";
 import { sessionIsLive } from "./sessions.js";
@@ -89,6 +89,8 @@ export function createAuthenticateApi(auth: AuthContext) {
       if (!session || !sessionIsLive(session, auth, now)) return fail(ctx);
       if (now.getTime() - session.lastSeenAt.getTime() > SETTINGS.sessionTouchMs) {
         await em.nativeUpdate(Session, { id: session.id }, { lastSeenAt: now });
+        if (session.deviceId)
+          await em.nativeUpdate(RecipientDevice, { id: session.deviceId }, { lastSeenAt: now });
       }
       if (subjectKind === "user") {
         const user = await em.findOne(User, { id: session.subjectId, tenant: session.tenant });

@@ -12,7 +12,7 @@ import {
 } from "@latchflow/runtime";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { type AuthContext, isEmail, normalizeEmail } from "../context.js";
-import { OtpChallenge, Recipient, Session } from "../entities/index.js";
+import { OtpChallenge, Pairing, Recipient, RecipientDevice, Session } from "../entities/index.js";
 
 export function recipientToProto(r: Recipient): authV1.Recipient {
   return {
@@ -106,6 +106,8 @@ export function createRecipientsApi(auth: AuthContext) {
         const r = await em.findOne(Recipient, { id: req.id, tenant: ctx.tenant });
         if (!r) throw notFound("Recipient not found", { recipientId: req.id });
         await em.nativeDelete(OtpChallenge, { recipientId: r.id });
+        await em.nativeDelete(Pairing, { recipientId: r.id });
+        await em.nativeDelete(RecipientDevice, { recipientId: r.id });
         await em.nativeUpdate(
           Session,
           { subjectKind: "recipient", subjectId: r.id, revokedAt: null },

@@ -17,6 +17,7 @@ export function openSession(
   auth: AuthContext,
   ctx: RequestContext,
   subject: { kind: "user" | "recipient"; id: string; tenant: string },
+  deviceId: string | null = null,
 ): OpenedSession {
   const now = auth.now();
   const token = randomSecret();
@@ -34,6 +35,7 @@ export function openSession(
     lastSeenAt: now,
     expiresAt: new Date(now.getTime() + auth.config.sessions.maxMs),
     revokedAt: null,
+    deviceId,
   });
   return { session, token, csrfToken };
 }

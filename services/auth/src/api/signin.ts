@@ -15,6 +15,8 @@ import { MagicLink, OtpChallenge, Recipient, User } from "../entities/index.js";
 import { magicLinkMail, otpMail } from "../mail-templates.js";
 import { LIMITS } from "../rate-limit.js";
 import { hashSecret, otpCode, randomSecret, sameHash } from "../secrets.js";
+import { deviceKeyFor, recordDevice } from "./devices.js";
+import { openRecipientSession } from "./recipient-session.js";
 import { openSession } from "./sessions.js";
 
 /** The admin app's page an emailed sign-in link opens. */
@@ -196,6 +198,7 @@ export function createSignInApi(auth: AuthContext) {
         csrfToken: opened.csrfToken,
         expiresAt: opened.session.expiresAt,
         next: link.next,
+        deviceKey: "",
         identity: {
           tenant: user.tenant,
           kind: "user",
@@ -267,45 +270,16 @@ export function createSignInApi(auth: AuthContext) {
           { usedAt: now },
         );
         if (claimed !== 1) return undefined;
-        const opened = openSession(tx, auth, ctx, {
-          kind: "recipient",
-          id: recipient.id,
-          tenant: recipient.tenant,
-        });
+        const key = await deviceKeyFor(tx, recipient.id, req.deviceKey);
+        const device = await recordDevice(tx, now, recipient, hashSecret(key), ctx.client?.userAgent ?? "");
+        await tx.flush();
         const signedIn = { ...ctx, caller: { kind: "recipient" as const, id: recipient.id } };
         emit(tx, signedIn, "auth.otp.verified", { recipientId: recipient.id }, { recipientId: recipient.id });
-        emit(
-          tx,
-          signedIn,
-          "auth.signin.succeeded",
-          { recipientId: recipient.id },
-          {
-            method: "otp",
-            subjectKind: "recipient",
-            sessionId: opened.session.id,
-          },
-        );
-        return opened;
+        return openRecipientSession(tx, auth, ctx, recipient, { id: device.id, key }, "otp");
       });
       auth.relay.nudge();
       if (!result) throw invalid();
-      return {
-        sessionToken: result.token,
-        csrfToken: result.csrfToken,
-        expiresAt: result.session.expiresAt,
-        next: "",
-        identity: {
-          tenant: recipient.tenant,
-          kind: "recipient",
-          subjectId: recipient.id,
-          email: recipient.email,
-          role: "recipient",
-          credentialId: result.session.id,
-          scopes: [],
-          permissions: [],
-          csrfHash: result.session.csrfHash,
-        },
-      };
+      return result;
     },
   };
 }

@@ -38,6 +38,8 @@ export const Session = defineEntity({
     lastSeenAt: p.datetime().fieldName("last_seen_at"),
     expiresAt: p.datetime().fieldName("expires_at"),
     revokedAt: p.datetime().nullable().fieldName("revoked_at"),
+    /** recipient sessions: the device (recipient_devices.id) it was opened on; null for older sessions */
+    deviceId: p.string().length(26).nullable().fieldName("device_id"),
   },
 });
 export type Session = InferEntity<typeof Session>;

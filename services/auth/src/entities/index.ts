@@ -1,7 +1,9 @@
 import { ApiToken, DeviceGrant, MagicLink, OtpChallenge, Session } from "./credentials.js";
+import { Pairing, RecipientDevice } from "./devices.js";
 import { Permission, Recipient, User } from "./users.js";
 
 export * from "./credentials.js";
+export * from "./devices.js";
 export * from "./users.js";
 
 export const AUTH_ENTITIES = [
@@ -13,4 +15,6 @@ export const AUTH_ENTITIES = [
   MagicLink,
   OtpChallenge,
   DeviceGrant,
+  RecipientDevice,
+  Pairing,
 ];

@@ -108,6 +108,7 @@ export function createDownloadsApi(auth: BundlesContext) {
           ip: g.ip,
           userAgent: g.userAgent,
           thisDevice: req.deviceId !== "" && g.deviceId === req.deviceId,
+          deviceId: g.deviceId,
           version: versions.get(g.versionId)?.number ?? 0,
         })),
         page: { nextCursor: page.nextCursor },

@@ -3,6 +3,7 @@ import type { authV1 } from "@latchflow/proto";
 import { ALL_SCOPES, badRequest, decide, subjectOf } from "@latchflow/runtime";
 import type { GatewayClients } from "../clients.js";
 import { clearSessionCookies, setSessionCookies } from "../cookies.js";
+import { keepDeviceId, readDeviceId } from "../device-cookie.js";
 import { implement } from "../route.js";
 
 export interface AuthRouteOptions {
@@ -71,8 +72,13 @@ export function authRoutes(clients: GatewayClients, options: AuthRouteOptions) {
       return { status: 202, body: sent };
     }),
     implement(operations.verifyRecipientCode, async ({ body, ctx, koa }) => {
-      const grant = await clients.auth.verifyRecipientCode({ email: body.email, code: body.code }, ctx);
+      const presented = readDeviceId(koa);
+      const grant = await clients.auth.verifyRecipientCode(
+        { email: body.email, code: body.code, deviceKey: presented },
+        ctx,
+      );
       setSessionCookies(koa, "recipient", grant, options.secureCookies);
+      keepDeviceId(koa, presented, grant.deviceKey, options.secureCookies);
       const signedIn: schemas.RecipientSignedIn = {
         recipient: { id: grant.identity?.subjectId ?? "", email: grant.identity?.email ?? "" },
       };

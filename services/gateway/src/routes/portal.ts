@@ -1,24 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { operations, type schemas } from "@latchflow/api";
 import type { bundlesV1 } from "@latchflow/proto";
 import { notFound, type RequestContext } from "@latchflow/runtime";
-import type { Context } from "koa";
 import type { GatewayClients } from "../clients.js";
-import { readCookie, setCookie } from "../cookies.js";
+import { deviceId, readDeviceId } from "../device-cookie.js";
 import { implement } from "../route.js";
 import { assignmentToRest } from "./assignments.js";
-
-const DEVICE_COOKIE = "lf_device";
-const DEVICE_ID = /^[A-Za-z0-9_-]{16,64}$/;
-
-/** This browser's device id (an HttpOnly random cookie), set on first use; tells "this device" from new ones. */
-function deviceId(koa: Context, secure: boolean): string {
-  const existing = readCookie(koa, DEVICE_COOKIE);
-  if (existing && DEVICE_ID.test(existing)) return existing;
-  const id = randomBytes(18).toString("base64url");
-  setCookie(koa, DEVICE_COOKIE, id, { httpOnly: true, sameSite: "Lax", secure, maxAgeSeconds: 400 * 86_400 });
-  return id;
-}
 
 export function portalBundleToRest(b: bundlesV1.Bundle, a: bundlesV1.Assignment): schemas.PortalBundleDetail {
   return {
@@ -31,7 +17,11 @@ export function portalBundleToRest(b: bundlesV1.Bundle, a: bundlesV1.Assignment)
   };
 }
 
-export function downloadToRest(d: bundlesV1.Download): schemas.PortalDownload {
+/** `names`: the recipient's device names by device cookie (from the auth service; unnamed and forgotten absent). */
+export function downloadToRest(
+  d: bundlesV1.Download,
+  names: Record<string, string> = {},
+): schemas.PortalDownload {
   return {
     id: d.id,
     bundleId: d.bundleId,
@@ -43,6 +33,7 @@ export function downloadToRest(d: bundlesV1.Download): schemas.PortalDownload {
     thisDevice: d.thisDevice,
     ip: d.ip,
     userAgent: d.userAgent,
+    deviceName: names[d.deviceId] ?? null,
   };
 }
 
@@ -112,7 +103,7 @@ export function portalRoutes(
       return { status: 200, body: assignmentToRest(a) };
     }),
     implement(operations.listPortalDownloads, async ({ query, ctx, koa }) => {
-      const device = readCookie(koa, DEVICE_COOKIE) ?? "";
+      const device = readDeviceId(koa);
       const res = await clients.bundles.listDownloads(
         {
           recipientId: recipientId(ctx),
@@ -121,9 +112,16 @@ export function portalRoutes(
         },
         ctx,
       );
+      const { names } = await clients.auth.nameRecipientDeviceKeys(
+        { deviceKeys: res.downloads.map((d) => d.deviceId) },
+        ctx,
+      );
       return {
         status: 200,
-        body: { items: res.downloads.map(downloadToRest), nextCursor: res.page?.nextCursor || null },
+        body: {
+          items: res.downloads.map((d) => downloadToRest(d, names)),
+          nextCursor: res.page?.nextCursor || null,
+        },
       };
     }),
   ];

@@ -62,6 +62,11 @@ export interface SessionGrant {
     | undefined;
   /** Where to send the browser next (validated relative path), from the sign-in request. */
   next: string;
+  /**
+   * Recipient sessions: the device cookie the browser keeps from now on (the one presented, or a new one when
+   * none was presented or the presented one was forgotten).
+   */
+  deviceKey: string;
 }
 
 export interface StartAdminSignInRequest {
@@ -89,6 +94,8 @@ export interface StartRecipientSignInResponse {
 export interface VerifyRecipientCodeRequest {
   email: string;
   code: string;
+  /** The browser's device cookie (may be empty); only its sha256 is stored. */
+  deviceKey: string;
 }
 
 export interface Session {
@@ -339,6 +346,119 @@ export interface CheckAuthRateLimitRequest {
 }
 
 export interface CheckAuthRateLimitResponse {
+}
+
+export interface RecipientDevice {
+  id: string;
+  /** "" = not named yet */
+  name: string;
+  /** the device of the session asking */
+  current: boolean;
+  userAgent: string;
+  firstSeenAt?: Date | undefined;
+  lastSeenAt?:
+    | Date
+    | undefined;
+  /** has a live session */
+  signedIn: boolean;
+  /** the device that approved this one's pairing; "" = signed in with an emailed code */
+  pairedBy: string;
+}
+
+export interface ListRecipientDevicesRequest {
+}
+
+export interface ListRecipientDevicesResponse {
+  /** the current device first, then by last seen, newest first */
+  devices: RecipientDevice[];
+}
+
+export interface RenameRecipientDeviceRequest {
+  id: string;
+  name: string;
+}
+
+export interface ForgetRecipientDeviceRequest {
+  id: string;
+}
+
+export interface ForgetRecipientDeviceResponse {
+  /** the device forgotten was the one asking (its session ended too) */
+  current: boolean;
+  sessionsEnded: number;
+}
+
+export interface StartPairingRequest {
+  /** Base URL of the gateway for the pairing page URL (configured). */
+  linkBase: string;
+}
+
+export interface PairingClaimant {
+  userAgent: string;
+  ip: string;
+  claimedAt?: Date | undefined;
+}
+
+export interface Pairing {
+  id: string;
+  /** the code, only in StartPairing's answer (stored hashed); "" afterwards */
+  code: string;
+  /** the page that enters the code (with ?code= in StartPairing's answer) */
+  url: string;
+  /** "waiting" | "claimed" | "approved" | "denied" | "expired" */
+  status: string;
+  expiresAt?: Date | undefined;
+  claimant?: PairingClaimant | undefined;
+}
+
+export interface GetPairingRequest {
+  id: string;
+}
+
+export interface DecidePairingRequest {
+  id: string;
+  approve: boolean;
+}
+
+export interface ClaimPairingRequest {
+  /** as entered (any case, with or without dash and spaces) */
+  code: string;
+  /** the claimant browser's device cookie (may be empty) */
+  deviceKey: string;
+}
+
+export interface PairingClaim {
+  /** "pending" | "approved" | "denied" | "expired" */
+  status: string;
+  expiresAt?:
+    | Date
+    | undefined;
+  /** ClaimPairing: the claim secret (the claim cookie's value; stored hashed) */
+  claimToken: string;
+  /** PollPairingClaim, the first answer after approval: the new session (like a code sign-in) */
+  grant?:
+    | SessionGrant
+    | undefined;
+  /** ClaimPairing: the device cookie the browser keeps (the one presented, or a new one) */
+  deviceKey: string;
+}
+
+export interface PollPairingClaimRequest {
+  claimToken: string;
+}
+
+export interface NameRecipientDeviceKeysRequest {
+  deviceKeys: string[];
+}
+
+export interface NameRecipientDeviceKeysResponse {
+  /** device key → the device's name, only for known, named, not forgotten devices */
+  names: { [key: string]: string };
+}
+
+export interface NameRecipientDeviceKeysResponse_NamesEntry {
+  key: string;
+  value: string;
 }
 
 function createBaseAuthenticateRequest(): AuthenticateRequest {
@@ -650,7 +770,7 @@ export const Identity: MessageFns<Identity> = {
 };
 
 function createBaseSessionGrant(): SessionGrant {
-  return { sessionToken: "", csrfToken: "", expiresAt: undefined, identity: undefined, next: "" };
+  return { sessionToken: "", csrfToken: "", expiresAt: undefined, identity: undefined, next: "", deviceKey: "" };
 }
 
 export const SessionGrant: MessageFns<SessionGrant> = {
@@ -669,6 +789,9 @@ export const SessionGrant: MessageFns<SessionGrant> = {
     }
     if (message.next !== "") {
       writer.uint32(42).string(message.next);
+    }
+    if (message.deviceKey !== "") {
+      writer.uint32(50).string(message.deviceKey);
     }
     return writer;
   },
@@ -726,6 +849,14 @@ export const SessionGrant: MessageFns<SessionGrant> = {
             message.next = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.deviceKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -757,6 +888,11 @@ export const SessionGrant: MessageFns<SessionGrant> = {
         : undefined,
       identity: isSet(object.identity) ? Identity.fromJSON(object.identity) : undefined,
       next: isSet(object.next) ? globalThis.String(object.next) : "",
+      deviceKey: isSet(object.deviceKey)
+        ? globalThis.String(object.deviceKey)
+        : isSet(object.device_key)
+        ? globalThis.String(object.device_key)
+        : "",
     };
   },
 
@@ -777,6 +913,9 @@ export const SessionGrant: MessageFns<SessionGrant> = {
     if (message.next !== "") {
       obj.next = message.next;
     }
+    if (message.deviceKey !== "") {
+      obj.deviceKey = message.deviceKey;
+    }
     return obj;
   },
 
@@ -792,6 +931,7 @@ export const SessionGrant: MessageFns<SessionGrant> = {
       ? Identity.fromPartial(object.identity)
       : undefined;
     message.next = object.next ?? "";
+    message.deviceKey = object.deviceKey ?? "";
     return message;
   },
 };
@@ -1140,7 +1280,7 @@ export const StartRecipientSignInResponse: MessageFns<StartRecipientSignInRespon
 };
 
 function createBaseVerifyRecipientCodeRequest(): VerifyRecipientCodeRequest {
-  return { email: "", code: "" };
+  return { email: "", code: "", deviceKey: "" };
 }
 
 export const VerifyRecipientCodeRequest: MessageFns<VerifyRecipientCodeRequest> = {
@@ -1150,6 +1290,9 @@ export const VerifyRecipientCodeRequest: MessageFns<VerifyRecipientCodeRequest> 
     }
     if (message.code !== "") {
       writer.uint32(18).string(message.code);
+    }
+    if (message.deviceKey !== "") {
+      writer.uint32(26).string(message.deviceKey);
     }
     return writer;
   },
@@ -1183,6 +1326,14 @@ export const VerifyRecipientCodeRequest: MessageFns<VerifyRecipientCodeRequest> 
             message.code = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.deviceKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1199,6 +1350,11 @@ export const VerifyRecipientCodeRequest: MessageFns<VerifyRecipientCodeRequest> 
     return {
       email: isSet(object.email) ? globalThis.String(object.email) : "",
       code: isSet(object.code) ? globalThis.String(object.code) : "",
+      deviceKey: isSet(object.deviceKey)
+        ? globalThis.String(object.deviceKey)
+        : isSet(object.device_key)
+        ? globalThis.String(object.device_key)
+        : "",
     };
   },
 
@@ -1210,6 +1366,9 @@ export const VerifyRecipientCodeRequest: MessageFns<VerifyRecipientCodeRequest> 
     if (message.code !== "") {
       obj.code = message.code;
     }
+    if (message.deviceKey !== "") {
+      obj.deviceKey = message.deviceKey;
+    }
     return obj;
   },
 
@@ -1220,6 +1379,7 @@ export const VerifyRecipientCodeRequest: MessageFns<VerifyRecipientCodeRequest> 
     const message = createBaseVerifyRecipientCodeRequest();
     message.email = object.email ?? "";
     message.code = object.code ?? "";
+    message.deviceKey = object.deviceKey ?? "";
     return message;
   },
 };
@@ -5284,6 +5444,1645 @@ export const CheckAuthRateLimitResponse: MessageFns<CheckAuthRateLimitResponse> 
   },
 };
 
+function createBaseRecipientDevice(): RecipientDevice {
+  return {
+    id: "",
+    name: "",
+    current: false,
+    userAgent: "",
+    firstSeenAt: undefined,
+    lastSeenAt: undefined,
+    signedIn: false,
+    pairedBy: "",
+  };
+}
+
+export const RecipientDevice: MessageFns<RecipientDevice> = {
+  encode(message: RecipientDevice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.current !== false) {
+      writer.uint32(24).bool(message.current);
+    }
+    if (message.userAgent !== "") {
+      writer.uint32(34).string(message.userAgent);
+    }
+    if (message.firstSeenAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstSeenAt), writer.uint32(42).fork()).join();
+    }
+    if (message.lastSeenAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastSeenAt), writer.uint32(50).fork()).join();
+    }
+    if (message.signedIn !== false) {
+      writer.uint32(56).bool(message.signedIn);
+    }
+    if (message.pairedBy !== "") {
+      writer.uint32(66).string(message.pairedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecipientDevice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecipientDevice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.current = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.userAgent = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.firstSeenAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.lastSeenAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.signedIn = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.pairedBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecipientDevice {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      current: isSet(object.current) ? globalThis.Boolean(object.current) : false,
+      userAgent: isSet(object.userAgent)
+        ? globalThis.String(object.userAgent)
+        : isSet(object.user_agent)
+        ? globalThis.String(object.user_agent)
+        : "",
+      firstSeenAt: isSet(object.firstSeenAt)
+        ? fromJsonTimestamp(object.firstSeenAt)
+        : isSet(object.first_seen_at)
+        ? fromJsonTimestamp(object.first_seen_at)
+        : undefined,
+      lastSeenAt: isSet(object.lastSeenAt)
+        ? fromJsonTimestamp(object.lastSeenAt)
+        : isSet(object.last_seen_at)
+        ? fromJsonTimestamp(object.last_seen_at)
+        : undefined,
+      signedIn: isSet(object.signedIn)
+        ? globalThis.Boolean(object.signedIn)
+        : isSet(object.signed_in)
+        ? globalThis.Boolean(object.signed_in)
+        : false,
+      pairedBy: isSet(object.pairedBy)
+        ? globalThis.String(object.pairedBy)
+        : isSet(object.paired_by)
+        ? globalThis.String(object.paired_by)
+        : "",
+    };
+  },
+
+  toJSON(message: RecipientDevice): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.current !== false) {
+      obj.current = message.current;
+    }
+    if (message.userAgent !== "") {
+      obj.userAgent = message.userAgent;
+    }
+    if (message.firstSeenAt !== undefined) {
+      obj.firstSeenAt = message.firstSeenAt.toISOString();
+    }
+    if (message.lastSeenAt !== undefined) {
+      obj.lastSeenAt = message.lastSeenAt.toISOString();
+    }
+    if (message.signedIn !== false) {
+      obj.signedIn = message.signedIn;
+    }
+    if (message.pairedBy !== "") {
+      obj.pairedBy = message.pairedBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecipientDevice>, I>>(base?: I): RecipientDevice {
+    return RecipientDevice.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecipientDevice>, I>>(object: I): RecipientDevice {
+    const message = createBaseRecipientDevice();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.current = object.current ?? false;
+    message.userAgent = object.userAgent ?? "";
+    message.firstSeenAt = object.firstSeenAt ?? undefined;
+    message.lastSeenAt = object.lastSeenAt ?? undefined;
+    message.signedIn = object.signedIn ?? false;
+    message.pairedBy = object.pairedBy ?? "";
+    return message;
+  },
+};
+
+function createBaseListRecipientDevicesRequest(): ListRecipientDevicesRequest {
+  return {};
+}
+
+export const ListRecipientDevicesRequest: MessageFns<ListRecipientDevicesRequest> = {
+  encode(_: ListRecipientDevicesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRecipientDevicesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRecipientDevicesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListRecipientDevicesRequest {
+    return {};
+  },
+
+  toJSON(_: ListRecipientDevicesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRecipientDevicesRequest>, I>>(base?: I): ListRecipientDevicesRequest {
+    return ListRecipientDevicesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRecipientDevicesRequest>, I>>(_: I): ListRecipientDevicesRequest {
+    const message = createBaseListRecipientDevicesRequest();
+    return message;
+  },
+};
+
+function createBaseListRecipientDevicesResponse(): ListRecipientDevicesResponse {
+  return { devices: [] };
+}
+
+export const ListRecipientDevicesResponse: MessageFns<ListRecipientDevicesResponse> = {
+  encode(message: ListRecipientDevicesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.devices) {
+      RecipientDevice.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRecipientDevicesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRecipientDevicesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.devices.push(RecipientDevice.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRecipientDevicesResponse {
+    return {
+      devices: globalThis.Array.isArray(object?.devices)
+        ? object.devices.map((e: any) => RecipientDevice.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListRecipientDevicesResponse): unknown {
+    const obj: any = {};
+    if (message.devices?.length) {
+      obj.devices = message.devices.map((e) => RecipientDevice.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRecipientDevicesResponse>, I>>(base?: I): ListRecipientDevicesResponse {
+    return ListRecipientDevicesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRecipientDevicesResponse>, I>>(object: I): ListRecipientDevicesResponse {
+    const message = createBaseListRecipientDevicesResponse();
+    message.devices = object.devices?.map((e) => RecipientDevice.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRenameRecipientDeviceRequest(): RenameRecipientDeviceRequest {
+  return { id: "", name: "" };
+}
+
+export const RenameRecipientDeviceRequest: MessageFns<RenameRecipientDeviceRequest> = {
+  encode(message: RenameRecipientDeviceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenameRecipientDeviceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenameRecipientDeviceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RenameRecipientDeviceRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: RenameRecipientDeviceRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RenameRecipientDeviceRequest>, I>>(base?: I): RenameRecipientDeviceRequest {
+    return RenameRecipientDeviceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RenameRecipientDeviceRequest>, I>>(object: I): RenameRecipientDeviceRequest {
+    const message = createBaseRenameRecipientDeviceRequest();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseForgetRecipientDeviceRequest(): ForgetRecipientDeviceRequest {
+  return { id: "" };
+}
+
+export const ForgetRecipientDeviceRequest: MessageFns<ForgetRecipientDeviceRequest> = {
+  encode(message: ForgetRecipientDeviceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ForgetRecipientDeviceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseForgetRecipientDeviceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ForgetRecipientDeviceRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ForgetRecipientDeviceRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ForgetRecipientDeviceRequest>, I>>(base?: I): ForgetRecipientDeviceRequest {
+    return ForgetRecipientDeviceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ForgetRecipientDeviceRequest>, I>>(object: I): ForgetRecipientDeviceRequest {
+    const message = createBaseForgetRecipientDeviceRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseForgetRecipientDeviceResponse(): ForgetRecipientDeviceResponse {
+  return { current: false, sessionsEnded: 0 };
+}
+
+export const ForgetRecipientDeviceResponse: MessageFns<ForgetRecipientDeviceResponse> = {
+  encode(message: ForgetRecipientDeviceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.current !== false) {
+      writer.uint32(8).bool(message.current);
+    }
+    if (message.sessionsEnded !== 0) {
+      writer.uint32(16).uint32(message.sessionsEnded);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ForgetRecipientDeviceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseForgetRecipientDeviceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.current = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sessionsEnded = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ForgetRecipientDeviceResponse {
+    return {
+      current: isSet(object.current) ? globalThis.Boolean(object.current) : false,
+      sessionsEnded: isSet(object.sessionsEnded)
+        ? globalThis.Number(object.sessionsEnded)
+        : isSet(object.sessions_ended)
+        ? globalThis.Number(object.sessions_ended)
+        : 0,
+    };
+  },
+
+  toJSON(message: ForgetRecipientDeviceResponse): unknown {
+    const obj: any = {};
+    if (message.current !== false) {
+      obj.current = message.current;
+    }
+    if (message.sessionsEnded !== 0) {
+      obj.sessionsEnded = Math.round(message.sessionsEnded);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ForgetRecipientDeviceResponse>, I>>(base?: I): ForgetRecipientDeviceResponse {
+    return ForgetRecipientDeviceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ForgetRecipientDeviceResponse>, I>>(
+    object: I,
+  ): ForgetRecipientDeviceResponse {
+    const message = createBaseForgetRecipientDeviceResponse();
+    message.current = object.current ?? false;
+    message.sessionsEnded = object.sessionsEnded ?? 0;
+    return message;
+  },
+};
+
+function createBaseStartPairingRequest(): StartPairingRequest {
+  return { linkBase: "" };
+}
+
+export const StartPairingRequest: MessageFns<StartPairingRequest> = {
+  encode(message: StartPairingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.linkBase !== "") {
+      writer.uint32(10).string(message.linkBase);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartPairingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartPairingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.linkBase = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartPairingRequest {
+    return {
+      linkBase: isSet(object.linkBase)
+        ? globalThis.String(object.linkBase)
+        : isSet(object.link_base)
+        ? globalThis.String(object.link_base)
+        : "",
+    };
+  },
+
+  toJSON(message: StartPairingRequest): unknown {
+    const obj: any = {};
+    if (message.linkBase !== "") {
+      obj.linkBase = message.linkBase;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StartPairingRequest>, I>>(base?: I): StartPairingRequest {
+    return StartPairingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartPairingRequest>, I>>(object: I): StartPairingRequest {
+    const message = createBaseStartPairingRequest();
+    message.linkBase = object.linkBase ?? "";
+    return message;
+  },
+};
+
+function createBasePairingClaimant(): PairingClaimant {
+  return { userAgent: "", ip: "", claimedAt: undefined };
+}
+
+export const PairingClaimant: MessageFns<PairingClaimant> = {
+  encode(message: PairingClaimant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userAgent !== "") {
+      writer.uint32(10).string(message.userAgent);
+    }
+    if (message.ip !== "") {
+      writer.uint32(18).string(message.ip);
+    }
+    if (message.claimedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.claimedAt), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PairingClaimant {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePairingClaimant();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userAgent = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.claimedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PairingClaimant {
+    return {
+      userAgent: isSet(object.userAgent)
+        ? globalThis.String(object.userAgent)
+        : isSet(object.user_agent)
+        ? globalThis.String(object.user_agent)
+        : "",
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      claimedAt: isSet(object.claimedAt)
+        ? fromJsonTimestamp(object.claimedAt)
+        : isSet(object.claimed_at)
+        ? fromJsonTimestamp(object.claimed_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PairingClaimant): unknown {
+    const obj: any = {};
+    if (message.userAgent !== "") {
+      obj.userAgent = message.userAgent;
+    }
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.claimedAt !== undefined) {
+      obj.claimedAt = message.claimedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PairingClaimant>, I>>(base?: I): PairingClaimant {
+    return PairingClaimant.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PairingClaimant>, I>>(object: I): PairingClaimant {
+    const message = createBasePairingClaimant();
+    message.userAgent = object.userAgent ?? "";
+    message.ip = object.ip ?? "";
+    message.claimedAt = object.claimedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBasePairing(): Pairing {
+  return { id: "", code: "", url: "", status: "", expiresAt: undefined, claimant: undefined };
+}
+
+export const Pairing: MessageFns<Pairing> = {
+  encode(message: Pairing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.code !== "") {
+      writer.uint32(18).string(message.code);
+    }
+    if (message.url !== "") {
+      writer.uint32(26).string(message.url);
+    }
+    if (message.status !== "") {
+      writer.uint32(34).string(message.status);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(42).fork()).join();
+    }
+    if (message.claimant !== undefined) {
+      PairingClaimant.encode(message.claimant, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Pairing {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePairing();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.claimant = PairingClaimant.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Pairing {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      claimant: isSet(object.claimant) ? PairingClaimant.fromJSON(object.claimant) : undefined,
+    };
+  },
+
+  toJSON(message: Pairing): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.claimant !== undefined) {
+      obj.claimant = PairingClaimant.toJSON(message.claimant);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Pairing>, I>>(base?: I): Pairing {
+    return Pairing.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Pairing>, I>>(object: I): Pairing {
+    const message = createBasePairing();
+    message.id = object.id ?? "";
+    message.code = object.code ?? "";
+    message.url = object.url ?? "";
+    message.status = object.status ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.claimant = (object.claimant !== undefined && object.claimant !== null)
+      ? PairingClaimant.fromPartial(object.claimant)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetPairingRequest(): GetPairingRequest {
+  return { id: "" };
+}
+
+export const GetPairingRequest: MessageFns<GetPairingRequest> = {
+  encode(message: GetPairingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPairingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPairingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPairingRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetPairingRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPairingRequest>, I>>(base?: I): GetPairingRequest {
+    return GetPairingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPairingRequest>, I>>(object: I): GetPairingRequest {
+    const message = createBaseGetPairingRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDecidePairingRequest(): DecidePairingRequest {
+  return { id: "", approve: false };
+}
+
+export const DecidePairingRequest: MessageFns<DecidePairingRequest> = {
+  encode(message: DecidePairingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.approve !== false) {
+      writer.uint32(16).bool(message.approve);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DecidePairingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDecidePairingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.approve = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DecidePairingRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      approve: isSet(object.approve) ? globalThis.Boolean(object.approve) : false,
+    };
+  },
+
+  toJSON(message: DecidePairingRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.approve !== false) {
+      obj.approve = message.approve;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DecidePairingRequest>, I>>(base?: I): DecidePairingRequest {
+    return DecidePairingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DecidePairingRequest>, I>>(object: I): DecidePairingRequest {
+    const message = createBaseDecidePairingRequest();
+    message.id = object.id ?? "";
+    message.approve = object.approve ?? false;
+    return message;
+  },
+};
+
+function createBaseClaimPairingRequest(): ClaimPairingRequest {
+  return { code: "", deviceKey: "" };
+}
+
+export const ClaimPairingRequest: MessageFns<ClaimPairingRequest> = {
+  encode(message: ClaimPairingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.deviceKey !== "") {
+      writer.uint32(18).string(message.deviceKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClaimPairingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClaimPairingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deviceKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClaimPairingRequest {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      deviceKey: isSet(object.deviceKey)
+        ? globalThis.String(object.deviceKey)
+        : isSet(object.device_key)
+        ? globalThis.String(object.device_key)
+        : "",
+    };
+  },
+
+  toJSON(message: ClaimPairingRequest): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.deviceKey !== "") {
+      obj.deviceKey = message.deviceKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClaimPairingRequest>, I>>(base?: I): ClaimPairingRequest {
+    return ClaimPairingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClaimPairingRequest>, I>>(object: I): ClaimPairingRequest {
+    const message = createBaseClaimPairingRequest();
+    message.code = object.code ?? "";
+    message.deviceKey = object.deviceKey ?? "";
+    return message;
+  },
+};
+
+function createBasePairingClaim(): PairingClaim {
+  return { status: "", expiresAt: undefined, claimToken: "", grant: undefined, deviceKey: "" };
+}
+
+export const PairingClaim: MessageFns<PairingClaim> = {
+  encode(message: PairingClaim, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(18).fork()).join();
+    }
+    if (message.claimToken !== "") {
+      writer.uint32(26).string(message.claimToken);
+    }
+    if (message.grant !== undefined) {
+      SessionGrant.encode(message.grant, writer.uint32(34).fork()).join();
+    }
+    if (message.deviceKey !== "") {
+      writer.uint32(42).string(message.deviceKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PairingClaim {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePairingClaim();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.claimToken = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.grant = SessionGrant.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.deviceKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PairingClaim {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      claimToken: isSet(object.claimToken)
+        ? globalThis.String(object.claimToken)
+        : isSet(object.claim_token)
+        ? globalThis.String(object.claim_token)
+        : "",
+      grant: isSet(object.grant) ? SessionGrant.fromJSON(object.grant) : undefined,
+      deviceKey: isSet(object.deviceKey)
+        ? globalThis.String(object.deviceKey)
+        : isSet(object.device_key)
+        ? globalThis.String(object.device_key)
+        : "",
+    };
+  },
+
+  toJSON(message: PairingClaim): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.claimToken !== "") {
+      obj.claimToken = message.claimToken;
+    }
+    if (message.grant !== undefined) {
+      obj.grant = SessionGrant.toJSON(message.grant);
+    }
+    if (message.deviceKey !== "") {
+      obj.deviceKey = message.deviceKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PairingClaim>, I>>(base?: I): PairingClaim {
+    return PairingClaim.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PairingClaim>, I>>(object: I): PairingClaim {
+    const message = createBasePairingClaim();
+    message.status = object.status ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.claimToken = object.claimToken ?? "";
+    message.grant = (object.grant !== undefined && object.grant !== null)
+      ? SessionGrant.fromPartial(object.grant)
+      : undefined;
+    message.deviceKey = object.deviceKey ?? "";
+    return message;
+  },
+};
+
+function createBasePollPairingClaimRequest(): PollPairingClaimRequest {
+  return { claimToken: "" };
+}
+
+export const PollPairingClaimRequest: MessageFns<PollPairingClaimRequest> = {
+  encode(message: PollPairingClaimRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.claimToken !== "") {
+      writer.uint32(10).string(message.claimToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PollPairingClaimRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePollPairingClaimRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.claimToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PollPairingClaimRequest {
+    return {
+      claimToken: isSet(object.claimToken)
+        ? globalThis.String(object.claimToken)
+        : isSet(object.claim_token)
+        ? globalThis.String(object.claim_token)
+        : "",
+    };
+  },
+
+  toJSON(message: PollPairingClaimRequest): unknown {
+    const obj: any = {};
+    if (message.claimToken !== "") {
+      obj.claimToken = message.claimToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PollPairingClaimRequest>, I>>(base?: I): PollPairingClaimRequest {
+    return PollPairingClaimRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PollPairingClaimRequest>, I>>(object: I): PollPairingClaimRequest {
+    const message = createBasePollPairingClaimRequest();
+    message.claimToken = object.claimToken ?? "";
+    return message;
+  },
+};
+
+function createBaseNameRecipientDeviceKeysRequest(): NameRecipientDeviceKeysRequest {
+  return { deviceKeys: [] };
+}
+
+export const NameRecipientDeviceKeysRequest: MessageFns<NameRecipientDeviceKeysRequest> = {
+  encode(message: NameRecipientDeviceKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.deviceKeys) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NameRecipientDeviceKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNameRecipientDeviceKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deviceKeys.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NameRecipientDeviceKeysRequest {
+    return {
+      deviceKeys: globalThis.Array.isArray(object?.deviceKeys)
+        ? object.deviceKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.device_keys)
+        ? object.device_keys.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: NameRecipientDeviceKeysRequest): unknown {
+    const obj: any = {};
+    if (message.deviceKeys?.length) {
+      obj.deviceKeys = message.deviceKeys;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NameRecipientDeviceKeysRequest>, I>>(base?: I): NameRecipientDeviceKeysRequest {
+    return NameRecipientDeviceKeysRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NameRecipientDeviceKeysRequest>, I>>(
+    object: I,
+  ): NameRecipientDeviceKeysRequest {
+    const message = createBaseNameRecipientDeviceKeysRequest();
+    message.deviceKeys = object.deviceKeys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseNameRecipientDeviceKeysResponse(): NameRecipientDeviceKeysResponse {
+  return { names: {} };
+}
+
+export const NameRecipientDeviceKeysResponse: MessageFns<NameRecipientDeviceKeysResponse> = {
+  encode(message: NameRecipientDeviceKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.names).forEach(([key, value]: [string, string]) => {
+      NameRecipientDeviceKeysResponse_NamesEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NameRecipientDeviceKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNameRecipientDeviceKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = NameRecipientDeviceKeysResponse_NamesEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.names[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NameRecipientDeviceKeysResponse {
+    return {
+      names: isObject(object.names)
+        ? (globalThis.Object.entries(object.names) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: NameRecipientDeviceKeysResponse): unknown {
+    const obj: any = {};
+    if (message.names) {
+      const entries = globalThis.Object.entries(message.names) as [string, string][];
+      if (entries.length > 0) {
+        obj.names = {};
+        entries.forEach(([k, v]) => {
+          obj.names[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NameRecipientDeviceKeysResponse>, I>>(base?: I): NameRecipientDeviceKeysResponse {
+    return NameRecipientDeviceKeysResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NameRecipientDeviceKeysResponse>, I>>(
+    object: I,
+  ): NameRecipientDeviceKeysResponse {
+    const message = createBaseNameRecipientDeviceKeysResponse();
+    message.names = (globalThis.Object.entries(object.names ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseNameRecipientDeviceKeysResponse_NamesEntry(): NameRecipientDeviceKeysResponse_NamesEntry {
+  return { key: "", value: "" };
+}
+
+export const NameRecipientDeviceKeysResponse_NamesEntry: MessageFns<NameRecipientDeviceKeysResponse_NamesEntry> = {
+  encode(message: NameRecipientDeviceKeysResponse_NamesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NameRecipientDeviceKeysResponse_NamesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNameRecipientDeviceKeysResponse_NamesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NameRecipientDeviceKeysResponse_NamesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: NameRecipientDeviceKeysResponse_NamesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NameRecipientDeviceKeysResponse_NamesEntry>, I>>(
+    base?: I,
+  ): NameRecipientDeviceKeysResponse_NamesEntry {
+    return NameRecipientDeviceKeysResponse_NamesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NameRecipientDeviceKeysResponse_NamesEntry>, I>>(
+    object: I,
+  ): NameRecipientDeviceKeysResponse_NamesEntry {
+    const message = createBaseNameRecipientDeviceKeysResponse_NamesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   /**
@@ -5606,6 +7405,103 @@ export const AuthServiceService = {
       Buffer.from(ImportRecipientsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ImportRecipientsResponse => ImportRecipientsResponse.decode(value),
   },
+  /** The browsers that signed in as the calling recipient (recipient sessions only; only their own devices). */
+  listRecipientDevices: {
+    path: "/latchflow.auth.v1.AuthService/ListRecipientDevices" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRecipientDevicesRequest): Buffer =>
+      Buffer.from(ListRecipientDevicesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRecipientDevicesRequest => ListRecipientDevicesRequest.decode(value),
+    responseSerialize: (value: ListRecipientDevicesResponse): Buffer =>
+      Buffer.from(ListRecipientDevicesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRecipientDevicesResponse => ListRecipientDevicesResponse.decode(value),
+  },
+  renameRecipientDevice: {
+    path: "/latchflow.auth.v1.AuthService/RenameRecipientDevice" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RenameRecipientDeviceRequest): Buffer =>
+      Buffer.from(RenameRecipientDeviceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RenameRecipientDeviceRequest => RenameRecipientDeviceRequest.decode(value),
+    responseSerialize: (value: RecipientDevice): Buffer => Buffer.from(RecipientDevice.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecipientDevice => RecipientDevice.decode(value),
+  },
+  /** Forgets a device: its sessions end at once; its key is never recognised again. */
+  forgetRecipientDevice: {
+    path: "/latchflow.auth.v1.AuthService/ForgetRecipientDevice" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ForgetRecipientDeviceRequest): Buffer =>
+      Buffer.from(ForgetRecipientDeviceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ForgetRecipientDeviceRequest => ForgetRecipientDeviceRequest.decode(value),
+    responseSerialize: (value: ForgetRecipientDeviceResponse): Buffer =>
+      Buffer.from(ForgetRecipientDeviceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ForgetRecipientDeviceResponse => ForgetRecipientDeviceResponse.decode(value),
+  },
+  /**
+   * Device pairing: the signed-in device starts a pairing (a short code), a new browser claims it with the
+   * code, the first device approves or denies, and the claimant's next poll receives a session.
+   */
+  startPairing: {
+    path: "/latchflow.auth.v1.AuthService/StartPairing" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartPairingRequest): Buffer => Buffer.from(StartPairingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartPairingRequest => StartPairingRequest.decode(value),
+    responseSerialize: (value: Pairing): Buffer => Buffer.from(Pairing.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Pairing => Pairing.decode(value),
+  },
+  getPairing: {
+    path: "/latchflow.auth.v1.AuthService/GetPairing" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPairingRequest): Buffer => Buffer.from(GetPairingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPairingRequest => GetPairingRequest.decode(value),
+    responseSerialize: (value: Pairing): Buffer => Buffer.from(Pairing.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Pairing => Pairing.decode(value),
+  },
+  decidePairing: {
+    path: "/latchflow.auth.v1.AuthService/DecidePairing" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DecidePairingRequest): Buffer => Buffer.from(DecidePairingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DecidePairingRequest => DecidePairingRequest.decode(value),
+    responseSerialize: (value: Pairing): Buffer => Buffer.from(Pairing.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Pairing => Pairing.decode(value),
+  },
+  claimPairing: {
+    path: "/latchflow.auth.v1.AuthService/ClaimPairing" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ClaimPairingRequest): Buffer => Buffer.from(ClaimPairingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClaimPairingRequest => ClaimPairingRequest.decode(value),
+    responseSerialize: (value: PairingClaim): Buffer => Buffer.from(PairingClaim.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PairingClaim => PairingClaim.decode(value),
+  },
+  pollPairingClaim: {
+    path: "/latchflow.auth.v1.AuthService/PollPairingClaim" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PollPairingClaimRequest): Buffer =>
+      Buffer.from(PollPairingClaimRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PollPairingClaimRequest => PollPairingClaimRequest.decode(value),
+    responseSerialize: (value: PairingClaim): Buffer => Buffer.from(PairingClaim.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PairingClaim => PairingClaim.decode(value),
+  },
+  /** The names of the calling recipient's devices, by the raw device keys the gateway saw (download history). */
+  nameRecipientDeviceKeys: {
+    path: "/latchflow.auth.v1.AuthService/NameRecipientDeviceKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: NameRecipientDeviceKeysRequest): Buffer =>
+      Buffer.from(NameRecipientDeviceKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): NameRecipientDeviceKeysRequest => NameRecipientDeviceKeysRequest.decode(value),
+    responseSerialize: (value: NameRecipientDeviceKeysResponse): Buffer =>
+      Buffer.from(NameRecipientDeviceKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NameRecipientDeviceKeysResponse =>
+      NameRecipientDeviceKeysResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -5657,6 +7553,22 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   deleteRecipient: handleUnaryCall<DeleteRecipientRequest, Recipient>;
   /** Creates or updates recipients by email, all in one transaction (all or nothing). */
   importRecipients: handleUnaryCall<ImportRecipientsRequest, ImportRecipientsResponse>;
+  /** The browsers that signed in as the calling recipient (recipient sessions only; only their own devices). */
+  listRecipientDevices: handleUnaryCall<ListRecipientDevicesRequest, ListRecipientDevicesResponse>;
+  renameRecipientDevice: handleUnaryCall<RenameRecipientDeviceRequest, RecipientDevice>;
+  /** Forgets a device: its sessions end at once; its key is never recognised again. */
+  forgetRecipientDevice: handleUnaryCall<ForgetRecipientDeviceRequest, ForgetRecipientDeviceResponse>;
+  /**
+   * Device pairing: the signed-in device starts a pairing (a short code), a new browser claims it with the
+   * code, the first device approves or denies, and the claimant's next poll receives a session.
+   */
+  startPairing: handleUnaryCall<StartPairingRequest, Pairing>;
+  getPairing: handleUnaryCall<GetPairingRequest, Pairing>;
+  decidePairing: handleUnaryCall<DecidePairingRequest, Pairing>;
+  claimPairing: handleUnaryCall<ClaimPairingRequest, PairingClaim>;
+  pollPairingClaim: handleUnaryCall<PollPairingClaimRequest, PairingClaim>;
+  /** The names of the calling recipient's devices, by the raw device keys the gateway saw (download history). */
+  nameRecipientDeviceKeys: handleUnaryCall<NameRecipientDeviceKeysRequest, NameRecipientDeviceKeysResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -6125,6 +8037,148 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ImportRecipientsResponse) => void,
   ): ClientUnaryCall;
+  /** The browsers that signed in as the calling recipient (recipient sessions only; only their own devices). */
+  listRecipientDevices(
+    request: ListRecipientDevicesRequest,
+    callback: (error: ServiceError | null, response: ListRecipientDevicesResponse) => void,
+  ): ClientUnaryCall;
+  listRecipientDevices(
+    request: ListRecipientDevicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRecipientDevicesResponse) => void,
+  ): ClientUnaryCall;
+  listRecipientDevices(
+    request: ListRecipientDevicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRecipientDevicesResponse) => void,
+  ): ClientUnaryCall;
+  renameRecipientDevice(
+    request: RenameRecipientDeviceRequest,
+    callback: (error: ServiceError | null, response: RecipientDevice) => void,
+  ): ClientUnaryCall;
+  renameRecipientDevice(
+    request: RenameRecipientDeviceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecipientDevice) => void,
+  ): ClientUnaryCall;
+  renameRecipientDevice(
+    request: RenameRecipientDeviceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecipientDevice) => void,
+  ): ClientUnaryCall;
+  /** Forgets a device: its sessions end at once; its key is never recognised again. */
+  forgetRecipientDevice(
+    request: ForgetRecipientDeviceRequest,
+    callback: (error: ServiceError | null, response: ForgetRecipientDeviceResponse) => void,
+  ): ClientUnaryCall;
+  forgetRecipientDevice(
+    request: ForgetRecipientDeviceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ForgetRecipientDeviceResponse) => void,
+  ): ClientUnaryCall;
+  forgetRecipientDevice(
+    request: ForgetRecipientDeviceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ForgetRecipientDeviceResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Device pairing: the signed-in device starts a pairing (a short code), a new browser claims it with the
+   * code, the first device approves or denies, and the claimant's next poll receives a session.
+   */
+  startPairing(
+    request: StartPairingRequest,
+    callback: (error: ServiceError | null, response: Pairing) => void,
+  ): ClientUnaryCall;
+  startPairing(
+    request: StartPairingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Pairing) => void,
+  ): ClientUnaryCall;
+  startPairing(
+    request: StartPairingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Pairing) => void,
+  ): ClientUnaryCall;
+  getPairing(
+    request: GetPairingRequest,
+    callback: (error: ServiceError | null, response: Pairing) => void,
+  ): ClientUnaryCall;
+  getPairing(
+    request: GetPairingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Pairing) => void,
+  ): ClientUnaryCall;
+  getPairing(
+    request: GetPairingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Pairing) => void,
+  ): ClientUnaryCall;
+  decidePairing(
+    request: DecidePairingRequest,
+    callback: (error: ServiceError | null, response: Pairing) => void,
+  ): ClientUnaryCall;
+  decidePairing(
+    request: DecidePairingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Pairing) => void,
+  ): ClientUnaryCall;
+  decidePairing(
+    request: DecidePairingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Pairing) => void,
+  ): ClientUnaryCall;
+  claimPairing(
+    request: ClaimPairingRequest,
+    callback: (error: ServiceError | null, response: PairingClaim) => void,
+  ): ClientUnaryCall;
+  claimPairing(
+    request: ClaimPairingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PairingClaim) => void,
+  ): ClientUnaryCall;
+  claimPairing(
+    request: ClaimPairingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PairingClaim) => void,
+  ): ClientUnaryCall;
+  pollPairingClaim(
+    request: PollPairingClaimRequest,
+    callback: (error: ServiceError | null, response: PairingClaim) => void,
+  ): ClientUnaryCall;
+  pollPairingClaim(
+    request: PollPairingClaimRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PairingClaim) => void,
+  ): ClientUnaryCall;
+  pollPairingClaim(
+    request: PollPairingClaimRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PairingClaim) => void,
+  ): ClientUnaryCall;
+  /** The names of the calling recipient's devices, by the raw device keys the gateway saw (download history). */
+  nameRecipientDeviceKeys(
+    request: NameRecipientDeviceKeysRequest,
+    callback: (error: ServiceError | null, response: NameRecipientDeviceKeysResponse) => void,
+  ): ClientUnaryCall;
+  nameRecipientDeviceKeys(
+    request: NameRecipientDeviceKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NameRecipientDeviceKeysResponse) => void,
+  ): ClientUnaryCall;
+  nameRecipientDeviceKeys(
+    request: NameRecipientDeviceKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NameRecipientDeviceKeysResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const AuthServiceClient = makeGenericClientConstructor(
@@ -6169,6 +8223,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -320,6 +320,8 @@ export interface Download {
   userAgent: string;
   thisDevice: boolean;
   version: number;
+  /** the browser's device cookie the grant was made to (for naming it through the auth service; never sent to browsers) */
+  deviceId: string;
 }
 
 export interface ListDownloadsResponse {
@@ -4768,6 +4770,7 @@ function createBaseDownload(): Download {
     userAgent: "",
     thisDevice: false,
     version: 0,
+    deviceId: "",
   };
 }
 
@@ -4802,6 +4805,9 @@ export const Download: MessageFns<Download> = {
     }
     if (message.version !== 0) {
       writer.uint32(80).uint32(message.version);
+    }
+    if (message.deviceId !== "") {
+      writer.uint32(162).string(message.deviceId);
     }
     return writer;
   },
@@ -4899,6 +4905,14 @@ export const Download: MessageFns<Download> = {
             message.version = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4951,6 +4965,11 @@ export const Download: MessageFns<Download> = {
         ? globalThis.Boolean(object.this_device)
         : false,
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
     };
   },
 
@@ -4986,6 +5005,9 @@ export const Download: MessageFns<Download> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
     return obj;
   },
 
@@ -5004,6 +5026,7 @@ export const Download: MessageFns<Download> = {
     message.userAgent = object.userAgent ?? "";
     message.thisDevice = object.thisDevice ?? false;
     message.version = object.version ?? 0;
+    message.deviceId = object.deviceId ?? "";
     return message;
   },
 };
