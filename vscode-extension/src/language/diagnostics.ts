@@ -15,6 +15,8 @@ export interface DiagnoseOptions {
   capabilities: CapabilityCatalog;
   /** Checks bundles and recipients against a connected server; without it, one information diagnostic says so. */
   resolver?: ReferenceResolver;
+  /** Why there is no resolver when a server is configured but could not be used (said in the information). */
+  offlineReason?: string;
 }
 
 /** The spec's 1-based, end-exclusive range as an LSP range (0-based; columns already count UTF-16 units). */
@@ -55,8 +57,9 @@ export async function diagnose(text: string, options: DiagnoseOptions): Promise<
       severity: DiagnosticSeverity.Information,
       code: REFERENCES_NOT_CHECKED,
       source: "latchflow",
-      message:
-        "References (bundles, recipients) are not checked: no server connection. Set latchflow.server.url and latchflow.server.token to check them.",
+      message: options.offlineReason
+        ? `References (bundles, recipients) are not checked: ${options.offlineReason}`
+        : "References (bundles, recipients) are not checked: no server connection. Set latchflow.server.url and latchflow.server.token to check them.",
     });
   }
   return out;

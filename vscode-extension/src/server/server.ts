@@ -41,10 +41,13 @@ export function startServer(connection: Connection): void {
   let debounceMs = 150;
   let settings: ServerSettings = {};
   let remote: Promise<Remote | undefined> = Promise.resolve(undefined);
+  let offlineReason: string | undefined;
 
   const reconnect = (next: ServerSettings): void => {
     settings = next;
+    offlineReason = undefined;
     remote = connect(settings).catch((err: unknown) => {
+      offlineReason = `cannot use ${settings.url} (${err instanceof Error ? err.message : String(err)})`;
       connection.console.warn(
         `latchflow: cannot use ${settings.url}: ${err instanceof Error ? err.message : String(err)}; validating offline`,
       );
@@ -70,6 +73,7 @@ export function startServer(connection: Connection): void {
     const diagnostics = await diagnose(doc.getText(), {
       capabilities: r?.capabilities ?? builtinCatalog(),
       ...(r ? { resolver: r.resolver } : {}),
+      ...(offlineReason ? { offlineReason } : {}),
     });
     // a newer edit (or a close) came in while the references were checked: its own run will publish
     if (documents.get(uri)?.version !== version) return;
