@@ -145,7 +145,14 @@ module.exports = {
   options: {
     // Only the workspace's own files: third-party packages are neither followed nor reported.
     doNotFollow: { path: "(^|/)node_modules/" },
-    exclude: { path: "(^|/)(node_modules|dist|\\.latchflow|\\.tmp|\\.git)/" },
+    // …except the editor API and the LSP packages, kept in the graph as leaves so that
+    // language-functions-stay-pure can see an import of them
+    exclude: {
+      path: [
+        "(^|/)node_modules/(?!vscode-|@types/vscode/|\\.pnpm/vscode-|\\.pnpm/@types\\+vscode@)",
+        "(^|/)(dist|\\.latchflow|\\.tmp|\\.git)/",
+      ],
+    },
     // NodeNext sources: `./x.js` in an import names `./x.ts` (dependency-cruiser maps .js to .ts itself when
     // the .js file does not exist); the tsconfig gives it the compiler's module resolution.
     tsConfig: { fileName: "tsconfig.json" },
