@@ -86,6 +86,9 @@ function completeUses(ctx: CursorContext, replace: Range, catalog: CapabilityCat
     });
 }
 
+/** Offered where a schema wants a duration (`format: "duration"`, see @latchflow/spec's parseDuration). */
+const DURATIONS = ["30s", "1m", "5m", "10m", "1h", "6h", "1d", "7d", "30d", "90d"];
+
 function completeValues(
   ctx: CursorContext,
   replace: Range,
@@ -100,6 +103,7 @@ function completeValues(
   if (s.const !== undefined) values.push(s.const);
   if (s.type === "boolean") values.push(true, false);
   const examples = Array.isArray(s.examples) ? s.examples.filter((e) => typeof e !== "object") : [];
+  if (s.format === "duration") examples.push(...DURATIONS.filter((d) => !examples.includes(d)));
   const description = describe(s);
   return [
     ...values.map((v) => ({ v, kind: CompletionItemKind.EnumMember, sort: 0 })),
