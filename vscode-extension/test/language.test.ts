@@ -1,6 +1,8 @@
 import { builtinCatalog } from "@latchflow/builtin-plugins";
 import { describe, expect, it } from "vitest";
 import {
+  celSemanticTokens,
+  celTokens,
   codeActions,
   complete,
   definition,
@@ -266,5 +268,33 @@ describe("formatting", () => {
     expect(e?.newText).toContain("  triggers:\n    - id: a\n      uses: manual@1");
     expect(format(e!.newText, { tabSize: 2 })).toEqual([]);
     expect(format("a: [\n", { tabSize: 2 })).toEqual([]);
+  });
+});
+
+describe("semantic highlighting of CEL", () => {
+  it("tokens of an expression", () => {
+    const expr = 'steps["b-x"].outcome in ["succeeded"] && size(trigger.payload) > 2';
+    const named = celTokens(expr).map(([s, l, t]) => `${expr.slice(s, s + l)}:${t}`);
+    expect(named).toEqual([
+      "steps:variable",
+      '"b-x":string',
+      "outcome:property",
+      "in:keyword",
+      '"succeeded":string',
+      "&&:operator",
+      "size:function",
+      "trigger:variable",
+      "payload:property",
+      ">:operator",
+      "2:number",
+    ]);
+  });
+
+  it("LSP-encoded tokens inside each if:, at the expression's position", () => {
+    const data = celSemanticTokens(EXAMPLE);
+    const first = find(EXAMPLE, 'trigger.kind == "fired"');
+    expect(data.slice(0, 5)).toEqual([first.line, first.character, "trigger".length, 0, 0]);
+    // trigger . kind == "fired" → 4 tokens; steps . release . outcome == "succeeded" → 5
+    expect(data.length / 5).toBe(4 + 5);
   });
 });

@@ -125,6 +125,8 @@ describe("language server over stdio (offline)", () => {
       ["triggers", ["switch"]],
       ["steps", ["tell-guardian", "release", "tell"]],
     ]);
+    const tokens = await lsp.request<{ data: number[] }>("textDocument/semanticTokens/full", doc);
+    expect(tokens.data.length).toBeGreaterThan(0);
     const folds = await lsp.request<FoldingRange[]>("textDocument/foldingRange", doc);
     expect(folds.length).toBeGreaterThan(5);
   });

@@ -20,5 +20,6 @@ export {
   stepIdOccurrences,
 } from "./navigation.js";
 export { documentSymbols, type FormatOptions, foldingRanges, format, hover } from "./outline.js";
+export { celSemanticTokens, celTokens, SEMANTIC_TOKEN_TYPES } from "./semantic.js";
 export { LineIndex } from "./text.js";
 export * from "./types.js";

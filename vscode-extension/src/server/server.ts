@@ -10,6 +10,7 @@ import {
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import {
+  celSemanticTokens,
   codeActions,
   complete,
   definition,
@@ -22,6 +23,7 @@ import {
   prepareRename,
   references,
   rename,
+  SEMANTIC_TOKEN_TYPES,
 } from "../language/index.js";
 import { connect, type Remote, type ServerSettings } from "./remote.js";
 
@@ -110,6 +112,10 @@ export function startServer(connection: Connection): void {
         documentFormattingProvider: true,
         foldingRangeProvider: true,
         codeActionProvider: { codeActionKinds: ["quickfix"] },
+        semanticTokensProvider: {
+          legend: { tokenTypes: [...SEMANTIC_TOKEN_TYPES], tokenModifiers: [] },
+          full: true,
+        },
       },
       serverInfo: { name: "latchflow-language-server", version: "0.1.0" },
     };
@@ -176,6 +182,11 @@ export function startServer(connection: Connection): void {
       typeof codeActions
     >[1];
     return pipeline(textDocument.uri) ? codeActions(textDocument.uri, ours) : null;
+  });
+
+  connection.languages.semanticTokens.on(({ textDocument }) => {
+    const doc = pipeline(textDocument.uri);
+    return { data: doc ? celSemanticTokens(doc.getText()) : [] };
   });
 
   documents.listen(connection);
