@@ -82,6 +82,33 @@ module.exports = {
       to: { path: SERVER_SIDE },
     },
     {
+      name: "language-functions-stay-pure",
+      comment:
+        "The VS Code extension's language features (vscode-extension/src/language) are pure functions over a " +
+        "document's text, tested without an editor: they never import the editor API (`vscode`), the LSP " +
+        "packages (vscode-languageserver*, vscode-languageclient, vscode-jsonrpc) or the extension's server and " +
+        "client code; src/server's thin handlers call them.",
+      severity: "error",
+      from: { path: "^vscode-extension/src/language/" },
+      to: {
+        path: [
+          "^vscode$", // the editor API: provided by the extension host, never installed
+          "(^|/)node_modules/@types/vscode/",
+          "(^|/)node_modules/vscode-(languageserver|languageserver-protocol|languageserver-textdocument|languageclient|jsonrpc)/",
+          "^vscode-extension/src/(server|client)/",
+        ],
+      },
+    },
+    {
+      name: "extension-client-stays-a-client",
+      comment:
+        "The VS Code extension's client (src/client, bundled into the editor's extension host) only starts the " +
+        "language server: it never imports the server or the language functions, which run in the server process.",
+      severity: "error",
+      from: { path: "^vscode-extension/src/client/" },
+      to: { path: ["^vscode-extension/src/(server|language)/", "^kernel/"] },
+    },
+    {
       name: "cli-dispatcher-stays-light",
       comment:
         "cli/src/main.ts is loaded by every `latchflow` command: it imports the launcher (and through it the " +
@@ -109,15 +136,23 @@ module.exports = {
       to: {
         couldNotResolve: true,
         // SvelteKit's virtual modules ($app/*, ./$types) and the app's generated message catalogs exist only
-        // inside a build (the apps' own type check, svelte-check, resolves them)
-        pathNot: ["^\\$app/", "/\\$types$", "^\\./\\$types$", "^#lib/paraglide/"],
+        // inside a build (the apps' own type check, svelte-check, resolves them); `vscode` is the editor API the
+        // extension host provides (its types come from @types/vscode)
+        pathNot: ["^vscode$", "^\\$app/", "/\\$types$", "^\\./\\$types$", "^#lib/paraglide/"],
       },
     },
   ],
   options: {
     // Only the workspace's own files: third-party packages are neither followed nor reported.
     doNotFollow: { path: "(^|/)node_modules/" },
-    exclude: { path: "(^|/)(node_modules|dist|\\.latchflow|\\.tmp|\\.git)/" },
+    // …except the editor API and the LSP packages, kept in the graph as leaves so that
+    // language-functions-stay-pure can see an import of them
+    exclude: {
+      path: [
+        "(^|/)node_modules/(?!vscode-|@types/vscode/|\\.pnpm/vscode-|\\.pnpm/@types\\+vscode@)",
+        "(^|/)(dist|\\.latchflow|\\.tmp|\\.git)/",
+      ],
+    },
     // NodeNext sources: `./x.js` in an import names `./x.ts` (dependency-cruiser maps .js to .ts itself when
     // the .js file does not exist); the tsconfig gives it the compiler's module resolution.
     tsConfig: { fileName: "tsconfig.json" },

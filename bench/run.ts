@@ -8,6 +8,7 @@ import { benchPipelines } from "./pipelines.js";
 import { benchPortal } from "./portal.js";
 import { benchSlice } from "./slice.js";
 import { benchStorage } from "./storage.js";
+import { benchVscode } from "./vscode.js";
 
 const pg = await ensurePostgres();
 const nats = await ensureNats();
@@ -21,6 +22,7 @@ try {
   await benchAudit(pg.url);
   await benchCli();
   await benchPortal();
+  await benchVscode();
 } finally {
   await nats.stop?.();
   await pg.stop?.();

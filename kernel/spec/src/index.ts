@@ -7,6 +7,7 @@ export type {
   ReferenceResolver,
 } from "./capability.js";
 export { type ConditionContext, type ConditionResult, evaluateCondition } from "./cel-eval.js";
+export { type CelT, STEP_RESULT_TYPE, TRIGGER_TYPE } from "./cel-types.js";
 export { DiagnosticCode } from "./codes.js";
 export type { Diagnostic, Position, Range, Severity, ValidationResult } from "./diagnostic.js";
 export { type DurationResult, formatDuration, parseDuration } from "./duration.js";

@@ -1,0 +1,194 @@
+// The language server's handlers: thin, each calling a pure function of src/language. Documents are synced
+// incrementally (TextDocuments); validation is debounced per document.
+import { builtinCatalog } from "@latchflow/builtin-plugins";
+import type { CapabilityCatalog } from "@latchflow/spec";
+import {
+  type Connection,
+  type InitializeResult,
+  TextDocumentSyncKind,
+  TextDocuments,
+} from "vscode-languageserver";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import {
+  celSemanticTokens,
+  codeActions,
+  complete,
+  definition,
+  diagnose,
+  documentSymbols,
+  foldingRanges,
+  format,
+  hover,
+  isPipelineDocument,
+  prepareRename,
+  references,
+  rename,
+  SEMANTIC_TOKEN_TYPES,
+} from "../language/index.js";
+import { connect, type Remote, type ServerSettings } from "./remote.js";
+
+/** initializationOptions the client may send. */
+export interface InitializationOptions {
+  server?: ServerSettings;
+  /** Milliseconds of quiet after an edit before revalidating (default 150). */
+  debounceMs?: number;
+}
+
+/** Wires the handlers onto an LSP connection and starts listening. */
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const timers = new Map<string, NodeJS.Timeout>();
+  /** Documents that have diagnostics published (cleared when they stop being pipelines or close). */
+  const published = new Set<string>();
+  let debounceMs = 150;
+  let settings: ServerSettings = {};
+  let remote: Promise<Remote | undefined> = Promise.resolve(undefined);
+  let offlineReason: string | undefined;
+
+  const reconnect = (next: ServerSettings): void => {
+    settings = next;
+    offlineReason = undefined;
+    remote = connect(settings).catch((err: unknown) => {
+      offlineReason = `cannot use ${settings.url} (${err instanceof Error ? err.message : String(err)})`;
+      connection.console.warn(
+        `latchflow: cannot use ${settings.url}: ${err instanceof Error ? err.message : String(err)}; validating offline`,
+      );
+      return undefined;
+    });
+    for (const doc of documents.all()) schedule(doc, 0);
+  };
+
+  const catalog = async (): Promise<CapabilityCatalog> => (await remote)?.capabilities ?? builtinCatalog();
+
+  const pipeline = (uri: string): TextDocument | undefined => {
+    const doc = documents.get(uri);
+    return doc && isPipelineDocument(uri, doc.getText()) ? doc : undefined;
+  };
+
+  const validate = async (doc: TextDocument): Promise<void> => {
+    const { uri, version } = doc;
+    if (!isPipelineDocument(uri, doc.getText())) {
+      if (published.delete(uri)) await connection.sendDiagnostics({ uri, diagnostics: [] });
+      return;
+    }
+    const r = await remote;
+    const diagnostics = await diagnose(doc.getText(), {
+      capabilities: r?.capabilities ?? builtinCatalog(),
+      ...(r ? { resolver: r.resolver } : {}),
+      ...(offlineReason ? { offlineReason } : {}),
+    });
+    // a newer edit (or a close) came in while the references were checked: its own run will publish
+    if (documents.get(uri)?.version !== version) return;
+    published.add(uri);
+    await connection.sendDiagnostics({ uri, version, diagnostics });
+  };
+
+  const schedule = (doc: TextDocument, delay = debounceMs): void => {
+    clearTimeout(timers.get(doc.uri));
+    timers.set(
+      doc.uri,
+      setTimeout(() => {
+        timers.delete(doc.uri);
+        validate(doc).catch((err: unknown) =>
+          connection.console.error(`latchflow: validation failed: ${String(err)}`),
+        );
+      }, delay),
+    );
+  };
+
+  connection.onInitialize((params): InitializeResult => {
+    const options = (params.initializationOptions ?? {}) as InitializationOptions;
+    if (typeof options.debounceMs === "number") debounceMs = options.debounceMs;
+    if (options.server) reconnect(options.server);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        completionProvider: { triggerCharacters: [".", "@"] },
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        documentSymbolProvider: true,
+        documentFormattingProvider: true,
+        foldingRangeProvider: true,
+        codeActionProvider: { codeActionKinds: ["quickfix"] },
+        semanticTokensProvider: {
+          legend: { tokenTypes: [...SEMANTIC_TOKEN_TYPES], tokenModifiers: [] },
+          full: true,
+        },
+      },
+      serverInfo: { name: "latchflow-language-server", version: "0.1.0" },
+    };
+  });
+
+  connection.onDidChangeConfiguration(({ settings: s }) => {
+    const next = (s as { latchflow?: { server?: ServerSettings } } | undefined)?.latchflow?.server;
+    if (next && (next.url !== settings.url || next.token !== settings.token)) reconnect(next);
+  });
+
+  documents.onDidOpen(({ document }) => schedule(document, 0));
+  documents.onDidChangeContent(({ document }) => schedule(document));
+  documents.onDidClose(({ document }) => {
+    clearTimeout(timers.get(document.uri));
+    timers.delete(document.uri);
+    published.delete(document.uri);
+    void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+  });
+
+  connection.onCompletion(async ({ textDocument, position }) => {
+    const doc = pipeline(textDocument.uri);
+    return doc ? complete(doc.getText(), position, await catalog()) : null;
+  });
+  connection.onHover(async ({ textDocument, position }) => {
+    const doc = pipeline(textDocument.uri);
+    return (doc && hover(doc.getText(), position, await catalog())) ?? null;
+  });
+  connection.onDefinition(({ textDocument, position }) => {
+    const doc = pipeline(textDocument.uri);
+    const range = doc && definition(doc.getText(), position);
+    return range ? { uri: textDocument.uri, range } : null;
+  });
+  connection.onReferences(({ textDocument, position }) => {
+    const doc = pipeline(textDocument.uri);
+    return doc
+      ? references(doc.getText(), position).map((range) => ({ uri: textDocument.uri, range }))
+      : null;
+  });
+  connection.onPrepareRename(({ textDocument, position }) => {
+    const doc = pipeline(textDocument.uri);
+    return (doc && prepareRename(doc.getText(), position)) ?? null;
+  });
+  connection.onRenameRequest(({ textDocument, position, newName }) => {
+    const doc = pipeline(textDocument.uri);
+    if (!doc) return null;
+    const result = rename(doc.getText(), position, newName);
+    if (!result.ok) throw new Error(result.message);
+    return { changes: { [textDocument.uri]: result.edits } };
+  });
+  connection.onDocumentSymbol(({ textDocument }) => {
+    const doc = pipeline(textDocument.uri);
+    return doc ? documentSymbols(doc.getText()) : null;
+  });
+  connection.onDocumentFormatting(({ textDocument, options }) => {
+    const doc = pipeline(textDocument.uri);
+    return doc ? format(doc.getText(), { tabSize: options.tabSize }) : null;
+  });
+  connection.onFoldingRanges(({ textDocument }) => {
+    const doc = pipeline(textDocument.uri);
+    return doc ? foldingRanges(doc.getText()) : null;
+  });
+  connection.onCodeAction(({ textDocument, context }) => {
+    const ours = context.diagnostics.filter((d) => d.source === "latchflow") as Parameters<
+      typeof codeActions
+    >[1];
+    return pipeline(textDocument.uri) ? codeActions(textDocument.uri, ours) : null;
+  });
+
+  connection.languages.semanticTokens.on(({ textDocument }) => {
+    const doc = pipeline(textDocument.uri);
+    return { data: doc ? celSemanticTokens(doc.getText()) : [] };
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}

@@ -1,0 +1,66 @@
+import { OWNER_TOKEN, type Stack, startStack } from "@latchflow/e2e/stack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CompletionItem } from "vscode-languageserver-protocol";
+import { EXAMPLE, edit, find } from "./fixtures.js";
+import { LspSession } from "./lsp-client.js";
+
+const URI = "file:///work/family-legacy.latchflow.yaml";
+
+describe("language server connected to a real embedded Latchflow server", { timeout: 120_000 }, () => {
+  let stack: Stack;
+  let lsp: LspSession;
+  beforeAll(async () => {
+    stack = await startStack("sqlite", "in-process", "lsp");
+    const api = stack.client();
+    await api.createBundle({ body: { name: "family-archive" } });
+    await api.createRecipient({ body: { email: "alice@example.com" } });
+    lsp = await LspSession.start({ server: { url: stack.base, token: OWNER_TOKEN } });
+  });
+  afterAll(async () => {
+    await lsp?.stop();
+    await stack?.stop();
+  });
+
+  it("checks bundles and recipients against the server; says nothing about offline references", async () => {
+    const since = lsp.published.length;
+    await lsp.open(URI, EXAMPLE);
+    expect((await lsp.diagnostics(URI, since)).diagnostics).toEqual([]);
+
+    const text = edit("bundle: family-archive", "bundle: family-archiv").replace(
+      "recipients: [alice@example.com]",
+      "recipients: [bob@example.com]",
+    );
+    const other = "file:///work/other.latchflow.yaml";
+    const next = lsp.published.length;
+    await lsp.open(other, text);
+    const { diagnostics } = await lsp.diagnostics(other, next);
+    const b = find(text, "family-archiv");
+    const r = find(text, "bob@example.com");
+    expect(diagnostics.map((d) => [d.code, d.range.start])).toEqual([
+      ["unknown_bundle", b],
+      ["unknown_recipient", r],
+    ]);
+  });
+
+  it("completes uses: from the server's capability list", async () => {
+    const p = find(EXAMPLE, "grant@1");
+    const items = await lsp.request<CompletionItem[]>("textDocument/completion", {
+      textDocument: { uri: URI },
+      position: { line: p.line, character: p.character + 1 },
+    });
+    expect(items.map((i) => i.label)).toEqual(expect.arrayContaining(["grant@1", "email@1"]));
+  });
+
+  it("a wrong token falls back to offline validation", async () => {
+    const offline = await LspSession.start({ server: { url: stack.base, token: "lf_wrong" } });
+    try {
+      const since = offline.published.length;
+      await offline.open(URI, EXAMPLE);
+      const { diagnostics } = await offline.diagnostics(URI, since);
+      expect(diagnostics.map((d) => d.code)).toEqual(["references_not_checked"]);
+      expect(diagnostics[0]?.message).toContain(`cannot use ${stack.base}`);
+    } finally {
+      await offline.stop();
+    }
+  });
+});

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type {
+  CompletionItem,
+  DocumentSymbol,
+  FoldingRange,
+  Hover,
+  Location,
+  TextEdit,
+  WorkspaceEdit,
+} from "vscode-languageserver-protocol";
+import { EXAMPLE, edit, find } from "./fixtures.js";
+import { LspSession } from "./lsp-client.js";
+
+const URI = "file:///work/family-legacy.latchflow.yaml";
+const doc = { textDocument: { uri: URI } };
+
+describe("language server over stdio (offline)", () => {
+  let lsp: LspSession;
+  beforeAll(async () => {
+    lsp = await LspSession.start();
+  });
+  afterAll(async () => {
+    await lsp?.stop();
+  });
+
+  it("initializes with incremental sync and the features", () => {
+    expect(lsp.initialized.capabilities).toMatchObject({
+      textDocumentSync: { openClose: true, change: 2 },
+      hoverProvider: true,
+      definitionProvider: true,
+      renameProvider: { prepareProvider: true },
+      documentSymbolProvider: true,
+      documentFormattingProvider: true,
+      foldingRangeProvider: true,
+    });
+  });
+
+  it("didOpen publishes diagnostics; an incremental didChange republishes them with exact ranges", async () => {
+    const since = lsp.published.length;
+    await lsp.open(URI, EXAMPLE);
+    const first = await lsp.diagnostics(URI, since);
+    expect(first.diagnostics.map((d) => d.code)).toEqual(["references_not_checked"]);
+
+    // type "grnat" over "grant" in `uses: grant@1`, one character at a time, as an editor sends it
+    const p = find(EXAMPLE, "grant@1");
+    const after = lsp.published.length;
+    await lsp.change(URI, { start: p, end: { line: p.line, character: p.character + 5 } }, "");
+    for (const [i, ch] of [..."grnat"].entries()) {
+      const at = { line: p.line, character: p.character + i };
+      await lsp.change(URI, { start: at, end: at }, ch);
+    }
+    const next = await lsp.diagnostics(URI, after);
+    // debounced: the five keystrokes give one validation, of the final text
+    expect(lsp.published.slice(after).filter((x) => x.uri === URI)).toHaveLength(1);
+    expect(next.diagnostics.find((d) => d.code === "unknown_capability")).toMatchObject({
+      range: { start: p, end: { line: p.line, character: p.character + 7 } },
+      severity: 1,
+      source: "latchflow",
+      data: { suggestion: "grant@1" },
+    });
+    const actions = await lsp.request<{ edit: WorkspaceEdit }[]>("textDocument/codeAction", {
+      ...doc,
+      range: next.diagnostics[0]!.range,
+      context: { diagnostics: next.diagnostics },
+    });
+    expect(actions[0]?.edit.changes?.[URI]?.[0]?.newText).toBe("grant@1");
+
+    // put it back
+    const back = lsp.published.length;
+    await lsp.change(URI, { start: p, end: { line: p.line, character: p.character + 5 } }, "grant");
+    expect((await lsp.diagnostics(URI, back)).diagnostics.map((d) => d.code)).toEqual([
+      "references_not_checked",
+    ]);
+  });
+
+  it("completion: uses: values with docs, and CEL members inside if:", async () => {
+    const p = find(EXAMPLE, "grant@1");
+    const items = await lsp.request<CompletionItem[]>("textDocument/completion", {
+      ...doc,
+      position: { line: p.line, character: p.character + 2 },
+    });
+    const grant = items.find((i) => i.label === "grant@1");
+    expect(grant?.documentation).toMatchObject({ kind: "markdown" });
+    const t = find(EXAMPLE, "kind ==");
+    const members = await lsp.request<CompletionItem[]>("textDocument/completion", { ...doc, position: t });
+    expect(members.map((m) => m.label)).toEqual(expect.arrayContaining(["kind", "payload", "firedAt"]));
+  });
+
+  it("hover, definition, references, rename, symbols, folding", async () => {
+    const hover = await lsp.request<Hover>("textDocument/hover", {
+      ...doc,
+      position: find(EXAMPLE, "deadman@1"),
+    });
+    expect(JSON.stringify(hover.contents)).toContain("dead-man switch");
+
+    const use = find(EXAMPLE, "release.outcome");
+    const def = await lsp.request<Location>("textDocument/definition", { ...doc, position: use });
+    expect(def).toEqual({
+      uri: URI,
+      range: {
+        start: find(EXAMPLE, "release"),
+        end: { line: find(EXAMPLE, "release").line, character: find(EXAMPLE, "release").character + 7 },
+      },
+    });
+
+    const refs = await lsp.request<Location[]>("textDocument/references", {
+      ...doc,
+      position: use,
+      context: { includeDeclaration: true },
+    });
+    expect(refs).toHaveLength(3);
+
+    const renamed = await lsp.request<WorkspaceEdit>("textDocument/rename", {
+      ...doc,
+      position: use,
+      newName: "grant",
+    });
+    expect(renamed.changes?.[URI]).toHaveLength(3);
+    await expect(
+      lsp.request("textDocument/rename", { ...doc, position: use, newName: "tell" }),
+    ).rejects.toThrow(/already used/);
+
+    const symbols = await lsp.request<DocumentSymbol[]>("textDocument/documentSymbol", doc);
+    expect(symbols.map((s) => [s.name, s.children?.map((c) => c.name)])).toEqual([
+      ["triggers", ["switch"]],
+      ["steps", ["tell-guardian", "release", "tell"]],
+    ]);
+    const tokens = await lsp.request<{ data: number[] }>("textDocument/semanticTokens/full", doc);
+    expect(tokens.data.length).toBeGreaterThan(0);
+    const folds = await lsp.request<FoldingRange[]>("textDocument/foldingRange", doc);
+    expect(folds.length).toBeGreaterThan(5);
+  });
+
+  it("formatting keeps comments", async () => {
+    const uri = "file:///work/messy.latchflow.yaml";
+    // metadata indented by 6, the rest by 2: valid YAML, inconsistent style
+    const messy = edit("  name: family-legacy", "      name: family-legacy").replace(
+      "  description: Release",
+      "      description: Release",
+    );
+    await lsp.open(uri, messy);
+    const edits = await lsp.request<TextEdit[]>("textDocument/formatting", {
+      textDocument: { uri },
+      options: { tabSize: 2, insertSpaces: true },
+    });
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.newText).toContain("\n  name: family-legacy # lowercase DNS label, unique");
+    expect(edits[0]!.newText).toContain("\n  description: Release");
+    expect(edits[0]!.newText).toContain("# The ARCHITECTURE §3.4 example, written in block style.");
+    expect(edits[0]!.newText).toContain("# CEL over trigger, steps.<id>.outputs/outcome");
+    await lsp.close(uri);
+  });
+
+  it("didClose clears the diagnostics", async () => {
+    const since = lsp.published.length;
+    await lsp.close(URI);
+    expect(await lsp.diagnostics(URI, since)).toEqual({ uri: URI, diagnostics: [] });
+  });
+
+  it("YAML that is not a pipeline gets no diagnostics and no features; apiVersion makes any YAML a pipeline", async () => {
+    const k8s = "file:///work/deploy.yaml";
+    await lsp.open(k8s, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x\n");
+    const detected = "file:///work/pipeline.yaml";
+    const since = lsp.published.length;
+    await lsp.open(detected, edit("uses: grant@1", "uses: grant@9"));
+    const d = await lsp.diagnostics(detected, since);
+    expect(d.diagnostics.map((x) => x.code)).toContain("unknown_capability");
+    expect(lsp.published.some((p) => p.uri === k8s)).toBe(false);
+    expect(await lsp.request("textDocument/documentSymbol", { textDocument: { uri: k8s } })).toBeNull();
+  });
+});
