@@ -43,6 +43,10 @@ export function downloadToRest(d: bundlesV1.Download): schemas.PortalDownload {
     thisDevice: d.thisDevice,
     ip: d.ip,
     userAgent: d.userAgent,
+    size: d.size,
+    bytesSent: d.bytesSent,
+    completedAt: d.completedAt ? d.completedAt.toISOString() : null,
+    deviceName: null,
   };
 }
 
