@@ -143,12 +143,15 @@ export async function forgetQueue(): Promise<void> {
 export function processQueue(): Promise<void> {
   const work = async () => {
     for (const e of [...queue.entries]) {
-      if (e.status === "waiting" || e.status === "paused") await run(e.id);
+      if (e.status === "waiting" || e.status === "paused" || signedOut(e)) await run(e.id);
     }
   };
   if (navigator.locks) return navigator.locks.request(LOCK, { ifAvailable: false }, work);
   return work();
 }
+
+/** Stopped because the session ended: tried again after the next sign-in. */
+const signedOut = (e: QueueEntry) => e.status === "failed" && e.problem?.kind === "signed_out";
 
 /** Brings the state copy up to date with what IndexedDB holds (another tab may have moved it on). */
 async function fresh(id: string): Promise<QueueEntry | undefined> {
@@ -161,7 +164,7 @@ async function fresh(id: string): Promise<QueueEntry | undefined> {
 
 async function run(id: string): Promise<void> {
   const entry = await fresh(id);
-  if (!entry || (entry.status !== "waiting" && entry.status !== "paused")) return;
+  if (!entry || (entry.status !== "waiting" && entry.status !== "paused" && !signedOut(entry))) return;
   if (!entry.grant) {
     try {
       const pass = passphrases.get(id);
@@ -178,6 +181,7 @@ async function run(id: string): Promise<void> {
     } catch (err) {
       if (err instanceof ApiError) await fail(entry, problemOf(err.status, err.details.reason, err.details));
       // otherwise the network: it stays waiting until the connection comes back
+      else retryLater();
       return;
     }
   }
@@ -192,6 +196,8 @@ function problemOf(
 ): QueueEntry["problem"] {
   if (status === 401) return { kind: "signed_out" };
   if (reason === DownloadRefusal.GrantExhausted) return { kind: "exhausted" };
+  // the grant belongs to the session that ended: after signing in again it cannot go on
+  if (reason === DownloadRefusal.OtherSession) return { kind: "other_session" };
   if (status === 404 || reason === DownloadRefusal.LinkInvalid) return { kind: "expired" };
   const at =
     typeof details.availableAt === "string"
@@ -214,17 +220,20 @@ async function fail(entry: QueueEntry, problem: QueueEntry["problem"]): Promise<
 
 let retry: ReturnType<typeof setTimeout> | undefined;
 
+/** Still online (the server or the connection hiccuped): tries again shortly; offline, the online event does. */
+function retryLater(): void {
+  if (!navigator.onLine || retry) return;
+  retry = setTimeout(() => {
+    retry = undefined;
+    void processQueue();
+  }, 15_000);
+}
+
 async function pause(entry: QueueEntry): Promise<void> {
   if (!find(entry.id)) return; // cancelled meanwhile
   entry.status = "paused";
   await putEntry(entry);
-  // still online (the server or the connection hiccuped): try again shortly; offline: the online event does
-  if (navigator.onLine && !retry) {
-    retry = setTimeout(() => {
-      retry = undefined;
-      void processQueue();
-    }, 15_000);
-  }
+  retryLater();
 }
 
 /** The file name in a Content-Disposition header (`filename*` first). */

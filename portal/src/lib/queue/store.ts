@@ -27,7 +27,11 @@ export interface QueueEntry {
   /** the file name the server gave the archive */
   filename: string | null;
   /** why a failed entry stopped: the grant expired or was used up, the server refused (`reason`), signed out */
-  problem: { kind: "expired" | "exhausted" | "refused" | "signed_out"; reason?: string; at?: string } | null;
+  problem: {
+    kind: "expired" | "exhausted" | "other_session" | "refused" | "signed_out";
+    reason?: string;
+    at?: string;
+  } | null;
 }
 
 const DB = "latchflow-downloads";
