@@ -113,7 +113,7 @@ describe.each(MODES)("portal history (Chromium, %s + %s)", { timeout: 180_000 },
     await expectAccessible(page, "history: two downloads");
     await screenshot(page, "history");
     await page.setViewportSize({ width: 360, height: 780 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
     await expectAccessible(page, "history: 360 px");
     await screenshot(page, "history");
     expect(errors).toEqual([]);
@@ -178,7 +178,7 @@ describe.each(MODES)("portal history (Chromium, %s + %s)", { timeout: 180_000 },
       );
       await eventually(() => items(page).first().textContent()).toContain(text);
       expect(await page.locator("html").getAttribute("dir")).toBe(locale === "ar" ? "rtl" : "ltr");
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
       await expectAccessible(page, `history: ${locale}`);
       await screenshot(page, "history");
       await page.context().close();

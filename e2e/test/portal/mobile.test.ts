@@ -18,27 +18,28 @@ import {
  * that stand alone; links inside a sentence are exempt (2.5.8), as are the skip link (off screen until focused).
  */
 async function smallTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const small: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>("button, input, select, a")) {
-      if (el.classList.contains("skip") || el.closest(".visually-hidden")) continue;
-      const box = el.getBoundingClientRect();
-      if (box.width === 0 && box.height === 0) continue;
-      // a link in running text (its paragraph has other words) is exempt
-      const parent = el.parentElement;
-      if (el.tagName === "A" && parent && parent.textContent!.trim() !== el.textContent!.trim()) continue;
-      if (box.height < 44 || box.width < 44) {
-        small.push(
-          `${el.tagName.toLowerCase()} "${el.textContent?.trim() ?? ""}" ${box.width}×${box.height}`,
-        );
-      }
-    }
-    return small;
-  });
+  return page.evaluate<string[]>(SMALL_TARGETS);
 }
 
+/** Runs in the page (a string: the tests are compiled without the DOM library). */
+const SMALL_TARGETS = `(() => {
+  const small = [];
+  for (const el of document.querySelectorAll("button, input, select, a")) {
+    if (el.classList.contains("skip") || el.closest(".visually-hidden")) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    // a link in running text (its paragraph has other words) is exempt
+    const parent = el.parentElement;
+    if (el.tagName === "A" && parent && parent.textContent.trim() !== el.textContent.trim()) continue;
+    if (box.height < 44 || box.width < 44) {
+      small.push(el.tagName.toLowerCase() + ' "' + el.textContent.trim() + '" ' + box.width + "x" + box.height);
+    }
+  }
+  return small;
+})()`;
+
 const noSideScroll = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+  page.evaluate<boolean>("document.documentElement.scrollWidth <= document.documentElement.clientWidth");
 
 describe("portal at 360 px (Chromium)", { timeout: 180_000 }, () => {
   let s: Stack;

@@ -65,7 +65,9 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     await eventually(() => new URL(page.url()).pathname).toBe(`/portal/bundles/${r.bundleId}`);
     await eventually(() => page.getByRole("button", { name: /^Download/ }).count()).toBe(1);
     if (worker) {
-      await eventually(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+      await eventually(() => page.evaluate<boolean>("navigator.serviceWorker.controller !== null")).toBe(
+        true,
+      );
     }
     return page;
   }
@@ -128,7 +130,7 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     expect(sw.headers()["content-type"]).toMatch(/^text\/javascript/);
     expect(sw.headers()["cache-control"]).toBe("no-cache");
     await eventually(() =>
-      page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.scope ?? ""),
+      page.evaluate<string>("navigator.serviceWorker.getRegistration().then((r) => (r ? r.scope : ''))"),
     ).toBe(`${s.base}/portal/`);
     expect(foreign).toEqual([]);
     await context.close();
@@ -191,7 +193,7 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     await expectAccessible(page, "downloads: waiting");
     await screenshot(page, "downloads-waiting");
     await page.setViewportSize({ width: 360, height: 780 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
     await screenshot(page, "downloads-waiting");
     await page.setViewportSize({ width: 1280, height: 900 });
 
@@ -244,7 +246,7 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
         headers: { ...route.request().headers(), range: `bytes=0-${cut - 1}` },
       });
       const total = part.headers()["content-range"]!.split("/")[1]!;
-      const headers = { ...part.headers(), "content-length": total };
+      const headers: Record<string, string> = { ...part.headers(), "content-length": total };
       delete headers["content-range"];
       await route.fulfill({ status: 200, headers, body: await part.body() });
     });
@@ -292,7 +294,7 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
       cutOnce = true;
       const part = await route.fetch({ headers: { ...route.request().headers(), range: "bytes=0-99999" } });
       const total = part.headers()["content-range"]!.split("/")[1]!;
-      const headers = { ...part.headers(), "content-length": total };
+      const headers: Record<string, string> = { ...part.headers(), "content-length": total };
       delete headers["content-range"];
       await route.fulfill({ status: 200, headers, body: await part.body() });
     });
