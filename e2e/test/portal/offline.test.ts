@@ -331,4 +331,30 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     await eventually(() => page.getByText("1 of 3 downloads left.").count()).toBe(1);
     await page.context().close();
   });
+
+  it.runIf(dialect === "sqlite")(
+    "the queue is the signed-in recipient's: without a session it is not shown, and someone else signing in never sees it",
+    async () => {
+      const mine = await release(s, "Private letters", [{ name: "p.txt", data: noise(2000, 6) }]);
+      const theirs = await release(s, "Other files", [{ name: "o.txt", data: noise(2000, 7) }]);
+      const page = await openBundle(mine);
+      await offline(page);
+      await page.getByRole("button", { name: /^Download/ }).click();
+      await eventually(() => page.getByRole("link", { name: /^Downloads/ }).textContent()).toMatch(/\(1\)$/);
+      // the session ends without signing out (it expired; the cookies are gone), still offline: nothing consumed
+      await page.context().clearCookies();
+      await page.context().setOffline(false);
+      await page.goto(`${s.base}/portal/downloads`);
+      await eventually(() => new URL(page.url()).pathname).toBe("/portal/sign-in");
+      await signIn(page, s, theirs.email);
+      await eventually(() => new URL(page.url()).pathname).toBe("/portal/downloads");
+      await eventually(() => page.getByText("Nothing is waiting to download.").count()).toBe(1);
+      // and it stays forgotten (not only hidden): a fresh page load finds nothing either
+      await page.reload();
+      await eventually(() => page.getByText("Nothing is waiting to download.").count()).toBe(1);
+      expect(await page.getByText("Private letters").count()).toBe(0);
+      expect(await used(mine)).toBe(0);
+      await page.context().close();
+    },
+  );
 });

@@ -130,6 +130,18 @@ export async function saveFile(id: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+const OWNER = "latchflow-queue-owner";
+
+/**
+ * After a sign-in: the queue belongs to one recipient. When someone else signs in on this browser (the last
+ * session ended without signing out), the queue and its bytes are forgotten before they could see them.
+ */
+export async function claimQueue(recipientId: string): Promise<void> {
+  const owner = localStorage.getItem(OWNER);
+  if (owner && owner !== recipientId) await forgetQueue();
+  localStorage.setItem(OWNER, recipientId);
+}
+
 /** Forgets the whole queue and its bytes (on sign-out). */
 export async function forgetQueue(): Promise<void> {
   for (const c of transfers.values()) c.abort();
