@@ -141,4 +141,10 @@ export const bundlesMigrations = [
       t.datetime("acknowledged_at", ts).nullable();
     }),
   ),
+  defineMigration("0006-download-completion", (schema) =>
+    schema.alterTable("download_grants", (t) => {
+      // when a response delivered the archive's last byte (GET /dl/{token} finished writing size-1); null = not yet
+      t.datetime("completed_at", ts).nullable();
+    }),
+  ),
 ];

@@ -43,6 +43,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, "_app", "immutable", "app.js"), JS);
   writeFileSync(join(dir, "_app", "immutable", "app.js.br"), brotliCompressSync(JS));
   writeFileSync(join(dir, "manifest.webmanifest"), "{}");
+  writeFileSync(join(dir, "service-worker.js"), "self.addEventListener('fetch', () => {});\n");
   writeFileSync(join(dir, "csp.json"), JSON.stringify({ styleAttr: [STYLE_HASH, "'unsafe-inline'"] }));
   writeFileSync(join(root, "secret.txt"), "not for the web");
   ({ server, base } = await serve([{ prefix: "/portal", dir }]));
@@ -100,6 +101,20 @@ describe("staticApps", () => {
     const manifest = await get("/portal/manifest.webmanifest");
     expect(manifest.headers.get("content-type")).toMatch(/^application\/manifest\+json\b/);
     expect(manifest.headers.get("cache-control")).toBe("no-cache");
+  });
+
+  it("serves the service worker as revalidated JavaScript whose own policy lets it fetch its origin only", async () => {
+    const sw = await get("/portal/service-worker.js");
+    expect(sw.status).toBe(200);
+    expect(sw.headers.get("content-type")).toMatch(/^text\/javascript\b/);
+    expect(sw.headers.get("cache-control")).toBe("no-cache");
+    expect(sw.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; connect-src 'self'; script-src 'self'",
+    );
+    // other files keep the API's policy
+    const manifest = await get("/portal/manifest.webmanifest");
+    expect(manifest.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(manifest.headers.get("content-security-policy")).not.toContain("connect-src");
   });
 
   it("answers 304 to a matching If-None-Match", async () => {

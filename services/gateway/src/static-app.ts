@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { extname, join, normalize, resolve, sep } from "node:path";
+import { basename, extname, join, normalize, resolve, sep } from "node:path";
 import { ErrorCode, LatchflowError, notFound } from "@latchflow/runtime";
 import type { Context, Middleware } from "koa";
 
@@ -26,6 +26,14 @@ const TYPES: Record<string, string> = {
   ".txt": "text/plain; charset=utf-8",
 };
 const SHELL = "200.html";
+/** SvelteKit's service worker, at the app's root so its scope is the whole app (ADR 026) */
+const WORKER = "service-worker.js";
+
+/**
+ * A worker's own policy comes from its script's response (not from the page that registered it): the API's
+ * `default-src 'none'` would forbid it every fetch, so the worker may reach its own origin and nothing else.
+ */
+export const WORKER_CSP = "default-src 'none'; connect-src 'self'; script-src 'self'";
 
 const quote = (hashes: string[]) => hashes.map((h) => ` '${h}'`).join("");
 
@@ -140,6 +148,7 @@ async function sendFile(koa: Context, path: string): Promise<boolean> {
     "Cache-Control",
     koa.path.includes("/_app/immutable/") ? "public, max-age=31536000, immutable" : "no-cache",
   );
+  if (basename(path) === WORKER) koa.set("Content-Security-Policy", WORKER_CSP);
   if (koa.fresh) {
     koa.status = 304;
     koa.body = null;

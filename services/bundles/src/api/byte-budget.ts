@@ -70,3 +70,12 @@ export function releaseBytes(db: Database, kind: "grant" | "link", tokenHash: st
     [bytes, tokenHash, bytes],
   );
 }
+
+/** Marks a grant completed (its last byte was delivered); the first completion wins. */
+export function completeGrant(db: Database, tokenHash: string, now: Date) {
+  return changedOne(
+    db,
+    `UPDATE ${sqlTable(db, "download_grants")} SET completed_at = ? WHERE token_hash = ? AND completed_at IS NULL`,
+    [sqlDate(db, now), tokenHash],
+  );
+}

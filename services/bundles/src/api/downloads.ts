@@ -110,6 +110,10 @@ export function createDownloadsApi(auth: BundlesContext) {
           thisDevice: req.deviceId !== "" && g.deviceId === req.deviceId,
           deviceId: g.deviceId,
           version: versions.get(g.versionId)?.number ?? 0,
+          size: versions.get(g.versionId)?.size ?? 0,
+          // reserved minus given back: a resume that re-fetched a little counts once
+          bytesSent: Math.min(g.bytesServed, versions.get(g.versionId)?.size ?? 0),
+          completedAt: g.completedAt ?? undefined,
         })),
         page: { nextCursor: page.nextCursor },
       };

@@ -12,7 +12,7 @@ import {
 import type { BundlesContext } from "../context.js";
 import { Assignment, Bundle, BundleVersion, DownloadGrant, PublishLink } from "../entities/index.js";
 import { answerArchive } from "./archive-answer.js";
-import { releaseBytes, reserveGrantBytes, serveLinkBytes } from "./byte-budget.js";
+import { completeGrant, releaseBytes, reserveGrantBytes, serveLinkBytes } from "./byte-budget.js";
 import { accessRefusal, denied, recordDenied } from "./consume.js";
 
 export const hashToken = (t: string) => createHash("sha256").update(t, "utf8").digest("hex");
@@ -144,6 +144,14 @@ export function createArchiveApi(auth: BundlesContext) {
     ): Promise<bundlesV1.ReleaseArchiveBytesResponse> {
       if (req.kind !== "grant" && req.kind !== "link") throw validationFailed("kind must be grant or link");
       if (req.bytes > 0) await releaseBytes(db, req.kind, hashToken(req.token), req.bytes);
+      return {};
+    },
+
+    async completeArchiveDownload(
+      req: bundlesV1.CompleteArchiveDownloadRequest,
+    ): Promise<bundlesV1.CompleteArchiveDownloadResponse> {
+      if (!req.token) throw validationFailed("token is required");
+      await completeGrant(db, hashToken(req.token), auth.now());
       return {};
     },
   };

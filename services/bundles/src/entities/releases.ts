@@ -56,6 +56,8 @@ export const DownloadGrant = defineEntity({
     sessionId: p.string().length(64).default("").fieldName("session_id"),
     /** bytes reserved by requests, minus those given back unsent; only a conditional UPDATE changes it */
     bytesServed: p.bigint("number").default(0).fieldName("bytes_served"),
+    /** when a response finished writing the archive's last byte; null = not (yet) completed (0006) */
+    completedAt: p.datetime().nullable().fieldName("completed_at"),
     createdAt: p.datetime().fieldName("created_at"),
     expiresAt: p.datetime().fieldName("expires_at"),
   },

@@ -91,6 +91,13 @@ export function archiveRoutes(clients: GatewayClients) {
         // a failed give-back leaves the bytes counted: the budget errs on the side of refusing
         clients.bundles.releaseArchiveBytes({ kind, token: params.token, bytes }, ctx).catch(() => undefined);
       };
+      if (kind === "grant" && res.totalSize > 0 && res.end === res.totalSize - 1) {
+        // "finish": the whole body, the archive's last byte included, was handed to the socket (an aborted
+        // transfer closes without it); the download is then completed (history shows it so)
+        koa.res.once("finish", () => {
+          clients.bundles.completeArchiveDownload({ token: params.token }, ctx).catch(() => undefined);
+        });
+      }
       const body = settleUnsent(streamPieces(clients.storage, res.pieces, ctx), length, giveBack);
       return { status: res.status, stream: countDownload(kind, res.status, body) };
     });

@@ -33,6 +33,9 @@ export function downloadToRest(
     thisDevice: d.thisDevice,
     ip: d.ip,
     userAgent: d.userAgent,
+    size: d.size,
+    bytesSent: d.bytesSent,
+    completedAt: d.completedAt ? d.completedAt.toISOString() : null,
     deviceName: names[d.deviceId] ?? null,
   };
 }

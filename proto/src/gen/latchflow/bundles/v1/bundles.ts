@@ -320,6 +320,14 @@ export interface Download {
   userAgent: string;
   thisDevice: boolean;
   version: number;
+  /** The archive's size in bytes (of the granted version). */
+  size: number;
+  /** Bytes delivered so far across resumed requests (reserved minus given back), at most `size`. */
+  bytesSent: number;
+  /** When a response delivered the archive's last byte; unset = not (yet) completed. */
+  completedAt?:
+    | Date
+    | undefined;
   /** the browser's device cookie the grant was made to (for naming it through the auth service; never sent to browsers) */
   deviceId: string;
 }
@@ -363,6 +371,14 @@ export interface ReleaseArchiveBytesRequest {
 }
 
 export interface ReleaseArchiveBytesResponse {
+}
+
+export interface CompleteArchiveDownloadRequest {
+  /** The grant's token (GET /dl/{token}); publish links keep no completion. */
+  token: string;
+}
+
+export interface CompleteArchiveDownloadResponse {
 }
 
 export interface ArchiveRange {
@@ -4770,6 +4786,9 @@ function createBaseDownload(): Download {
     userAgent: "",
     thisDevice: false,
     version: 0,
+    size: 0,
+    bytesSent: 0,
+    completedAt: undefined,
     deviceId: "",
   };
 }
@@ -4805,6 +4824,15 @@ export const Download: MessageFns<Download> = {
     }
     if (message.version !== 0) {
       writer.uint32(80).uint32(message.version);
+    }
+    if (message.size !== 0) {
+      writer.uint32(88).uint64(message.size);
+    }
+    if (message.bytesSent !== 0) {
+      writer.uint32(96).uint64(message.bytesSent);
+    }
+    if (message.completedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.completedAt), writer.uint32(106).fork()).join();
     }
     if (message.deviceId !== "") {
       writer.uint32(162).string(message.deviceId);
@@ -4905,6 +4933,30 @@ export const Download: MessageFns<Download> = {
             message.version = reader.uint32();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.size = longToNumber(reader.uint64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.bytesSent = longToNumber(reader.uint64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.completedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
           case 20: {
             if (tag !== 162) {
               break;
@@ -4965,6 +5017,17 @@ export const Download: MessageFns<Download> = {
         ? globalThis.Boolean(object.this_device)
         : false,
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      bytesSent: isSet(object.bytesSent)
+        ? globalThis.Number(object.bytesSent)
+        : isSet(object.bytes_sent)
+        ? globalThis.Number(object.bytes_sent)
+        : 0,
+      completedAt: isSet(object.completedAt)
+        ? fromJsonTimestamp(object.completedAt)
+        : isSet(object.completed_at)
+        ? fromJsonTimestamp(object.completed_at)
+        : undefined,
       deviceId: isSet(object.deviceId)
         ? globalThis.String(object.deviceId)
         : isSet(object.device_id)
@@ -5005,6 +5068,15 @@ export const Download: MessageFns<Download> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.bytesSent !== 0) {
+      obj.bytesSent = Math.round(message.bytesSent);
+    }
+    if (message.completedAt !== undefined) {
+      obj.completedAt = message.completedAt.toISOString();
+    }
     if (message.deviceId !== "") {
       obj.deviceId = message.deviceId;
     }
@@ -5026,6 +5098,9 @@ export const Download: MessageFns<Download> = {
     message.userAgent = object.userAgent ?? "";
     message.thisDevice = object.thisDevice ?? false;
     message.version = object.version ?? 0;
+    message.size = object.size ?? 0;
+    message.bytesSent = object.bytesSent ?? 0;
+    message.completedAt = object.completedAt ?? undefined;
     message.deviceId = object.deviceId ?? "";
     return message;
   },
@@ -5589,6 +5664,127 @@ export const ReleaseArchiveBytesResponse: MessageFns<ReleaseArchiveBytesResponse
   },
   fromPartial<I extends Exact<DeepPartial<ReleaseArchiveBytesResponse>, I>>(_: I): ReleaseArchiveBytesResponse {
     const message = createBaseReleaseArchiveBytesResponse();
+    return message;
+  },
+};
+
+function createBaseCompleteArchiveDownloadRequest(): CompleteArchiveDownloadRequest {
+  return { token: "" };
+}
+
+export const CompleteArchiveDownloadRequest: MessageFns<CompleteArchiveDownloadRequest> = {
+  encode(message: CompleteArchiveDownloadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteArchiveDownloadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteArchiveDownloadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteArchiveDownloadRequest {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: CompleteArchiveDownloadRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompleteArchiveDownloadRequest>, I>>(base?: I): CompleteArchiveDownloadRequest {
+    return CompleteArchiveDownloadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompleteArchiveDownloadRequest>, I>>(
+    object: I,
+  ): CompleteArchiveDownloadRequest {
+    const message = createBaseCompleteArchiveDownloadRequest();
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseCompleteArchiveDownloadResponse(): CompleteArchiveDownloadResponse {
+  return {};
+}
+
+export const CompleteArchiveDownloadResponse: MessageFns<CompleteArchiveDownloadResponse> = {
+  encode(_: CompleteArchiveDownloadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteArchiveDownloadResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteArchiveDownloadResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CompleteArchiveDownloadResponse {
+    return {};
+  },
+
+  toJSON(_: CompleteArchiveDownloadResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompleteArchiveDownloadResponse>, I>>(base?: I): CompleteArchiveDownloadResponse {
+    return CompleteArchiveDownloadResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompleteArchiveDownloadResponse>, I>>(_: I): CompleteArchiveDownloadResponse {
+    const message = createBaseCompleteArchiveDownloadResponse();
     return message;
   },
 };
@@ -6810,6 +7006,23 @@ export const BundlesServiceService = {
     responseDeserialize: (value: Buffer): ReleaseArchiveBytesResponse => ReleaseArchiveBytesResponse.decode(value),
   },
   /**
+   * Records that a grant's response finished writing the archive's last byte (the gateway calls it when the
+   * response of a range ending at size-1 has been handed to the socket in full): the download is completed.
+   * The first completion wins; later ones change nothing.
+   */
+  completeArchiveDownload: {
+    path: "/latchflow.bundles.v1.BundlesService/CompleteArchiveDownload" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CompleteArchiveDownloadRequest): Buffer =>
+      Buffer.from(CompleteArchiveDownloadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompleteArchiveDownloadRequest => CompleteArchiveDownloadRequest.decode(value),
+    responseSerialize: (value: CompleteArchiveDownloadResponse): Buffer =>
+      Buffer.from(CompleteArchiveDownloadResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompleteArchiveDownloadResponse =>
+      CompleteArchiveDownloadResponse.decode(value),
+  },
+  /**
    * Resolves a user's export of a bundle (GET /api/v1/bundles/{id}/archive) to the pieces of its current
    * archive covering a byte range. The gateway has authorized the caller on the bundle and on each file in
    * `authorized_file_ids`; an archive holding any other file is refused (ALREADY_EXISTS "conflict": the
@@ -6919,6 +7132,12 @@ export interface BundlesServiceServer extends UntypedServiceImplementation {
    * the download can resume.
    */
   releaseArchiveBytes: handleUnaryCall<ReleaseArchiveBytesRequest, ReleaseArchiveBytesResponse>;
+  /**
+   * Records that a grant's response finished writing the archive's last byte (the gateway calls it when the
+   * response of a range ending at size-1 has been handed to the socket in full): the download is completed.
+   * The first completion wins; later ones change nothing.
+   */
+  completeArchiveDownload: handleUnaryCall<CompleteArchiveDownloadRequest, CompleteArchiveDownloadResponse>;
   /**
    * Resolves a user's export of a bundle (GET /api/v1/bundles/{id}/archive) to the pieces of its current
    * archive covering a byte range. The gateway has authorized the caller on the bundle and on each file in
@@ -7282,6 +7501,26 @@ export interface BundlesServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReleaseArchiveBytesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records that a grant's response finished writing the archive's last byte (the gateway calls it when the
+   * response of a range ending at size-1 has been handed to the socket in full): the download is completed.
+   * The first completion wins; later ones change nothing.
+   */
+  completeArchiveDownload(
+    request: CompleteArchiveDownloadRequest,
+    callback: (error: ServiceError | null, response: CompleteArchiveDownloadResponse) => void,
+  ): ClientUnaryCall;
+  completeArchiveDownload(
+    request: CompleteArchiveDownloadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CompleteArchiveDownloadResponse) => void,
+  ): ClientUnaryCall;
+  completeArchiveDownload(
+    request: CompleteArchiveDownloadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CompleteArchiveDownloadResponse) => void,
   ): ClientUnaryCall;
   /**
    * Resolves a user's export of a bundle (GET /api/v1/bundles/{id}/archive) to the pieces of its current
