@@ -55,10 +55,14 @@ describe.each(described)("%s", (_, op) => {
 });
 
 describe("rate limiting", () => {
-  it("covers exactly the auth and token endpoints and the public ingress (hooks, check-in links)", () => {
+  it("covers exactly the auth and token endpoints, the public ingress (hooks, check-in links) and the ways into a pairing", () => {
     const ingress = /^\/(api\/v1\/(auth|tokens)(\/|$)|hooks\/|checkin\/)/;
+    // a pairing is a sign-in: showing a code, entering it and polling for the answer are limited like one
+    const pairing = new Set(["startPortalPairing", "claimPortalPairing", "getPortalPairingClaim"]);
     for (const op of Object.values(operations) as Operation[]) {
-      expect(Boolean(op.rateLimited), `${op.operationId} ${op.path}`).toBe(ingress.test(op.path));
+      expect(Boolean(op.rateLimited), `${op.operationId} ${op.path}`).toBe(
+        ingress.test(op.path) || pairing.has(op.operationId),
+      );
     }
   });
 });
