@@ -5,8 +5,8 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { ensurePortalBuilt } from "@latchflow/portal";
-import type { Page } from "playwright-core";
-import { screenshotsDir, screenshotTo } from "../browser.js";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { eventually, newContext, screenshotsDir, screenshotTo } from "../browser.js";
 import { MODES, type Stack, startStack } from "../stack.js";
 
 // the shared browser helpers, under the names the portal's tests import them by
@@ -36,6 +36,24 @@ export async function startPortalStack(
   // schema names take lowercase letters, digits and _ only
   const name = `${prefix}_${dialect}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
   return startStack(dialect, bus, name, { LATCHFLOW_PORTAL_DIR: build.dir });
+}
+
+/**
+ * A new browser context (or `options.context`) signed in through the pages on the bundle's own page: the
+ * bundle page asked for first, the sign-in it leads to, then back on the bundle page.
+ */
+export async function openSignedIn(
+  browser: Browser,
+  s: Stack,
+  r: Release,
+  options: { width?: number; locale?: string; context?: BrowserContext } = {},
+): Promise<Page> {
+  const context = options.context ?? (await newContext(browser, options));
+  const page = await context.newPage();
+  await page.goto(`${s.base}/portal/bundles/${r.bundleId}`);
+  await signIn(page, s, r.email);
+  await eventually(() => new URL(page.url()).pathname).toBe(`/portal/bundles/${r.bundleId}`);
+  return page;
 }
 
 export interface Release {

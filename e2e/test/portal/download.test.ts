@@ -11,11 +11,10 @@ import {
   expectAccessible,
   hasFocus,
   launchChromium,
-  newContext,
+  openSignedIn,
   type Release,
   release,
   screenshot,
-  signIn,
   startPortalStack,
   zipEntryHashes,
 } from "./browser.js";
@@ -39,14 +38,7 @@ describe.each(MODES)("portal downloads (Chromium, %s + %s)", { timeout: 120_000 
   });
 
   /** A signed-in page on the bundle's own page. */
-  async function openBundle(r: Release, width = 1280): Promise<Page> {
-    const context = await newContext(browser, { width });
-    const page = await context.newPage();
-    await page.goto(`${s.base}/portal/bundles/${r.bundleId}`);
-    await signIn(page, s, r.email);
-    await eventually(() => new URL(page.url()).pathname).toBe(`/portal/bundles/${r.bundleId}`);
-    return page;
-  }
+  const openBundle = (r: Release, width = 1280) => openSignedIn(browser, s, r, { width });
 
   const h1 = (page: Page) => page.getByRole("heading", { level: 1 }).textContent();
   const alert = (page: Page) => page.locator("#download-alert");

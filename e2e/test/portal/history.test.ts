@@ -10,12 +10,11 @@ import {
   expectAccessible,
   hasFocus,
   launchChromium,
-  newContext,
+  openSignedIn,
   type Release,
   recordPageErrors,
   release,
   screenshot,
-  signIn,
   startPortalStack,
 } from "./browser.js";
 
@@ -54,11 +53,7 @@ describe.each(MODES)("portal history (Chromium, %s + %s)", { timeout: 180_000 },
   });
 
   async function openBundle(r: Release, options: { width?: number; locale?: string } = {}): Promise<Page> {
-    const context = await newContext(browser, options);
-    const page = await context.newPage();
-    await page.goto(`${s.base}/portal/bundles/${r.bundleId}`);
-    await signIn(page, s, r.email);
-    await eventually(() => new URL(page.url()).pathname).toBe(`/portal/bundles/${r.bundleId}`);
+    const page = await openSignedIn(browser, s, r, options);
     await eventually(() =>
       page.getByRole("button", { name: /^(Download|Herunterladen|تنزيل)/ }).count(),
     ).toBe(1);

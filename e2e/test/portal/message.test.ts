@@ -14,10 +14,10 @@ import {
   hasFocus,
   launchChromium,
   newContext,
+  openSignedIn,
   type Release,
   release,
   screenshot,
-  signIn,
   startPortalStack,
   zipEntryHashes,
 } from "./browser.js";
@@ -56,14 +56,7 @@ describe.each(MODES)(
       return r;
     }
 
-    async function openBundle(r: Release, width = 1280): Promise<Page> {
-      const context = await newContext(browser, { width });
-      const page = await context.newPage();
-      await page.goto(`${s.base}/portal/bundles/${r.bundleId}`);
-      await signIn(page, s, r.email);
-      await eventually(() => new URL(page.url()).pathname).toBe(`/portal/bundles/${r.bundleId}`);
-      return page;
-    }
+    const openBundle = (r: Release, width = 1280) => openSignedIn(browser, s, r, { width });
 
     const messageBox = (page: Page) => page.locator(".message-text");
     const downloadButton = (page: Page) => page.getByRole("button", { name: /^Download/ });

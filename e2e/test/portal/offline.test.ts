@@ -12,6 +12,7 @@ import {
   expectAccessible,
   launchChromium,
   newContext,
+  openSignedIn,
   type Release,
   recordForeignRequests,
   recordPageErrors,
@@ -59,10 +60,7 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
           reducedMotion: "reduce",
           serviceWorkers: "block",
         });
-    const page = await context.newPage();
-    await page.goto(`${s.base}/portal/bundles/${r.bundleId}`);
-    await signIn(page, s, r.email);
-    await eventually(() => new URL(page.url()).pathname).toBe(`/portal/bundles/${r.bundleId}`);
+    const page = await openSignedIn(browser, s, r, { context });
     await eventually(() => page.getByRole("button", { name: /^Download/ }).count()).toBe(1);
     if (worker) {
       await eventually(() => page.evaluate<boolean>("navigator.serviceWorker.controller !== null")).toBe(
