@@ -11,6 +11,7 @@ export {
   toLspRange,
 } from "./diagnostics.js";
 export { isPipelineDocument, parseText } from "./document.js";
+export { codeLenses, type LensOptions, NEXT_FIRE_TIMES, wallClock } from "./lenses.js";
 export {
   definition,
   prepareRename,

@@ -102,3 +102,15 @@ export interface CodeAction {
   isPreferred?: boolean;
   edit: { changes: Record<string, TextEdit[]> };
 }
+
+export interface Command {
+  title: string;
+  /** Empty for an informational lens (shown, not clickable). */
+  command: string;
+  arguments?: unknown[];
+}
+
+export interface CodeLens {
+  range: Range;
+  command: Command;
+}

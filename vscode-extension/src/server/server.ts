@@ -12,6 +12,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   celSemanticTokens,
   codeActions,
+  codeLenses,
   complete,
   definition,
   diagnose,
@@ -105,6 +106,7 @@ export function startServer(connection: Connection): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         completionProvider: { triggerCharacters: [".", "@"] },
         hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
         definitionProvider: true,
         referencesProvider: true,
         renameProvider: { prepareProvider: true },
@@ -142,6 +144,10 @@ export function startServer(connection: Connection): void {
   connection.onHover(async ({ textDocument, position }) => {
     const doc = pipeline(textDocument.uri);
     return (doc && hover(doc.getText(), position, await catalog())) ?? null;
+  });
+  connection.onCodeLens(({ textDocument }) => {
+    const doc = pipeline(textDocument.uri);
+    return doc ? codeLenses(doc.getText(), { now: Date.now() }) : null;
   });
   connection.onDefinition(({ textDocument, position }) => {
     const doc = pipeline(textDocument.uri);
