@@ -1,6 +1,6 @@
 import { OWNER_TOKEN, type Stack, startStack } from "@latchflow/e2e/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompletionItem } from "vscode-languageserver-protocol";
+import type { CompletionItem, Hover } from "vscode-languageserver-protocol";
 import { EXAMPLE, edit, find } from "./fixtures.js";
 import { LspSession } from "./lsp-client.js";
 
@@ -9,11 +9,15 @@ const URI = "file:///work/family-legacy.latchflow.yaml";
 describe("language server connected to a real embedded Latchflow server", { timeout: 120_000 }, () => {
   let stack: Stack;
   let lsp: LspSession;
+  let bundleId: string;
+  let aliceId: string;
   beforeAll(async () => {
     stack = await startStack("sqlite", "in-process", "lsp");
     const api = stack.client();
-    await api.createBundle({ body: { name: "family-archive" } });
-    await api.createRecipient({ body: { email: "alice@example.com" } });
+    bundleId = (await api.createBundle({ body: { name: "family-archive" } })).id;
+    await api.createBundle({ body: { name: "tax-papers" } });
+    aliceId = (await api.createRecipient({ body: { email: "alice@example.com", name: "Alice" } })).id;
+    await api.createRecipient({ body: { email: "carol@example.com", enabled: false } });
     lsp = await LspSession.start({ server: { url: stack.base, token: OWNER_TOKEN } });
   });
   afterAll(async () => {
@@ -49,6 +53,51 @@ describe("language server connected to a real embedded Latchflow server", { time
       position: { line: p.line, character: p.character + 1 },
     });
     expect(items.map((i) => i.label)).toEqual(expect.arrayContaining(["grant@1", "email@1"]));
+  });
+
+  it("completes bundle names and recipient emails from the server where a step names them", async () => {
+    const uri = "file:///work/typing.latchflow.yaml";
+    const text = edit("bundle: family-archive", "bundle: ta").replace(
+      "recipients: [alice@example.com]",
+      "recipients: [alice@example.com, ]",
+    );
+    await lsp.open(uri, text);
+    const b = find(text, "bundle: ta");
+    const bundles = await lsp.request<CompletionItem[]>("textDocument/completion", {
+      textDocument: { uri },
+      position: { line: b.line, character: b.character + 10 },
+    });
+    // editors order by sortText (enabled first, then by name); the server lists newest first
+    expect(bundles.map((i) => [i.label, i.detail]).sort()).toEqual([
+      ["family-archive", "bundle · enabled"],
+      ["tax-papers", "bundle · enabled"],
+    ]);
+    const r = find(text, ", ]");
+    const recipients = await lsp.request<CompletionItem[]>("textDocument/completion", {
+      textDocument: { uri },
+      position: { line: r.line, character: r.character + 2 },
+    });
+    // alice is already listed
+    expect(recipients.map((i) => [i.label, i.detail])).toEqual([["carol@example.com", "disabled"]]);
+    await lsp.close(uri);
+  });
+
+  it("hover shows the resolved bundle and recipient (name, id, enabled)", async () => {
+    const hoverAt = (fragment: string) =>
+      lsp.request<Hover>("textDocument/hover", {
+        textDocument: { uri: URI },
+        position: find(EXAMPLE, fragment),
+      });
+    expect((await hoverAt("family-archive")).contents).toEqual({
+      kind: "markdown",
+      value: `**bundle \`family-archive\`** — enabled\n\nid \`${bundleId}\``,
+    });
+    expect((await hoverAt("alice@example.com")).contents).toEqual({
+      kind: "markdown",
+      value: `**recipient Alice <alice@example.com>** — enabled\n\nid \`${aliceId}\``,
+    });
+    // the key still gets its schema description
+    expect(JSON.stringify((await hoverAt("maxDownloads")).contents)).toContain("maxDownloads");
   });
 
   it("a wrong token falls back to offline validation", async () => {

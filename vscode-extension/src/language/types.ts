@@ -62,6 +62,7 @@ export interface CompletionItem {
   textEdit?: TextEdit;
   insertText?: string;
   sortText?: string;
+  filterText?: string;
 }
 
 export interface Hover {

@@ -14,6 +14,7 @@ import {
   codeActions,
   codeLenses,
   complete,
+  completeReferences,
   definition,
   diagnose,
   documentSymbols,
@@ -22,6 +23,7 @@ import {
   hover,
   isPipelineDocument,
   prepareRename,
+  referenceHover,
   references,
   rename,
   SEMANTIC_TOKEN_TYPES,
@@ -137,13 +139,34 @@ export function startServer(connection: Connection): void {
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
+  /** The connected server's bundles and recipients; undefined offline or when they cannot be listed. */
+  const directory = async () => {
+    try {
+      return await (await remote)?.directory();
+    } catch (err) {
+      connection.console.warn(`latchflow: cannot list bundles and recipients: ${String(err)}`);
+      return undefined;
+    }
+  };
+
   connection.onCompletion(async ({ textDocument, position }) => {
     const doc = pipeline(textDocument.uri);
-    return doc ? complete(doc.getText(), position, await catalog()) : null;
+    if (!doc) return null;
+    const dir = await directory();
+    return (
+      (dir && completeReferences(doc.getText(), position, dir)) ??
+      complete(doc.getText(), position, await catalog())
+    );
   });
   connection.onHover(async ({ textDocument, position }) => {
     const doc = pipeline(textDocument.uri);
-    return (doc && hover(doc.getText(), position, await catalog())) ?? null;
+    if (!doc) return null;
+    const dir = await directory();
+    return (
+      (dir && referenceHover(doc.getText(), position, dir)) ??
+      hover(doc.getText(), position, await catalog()) ??
+      null
+    );
   });
   connection.onCodeLens(({ textDocument }) => {
     const doc = pipeline(textDocument.uri);
