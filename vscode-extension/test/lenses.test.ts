@@ -86,3 +86,21 @@ describe("code lenses", () => {
     expect(titles(edit("uses: deadman@1 # <capability>@<major>", ""))).toEqual([]);
   });
 });
+
+describe("pipeline lenses (with a server connection)", () => {
+  it("Plan and Apply on metadata.name, Run only with a manual@1 trigger; none offline", () => {
+    const uri = "file:///work/family-legacy.latchflow.yaml";
+    const p = find(EXAMPLE, "family-legacy");
+    const range = { start: p, end: { line: p.line, character: p.character + "family-legacy".length } };
+    const commands = (text: string) =>
+      codeLenses(text, { now: NOW, commandsFor: uri })
+        .filter((l) => l.command.command !== "")
+        .map((l) => [l.command.title, l.command.command, l.command.arguments, l.range]);
+    expect(commands(EXAMPLE)).toEqual([
+      ["Plan", "latchflow.plan", [uri], range],
+      ["Apply", "latchflow.apply", [uri], range],
+    ]);
+    expect(commands(trigger("uses: manual@1")).map((c) => c[0])).toEqual(["Plan", "Apply", "Run"]);
+    expect(codeLenses(EXAMPLE, { now: NOW }).filter((l) => l.command.command !== "")).toEqual([]);
+  });
+});

@@ -12,12 +12,31 @@ export const NEXT_FIRE_TIMES = 5;
 export interface LensOptions {
   /** The instant "next" is counted from (ms since the epoch). */
   now: number;
+  /**
+   * With a server connection: the document's uri, for the "Plan" / "Apply" / "Run" lenses on `metadata.name`
+   * (commands `latchflow.plan` / `latchflow.apply` / `latchflow.run` with the uri, run by the client; "Run" only
+   * with a `manual@1` trigger, the one a person can fire).
+   */
+  commandsFor?: string;
 }
 
 /** Lenses for the document's triggers (informational: their command is empty, so clicking does nothing). */
 export function codeLenses(text: string, options: LensOptions): CodeLens[] {
   const parsed = parseText(text);
   const out: CodeLens[] = [];
+  const name = parsed.doc.getIn(["metadata", "name"], true);
+  if (options.commandsFor !== undefined && isScalar(name) && typeof name.value === "string" && name.range) {
+    const range = parsed.lines.range(name.range[0], name.range[1]);
+    const args = [options.commandsFor];
+    const manual = items(parsed.doc, "triggers").some((t) => t.uses?.value === "manual@1");
+    for (const [title, command] of [
+      ["Plan", "latchflow.plan"],
+      ["Apply", "latchflow.apply"],
+      ...(manual ? [["Run", "latchflow.run"]] : []),
+    ] as const) {
+      out.push({ range, command: { title, command, arguments: args } });
+    }
+  }
   for (const item of items(parsed.doc, "triggers")) {
     const anchor = item.uses ?? item.id;
     if (!anchor?.range) continue;

@@ -168,9 +168,14 @@ export function startServer(connection: Connection): void {
       null
     );
   });
-  connection.onCodeLens(({ textDocument }) => {
+  connection.onCodeLens(async ({ textDocument }) => {
     const doc = pipeline(textDocument.uri);
-    return doc ? codeLenses(doc.getText(), { now: Date.now() }) : null;
+    if (!doc) return null;
+    const connected = (await remote) !== undefined;
+    return codeLenses(doc.getText(), {
+      now: Date.now(),
+      ...(connected ? { commandsFor: textDocument.uri } : {}),
+    });
   });
   connection.onDefinition(({ textDocument, position }) => {
     const doc = pipeline(textDocument.uri);
