@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type {
+  CodeLens,
   CompletionItem,
   DocumentSymbol,
   FoldingRange,
@@ -27,6 +28,7 @@ describe("language server over stdio (offline)", () => {
     expect(lsp.initialized.capabilities).toMatchObject({
       textDocumentSync: { openClose: true, change: 2 },
       hoverProvider: true,
+      codeLensProvider: { resolveProvider: false },
       definitionProvider: true,
       renameProvider: { prepareProvider: true },
       documentSymbolProvider: true,
@@ -129,6 +131,25 @@ describe("language server over stdio (offline)", () => {
     expect(tokens.data.length).toBeGreaterThan(0);
     const folds = await lsp.request<FoldingRange[]>("textDocument/foldingRange", doc);
     expect(folds.length).toBeGreaterThan(5);
+  });
+
+  it("code lenses: the dead-man ladder, and cron's next five fire times in its time zone", async () => {
+    const lenses = await lsp.request<CodeLens[]>("textDocument/codeLens", doc);
+    expect(lenses.map((l) => [l.range.start, l.command?.title.split(" · ")[0]])).toEqual([
+      [find(EXAMPLE, "deadman@1"), "Check in at least every 30d"],
+      [find(EXAMPLE, "deadman@1"), expect.stringMatching(/^Checking in now: reminders /)],
+    ]);
+    const uri = "file:///work/weekly.latchflow.yaml";
+    await lsp.open(
+      uri,
+      EXAMPLE.replace("uses: deadman@1", "uses: cron@1").replace(
+        /checkInEvery: 30d\n.*\n.*\n/,
+        "schedule: 0 9 * * MON\n        timeZone: Europe/Berlin\n",
+      ),
+    );
+    const [cron] = await lsp.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri } });
+    expect(cron?.command?.title).toMatch(/^Next \(Europe\/Berlin\): (Mon \d{4}-\d\d-\d\d 09:00( · |$)){5}/);
+    await lsp.close(uri);
   });
 
   it("formatting keeps comments", async () => {

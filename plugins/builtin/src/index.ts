@@ -1,4 +1,5 @@
 export { builtinCatalog, builtinManifests, catalogFromManifests } from "./catalog.js";
+export { CronSchedule } from "./lib/cron-ticks.js";
 export { cronManifest } from "./manifests/cron.js";
 export { deadmanManifest } from "./manifests/deadman.js";
 export { emailManifest } from "./manifests/email.js";

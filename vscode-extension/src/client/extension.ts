@@ -1,6 +1,8 @@
 // The VS Code extension: starts the Latchflow language server (dist/server.cjs) for pipeline documents and
 // passes it the server URL (setting `latchflow.server.url`) and the API token (kept in the editor's
 // SecretStorage, set with the "Latchflow: Set API token" command). Everything else happens in the server.
+
+import { createClient } from "@latchflow/api/client";
 import * as vscode from "vscode";
 import {
   LanguageClient,
@@ -8,6 +10,7 @@ import {
   type ServerOptions,
   TransportKind,
 } from "vscode-languageclient/node";
+import { type PipelineCommand, runPipelineCommand } from "./pipeline-commands.js";
 import { connectionSettings, TOKEN_KEY } from "./settings.js";
 
 let client: LanguageClient | undefined;
@@ -36,8 +39,42 @@ async function restart(context: vscode.ExtensionContext): Promise<void> {
   await start(context);
 }
 
+/** Plan / Apply / Run (from the code lenses, with the document's uri, or the palette, on the active editor). */
+async function pipelineCommand(
+  context: vscode.ExtensionContext,
+  command: PipelineCommand,
+  uri?: string,
+): Promise<void> {
+  const document = uri
+    ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uri))
+    : vscode.window.activeTextEditor?.document;
+  if (!document) return;
+  const { server } = await connectionSettings(
+    vscode.workspace.getConfiguration("latchflow"),
+    context.secrets,
+  );
+  const api = server
+    ? createClient({ baseUrl: server.url.replace(/\/+$/, ""), token: server.token })
+    : undefined;
+  await runPipelineCommand(command, document.getText(), api, {
+    info: (message) => vscode.window.showInformationMessage(message),
+    error: (message) => vscode.window.showErrorMessage(message),
+    confirm: async (message, action) =>
+      (await vscode.window.showWarningMessage(message, { modal: true }, action)) === action,
+  });
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push(
+    vscode.commands.registerCommand("latchflow.plan", (uri?: string) =>
+      pipelineCommand(context, "latchflow.plan", uri),
+    ),
+    vscode.commands.registerCommand("latchflow.apply", (uri?: string) =>
+      pipelineCommand(context, "latchflow.apply", uri),
+    ),
+    vscode.commands.registerCommand("latchflow.run", (uri?: string) =>
+      pipelineCommand(context, "latchflow.run", uri),
+    ),
     vscode.commands.registerCommand("latchflow.setToken", async () => {
       const token = await vscode.window.showInputBox({
         prompt: "Latchflow API token (lf_…), kept in the editor's secret storage",

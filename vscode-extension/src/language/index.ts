@@ -11,6 +11,7 @@ export {
   toLspRange,
 } from "./diagnostics.js";
 export { isPipelineDocument, parseText } from "./document.js";
+export { codeLenses, type LensOptions, NEXT_FIRE_TIMES, wallClock } from "./lenses.js";
 export {
   definition,
   prepareRename,
@@ -20,6 +21,14 @@ export {
   stepIdOccurrences,
 } from "./navigation.js";
 export { documentSymbols, type FormatOptions, foldingRanges, format, hover } from "./outline.js";
+export {
+  completeReferences,
+  type Directory,
+  type DirectoryBundle,
+  type DirectoryRecipient,
+  referenceHover,
+  referenceKind,
+} from "./references.js";
 export { celSemanticTokens, celTokens, SEMANTIC_TOKEN_TYPES } from "./semantic.js";
 export { LineIndex } from "./text.js";
 export * from "./types.js";

@@ -62,6 +62,7 @@ export interface CompletionItem {
   textEdit?: TextEdit;
   insertText?: string;
   sortText?: string;
+  filterText?: string;
 }
 
 export interface Hover {
@@ -101,4 +102,16 @@ export interface CodeAction {
   diagnostics: Diagnostic[];
   isPreferred?: boolean;
   edit: { changes: Record<string, TextEdit[]> };
+}
+
+export interface Command {
+  title: string;
+  /** Empty for an informational lens (shown, not clickable). */
+  command: string;
+  arguments?: unknown[];
+}
+
+export interface CodeLens {
+  range: Range;
+  command: Command;
 }

@@ -2,6 +2,7 @@
 // validation and completion, and a resolver that checks bundles and recipients, through the typed client.
 import { type Client, createClient } from "@latchflow/api/client";
 import type { CapabilityCatalog, ReferenceResolver } from "@latchflow/spec";
+import type { Directory } from "../language/index.js";
 
 /** Where the server is: from initializationOptions or the `latchflow.server` settings. */
 export interface ServerSettings {
@@ -14,6 +15,8 @@ export interface Remote {
   url: string;
   capabilities: CapabilityCatalog;
   resolver: ReferenceResolver;
+  /** The server's bundles and recipients, for completion and hover (cached like the resolver's answers). */
+  directory(): Promise<Directory>;
 }
 
 /** How long the resolver's answers are reused across revalidations (typing should not flood the server). */
@@ -39,7 +42,47 @@ export async function connect(
       ]),
     ),
   );
-  return { url: settings.url, capabilities, resolver: cachedResolver(api) };
+  return { url: settings.url, capabilities, resolver: cachedResolver(api), directory: cachedDirectory(api) };
+}
+
+function cachedDirectory(api: Client): () => Promise<Directory> {
+  let cached: { at: number; directory: Promise<Directory> } | undefined;
+  return () => {
+    if (!cached || Date.now() - cached.at >= CACHE_MS) {
+      const directory = fetchDirectory(api);
+      directory.catch(() => {
+        cached = undefined;
+      });
+      cached = { at: Date.now(), directory };
+    }
+    return cached.directory;
+  };
+}
+
+async function fetchDirectory(api: Client): Promise<Directory> {
+  const [bundles, recipients] = await Promise.all([
+    pages((cursor) => api.listBundles({ query: cursor === undefined ? {} : { cursor } })),
+    pages((cursor) => api.listRecipients({ query: cursor === undefined ? {} : { cursor } })),
+  ]);
+  return {
+    bundles: bundles.map(({ id, name, description, enabled }) => ({ id, name, description, enabled })),
+    recipients: recipients.map(({ id, email, name, enabled }) => ({ id, email, name, enabled })),
+  };
+}
+
+/** Every item of a paged list (at most 100 pages). */
+async function pages<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | null | undefined }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  for (let n = 0; n < 100; n++) {
+    const p = await page(cursor);
+    out.push(...p.items);
+    if (!p.nextCursor) break;
+    cursor = p.nextCursor;
+  }
+  return out;
 }
 
 function cachedResolver(api: Client): ReferenceResolver {

@@ -12,7 +12,9 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   celSemanticTokens,
   codeActions,
+  codeLenses,
   complete,
+  completeReferences,
   definition,
   diagnose,
   documentSymbols,
@@ -21,6 +23,7 @@ import {
   hover,
   isPipelineDocument,
   prepareRename,
+  referenceHover,
   references,
   rename,
   SEMANTIC_TOKEN_TYPES,
@@ -105,6 +108,7 @@ export function startServer(connection: Connection): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         completionProvider: { triggerCharacters: [".", "@"] },
         hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
         definitionProvider: true,
         referencesProvider: true,
         renameProvider: { prepareProvider: true },
@@ -135,13 +139,43 @@ export function startServer(connection: Connection): void {
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
+  /** The connected server's bundles and recipients; undefined offline or when they cannot be listed. */
+  const directory = async () => {
+    try {
+      return await (await remote)?.directory();
+    } catch (err) {
+      connection.console.warn(`latchflow: cannot list bundles and recipients: ${String(err)}`);
+      return undefined;
+    }
+  };
+
   connection.onCompletion(async ({ textDocument, position }) => {
     const doc = pipeline(textDocument.uri);
-    return doc ? complete(doc.getText(), position, await catalog()) : null;
+    if (!doc) return null;
+    const dir = await directory();
+    return (
+      (dir && completeReferences(doc.getText(), position, dir)) ??
+      complete(doc.getText(), position, await catalog())
+    );
   });
   connection.onHover(async ({ textDocument, position }) => {
     const doc = pipeline(textDocument.uri);
-    return (doc && hover(doc.getText(), position, await catalog())) ?? null;
+    if (!doc) return null;
+    const dir = await directory();
+    return (
+      (dir && referenceHover(doc.getText(), position, dir)) ??
+      hover(doc.getText(), position, await catalog()) ??
+      null
+    );
+  });
+  connection.onCodeLens(async ({ textDocument }) => {
+    const doc = pipeline(textDocument.uri);
+    if (!doc) return null;
+    const connected = (await remote) !== undefined;
+    return codeLenses(doc.getText(), {
+      now: Date.now(),
+      ...(connected ? { commandsFor: textDocument.uri } : {}),
+    });
   });
   connection.onDefinition(({ textDocument, position }) => {
     const doc = pipeline(textDocument.uri);
