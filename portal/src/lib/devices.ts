@@ -1,5 +1,5 @@
+import { deviceKind } from "@latchflow/api/user-agent";
 import { m } from "#lib/paraglide/messages.js";
-import { deviceKind } from "./user-agent.js";
 
 /** "Chrome on Android", in the reader's language, from a user agent. */
 export function describeUserAgent(userAgent: string): string {

@@ -1,4 +1,7 @@
-/** A browser's user agent in the words people use: which browser, on which system. Nothing more is read from it. */
+/**
+ * A browser's user agent in the words people use: which browser, on which system. Nothing more is read from it.
+ * Plain code (no zod): the portal and the admin both import it through `@latchflow/api/user-agent`.
+ */
 export interface DeviceKind {
   /** "Chrome", "Firefox", "Safari", "Edge", "Samsung Internet", "Opera"; "" when unknown */
   browser: string;

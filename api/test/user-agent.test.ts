@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deviceKind } from "./user-agent.js";
+import { deviceKind } from "../src/user-agent.js";
 
 describe("deviceKind", () => {
   it.each([
