@@ -43,37 +43,6 @@ const file = (name: string, text: string, enabled?: boolean): CheckedFile => ({
   diagnostics: [],
 });
 
-describe("computePlan", () => {
-  it("compares source byte for byte and a stated spec.enabled; deletes only with prune", async () => {
-    const server = new Map<string, Stored>([
-      ["same", { version: 3, enabled: true, source: "a: 1\n" }],
-      ["edited", { version: 2, enabled: true, source: "a: 1\n" }],
-      ["off", { version: 1, enabled: false, source: "b: 1\n" }],
-      ["extra", { version: 5, enabled: true, source: "c: 1\n" }],
-    ]);
-    const files = [
-      file("same", "a: 1\n"),
-      file("edited", "a: 1 \n"), // a trailing space is a change: the server stores the text as written
-      file("off", "b: 1\n", true),
-      file("new", "d: 1\n"),
-    ];
-    const plan = await computePlan(fakeApi(server), files, false);
-    expect(plan.changes.map((c) => [c.name, c.action, c.sourceChanged, c.enabled])).toEqual([
-      ["edited", "update", true, null],
-      ["off", "update", false, { from: false, to: true }],
-      ["new", "create", true, { from: null, to: true }],
-    ]);
-    expect(plan.unchanged).toEqual([{ name: "same", file: "same.yaml", version: 3 }]);
-    expect(plan.untracked).toEqual(["extra"]);
-
-    const pruned = await computePlan(fakeApi(server), files, true);
-    expect(pruned.untracked).toEqual([]);
-    expect(pruned.changes.at(-1)).toMatchObject({ name: "extra", action: "delete", server: { version: 5 } });
-    expect(pruned.changes.at(-1)?.diff).toContain("-c: 1");
-    expect(pruned.summary).toEqual({ create: 1, update: 2, delete: 1 });
-  });
-});
-
 describe("checkUnchanged", () => {
   const refusal = async (p: Promise<void>) => {
     const err = await p.then(
