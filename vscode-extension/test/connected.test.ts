@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { OWNER_TOKEN, type Stack, startStack } from "@latchflow/e2e/stack";
 import { packPlugin } from "@latchflow/plugin-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -188,8 +188,10 @@ describe("language server connected to a real embedded Latchflow server", { time
   it("a deprecated major of an installed plugin: a warning, struck through, and its quick fix", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lf-vscode-plugin-"));
     try {
+      // the e2e tests' plugin that moved from echo@1 to echo@2 and serves echo@1 through migrate
+      const e2eTests = dirname(createRequire(import.meta.url).resolve("@latchflow/e2e/stack"));
       const packed = await packPlugin({
-        dir: fileURLToPath(new URL("./fixtures/echo-plugin", import.meta.url)),
+        dir: join(e2eTests, "pipelines/fixtures/echo-v2"),
         outFile: join(dir, "echo.tgz"),
       });
       const api = stack.client();
