@@ -18,6 +18,7 @@ import {
   codeLenses,
   complete,
   completeReferences,
+  DiagnosticSeverity,
   definition,
   diagnose,
   documentSymbols,
@@ -77,7 +78,7 @@ export function startServer(connection: Connection): void {
   const diagnoseText = async (text: string) => {
     const r = await remote;
     return diagnose(text, {
-      capabilities: r?.capabilities ?? builtinCatalog(),
+      capabilities: await catalog(),
       ...(r ? { resolver: r.resolver } : {}),
       ...(r?.secretsUncheckedReason ? { secretsUncheckedReason: r.secretsUncheckedReason } : {}),
       ...(offlineReason ? { offlineReason } : {}),
@@ -118,8 +119,8 @@ export function startServer(connection: Connection): void {
 
   const summary = (uri: string, diagnostics: Awaited<ReturnType<typeof diagnose>>) => ({
     uri,
-    errors: diagnostics.filter((d) => d.severity === 1).length,
-    warnings: diagnostics.filter((d) => d.severity === 2).length,
+    errors: diagnostics.filter((d) => d.severity === DiagnosticSeverity.Error).length,
+    warnings: diagnostics.filter((d) => d.severity === DiagnosticSeverity.Warning).length,
   });
 
   const schedule = (doc: TextDocument, delay = debounceMs): void => {
