@@ -38,6 +38,7 @@ import { createServiceActions } from "./plugins/service-actions.js";
 import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRow } from "./runs/entities.js";
 import { createExecutor, type Executor } from "./runs/executor.js";
 import { createRunsApi } from "./runs/runs-api.js";
+import { createTriggersApi } from "./triggers/triggers-api.js";
 import { createScheduler, type Scheduler } from "./runs/scheduler.js";
 import { TriggerLinkRow, triggerLinksMigration } from "./triggers/entities.js";
 import { createLinkSigner } from "./triggers/links.js";
@@ -216,7 +217,8 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         leaseMs: k.leaseMs,
         owner: owners.of,
       });
-      server.add(pipelinesV1.PipelinesServiceService, { ...pipelines, ...runs });
+      const triggerStates = createTriggersApi({ db, triggers, publicUrl, logger });
+      server.add(pipelinesV1.PipelinesServiceService, { ...pipelines, ...runs, ...triggerStates });
       server.add(
         pluginsV1.PluginsServiceService,
         createPluginsApi({
