@@ -104,7 +104,10 @@ const RunPage = z.object({ items: z.array(Run), nextCursor: z.string().nullable(
 
 export const TriggerTimer = z
   .object({ key: z.string(), at: z.iso.datetime() })
-  .meta({ id: "TriggerTimer", description: "A durable timer the trigger set (e.g. `deadline`, `remind:7d`, `tick`)" });
+  .meta({
+    id: "TriggerTimer",
+    description: "A durable timer the trigger set (e.g. `deadline`, `remind:7d`, `tick`)",
+  });
 
 export const PipelineTrigger = z
   .object({
@@ -170,6 +173,7 @@ export const listRuns = defineOperation({
     "Runs of every pipeline the caller may read, newest first (e.g. `?status=failed` to find what went wrong)",
   tag,
   access: { kind: "user", scope: Scope.PipelinesWrite },
+  restrictable: true,
   query: RunsQuery,
   responses: { 200: { description: "A page of runs", schema: RunPage }, ...errorResponses },
 });

@@ -38,11 +38,11 @@ import { createServiceActions } from "./plugins/service-actions.js";
 import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRow } from "./runs/entities.js";
 import { createExecutor, type Executor } from "./runs/executor.js";
 import { createRunsApi } from "./runs/runs-api.js";
-import { createTriggersApi } from "./triggers/triggers-api.js";
 import { createScheduler, type Scheduler } from "./runs/scheduler.js";
 import { TriggerLinkRow, triggerLinksMigration } from "./triggers/entities.js";
 import { createLinkSigner } from "./triggers/links.js";
 import { createTriggerRunner } from "./triggers/trigger-runner.js";
+import { createTriggersApi } from "./triggers/triggers-api.js";
 
 export interface KernelDeps extends ServiceDeps {
   /** where the services live (embedded: filled in as they start, so read at call time) */

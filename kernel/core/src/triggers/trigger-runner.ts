@@ -310,7 +310,12 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
       ...(all.emit ? { emit: all.emit } : {}),
     };
     // no check-in link: a status call hands nothing out
-    const input = inputOf({ pipeline, triggerId, ctx, event: { type: "status" } }, owner.email, deps.now(), "");
+    const input = inputOf(
+      { pipeline, triggerId, ctx, event: { type: "status" } },
+      owner.email,
+      deps.now(),
+      "",
+    );
     const raw = await deps.host.invoke(entry.hostName, entry.exportName, input, caps, {
       deadlineMs: STATUS_DEADLINE_MS,
       requestId: ctx.requestId,

@@ -1,6 +1,6 @@
 import { operations, type schemas } from "@latchflow/api";
 import type { pipelinesV1 } from "@latchflow/proto";
-import { ErrorCode, LatchflowError } from "@latchflow/runtime";
+import { decide, ErrorCode, LatchflowError, Scope, subjectOf } from "@latchflow/runtime";
 import type { Context } from "koa";
 import type { GatewayClients } from "../clients.js";
 import { implement } from "../route.js";
@@ -111,16 +111,27 @@ export function runRoutes(clients: GatewayClients) {
     }),
     implement(operations.listPipelineRuns, async ({ params, query, ctx }) => ({
       status: 200,
-      body: pageToRest(await clients.pipelines.listPipelineRuns({ name: params.name, ...pageOf(query) }, ctx)),
+      body: pageToRest(
+        await clients.pipelines.listPipelineRuns({ name: params.name, ...pageOf(query) }, ctx),
+      ),
     })),
-    implement(operations.listRuns, async ({ query, ctx, decision }) => {
+    implement(operations.listRuns, async ({ query, ctx, decision, identity }) => {
       // a user granted only some pipelines sees only their runs
       const restrictTo = decision?.restrictTo;
       const res = await clients.pipelines.listRuns(
         { ...pageOf(query), pipelines: restrictTo ?? [], restricted: restrictTo !== undefined },
         ctx,
       );
-      return { status: 200, body: pageToRest(res) };
+      // and nobody sees the runs of a pipeline a deny override keeps from them
+      const subject = identity ? subjectOf(identity) : undefined;
+      const readable = (pipeline: string) =>
+        !!subject &&
+        decide(subject, { action: Scope.PipelinesWrite, resource: { type: "pipeline", id: pipeline } })
+          .allowed;
+      return {
+        status: 200,
+        body: pageToRest({ ...res, runs: res.runs.filter((r) => readable(r.pipeline)) }),
+      };
     }),
     implement(operations.listPipelineTriggers, async ({ params, ctx }) => {
       const res = await clients.pipelines.listPipelineTriggers({ name: params.name }, ctx);
