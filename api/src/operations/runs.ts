@@ -102,12 +102,10 @@ const RunsQuery = z.strictObject({
 });
 const RunPage = z.object({ items: z.array(Run), nextCursor: z.string().nullable() }).meta({ id: "RunPage" });
 
-export const TriggerTimer = z
-  .object({ key: z.string(), at: z.iso.datetime() })
-  .meta({
-    id: "TriggerTimer",
-    description: "A durable timer the trigger set (e.g. `deadline`, `remind:7d`, `tick`)",
-  });
+export const TriggerTimer = z.object({ key: z.string(), at: z.iso.datetime() }).meta({
+  id: "TriggerTimer",
+  description: "A durable timer the trigger set (e.g. `deadline`, `remind:7d`, `tick`)",
+});
 
 export const PipelineTrigger = z
   .object({
