@@ -50,6 +50,17 @@ async function flakyGate() {
   };
 }
 
+/** Opens a person's browser (its own cookies) at 1280 px on the stack, recording what the page may not do. */
+function opener(at: () => { s: Stack; browser: Browser }, contexts: BrowserContext[]) {
+  return async () => {
+    const { s, browser } = at();
+    const context = await newContext(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    return { page, foreign: recordForeignRequests(page, s.base), errors: recordPageErrors(page) };
+  };
+}
+
 const RELEASE = (gate: string) => `apiVersion: latchflow.dev/v1
 kind: Pipeline
 metadata: { name: release, description: "Tell the heir, then wait for the archive service" }
@@ -78,12 +89,7 @@ describe.each(MODES)("admin runs and triggers on %s + %s", (dialect, bus) => {
   let browser: Browser;
   let gate: Awaited<ReturnType<typeof flakyGate>>;
   const contexts: BrowserContext[] = [];
-  const open = async () => {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { page, foreign: recordForeignRequests(page, s.base), errors: recordPageErrors(page) };
-  };
+  const open = opener(() => ({ s, browser }), contexts);
   const heading = (page: Page, level: number, name: string) =>
     page.getByRole("heading", { level, name, exact: true });
 
@@ -245,12 +251,7 @@ describe("admin dead-man switch and an executor's limits (sqlite + in-process)",
   let s: Stack;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
-  const open = async () => {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { page, foreign: recordForeignRequests(page, s.base), errors: recordPageErrors(page) };
-  };
+  const open = opener(() => ({ s, browser }), contexts);
 
   beforeAll(async () => {
     s = await startAdminStack("admruns-deadman", MODES[0], { LATCHFLOW_KERNEL_POLL_MS: "100" });
