@@ -39,6 +39,15 @@ export {
   RecipientImportResult,
   RecipientRow,
 } from "./operations/recipients.js";
-export { Run, RunAttempt, RunStep, TriggerAnswer, TriggerRefusal } from "./operations/runs.js";
+export {
+  PipelineTrigger,
+  Run,
+  RunAttempt,
+  RunStatus,
+  RunStep,
+  TriggerAnswer,
+  TriggerRefusal,
+  TriggerTimer,
+} from "./operations/runs.js";
 export { CreatedToken, Token } from "./operations/tokens.js";
 export { Permission, PermissionDecision, User } from "./operations/users.js";

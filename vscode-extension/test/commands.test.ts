@@ -342,6 +342,7 @@ describe("a run's steps as a document", () => {
           errorMessage: "503 | unavailable",
           startedAt: "2026-12-07T09:00:01.000Z",
           finishedAt: null,
+          condition: "",
           attempts: [
             {
               number: 1,

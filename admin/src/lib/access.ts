@@ -16,7 +16,7 @@ export function can(me: Me, scope: Scope, resourceId?: string): boolean {
 
 /** A navigation entry: shown only when the user holds its scope. */
 export interface NavItem {
-  href: "/(app)/bundles" | "/(app)/sessions";
+  href: "/(app)/bundles" | "/(app)/runs" | "/(app)/sessions";
   label: string;
   scope?: Scope;
 }
@@ -24,6 +24,8 @@ export interface NavItem {
 /** The pages that exist so far (ADR 027); Recipients, Pipelines, Audit, Users and Settings come later. */
 export const NAV: readonly NavItem[] = [
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
+  // after Pipelines (its scope): reading runs needs pipelines:write, like reading the pipeline
+  { href: "/(app)/runs", label: "Runs", scope: Scope.PipelinesWrite },
   { href: "/(app)/sessions", label: "Sessions" },
 ];
 
