@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CapabilityCatalog, ReferenceResolver } from "./capability.js";
 import type { Diagnostic } from "./diagnostic.js";
+import { CAPABILITY_NAME_MESSAGE } from "./naming.js";
 import { parsePipeline } from "./parse-pipeline.js";
 import { validatePipeline } from "./validate-pipeline.js";
 
@@ -158,6 +159,19 @@ describe("validatePipeline", () => {
     const d = only(result.diagnostics, "schema");
     expect(d.message).toContain("lowercase DNS label");
     expect(at(d)).toEqual([4, 9, 4, 22]);
+  });
+
+  it.each([
+    ["Email@1", "uppercase"],
+    ["latchflow-plugin-x/x/upper@1", "more than one slash"],
+    ["email", "@<major> is missing"],
+    [`acme/${"n".repeat(65)}@1`, "longer than 64"],
+  ])("schema: uses %j breaks the capability naming rule (%s), with the rule's message", async (uses, why) => {
+    const result = await validatePipeline(edit("uses: email@1", `uses: ${uses}`), { capabilities: catalog });
+    const d = only(result.diagnostics, "schema");
+    expect(d.path).toBe("/spec/steps/0/uses");
+    expect(d.message).toContain(why);
+    expect(d.message).toContain(CAPABILITY_NAME_MESSAGE);
   });
 
   it("unknown_capability: a typo gets the closest capability", async () => {

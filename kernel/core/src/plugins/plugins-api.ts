@@ -13,6 +13,7 @@ import {
 } from "@latchflow/runtime";
 import type { PluginSource } from "@latchflow/sandbox";
 import type { PipelineDocument } from "@latchflow/spec";
+import { pluginNameProblem } from "@latchflow/spec/naming";
 import { PipelineRow } from "../pipelines/entities.js";
 import { checkApproval, egressAllowlist, manifestHosts } from "./approvals.js";
 import { createBuiltinApprovals } from "./builtin-approvals.js";
@@ -125,10 +126,18 @@ export function createPluginsApi(d: PluginsApiDeps) {
     }
     if ((await builtinNames()).has(manifest.name))
       throw new LatchflowError(ErrorCode.Conflict, "A built-in plugin has that name");
+    // the capability ids were checked by the same rule when the manifest was read (readPackage)
+    const badName = pluginNameProblem(manifest.name);
+    if (badName !== undefined) throw validationFailed(badName, { field: "name" });
     const prefix = usesPrefix(manifest.name);
-    if (!/^[a-z][a-z0-9-]*$/.test(prefix)) {
-      throw validationFailed(
-        `The plugin name must end in a lowercase label usable in \`uses\` (got ${prefix})`,
+    const clash = (await d.db.em().find(PluginRow, { tenant: ctx.tenant }, { fields: ["name"] })).find(
+      (r) => r.name !== manifest.name && usesPrefix(r.name) === prefix,
+    );
+    if (clash) {
+      throw new LatchflowError(
+        ErrorCode.Conflict,
+        `Plugin ${clash.name} already provides ${prefix}/… capabilities (the package name without its scope)`,
+        { details: { plugin: clash.name } },
       );
     }
     await d.compile({

@@ -3,6 +3,7 @@ import type { PluginManifest, PluginPermission } from "@latchflow/plugin-sdk";
 import { type Database, ErrorCode, LatchflowError } from "@latchflow/runtime";
 import type { PluginSource, SandboxLimits } from "@latchflow/sandbox";
 import type { CapabilityCatalog, CapabilityDescriptor } from "@latchflow/spec";
+import { usesPrefix } from "@latchflow/spec/naming";
 import { PluginApprovalRow, PluginRow } from "./entities.js";
 
 /** One capability the kernel can run, as `uses` names it. */
@@ -30,10 +31,8 @@ export interface BuiltinPlugin {
   source: PluginSource;
 }
 
-/** `acme/notify@1` → the plugin part of `uses` for an installed package (`@acme/x` → `x`). */
-export function usesPrefix(packageName: string): string {
-  return packageName.replace(/^@[^/]+\//, "");
-}
+/** `acme/notify@1` → the plugin part of `uses` for an installed package (`@acme/x` → `x`): the naming rule's. */
+export { usesPrefix };
 
 /** How long a replica trusts its view of the installed plugins (changes made through another replica). */
 const CACHE_MS = 5_000;
