@@ -185,6 +185,20 @@ describe("validatePipeline", () => {
     expect(result.pipeline).toBeDefined();
   });
 
+  it("capability_disabled: an installed but disabled capability is named so, and its with: is still checked", async () => {
+    const { "email@1": email, ...rest } = catalog;
+    const result = await validatePipeline(edit('subject: "Release pending"', 'subjet: "Release pending"'), {
+      capabilities: rest,
+      disabled: { "email@1": email! },
+    });
+    const d = only(result.diagnostics, "capability_disabled");
+    expect(d.message).toContain("'email@1' is installed but disabled");
+    expect(d.path).toBe("/spec/steps/0/uses");
+    expect(result.diagnostics.map((x) => x.code)).toContain("config_schema");
+    expect(result.diagnostics.map((x) => x.code)).not.toContain("unknown_capability");
+    expect(result.ok).toBe(false);
+  });
+
   it("unknown_capability: a wrong major suggests the latest installed major", async () => {
     const two = { ...catalog, "email@2": catalog["email@1"]! };
     const result = await validatePipeline(edit("uses: email@1", "uses: email@3"), { capabilities: two });

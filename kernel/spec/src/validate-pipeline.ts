@@ -10,6 +10,11 @@ import { parseSource } from "./parse-pipeline.js";
 export interface ValidateOptions {
   /** Installed capabilities (`GET /api/v1/capabilities`). */
   capabilities: CapabilityCatalog;
+  /**
+   * Installed but disabled capabilities: a `uses` naming one gets `capability_disabled` instead of
+   * `unknown_capability`, and its `with:` is checked against its schema all the same.
+   */
+  disabled?: CapabilityCatalog;
   /** Checks bundles and recipients exist; reference checks are skipped without it. */
   resolver?: ReferenceResolver;
 }
@@ -25,7 +30,7 @@ export async function validatePipeline(text: string, options: ValidateOptions): 
   if (!pipeline) return { ok: false, diagnostics };
   diagnostics.push(
     ...checkIds(src, pipeline),
-    ...checkCapabilities(src, pipeline, options.capabilities),
+    ...checkCapabilities(src, pipeline, options.capabilities, options.disabled),
     ...checkConditions(src, pipeline),
   );
   if (options.resolver) diagnostics.push(...(await checkReferences(src, pipeline, options.resolver)));

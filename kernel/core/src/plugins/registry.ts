@@ -119,6 +119,8 @@ export interface Registry {
   entries(tenant: string): Promise<CapabilityEntry[]>;
   /** Enabled capabilities only, as the validator wants them; the same object until something changes. */
   catalog(tenant: string): Promise<CapabilityCatalog>;
+  /** Installed but disabled capabilities (the validator names them `capability_disabled`). */
+  disabledCatalog(tenant: string): Promise<CapabilityCatalog>;
   /** The enabled capability `uses` names, loaded into the plugin host; else `capability_unavailable`. */
   resolve(tenant: string, uses: string): Promise<CapabilityEntry>;
   invalidate(tenant: string): void;
@@ -134,10 +136,18 @@ export function createRegistry(deps: {
   builtins: () => Promise<BuiltinPlugin[]>;
 }): Registry {
   let builtinEntries: CapabilityEntry[] = [];
-  const perTenant = new Map<string, Promise<{ entries: CapabilityEntry[]; catalog: CapabilityCatalog }>>();
+  const perTenant = new Map<
+    string,
+    Promise<{ entries: CapabilityEntry[]; catalog: CapabilityCatalog; disabled: CapabilityCatalog }>
+  >();
   const loaded = new Map<string, Promise<void>>();
 
-  type TenantState = { entries: CapabilityEntry[]; catalog: CapabilityCatalog; version: string };
+  type TenantState = {
+    entries: CapabilityEntry[];
+    catalog: CapabilityCatalog;
+    disabled: CapabilityCatalog;
+    version: string;
+  };
   const previous = new Map<string, TenantState>();
   const load = async (tenant: string): Promise<TenantState> => {
     // no `code` here: the bundles are read only when a plugin is loaded into the host
@@ -175,8 +185,9 @@ export function createRegistry(deps: {
       );
     }
     const catalog: Record<string, CapabilityDescriptor> = {};
-    for (const e of entries) if (e.enabled) catalog[e.uses] = e.descriptor;
-    const state = { entries, catalog: Object.freeze(catalog), version };
+    const disabled: Record<string, CapabilityDescriptor> = {};
+    for (const e of entries) (e.enabled ? catalog : disabled)[e.uses] = e.descriptor;
+    const state = { entries, catalog: Object.freeze(catalog), disabled: Object.freeze(disabled), version };
     previous.set(tenant, state);
     return state;
   };
@@ -236,6 +247,9 @@ export function createRegistry(deps: {
     },
     async catalog(tenant) {
       return (await tenantState(tenant)).catalog;
+    },
+    async disabledCatalog(tenant) {
+      return (await tenantState(tenant)).disabled;
     },
     async resolve(tenant, uses) {
       try {
