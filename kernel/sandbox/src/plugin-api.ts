@@ -1,5 +1,6 @@
 import type { FetchInit, FetchResponse, LogLevel, MailMessage } from "./capabilities.js";
 import type { Json, JsonObject } from "./json.js";
+import type { HostMember } from "./vocabulary.js";
 
 /**
  * The contract plugin code is written against (the SDK's `definePlugin` wraps it).
@@ -32,14 +33,8 @@ export interface CapabilityDefinition {
   run(input: Json, host: PluginHost): Json | Promise<Json>;
 }
 
-/**
- * What `run` receives as `host`: plain functions that copy JSON in and out. Every member is always
- * present; calling one that the host did not grant throws (and fails the invocation) `capability_denied`.
- * Errors thrown by host functions are `Error`s with a string `code` and a boolean `retryable`.
- */
-export interface PluginHost {
-  /** Names of the granted host functions, e.g. `["kv.get", "log"]`. */
-  readonly granted: readonly string[];
+/** What each member of `host` is inside the sandbox (keys: the vocabulary's members, vocabulary.ts). */
+export interface PluginHostMembers {
   fetch(url: string, init?: FetchInit): Promise<FetchResponse>;
   mail: { send(message: MailMessage): Promise<{ messageId: string }> };
   bundles: { grant(request: JsonObject): Promise<Json> };
@@ -53,6 +48,16 @@ export interface PluginHost {
   log(level: LogLevel, message: string, fields?: JsonObject): void;
   emit(event: Json): void;
 }
+
+/**
+ * What `run` receives as `host`: plain functions that copy JSON in and out. Every member is always
+ * present; calling one that the host did not grant throws (and fails the invocation) `capability_denied`.
+ * Errors thrown by host functions are `Error`s with a string `code` and a boolean `retryable`.
+ */
+export type PluginHost = {
+  /** Names of the granted host functions, e.g. `["kv.get", "log"]`. */
+  readonly granted: readonly string[];
+} & { readonly [M in HostMember]: PluginHostMembers[M] };
 
 /** The global the bundled file assigns. */
 export const PLUGIN_GLOBAL = "plugin";

@@ -11,6 +11,7 @@ import type {
   MailMessage,
   PluginHost,
 } from "@latchflow/sandbox";
+import { isPermissionName, PERMISSION_NAMES, type PermissionName } from "@latchflow/sandbox/vocabulary";
 import type { CapabilityKind, JsonSchema } from "@latchflow/spec";
 import { CAPABILITY_ID_PATTERN, capabilityIdProblem, pluginNameProblem } from "@latchflow/spec/naming";
 
@@ -34,27 +35,11 @@ export type Host = PluginHost;
  */
 export type CapabilityId = `${string}@${number}`;
 
-/** Host capabilities a plugin may ask for (ARCHITECTURE §6); granted per manifest ∩ admin approval. */
-export type PermissionName =
-  | "fetch"
-  | "mail.send"
-  | "bundles.grant"
-  | "links.publish"
-  | "kv"
-  | "secrets"
-  | "log"
-  | "emit";
-
-export const PERMISSION_NAMES: readonly PermissionName[] = [
-  "fetch",
-  "mail.send",
-  "bundles.grant",
-  "links.publish",
-  "kv",
-  "secrets",
-  "log",
-  "emit",
-];
+/**
+ * Host capabilities a plugin may ask for (ARCHITECTURE §6); granted per manifest ∩ admin approval. Derived from
+ * the one vocabulary table (`@latchflow/sandbox/vocabulary`).
+ */
+export { PERMISSION_NAMES, type PermissionName };
 
 /** One permission requested by a plugin. */
 export interface PluginPermission {
@@ -243,7 +228,7 @@ function buildManifest(spec: PluginSpec): PluginManifest {
   const permissions: PluginPermission[] = [];
   const seen = new Set<string>();
   for (const perm of spec.permissions ?? []) {
-    if (!PERMISSION_NAMES.includes(perm?.name)) {
+    if (!isPermissionName(perm?.name)) {
       fail(`unknown permission ${JSON.stringify(perm?.name)} (one of ${PERMISSION_NAMES.join(", ")})`);
     }
     if (seen.has(perm.name)) fail(`permission ${perm.name} is listed twice`);
