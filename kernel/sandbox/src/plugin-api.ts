@@ -1,4 +1,4 @@
-import type { FetchInit, FetchResponse, LogLevel, MailMessage } from "./capabilities.js";
+import type { FetchInit, FetchResponse, HostMemberTypes, LogLevel } from "./capabilities.js";
 import type { Json, JsonObject } from "./json.js";
 import type { HostMember } from "./vocabulary.js";
 
@@ -33,21 +33,14 @@ export interface CapabilityDefinition {
   run(input: Json, host: PluginHost): Json | Promise<Json>;
 }
 
-/** What each member of `host` is inside the sandbox (keys: the vocabulary's members, vocabulary.ts). */
-export interface PluginHostMembers {
+/**
+ * What each member of `host` is inside the sandbox (keys: the vocabulary's members, vocabulary.ts): the host's
+ * side of them (`HostMemberTypes`), with `fetch`'s `init` and `log`'s `fields` optional for plugin code.
+ */
+export type PluginHostMembers = Omit<HostMemberTypes, "fetch" | "log"> & {
   fetch(url: string, init?: FetchInit): Promise<FetchResponse>;
-  mail: { send(message: MailMessage): Promise<{ messageId: string }> };
-  bundles: { grant(request: JsonObject): Promise<Json> };
-  links: { publish(request: JsonObject): Promise<Json> };
-  kv: {
-    get(key: string): Promise<Json | null>;
-    set(key: string, value: Json): Promise<void>;
-    delete(key: string): Promise<void>;
-  };
-  secrets: { get(name: string): Promise<string | null> };
   log(level: LogLevel, message: string, fields?: JsonObject): void;
-  emit(event: Json): void;
-}
+};
 
 /**
  * What `run` receives as `host`: plain functions that copy JSON in and out. Every member is always
