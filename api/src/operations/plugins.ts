@@ -102,6 +102,10 @@ export const Capability = z
     configSchema: JsonSchemaDocument,
     outputsSchema: JsonSchemaDocument,
     docs: z.string(),
+    replacedBy: z.string().optional().meta({
+      description:
+        "Set when this major is deprecated: it is served only through the `migrate` of the newer major named here (e.g. `acme/sms@2`), which converts the old `with:` when a step runs",
+    }),
   })
   .meta({ id: "Capability" });
 export type Capability = z.output<typeof Capability>;

@@ -31,6 +31,10 @@ export const DiagnosticCode = {
   ReferenceUnavailable: "reference_unavailable",
   /** Two triggers/steps share an id. */
   DuplicateId: "duplicate_id",
+  /** `uses` names a deprecated major, served through a newer major's `migrate` (warning; suggests it). */
+  DeprecatedCapability: "deprecated_capability",
+  /** A config value names a plugin secret (`format: "secret-name"`) that is not set (warning). */
+  UnknownSecret: "unknown_secret",
 } as const;
 
 /** One of the {@link DiagnosticCode} values. */

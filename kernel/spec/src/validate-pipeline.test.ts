@@ -369,6 +369,64 @@ describe("validatePipeline", () => {
     expect(at(d)).toEqual([16, 11, 16, 17]);
   });
 
+  it("deprecated_capability: a major served through a newer one's migrate is a warning suggesting it", async () => {
+    const withEcho: CapabilityCatalog = {
+      ...catalog,
+      "acme/echo@2": { kind: "action", configSchema: { type: "object" } },
+      "acme/echo@1": { kind: "action", configSchema: { type: "object" }, replacedBy: "acme/echo@2" },
+    };
+    const text = `${EXAMPLE}    - id: echo\n      uses: acme/echo@1\n      with: { text: hi }\n`;
+    const result = await validatePipeline(text, { capabilities: withEcho });
+    const d = only(result.diagnostics, "deprecated_capability");
+    expect(d).toMatchObject({ severity: "warning", suggestion: "acme/echo@2", path: "/spec/steps/2/uses" });
+    expect(d.message).toContain("'acme/echo@1' is deprecated: it runs through 'acme/echo@2'");
+    expect(at(d)).toEqual([23, 13, 23, 24]);
+    expect(result.ok).toBe(true);
+  });
+
+  it("unknown_secret: values whose schema says format secret-name, checked when the resolver can", async () => {
+    const withSecrets: CapabilityCatalog = {
+      ...catalog,
+      "webhook@1": {
+        kind: "trigger",
+        configSchema: {
+          type: "object",
+          properties: {
+            secretName: { type: "string", format: "secret-name" },
+            nested: { type: "object", properties: { key: { type: "string", format: "secret-name" } } },
+          },
+        },
+      },
+    };
+    const text = edit(
+      "  steps:\n",
+      "    - id: hook\n      uses: webhook@1\n      with: { secretName: hook-key, nested: { key: missing-key } }\n  steps:\n",
+    );
+    const asked: string[] = [];
+    const secrets: ReferenceResolver = {
+      ...resolver,
+      secretExists: async (uses, name) => {
+        asked.push(`${uses} ${name}`);
+        return name === "hook-key";
+      },
+    };
+    const result = await validatePipeline(text, { capabilities: withSecrets, resolver: secrets });
+    const d = only(result.diagnostics, "unknown_secret");
+    expect(d).toMatchObject({
+      severity: "warning",
+      path: "/spec/triggers/1/with/nested/key",
+      message: "secret 'missing-key' is not set for webhook@1: the trigger fails until an admin sets it",
+    });
+    expect(asked.sort()).toEqual(["webhook@1 hook-key", "webhook@1 missing-key"]);
+    // a name the server would refuse is a config error (the format's pattern)
+    const bad = await validatePipeline(text.replace("hook-key", "9 bad"), { capabilities: withSecrets });
+    expect(bad.diagnostics.map((x) => [x.code, x.path])).toEqual([
+      ["config_schema", "/spec/triggers/1/with/secretName"],
+    ]);
+    // a resolver without secretExists checks bundles and recipients only
+    expect((await validatePipeline(text, { capabilities: withSecrets, resolver })).diagnostics).toEqual([]);
+  });
+
   it("reports several problems at once, sorted by position", async () => {
     const text = edit("uses: email@1", "uses: emial@1").replace("timeout: 1m", "timeout: soon");
     const result = await validatePipeline(text, { capabilities: catalog });

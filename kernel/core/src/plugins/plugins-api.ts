@@ -12,7 +12,7 @@ import {
   validationFailed,
 } from "@latchflow/runtime";
 import type { PluginSource } from "@latchflow/sandbox";
-import type { PipelineDocument } from "@latchflow/spec";
+import { type PipelineDocument, SECRET_NAME_PATTERN } from "@latchflow/spec";
 import { pluginNameProblem } from "@latchflow/spec/naming";
 import { PipelineRow } from "../pipelines/entities.js";
 import { checkApproval, egressAllowlist, manifestHosts } from "./approvals.js";
@@ -37,7 +37,7 @@ export interface PluginsApiDeps {
   now: () => Date;
 }
 
-const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+const SECRET_NAME = new RegExp(SECRET_NAME_PATTERN);
 
 export const secretContext = (tenant: string, plugin: string, name: string) =>
   `plugin-secret:${tenant}/${plugin}/${name}`;
@@ -351,6 +351,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
           configSchemaJson: JSON.stringify(e.descriptor.configSchema),
           outputsSchemaJson: JSON.stringify(e.descriptor.outputsSchema ?? {}),
           docs: e.descriptor.docs ?? "",
+          replacedBy: e.descriptor.replacedBy ?? "",
         })),
       };
     },

@@ -84,6 +84,7 @@ function entriesOf(
           kind: cap.kind,
           configSchema: { type: "object" },
           docs: `Replaced by ${base.uses}: configurations written for major ${from} are migrated when the step runs.`,
+          replacedBy: base.uses,
         },
       });
     }

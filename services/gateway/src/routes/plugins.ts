@@ -58,6 +58,7 @@ const capabilityToRest = (c: pluginsV1.Capability): schemas.Capability => ({
   configSchema: JSON.parse(c.configSchemaJson),
   outputsSchema: JSON.parse(c.outputsSchemaJson),
   docs: c.docs,
+  ...(c.replacedBy ? { replacedBy: c.replacedBy } : {}),
 });
 
 async function tarballOf(koa: Context, maxBytes: number): Promise<Buffer> {

@@ -136,6 +136,8 @@ export interface Capability {
   configSchemaJson: string;
   outputsSchemaJson: string;
   docs: string;
+  /** set when this major is deprecated: served only through the migrate of the newer major named here */
+  replacedBy: string;
 }
 
 export interface ListCapabilitiesResponse {
@@ -1621,6 +1623,7 @@ function createBaseCapability(): Capability {
     configSchemaJson: "",
     outputsSchemaJson: "",
     docs: "",
+    replacedBy: "",
   };
 }
 
@@ -1652,6 +1655,9 @@ export const Capability: MessageFns<Capability> = {
     }
     if (message.docs !== "") {
       writer.uint32(74).string(message.docs);
+    }
+    if (message.replacedBy !== "") {
+      writer.uint32(82).string(message.replacedBy);
     }
     return writer;
   },
@@ -1741,6 +1747,14 @@ export const Capability: MessageFns<Capability> = {
             message.docs = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.replacedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1776,6 +1790,11 @@ export const Capability: MessageFns<Capability> = {
         ? globalThis.String(object.outputs_schema_json)
         : "",
       docs: isSet(object.docs) ? globalThis.String(object.docs) : "",
+      replacedBy: isSet(object.replacedBy)
+        ? globalThis.String(object.replacedBy)
+        : isSet(object.replaced_by)
+        ? globalThis.String(object.replaced_by)
+        : "",
     };
   },
 
@@ -1808,6 +1827,9 @@ export const Capability: MessageFns<Capability> = {
     if (message.docs !== "") {
       obj.docs = message.docs;
     }
+    if (message.replacedBy !== "") {
+      obj.replacedBy = message.replacedBy;
+    }
     return obj;
   },
 
@@ -1825,6 +1847,7 @@ export const Capability: MessageFns<Capability> = {
     message.configSchemaJson = object.configSchemaJson ?? "";
     message.outputsSchemaJson = object.outputsSchemaJson ?? "";
     message.docs = object.docs ?? "";
+    message.replacedBy = object.replacedBy ?? "";
     return message;
   },
 };
