@@ -21,7 +21,16 @@ export {
   PipelineVersion,
   PipelineWithDocument,
 } from "./operations/pipelines.js";
-export { Capability, InstallPluginFromRegistry, Plugin, PluginSecret } from "./operations/plugins.js";
+export {
+  Capability,
+  CapabilityInUse,
+  InstalledPlugin,
+  InstallPluginFromRegistry,
+  Plugin,
+  PluginSecret,
+  PluginUpgrade,
+  UpdatedPlugin,
+} from "./operations/plugins.js";
 export {
   DownloadGrant,
   PortalBundle,

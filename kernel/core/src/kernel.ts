@@ -201,6 +201,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         db,
         relay,
         catalog: registry.catalog,
+        disabledCatalog: registry.disabledCatalog,
         clients,
         now,
         timersChanged: () => void sched.poke(),

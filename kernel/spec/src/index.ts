@@ -12,6 +12,15 @@ export { secretReferences } from "./check-references.js";
 export { DiagnosticCode } from "./codes.js";
 export type { Diagnostic, Position, Range, Severity, ValidationResult } from "./diagnostic.js";
 export { type DurationResult, formatDuration, parseDuration } from "./duration.js";
+export {
+  CAPABILITY_ID_PATTERN,
+  CAPABILITY_NAME_MESSAGE,
+  CAPABILITY_NAME_RULE,
+  capabilityIdProblem,
+  pluginNameProblem,
+  usesPrefix,
+  usesProblem,
+} from "./naming.js";
 export { parsePipeline } from "./parse-pipeline.js";
 export {
   type Backoff,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CapabilityCatalog, ReferenceResolver } from "./capability.js";
 import type { Diagnostic } from "./diagnostic.js";
+import { CAPABILITY_NAME_MESSAGE } from "./naming.js";
 import { parsePipeline } from "./parse-pipeline.js";
 import { validatePipeline } from "./validate-pipeline.js";
 
@@ -160,6 +161,19 @@ describe("validatePipeline", () => {
     expect(at(d)).toEqual([4, 9, 4, 22]);
   });
 
+  it.each([
+    ["Email@1", "uppercase"],
+    ["latchflow-plugin-x/x/upper@1", "more than one slash"],
+    ["email", "@<major> is missing"],
+    [`acme/${"n".repeat(65)}@1`, "longer than 64"],
+  ])("schema: uses %j breaks the capability naming rule (%s), with the rule's message", async (uses, why) => {
+    const result = await validatePipeline(edit("uses: email@1", `uses: ${uses}`), { capabilities: catalog });
+    const d = only(result.diagnostics, "schema");
+    expect(d.path).toBe("/spec/steps/0/uses");
+    expect(d.message).toContain(why);
+    expect(d.message).toContain(CAPABILITY_NAME_MESSAGE);
+  });
+
   it("unknown_capability: a typo gets the closest capability", async () => {
     const result = await validatePipeline(edit("uses: email@1", "uses: emial@1"), { capabilities: catalog });
     const d = only(result.diagnostics, "unknown_capability");
@@ -169,6 +183,20 @@ describe("validatePipeline", () => {
     expect(at(d)).toEqual([14, 13, 14, 20]);
     expect(result.ok).toBe(false);
     expect(result.pipeline).toBeDefined();
+  });
+
+  it("capability_disabled: an installed but disabled capability is named so, and its with: is still checked", async () => {
+    const { "email@1": email, ...rest } = catalog;
+    const result = await validatePipeline(edit('subject: "Release pending"', 'subjet: "Release pending"'), {
+      capabilities: rest,
+      disabled: { "email@1": email! },
+    });
+    const d = only(result.diagnostics, "capability_disabled");
+    expect(d.message).toContain("'email@1' is installed but disabled");
+    expect(d.path).toBe("/spec/steps/0/uses");
+    expect(result.diagnostics.map((x) => x.code)).toContain("config_schema");
+    expect(result.diagnostics.map((x) => x.code)).not.toContain("unknown_capability");
+    expect(result.ok).toBe(false);
   });
 
   it("unknown_capability: a wrong major suggests the latest installed major", async () => {

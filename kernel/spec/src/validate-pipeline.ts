@@ -11,6 +11,11 @@ import { parseSource } from "./parse-pipeline.js";
 export interface ValidateOptions {
   /** Installed capabilities (`GET /api/v1/capabilities`). */
   capabilities: CapabilityCatalog;
+  /**
+   * Installed but disabled capabilities: a `uses` naming one gets `capability_disabled` instead of
+   * `unknown_capability`, and its `with:` is checked against its schema all the same.
+   */
+  disabled?: CapabilityCatalog;
   /** Checks bundles, recipients (and plugin secrets) exist; reference checks are skipped without it. */
   resolver?: ReferenceResolver;
 }
@@ -26,7 +31,7 @@ export async function validatePipeline(text: string, options: ValidateOptions): 
   if (!pipeline) return { ok: false, diagnostics };
   diagnostics.push(
     ...checkIds(src, pipeline),
-    ...checkCapabilities(src, pipeline, options.capabilities),
+    ...checkCapabilities(src, pipeline, options.capabilities, options.disabled),
     ...checkConditions(src, pipeline),
     ...checkDeprecations(src, pipeline, options.capabilities),
   );
