@@ -28,6 +28,14 @@ describe.each(MODES)("file and link access on %s + %s", (dialect, bus) => {
     return (await s.signIn(email)).client();
   }
 
+  it("keeps a browser upload's non-ASCII name and folder (multipart filename in UTF-8)", async () => {
+    const form = new FormData();
+    form.append("folder", "/Briefe/Grüße");
+    form.append("file", new Blob(["liebe Anna"], { type: "text/plain" }), "Brief für Anna – 2024.txt");
+    const stored = await owner.uploadFile({ body: form });
+    expect(stored).toMatchObject({ name: "Brief für Anna – 2024.txt", folder: "/Briefe/Grüße", size: 10 });
+  });
+
   it("a file still in bundles is not deleted, and the refusal names the bundles the caller may read", async () => {
     const file = await upload(s, "report.pdf", Buffer.from("report"), "/reports");
     const a = await owner.createBundle({ body: { name: "Annual report" } });

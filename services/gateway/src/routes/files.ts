@@ -127,6 +127,8 @@ function multipartUpload(
     try {
       parser = busboy({
         headers: koa.req.headers,
+        // browsers send a part's filename as UTF-8 (busboy would read it as latin1)
+        defParamCharset: "utf8",
         limits: { files: 1, fileSize: limitBytes + 1, fields: 10 },
       });
     } catch {
