@@ -31,7 +31,7 @@ export function fetchWithProgress(
     new Promise<Response>((resolve, reject) => {
       const xhr = new Xhr();
       xhr.open(init.method ?? "GET", String(input));
-      new Headers(init.headers).forEach((value, key) => xhr.setRequestHeader(key, value));
+      for (const [key, value] of new Headers(init.headers)) xhr.setRequestHeader(key, value);
       xhr.withCredentials = init.credentials === "include";
       xhr.responseType = "blob";
       xhr.upload.addEventListener("progress", (e) => {
@@ -50,7 +50,10 @@ export function fetchWithProgress(
       xhr.addEventListener("error", () => reject(new TypeError("Failed to fetch")));
       xhr.addEventListener("abort", () => reject(new DOMException("The upload was cancelled", "AbortError")));
       const signal = init.signal;
-      if (signal?.aborted) return xhr.abort();
+      if (signal?.aborted) {
+        xhr.abort();
+        return;
+      }
       signal?.addEventListener("abort", () => xhr.abort(), { once: true });
       xhr.send((init.body ?? null) as XMLHttpRequestBodyInit | null);
     })) as typeof fetch;
