@@ -410,3 +410,320 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     expect(errors).toEqual([]);
   });
 });
+
+describe("admin files and bundles: executors, folder uploads, failures (sqlite + in-process)", () => {
+  let s: Stack;
+  let browser: Browser;
+  let dir: string;
+  const contexts: BrowserContext[] = [];
+  const open = async () => {
+    const context = await newContext(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    return { page, foreign: recordForeignRequests(page, s.base), errors: recordPageErrors(page) };
+  };
+  const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
+  const status = (page: Page, text: string | RegExp) => page.getByRole("status").getByText(text).first();
+
+  beforeAll(async () => {
+    s = await startAdminStack("adm_files_more");
+    browser = await launchChromium();
+    dir = mkdtempSync(join(tmpdir(), "admin-files-more-"));
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await s?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Calls the API from the page with its session (cookie and CSRF header), as the app would: the statuses. */
+  async function callsFromPage(page: Page, calls: { method: string; path: string; body?: unknown }[]) {
+    const csrf = (await page.context().cookies()).find((c) => c.name === "lf_csrf")?.value ?? "";
+    expect(csrf).not.toBe("");
+    return page.evaluate(
+      async ({ calls, csrf }) => {
+        const out: number[] = [];
+        for (const { method, path, body } of calls) {
+          const headers: Record<string, string> = { "x-csrf-token": decodeURIComponent(csrf) };
+          let sent: BodyInit | undefined;
+          if (body === "multipart") {
+            const form = new FormData();
+            form.append("file", new Blob(["sneaky"]), "sneaky.txt");
+            sent = form;
+          } else if (body !== undefined) {
+            headers["content-type"] = "application/json";
+            sent = JSON.stringify(body);
+          }
+          out.push((await fetch(path, { method, headers, ...(sent ? { body: sent } : {}) })).status);
+        }
+        return out;
+      },
+      { calls, csrf },
+    );
+  }
+
+  it("offers an executor only its files and bundles and what its grants allow; the server refuses the rest", {
+    timeout: 300_000,
+  }, async () => {
+    const owner = s.client();
+    const shared = await upload(s, "shared.txt", Buffer.from("shared"), "/team");
+    const extra = await upload(s, "extra.txt", Buffer.from("extra"), "/team");
+    const secret = await upload(s, "secret.txt", Buffer.from("secret"), "/private");
+    const mine = await owner.createBundle({ body: { name: "Team bundle" } });
+    const theirs = await owner.createBundle({ body: { name: "Owner's bundle" } });
+    await owner.setBundleObjects({ params: { id: mine.id }, body: { objects: [{ fileId: shared }] } });
+    await owner.setBundleObjects({ params: { id: theirs.id }, body: { objects: [{ fileId: secret }] } });
+    const email = "files-executor@example.com";
+    const user = await owner.inviteUser({ body: { email, role: "executor" } });
+    for (const [action, resourceType, resourceId] of [
+      ["bundles:read", "bundle", mine.id],
+      ["bundles:write", "bundle", mine.id],
+      ["files:read", "file", shared],
+      ["files:read", "file", extra],
+    ] as const) {
+      await owner.grantPermission({ params: { id: user.id }, body: { action, resourceType, resourceId } });
+    }
+
+    const { page, foreign, errors } = await open();
+    await page.goto(`${s.base}/admin/files`);
+    await signInByLink(page, s, email);
+    await heading(page, "Files").waitFor();
+    const nav = page.getByRole("navigation", { name: "Main" });
+    expect(await nav.getByRole("link").allTextContents()).toEqual(["Files", "Bundles", "Sessions"]);
+    // its two files only; looking and downloading, no uploading, moving or deleting
+    await page
+      .getByRole("list", { name: "Folders in All files" })
+      .getByRole("link", { name: /team\s+2 files/ })
+      .click();
+    const table = page.getByRole("table", { name: "Files in “team”" });
+    await table.getByRole("link", { name: "Download shared.txt" }).waitFor();
+    await table.getByRole("link", { name: "Download extra.txt" }).waitFor();
+    expect(await page.getByText("secret.txt").count()).toBe(0);
+    expect(await page.getByRole("button", { name: /Upload|Move|Delete/ }).count()).toBe(0);
+    await page.getByText("You may look at these files and download them").waitFor();
+    await checkPage(page, "files-executor");
+    const download = page.waitForEvent("download");
+    await table.getByRole("link", { name: "Download shared.txt" }).click();
+    expect((await download).suggestedFilename()).toBe("shared.txt");
+
+    // the server refuses what the page does not offer
+    expect(
+      await callsFromPage(page, [
+        { method: "POST", path: "/api/v1/files", body: "multipart" },
+        { method: "PATCH", path: `/api/v1/files/${shared}`, body: { folder: "/moved" } },
+        { method: "DELETE", path: `/api/v1/files/${extra}` },
+        { method: "GET", path: `/api/v1/files/${secret}` },
+        { method: "PUT", path: `/api/v1/bundles/${theirs.id}/objects`, body: { objects: [] } },
+      ]),
+    ).toEqual([403, 403, 403, 403, 403]);
+    expect((await owner.listFiles({ query: { limit: 200 } })).items.length).toBe(3);
+
+    // its bundle: contents it may change (it reads every file in it), and add the other file it may read
+    await nav.getByRole("link", { name: "Bundles" }).click();
+    const bundles = page.getByRole("table", { name: "Bundles" });
+    await bundles.getByRole("link", { name: "Team bundle" }).waitFor();
+    expect(await bundles.getByText("Owner's bundle").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "New bundle" }).count()).toBe(0);
+    await bundles.getByRole("link", { name: "Team bundle" }).click();
+    await heading(page, "Team bundle").waitFor();
+    await page.getByRole("button", { name: "Add files" }).click();
+    const picker = page.getByRole("dialog", { name: "Add files" });
+    await picker.getByText("2 files.").waitFor();
+    expect(await picker.getByLabel("shared.txt").isDisabled()).toBe(true);
+    await picker.getByLabel("extra.txt").check();
+    await picker.getByRole("button", { name: "Add 1 file" }).click();
+    await page.getByRole("button", { name: "Save contents" }).click();
+    await status(page, "Saved. The archive of “Team bundle” has 2 files.").waitFor();
+    expect(
+      (await owner.getBundle({ params: { id: mine.id } })).objects.map((o) => [o.fileId, o.path]),
+    ).toEqual([
+      [shared, "shared.txt"],
+      [extra, "extra.txt"],
+    ]);
+
+    // a link: created and revoked through the bundle it may write
+    await page
+      .getByRole("navigation", { name: "Bundle sections" })
+      .getByRole("link", { name: "Links" })
+      .click();
+    await page.getByRole("button", { name: "Create link" }).click();
+    await page.getByRole("region", { name: "Link created" }).waitFor();
+    await page
+      .getByRole("table", { name: "Links of Team bundle" })
+      .getByRole("button", { name: /^Revoke/ })
+      .click();
+    await page
+      .getByRole("dialog", { name: "Revoke this link?" })
+      .getByRole("button", { name: "Revoke link" })
+      .click();
+    await status(page, "The link is revoked: it no longer downloads anything.").waitFor();
+    const [link] = (await owner.listPublishLinks({ params: { id: mine.id } })).items;
+    expect(link!.revokedAt).not.toBeNull();
+
+    // another bundle's page: said to be out of reach
+    await page.goto(`${s.base}/admin/bundles/${theirs.id}`);
+    await page.getByText("You may not open this bundle.").waitFor();
+
+    // an executor that may only read the bundle: contents and links shown, nothing to change
+    const readerEmail = "bundle-reader@example.com";
+    const reader = await owner.inviteUser({ body: { email: readerEmail, role: "executor" } });
+    await owner.grantPermission({
+      params: { id: reader.id },
+      body: { action: "bundles:read", resourceType: "bundle", resourceId: mine.id },
+    });
+    const second = await open();
+    await second.page.goto(`${s.base}/admin/bundles/${mine.id}`);
+    await signInByLink(second.page, s, readerEmail);
+    await heading(second.page, "Team bundle").waitFor();
+    await second.page.getByText("shared.txt", { exact: true }).waitFor();
+    expect(await second.page.getByRole("textbox").count()).toBe(0);
+    expect(
+      await second.page.getByRole("button", { name: /Add files|Move|Remove|Disable|Save/ }).count(),
+    ).toBe(0);
+    // no Files entry: it may read no file
+    expect(
+      await second.page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents(),
+    ).toEqual(["Bundles", "Sessions"]);
+    await checkPage(second.page, "bundle-contents-readonly");
+    await second.page
+      .getByRole("navigation", { name: "Bundle sections" })
+      .getByRole("link", { name: "Links" })
+      .click();
+    await second.page.getByRole("table", { name: "Links of Team bundle" }).getByText("Revoked").waitFor();
+    expect(await second.page.getByRole("button", { name: /Create link|Revoke/ }).count()).toBe(0);
+    const fresh = await owner.createPublishLink({
+      params: { id: mine.id },
+      body: { expiresInSeconds: 3600 },
+    });
+    expect(
+      await callsFromPage(second.page, [
+        { method: "PUT", path: `/api/v1/bundles/${mine.id}/objects`, body: { objects: [] } },
+        { method: "POST", path: `/api/v1/bundles/${mine.id}/links`, body: { expiresInSeconds: 3600 } },
+        { method: "DELETE", path: `/api/v1/bundles/${mine.id}/links/${fresh.link.id}` },
+        { method: "PATCH", path: `/api/v1/bundles/${mine.id}`, body: { enabled: false } },
+      ]),
+    ).toEqual([403, 403, 403, 403]);
+    expect((await owner.getBundle({ params: { id: mine.id } })).objects.length).toBe(2);
+    expect(foreign).toEqual([]);
+    expect([...errors, ...second.errors]).toEqual([]);
+  });
+
+  it("uploads a folder with the button, shows progress, keeps failures with the reason and retries them", {
+    timeout: 300_000,
+  }, async () => {
+    const owner = s.client();
+    const { page, foreign, errors } = await open();
+    // the list fails to load first: said so, with a way to try again
+    let failing = true;
+    await page.route("**/api/v1/files?*", async (route) => {
+      if (!failing) return route.fallback();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "unavailable", message: "down", requestId: "req-1" } }),
+      });
+    });
+    await page.goto(`${s.base}/admin/files`);
+    await signInByLink(page, s, OWNER_EMAIL);
+    await status(page, "Loading files…").waitFor();
+    await checkPage(page, "files-loading");
+    const failed = page.getByRole("alert").filter({ hasText: "The files could not be loaded." });
+    await failed.getByText("reference req-1").waitFor();
+    await checkPage(page, "files-load-failed");
+    failing = false;
+    await failed.getByRole("button", { name: "Try again" }).click();
+    await page
+      .getByRole("heading", { name: /No files yet|Files/ })
+      .first()
+      .waitFor();
+    await eventually(() => failed.count()).toBe(0);
+
+    // Upload folder: the picked folder's files keep their subfolders
+    const reports = folderOnDisk(join(dir, "reports"), {
+      "q1.txt": "first quarter",
+      "2025/q2.txt": "second",
+    });
+    await page.locator("input[webkitdirectory]").setInputFiles(reports);
+    await status(page, "2 files uploaded.").waitFor();
+    const stored = (await owner.listFiles({ query: { limit: 200 } })).items
+      .map((f) => `${f.folder}/${f.name}`)
+      .filter((path) => path.startsWith("/reports/"));
+    expect(stored.sort()).toEqual(["/reports/2025/q2.txt", "/reports/q1.txt"]);
+
+    // progress, on a slow connection
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 20,
+      downloadThroughput: -1,
+      uploadThroughput: 256 * 1024,
+    });
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    await page.locator("input[type=file]:not([webkitdirectory])").setInputFiles({
+      name: "big.bin",
+      mimeType: "application/octet-stream",
+      buffer: big,
+    });
+    const uploads = page.getByRole("region", { name: "Uploads" });
+    await uploads
+      .getByRole("status")
+      .getByText(/^Uploading 1 file…/)
+      .waitFor();
+    await eventually(async () => {
+      const value = Number(await uploads.getByRole("progressbar", { name: "big.bin" }).getAttribute("value"));
+      return value > 0 && value < big.length;
+    }).toBe(true);
+    await checkPage(page, "files-upload-progress");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    await status(page, "3 files uploaded.").waitFor({ timeout: 120_000 });
+    const bigFile = (await owner.listFiles({ query: { q: "big.bin" } })).items[0]!;
+    expect(bigFile.sha256).toBe(sha256(big));
+    await cdp.detach();
+
+    // a failure the network causes: the reason, then a retry that works
+    let cut = true;
+    await page.route("**/api/v1/files", (route) => (cut ? route.abort("connectionreset") : route.fallback()));
+    await page.locator("input[type=file]:not([webkitdirectory])").setInputFiles({
+      name: "flaky.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("flaky"),
+    });
+    await uploads
+      .getByText("The server could not be reached. Check your connection and try again.")
+      .waitFor();
+    cut = false;
+    await uploads.getByRole("button", { name: "Retry flaky.txt" }).click();
+    await status(page, "4 files uploaded.").waitFor();
+    expect((await owner.listFiles({ query: { q: "flaky" } })).items.map((f) => f.name)).toEqual([
+      "flaky.txt",
+    ]);
+
+    // a file the server refuses: its own words at the file; retrying gets the same answer
+    const long = `${"n".repeat(252)}.txt`;
+    await page.locator("input[type=file]:not([webkitdirectory])").setInputFiles({
+      name: long,
+      mimeType: "text/plain",
+      buffer: Buffer.from("too long a name"),
+    });
+    const refused = uploads.getByText("name must be 1-255 characters without / or control characters");
+    await refused.waitFor();
+    await status(page, "4 files uploaded, 1 failed.").waitFor();
+    await checkPage(page, "files-upload-failed");
+    await uploads.getByRole("button", { name: `Retry ${long}` }).click();
+    await status(page, "4 files uploaded, 1 failed.").waitFor();
+    await uploads.getByRole("button", { name: `Dismiss ${long}` }).click();
+    await uploads.getByRole("button", { name: "Clear finished" }).click();
+    await eventually(() => uploads.count()).toBe(0);
+    const names = (await owner.listFiles({ query: { limit: 200 } })).items.map((f) => f.name);
+    expect(names).not.toContain(long);
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
