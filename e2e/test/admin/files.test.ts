@@ -236,7 +236,11 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     timeout: 300_000,
   }, async () => {
     const owner = s.client();
-    const texts = { "one.txt": "first file\n", "two.txt": "second file\n", "three.txt": "third file\n" };
+    const texts = {
+      "rel-one.txt": "first file\n",
+      "rel-two.txt": "second file\n",
+      "rel-three.txt": "third file\n",
+    };
     for (const [name, text] of Object.entries(texts)) await upload(s, name, Buffer.from(text), "/release");
     const bundle = await owner.createBundle({
       body: { name: "Release 1.0", description: "The first release" },
@@ -263,11 +267,13 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     // add files from the library: a search, then ticks
     await page.getByRole("button", { name: "Add files" }).click();
     const picker = page.getByRole("dialog", { name: "Add files" });
-    await picker.getByText("3 files.").waitFor();
-    await picker.getByLabel("Search by name").fill("o");
+    await picker.getByText(/^\d+ files\.$/).waitFor();
+    await picker.getByLabel("Search by name").fill("REL-");
+    await picker.getByText("3 files found.").waitFor();
+    await picker.getByLabel("Search by name").fill("rel-t");
     await picker.getByText("2 files found.").waitFor();
     await picker.getByLabel("Search by name").fill("");
-    for (const name of ["one.txt", "two.txt", "three.txt"]) await picker.getByLabel(name).check();
+    for (const name of ["rel-one.txt", "rel-two.txt", "rel-three.txt"]) await picker.getByLabel(name).check();
     await checkPage(page, "bundle-add-files");
     await picker.getByRole("button", { name: "Add 3 files" }).click();
     const list = page.getByRole("list", { name: "Files in the archive, in order" });
@@ -276,39 +282,39 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     const order = () =>
       list.locator("li input").evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
     // in the order the picker lists them: by folder, then name
-    expect(await order()).toEqual(["one.txt", "three.txt", "two.txt"]);
+    expect(await order()).toEqual(["rel-one.txt", "rel-three.txt", "rel-two.txt"]);
     const announced = page.locator("section[aria-labelledby=contents-title] > [role=status]");
 
-    // by keyboard: Alt+Arrow Up in two.txt's row, twice; the new place is said, the focus stays
-    await pathOf("two.txt").focus();
+    // by keyboard: Alt+Arrow Up in rel-two.txt's row, twice; the new place is said, the focus stays
+    await pathOf("rel-two.txt").focus();
     await page.keyboard.press("Alt+ArrowUp");
     await eventually(() => announced.textContent()).toBe(
-      "“two.txt” moved to position 2 of 3. Save to apply.",
+      "“rel-two.txt” moved to position 2 of 3. Save to apply.",
     );
     await page.keyboard.press("Alt+ArrowUp");
     await eventually(() => announced.textContent()).toBe(
-      "“two.txt” moved to position 1 of 3. Save to apply.",
+      "“rel-two.txt” moved to position 1 of 3. Save to apply.",
     );
-    expect(await hasFocus(pathOf("two.txt"))).toBe(true);
-    expect(await order()).toEqual(["two.txt", "one.txt", "three.txt"]);
+    expect(await hasFocus(pathOf("rel-two.txt"))).toBe(true);
+    expect(await order()).toEqual(["rel-two.txt", "rel-one.txt", "rel-three.txt"]);
     // and with the buttons
-    await page.getByRole("button", { name: "Move down two.txt" }).click();
-    await eventually(order).toEqual(["one.txt", "two.txt", "three.txt"]);
-    expect(await hasFocus(page.getByRole("button", { name: "Move down two.txt" }))).toBe(true);
+    await page.getByRole("button", { name: "Move down rel-two.txt" }).click();
+    await eventually(order).toEqual(["rel-one.txt", "rel-two.txt", "rel-three.txt"]);
+    expect(await hasFocus(page.getByRole("button", { name: "Move down rel-two.txt" }))).toBe(true);
 
-    // by drag: three.txt's handle onto the upper half of the first row
+    // by drag: rel-three.txt's handle onto the upper half of the first row
     const firstRow = list.getByRole("listitem").first();
     const handleOf = (name: string) =>
       list
         .getByRole("listitem")
         .filter({ has: page.getByLabel(`Path in the archive of ${name}`) })
         .locator("[data-handle]");
-    await handleOf("three.txt").dragTo(firstRow, {
+    await handleOf("rel-three.txt").dragTo(firstRow, {
       targetPosition: { x: 200, y: 4 },
     });
-    await eventually(order).toEqual(["three.txt", "one.txt", "two.txt"]);
+    await eventually(order).toEqual(["rel-three.txt", "rel-one.txt", "rel-two.txt"]);
     await eventually(() => announced.textContent()).toBe(
-      "“three.txt” moved to position 1 of 3. Save to apply.",
+      "“rel-three.txt” moved to position 1 of 3. Save to apply.",
     );
 
     // disable and enable again: the changes not saved yet stay
@@ -319,14 +325,14 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     await page.getByRole("button", { name: "Enable bundle" }).click();
     await page.locator("main .head").getByText("Enabled").waitFor();
     expect((await owner.getBundle({ params: { id: bundle.id } })).enabled).toBe(true);
-    expect(await order()).toEqual(["three.txt", "one.txt", "two.txt"]);
+    expect(await order()).toEqual(["rel-three.txt", "rel-one.txt", "rel-two.txt"]);
     await page.getByText("You have unsaved changes").waitFor();
 
     // a path the archive could not keep as typed: refused at the field, then set
-    await pathOf("one.txt").fill("letters/../one.txt");
+    await pathOf("rel-one.txt").fill("letters/../rel-one.txt");
     await page.getByRole("button", { name: "Save contents" }).click();
     await page.getByText("One path needs a change before the contents can be saved.").waitFor();
-    const field = pathOf("one.txt");
+    const field = pathOf("rel-one.txt");
     await eventually(() => field.getAttribute("aria-invalid")).toBe("true");
     expect(await hasFocus(field)).toBe(true);
     await page.getByText("The path cannot contain “.” or “..” as a name.").waitFor();
@@ -342,17 +348,17 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     );
     const saved = await owner.getBundle({ params: { id: bundle.id } });
     expect(saved.objects.map((o) => [o.fileId, o.path])).toEqual([
-      [ids["three.txt"], "three.txt"],
-      [ids["one.txt"], "letters/one.txt"],
-      [ids["two.txt"], "two.txt"],
+      [ids["rel-three.txt"], "rel-three.txt"],
+      [ids["rel-one.txt"], "letters/one.txt"],
+      [ids["rel-two.txt"], "rel-two.txt"],
     ]);
     expect(saved.archive).toMatchObject({ status: "ready", files: 3 });
     const archive = await owner.exportBundleArchive({ params: { id: bundle.id } });
     const zip = Buffer.from(await (archive as Response).arrayBuffer());
     expect(zipEntries(zip, dir)).toEqual([
-      ["three.txt", sha256(texts["three.txt"])],
-      ["letters/one.txt", sha256(texts["one.txt"])],
-      ["two.txt", sha256(texts["two.txt"])],
+      ["rel-three.txt", sha256(texts["rel-three.txt"])],
+      ["letters/one.txt", sha256(texts["rel-one.txt"])],
+      ["rel-two.txt", sha256(texts["rel-two.txt"])],
     ]);
 
     // Links: none yet
