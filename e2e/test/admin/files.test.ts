@@ -280,7 +280,9 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     await eventually(() => list.getByRole("listitem").count()).toBe(3);
     const pathOf = (name: string) => list.getByLabel(`Path in the archive of ${name}`);
     const order = () =>
-      list.locator("li input").evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+      list
+        .locator("li input")
+        .evaluateAll((inputs) => inputs.map((i) => (i as unknown as { value: string }).value));
     // in the order the picker lists them: by folder, then name
     expect(await order()).toEqual(["rel-one.txt", "rel-three.txt", "rel-two.txt"]);
     const announced = page.locator("section[aria-labelledby=contents-title] > [role=status]");
@@ -382,7 +384,7 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     expect(url).toMatch(new RegExp(`^${s.base}/s/[A-Za-z0-9_-]{43}$`));
     await created.getByRole("button", { name: "Copy link" }).click();
     await created.getByText("Copied to the clipboard.").waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+    expect(await page.evaluate("navigator.clipboard.readText()")).toBe(url);
     await checkPage(page, "bundle-link-created");
     const [link] = (await owner.listPublishLinks({ params: { id: bundle.id } })).items;
     expect(link).toMatchObject({ maxUses: 2, uses: 0, revokedAt: null });
@@ -454,7 +456,7 @@ describe("admin files and bundles: executors, folder uploads, failures (sqlite +
         const out: number[] = [];
         for (const { method, path, body } of calls) {
           const headers: Record<string, string> = { "x-csrf-token": decodeURIComponent(csrf) };
-          let sent: BodyInit | undefined;
+          let sent: FormData | string | undefined;
           if (body === "multipart") {
             const form = new FormData();
             form.append("file", new Blob(["sneaky"]), "sneaky.txt");

@@ -1,7 +1,7 @@
 // What the admin app's Files and Bundles pages need of the API beyond plain CRUD: a refused file deletion names
 // the bundles holding the file (those the caller may read), an executor granted some files lists only those, and
 // a user granted one bundle revokes that bundle's publish links.
-import type { Client } from "@latchflow/api";
+import type { Client, InputOf, operations } from "@latchflow/api";
 import { ConflictReason } from "@latchflow/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError } from "../http.js";
@@ -21,7 +21,7 @@ describe.each(MODES)("file and link access on %s + %s", (dialect, bus) => {
   });
 
   /** A new executor with these grants, signed in (its session's client). */
-  async function executor(grants: { action: string; resourceType: string; resourceId: string }[]) {
+  async function executor(grants: InputOf<typeof operations.grantPermission>["body"][]) {
     const email = `executor-${++n}-${dialect}@example.com`;
     const user = await owner.inviteUser({ body: { email, role: "executor" } });
     for (const body of grants) await owner.grantPermission({ params: { id: user.id }, body });
