@@ -7,20 +7,52 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isApiError } from "@latchflow/api/client";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  eventually,
-  hasFocus,
-  launchChromium,
-  newContext,
-  recordForeignRequests,
-  recordPageErrors,
-} from "../browser.js";
+import { eventually, hasFocus, launchChromium } from "../browser.js";
 import { upload } from "../files/helpers.js";
 import { zipEntryHashes } from "../portal/browser.js";
 import { MODES, OWNER_EMAIL, type Stack } from "../stack.js";
-import { checkPage, signInByLink, startAdminStack } from "./browser.js";
+import { checkPage, heading, people, signInByLink, startAdminStack } from "./browser.js";
+
+/**
+ * What a describe block of this file runs on: one stack, one Chromium, a scratch folder, and pages opened as
+ * different people (read `t.s`, `t.dir` inside the tests).
+ */
+function setUp(prefix: string, mode: (typeof MODES)[number]) {
+  const state: { s?: Stack; browser?: Browser; dir?: string } = {};
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error(`${prefix}: used before beforeAll started it`);
+    return value;
+  };
+  const t = {
+    get s() {
+      return started(state.s);
+    },
+    get dir() {
+      return started(state.dir);
+    },
+  };
+  const { open, closeAll } = people(
+    () => started(state.browser),
+    () => t.s.base,
+  );
+  beforeAll(async () => {
+    state.s = await startAdminStack(prefix, mode);
+    state.browser = await launchChromium();
+    state.dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  });
+  afterAll(async () => {
+    await closeAll();
+    await state.browser?.close();
+    await state.s?.stop();
+    if (state.dir) rmSync(state.dir, { recursive: true, force: true });
+  });
+  return { t, open };
+}
+
+/** A confirmation or state the page says in a live region (a toast, a count of results). */
+const status = (page: Page, text: string | RegExp) => page.getByRole("status").getByText(text).first();
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
@@ -57,38 +89,15 @@ function zipEntries(zip: Buffer, dir: string): [string, string][] {
 }
 
 describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
-  let s: Stack;
-  let browser: Browser;
-  let dir: string;
-  const contexts: BrowserContext[] = [];
-  /** a person's browser (its own cookies) at 1280 px, recording what the page may not do */
-  const open = async () => {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { page, foreign: recordForeignRequests(page, s.base), errors: recordPageErrors(page) };
-  };
-  const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
-  const status = (page: Page, text: string | RegExp) => page.getByRole("status").getByText(text).first();
   /** A file's name in a table of files (the row's action buttons repeat it for screen readers). */
   const fileIn = (table: Locator, name: string) =>
     table.locator("strong", { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) });
-
-  beforeAll(async () => {
-    s = await startAdminStack("adm_files", [dialect, bus]);
-    browser = await launchChromium();
-    dir = mkdtempSync(join(tmpdir(), "admin-files-"));
-  });
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await s?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { t, open } = setUp("adm_files", [dialect, bus]);
 
   it("uploads a dropped folder with its structure, searches, moves, and explains a refused deletion", {
     timeout: 300_000,
   }, async () => {
+    const { s, dir } = t;
     const owner = s.client();
     const { page, foreign, errors } = await open();
     await page.goto(`${s.base}/admin/files`);
@@ -235,6 +244,7 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
   it("builds a bundle: adds files, reorders by keyboard and by drag, sets a path; publishes and revokes a link", {
     timeout: 300_000,
   }, async () => {
+    const { s, dir } = t;
     const owner = s.client();
     const texts = {
       "rel-one.txt": "first file\n",
@@ -422,30 +432,7 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
 });
 
 describe("admin files and bundles: executors, folder uploads, failures (sqlite + in-process)", () => {
-  let s: Stack;
-  let browser: Browser;
-  let dir: string;
-  const contexts: BrowserContext[] = [];
-  const open = async () => {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { page, foreign: recordForeignRequests(page, s.base), errors: recordPageErrors(page) };
-  };
-  const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
-  const status = (page: Page, text: string | RegExp) => page.getByRole("status").getByText(text).first();
-
-  beforeAll(async () => {
-    s = await startAdminStack("adm_files_more");
-    browser = await launchChromium();
-    dir = mkdtempSync(join(tmpdir(), "admin-files-more-"));
-  });
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await s?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { t, open } = setUp("adm_files_more", MODES[0]!);
 
   /** Calls the API from the page with its session (cookie and CSRF header), as the app would: the statuses. */
   async function callsFromPage(page: Page, calls: { method: string; path: string; body?: unknown }[]) {
@@ -476,6 +463,7 @@ describe("admin files and bundles: executors, folder uploads, failures (sqlite +
   it("offers an executor only its files and bundles and what its grants allow; the server refuses the rest", {
     timeout: 300_000,
   }, async () => {
+    const { s } = t;
     const owner = s.client();
     const shared = await upload(s, "shared.txt", Buffer.from("shared"), "/team");
     const extra = await upload(s, "extra.txt", Buffer.from("extra"), "/team");
@@ -622,6 +610,7 @@ describe("admin files and bundles: executors, folder uploads, failures (sqlite +
   it("uploads a folder with the button, shows progress, keeps failures with the reason and retries them", {
     timeout: 300_000,
   }, async () => {
+    const { s, dir } = t;
     const owner = s.client();
     const { page, foreign, errors } = await open();
     // the list fails to load first: said so, with a way to try again
