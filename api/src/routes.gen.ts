@@ -796,6 +796,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "revokeBundlePublishLink": {
+    "method": "delete",
+    "path": "/api/v1/bundles/:id/links/:linkId",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "revokePermission": {
     "method": "delete",
     "path": "/api/v1/users/:id/permissions/:permissionId",

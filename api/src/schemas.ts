@@ -11,6 +11,7 @@ export { Me, RecipientSignedIn, Session, SignInStarted } from "./operations/auth
 export { Bundle } from "./operations/bundles.js";
 export { DeviceAuthorization, DeviceCode, DeviceToken, DeviceTokenError } from "./operations/device.js";
 export { DownloadTokenParams } from "./operations/downloads.js";
+export type { FileInBundlesDetails } from "./operations/files.js";
 export { FileObject } from "./operations/files.js";
 export { Health, OpenApiDocument, Readiness } from "./operations/health.js";
 export { CreatedPublishLink, PublishLink } from "./operations/links.js";

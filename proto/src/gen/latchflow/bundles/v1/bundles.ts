@@ -157,6 +157,10 @@ export interface ListFilesRequest {
   query: string;
   /** only this folder (exact); empty = every folder */
   folder: string;
+  /** When set, only these files (the caller may see only granted ones); empty = no restriction. */
+  ids: string[];
+  /** Set together with ids to mean "restricted to ids, even if ids is empty". */
+  restricted: boolean;
 }
 
 export interface ListFilesResponse {
@@ -442,6 +446,8 @@ export interface ListPublishLinksResponse {
 
 export interface RevokePublishLinkRequest {
   id: string;
+  /** when set, the link must belong to this bundle (not found otherwise) */
+  bundleId: string;
 }
 
 function createBaseBundle(): Bundle {
@@ -2428,7 +2434,7 @@ export const GetFileRequest: MessageFns<GetFileRequest> = {
 };
 
 function createBaseListFilesRequest(): ListFilesRequest {
-  return { page: undefined, query: "", folder: "" };
+  return { page: undefined, query: "", folder: "", ids: [], restricted: false };
 }
 
 export const ListFilesRequest: MessageFns<ListFilesRequest> = {
@@ -2441,6 +2447,12 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
     }
     if (message.folder !== "") {
       writer.uint32(26).string(message.folder);
+    }
+    for (const v of message.ids) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.restricted !== false) {
+      writer.uint32(40).bool(message.restricted);
     }
     return writer;
   },
@@ -2482,6 +2494,22 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
             message.folder = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ids.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.restricted = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2499,6 +2527,8 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
       page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
       query: isSet(object.query) ? globalThis.String(object.query) : "",
       folder: isSet(object.folder) ? globalThis.String(object.folder) : "",
+      ids: globalThis.Array.isArray(object?.ids) ? object.ids.map((e: any) => globalThis.String(e)) : [],
+      restricted: isSet(object.restricted) ? globalThis.Boolean(object.restricted) : false,
     };
   },
 
@@ -2513,6 +2543,12 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
     if (message.folder !== "") {
       obj.folder = message.folder;
     }
+    if (message.ids?.length) {
+      obj.ids = message.ids;
+    }
+    if (message.restricted !== false) {
+      obj.restricted = message.restricted;
+    }
     return obj;
   },
 
@@ -2526,6 +2562,8 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
       : undefined;
     message.query = object.query ?? "";
     message.folder = object.folder ?? "";
+    message.ids = object.ids?.map((e) => e) || [];
+    message.restricted = object.restricted ?? false;
     return message;
   },
 };
@@ -6700,13 +6738,16 @@ export const ListPublishLinksResponse: MessageFns<ListPublishLinksResponse> = {
 };
 
 function createBaseRevokePublishLinkRequest(): RevokePublishLinkRequest {
-  return { id: "" };
+  return { id: "", bundleId: "" };
 }
 
 export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
   encode(message: RevokePublishLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.bundleId !== "") {
+      writer.uint32(18).string(message.bundleId);
     }
     return writer;
   },
@@ -6732,6 +6773,14 @@ export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6745,13 +6794,23 @@ export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
   },
 
   fromJSON(object: any): RevokePublishLinkRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+    };
   },
 
   toJSON(message: RevokePublishLinkRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
     }
     return obj;
   },
@@ -6762,6 +6821,7 @@ export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
   fromPartial<I extends Exact<DeepPartial<RevokePublishLinkRequest>, I>>(object: I): RevokePublishLinkRequest {
     const message = createBaseRevokePublishLinkRequest();
     message.id = object.id ?? "";
+    message.bundleId = object.bundleId ?? "";
     return message;
   },
 };
