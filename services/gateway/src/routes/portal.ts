@@ -110,13 +110,14 @@ export function portalRoutes(
       const res = await clients.bundles.listDownloads(
         {
           recipientId: recipientId(ctx),
+          assignmentId: "",
           deviceId: device,
           page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 },
         },
         ctx,
       );
       const { names } = await clients.auth.nameRecipientDeviceKeys(
-        { deviceKeys: res.downloads.map((d) => d.deviceId) },
+        { deviceKeys: res.downloads.map((d) => d.deviceId), recipientId: "" },
         ctx,
       );
       return {
