@@ -75,7 +75,10 @@ export function checkImportRows(input: readonly authV1.ImportRecipientRow[]): {
     if (name.length > NAME_MAX)
       problem("name", `The name is longer than ${NAME_MAX} characters (${name.length}).`);
     else if (hasControl(name))
-      problem("name", "The name contains a control character (e.g. a tab or a line break).");
+      problem(
+        "name",
+        "A name is one line of text: this one holds a line break, a tab or another control character.",
+      );
     if (problems.length === before) rows.push({ index, line: r.line, email, name, enabled: r.enabled });
   });
   return { rows, problems };
