@@ -111,6 +111,13 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
       'b"',
     ].join("\r\n");
     const input = page.getByLabel("File to import");
+    // the server out of reach: said so, nothing else happens
+    await page.route("**/api/v1/recipients/import/preview", (route) => route.abort());
+    await input.setInputFiles(file("people.csv", bad, "text/csv"));
+    await page.getByRole("heading", { level: 2, name: "The file could not be checked" }).waitFor();
+    await page.getByText("The server could not be reached.").waitFor();
+    await checkPage(page, "recipients-import-failed");
+    await page.unroute("**/api/v1/recipients/import/preview");
     await input.setInputFiles(file("people.csv", bad, "text/csv"));
     const result = page.getByRole("heading", { level: 2, name: "people.csv: 7 rows" });
     await result.waitFor();
@@ -160,12 +167,11 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
     // JSON, dropped on the page: the line of each item; then a good file that adds one and renames one
     await page.getByRole("link", { name: "Import…" }).click();
     await heading(page, "Import recipients").waitFor();
-    const dropped = await page.evaluateHandle(() => {
-      const data = new DataTransfer();
-      const text = '[\n  {"email": "fay@example.com"},\n  {"email": "gil@example.com", "phone": 1}\n]';
-      data.items.add(new File([text], "extra.json", { type: "application/json" }));
-      return data;
-    });
+    const extra = '[\n  {"email": "fay@example.com"},\n  {"email": "gil@example.com", "phone": 1}\n]';
+    // a DataTransfer holding the file, as a drag from the desktop brings it (made in the page)
+    const dropped = await page.evaluateHandle(
+      `(() => { const d = new DataTransfer(); d.items.add(new File([${JSON.stringify(extra)}], "extra.json", { type: "application/json" })); return d; })()`,
+    );
     await page
       .getByRole("group", { name: /Drop the file here/ })
       .dispatchEvent("drop", { dataTransfer: dropped });
@@ -215,9 +221,27 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
   });
 
   it("adds, edits, searches, disables and deletes recipients", { timeout: 240_000 }, async () => {
+    // the list failing to load: said so, with a way to try again
+    const list = (url: URL) => url.pathname === "/api/v1/recipients";
+    await page.route(list, (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "internal", message: "Internal error", requestId: "req-42" } }),
+      }),
+    );
     await page.goto(`${s.base}/admin/recipients`);
     await heading(page, "Recipients").waitFor();
-    await page.getByRole("button", { name: "Add recipient" }).click();
+    await page.getByText("The recipients could not be loaded.").waitFor();
+    await page.getByText("reference req-42").waitFor();
+    await checkPage(page, "recipients-load-error");
+    await page.unroute(list);
+    await page.getByRole("button", { name: "Try again" }).click();
+    const table = page.getByRole("table", { name: "Recipients" });
+    await table.getByText("Fay", { exact: true }).waitFor();
+
+    // "n": the page's main action
+    await page.keyboard.press("n");
     const add = page.getByRole("dialog", { name: "Add recipient" });
     await eventually(() => hasFocus(add.getByLabel("Email address"))).toBe(true);
     await add.getByRole("button", { name: "Add recipient" }).click();
@@ -249,7 +273,6 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
     const search = page.getByLabel("Search recipients");
     await eventually(() => hasFocus(search)).toBe(true);
     await page.keyboard.type("grant");
-    const table = page.getByRole("table", { name: "Recipients" });
     await eventually(() => table.locator("tbody tr").count()).toBe(1);
     await page.getByText("1 of 4 recipients match").waitFor();
     await checkPage(page, "recipients-search");
@@ -282,6 +305,12 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
       .getRecipient({ params: { id: gus.id } })
       .catch((e: unknown) => e);
     expect(isApiError(gone) && gone.status).toBe(404);
+    // a recipient or a bundle that does not exist (any more)
+    await page.goto(`${s.base}/admin/recipients/${gus.id}`);
+    await heading(page, "No such recipient").waitFor();
+    await checkPage(page, "recipient-missing");
+    await page.goto(`${s.base}/admin/bundles/${"0".repeat(26)}/recipients`);
+    await heading(page, "No such bundle").waitFor();
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
   });

@@ -13,7 +13,7 @@ const WS = new Set([" ", "\t", "\n", "\r"]);
  */
 export function parseJsonPositions(text: string): JsonPositions {
   let i = 0;
-  const fail = (message: string): never => {
+  const fail: (message: string) => never = (message) => {
     throw Object.assign(new Error(message), { offset: i });
   };
   const ws = () => {

@@ -13,7 +13,12 @@ async function readText(koa: Context, limit: number): Promise<string> {
   let size = 0;
   for await (const chunk of koa.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw validationFailed(`The file is larger than ${limit} bytes`);
+    if (size > limit) {
+      throw validationFailed(
+        `The file is larger than ${(limit / 1_048_576).toFixed(1)} MiB: split it into smaller files`,
+        { limitBytes: limit },
+      );
+    }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
