@@ -2,7 +2,9 @@ import type { schemas } from "@latchflow/api";
 import { isApiError } from "@latchflow/api/client";
 import { Scope } from "@latchflow/api/scopes";
 import { api } from "./api.js";
+import { genericMessage } from "./errors.js";
 import { exportFileName, type ImportFormat } from "./recipients.js";
+import { toast } from "./toasts.svelte.js";
 
 type Recipient = schemas.Recipient;
 
@@ -50,4 +52,16 @@ export async function downloadExport(format: ImportFormat): Promise<void> {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Enables or disables the recipient, saying so (or why not) in a toast; whether it changed. */
+export async function switchRecipient(r: Recipient): Promise<boolean> {
+  try {
+    const changed = await api.updateRecipient({ params: { id: r.id }, body: { enabled: !r.enabled } });
+    toast(`${changed.email} is ${changed.enabled ? "enabled" : "disabled"}.`);
+    return true;
+  } catch (err) {
+    toast(genericMessage(err), "error");
+    return false;
+  }
 }

@@ -311,6 +311,7 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
     await checkPage(page, "recipient-missing");
     await page.goto(`${s.base}/admin/bundles/${"0".repeat(26)}/recipients`);
     await heading(page, "No such bundle").waitFor();
+    await checkPage(page, "assignments-missing");
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
   });
