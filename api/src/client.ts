@@ -287,6 +287,20 @@ export function createClient(options: ClientOptions): Client {
   return { ...calls, raw } as Client;
 }
 
+/**
+ * The path (and query) of an operation, e.g. for a link the browser follows itself (a download as an attachment):
+ * `pathOf("downloadFile", { id })` → `/api/v1/files/…/content`. Prefix the server's origin when not same-origin.
+ */
+export function pathOf<K extends keyof Operations>(
+  operationId: K,
+  input: Pick<InputOf<Operations[K]>, "params" | "query"> = {} as never,
+): string {
+  const route = routes[operationId];
+  if (!route) throw new TypeError(`unknown operation ${String(operationId)}`);
+  const { params, query } = input as { params?: Record<string, unknown>; query?: Record<string, unknown> };
+  return `${expandPath(route.path, params)}${queryString(query)}`;
+}
+
 /** Whether an unknown value is an ApiError with the given code. */
 export function isApiError(err: unknown, code?: ErrorCode): err is ApiError {
   return err instanceof ApiError && (code === undefined || err.code === code);

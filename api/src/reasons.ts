@@ -44,6 +44,16 @@ export const PermissionReason = {
 } as const;
 export type PermissionReason = (typeof PermissionReason)[keyof typeof PermissionReason];
 
+/** Why a change was refused as a conflict beyond a plain clash of names; travels in `details.reason`. */
+export const ConflictReason = {
+  /**
+   * a file still in bundles cannot be deleted: `details.bundles` names those the caller may read (`{ id, name }`),
+   * `details.otherBundles` counts the rest, `details.bundleIds` lists them all
+   */
+  FileInBundles: "file_in_bundles",
+} as const;
+export type ConflictReason = (typeof ConflictReason)[keyof typeof ConflictReason];
+
 /** Why the audit chain does not verify; `verify` answers with the first break. */
 export const AuditBreakReason = {
   /** the record's content no longer matches its hash */

@@ -632,6 +632,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "listPipelineTriggers": {
+    "method": "get",
+    "path": "/api/v1/pipelines/:name/triggers",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "listPipelineVersions": {
     "method": "get",
     "path": "/api/v1/pipelines/:name/versions",
@@ -707,6 +716,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
   "listRecipients": {
     "method": "get",
     "path": "/api/v1/recipients",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
+  "listRuns": {
+    "method": "get",
+    "path": "/api/v1/runs",
     "responses": {
       "200": {
         "json": true
@@ -803,6 +821,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
   "revokeAllSessions": {
     "method": "delete",
     "path": "/api/v1/auth/sessions",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
+  "revokeBundlePublishLink": {
+    "method": "delete",
+    "path": "/api/v1/bundles/:id/links/:linkId",
     "responses": {
       "200": {
         "json": true

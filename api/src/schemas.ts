@@ -11,6 +11,7 @@ export { Me, RecipientSignedIn, Session, SignInStarted } from "./operations/auth
 export { Bundle } from "./operations/bundles.js";
 export { DeviceAuthorization, DeviceCode, DeviceToken, DeviceTokenError } from "./operations/device.js";
 export { DownloadTokenParams } from "./operations/downloads.js";
+export type { FileInBundlesDetails } from "./operations/files.js";
 export { FileObject } from "./operations/files.js";
 export { Health, OpenApiDocument, Readiness } from "./operations/health.js";
 export { CreatedPublishLink, PublishLink } from "./operations/links.js";
@@ -21,7 +22,16 @@ export {
   PipelineVersion,
   PipelineWithDocument,
 } from "./operations/pipelines.js";
-export { Capability, InstallPluginFromRegistry, Plugin, PluginSecret } from "./operations/plugins.js";
+export {
+  Capability,
+  CapabilityInUse,
+  InstalledPlugin,
+  InstallPluginFromRegistry,
+  Plugin,
+  PluginSecret,
+  PluginUpgrade,
+  UpdatedPlugin,
+} from "./operations/plugins.js";
 export {
   DownloadGrant,
   PortalBundle,
@@ -42,6 +52,15 @@ export {
   RecipientImportResult,
   RecipientRow,
 } from "./operations/recipients.js";
-export { Run, RunAttempt, RunStep, TriggerAnswer, TriggerRefusal } from "./operations/runs.js";
+export {
+  PipelineTrigger,
+  Run,
+  RunAttempt,
+  RunStatus,
+  RunStep,
+  TriggerAnswer,
+  TriggerRefusal,
+  TriggerTimer,
+} from "./operations/runs.js";
 export { CreatedToken, Token } from "./operations/tokens.js";
 export { Permission, PermissionDecision, User } from "./operations/users.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, ContractMismatch, createClient, ErrorCode, operations } from "../src/index.js";
+import { ApiError, ContractMismatch, createClient, ErrorCode, operations, pathOf } from "../src/index.js";
 
 const bundle = {
   id: "01J00000000000000000000000",
@@ -33,6 +33,15 @@ describe("typed client", () => {
     expect(post?.headers.get("content-type")).toBe("application/json");
     expect(await post?.json()).toEqual({ name: "Family archive" });
     expect(del?.url).toBe(`http://h/api/v1/bundles/${bundle.id}?force=true`);
+  });
+
+  it("gives an operation's path for links the browser follows itself", () => {
+    expect(pathOf("downloadFile", { params: { id: "f/1" } })).toBe("/api/v1/files/f%2F1/content");
+    expect(pathOf("listFiles", { query: { folder: "/a b", q: undefined } })).toBe(
+      "/api/v1/files?folder=%2Fa+b",
+    );
+    expect(pathOf("listBundles")).toBe("/api/v1/bundles");
+    expect(() => pathOf("exportBundleArchive", {} as never)).toThrow(/missing path parameter "id"/);
   });
 
   it("sends the CSRF header on changes made with a session cookie, never with a token", async () => {

@@ -14,17 +14,28 @@ export function can(me: Me, scope: Scope, resourceId?: string): boolean {
   return resourceId === undefined ? e.length > 0 : e.includes(resourceId);
 }
 
+/**
+ * Whether the user holds the scope on every resource of the kind: what creating one (an upload, a new bundle) needs,
+ * since a grant on some resources does not cover a new one (the server answers 403).
+ */
+export function canAll(me: Me, scope: Scope): boolean {
+  return me.effective[scope] === "all";
+}
+
 /** A navigation entry: shown only when the user holds its scope. */
 export interface NavItem {
-  href: "/(app)/bundles" | "/(app)/recipients" | "/(app)/sessions";
+  href: "/(app)/files" | "/(app)/bundles" | "/(app)/recipients" | "/(app)/runs" | "/(app)/sessions";
   label: string;
   scope?: Scope;
 }
 
 /** The pages that exist so far (ADR 027); Pipelines, Audit, Users and Settings come later. */
 export const NAV: readonly NavItem[] = [
+  { href: "/(app)/files", label: "Files", scope: Scope.FilesRead },
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
   { href: "/(app)/recipients", label: "Recipients", scope: Scope.RecipientsRead },
+  // after Pipelines (its scope): reading runs needs pipelines:write, like reading the pipeline
+  { href: "/(app)/runs", label: "Runs", scope: Scope.PipelinesWrite },
   { href: "/(app)/sessions", label: "Sessions" },
 ];
 

@@ -8,7 +8,7 @@ export function isAdminPath(next: string | null | undefined): next is string {
 }
 
 /** The sign-in page, with the page to come back to. */
-export function signInPath(url: URL): string {
+export function signInPath(url: Pick<URL, "pathname" | "search">): string {
   return `${resolve("/sign-in")}?next=${encodeURIComponent(url.pathname + url.search)}`;
 }
 

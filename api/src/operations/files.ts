@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { bodyErrorResponses, ErrorBody, errorResponses, IdParams, PageQuery, page } from "../common.js";
 import { defineOperation } from "../operation.js";
+import { ConflictReason } from "../reasons.js";
 import { Scope } from "../scopes.js";
 
 /** A stored file (its content is encrypted at rest and deduplicated); `File` in the OpenAPI document. */
@@ -19,6 +20,17 @@ export const FileObject = z
   })
   .meta({ id: "File" });
 export type FileObject = z.output<typeof FileObject>;
+
+/** `details` of deleteFile's 409 (`reason` {@link ConflictReason.FileInBundles}). */
+export interface FileInBundlesDetails {
+  reason: typeof ConflictReason.FileInBundles;
+  /** every bundle holding the file */
+  bundleIds: string[];
+  /** the bundles holding the file that the caller may read, by name */
+  bundles: { id: string; name: string }[];
+  /** how many more bundles hold it that the caller may not read */
+  otherBundles: number;
+}
 
 const tag = "files";
 const read = { kind: "user", scope: Scope.FilesRead } as const;
@@ -58,6 +70,7 @@ export const listFiles = defineOperation({
   summary: "List files, newest first (search with ?q=, one folder with ?folder=)",
   tag,
   access: read,
+  restrictable: true,
   query: PageQuery.extend({ q: z.string().max(200).optional(), folder: z.string().max(1024).optional() }),
   responses: {
     200: { description: "A page of files", schema: page(FileObject) },
@@ -110,7 +123,13 @@ export const deleteFile = defineOperation({
   params: IdParams,
   responses: {
     200: { description: "Deleted", schema: FileObject },
-    409: { description: "Still in bundles (details.bundleIds)", schema: ErrorBody },
+    409: {
+      description:
+        `Still in bundles (details.reason ${ConflictReason.FileInBundles}): the message names the bundles the ` +
+        "caller may read; details.bundles lists them ({ id, name }), details.otherBundles counts the others, " +
+        "details.bundleIds has every id",
+      schema: ErrorBody,
+    },
     ...notFound,
     ...errorResponses,
   },

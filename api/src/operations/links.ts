@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bodyErrorResponses, ErrorBody, errorResponses, IdParams } from "../common.js";
+import { bodyErrorResponses, ErrorBody, errorResponses, Id, IdParams } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { Scope } from "../scopes.js";
 
@@ -70,12 +70,33 @@ export const revokePublishLink = defineOperation({
   path: "/api/v1/links/:id",
   operationId: "revokePublishLink",
   summary: "Revoke a publish link at once",
+  description:
+    "Needs bundles:write on every bundle; a user granted it on some bundles only revokes through " +
+    "revokeBundlePublishLink.",
   tag,
   access: { kind: "user", scope: Scope.BundlesWrite },
   params: IdParams,
   responses: {
     200: { description: "Revoked", schema: PublishLink },
     404: { description: "No such link", schema: ErrorBody },
+    ...errorResponses,
+  },
+});
+
+export const revokeBundlePublishLink = defineOperation({
+  method: "delete",
+  path: "/api/v1/bundles/:id/links/:linkId",
+  operationId: "revokeBundlePublishLink",
+  summary: "Revoke one of the bundle's publish links at once",
+  description:
+    "As revokePublishLink, authorized on the bundle: a user granted bundles:write on this bundle only may " +
+    "revoke its links. A link of another bundle is not found.",
+  tag,
+  access: { kind: "user", scope: Scope.BundlesWrite, resource: bundleResource },
+  params: z.strictObject({ id: Id, linkId: Id }),
+  responses: {
+    200: { description: "Revoked (or already revoked: unchanged)", schema: PublishLink },
+    404: { description: "No such link on this bundle", schema: ErrorBody },
     ...errorResponses,
   },
 });

@@ -3,8 +3,15 @@
  * Debian's Chromium through playwright-core (shared helpers in ../browser.ts).
  */
 import { ensureAdminBuilt } from "@latchflow/admin";
-import type { Page } from "playwright-core";
-import { expectAccessible, screenshotsDir, screenshotTo } from "../browser.js";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import {
+  expectAccessible,
+  newContext,
+  recordForeignRequests,
+  recordPageErrors,
+  screenshotsDir,
+  screenshotTo,
+} from "../browser.js";
 import { adminLinkIn, MODES, type Stack, startStack } from "../stack.js";
 
 export const SCREENSHOTS = screenshotsDir("admin");
@@ -13,11 +20,12 @@ export const SCREENSHOTS = screenshotsDir("admin");
 export async function startAdminStack(
   prefix: string,
   [dialect, bus]: (typeof MODES)[number] = MODES[0]!,
+  env: Record<string, string> = {},
 ): Promise<Stack> {
   const build = await ensureAdminBuilt();
   // schema names take lowercase letters, digits and _ only
   const name = `${prefix}_${dialect}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-  return startStack(dialect, bus, name, { LATCHFLOW_ADMIN_DIR: build.dir });
+  return startStack(dialect, bus, name, { ...env, LATCHFLOW_ADMIN_DIR: build.dir });
 }
 
 /**
@@ -44,3 +52,25 @@ export async function signInByLink(page: Page, s: Stack, email: string): Promise
   await page.goto(link);
   return link;
 }
+
+/**
+ * Opens pages as different people, each in a browser context of its own (its own cookies) at 1280 px, recording the
+ * requests to other origins and the script errors each page may not cause; `closeAll` ends them.
+ */
+export function people(browser: () => Browser, base: () => string) {
+  const contexts: BrowserContext[] = [];
+  return {
+    async open() {
+      const context = await newContext(browser());
+      contexts.push(context);
+      const page = await context.newPage();
+      return { page, foreign: recordForeignRequests(page, base()), errors: recordPageErrors(page) };
+    },
+    async closeAll() {
+      for (const c of contexts.splice(0)) await c.close().catch(() => {});
+    },
+  };
+}
+
+/** The page's main heading with this name. */
+export const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });

@@ -52,6 +52,15 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
   let bundle: schemas.Bundle;
   const heading = (p: Page, name: string) => p.getByRole("heading", { level: 1, name });
   const toast = (p: Page, text: string | RegExp) => p.getByRole("status").getByText(text).waitFor();
+  /** The bundle's Recipients tab: the bundle's name as the page's heading, the tab marked current. */
+  const onRecipientsTab = async (p: Page) => {
+    await heading(p, "Family archive").waitFor();
+    await p.getByRole("heading", { level: 2, name: "Recipients" }).waitFor();
+    const tab = p
+      .getByRole("navigation", { name: "Bundle sections" })
+      .getByRole("link", { name: "Recipients" });
+    await eventually(() => tab.getAttribute("aria-current")).toBe("page");
+  };
   const byEmail = async (email: string) =>
     (await s.client().listRecipients({ query: { q: email } })).items.find((r) => r.email === email);
 
@@ -310,7 +319,8 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
     await heading(page, "No such recipient").waitFor();
     await checkPage(page, "recipient-missing");
     await page.goto(`${s.base}/admin/bundles/${"0".repeat(26)}/recipients`);
-    await heading(page, "No such bundle").waitFor();
+    await heading(page, "Page not found").waitFor();
+    await page.getByText("There is no such bundle").waitFor();
     await checkPage(page, "assignments-missing");
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
@@ -320,7 +330,7 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
     timeout: 300_000,
   }, async () => {
     await page.goto(`${s.base}/admin/bundles/${bundle.id}/recipients`);
-    await heading(page, "Recipients of Family archive").waitFor();
+    await onRecipientsTab(page);
     await page.getByRole("heading", { name: "Nobody has this bundle yet" }).waitFor();
     await checkPage(page, "assignments-empty");
 
@@ -425,7 +435,7 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
 
     // back to the bundle: remove the assignment
     await assigned.getByRole("link", { name: "Family archive" }).click();
-    await heading(page, "Recipients of Family archive").waitFor();
+    await onRecipientsTab(page);
     await page.getByRole("button", { name: "Remove Ann Lee" }).click();
     const remove = page.getByRole("dialog", { name: "Remove Ann Lee?" });
     await checkPage(page, "assignment-remove");
@@ -453,7 +463,7 @@ describe.each(MODES)("admin recipients and assignments on %s + %s", (dialect, bu
     const p = executor.page;
     await p.goto(`${s.base}/admin/bundles/${bundle.id}/recipients`);
     await signInByLink(p, s, email);
-    await heading(p, "Recipients of Family archive").waitFor();
+    await onRecipientsTab(p);
     const nav = p.getByRole("navigation", { name: "Main" });
     expect(await nav.getByRole("link", { name: "Recipients" }).count()).toBe(0);
     // it may read the bundle: the list (recipients by id: it may not read them) and the log, nothing else

@@ -25,6 +25,11 @@ export function authorize(identity: authV1.Identity, request: PolicyRequest): De
   return decision;
 }
 
+/** Whether the policy allows the request (for what an answer shows, not for what a route does: use authorize). */
+export function allows(identity: authV1.Identity, request: PolicyRequest): boolean {
+  return decide(subjectOf(identity), request).allowed;
+}
+
 /** Authorizes one action on each of several resources of a type (e.g. every file put into a bundle). */
 export function authorizeEach(
   identity: authV1.Identity | undefined,

@@ -1,3 +1,4 @@
+import { ConflictReason } from "@latchflow/api";
 import type { bundlesV1 } from "@latchflow/proto";
 import {
   conflict,
@@ -12,7 +13,7 @@ import {
   validationFailed,
 } from "@latchflow/runtime";
 import type { BundlesContext } from "../context.js";
-import { BundleObject, FileEntry } from "../entities/index.js";
+import { Bundle, BundleObject, FileEntry } from "../entities/index.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -155,13 +156,14 @@ export function createFilesApi(auth: BundlesContext) {
     ): Promise<bundlesV1.ListFilesResponse> {
       const limit = pageLimit(req.page?.limit);
       const after = decodeCursor(req.page?.cursor);
+      const idFilter = after ? { $lt: after } : {};
       const q = req.query.trim();
       const em = db.em();
       const rows = await em.find(
         FileEntry,
         {
           tenant: ctx.tenant,
-          ...(after ? { id: { $lt: after } } : {}),
+          id: req.restricted ? { ...idFilter, $in: req.ids } : idFilter,
           ...(req.folder ? { folder: normalizeFolder(req.folder) } : {}),
           // case-insensitive substring: SQLite's LIKE already is (ASCII), Postgres needs ILIKE
           ...(q ? { name: db.dialect === "postgres" ? { $ilike: `%${q}%` } : { $like: `%${q}%` } } : {}),
@@ -203,13 +205,25 @@ export function createFilesApi(auth: BundlesContext) {
       return toProto(em, file);
     },
 
-    /** Refused while a bundle contains the file; otherwise the row goes and its blob reference is dropped. */
+    /**
+     * Refused while a bundle contains the file (the details name them: the gateway shows each caller those it may
+     * read); otherwise the row goes and its blob reference is dropped.
+     */
     async deleteFile(req: bundlesV1.DeleteFileRequest, ctx: RequestContext): Promise<bundlesV1.File> {
       const em = db.em();
       const file = await findFile(em, ctx, req.id);
       const shape = await toProto(em, file);
       if (shape.bundleIds.length) {
-        throw conflict("The file is in bundles; remove it from them first", { bundleIds: shape.bundleIds });
+        const bundles = await em.find(
+          Bundle,
+          { id: { $in: shape.bundleIds }, tenant: ctx.tenant },
+          { fields: ["id", "name"], orderBy: { name: "asc" } },
+        );
+        throw conflict("The file is in bundles; remove it from them first", {
+          reason: ConflictReason.FileInBundles,
+          bundleIds: shape.bundleIds,
+          bundles: bundles.map((b) => ({ id: b.id, name: b.name })),
+        });
       }
       await em.transactional(async (tx) => {
         const n = await tx.nativeDelete(FileEntry, { id: file.id });

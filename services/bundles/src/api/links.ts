@@ -90,7 +90,11 @@ export function createLinksApi(auth: BundlesContext) {
       ctx: RequestContext,
     ): Promise<bundlesV1.PublishLink> {
       const link = await db.em().transactional(async (tx) => {
-        const l = await tx.findOne(PublishLink, { id: req.id, tenant: ctx.tenant });
+        const l = await tx.findOne(PublishLink, {
+          id: req.id,
+          tenant: ctx.tenant,
+          ...(req.bundleId ? { bundleId: req.bundleId } : {}),
+        });
         if (!l) throw notFound("Publish link not found", { linkId: req.id });
         if (!l.revokedAt) {
           l.revokedAt = auth.now();

@@ -1,11 +1,19 @@
-import { operations, type schemas } from "@latchflow/api";
-import type { bundlesV1 } from "@latchflow/proto";
-import { badRequest, type RequestContext } from "@latchflow/runtime";
+import { ConflictReason, operations, type schemas } from "@latchflow/api";
+import type { authV1, bundlesV1 } from "@latchflow/proto";
+import {
+  badRequest,
+  conflict,
+  ErrorCode,
+  isLatchflowError,
+  type RequestContext,
+  Scope,
+} from "@latchflow/runtime";
 import busboy from "busboy";
 import type { Context } from "koa";
 import type { GatewayClients } from "../clients.js";
 import { countDownload, openingDownload } from "../download-metrics.js";
 import { refuseNul } from "../input-limits.js";
+import { allows } from "../policy.js";
 import { implement } from "../route.js";
 import { streamBlob, uploadToStorage } from "../streaming.js";
 
@@ -28,6 +36,42 @@ export function fileToRest(f: bundlesV1.File): schemas.FileObject {
 export function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/** “A”, “A” and “B”, “A”, “B” and “C”. */
+function inWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/**
+ * The bundles service's refusal to delete a file still in bundles, told to this caller: the bundles it may read
+ * by name, the others only counted.
+ */
+function fileInBundles(identity: authV1.Identity, err: unknown): unknown {
+  if (!isLatchflowError(err) || err.code !== ErrorCode.Conflict) return err;
+  const details = err.details as Partial<schemas.FileInBundlesDetails> | undefined;
+  if (details?.reason !== ConflictReason.FileInBundles) return err;
+  const all = details.bundles ?? [];
+  const bundles = all.filter((b) =>
+    allows(identity, { action: Scope.BundlesRead, resource: { type: "bundle", id: b.id } }),
+  );
+  const others = all.length - bundles.length;
+  const named = bundles.map((b) => `“${b.name}”`);
+  if (others) {
+    named.push(`${others} ${bundles.length ? "other " : ""}bundle${others === 1 ? "" : "s"} you may not see`);
+  }
+  const where = bundles.length === 0 ? "" : all.length === 1 ? "the bundle " : "the bundles ";
+  const answer: schemas.FileInBundlesDetails = {
+    reason: ConflictReason.FileInBundles,
+    bundleIds: details.bundleIds ?? [],
+    bundles,
+    otherBundles: others,
+  };
+  return conflict(
+    `The file is in ${where}${inWords(named)}; remove it from ${all.length === 1 ? "that bundle" : "them"} first`,
+    { ...answer },
+  );
 }
 
 interface Upload {
@@ -83,6 +127,8 @@ function multipartUpload(
     try {
       parser = busboy({
         headers: koa.req.headers,
+        // browsers send a part's filename as UTF-8 (busboy would read it as latin1)
+        defParamCharset: "utf8",
         limits: { files: 1, fileSize: limitBytes + 1, fields: 10 },
       });
     } catch {
@@ -149,11 +195,14 @@ export function fileRoutes(clients: GatewayClients, uploadLimitBytes: number) {
         throw err;
       }
     }),
-    implement(operations.listFiles, async ({ query, ctx }) => {
+    implement(operations.listFiles, async ({ query, ctx, decision }) => {
+      const restrictTo = decision?.restrictTo;
       const res = await clients.bundles.listFiles(
         {
           query: query.q ?? "",
           folder: query.folder ?? "",
+          ids: restrictTo ?? [],
+          restricted: restrictTo !== undefined,
           page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 },
         },
         ctx,
@@ -183,10 +232,13 @@ export function fileRoutes(clients: GatewayClients, uploadLimitBytes: number) {
         ),
       ),
     })),
-    implement(operations.deleteFile, async ({ params, ctx }) => ({
-      status: 200,
-      body: fileToRest(await clients.bundles.deleteFile({ id: params.id }, ctx)),
-    })),
+    implement(operations.deleteFile, async ({ params, ctx, identity }) => {
+      try {
+        return { status: 200, body: fileToRest(await clients.bundles.deleteFile({ id: params.id }, ctx)) };
+      } catch (err) {
+        throw identity ? fileInBundles(identity, err) : err;
+      }
+    }),
     implement(operations.downloadFile, async ({ params, ctx, koa }) => {
       const file = await openingDownload("file", () =>
         clients.bundles.openFileDownload({ id: params.id }, ctx),

@@ -36,7 +36,13 @@ export function linkRoutes(clients: GatewayClients, linkBase: () => string) {
     }),
     implement(operations.revokePublishLink, async ({ params, ctx }) => ({
       status: 200,
-      body: linkToRest(await clients.bundles.revokePublishLink({ id: params.id }, ctx)),
+      body: linkToRest(await clients.bundles.revokePublishLink({ id: params.id, bundleId: "" }, ctx)),
+    })),
+    implement(operations.revokeBundlePublishLink, async ({ params, ctx }) => ({
+      status: 200,
+      body: linkToRest(
+        await clients.bundles.revokePublishLink({ id: params.linkId, bundleId: params.id }, ctx),
+      ),
     })),
   ];
 }

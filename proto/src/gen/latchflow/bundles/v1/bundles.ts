@@ -157,6 +157,10 @@ export interface ListFilesRequest {
   query: string;
   /** only this folder (exact); empty = every folder */
   folder: string;
+  /** When set, only these files (the caller may see only granted ones); empty = no restriction. */
+  ids: string[];
+  /** Set together with ids to mean "restricted to ids, even if ids is empty". */
+  restricted: boolean;
 }
 
 export interface ListFilesResponse {
@@ -452,6 +456,8 @@ export interface ListPublishLinksResponse {
 
 export interface RevokePublishLinkRequest {
   id: string;
+  /** when set, the link must belong to this bundle (not found otherwise) */
+  bundleId: string;
 }
 
 function createBaseBundle(): Bundle {
@@ -2438,7 +2444,7 @@ export const GetFileRequest: MessageFns<GetFileRequest> = {
 };
 
 function createBaseListFilesRequest(): ListFilesRequest {
-  return { page: undefined, query: "", folder: "" };
+  return { page: undefined, query: "", folder: "", ids: [], restricted: false };
 }
 
 export const ListFilesRequest: MessageFns<ListFilesRequest> = {
@@ -2451,6 +2457,12 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
     }
     if (message.folder !== "") {
       writer.uint32(26).string(message.folder);
+    }
+    for (const v of message.ids) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.restricted !== false) {
+      writer.uint32(40).bool(message.restricted);
     }
     return writer;
   },
@@ -2492,6 +2504,22 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
             message.folder = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ids.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.restricted = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2509,6 +2537,8 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
       page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
       query: isSet(object.query) ? globalThis.String(object.query) : "",
       folder: isSet(object.folder) ? globalThis.String(object.folder) : "",
+      ids: globalThis.Array.isArray(object?.ids) ? object.ids.map((e: any) => globalThis.String(e)) : [],
+      restricted: isSet(object.restricted) ? globalThis.Boolean(object.restricted) : false,
     };
   },
 
@@ -2523,6 +2553,12 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
     if (message.folder !== "") {
       obj.folder = message.folder;
     }
+    if (message.ids?.length) {
+      obj.ids = message.ids;
+    }
+    if (message.restricted !== false) {
+      obj.restricted = message.restricted;
+    }
     return obj;
   },
 
@@ -2536,6 +2572,8 @@ export const ListFilesRequest: MessageFns<ListFilesRequest> = {
       : undefined;
     message.query = object.query ?? "";
     message.folder = object.folder ?? "";
+    message.ids = object.ids?.map((e) => e) || [];
+    message.restricted = object.restricted ?? false;
     return message;
   },
 };
@@ -6797,13 +6835,16 @@ export const ListPublishLinksResponse: MessageFns<ListPublishLinksResponse> = {
 };
 
 function createBaseRevokePublishLinkRequest(): RevokePublishLinkRequest {
-  return { id: "" };
+  return { id: "", bundleId: "" };
 }
 
 export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
   encode(message: RevokePublishLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.bundleId !== "") {
+      writer.uint32(18).string(message.bundleId);
     }
     return writer;
   },
@@ -6829,6 +6870,14 @@ export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6842,13 +6891,23 @@ export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
   },
 
   fromJSON(object: any): RevokePublishLinkRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+    };
   },
 
   toJSON(message: RevokePublishLinkRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
     }
     return obj;
   },
@@ -6859,6 +6918,7 @@ export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
   fromPartial<I extends Exact<DeepPartial<RevokePublishLinkRequest>, I>>(object: I): RevokePublishLinkRequest {
     const message = createBaseRevokePublishLinkRequest();
     message.id = object.id ?? "";
+    message.bundleId = object.bundleId ?? "";
     return message;
   },
 };

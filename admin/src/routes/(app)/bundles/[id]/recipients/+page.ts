@@ -1,5 +1,4 @@
 import type { schemas } from "@latchflow/api";
-import { isApiError } from "@latchflow/api/client";
 import { isRedirect } from "@sveltejs/kit";
 import { api } from "#lib/api.js";
 import { genericMessage } from "#lib/errors.js";
@@ -8,19 +7,14 @@ import { requireSession } from "#lib/session.js";
 import type { PageLoad } from "./$types";
 
 /**
- * The bundle, its assignments, and the recipients this user may see (to name them and to pick whom to assign).
- * A failure is shown on the page; recipients the user may not read are named by id.
+ * The bundle's assignments (the layout loads the bundle), and the recipients this user may see, to name them and to
+ * pick whom to assign. A failure is shown on the page; recipients the user may not read are named by id.
  */
 export const load: PageLoad = async ({ url, params, depends, parent }) => {
   depends("app:assignments");
   const { me } = await parent();
   try {
-    const [bundle, assigned] = await requireSession(url, () =>
-      Promise.all([
-        api.getBundle({ params: { id: params.id } }),
-        api.listAssignments({ params: { id: params.id } }),
-      ]),
-    );
+    const assigned = await requireSession(url, () => api.listAssignments({ params: { id: params.id } }));
     let recipients: schemas.Recipient[] = [];
     let recipientsError: string | undefined;
     try {
@@ -28,24 +22,14 @@ export const load: PageLoad = async ({ url, params, depends, parent }) => {
     } catch (err) {
       recipientsError = genericMessage(err);
     }
-    return {
-      bundle,
-      assignments: assigned.items,
-      recipients,
-      recipientsError,
-      loadError: undefined,
-      missing: false,
-    };
+    return { assignments: assigned.items, recipients, recipientsError, loadError: undefined };
   } catch (err) {
     if (isRedirect(err)) throw err;
-    const missing = isApiError(err) && (err.status === 404 || err.status === 422);
     return {
-      bundle: undefined,
       assignments: [] as schemas.Assignment[],
       recipients: [] as schemas.Recipient[],
       recipientsError: undefined,
-      loadError: missing ? undefined : genericMessage(err),
-      missing,
+      loadError: genericMessage(err),
     };
   }
 };
