@@ -44,8 +44,9 @@ export interface Operation {
   tag: string;
   access: Access;
   /**
-   * The handler narrows a collection to the resources the caller was granted one by one. Without it, a caller
-   * who holds only per-resource grants gets 403 on the collection instead of seeing everything.
+   * The handler narrows a collection to the resources the caller was granted one by one, or authorizes the
+   * resource it acts on itself (an assignment's bundle, ADR 029). Without it, a caller who holds only
+   * per-resource grants gets 403 here instead.
    */
   restrictable?: boolean;
   /**

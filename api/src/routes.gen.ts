@@ -542,6 +542,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "listAssignmentDownloads": {
+    "method": "get",
+    "path": "/api/v1/assignments/:id/downloads",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "listAssignments": {
     "method": "get",
     "path": "/api/v1/bundles/:id/assignments",
@@ -695,6 +704,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "listRecipientAssignments": {
+    "method": "get",
+    "path": "/api/v1/recipients/:id/assignments",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "listRecipients": {
     "method": "get",
     "path": "/api/v1/recipients",
@@ -762,6 +780,19 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       "400": {
         "json": true,
         "ownShape": true
+      }
+    }
+  },
+  "previewRecipientImport": {
+    "method": "post",
+    "path": "/api/v1/recipients/import/preview",
+    "bodyTypes": [
+      "csv",
+      "json"
+    ],
+    "responses": {
+      "200": {
+        "json": true
       }
     }
   },

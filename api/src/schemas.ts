@@ -1,5 +1,5 @@
 // The named schemas clients reuse; each has a type of the same name (`schemas.Bundle` as a type or a value).
-export { Assignment } from "./operations/assignments.js";
+export { Assignment, AssignmentDownload, RecipientAssignment } from "./operations/assignments.js";
 export type { AuditFilter } from "./operations/audit.js";
 export {
   AuditCheckpoint,
@@ -46,6 +46,9 @@ export {
   Recipient,
   RecipientExportRow,
   RecipientImport,
+  RecipientImportChange,
+  RecipientImportError,
+  RecipientImportPreview,
   RecipientImportResult,
   RecipientRow,
 } from "./operations/recipients.js";

@@ -24,15 +24,16 @@ export function canAll(me: Me, scope: Scope): boolean {
 
 /** A navigation entry: shown only when the user holds its scope. */
 export interface NavItem {
-  href: "/(app)/files" | "/(app)/bundles" | "/(app)/runs" | "/(app)/sessions";
+  href: "/(app)/files" | "/(app)/bundles" | "/(app)/recipients" | "/(app)/runs" | "/(app)/sessions";
   label: string;
   scope?: Scope;
 }
 
-/** The pages that exist so far (ADR 027); Recipients, Pipelines, Audit, Users and Settings come later. */
+/** The pages that exist so far (ADR 027); Pipelines, Audit, Users and Settings come later. */
 export const NAV: readonly NavItem[] = [
   { href: "/(app)/files", label: "Files", scope: Scope.FilesRead },
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
+  { href: "/(app)/recipients", label: "Recipients", scope: Scope.RecipientsRead },
   // after Pipelines (its scope): reading runs needs pipelines:write, like reading the pipeline
   { href: "/(app)/runs", label: "Runs", scope: Scope.PipelinesWrite },
   { href: "/(app)/sessions", label: "Sessions" },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bodyErrorResponses, ErrorBody, errorResponses, Id, IdParams } from "../common.js";
+import { bodyErrorResponses, ErrorBody, errorResponses, Id, IdParams, PageQuery, page } from "../common.js";
 import { defineOperation } from "../operation.js";
 import { MESSAGE_RULE, PASSPHRASE_RULE } from "../rules.js";
 import { Scope } from "../scopes.js";
@@ -59,8 +59,46 @@ const Limits = {
     .meta({ description: "ask the recipient to confirm they read the message before the first download" }),
 };
 
+/** An assignment as a recipient's page lists it: with the bundle's name. */
+export const RecipientAssignment = Assignment.extend({ bundleName: z.string() }).meta({
+  id: "RecipientAssignment",
+});
+export type RecipientAssignment = z.output<typeof RecipientAssignment>;
+
+/** One download of an assignment, as the admin's download log shows it. */
+export const AssignmentDownload = z
+  .object({
+    id: z.string(),
+    grantedAt: z.iso.datetime().meta({ description: "when the recipient started the download (used one)" }),
+    expiresAt: z.iso.datetime(),
+    version: z.number().meta({ description: "the bundle's archive version that was granted" }),
+    newDevice: z.boolean().meta({ description: "the recipient's first download from that browser" }),
+    deviceName: z
+      .string()
+      .nullable()
+      .meta({ description: "the name the recipient gave that device; null = unnamed or forgotten" }),
+    ip: z.string(),
+    userAgent: z.string(),
+    size: z.number().meta({ description: "the archive's size in bytes" }),
+    bytesSent: z.number().meta({ description: "bytes delivered so far, across resumed requests" }),
+    completedAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: "when the archive's last byte was delivered; null = not (yet) completed" }),
+  })
+  .meta({ id: "AssignmentDownload" });
+export type AssignmentDownload = z.output<typeof AssignmentDownload>;
+
 const tag = "assignments";
 const write = { kind: "user", scope: Scope.BundlesWrite } as const;
+/**
+ * Operations on one assignment (`/assignments/:id`): the router lets through callers who may act on some
+ * bundles, and the handler authorizes the scope on the assignment's own bundle (the one policy, ADR 029).
+ */
+const onAssignment = (scope: Scope) => ({ access: { kind: "user", scope } as const, restrictable: true });
+const refusedOnBundle = {
+  403: { description: "The caller may not do this on the assignment's bundle", schema: ErrorBody },
+} as const;
 const bundleResource = { type: "bundle", param: "id" } as const;
 
 export const createAssignment = defineOperation({
@@ -103,7 +141,7 @@ export const updateAssignment = defineOperation({
   operationId: "updateAssignment",
   summary: "Change limits, window, passphrase or enabled; resetUsage gives the downloads back",
   tag,
-  access: write,
+  ...onAssignment(Scope.BundlesWrite),
   params: IdParams,
   body: z.strictObject({ ...Limits, resetUsage: z.boolean().optional() }).meta({ id: "UpdateAssignment" }),
   responses: {
@@ -111,6 +149,7 @@ export const updateAssignment = defineOperation({
     404: { description: "No such assignment", schema: ErrorBody },
     ...bodyErrorResponses,
     ...errorResponses,
+    ...refusedOnBundle,
   },
 });
 
@@ -120,11 +159,48 @@ export const deleteAssignment = defineOperation({
   operationId: "deleteAssignment",
   summary: "Remove an assignment",
   tag,
-  access: write,
+  ...onAssignment(Scope.BundlesWrite),
   params: IdParams,
   responses: {
     200: { description: "Removed", schema: Assignment },
     404: { description: "No such assignment", schema: ErrorBody },
+    ...errorResponses,
+    ...refusedOnBundle,
+  },
+});
+
+export const listAssignmentDownloads = defineOperation({
+  method: "get",
+  path: "/api/v1/assignments/:id/downloads",
+  operationId: "listAssignmentDownloads",
+  summary:
+    "The assignment's downloads, newest first: when, from which device, the size and the bytes delivered",
+  tag,
+  ...onAssignment(Scope.BundlesRead),
+  params: IdParams,
+  query: PageQuery,
+  responses: {
+    200: { description: "A page of downloads", schema: page(AssignmentDownload) },
+    404: { description: "No such assignment", schema: ErrorBody },
+    ...errorResponses,
+    ...refusedOnBundle,
+  },
+});
+
+export const listRecipientAssignments = defineOperation({
+  method: "get",
+  path: "/api/v1/recipients/:id/assignments",
+  operationId: "listRecipientAssignments",
+  summary: "The bundles assigned to a recipient (only those the caller may read), with their limits summary",
+  tag,
+  access: { kind: "user", scope: Scope.RecipientsRead, resource: { type: "recipient", param: "id" } },
+  params: IdParams,
+  responses: {
+    200: {
+      description: "Assignments of bundles the caller may read (bundles:read)",
+      schema: z.object({ items: z.array(RecipientAssignment) }),
+    },
+    404: { description: "No such recipient", schema: ErrorBody },
     ...errorResponses,
   },
 });

@@ -3,7 +3,7 @@ import { bodyErrorResponses, ErrorBody, IdParams, PageQuery, page, rateLimitResp
 import { defineOperation } from "../operation.js";
 import { DownloadRefusal, PassphraseReason } from "../reasons.js";
 import { DEVICE_NAME_RULE, PAIRING_CODE_RULE, PASSPHRASE_RULE } from "../rules.js";
-import { Assignment } from "./assignments.js";
+import { Assignment, AssignmentDownload } from "./assignments.js";
 
 /** The signed-in recipient, as the portal shows them. */
 export const PortalRecipient = z
@@ -46,31 +46,12 @@ export const DownloadGrant = z
   .meta({ id: "DownloadGrant" });
 export type DownloadGrant = z.output<typeof DownloadGrant>;
 
-/** One entry of the recipient's download history. */
-export const PortalDownload = z
-  .object({
-    id: z.string(),
-    bundleId: z.string(),
-    bundleName: z.string(),
-    version: z.number().meta({ description: "the bundle's archive version that was granted" }),
-    grantedAt: z.iso.datetime(),
-    expiresAt: z.iso.datetime(),
-    newDevice: z.boolean(),
-    thisDevice: z.boolean().meta({ description: "granted to the browser asking" }),
-    ip: z.string(),
-    userAgent: z.string(),
-    size: z.number().meta({ description: "the archive's size in bytes" }),
-    bytesSent: z.number().meta({ description: "bytes delivered so far, across resumed requests" }),
-    completedAt: z.iso
-      .datetime()
-      .nullable()
-      .meta({ description: "when the archive's last byte was delivered; null = not (yet) completed" }),
-    deviceName: z
-      .string()
-      .nullable()
-      .meta({ description: "the name the recipient gave that device; null = unnamed or forgotten" }),
-  })
-  .meta({ id: "PortalDownload" });
+/** One entry of the recipient's download history: a download as the admin's log shows it, and which bundle. */
+export const PortalDownload = AssignmentDownload.extend({
+  bundleId: z.string(),
+  bundleName: z.string(),
+  thisDevice: z.boolean().meta({ description: "granted to the browser asking" }),
+}).meta({ id: "PortalDownload" });
 
 /** A browser that signed in as the recipient (recognised by an HttpOnly device cookie). */
 export const PortalDevice = z

@@ -35,6 +35,73 @@ export const RecipientImportResult = z
   .meta({ id: "RecipientImportResult" });
 export type RecipientImportResult = z.output<typeof RecipientImportResult>;
 
+/** What a problem of an import is about: a field of the row, the row as a whole, or the whole file. */
+const ImportField = z.enum(["email", "name", "enabled", "row", "file"]);
+
+/**
+ * One problem with an import file: every one is answered at once (the preview's `errors`, a refused import's
+ * `details.errors`), in the order of the file.
+ */
+export const RecipientImportError = z
+  .object({
+    line: z
+      .number()
+      .int()
+      .min(1)
+      .meta({
+        description:
+          "the line of the file where the row starts (CSV: the physical line, the header being line 1, a quoted " +
+          "field's line breaks counted; JSON: the line where the array item starts), or where a problem with " +
+          "the whole file was found",
+      }),
+    row: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .meta({ description: "the row's number among the data rows (1 = the first); null = the whole file" }),
+    field: ImportField,
+    message: z.string(),
+  })
+  .meta({ id: "RecipientImportError" });
+export type RecipientImportError = z.output<typeof RecipientImportError>;
+
+/** What importing one good row does (or would do). */
+export const RecipientImportChange = z
+  .object({
+    line: z.number().int().min(1),
+    row: z.number().int().min(1),
+    email: z.string().meta({ description: "as stored: trimmed and lower-cased" }),
+    name: z.string().meta({ description: "the name after the import" }),
+    enabled: z.boolean().meta({ description: "enabled after the import" }),
+    action: z.enum(["create", "update", "unchanged"]),
+    changes: z.array(z.enum(["name", "enabled"])).meta({ description: "for update: what changes" }),
+    previous: z
+      .object({ name: z.string(), enabled: z.boolean() })
+      .nullable()
+      .meta({ description: "the recipient as it is now; null for create" }),
+  })
+  .meta({ id: "RecipientImportChange" });
+export type RecipientImportChange = z.output<typeof RecipientImportChange>;
+
+/** An import checked and planned, nothing written: every problem, and what each good row would do. */
+export const RecipientImportPreview = z
+  .object({
+    format: z.enum(["csv", "json"]),
+    rows: z.number().int().meta({ description: "data rows in the file" }),
+    created: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    errors: z
+      .array(RecipientImportError)
+      .meta({ description: "every problem, in file order; the import is refused while there is one" }),
+    changes: z
+      .array(RecipientImportChange)
+      .meta({ description: "the rows without a problem, in file order" }),
+  })
+  .meta({ id: "RecipientImportPreview" });
+export type RecipientImportPreview = z.output<typeof RecipientImportPreview>;
+
 /** One recipient as exported (JSON); the CSV export has the same columns. */
 export const RecipientExportRow = z
   .object({ email: z.string(), name: z.string(), enabled: z.boolean() })
@@ -43,6 +110,10 @@ export type RecipientExportRow = z.output<typeof RecipientExportRow>;
 
 const tag = "recipients";
 const read = { kind: "user", scope: Scope.RecipientsRead } as const;
+const importDescription =
+  "The body is text/csv with a header row naming an `email` column (optional `name` and `enabled`: " +
+  "true/false, yes/no, 1/0; other columns are ignored), or application/json: an array of RecipientRow. At most " +
+  "10,000 rows and 10 times the body limit; the handler reads the body itself.";
 const write = { kind: "user", scope: Scope.RecipientsWrite } as const;
 const recipientResource = { type: "recipient", param: "id" } as const;
 const notFound = { 404: { description: "No such recipient", schema: ErrorBody } } as const;
@@ -135,21 +206,35 @@ export const importRecipients = defineOperation({
   operationId: "importRecipients",
   summary:
     "Create or update recipients by email from CSV (email,name,enabled) or a JSON array; all or nothing",
-  description:
-    "The body is text/csv with a header row naming an `email` column (optional `name` and `enabled`: " +
-    "true/false, yes/no, 1/0), or application/json: an array of RecipientRow. At most 10,000 rows; the handler " +
-    "reads the body itself.",
+  description: `${importDescription} The same checks as previewRecipientImport: with any problem nothing is written.`,
   tag,
   access: write,
   bodyTypes: ["csv", "json"],
   responses: {
     200: { description: "Counts", schema: RecipientImportResult },
-    413: { description: "JSON body too large", schema: ErrorBody },
     ...errorResponses,
     422: {
-      description: "Neither CSV nor JSON, malformed CSV, a CSV over 10× the body limit, or invalid rows",
+      description:
+        "Neither CSV nor JSON, or a file over the size limit; or any problem in the file: details.errors lists " +
+        "every one (RecipientImportError) and nothing was written",
       schema: ErrorBody,
     },
+  },
+});
+
+export const previewRecipientImport = defineOperation({
+  method: "post",
+  path: "/api/v1/recipients/import/preview",
+  operationId: "previewRecipientImport",
+  summary: "Check an import file and say what it would do, writing nothing",
+  description: `${importDescription} Answers every problem with its line, and what each good row would do (create, update, unchanged).`,
+  tag,
+  access: write,
+  bodyTypes: ["csv", "json"],
+  responses: {
+    200: { description: "The problems and the plan", schema: RecipientImportPreview },
+    ...errorResponses,
+    422: { description: "Neither CSV nor JSON, or a file over the size limit", schema: ErrorBody },
   },
 });
 

@@ -147,4 +147,10 @@ export const bundlesMigrations = [
       t.datetime("completed_at", ts).nullable();
     }),
   ),
+  defineMigration("0007-download-grants-assignment", (schema) =>
+    schema.alterTable("download_grants", (t) => {
+      // an assignment's download log, newest first (GET /api/v1/assignments/{id}/downloads)
+      t.index(["assignment_id", "id"], "download_grants_assignment_idx");
+    }),
+  ),
 ];

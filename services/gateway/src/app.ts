@@ -126,8 +126,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       { home: "/portal/" },
     ),
   );
-  // webhook bodies stay raw: their signature covers the exact bytes
-  app.use((ctx, next) => (ctx.path.startsWith("/hooks/") ? next() : parseBody(ctx, next)));
+  // webhook bodies stay raw: their signature covers the exact bytes; an import file is read by its handler
+  // (a JSON file's problems are answered with their lines, so the text is needed)
+  const rawBody = new Set<string>([operations.importRecipients.path, operations.previewRecipientImport.path]);
+  app.use((ctx, next) =>
+    ctx.path.startsWith("/hooks/") || rawBody.has(ctx.path) ? next() : parseBody(ctx, next),
+  );
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
 

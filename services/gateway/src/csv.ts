@@ -1,36 +1,62 @@
-/** RFC 4180 CSV: quoted fields with "" escapes, commas and newlines inside quotes, CRLF or LF rows. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
+/** One CSV record and the physical line it starts on (1-based; a quoted field's line breaks count). */
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+/** A CSV file read into records, or as far as it could be read (an unterminated quote ends it). */
+export interface CsvTable {
+  records: CsvRecord[];
+  /** the line where a quoted field opened that never closes */
+  unterminatedAt?: number;
+}
+
+/**
+ * RFC 4180 CSV: quoted fields with "" escapes, commas and line breaks inside quotes, CRLF, LF or CR line ends, a
+ * leading byte order mark ignored. Records whose fields are all blank (empty lines) are left out but counted, so
+ * every record keeps the line it starts on in the file.
+ */
+export function parseCsv(text: string): CsvTable {
+  const records: CsvRecord[] = [];
+  let fields: string[] = [];
   let field = "";
   let quoted = false;
+  let line = 1;
+  let recordLine = 1;
+  let quoteLine = 0;
   const input = text.replace(/^\uFEFF/, "");
+  const end = () => {
+    fields.push(field);
+    if (fields.some((f) => f.trim() !== "")) records.push({ line: recordLine, fields });
+    fields = [];
+    field = "";
+  };
   for (let i = 0; i < input.length; i++) {
     const c = input[i]!;
+    const lineBreak = c === "\n" || c === "\r";
+    if (lineBreak && c === "\r" && input[i + 1] === "\n") i++;
     if (quoted) {
       if (c === '"' && input[i + 1] === '"') {
         field += '"';
         i++;
       } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === "") quoted = true;
-    else if (c === ",") {
-      row.push(field);
+      else field += lineBreak ? "\n" : c;
+    } else if (c === '"' && field === "") {
+      quoted = true;
+      quoteLine = line;
+    } else if (c === ",") {
+      fields.push(field);
       field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && input[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
+    } else if (lineBreak) end();
+    else field += c;
+    if (lineBreak) {
+      line++;
+      if (!quoted) recordLine = line;
+    }
   }
-  if (quoted) throw new Error("unterminated quoted field");
-  if (field !== "" || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((f) => f.trim() !== ""));
+  if (quoted) return { records, unterminatedAt: quoteLine };
+  if (field !== "" || fields.length) end();
+  return { records };
 }
 
 /** One CSV line; fields that could be read as formulas by spreadsheets are prefixed with a quote. */

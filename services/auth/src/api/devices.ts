@@ -2,11 +2,13 @@ import { randomBytes } from "node:crypto";
 import type { authV1 } from "@latchflow/proto";
 import type { EntityManager } from "@latchflow/runtime";
 import {
+  CallerKind,
   emitEvent as emit,
   newId,
   notFound,
   permissionDenied,
   type RequestContext,
+  validationFailed,
 } from "@latchflow/runtime";
 import { type AuthContext, callerSession } from "../context.js";
 import { RecipientDevice, Session } from "../entities/index.js";
@@ -190,14 +192,20 @@ export function createDevicesApi(auth: AuthContext) {
       req: authV1.NameRecipientDeviceKeysRequest,
       ctx: RequestContext,
     ): Promise<authV1.NameRecipientDeviceKeysResponse> {
-      const me = await callerRecipientDevice(auth, ctx);
+      // a recipient names their own devices; a user (the admin's download log, authorized by the gateway) names
+      // the devices of the recipient asked about
+      const recipientId =
+        ctx.caller?.kind === CallerKind.Recipient
+          ? (await callerRecipientDevice(auth, ctx)).recipientId
+          : req.recipientId;
+      if (!recipientId) throw validationFailed("recipientId is required", { field: "recipientId" });
       const byHash = new Map(
         [...new Set(req.deviceKeys)].filter((k) => DEVICE_KEY.test(k)).map((k) => [hashSecret(k), k]),
       );
       if (byHash.size === 0) return { names: {} };
       const rows = await auth.db.em().find(RecipientDevice, {
         tenant: ctx.tenant,
-        recipientId: me.recipientId,
+        recipientId,
         forgottenAt: null,
         keyHash: { $in: [...byHash.keys()] },
       });

@@ -25,10 +25,97 @@ export function recipientToProto(r: Recipient): authV1.Recipient {
   };
 }
 
+const NAME_MAX = 200;
+
 function checkName(name: string): string {
   const n = name.trim();
-  if (n.length > 200) throw validationFailed("name must be at most 200 characters", { field: "name" });
+  if (n.length > NAME_MAX)
+    throw validationFailed(`name must be at most ${NAME_MAX} characters`, { field: "name" });
   return n;
+}
+
+/** Whether the text holds a C0 control, DEL or a C1 control: never part of a name or an address. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+type ImportRow = { index: number; line: number; email: string; name: string; enabled: boolean | undefined };
+
+/** Every import row checked at once: the good rows (email normalized, name trimmed) and every problem. */
+export function checkImportRows(input: readonly authV1.ImportRecipientRow[]): {
+  rows: ImportRow[];
+  problems: authV1.ImportRowProblem[];
+} {
+  const problems: authV1.ImportRowProblem[] = [];
+  const rows: ImportRow[] = [];
+  const firstLine = new Map<string, { index: number; line: number }>();
+  input.forEach((r, index) => {
+    const before = problems.length;
+    const problem = (field: "email" | "name", message: string) => problems.push({ index, field, message });
+    const email = normalizeEmail(r.email);
+    if (email === "") problem("email", "The email address is missing.");
+    else if (hasControl(email) || !isEmail(email))
+      problem("email", `“${clip(r.email.trim())}” is not an email address.`);
+    else {
+      const first = firstLine.get(email);
+      if (first) {
+        problem(
+          "email",
+          first.line > 0
+            ? `${email} is already on line ${first.line}: each address may appear once.`
+            : `${email} appears more than once: each address may appear once.`,
+        );
+      } else firstLine.set(email, { index, line: r.line });
+    }
+    const name = r.name.trim();
+    if (name.length > NAME_MAX)
+      problem("name", `The name is longer than ${NAME_MAX} characters (${name.length}).`);
+    else if (hasControl(name))
+      problem(
+        "name",
+        "A name is one line of text: this one holds a line break, a tab or another control character.",
+      );
+    if (problems.length === before) rows.push({ index, line: r.line, email, name, enabled: r.enabled });
+  });
+  return { rows, problems };
+}
+
+const clip = (text: string) => (text.length > 60 ? `${text.slice(0, 57)}…` : text);
+
+/** What a good row does to the recipient with its address (if any): an empty name keeps the one there. */
+function planRow(row: ImportRow, current: Recipient | undefined): authV1.ImportRowPlan {
+  if (!current) {
+    return {
+      index: row.index,
+      email: row.email,
+      name: row.name,
+      enabled: row.enabled ?? true,
+      action: "create",
+      changes: [],
+      previousName: "",
+      previousEnabled: false,
+    };
+  }
+  const name = row.name || current.name;
+  const enabled = row.enabled ?? current.enabled;
+  const changes = [
+    ...(name !== current.name ? ["name"] : []),
+    ...(enabled !== current.enabled ? ["enabled"] : []),
+  ];
+  return {
+    index: row.index,
+    email: row.email,
+    name,
+    enabled,
+    action: changes.length ? "update" : "unchanged",
+    changes,
+    previousName: current.name,
+    previousEnabled: current.enabled,
+  };
 }
 
 export function createRecipientsApi(auth: AuthContext) {
@@ -121,80 +208,77 @@ export function createRecipientsApi(auth: AuthContext) {
       return recipientToProto(recipient);
     },
 
-    /** Upserts by email in one transaction; any invalid row refuses the whole import. */
+    /**
+     * Upserts by email in one transaction. Every row is checked first and every problem answered; with any
+     * problem, or a dry run, nothing is written (applied false). The plan says what each good row does.
+     */
     async importRecipients(
       req: authV1.ImportRecipientsRequest,
       ctx: RequestContext,
     ): Promise<authV1.ImportRecipientsResponse> {
-      const rows = req.recipients.map((r, i) => {
-        const email = normalizeEmail(r.email);
-        if (!isEmail(email))
-          throw validationFailed(`Row ${i + 1}: email is not an email address`, {
-            row: i + 1,
-            field: "email",
-          });
-        return { email, name: checkName(r.name), enabled: r.enabled };
-      });
-      const seen = new Set<string>();
-      rows.forEach((r, i) => {
-        if (seen.has(r.email))
-          throw validationFailed(`Row ${i + 1}: ${r.email} appears twice`, { row: i + 1, field: "email" });
-        seen.add(r.email);
-      });
-      const now = auth.now();
+      const { rows, problems } = checkImportRows(req.recipients);
       const counts = { created: 0, updated: 0, unchanged: 0 };
-      await auth.db.em().transactional(async (em) => {
-        const existing = new Map(
-          (await em.find(Recipient, { tenant: ctx.tenant, email: { $in: rows.map((r) => r.email) } })).map(
-            (r) => [r.email, r],
-          ),
-        );
-        for (const row of rows) {
-          const current = existing.get(row.email);
-          if (!current) {
-            const r = em.create(Recipient, {
-              id: newId(now),
-              tenant: ctx.tenant,
-              email: row.email,
-              name: row.name,
-              enabled: row.enabled ?? true,
-              createdAt: now,
-              updatedAt: now,
-            });
-            emit(
-              em,
-              ctx,
-              "auth.recipient.created",
-              { recipientId: r.id },
-              { recipientId: r.id, email: r.email },
-            );
-            counts.created++;
-            continue;
+      const plan: authV1.ImportRowPlan[] = [];
+      const write = !req.dryRun && problems.length === 0;
+      const now = auth.now();
+      try {
+        await auth.db.em().transactional(async (em) => {
+          const existing = new Map<string, Recipient>();
+          // IN lists of at most 500: SQLite's bound-parameter limit, and Postgres' planner, like them short
+          for (let i = 0; i < rows.length; i += 500) {
+            const emails = rows.slice(i, i + 500).map((r) => r.email);
+            for (const r of await em.find(Recipient, { tenant: ctx.tenant, email: { $in: emails } })) {
+              existing.set(r.email, r);
+            }
           }
-          const changes: string[] = [];
-          if (row.name && row.name !== current.name) {
-            current.name = row.name;
-            changes.push("name");
-          }
-          if (row.enabled !== undefined && row.enabled !== current.enabled) {
-            current.enabled = row.enabled;
-            changes.push("enabled");
-          }
-          if (changes.length) {
+          for (const row of rows) {
+            const step = planRow(row, existing.get(row.email));
+            plan.push(step);
+            counts[
+              step.action === "create" ? "created" : step.action === "update" ? "updated" : "unchanged"
+            ]++;
+            if (!write || step.action === "unchanged") continue;
+            const current = existing.get(row.email);
+            if (!current) {
+              const r = em.create(Recipient, {
+                id: newId(now),
+                tenant: ctx.tenant,
+                email: row.email,
+                name: step.name,
+                enabled: step.enabled,
+                createdAt: now,
+                updatedAt: now,
+              });
+              emit(
+                em,
+                ctx,
+                "auth.recipient.created",
+                { recipientId: r.id },
+                { recipientId: r.id, email: r.email },
+              );
+              continue;
+            }
+            current.name = step.name;
+            current.enabled = step.enabled;
             current.updatedAt = now;
             emit(
               em,
               ctx,
               "auth.recipient.updated",
               { recipientId: current.id },
-              { recipientId: current.id, changes },
+              { recipientId: current.id, changes: step.changes },
             );
-            counts.updated++;
-          } else counts.unchanged++;
+          }
+        });
+      } catch (err) {
+        // another import or add took one of the addresses meanwhile: nothing of this one was written
+        if (err instanceof UniqueConstraintViolationException) {
+          throw conflict("A recipient with one of these emails was added meanwhile; try again");
         }
-      });
-      auth.relay.nudge();
-      return counts;
+        throw err;
+      }
+      if (write) auth.relay.nudge();
+      return { ...counts, applied: write, problems, plan };
     },
 
     async updateRecipient(

@@ -296,6 +296,16 @@ export function createAssignmentsApi(auth: BundlesContext) {
       return assignmentToProto(result.a, now, result.bundleName);
     },
 
+    async getAssignment(
+      req: bundlesV1.GetAssignmentRequest,
+      ctx: RequestContext,
+    ): Promise<bundlesV1.Assignment> {
+      const em = db.em();
+      const a = await findAssignment(em, ctx, req.id);
+      const bundle = await em.findOne(Bundle, { id: a.bundleId, tenant: ctx.tenant });
+      return assignmentToProto(a, auth.now(), bundle?.name ?? "");
+    },
+
     async listAssignments(
       req: bundlesV1.ListAssignmentsRequest,
       ctx: RequestContext,

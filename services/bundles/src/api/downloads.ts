@@ -81,10 +81,18 @@ export function createDownloadsApi(auth: BundlesContext) {
     ): Promise<bundlesV1.ListDownloadsResponse> {
       const limit = pageLimit(req.page?.limit);
       const before = decodeCursor(req.page?.cursor);
+      if (!req.recipientId && !req.assignmentId) {
+        throw validationFailed("recipientId or assignmentId is required");
+      }
       const em = db.em();
       const rows = await em.find(
         DownloadGrant,
-        { tenant: ctx.tenant, recipientId: req.recipientId, ...(before ? { id: { $lt: before } } : {}) },
+        {
+          tenant: ctx.tenant,
+          ...(req.recipientId ? { recipientId: req.recipientId } : {}),
+          ...(req.assignmentId ? { assignmentId: req.assignmentId } : {}),
+          ...(before ? { id: { $lt: before } } : {}),
+        },
         { orderBy: { id: "desc" }, limit: limit + 1 },
       );
       const page = toPage(rows, limit, (g) => g.id);

@@ -1,7 +1,8 @@
 import { operations, type schemas } from "@latchflow/api";
-import type { bundlesV1 } from "@latchflow/proto";
+import type { authV1, bundlesV1 } from "@latchflow/proto";
+import { decide, type RequestContext, Scope, subjectOf, unauthenticated } from "@latchflow/runtime";
 import type { GatewayClients } from "../clients.js";
-import { authorizeRelease } from "../policy.js";
+import { authorize, authorizeRelease } from "../policy.js";
 import { implement } from "../route.js";
 
 export function assignmentToRest(a: bundlesV1.Assignment): schemas.Assignment {
@@ -26,6 +27,42 @@ export function assignmentToRest(a: bundlesV1.Assignment): schemas.Assignment {
 }
 
 const date = (v: string | null | undefined) => (v ? new Date(v) : undefined);
+
+export function assignmentDownloadToRest(
+  d: bundlesV1.Download,
+  names: Record<string, string>,
+): schemas.AssignmentDownload {
+  return {
+    id: d.id,
+    grantedAt: (d.grantedAt ?? new Date(0)).toISOString(),
+    expiresAt: (d.expiresAt ?? new Date(0)).toISOString(),
+    version: d.version,
+    newDevice: d.newDevice,
+    deviceName: names[d.deviceId] ?? null,
+    ip: d.ip,
+    userAgent: d.userAgent,
+    size: d.size,
+    bytesSent: d.bytesSent,
+    completedAt: d.completedAt ? d.completedAt.toISOString() : null,
+  };
+}
+
+/**
+ * The assignment, once the caller is allowed `action` on its bundle: operations on `/assignments/:id` are
+ * authorized on the assignment's own bundle, as those on `/bundles/:id/assignments` are (ADR 029).
+ */
+async function assignmentFor(
+  clients: GatewayClients,
+  identity: authV1.Identity | undefined,
+  ctx: RequestContext,
+  id: string,
+  action: Scope,
+): Promise<bundlesV1.Assignment> {
+  if (!identity) throw unauthenticated();
+  const a = await clients.bundles.getAssignment({ id }, ctx);
+  authorize(identity, { action, resource: { type: "bundle", id: a.bundleId } });
+  return a;
+}
 
 export function assignmentRoutes(clients: GatewayClients) {
   return [
@@ -59,7 +96,8 @@ export function assignmentRoutes(clients: GatewayClients) {
       );
       return { status: 200, body: { items: res.assignments.map(assignmentToRest) } };
     }),
-    implement(operations.updateAssignment, async ({ params, body, ctx }) => {
+    implement(operations.updateAssignment, async ({ params, body, ctx, identity }) => {
+      await assignmentFor(clients, identity, ctx, params.id, Scope.BundlesWrite);
       const a = await clients.bundles.updateAssignment(
         {
           id: params.id,
@@ -82,9 +120,53 @@ export function assignmentRoutes(clients: GatewayClients) {
       );
       return { status: 200, body: assignmentToRest(a) };
     }),
-    implement(operations.deleteAssignment, async ({ params, ctx }) => ({
-      status: 200,
-      body: assignmentToRest(await clients.bundles.deleteAssignment({ id: params.id }, ctx)),
-    })),
+    implement(operations.deleteAssignment, async ({ params, ctx, identity }) => {
+      await assignmentFor(clients, identity, ctx, params.id, Scope.BundlesWrite);
+      return {
+        status: 200,
+        body: assignmentToRest(await clients.bundles.deleteAssignment({ id: params.id }, ctx)),
+      };
+    }),
+    implement(operations.listAssignmentDownloads, async ({ params, query, ctx, identity }) => {
+      const a = await assignmentFor(clients, identity, ctx, params.id, Scope.BundlesRead);
+      const res = await clients.bundles.listDownloads(
+        {
+          recipientId: "",
+          assignmentId: a.id,
+          deviceId: "",
+          page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 },
+        },
+        ctx,
+      );
+      const { names } = await clients.auth.nameRecipientDeviceKeys(
+        { deviceKeys: res.downloads.map((d) => d.deviceId), recipientId: a.recipientId },
+        ctx,
+      );
+      return {
+        status: 200,
+        body: {
+          items: res.downloads.map((d) => assignmentDownloadToRest(d, names)),
+          nextCursor: res.page?.nextCursor || null,
+        },
+      };
+    }),
+    implement(operations.listRecipientAssignments, async ({ params, ctx, identity }) => {
+      if (!identity) throw unauthenticated();
+      await clients.auth.getRecipient({ id: params.id }, ctx);
+      const res = await clients.bundles.listAssignments(
+        { bundleId: "", recipientId: params.id, activeOnly: false },
+        ctx,
+      );
+      // only the bundles the caller may read, by the one policy (each, so a deny on one bundle hides it)
+      const subject = subjectOf(identity);
+      const items = res.assignments
+        .filter(
+          (a) =>
+            decide(subject, { action: Scope.BundlesRead, resource: { type: "bundle", id: a.bundleId } })
+              .allowed,
+        )
+        .map((a): schemas.RecipientAssignment => ({ ...assignmentToRest(a), bundleName: a.bundleName }));
+      return { status: 200, body: { items } };
+    }),
   ];
 }

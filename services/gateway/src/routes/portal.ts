@@ -4,7 +4,7 @@ import { notFound, type RequestContext } from "@latchflow/runtime";
 import type { GatewayClients } from "../clients.js";
 import { deviceId, readDeviceId } from "../device-cookie.js";
 import { implement } from "../route.js";
-import { assignmentToRest } from "./assignments.js";
+import { assignmentDownloadToRest, assignmentToRest } from "./assignments.js";
 
 export function portalBundleToRest(b: bundlesV1.Bundle, a: bundlesV1.Assignment): schemas.PortalBundleDetail {
   return {
@@ -23,20 +23,10 @@ export function downloadToRest(
   names: Record<string, string> = {},
 ): schemas.PortalDownload {
   return {
-    id: d.id,
+    ...assignmentDownloadToRest(d, names),
     bundleId: d.bundleId,
     bundleName: d.bundleName,
-    version: d.version,
-    grantedAt: (d.grantedAt ?? new Date(0)).toISOString(),
-    expiresAt: (d.expiresAt ?? new Date(0)).toISOString(),
-    newDevice: d.newDevice,
     thisDevice: d.thisDevice,
-    ip: d.ip,
-    userAgent: d.userAgent,
-    size: d.size,
-    bytesSent: d.bytesSent,
-    completedAt: d.completedAt ? d.completedAt.toISOString() : null,
-    deviceName: names[d.deviceId] ?? null,
   };
 }
 
@@ -110,13 +100,14 @@ export function portalRoutes(
       const res = await clients.bundles.listDownloads(
         {
           recipientId: recipientId(ctx),
+          assignmentId: "",
           deviceId: device,
           page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 },
         },
         ctx,
       );
       const { names } = await clients.auth.nameRecipientDeviceKeys(
-        { deviceKeys: res.downloads.map((d) => d.deviceId) },
+        { deviceKeys: res.downloads.map((d) => d.deviceId), recipientId: "" },
         ctx,
       );
       return {

@@ -1,43 +1,24 @@
 import { Readable } from "node:stream";
-import { operations, schemas } from "@latchflow/api";
+import { operations, type schemas } from "@latchflow/api";
 import type { authV1 } from "@latchflow/proto";
 import { validationFailed } from "@latchflow/runtime";
 import type { Context } from "koa";
 import type { GatewayClients } from "../clients.js";
-import { csvLine, parseCsv } from "../csv.js";
+import { csvLine } from "../csv.js";
+import { inFileOrder, readImportFile } from "../recipient-import.js";
 import { implement } from "../route.js";
-
-function rowsFromCsv(text: string): schemas.RecipientRow[] {
-  let table: string[][];
-  try {
-    table = parseCsv(text);
-  } catch (err) {
-    throw validationFailed(`Malformed CSV: ${(err as Error).message}`);
-  }
-  const [header, ...rows] = table;
-  const columns = (header ?? []).map((h) => h.trim().toLowerCase());
-  const at = (name: string) => columns.indexOf(name);
-  if (at("email") < 0)
-    throw validationFailed("The CSV needs a header row with an email column (and optional name, enabled)");
-  return rows.map((r, i) => {
-    const enabled = at("enabled") >= 0 ? (r[at("enabled")] ?? "").trim().toLowerCase() : "";
-    if (enabled && !["true", "false", "yes", "no", "1", "0"].includes(enabled)) {
-      throw validationFailed(`Line ${i + 2}: enabled must be true or false`, { line: i + 2 });
-    }
-    return {
-      email: (r[at("email")] ?? "").trim(),
-      ...(at("name") >= 0 ? { name: (r[at("name")] ?? "").trim() } : {}),
-      ...(enabled ? { enabled: ["true", "yes", "1"].includes(enabled) } : {}),
-    };
-  });
-}
 
 async function readText(koa: Context, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of koa.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw validationFailed(`The file is larger than ${limit} bytes`);
+    if (size > limit) {
+      throw validationFailed(
+        `The file is larger than ${(limit / 1_048_576).toFixed(1)} MiB: split it into smaller files`,
+        { limitBytes: limit },
+      );
+    }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
@@ -57,34 +38,98 @@ async function allRecipients(
   return out;
 }
 
+type CallContext = Parameters<GatewayClients["auth"]["importRecipients"]>[1];
+
+/**
+ * Reads the file, checks its form here (lines, columns, JSON) and its addresses in the auth service, which plans
+ * each good row and writes them all unless `dryRun` or any problem (one transaction: all or nothing).
+ */
+async function checkImport(
+  clients: GatewayClients,
+  ctx: CallContext,
+  koa: Context,
+  bodyLimitBytes: number,
+  dryRun: boolean,
+): Promise<{ preview: schemas.RecipientImportPreview }> {
+  const format = koa.is("text/csv") ? "csv" : koa.is("application/json") ? "json" : undefined;
+  if (!format) throw validationFailed("Send text/csv or application/json");
+  const file = readImportFile(await readText(koa, bodyLimitBytes * 10), format);
+  const res = await clients.auth.importRecipients(
+    {
+      recipients: file.rows.map((r) => ({
+        email: r.email,
+        name: r.name,
+        line: r.line,
+        ...(r.enabled !== undefined ? { enabled: r.enabled } : {}),
+      })),
+      // a problem of form anywhere refuses the whole file: the addresses are still checked, nothing written
+      dryRun: dryRun || file.errors.length > 0,
+    },
+    ctx,
+  );
+  const errors = [
+    ...file.errors,
+    ...res.problems.map((p): schemas.RecipientImportError => {
+      const row = file.rows[p.index]!;
+      return {
+        line: row.line,
+        row: row.row,
+        field: p.field === "name" ? "name" : "email",
+        message: p.message,
+      };
+    }),
+  ];
+  const refused = new Set(errors.map((e) => e.row));
+  const changes = res.plan
+    .map((p) => ({ p, row: file.rows[p.index]! }))
+    .filter(({ row }) => !refused.has(row.row))
+    .map(
+      ({ p, row }): schemas.RecipientImportChange => ({
+        line: row.line,
+        row: row.row,
+        email: p.email,
+        name: p.name,
+        enabled: p.enabled,
+        action: p.action === "create" ? "create" : p.action === "update" ? "update" : "unchanged",
+        changes: p.changes.filter((c): c is "name" | "enabled" => c === "name" || c === "enabled"),
+        previous: p.action === "create" ? null : { name: p.previousName, enabled: p.previousEnabled },
+      }),
+    );
+  const count = (action: schemas.RecipientImportChange["action"]) =>
+    changes.filter((c) => c.action === action).length;
+  return {
+    preview: {
+      format,
+      rows: file.total,
+      created: count("create"),
+      updated: count("update"),
+      unchanged: count("unchanged"),
+      errors: inFileOrder(errors),
+      changes,
+    },
+  };
+}
+
 /** Recipient import (CSV with a header row, or a JSON array) and export (CSV or JSON). */
 export function recipientTransferRoutes(clients: GatewayClients, bodyLimitBytes: number) {
   return [
+    implement(operations.previewRecipientImport, async ({ ctx, koa }) => ({
+      status: 200,
+      body: (await checkImport(clients, ctx, koa, bodyLimitBytes, true)).preview,
+    })),
     implement(operations.importRecipients, async ({ ctx, koa }) => {
-      let rows: unknown;
-      if (koa.is("text/csv")) rows = rowsFromCsv(await readText(koa, bodyLimitBytes * 10));
-      else if (koa.is("application/json")) rows = (koa.request as { body?: unknown }).body;
-      else throw validationFailed("Send text/csv or application/json");
-      const parsed = schemas.RecipientImport.safeParse(rows);
-      if (!parsed.success) {
-        throw validationFailed("Invalid rows", {
-          issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-        });
+      const { preview } = await checkImport(clients, ctx, koa, bodyLimitBytes, false);
+      if (preview.errors.length) {
+        const n = preview.errors.length;
+        throw validationFailed(
+          `Nothing was imported: the file has ${n === 1 ? "a problem" : `${n} problems`} to fix first (details.errors)`,
+          { errors: preview.errors },
+        );
       }
-      const res = await clients.auth.importRecipients(
-        {
-          recipients: parsed.data.map((r) => ({
-            email: r.email,
-            name: r.name ?? "",
-            ...(r.enabled !== undefined ? { enabled: r.enabled } : {}),
-          })),
-        },
-        ctx,
-      );
       const counts: schemas.RecipientImportResult = {
-        created: res.created,
-        updated: res.updated,
-        unchanged: res.unchanged,
+        created: preview.created,
+        updated: preview.updated,
+        unchanged: preview.unchanged,
       };
       return { status: 200, body: counts };
     }),

@@ -329,13 +329,54 @@ export interface UpdateRecipientRequest {
 }
 
 export interface ImportRecipientsRequest {
-  recipients: CreateRecipientRequest[];
+  recipients: ImportRecipientRow[];
+  /** check and plan only: write nothing */
+  dryRun: boolean;
+}
+
+/** One row of an import (field numbers 1-3 as in CreateRecipientRequest). */
+export interface ImportRecipientRow {
+  email: string;
+  name: string;
+  enabled?:
+    | boolean
+    | undefined;
+  /** where the row starts in the file (1-based), for the problems' wording; 0 = unknown */
+  line: number;
 }
 
 export interface ImportRecipientsResponse {
   created: number;
   updated: number;
   unchanged: number;
+  /** whether the rows were written (false with dry_run or any problem) */
+  applied: boolean;
+  problems: ImportRowProblem[];
+  /** what each row without a problem does, in request order */
+  plan: ImportRowPlan[];
+}
+
+export interface ImportRowProblem {
+  /** the row's position in the request (0-based) */
+  index: number;
+  /** "email" or "name" */
+  field: string;
+  message: string;
+}
+
+export interface ImportRowPlan {
+  index: number;
+  /** as stored (normalized) */
+  email: string;
+  name: string;
+  enabled: boolean;
+  /** "create", "update" or "unchanged" */
+  action: string;
+  /** for "update": the fields that change ("name", "enabled") */
+  changes: string[];
+  /** for "update" and "unchanged": the recipient as it is now */
+  previousName: string;
+  previousEnabled: boolean;
 }
 
 export interface DeleteRecipientRequest {
@@ -449,6 +490,8 @@ export interface PollPairingClaimRequest {
 
 export interface NameRecipientDeviceKeysRequest {
   deviceKeys: string[];
+  /** whose devices, when the caller is a user (required then); a recipient caller always gets their own */
+  recipientId: string;
 }
 
 export interface NameRecipientDeviceKeysResponse {
@@ -5102,13 +5145,16 @@ export const UpdateRecipientRequest: MessageFns<UpdateRecipientRequest> = {
 };
 
 function createBaseImportRecipientsRequest(): ImportRecipientsRequest {
-  return { recipients: [] };
+  return { recipients: [], dryRun: false };
 }
 
 export const ImportRecipientsRequest: MessageFns<ImportRecipientsRequest> = {
   encode(message: ImportRecipientsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.recipients) {
-      CreateRecipientRequest.encode(v!, writer.uint32(10).fork()).join();
+      ImportRecipientRow.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(16).bool(message.dryRun);
     }
     return writer;
   },
@@ -5131,7 +5177,15 @@ export const ImportRecipientsRequest: MessageFns<ImportRecipientsRequest> = {
               break;
             }
 
-            message.recipients.push(CreateRecipientRequest.decode(reader, reader.uint32()));
+            message.recipients.push(ImportRecipientRow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
             continue;
           }
         }
@@ -5149,15 +5203,23 @@ export const ImportRecipientsRequest: MessageFns<ImportRecipientsRequest> = {
   fromJSON(object: any): ImportRecipientsRequest {
     return {
       recipients: globalThis.Array.isArray(object?.recipients)
-        ? object.recipients.map((e: any) => CreateRecipientRequest.fromJSON(e))
+        ? object.recipients.map((e: any) => ImportRecipientRow.fromJSON(e))
         : [],
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
     };
   },
 
   toJSON(message: ImportRecipientsRequest): unknown {
     const obj: any = {};
     if (message.recipients?.length) {
-      obj.recipients = message.recipients.map((e) => CreateRecipientRequest.toJSON(e));
+      obj.recipients = message.recipients.map((e) => ImportRecipientRow.toJSON(e));
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
     }
     return obj;
   },
@@ -5167,13 +5229,131 @@ export const ImportRecipientsRequest: MessageFns<ImportRecipientsRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<ImportRecipientsRequest>, I>>(object: I): ImportRecipientsRequest {
     const message = createBaseImportRecipientsRequest();
-    message.recipients = object.recipients?.map((e) => CreateRecipientRequest.fromPartial(e)) || [];
+    message.recipients = object.recipients?.map((e) => ImportRecipientRow.fromPartial(e)) || [];
+    message.dryRun = object.dryRun ?? false;
+    return message;
+  },
+};
+
+function createBaseImportRecipientRow(): ImportRecipientRow {
+  return { email: "", name: "", enabled: undefined, line: 0 };
+}
+
+export const ImportRecipientRow: MessageFns<ImportRecipientRow> = {
+  encode(message: ImportRecipientRow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== "") {
+      writer.uint32(10).string(message.email);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.enabled !== undefined) {
+      writer.uint32(24).bool(message.enabled);
+    }
+    if (message.line !== 0) {
+      writer.uint32(32).uint32(message.line);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportRecipientRow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportRecipientRow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.line = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportRecipientRow {
+    return {
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : undefined,
+      line: isSet(object.line) ? globalThis.Number(object.line) : 0,
+    };
+  },
+
+  toJSON(message: ImportRecipientRow): unknown {
+    const obj: any = {};
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.enabled !== undefined) {
+      obj.enabled = message.enabled;
+    }
+    if (message.line !== 0) {
+      obj.line = Math.round(message.line);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImportRecipientRow>, I>>(base?: I): ImportRecipientRow {
+    return ImportRecipientRow.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportRecipientRow>, I>>(object: I): ImportRecipientRow {
+    const message = createBaseImportRecipientRow();
+    message.email = object.email ?? "";
+    message.name = object.name ?? "";
+    message.enabled = object.enabled ?? undefined;
+    message.line = object.line ?? 0;
     return message;
   },
 };
 
 function createBaseImportRecipientsResponse(): ImportRecipientsResponse {
-  return { created: 0, updated: 0, unchanged: 0 };
+  return { created: 0, updated: 0, unchanged: 0, applied: false, problems: [], plan: [] };
 }
 
 export const ImportRecipientsResponse: MessageFns<ImportRecipientsResponse> = {
@@ -5186,6 +5366,15 @@ export const ImportRecipientsResponse: MessageFns<ImportRecipientsResponse> = {
     }
     if (message.unchanged !== 0) {
       writer.uint32(24).uint32(message.unchanged);
+    }
+    if (message.applied !== false) {
+      writer.uint32(32).bool(message.applied);
+    }
+    for (const v of message.problems) {
+      ImportRowProblem.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.plan) {
+      ImportRowPlan.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -5227,6 +5416,30 @@ export const ImportRecipientsResponse: MessageFns<ImportRecipientsResponse> = {
             message.unchanged = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.applied = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.problems.push(ImportRowProblem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.plan.push(ImportRowPlan.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5244,6 +5457,11 @@ export const ImportRecipientsResponse: MessageFns<ImportRecipientsResponse> = {
       created: isSet(object.created) ? globalThis.Number(object.created) : 0,
       updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
       unchanged: isSet(object.unchanged) ? globalThis.Number(object.unchanged) : 0,
+      applied: isSet(object.applied) ? globalThis.Boolean(object.applied) : false,
+      problems: globalThis.Array.isArray(object?.problems)
+        ? object.problems.map((e: any) => ImportRowProblem.fromJSON(e))
+        : [],
+      plan: globalThis.Array.isArray(object?.plan) ? object.plan.map((e: any) => ImportRowPlan.fromJSON(e)) : [],
     };
   },
 
@@ -5258,6 +5476,15 @@ export const ImportRecipientsResponse: MessageFns<ImportRecipientsResponse> = {
     if (message.unchanged !== 0) {
       obj.unchanged = Math.round(message.unchanged);
     }
+    if (message.applied !== false) {
+      obj.applied = message.applied;
+    }
+    if (message.problems?.length) {
+      obj.problems = message.problems.map((e) => ImportRowProblem.toJSON(e));
+    }
+    if (message.plan?.length) {
+      obj.plan = message.plan.map((e) => ImportRowPlan.toJSON(e));
+    }
     return obj;
   },
 
@@ -5269,6 +5496,308 @@ export const ImportRecipientsResponse: MessageFns<ImportRecipientsResponse> = {
     message.created = object.created ?? 0;
     message.updated = object.updated ?? 0;
     message.unchanged = object.unchanged ?? 0;
+    message.applied = object.applied ?? false;
+    message.problems = object.problems?.map((e) => ImportRowProblem.fromPartial(e)) || [];
+    message.plan = object.plan?.map((e) => ImportRowPlan.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImportRowProblem(): ImportRowProblem {
+  return { index: 0, field: "", message: "" };
+}
+
+export const ImportRowProblem: MessageFns<ImportRowProblem> = {
+  encode(message: ImportRowProblem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).uint32(message.index);
+    }
+    if (message.field !== "") {
+      writer.uint32(18).string(message.field);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportRowProblem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportRowProblem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportRowProblem {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ImportRowProblem): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImportRowProblem>, I>>(base?: I): ImportRowProblem {
+    return ImportRowProblem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportRowProblem>, I>>(object: I): ImportRowProblem {
+    const message = createBaseImportRowProblem();
+    message.index = object.index ?? 0;
+    message.field = object.field ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseImportRowPlan(): ImportRowPlan {
+  return {
+    index: 0,
+    email: "",
+    name: "",
+    enabled: false,
+    action: "",
+    changes: [],
+    previousName: "",
+    previousEnabled: false,
+  };
+}
+
+export const ImportRowPlan: MessageFns<ImportRowPlan> = {
+  encode(message: ImportRowPlan, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).uint32(message.index);
+    }
+    if (message.email !== "") {
+      writer.uint32(18).string(message.email);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.enabled !== false) {
+      writer.uint32(32).bool(message.enabled);
+    }
+    if (message.action !== "") {
+      writer.uint32(42).string(message.action);
+    }
+    for (const v of message.changes) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.previousName !== "") {
+      writer.uint32(58).string(message.previousName);
+    }
+    if (message.previousEnabled !== false) {
+      writer.uint32(64).bool(message.previousEnabled);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportRowPlan {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportRowPlan();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.changes.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.previousName = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.previousEnabled = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportRowPlan {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => globalThis.String(e)) : [],
+      previousName: isSet(object.previousName)
+        ? globalThis.String(object.previousName)
+        : isSet(object.previous_name)
+        ? globalThis.String(object.previous_name)
+        : "",
+      previousEnabled: isSet(object.previousEnabled)
+        ? globalThis.Boolean(object.previousEnabled)
+        : isSet(object.previous_enabled)
+        ? globalThis.Boolean(object.previous_enabled)
+        : false,
+    };
+  },
+
+  toJSON(message: ImportRowPlan): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.changes?.length) {
+      obj.changes = message.changes;
+    }
+    if (message.previousName !== "") {
+      obj.previousName = message.previousName;
+    }
+    if (message.previousEnabled !== false) {
+      obj.previousEnabled = message.previousEnabled;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImportRowPlan>, I>>(base?: I): ImportRowPlan {
+    return ImportRowPlan.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportRowPlan>, I>>(object: I): ImportRowPlan {
+    const message = createBaseImportRowPlan();
+    message.index = object.index ?? 0;
+    message.email = object.email ?? "";
+    message.name = object.name ?? "";
+    message.enabled = object.enabled ?? false;
+    message.action = object.action ?? "";
+    message.changes = object.changes?.map((e) => e) || [];
+    message.previousName = object.previousName ?? "";
+    message.previousEnabled = object.previousEnabled ?? false;
     return message;
   },
 };
@@ -6819,13 +7348,16 @@ export const PollPairingClaimRequest: MessageFns<PollPairingClaimRequest> = {
 };
 
 function createBaseNameRecipientDeviceKeysRequest(): NameRecipientDeviceKeysRequest {
-  return { deviceKeys: [] };
+  return { deviceKeys: [], recipientId: "" };
 }
 
 export const NameRecipientDeviceKeysRequest: MessageFns<NameRecipientDeviceKeysRequest> = {
   encode(message: NameRecipientDeviceKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.deviceKeys) {
       writer.uint32(10).string(v!);
+    }
+    if (message.recipientId !== "") {
+      writer.uint32(18).string(message.recipientId);
     }
     return writer;
   },
@@ -6851,6 +7383,14 @@ export const NameRecipientDeviceKeysRequest: MessageFns<NameRecipientDeviceKeysR
             message.deviceKeys.push(reader.string());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6870,6 +7410,11 @@ export const NameRecipientDeviceKeysRequest: MessageFns<NameRecipientDeviceKeysR
         : globalThis.Array.isArray(object?.device_keys)
         ? object.device_keys.map((e: any) => globalThis.String(e))
         : [],
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
     };
   },
 
@@ -6877,6 +7422,9 @@ export const NameRecipientDeviceKeysRequest: MessageFns<NameRecipientDeviceKeysR
     const obj: any = {};
     if (message.deviceKeys?.length) {
       obj.deviceKeys = message.deviceKeys;
+    }
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
     }
     return obj;
   },
@@ -6889,6 +7437,7 @@ export const NameRecipientDeviceKeysRequest: MessageFns<NameRecipientDeviceKeysR
   ): NameRecipientDeviceKeysRequest {
     const message = createBaseNameRecipientDeviceKeysRequest();
     message.deviceKeys = object.deviceKeys?.map((e) => e) || [];
+    message.recipientId = object.recipientId ?? "";
     return message;
   },
 };
@@ -7393,7 +7942,11 @@ export const AuthServiceService = {
     responseSerialize: (value: Recipient): Buffer => Buffer.from(Recipient.encode(value).finish()),
     responseDeserialize: (value: Buffer): Recipient => Recipient.decode(value),
   },
-  /** Creates or updates recipients by email, all in one transaction (all or nothing). */
+  /**
+   * Creates or updates recipients by email, all in one transaction (all or nothing). Every row is checked
+   * first and every problem answered at once (problems); with any problem, or with dry_run, nothing is written
+   * and applied is false. plan says what each good row would do (or did).
+   */
   importRecipients: {
     path: "/latchflow.auth.v1.AuthService/ImportRecipients" as const,
     requestStream: false as const,
@@ -7489,7 +8042,10 @@ export const AuthServiceService = {
     responseSerialize: (value: PairingClaim): Buffer => Buffer.from(PairingClaim.encode(value).finish()),
     responseDeserialize: (value: Buffer): PairingClaim => PairingClaim.decode(value),
   },
-  /** The names of the calling recipient's devices, by the raw device keys the gateway saw (download history). */
+  /**
+   * The names of a recipient's devices, by the raw device keys the gateway saw (download history): the calling
+   * recipient's own, or, for a user (an admin's download log, authorized by the gateway), recipient_id's.
+   */
   nameRecipientDeviceKeys: {
     path: "/latchflow.auth.v1.AuthService/NameRecipientDeviceKeys" as const,
     requestStream: false as const,
@@ -7551,7 +8107,11 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   checkAuthRateLimit: handleUnaryCall<CheckAuthRateLimitRequest, CheckAuthRateLimitResponse>;
   /** Removes a recipient and ends their sessions. The caller makes sure no assignment still refers to them. */
   deleteRecipient: handleUnaryCall<DeleteRecipientRequest, Recipient>;
-  /** Creates or updates recipients by email, all in one transaction (all or nothing). */
+  /**
+   * Creates or updates recipients by email, all in one transaction (all or nothing). Every row is checked
+   * first and every problem answered at once (problems); with any problem, or with dry_run, nothing is written
+   * and applied is false. plan says what each good row would do (or did).
+   */
   importRecipients: handleUnaryCall<ImportRecipientsRequest, ImportRecipientsResponse>;
   /** The browsers that signed in as the calling recipient (recipient sessions only; only their own devices). */
   listRecipientDevices: handleUnaryCall<ListRecipientDevicesRequest, ListRecipientDevicesResponse>;
@@ -7567,7 +8127,10 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   decidePairing: handleUnaryCall<DecidePairingRequest, Pairing>;
   claimPairing: handleUnaryCall<ClaimPairingRequest, PairingClaim>;
   pollPairingClaim: handleUnaryCall<PollPairingClaimRequest, PairingClaim>;
-  /** The names of the calling recipient's devices, by the raw device keys the gateway saw (download history). */
+  /**
+   * The names of a recipient's devices, by the raw device keys the gateway saw (download history): the calling
+   * recipient's own, or, for a user (an admin's download log, authorized by the gateway), recipient_id's.
+   */
   nameRecipientDeviceKeys: handleUnaryCall<NameRecipientDeviceKeysRequest, NameRecipientDeviceKeysResponse>;
 }
 
@@ -8021,7 +8584,11 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Recipient) => void,
   ): ClientUnaryCall;
-  /** Creates or updates recipients by email, all in one transaction (all or nothing). */
+  /**
+   * Creates or updates recipients by email, all in one transaction (all or nothing). Every row is checked
+   * first and every problem answered at once (problems); with any problem, or with dry_run, nothing is written
+   * and applied is false. plan says what each good row would do (or did).
+   */
   importRecipients(
     request: ImportRecipientsRequest,
     callback: (error: ServiceError | null, response: ImportRecipientsResponse) => void,
@@ -8163,7 +8730,10 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PairingClaim) => void,
   ): ClientUnaryCall;
-  /** The names of the calling recipient's devices, by the raw device keys the gateway saw (download history). */
+  /**
+   * The names of a recipient's devices, by the raw device keys the gateway saw (download history): the calling
+   * recipient's own, or, for a user (an admin's download log, authorized by the gateway), recipient_id's.
+   */
   nameRecipientDeviceKeys(
     request: NameRecipientDeviceKeysRequest,
     callback: (error: ServiceError | null, response: NameRecipientDeviceKeysResponse) => void,

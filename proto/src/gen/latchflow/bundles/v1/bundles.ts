@@ -273,6 +273,10 @@ export interface DeleteAssignmentRequest {
   id: string;
 }
 
+export interface GetAssignmentRequest {
+  id: string;
+}
+
 export interface ListAssignmentsRequest {
   /** filters (any combination) */
   bundleId: string;
@@ -305,12 +309,18 @@ export interface DownloadGrant {
 }
 
 export interface ListDownloadsRequest {
+  /**
+   * whose downloads (the portal's history) or, with assignment_id, whose of that assignment; at least one of
+   * recipient_id and assignment_id is required
+   */
   recipientId: string;
   page?:
     | PageRequest
     | undefined;
   /** The requesting browser's device id: its downloads are marked this_device. */
   deviceId: string;
+  /** one assignment's downloads (an admin's download log) */
+  assignmentId: string;
 }
 
 export interface Download {
@@ -4225,6 +4235,73 @@ export const DeleteAssignmentRequest: MessageFns<DeleteAssignmentRequest> = {
   },
 };
 
+function createBaseGetAssignmentRequest(): GetAssignmentRequest {
+  return { id: "" };
+}
+
+export const GetAssignmentRequest: MessageFns<GetAssignmentRequest> = {
+  encode(message: GetAssignmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAssignmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAssignmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAssignmentRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetAssignmentRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetAssignmentRequest>, I>>(base?: I): GetAssignmentRequest {
+    return GetAssignmentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetAssignmentRequest>, I>>(object: I): GetAssignmentRequest {
+    const message = createBaseGetAssignmentRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
 function createBaseListAssignmentsRequest(): ListAssignmentsRequest {
   return { bundleId: "", recipientId: "", activeOnly: false };
 }
@@ -4702,7 +4779,7 @@ export const DownloadGrant: MessageFns<DownloadGrant> = {
 };
 
 function createBaseListDownloadsRequest(): ListDownloadsRequest {
-  return { recipientId: "", page: undefined, deviceId: "" };
+  return { recipientId: "", page: undefined, deviceId: "", assignmentId: "" };
 }
 
 export const ListDownloadsRequest: MessageFns<ListDownloadsRequest> = {
@@ -4715,6 +4792,9 @@ export const ListDownloadsRequest: MessageFns<ListDownloadsRequest> = {
     }
     if (message.deviceId !== "") {
       writer.uint32(26).string(message.deviceId);
+    }
+    if (message.assignmentId !== "") {
+      writer.uint32(34).string(message.assignmentId);
     }
     return writer;
   },
@@ -4756,6 +4836,14 @@ export const ListDownloadsRequest: MessageFns<ListDownloadsRequest> = {
             message.deviceId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.assignmentId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4781,6 +4869,11 @@ export const ListDownloadsRequest: MessageFns<ListDownloadsRequest> = {
         : isSet(object.device_id)
         ? globalThis.String(object.device_id)
         : "",
+      assignmentId: isSet(object.assignmentId)
+        ? globalThis.String(object.assignmentId)
+        : isSet(object.assignment_id)
+        ? globalThis.String(object.assignment_id)
+        : "",
     };
   },
 
@@ -4795,6 +4888,9 @@ export const ListDownloadsRequest: MessageFns<ListDownloadsRequest> = {
     if (message.deviceId !== "") {
       obj.deviceId = message.deviceId;
     }
+    if (message.assignmentId !== "") {
+      obj.assignmentId = message.assignmentId;
+    }
     return obj;
   },
 
@@ -4808,6 +4904,7 @@ export const ListDownloadsRequest: MessageFns<ListDownloadsRequest> = {
       ? PageRequest.fromPartial(object.page)
       : undefined;
     message.deviceId = object.deviceId ?? "";
+    message.assignmentId = object.assignmentId ?? "";
     return message;
   },
 };
@@ -6996,6 +7093,16 @@ export const BundlesServiceService = {
       Buffer.from(ListAssignmentsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAssignmentsResponse => ListAssignmentsResponse.decode(value),
   },
+  /** One assignment with its bundle's name (NOT_FOUND when unknown). */
+  getAssignment: {
+    path: "/latchflow.bundles.v1.BundlesService/GetAssignment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAssignmentRequest): Buffer => Buffer.from(GetAssignmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAssignmentRequest => GetAssignmentRequest.decode(value),
+    responseSerialize: (value: Assignment): Buffer => Buffer.from(Assignment.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Assignment => Assignment.decode(value),
+  },
   /**
    * The recipient confirms having read the sender's message (recipient-bound: the assignment of this bundle to
    * this recipient, else not_found). The first one counts (audited); repeats answer the same acknowledged_at.
@@ -7168,6 +7275,8 @@ export interface BundlesServiceServer extends UntypedServiceImplementation {
   updateAssignment: handleUnaryCall<UpdateAssignmentRequest, Assignment>;
   deleteAssignment: handleUnaryCall<DeleteAssignmentRequest, Assignment>;
   listAssignments: handleUnaryCall<ListAssignmentsRequest, ListAssignmentsResponse>;
+  /** One assignment with its bundle's name (NOT_FOUND when unknown). */
+  getAssignment: handleUnaryCall<GetAssignmentRequest, Assignment>;
   /**
    * The recipient confirms having read the sender's message (recipient-bound: the assignment of this bundle to
    * this recipient, else not_found). The first one counts (audited); repeats answer the same acknowledged_at.
@@ -7467,6 +7576,22 @@ export interface BundlesServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAssignmentsResponse) => void,
+  ): ClientUnaryCall;
+  /** One assignment with its bundle's name (NOT_FOUND when unknown). */
+  getAssignment(
+    request: GetAssignmentRequest,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  getAssignment(
+    request: GetAssignmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Assignment) => void,
+  ): ClientUnaryCall;
+  getAssignment(
+    request: GetAssignmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Assignment) => void,
   ): ClientUnaryCall;
   /**
    * The recipient confirms having read the sender's message (recipient-bound: the assignment of this bundle to
