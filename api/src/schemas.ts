@@ -40,5 +40,6 @@ export {
   RecipientRow,
 } from "./operations/recipients.js";
 export { Run, RunAttempt, RunStep, TriggerAnswer, TriggerRefusal } from "./operations/runs.js";
+export { StatsOverview } from "./operations/stats.js";
 export { CreatedToken, Token } from "./operations/tokens.js";
 export { Permission, PermissionDecision, User } from "./operations/users.js";

@@ -39,6 +39,7 @@ import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRo
 import { createExecutor, type Executor } from "./runs/executor.js";
 import { createRunsApi } from "./runs/runs-api.js";
 import { createScheduler, type Scheduler } from "./runs/scheduler.js";
+import { createStatsApi } from "./runs/stats.js";
 import { TriggerLinkRow, triggerLinksMigration } from "./triggers/entities.js";
 import { createLinkSigner } from "./triggers/links.js";
 import { createTriggerRunner } from "./triggers/trigger-runner.js";
@@ -216,7 +217,11 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         leaseMs: k.leaseMs,
         owner: owners.of,
       });
-      server.add(pipelinesV1.PipelinesServiceService, { ...pipelines, ...runs });
+      server.add(pipelinesV1.PipelinesServiceService, {
+        ...pipelines,
+        ...runs,
+        ...createStatsApi({ db, now }),
+      });
       server.add(
         pluginsV1.PluginsServiceService,
         createPluginsApi({
