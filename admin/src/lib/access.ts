@@ -16,14 +16,16 @@ export function can(me: Me, scope: Scope, resourceId?: string): boolean {
 
 /** A navigation entry: shown only when the user holds its scope. */
 export interface NavItem {
-  href: "/(app)/bundles" | "/(app)/sessions";
+  href: "/(app)" | "/(app)/bundles" | "/(app)/audit" | "/(app)/sessions";
   label: string;
   scope?: Scope;
 }
 
 /** The pages that exist so far (ADR 027); Recipients, Pipelines, Audit, Users and Settings come later. */
 export const NAV: readonly NavItem[] = [
+  { href: "/(app)", label: "Dashboard" },
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
+  { href: "/(app)/audit", label: "Audit", scope: Scope.AuditRead },
   { href: "/(app)/sessions", label: "Sessions" },
 ];
 
