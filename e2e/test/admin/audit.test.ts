@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Client } from "@latchflow/api";
 import { openAuditDatabase } from "@latchflow/audit";
 import { createLogger, sqlTable } from "@latchflow/runtime";
+import { waitFor } from "@latchflow/testing";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Activity, seedActivity } from "../audit/activity.js";
@@ -57,10 +58,10 @@ describe.each(MODES)("admin audit viewer and dashboard on %s + %s", (dialect, bu
     owner = s.client();
     a = await seedActivity(s);
     for (let i = 0; i < FILLERS; i++) await owner.createBundle({ body: { name: `filler ${i}` } });
-    await eventually(
-      async () => (await auditAll(s, { type: "bundles.bundle.created" })).length,
-      30_000,
-    ).toBeGreaterThanOrEqual(FILLERS + 3);
+    await waitFor(
+      async () => (await auditAll(s, { type: "bundles.bundle.created" })).length >= FILLERS + 3 || undefined,
+      { timeoutMs: 30_000, description: "the filler bundles audited" },
+    );
   }, 300_000);
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
