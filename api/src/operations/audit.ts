@@ -103,6 +103,15 @@ const subjectRef = (what: string, name: string, shape: z.ZodString) =>
     description: `Only records about this ${what}: its id, or its ${name} (every ${what} that ever had it, deleted ones too). ${unknownName}`,
   });
 
+/** A person's email address or id (a ULID). */
+const emailOrId = () =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(320)
+    .refine((v) => isAuditId(v) || /^[^\s@]+@[^\s@]+$/.test(v), "must be an email address or an id");
+
 /** The filters of a query or an export (each optional; all of them must hold). */
 export const auditFilterFields = {
   type: z
@@ -115,16 +124,7 @@ export const auditFilterFields = {
     "name",
     z.string().trim().min(1).max(200).regex(NO_CONTROL, "must be a bundle name or id"),
   ),
-  recipient: subjectRef(
-    "recipient",
-    "email address",
-    z
-      .string()
-      .trim()
-      .min(1)
-      .max(320)
-      .refine((v) => isAuditId(v) || /^[^\s@]+@[^\s@]+$/.test(v), "must be an email address or an id"),
-  ),
+  recipient: subjectRef("recipient", "email address", emailOrId()),
   pipeline: subjectRef(
     "pipeline",
     "name",
@@ -141,12 +141,7 @@ export const auditFilterFields = {
   user: subjectRef(
     "user's actions (as the actor, through a session or one of their tokens)",
     "email address",
-    z
-      .string()
-      .trim()
-      .min(1)
-      .max(320)
-      .refine((v) => isAuditId(v) || /^[^\s@]+@[^\s@]+$/.test(v), "must be an email address or an id"),
+    emailOrId(),
   ),
   actor: z
     .string()
