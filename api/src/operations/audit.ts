@@ -168,7 +168,13 @@ export const listAuditRecords = defineOperation({
   summary: "Audit records, newest first (by seq), filtered",
   tag,
   access,
-  query: PageQuery.extend(auditFilterFields)
+  query: PageQuery.extend({
+    ...auditFilterFields,
+    seq: z.coerce.number().int().min(1).optional().meta({
+      description:
+        "Start at this record (its seq): it and the older ones, newest first — a link to one record, e.g. the first broken one. Ignored with a cursor",
+    }),
+  })
     .refine(fromBeforeTo, rangeIssue)
     .refine(userOrActor, userActorIssue),
   responses: {

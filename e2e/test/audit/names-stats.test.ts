@@ -64,6 +64,11 @@ describe.each(MODES)("audit names and dashboard figures on %s + %s", (dialect, b
     expect(mine.items.every((r) => r.actor.kind === "user" && r.actor.id === ownerId)).toBe(true);
     expect(mine.labels[`user:${ownerId}`]).toBe(OWNER_EMAIL);
 
+    // a list can start at one record (a link to it): it and the older ones
+    const at = await api.listAuditRecords({ query: { seq: 3, limit: 2 } });
+    expect(at.items.map((r) => r.seq)).toEqual([3, 2]);
+    expectError(await api.raw.listAuditRecords({ query: { seq: 0 } }), 422, "validation_failed");
+
     // a typo is a 422 at the field, not an empty page
     const typo = expectError(
       await api.raw.listAuditRecords({ query: { pipeline: "shared-now" } }),

@@ -1,5 +1,6 @@
 import { type AuditBreakReason, isAuditId, operations, type schemas } from "@latchflow/api";
 import { auditV1 } from "@latchflow/proto";
+import { encodeCursor } from "@latchflow/runtime";
 import { auditRecordToRest, checkpointToRest, exportBody, openExport } from "../audit-export.js";
 import type { GatewayClients } from "../clients.js";
 import { implement } from "../route.js";
@@ -84,8 +85,10 @@ const EXPORT_DEADLINE_MS = 6 * 3600_000;
 export function auditRoutes(clients: GatewayClients) {
   return [
     implement(operations.listAuditRecords, async ({ query, ctx }) => {
+      // a start seq is the cursor of the page that ends just above it
+      const cursor = query.cursor ?? (query.seq ? encodeCursor(String(query.seq + 1)) : "");
       const res = await clients.audit.listEvents(
-        { filter: toFilter(query), page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 } },
+        { filter: toFilter(query), page: { cursor, limit: query.limit ?? 0 } },
         ctx,
       );
       return {

@@ -28,7 +28,7 @@ export const load: PageLoad = async ({ url, parent, depends }) => {
   try {
     const first = await requireSession(url, () =>
       api.listAuditRecords({
-        query: { ...apiFilter(filters), limit: PAGE_SIZE, ...(seq ? { cursor: String(seq + 1) } : {}) },
+        query: { ...apiFilter(filters), limit: PAGE_SIZE, ...(seq ? { seq } : {}) },
       }),
     );
     return { ...none, first };
