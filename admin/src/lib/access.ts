@@ -16,7 +16,7 @@ export function can(me: Me, scope: Scope, resourceId?: string): boolean {
 
 /** A navigation entry: shown only when the user holds its scope. */
 export interface NavItem {
-  href: "/(app)" | "/(app)/bundles" | "/(app)/audit" | "/(app)/sessions";
+  href: "/(app)" | "/(app)/bundles" | "/(app)/runs" | "/(app)/audit" | "/(app)/sessions";
   label: string;
   scope?: Scope;
 }
@@ -25,6 +25,8 @@ export interface NavItem {
 export const NAV: readonly NavItem[] = [
   { href: "/(app)", label: "Dashboard" },
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
+  // after Pipelines (its scope): reading runs needs pipelines:write, like reading the pipeline
+  { href: "/(app)/runs", label: "Runs", scope: Scope.PipelinesWrite },
   { href: "/(app)/audit", label: "Audit", scope: Scope.AuditRead },
   { href: "/(app)/sessions", label: "Sessions" },
 ];

@@ -288,6 +288,10 @@ describe.each(MODES)("admin audit viewer and dashboard on %s + %s", (dialect, bu
       `/admin/pipelines/${a.legacy.name}`,
     );
     await deadlines.getByText("in 12 days").waitFor();
+    // its trigger leads to the pipeline's triggers page, where someone checks in
+    expect(await deadlines.getByRole("link", { name: /^switch/ }).getAttribute("href")).toBe(
+      `/admin/pipelines/${a.legacy.name}/triggers`,
+    );
     const failed = page.getByRole("table", { name: "Failed runs, newest first" });
     expect(await failed.getByRole("link").getAttribute("href")).toBe(
       `/admin/pipelines/${a.failing.name}/runs/${a.failing.runId}`,
@@ -332,7 +336,7 @@ describe.each(MODES)("admin audit viewer and dashboard on %s + %s", (dialect, bu
     expect(
       await p2
         .getByRole("table", { name: "Pending deadlines, soonest first" })
-        .getByRole("link")
+        .locator("tbody th")
         .allTextContents(),
     ).toEqual([a.legacy.name]);
     await checkPage(p2, "dashboard-executor");

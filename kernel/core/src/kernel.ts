@@ -43,6 +43,7 @@ import { createStatsApi } from "./runs/stats.js";
 import { TriggerLinkRow, triggerLinksMigration } from "./triggers/entities.js";
 import { createLinkSigner } from "./triggers/links.js";
 import { createTriggerRunner } from "./triggers/trigger-runner.js";
+import { createTriggersApi } from "./triggers/triggers-api.js";
 
 export interface KernelDeps extends ServiceDeps {
   /** where the services live (embedded: filled in as they start, so read at call time) */
@@ -201,6 +202,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         db,
         relay,
         catalog: registry.catalog,
+        disabledCatalog: registry.disabledCatalog,
         clients,
         now,
         timersChanged: () => void sched.poke(),
@@ -217,9 +219,11 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         leaseMs: k.leaseMs,
         owner: owners.of,
       });
+      const triggerStates = createTriggersApi({ db, triggers, publicUrl, logger });
       server.add(pipelinesV1.PipelinesServiceService, {
         ...pipelines,
         ...runs,
+        ...triggerStates,
         ...createStatsApi({ db, now }),
       });
       server.add(
