@@ -284,7 +284,7 @@ describe.each(MODES)("admin audit viewer and dashboard on %s + %s", (dialect, bu
       "4 downloads and 3 releases in the last 30 days",
     );
     const deadlines = page.getByRole("table", { name: "Pending deadlines, soonest first" });
-    expect(await deadlines.getByRole("link", { name: a.legacy.name }).getAttribute("href")).toBe(
+    expect(await deadlines.getByRole("link", { name: a.legacy.name, exact: true }).getAttribute("href")).toBe(
       `/admin/pipelines/${a.legacy.name}`,
     );
     await deadlines.getByText("in 12 days").waitFor();
