@@ -157,9 +157,11 @@ describe.each(TEST_DIALECTS)("audit names on %s", (dialect) => {
     const { metadata, options } = audit.client.$callOptions(ctx(tenant));
     const filter = auditV1.AuditFilter.fromPartial({ recipientEmail: "alice@example.com" });
     const records: string[] = [];
-    for await (const m of audit.client.$raw.exportEvents({ filter }, metadata, options) as AsyncIterable<
-      auditV1.ExportEventsResponse
-    >)
+    for await (const m of audit.client.$raw.exportEvents(
+      { filter },
+      metadata,
+      options,
+    ) as AsyncIterable<auditV1.ExportEventsResponse>)
       records.push(...m.records.map((r) => r.id));
     expect(records).toEqual(ids(4, 5));
     const unknown = audit.client.$raw.exportEvents(
