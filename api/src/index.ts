@@ -3,6 +3,7 @@ export * from "./common.js";
 export * from "./errors.js";
 export * from "./openapi.js";
 export * from "./operation.js";
+export { AUDIT_ID_PATTERN, isAuditId } from "./operations/audit.js";
 export { operations } from "./operations/index.js";
 export { PIPELINE_SOURCE_TYPES } from "./operations/pipelines.js";
 export { PLUGIN_PACKAGE_TYPES } from "./operations/plugins.js";

@@ -488,6 +488,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "getStatsOverview": {
+    "method": "get",
+    "path": "/api/v1/stats/overview",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "getUser": {
     "method": "get",
     "path": "/api/v1/users/:id",

@@ -62,5 +62,6 @@ export {
   TriggerRefusal,
   TriggerTimer,
 } from "./operations/runs.js";
+export { StatsOverview } from "./operations/stats.js";
 export { CreatedToken, Token } from "./operations/tokens.js";
 export { Permission, PermissionDecision, User } from "./operations/users.js";

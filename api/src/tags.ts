@@ -18,6 +18,7 @@ export const TAGS: Readonly<Record<string, string>> = {
   portal: "The recipient portal: sign-in with an emailed code, bundles and download history",
   recipients: "People who receive bundles: create, import, export",
   runs: "Pipeline runs and their logs; the public trigger ingress (webhooks, check-ins)",
+  stats: "Figures for the admin dashboard, scoped to what the caller may see",
   tokens: "API tokens: list, create, rotate, revoke",
   users: "Admin users, invitations and roles",
 };

@@ -24,18 +24,27 @@ export function canAll(me: Me, scope: Scope): boolean {
 
 /** A navigation entry: shown only when the user holds its scope. */
 export interface NavItem {
-  href: "/(app)/files" | "/(app)/bundles" | "/(app)/recipients" | "/(app)/runs" | "/(app)/sessions";
+  href:
+    | "/(app)"
+    | "/(app)/files"
+    | "/(app)/bundles"
+    | "/(app)/recipients"
+    | "/(app)/runs"
+    | "/(app)/audit"
+    | "/(app)/sessions";
   label: string;
   scope?: Scope;
 }
 
-/** The pages that exist so far (ADR 027); Pipelines, Audit, Users and Settings come later. */
+/** The app's pages in the order of the main navigation (ADR 027). */
 export const NAV: readonly NavItem[] = [
+  { href: "/(app)", label: "Dashboard" },
   { href: "/(app)/files", label: "Files", scope: Scope.FilesRead },
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
   { href: "/(app)/recipients", label: "Recipients", scope: Scope.RecipientsRead },
   // after Pipelines (its scope): reading runs needs pipelines:write, like reading the pipeline
   { href: "/(app)/runs", label: "Runs", scope: Scope.PipelinesWrite },
+  { href: "/(app)/audit", label: "Audit", scope: Scope.AuditRead },
   { href: "/(app)/sessions", label: "Sessions" },
 ];
 

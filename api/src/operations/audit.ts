@@ -85,6 +85,33 @@ const subjectId = (what: string) =>
     .optional()
     .meta({ description: `Only records about this ${what} (its id in the event's subject ids)` });
 
+/**
+ * How a filter value that may be an id or a name is told apart: a ULID (26 Crockford characters, the first 0-7)
+ * is an id, anything else a name (a bundle's name, a pipeline's name, a recipient's or user's email address).
+ */
+export const AUDIT_ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+export const isAuditId = (value: string): boolean => AUDIT_ID_PATTERN.test(value);
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+const unknownName =
+  'A name no such entity ever had (in the audit log) is refused with 422 (`validation_failed`, an issue at this field), rather than an empty page that looks like "nothing happened".';
+
+/** A name or an id of a subject, resolved by the audit log from the events that named it (ADR 032). */
+const subjectRef = (what: string, name: string, shape: z.ZodString) =>
+  shape.optional().meta({
+    description: `Only records about this ${what}: its id, or its ${name} (every ${what} that ever had it, deleted ones too). ${unknownName}`,
+  });
+
+/** A person's email address or id (a ULID). */
+const emailOrId = () =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(320)
+    .refine((v) => isAuditId(v) || /^[^\s@]+@[^\s@]+$/.test(v), "must be an email address or an id");
+
 /** The filters of a query or an export (each optional; all of them must hold). */
 export const auditFilterFields = {
   type: z
@@ -92,12 +119,30 @@ export const auditFilterFields = {
     .regex(/^[a-z0-9.-]{1,120}$/, "must be an event type or a prefix of one")
     .optional()
     .meta({ description: "Event type or type prefix, e.g. `bundles.` or `bundles.bundle.created`" }),
-  bundle: subjectId("bundle"),
-  recipient: subjectId("recipient"),
-  pipeline: subjectId("pipeline"),
+  bundle: subjectRef(
+    "bundle",
+    "name",
+    z.string().trim().min(1).max(200).regex(NO_CONTROL, "must be a bundle name or id"),
+  ),
+  recipient: subjectRef("recipient", "email address", emailOrId()),
+  pipeline: subjectRef(
+    "pipeline",
+    "name",
+    z
+      .string()
+      .regex(
+        /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?|[0-7][0-9A-HJKMNP-TV-Z]{25})$/,
+        "must be a pipeline name or id",
+      ),
+  ),
   trigger: subjectId("trigger"),
   file: subjectId("file"),
   assignment: subjectId("assignment"),
+  user: subjectRef(
+    "user's actions (as the actor, through a session or one of their tokens)",
+    "email address",
+    emailOrId(),
+  ),
   actor: z
     .string()
     .regex(
@@ -105,7 +150,7 @@ export const auditFilterFields = {
       "must be <kind> or <kind>:<id>",
     )
     .optional()
-    .meta({ description: "`<kind>` or `<kind>:<id>`, e.g. `user:01J…` or `system`" }),
+    .meta({ description: "`<kind>` or `<kind>:<id>`, e.g. `user:01J…` or `system` (not with `user`)" }),
   from: z.iso.datetime({ offset: true }).optional().meta({ description: "Occurred at or after (ISO 8601)" }),
   to: z.iso.datetime({ offset: true }).optional().meta({ description: "Occurred before (ISO 8601)" }),
 };
@@ -113,6 +158,8 @@ export type AuditFilter = { [K in keyof typeof auditFilterFields]?: string };
 
 const fromBeforeTo = (q: AuditFilter) => !q.from || !q.to || new Date(q.from) < new Date(q.to);
 const rangeIssue = { message: "from must be before to", path: ["from"] };
+const userOrActor = (q: AuditFilter) => !q.user || !q.actor;
+const userActorIssue = { message: "give user or actor, not both", path: ["user"] };
 
 export const listAuditRecords = defineOperation({
   method: "get",
@@ -121,12 +168,27 @@ export const listAuditRecords = defineOperation({
   summary: "Audit records, newest first (by seq), filtered",
   tag,
   access,
-  query: PageQuery.extend(auditFilterFields).refine(fromBeforeTo, rangeIssue),
+  query: PageQuery.extend({
+    ...auditFilterFields,
+    seq: z.coerce.number().int().min(1).optional().meta({
+      description:
+        "Start at this record (its seq): it and the older ones, newest first — a link to one record, e.g. the first broken one. Ignored with a cursor",
+    }),
+  })
+    .refine(fromBeforeTo, rangeIssue)
+    .refine(userOrActor, userActorIssue),
   responses: {
     200: {
       description:
         "A page of audit records; the cursor is the last seq, so concurrent appends never shift a page",
-      schema: z.object({ items: z.array(AuditRecord), nextCursor: z.string().nullable() }),
+      schema: z.object({
+        items: z.array(AuditRecord),
+        nextCursor: z.string().nullable(),
+        labels: z.record(z.string(), z.string()).meta({
+          description:
+            "What the page's actors and subjects are called, as the audit log last recorded it, keyed `<kind>:<id>` (`user`, `recipient`, `bundle`, `pipeline`): a user's or recipient's email address, a bundle's or pipeline's name. Ids the log never saw named are absent",
+        }),
+      }),
     },
     ...errorResponses,
   },
@@ -147,7 +209,8 @@ export const exportAuditRecords = defineOperation({
         .default("ndjson")
         .meta({ description: "`ndjson` (default) or `csv`" }),
     })
-    .refine(fromBeforeTo, rangeIssue),
+    .refine(fromBeforeTo, rangeIssue)
+    .refine(userOrActor, userActorIssue),
   responses: {
     200: {
       description:

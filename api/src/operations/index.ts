@@ -14,6 +14,7 @@ import * as plugins from "./plugins.js";
 import * as portal from "./portal.js";
 import * as recipients from "./recipients.js";
 import * as runs from "./runs.js";
+import * as stats from "./stats.js";
 import * as tokens from "./tokens.js";
 import * as users from "./users.js";
 
@@ -32,6 +33,7 @@ export const areas = {
   portal,
   recipients,
   runs,
+  stats,
   tokens,
   users,
 };
@@ -51,6 +53,7 @@ type All = Ops<typeof assignments> &
   Ops<typeof portal> &
   Ops<typeof recipients> &
   Ops<typeof runs> &
+  Ops<typeof stats> &
   Ops<typeof tokens> &
   Ops<typeof users>;
 

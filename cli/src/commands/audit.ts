@@ -20,6 +20,7 @@ const FILTERS = [
   "trigger",
   "file",
   "assignment",
+  "user",
   "actor",
   "from",
   "to",
@@ -27,12 +28,13 @@ const FILTERS = [
 
 const filterOptions = {
   type: { type: "string", value: "TYPE", description: "an event type or a prefix of one, e.g. `bundles.`" },
-  bundle: { type: "string", value: "ID", description: "only records about this bundle" },
-  recipient: { type: "string", value: "ID", description: "only records about this recipient" },
-  pipeline: { type: "string", value: "ID", description: "only records about this pipeline" },
+  bundle: { type: "string", value: "NAME|ID", description: "only records about this bundle" },
+  recipient: { type: "string", value: "EMAIL|ID", description: "only records about this recipient" },
+  pipeline: { type: "string", value: "NAME|ID", description: "only records about this pipeline" },
   trigger: { type: "string", value: "ID", description: "only records about this trigger" },
   file: { type: "string", value: "ID", description: "only records about this file" },
   assignment: { type: "string", value: "ID", description: "only records about this assignment" },
+  user: { type: "string", value: "EMAIL|ID", description: "only what this user did (not with --actor)" },
   actor: {
     type: "string",
     value: "KIND[:ID]",

@@ -52,7 +52,8 @@ export interface EventCatalogue {
   };
   "auth.pairing.denied": { recipientId: string; pairingId: string };
   "bundles.bundle.created": { bundleId: string; name: string };
-  "bundles.bundle.updated": { bundleId: string; changes: string[] };
+  /** `name`: the new name, when it changed */
+  "bundles.bundle.updated": { bundleId: string; changes: string[]; name?: string };
   "bundles.bundle.deleted": { bundleId: string; name: string };
   "bundles.bundle.content-changed": { bundleId: string; files: number };
   /** a user downloaded (a range of) the bundle's archive: `start` and `bytes` of what was sent, of `size` */

@@ -39,6 +39,7 @@ import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRo
 import { createExecutor, type Executor } from "./runs/executor.js";
 import { createRunsApi } from "./runs/runs-api.js";
 import { createScheduler, type Scheduler } from "./runs/scheduler.js";
+import { createStatsApi } from "./runs/stats.js";
 import { TriggerLinkRow, triggerLinksMigration } from "./triggers/entities.js";
 import { createLinkSigner } from "./triggers/links.js";
 import { createTriggerRunner } from "./triggers/trigger-runner.js";
@@ -219,7 +220,12 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         owner: owners.of,
       });
       const triggerStates = createTriggersApi({ db, triggers, publicUrl, logger });
-      server.add(pipelinesV1.PipelinesServiceService, { ...pipelines, ...runs, ...triggerStates });
+      server.add(pipelinesV1.PipelinesServiceService, {
+        ...pipelines,
+        ...runs,
+        ...triggerStates,
+        ...createStatsApi({ db, now }),
+      });
       server.add(
         pluginsV1.PluginsServiceService,
         createPluginsApi({

@@ -35,4 +35,5 @@ export * from "./policy-subject.js";
 export * from "./private-files.js";
 export * from "./scopes.js";
 export * from "./service.js";
+export * from "./stats-window.js";
 export * from "./tracing.js";

@@ -77,16 +77,20 @@ export function createAuditApi(log: AuditLog): ServiceImpl<Definition> {
   };
   return {
     async listEvents(req, ctx) {
-      const filter = compileFilter(req.filter);
+      const filter = await log.resolve(ctx.tenant, compileFilter(req.filter));
       const page = await log.list(ctx.tenant, filter, {
         ...(req.page?.cursor ? { cursor: req.page.cursor } : {}),
         ...(req.page?.limit ? { limit: req.page.limit } : {}),
       });
-      return { records: page.items.map(toProto), page: { nextCursor: page.nextCursor } };
+      return {
+        records: page.items.map(toProto),
+        page: { nextCursor: page.nextCursor },
+        labels: await log.labels(ctx.tenant, page.items),
+      };
     },
 
     async exportEvents(call, ctx) {
-      const filter = compileFilter(call.request.filter);
+      const filter = await log.resolve(ctx.tenant, compileFilter(call.request.filter));
       const head = await log.head(ctx.tenant);
       const header: auditV1.ExportHeader = {
         tenant: ctx.tenant,

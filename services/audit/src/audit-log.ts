@@ -13,6 +13,7 @@ import { checkpointsUpTo, createCheckpoint, listCheckpoints } from "./checkpoint
 import { AuditCheckpoint, AuditRecord, ChainHead } from "./entities.js";
 import { chainLegacyRecords, LegacyAuditRecord } from "./legacy.js";
 import { auditMigrations } from "./migrations.js";
+import { labelsFor, resolveNames } from "./names.js";
 import { type AuditFilter, listRecords, recordBatches } from "./query.js";
 import type { AuditPublicKey, CheckpointSigner } from "./signing.js";
 import { type VerifyResult, verifyChain } from "./verify.js";
@@ -30,6 +31,10 @@ export interface AuditLog {
     filter: AuditFilter,
     page?: { cursor?: string; limit?: number },
   ): Promise<{ items: AuditRecord[]; nextCursor: string }>;
+  /** the filter with its names resolved to ids (a name never given is a validation failure) */
+  resolve(tenant: string, filter: AuditFilter): Promise<AuditFilter>;
+  /** what the records' actors and subjects are called, keyed `<kind>:<id>` */
+  labels(tenant: string, records: readonly AuditRecord[]): Promise<Record<string, string>>;
   /** matching records oldest first up to `upToSeq`, in batches */
   batches(tenant: string, filter: AuditFilter, upToSeq: number): AsyncGenerator<AuditRecord[]>;
   /** the tenant's chain head (seq 0 and the genesis hash when empty) */
@@ -70,6 +75,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     publicKey: signer.publicKey,
     append: (events) => appendEvents(deps, events),
     list: (tenant, filter, page = {}) => listRecords(db, tenant, filter, page),
+    resolve: (tenant, filter) => resolveNames(db, tenant, filter),
+    labels: (tenant, records) => labelsFor(db, tenant, records),
     batches: (tenant, filter, upToSeq) => recordBatches(db, tenant, filter, upToSeq),
     head,
     verify: (tenant) => verifyChain(db, tenant, signer.publicKey, options.checkpointEvery),

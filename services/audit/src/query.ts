@@ -3,26 +3,39 @@ import { badRequest, type Database, pageLimit, toPage } from "@latchflow/runtime
 import { type ObjectQuery, raw } from "@mikro-orm/core";
 import { seqCursor } from "./checkpoints.js";
 import { AuditRecord } from "./entities.js";
+import { matchesNothing } from "./names.js";
 
-/** A validated query filter (every set field must match). */
+/** A subject or actor id to match: one id, or any of several (a name resolved to every id that had it). */
+export type IdMatch = string | readonly string[];
+
+/**
+ * A validated query filter (every set field must match). Names (`bundleName`, …) are resolved to ids by
+ * `resolveNames` (names.ts) before the query runs.
+ */
 export interface AuditFilter {
   typePrefix?: string;
-  bundleId?: string;
-  recipientId?: string;
-  pipelineId?: string;
+  bundleId?: IdMatch;
+  recipientId?: IdMatch;
+  pipelineId?: IdMatch;
   triggerId?: string;
   fileId?: string;
   assignmentId?: string;
   actorKind?: string;
-  actorId?: string;
+  actorId?: IdMatch;
   /** inclusive */
   from?: Date;
   /** exclusive */
   to?: Date;
+  bundleName?: string;
+  recipientEmail?: string;
+  pipelineName?: string;
+  userEmail?: string;
 }
 
 const TYPE_PREFIX = /^[a-z0-9.-]{1,120}$/;
 const SUBJECT_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const CONTROL = /[\u0000-\u001f\u007f]/;
 const ACTOR_KINDS = new Set(["user", "token", "recipient", "system", "pipeline_run"]);
 const SUBJECT_FIELDS = [
   ["bundleId", "bundle"],
@@ -58,6 +71,20 @@ export function compileFilter(f: auditV1.AuditFilter | undefined): AuditFilter {
     if (f.actorId.length > 200) throw badRequest("actor id is too long", { field: "actor" });
     out.actorId = f.actorId;
   }
+  const names = [
+    ["bundleName", "bundle", 200],
+    ["recipientEmail", "recipient", 320],
+    ["pipelineName", "pipeline", 63],
+    ["userEmail", "user", 320],
+  ] as const;
+  for (const [key, field, max] of names) {
+    const v = f[key].trim();
+    if (!v) continue;
+    if (v.length > max || CONTROL.test(v)) throw badRequest(`${field} is not a valid name`, { field });
+    out[key] = key === "recipientEmail" || key === "userEmail" ? v.toLowerCase() : v;
+  }
+  if (out.userEmail && out.actorKind)
+    throw badRequest("give a user or an actor, not both", { field: "user" });
   if (f.occurredFrom) out.from = f.occurredFrom;
   if (f.occurredTo) out.to = f.occurredTo;
   if (out.from && out.to && out.from >= out.to) throw badRequest("from must be before to", { field: "from" });
@@ -79,6 +106,7 @@ function prefixEnd(prefix: string): string {
  * it is an index range; subjects and actors hit their (tenant, column, seq) indexes.
  */
 export function whereOf(tenant: string, f: AuditFilter): ObjectQuery<AuditRecord> {
+  const ids = (v: IdMatch) => (typeof v === "string" ? v : { $in: [...v] });
   const occurred = {
     ...(f.from ? { $gte: f.from } : {}),
     ...(f.to ? { $lt: f.to } : {}),
@@ -86,14 +114,14 @@ export function whereOf(tenant: string, f: AuditFilter): ObjectQuery<AuditRecord
   return {
     tenant,
     ...(f.typePrefix ? { type: { $gte: f.typePrefix, $lt: prefixEnd(f.typePrefix) } } : {}),
-    ...(f.bundleId ? { bundleId: f.bundleId } : {}),
-    ...(f.recipientId ? { recipientId: f.recipientId } : {}),
-    ...(f.pipelineId ? { pipelineId: f.pipelineId } : {}),
+    ...(f.bundleId ? { bundleId: ids(f.bundleId) } : {}),
+    ...(f.recipientId ? { recipientId: ids(f.recipientId) } : {}),
+    ...(f.pipelineId ? { pipelineId: ids(f.pipelineId) } : {}),
     ...(f.triggerId ? { triggerId: f.triggerId } : {}),
     ...(f.fileId ? { fileId: f.fileId } : {}),
     ...(f.assignmentId ? { assignmentId: f.assignmentId } : {}),
     ...(f.actorKind ? { actorKind: f.actorKind } : {}),
-    ...(f.actorId ? { actorId: f.actorId } : {}),
+    ...(f.actorId ? { actorId: ids(f.actorId) } : {}),
     ...(f.from || f.to ? { occurredAt: occurred } : {}),
   };
 }
@@ -132,6 +160,7 @@ export async function listRecords(
 ): Promise<{ items: AuditRecord[]; nextCursor: string }> {
   const limit = pageLimit(page.limit);
   const before = seqCursor(page.cursor);
+  if (matchesNothing(filter)) return { items: [], nextCursor: "" };
   const bounds = filter.from || filter.to ? await timeRangeSeqs(db, tenant, filter) : undefined;
   if (bounds === null) return { items: [], nextCursor: "" };
   const seq = {
@@ -156,6 +185,7 @@ export async function* recordBatches(
   upToSeq: number,
   batchSize = 500,
 ): AsyncGenerator<AuditRecord[]> {
+  if (matchesNothing(filter)) return;
   const bounds = filter.from || filter.to ? await timeRangeSeqs(db, tenant, filter) : undefined;
   if (bounds === null) return;
   let after = bounds ? bounds.lo - 1 : 0;

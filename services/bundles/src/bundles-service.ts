@@ -19,6 +19,7 @@ import { createExportApi } from "./api/export-archive.js";
 import { createFilesApi } from "./api/files.js";
 import { createLinksApi } from "./api/links.js";
 import { createArchiveApi } from "./api/open-archive.js";
+import { createStatsApi } from "./api/stats.js";
 import { type BundlesContext, SETTINGS, type StorageClient } from "./context.js";
 import { BUNDLES_ENTITIES } from "./entities/index.js";
 import { bundlesMigrations } from "./migrations.js";
@@ -61,6 +62,7 @@ export function createBundlesService(deps: BundlesServiceDeps): LatchflowService
         ...createArchiveApi(auth),
         ...createExportApi(auth),
         ...createLinksApi(auth),
+        ...createStatsApi(auth),
       });
       const sweep = () => {
         releaseVersions(auth).catch((err: unknown) =>

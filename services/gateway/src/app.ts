@@ -30,6 +30,7 @@ import { portalDeviceRoutes } from "./routes/portal-devices.js";
 import { recipientTransferRoutes } from "./routes/recipient-transfer.js";
 import { recipientRoutes } from "./routes/recipients.js";
 import { runRoutes } from "./routes/runs.js";
+import { statsRoutes } from "./routes/stats.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { userRoutes } from "./routes/users.js";
 import { staticApps } from "./static-app.js";
@@ -78,6 +79,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...runRoutes(deps.clients),
     ...pluginRoutes(deps.clients, config.kernel.pluginMaxBytes),
     ...auditRoutes(deps.clients),
+    ...statsRoutes(deps.clients),
     ...healthRoutes(deps.readiness, () => openapi),
     metricsRoute(config.observability.metricsToken),
   ];

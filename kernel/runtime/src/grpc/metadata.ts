@@ -137,11 +137,22 @@ function parseClient(json: string): ClientInfo {
   return client;
 }
 
+/**
+ * JSON with every character outside printable ASCII as a \u escape: metadata values must be printable ASCII,
+ * and details may quote names in any script (a bundle called "Família"). JSON.parse reads it back as it was.
+ */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** Trailing metadata describing a LatchflowError (plus the request id, so clients can quote it). */
 export function errorToTrailers(err: LatchflowError, requestId?: string): Metadata {
   const md = new Metadata();
   md.set(MetadataKey.ErrorCode, err.code);
-  if (err.details !== undefined) md.set(MetadataKey.ErrorDetails, JSON.stringify(err.details));
+  if (err.details !== undefined) md.set(MetadataKey.ErrorDetails, asciiJson(err.details));
   md.set(MetadataKey.ErrorRetryable, String(err.retryable));
   if (requestId !== undefined) md.set(MetadataKey.RequestId, requestId);
   return md;

@@ -189,7 +189,14 @@ export function createBundlesApi(auth: BundlesContext) {
           }
           if (changes.length) {
             b.updatedAt = auth.now();
-            emit(tx, ctx, "bundles.bundle.updated", { bundleId: b.id }, { bundleId: b.id, changes });
+            emit(
+              tx,
+              ctx,
+              "bundles.bundle.updated",
+              { bundleId: b.id },
+              // the new name travels with a rename, so the audit log knows the bundle by it (ADR 032)
+              { bundleId: b.id, changes, ...(changes.includes("name") ? { name: b.name } : {}) },
+            );
           }
           return b;
         });

@@ -1,5 +1,6 @@
-import { type AuditBreakReason, operations, type schemas } from "@latchflow/api";
+import { type AuditBreakReason, isAuditId, operations, type schemas } from "@latchflow/api";
 import { auditV1 } from "@latchflow/proto";
+import { encodeCursor } from "@latchflow/runtime";
 import { auditRecordToRest, checkpointToRest, exportBody, openExport } from "../audit-export.js";
 import type { GatewayClients } from "../clients.js";
 import { implement } from "../route.js";
@@ -35,18 +36,32 @@ function publicKeyToRest(k: auditV1.AuditPublicKey | undefined): schemas.AuditPu
   return { keyId: k.keyId, algorithm: k.algorithm, pem: k.pem };
 }
 
+/** An id (a ULID) goes to the id field, anything else to the name field the audit log resolves (ADR 032). */
+function idOrName(value: string | undefined): { id: string; name: string } {
+  if (value === undefined) return { id: "", name: "" };
+  return isAuditId(value) ? { id: value, name: "" } : { id: "", name: value };
+}
+
 function toFilter(q: FilterQuery): auditV1.AuditFilter {
   const [actorKind = "", ...actorId] = q.actor?.split(":") ?? [];
+  const bundle = idOrName(q.bundle);
+  const recipient = idOrName(q.recipient);
+  const pipeline = idOrName(q.pipeline);
+  const user = idOrName(q.user);
   return auditV1.AuditFilter.fromPartial({
     typePrefix: q.type ?? "",
-    bundleId: q.bundle ?? "",
-    recipientId: q.recipient ?? "",
-    pipelineId: q.pipeline ?? "",
+    bundleId: bundle.id,
+    bundleName: bundle.name,
+    recipientId: recipient.id,
+    recipientEmail: recipient.name,
+    pipelineId: pipeline.id,
+    pipelineName: pipeline.name,
     triggerId: q.trigger ?? "",
     fileId: q.file ?? "",
     assignmentId: q.assignment ?? "",
-    actorKind,
-    actorId: actorId.join(":"),
+    userEmail: user.name,
+    actorKind: user.id ? "user" : actorKind,
+    actorId: user.id || actorId.join(":"),
     ...(q.from ? { occurredFrom: new Date(q.from) } : {}),
     ...(q.to ? { occurredTo: new Date(q.to) } : {}),
   });
@@ -70,13 +85,19 @@ const EXPORT_DEADLINE_MS = 6 * 3600_000;
 export function auditRoutes(clients: GatewayClients) {
   return [
     implement(operations.listAuditRecords, async ({ query, ctx }) => {
+      // a start seq is the cursor of the page that ends just above it
+      const cursor = query.cursor ?? (query.seq ? encodeCursor(String(query.seq + 1)) : "");
       const res = await clients.audit.listEvents(
-        { filter: toFilter(query), page: { cursor: query.cursor ?? "", limit: query.limit ?? 0 } },
+        { filter: toFilter(query), page: { cursor, limit: query.limit ?? 0 } },
         ctx,
       );
       return {
         status: 200,
-        body: { items: res.records.map(auditRecordToRest), nextCursor: res.page?.nextCursor || null },
+        body: {
+          items: res.records.map(auditRecordToRest),
+          nextCursor: res.page?.nextCursor || null,
+          labels: res.labels,
+        },
       };
     }),
     implement(operations.exportAuditRecords, async ({ query, ctx, koa }) => {

@@ -47,7 +47,21 @@ export interface AuditFilter {
     | Date
     | undefined;
   /** occurred_at < occurred_to (exclusive), when set. */
-  occurredTo?: Date | undefined;
+  occurredTo?:
+    | Date
+    | undefined;
+  /**
+   * Names, resolved by the log from the events that named them (every entity that ever had the name): a
+   * name no event ever gave is INVALID_ARGUMENT ("validation_failed") with details.issues at the field.
+   * A bundle's name (bundles.bundle.created/updated/deleted); empty = any.
+   */
+  bundleName: string;
+  /** A recipient's email address (auth.recipient.created/deleted); empty = any. */
+  recipientEmail: string;
+  /** A pipeline's name (pipelines.pipeline.saved/deleted); empty = any. */
+  pipelineName: string;
+  /** The records a user caused (actor user), by email address (auth.user.created/invited); not with actor_kind. */
+  userEmail: string;
 }
 
 export interface ListEventsRequest {
@@ -57,7 +71,19 @@ export interface ListEventsRequest {
 
 export interface ListEventsResponse {
   records: AuditRecord[];
-  page?: PageInfo | undefined;
+  page?:
+    | PageInfo
+    | undefined;
+  /**
+   * What the page's actors and subjects are called, keyed "<kind>:<id>" (user, recipient, bundle, pipeline):
+   * the email address or name the log last recorded for them; ids never named are absent.
+   */
+  labels: { [key: string]: string };
+}
+
+export interface ListEventsResponse_LabelsEntry {
+  key: string;
+  value: string;
 }
 
 export interface AuditRecord {
@@ -211,6 +237,10 @@ function createBaseAuditFilter(): AuditFilter {
     actorId: "",
     occurredFrom: undefined,
     occurredTo: undefined,
+    bundleName: "",
+    recipientEmail: "",
+    pipelineName: "",
+    userEmail: "",
   };
 }
 
@@ -248,6 +278,18 @@ export const AuditFilter: MessageFns<AuditFilter> = {
     }
     if (message.occurredTo !== undefined) {
       Timestamp.encode(toTimestamp(message.occurredTo), writer.uint32(90).fork()).join();
+    }
+    if (message.bundleName !== "") {
+      writer.uint32(98).string(message.bundleName);
+    }
+    if (message.recipientEmail !== "") {
+      writer.uint32(106).string(message.recipientEmail);
+    }
+    if (message.pipelineName !== "") {
+      writer.uint32(114).string(message.pipelineName);
+    }
+    if (message.userEmail !== "") {
+      writer.uint32(122).string(message.userEmail);
     }
     return writer;
   },
@@ -353,6 +395,38 @@ export const AuditFilter: MessageFns<AuditFilter> = {
             message.occurredTo = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.bundleName = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.recipientEmail = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.pipelineName = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.userEmail = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -422,6 +496,26 @@ export const AuditFilter: MessageFns<AuditFilter> = {
         : isSet(object.occurred_to)
         ? fromJsonTimestamp(object.occurred_to)
         : undefined,
+      bundleName: isSet(object.bundleName)
+        ? globalThis.String(object.bundleName)
+        : isSet(object.bundle_name)
+        ? globalThis.String(object.bundle_name)
+        : "",
+      recipientEmail: isSet(object.recipientEmail)
+        ? globalThis.String(object.recipientEmail)
+        : isSet(object.recipient_email)
+        ? globalThis.String(object.recipient_email)
+        : "",
+      pipelineName: isSet(object.pipelineName)
+        ? globalThis.String(object.pipelineName)
+        : isSet(object.pipeline_name)
+        ? globalThis.String(object.pipeline_name)
+        : "",
+      userEmail: isSet(object.userEmail)
+        ? globalThis.String(object.userEmail)
+        : isSet(object.user_email)
+        ? globalThis.String(object.user_email)
+        : "",
     };
   },
 
@@ -460,6 +554,18 @@ export const AuditFilter: MessageFns<AuditFilter> = {
     if (message.occurredTo !== undefined) {
       obj.occurredTo = message.occurredTo.toISOString();
     }
+    if (message.bundleName !== "") {
+      obj.bundleName = message.bundleName;
+    }
+    if (message.recipientEmail !== "") {
+      obj.recipientEmail = message.recipientEmail;
+    }
+    if (message.pipelineName !== "") {
+      obj.pipelineName = message.pipelineName;
+    }
+    if (message.userEmail !== "") {
+      obj.userEmail = message.userEmail;
+    }
     return obj;
   },
 
@@ -479,6 +585,10 @@ export const AuditFilter: MessageFns<AuditFilter> = {
     message.actorId = object.actorId ?? "";
     message.occurredFrom = object.occurredFrom ?? undefined;
     message.occurredTo = object.occurredTo ?? undefined;
+    message.bundleName = object.bundleName ?? "";
+    message.recipientEmail = object.recipientEmail ?? "";
+    message.pipelineName = object.pipelineName ?? "";
+    message.userEmail = object.userEmail ?? "";
     return message;
   },
 };
@@ -573,7 +683,7 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
 };
 
 function createBaseListEventsResponse(): ListEventsResponse {
-  return { records: [], page: undefined };
+  return { records: [], page: undefined, labels: {} };
 }
 
 export const ListEventsResponse: MessageFns<ListEventsResponse> = {
@@ -584,6 +694,9 @@ export const ListEventsResponse: MessageFns<ListEventsResponse> = {
     if (message.page !== undefined) {
       PageInfo.encode(message.page, writer.uint32(18).fork()).join();
     }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      ListEventsResponse_LabelsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
     return writer;
   },
 
@@ -616,6 +729,17 @@ export const ListEventsResponse: MessageFns<ListEventsResponse> = {
             message.page = PageInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = ListEventsResponse_LabelsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.labels[entry3.key] = entry3.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -632,6 +756,20 @@ export const ListEventsResponse: MessageFns<ListEventsResponse> = {
     return {
       records: globalThis.Array.isArray(object?.records) ? object.records.map((e: any) => AuditRecord.fromJSON(e)) : [],
       page: isSet(object.page) ? PageInfo.fromJSON(object.page) : undefined,
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -643,6 +781,15 @@ export const ListEventsResponse: MessageFns<ListEventsResponse> = {
     if (message.page !== undefined) {
       obj.page = PageInfo.toJSON(message.page);
     }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -653,6 +800,102 @@ export const ListEventsResponse: MessageFns<ListEventsResponse> = {
     const message = createBaseListEventsResponse();
     message.records = object.records?.map((e) => AuditRecord.fromPartial(e)) || [];
     message.page = (object.page !== undefined && object.page !== null) ? PageInfo.fromPartial(object.page) : undefined;
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseListEventsResponse_LabelsEntry(): ListEventsResponse_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const ListEventsResponse_LabelsEntry: MessageFns<ListEventsResponse_LabelsEntry> = {
+  encode(message: ListEventsResponse_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListEventsResponse_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListEventsResponse_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListEventsResponse_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ListEventsResponse_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListEventsResponse_LabelsEntry>, I>>(base?: I): ListEventsResponse_LabelsEntry {
+    return ListEventsResponse_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListEventsResponse_LabelsEntry>, I>>(
+    object: I,
+  ): ListEventsResponse_LabelsEntry {
+    const message = createBaseListEventsResponse_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };

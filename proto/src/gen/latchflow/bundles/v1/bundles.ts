@@ -460,6 +460,50 @@ export interface RevokePublishLinkRequest {
   bundleId: string;
 }
 
+export interface GetReleaseStatsRequest {
+  /** How many UTC days back, today included (1-90). */
+  days: number;
+  /** When restricted, only these bundles (the caller's grants), even if empty. */
+  bundleIds: string[];
+  restricted: boolean;
+  /** Length of the top lists (1-20). */
+  top: number;
+}
+
+export interface DayCount {
+  /** YYYY-MM-DD (UTC) */
+  date: string;
+  releases: number;
+  downloads: number;
+}
+
+export interface BundleCount {
+  bundleId: string;
+  /** Empty when the bundle was deleted since. */
+  name: string;
+  releases: number;
+  downloads: number;
+}
+
+export interface RecipientCount {
+  recipientId: string;
+  releases: number;
+  downloads: number;
+}
+
+export interface ReleaseStats {
+  /** The window counted: from 00:00 UTC of the first day to now. */
+  from?: Date | undefined;
+  to?:
+    | Date
+    | undefined;
+  /** Only the days with a release or a download, oldest first. */
+  days: DayCount[];
+  /** Most downloads first, then most releases. */
+  topBundles: BundleCount[];
+  topRecipients: RecipientCount[];
+}
+
 function createBaseBundle(): Bundle {
   return {
     id: "",
@@ -6923,6 +6967,595 @@ export const RevokePublishLinkRequest: MessageFns<RevokePublishLinkRequest> = {
   },
 };
 
+function createBaseGetReleaseStatsRequest(): GetReleaseStatsRequest {
+  return { days: 0, bundleIds: [], restricted: false, top: 0 };
+}
+
+export const GetReleaseStatsRequest: MessageFns<GetReleaseStatsRequest> = {
+  encode(message: GetReleaseStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.days !== 0) {
+      writer.uint32(8).uint32(message.days);
+    }
+    for (const v of message.bundleIds) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.restricted !== false) {
+      writer.uint32(32).bool(message.restricted);
+    }
+    if (message.top !== 0) {
+      writer.uint32(40).uint32(message.top);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReleaseStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReleaseStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.days = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bundleIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.restricted = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.top = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReleaseStatsRequest {
+    return {
+      days: isSet(object.days) ? globalThis.Number(object.days) : 0,
+      bundleIds: globalThis.Array.isArray(object?.bundleIds)
+        ? object.bundleIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.bundle_ids)
+        ? object.bundle_ids.map((e: any) => globalThis.String(e))
+        : [],
+      restricted: isSet(object.restricted) ? globalThis.Boolean(object.restricted) : false,
+      top: isSet(object.top) ? globalThis.Number(object.top) : 0,
+    };
+  },
+
+  toJSON(message: GetReleaseStatsRequest): unknown {
+    const obj: any = {};
+    if (message.days !== 0) {
+      obj.days = Math.round(message.days);
+    }
+    if (message.bundleIds?.length) {
+      obj.bundleIds = message.bundleIds;
+    }
+    if (message.restricted !== false) {
+      obj.restricted = message.restricted;
+    }
+    if (message.top !== 0) {
+      obj.top = Math.round(message.top);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetReleaseStatsRequest>, I>>(base?: I): GetReleaseStatsRequest {
+    return GetReleaseStatsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetReleaseStatsRequest>, I>>(object: I): GetReleaseStatsRequest {
+    const message = createBaseGetReleaseStatsRequest();
+    message.days = object.days ?? 0;
+    message.bundleIds = object.bundleIds?.map((e) => e) || [];
+    message.restricted = object.restricted ?? false;
+    message.top = object.top ?? 0;
+    return message;
+  },
+};
+
+function createBaseDayCount(): DayCount {
+  return { date: "", releases: 0, downloads: 0 };
+}
+
+export const DayCount: MessageFns<DayCount> = {
+  encode(message: DayCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.date !== "") {
+      writer.uint32(10).string(message.date);
+    }
+    if (message.releases !== 0) {
+      writer.uint32(16).uint32(message.releases);
+    }
+    if (message.downloads !== 0) {
+      writer.uint32(24).uint32(message.downloads);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DayCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDayCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.date = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.releases = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.downloads = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DayCount {
+    return {
+      date: isSet(object.date) ? globalThis.String(object.date) : "",
+      releases: isSet(object.releases) ? globalThis.Number(object.releases) : 0,
+      downloads: isSet(object.downloads) ? globalThis.Number(object.downloads) : 0,
+    };
+  },
+
+  toJSON(message: DayCount): unknown {
+    const obj: any = {};
+    if (message.date !== "") {
+      obj.date = message.date;
+    }
+    if (message.releases !== 0) {
+      obj.releases = Math.round(message.releases);
+    }
+    if (message.downloads !== 0) {
+      obj.downloads = Math.round(message.downloads);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DayCount>, I>>(base?: I): DayCount {
+    return DayCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DayCount>, I>>(object: I): DayCount {
+    const message = createBaseDayCount();
+    message.date = object.date ?? "";
+    message.releases = object.releases ?? 0;
+    message.downloads = object.downloads ?? 0;
+    return message;
+  },
+};
+
+function createBaseBundleCount(): BundleCount {
+  return { bundleId: "", name: "", releases: 0, downloads: 0 };
+}
+
+export const BundleCount: MessageFns<BundleCount> = {
+  encode(message: BundleCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.releases !== 0) {
+      writer.uint32(24).uint32(message.releases);
+    }
+    if (message.downloads !== 0) {
+      writer.uint32(32).uint32(message.downloads);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BundleCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBundleCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.releases = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.downloads = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BundleCount {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      releases: isSet(object.releases) ? globalThis.Number(object.releases) : 0,
+      downloads: isSet(object.downloads) ? globalThis.Number(object.downloads) : 0,
+    };
+  },
+
+  toJSON(message: BundleCount): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.releases !== 0) {
+      obj.releases = Math.round(message.releases);
+    }
+    if (message.downloads !== 0) {
+      obj.downloads = Math.round(message.downloads);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BundleCount>, I>>(base?: I): BundleCount {
+    return BundleCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BundleCount>, I>>(object: I): BundleCount {
+    const message = createBaseBundleCount();
+    message.bundleId = object.bundleId ?? "";
+    message.name = object.name ?? "";
+    message.releases = object.releases ?? 0;
+    message.downloads = object.downloads ?? 0;
+    return message;
+  },
+};
+
+function createBaseRecipientCount(): RecipientCount {
+  return { recipientId: "", releases: 0, downloads: 0 };
+}
+
+export const RecipientCount: MessageFns<RecipientCount> = {
+  encode(message: RecipientCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recipientId !== "") {
+      writer.uint32(10).string(message.recipientId);
+    }
+    if (message.releases !== 0) {
+      writer.uint32(16).uint32(message.releases);
+    }
+    if (message.downloads !== 0) {
+      writer.uint32(24).uint32(message.downloads);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecipientCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecipientCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.releases = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.downloads = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecipientCount {
+    return {
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+      releases: isSet(object.releases) ? globalThis.Number(object.releases) : 0,
+      downloads: isSet(object.downloads) ? globalThis.Number(object.downloads) : 0,
+    };
+  },
+
+  toJSON(message: RecipientCount): unknown {
+    const obj: any = {};
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    if (message.releases !== 0) {
+      obj.releases = Math.round(message.releases);
+    }
+    if (message.downloads !== 0) {
+      obj.downloads = Math.round(message.downloads);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecipientCount>, I>>(base?: I): RecipientCount {
+    return RecipientCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecipientCount>, I>>(object: I): RecipientCount {
+    const message = createBaseRecipientCount();
+    message.recipientId = object.recipientId ?? "";
+    message.releases = object.releases ?? 0;
+    message.downloads = object.downloads ?? 0;
+    return message;
+  },
+};
+
+function createBaseReleaseStats(): ReleaseStats {
+  return { from: undefined, to: undefined, days: [], topBundles: [], topRecipients: [] };
+}
+
+export const ReleaseStats: MessageFns<ReleaseStats> = {
+  encode(message: ReleaseStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.from !== undefined) {
+      Timestamp.encode(toTimestamp(message.from), writer.uint32(34).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(toTimestamp(message.to), writer.uint32(42).fork()).join();
+    }
+    for (const v of message.days) {
+      DayCount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.topBundles) {
+      BundleCount.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.topRecipients) {
+      RecipientCount.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.from = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.to = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.days.push(DayCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.topBundles.push(BundleCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.topRecipients.push(RecipientCount.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseStats {
+    return {
+      from: isSet(object.from) ? fromJsonTimestamp(object.from) : undefined,
+      to: isSet(object.to) ? fromJsonTimestamp(object.to) : undefined,
+      days: globalThis.Array.isArray(object?.days) ? object.days.map((e: any) => DayCount.fromJSON(e)) : [],
+      topBundles: globalThis.Array.isArray(object?.topBundles)
+        ? object.topBundles.map((e: any) => BundleCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.top_bundles)
+        ? object.top_bundles.map((e: any) => BundleCount.fromJSON(e))
+        : [],
+      topRecipients: globalThis.Array.isArray(object?.topRecipients)
+        ? object.topRecipients.map((e: any) => RecipientCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.top_recipients)
+        ? object.top_recipients.map((e: any) => RecipientCount.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReleaseStats): unknown {
+    const obj: any = {};
+    if (message.from !== undefined) {
+      obj.from = message.from.toISOString();
+    }
+    if (message.to !== undefined) {
+      obj.to = message.to.toISOString();
+    }
+    if (message.days?.length) {
+      obj.days = message.days.map((e) => DayCount.toJSON(e));
+    }
+    if (message.topBundles?.length) {
+      obj.topBundles = message.topBundles.map((e) => BundleCount.toJSON(e));
+    }
+    if (message.topRecipients?.length) {
+      obj.topRecipients = message.topRecipients.map((e) => RecipientCount.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseStats>, I>>(base?: I): ReleaseStats {
+    return ReleaseStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseStats>, I>>(object: I): ReleaseStats {
+    const message = createBaseReleaseStats();
+    message.from = object.from ?? undefined;
+    message.to = object.to ?? undefined;
+    message.days = object.days?.map((e) => DayCount.fromPartial(e)) || [];
+    message.topBundles = object.topBundles?.map((e) => BundleCount.fromPartial(e)) || [];
+    message.topRecipients = object.topRecipients?.map((e) => RecipientCount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export type BundlesServiceService = typeof BundlesServiceService;
 export const BundlesServiceService = {
   /**
@@ -7239,6 +7872,22 @@ export const BundlesServiceService = {
     responseSerialize: (value: PublishLink): Buffer => Buffer.from(PublishLink.encode(value).finish()),
     responseDeserialize: (value: Buffer): PublishLink => PublishLink.decode(value),
   },
+  /**
+   * --- figures (the admin dashboard) ---
+   * Releases (assignments created) and downloads (downloads consumed) per UTC day over the last `days` UTC
+   * days (today included, by the service's clock), and the bundles and recipients with the most of them, over
+   * the bundles in scope.
+   */
+  getReleaseStats: {
+    path: "/latchflow.bundles.v1.BundlesService/GetReleaseStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetReleaseStatsRequest): Buffer =>
+      Buffer.from(GetReleaseStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetReleaseStatsRequest => GetReleaseStatsRequest.decode(value),
+    responseSerialize: (value: ReleaseStats): Buffer => Buffer.from(ReleaseStats.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReleaseStats => ReleaseStats.decode(value),
+  },
 } as const;
 
 export interface BundlesServiceServer extends UntypedServiceImplementation {
@@ -7320,6 +7969,13 @@ export interface BundlesServiceServer extends UntypedServiceImplementation {
   createPublishLink: handleUnaryCall<CreatePublishLinkRequest, CreatedPublishLink>;
   listPublishLinks: handleUnaryCall<ListPublishLinksRequest, ListPublishLinksResponse>;
   revokePublishLink: handleUnaryCall<RevokePublishLinkRequest, PublishLink>;
+  /**
+   * --- figures (the admin dashboard) ---
+   * Releases (assignments created) and downloads (downloads consumed) per UTC day over the last `days` UTC
+   * days (today included, by the service's clock), and the bundles and recipients with the most of them, over
+   * the bundles in scope.
+   */
+  getReleaseStats: handleUnaryCall<GetReleaseStatsRequest, ReleaseStats>;
 }
 
 export interface BundlesServiceClient extends Client {
@@ -7775,6 +8431,27 @@ export interface BundlesServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PublishLink) => void,
+  ): ClientUnaryCall;
+  /**
+   * --- figures (the admin dashboard) ---
+   * Releases (assignments created) and downloads (downloads consumed) per UTC day over the last `days` UTC
+   * days (today included, by the service's clock), and the bundles and recipients with the most of them, over
+   * the bundles in scope.
+   */
+  getReleaseStats(
+    request: GetReleaseStatsRequest,
+    callback: (error: ServiceError | null, response: ReleaseStats) => void,
+  ): ClientUnaryCall;
+  getReleaseStats(
+    request: GetReleaseStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseStats) => void,
+  ): ClientUnaryCall;
+  getReleaseStats(
+    request: GetReleaseStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseStats) => void,
   ): ClientUnaryCall;
 }
 

@@ -259,6 +259,48 @@ export interface ControlTriggerByLinkRequest {
   token: string;
 }
 
+export interface GetPipelineStatsRequest {
+  /** When restricted, only these pipelines (by name: the caller's grants), even if empty. */
+  names: string[];
+  restricted: boolean;
+  /** Failed runs that finished in the last `days` UTC days, today included (1-90). */
+  days: number;
+  /** How many failed runs to list (1-20). */
+  failedLimit: number;
+}
+
+/** A trigger's timer named "deadline" (deadman@1's: the switch fires then unless someone checks in). */
+export interface PendingDeadline {
+  pipeline: string;
+  trigger: string;
+  /** The trigger's capability, e.g. "deadman@1". */
+  uses: string;
+  dueAt?: Date | undefined;
+}
+
+export interface FailedRun {
+  id: string;
+  pipeline: string;
+  trigger: string;
+  errorCode: string;
+  errorMessage: string;
+  finishedAt?: Date | undefined;
+}
+
+export interface PipelineStats {
+  /** The window of the failed runs: from 00:00 UTC of the first day to now. */
+  from?: Date | undefined;
+  to?:
+    | Date
+    | undefined;
+  /** Soonest first, at most 20. */
+  deadlines: PendingDeadline[];
+  /** Newest first, at most failed_limit. */
+  failedRuns: FailedRun[];
+  /** Every failed run since failed_since. */
+  failedTotal: number;
+}
+
 function createBasePipeline(): Pipeline {
   return {
     name: "",
@@ -4079,6 +4121,552 @@ export const ControlTriggerByLinkRequest: MessageFns<ControlTriggerByLinkRequest
   },
 };
 
+function createBaseGetPipelineStatsRequest(): GetPipelineStatsRequest {
+  return { names: [], restricted: false, days: 0, failedLimit: 0 };
+}
+
+export const GetPipelineStatsRequest: MessageFns<GetPipelineStatsRequest> = {
+  encode(message: GetPipelineStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.names) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.restricted !== false) {
+      writer.uint32(16).bool(message.restricted);
+    }
+    if (message.days !== 0) {
+      writer.uint32(24).uint32(message.days);
+    }
+    if (message.failedLimit !== 0) {
+      writer.uint32(32).uint32(message.failedLimit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPipelineStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPipelineStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.restricted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.days = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.failedLimit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPipelineStatsRequest {
+    return {
+      names: globalThis.Array.isArray(object?.names) ? object.names.map((e: any) => globalThis.String(e)) : [],
+      restricted: isSet(object.restricted) ? globalThis.Boolean(object.restricted) : false,
+      days: isSet(object.days) ? globalThis.Number(object.days) : 0,
+      failedLimit: isSet(object.failedLimit)
+        ? globalThis.Number(object.failedLimit)
+        : isSet(object.failed_limit)
+        ? globalThis.Number(object.failed_limit)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetPipelineStatsRequest): unknown {
+    const obj: any = {};
+    if (message.names?.length) {
+      obj.names = message.names;
+    }
+    if (message.restricted !== false) {
+      obj.restricted = message.restricted;
+    }
+    if (message.days !== 0) {
+      obj.days = Math.round(message.days);
+    }
+    if (message.failedLimit !== 0) {
+      obj.failedLimit = Math.round(message.failedLimit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPipelineStatsRequest>, I>>(base?: I): GetPipelineStatsRequest {
+    return GetPipelineStatsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPipelineStatsRequest>, I>>(object: I): GetPipelineStatsRequest {
+    const message = createBaseGetPipelineStatsRequest();
+    message.names = object.names?.map((e) => e) || [];
+    message.restricted = object.restricted ?? false;
+    message.days = object.days ?? 0;
+    message.failedLimit = object.failedLimit ?? 0;
+    return message;
+  },
+};
+
+function createBasePendingDeadline(): PendingDeadline {
+  return { pipeline: "", trigger: "", uses: "", dueAt: undefined };
+}
+
+export const PendingDeadline: MessageFns<PendingDeadline> = {
+  encode(message: PendingDeadline, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pipeline !== "") {
+      writer.uint32(10).string(message.pipeline);
+    }
+    if (message.trigger !== "") {
+      writer.uint32(18).string(message.trigger);
+    }
+    if (message.uses !== "") {
+      writer.uint32(26).string(message.uses);
+    }
+    if (message.dueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.dueAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PendingDeadline {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePendingDeadline();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pipeline = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.trigger = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.uses = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PendingDeadline {
+    return {
+      pipeline: isSet(object.pipeline) ? globalThis.String(object.pipeline) : "",
+      trigger: isSet(object.trigger) ? globalThis.String(object.trigger) : "",
+      uses: isSet(object.uses) ? globalThis.String(object.uses) : "",
+      dueAt: isSet(object.dueAt)
+        ? fromJsonTimestamp(object.dueAt)
+        : isSet(object.due_at)
+        ? fromJsonTimestamp(object.due_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PendingDeadline): unknown {
+    const obj: any = {};
+    if (message.pipeline !== "") {
+      obj.pipeline = message.pipeline;
+    }
+    if (message.trigger !== "") {
+      obj.trigger = message.trigger;
+    }
+    if (message.uses !== "") {
+      obj.uses = message.uses;
+    }
+    if (message.dueAt !== undefined) {
+      obj.dueAt = message.dueAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PendingDeadline>, I>>(base?: I): PendingDeadline {
+    return PendingDeadline.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PendingDeadline>, I>>(object: I): PendingDeadline {
+    const message = createBasePendingDeadline();
+    message.pipeline = object.pipeline ?? "";
+    message.trigger = object.trigger ?? "";
+    message.uses = object.uses ?? "";
+    message.dueAt = object.dueAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseFailedRun(): FailedRun {
+  return { id: "", pipeline: "", trigger: "", errorCode: "", errorMessage: "", finishedAt: undefined };
+}
+
+export const FailedRun: MessageFns<FailedRun> = {
+  encode(message: FailedRun, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.pipeline !== "") {
+      writer.uint32(18).string(message.pipeline);
+    }
+    if (message.trigger !== "") {
+      writer.uint32(26).string(message.trigger);
+    }
+    if (message.errorCode !== "") {
+      writer.uint32(34).string(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(42).string(message.errorMessage);
+    }
+    if (message.finishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FailedRun {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFailedRun();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pipeline = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.trigger = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.finishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FailedRun {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      pipeline: isSet(object.pipeline) ? globalThis.String(object.pipeline) : "",
+      trigger: isSet(object.trigger) ? globalThis.String(object.trigger) : "",
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      finishedAt: isSet(object.finishedAt)
+        ? fromJsonTimestamp(object.finishedAt)
+        : isSet(object.finished_at)
+        ? fromJsonTimestamp(object.finished_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: FailedRun): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.pipeline !== "") {
+      obj.pipeline = message.pipeline;
+    }
+    if (message.trigger !== "") {
+      obj.trigger = message.trigger;
+    }
+    if (message.errorCode !== "") {
+      obj.errorCode = message.errorCode;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.finishedAt !== undefined) {
+      obj.finishedAt = message.finishedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FailedRun>, I>>(base?: I): FailedRun {
+    return FailedRun.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FailedRun>, I>>(object: I): FailedRun {
+    const message = createBaseFailedRun();
+    message.id = object.id ?? "";
+    message.pipeline = object.pipeline ?? "";
+    message.trigger = object.trigger ?? "";
+    message.errorCode = object.errorCode ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    message.finishedAt = object.finishedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBasePipelineStats(): PipelineStats {
+  return { from: undefined, to: undefined, deadlines: [], failedRuns: [], failedTotal: 0 };
+}
+
+export const PipelineStats: MessageFns<PipelineStats> = {
+  encode(message: PipelineStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.from !== undefined) {
+      Timestamp.encode(toTimestamp(message.from), writer.uint32(34).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(toTimestamp(message.to), writer.uint32(42).fork()).join();
+    }
+    for (const v of message.deadlines) {
+      PendingDeadline.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.failedRuns) {
+      FailedRun.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.failedTotal !== 0) {
+      writer.uint32(24).uint32(message.failedTotal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PipelineStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePipelineStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.from = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.to = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deadlines.push(PendingDeadline.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.failedRuns.push(FailedRun.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.failedTotal = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PipelineStats {
+    return {
+      from: isSet(object.from) ? fromJsonTimestamp(object.from) : undefined,
+      to: isSet(object.to) ? fromJsonTimestamp(object.to) : undefined,
+      deadlines: globalThis.Array.isArray(object?.deadlines)
+        ? object.deadlines.map((e: any) => PendingDeadline.fromJSON(e))
+        : [],
+      failedRuns: globalThis.Array.isArray(object?.failedRuns)
+        ? object.failedRuns.map((e: any) => FailedRun.fromJSON(e))
+        : globalThis.Array.isArray(object?.failed_runs)
+        ? object.failed_runs.map((e: any) => FailedRun.fromJSON(e))
+        : [],
+      failedTotal: isSet(object.failedTotal)
+        ? globalThis.Number(object.failedTotal)
+        : isSet(object.failed_total)
+        ? globalThis.Number(object.failed_total)
+        : 0,
+    };
+  },
+
+  toJSON(message: PipelineStats): unknown {
+    const obj: any = {};
+    if (message.from !== undefined) {
+      obj.from = message.from.toISOString();
+    }
+    if (message.to !== undefined) {
+      obj.to = message.to.toISOString();
+    }
+    if (message.deadlines?.length) {
+      obj.deadlines = message.deadlines.map((e) => PendingDeadline.toJSON(e));
+    }
+    if (message.failedRuns?.length) {
+      obj.failedRuns = message.failedRuns.map((e) => FailedRun.toJSON(e));
+    }
+    if (message.failedTotal !== 0) {
+      obj.failedTotal = Math.round(message.failedTotal);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PipelineStats>, I>>(base?: I): PipelineStats {
+    return PipelineStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PipelineStats>, I>>(object: I): PipelineStats {
+    const message = createBasePipelineStats();
+    message.from = object.from ?? undefined;
+    message.to = object.to ?? undefined;
+    message.deadlines = object.deadlines?.map((e) => PendingDeadline.fromPartial(e)) || [];
+    message.failedRuns = object.failedRuns?.map((e) => FailedRun.fromPartial(e)) || [];
+    message.failedTotal = object.failedTotal ?? 0;
+    return message;
+  },
+};
+
 export type PipelinesServiceService = typeof PipelinesServiceService;
 export const PipelinesServiceService = {
   /**
@@ -4269,6 +4857,17 @@ export const PipelinesServiceService = {
     responseSerialize: (value: TriggerResponse): Buffer => Buffer.from(TriggerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): TriggerResponse => TriggerResponse.decode(value),
   },
+  /** Figures for the admin dashboard: pending trigger deadlines and failed runs of the pipelines in scope. */
+  getPipelineStats: {
+    path: "/latchflow.pipelines.v1.PipelinesService/GetPipelineStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPipelineStatsRequest): Buffer =>
+      Buffer.from(GetPipelineStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPipelineStatsRequest => GetPipelineStatsRequest.decode(value),
+    responseSerialize: (value: PipelineStats): Buffer => Buffer.from(PipelineStats.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PipelineStats => PipelineStats.decode(value),
+  },
 } as const;
 
 export interface PipelinesServiceServer extends UntypedServiceImplementation {
@@ -4304,6 +4903,8 @@ export interface PipelinesServiceServer extends UntypedServiceImplementation {
   resolveTriggerLink: handleUnaryCall<ResolveTriggerLinkRequest, TriggerLink>;
   /** Acts on a trigger through a signed link (no session: the link is the credential). */
   controlTriggerByLink: handleUnaryCall<ControlTriggerByLinkRequest, TriggerResponse>;
+  /** Figures for the admin dashboard: pending trigger deadlines and failed runs of the pipelines in scope. */
+  getPipelineStats: handleUnaryCall<GetPipelineStatsRequest, PipelineStats>;
 }
 
 export interface PipelinesServiceClient extends Client {
@@ -4576,6 +5177,22 @@ export interface PipelinesServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: TriggerResponse) => void,
+  ): ClientUnaryCall;
+  /** Figures for the admin dashboard: pending trigger deadlines and failed runs of the pipelines in scope. */
+  getPipelineStats(
+    request: GetPipelineStatsRequest,
+    callback: (error: ServiceError | null, response: PipelineStats) => void,
+  ): ClientUnaryCall;
+  getPipelineStats(
+    request: GetPipelineStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PipelineStats) => void,
+  ): ClientUnaryCall;
+  getPipelineStats(
+    request: GetPipelineStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PipelineStats) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,23 @@
+/**
+ * Shared pieces of the admin's charts (SVG drawn by Svelte, scales from d3-scale): the series a chart shows and
+ * how each is told apart without colour — a fill pattern — so a chart reads the same in light, dark, greyscale
+ * and for people who do not see colour. Every chart also gives its numbers as text (a description and a table).
+ */
+export type SeriesPattern = "solid" | "hatch";
+
+export interface Series<K extends string = string> {
+  key: K;
+  /** plural noun for the numbers, e.g. "downloads" */
+  label: string;
+  pattern: SeriesPattern;
+}
+
+/** "3 downloads", "1 release" (English only, ADR 027). */
+export function countOf(n: number, plural: string): string {
+  return `${n.toLocaleString("en")} ${n === 1 ? plural.replace(/s$/, "") : plural}`;
+}
+
+/** A name cut to `max` characters with an ellipsis (the whole name stays in the table and the tooltip). */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
