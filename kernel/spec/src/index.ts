@@ -24,6 +24,7 @@ export {
   type PipelineTrigger,
   type RetryPolicy,
 } from "./pipeline-document.js";
+export { REFERENCE_KEYWORD, type ReferenceKind, referenceKind } from "./references.js";
 export { LABEL_PATTERN, PIPELINE_SCHEMA_ID, pipelineSchema } from "./schema.js";
 export { schemaWithCapabilities } from "./schema-with-capabilities.js";
 export { toJson } from "./to-json.js";

@@ -1,4 +1,5 @@
 import type { JsonSchema } from "@latchflow/spec";
+import { REFERENCE_KEYWORD } from "@latchflow/spec/references";
 
 /** The JSON Schema dialect of every built-in schema. */
 export const DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
@@ -46,7 +47,27 @@ export function secretName(description: string, examples: readonly string[]): Js
   return { type: "string", description, pattern: "^[A-Za-z][A-Za-z0-9_.-]{0,127}$", examples };
 }
 
-/** The name of an existing bundle; checked by the reference resolver. */
+/** The name of an existing bundle; checked by the reference resolver, marked for editors' bundle pickers. */
 export function bundleName(description: string): JsonSchema {
-  return { type: "string", description, minLength: 1, maxLength: 200, examples: ["family-archive"] };
+  return {
+    type: "string",
+    description,
+    minLength: 1,
+    maxLength: 200,
+    examples: ["family-archive"],
+    [REFERENCE_KEYWORD]: "bundle",
+  };
+}
+
+/** Email addresses of existing recipients; checked by the reference resolver, marked for recipient pickers. */
+export function recipientEmails(
+  description: string,
+  minItems: number,
+  maxItems: number,
+  examples: unknown[],
+): JsonSchema {
+  return {
+    ...emails(description, minItems, maxItems, examples),
+    items: { ...email, [REFERENCE_KEYWORD]: "recipient" },
+  };
 }
