@@ -17,6 +17,7 @@ export { CreatedPublishLink, PublishLink } from "./operations/links.js";
 export {
   Diagnostic,
   Pipeline,
+  PipelineTriggerRef,
   PipelineValidation,
   PipelineVersion,
   PipelineWithDocument,
