@@ -16,14 +16,15 @@ export function can(me: Me, scope: Scope, resourceId?: string): boolean {
 
 /** A navigation entry: shown only when the user holds its scope. */
 export interface NavItem {
-  href: "/(app)/bundles" | "/(app)/sessions";
+  href: "/(app)/bundles" | "/(app)/pipelines" | "/(app)/sessions";
   label: string;
   scope?: Scope;
 }
 
-/** The pages that exist so far (ADR 027); Recipients, Pipelines, Audit, Users and Settings come later. */
+/** The pages that exist so far (ADR 027); Recipients, Audit, Users and Settings come later. */
 export const NAV: readonly NavItem[] = [
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
+  { href: "/(app)/pipelines", label: "Pipelines", scope: Scope.PipelinesWrite },
   { href: "/(app)/sessions", label: "Sessions" },
 ];
 
