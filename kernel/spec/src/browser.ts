@@ -3,7 +3,11 @@
 // with `new Function`: a Content-Security-Policy without 'unsafe-eval' (the admin app's) forbids that, so apps
 // ask the server's `POST /api/v1/pipelines/validate` for the full result and check conditions and durations here.
 export type { CapabilityKind, JsonSchema } from "./capability.js";
-export { type ConditionContext, type ConditionIssue, checkCondition } from "./cel-check.js";
+export {
+  type ConditionContext as ConditionCheckContext,
+  type ConditionIssue,
+  checkCondition,
+} from "./cel-check.js";
 export { DiagnosticCode } from "./codes.js";
 export type { Diagnostic, Position, Range, Severity } from "./diagnostic.js";
 export { type DurationResult, formatDuration, parseDuration } from "./duration.js";

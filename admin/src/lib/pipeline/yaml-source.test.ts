@@ -361,12 +361,19 @@ describe("edits of parts that are not there yet", () => {
     );
   });
 
-  it("fills `with: {}` and empties it again to `{}` when its last key goes", () => {
+  it("fills `with: {}` as a block and empties it again to `{}` when its last key goes", () => {
     const text = "step:\n  uses: email@1\n  with: {}   # nothing yet\n";
     const filled = applyEdit(parseYaml(text), { op: "set", path: ["step", "with", "subject"], value: "Hi" });
-    expect(filled.text).toBe("step:\n  uses: email@1\n  with: { subject: Hi }   # nothing yet\n");
+    expect(filled.text).toBe("step:\n  uses: email@1\n  with:\n    subject: Hi   # nothing yet\n");
     const emptied = applyEdit(filled, { op: "delete", path: ["step", "with", "subject"] });
-    expect(emptied.text).toBe(text);
+    expect(emptied.text).toBe("step:\n  uses: email@1\n  with: {}   # nothing yet\n");
+    // inside a flow collection it stays flow
+    const flow = applyEdit(parseYaml("step: { with: {} }\n"), {
+      op: "set",
+      path: ["step", "with", "a"],
+      value: 1,
+    });
+    expect(flow.text).toBe("step: { with: { a: 1 } }\n");
   });
 
   it("deletes the last key of a block map, leaving `{}` (and the comment after it)", () => {

@@ -281,7 +281,13 @@ function addMissing(
   if (isMissing(parent as Found)) return undefined;
   const node = (parent as Found).node;
   const seg = path[depth] as string | number;
-  if (isMap(node) && typeof seg === "string") return addPair(src, node, seg, nested, order);
+  if (isMap(node) && typeof seg === "string") {
+    // `with: {}` getting its first key in block context becomes a block map (long values read better)
+    if (node.flow && node.items.length === 0 && depth > 0 && !(parent as Found).inFlow) {
+      return replaceNode(src, parentPath, { [seg]: nested });
+    }
+    return addPair(src, node, seg, nested, order);
+  }
   if (isSeq(node) && seg === node.items.length) return insertAt(src, parentPath, seg, nested);
   return undefined;
 }
