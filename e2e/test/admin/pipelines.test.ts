@@ -352,7 +352,7 @@ spec:
     await page.getByRole("tab", { name: "Builder" }).click();
     // and back by dragging the second card's handle onto the first
     // (synthetic drag events: headless Chromium starts no native drag from mouse moves)
-    const data = await page.evaluateHandle(() => new DataTransfer());
+    const data = await page.evaluateHandle("new DataTransfer()");
     await stepCard(page, 1).locator(".handle").dispatchEvent("dragstart", { dataTransfer: data });
     await page.locator("ol.steps > li").first().dispatchEvent("dragover", { dataTransfer: data });
     await checkPage(page, "pipeline-dragging");
