@@ -9,7 +9,10 @@ import { type AppBuild, appBuildDir, ensureAppBuilt, type StaticAppSpec } from "
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** Everything a build reads besides node_modules: the app, its config, the API client, the builder, this file. */
+/**
+ * Everything a build reads besides node_modules: the app, its config, the API client, the pipeline spec, the builder,
+ * this file.
+ */
 const spec: StaticAppSpec = {
   title: "the admin app",
   root,
@@ -22,6 +25,7 @@ const spec: StaticAppSpec = {
     fileURLToPath(import.meta.url),
     dirname(fileURLToPath(import.meta.resolve("@latchflow/app-build"))),
     dirname(fileURLToPath(import.meta.resolve("@latchflow/api"))),
+    dirname(fileURLToPath(import.meta.resolve("@latchflow/spec/browser"))),
   ],
 };
 

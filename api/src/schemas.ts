@@ -18,6 +18,7 @@ export { CreatedPublishLink, PublishLink } from "./operations/links.js";
 export {
   Diagnostic,
   Pipeline,
+  PipelineTriggerRef,
   PipelineValidation,
   PipelineVersion,
   PipelineWithDocument,

@@ -49,7 +49,12 @@ describe.each(MODES)("pipelines API on %s + %s", (dialect, bus) => {
   it("stores the YAML as written, with a version history", async () => {
     const first = await put("family-legacy", EXAMPLE);
     expect(first.status, JSON.stringify(first.body)).toBe(200);
-    expect(first.body).toMatchObject({ name: "family-legacy", version: 1, enabled: true });
+    expect(first.body).toMatchObject({
+      name: "family-legacy",
+      version: 1,
+      enabled: true,
+      triggers: [{ id: "switch", uses: "deadman@1" }],
+    });
     const source = await pipelineSource(s, "family-legacy");
     expect(source.headers.get("content-type")).toContain("application/yaml");
     expect(await source.text()).toBe(EXAMPLE);
@@ -66,7 +71,9 @@ describe.each(MODES)("pipelines API on %s + %s", (dialect, bus) => {
       body: { enabled: false },
     });
     expect(disabled.enabled).toBe(false);
-    expect((await api.listPipelines()).items.map((p) => p.name)).toEqual(["family-legacy"]);
+    expect((await api.listPipelines()).items.map((p) => [p.name, p.triggers])).toEqual([
+      ["family-legacy", [{ id: "switch", uses: "deadman@1" }]],
+    ]);
   });
 
   it("answers invalid documents with 422 and a line and column per error", async () => {

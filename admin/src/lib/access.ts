@@ -29,6 +29,7 @@ export interface NavItem {
     | "/(app)/files"
     | "/(app)/bundles"
     | "/(app)/recipients"
+    | "/(app)/pipelines"
     | "/(app)/runs"
     | "/(app)/audit"
     | "/(app)/sessions";
@@ -42,7 +43,8 @@ export const NAV: readonly NavItem[] = [
   { href: "/(app)/files", label: "Files", scope: Scope.FilesRead },
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
   { href: "/(app)/recipients", label: "Recipients", scope: Scope.RecipientsRead },
-  // after Pipelines (its scope): reading runs needs pipelines:write, like reading the pipeline
+  { href: "/(app)/pipelines", label: "Pipelines", scope: Scope.PipelinesWrite },
+  // reading runs needs pipelines:write, like reading the pipeline
   { href: "/(app)/runs", label: "Runs", scope: Scope.PipelinesWrite },
   { href: "/(app)/audit", label: "Audit", scope: Scope.AuditRead },
   { href: "/(app)/sessions", label: "Sessions" },

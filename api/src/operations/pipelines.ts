@@ -31,12 +31,21 @@ export const PIPELINE_SOURCE_TYPES = [
 ] as const;
 const sourceBody = `The pipeline document as the body: ${PIPELINE_SOURCE_TYPES.join(", ")} (at most 256 KiB)`;
 
+/** One of a pipeline's triggers, as its document names it: what starts the pipeline. */
+export const PipelineTriggerRef = z
+  .object({
+    id: z.string(),
+    uses: z.string().meta({ description: "The trigger's capability, e.g. `manual@1`" }),
+  })
+  .meta({ id: "PipelineTriggerRef" });
+
 export const Pipeline = z
   .object({
     name: z.string(),
     description: z.string(),
     enabled: z.boolean(),
     version: z.number().int(),
+    triggers: z.array(PipelineTriggerRef).meta({ description: "The current version's triggers, in order" }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -213,7 +213,7 @@ export const get = defineCommand({
   args: [nameArg],
   output: {
     description:
-      "PipelineWithDocument: { name, description, enabled, version, createdAt, updatedAt, document }",
+      "PipelineWithDocument: { name, description, enabled, version, triggers, createdAt, updatedAt, document }",
     schema: schemas.PipelineWithDocument,
   },
   async run(ctx) {
@@ -238,7 +238,7 @@ export const list = defineCommand({
   access: Scope.PipelinesWrite,
   output: {
     description:
-      "{ items: Pipeline[] } — Pipeline: { name, description, enabled, version, createdAt, updatedAt }",
+      "{ items: Pipeline[] } — Pipeline: { name, description, enabled, version, triggers: [{ id, uses }], createdAt, updatedAt }",
     schema: z.object({ items: z.array(schemas.Pipeline) }),
   },
   async run(ctx) {

@@ -1,4 +1,4 @@
-import { type CapabilityCatalog, type JsonSchema, validatePipeline } from "@latchflow/spec";
+import { type CapabilityCatalog, type JsonSchema, referenceKind, validatePipeline } from "@latchflow/spec";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog, builtinManifests, catalogFromManifests } from "./catalog.js";
 import { PLUGIN_API_VERSION } from "./manifests/types.js";
@@ -151,6 +151,23 @@ describe("built-in manifests", () => {
     const remind = (builtinCatalog()["deadman@1"]!.configSchema.properties as Record<string, JsonSchema>)
       .remind!;
     expect(remind.items).toMatchObject({ format: "duration" });
+  });
+
+  it("mark the bundle and recipient references for editors' pickers, and nothing else", () => {
+    const marked: string[] = [];
+    for (const [uses, cap] of Object.entries(builtinCatalog())) {
+      for (const [name, schema] of Object.entries(
+        cap.configSchema.properties as Record<string, JsonSchema>,
+      )) {
+        const kind = referenceKind(schema) ?? referenceKind(schema.items);
+        if (kind) marked.push(`${uses} ${name}: ${kind}`);
+      }
+    }
+    expect(marked.sort()).toEqual([
+      "grant@1 bundle: bundle",
+      "grant@1 recipients: recipient",
+      "publish@1 bundle: bundle",
+    ]);
   });
 
   it("refuses a catalog with the same capability twice", () => {

@@ -1,4 +1,5 @@
 import type { JsonSchema } from "@latchflow/spec";
+import { REFERENCE_KEYWORD } from "@latchflow/spec/references";
 import { SECRET_NAME_FORMAT, SECRET_NAME_PATTERN } from "@latchflow/spec/secret-name";
 
 /** The JSON Schema dialect of every built-in schema. */
@@ -50,7 +51,27 @@ export function secretName(description: string, examples: readonly string[]): Js
   return { type: "string", format: SECRET_NAME_FORMAT, description, pattern: SECRET_NAME_PATTERN, examples };
 }
 
-/** The name of an existing bundle; checked by the reference resolver. */
+/** The name of an existing bundle; checked by the reference resolver, marked for editors' bundle pickers. */
 export function bundleName(description: string): JsonSchema {
-  return { type: "string", description, minLength: 1, maxLength: 200, examples: ["family-archive"] };
+  return {
+    type: "string",
+    description,
+    minLength: 1,
+    maxLength: 200,
+    examples: ["family-archive"],
+    [REFERENCE_KEYWORD]: "bundle",
+  };
+}
+
+/** Email addresses of existing recipients; checked by the reference resolver, marked for recipient pickers. */
+export function recipientEmails(
+  description: string,
+  minItems: number,
+  maxItems: number,
+  examples: unknown[],
+): JsonSchema {
+  return {
+    ...emails(description, minItems, maxItems, examples),
+    items: { ...email, [REFERENCE_KEYWORD]: "recipient" },
+  };
 }

@@ -1,5 +1,5 @@
 import { MESSAGE_RULE, PASSPHRASE_RULE } from "@latchflow/plugin-sdk";
-import { bundleName, DRAFT_2020_12, dateTime, duration, emails } from "./common.js";
+import { bundleName, DRAFT_2020_12, dateTime, duration, recipientEmails } from "./common.js";
 import { PLUGIN_API_VERSION, type PluginManifest } from "./types.js";
 
 /** `grant@1`: assigns a bundle to recipients and tells them by email. */
@@ -20,7 +20,7 @@ export const grantManifest: PluginManifest = {
         required: ["bundle", "recipients"],
         properties: {
           bundle: bundleName("Name of the bundle to assign."),
-          recipients: emails("Recipients to assign the bundle to (1 to 500 addresses).", 1, 500, [
+          recipients: recipientEmails("Recipients to assign the bundle to (1 to 500 addresses).", 1, 500, [
             ["alice@example.com", "bob@example.com"],
           ]),
           maxDownloads: {

@@ -10,11 +10,18 @@ const MAX_SOURCE = 256 * 1024;
 const TEXT_TYPES = PIPELINE_SOURCE_TYPES.filter((t) => t !== "application/json");
 const iso = (d: Date | undefined) => (d ?? new Date(0)).toISOString();
 
+/** The triggers of a stored (hence valid) document: `spec.triggers[]`'s id and uses. */
+function triggersOf(parsedJson: string): schemas.Pipeline["triggers"] {
+  const doc = JSON.parse(parsedJson || "{}") as { spec?: { triggers?: { id?: unknown; uses?: unknown }[] } };
+  return (doc.spec?.triggers ?? []).map((t) => ({ id: String(t.id ?? ""), uses: String(t.uses ?? "") }));
+}
+
 const toRest = (p: pipelinesV1.Pipeline): schemas.Pipeline => ({
   name: p.name,
   description: p.description,
   enabled: p.enabled,
   version: p.version,
+  triggers: triggersOf(p.parsedJson),
   createdAt: iso(p.createdAt),
   updatedAt: iso(p.updatedAt),
 });
