@@ -41,4 +41,4 @@ export {
 } from "./operations/recipients.js";
 export { Run, RunAttempt, RunStep, TriggerAnswer, TriggerRefusal } from "./operations/runs.js";
 export { CreatedToken, Token } from "./operations/tokens.js";
-export { Permission, PermissionDecision, User } from "./operations/users.js";
+export { Permission, PermissionDecision, User, UserAccess } from "./operations/users.js";

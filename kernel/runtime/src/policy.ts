@@ -114,3 +114,17 @@ export function decide(subject: PolicySubject, request: PolicyRequest): Decision
   }
   return { allowed: false, reason: `the ${subject.role} role needs an explicit grant for ${action}` };
 }
+
+/** What a decision on a whole collection means: every resource, none, or only the listed ids. */
+export type ScopeAccess = "all" | "none" | string[];
+
+export const accessOf = (decision: Decision): ScopeAccess =>
+  !decision.allowed ? "none" : (decision.restrictTo ?? "all");
+
+/**
+ * The subject's decision for each scope on its whole collection, in `ALL_SCOPES` order: the effective
+ * permissions table (`getMe` for the caller, `getUserAccess` for a user as a whole).
+ */
+export function decideEveryScope(subject: PolicySubject): { action: Scope; decision: Decision }[] {
+  return ALL_SCOPES.map((action) => ({ action, decision: decide(subject, { action }) }));
+}
