@@ -16,7 +16,7 @@ export function can(me: Me, scope: Scope, resourceId?: string): boolean {
 
 /** A navigation entry: shown only when the user holds its scope. */
 export interface NavItem {
-  href: "/(app)/bundles" | "/(app)/sessions";
+  href: "/(app)/bundles" | "/(app)/users" | "/(app)/tokens" | "/(app)/plugins" | "/(app)/sessions";
   label: string;
   scope?: Scope;
 }
@@ -24,6 +24,9 @@ export interface NavItem {
 /** The pages that exist so far (ADR 027); Recipients, Pipelines, Audit, Users and Settings come later. */
 export const NAV: readonly NavItem[] = [
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
+  { href: "/(app)/users", label: "Users", scope: Scope.UsersAdmin },
+  { href: "/(app)/tokens", label: "Tokens", scope: Scope.TokensRead },
+  { href: "/(app)/plugins", label: "Plugins", scope: Scope.PluginsAdmin },
   { href: "/(app)/sessions", label: "Sessions" },
 ];
 
