@@ -37,6 +37,7 @@ export function subjectOf(source: SubjectSource): PolicySubject {
     kind: source.kind === "user" ? "user" : "recipient",
     role: source.role,
     scopes: source.scopes ? source.scopes.filter((s) => ceiling.includes(s)) : ceiling,
+    scopesFrom: source.scopes ? "credential" : "role",
     permissions: source.permissions.map((p) => ({
       id: p.id,
       action: p.action,
