@@ -4,10 +4,13 @@
 // installed from its package file, its capabilities, hosts and write-only secret managed, then uninstalled. An
 // executor and a narrow token are not offered these pages and are refused them. axe and light/dark screenshots on
 // every page and state.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureAdminBuilt } from "@latchflow/admin";
 import { isApiError } from "@latchflow/api/client";
 import { packPlugin } from "@latchflow/plugin-sdk/node";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -21,10 +24,11 @@ import {
   recordPageErrors,
 } from "../browser.js";
 import { putPipeline } from "../pipelines/helpers.js";
-import { adminLinkIn, MODES, OWNER_EMAIL, type Stack } from "../stack.js";
+import { adminLinkIn, MODES, OWNER_EMAIL, type Stack, startStack } from "../stack.js";
 import { checkPage, signInByLink, startAdminStack } from "./browser.js";
 
 const packDir = mkdtempSync(join(tmpdir(), "lf-admin-plugin-"));
+afterAll(() => rmSync(packDir, { recursive: true, force: true }));
 /** The test plugin's package, as `latchflow-plugin pack` makes it. */
 async function packWeather() {
   const dir = fileURLToPath(new URL("./fixtures/weather", import.meta.url));
@@ -98,7 +102,6 @@ describe.each(MODES)("users, tokens and plugins in the admin app on %s + %s", (d
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await s?.stop();
-    rmSync(packDir, { recursive: true, force: true });
   });
 
   it("invites a user who signs in from the mail; grants, a deny override and “what can this user do” match the API", {
@@ -634,6 +637,190 @@ describe.each(MODES)("users, tokens and plugins in the admin app on %s + %s", (d
     await toastSays(page, `Uninstalled ${name}; its secrets are deleted.`);
     expect(await statusOf(api.getPlugin({ params: { name } }))).toBe(404);
     await page.getByRole("heading", { name: "No plugins installed yet" }).waitFor();
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
+/** A fake npm registry serving one package version (the plugin's tarball with its integrity). */
+async function fakeRegistry(tarball: Buffer, integrity: string) {
+  let base = "";
+  const server: Server = createServer((req, res) => {
+    if (req.url === "/latchflow-plugin-weather") {
+      res.setHeader("content-type", "application/json");
+      res.end(
+        JSON.stringify({
+          name: "latchflow-plugin-weather",
+          "dist-tags": { latest: "1.0.0" },
+          versions: { "1.0.0": { dist: { tarball: `${base}/weather-1.0.0.tgz`, integrity } } },
+        }),
+      );
+    } else if (req.url === "/weather-1.0.0.tgz") {
+      res.end(tarball);
+    } else {
+      res.statusCode = 404;
+      res.end("{}");
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe("users, tokens and plugins: refusals and the registry (sqlite + in-process)", () => {
+  let s: Stack;
+  let browser: Browser;
+  let registry: Awaited<ReturnType<typeof fakeRegistry>>;
+  let packed: Awaited<ReturnType<typeof packWeather>>;
+  const contexts: BrowserContext[] = [];
+  const open = async () => {
+    const context = await newContext(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    return { page, foreign: recordForeignRequests(page, s.base), errors: recordPageErrors(page) };
+  };
+  const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
+
+  beforeAll(async () => {
+    packed = await packWeather();
+    registry = await fakeRegistry(readFileSync(packed.file), packed.integrity);
+    const build = await ensureAdminBuilt();
+    s = await startStack("sqlite", "in-process", "admusers_more", {
+      LATCHFLOW_ADMIN_DIR: build.dir,
+      LATCHFLOW_NPM_REGISTRY: registry.base,
+    });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await s?.stop();
+    await registry?.close();
+  });
+
+  it("an admin invites executors only, and a token beyond their credential is refused with the server's reason", {
+    timeout: 180_000,
+  }, async () => {
+    const api = s.client();
+    const admin = await api.inviteUser({ body: { email: "admin@example.com", role: "admin" } });
+    const { page, foreign, errors } = await open();
+    await page.goto(`${s.base}/admin/users`);
+    await signInByLink(page, s, admin.email);
+    await heading(page, "Users").waitFor();
+    // the "n" shortcut opens the invitation; only the executor role is offered to an admin
+    await page.locator("main h1").click();
+    await page.keyboard.press("n");
+    const invite = page.getByRole("dialog", { name: "Invite a user" });
+    await invite.waitFor();
+    expect(await invite.getByLabel("Role", { exact: true }).locator("option").allTextContents()).toEqual([
+      "Executor",
+    ]);
+    await page.keyboard.press("Escape");
+    // the owner is listed, but an admin is not offered to change them
+    expect(await page.getByRole("button", { name: `Change role of ${OWNER_EMAIL}` }).count()).toBe(0);
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Tokens" }).click();
+    await heading(page, "API tokens").waitFor();
+    await page.getByRole("button", { name: "Create token" }).click();
+    const create = page.getByRole("dialog", { name: "Create an API token" });
+    await create.getByLabel("Name").fill("Plugin deployer");
+    await create.getByRole("checkbox", { name: /Install and configure plugins/ }).check();
+    // meanwhile an owner makes them an executor: the page still offers plugins:admin, the server refuses it
+    await api.updateUser({ params: { id: admin.id }, body: { role: "executor" } });
+    await create.getByRole("button", { name: "Create token" }).click();
+    await create.getByText("The executor role cannot hold: plugins:admin").waitFor();
+    const first = create.getByRole("checkbox").first();
+    await eventually(() => first.getAttribute("aria-invalid")).toBe("true");
+    await checkPage(page, "token-beyond-ceiling");
+    expect((await api.listTokens({ query: { all: "true" } })).items.map((t) => t.name)).not.toContain(
+      "Plugin deployer",
+    );
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it("installs from the npm registry by name and version, and says why a package is refused or cannot go", {
+    timeout: 240_000,
+  }, async () => {
+    const api = s.client();
+    const { page, foreign, errors } = await open();
+    await page.goto(`${s.base}/admin/plugins`);
+    await signInByLink(page, s, OWNER_EMAIL);
+    await heading(page, "Plugins").waitFor();
+    await page.getByRole("button", { name: "Install plugin" }).click();
+    const install = page.getByRole("dialog", { name: "Install a plugin" });
+    const file = install.getByLabel("Package file", { exact: true });
+
+    // not a package, then the right package with the wrong integrity: said at the file field
+    await file.setInputFiles({
+      name: "notes.tgz",
+      mimeType: "application/gzip",
+      buffer: Buffer.from("not a tarball"),
+    });
+    await install.getByRole("button", { name: "Install" }).click();
+    await install.getByText(/^Not a plugin package:/).waitFor();
+    await eventually(() => file.getAttribute("aria-invalid")).toBe("true");
+    await file.setInputFiles(packed.file);
+    await install.getByLabel("Integrity (optional)").fill(`sha512-${"A".repeat(86)}==`);
+    await install.getByRole("button", { name: "Install" }).click();
+    await install.getByText("The package does not match the integrity given").waitFor();
+    await checkPage(page, "plugin-install-integrity");
+    expect((await api.listPlugins()).items.some((p) => p.source !== "builtin")).toBe(false);
+
+    // the registry: an unknown version, then the right one
+    await install.getByRole("radio", { name: "The npm registry" }).check();
+    await install.getByLabel("Package name").fill("latchflow-plugin-weather");
+    await install.getByLabel("Version (optional)").fill("9.9.9");
+    await install.getByRole("button", { name: "Install" }).click();
+    await install.getByText("The registry has no such package or version.").waitFor();
+    await checkPage(page, "plugin-install-registry-error");
+    await install.getByLabel("Version (optional)").fill("1.0.0");
+    await install.getByRole("button", { name: "Install" }).click();
+    await heading(page, "latchflow-plugin-weather 1.0.0").waitFor();
+    await page.getByText("npm registry").waitFor();
+    expect(await api.getPlugin({ params: { name: "latchflow-plugin-weather" } })).toMatchObject({
+      source: "registry",
+      integrity: packed.integrity,
+    });
+
+    // a pipeline uses it: uninstalling is refused, naming the pipeline
+    const caps = page.getByRole("list", { name: "Capabilities" });
+    await caps.getByRole("button", { name: "Enable latchflow-plugin-weather/forecast@1" }).click();
+    await caps.getByRole("button", { name: "Disable latchflow-plugin-weather/forecast@1" }).waitFor();
+    await putPipeline(
+      s,
+      "weather-report",
+      `apiVersion: latchflow.dev/v1
+kind: Pipeline
+metadata: { name: weather-report }
+spec:
+  triggers:
+    - { id: go, uses: manual@1 }
+  steps:
+    - { id: ask, uses: latchflow-plugin-weather/forecast@1, with: { city: Oslo } }
+`,
+    );
+    await page.getByRole("button", { name: "Uninstall" }).click();
+    const uninstall = page.getByRole("dialog", { name: "Uninstall latchflow-plugin-weather?" });
+    await uninstall.getByRole("button", { name: "Uninstall plugin" }).click();
+    await uninstall.getByText("Pipelines still use it: weather-report. Change them first.").waitFor();
+    await checkPage(page, "plugin-uninstall-refused");
+    await uninstall.getByRole("button", { name: "Keep it" }).click();
+    expect((await api.getPlugin({ params: { name: "latchflow-plugin-weather" } })).version).toBe("1.0.0");
+
+    // a built-in: no uninstall, capabilities always on, its hosts approvable
+    await page.goto(`${s.base}/admin/plugins/latchflow-http`);
+    await heading(page, "latchflow-http 1.0.0").waitFor();
+    expect(await page.getByRole("button", { name: "Uninstall" }).count()).toBe(0);
+    await page.getByText("Built-in capabilities are always on.").waitFor();
+    await page.getByLabel("Approve a host by name").fill("hooks.example.com");
+    await page.getByRole("button", { name: "Approve host" }).click();
+    await page.getByRole("button", { name: "Revoke hooks.example.com" }).waitFor();
+    expect((await api.getPlugin({ params: { name: "http" } })).approvedHosts).toEqual(["hooks.example.com"]);
+    await checkPage(page, "plugin-builtin");
+    // no such plugin: the app's "not found"
+    await page.goto(`${s.base}/admin/plugins/no-such-plugin`);
+    await heading(page, "Page not found").waitFor();
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
   });
