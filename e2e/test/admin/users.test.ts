@@ -73,17 +73,34 @@ const statusOf = async (call: Promise<unknown>) => {
   }
 };
 
+/** People's browsers: each opened page has its own cookies (a person on one device) and records what it may not do. */
+function people() {
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  return {
+    start: async () => {
+      browser = await launchChromium();
+    },
+    open: async (base: string) => {
+      if (!browser) throw new Error("people.start() first");
+      const context = await newContext(browser);
+      contexts.push(context);
+      const page = await context.newPage();
+      return { page, foreign: recordForeignRequests(page, base), errors: recordPageErrors(page) };
+    },
+    stop: async () => {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser?.close();
+    },
+  };
+}
+
+const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
+
 describe.each(MODES)("users, tokens and plugins in the admin app on %s + %s", (dialect, bus) => {
   let s: Stack;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const open = async () => {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { page, foreign: recordForeignRequests(page, s.base), errors: recordPageErrors(page) };
-  };
-  const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
+  const browsers = people();
+  const open = () => browsers.open(s.base);
   const toastSays = (page: Page, text: string | RegExp) =>
     page.getByRole("status").getByText(text).first().waitFor();
   /** the owner, signed in on `path` */
@@ -96,11 +113,10 @@ describe.each(MODES)("users, tokens and plugins in the admin app on %s + %s", (d
 
   beforeAll(async () => {
     s = await startAdminStack("admusers", [dialect, bus]);
-    browser = await launchChromium();
+    await browsers.start();
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
+    await browsers.stop();
     await s?.stop();
   });
 
@@ -669,17 +685,10 @@ async function fakeRegistry(tarball: Buffer, integrity: string) {
 
 describe("users, tokens and plugins: refusals and the registry (sqlite + in-process)", () => {
   let s: Stack;
-  let browser: Browser;
   let registry: Awaited<ReturnType<typeof fakeRegistry>>;
   let packed: Awaited<ReturnType<typeof packWeather>>;
-  const contexts: BrowserContext[] = [];
-  const open = async () => {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { page, foreign: recordForeignRequests(page, s.base), errors: recordPageErrors(page) };
-  };
-  const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
+  const browsers = people();
+  const open = () => browsers.open(s.base);
 
   beforeAll(async () => {
     packed = await packWeather();
@@ -689,11 +698,10 @@ describe("users, tokens and plugins: refusals and the registry (sqlite + in-proc
       LATCHFLOW_ADMIN_DIR: build.dir,
       LATCHFLOW_NPM_REGISTRY: registry.base,
     });
-    browser = await launchChromium();
+    await browsers.start();
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
+    await browsers.stop();
     await s?.stop();
     await registry?.close();
   });
