@@ -632,6 +632,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "listPipelineTriggers": {
+    "method": "get",
+    "path": "/api/v1/pipelines/:name/triggers",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "listPipelineVersions": {
     "method": "get",
     "path": "/api/v1/pipelines/:name/versions",
@@ -698,6 +707,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
   "listRecipients": {
     "method": "get",
     "path": "/api/v1/recipients",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
+  "listRuns": {
+    "method": "get",
+    "path": "/api/v1/runs",
     "responses": {
       "200": {
         "json": true

@@ -21,7 +21,16 @@ export {
   PipelineVersion,
   PipelineWithDocument,
 } from "./operations/pipelines.js";
-export { Capability, InstallPluginFromRegistry, Plugin, PluginSecret } from "./operations/plugins.js";
+export {
+  Capability,
+  CapabilityInUse,
+  InstalledPlugin,
+  InstallPluginFromRegistry,
+  Plugin,
+  PluginSecret,
+  PluginUpgrade,
+  UpdatedPlugin,
+} from "./operations/plugins.js";
 export {
   DownloadGrant,
   PortalBundle,
@@ -39,6 +48,15 @@ export {
   RecipientImportResult,
   RecipientRow,
 } from "./operations/recipients.js";
-export { Run, RunAttempt, RunStep, TriggerAnswer, TriggerRefusal } from "./operations/runs.js";
+export {
+  PipelineTrigger,
+  Run,
+  RunAttempt,
+  RunStatus,
+  RunStep,
+  TriggerAnswer,
+  TriggerRefusal,
+  TriggerTimer,
+} from "./operations/runs.js";
 export { CreatedToken, Token } from "./operations/tokens.js";
 export { Permission, PermissionDecision, User, UserAccess } from "./operations/users.js";

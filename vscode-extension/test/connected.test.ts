@@ -1,8 +1,11 @@
-import { createClient } from "@latchflow/api/client";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { OWNER_TOKEN, type Stack, startStack } from "@latchflow/e2e/stack";
+import { packPlugin } from "@latchflow/plugin-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompletionItem, Hover } from "vscode-languageserver-protocol";
-import { runPipelineCommand, type Ui } from "../src/client/pipeline-commands.js";
+import type { CodeAction, CompletionItem, Diagnostic, Hover } from "vscode-languageserver-protocol";
 import { EXAMPLE, edit, find } from "./fixtures.js";
 import { LspSession } from "./lsp-client.js";
 
@@ -102,7 +105,7 @@ describe("language server connected to a real embedded Latchflow server", { time
     expect(JSON.stringify((await hoverAt("maxDownloads")).contents)).toContain("maxDownloads");
   });
 
-  it("Plan / Apply / Run lenses when connected, and their commands through the typed client", async () => {
+  it("Plan / Apply / Open runs lenses when connected (the commands: commands.test.ts)", async () => {
     const uri = "file:///work/lenses.latchflow.yaml";
     await lsp.open(uri, EXAMPLE);
     const lenses = await lsp.request<
@@ -113,57 +116,129 @@ describe("language server connected to a real embedded Latchflow server", { time
     ).toEqual([
       ["latchflow.plan", [uri]],
       ["latchflow.apply", [uri]],
+      ["latchflow.showRuns", [uri]],
     ]);
     await lsp.close(uri);
+  });
 
-    // the editor faked at its one seam: messages recorded, confirmations answered from a queue
-    const said: string[] = [];
-    const answers: boolean[] = [];
-    const ui: Ui = {
-      info: async (m) => said.push(`info: ${m}`),
-      error: async (m) => said.push(`error: ${m}`),
-      confirm: async (m, action) => {
-        said.push(`confirm ${action}: ${m}`);
-        return answers.shift() ?? false;
-      },
-    };
-    const api = createClient({ baseUrl: stack.base, token: OWNER_TOKEN });
-    const manual = EXAMPLE.replace("name: family-legacy", "name: lsp-manual").replace(
-      /uses: deadman@1[^\n]*\n {6}with:\n(?: {8}.*\n)+/,
-      "uses: manual@1\n",
-    );
-    await runPipelineCommand("latchflow.plan", manual, api, ui);
-    answers.push(false);
-    await runPipelineCommand("latchflow.apply", manual, api, ui); // declined: nothing stored
-    answers.push(true);
-    await runPipelineCommand("latchflow.apply", manual, api, ui);
-    await runPipelineCommand("latchflow.plan", manual, api, ui);
-    await runPipelineCommand(
-      "latchflow.plan",
-      manual.replace('subject: "Your archive"', 'subject: "Yours"'),
-      api,
-      ui,
-    );
-    answers.push(true);
-    await runPipelineCommand("latchflow.run", manual, api, ui);
-    answers.push(true);
-    await runPipelineCommand("latchflow.apply", edit("uses: grant@1", "uses: grnat@1"), api, ui);
-    await runPipelineCommand("latchflow.plan", manual, undefined, ui);
-    const lines = manual.split("\n").length - 1;
-    expect(said).toEqual([
-      `info: lsp-manual: new pipeline, applying creates it (${lines} lines).`,
-      `confirm Apply: lsp-manual: new pipeline, applying creates it (${lines} lines).`,
-      `confirm Apply: lsp-manual: new pipeline, applying creates it (${lines} lines).`,
-      "info: lsp-manual: applied, now version 1.",
-      "info: lsp-manual: no changes (version 1 on the server).",
-      "info: lsp-manual: applying changes it (version 1 on the server): 1 lines added, 1 removed.",
-      "confirm Run: Run lsp-manual now?",
-      expect.stringMatching(/^info: lsp-manual: run \S+ started \((queued|running|succeeded)\)\.$/),
-      `confirm Apply: family-legacy: new pipeline, applying creates it (${EXAMPLE.split("\n").length - 1} lines).`,
-      expect.stringMatching(/^error: family-legacy: .+ \(1 problem, see the Problems view\)$/),
-      "error: Not connected: set latchflow.server.url and run “Latchflow: Set API token”.",
+  it("references checked against the server: bundles, recipients, plugin secrets, step ids", async () => {
+    await stack.client().setPluginSecret({
+      params: { name: "latchflow-webhook", secret: "hook-key" },
+      body: { value: "s3cr3t-value" },
+    });
+    const text = edit("bundle: family-archive", "bundle: no-such-bundle")
+      .replace("recipients: [alice@example.com]", "recipients: [alice@example.com, nobody@example.com]")
+      .replace(
+        "  steps:\n",
+        [
+          "    - id: hook",
+          "      uses: webhook@1",
+          "      with: { secretName: hook-key }",
+          "    - id: other-hook",
+          "      uses: webhook@1",
+          "      with: { secretName: missing-key }",
+          "  steps:",
+          "    - id: call",
+          "      uses: http@1",
+          "      with: { url: https://partner.example.com/hook, signWithSecret: partner-key }",
+          "",
+        ].join("\n"),
+      )
+      .replace('if: steps.release.outcome == "succeeded"', 'if: steps.relase.outcome == "succeeded"');
+    const uri = "file:///work/references.latchflow.yaml";
+    const since = lsp.published.length;
+    await lsp.open(uri, text);
+    const { diagnostics } = await lsp.diagnostics(uri, since);
+    const at = (fragment: string) => find(text, fragment);
+    expect(diagnostics.map((d) => [d.code, d.severity, d.range.start])).toEqual([
+      ["unknown_secret", 2, at("missing-key")],
+      ["unknown_secret", 2, at("partner-key")],
+      ["unknown_bundle", 1, at("no-such-bundle")],
+      ["unknown_recipient", 1, at("nobody@example.com")],
+      ["unknown_step_reference", 1, at("steps.relase")],
     ]);
-    expect((await api.listPipelines()).items.map((p) => p.name)).toEqual(["lsp-manual"]);
+    expect(diagnostics[1]?.message).toBe(
+      "secret 'partner-key' is not set for http@1: the step fails until an admin sets it",
+    );
+    await lsp.close(uri);
+
+    // a token that may not list plugin secrets: bundles and recipients still checked, secrets said once
+    const narrow = await stack.client().createToken({
+      body: { name: "editor", scopes: ["pipelines:write", "bundles:read", "recipients:read"] },
+    });
+    const limited = await LspSession.start({ server: { url: stack.base, token: narrow.token } });
+    try {
+      const next = limited.published.length;
+      await limited.open(uri, text);
+      const found = (await limited.diagnostics(uri, next)).diagnostics;
+      expect(found.map((d) => d.code)).toEqual([
+        "unknown_bundle",
+        "unknown_recipient",
+        "unknown_step_reference",
+        "secrets_not_checked",
+      ]);
+      expect(found.at(-1)?.message).toBe(
+        "Plugin secrets are not checked: listing a plugin's secrets needs plugins:admin, which this token lacks",
+      );
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("a deprecated major of an installed plugin: a warning, struck through, and its quick fix", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lf-vscode-plugin-"));
+    try {
+      // the e2e tests' plugin that moved from echo@1 to echo@2 and serves echo@1 through migrate
+      const e2eTests = dirname(createRequire(import.meta.url).resolve("@latchflow/e2e/stack"));
+      const packed = await packPlugin({
+        dir: join(e2eTests, "pipelines/fixtures/echo-v2"),
+        outFile: join(dir, "echo.tgz"),
+      });
+      const api = stack.client();
+      await api.installPlugin({ body: readFileSync(packed.file), contentType: "application/gzip" });
+      await api.updatePlugin({
+        params: { name: "latchflow-plugin-echo" },
+        body: { capabilities: { "latchflow-plugin-echo/echo@2": true } },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // the capability list is read when the language server connects
+    const fresh = await LspSession.start({ server: { url: stack.base, token: OWNER_TOKEN } });
+    try {
+      const uri = "file:///work/echo.latchflow.yaml";
+      const text = `${EXAMPLE}    - id: echo\n      uses: latchflow-plugin-echo/echo@1\n      with: { text: hi }\n`;
+      const since = fresh.published.length;
+      await fresh.open(uri, text);
+      const { diagnostics } = await fresh.diagnostics(uri, since);
+      const p = find(text, "latchflow-plugin-echo/echo@1");
+      const end = { line: p.line, character: p.character + "latchflow-plugin-echo/echo@1".length };
+      expect(diagnostics).toEqual([
+        expect.objectContaining({
+          code: "deprecated_capability",
+          severity: 2,
+          tags: [2],
+          range: { start: p, end },
+          data: { suggestion: "latchflow-plugin-echo/echo@2" },
+        }),
+      ]);
+      const actions = await fresh.request<CodeAction[]>("textDocument/codeAction", {
+        textDocument: { uri },
+        range: { start: p, end },
+        context: { diagnostics: diagnostics as Diagnostic[] },
+      });
+      expect(actions.map((a) => [a.title, a.edit?.changes?.[uri]])).toEqual([
+        [
+          "Use 'latchflow-plugin-echo/echo@2' (replaces the deprecated major)",
+          [{ range: { start: p, end }, newText: "latchflow-plugin-echo/echo@2" }],
+        ],
+      ]);
+      // the hover says what replaces it (the server's docs of the migrated major)
+      const hover = await fresh.request<Hover>("textDocument/hover", { textDocument: { uri }, position: p });
+      expect(JSON.stringify(hover.contents)).toContain("Replaced by latchflow-plugin-echo/echo@2");
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it("a wrong token falls back to offline validation", async () => {

@@ -16,6 +16,7 @@ import {
   REFERENCES_NOT_CHECKED,
   references,
   rename,
+  SECRETS_NOT_CHECKED,
 } from "../src/language/index.js";
 import { cursor, EXAMPLE, edit, find } from "./fixtures.js";
 
@@ -85,6 +86,48 @@ describe("diagnostics", () => {
     expect(d!.range.start.line).toBe(ifAt.line);
     expect(d!.range.start.character).toBeGreaterThanOrEqual(ifAt.character);
     expect(d!.range.end.character).toBeLessThanOrEqual(ifAt.character + "trigger.kind == 3".length);
+  });
+
+  it("a deprecated major: a warning, struck through, with a quick fix to the major that replaces it", async () => {
+    const catalog = {
+      ...capabilities,
+      "acme/echo@2": { kind: "action" as const, configSchema: { type: "object" } },
+      "acme/echo@1": { kind: "action" as const, configSchema: { type: "object" }, replacedBy: "acme/echo@2" },
+    };
+    const text = `${EXAMPLE}    - id: echo\n      uses: acme/echo@1\n`;
+    const found = (await diagnose(text, { capabilities: catalog })).filter((d) => d.severity !== 3);
+    const p = find(text, "acme/echo@1");
+    expect(found).toEqual([
+      expect.objectContaining({
+        code: "deprecated_capability",
+        severity: 2,
+        tags: [2],
+        range: { start: p, end: { line: p.line, character: p.character + 11 } },
+        data: { suggestion: "acme/echo@2" },
+      }),
+    ]);
+    const [fix] = codeActions("file:///x.latchflow.yaml", found);
+    expect(fix).toMatchObject({
+      title: "Use 'acme/echo@2' (replaces the deprecated major)",
+      isPreferred: true,
+      edit: { changes: { "file:///x.latchflow.yaml": [{ range: found[0]!.range, newText: "acme/echo@2" }] } },
+    });
+  });
+
+  it("a connection that cannot check secrets says so once, only where a secret is named", async () => {
+    const resolver = { bundleExists: async () => true, recipientExists: async () => true };
+    const hook = edit(
+      "  steps:\n",
+      "    - id: hook\n      uses: webhook@1\n      with: { secretName: hook-key }\n  steps:\n",
+    );
+    const reason = "the token may not list plugin secrets (plugins:admin)";
+    const said = async (text: string) =>
+      (await diagnose(text, { capabilities, resolver, secretsUncheckedReason: reason })).map((d) => [
+        d.code,
+        d.message,
+      ]);
+    expect(await said(hook)).toEqual([[SECRETS_NOT_CHECKED, `Plugin secrets are not checked: ${reason}`]]);
+    expect(await said(EXAMPLE)).toEqual([]);
   });
 
   it("a step id reference to a later or missing step", async () => {
@@ -193,6 +236,56 @@ describe("completion", () => {
   });
 });
 
+describe("completion inside flow maps written on one line", () => {
+  const at = (from: string, to: string) => cursor(edit(from, to));
+  const items = (c: ReturnType<typeof cursor>) => complete(c.text, c.position, capabilities);
+
+  it("keys of a capability's with: { … }, those written left out, inserted as `key: `", () => {
+    const text = edit(
+      '      with:\n        to: [guardian@example.com]\n        subject: "Release pending"\n        text: "..."\n',
+      '      with: { to: [guardian@example.com], subject: "a: b, c", ‸ }\n',
+    );
+    const found = items(cursor(text));
+    const labels = found.map((i) => i.label);
+    expect(labels).toEqual(expect.arrayContaining(["text", "html", "cc"]));
+    expect(labels).not.toContain("to");
+    expect(labels).not.toContain("subject");
+    expect(found.find((i) => i.label === "text")?.textEdit?.newText).toBe("text: ");
+  });
+
+  it("values in a flow map: enum values of retry: { backoff: ‸ }, nested keys inserted on the same line", () => {
+    const c = at("backoff: exponential", "backoff: ‸");
+    expect(items(c).map((i) => i.label)).toEqual(["exponential", "fixed"]);
+    const keys = items(
+      at(
+        "retry: { maxAttempts: 5, backoff: exponential, initialInterval: 10s, maxInterval: 10m }",
+        "retry: { ‸ }",
+      ),
+    );
+    expect(keys.map((i) => i.label)).toEqual(
+      expect.arrayContaining(["maxAttempts", "backoff", "nonRetryable"]),
+    );
+    expect(keys.every((i) => i.textEdit?.newText === `${i.label}: `)).toBe(true);
+  });
+
+  it("uses: in a step written as a flow map, replacing the value typed so far", () => {
+    const text = `${EXAMPLE}    - { id: extra, uses: gr‸ }\n`;
+    const c = cursor(text);
+    const found = items(c);
+    expect(found.map((i) => i.label)).toContain("grant@1");
+    expect(found.map((i) => i.label)).not.toContain("cron@1"); // a trigger, not an action
+    expect(found[0]?.textEdit?.range).toEqual({
+      start: { line: c.position.line, character: c.position.character - 2 },
+      end: c.position,
+    });
+  });
+
+  it("CEL members inside if: of a flow-map step", () => {
+    const text = `${EXAMPLE}    - { id: extra, uses: email@1, if: steps.release.out‸ }\n`;
+    expect(items(cursor(text)).map((i) => i.label)).toEqual(["outputs", "outcome"]);
+  });
+});
+
 describe("hover", () => {
   it("a capability's docs on uses:, a field's description from the config schema and the pipeline schema", () => {
     const u = find(EXAMPLE, "grant@1");
@@ -296,5 +389,50 @@ describe("semantic highlighting of CEL", () => {
     expect(data.slice(0, 5)).toEqual([first.line, first.character, "trigger".length, 0, 0]);
     // trigger . kind == "fired" → 4 tokens; steps . release . outcome == "succeeded" → 5
     expect(data.length / 5).toBe(4 + 5);
+  });
+
+  /** The tokens as `line:col text type` (decoded from LSP's relative encoding). */
+  const decode = (text: string) => {
+    const data = celSemanticTokens(text);
+    const lines = text.split("\n");
+    const out: string[] = [];
+    let line = 0;
+    let char = 0;
+    for (let i = 0; i < data.length; i += 5) {
+      line += data[i]!;
+      char = data[i]! === 0 ? char + data[i + 1]! : data[i + 1]!;
+      out.push(`${line}:${char} ${lines[line]!.slice(char, char + data[i + 2]!)} ${data[i + 3]}`);
+    }
+    return out;
+  };
+
+  it("multi-line if: block scalars (| and >-), plain and quoted, line by line at their positions", () => {
+    const cond = 'if: steps.release.outcome == "succeeded"';
+    for (const written of [
+      'if: | # both\n        steps.release.outcome == "succeeded" &&\n          trigger.kind == "fired"',
+      'if: >-\n        steps.release.outcome == "succeeded" &&\n          trigger.kind == "fired"',
+      'if: steps.release.outcome == "succeeded" &&\n        trigger.kind == "fired"',
+      "if: \"steps.release.outcome == 'succeeded' &&\n        trigger.kind == 'fired'\"",
+    ]) {
+      const text = edit(cond, written);
+      const tokens = decode(text).slice(4); // the first step's condition: trigger . kind == "fired"
+      const first = find(text, "steps.release.outcome", 0);
+      const second = find(text, "trigger.kind", 1);
+      const quote = written.includes("'") ? "'" : '"';
+      expect(tokens, written).toEqual([
+        `${first.line}:${first.character} steps 0`,
+        `${first.line}:${first.character + 6} release 1`,
+        `${first.line}:${first.character + 14} outcome 1`,
+        `${first.line}:${first.character + 22} == 6`,
+        `${first.line}:${first.character + 25} ${quote}succeeded${quote} 4`,
+        `${first.line}:${first.character + 37} && 6`,
+        `${second.line}:${second.character} trigger 0`,
+        `${second.line}:${second.character + 8} kind 1`,
+        `${second.line}:${second.character + 13} == 6`,
+        `${second.line}:${second.character + 16} ${quote}fired${quote} 4`,
+      ]);
+    }
+    // a quoted value with escapes is left alone (its source and value differ)
+    expect(decode(edit(cond, 'if: "steps.release.outcome == \\"succeeded\\""')).length).toBe(4);
   });
 });

@@ -88,7 +88,7 @@ describe("code lenses", () => {
 });
 
 describe("pipeline lenses (with a server connection)", () => {
-  it("Plan and Apply on metadata.name, Run only with a manual@1 trigger; none offline", () => {
+  it("Plan, Apply and Open runs on metadata.name, Run only with a manual@1 trigger; none offline", () => {
     const uri = "file:///work/family-legacy.latchflow.yaml";
     const p = find(EXAMPLE, "family-legacy");
     const range = { start: p, end: { line: p.line, character: p.character + "family-legacy".length } };
@@ -99,8 +99,14 @@ describe("pipeline lenses (with a server connection)", () => {
     expect(commands(EXAMPLE)).toEqual([
       ["Plan", "latchflow.plan", [uri], range],
       ["Apply", "latchflow.apply", [uri], range],
+      ["Open runs", "latchflow.showRuns", [uri], range],
     ]);
-    expect(commands(trigger("uses: manual@1")).map((c) => c[0])).toEqual(["Plan", "Apply", "Run"]);
+    expect(commands(trigger("uses: manual@1")).map((c) => c[0])).toEqual([
+      "Plan",
+      "Apply",
+      "Run",
+      "Open runs",
+    ]);
     expect(codeLenses(EXAMPLE, { now: NOW }).filter((l) => l.command.command !== "")).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionSettings, TOKEN_KEY } from "../src/client/settings.js";
+import { connectionSettings, TOKEN_KEY } from "../src/client/editor.js";
 import { edit, find } from "./fixtures.js";
 import { LspSession } from "./lsp-client.js";
 
@@ -33,6 +33,23 @@ describe("the extension manifest", () => {
     expect(manifest.publisher).toBeTruthy();
   });
 
+  it("commands activate the extension; those about the open pipeline show in the palette only for YAML", () => {
+    // contributed commands activate an extension by themselves since VS Code 1.74 (no onCommand events needed)
+    expect(atMost([1, 74, 0], floor(manifest.engines.vscode))).toBe(true);
+    const palette = manifest.contributes.menus.commandPalette as { command: string; when: string }[];
+    expect(palette.map((m) => [m.command, m.when])).toEqual(
+      ["plan", "apply", "run", "runWithPayload", "showRuns", "showRunSteps"].map((c) => [
+        `latchflow.${c}`,
+        "editorLangId == yaml",
+      ]),
+    );
+    // the language server's lenses name commands the extension contributes
+    const lenses = readFileSync(join(ROOT, "src/language/lenses.ts"), "utf8");
+    const declared = new Set(manifest.contributes.commands.map((c: { command: string }) => c.command));
+    for (const [, command] of lenses.matchAll(/"(latchflow\.\w+)"/g))
+      expect(declared.has(command)).toBe(true);
+  });
+
   it("engines.vscode is at least what vscode-languageclient needs, and no lower than @types/vscode", () => {
     const client = JSON.parse(
       readFileSync(join(ROOT, "node_modules/vscode-languageclient/package.json"), "utf8"),
@@ -44,9 +61,25 @@ describe("the extension manifest", () => {
 
   it("contributes the server URL setting and exactly the commands the extension registers", () => {
     const source = readFileSync(join(ROOT, "src/client/extension.ts"), "utf8");
-    const registered = [...source.matchAll(/registerCommand\("([^"]+)"/g)].map((m) => m[1]).sort();
+    const registered = [...source.matchAll(/registerCommand\(\s*"([^"]+)"/g)].map((m) => m[1]).sort();
     const declared = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
     expect(declared).toEqual(registered);
+    expect(declared).toEqual(
+      [
+        "latchflow.signIn",
+        "latchflow.signOut",
+        "latchflow.setToken",
+        "latchflow.plan",
+        "latchflow.apply",
+        "latchflow.run",
+        "latchflow.runWithPayload",
+        "latchflow.showRuns",
+        "latchflow.showRunSteps",
+        "latchflow.validateWorkspace",
+      ].sort(),
+    );
+    for (const c of manifest.contributes.commands)
+      expect(c).toMatchObject({ category: "Latchflow", title: expect.any(String) });
     expect(manifest.contributes.configuration.properties["latchflow.server.url"]).toMatchObject({
       type: "string",
     });
@@ -56,14 +89,16 @@ describe("the extension manifest", () => {
 });
 
 describe("connection settings (the editor API faked at its seam)", () => {
-  const settings = (url?: string) => ({ get: <T>(k: string) => (k === "server.url" ? url : undefined) as T });
-  const secrets = (token?: string) => ({ get: async (k: string) => (k === TOKEN_KEY ? token : undefined) });
-  it("passes url and token only when both are set", async () => {
-    expect(await connectionSettings(settings(" https://lf.example "), secrets("lf_x"))).toEqual({
+  const editor = (url?: string, token?: string) => ({
+    settings: { get: <T>(k: string) => (k === "server.url" ? url : undefined) as T },
+    secrets: { get: async (k: string) => (k === TOKEN_KEY ? token : undefined) },
+  });
+  it("passes url (without trailing slashes) and token only when both are set", async () => {
+    expect(await connectionSettings(editor(" https://lf.example/ ", "lf_x"))).toEqual({
       server: { url: "https://lf.example", token: "lf_x" },
     });
-    expect(await connectionSettings(settings("https://lf.example"), secrets())).toEqual({});
-    expect(await connectionSettings(settings(""), secrets("lf_x"))).toEqual({});
+    expect(await connectionSettings(editor("https://lf.example"))).toEqual({});
+    expect(await connectionSettings(editor("", "lf_x"))).toEqual({});
   });
 });
 

@@ -56,6 +56,20 @@ describe("bundle and recipient completion from a connected server", () => {
     expect(labels(c)).toEqual([["alice@example.com", "alice@example.com", "Alice · enabled"]]);
   });
 
+  it("inside a flow map: with: { bundle: ‸, recipients: [alice@example.com, ‸] }", () => {
+    const block =
+      "      with:\n        bundle: family-archive\n        recipients: [alice@example.com]\n        maxDownloads: 3\n";
+    const flow = (w: string) => cursor(edit(block, `      with: { ${w} }\n`));
+    expect(labels(flow("bundle: ‸, recipients: [alice@example.com]"))).toEqual([
+      ["family-archive", "family-archive", "bundle · enabled"],
+      ["old-archive", "old-archive", "bundle · disabled"],
+    ]);
+    expect(labels(flow("bundle: family-archive, recipients: [alice@example.com, ‸]"))).toEqual([
+      ["bob@example.com", "bob@example.com", "disabled"],
+    ]);
+    expect(labels(flow("bundle: family-archive, recipients: ‸"))?.[0]?.[1]).toBe("[alice@example.com]");
+  });
+
   it("elsewhere: undefined, so the schema-driven completion applies", () => {
     expect(labels(at('subject: "Release pending"', "subject: ‸"))).toBeUndefined();
     expect(labels(at("to: [guardian@example.com]", "to: [‸]"))).toBeUndefined();

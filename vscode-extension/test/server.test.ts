@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type {
   CodeLens,
@@ -9,6 +13,9 @@ import type {
   TextEdit,
   WorkspaceEdit,
 } from "vscode-languageserver-protocol";
+import { VALIDATE_WORKSPACE, validateWorkspace, type WorkspaceReport } from "../src/client/workspace.js";
+import { VALIDATE_WORKSPACE as SERVER_REQUEST } from "../src/server/workspace.js";
+import { FakeEditor } from "./fake-editor.js";
 import { EXAMPLE, edit, find } from "./fixtures.js";
 import { LspSession } from "./lsp-client.js";
 
@@ -188,5 +195,76 @@ describe("language server over stdio (offline)", () => {
     expect(d.diagnostics.map((x) => x.code)).toContain("unknown_capability");
     expect(lsp.published.some((p) => p.uri === k8s)).toBe(false);
     expect(await lsp.request("textDocument/documentSymbol", { textDocument: { uri: k8s } })).toBeNull();
+  });
+
+  it("Validate workspace: the pipeline documents among the files, read from disk; diagnostics stay after a close and follow the disk", async () => {
+    expect(VALIDATE_WORKSPACE).toBe(SERVER_REQUEST);
+    const dir = mkdtempSync(join(tmpdir(), "lf-vscode-ws-"));
+    try {
+      const file = (name: string, text: string) => {
+        writeFileSync(join(dir, name), text);
+        return pathToFileURL(join(dir, name)).href;
+      };
+      const valid = file("valid.latchflow.yaml", EXAMPLE);
+      const typo = file("typo.yaml", edit("uses: grant@1", "uses: grnat@1")); // a pipeline by its apiVersion
+      const broken = file("broken.latchflow.yml", "apiVersion: latchflow.dev/v1\nkind: [\n");
+      const other = file("deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\n");
+      const editor = new FakeEditor();
+      editor.files = [valid, typo, broken, other, pathToFileURL(join(dir, "gone.yaml")).href];
+      const since = lsp.published.length;
+      const report = await validateWorkspace(editor, (uris) =>
+        lsp.request<WorkspaceReport>(VALIDATE_WORKSPACE, { uris }),
+      );
+      expect(report?.files).toEqual([
+        { uri: valid, errors: 0, warnings: 0 },
+        { uri: typo, errors: 1, warnings: 0 },
+        { uri: broken, errors: 1, warnings: 0 },
+      ]);
+      expect(editor.said).toEqual([
+        "progress: Latchflow: validating the workspace's pipelines…",
+        "find: **/*.{yaml,yml}",
+        "error: Validated 3 pipeline documents: 2 errors and 0 warnings in 2 files. [Show problems]",
+      ]);
+      const published = lsp.published.slice(since);
+      expect(published.map((p) => p.uri).sort()).toEqual([broken, typo, valid].sort());
+      expect(published.find((p) => p.uri === typo)?.diagnostics.map((d) => d.code)).toEqual([
+        "unknown_capability",
+        "references_not_checked",
+      ]);
+
+      // opened, edited without saving and closed: its diagnostics are the file's again, not cleared
+      const opened = lsp.published.length;
+      await lsp.open(typo, EXAMPLE);
+      const live = await lsp.diagnostics(typo, opened);
+      expect(live.diagnostics.map((d) => d.code)).toEqual(["references_not_checked"]);
+      const closed = lsp.published.length;
+      await lsp.close(typo);
+      expect((await lsp.diagnostics(typo, closed)).diagnostics.map((d) => d.code)).toContain(
+        "unknown_capability",
+      );
+
+      // fixed on disk, the broken one deleted: the watcher's events update the Problems view
+      writeFileSync(new URL(typo), EXAMPLE);
+      unlinkSync(new URL(broken));
+      const after = lsp.published.length;
+      await lsp.rpc.sendNotification("workspace/didChangeWatchedFiles", {
+        changes: [
+          { uri: typo, type: 2 },
+          { uri: broken, type: 3 },
+        ],
+      });
+      expect((await lsp.diagnostics(typo, after)).diagnostics.map((d) => d.code)).toEqual([
+        "references_not_checked",
+      ]);
+      expect(await lsp.diagnostics(broken, after)).toEqual({ uri: broken, diagnostics: [] });
+
+      const empty = new FakeEditor();
+      await validateWorkspace(empty, (uris) => lsp.request<WorkspaceReport>(VALIDATE_WORKSPACE, { uris }));
+      expect(empty.said.at(-1)).toBe(
+        "info: No pipeline documents in the workspace (*.latchflow.yaml, or YAML with apiVersion: latchflow.dev/v1).",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,7 +16,13 @@ export function can(me: Me, scope: Scope, resourceId?: string): boolean {
 
 /** A navigation entry: shown only when the user holds its scope. */
 export interface NavItem {
-  href: "/(app)/bundles" | "/(app)/users" | "/(app)/tokens" | "/(app)/plugins" | "/(app)/sessions";
+  href:
+    | "/(app)/bundles"
+    | "/(app)/runs"
+    | "/(app)/users"
+    | "/(app)/tokens"
+    | "/(app)/plugins"
+    | "/(app)/sessions";
   label: string;
   scope?: Scope;
 }
@@ -24,6 +30,8 @@ export interface NavItem {
 /** The pages that exist so far (ADR 027); Recipients, Pipelines, Audit, Users and Settings come later. */
 export const NAV: readonly NavItem[] = [
   { href: "/(app)/bundles", label: "Bundles", scope: Scope.BundlesRead },
+  // after Pipelines (its scope): reading runs needs pipelines:write, like reading the pipeline
+  { href: "/(app)/runs", label: "Runs", scope: Scope.PipelinesWrite },
   { href: "/(app)/users", label: "Users", scope: Scope.UsersAdmin },
   { href: "/(app)/tokens", label: "Tokens", scope: Scope.TokensRead },
   { href: "/(app)/plugins", label: "Plugins", scope: Scope.PluginsAdmin },

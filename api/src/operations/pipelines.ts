@@ -81,6 +81,12 @@ export type PipelineValidation = z.output<typeof PipelineValidation>;
 
 const notFound = { 404: { description: "No such pipeline", schema: ErrorBody } } as const;
 
+const capabilityUnavailable = {
+  description:
+    "capability_unavailable: the pipeline is otherwise valid but uses capabilities that are not installed or are disabled; error.details.capabilities lists each (`uses`, `state`: not_installed | disabled), error.details.diagnostics locates them",
+  schema: ErrorBody,
+} as const;
+
 export const getPipelineSchema = defineOperation({
   method: "get",
   path: "/api/v1/schemas/pipeline.json",
@@ -127,6 +133,7 @@ export const putPipeline = defineOperation({
       schema: Pipeline,
     },
     ...errorResponses,
+    409: capabilityUnavailable,
     422: {
       description:
         "Invalid: error.details.diagnostics lists each problem with line and column (each a Diagnostic)",
@@ -196,6 +203,11 @@ export const setPipelineEnabled = defineOperation({
   body: z.strictObject({ enabled: z.boolean() }).meta({ id: "SetPipelineEnabled" }),
   responses: {
     200: { description: "Updated", schema: Pipeline },
+    409: {
+      ...capabilityUnavailable,
+      description:
+        "capability_unavailable: enabling a pipeline that uses capabilities that are not installed or are disabled (error.details.capabilities)",
+    },
     ...notFound,
     ...errorResponses,
     ...bodyErrorResponses,

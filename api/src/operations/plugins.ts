@@ -44,6 +44,53 @@ export const Plugin = z
   .meta({ id: "Plugin" });
 export type Plugin = z.output<typeof Plugin>;
 
+/** What an upgrade did to the capabilities' enabled state, and why (additive: only on install answers). */
+export const PluginUpgrade = z
+  .object({
+    from: z.string().meta({ description: "The version that was installed before" }),
+    newPermissions: z
+      .array(
+        z.object({
+          name: z.string(),
+          hosts: z.array(z.string()).meta({ description: "fetch: the hosts not asked for before" }),
+          reason: z.string(),
+        }),
+      )
+      .meta({
+        description:
+          "What the new version asks for that the old one did not; when not empty, the capabilities that were enabled wait disabled in awaitingApproval",
+      }),
+    kept: z.array(z.string()).meta({ description: "`uses` of capabilities still enabled" }),
+    awaitingApproval: z.array(z.string()).meta({
+      description:
+        "`uses` of capabilities that were enabled and wait disabled until an admin approves the new permissions by enabling them",
+    }),
+    removed: z
+      .array(z.string())
+      .meta({ description: "`uses` of capabilities the new version no longer has" }),
+  })
+  .meta({ id: "PluginUpgrade" });
+export type PluginUpgrade = z.output<typeof PluginUpgrade>;
+
+export const InstalledPlugin = Plugin.extend({
+  upgrade: PluginUpgrade.optional().meta({ description: "Present when an installed plugin was upgraded" }),
+}).meta({ id: "InstalledPlugin" });
+export type InstalledPlugin = z.output<typeof InstalledPlugin>;
+
+/** A capability and the enabled pipelines that use it. */
+export const CapabilityInUse = z
+  .object({ uses: z.string(), pipelines: z.array(z.string()) })
+  .meta({ id: "CapabilityInUse" });
+export type CapabilityInUse = z.output<typeof CapabilityInUse>;
+
+export const UpdatedPlugin = Plugin.extend({
+  disabledInUse: z.array(CapabilityInUse).optional().meta({
+    description:
+      "With force: the capabilities disabled while enabled pipelines use them; those pipelines' runs fail with capability_unavailable",
+  }),
+}).meta({ id: "UpdatedPlugin" });
+export type UpdatedPlugin = z.output<typeof UpdatedPlugin>;
+
 export const Capability = z
   .object({
     uses: z.string().meta({ description: "What a pipeline writes in `uses:`, e.g. `email@1`" }),
@@ -55,6 +102,10 @@ export const Capability = z
     configSchema: JsonSchemaDocument,
     outputsSchema: JsonSchemaDocument,
     docs: z.string(),
+    replacedBy: z.string().optional().meta({
+      description:
+        "Set when this major is deprecated: it is served only through the `migrate` of the newer major named here (e.g. `acme/sms@2`), which converts the old `with:` when a step runs",
+    }),
   })
   .meta({ id: "Capability" });
 export type Capability = z.output<typeof Capability>;
@@ -71,20 +122,28 @@ export const installPlugin = defineOperation({
   path: "/api/v1/plugins",
   operationId: "installPlugin",
   summary:
-    'Install or upgrade a plugin: a tarball from `latchflow-plugin pack` (application/gzip), or JSON `{ package: "name@version" }` from the npm registry (sha512 integrity verified). Capabilities start disabled.',
+    'Install or upgrade a plugin: a tarball from `latchflow-plugin pack` (application/gzip), or JSON `{ package: "name@version" }` from the npm registry (sha512 integrity verified). A new plugin\'s capabilities start disabled; an upgrade keeps them enabled unless the new version asks for more permissions (then `upgrade` says which, and those capabilities wait disabled for approval). Audited as plugins.plugin.installed.',
   description: `Send the tarball as ${PLUGIN_PACKAGE_TYPES.join(", ")} (optionally with its sha512 in X-Latchflow-Integrity), or application/json InstallPluginFromRegistry.`,
   tag,
   access: admin,
   bodyTypes: ["binary"],
   responses: {
-    201: { description: "Installed", schema: Plugin },
+    201: { description: "Installed (or upgraded: see upgrade)", schema: InstalledPlugin },
     ...errorResponses,
     403: { description: "Not allowed, or the registry's tarball URL is refused", schema: ErrorBody },
     404: { description: "No such package or version in the registry", schema: ErrorBody },
-    409: { description: "A built-in plugin has that name", schema: ErrorBody },
+    409: {
+      description:
+        "A built-in plugin has that name, or another plugin has the same name without its scope (its `uses` prefix)",
+      schema: ErrorBody,
+    },
     413: { description: "The tarball (or the registry's document) is too large", schema: ErrorBody },
     415: { description: "Neither a tarball nor JSON", schema: ErrorBody },
-    422: { description: "Not a valid plugin package", schema: ErrorBody },
+    422: {
+      description:
+        "Not a valid plugin package (e.g. a capability or plugin name that breaks the capability naming rule)",
+      schema: ErrorBody,
+    },
     500: {
       description: "The tarball does not match its integrity (integrity_failed)",
       schema: ErrorBody,
@@ -123,7 +182,7 @@ export const updatePlugin = defineOperation({
   path: "/api/v1/plugins/:name",
   operationId: "updatePlugin",
   summary:
-    "Enable or disable capabilities; approve egress hosts (concrete hosts the manifest asks for; `*` asks for any). Built-ins too: with no approved host, a plugin's `fetch` (http@1's call) is refused. Audited as plugins.plugin.updated.",
+    "Enable or disable capabilities (disabling one that enabled pipelines use is refused unless `force`); approve egress hosts (concrete hosts the manifest asks for; `*` asks for any). Built-ins too: with no approved host, a plugin's `fetch` (http@1's call) is refused. Audited as plugins.plugin.updated.",
   tag,
   access: admin,
   params: NameParams,
@@ -131,12 +190,21 @@ export const updatePlugin = defineOperation({
     .strictObject({
       capabilities: z.record(z.string().max(300), z.boolean()).optional(),
       approvedHosts: z.array(z.string().min(1).max(253)).max(100).optional(),
+      force: z.boolean().optional().meta({
+        description:
+          "Disable capabilities even though enabled pipelines use them (the answer's disabledInUse names them)",
+      }),
     })
     .meta({ id: "UpdatePlugin" }),
   responses: {
-    200: { description: "Updated", schema: Plugin },
+    200: { description: "Updated", schema: UpdatedPlugin },
     ...notFound,
     ...errorResponses,
+    409: {
+      description:
+        "Disabling capabilities that enabled pipelines use (error.details.pipelines, error.details.capabilities: each CapabilityInUse); send force: true to disable them anyway",
+      schema: ErrorBody,
+    },
     422: { description: "No such capability, or a host the manifest does not ask for", schema: ErrorBody },
     ...bodyErrorResponses,
   },

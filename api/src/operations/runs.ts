@@ -13,6 +13,12 @@ const Label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be 
 const NameParams = z.strictObject({ name: PipelineName });
 const TokenParams = z.strictObject({ token: z.string().min(10).max(3000) });
 
+/** A run's states: queued, running, waiting (for a step's next attempt), then succeeded or failed. */
+export const RunStatus = z
+  .enum(["queued", "running", "waiting", "succeeded", "failed"])
+  .meta({ id: "RunStatus" });
+export type RunStatus = z.output<typeof RunStatus>;
+
 export const RunAttempt = z
   .object({
     number: z.number().int(),
@@ -37,6 +43,10 @@ export const RunStep = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     attempts: z.array(RunAttempt),
+    condition: z.string().meta({
+      description:
+        "The step's `if:` as written in the run's snapshot of the pipeline (\"\" = none): why a skipped step was skipped",
+    }),
   })
   .meta({ id: "RunStep" });
 export type RunStep = z.output<typeof RunStep>;
@@ -47,7 +57,7 @@ export const Run = z
     pipeline: z.string(),
     pipelineVersion: z.number().int(),
     trigger: z.object({ id: z.string(), uses: z.string(), kind: z.string(), payload: z.unknown() }),
-    status: z.enum(["queued", "running", "waiting", "succeeded", "failed"]),
+    status: RunStatus,
     errorCode: z.string(),
     errorMessage: z.string(),
     createdAt: z.string(),
@@ -85,6 +95,36 @@ export type TriggerRefusal = z.output<typeof TriggerRefusal>;
 
 const notFound = { 404: { description: "No such pipeline or run", schema: ErrorBody } } as const;
 
+const RunsQuery = z.strictObject({
+  cursor: z.string().max(40).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  status: RunStatus.optional().meta({ description: "Only runs in this state" }),
+});
+const RunPage = z.object({ items: z.array(Run), nextCursor: z.string().nullable() }).meta({ id: "RunPage" });
+
+export const TriggerTimer = z.object({ key: z.string(), at: z.iso.datetime() }).meta({
+  id: "TriggerTimer",
+  description: "A durable timer the trigger set (e.g. `deadline`, `remind:7d`, `tick`)",
+});
+
+export const PipelineTrigger = z
+  .object({
+    id: z.string(),
+    uses: z.string(),
+    config: z.unknown().meta({ description: "The trigger's `with` as written" }),
+    timers: z.array(TriggerTimer).meta({ description: "Pending timers, soonest first" }),
+    status: z.unknown().meta({
+      description:
+        "What the trigger says of itself (null: nothing to show). deadman@1: `{ deadline, periodStart, lastCheckInAt?, paused, pausedUntil?, fired, ladder: [{ entry, at, sent }] }`; cron@1: `{ next: [instants], lastFiredFor? }`; schedule@1: `{ at, fired, firedAt? }`",
+    }),
+    hookUrl: z
+      .string()
+      .nullable()
+      .meta({ description: "Where to send webhook requests (webhook@1 triggers), else null" }),
+  })
+  .meta({ id: "PipelineTrigger" });
+export type PipelineTrigger = z.output<typeof PipelineTrigger>;
+
 export const startPipelineRun = defineOperation({
   method: "post",
   path: "/api/v1/pipelines/:name/runs",
@@ -119,18 +159,21 @@ export const listPipelineRuns = defineOperation({
   tag,
   access: { kind: "user", scope: Scope.PipelinesWrite, resource: { type: "pipeline", param: "name" } },
   params: NameParams,
-  query: z.strictObject({
-    cursor: z.string().max(40).optional(),
-    limit: z.coerce.number().int().min(1).max(200).optional(),
-  }),
-  responses: {
-    200: {
-      description: "A page of runs",
-      schema: z.object({ items: z.array(Run), nextCursor: z.string().nullable() }),
-    },
-    ...notFound,
-    ...errorResponses,
-  },
+  query: RunsQuery,
+  responses: { 200: { description: "A page of runs", schema: RunPage }, ...notFound, ...errorResponses },
+});
+
+export const listRuns = defineOperation({
+  method: "get",
+  path: "/api/v1/runs",
+  operationId: "listRuns",
+  summary:
+    "Runs of every pipeline the caller may read, newest first (e.g. `?status=failed` to find what went wrong)",
+  tag,
+  access: { kind: "user", scope: Scope.PipelinesWrite },
+  restrictable: true,
+  query: RunsQuery,
+  responses: { 200: { description: "A page of runs", schema: RunPage }, ...errorResponses },
 });
 
 export const getPipelineRun = defineOperation({
@@ -142,6 +185,30 @@ export const getPipelineRun = defineOperation({
   access: { kind: "user", scope: Scope.PipelinesWrite, resource: { type: "pipeline", param: "name" } },
   params: z.strictObject({ name: PipelineName, runId: RunId }),
   responses: { 200: { description: "The run", schema: Run }, ...notFound, ...errorResponses },
+});
+
+export const listPipelineTriggers = defineOperation({
+  method: "get",
+  path: "/api/v1/pipelines/:name/triggers",
+  operationId: "listPipelineTriggers",
+  summary:
+    "Each trigger of a pipeline as it stands: its config, pending timers, and its status (a dead-man switch's deadline and reminders, a cron's next fire times)",
+  tag,
+  access: { kind: "user", scope: Scope.PipelinesWrite, resource: { type: "pipeline", param: "name" } },
+  params: NameParams,
+  responses: {
+    200: {
+      description: "The triggers, in the order the pipeline lists them",
+      schema: z
+        .object({
+          enabled: z.boolean().meta({ description: "A disabled pipeline's triggers are not armed" }),
+          items: z.array(PipelineTrigger),
+        })
+        .meta({ id: "PipelineTriggers" }),
+    },
+    404: { description: "No such pipeline", schema: ErrorBody },
+    ...errorResponses,
+  },
 });
 
 export const controlTrigger = defineOperation({

@@ -1,77 +1,27 @@
+// The comparison itself is tested with @latchflow/api/pipeline-plan (api/test/pipeline-plan.test.ts); here, how
+// the CLI turns a server that changed since the plan into its conflict exit.
 import type { Client } from "@latchflow/api";
 import { describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "./exit-codes.js";
-import type { CheckedFile } from "./pipeline-files.js";
-import { checkUnchanged, computePlan } from "./pipeline-plan.js";
+import { checkUnchanged, type Plan } from "./pipeline-plan.js";
 
-interface Stored {
-  version: number;
-  enabled: boolean;
-  source: string;
+/** A client whose pipeline list the test changes between calls. */
+function listing(server: Map<string, { version: number; enabled: boolean }>): Client {
+  return {
+    listPipelines: async () => ({
+      items: [...server].map(([name, p]) => ({ name, description: "", ...p, createdAt: "", updatedAt: "" })),
+    }),
+  } as unknown as Client;
 }
 
-/** A client answering listPipelines and getPipeline (YAML) from a map the test changes between calls. */
-function fakeApi(server: Map<string, Stored>): Client {
-  const api = {
-    async listPipelines() {
-      return {
-        items: [...server].map(([name, p]) => ({
-          name,
-          description: "",
-          enabled: p.enabled,
-          version: p.version,
-          createdAt: "2026-01-01T00:00:00.000Z",
-          updatedAt: "2026-01-01T00:00:00.000Z",
-        })),
-      };
-    },
-    async getPipeline({ params }: { params: { name: string } }) {
-      const p = server.get(params.name);
-      if (!p) throw new Error("not found");
-      return new Response(p.source, { headers: { "content-type": "application/yaml" } });
-    },
-  };
-  return api as unknown as Client;
-}
-
-const file = (name: string, text: string, enabled?: boolean): CheckedFile => ({
-  file: `${name}.yaml`,
-  text,
+const change = (name: string, server: { version: number; enabled: boolean } | null) => ({
   name,
-  enabled,
-  ok: true,
-  diagnostics: [],
-});
-
-describe("computePlan", () => {
-  it("compares source byte for byte and a stated spec.enabled; deletes only with prune", async () => {
-    const server = new Map<string, Stored>([
-      ["same", { version: 3, enabled: true, source: "a: 1\n" }],
-      ["edited", { version: 2, enabled: true, source: "a: 1\n" }],
-      ["off", { version: 1, enabled: false, source: "b: 1\n" }],
-      ["extra", { version: 5, enabled: true, source: "c: 1\n" }],
-    ]);
-    const files = [
-      file("same", "a: 1\n"),
-      file("edited", "a: 1 \n"), // a trailing space is a change: the server stores the text as written
-      file("off", "b: 1\n", true),
-      file("new", "d: 1\n"),
-    ];
-    const plan = await computePlan(fakeApi(server), files, false);
-    expect(plan.changes.map((c) => [c.name, c.action, c.sourceChanged, c.enabled])).toEqual([
-      ["edited", "update", true, null],
-      ["off", "update", false, { from: false, to: true }],
-      ["new", "create", true, { from: null, to: true }],
-    ]);
-    expect(plan.unchanged).toEqual([{ name: "same", file: "same.yaml", version: 3 }]);
-    expect(plan.untracked).toEqual(["extra"]);
-
-    const pruned = await computePlan(fakeApi(server), files, true);
-    expect(pruned.untracked).toEqual([]);
-    expect(pruned.changes.at(-1)).toMatchObject({ name: "extra", action: "delete", server: { version: 5 } });
-    expect(pruned.changes.at(-1)?.diff).toContain("-c: 1");
-    expect(pruned.summary).toEqual({ create: 1, update: 2, delete: 1 });
-  });
+  action: server ? ("update" as const) : ("create" as const),
+  file: `${name}.yaml`,
+  server,
+  sourceChanged: true,
+  enabled: null,
+  diff: "",
 });
 
 describe("checkUnchanged", () => {
@@ -86,21 +36,26 @@ describe("checkUnchanged", () => {
   };
 
   it("refuses with exit 5 when a planned pipeline changed version, enabled state or existence", async () => {
-    const server = new Map<string, Stored>([["one", { version: 1, enabled: true, source: "a: 1\n" }]]);
-    const api = fakeApi(server);
-    const plan = await computePlan(api, [file("one", "a: 2\n"), file("two", "b: 1\n")], false);
+    const server = new Map([["one", { version: 1, enabled: true }]]);
+    const api = listing(server);
+    const plan: Plan = {
+      changes: [change("one", { version: 1, enabled: true }), change("two", null)],
+      unchanged: [],
+      untracked: [],
+      summary: { create: 1, update: 1, delete: 0 },
+    };
     await checkUnchanged(api, plan, "latchflow pipelines apply");
 
-    server.set("one", { version: 2, enabled: true, source: "a: 3\n" });
+    server.set("one", { version: 2, enabled: true });
     expect(await refusal(checkUnchanged(api, plan, "latchflow pipelines apply"))).toBe(
       "pipeline one changed on the server since the plan (version 1 → version 2); nothing was applied",
     );
-    server.set("one", { version: 1, enabled: false, source: "a: 1\n" });
+    server.set("one", { version: 1, enabled: false });
     expect(await refusal(checkUnchanged(api, plan, "latchflow pipelines apply"))).toContain(
       "version 1, disabled",
     );
-    server.set("one", { version: 1, enabled: true, source: "a: 1\n" });
-    server.set("two", { version: 1, enabled: true, source: "b: 0\n" });
+    server.set("one", { version: 1, enabled: true });
+    server.set("two", { version: 1, enabled: true });
     expect(await refusal(checkUnchanged(api, plan, "latchflow pipelines apply"))).toContain(
       "pipeline two changed on the server since the plan (absent → version 1)",
     );

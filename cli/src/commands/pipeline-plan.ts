@@ -1,8 +1,10 @@
 // Pipelines as code: the plan (what `apply` would create, update and delete on the server to match the files)
-// and its application. What is compared, how deletes are proposed and how a server that changed in between is
-// caught: ADR 018.
+// and its application. The comparison itself is @latchflow/api/pipeline-plan's (shared with the VS Code
+// extension); this module adds the zod schemas of the `--json` output, printing and the CLI's exit codes. What
+// is compared, how deletes are proposed and how a server that changed in between is caught: ADR 018.
 import { type Client, isApiError, schemas } from "@latchflow/api";
-import { createTwoFilesPatch } from "diff";
+import type * as shared from "@latchflow/api/pipeline-plan";
+import { applyChange, changedSincePlan } from "@latchflow/api/pipeline-plan";
 import { z } from "zod";
 import { CliError, ExitCode } from "./exit-codes.js";
 import type { Output } from "./output.js";
@@ -47,115 +49,12 @@ export const AppliedChange = z.object({
 });
 export type AppliedChange = z.output<typeof AppliedChange>;
 
-interface ServerPipeline {
-  version: number;
-  enabled: boolean;
-}
+// the output schemas describe exactly what the shared plan answers
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const agrees: [Same<Plan, shared.Plan>, Same<AppliedChange, shared.AppliedChange>] = [true, true];
+void agrees;
 
-/** A pipeline's source exactly as stored (GET …/pipelines/{name} answers YAML, not JSON). */
-export async function storedSource(api: Client, name: string): Promise<string> {
-  const answer: unknown = await api.getPipeline({ params: { name } });
-  if (typeof (answer as { text?: unknown }).text !== "function") {
-    throw new CliError(
-      "the server sent JSON where YAML was asked for",
-      ExitCode.Error,
-      "update the CLI or the server",
-    );
-  }
-  return await (answer as { text(): Promise<string> }).text();
-}
-
-async function serverPipelines(api: Client): Promise<Map<string, ServerPipeline>> {
-  const { items } = await api.listPipelines();
-  return new Map(items.map((p) => [p.name, { version: p.version, enabled: p.enabled }]));
-}
-
-function sourceDiff(name: string, from: string, to: string, fromLabel: string, toLabel: string): string {
-  if (from === to) return "";
-  const patch = createTwoFilesPatch(
-    from === "" && fromLabel === "" ? "/dev/null" : `a/${name}`,
-    to === "" && toLabel === "" ? "/dev/null" : `b/${name}`,
-    from,
-    to,
-    fromLabel,
-    toLabel,
-    { context: 3 },
-  );
-  // drop the "=====" separator line createTwoFilesPatch starts with
-  return patch.slice(patch.indexOf("\n") + 1);
-}
-
-/**
- * Compares the files with the server: a file whose pipeline is missing is a create; a file whose text differs
- * from the stored source (byte for byte), or whose `spec.enabled` differs from the server's state, an update;
- * with `prune`, a server pipeline in none of the files is a delete.
- */
-export async function computePlan(api: Client, files: readonly CheckedFile[], prune: boolean): Promise<Plan> {
-  const server = await serverPipelines(api);
-  const changes: PlannedChange[] = [];
-  const unchanged: Plan["unchanged"] = [];
-  const named = files.filter((f): f is CheckedFile & { name: string } => f.name !== null);
-  const sources = await Promise.all(
-    named.map((f) => (server.has(f.name) ? storedSource(api, f.name) : Promise.resolve(""))),
-  );
-  named.forEach((f, i) => {
-    const current = server.get(f.name);
-    if (!current) {
-      changes.push({
-        name: f.name,
-        action: "create",
-        file: f.file,
-        server: null,
-        sourceChanged: true,
-        enabled: { from: null, to: f.enabled ?? true },
-        diff: sourceDiff(f.name, "", f.text, "", f.file),
-      });
-      return;
-    }
-    const stored = sources[i]!;
-    const enabled =
-      f.enabled !== undefined && f.enabled !== current.enabled
-        ? { from: current.enabled, to: f.enabled }
-        : null;
-    if (stored === f.text && !enabled) {
-      unchanged.push({ name: f.name, file: f.file, version: current.version });
-      return;
-    }
-    changes.push({
-      name: f.name,
-      action: "update",
-      file: f.file,
-      server: current,
-      sourceChanged: stored !== f.text,
-      enabled,
-      diff: sourceDiff(f.name, stored, f.text, `server, version ${current.version}`, f.file),
-    });
-  });
-  const declared = new Set(named.map((f) => f.name));
-  const extra = [...server.keys()].filter((n) => !declared.has(n)).sort();
-  if (prune) {
-    const stored = await Promise.all(extra.map((n) => storedSource(api, n)));
-    extra.forEach((name, i) => {
-      const current = server.get(name)!;
-      changes.push({
-        name,
-        action: "delete",
-        file: null,
-        server: current,
-        sourceChanged: true,
-        enabled: null,
-        diff: sourceDiff(name, stored[i]!, "", `server, version ${current.version}`, ""),
-      });
-    });
-  }
-  const count = (a: PlannedChange["action"]) => changes.filter((c) => c.action === a).length;
-  return {
-    changes,
-    unchanged,
-    untracked: prune ? [] : extra,
-    summary: { create: count("create"), update: count("update"), delete: count("delete") },
-  };
-}
+export { computePlan, storedSource } from "@latchflow/api/pipeline-plan";
 
 const SIGN = { create: "+", update: "~", delete: "-" } as const;
 const STYLE = { create: "green", update: "yellow", delete: "red" } as const;
@@ -200,23 +99,14 @@ export function printPlan(out: Output, plan: Plan): void {
  * right before the changes are sent.
  */
 export async function checkUnchanged(api: Client, plan: Plan, commandLine: string): Promise<void> {
-  const now = await serverPipelines(api);
-  for (const c of plan.changes) {
-    const current = now.get(c.name) ?? null;
-    const same =
-      current === null
-        ? c.server === null
-        : c.server !== null && c.server.version === current.version && c.server.enabled === current.enabled;
-    if (!same) {
-      const was = c.server ? `version ${c.server.version}` : "absent";
-      const is = current ? `version ${current.version}${current.enabled ? "" : ", disabled"}` : "deleted";
-      throw new CliError(
-        `pipeline ${c.name} changed on the server since the plan (${was} → ${is}); nothing was applied`,
-        ExitCode.Conflict,
-        `run \`${commandLine.replace(/ apply$/, " plan")} -f …\` again and review the new plan`,
-        "conflict",
-      );
-    }
+  const changed = await changedSincePlan(api, plan);
+  if (changed) {
+    throw new CliError(
+      `pipeline ${changed.name} changed on the server since the plan (${changed.was} → ${changed.is}); nothing was applied`,
+      ExitCode.Conflict,
+      `run \`${commandLine.replace(/ apply$/, " plan")} -f …\` again and review the new plan`,
+      "conflict",
+    );
   }
 }
 
@@ -253,7 +143,7 @@ export async function applyPlan(
   );
   for (const c of ordered) {
     try {
-      applied.push(await applyOne(api, c, text.get(c.name) ?? ""));
+      applied.push(await applyChange(api, c, text.get(c.name) ?? ""));
     } catch (err) {
       for (const d of serverDiagnostics(err, c.file ?? c.name)) out.note(formatDiagnostic(d));
       if (applied.length > 0) out.note(`${applied.length} change(s) were applied before this one failed.`);
@@ -264,21 +154,4 @@ export async function applyPlan(
     if (!out.json) out.note(`${a.action === "delete" ? "deleted" : `${a.action}d`} ${a.name}${state}`);
   }
   return applied;
-}
-
-async function applyOne(api: Client, c: PlannedChange, source: string): Promise<AppliedChange> {
-  const params = { name: c.name };
-  if (c.action === "delete") {
-    await api.deletePipeline({ params });
-    return { name: c.name, action: c.action, version: null, enabled: null };
-  }
-  let p: schemas.Pipeline | undefined;
-  if (c.sourceChanged) {
-    p = await api.putPipeline({ params, body: source, contentType: "application/yaml" });
-  }
-  if (c.enabled && p?.enabled !== c.enabled.to) {
-    p = await api.setPipelineEnabled({ params, body: { enabled: c.enabled.to } });
-  }
-  if (!p) throw new Error(`nothing to apply for ${c.name}`);
-  return { name: c.name, action: c.action, version: p.version, enabled: p.enabled };
 }

@@ -2,6 +2,7 @@
 // list, delete, enable, disable); runs and triggers are in pipeline-runs.ts. Operations: @latchflow/api's
 // pipelines and runs areas. Plan/apply semantics: ADR 018.
 import { type Client, Scope, schemas } from "@latchflow/api";
+import { capabilityCatalog } from "@latchflow/api/pipeline-plan";
 import type { CapabilityCatalog } from "@latchflow/spec";
 import { z } from "zod";
 import { type Context, defineCommand, type OptionSpecs } from "./command.js";
@@ -36,15 +37,9 @@ const fileOption = {
 } as const satisfies OptionSpecs;
 const nameArg = { name: "NAME", required: true } as const;
 
-/** The server's capabilities (built-in and installed plugins') as the validator's catalog. */
+/** The server's enabled capabilities (built-in and installed plugins') as the validator's catalog. */
 async function serverCatalog(api: Client): Promise<CapabilityCatalog> {
-  const { items } = await api.listCapabilities();
-  return Object.fromEntries(
-    items.map((c) => [
-      c.uses,
-      { kind: c.kind, configSchema: c.configSchema, outputsSchema: c.outputsSchema, docs: c.docs },
-    ]),
-  );
+  return capabilityCatalog((await api.listCapabilities()).items);
 }
 
 async function builtinCatalog(): Promise<CapabilityCatalog> {

@@ -73,12 +73,15 @@ export const install = defineCommand({
   ],
   access: `${access}. A name is fetched by the server from the npm registry it is configured with (LATCHFLOW_NPM_REGISTRY), its sha512 checked`,
   args: [{ name: "TARBALL|NAME", required: true, complete: "file" }],
-  output: { description: "Plugin (capabilities start disabled)", schema: schemas.Plugin },
+  output: {
+    description: "Plugin (a new one's capabilities start disabled; an upgrade says what it kept)",
+    schema: schemas.InstalledPlugin,
+  },
   async run(ctx) {
     const ref = ctx.args[0]!;
     const api = await ctx.api();
     const info = await stat(ref).catch(() => undefined);
-    let p: schemas.Plugin;
+    let p: schemas.InstalledPlugin;
     if (info?.isFile()) {
       const bytes = await readFile(ref);
       p = await api.installPlugin({
@@ -95,8 +98,23 @@ export const install = defineCommand({
       throw usageError(`"${ref}" is neither a file nor an npm package name`, ctx.commandLine);
     }
     ctx.out.result(p, () => {
-      ctx.out.line(`Installed ${p.name} ${p.version} (${p.source})`);
-      ctx.out.note(`its capabilities start disabled: latchflow plugins enable ${p.name}`);
+      const up = p.upgrade;
+      if (up === undefined) {
+        ctx.out.line(`Installed ${p.name} ${p.version} (${p.source})`);
+        ctx.out.note(`its capabilities start disabled: latchflow plugins enable ${p.name}`);
+      } else {
+        ctx.out.line(`Upgraded ${p.name} from ${up.from} to ${p.version} (${p.source})`);
+        if (up.kept.length > 0) ctx.out.note(`still enabled: ${up.kept.join(", ")}`);
+        if (up.newPermissions.length > 0) {
+          const asks = up.newPermissions.map((n) =>
+            n.hosts.length ? `${n.name} (${n.hosts.join(", ")})` : n.name,
+          );
+          ctx.out.note(
+            `${ctx.out.style("yellow", "it asks for more:", true)} ${asks.join(", ")}; waiting disabled until you enable them: ${up.awaitingApproval.join(", ") || "(none)"}`,
+          );
+        }
+        if (up.removed.length > 0) ctx.out.note(`no longer provided: ${up.removed.join(", ")}`);
+      }
       if (p.requestedHosts.length > 0) {
         ctx.out.note(
           `it asks to reach ${p.requestedHosts.join(", ")}: latchflow plugins approve-hosts ${p.name} HOST…`,
@@ -112,14 +130,22 @@ function setEnabled(enabled: boolean) {
   return defineCommand({
     path: ["plugins", verb],
     summary: `${enabled ? "Enable" : "Disable"} a plugin's capabilities (all of them, or those named)`,
-    usage: `latchflow plugins ${verb} PLUGIN [CAPABILITY...]`,
+    usage: `latchflow plugins ${verb} PLUGIN [CAPABILITY...]${enabled ? "" : " [--force]"}`,
     examples: [
       `latchflow plugins ${verb} latchflow-plugin-sms`,
       `latchflow plugins ${verb} latchflow-plugin-sms sms@1`,
     ],
     access,
     args: [nameArg, { name: "CAPABILITY", variadic: true }],
-    output: { description: "Plugin", schema: schemas.Plugin },
+    options: enabled
+      ? {}
+      : {
+          force: {
+            type: "boolean",
+            description: "disable even what enabled pipelines use (their runs then fail; they are listed)",
+          },
+        },
+    output: { description: "Plugin", schema: schemas.UpdatedPlugin },
     async run(ctx) {
       const [name, ...named] = ctx.args as [string, ...string[]];
       const api = await ctx.api();
@@ -127,11 +153,22 @@ function setEnabled(enabled: boolean) {
         named.length > 0
           ? named
           : (await api.getPlugin({ params: { name } })).capabilities.map((c) => c.uses);
+      const force = (ctx.options as { force?: boolean }).force === true;
       const p = await api.updatePlugin({
         params: { name },
-        body: { capabilities: Object.fromEntries(uses.map((u) => [u, enabled])) },
+        body: {
+          capabilities: Object.fromEntries(uses.map((u) => [u, enabled])),
+          ...(force ? { force } : {}),
+        },
       });
-      ctx.out.result(p, () => showPlugin(ctx.out, p));
+      ctx.out.result(p, () => {
+        showPlugin(ctx.out, p);
+        for (const u of p.disabledInUse ?? []) {
+          ctx.out.note(
+            `${ctx.out.style("yellow", "warning:", true)} ${u.uses} is disabled but enabled pipelines use it: ${u.pipelines.join(", ")} (their runs fail with capability_unavailable)`,
+          );
+        }
+      });
       return undefined;
     },
   });

@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import type { Client } from "@latchflow/api";
 import { Scope, schemas } from "@latchflow/api";
+import { DeviceFlowError, pollForToken as pollDeviceToken, revokeOwnToken } from "@latchflow/api/device-flow";
 import { z } from "zod";
 import { type Context, defineCommand } from "./command.js";
 import { normalizeServer, resolveCredentials } from "./credentials.js";
@@ -10,7 +11,6 @@ import { profileName, readConfig, saveProfile } from "./profiles.js";
 import { fileStore, saveToken, storeFor } from "./token-store.js";
 
 const CLIENT_ID = "latchflow-cli";
-const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
 
 const TokenStoreInfo = z.object({ kind: z.enum(["keychain", "file"]), where: z.string() });
 const LoginResult = z.object({
@@ -41,19 +41,6 @@ function openBrowser(url: string, env: Context["env"]): boolean {
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(t);
-        reject(Object.assign(new Error("interrupted"), { name: "AbortError" }));
-      },
-      { once: true },
-    );
-  });
-
 /** Asks for the server's address on a terminal; a usage error elsewhere. */
 async function askServer(ctx: Context): Promise<string> {
   if (!process.stdin.isTTY)
@@ -67,46 +54,20 @@ async function askServer(ctx: Context): Promise<string> {
   }
 }
 
-/** Polls the token endpoint at the server's interval, slowing down when told, until a token or a refusal. */
+/** Polls for the token (@latchflow/api/device-flow), its failures as the CLI's errors. */
 async function pollForToken(api: Client, code: schemas.DeviceCode, signal: AbortSignal): Promise<string> {
-  let interval = Math.max(code.interval, 1);
-  const deadline = Date.now() + code.expires_in * 1000;
-  while (Date.now() < deadline) {
-    await sleep(interval * 1000, signal);
-    const res = await api.raw.pollDeviceToken({
-      body: { grant_type: GRANT_TYPE, device_code: code.device_code, client_id: CLIENT_ID },
-      signal,
-    });
-    if (res.ok) return res.body.access_token;
-    const error = "error" in res.body && typeof res.body.error === "string" ? res.body.error : undefined;
-    if (error === "authorization_pending") continue;
-    if (error === "slow_down") {
-      interval =
-        "interval" in res.body && typeof res.body.interval === "number" ? res.body.interval : interval + 5;
-      continue;
-    }
-    if (error === "access_denied") {
-      throw new CliError(
-        "the sign-in was denied in the browser",
-        ExitCode.Auth,
-        "run `latchflow login` again and approve it",
-        "access_denied",
-      );
-    }
-    if (error === "expired_token") break;
-    throw new CliError(
-      `the server refused the sign-in (${error ?? res.status})`,
-      ExitCode.Auth,
-      "run `latchflow login` again",
-      "device_flow_failed",
-    );
+  try {
+    return await pollDeviceToken(api, code, { clientId: CLIENT_ID, signal });
+  } catch (err) {
+    if (!(err instanceof DeviceFlowError)) throw err;
+    const hint =
+      err.reason === "access_denied"
+        ? "run `latchflow login` again and approve it"
+        : err.reason === "expired_token"
+          ? `run \`latchflow login\` again and approve within ${Math.round(code.expires_in / 60)} minutes`
+          : "run `latchflow login` again";
+    throw new CliError(err.message, ExitCode.Auth, hint, err.reason);
   }
-  throw new CliError(
-    "the code expired before it was approved",
-    ExitCode.Auth,
-    `run \`latchflow login\` again and approve within ${Math.round(code.expires_in / 60)} minutes`,
-    "expired_token",
-  );
 }
 
 export const login = defineCommand({
@@ -192,9 +153,6 @@ export const login = defineCommand({
   },
 });
 
-/** `lf_<id>_<secret>`: the id is the token row's ULID, lowercased (the server's secrets.ts). */
-const TOKEN_ID = /^lf_([0-9a-zA-Z]{26})_/;
-
 export const logout = defineCommand({
   path: ["logout"],
   summary: "Sign out: revoke the profile's token on the server (when it may) and forget it here",
@@ -218,13 +176,10 @@ export const logout = defineCommand({
     let revoked = false;
     let why = "";
     if (stored && token) {
-      const id = TOKEN_ID.exec(token)?.[1]?.toUpperCase();
       try {
-        const api = await ctx.anonymousApi(stored.server);
-        if (id) {
-          await api.revokeToken({ params: { id }, headers: { authorization: `Bearer ${token}` } });
-          revoked = true;
-        }
+        const outcome = await revokeOwnToken(await ctx.anonymousApi(stored.server), token);
+        revoked = outcome.revoked;
+        if (!outcome.revoked) why = outcome.why;
       } catch (err) {
         why = (err as Error).message;
       }

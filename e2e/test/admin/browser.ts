@@ -13,11 +13,12 @@ export const SCREENSHOTS = screenshotsDir("admin");
 export async function startAdminStack(
   prefix: string,
   [dialect, bus]: (typeof MODES)[number] = MODES[0]!,
+  env: Record<string, string> = {},
 ): Promise<Stack> {
   const build = await ensureAdminBuilt();
   // schema names take lowercase letters, digits and _ only
   const name = `${prefix}_${dialect}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-  return startStack(dialect, bus, name, { LATCHFLOW_ADMIN_DIR: build.dir });
+  return startStack(dialect, bus, name, { ...env, LATCHFLOW_ADMIN_DIR: build.dir });
 }
 
 /**

@@ -118,7 +118,7 @@ describe.each(MODES)("third-party plugins on %s + %s", (dialect, bus) => {
       body: echoPipeline("latchflow-plugin-echo/echo@1", "{ text: hi }"),
       contentType: "application/yaml",
     });
-    expectRefusal(invalid, 422, "validation_failed"); // disabled capabilities are unknown to pipelines
+    expectRefusal(invalid, 409, "capability_unavailable"); // disabled capabilities cannot be used yet
   });
 
   it("runs an enabled capability in the sandbox, and keeps running x@1 pipelines after the plugin moves to x@2", async () => {
@@ -157,7 +157,10 @@ describe.each(MODES)("third-party plugins on %s + %s", (dialect, bus) => {
   it("disabling stops runs with capability_unavailable; uninstall is refused while pipelines use it", async () => {
     const api = s.client();
     const echo = { params: { name: "latchflow-plugin-echo" } };
-    await api.updatePlugin({ ...echo, body: { capabilities: { "latchflow-plugin-echo/echo@2": false } } });
+    // the enabled pipeline "echoes" uses it: refused without force (plugin-lifecycle.test.ts has the details)
+    const off = { capabilities: { "latchflow-plugin-echo/echo@2": false } };
+    expectRefusal(await api.raw.updatePlugin({ ...echo, body: off }), 409, "conflict");
+    await api.updatePlugin({ ...echo, body: { ...off, force: true } });
     const r = await runEcho();
     expect(r.status).toBe("failed");
     expect(r.steps?.[0]?.errorCode).toBe("capability_unavailable");

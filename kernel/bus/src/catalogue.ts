@@ -119,9 +119,31 @@ export interface EventCatalogue {
     retryAt: string | null;
   };
   "pipelines.step.skipped": { runId: string; stepId: string; reason: string };
-  "plugins.plugin.installed": { name: string; version: string; integrity: string; source: string };
-  /** capabilities enabled or disabled, or egress hosts approved (`approvedHosts`: the whole new list) */
-  "plugins.plugin.updated": { name: string; changes: string[]; approvedHosts?: string[] };
+  /**
+   * An upgrade also says what became of the enabled capabilities: `newPermissions` (what the new version asks for
+   * that the old did not), `kept` (still enabled), `awaitingApproval` (were enabled, wait disabled), `removed`.
+   */
+  "plugins.plugin.installed": {
+    name: string;
+    version: string;
+    integrity: string;
+    source: string;
+    upgradedFrom?: string;
+    newPermissions?: { name: string; hosts: string[]; reason: string }[];
+    kept?: string[];
+    awaitingApproval?: string[];
+    removed?: string[];
+  };
+  /**
+   * capabilities enabled or disabled, or egress hosts approved (`approvedHosts`: the whole new list); `disabledInUse`:
+   * capabilities disabled with force while enabled pipelines use them
+   */
+  "plugins.plugin.updated": {
+    name: string;
+    changes: string[];
+    approvedHosts?: string[];
+    disabledInUse?: { uses: string; pipelines: string[] }[];
+  };
   "plugins.plugin.uninstalled": { name: string; version: string };
   "plugins.secret.set": { plugin: string; secret: string };
   "plugins.secret.deleted": { plugin: string; secret: string };

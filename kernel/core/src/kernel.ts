@@ -42,6 +42,7 @@ import { createScheduler, type Scheduler } from "./runs/scheduler.js";
 import { TriggerLinkRow, triggerLinksMigration } from "./triggers/entities.js";
 import { createLinkSigner } from "./triggers/links.js";
 import { createTriggerRunner } from "./triggers/trigger-runner.js";
+import { createTriggersApi } from "./triggers/triggers-api.js";
 
 export interface KernelDeps extends ServiceDeps {
   /** where the services live (embedded: filled in as they start, so read at call time) */
@@ -200,6 +201,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         db,
         relay,
         catalog: registry.catalog,
+        disabledCatalog: registry.disabledCatalog,
         clients,
         now,
         timersChanged: () => void sched.poke(),
@@ -216,7 +218,8 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         leaseMs: k.leaseMs,
         owner: owners.of,
       });
-      server.add(pipelinesV1.PipelinesServiceService, { ...pipelines, ...runs });
+      const triggerStates = createTriggersApi({ db, triggers, publicUrl, logger });
+      server.add(pipelinesV1.PipelinesServiceService, { ...pipelines, ...runs, ...triggerStates });
       server.add(
         pluginsV1.PluginsServiceService,
         createPluginsApi({

@@ -1,4 +1,10 @@
-import { type HostCallName, type HostCapabilities, ISOLATE_TO_HOST, type Json } from "@latchflow/sandbox";
+import {
+  type HostCallName,
+  type HostCapabilities,
+  ISOLATE_TO_HOST,
+  type Json,
+  memberOfCall,
+} from "@latchflow/sandbox";
 import type { CapabilityName } from "./protocol.js";
 
 /** How the child reaches the parent for one invocation. */
@@ -20,8 +26,9 @@ export function forwardingCapabilities(
 ): HostCapabilities {
   const caps: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(ISOLATE_TO_HOST) as [HostCallName, { mode: string }][]) {
-    const [member, method] = name.split(".") as [string, string | undefined];
-    if (!granted.includes(member as CapabilityName)) continue;
+    const member = memberOfCall(name);
+    if (!granted.includes(member)) continue;
+    const method = name === member ? undefined : name.slice(member.length + 1);
     const fn =
       def.mode === "sync"
         ? (...args: unknown[]) => forward.notify(name, args)

@@ -20,21 +20,14 @@
  * Host capabilities run in the PARENT; the child only forwards calls. Values cross as JSON text
  * (copied by construction); errors cross as `SandboxErrorJson` and are recognised by `code`.
  */
-import type { HostCallName, HostCapabilities, SandboxErrorJson, SandboxLimits } from "@latchflow/sandbox";
+import type { HostCallName, HostMember, SandboxErrorJson, SandboxLimits } from "@latchflow/sandbox";
+import { HOST_MEMBERS } from "@latchflow/sandbox/vocabulary";
 
-/** A member of `HostCapabilities` granted to one invocation ("kv", "mail", "log", …). */
-export type CapabilityName = keyof HostCapabilities;
+/** A member of `HostCapabilities` granted to one invocation ("kv", "mail", "log", …): the vocabulary's. */
+export type CapabilityName = HostMember;
 
-export const CAPABILITY_NAMES: readonly CapabilityName[] = [
-  "fetch",
-  "mail",
-  "bundles",
-  "links",
-  "kv",
-  "secrets",
-  "log",
-  "emit",
-];
+/** Every member, from the sandbox's vocabulary table. */
+export const CAPABILITY_NAMES: readonly CapabilityName[] = HOST_MEMBERS;
 
 /** What the plugin sees when a host call fails: a platform error code, not necessarily a sandbox one. */
 export interface CallErrorJson {

@@ -23,6 +23,9 @@ import { SandboxError, SandboxErrorCode } from "./errors.js";
 import { BOOTSTRAP_SOURCE } from "./isolate-bootstrap.js";
 import type { Json, JsonObject } from "./json.js";
 import type { SandboxLimits } from "./runtime.js";
+import { HOST_CALL_MODES, type HostCallMode, type HostCallName, memberOfCall } from "./vocabulary.js";
+
+export type { HostCallName };
 
 /**
  * Isolate → host: every host function plugin code can call. `sync` calls block the isolate until the
@@ -30,78 +33,72 @@ import type { SandboxLimits } from "./runtime.js";
  * `args` are the JSON-decoded arguments; the result is copied back as JSON.
  */
 export interface HostCall {
-  mode: "sync" | "async";
+  mode: HostCallMode;
   /** Which size limit applies to the serialized arguments. */
   argsLimit: keyof Pick<SandboxLimits, "maxLogChars" | "maxEventChars" | "maxCallArgsChars">;
   granted(caps: HostCapabilities): boolean;
   call(caps: HostCapabilities, args: Json[]): unknown;
 }
 
+/** A host call's mode and grant, from the vocabulary: the member that carries it must be granted. */
+function fromTable(name: HostCallName): Pick<HostCall, "mode" | "granted"> {
+  const member = memberOfCall(name);
+  return { mode: HOST_CALL_MODES[name], granted: (c) => c[member] !== undefined };
+}
+
 export const ISOLATE_TO_HOST = {
   fetch: {
-    mode: "async",
+    ...fromTable("fetch"),
     argsLimit: "maxCallArgsChars",
-    granted: (c) => c.fetch !== undefined,
     call: (c, [url, init]) => need(c.fetch)(str(url, "url"), obj(init ?? {}, "init") as FetchInit),
   },
   "mail.send": {
-    mode: "async",
+    ...fromTable("mail.send"),
     argsLimit: "maxCallArgsChars",
-    granted: (c) => c.mail !== undefined,
     call: (c, [message]) => need(c.mail).send(mailMessage(message)),
   },
   "bundles.grant": {
-    mode: "async",
+    ...fromTable("bundles.grant"),
     argsLimit: "maxCallArgsChars",
-    granted: (c) => c.bundles !== undefined,
     call: (c, [request]) => need(c.bundles).grant(obj(request, "request")),
   },
   "links.publish": {
-    mode: "async",
+    ...fromTable("links.publish"),
     argsLimit: "maxCallArgsChars",
-    granted: (c) => c.links !== undefined,
     call: (c, [request]) => need(c.links).publish(obj(request, "request")),
   },
   "kv.get": {
-    mode: "async",
+    ...fromTable("kv.get"),
     argsLimit: "maxCallArgsChars",
-    granted: (c) => c.kv !== undefined,
     call: (c, [key]) => need(c.kv).get(str(key, "key")),
   },
   "kv.set": {
-    mode: "async",
+    ...fromTable("kv.set"),
     argsLimit: "maxCallArgsChars",
-    granted: (c) => c.kv !== undefined,
     call: (c, [key, value]) => need(c.kv).set(str(key, "key"), value ?? null),
   },
   "kv.delete": {
-    mode: "async",
+    ...fromTable("kv.delete"),
     argsLimit: "maxCallArgsChars",
-    granted: (c) => c.kv !== undefined,
     call: (c, [key]) => need(c.kv).delete(str(key, "key")),
   },
   "secrets.get": {
-    mode: "async",
+    ...fromTable("secrets.get"),
     argsLimit: "maxCallArgsChars",
-    granted: (c) => c.secrets !== undefined,
     call: (c, [name]) => need(c.secrets).get(str(name, "name")),
   },
   log: {
-    mode: "sync",
+    ...fromTable("log"),
     argsLimit: "maxLogChars",
-    granted: (c) => c.log !== undefined,
     call: (c, [level, message, fields]) =>
       need(c.log)(logLevel(level), str(message, "message"), obj(fields ?? {}, "fields")),
   },
   emit: {
-    mode: "sync",
+    ...fromTable("emit"),
     argsLimit: "maxEventChars",
-    granted: (c) => c.emit !== undefined,
     call: (c, [event]) => need(c.emit)(event ?? null),
   },
-} as const satisfies Record<string, HostCall>;
-
-export type HostCallName = keyof typeof ISOLATE_TO_HOST;
+} as const satisfies Record<HostCallName, HostCall>;
 const CALLS: Readonly<Record<string, HostCall>> = ISOLATE_TO_HOST;
 
 function need<T>(value: T | undefined): T {
@@ -289,7 +286,11 @@ export const HOST_TO_ISOLATE = {
   ): Promise<{ context: ivm.Context; end: IsolateEnd }> {
     const context = await isolate.createContext();
     const setup = (await scripts.bootstrap.run(context, { reference: true, timeout })) as ivm.Reference;
-    const config = JSON.stringify({ granted: session.granted(), maxOutputChars: limits.maxOutputChars });
+    const config = JSON.stringify({
+      granted: session.granted(),
+      calls: Object.entries(HOST_CALL_MODES),
+      maxOutputChars: limits.maxOutputChars,
+    });
     const api = (await setup.apply(undefined, [config, ...session.callbacks()], {
       result: { reference: true },
       timeout,

@@ -1,6 +1,13 @@
 export { type AddressClass, classifyAddress } from "./address.js";
 export { HOST_TO_ISOLATE, type HostCall, type HostCallName, ISOLATE_TO_HOST } from "./boundary.js";
-export type { FetchInit, FetchResponse, HostCapabilities, LogLevel, MailMessage } from "./capabilities.js";
+export type {
+  FetchInit,
+  FetchResponse,
+  HostCapabilities,
+  HostMemberTypes,
+  LogLevel,
+  MailMessage,
+} from "./capabilities.js";
 export { createGuardedFetch, type EgressPolicy, pinnedLookup, type VettedTarget, vetUrl } from "./egress.js";
 export {
   HostCallError,
@@ -28,3 +35,16 @@ export {
   type SandboxLimits,
   type SandboxRuntime,
 } from "./runtime.js";
+export {
+  HOST_CALL_MODES,
+  HOST_CAPABILITIES,
+  HOST_MEMBERS,
+  type HostCallMode,
+  type HostMember,
+  isPermissionName,
+  type MemberOf,
+  memberOf,
+  memberOfCall,
+  PERMISSION_NAMES,
+  type PermissionName,
+} from "./vocabulary.js";

@@ -15,11 +15,11 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
   "use strict";
   const G = globalThis;
   const parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply;
-  const freeze = Object.freeze, hasOwn = Object.prototype.hasOwnProperty;
+  const freeze = Object.freeze, keys = Object.keys, hasOwn = Object.prototype.hasOwnProperty;
   const ErrorCtor = Error, StringCtor = String, PromiseCtor = Promise, promiseReject = Promise.reject;
   const WeakMapCtor = WeakMap, wmGet = WeakMap.prototype.get, wmSet = WeakMap.prototype.set;
   const MapCtor = Map, mapGet = Map.prototype.get, mapSet = Map.prototype.set, mapDelete = Map.prototype.delete;
-  const slice = String.prototype.slice;
+  const slice = String.prototype.slice, indexOf = String.prototype.indexOf;
   const config = parse(configJson);
   const maxOutputChars = config.maxOutputChars;
   delete G.WebAssembly;
@@ -69,17 +69,25 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
     else waiter.reject(hostError(out.error));
   }
 
-  const host = freeze({
-    granted: freeze(config.granted),
-    fetch: asyncCall("fetch"),
-    mail: freeze({ send: asyncCall("mail.send") }),
-    bundles: freeze({ grant: asyncCall("bundles.grant") }),
-    links: freeze({ publish: asyncCall("links.publish") }),
-    kv: freeze({ get: asyncCall("kv.get"), set: asyncCall("kv.set"), delete: asyncCall("kv.delete") }),
-    secrets: freeze({ get: asyncCall("secrets.get") }),
-    log: syncCall("log"),
-    emit: syncCall("emit"),
-  });
+  // every host function, from the vocabulary's table (config.calls: [name, mode] pairs, "member" or
+  // "member.method"); each member present whether granted or not, frozen
+  const host = { granted: freeze(config.granted) };
+  const calls = config.calls;
+  for (let i = 0; i < calls.length; i++) {
+    const name = calls[i][0];
+    const fn = calls[i][1] === "sync" ? syncCall(name) : asyncCall(name);
+    const dot = apply(indexOf, name, ["."]);
+    if (dot < 0) {
+      host[name] = fn;
+    } else {
+      const member = apply(slice, name, [0, dot]);
+      if (!apply(hasOwn, host, [member])) host[member] = {};
+      host[member][apply(slice, name, [dot + 1])] = fn;
+    }
+  }
+  const members = keys(host);
+  for (let i = 0; i < members.length; i++) freeze(host[members[i]]);
+  freeze(host);
 
   function describe(e) {
     try {

@@ -1,5 +1,6 @@
-import type { FetchInit, FetchResponse, LogLevel, MailMessage } from "./capabilities.js";
+import type { FetchInit, FetchResponse, HostMemberTypes, LogLevel } from "./capabilities.js";
 import type { Json, JsonObject } from "./json.js";
+import type { HostMember } from "./vocabulary.js";
 
 /**
  * The contract plugin code is written against (the SDK's `definePlugin` wraps it).
@@ -33,26 +34,23 @@ export interface CapabilityDefinition {
 }
 
 /**
+ * What each member of `host` is inside the sandbox (keys: the vocabulary's members, vocabulary.ts): the host's
+ * side of them (`HostMemberTypes`), with `fetch`'s `init` and `log`'s `fields` optional for plugin code.
+ */
+export type PluginHostMembers = Omit<HostMemberTypes, "fetch" | "log"> & {
+  fetch(url: string, init?: FetchInit): Promise<FetchResponse>;
+  log(level: LogLevel, message: string, fields?: JsonObject): void;
+};
+
+/**
  * What `run` receives as `host`: plain functions that copy JSON in and out. Every member is always
  * present; calling one that the host did not grant throws (and fails the invocation) `capability_denied`.
  * Errors thrown by host functions are `Error`s with a string `code` and a boolean `retryable`.
  */
-export interface PluginHost {
+export type PluginHost = {
   /** Names of the granted host functions, e.g. `["kv.get", "log"]`. */
   readonly granted: readonly string[];
-  fetch(url: string, init?: FetchInit): Promise<FetchResponse>;
-  mail: { send(message: MailMessage): Promise<{ messageId: string }> };
-  bundles: { grant(request: JsonObject): Promise<Json> };
-  links: { publish(request: JsonObject): Promise<Json> };
-  kv: {
-    get(key: string): Promise<Json | null>;
-    set(key: string, value: Json): Promise<void>;
-    delete(key: string): Promise<void>;
-  };
-  secrets: { get(name: string): Promise<string | null> };
-  log(level: LogLevel, message: string, fields?: JsonObject): void;
-  emit(event: Json): void;
-}
+} & { readonly [M in HostMember]: PluginHostMembers[M] };
 
 /** The global the bundled file assigns. */
 export const PLUGIN_GLOBAL = "plugin";

@@ -3,6 +3,7 @@ import { DiagnosticCode } from "./codes.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { parseDuration } from "./duration.js";
 import { closest } from "./edit-distance.js";
+import { CAPABILITY_NAME_MESSAGE, usesProblem } from "./naming.js";
 import { fromPointer, makeDiagnostic, type Path, type SourceMap } from "./source-map.js";
 
 const LABEL_HINT = "must be a lowercase DNS label: a-z, 0-9 and '-', at most 63 characters";
@@ -83,7 +84,7 @@ function one(src: SourceMap, e: ErrorObject, path: Path, code: Diagnostic["code"
       const message = isLabel
         ? `${field} ${LABEL_HINT}`
         : isUses
-          ? `${field} must be <capability>@<major> or <plugin>/<capability>@<major>, e.g. email@1`
+          ? `${field}: ${(typeof e.data === "string" ? usesProblem(e.data) : undefined) ?? CAPABILITY_NAME_MESSAGE}`
           : `${field} ${e.message ?? "does not match its pattern"}`;
       return makeDiagnostic(src, code, message, path);
     }

@@ -11,6 +11,12 @@ export interface CapabilityDescriptor {
   configSchema: JsonSchema;
   outputsSchema?: JsonSchema;
   docs?: string;
+  /**
+   * Set when this major is deprecated: it is served only through the `migrate` of the newer major named here
+   * (`acme/sms@2`), which converts the old `with:` when a step runs. Pipelines still validate and run; the
+   * validator warns (`deprecated_capability`) and suggests the replacement.
+   */
+  replacedBy?: string;
 }
 
 /**
@@ -23,4 +29,9 @@ export type CapabilityCatalog = Readonly<Record<string, CapabilityDescriptor>>;
 export interface ReferenceResolver {
   bundleExists(name: string): Promise<boolean>;
   recipientExists(emailOrId: string): Promise<boolean>;
+  /**
+   * Whether the plugin serving `uses` has a secret named `name` (values in `with:` whose config schema says
+   * `format: "secret-name"`, e.g. `webhook@1`'s `secretName`); secrets are not checked without it.
+   */
+  secretExists?(uses: string, name: string): Promise<boolean>;
 }

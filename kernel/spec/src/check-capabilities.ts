@@ -91,6 +91,7 @@ export function checkCapabilities(
   src: SourceMap,
   pipeline: PipelineDocument,
   catalog: CapabilityCatalog,
+  disabled: CapabilityCatalog = {},
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   const items = [
@@ -103,10 +104,23 @@ export function checkCapabilities(
   ];
   for (const { item, kind, path } of items) {
     const usesPath = [...path, "uses"];
-    const cap = Object.hasOwn(catalog, item.uses) ? catalog[item.uses] : undefined;
+    const enabled = Object.hasOwn(catalog, item.uses);
+    const source = enabled ? catalog : disabled;
+    const cap = Object.hasOwn(source, item.uses) ? source[item.uses] : undefined;
     if (!cap) {
       out.push(unknownCapability(src, catalog, item.uses, kind, usesPath));
       continue;
+    }
+    if (!enabled) {
+      const what = cap.kind === "trigger" ? "trigger" : "action";
+      out.push(
+        makeDiagnostic(
+          src,
+          DiagnosticCode.CapabilityDisabled,
+          `${what} '${item.uses}' is installed but disabled; an admin enables it on the plugin's page (PATCH /api/v1/plugins/{name})`,
+          usesPath,
+        ),
+      );
     }
     if (cap.kind !== kind) {
       const place = kind === "trigger" ? "under triggers" : "under steps";
@@ -120,7 +134,7 @@ export function checkCapabilities(
       );
       continue;
     }
-    const validate = validatorFor(catalog, item.uses);
+    const validate = validatorFor(source, item.uses);
     if (validate instanceof Error) {
       const message = `the config schema of '${item.uses}' cannot be compiled: ${validate.message}`;
       out.push(makeDiagnostic(src, DiagnosticCode.ConfigSchema, message, usesPath));

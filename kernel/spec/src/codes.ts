@@ -9,6 +9,8 @@ export const DiagnosticCode = {
   Schema: "schema",
   /** `uses` names no installed capability (or no installed major of it). */
   UnknownCapability: "unknown_capability",
+  /** `uses` names a capability that is installed but disabled (an admin enables it); its `with:` is still checked. */
+  CapabilityDisabled: "capability_disabled",
   /** `uses` names an action under `triggers`, or a trigger under `steps`. */
   WrongCapabilityKind: "wrong_capability_kind",
   /** `with:` does not match the capability's config JSON Schema (or that schema cannot be compiled). */
@@ -29,6 +31,10 @@ export const DiagnosticCode = {
   ReferenceUnavailable: "reference_unavailable",
   /** Two triggers/steps share an id. */
   DuplicateId: "duplicate_id",
+  /** `uses` names a deprecated major, served through a newer major's `migrate` (warning; suggests it). */
+  DeprecatedCapability: "deprecated_capability",
+  /** A config value names a plugin secret (`format: "secret-name"`) that is not set (warning). */
+  UnknownSecret: "unknown_secret",
 } as const;
 
 /** One of the {@link DiagnosticCode} values. */

@@ -7,7 +7,8 @@ const CAPABILITY_ID_BASE = "https://latchflow.dev/api/v1/schemas/capabilities/";
  * {@link pipelineSchema} with each capability's config schema attached to the `with:` of the triggers
  * (trigger capabilities) and steps (action capabilities) whose `uses` names it, through if/then branches.
  * Each config schema is embedded under `$defs` as its own resource (own `$id`), so its internal `$ref`s keep
- * working. `uses` gets the catalog keys as `examples` for completion. Pure: the inputs are not modified.
+ * working. `uses` gets the catalog keys as `examples` for completion, and is marked `deprecated` where it names a major
+ * the catalog says is replaced. Pure: the inputs are not modified.
  */
 export function schemaWithCapabilities(capabilities: CapabilityCatalog): JsonSchema {
   const schema = structuredClone(pipelineSchema) as JsonSchema & { $defs: Record<string, JsonSchema> };
@@ -27,7 +28,15 @@ export function schemaWithCapabilities(capabilities: CapabilityCatalog): JsonSch
     branches[cap.kind].push({
       if: { properties: { uses: { const: uses } }, required: ["uses"] },
       // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable.
-      then: { properties: { with: { $ref: id } } },
+      then: {
+        properties: {
+          with: { $ref: id },
+          // a deprecated major (served through a newer one's migrate): editors strike it through
+          ...(cap.replacedBy
+            ? { uses: { deprecated: true, description: `Deprecated: replaced by ${cap.replacedBy}.` } }
+            : {}),
+        },
+      },
     });
   }
   const triggerDef = defs.trigger!;

@@ -75,4 +75,20 @@ describe("schemaWithCapabilities", () => {
     expect(pipelineSchema.$defs).not.toHaveProperty("capability:manual@1");
     expect(catalog["acme/sms@2"]!.configSchema.$schema).toBeDefined();
   });
+
+  it("marks a deprecated major's uses deprecated (JSON Schema's annotation, which YAML editors show)", () => {
+    const old = schemaWithCapabilities({
+      ...catalog,
+      "acme/sms@1": { kind: "action", configSchema: { type: "object" }, replacedBy: "acme/sms@2" },
+    });
+    const branches = (old.$defs as Record<string, { allOf: { then: { properties: object } }[] }>).step!.allOf;
+    expect(branches.map((b) => b.then.properties)).toEqual([
+      {
+        with: { $ref: expect.stringContaining("acme%2Fsms%401") },
+        uses: { deprecated: true, description: "Deprecated: replaced by acme/sms@2." },
+      },
+      { with: { $ref: expect.stringContaining("acme%2Fsms%402") } },
+    ]);
+    expect(createAjv().compile(old)(doc)).toBe(true);
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CAPABILITY_NAME_MESSAGE } from "./naming.js";
 import { formatUses, parseUses } from "./uses.js";
 
 describe("parseUses", () => {
@@ -16,14 +17,23 @@ describe("parseUses", () => {
     });
   });
 
-  it.each(["email", "email@", "email@v1", "Email@1", "@1", "a/b/c@1", "email@01", "email@1.2", "-x@1"])(
-    "rejects %j",
-    (text) => {
-      const result = parseUses(text);
-      expect(result.ok).toBe(false);
-      if (!result.ok) expect(result.message).toContain("<capability>@<major>");
-    },
-  );
+  it.each([
+    "email",
+    "email@",
+    "email@v1",
+    "Email@1",
+    "@1",
+    "a/b/c@1",
+    "email@01",
+    "email@0",
+    "email@1.2",
+    "-x@1",
+    `${"x".repeat(65)}@1`,
+  ])("rejects %j with the naming rule's message", (text) => {
+    const result = parseUses(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.message).toContain(CAPABILITY_NAME_MESSAGE);
+  });
 
   it("formats back", () => {
     const parsed = parseUses("acme/sms@2");

@@ -1,3 +1,5 @@
+import { USES_PATTERN, usesProblem } from "./naming.js";
+
 /** A parsed `uses` reference. */
 export interface UsesRef {
   /** Plugin name for third-party capabilities; absent for built-ins. */
@@ -11,19 +13,16 @@ export interface UsesRef {
 /** Result of {@link parseUses}. */
 export type UsesResult = { ok: true; value: UsesRef } | { ok: false; message: string };
 
-const NAME = "[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?";
-/** Regular expression source accepted for `uses` (also used by the JSON Schema). */
-export const USES_PATTERN = `^(?:(${NAME})/)?(${NAME})@(0|[1-9][0-9]{0,5})$`;
+/** Regular expression source accepted for `uses` (also used by the JSON Schema): see naming.ts. */
+export { USES_PATTERN };
+
 const USES = new RegExp(USES_PATTERN);
 
 /** Parses `<capability>@<major>` (built-in) or `<plugin>/<capability>@<major>` (third-party). */
 export function parseUses(text: string): UsesResult {
   const m = USES.exec(text);
   if (!m) {
-    return {
-      ok: false,
-      message: `"${text}" is not a capability reference; expected <capability>@<major> or <plugin>/<capability>@<major>`,
-    };
+    return { ok: false, message: usesProblem(text) ?? `"${text}" is not a capability reference` };
   }
   // groups 2 (capability) and 3 (major) always match when the pattern does; group 1 (plugin) is optional
   const [, plugin, capability = "", major = ""] = m;

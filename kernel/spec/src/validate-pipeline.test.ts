@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CapabilityCatalog, ReferenceResolver } from "./capability.js";
 import type { Diagnostic } from "./diagnostic.js";
+import { CAPABILITY_NAME_MESSAGE } from "./naming.js";
 import { parsePipeline } from "./parse-pipeline.js";
 import { validatePipeline } from "./validate-pipeline.js";
 
@@ -160,6 +161,19 @@ describe("validatePipeline", () => {
     expect(at(d)).toEqual([4, 9, 4, 22]);
   });
 
+  it.each([
+    ["Email@1", "uppercase"],
+    ["latchflow-plugin-x/x/upper@1", "more than one slash"],
+    ["email", "@<major> is missing"],
+    [`acme/${"n".repeat(65)}@1`, "longer than 64"],
+  ])("schema: uses %j breaks the capability naming rule (%s), with the rule's message", async (uses, why) => {
+    const result = await validatePipeline(edit("uses: email@1", `uses: ${uses}`), { capabilities: catalog });
+    const d = only(result.diagnostics, "schema");
+    expect(d.path).toBe("/spec/steps/0/uses");
+    expect(d.message).toContain(why);
+    expect(d.message).toContain(CAPABILITY_NAME_MESSAGE);
+  });
+
   it("unknown_capability: a typo gets the closest capability", async () => {
     const result = await validatePipeline(edit("uses: email@1", "uses: emial@1"), { capabilities: catalog });
     const d = only(result.diagnostics, "unknown_capability");
@@ -169,6 +183,20 @@ describe("validatePipeline", () => {
     expect(at(d)).toEqual([14, 13, 14, 20]);
     expect(result.ok).toBe(false);
     expect(result.pipeline).toBeDefined();
+  });
+
+  it("capability_disabled: an installed but disabled capability is named so, and its with: is still checked", async () => {
+    const { "email@1": email, ...rest } = catalog;
+    const result = await validatePipeline(edit('subject: "Release pending"', 'subjet: "Release pending"'), {
+      capabilities: rest,
+      disabled: { "email@1": email! },
+    });
+    const d = only(result.diagnostics, "capability_disabled");
+    expect(d.message).toContain("'email@1' is installed but disabled");
+    expect(d.path).toBe("/spec/steps/0/uses");
+    expect(result.diagnostics.map((x) => x.code)).toContain("config_schema");
+    expect(result.diagnostics.map((x) => x.code)).not.toContain("unknown_capability");
+    expect(result.ok).toBe(false);
   });
 
   it("unknown_capability: a wrong major suggests the latest installed major", async () => {
@@ -339,6 +367,64 @@ describe("validatePipeline", () => {
     const d = only(result.diagnostics, "duplicate_id");
     expect(d.message).toContain("already used on line 9");
     expect(at(d)).toEqual([16, 11, 16, 17]);
+  });
+
+  it("deprecated_capability: a major served through a newer one's migrate is a warning suggesting it", async () => {
+    const withEcho: CapabilityCatalog = {
+      ...catalog,
+      "acme/echo@2": { kind: "action", configSchema: { type: "object" } },
+      "acme/echo@1": { kind: "action", configSchema: { type: "object" }, replacedBy: "acme/echo@2" },
+    };
+    const text = `${EXAMPLE}    - id: echo\n      uses: acme/echo@1\n      with: { text: hi }\n`;
+    const result = await validatePipeline(text, { capabilities: withEcho });
+    const d = only(result.diagnostics, "deprecated_capability");
+    expect(d).toMatchObject({ severity: "warning", suggestion: "acme/echo@2", path: "/spec/steps/2/uses" });
+    expect(d.message).toContain("'acme/echo@1' is deprecated: it runs through 'acme/echo@2'");
+    expect(at(d)).toEqual([23, 13, 23, 24]);
+    expect(result.ok).toBe(true);
+  });
+
+  it("unknown_secret: values whose schema says format secret-name, checked when the resolver can", async () => {
+    const withSecrets: CapabilityCatalog = {
+      ...catalog,
+      "webhook@1": {
+        kind: "trigger",
+        configSchema: {
+          type: "object",
+          properties: {
+            secretName: { type: "string", format: "secret-name" },
+            nested: { type: "object", properties: { key: { type: "string", format: "secret-name" } } },
+          },
+        },
+      },
+    };
+    const text = edit(
+      "  steps:\n",
+      "    - id: hook\n      uses: webhook@1\n      with: { secretName: hook-key, nested: { key: missing-key } }\n  steps:\n",
+    );
+    const asked: string[] = [];
+    const secrets: ReferenceResolver = {
+      ...resolver,
+      secretExists: async (uses, name) => {
+        asked.push(`${uses} ${name}`);
+        return name === "hook-key";
+      },
+    };
+    const result = await validatePipeline(text, { capabilities: withSecrets, resolver: secrets });
+    const d = only(result.diagnostics, "unknown_secret");
+    expect(d).toMatchObject({
+      severity: "warning",
+      path: "/spec/triggers/1/with/nested/key",
+      message: "secret 'missing-key' is not set for webhook@1: the trigger fails until an admin sets it",
+    });
+    expect(asked.sort()).toEqual(["webhook@1 hook-key", "webhook@1 missing-key"]);
+    // a name the server would refuse is a config error (the format's pattern)
+    const bad = await validatePipeline(text.replace("hook-key", "9 bad"), { capabilities: withSecrets });
+    expect(bad.diagnostics.map((x) => [x.code, x.path])).toEqual([
+      ["config_schema", "/spec/triggers/1/with/secretName"],
+    ]);
+    // a resolver without secretExists checks bundles and recipients only
+    expect((await validatePipeline(text, { capabilities: withSecrets, resolver })).diagnostics).toEqual([]);
   });
 
   it("reports several problems at once, sorted by position", async () => {

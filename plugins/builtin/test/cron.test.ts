@@ -43,6 +43,30 @@ describe("cron@1", () => {
     });
   });
 
+  it("status: the next five ticks after now", async () => {
+    expect(
+      await run(
+        code,
+        CAP,
+        triggerIn(CAP, { type: "status" }, { schedule: "0 9 * * *", ...BERLIN }, "2030-01-01T10:00:00.000Z"),
+        createTestHost().host,
+      ),
+    ).toEqual({
+      response: {
+        status: 200,
+        body: {
+          next: [
+            "2030-01-02T08:00:00.000Z",
+            "2030-01-03T08:00:00.000Z",
+            "2030-01-04T08:00:00.000Z",
+            "2030-01-05T08:00:00.000Z",
+            "2030-01-06T08:00:00.000Z",
+          ],
+        },
+      },
+    });
+  });
+
   it("time zones work inside the isolate: 09:00 Berlin is 08:00Z in winter and 07:00Z in summer", async () => {
     expect(await chain({ schedule: "0 9 * * *", ...BERLIN }, "2026-03-27T12:00:00.000Z", 3)).toEqual([
       "2026-03-28T08:00:00.000Z",

@@ -219,6 +219,61 @@ describe("deadman@1", () => {
     ]);
   });
 
+  it("status: deadline, last check-in, ladder with what was sent, and the pause; changes nothing", async () => {
+    const r = createTestHost();
+    const status = (now: string) => invoke(r, { type: "status" }, now);
+    // never armed: the period starts now
+    expect(await status(T0)).toEqual({
+      response: {
+        status: 200,
+        body: {
+          deadline: DEADLINE,
+          periodStart: T0,
+          paused: false,
+          fired: false,
+          ladder: [
+            { entry: "7d", at: REMIND_7D, sent: false },
+            { entry: "1d", at: REMIND_1D, sent: false },
+          ],
+        },
+      },
+    });
+    await arm(r, T0);
+    await timer(r, "remind:7d", REMIND_7D);
+    const checkIn = "2030-02-01T12:00:00.000Z";
+    await control(r, "check-in", checkIn);
+    const stored = JSON.stringify([...r.kv]);
+    expect(await status("2030-02-02T00:00:00.000Z")).toMatchObject({
+      response: {
+        body: {
+          deadline: "2030-03-10T12:00:00.000Z",
+          lastCheckInAt: checkIn,
+          ladder: [
+            { entry: "7d", at: "2030-03-03T12:00:00.000Z", sent: false },
+            { entry: "1d", at: "2030-03-09T12:00:00.000Z", sent: false },
+          ],
+        },
+      },
+    });
+    // paused: the deadline counts from the end of the pause
+    const until = "2030-04-01T00:00:00.000Z";
+    await control(r, "pause", "2030-02-03T00:00:00.000Z", until);
+    const paused = (await status("2030-02-04T00:00:00.000Z")) as { response: { body: object } };
+    expect(paused.response.body).toMatchObject({
+      paused: true,
+      pausedUntil: until,
+      deadline: "2030-05-08T00:00:00.000Z",
+      lastCheckInAt: checkIn,
+    });
+    // reading the status wrote nothing and sent nothing
+    expect(JSON.stringify([...r.kv])).not.toBe(stored); // the pause itself was stored
+    const afterPause = JSON.stringify([...r.kv]);
+    await status("2030-02-05T00:00:00.000Z");
+    expect(JSON.stringify([...r.kv])).toBe(afterPause);
+    expect(r.mails).toHaveLength(1);
+    expect(r.emits).toEqual([]);
+  });
+
   it("answers webhook requests with 405", async () => {
     const request = { headers: {}, body: "", bodyBytes: 0, receivedAt: T0 };
     expect(await invoke(createTestHost(), { type: "request", request }, T0)).toMatchObject({

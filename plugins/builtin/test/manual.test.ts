@@ -12,6 +12,7 @@ const NOW = "2030-01-01T00:00:00.000Z";
 describe("manual@1 trigger", () => {
   it("sets no timers and refuses requests and controls with 405", async () => {
     expect(await run(code, CAP, triggerIn(CAP, { type: "arm" }, {}, NOW), {})).toEqual({ timers: [] });
+    expect(await run(code, CAP, triggerIn(CAP, { type: "status" }, {}, NOW), {})).toEqual({});
     const request = { headers: {}, body: "{}", bodyBytes: 2, receivedAt: NOW };
     for (const event of [
       { type: "request", request },

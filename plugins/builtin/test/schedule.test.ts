@@ -33,6 +33,16 @@ describe("schedule@1", () => {
     expect(host.emits).toHaveLength(1);
   });
 
+  it("status: the instant, and whether it fired", async () => {
+    const host = createTestHost();
+    const status = () => run(code, CAP, triggerIn(CAP, { type: "status" }, { at: AT }, AT_Z), host.host);
+    expect(await status()).toEqual({ response: { status: 200, body: { at: AT_Z, fired: false } } });
+    await timer(host, "2030-06-15T16:30:00.200Z");
+    expect(await status()).toEqual({
+      response: { status: 200, body: { at: AT_Z, fired: true, firedAt: "2030-06-15T16:30:00.200Z" } },
+    });
+  });
+
   it("fires late (late: true) when the kernel was down at the instant", async () => {
     const host = createTestHost();
     await timer(host, "2030-06-15T20:00:00Z");

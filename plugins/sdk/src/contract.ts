@@ -32,7 +32,14 @@ export type TriggerEvent =
   /** An HTTP request to `POST /hooks/{pipeline}/{trigger}` (webhook triggers). */
   | { type: "request"; request: IngressRequest }
   /** The owner acts on the trigger: `POST /api/v1/pipelines/{name}/triggers/{id}/{action}` or a signed link. */
-  | { type: "control"; action: ControlAction; until?: string; actor: string };
+  | { type: "control"; action: ControlAction; until?: string; actor: string }
+  /**
+   * Someone looks at the trigger (the admin app's Triggers page): answer `response: { status: 200, body }` with
+   * what a person should see (the next deadline, the next fire times…). Read-only: the kernel commits nothing
+   * of this invocation (no kv writes, timers or emits) and offers it no mail, fetch, grants or links. A trigger
+   * with nothing to show returns `{}`.
+   */
+  | { type: "status" };
 
 export type ControlAction = "check-in" | "pause" | "resume";
 
@@ -64,7 +71,7 @@ export type TriggerResult = {
    * absent, pending timers stay as they are; a timer that just fired is always consumed.
    */
   timers?: { key: string; at: string }[];
-  /** For `request` and `control` events: the HTTP answer (default 202 with no body). */
+  /** For `request` and `control` events: the HTTP answer (default 202 with no body); for `status`, the status. */
   response?: { status: number; body?: Json };
 };
 

@@ -11,8 +11,12 @@ import type {
   MailMessage,
   PluginHost,
 } from "@latchflow/sandbox";
+import { isPermissionName, PERMISSION_NAMES, type PermissionName } from "@latchflow/sandbox/vocabulary";
 import type { CapabilityKind, JsonSchema } from "@latchflow/spec";
+import { CAPABILITY_ID_PATTERN, capabilityIdProblem, pluginNameProblem } from "@latchflow/spec/naming";
 
+/** The one capability naming rule (also applied by the server at install and by the pipeline validator). */
+export { CAPABILITY_NAME_MESSAGE, CAPABILITY_NAME_RULE, capabilityIdProblem } from "@latchflow/spec/naming";
 export type { CapabilityKind, FetchInit, FetchResponse, Json, JsonObject, JsonSchema, LogLevel, MailMessage };
 
 /** The plugin API a manifest targets (ARCHITECTURE §3.5). */
@@ -25,30 +29,17 @@ export const PLUGIN_API_VERSION = "latchflow.dev/plugins/v1";
  */
 export type Host = PluginHost;
 
-/** `<capability>@<major>`; third-party capabilities are `<plugin>/<capability>@<major>`. */
+/**
+ * `<name>@<major>` (`notify@1`), by the one naming rule (`@latchflow/spec/naming`); pipelines use it as
+ * `<plugin>/<name>@<major>`, the plugin part being the package name without its scope.
+ */
 export type CapabilityId = `${string}@${number}`;
 
-/** Host capabilities a plugin may ask for (ARCHITECTURE §6); granted per manifest ∩ admin approval. */
-export type PermissionName =
-  | "fetch"
-  | "mail.send"
-  | "bundles.grant"
-  | "links.publish"
-  | "kv"
-  | "secrets"
-  | "log"
-  | "emit";
-
-export const PERMISSION_NAMES: readonly PermissionName[] = [
-  "fetch",
-  "mail.send",
-  "bundles.grant",
-  "links.publish",
-  "kv",
-  "secrets",
-  "log",
-  "emit",
-];
+/**
+ * Host capabilities a plugin may ask for (ARCHITECTURE §6); granted per manifest ∩ admin approval. Derived from
+ * the one vocabulary table (`@latchflow/sandbox/vocabulary`).
+ */
+export { PERMISSION_NAMES, type PermissionName };
 
 /** One permission requested by a plugin. */
 export interface PluginPermission {
@@ -138,7 +129,7 @@ export interface SandboxPluginGlobal {
   manifest: PluginManifest;
 }
 
-const ID_PATTERN = /^([a-z][a-z0-9-]*(?:\/[a-z][a-z0-9-]*)?)@([1-9][0-9]{0,5})$/;
+const ID_PATTERN = new RegExp(CAPABILITY_ID_PATTERN);
 const NAME_PATTERN = /^(?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
 const VERSION_PATTERN = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$/;
 
@@ -201,11 +192,13 @@ function buildManifest(spec: PluginSpec): PluginManifest {
   if (typeof spec.version !== "string" || !VERSION_PATTERN.test(spec.version)) {
     fail(`version ${JSON.stringify(spec.version)} is not semver (x.y.z)`);
   }
+  const badName = pluginNameProblem(spec.name);
+  if (badName !== undefined) fail(badName);
   if (typeof spec.capabilities !== "object" || spec.capabilities === null) fail("capabilities is required");
   const capabilities: CapabilityManifest[] = [];
   for (const [id, cap] of Object.entries(spec.capabilities as Record<string, CapabilitySpec>)) {
     const match = ID_PATTERN.exec(id);
-    if (!match) fail(`capability ${JSON.stringify(id)} must be "<key>@<major>" (e.g. "notify@1")`);
+    if (!match) fail(capabilityIdProblem(id) ?? `capability ${JSON.stringify(id)} breaks the naming rule`);
     if (cap?.kind !== "trigger" && cap?.kind !== "action") fail(`${id}: kind must be "trigger" or "action"`);
     if (typeof cap.run !== "function") fail(`${id}: run must be a function`);
     if (!isPlainObject(cap.configSchema)) fail(`${id}: configSchema must be a JSON Schema object`);
@@ -235,7 +228,7 @@ function buildManifest(spec: PluginSpec): PluginManifest {
   const permissions: PluginPermission[] = [];
   const seen = new Set<string>();
   for (const perm of spec.permissions ?? []) {
-    if (!PERMISSION_NAMES.includes(perm?.name)) {
+    if (!isPermissionName(perm?.name)) {
       fail(`unknown permission ${JSON.stringify(perm?.name)} (one of ${PERMISSION_NAMES.join(", ")})`);
     }
     if (seen.has(perm.name)) fail(`permission ${perm.name} is listed twice`);

@@ -24,10 +24,13 @@ export {
   triggerInput,
 } from "./contract.js";
 export {
+  CAPABILITY_NAME_MESSAGE,
+  CAPABILITY_NAME_RULE,
   type CapabilityId,
   type CapabilityKind,
   type CapabilityManifest,
   type CapabilitySpec,
+  capabilityIdProblem,
   definePlugin,
   type FetchInit,
   type FetchResponse,

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Json, JsonObject, LogLevel } from "@latchflow/sandbox";
 import { afterEach, describe, expect, it } from "vitest";
+import { CAPABILITY_NAME_MESSAGE } from "../src/index.js";
 import { buildPlugin, createTestHost, PluginBuildError, runPlugin } from "../src/node.js";
 import { COUNTER_PLUGIN, pluginDir, SDK_ENTRY } from "./helpers.js";
 
@@ -24,7 +25,7 @@ describe("buildPlugin + runPlugin", () => {
     const code = await readFile(outFile, "utf8");
     expect(code).toBe(built.code);
     expect(code).not.toMatch(/\brequire\s*\(|\bimport\s*[({"'*]|\bimport\s+\w|\bexport\s/);
-    expect(built.manifest?.capabilities[0]).toMatchObject({ key: "acme/count", major: 1, kind: "action" });
+    expect(built.manifest?.capabilities[0]).toMatchObject({ key: "count", major: 1, kind: "action" });
     const manifestJson = JSON.parse(await readFile(join(dir, "dist", "latchflow-plugin.json"), "utf8"));
     expect(manifestJson).toEqual(built.manifest);
 
@@ -33,7 +34,7 @@ describe("buildPlugin + runPlugin", () => {
     const store = new Map<string, Json>([["count", { n: 40, tags: [] }]]);
     const output = await runPlugin({
       file: outFile,
-      capability: "acme/count@1",
+      capability: "count@1",
       input: { by: 2 },
       host: {
         kv: {
@@ -58,20 +59,29 @@ describe("buildPlugin + runPlugin", () => {
     const dir = await tempPlugin(COUNTER_PLUGIN);
     const { code } = await buildPlugin({ entry: join(dir, "src", "index.ts") });
     const record = createTestHost();
-    await runPlugin({ code, capability: "acme/count@1", input: { by: 5 }, host: record.host });
-    expect(
-      await runPlugin({ code, capability: "acme/count@1", input: { by: 1 }, host: record.host }),
-    ).toEqual({
+    await runPlugin({ code, capability: "count@1", input: { by: 5 }, host: record.host });
+    expect(await runPlugin({ code, capability: "count@1", input: { by: 1 }, host: record.host })).toEqual({
       count: 6,
     });
     expect(record.kv.get("count")).toEqual({ n: 6, tags: ["a", "b"] });
     // kv not granted → the call fails the invocation with capability_denied
-    await expect(runPlugin({ code, capability: "acme/count@1", input: { by: 1 } })).rejects.toMatchObject({
+    await expect(runPlugin({ code, capability: "count@1", input: { by: 1 } })).rejects.toMatchObject({
       code: "capability_denied",
     });
     await expect(runPlugin({ code, capability: "nope@1", input: null })).rejects.toMatchObject({
       code: "plugin_error",
     });
+  });
+
+  it("refuses at build time a capability id that breaks the naming rule, with the rule's message", async () => {
+    const dir = await tempPlugin(
+      `import { definePlugin } from ${JSON.stringify(SDK_ENTRY)};\n` +
+        `definePlugin({ name: "latchflow-plugin-x", version: "1.0.0", capabilities: { "x/upper@1": { kind: "action", configSchema: {}, run: async () => null } } });`,
+    );
+    const err = await buildPlugin({ entry: join(dir, "src", "index.ts") }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PluginBuildError);
+    expect((err as Error).message).toContain('"x/upper@1" breaks the capability naming rule (a slash');
+    expect((err as Error).message).toContain(CAPABILITY_NAME_MESSAGE);
   });
 
   it.each([

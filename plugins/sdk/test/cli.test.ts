@@ -37,10 +37,10 @@ describe("latchflow-plugin CLI", () => {
     expect(built.stderr).toBe("");
     expect(built.code).toBe(0);
     expect(built.stdout).toContain(join(dir, "dist", "plugin.js"));
-    expect(await readFile(join(dir, "dist", "latchflow-plugin.json"), "utf8")).toContain('"acme/count"');
+    expect(await readFile(join(dir, "dist", "latchflow-plugin.json"), "utf8")).toContain('"count"');
 
     const tested = await run(
-      ["test", "--file", "dist/plugin.js", "--capability", "acme/count@1", "--input", '{"by":3}'],
+      ["test", "--file", "dist/plugin.js", "--capability", "count@1", "--input", '{"by":3}'],
       dir,
     );
     expect(tested.stderr).toBe("");

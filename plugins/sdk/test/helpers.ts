@@ -30,7 +30,7 @@ export default definePlugin({
     { name: "log", reason: "say what happened" },
   ],
   capabilities: {
-    "acme/count@1": {
+    "count@1": {
       kind: "action",
       configSchema: { type: "object", properties: { by: { type: "integer" } } },
       outputsSchema: { type: "object", properties: { count: { type: "integer" } } },

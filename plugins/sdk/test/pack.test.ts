@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { definePlugin, manifestOf, PluginDefinitionError } from "../src/index.js";
+import {
+  CAPABILITY_NAME_MESSAGE,
+  definePlugin,
+  manifestOf,
+  PluginDefinitionError,
+  parseManifest,
+} from "../src/index.js";
 import { buildPlugin, packPlugin, runPlugin } from "../src/node.js";
 import { COUNTER_PLUGIN, pluginDir, untar } from "./helpers.js";
 
@@ -38,7 +44,7 @@ describe("packPlugin", () => {
       capabilities: [
         {
           kind: "action",
-          key: "acme/count",
+          key: "count",
           major: 1,
           configSchema: { type: "object", properties: { by: { type: "integer" } } },
           outputsSchema: { type: "object", properties: { count: { type: "integer" } } },
@@ -55,7 +61,7 @@ describe("packPlugin", () => {
     expect(files.get("package/plugin.js")?.toString()).toBe(code);
     const output = await runPlugin({
       code: files.get("package/plugin.js")!.toString(),
-      capability: "acme/count@1",
+      capability: "count@1",
       input: { by: 1 },
       host: { kv: { get: async () => null, set: async () => {}, delete: async () => {} }, log: () => {} },
     });
@@ -81,7 +87,7 @@ describe("definePlugin / manifestOf", () => {
     version: "0.1.0",
     permissions: [{ name: "fetch" as const, hosts: ["api.example.com"], reason: "ping it" }],
     capabilities: {
-      "acme/ping@2": {
+      "ping@2": {
         kind: "action" as const,
         configSchema: { type: "object" },
         run: async () => ({ ok: true }),
@@ -95,7 +101,7 @@ describe("definePlugin / manifestOf", () => {
     expect(manifestOf(plugin).capabilities).toEqual([
       {
         kind: "action",
-        key: "acme/ping",
+        key: "ping",
         major: 2,
         configSchema: { type: "object" },
         outputsSchema: {},
@@ -110,11 +116,44 @@ describe("definePlugin / manifestOf", () => {
   it.each([
     [{ ...spec, name: "Bad Name" }, /npm-style/],
     [{ ...spec, version: "1" }, /semver/],
-    [{ ...spec, capabilities: { ping: spec.capabilities["acme/ping@2"] } }, /<key>@<major>/],
+    [{ ...spec, capabilities: { ping: spec.capabilities["ping@2"] } }, /@<major> is missing/],
     [{ ...spec, permissions: [{ name: "fs", reason: "x" }] }, /unknown permission "fs"/],
     [{ ...spec, permissions: [{ name: "fetch", reason: "x" }] }, /needs hosts/],
   ])("rejects an invalid definition (%#)", (bad, message) => {
     expect(() => definePlugin(bad as never)).toThrow(PluginDefinitionError);
     expect(() => definePlugin(bad as never)).toThrow(message);
+  });
+
+  const withId = (id: string) => ({ ...spec, capabilities: { [id]: spec.capabilities["ping@2"] } });
+  it.each([
+    ["Ping@2", "uppercase"],
+    ["acme/ping@2", "a slash"],
+    ["ping", "@<major> is missing"],
+    [`p${"i".repeat(64)}@2`, "longer than 64"],
+  ])("refuses the capability id %j (%s) with the naming rule's message", (id, why) => {
+    const err = (() => {
+      try {
+        definePlugin(withId(id) as never);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(PluginDefinitionError);
+    expect(err?.message).toContain(why);
+    expect(err?.message).toContain(CAPABILITY_NAME_MESSAGE);
+  });
+
+  it("accepts a built-in's name as the capability name (the plugin part keeps them apart)", () => {
+    expect(manifestOf(definePlugin(withId("email@1") as never)).capabilities[0]).toMatchObject({
+      key: "email",
+      major: 1,
+    });
+  });
+
+  it("refuses a package whose plugin part breaks the rule, and reads manifests by the same rule", () => {
+    expect(() => definePlugin({ ...spec, name: "@acme/ping.v2" })).toThrow(CAPABILITY_NAME_MESSAGE);
+    const manifest = JSON.parse(JSON.stringify(manifestOf(definePlugin(spec))));
+    manifest.capabilities[0].key = "acme/ping";
+    expect(() => parseManifest(manifest)).toThrow(CAPABILITY_NAME_MESSAGE);
   });
 });

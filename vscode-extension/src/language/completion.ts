@@ -58,7 +58,8 @@ function completeKeys(
         kind: CompletionItemKind.Property,
         ...(required.has(name) ? { detail: "required" } : {}),
         ...(doc ? { documentation: md(doc) } : {}),
-        textEdit: { range: replace, newText: nested ? `${name}:` : `${name}: ` },
+        // a nested value goes on the next lines, except inside a flow map (`{ retry: { ‸ } }`)
+        textEdit: { range: replace, newText: nested && !ctx.flow ? `${name}:` : `${name}: ` },
         sortText: `${required.has(name) ? 0 : 1}${name}`,
       };
     });

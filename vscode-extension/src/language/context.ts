@@ -18,6 +18,8 @@ export interface CursorContext {
   /** The word before the cursor, and where it starts (offset); what a completion replaces. */
   prefix: string;
   prefixStart: number;
+  /** Inside a flow map written on the cursor's line (`with: { to: ‸ }`): keys are completed as `key: `. */
+  flow?: boolean;
 }
 
 interface Frame {
@@ -91,6 +93,111 @@ function containerPath(lines: LineIndex, lineNo: number, column: number, own: Fr
   return path.map((p) => (typeof p === "string" ? p : p.index));
 }
 
+/** Where the cursor is inside a flow map (`{ a: 1, b: ‸`) that starts a value, from the text before it. */
+type FlowPlace =
+  /** typing a key of the map at `path` (relative to the flow's start) */
+  | { path: string[]; valueKey?: undefined }
+  /** typing the value of `valueKey` (in the map at `path`), which starts at `valueStart` in the text */
+  | { path: string[]; valueKey: string; valueStart: number };
+
+interface FlowFrame {
+  type: "{" | "[";
+  /** where the collection starts in the text */
+  start: number;
+  /** maps: typing a key, or the value of `key` (which starts at `valueStart`) */
+  state: "key" | "value";
+  keyStart: number;
+  key?: string;
+  valueStart: number;
+}
+
+const unquote = (raw: string) => (/^(["']).*\1$/s.test(raw) ? raw.slice(1, -1) : raw);
+
+/**
+ * Reads `text` (a value starting with `{`, up to the cursor) as YAML flow collections: the maps it is inside
+ * and whether a key or a value is being typed. A flow sequence inside stays part of its key's value text (as
+ * block `key: [a, ‸` does). Undefined when the cursor is not inside the flow map (after its `}`, in a comment).
+ */
+function flowPlace(text: string): FlowPlace | undefined {
+  const stack: FlowFrame[] = [];
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) {
+        if (quote === "'" && text[i + 1] === "'") i++;
+        else quote = undefined;
+      }
+      continue;
+    }
+    const top = stack.at(-1);
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1]!))) return undefined;
+    else if (c === "{" || c === "[") {
+      stack.push({ type: c, start: i, state: "key", keyStart: i + 1, valueStart: i + 1 });
+    } else if (c === "}" || c === "]") {
+      stack.pop();
+      if (stack.length === 0) return undefined;
+    } else if (c === "," && top?.type === "{") {
+      top.state = "key";
+      top.key = undefined;
+      top.keyStart = i + 1;
+    } else if (c === ":" && top?.type === "{" && top.state === "key" && /^[\s,}]?$/.test(text[i + 1] ?? "")) {
+      top.key = unquote(text.slice(top.keyStart, i).trim());
+      top.state = "value";
+      let v = i + 1;
+      while (text[v] === " " || text[v] === "\t") v++;
+      top.valueStart = v;
+    }
+  }
+  if (stack[0]?.type !== "{") return undefined;
+  const path: string[] = [];
+  for (let k = 0; k < stack.length; k++) {
+    const f = stack[k]!;
+    const next = stack[k + 1];
+    if (f.type === "[") return undefined;
+    if (f.state === "key") return next ? undefined : { path };
+    if (!next || next.type === "[")
+      return { path, valueKey: f.key ?? "", valueStart: next?.start ?? f.valueStart };
+    path.push(f.key ?? "");
+  }
+  return undefined;
+}
+
+/** The context inside a flow map that starts at `flowStart` (offset), the map itself being at `base`. */
+function flowContext(
+  lines: LineIndex,
+  base: Path,
+  flowStart: number,
+  offset: number,
+  word: string,
+  prefixStart: number,
+): CursorContext | undefined {
+  const text = lines.text.slice(flowStart, offset);
+  const place = flowPlace(text);
+  if (!place) return undefined;
+  if (place.valueKey === undefined) {
+    return {
+      path: [...base, ...place.path],
+      valueText: "",
+      valueStart: offset,
+      prefix: word,
+      prefixStart,
+      flow: true,
+    };
+  }
+  return {
+    path: [...base, ...place.path, place.valueKey],
+    valueKey: place.valueKey,
+    valueText: text.slice(place.valueStart),
+    valueStart: flowStart + place.valueStart,
+    prefix: word,
+    prefixStart,
+    flow: true,
+  };
+}
+
 /** The cursor's {@link CursorContext} at `offset`. */
 export function cursorContext(lines: LineIndex, offset: number): CursorContext {
   const pos = lines.positionAt(offset);
@@ -102,6 +209,17 @@ export function cursorContext(lines: LineIndex, offset: number): CursorContext {
   const prefixStart = offset - word.length;
   if (last?.kind === "key" && last.valueColumn !== undefined && pos.character >= last.valueColumn) {
     const path = containerPath(lines, pos.line, last.indent, frames.slice(0, -1));
+    if (before[last.valueColumn] === "{") {
+      const inFlow = flowContext(
+        lines,
+        [...path, last.key ?? ""],
+        lineStart + last.valueColumn,
+        offset,
+        word,
+        prefixStart,
+      );
+      if (inFlow) return inFlow;
+    }
     return {
       path: [...path, last.key ?? ""],
       valueKey: last.key ?? "",
@@ -112,6 +230,13 @@ export function cursorContext(lines: LineIndex, offset: number): CursorContext {
     };
   }
   const seqFrames = frames.filter((f) => f.kind === "seq");
+  // a flow map as a sequence item: `- { id: a, uses: ‸ }`
+  const afterDashes = /^[ \t]*(?:-[ \t]+)+/.exec(before)?.[0].length;
+  if (afterDashes !== undefined && before[afterDashes] === "{" && !last?.key) {
+    const path = containerPath(lines, pos.line, afterDashes, seqFrames);
+    const inFlow = flowContext(lines, path, lineStart + afterDashes, offset, word, prefixStart);
+    if (inFlow) return inFlow;
+  }
   const column = pos.character - word.length;
   return {
     path: containerPath(lines, pos.line, column, seqFrames),

@@ -7,6 +7,7 @@ export {
   type DiagnoseOptions,
   diagnose,
   REFERENCES_NOT_CHECKED,
+  SECRETS_NOT_CHECKED,
   toLspDiagnostic,
   toLspRange,
 } from "./diagnostics.js";

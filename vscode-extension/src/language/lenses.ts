@@ -13,9 +13,9 @@ export interface LensOptions {
   /** The instant "next" is counted from (ms since the epoch). */
   now: number;
   /**
-   * With a server connection: the document's uri, for the "Plan" / "Apply" / "Run" lenses on `metadata.name`
-   * (commands `latchflow.plan` / `latchflow.apply` / `latchflow.run` with the uri, run by the client; "Run" only
-   * with a `manual@1` trigger, the one a person can fire).
+   * With a server connection: the document's uri, for the "Plan" / "Apply" / "Run" / "Open runs" lenses on
+   * `metadata.name` (commands `latchflow.plan` / `.apply` / `.run` / `.showRuns` with the uri, run by the client;
+   * "Run" only with a `manual@1` trigger, the one a person can fire).
    */
   commandsFor?: string;
 }
@@ -33,6 +33,7 @@ export function codeLenses(text: string, options: LensOptions): CodeLens[] {
       ["Plan", "latchflow.plan"],
       ["Apply", "latchflow.apply"],
       ...(manual ? [["Run", "latchflow.run"]] : []),
+      ["Open runs", "latchflow.showRuns"],
     ] as const) {
       out.push({ range, command: { title, command, arguments: args } });
     }

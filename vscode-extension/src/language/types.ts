@@ -17,10 +17,15 @@ export interface Range {
 export const DiagnosticSeverity = { Error: 1, Warning: 2, Information: 3, Hint: 4 } as const;
 export type DiagnosticSeverity = (typeof DiagnosticSeverity)[keyof typeof DiagnosticSeverity];
 
+/** LSP's diagnostic tags: `Deprecated` makes editors strike the range through. */
+export const DiagnosticTag = { Unnecessary: 1, Deprecated: 2 } as const;
+export type DiagnosticTag = (typeof DiagnosticTag)[keyof typeof DiagnosticTag];
+
 export interface Diagnostic {
   range: Range;
   severity: DiagnosticSeverity;
-  /** A stable code of @latchflow/spec's DiagnosticCode, or `references_not_checked`. */
+  tags?: DiagnosticTag[];
+  /** A stable code of @latchflow/spec's DiagnosticCode, `references_not_checked` or `secrets_not_checked`. */
   code: string;
   source: "latchflow";
   message: string;

@@ -1,6 +1,9 @@
 // The optional connection to a Latchflow server: its capabilities (built-in and installed plugins') for
-// validation and completion, and a resolver that checks bundles and recipients, through the typed client.
+// validation and completion, and a resolver that checks bundles, recipients and plugin secrets, through the
+// typed client.
 import { type Client, createClient } from "@latchflow/api/client";
+import { capabilityCatalog } from "@latchflow/api/pipeline-plan";
+import { Scope } from "@latchflow/api/scopes";
 import type { CapabilityCatalog, ReferenceResolver } from "@latchflow/spec";
 import type { Directory } from "../language/index.js";
 
@@ -15,6 +18,8 @@ export interface Remote {
   url: string;
   capabilities: CapabilityCatalog;
   resolver: ReferenceResolver;
+  /** Why plugin secrets are not checked (the token may not list them); undefined when they are. */
+  secretsUncheckedReason?: string;
   /** The server's bundles and recipients, for completion and hover (cached like the resolver's answers). */
   directory(): Promise<Directory>;
 }
@@ -33,30 +38,26 @@ export async function connect(
     token: settings.token,
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
-  const { items } = await api.listCapabilities();
-  const capabilities: CapabilityCatalog = Object.freeze(
-    Object.fromEntries(
-      items.map((c) => [
-        c.uses,
-        { kind: c.kind, configSchema: c.configSchema, outputsSchema: c.outputsSchema, docs: c.docs },
-      ]),
-    ),
-  );
-  return { url: settings.url, capabilities, resolver: cachedResolver(api), directory: cachedDirectory(api) };
+  const [{ items }, me] = await Promise.all([api.listCapabilities(), api.getMe()]);
+  const capabilities: CapabilityCatalog = Object.freeze(capabilityCatalog(items));
+  const pluginOf = new Map(items.map((c) => [c.uses, c.plugin]));
+  const secrets = me.scopes.includes(Scope.PluginsAdmin);
+  return {
+    url: settings.url,
+    capabilities,
+    resolver: cachedResolver(api, secrets ? pluginOf : undefined),
+    ...(secrets
+      ? {}
+      : {
+          secretsUncheckedReason: `listing a plugin's secrets needs ${Scope.PluginsAdmin}, which this token lacks`,
+        }),
+    directory: cachedDirectory(api),
+  };
 }
 
 function cachedDirectory(api: Client): () => Promise<Directory> {
-  let cached: { at: number; directory: Promise<Directory> } | undefined;
-  return () => {
-    if (!cached || Date.now() - cached.at >= CACHE_MS) {
-      const directory = fetchDirectory(api);
-      directory.catch(() => {
-        cached = undefined;
-      });
-      cached = { at: Date.now(), directory };
-    }
-    return cached.directory;
-  };
+  const directory = cache<Directory>();
+  return () => directory("", () => fetchDirectory(api));
 }
 
 async function fetchDirectory(api: Client): Promise<Directory> {
@@ -85,44 +86,54 @@ async function pages<T>(
   return out;
 }
 
-function cachedResolver(api: Client): ReferenceResolver {
-  let bundles: { at: number; names: Promise<Set<string>> } | undefined;
-  const recipients = new Map<string, { at: number; exists: Promise<boolean> }>();
-  const fresh = (at: number) => Date.now() - at < CACHE_MS;
-  return {
-    bundleExists(name) {
-      if (!bundles || !fresh(bundles.at)) {
-        const names = bundleNames(api);
-        names.catch(() => {
-          bundles = undefined;
-        });
-        bundles = { at: Date.now(), names };
-      }
-      return bundles.names.then((n) => n.has(name));
-    },
-    recipientExists(emailOrId) {
-      const hit = recipients.get(emailOrId);
-      if (hit && fresh(hit.at)) return hit.exists;
-      const exists = api
-        .listRecipients({ query: { q: emailOrId } })
-        .then(({ items }) =>
-          items.some((r) => r.id === emailOrId || r.email.toLowerCase() === emailOrId.toLowerCase()),
-        );
-      exists.catch(() => recipients.delete(emailOrId));
-      recipients.set(emailOrId, { at: Date.now(), exists });
-      return exists;
-    },
+/** Answers reused for {@link CACHE_MS}; a failed answer is asked again next time. */
+function cache<T>(): (key: string, ask: () => Promise<T>) => Promise<T> {
+  const answers = new Map<string, { at: number; value: Promise<T> }>();
+  return (key, ask) => {
+    const hit = answers.get(key);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+    const value = ask();
+    value.catch(() => answers.delete(key));
+    answers.set(key, { at: Date.now(), value });
+    return value;
   };
 }
 
-async function bundleNames(api: Client): Promise<Set<string>> {
-  const names = new Set<string>();
-  let cursor: string | undefined;
-  for (let pages = 0; pages < 100; pages++) {
-    const page = await api.listBundles({ query: cursor === undefined ? {} : { cursor } });
-    for (const b of page.items) names.add(b.name);
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
+/** Checks bundles and recipients; with the plugin of each `uses`, also plugin secrets. */
+function cachedResolver(api: Client, pluginOf?: ReadonlyMap<string, string>): ReferenceResolver {
+  const bundles = cache<Set<string>>();
+  const recipients = cache<boolean>();
+  const secrets = cache<Set<string>>();
+  const resolver: ReferenceResolver = {
+    async bundleExists(name) {
+      return (await bundles("", () => bundleNames(api))).has(name);
+    },
+    recipientExists(emailOrId) {
+      return recipients(emailOrId, () =>
+        api
+          .listRecipients({ query: { q: emailOrId } })
+          .then(({ items }) =>
+            items.some((r) => r.id === emailOrId || r.email.toLowerCase() === emailOrId.toLowerCase()),
+          ),
+      );
+    },
+  };
+  if (pluginOf) {
+    resolver.secretExists = async (uses, name) => {
+      const plugin = pluginOf.get(uses);
+      if (!plugin) throw new Error(`no plugin serves ${uses}`);
+      const names = await secrets(plugin, () =>
+        api
+          .listPluginSecrets({ params: { name: plugin } })
+          .then(({ items }) => new Set(items.map((s) => s.name))),
+      );
+      return names.has(name);
+    };
   }
-  return names;
+  return resolver;
+}
+
+async function bundleNames(api: Client): Promise<Set<string>> {
+  const bundles = await pages((cursor) => api.listBundles({ query: cursor === undefined ? {} : { cursor } }));
+  return new Set(bundles.map((b) => b.name));
 }

@@ -1,9 +1,12 @@
 // The language server's handlers: thin, each calling a pure function of src/language. Documents are synced
-// incrementally (TextDocuments); validation is debounced per document.
+// incrementally (TextDocuments); validation is debounced per document. "Validate workspace" (the custom request
+// `latchflow/validateWorkspace`) validates files that are not open too, read from disk, and keeps their
+// diagnostics up to date as the files change (workspace/didChangeWatchedFiles).
 import { builtinCatalog } from "@latchflow/builtin-plugins";
 import type { CapabilityCatalog } from "@latchflow/spec";
 import {
   type Connection,
+  FileChangeType,
   type InitializeResult,
   TextDocumentSyncKind,
   TextDocuments,
@@ -15,6 +18,7 @@ import {
   codeLenses,
   complete,
   completeReferences,
+  DiagnosticSeverity,
   definition,
   diagnose,
   documentSymbols,
@@ -29,6 +33,7 @@ import {
   SEMANTIC_TOKEN_TYPES,
 } from "../language/index.js";
 import { connect, type Remote, type ServerSettings } from "./remote.js";
+import { readWorkspaceFile, VALIDATE_WORKSPACE, type WorkspaceReport } from "./workspace.js";
 
 /** initializationOptions the client may send. */
 export interface InitializationOptions {
@@ -43,6 +48,8 @@ export function startServer(connection: Connection): void {
   const timers = new Map<string, NodeJS.Timeout>();
   /** Documents that have diagnostics published (cleared when they stop being pipelines or close). */
   const published = new Set<string>();
+  /** Files "Validate workspace" found: their diagnostics stay after they close, and follow changes on disk. */
+  const workspaceFiles = new Set<string>();
   let debounceMs = 150;
   let settings: ServerSettings = {};
   let remote: Promise<Remote | undefined> = Promise.resolve(undefined);
@@ -68,23 +75,53 @@ export function startServer(connection: Connection): void {
     return doc && isPipelineDocument(uri, doc.getText()) ? doc : undefined;
   };
 
+  const diagnoseText = async (text: string) => {
+    const r = await remote;
+    return diagnose(text, {
+      capabilities: await catalog(),
+      ...(r ? { resolver: r.resolver } : {}),
+      ...(r?.secretsUncheckedReason ? { secretsUncheckedReason: r.secretsUncheckedReason } : {}),
+      ...(offlineReason ? { offlineReason } : {}),
+    });
+  };
+
   const validate = async (doc: TextDocument): Promise<void> => {
     const { uri, version } = doc;
     if (!isPipelineDocument(uri, doc.getText())) {
       if (published.delete(uri)) await connection.sendDiagnostics({ uri, diagnostics: [] });
       return;
     }
-    const r = await remote;
-    const diagnostics = await diagnose(doc.getText(), {
-      capabilities: r?.capabilities ?? builtinCatalog(),
-      ...(r ? { resolver: r.resolver } : {}),
-      ...(offlineReason ? { offlineReason } : {}),
-    });
+    const diagnostics = await diagnoseText(doc.getText());
     // a newer edit (or a close) came in while the references were checked: its own run will publish
     if (documents.get(uri)?.version !== version) return;
     published.add(uri);
     await connection.sendDiagnostics({ uri, version, diagnostics });
   };
+
+  /** Validates a file that is not open (its text from disk, or gone), publishing or clearing its diagnostics. */
+  const validateFile = async (
+    uri: string,
+    text: string | undefined,
+  ): Promise<WorkspaceReport["files"][number] | undefined> => {
+    if (text === undefined || !isPipelineDocument(uri, text)) {
+      workspaceFiles.delete(uri);
+      if (published.delete(uri)) await connection.sendDiagnostics({ uri, diagnostics: [] });
+      return undefined;
+    }
+    workspaceFiles.add(uri);
+    const diagnostics = await diagnoseText(text);
+    // opened meanwhile: the open document's own validation publishes
+    if (documents.get(uri)) return summary(uri, diagnostics);
+    published.add(uri);
+    await connection.sendDiagnostics({ uri, diagnostics });
+    return summary(uri, diagnostics);
+  };
+
+  const summary = (uri: string, diagnostics: Awaited<ReturnType<typeof diagnose>>) => ({
+    uri,
+    errors: diagnostics.filter((d) => d.severity === DiagnosticSeverity.Error).length,
+    warnings: diagnostics.filter((d) => d.severity === DiagnosticSeverity.Warning).length,
+  });
 
   const schedule = (doc: TextDocument, delay = debounceMs): void => {
     clearTimeout(timers.get(doc.uri));
@@ -135,8 +172,41 @@ export function startServer(connection: Connection): void {
   documents.onDidClose(({ document }) => {
     clearTimeout(timers.get(document.uri));
     timers.delete(document.uri);
+    // a workspace file keeps its diagnostics: those of the text it closed with (as saved, or as it is on disk)
+    if (workspaceFiles.has(document.uri)) {
+      void readWorkspaceFile(document.uri)
+        .then((text) => validateFile(document.uri, text))
+        .catch((err: unknown) => connection.console.error(`latchflow: validation failed: ${String(err)}`));
+      return;
+    }
     published.delete(document.uri);
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+  });
+
+  connection.onRequest(VALIDATE_WORKSPACE, async ({ uris }: { uris: string[] }): Promise<WorkspaceReport> => {
+    const files: WorkspaceReport["files"] = [];
+    for (const uri of uris) {
+      const open = documents.get(uri);
+      if (open) {
+        if (!isPipelineDocument(uri, open.getText())) continue;
+        workspaceFiles.add(uri);
+        files.push(summary(uri, await diagnoseText(open.getText())));
+        schedule(open, 0);
+        continue;
+      }
+      const checked = await validateFile(uri, await readWorkspaceFile(uri));
+      if (checked) files.push(checked);
+    }
+    return { files };
+  });
+
+  connection.onDidChangeWatchedFiles(async ({ changes }) => {
+    for (const { uri, type } of changes) {
+      if (documents.get(uri)) continue;
+      if (!workspaceFiles.has(uri) && type !== FileChangeType.Created) continue;
+      if (type === FileChangeType.Created && workspaceFiles.size === 0) continue; // no workspace validation yet
+      await validateFile(uri, type === FileChangeType.Deleted ? undefined : await readWorkspaceFile(uri));
+    }
   });
 
   /** The connected server's bundles and recipients; undefined offline or when they cannot be listed. */

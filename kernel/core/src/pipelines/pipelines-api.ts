@@ -8,7 +8,13 @@ import {
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
-import { type CapabilityCatalog, LABEL_PATTERN, schemaWithCapabilities } from "@latchflow/spec";
+import {
+  type CapabilityCatalog,
+  DiagnosticCode,
+  LABEL_PATTERN,
+  type PipelineDocument,
+  schemaWithCapabilities,
+} from "@latchflow/spec";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { TimerRow } from "../runs/entities.js";
 import { rearmTimers } from "../triggers/trigger-runner.js";
@@ -16,10 +22,18 @@ import { PipelineRow, PipelineVersionRow } from "./entities.js";
 import {
   type AuthClient,
   type BundlesClient,
+  capabilityUnavailable,
   diagnosticToProto,
   serviceResolver,
+  unavailableCapabilities,
   validate,
 } from "./validation.js";
+
+/** The diagnostics that mean "not available here" rather than "wrong" (the rest answer 422). */
+const UNAVAILABLE_CODES = new Set<string>([
+  DiagnosticCode.UnknownCapability,
+  DiagnosticCode.CapabilityDisabled,
+]);
 
 const MAX_SOURCE = 256 * 1024;
 
@@ -40,6 +54,8 @@ export interface PipelinesContext {
   db: Database;
   relay: OutboxRelay;
   catalog: (tenant: string) => Promise<CapabilityCatalog>;
+  /** installed but disabled capabilities (a pipeline using one answers `capability_unavailable`) */
+  disabledCatalog?: (tenant: string) => Promise<CapabilityCatalog>;
   clients: { bundles: BundlesClient; auth: AuthClient };
   now: () => Date;
   /** after a commit that changed a pipeline's timers (so arm jobs run without waiting for the poll) */
@@ -54,9 +70,13 @@ export function createPipelinesApi(k: PipelinesContext) {
     return row;
   };
 
+  const disabledOf = async (tenant: string) => (k.disabledCatalog ? await k.disabledCatalog(tenant) : {});
   const check = async (source: string, ctx: RequestContext) => {
     if (source.length > MAX_SOURCE) throw validationFailed(`A pipeline is at most ${MAX_SOURCE} bytes`);
-    return validate(source, await k.catalog(ctx.tenant), serviceResolver(k.clients, ctx));
+    const catalog = await k.catalog(ctx.tenant);
+    const disabled = await disabledOf(ctx.tenant);
+    const result = await validate(source, catalog, serviceResolver(k.clients, ctx), disabled);
+    return { ...result, catalog, disabled };
   };
 
   return {
@@ -75,6 +95,14 @@ export function createPipelinesApi(k: PipelinesContext) {
       if (!new RegExp(LABEL_PATTERN).test(req.name))
         throw validationFailed("name must be a lowercase DNS label", { field: "name" });
       const result = await check(req.source, ctx);
+      // valid but for capabilities that are not installed or disabled: 409 capability_unavailable
+      const errors = result.diagnostics.filter((d) => d.severity === "error");
+      if (result.pipeline && errors.length > 0 && errors.every((d) => UNAVAILABLE_CODES.has(d.code))) {
+        throw capabilityUnavailable(
+          unavailableCapabilities(result.pipeline, result.catalog, result.disabled),
+          errors.map(diagnosticToProto),
+        );
+      }
       if (!result.ok || !result.pipeline) {
         throw validationFailed("The pipeline is invalid", {
           diagnostics: result.diagnostics.map(diagnosticToProto),
@@ -188,6 +216,15 @@ export function createPipelinesApi(k: PipelinesContext) {
       ctx: RequestContext,
     ): Promise<pipelinesV1.Pipeline> {
       const row = await find(ctx, req.name);
+      if (req.enabled && !row.enabled) {
+        // enabling a pipeline whose capabilities were disabled (or uninstalled) meanwhile would fail its runs
+        const unavailable = unavailableCapabilities(
+          JSON.parse(row.parsed) as PipelineDocument,
+          await k.catalog(ctx.tenant),
+          await disabledOf(ctx.tenant),
+        );
+        if (unavailable.length > 0) throw capabilityUnavailable(unavailable);
+      }
       if (row.enabled !== req.enabled) {
         await k.db.em().transactional(async (em) => {
           await em.nativeUpdate(PipelineRow, { id: row.id }, { enabled: req.enabled, updatedAt: k.now() });

@@ -4,8 +4,13 @@ import type { Logger, Mailer, RequestContext } from "@latchflow/runtime";
 import {
   createGuardedFetch,
   type HostCapabilities,
+  type HostMemberTypes,
   type Json,
   type MailMessage,
+  type MemberOf,
+  memberOf,
+  PERMISSION_NAMES,
+  type PermissionName,
   SandboxError,
   SandboxErrorCode,
 } from "@latchflow/sandbox";
@@ -49,34 +54,31 @@ export function messageIdFor(tenant: string, key: string): string {
 export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCapabilities {
   const { entry, tenant } = scope;
   const caller = `${entry.pluginName}:${scope.site}`;
-  const asked = new Set(entry.permissions.map((p) => p.name));
-  const caps: HostCapabilities = {};
   const log = deps.logger.child({
     plugin: entry.pluginName,
     uses: entry.uses,
     tenant,
     requestId: scope.ctx.requestId,
   });
-  caps.log = (level, message, fields) => log[level]({ ...fields, pluginLog: true }, message);
-
-  if (asked.has("kv")) {
-    caps.kv = {
+  // one builder per permission of the vocabulary table (a permission the table gains does not compile
+  // without one); each gives the member that permission grants, or undefined when it cannot be granted here
+  const grants: { [P in PermissionName]: () => HostMemberTypes[MemberOf<P>] | undefined } = {
+    kv: () => ({
       get: (key) => scope.kv.get(key),
       set: (key, value) => scope.kv.set(key, value),
       delete: (key) => scope.kv.delete(key),
-    };
-  }
-  if (asked.has("secrets")) {
-    caps.secrets = { get: (name) => deps.secrets(tenant, entry.pluginName, name) };
-  }
-  if (asked.has("emit") && scope.emits) {
-    const emits = scope.emits;
-    caps.emit = (event) => {
-      emits.push(event);
-    };
-  }
-  if (asked.has("mail.send")) {
-    caps.mail = {
+    }),
+    secrets: () => ({ get: (name) => deps.secrets(tenant, entry.pluginName, name) }),
+    log: () => (level, message, fields) => log[level]({ ...fields, pluginLog: true }, message),
+    emit: () => {
+      const emits = scope.emits;
+      return emits
+        ? (event) => {
+            emits.push(event);
+          }
+        : undefined;
+    },
+    "mail.send": () => ({
       send: (message: MailMessage) =>
         deps.actions.once(tenant, `mail:${caller}:${checkKey(message.idempotencyKey)}`, async () => {
           const sent = await deps.mailer.send({
@@ -89,36 +91,39 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
           });
           return { messageId: sent.messageId, accepted: sent.accepted };
         }) as Promise<{ messageId: string }>,
-    };
-  }
-  if (asked.has("bundles.grant")) {
-    caps.bundles = {
+    }),
+    "bundles.grant": () => ({
       grant: (request) =>
         deps.actions.grant(scope.ctx, request as unknown as GrantRequest, caller) as Promise<Json>,
-    };
-  }
-  if (asked.has("links.publish")) {
-    caps.links = {
+    }),
+    "links.publish": () => ({
       publish: (request) =>
         deps.actions.publish(scope.ctx, request as unknown as PublishRequest, caller) as Promise<Json>,
-    };
-  }
-  if (asked.has("fetch")) {
-    const hosts = egressAllowlist(entry.permissions, entry.approvedHosts);
-    if (hosts.length > 0) {
-      caps.fetch = createGuardedFetch({
-        allowHosts: hosts,
-        ...(deps.egressAllowPrivate ? { allowAddressClasses: ["loopback", "private"] } : {}),
-      });
-    } else {
-      caps.fetch = async () => {
+    }),
+    fetch: () => {
+      const hosts = egressAllowlist(entry.permissions, entry.approvedHosts);
+      if (hosts.length > 0) {
+        return createGuardedFetch({
+          allowHosts: hosts,
+          ...(deps.egressAllowPrivate ? { allowAddressClasses: ["loopback", "private"] } : {}),
+        });
+      }
+      return async () => {
         throw new SandboxError(
           SandboxErrorCode.CapabilityDenied,
           `egress: no host is approved for plugin ${entry.pluginName} (an admin approves hosts with PATCH /api/v1/plugins/${entry.pluginName})`,
           { details: { reason: "egress_not_approved", plugin: entry.pluginName } },
         );
       };
-    }
+    },
+  };
+  // `log` is always granted; the rest only when the manifest asks for it
+  const asked = new Set<string>([...entry.permissions.map((p) => p.name), "log"]);
+  const caps: Record<string, unknown> = {};
+  for (const permission of PERMISSION_NAMES) {
+    if (!asked.has(permission)) continue;
+    const member = grants[permission]();
+    if (member !== undefined) caps[memberOf(permission)] = member;
   }
-  return caps;
+  return caps as HostCapabilities;
 }

@@ -1,5 +1,8 @@
+import { gzipSync } from "node:zlib";
+import { CAPABILITY_NAME_MESSAGE, PLUGIN_API_VERSION } from "@latchflow/plugin-sdk";
+import { tar } from "@latchflow/plugin-sdk/node";
 import { describe, expect, it } from "vitest";
-import { fetchFromRegistry } from "./packages.js";
+import { fetchFromRegistry, readPackage } from "./packages.js";
 
 const limits = { maxBytes: 1024, maxDocumentBytes: 64 * 1024, timeoutMs: 1000 };
 
@@ -55,5 +58,53 @@ describe("registry package documents", () => {
     ).rejects.toMatchObject({
       code: "unavailable",
     });
+  });
+});
+
+describe("reading a package: the capability naming rule", () => {
+  const manifest = (key: string, name = "latchflow-plugin-x") => ({
+    name,
+    version: "1.0.0",
+    apiVersion: PLUGIN_API_VERSION,
+    capabilities: [
+      { kind: "action", key, major: 1, configSchema: { type: "object" }, outputsSchema: {}, docs: "" },
+    ],
+    permissions: [],
+  });
+  const tarball = (m: unknown) =>
+    gzipSync(
+      tar([
+        { name: "package/latchflow-plugin.json", data: Buffer.from(JSON.stringify(m)) },
+        { name: "package/plugin.js", data: Buffer.from("globalThis.plugin = { capabilities: {} };") },
+      ]),
+    );
+
+  it("installs a key that follows it", () => {
+    expect(readPackage(tarball(manifest("upper")), 1 << 20).manifest.capabilities[0]).toMatchObject({
+      key: "upper",
+    });
+  });
+
+  it.each([
+    ["x/upper", "a slash"],
+    ["Upper", "uppercase"],
+    ["u".repeat(65), "longer than 64"],
+  ])("refuses the key %j (%s) with validation_failed and the rule's message", (key, why) => {
+    const err = (() => {
+      try {
+        readPackage(tarball(manifest(key)), 1 << 20);
+      } catch (e) {
+        return e as { code: string; message: string };
+      }
+    })();
+    expect(err?.code).toBe("validation_failed");
+    expect(err?.message).toContain(why);
+    expect(err?.message).toContain(CAPABILITY_NAME_MESSAGE);
+  });
+
+  it("refuses a package name whose plugin part breaks the rule", () => {
+    expect(() => readPackage(tarball(manifest("upper", "@acme/x.y")), 1 << 20)).toThrow(
+      CAPABILITY_NAME_MESSAGE,
+    );
   });
 });

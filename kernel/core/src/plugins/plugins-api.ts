@@ -12,11 +12,13 @@ import {
   validationFailed,
 } from "@latchflow/runtime";
 import type { PluginSource } from "@latchflow/sandbox";
-import type { PipelineDocument } from "@latchflow/spec";
+import { type PipelineDocument, SECRET_NAME_PATTERN } from "@latchflow/spec";
+import { pluginNameProblem } from "@latchflow/spec/naming";
 import { PipelineRow } from "../pipelines/entities.js";
 import { checkApproval, egressAllowlist, manifestHosts } from "./approvals.js";
 import { createBuiltinApprovals } from "./builtin-approvals.js";
 import { PluginApprovalRow, PluginRow, PluginSecretRow } from "./entities.js";
+import { enabledPipelinesUsing, idsServedBy, planUpgrade } from "./lifecycle.js";
 import { fetchFromRegistry, integrityOf, readPackage } from "./packages.js";
 import { type BuiltinPlugin, installedHostName, limitsOf, type Registry, usesPrefix } from "./registry.js";
 
@@ -35,20 +37,12 @@ export interface PluginsApiDeps {
   now: () => Date;
 }
 
-const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+const SECRET_NAME = new RegExp(SECRET_NAME_PATTERN);
 
 export const secretContext = (tenant: string, plugin: string, name: string) =>
   `plugin-secret:${tenant}/${plugin}/${name}`;
 
 const parseList = (json: string): string[] => JSON.parse(json) as string[];
-
-/** Whether `next` asks for a permission, or an egress host, that `prev` did not. */
-function asksForMore(prev: PluginManifest, next: PluginManifest): boolean {
-  const grants = (m: PluginManifest) =>
-    new Set(m.permissions.flatMap((p) => [p.name, ...(p.hosts ?? []).map((h) => `${p.name}:${h}`)]));
-  const before = grants(prev);
-  return [...grants(next)].some((g) => !before.has(g));
-}
 
 /** Installed plugins: upload, registry install with integrity, per-capability enablement, secrets. */
 export function createPluginsApi(d: PluginsApiDeps) {
@@ -95,6 +89,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
       })),
       requestedHosts: manifestHosts(manifest),
       approvedHosts: parseList(row.approvedHosts),
+      disabledInUse: [],
       installedAt: row.installedAt,
       updatedAt: row.updatedAt,
     };
@@ -125,10 +120,18 @@ export function createPluginsApi(d: PluginsApiDeps) {
     }
     if ((await builtinNames()).has(manifest.name))
       throw new LatchflowError(ErrorCode.Conflict, "A built-in plugin has that name");
+    // the capability ids were checked by the same rule when the manifest was read (readPackage)
+    const badName = pluginNameProblem(manifest.name);
+    if (badName !== undefined) throw validationFailed(badName, { field: "name" });
     const prefix = usesPrefix(manifest.name);
-    if (!/^[a-z][a-z0-9-]*$/.test(prefix)) {
-      throw validationFailed(
-        `The plugin name must end in a lowercase label usable in \`uses\` (got ${prefix})`,
+    const clash = (await d.db.em().find(PluginRow, { tenant: ctx.tenant }, { fields: ["name"] })).find(
+      (r) => r.name !== manifest.name && usesPrefix(r.name) === prefix,
+    );
+    if (clash) {
+      throw new LatchflowError(
+        ErrorCode.Conflict,
+        `Plugin ${clash.name} already provides ${prefix}/… capabilities (the package name without its scope)`,
+        { details: { plugin: clash.name } },
       );
     }
     await d.compile({
@@ -137,20 +140,33 @@ export function createPluginsApi(d: PluginsApiDeps) {
       limits: limitsOf(manifest),
     });
     const now = d.now();
-    const row = await d.db.em().transactional(async (tx) => {
+    const { row, upgrade } = await d.db.em().transactional(async (tx) => {
       let row = await tx.findOne(PluginRow, { tenant: ctx.tenant, name: manifest.name });
-      const known = new Set(manifest.capabilities.map((c) => `${c.key}@${c.major}`));
+      let upgrade: pluginsV1.PluginUpgrade | undefined;
       if (row) {
-        // an upgrade keeps what the admin enabled and approved, for capabilities that still exist — unless
-        // the new version asks for more (a permission or host the admin never saw): then all starts disabled
-        const grows = asksForMore(JSON.parse(row.manifest) as PluginManifest, manifest);
+        // an upgrade keeps what the admin enabled (and what takes over an enabled major through migratesFrom) —
+        // unless the new version asks for more (a permission or host the admin never saw): then what was enabled
+        // waits disabled, and the answer and the audit event say which permissions are new
+        const plan = planUpgrade(
+          JSON.parse(row.manifest) as PluginManifest,
+          manifest,
+          new Set(parseList(row.enabled)),
+        );
+        const uses = (ids: string[]) => ids.map((id) => `${prefix}/${id}`);
+        upgrade = {
+          fromVersion: row.version,
+          newPermissions: plan.newPermissions,
+          kept: uses(plan.kept),
+          awaitingApproval: uses(plan.awaitingApproval),
+          removed: uses(plan.removed),
+        };
         Object.assign(row, {
           version: manifest.version,
           source,
           integrity,
           manifest: JSON.stringify(manifest),
           code,
-          enabled: JSON.stringify(grows ? [] : parseList(row.enabled).filter((id) => known.has(id))),
+          enabled: JSON.stringify(plan.enabled),
           approvedHosts: JSON.stringify(egressAllowlist(manifest.permissions, parseList(row.approvedHosts))),
           updatedAt: now,
         });
@@ -180,13 +196,22 @@ export function createPluginsApi(d: PluginsApiDeps) {
           version: manifest.version,
           integrity,
           source,
+          ...(upgrade
+            ? {
+                upgradedFrom: upgrade.fromVersion,
+                newPermissions: upgrade.newPermissions,
+                kept: upgrade.kept,
+                awaitingApproval: upgrade.awaitingApproval,
+                removed: upgrade.removed,
+              }
+            : {}),
         },
       );
-      return row;
+      return { row, upgrade };
     });
     d.relay.nudge();
     d.registry.invalidate(ctx.tenant);
-    return toProto(row);
+    return { ...toProto(row), ...(upgrade ? { upgrade } : {}) };
   };
 
   return {
@@ -223,14 +248,31 @@ export function createPluginsApi(d: PluginsApiDeps) {
       const prefix = `${usesPrefix(row.name)}/`;
       const enabled = new Set(parseList(row.enabled));
       const changes: string[] = [];
+      const disabling: string[] = [];
       for (const [uses, on] of Object.entries(req.capabilities)) {
         const id = uses.startsWith(prefix) ? uses.slice(prefix.length) : uses;
         if (!manifest.capabilities.some((c) => `${c.key}@${c.major}` === id)) {
           throw validationFailed(`The plugin has no capability ${uses}`, { field: "capabilities" });
         }
         if (on !== enabled.has(id)) changes.push(`${on ? "enabled" : "disabled"} ${prefix}${id}`);
+        if (!on && enabled.has(id)) disabling.push(...idsServedBy(manifest, id).map((x) => `${prefix}${x}`));
         if (on) enabled.add(id);
         else enabled.delete(id);
+      }
+      // disabling what enabled pipelines use makes their next runs fail: refused, unless forced (then said)
+      const inUse = [...(await enabledPipelinesUsing(d.db, ctx.tenant, disabling))].map(
+        ([uses, pipelines]) => ({
+          uses,
+          pipelines,
+        }),
+      );
+      if (inUse.length > 0 && !req.force) {
+        const pipelines = [...new Set(inUse.flatMap((u) => u.pipelines))].sort();
+        throw new LatchflowError(
+          ErrorCode.Conflict,
+          `Enabled pipelines use ${inUse.map((u) => u.uses).join(", ")}: ${pipelines.join(", ")}; disable those pipelines first, or send force to disable anyway (their runs then fail with capability_unavailable)`,
+          { details: { pipelines, capabilities: inUse } },
+        );
       }
       let approved = parseList(row.approvedHosts);
       if (req.setApprovedHosts) {
@@ -252,12 +294,17 @@ export function createPluginsApi(d: PluginsApiDeps) {
           ctx,
           "plugins.plugin.updated",
           { plugin: row.name },
-          { name: row.name, changes, approvedHosts: approved },
+          {
+            name: row.name,
+            changes,
+            approvedHosts: approved,
+            ...(inUse.length > 0 ? { disabledInUse: inUse } : {}),
+          },
         );
       });
       d.relay.nudge();
       d.registry.invalidate(ctx.tenant);
-      return toProto(await find(ctx, row.name));
+      return { ...toProto(await find(ctx, row.name)), disabledInUse: inUse };
     },
 
     async uninstallPlugin(req: pluginsV1.UninstallPluginRequest, ctx: RequestContext) {
@@ -304,6 +351,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
           configSchemaJson: JSON.stringify(e.descriptor.configSchema),
           outputsSchemaJson: JSON.stringify(e.descriptor.outputsSchema ?? {}),
           docs: e.descriptor.docs ?? "",
+          replacedBy: e.descriptor.replacedBy ?? "",
         })),
       };
     },

@@ -3,6 +3,7 @@ import type { PluginManifest, PluginPermission } from "@latchflow/plugin-sdk";
 import { type Database, ErrorCode, LatchflowError } from "@latchflow/runtime";
 import type { PluginSource, SandboxLimits } from "@latchflow/sandbox";
 import type { CapabilityCatalog, CapabilityDescriptor } from "@latchflow/spec";
+import { usesPrefix } from "@latchflow/spec/naming";
 import { PluginApprovalRow, PluginRow } from "./entities.js";
 
 /** One capability the kernel can run, as `uses` names it. */
@@ -30,10 +31,8 @@ export interface BuiltinPlugin {
   source: PluginSource;
 }
 
-/** `acme/notify@1` → the plugin part of `uses` for an installed package (`@acme/x` → `x`). */
-export function usesPrefix(packageName: string): string {
-  return packageName.replace(/^@[^/]+\//, "");
-}
+/** `acme/notify@1` → the plugin part of `uses` for an installed package (`@acme/x` → `x`): the naming rule's. */
+export { usesPrefix };
 
 /** How long a replica trusts its view of the installed plugins (changes made through another replica). */
 const CACHE_MS = 5_000;
@@ -85,6 +84,7 @@ function entriesOf(
           kind: cap.kind,
           configSchema: { type: "object" },
           docs: `Replaced by ${base.uses}: configurations written for major ${from} are migrated when the step runs.`,
+          replacedBy: base.uses,
         },
       });
     }
@@ -120,6 +120,8 @@ export interface Registry {
   entries(tenant: string): Promise<CapabilityEntry[]>;
   /** Enabled capabilities only, as the validator wants them; the same object until something changes. */
   catalog(tenant: string): Promise<CapabilityCatalog>;
+  /** Installed but disabled capabilities (the validator names them `capability_disabled`). */
+  disabledCatalog(tenant: string): Promise<CapabilityCatalog>;
   /** The enabled capability `uses` names, loaded into the plugin host; else `capability_unavailable`. */
   resolve(tenant: string, uses: string): Promise<CapabilityEntry>;
   invalidate(tenant: string): void;
@@ -135,10 +137,18 @@ export function createRegistry(deps: {
   builtins: () => Promise<BuiltinPlugin[]>;
 }): Registry {
   let builtinEntries: CapabilityEntry[] = [];
-  const perTenant = new Map<string, Promise<{ entries: CapabilityEntry[]; catalog: CapabilityCatalog }>>();
+  const perTenant = new Map<
+    string,
+    Promise<{ entries: CapabilityEntry[]; catalog: CapabilityCatalog; disabled: CapabilityCatalog }>
+  >();
   const loaded = new Map<string, Promise<void>>();
 
-  type TenantState = { entries: CapabilityEntry[]; catalog: CapabilityCatalog; version: string };
+  type TenantState = {
+    entries: CapabilityEntry[];
+    catalog: CapabilityCatalog;
+    disabled: CapabilityCatalog;
+    version: string;
+  };
   const previous = new Map<string, TenantState>();
   const load = async (tenant: string): Promise<TenantState> => {
     // no `code` here: the bundles are read only when a plugin is loaded into the host
@@ -176,8 +186,9 @@ export function createRegistry(deps: {
       );
     }
     const catalog: Record<string, CapabilityDescriptor> = {};
-    for (const e of entries) if (e.enabled) catalog[e.uses] = e.descriptor;
-    const state = { entries, catalog: Object.freeze(catalog), version };
+    const disabled: Record<string, CapabilityDescriptor> = {};
+    for (const e of entries) (e.enabled ? catalog : disabled)[e.uses] = e.descriptor;
+    const state = { entries, catalog: Object.freeze(catalog), disabled: Object.freeze(disabled), version };
     previous.set(tenant, state);
     return state;
   };
@@ -237,6 +248,9 @@ export function createRegistry(deps: {
     },
     async catalog(tenant) {
       return (await tenantState(tenant)).catalog;
+    },
+    async disabledCatalog(tenant) {
+      return (await tenantState(tenant)).disabled;
     },
     async resolve(tenant, uses) {
       try {

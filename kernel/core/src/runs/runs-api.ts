@@ -17,7 +17,7 @@ import { PipelineRow } from "../pipelines/entities.js";
 import type { Registry } from "../plugins/registry.js";
 import type { LinkSigner } from "../triggers/links.js";
 import { type TriggerRunner, triggerOf } from "../triggers/trigger-runner.js";
-import { createRun } from "./create-run.js";
+import { createRun, type RunSpec } from "./create-run.js";
 import { AttemptRow, RunRow, StepRow } from "./entities.js";
 import type { Executor } from "./executor.js";
 
@@ -76,6 +76,32 @@ function createTypicalDelay(initialMs = 5) {
 }
 
 const gone = () => notFound("Pipeline or trigger not found");
+
+/**
+ * A page of runs, newest first (ids sort by time). Payloads (up to 256 KiB each) only come with one run, so a
+ * page stays small.
+ */
+async function pageOfRuns(
+  db: Database,
+  where: { tenant: string; pipelineId?: string; pipelineName?: { $in: string[] } },
+  req: { cursor: string; limit: number; status: string },
+) {
+  const limit = Math.min(Math.max(req.limit || 50, 1), 200);
+  const rows = await db.em().find(
+    RunRow,
+    {
+      ...where,
+      ...(req.status ? { status: req.status } : {}),
+      ...(req.cursor ? { id: { $lt: req.cursor } } : {}),
+    },
+    { orderBy: { id: "desc" }, limit: limit + 1 },
+  );
+  const page = rows.slice(0, limit);
+  return {
+    runs: page.map((r) => ({ ...runToProto(r), triggerPayloadJson: "" })),
+    nextCursor: rows.length > limit ? (page.at(-1)?.id ?? "") : "",
+  };
+}
 
 /** Runs, their history, and the trigger ingress (webhooks, owner controls, signed links). */
 export function createRunsApi(d: RunsApiDeps) {
@@ -221,20 +247,16 @@ export function createRunsApi(d: RunsApiDeps) {
 
     async listPipelineRuns(req: pipelinesV1.ListPipelineRunsRequest, ctx: RequestContext) {
       const pipeline = await pipelineByName(ctx, req.name);
-      const limit = Math.min(Math.max(req.limit || 50, 1), 200);
-      const rows = await d.db
-        .em()
-        .find(
-          RunRow,
-          { tenant: ctx.tenant, pipelineId: pipeline.id, ...(req.cursor ? { id: { $lt: req.cursor } } : {}) },
-          { orderBy: { id: "desc" }, limit: limit + 1 },
-        );
-      const page = rows.slice(0, limit);
-      return {
-        // payloads (up to 256 KiB each) only come with one run, so a page stays small
-        runs: page.map((r) => ({ ...runToProto(r), triggerPayloadJson: "" })),
-        nextCursor: rows.length > limit ? (page.at(-1)?.id ?? "") : "",
-      };
+      return pageOfRuns(d.db, { tenant: ctx.tenant, pipelineId: pipeline.id }, req);
+    },
+
+    async listRuns(req: pipelinesV1.ListRunsRequest, ctx: RequestContext) {
+      if (req.restricted && req.pipelines.length === 0) return { runs: [], nextCursor: "" };
+      return pageOfRuns(
+        d.db,
+        { tenant: ctx.tenant, ...(req.restricted ? { pipelineName: { $in: req.pipelines } } : {}) },
+        req,
+      );
     },
 
     async getPipelineRun(req: pipelinesV1.GetPipelineRunRequest, ctx: RequestContext) {
@@ -247,10 +269,12 @@ export function createRunsApi(d: RunsApiDeps) {
       const attempts = await d.db
         .em()
         .find(AttemptRow, { stepRunId: { $in: steps.map((s) => s.id) } }, { orderBy: { number: "asc" } });
+      const defs = (JSON.parse(run.spec) as RunSpec).steps;
       return {
         ...runToProto(run),
         steps: steps.map((s) => ({
           stepId: s.stepId,
+          condition: defs.find((x) => x.id === s.stepId)?.if ?? "",
           uses: s.uses,
           status: s.status,
           outputsJson: s.outputs,

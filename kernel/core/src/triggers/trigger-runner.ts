@@ -10,7 +10,7 @@ import {
   type OutboxRelay,
   type RequestContext,
 } from "@latchflow/runtime";
-import type { Json, JsonObject } from "@latchflow/sandbox";
+import type { HostCapabilities, Json, JsonObject } from "@latchflow/sandbox";
 import { type PipelineDocument, type PipelineTrigger, parseDuration } from "@latchflow/spec";
 import type { PipelineRow } from "../pipelines/entities.js";
 import { type HostDeps, hostCapabilities } from "../plugins/host-capabilities.js";
@@ -25,6 +25,8 @@ export const ARM_KEY = "__arm__";
 const MAX_TIMERS = 50;
 const MAX_FIRES = 10;
 const TRIGGER_DEADLINE_MS = 15_000;
+/** a status is read while a person waits for the page */
+const STATUS_DEADLINE_MS = 3_000;
 const HOUR_MS = 3_600_000;
 /** A check-in link lives as long as one dead-man period and its grace (clamped): after that it is moot. */
 const LINK_MIN_MS = HOUR_MS;
@@ -122,6 +124,19 @@ function fireOf(event: Json): { kind: string; payload: Json } {
   return { kind, payload: e.payload ?? {} };
 }
 
+/** What a trigger plugin is invoked with. */
+function inputOf(call: TriggerCall, ownerEmail: string, now: Date, checkInLink: string): TriggerInput {
+  const trigger = triggerOf(call.pipeline, call.triggerId);
+  return {
+    event: call.event,
+    config: (trigger.with ?? {}) as JsonObject,
+    now: now.toISOString(),
+    pipeline: { name: call.pipeline.name, version: call.pipeline.version, ownerEmail },
+    trigger: { id: call.triggerId, uses: trigger.uses },
+    links: { checkIn: checkInLink },
+  };
+}
+
 export function triggerOf(pipeline: PipelineRow, triggerId: string): PipelineTrigger {
   const doc = JSON.parse(pipeline.parsed) as PipelineDocument;
   const t = doc.spec.triggers.find((x) => x.id === triggerId);
@@ -193,14 +208,7 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
       action: "check-in",
       exp: Math.floor((now.getTime() + linkLifetimeMs(config)) / 1000),
     });
-    const input: TriggerInput = {
-      event: call.event,
-      config,
-      now: now.toISOString(),
-      pipeline: { name: pipeline.name, version: pipeline.version, ownerEmail: owner.email },
-      trigger: { id: triggerId, uses: trigger.uses },
-      links: { checkIn: `${deps.publicUrl()}/checkin/${token}` },
-    };
+    const input = inputOf(call, owner.email, now, `${deps.publicUrl()}/checkin/${token}`);
     const caps = hostCapabilities(deps.hostDeps, {
       tenant: pipeline.tenant,
       entry,
@@ -280,7 +288,44 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
     return { ...(result.response ? { response: result.response } : {}), runIds };
   }
 
+  /**
+   * What the trigger says of itself (a `status` event), or undefined when it has nothing to say. Read-only: its
+   * kv writes, timers and emits are dropped, and it gets no mail, fetch, grants or links.
+   */
+  async function status(
+    pipeline: PipelineRow,
+    triggerId: string,
+    ctx: RequestContext,
+  ): Promise<Json | undefined> {
+    const trigger = triggerOf(pipeline, triggerId);
+    const entry = await deps.registry.resolve(pipeline.tenant, trigger.uses);
+    if (entry.kind !== "trigger") return undefined;
+    const owner = await deps.owner(pipeline, ctx);
+    const site = `${pipeline.id}/${triggerId}`;
+    const kv = new KvOverlay(deps.db, { tenant: pipeline.tenant, plugin: entry.pluginName, scope: site });
+    const all = hostCapabilities(deps.hostDeps, { tenant: pipeline.tenant, entry, site, ctx, kv, emits: [] });
+    const caps: HostCapabilities = {
+      ...(all.log ? { log: all.log } : {}),
+      ...(all.kv ? { kv: all.kv } : {}),
+      ...(all.emit ? { emit: all.emit } : {}),
+    };
+    // no check-in link: a status call hands nothing out
+    const input = inputOf(
+      { pipeline, triggerId, ctx, event: { type: "status" } },
+      owner.email,
+      deps.now(),
+      "",
+    );
+    const raw = await deps.host.invoke(entry.hostName, entry.exportName, input, caps, {
+      deadlineMs: STATUS_DEADLINE_MS,
+      requestId: ctx.requestId,
+    });
+    const res = checkResult(raw).response;
+    return res && res.status < 300 ? res.body : undefined;
+  }
+
   return {
+    status,
     /** Runs the invocation (retrying once on a concurrent kv change). */
     invoke(call: TriggerCall): Promise<TriggerOutcome> {
       return serialized(`${call.pipeline.id}/${call.triggerId}`, async () => {

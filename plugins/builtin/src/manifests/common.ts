@@ -1,4 +1,5 @@
 import type { JsonSchema } from "@latchflow/spec";
+import { SECRET_NAME_FORMAT, SECRET_NAME_PATTERN } from "@latchflow/spec/secret-name";
 
 /** The JSON Schema dialect of every built-in schema. */
 export const DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
@@ -41,9 +42,12 @@ export function timeZone(description: string): JsonSchema {
   };
 }
 
-/** The name of one of this plugin's secrets (per plugin, encrypted with the KEK). */
+/**
+ * The name of one of this plugin's secrets (per plugin, encrypted with the KEK); the format tells the validator
+ * to check, when it can, that the secret is set.
+ */
 export function secretName(description: string, examples: readonly string[]): JsonSchema {
-  return { type: "string", description, pattern: "^[A-Za-z][A-Za-z0-9_.-]{0,127}$", examples };
+  return { type: "string", format: SECRET_NAME_FORMAT, description, pattern: SECRET_NAME_PATTERN, examples };
 }
 
 /** The name of an existing bundle; checked by the reference resolver. */

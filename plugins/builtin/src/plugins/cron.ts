@@ -13,6 +13,8 @@ interface CronConfig {
 
 /** kv key of the last tick fired for, so a timer delivered twice fires once. */
 const LAST_FIRED = "lastFired";
+/** How many upcoming ticks a status shows. */
+const STATUS_TICKS = 5;
 
 export const cronPlugin = defineBuiltin(cronManifest, async (raw: Json, host: Host) => {
   const input = triggerInput(raw);
@@ -21,6 +23,12 @@ export const cronPlugin = defineBuiltin(cronManifest, async (raw: Json, host: Ho
   const now = instantMs(input.now, "now");
   const event = input.event;
   if (event.type === "arm") return { timers: timersAfter(schedule, now) };
+  if (event.type === "status") {
+    const lastFired = await host.kv.get(LAST_FIRED);
+    const body: { [key: string]: Json } = { next: nextTicks(schedule, now, STATUS_TICKS) };
+    if (typeof lastFired === "string") body.lastFiredFor = lastFired;
+    return { response: { status: 200, body } };
+  }
   if (event.type !== "timer") return unsupported(event, input.trigger.uses);
 
   const result: TriggerResult = { timers: timersAfter(schedule, now) };
@@ -41,6 +49,17 @@ export const cronPlugin = defineBuiltin(cronManifest, async (raw: Json, host: Ho
   await host.kv.set(LAST_FIRED, scheduledAt);
   return result;
 });
+
+/** The next `n` ticks after `now` (fewer when the schedule ends). */
+function nextTicks(schedule: CronSchedule, now: number, n: number): string[] {
+  const out: string[] = [];
+  let at: number | null = now;
+  while (out.length < n && at !== null) {
+    at = schedule.next(at);
+    if (at !== null) out.push(iso(at));
+  }
+  return out;
+}
 
 function timersAfter(schedule: CronSchedule, now: number): { key: string; at: string }[] {
   const next = schedule.next(now);

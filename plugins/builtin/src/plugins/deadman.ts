@@ -16,7 +16,7 @@ import {
 } from "../lib/deadman-state.js";
 import { defineBuiltin } from "../lib/define.js";
 import { errorResponse, unsupported } from "../lib/responses.js";
-import { instantMs, iso, parseInstant } from "../lib/time.js";
+import { durationMs, instantMs, iso, parseInstant } from "../lib/time.js";
 import { deadmanManifest } from "../manifests/deadman.js";
 
 const STATE_KEY = "state";
@@ -31,6 +31,7 @@ export const deadmanPlugin = defineBuiltin(deadmanManifest, async (raw: Json, ho
   const stored = (await host.kv.get(STATE_KEY)) as unknown as DeadmanState | null;
   const state: DeadmanState = stored ?? { periodStart: iso(now), remindersSent: [], fired: false };
 
+  if (event.type === "status") return { response: { status: 200, body: statusOf(state, config, now) } };
   let result: TriggerResult;
   if (event.type === "control") {
     result = control(state, config, now, event.action, event.until);
@@ -81,6 +82,34 @@ function control(
   const body: { [key: string]: Json } = { deadline: iso(deadlineOf(state, config)) };
   if (pausedUntil !== null) body.pausedUntil = iso(pausedUntil);
   return { timers, response: { status: 200, body } };
+}
+
+/**
+ * What the owner sees of the switch (read-only: works on a copy, the kernel stores nothing of a status call):
+ * the deadline, the last check-in, the pause, and the ladder of reminders before the deadline.
+ */
+function statusOf(stored: DeadmanState, config: DeadmanConfig, now: number): { [key: string]: Json } {
+  const state = JSON.parse(JSON.stringify(stored)) as DeadmanState;
+  const pausedUntil = applyPause(state, config, now);
+  // while paused the period restarts when the pause ends
+  if (pausedUntil !== null) restartPeriod(state, pausedUntil);
+  const deadline = deadlineOf(state, config);
+  const body: { [key: string]: Json } = {
+    deadline: iso(deadline),
+    periodStart: state.periodStart,
+    paused: pausedUntil !== null,
+    fired: state.fired,
+    ladder: (config.remind ?? [])
+      .map((entry) => ({
+        entry,
+        at: iso(deadline - durationMs(entry, "remind")),
+        sent: state.remindersSent.includes(entry),
+      }))
+      .sort((a, b) => a.at.localeCompare(b.at)),
+  };
+  if (state.lastCheckInAt !== undefined) body.lastCheckInAt = state.lastCheckInAt;
+  if (pausedUntil !== null) body.pausedUntil = iso(pausedUntil);
+  return body;
 }
 
 /** Fires once per period, only when the deadline really passed. */

@@ -11,6 +11,7 @@ import { manualManifest } from "../manifests/manual.js";
 export const manualPlugin = defineBuiltin(manualManifest, async (raw: Json) => {
   const event = triggerInput(raw).event;
   if (event.type === "arm" || event.type === "timer") return { timers: [] };
+  if (event.type === "status") return {};
   return errorResponse(
     405,
     "not_supported",

@@ -16,6 +16,12 @@ export const schedulePlugin = defineBuiltin(scheduleManifest, async (raw: Json, 
   const at = iso(atMs);
   const now = instantMs(input.now, "now");
   const event = input.event;
+  if (event.type === "status") {
+    const fired = (await host.kv.get(firedKey(at))) as { firedAt?: string } | null;
+    const body: { [key: string]: Json } = { at, fired: fired !== null };
+    if (typeof fired?.firedAt === "string") body.firedAt = fired.firedAt;
+    return { response: { status: 200, body } };
+  }
   if (event.type !== "arm" && event.type !== "timer") return unsupported(event, input.trigger.uses);
 
   if ((await host.kv.get(firedKey(at))) !== null) return { timers: [] };

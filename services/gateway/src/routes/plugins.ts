@@ -19,6 +19,28 @@ const toRest = (p: pluginsV1.Plugin): schemas.Plugin => ({
   updatedAt: p.source === "builtin" ? null : (p.updatedAt?.toISOString() ?? null),
 });
 
+/** An install's answer: the plugin, and what an upgrade did to its capabilities. */
+const installedToRest = (p: pluginsV1.Plugin): schemas.InstalledPlugin => ({
+  ...toRest(p),
+  ...(p.upgrade
+    ? {
+        upgrade: {
+          from: p.upgrade.fromVersion,
+          newPermissions: p.upgrade.newPermissions,
+          kept: p.upgrade.kept,
+          awaitingApproval: p.upgrade.awaitingApproval,
+          removed: p.upgrade.removed,
+        },
+      }
+    : {}),
+});
+
+/** An update's answer: the plugin, and (force) what was disabled while enabled pipelines use it. */
+const updatedToRest = (p: pluginsV1.Plugin): schemas.UpdatedPlugin => ({
+  ...toRest(p),
+  ...(p.disabledInUse.length > 0 ? { disabledInUse: p.disabledInUse } : {}),
+});
+
 const secretToRest = (s: pluginsV1.PluginSecret): schemas.PluginSecret => ({
   plugin: s.plugin,
   name: s.name,
@@ -36,6 +58,7 @@ const capabilityToRest = (c: pluginsV1.Capability): schemas.Capability => ({
   configSchema: JSON.parse(c.configSchemaJson),
   outputsSchema: JSON.parse(c.outputsSchemaJson),
   docs: c.docs,
+  ...(c.replacedBy ? { replacedBy: c.replacedBy } : {}),
 });
 
 async function tarballOf(koa: Context, maxBytes: number): Promise<Buffer> {
@@ -60,7 +83,9 @@ export function pluginRoutes(clients: GatewayClients, maxTarballBytes: number) {
         if (!parsed.success) throw validationFailed('Send { "package": "<name>[@<version>]" }');
         return {
           status: 201,
-          body: toRest(await clients.plugins.installPluginFromRegistry({ spec: parsed.data.package }, ctx)),
+          body: installedToRest(
+            await clients.plugins.installPluginFromRegistry({ spec: parsed.data.package }, ctx),
+          ),
         };
       }
       if (!koa.is([...PLUGIN_PACKAGE_TYPES])) {
@@ -73,7 +98,7 @@ export function pluginRoutes(clients: GatewayClients, maxTarballBytes: number) {
       const tarball = await tarballOf(koa, maxTarballBytes);
       return {
         status: 201,
-        body: toRest(await clients.plugins.installPlugin({ tarball, integrity }, ctx)),
+        body: installedToRest(await clients.plugins.installPlugin({ tarball, integrity }, ctx)),
       };
     }),
     implement(operations.listPlugins, async ({ ctx }) => ({
@@ -86,13 +111,14 @@ export function pluginRoutes(clients: GatewayClients, maxTarballBytes: number) {
     })),
     implement(operations.updatePlugin, async ({ params, body, ctx }) => ({
       status: 200,
-      body: toRest(
+      body: updatedToRest(
         await clients.plugins.updatePlugin(
           {
             name: params.name,
             capabilities: body.capabilities ?? {},
             approvedHosts: body.approvedHosts ?? [],
             setApprovedHosts: body.approvedHosts !== undefined,
+            force: body.force === true,
           },
           ctx,
         ),

@@ -1,6 +1,6 @@
 import { operations, type schemas } from "@latchflow/api";
 import type { pipelinesV1 } from "@latchflow/proto";
-import { ErrorCode, LatchflowError } from "@latchflow/runtime";
+import { decide, ErrorCode, LatchflowError, Scope, subjectOf } from "@latchflow/runtime";
 import type { Context } from "koa";
 import type { GatewayClients } from "../clients.js";
 import { implement } from "../route.js";
@@ -23,6 +23,7 @@ function stepToRest(s: pipelinesV1.StepRun): schemas.RunStep {
     errorMessage: s.errorMessage,
     startedAt: iso(s.startedAt),
     finishedAt: iso(s.finishedAt),
+    condition: s.condition,
     attempts: s.attempts.map((a) => ({
       number: a.number,
       status: a.status,
@@ -57,6 +58,17 @@ function runToRest(r: pipelinesV1.PipelineRun, withSteps: boolean): schemas.Run 
     ...(withSteps ? { steps: r.steps.map(stepToRest) } : {}),
   };
 }
+
+const pageOf = (q: { cursor?: string; limit?: number; status?: string }) => ({
+  cursor: q.cursor ?? "",
+  limit: q.limit ?? 50,
+  status: q.status ?? "",
+});
+
+const pageToRest = (res: pipelinesV1.ListPipelineRunsResponse) => ({
+  items: res.runs.map((r) => runToRest(r, false)),
+  nextCursor: res.nextCursor || null,
+});
 
 async function rawBody(koa: Context, limit: number): Promise<Buffer> {
   const declared = Number(koa.get("content-length") || 0);
@@ -97,14 +109,45 @@ export function runRoutes(clients: GatewayClients) {
       const r = await clients.pipelines.startPipelineRun({ name: params.name, payloadJson }, ctx);
       return { status: 202, body: runToRest(r, false) };
     }),
-    implement(operations.listPipelineRuns, async ({ params, query, ctx }) => {
-      const res = await clients.pipelines.listPipelineRuns(
-        { name: params.name, cursor: query.cursor ?? "", limit: query.limit ?? 50 },
+    implement(operations.listPipelineRuns, async ({ params, query, ctx }) => ({
+      status: 200,
+      body: pageToRest(
+        await clients.pipelines.listPipelineRuns({ name: params.name, ...pageOf(query) }, ctx),
+      ),
+    })),
+    implement(operations.listRuns, async ({ query, ctx, decision, identity }) => {
+      // a user granted only some pipelines sees only their runs
+      const restrictTo = decision?.restrictTo;
+      const res = await clients.pipelines.listRuns(
+        { ...pageOf(query), pipelines: restrictTo ?? [], restricted: restrictTo !== undefined },
         ctx,
       );
+      // and nobody sees the runs of a pipeline a deny override keeps from them
+      const subject = identity ? subjectOf(identity) : undefined;
+      const readable = (pipeline: string) =>
+        !!subject &&
+        decide(subject, { action: Scope.PipelinesWrite, resource: { type: "pipeline", id: pipeline } })
+          .allowed;
       return {
         status: 200,
-        body: { items: res.runs.map((r) => runToRest(r, false)), nextCursor: res.nextCursor || null },
+        body: pageToRest({ ...res, runs: res.runs.filter((r) => readable(r.pipeline)) }),
+      };
+    }),
+    implement(operations.listPipelineTriggers, async ({ params, ctx }) => {
+      const res = await clients.pipelines.listPipelineTriggers({ name: params.name }, ctx);
+      return {
+        status: 200,
+        body: {
+          enabled: res.enabled,
+          items: res.triggers.map((t) => ({
+            id: t.id,
+            uses: t.uses,
+            config: json(t.configJson),
+            timers: t.timers.map((x) => ({ key: x.key, at: (x.at ?? new Date(0)).toISOString() })),
+            status: json(t.statusJson),
+            hookUrl: t.hookUrl || null,
+          })),
+        },
       };
     }),
     implement(operations.getPipelineRun, async ({ params, ctx }) => ({

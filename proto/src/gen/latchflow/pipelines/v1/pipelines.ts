@@ -116,6 +116,45 @@ export interface ListPipelineRunsRequest {
   name: string;
   cursor: string;
   limit: number;
+  /** only runs in this state (empty = any) */
+  status: string;
+}
+
+export interface ListRunsRequest {
+  cursor: string;
+  limit: number;
+  /** only runs in this state (empty = any) */
+  status: string;
+  /** with `restricted`, only runs of these pipelines (by name) */
+  pipelines: string[];
+  restricted: boolean;
+}
+
+export interface ListPipelineTriggersRequest {
+  name: string;
+}
+
+export interface TriggerTimer {
+  key: string;
+  at?: Date | undefined;
+}
+
+export interface TriggerInfo {
+  id: string;
+  uses: string;
+  /** the trigger's `with` as JSON */
+  configJson: string;
+  /** pending durable timers, soonest first */
+  timers: TriggerTimer[];
+  /** what the trigger answered to a status event (empty = nothing to show, or it could not answer) */
+  statusJson: string;
+  /** where webhook requests for it go (empty = it takes none) */
+  hookUrl: string;
+}
+
+export interface ListPipelineTriggersResponse {
+  enabled: boolean;
+  triggers: TriggerInfo[];
 }
 
 export interface ListPipelineRunsResponse {
@@ -164,6 +203,8 @@ export interface StepRun {
   startedAt?: Date | undefined;
   finishedAt?: Date | undefined;
   attempts: StepAttempt[];
+  /** the step's `if:` as written in the run's snapshot ("" = none): why a skipped step was skipped */
+  condition: string;
 }
 
 export interface StepAttempt {
@@ -1702,7 +1743,7 @@ export const StartPipelineRunRequest: MessageFns<StartPipelineRunRequest> = {
 };
 
 function createBaseListPipelineRunsRequest(): ListPipelineRunsRequest {
-  return { name: "", cursor: "", limit: 0 };
+  return { name: "", cursor: "", limit: 0, status: "" };
 }
 
 export const ListPipelineRunsRequest: MessageFns<ListPipelineRunsRequest> = {
@@ -1715,6 +1756,9 @@ export const ListPipelineRunsRequest: MessageFns<ListPipelineRunsRequest> = {
     }
     if (message.limit !== 0) {
       writer.uint32(24).uint32(message.limit);
+    }
+    if (message.status !== "") {
+      writer.uint32(34).string(message.status);
     }
     return writer;
   },
@@ -1756,6 +1800,14 @@ export const ListPipelineRunsRequest: MessageFns<ListPipelineRunsRequest> = {
             message.limit = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1773,6 +1825,7 @@ export const ListPipelineRunsRequest: MessageFns<ListPipelineRunsRequest> = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
     };
   },
 
@@ -1787,6 +1840,9 @@ export const ListPipelineRunsRequest: MessageFns<ListPipelineRunsRequest> = {
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
     }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
     return obj;
   },
 
@@ -1798,6 +1854,542 @@ export const ListPipelineRunsRequest: MessageFns<ListPipelineRunsRequest> = {
     message.name = object.name ?? "";
     message.cursor = object.cursor ?? "";
     message.limit = object.limit ?? 0;
+    message.status = object.status ?? "";
+    return message;
+  },
+};
+
+function createBaseListRunsRequest(): ListRunsRequest {
+  return { cursor: "", limit: 0, status: "", pipelines: [], restricted: false };
+}
+
+export const ListRunsRequest: MessageFns<ListRunsRequest> = {
+  encode(message: ListRunsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).uint32(message.limit);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    for (const v of message.pipelines) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.restricted !== false) {
+      writer.uint32(40).bool(message.restricted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRunsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRunsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pipelines.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.restricted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRunsRequest {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      pipelines: globalThis.Array.isArray(object?.pipelines)
+        ? object.pipelines.map((e: any) => globalThis.String(e))
+        : [],
+      restricted: isSet(object.restricted) ? globalThis.Boolean(object.restricted) : false,
+    };
+  },
+
+  toJSON(message: ListRunsRequest): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.pipelines?.length) {
+      obj.pipelines = message.pipelines;
+    }
+    if (message.restricted !== false) {
+      obj.restricted = message.restricted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRunsRequest>, I>>(base?: I): ListRunsRequest {
+    return ListRunsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRunsRequest>, I>>(object: I): ListRunsRequest {
+    const message = createBaseListRunsRequest();
+    message.cursor = object.cursor ?? "";
+    message.limit = object.limit ?? 0;
+    message.status = object.status ?? "";
+    message.pipelines = object.pipelines?.map((e) => e) || [];
+    message.restricted = object.restricted ?? false;
+    return message;
+  },
+};
+
+function createBaseListPipelineTriggersRequest(): ListPipelineTriggersRequest {
+  return { name: "" };
+}
+
+export const ListPipelineTriggersRequest: MessageFns<ListPipelineTriggersRequest> = {
+  encode(message: ListPipelineTriggersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPipelineTriggersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPipelineTriggersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPipelineTriggersRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: ListPipelineTriggersRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPipelineTriggersRequest>, I>>(base?: I): ListPipelineTriggersRequest {
+    return ListPipelineTriggersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPipelineTriggersRequest>, I>>(object: I): ListPipelineTriggersRequest {
+    const message = createBaseListPipelineTriggersRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseTriggerTimer(): TriggerTimer {
+  return { key: "", at: undefined };
+}
+
+export const TriggerTimer: MessageFns<TriggerTimer> = {
+  encode(message: TriggerTimer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TriggerTimer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTriggerTimer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TriggerTimer {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+    };
+  },
+
+  toJSON(message: TriggerTimer): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TriggerTimer>, I>>(base?: I): TriggerTimer {
+    return TriggerTimer.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TriggerTimer>, I>>(object: I): TriggerTimer {
+    const message = createBaseTriggerTimer();
+    message.key = object.key ?? "";
+    message.at = object.at ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTriggerInfo(): TriggerInfo {
+  return { id: "", uses: "", configJson: "", timers: [], statusJson: "", hookUrl: "" };
+}
+
+export const TriggerInfo: MessageFns<TriggerInfo> = {
+  encode(message: TriggerInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.uses !== "") {
+      writer.uint32(18).string(message.uses);
+    }
+    if (message.configJson !== "") {
+      writer.uint32(26).string(message.configJson);
+    }
+    for (const v of message.timers) {
+      TriggerTimer.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.statusJson !== "") {
+      writer.uint32(42).string(message.statusJson);
+    }
+    if (message.hookUrl !== "") {
+      writer.uint32(50).string(message.hookUrl);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TriggerInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTriggerInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.uses = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.timers.push(TriggerTimer.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.statusJson = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.hookUrl = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TriggerInfo {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      uses: isSet(object.uses) ? globalThis.String(object.uses) : "",
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
+      timers: globalThis.Array.isArray(object?.timers) ? object.timers.map((e: any) => TriggerTimer.fromJSON(e)) : [],
+      statusJson: isSet(object.statusJson)
+        ? globalThis.String(object.statusJson)
+        : isSet(object.status_json)
+        ? globalThis.String(object.status_json)
+        : "",
+      hookUrl: isSet(object.hookUrl)
+        ? globalThis.String(object.hookUrl)
+        : isSet(object.hook_url)
+        ? globalThis.String(object.hook_url)
+        : "",
+    };
+  },
+
+  toJSON(message: TriggerInfo): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.uses !== "") {
+      obj.uses = message.uses;
+    }
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
+    if (message.timers?.length) {
+      obj.timers = message.timers.map((e) => TriggerTimer.toJSON(e));
+    }
+    if (message.statusJson !== "") {
+      obj.statusJson = message.statusJson;
+    }
+    if (message.hookUrl !== "") {
+      obj.hookUrl = message.hookUrl;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TriggerInfo>, I>>(base?: I): TriggerInfo {
+    return TriggerInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TriggerInfo>, I>>(object: I): TriggerInfo {
+    const message = createBaseTriggerInfo();
+    message.id = object.id ?? "";
+    message.uses = object.uses ?? "";
+    message.configJson = object.configJson ?? "";
+    message.timers = object.timers?.map((e) => TriggerTimer.fromPartial(e)) || [];
+    message.statusJson = object.statusJson ?? "";
+    message.hookUrl = object.hookUrl ?? "";
+    return message;
+  },
+};
+
+function createBaseListPipelineTriggersResponse(): ListPipelineTriggersResponse {
+  return { enabled: false, triggers: [] };
+}
+
+export const ListPipelineTriggersResponse: MessageFns<ListPipelineTriggersResponse> = {
+  encode(message: ListPipelineTriggersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.enabled !== false) {
+      writer.uint32(8).bool(message.enabled);
+    }
+    for (const v of message.triggers) {
+      TriggerInfo.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPipelineTriggersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPipelineTriggersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.triggers.push(TriggerInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPipelineTriggersResponse {
+    return {
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      triggers: globalThis.Array.isArray(object?.triggers)
+        ? object.triggers.map((e: any) => TriggerInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListPipelineTriggersResponse): unknown {
+    const obj: any = {};
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.triggers?.length) {
+      obj.triggers = message.triggers.map((e) => TriggerInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPipelineTriggersResponse>, I>>(base?: I): ListPipelineTriggersResponse {
+    return ListPipelineTriggersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPipelineTriggersResponse>, I>>(object: I): ListPipelineTriggersResponse {
+    const message = createBaseListPipelineTriggersResponse();
+    message.enabled = object.enabled ?? false;
+    message.triggers = object.triggers?.map((e) => TriggerInfo.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2346,6 +2938,7 @@ function createBaseStepRun(): StepRun {
     startedAt: undefined,
     finishedAt: undefined,
     attempts: [],
+    condition: "",
   };
 }
 
@@ -2377,6 +2970,9 @@ export const StepRun: MessageFns<StepRun> = {
     }
     for (const v of message.attempts) {
       StepAttempt.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.condition !== "") {
+      writer.uint32(82).string(message.condition);
     }
     return writer;
   },
@@ -2466,6 +3062,14 @@ export const StepRun: MessageFns<StepRun> = {
             message.attempts.push(StepAttempt.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.condition = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2515,6 +3119,7 @@ export const StepRun: MessageFns<StepRun> = {
       attempts: globalThis.Array.isArray(object?.attempts)
         ? object.attempts.map((e: any) => StepAttempt.fromJSON(e))
         : [],
+      condition: isSet(object.condition) ? globalThis.String(object.condition) : "",
     };
   },
 
@@ -2547,6 +3152,9 @@ export const StepRun: MessageFns<StepRun> = {
     if (message.attempts?.length) {
       obj.attempts = message.attempts.map((e) => StepAttempt.toJSON(e));
     }
+    if (message.condition !== "") {
+      obj.condition = message.condition;
+    }
     return obj;
   },
 
@@ -2564,6 +3172,7 @@ export const StepRun: MessageFns<StepRun> = {
     message.startedAt = object.startedAt ?? undefined;
     message.finishedAt = object.finishedAt ?? undefined;
     message.attempts = object.attempts?.map((e) => StepAttempt.fromPartial(e)) || [];
+    message.condition = object.condition ?? "";
     return message;
   },
 };
@@ -3593,6 +4202,29 @@ export const PipelinesServiceService = {
     responseSerialize: (value: PipelineRun): Buffer => Buffer.from(PipelineRun.encode(value).finish()),
     responseDeserialize: (value: Buffer): PipelineRun => PipelineRun.decode(value),
   },
+  /** Runs of every pipeline (or of the listed ones), newest first. */
+  listRuns: {
+    path: "/latchflow.pipelines.v1.PipelinesService/ListRuns" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRunsRequest): Buffer => Buffer.from(ListRunsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRunsRequest => ListRunsRequest.decode(value),
+    responseSerialize: (value: ListPipelineRunsResponse): Buffer =>
+      Buffer.from(ListPipelineRunsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPipelineRunsResponse => ListPipelineRunsResponse.decode(value),
+  },
+  /** Each trigger of a pipeline as it stands: its config, pending timers and what the trigger says of itself. */
+  listPipelineTriggers: {
+    path: "/latchflow.pipelines.v1.PipelinesService/ListPipelineTriggers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPipelineTriggersRequest): Buffer =>
+      Buffer.from(ListPipelineTriggersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPipelineTriggersRequest => ListPipelineTriggersRequest.decode(value),
+    responseSerialize: (value: ListPipelineTriggersResponse): Buffer =>
+      Buffer.from(ListPipelineTriggersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPipelineTriggersResponse => ListPipelineTriggersResponse.decode(value),
+  },
   /** Trigger ingress (the gateway forwards public requests; the trigger plugin decides the answer). */
   deliverWebhook: {
     path: "/latchflow.pipelines.v1.PipelinesService/DeliverWebhook" as const,
@@ -3660,6 +4292,10 @@ export interface PipelinesServiceServer extends UntypedServiceImplementation {
   listPipelineRuns: handleUnaryCall<ListPipelineRunsRequest, ListPipelineRunsResponse>;
   /** One run with its step runs, attempts, outputs and errors. */
   getPipelineRun: handleUnaryCall<GetPipelineRunRequest, PipelineRun>;
+  /** Runs of every pipeline (or of the listed ones), newest first. */
+  listRuns: handleUnaryCall<ListRunsRequest, ListPipelineRunsResponse>;
+  /** Each trigger of a pipeline as it stands: its config, pending timers and what the trigger says of itself. */
+  listPipelineTriggers: handleUnaryCall<ListPipelineTriggersRequest, ListPipelineTriggersResponse>;
   /** Trigger ingress (the gateway forwards public requests; the trigger plugin decides the answer). */
   deliverWebhook: handleUnaryCall<DeliverWebhookRequest, TriggerResponse>;
   /** The owner acts on a trigger (dead-man check-in, pause, resume) as the caller. */
@@ -3844,6 +4480,38 @@ export interface PipelinesServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PipelineRun) => void,
+  ): ClientUnaryCall;
+  /** Runs of every pipeline (or of the listed ones), newest first. */
+  listRuns(
+    request: ListRunsRequest,
+    callback: (error: ServiceError | null, response: ListPipelineRunsResponse) => void,
+  ): ClientUnaryCall;
+  listRuns(
+    request: ListRunsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPipelineRunsResponse) => void,
+  ): ClientUnaryCall;
+  listRuns(
+    request: ListRunsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPipelineRunsResponse) => void,
+  ): ClientUnaryCall;
+  /** Each trigger of a pipeline as it stands: its config, pending timers and what the trigger says of itself. */
+  listPipelineTriggers(
+    request: ListPipelineTriggersRequest,
+    callback: (error: ServiceError | null, response: ListPipelineTriggersResponse) => void,
+  ): ClientUnaryCall;
+  listPipelineTriggers(
+    request: ListPipelineTriggersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPipelineTriggersResponse) => void,
+  ): ClientUnaryCall;
+  listPipelineTriggers(
+    request: ListPipelineTriggersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPipelineTriggersResponse) => void,
   ): ClientUnaryCall;
   /** Trigger ingress (the gateway forwards public requests; the trigger plugin decides the answer). */
   deliverWebhook(

@@ -38,7 +38,40 @@ export interface Plugin {
   /** hosts the admin approved */
   approvedHosts: string[];
   installedAt?: Date | undefined;
-  updatedAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /** set by InstallPlugin* when the install upgraded an installed plugin */
+  upgrade?:
+    | PluginUpgrade
+    | undefined;
+  /** set by UpdatePlugin with force: capabilities disabled while enabled pipelines use them */
+  disabledInUse: CapabilityInUse[];
+}
+
+/** What an upgrade did to the enabled capabilities, and why. */
+export interface PluginUpgrade {
+  fromVersion: string;
+  /** what the new version asks for that the old one did not (fetch: only the new hosts) */
+  newPermissions: NewPermission[];
+  /** uses of capabilities still enabled */
+  kept: string[];
+  /** uses of capabilities that were enabled and wait disabled for approval (new_permissions is not empty) */
+  awaitingApproval: string[];
+  /** uses of capabilities the new version no longer has */
+  removed: string[];
+}
+
+export interface NewPermission {
+  name: string;
+  hosts: string[];
+  reason: string;
+}
+
+export interface CapabilityInUse {
+  uses: string;
+  /** names of the enabled pipelines that use it */
+  pipelines: string[];
 }
 
 export interface CapabilityState {
@@ -77,6 +110,8 @@ export interface UpdatePluginRequest {
   /** replaces the approved hosts when set_approved_hosts is true */
   approvedHosts: string[];
   setApprovedHosts: boolean;
+  /** disable capabilities even though enabled pipelines use them */
+  force: boolean;
 }
 
 export interface UpdatePluginRequest_CapabilitiesEntry {
@@ -101,6 +136,8 @@ export interface Capability {
   configSchemaJson: string;
   outputsSchemaJson: string;
   docs: string;
+  /** set when this major is deprecated: served only through the migrate of the newer major named here */
+  replacedBy: string;
 }
 
 export interface ListCapabilitiesResponse {
@@ -144,6 +181,8 @@ function createBasePlugin(): Plugin {
     approvedHosts: [],
     installedAt: undefined,
     updatedAt: undefined,
+    upgrade: undefined,
+    disabledInUse: [],
   };
 }
 
@@ -178,6 +217,12 @@ export const Plugin: MessageFns<Plugin> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(82).fork()).join();
+    }
+    if (message.upgrade !== undefined) {
+      PluginUpgrade.encode(message.upgrade, writer.uint32(90).fork()).join();
+    }
+    for (const v of message.disabledInUse) {
+      CapabilityInUse.encode(v!, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -275,6 +320,22 @@ export const Plugin: MessageFns<Plugin> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.upgrade = PluginUpgrade.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.disabledInUse.push(CapabilityInUse.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -321,6 +382,12 @@ export const Plugin: MessageFns<Plugin> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      upgrade: isSet(object.upgrade) ? PluginUpgrade.fromJSON(object.upgrade) : undefined,
+      disabledInUse: globalThis.Array.isArray(object?.disabledInUse)
+        ? object.disabledInUse.map((e: any) => CapabilityInUse.fromJSON(e))
+        : globalThis.Array.isArray(object?.disabled_in_use)
+        ? object.disabled_in_use.map((e: any) => CapabilityInUse.fromJSON(e))
+        : [],
     };
   },
 
@@ -356,6 +423,12 @@ export const Plugin: MessageFns<Plugin> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.upgrade !== undefined) {
+      obj.upgrade = PluginUpgrade.toJSON(message.upgrade);
+    }
+    if (message.disabledInUse?.length) {
+      obj.disabledInUse = message.disabledInUse.map((e) => CapabilityInUse.toJSON(e));
+    }
     return obj;
   },
 
@@ -374,6 +447,343 @@ export const Plugin: MessageFns<Plugin> = {
     message.approvedHosts = object.approvedHosts?.map((e) => e) || [];
     message.installedAt = object.installedAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.upgrade = (object.upgrade !== undefined && object.upgrade !== null)
+      ? PluginUpgrade.fromPartial(object.upgrade)
+      : undefined;
+    message.disabledInUse = object.disabledInUse?.map((e) => CapabilityInUse.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePluginUpgrade(): PluginUpgrade {
+  return { fromVersion: "", newPermissions: [], kept: [], awaitingApproval: [], removed: [] };
+}
+
+export const PluginUpgrade: MessageFns<PluginUpgrade> = {
+  encode(message: PluginUpgrade, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromVersion !== "") {
+      writer.uint32(10).string(message.fromVersion);
+    }
+    for (const v of message.newPermissions) {
+      NewPermission.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.kept) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.awaitingApproval) {
+      writer.uint32(34).string(v!);
+    }
+    for (const v of message.removed) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PluginUpgrade {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePluginUpgrade();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fromVersion = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.newPermissions.push(NewPermission.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kept.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.awaitingApproval.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.removed.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PluginUpgrade {
+    return {
+      fromVersion: isSet(object.fromVersion)
+        ? globalThis.String(object.fromVersion)
+        : isSet(object.from_version)
+        ? globalThis.String(object.from_version)
+        : "",
+      newPermissions: globalThis.Array.isArray(object?.newPermissions)
+        ? object.newPermissions.map((e: any) => NewPermission.fromJSON(e))
+        : globalThis.Array.isArray(object?.new_permissions)
+        ? object.new_permissions.map((e: any) => NewPermission.fromJSON(e))
+        : [],
+      kept: globalThis.Array.isArray(object?.kept) ? object.kept.map((e: any) => globalThis.String(e)) : [],
+      awaitingApproval: globalThis.Array.isArray(object?.awaitingApproval)
+        ? object.awaitingApproval.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.awaiting_approval)
+        ? object.awaiting_approval.map((e: any) => globalThis.String(e))
+        : [],
+      removed: globalThis.Array.isArray(object?.removed) ? object.removed.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: PluginUpgrade): unknown {
+    const obj: any = {};
+    if (message.fromVersion !== "") {
+      obj.fromVersion = message.fromVersion;
+    }
+    if (message.newPermissions?.length) {
+      obj.newPermissions = message.newPermissions.map((e) => NewPermission.toJSON(e));
+    }
+    if (message.kept?.length) {
+      obj.kept = message.kept;
+    }
+    if (message.awaitingApproval?.length) {
+      obj.awaitingApproval = message.awaitingApproval;
+    }
+    if (message.removed?.length) {
+      obj.removed = message.removed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PluginUpgrade>, I>>(base?: I): PluginUpgrade {
+    return PluginUpgrade.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PluginUpgrade>, I>>(object: I): PluginUpgrade {
+    const message = createBasePluginUpgrade();
+    message.fromVersion = object.fromVersion ?? "";
+    message.newPermissions = object.newPermissions?.map((e) => NewPermission.fromPartial(e)) || [];
+    message.kept = object.kept?.map((e) => e) || [];
+    message.awaitingApproval = object.awaitingApproval?.map((e) => e) || [];
+    message.removed = object.removed?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseNewPermission(): NewPermission {
+  return { name: "", hosts: [], reason: "" };
+}
+
+export const NewPermission: MessageFns<NewPermission> = {
+  encode(message: NewPermission, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.hosts) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NewPermission {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNewPermission();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hosts.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NewPermission {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      hosts: globalThis.Array.isArray(object?.hosts) ? object.hosts.map((e: any) => globalThis.String(e)) : [],
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: NewPermission): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.hosts?.length) {
+      obj.hosts = message.hosts;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NewPermission>, I>>(base?: I): NewPermission {
+    return NewPermission.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NewPermission>, I>>(object: I): NewPermission {
+    const message = createBaseNewPermission();
+    message.name = object.name ?? "";
+    message.hosts = object.hosts?.map((e) => e) || [];
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseCapabilityInUse(): CapabilityInUse {
+  return { uses: "", pipelines: [] };
+}
+
+export const CapabilityInUse: MessageFns<CapabilityInUse> = {
+  encode(message: CapabilityInUse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uses !== "") {
+      writer.uint32(10).string(message.uses);
+    }
+    for (const v of message.pipelines) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CapabilityInUse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCapabilityInUse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.uses = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pipelines.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CapabilityInUse {
+    return {
+      uses: isSet(object.uses) ? globalThis.String(object.uses) : "",
+      pipelines: globalThis.Array.isArray(object?.pipelines)
+        ? object.pipelines.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CapabilityInUse): unknown {
+    const obj: any = {};
+    if (message.uses !== "") {
+      obj.uses = message.uses;
+    }
+    if (message.pipelines?.length) {
+      obj.pipelines = message.pipelines;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CapabilityInUse>, I>>(base?: I): CapabilityInUse {
+    return CapabilityInUse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CapabilityInUse>, I>>(object: I): CapabilityInUse {
+    const message = createBaseCapabilityInUse();
+    message.uses = object.uses ?? "";
+    message.pipelines = object.pipelines?.map((e) => e) || [];
     return message;
   },
 };
@@ -824,7 +1234,7 @@ export const GetPluginRequest: MessageFns<GetPluginRequest> = {
 };
 
 function createBaseUpdatePluginRequest(): UpdatePluginRequest {
-  return { name: "", capabilities: {}, approvedHosts: [], setApprovedHosts: false };
+  return { name: "", capabilities: {}, approvedHosts: [], setApprovedHosts: false, force: false };
 }
 
 export const UpdatePluginRequest: MessageFns<UpdatePluginRequest> = {
@@ -840,6 +1250,9 @@ export const UpdatePluginRequest: MessageFns<UpdatePluginRequest> = {
     }
     if (message.setApprovedHosts !== false) {
       writer.uint32(32).bool(message.setApprovedHosts);
+    }
+    if (message.force !== false) {
+      writer.uint32(40).bool(message.force);
     }
     return writer;
   },
@@ -892,6 +1305,14 @@ export const UpdatePluginRequest: MessageFns<UpdatePluginRequest> = {
             message.setApprovedHosts = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -931,6 +1352,7 @@ export const UpdatePluginRequest: MessageFns<UpdatePluginRequest> = {
         : isSet(object.set_approved_hosts)
         ? globalThis.Boolean(object.set_approved_hosts)
         : false,
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
     };
   },
 
@@ -954,6 +1376,9 @@ export const UpdatePluginRequest: MessageFns<UpdatePluginRequest> = {
     if (message.setApprovedHosts !== false) {
       obj.setApprovedHosts = message.setApprovedHosts;
     }
+    if (message.force !== false) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -974,6 +1399,7 @@ export const UpdatePluginRequest: MessageFns<UpdatePluginRequest> = {
     );
     message.approvedHosts = object.approvedHosts?.map((e) => e) || [];
     message.setApprovedHosts = object.setApprovedHosts ?? false;
+    message.force = object.force ?? false;
     return message;
   },
 };
@@ -1197,6 +1623,7 @@ function createBaseCapability(): Capability {
     configSchemaJson: "",
     outputsSchemaJson: "",
     docs: "",
+    replacedBy: "",
   };
 }
 
@@ -1228,6 +1655,9 @@ export const Capability: MessageFns<Capability> = {
     }
     if (message.docs !== "") {
       writer.uint32(74).string(message.docs);
+    }
+    if (message.replacedBy !== "") {
+      writer.uint32(82).string(message.replacedBy);
     }
     return writer;
   },
@@ -1317,6 +1747,14 @@ export const Capability: MessageFns<Capability> = {
             message.docs = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.replacedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1352,6 +1790,11 @@ export const Capability: MessageFns<Capability> = {
         ? globalThis.String(object.outputs_schema_json)
         : "",
       docs: isSet(object.docs) ? globalThis.String(object.docs) : "",
+      replacedBy: isSet(object.replacedBy)
+        ? globalThis.String(object.replacedBy)
+        : isSet(object.replaced_by)
+        ? globalThis.String(object.replaced_by)
+        : "",
     };
   },
 
@@ -1384,6 +1827,9 @@ export const Capability: MessageFns<Capability> = {
     if (message.docs !== "") {
       obj.docs = message.docs;
     }
+    if (message.replacedBy !== "") {
+      obj.replacedBy = message.replacedBy;
+    }
     return obj;
   },
 
@@ -1401,6 +1847,7 @@ export const Capability: MessageFns<Capability> = {
     message.configSchemaJson = object.configSchemaJson ?? "";
     message.outputsSchemaJson = object.outputsSchemaJson ?? "";
     message.docs = object.docs ?? "";
+    message.replacedBy = object.replacedBy ?? "";
     return message;
   },
 };
@@ -1908,8 +2355,9 @@ export const ListPluginSecretsResponse: MessageFns<ListPluginSecretsResponse> = 
 export type PluginsServiceService = typeof PluginsServiceService;
 export const PluginsServiceService = {
   /**
-   * Installs (or upgrades) a plugin from a tarball made by `latchflow-plugin pack`. Every capability starts
-   * disabled; egress hosts start unapproved.
+   * Installs (or upgrades) a plugin from a tarball made by `latchflow-plugin pack`. A new plugin's capabilities
+   * start disabled and its egress hosts unapproved; an upgrade keeps what was enabled unless the new version asks
+   * for more permissions (Plugin.upgrade says what happened).
    */
   installPlugin: {
     path: "/latchflow.plugins.v1.PluginsService/InstallPlugin" as const,
@@ -1953,7 +2401,10 @@ export const PluginsServiceService = {
     responseSerialize: (value: Plugin): Buffer => Buffer.from(Plugin.encode(value).finish()),
     responseDeserialize: (value: Buffer): Plugin => Plugin.decode(value),
   },
-  /** Enables or disables capabilities and approves egress hosts (a subset of what the manifest asks for). */
+  /**
+   * Enables or disables capabilities and approves egress hosts (a subset of what the manifest asks for).
+   * Disabling a capability that enabled pipelines use is refused (conflict) unless force is set.
+   */
   updatePlugin: {
     path: "/latchflow.plugins.v1.PluginsService/UpdatePlugin" as const,
     requestStream: false as const,
@@ -2022,8 +2473,9 @@ export const PluginsServiceService = {
 
 export interface PluginsServiceServer extends UntypedServiceImplementation {
   /**
-   * Installs (or upgrades) a plugin from a tarball made by `latchflow-plugin pack`. Every capability starts
-   * disabled; egress hosts start unapproved.
+   * Installs (or upgrades) a plugin from a tarball made by `latchflow-plugin pack`. A new plugin's capabilities
+   * start disabled and its egress hosts unapproved; an upgrade keeps what was enabled unless the new version asks
+   * for more permissions (Plugin.upgrade says what happened).
    */
   installPlugin: handleUnaryCall<InstallPluginRequest, Plugin>;
   /**
@@ -2033,7 +2485,10 @@ export interface PluginsServiceServer extends UntypedServiceImplementation {
   installPluginFromRegistry: handleUnaryCall<InstallPluginFromRegistryRequest, Plugin>;
   listPlugins: handleUnaryCall<ListPluginsRequest, ListPluginsResponse>;
   getPlugin: handleUnaryCall<GetPluginRequest, Plugin>;
-  /** Enables or disables capabilities and approves egress hosts (a subset of what the manifest asks for). */
+  /**
+   * Enables or disables capabilities and approves egress hosts (a subset of what the manifest asks for).
+   * Disabling a capability that enabled pipelines use is refused (conflict) unless force is set.
+   */
   updatePlugin: handleUnaryCall<UpdatePluginRequest, Plugin>;
   /** Refused while a pipeline uses one of its capabilities. */
   uninstallPlugin: handleUnaryCall<UninstallPluginRequest, Plugin>;
@@ -2047,8 +2502,9 @@ export interface PluginsServiceServer extends UntypedServiceImplementation {
 
 export interface PluginsServiceClient extends Client {
   /**
-   * Installs (or upgrades) a plugin from a tarball made by `latchflow-plugin pack`. Every capability starts
-   * disabled; egress hosts start unapproved.
+   * Installs (or upgrades) a plugin from a tarball made by `latchflow-plugin pack`. A new plugin's capabilities
+   * start disabled and its egress hosts unapproved; an upgrade keeps what was enabled unless the new version asks
+   * for more permissions (Plugin.upgrade says what happened).
    */
   installPlugin(
     request: InstallPluginRequest,
@@ -2114,7 +2570,10 @@ export interface PluginsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Plugin) => void,
   ): ClientUnaryCall;
-  /** Enables or disables capabilities and approves egress hosts (a subset of what the manifest asks for). */
+  /**
+   * Enables or disables capabilities and approves egress hosts (a subset of what the manifest asks for).
+   * Disabling a capability that enabled pipelines use is refused (conflict) unless force is set.
+   */
   updatePlugin(
     request: UpdatePluginRequest,
     callback: (error: ServiceError | null, response: Plugin) => void,
