@@ -83,3 +83,23 @@ const PERMISSION_LABEL: Readonly<Record<string, string>> = {
 };
 
 export const permissionLabel = (name: string): string => PERMISSION_LABEL[name] ?? name;
+
+/**
+ * What an install answer means, in a sentence: a new plugin starts disabled; an upgrade says what stayed enabled and
+ * what waits for the admin because the new version asks for more (enabling it again is the approval).
+ */
+export function installedMessage(p: schemas.InstalledPlugin): string {
+  const u = p.upgrade;
+  if (!u) return `Installed ${p.name} ${p.version}. Its capabilities start disabled.`;
+  const head = `Upgraded ${p.name} from ${u.from} to ${p.version}.`;
+  const parts = [head];
+  if (u.awaitingApproval.length > 0) {
+    const asks = u.newPermissions.map((n) => (n.hosts.length ? `${n.name} (${n.hosts.join(", ")})` : n.name));
+    parts.push(
+      `It asks for more (${asks.join("; ")}): ${u.awaitingApproval.join(", ")} wait disabled until you enable them.`,
+    );
+  }
+  if (u.kept.length > 0) parts.push(`Still enabled: ${u.kept.join(", ")}.`);
+  if (u.removed.length > 0) parts.push(`No longer there: ${u.removed.join(", ")}.`);
+  return parts.join(" ");
+}

@@ -795,6 +795,19 @@ describe("users, tokens and plugins: refusals and the registry (sqlite + in-proc
     const caps = page.getByRole("list", { name: "Capabilities" });
     await caps.getByRole("button", { name: "Enable latchflow-plugin-weather/forecast@1" }).click();
     await caps.getByRole("button", { name: "Disable latchflow-plugin-weather/forecast@1" }).waitFor();
+    // the same package again is an upgrade: what stayed enabled is said
+    await page.getByRole("link", { name: "← Plugins" }).click();
+    await heading(page, "Plugins").waitFor();
+    await page.getByRole("button", { name: "Install plugin" }).click();
+    await install.getByLabel("Package file", { exact: true }).setInputFiles(packed.file);
+    await install.getByRole("button", { name: "Install" }).click();
+    await heading(page, "latchflow-plugin-weather 1.0.0").waitFor();
+    await page
+      .getByRole("status")
+      .getByText(
+        "Upgraded latchflow-plugin-weather from 1.0.0 to 1.0.0. Still enabled: latchflow-plugin-weather/forecast@1.",
+      )
+      .waitFor();
     await putPipeline(
       s,
       "weather-report",
@@ -808,6 +821,26 @@ spec:
     - { id: ask, uses: latchflow-plugin-weather/forecast@1, with: { city: Oslo } }
 `,
     );
+    // disabling what an enabled pipeline uses asks first; "Disable anyway" forces it and says what will fail
+    await caps.getByRole("button", { name: "Disable latchflow-plugin-weather/forecast@1" }).click();
+    const inUse = page.getByRole("dialog", { name: "Disable latchflow-plugin-weather/forecast@1?" });
+    await inUse.getByText("Enabled pipelines use it: weather-report.").waitFor();
+    await checkPage(page, "plugin-disable-in-use");
+    await inUse.getByRole("button", { name: "Keep it enabled" }).click();
+    await inUse.waitFor({ state: "hidden" });
+    const forecast = async () =>
+      (await api.getPlugin({ params: { name: "latchflow-plugin-weather" } })).capabilities.find(
+        (c) => c.uses === "latchflow-plugin-weather/forecast@1",
+      )?.enabled;
+    expect(await forecast()).toBe(true);
+    await caps.getByRole("button", { name: "Disable latchflow-plugin-weather/forecast@1" }).click();
+    await inUse.getByRole("button", { name: "Disable anyway" }).click();
+    await page
+      .getByRole("status")
+      .getByText("Runs of weather-report will fail until it is enabled again.", { exact: false })
+      .waitFor();
+    expect(await forecast()).toBe(false);
+
     await page.getByRole("button", { name: "Uninstall" }).click();
     const uninstall = page.getByRole("dialog", { name: "Uninstall latchflow-plugin-weather?" });
     await uninstall.getByRole("button", { name: "Uninstall plugin" }).click();
