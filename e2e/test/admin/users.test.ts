@@ -10,7 +10,6 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureAdminBuilt } from "@latchflow/admin";
 import { isApiError } from "@latchflow/api/client";
 import { packPlugin } from "@latchflow/plugin-sdk/node";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -24,7 +23,7 @@ import {
   recordPageErrors,
 } from "../browser.js";
 import { putPipeline } from "../pipelines/helpers.js";
-import { adminLinkIn, MODES, OWNER_EMAIL, type Stack, startStack } from "../stack.js";
+import { adminLinkIn, MODES, OWNER_EMAIL, type Stack } from "../stack.js";
 import { checkPage, signInByLink, startAdminStack } from "./browser.js";
 
 const packDir = mkdtempSync(join(tmpdir(), "lf-admin-plugin-"));
@@ -693,11 +692,7 @@ describe("users, tokens and plugins: refusals and the registry (sqlite + in-proc
   beforeAll(async () => {
     packed = await packWeather();
     registry = await fakeRegistry(readFileSync(packed.file), packed.integrity);
-    const build = await ensureAdminBuilt();
-    s = await startStack("sqlite", "in-process", "admusers_more", {
-      LATCHFLOW_ADMIN_DIR: build.dir,
-      LATCHFLOW_NPM_REGISTRY: registry.base,
-    });
+    s = await startAdminStack("admusers_more", MODES[0], { LATCHFLOW_NPM_REGISTRY: registry.base });
     await browsers.start();
   });
   afterAll(async () => {
