@@ -506,6 +506,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "getUserAccess": {
+    "method": "get",
+    "path": "/api/v1/users/:id/access",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "grantPermission": {
     "method": "post",
     "path": "/api/v1/users/:id/permissions",

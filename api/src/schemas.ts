@@ -65,4 +65,4 @@ export {
 } from "./operations/runs.js";
 export { StatsOverview } from "./operations/stats.js";
 export { CreatedToken, Token } from "./operations/tokens.js";
-export { Permission, PermissionDecision, User } from "./operations/users.js";
+export { Permission, PermissionDecision, User, UserAccess } from "./operations/users.js";

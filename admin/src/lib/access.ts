@@ -32,6 +32,9 @@ export interface NavItem {
     | "/(app)/pipelines"
     | "/(app)/runs"
     | "/(app)/audit"
+    | "/(app)/users"
+    | "/(app)/tokens"
+    | "/(app)/plugins"
     | "/(app)/sessions";
   label: string;
   scope?: Scope;
@@ -47,6 +50,9 @@ export const NAV: readonly NavItem[] = [
   // reading runs needs pipelines:write, like reading the pipeline
   { href: "/(app)/runs", label: "Runs", scope: Scope.PipelinesWrite },
   { href: "/(app)/audit", label: "Audit", scope: Scope.AuditRead },
+  { href: "/(app)/users", label: "Users", scope: Scope.UsersAdmin },
+  { href: "/(app)/tokens", label: "Tokens", scope: Scope.TokensRead },
+  { href: "/(app)/plugins", label: "Plugins", scope: Scope.PluginsAdmin },
   { href: "/(app)/sessions", label: "Sessions" },
 ];
 

@@ -56,6 +56,24 @@ export const PermissionDecision = z
   .meta({ id: "PermissionDecision" });
 export type PermissionDecision = z.output<typeof PermissionDecision>;
 
+export const UserAccess = z
+  .object({
+    userId: z.string(),
+    role: Role,
+    active: z.boolean(),
+    scopes: z.array(
+      z.object({
+        action: Action,
+        access: z
+          .union([z.literal("all"), z.literal("none"), z.array(z.string())])
+          .meta({ description: "Every resource, none, or only the listed ids (per-resource grants)" }),
+        reason: z.string().meta({ description: "Why, in words an admin understands" }),
+      }),
+    ),
+  })
+  .meta({ id: "UserAccess" });
+export type UserAccess = z.output<typeof UserAccess>;
+
 const notFound = { 404: { description: "No such user", schema: ErrorBody } } as const;
 const ownerOnly = {
   403: {
@@ -172,6 +190,22 @@ export const revokePermission = defineOperation({
   responses: {
     200: { description: "Removed", schema: Permission },
     404: { description: "No such user or permission", schema: ErrorBody },
+    ...errorResponses,
+  },
+});
+
+export const getUserAccess = defineOperation({
+  method: "get",
+  path: "/api/v1/users/:id/access",
+  operationId: "getUserAccess",
+  summary:
+    "What a user (as a whole, not one credential) may do with each scope, and why: the effective permissions table",
+  tag,
+  access,
+  params: IdParams,
+  responses: {
+    200: { description: "One entry per scope", schema: UserAccess },
+    ...notFound,
     ...errorResponses,
   },
 });

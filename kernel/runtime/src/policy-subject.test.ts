@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decide } from "./policy.js";
-import { decideForUser, mayManageUser, subjectOf } from "./policy-subject.js";
+import { accessOf, decide } from "./policy.js";
+import { decideEveryScopeForUser, decideForUser, mayManageUser, subjectOf } from "./policy-subject.js";
 import { Scope } from "./scopes.js";
 
 const deny = (action: string) => ({ id: "d1", action, resourceType: "*", resourceId: "*", effect: "deny" });
@@ -14,6 +14,14 @@ describe("subjectOf", () => {
       permissions: [],
     });
     expect(executor.scopes).toEqual([Scope.BundlesRead]);
+    // refusals say where the limit comes from: the credential, or the role itself (a user as a whole)
+    expect(decide(executor, { action: Scope.FilesRead }).reason).toBe(
+      "the credential does not carry the files:read scope",
+    );
+    const whole = subjectOf({ kind: "user", role: "executor", permissions: [] });
+    expect(decide(whole, { action: Scope.UsersAdmin }).reason).toBe(
+      "the executor role never holds the users:admin scope",
+    );
     expect(subjectOf({ kind: "user", role: "admin", permissions: [] }).scopes).toContain(Scope.UsersAdmin);
     expect(subjectOf({ kind: "recipient", role: "recipient", permissions: [] }).scopes).toEqual([]);
   });
@@ -70,5 +78,52 @@ describe("decideForUser", () => {
       allowed: false,
       reason: "the user is deactivated",
     });
+  });
+});
+
+describe("decideEveryScopeForUser", () => {
+  const ctx = { requestId: "r1", tenant: "default" };
+  const executor = (active: boolean) => ({
+    getUser: async () => ({ id: "u2", email: "e@example.com", role: "executor", active }),
+    listPermissions: async () => ({
+      permissions: [
+        {
+          id: "g1",
+          userId: "u2",
+          action: Scope.BundlesRead,
+          resourceType: "bundle",
+          resourceId: "A",
+          effect: "allow",
+        },
+        { ...deny(Scope.TokensWrite), userId: "u2" },
+      ],
+    }),
+  });
+
+  it("gives every scope's decision on its collection, with the reason, in one read", async () => {
+    const { user, scopes } = await decideEveryScopeForUser(executor(true), ctx, "u2");
+    expect(user.role).toBe("executor");
+    const by = Object.fromEntries(scopes.map((s) => [s.action, s.decision]));
+    expect(accessOf(by[Scope.BundlesRead]!)).toEqual(["A"]);
+    expect(by[Scope.BundlesWrite]).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining("explicit grant"),
+    });
+    expect(accessOf(by[Scope.TokensRead]!)).toBe("all");
+    expect(by[Scope.TokensWrite]).toMatchObject({
+      allowed: false,
+      reason: "denied by permission override d1",
+    });
+    expect(by[Scope.UsersAdmin]).toEqual({
+      allowed: false,
+      reason: "the executor role never holds the users:admin scope",
+    });
+  });
+
+  it("a deactivated user may do nothing", async () => {
+    const { scopes } = await decideEveryScopeForUser(executor(false), ctx, "u2");
+    expect(scopes.every((s) => !s.decision.allowed && s.decision.reason === "the user is deactivated")).toBe(
+      true,
+    );
   });
 });

@@ -3,12 +3,13 @@ import type { RequestContext } from "./context.js";
 import {
   type Decision,
   decide,
+  decideEveryScope,
   isRole,
   type PolicyRequest,
   type PolicySubject,
   ROLE_SCOPE_CEILING,
 } from "./policy.js";
-import { Role, Scope } from "./scopes.js";
+import { ALL_SCOPES, Role, Scope } from "./scopes.js";
 
 /**
  * What a subject is built from: an authenticated `Identity` (the credential's scopes), or a user as a whole
@@ -36,6 +37,7 @@ export function subjectOf(source: SubjectSource): PolicySubject {
     kind: source.kind === "user" ? "user" : "recipient",
     role: source.role,
     scopes: source.scopes ? source.scopes.filter((s) => ceiling.includes(s)) : ceiling,
+    scopesFrom: source.scopes ? "credential" : "role",
     permissions: source.permissions.map((p) => ({
       id: p.id,
       action: p.action,
@@ -53,6 +55,36 @@ export interface UserPolicySource {
     req: authV1.ListPermissionsRequest,
     ctx: RequestContext,
   ): Promise<authV1.ListPermissionsResponse>;
+}
+
+const DEACTIVATED: Decision = { allowed: false, reason: "the user is deactivated" };
+
+/** The user and, unless deactivated, their policy subject as a whole (the role's ceiling and their overrides). */
+async function userSubject(
+  auth: UserPolicySource,
+  ctx: RequestContext,
+  userId: string,
+): Promise<{ user: authV1.User; subject?: PolicySubject }> {
+  const user = await auth.getUser({ id: userId }, ctx);
+  if (!user.active) return { user };
+  const { permissions } = await auth.listPermissions({ userId }, ctx);
+  return { user, subject: subjectOf({ kind: "user", role: user.role, permissions }) };
+}
+
+/**
+ * What this user (as a whole) may do with each scope right now, and why: one read of the user and their
+ * overrides. A deactivated user may do nothing.
+ */
+export async function decideEveryScopeForUser(
+  auth: UserPolicySource,
+  ctx: RequestContext,
+  userId: string,
+): Promise<{ user: authV1.User; scopes: { action: Scope; decision: Decision }[] }> {
+  const { user, subject } = await userSubject(auth, ctx, userId);
+  const scopes = subject
+    ? decideEveryScope(subject)
+    : ALL_SCOPES.map((action) => ({ action, decision: DEACTIVATED }));
+  return { user, scopes };
 }
 
 /** May this user (as a whole, not one credential) do this right now? Deactivated users may do nothing. */
@@ -75,10 +107,8 @@ export async function decideAllForUser(
   userId: string,
   requests: readonly PolicyRequest[],
 ): Promise<Decision> {
-  const user = await auth.getUser({ id: userId }, ctx);
-  if (!user.active) return { allowed: false, reason: "the user is deactivated" };
-  const { permissions } = await auth.listPermissions({ userId }, ctx);
-  const subject = subjectOf({ kind: "user", role: user.role, permissions });
+  const { subject } = await userSubject(auth, ctx, userId);
+  if (!subject) return DEACTIVATED;
   let last: Decision = { allowed: false, reason: "nothing was asked" };
   for (const request of requests) {
     last = decide(subject, request);

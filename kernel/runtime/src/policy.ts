@@ -15,6 +15,8 @@ export interface PolicySubject {
   role: string;
   /** what the credential may do at most: an API token's scopes, or the role's ceiling for a session */
   scopes: readonly string[];
+  /** `role` when `scopes` is the role's ceiling itself (a user as a whole, a session): refusals then name the role */
+  scopesFrom?: "credential" | "role";
   permissions: readonly PermissionRule[];
 }
 
@@ -87,7 +89,13 @@ export function decide(subject: PolicySubject, request: PolicyRequest): Decision
   const { action } = request;
   if (subject.kind !== "user") return { allowed: false, reason: "recipients cannot use the admin API" };
   if (!subject.scopes.includes(action)) {
-    return { allowed: false, reason: `the credential does not carry the ${action} scope` };
+    return {
+      allowed: false,
+      reason:
+        subject.scopesFrom === "role"
+          ? `the ${subject.role} role never holds the ${action} scope`
+          : `the credential does not carry the ${action} scope`,
+    };
   }
   const matching = subject.permissions.filter((rule) => matches(rule, request));
   const deny = matching.find((rule) => rule.effect === "deny");
@@ -113,4 +121,18 @@ export function decide(subject: PolicySubject, request: PolicyRequest): Decision
     }
   }
   return { allowed: false, reason: `the ${subject.role} role needs an explicit grant for ${action}` };
+}
+
+/** What a decision on a whole collection means: every resource, none, or only the listed ids. */
+export type ScopeAccess = "all" | "none" | string[];
+
+export const accessOf = (decision: Decision): ScopeAccess =>
+  !decision.allowed ? "none" : (decision.restrictTo ?? "all");
+
+/**
+ * The subject's decision for each scope on its whole collection, in `ALL_SCOPES` order: the effective
+ * permissions table (`getMe` for the caller, `getUserAccess` for a user as a whole).
+ */
+export function decideEveryScope(subject: PolicySubject): { action: Scope; decision: Decision }[] {
+  return ALL_SCOPES.map((action) => ({ action, decision: decide(subject, { action }) }));
 }

@@ -1,6 +1,6 @@
 import { operations, type schemas } from "@latchflow/api";
 import type { authV1 } from "@latchflow/proto";
-import { ALL_SCOPES, badRequest, decide, subjectOf } from "@latchflow/runtime";
+import { accessOf, badRequest, decideEveryScope, subjectOf } from "@latchflow/runtime";
 import type { GatewayClients } from "../clients.js";
 import { clearSessionCookies, setSessionCookies } from "../cookies.js";
 import { keepDeviceId, readDeviceId } from "../device-cookie.js";
@@ -43,13 +43,9 @@ function meToRest(id: authV1.Identity): schemas.Me {
 
 /** What each scope means for this identity: everything, nothing, or only the listed resources. */
 function effectivePermissions(identity: authV1.Identity): schemas.Me["effective"] {
-  const subject = subjectOf(identity);
-  const out: Record<string, "all" | "none" | string[]> = {};
-  for (const action of ALL_SCOPES) {
-    const d = decide(subject, { action });
-    out[action] = !d.allowed ? "none" : (d.restrictTo ?? "all");
-  }
-  return out;
+  return Object.fromEntries(
+    decideEveryScope(subjectOf(identity)).map(({ action, decision }) => [action, accessOf(decision)]),
+  );
 }
 
 export function authRoutes(clients: GatewayClients, options: AuthRouteOptions) {

@@ -1,6 +1,6 @@
 import { operations, type schemas } from "@latchflow/api";
 import type { authV1 } from "@latchflow/proto";
-import { decideForUser } from "@latchflow/runtime";
+import { accessOf, decideEveryScopeForUser, decideForUser } from "@latchflow/runtime";
 import type { GatewayClients } from "../clients.js";
 import { implement } from "../route.js";
 
@@ -70,6 +70,20 @@ export function userRoutes(clients: GatewayClients, linkBase: () => string) {
         await clients.auth.revokePermission({ userId: params.id, id: params.permissionId }, ctx),
       ),
     })),
+    implement(operations.getUserAccess, async ({ params, ctx }) => {
+      const { user, scopes } = await decideEveryScopeForUser(clients.auth, ctx, params.id);
+      const body: schemas.UserAccess = {
+        userId: user.id,
+        role: userToRest(user).role,
+        active: user.active,
+        scopes: scopes.map(({ action, decision }) => ({
+          action,
+          access: accessOf(decision),
+          reason: decision.reason,
+        })),
+      };
+      return { status: 200, body };
+    }),
     implement(operations.simulatePermission, async ({ body, ctx }) => {
       const decision: schemas.PermissionDecision = await decideForUser(clients.auth, ctx, body.userId, {
         action: body.action,
