@@ -45,7 +45,7 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
     timeout: 240_000,
   }, async () => {
     const { page, foreign, errors } = await open();
-    await page.goto(`${s.base}/admin/`);
+    await page.goto(`${s.base}/admin/bundles`);
     // no session: the sign-in page, which will come back to the page asked for
     await heading(page, "Sign in").waitFor();
     expect(new URL(page.url()).pathname).toBe("/admin/sign-in");
@@ -78,7 +78,19 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
 
     // the shell: the owner is offered every page that exists
     const nav = page.getByRole("navigation", { name: "Main" });
-    expect(await nav.getByRole("link").allTextContents()).toEqual(["Bundles", "Sessions"]);
+    expect(await nav.getByRole("link").allTextContents()).toEqual([
+      "Dashboard",
+      "Files",
+      "Bundles",
+      "Recipients",
+      "Pipelines",
+      "Runs",
+      "Audit",
+      "Users",
+      "Tokens",
+      "Plugins",
+      "Sessions",
+    ]);
     await eventually(() => nav.getByRole("link", { name: "Bundles" }).getAttribute("aria-current")).toBe(
       "page",
     );
@@ -226,12 +238,17 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
     });
 
     const { page, foreign, errors } = await open();
-    await page.goto(`${s.base}/admin/`);
+    await page.goto(`${s.base}/admin/bundles`);
     await heading(page, "Sign in").waitFor();
     await signInByLink(page, s, email);
     await heading(page, "Bundles").waitFor();
     const nav = page.getByRole("navigation", { name: "Main" });
-    expect(await nav.getByRole("link").allTextContents()).toEqual(["Bundles", "Sessions"]);
+    expect(await nav.getByRole("link").allTextContents()).toEqual([
+      "Dashboard",
+      "Bundles",
+      "Tokens",
+      "Sessions",
+    ]);
     const table = page.getByRole("table", { name: "Bundles" });
     await table.getByText("Executor's bundle").waitFor();
     expect(await table.getByText("Not for the executor").count()).toBe(0);
@@ -271,7 +288,7 @@ describe.each(MODES)("admin app on %s + %s", (dialect, bus) => {
     await second.page.getByRole("heading", { name: "No bundles shared with you" }).waitFor();
     expect(
       await second.page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents(),
-    ).toEqual(["Sessions"]);
+    ).toEqual(["Dashboard", "Tokens", "Sessions"]);
     await checkPage(second.page, "bundles-executor-empty");
     expect([...foreign, ...second.foreign]).toEqual([]);
     expect([...errors, ...second.errors]).toEqual([]);
