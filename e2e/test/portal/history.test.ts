@@ -154,7 +154,9 @@ describe.each(MODES)("portal history (Chromium, %s + %s)", { timeout: 180_000 },
     await screenshot(page, "history-empty");
     // a bundle this recipient does not have: the page's own words, not the "could not reach the server" fallback
     await page.goto(`${s.base}/portal/bundles/01J0000000000000000000NONE`);
-    await eventually(() => page.getByText("This file set is not (or no longer) available to you.").count()).toBe(1);
+    await eventually(() =>
+      page.getByText("This file set is not (or no longer) available to you.").count(),
+    ).toBe(1);
     await page.context().close();
   });
 
