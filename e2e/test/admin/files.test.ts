@@ -488,7 +488,13 @@ describe("admin files and bundles: executors, folder uploads, failures (sqlite +
     await signInByLink(page, s, email);
     await heading(page, "Files").waitFor();
     const nav = page.getByRole("navigation", { name: "Main" });
-    expect(await nav.getByRole("link").allTextContents()).toEqual(["Files", "Bundles", "Sessions"]);
+    expect(await nav.getByRole("link").allTextContents()).toEqual([
+      "Dashboard",
+      "Files",
+      "Bundles",
+      "Tokens",
+      "Sessions",
+    ]);
     // its two files only; looking and downloading, no uploading, moving or deleting
     await page
       .getByRole("list", { name: "Folders in All files" })
@@ -582,7 +588,7 @@ describe("admin files and bundles: executors, folder uploads, failures (sqlite +
     // no Files entry: it may read no file
     expect(
       await second.page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents(),
-    ).toEqual(["Bundles", "Sessions"]);
+    ).toEqual(["Dashboard", "Bundles", "Tokens", "Sessions"]);
     await checkPage(second.page, "bundle-contents-readonly");
     await second.page
       .getByRole("navigation", { name: "Bundle sections" })

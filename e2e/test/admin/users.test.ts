@@ -174,7 +174,8 @@ describe.each(MODES)("users, tokens and plugins in the admin app on %s + %s", (d
     const link = adminLinkIn(mail.text);
     const executor = await open();
     await executor.page.goto(link);
-    await heading(executor.page, "Sessions").waitFor();
+    // the invitation lands on the start page, the dashboard
+    await heading(executor.page, "Dashboard").waitFor();
     expect((await api.getUser({ params: { id: invited!.id } })).lastSignInAt).not.toBeNull();
 
     // grants by name, on the user's page
@@ -334,9 +335,14 @@ describe.each(MODES)("users, tokens and plugins in the admin app on %s + %s", (d
 
     // the executor is offered none of these pages, and the server refuses them from the executor's page
     await executor.page.reload();
-    await heading(executor.page, "Sessions").waitFor();
+    await heading(executor.page, "Dashboard").waitFor();
     const theirNav = executor.page.getByRole("navigation", { name: "Main" });
-    expect(await theirNav.getByRole("link").allTextContents()).toEqual(["Bundles", "Tokens", "Sessions"]);
+    expect(await theirNav.getByRole("link").allTextContents()).toEqual([
+      "Dashboard",
+      "Bundles",
+      "Tokens",
+      "Sessions",
+    ]);
     await executor.page.goto(`${s.base}/admin/users`);
     await executor.page.getByRole("heading", { name: "You may not manage users" }).waitFor();
     expect(await executor.page.getByRole("button", { name: "Invite user" }).count()).toBe(0);
