@@ -9,6 +9,7 @@ import {
   type PublishResult,
   passphraseFollowsRule,
 } from "@latchflow/plugin-sdk";
+import { idempotencyKeyProblem } from "@latchflow/plugin-sdk/invocation";
 import {
   type Database,
   decideAllForUser,
@@ -40,10 +41,9 @@ export interface ServiceActions {
 const denied = (message: string) => new LatchflowError(ErrorCode.PermissionDenied, message);
 
 export function checkKey(key: unknown): string {
-  if (typeof key !== "string" || key.length < 8 || key.length > 1000) {
-    throw new LatchflowError(ErrorCode.ValidationFailed, "idempotencyKey must be 8 to 1000 characters");
-  }
-  return key;
+  const problem = idempotencyKeyProblem(key);
+  if (problem !== undefined) throw new LatchflowError(ErrorCode.ValidationFailed, problem);
+  return key as string;
 }
 
 export function createServiceActions(deps: {
