@@ -21,9 +21,13 @@ import {
 import type { PluginPermission } from "./define-plugin.js";
 import {
   grantedPermissions,
+  grantRequestProblem,
   idempotencyKeyProblem,
   kvKeyProblem,
   kvValueText,
+  missingBundle,
+  missingRecipient,
+  publishRequestProblem,
   STATUS_PERMISSIONS,
 } from "./invocation.js";
 
@@ -39,10 +43,13 @@ export interface FakeHostState {
   /** kv values per scope (`<pipeline>/<step or trigger id>`), as stored text */
   kv: Map<string, Map<string, string>>;
   secrets: Map<string, string>;
-  /** mail results per idempotency scope: a repeated key returns the first result and sends nothing */
-  sentMail: Map<string, { messageId: string; accepted: string[] }>;
+  /** results of mail, grants and links per idempotency scope: a repeated key returns the first result, acts once */
+  done: Map<string, Json>;
   calls: HostCallRecord[];
   mails: MailMessage[];
+  /** `host.bundles.grant` and `host.links.publish` requests that acted (not repeats) */
+  grants: JsonObject[];
+  links: JsonObject[];
   logs: { level: LogLevel; message: string; fields: JsonObject }[];
   emits: Json[];
   fetches: { url: string; init: FetchInit; status?: number; error?: string }[];
@@ -52,9 +59,11 @@ export function emptyHostState(secrets: Record<string, string> = {}): FakeHostSt
   return {
     kv: new Map(),
     secrets: new Map(Object.entries(secrets)),
-    sentMail: new Map(),
+    done: new Map(),
     calls: [],
     mails: [],
+    grants: [],
+    links: [],
     logs: [],
     emits: [],
     fetches: [],
@@ -74,6 +83,11 @@ export interface FakeScope {
   allowPrivate: boolean;
   /** stands for the network behind the egress guard (DNS is not consulted): a fake API for tests */
   respond?: (url: string, init: FetchInit) => FetchResponse | Promise<FetchResponse>;
+  /** the bundles and recipients the pipeline's owner has (undefined: any name exists) */
+  bundles?: readonly string[];
+  recipients?: readonly string[];
+  now: Date;
+  publicUrl: string;
 }
 
 /** One invocation's host: the server's semantics, recorded. `commit` applies buffered trigger kv writes. */
@@ -83,8 +97,11 @@ export interface FakeInvocationHost {
   commit(): void;
 }
 
-const messageIdFor = (key: string) =>
-  `<${createHash("sha256").update(`harness\0${key}`).digest("hex").slice(0, 32)}@latchflow>`;
+const hashOf = (key: string) => createHash("sha256").update(`harness\0${key}`).digest("hex").slice(0, 32);
+
+const refuse = (code: string, problem: string | undefined) => {
+  if (problem !== undefined) throw new HostCallError(code, problem);
+};
 
 /**
  * The host capabilities of one invocation, granted as the server grants them (manifest permissions, `log`
@@ -122,6 +139,16 @@ export function fakeHost(state: FakeHostState, scope: FakeScope): FakeInvocation
   };
   const guarded = createGuardedFetch(egress);
   const respond = scope.respond;
+
+  // idempotent on the key, namespaced like the server's: plugin, pipeline and step
+  const scoped = (key: string) => `${scope.plugin}:${scope.site}:${key}`;
+  const once = (key: string, act: () => Json): Json => {
+    if (!state.done.has(scoped(key))) state.done.set(scoped(key), act());
+    return state.done.get(scoped(key)) as Json;
+  };
+  const exists = (names: readonly string[] | undefined, name: string, message: (n: string) => string) => {
+    if (names !== undefined && !names.includes(name)) throw new HostCallError("not_found", message(name));
+  };
 
   const grants: { [P in PermissionName]: () => HostMemberTypes[MemberOf<P>] | undefined } = {
     kv: () => ({
@@ -163,22 +190,49 @@ export function fakeHost(state: FakeHostState, scope: FakeScope): FakeInvocation
     "mail.send": () => ({
       send: (message: MailMessage) =>
         record("mail.send", [message as unknown as Json], async () => {
-          const problem = idempotencyKeyProblem(message.idempotencyKey);
-          if (problem !== undefined) throw new HostCallError("validation_failed", problem);
-          const once = `mail:${scope.plugin}:${scope.site}:${message.idempotencyKey}`;
-          const done = state.sentMail.get(once);
-          if (done) return done;
-          state.mails.push(message);
-          const sent = {
-            messageId: messageIdFor(once),
-            accepted: [message.to, message.cc ?? []].flat(),
-          };
-          state.sentMail.set(once, sent);
-          return sent;
+          refuse("validation_failed", idempotencyKeyProblem(message.idempotencyKey));
+          return once(`mail:${message.idempotencyKey}`, () => {
+            state.mails.push(message);
+            return {
+              messageId: `<${hashOf(message.idempotencyKey)}@latchflow>`,
+              accepted: [message.to, message.cc ?? []].flat(),
+            };
+          }) as { messageId: string };
         }),
     }),
-    "bundles.grant": () => undefined,
-    "links.publish": () => undefined,
+    "bundles.grant": () => ({
+      grant: (request) =>
+        record("bundles.grant", [request], async () => {
+          refuse("validation_failed", idempotencyKeyProblem(request.idempotencyKey));
+          refuse("validation_failed", grantRequestProblem(request));
+          const bundle = String(request.bundle);
+          exists(scope.bundles, bundle, missingBundle);
+          const recipients = request.recipients as string[];
+          for (const email of recipients) exists(scope.recipients, email, missingRecipient);
+          const assignments = recipients.map((recipient) => {
+            const key = `grant:${request.idempotencyKey}:${recipient}`;
+            const created = !state.done.has(scoped(key));
+            const assignmentId = once(key, () => hashOf(key)) as string;
+            return { recipient, assignmentId, created };
+          });
+          if (assignments.some((a) => a.created)) state.grants.push(request);
+          return { bundleId: `bundle-${hashOf(bundle)}`, assignments };
+        }),
+    }),
+    "links.publish": () => ({
+      publish: (request) =>
+        record("links.publish", [request], async () => {
+          refuse("validation_failed", idempotencyKeyProblem(request.idempotencyKey));
+          refuse("validation_failed", publishRequestProblem(request, scope.now));
+          exists(scope.bundles, String(request.bundle), missingBundle);
+          return once(`publish:${request.idempotencyKey}`, () => {
+            state.links.push(request);
+            const id = hashOf(`publish:${request.idempotencyKey}`);
+            const expiresAt = new Date(String(request.expiresAt)).toISOString();
+            return { url: `${scope.publicUrl}/s/${id}`, expiresAt, linkId: id };
+          });
+        }),
+    }),
     fetch: () => (url, init) =>
       record("fetch", [url, init as unknown as Json], async () => {
         const seen: FakeHostState["fetches"][number] = { url, init };

@@ -2,20 +2,24 @@
  * How the kernel invokes a capability, as ONE implementation shared by the server (kernel/core) and the local
  * test harness (`@latchflow/plugin-sdk/testing`): the inputs it builds, the events it sends, the limits and
  * deadlines it applies, the rules its host calls check and how it reads a trigger's answer (ADR 043).
- * Pure functions and constants (the only run-time import is the import-free vocabulary table): a plugin that
- * passes its tests locally got exactly what the server gives it.
+ * Pure functions and constants (run-time imports: the import-free vocabulary table and the contract's rules): a
+ * plugin that passes its tests locally got exactly what the server gives it.
  */
 import { PERMISSION_NAMES, type PermissionName } from "@latchflow/sandbox/vocabulary";
-import type {
-  ActionInput,
-  ControlAction,
-  FireEvent,
-  PipelineInfo,
-  RunTrigger,
-  StepOutcome,
-  TriggerEvent,
-  TriggerInput,
-  TriggerResult,
+import {
+  type ActionInput,
+  type ControlAction,
+  type FireEvent,
+  MESSAGE_RULE,
+  normalizeMessage,
+  PASSPHRASE_RULE,
+  type PipelineInfo,
+  passphraseFollowsRule,
+  type RunTrigger,
+  type StepOutcome,
+  type TriggerEvent,
+  type TriggerInput,
+  type TriggerResult,
 } from "./contract.js";
 import type { Json, JsonObject, PluginManifest } from "./define-plugin.js";
 
@@ -197,6 +201,53 @@ export function idempotencyKeyProblem(key: unknown): string | undefined {
     ? "idempotencyKey must be 8 to 1000 characters"
     : undefined;
 }
+
+/**
+ * Why a `host.bundles.grant` request is refused (`validation_failed`), or undefined; checked after its
+ * idempotency key, before the bundle and the recipients are looked up.
+ */
+export function grantRequestProblem(req: Record<string, unknown>): string | undefined {
+  const recipients = req.recipients;
+  if (
+    !Array.isArray(recipients) ||
+    recipients.length === 0 ||
+    recipients.length > 500 ||
+    !recipients.every((r) => typeof r === "string")
+  ) {
+    return "recipients: 1 to 500 addresses";
+  }
+  if (typeof req.bundle !== "string") return "bundle must be a name";
+  if (req.passphrase != null && !passphraseFollowsRule(req.passphrase)) {
+    return `passphrase must be text of ${PASSPHRASE_RULE.minLength} to ${PASSPHRASE_RULE.maxLength} characters`;
+  }
+  // absent in requests from plugins built before the field existed
+  const message = req.message ?? "";
+  if (typeof message !== "string" || normalizeMessage(message) === undefined) {
+    return `message must be plain text of at most ${MESSAGE_RULE.maxLength} characters, without control characters other than tab and newline`;
+  }
+  if (req.acknowledgementRequired === true && message.trim() === "") {
+    return "acknowledgementRequired needs a message to acknowledge";
+  }
+  for (const field of ["notBefore", "notAfter"] as const) {
+    if (req[field] != null && Number.isNaN(new Date(req[field] as string).getTime()))
+      return `${field} is not a date`;
+  }
+  return undefined;
+}
+
+/** Why a `host.links.publish` request is refused (`validation_failed`), or undefined (after its idempotency key). */
+export function publishRequestProblem(req: Record<string, unknown>, now: Date): string | undefined {
+  if (typeof req.bundle !== "string") return "bundle must be a name";
+  if (req.expiresAt == null) return "expiresAt is required";
+  const at = new Date(req.expiresAt as string);
+  if (Number.isNaN(at.getTime())) return "expiresAt is not a date";
+  if (Math.ceil((at.getTime() - now.getTime()) / 1000) < 1) return "expiresAt must be in the future";
+  return undefined;
+}
+
+/** The `not_found` messages of a grant or link naming what the tenant does not have. */
+export const missingBundle = (name: string) => `Bundle ${name} does not exist`;
+export const missingRecipient = (email: string) => `Recipient ${email} does not exist`;
 
 // ── a trigger's answer ────────────────────────────────────────────────────────────────────────────────
 

@@ -69,6 +69,9 @@ export interface HarnessOptions {
   allowPrivate?: boolean;
   /** Answers `fetch` requests the egress guard lets through, instead of the network. */
   respond?: (url: string, init: FetchInit) => FetchResponse | Promise<FetchResponse>;
+  /** The bundles and recipients that exist for `bundles.grant` / `links.publish` (default: any name exists). */
+  bundles?: readonly string[];
+  recipients?: readonly string[];
 }
 
 /** Author-friendly trigger events; the harness turns them into what the kernel sends. */
@@ -192,7 +195,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     ...options.pipeline,
     ...p,
   });
-  const scope = (site: string, kind: "action" | "trigger" | "status") =>
+  const scope = (site: string, kind: "action" | "trigger" | "status", at: Date) =>
     fakeHost(state, {
       plugin: manifest.name,
       permissions: manifest.permissions,
@@ -200,7 +203,11 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       kind,
       allowHosts,
       allowPrivate: options.allowPrivate === true,
+      now: at,
+      publicUrl,
       ...(options.respond ? { respond: options.respond } : {}),
+      ...(options.bundles ? { bundles: options.bundles } : {}),
+      ...(options.recipients ? { recipients: options.recipients } : {}),
     });
   const since = (n: number) => state.calls.slice(n);
 
@@ -232,7 +239,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
         portalUrl: `${publicUrl}/portal/`,
       });
       const first = state.calls.length;
-      const { host } = scope(`${pipeline.name}/${stepId}`, "action");
+      const { host } = scope(`${pipeline.name}/${stepId}`, "action", at);
       try {
         const outputs = await loaded.invoke(capability, input, host, {
           deadlineMs: actionDeadlineMs(call.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, manifest),
@@ -271,7 +278,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       });
       const first = state.calls.length;
       const emitted = state.emits.length;
-      const invocation = scope(site, status ? "status" : "trigger");
+      const invocation = scope(site, status ? "status" : "trigger", at);
       try {
         const raw = await loaded.invoke(capability, input, invocation.host, {
           deadlineMs: status ? STATUS_DEADLINE_MS : TRIGGER_DEADLINE_MS,

@@ -14,6 +14,7 @@ export default definePlugin({
     { name: "kv", reason: "state" },
     { name: "mail.send", reason: "mail" },
     { name: "emit", reason: "fire" },
+    { name: "bundles.grant", reason: "share" },
     { name: "fetch", hosts: ["api.example.com", "*.example.net"], reason: "api" },
   ],
   limits: { wallClockMs: 300 },
@@ -28,6 +29,12 @@ export default definePlugin({
         if (mode === "emit") return (host.emit({}), null);
         if (mode === "fetch") return (await host.fetch(String(input.config.url), {})) as Json;
         if (mode === "hang") return await new Promise<Json>(() => {});
+        if (mode === "grant") {
+          const req = { bundle: String(input.config.bundle), recipients: ["r@example.com"], maxDownloads: 0, cooldownSeconds: 0,
+            notBefore: null, notAfter: null, passphrase: null, idempotencyKey: input.run.idempotencyKey, message: "",
+            acknowledgementRequired: Boolean(input.config.ack) };
+          return [await host.bundles.grant(req), await host.bundles.grant(req)];
+        }
         if (mode === "big") return (await host.kv.set("big", "x".repeat(70_000)), null);
         const mail = { to: "a@example.com", subject: "s", text: "t", idempotencyKey: input.run.idempotencyKey };
         const first = await host.mail.send(mail);
@@ -78,6 +85,7 @@ describe("createHarness", () => {
       file: join(p.dir, "dist", "plugin.js"),
       now,
       respond: (url) => ({ status: 200, headers: {}, body: `answered ${url}` }),
+      bundles: ["reports"],
     });
   }, 60_000);
   afterAll(async () => {
@@ -119,6 +127,25 @@ describe("createHarness", () => {
     expect(h.state.fetches).toEqual([
       { url: "https://elsewhere.example.org/", init: {}, error: "capability_denied" },
     ]);
+  });
+
+  it("grants bundles once per idempotency key, with the server's checks", async () => {
+    const out = await h.action("act@1", {
+      config: { mode: "grant", bundle: "reports" },
+      run: { id: "grant-1" },
+    });
+    expect(out.error).toBeUndefined();
+    const [first, again] = out.outputs as { assignments: { created: boolean; assignmentId: string }[] }[];
+    expect(first?.assignments[0]).toMatchObject({ recipient: "r@example.com", created: true });
+    expect(again?.assignments[0]).toEqual({ ...first?.assignments[0], created: false });
+    expect(h.state.grants).toHaveLength(1);
+    const missing = await h.action("act@1", { config: { mode: "grant", bundle: "nope" } });
+    expect(missing.error).toMatchObject({ code: "not_found", message: "Bundle nope does not exist" });
+    const ack = await h.action("act@1", { config: { mode: "grant", bundle: "reports", ack: true } });
+    expect(ack.error).toMatchObject({
+      code: "validation_failed",
+      message: "acknowledgementRequired needs a message to acknowledge",
+    });
   });
 
   it("lets fetch reach a declared host through the egress guard (the responder stands for the network)", async () => {
