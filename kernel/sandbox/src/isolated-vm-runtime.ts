@@ -30,7 +30,8 @@ export interface IsolatedVmRuntimeOptions {
   onCatastrophicError?: (plugin: string, message: string) => void;
   /**
    * Fresh contexts kept prepared per plugin (bootstrap and top level already run), each used by one
-   * invocation and discarded (ADR 038). 0 prepares every context on the invocation's path. Default 2.
+   * invocation and discarded (ADR 038). Each one holds what the plugin's top level allocates, under the
+   * isolate's memory limit. 0 prepares every context on the invocation's path. Default 1.
    */
   warmContexts?: number;
 }
@@ -195,7 +196,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
       const plugin = await isolate.compileScript(this.code, { filename: `plugin:${this.name}.js` });
       this.counters.compiles++;
       const scripts = { bootstrap, plugin };
-      const pool = new ContextPool(this.options.warmContexts ?? 2, () =>
+      const pool = new ContextPool(this.options.warmContexts ?? 1, () =>
         HOST_TO_ISOLATE.prepare(isolate, scripts, this.limits),
       );
       pool.refill();
