@@ -6,7 +6,8 @@
  *   fetch, mail.send, bundles.grant, links.publish, kv.get, kv.set, kv.delete, secrets.get  (async)
  *   log, emit                                                                                (sync)
  *   — see `ISOLATE_TO_HOST`. Two ivm `Callback`s carry them: `callSync(name, argsJson)` and
- *   `callAsync(name, argsJson)`; both copy strings only.
+ *   `callAsync(id, name, argsJson)` (fire-and-forget: the isolate does not wait; the answer comes
+ *   through `settle`); both copy strings only.
  *
  * Host → isolate (`HOST_TO_ISOLATE`, through the one `Reference` the host keeps; never handed to
  * plugin code). A context is prepared ahead of time and used by exactly one invocation (ADR 038):
@@ -146,7 +147,6 @@ function logLevel(value: Json | undefined): LogLevel {
 type Envelope = string;
 const okValue = (value: unknown): Envelope =>
   `{"ok":true,"value":${JSON.stringify(value ?? null) ?? "null"}}`;
-const okPending = (id: number): Envelope => `{"ok":true,"id":${id}}`;
 function failed(err: { code: string; message: string; retryable: boolean }): Envelope {
   return JSON.stringify({
     ok: false,
@@ -169,7 +169,6 @@ function toCallError(err: unknown): { code: string; message: string; retryable: 
  * fail the invocation even if the plugin catches the error it sees, and the runtime disposes the isolate.
  */
 export class HostCallSession {
-  private nextId = 1;
   private emits = 0;
   private closed = false;
   /** Host → isolate `settle(id, envelope)`; set once the context is set up. */
@@ -224,23 +223,27 @@ export class HostCallSession {
     }
   }
 
-  /** The isolate's `callAsync(name, argsJson)`, while this session is bound to the context. */
-  callAsync(name: unknown, argsJson: unknown): Envelope {
+  /**
+   * The isolate's `callAsync(id, name, argsJson)`, while this session is bound to the context. The isolate
+   * does not wait for it: every outcome, a refusal included, is answered through `settle(id, envelope)`.
+   */
+  callAsync(id: unknown, name: unknown, argsJson: unknown): void {
+    if (typeof id !== "number") return; // only the bootstrap calls this, with its own counter
+    let answer: Promise<Envelope>;
     try {
       if (this.closed) throw new SandboxError(SandboxErrorCode.Crashed, "invocation is over");
       const { call, args } = this.check(name, argsJson, "async");
-      const id = this.nextId++;
-      Promise.resolve()
+      answer = Promise.resolve()
         .then(() => call.call(this.capabilities, args))
-        .then((value) => okValue(value))
-        .catch((err: unknown) => failed(this.observe(err)))
-        .then((envelope) => {
-          if (!this.closed) this.settle?.(id, envelope);
-        });
-      return okPending(id);
+        .then((value) => okValue(value));
     } catch (err) {
-      return failed(this.observe(err));
+      answer = Promise.reject(err);
     }
+    void answer
+      .catch((err: unknown) => failed(this.observe(err)))
+      .then((envelope) => {
+        if (!this.closed) this.settle?.(id, envelope);
+      });
   }
 
   /** A `capability_denied` from a capability (e.g. the egress guard) is a violation too. */
@@ -277,7 +280,7 @@ export interface PreparedContext {
   discard(): void;
 }
 
-/** A host call made while no invocation is bound: only possible from the plugin's top level, which cannot reach them. */
+/** A sync host call while no invocation is bound (only the bootstrap holds the callbacks; kept for safety). */
 const UNBOUND = failed({
   code: SandboxErrorCode.Crashed,
   message: "no invocation is running",
@@ -314,8 +317,9 @@ export const HOST_TO_ISOLATE = {
       const callSync = new ivm.Callback((name: unknown, args: unknown) =>
         session ? session.callSync(name, args) : UNBOUND,
       );
-      const callAsync = new ivm.Callback((name: unknown, args: unknown) =>
-        session ? session.callAsync(name, args) : UNBOUND,
+      const callAsync = new ivm.Callback(
+        (id: unknown, name: unknown, args: unknown) => session?.callAsync(id, name, args),
+        { ignored: true },
       );
       enter = (await setup.apply(undefined, [config, callSync, callAsync], {
         result: { reference: true },
@@ -336,9 +340,12 @@ export const HOST_TO_ISOLATE = {
         begun = true;
         session = bound;
         bound.settle = (id, envelope) => {
-          ref.apply(undefined, [2, id, envelope], { timeout: callTimeout }).catch(() => {
-            // the isolate is gone or the continuation overran: the runtime's race reports it
-          });
+          try {
+            // no answer awaited: an overrun of the continuation is reported by the runtime's race
+            ref.applyIgnored(undefined, [2, id, envelope], { timeout: callTimeout });
+          } catch {
+            // the isolate is gone: the runtime's race reports it
+          }
         };
         const granted = JSON.stringify(bound.granted());
         return {

@@ -10,9 +10,11 @@
  * `invoke` runs at most once per context — the host discards the context after it.
  *
  * Wire formats (all strings, parsed with the captured JSON.parse):
- * - `callSync(name, argsJson)` / `callAsync(name, argsJson)` return `{"ok":true,"value":…}`,
- *   `{"ok":true,"id":n}` (async: settled later through `settle(id, envelope)`) or
+ * - `callSync(name, argsJson)` returns `{"ok":true,"value":…}` or
  *   `{"ok":false,"error":{"code","message","retryable"}}`.
+ * - `callAsync(id, name, argsJson)` returns nothing and does not wait for the host (ADR 038): the
+ *   isolate numbers the call, and the host always answers through `settle(id, envelope)` with one of
+ *   the two envelopes above — refusals included.
  * - `invoke(exportName, inputJson, grantedJson)` resolves to `"v" + json` (value), `"x" + length` (value
  *   too large) or `"e" + json` (`{ message, hostCode?, retryable? }`, the plugin failed).
  */
@@ -33,6 +35,7 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
 
   const hostErrors = new WeakMapCtor();
   const pending = new MapCtor();
+  let nextCallId = 1;
 
   function hostError(e) {
     const message = StringCtor(e.message);
@@ -58,11 +61,12 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
     return function () {
       let argsJson;
       try { argsJson = argsOf(arguments); } catch (e) { return apply(promiseReject, PromiseCtor, [e]); }
-      const out = parse(callAsync(name, argsJson));
-      if (out.ok !== true) return apply(promiseReject, PromiseCtor, [hostError(out.error)]);
-      return new PromiseCtor(function (resolve, reject) {
-        apply(mapSet, pending, [out.id, { resolve: resolve, reject: reject }]);
+      const id = nextCallId++;
+      const promise = new PromiseCtor(function (resolve, reject) {
+        apply(mapSet, pending, [id, { resolve: resolve, reject: reject }]);
       });
+      callAsync(id, name, argsJson);
+      return promise;
     };
   }
   function settle(id, envelopeJson) {
