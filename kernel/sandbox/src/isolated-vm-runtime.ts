@@ -131,8 +131,11 @@ class IsolatedVmPlugin implements LoadedPlugin {
       clearTimeout(timer);
       session.close();
       end?.release();
-      // the next invocation's context, prepared now that this one no longer needs the isolate
-      if (!gen.isolate.isDisposed) gen.pool.refill();
+      // the next invocation's context, prepared once this one's result has been handed on (the caller's
+      // continuations run first: preparing takes the isolate, and part of it runs on this thread)
+      setImmediate(() => {
+        if (!gen.isolate.isDisposed) gen.pool.refill();
+      });
     }
   }
 
