@@ -76,40 +76,39 @@ describe("pooled contexts", () => {
     await expectHealthy(p);
   });
 
-  it("the deadline still holds: a never-settling invocation fails sandbox_timeout, the next gets a fresh isolate", async () => {
-    const p = await load("run(input) { return input === 'hang' ? new Promise(() => {}) : 'ok'; }");
-    await p.invoke("attack@1", null, {}, DEADLINE);
-    await pause(50);
-    await expect(p.invoke("attack@1", "hang", {}, { deadlineMs: 200 })).rejects.toMatchObject({
+  const LIMITS = [
+    {
+      limit: "the wall-clock deadline (a never-settling invocation)",
+      run: "run(input) { return input === 'attack' ? new Promise(() => {}) : 'ok'; }",
       code: SandboxErrorCode.Timeout,
-    });
-    expect(await p.invoke("attack@1", null, {}, DEADLINE)).toBe("ok");
-    expect(p.stats()).toMatchObject({ isolates: 2, compiles: 2 });
-  });
-
-  it("the CPU timeout still holds for a pooled context", async () => {
-    const p = await load("run(input) { if (input === 'spin') for (;;) {} return 'ok'; }");
-    await p.invoke("attack@1", null, {}, DEADLINE);
-    await pause(50);
-    await expect(p.invoke("attack@1", "spin", {}, DEADLINE)).rejects.toMatchObject({
+      on: runtime,
+      deadline: { deadlineMs: 200 },
+    },
+    {
+      limit: "the CPU timeout",
+      run: "run(input) { if (input === 'attack') for (;;) {} return 'ok'; }",
       code: SandboxErrorCode.Timeout,
-    });
-    expect(await p.invoke("attack@1", null, {}, DEADLINE)).toBe("ok");
-  });
-
-  it("the memory limit still holds, spares included: a bomb fails sandbox_memory and the plugin recovers", async () => {
-    const p = await load(
-      "run(input) { if (input !== 'bomb') return 'ok'; const a = []; for (;;) a.push(new Array(1e5).fill(1.5)); }",
-      "",
-      roomy,
-    );
-    await p.invoke("attack@1", null, {}, ROOMY_DEADLINE);
-    await pause(50);
-    await expect(p.invoke("attack@1", "bomb", {}, ROOMY_DEADLINE)).rejects.toMatchObject({
+      on: runtime,
+      deadline: DEADLINE,
+    },
+    {
+      limit: "the memory limit",
+      run: "run(input) { if (input !== 'attack') return 'ok'; const a = []; for (;;) a.push(new Array(1e5).fill(1.5)); }",
       code: SandboxErrorCode.Memory,
+      on: roomy,
+      deadline: ROOMY_DEADLINE,
+    },
+  ];
+  for (const { limit, run, code, on, deadline } of LIMITS) {
+    it(`${limit} still holds in a prepared context; the plugin recovers in a fresh isolate`, async () => {
+      const p = await load(run, "", on);
+      await p.invoke("attack@1", null, {}, deadline);
+      await pause(50); // the attack runs in a context prepared ahead
+      await expect(p.invoke("attack@1", "attack", {}, deadline)).rejects.toMatchObject({ code });
+      expect(await p.invoke("attack@1", null, {}, deadline)).toBe("ok");
+      expect(p.stats()).toMatchObject({ isolates: 2, compiles: 2, invocations: 3 });
     });
-    expect(await p.invoke("attack@1", null, {}, ROOMY_DEADLINE)).toBe("ok");
-  });
+  }
 
   it("a top level that throws fails each invocation plugin_error, prepared or not", async () => {
     const p = await load("run() { return 1; }", 'throw new Error("broken top level");');
