@@ -1,12 +1,11 @@
-// Pipelines: trigger fired → first action started (embedded, and Postgres + NATS), runs per second, and
-// sandbox calls warm and cold (bench/sandbox.ts, also its own section). Baseline measured in the same run:
+// Pipelines: trigger fired → first action started (embedded, and Postgres + NATS) and runs per second (the
+// sandbox call alone is the `sandbox` section, bench/sandbox.ts). Baseline measured in the same run:
 // GET /healthz on the same gateway for the latencies.
 
 import { startEmbedded } from "@latchflow/cli";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig, type TestBus, type TestDialect } from "@latchflow/runtime/testing";
 import { deleteNatsStream, dropSchemas, startSmtpCapture, uniqueName } from "@latchflow/testing";
-import { benchSandbox } from "./sandbox.js";
 import { printTable, type Summary, summarize, timeEach } from "./stats.js";
 
 const TOKEN = "bench-bootstrap-token-0123456789abcdef";
@@ -118,7 +117,6 @@ async function measureStack(
 }
 
 export async function benchPipelines(pgUrl: string, natsUrl: string): Promise<void> {
-  await benchSandbox();
   const embedded = await measureStack(
     "sqlite",
     "in-process",
