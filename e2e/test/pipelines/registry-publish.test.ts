@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { packPlugin } from "@latchflow/plugin-sdk/node";
 import { type LocalRegistry, startLocalRegistry } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Session } from "../cli/session.js";
 import { expectRefusal } from "../client-helpers.js";
 import { MODES, type Stack } from "../stack.js";
 import { finished, pipelineStack, putPipeline, startRun } from "./helpers.js";
@@ -167,10 +168,18 @@ describe.each(MODES)("plugins published to a registry, installed by name on %s +
     });
   });
 
-  it("a bare name installs the `latest` dist-tag (2.0.0, published with plain npm publish)", async () => {
-    const res = await install("latchflow-plugin-echo");
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ version: "2.0.0", integrity: published["2.0.0"] });
+  it("`latchflow plugins install <name>` installs the `latest` dist-tag (2.0.0, published with plain npm publish)", async () => {
+    const session = await Session.open(s);
+    try {
+      const installed = await session.shaped("plugins install", ["latchflow-plugin-echo"]);
+      expect(installed).toMatchObject({
+        version: "2.0.0",
+        source: "registry",
+        integrity: published["2.0.0"],
+      });
+    } finally {
+      session.close();
+    }
   });
 
   it("a tarball changed in the registry's storage fails its dist.integrity: integrity_failed, nothing changes", async () => {
