@@ -3,10 +3,11 @@ import { PluginBuildError } from "./build.js";
 import { buildCommand } from "./commands/build.js";
 import { type Command, out, UsageError } from "./commands/command.js";
 import { packCommand } from "./commands/pack.js";
+import { publishCommand } from "./commands/publish.js";
 import { testCommand } from "./commands/test.js";
 
 /** Every command, in the order the usage text lists them: one line per command file. */
-const COMMANDS: readonly Command[] = [buildCommand, testCommand, packCommand];
+const COMMANDS: readonly Command[] = [buildCommand, testCommand, packCommand, publishCommand];
 
 const USAGE = `usage: latchflow-plugin <command> [options]
 

@@ -1,4 +1,4 @@
-// Node-side tools for plugin authors: build, test, pack. Never imported by plugin code.
+// Node-side tools for plugin authors: build, test, pack, publish. Never imported by plugin code.
 export {
   type BuildOptions,
   type BuildResult,
@@ -10,5 +10,11 @@ export {
 } from "./build.js";
 export { main } from "./cli.js";
 export { integrityOf, type PackOptions, type PackResult, packPlugin } from "./pack.js";
+export {
+  type PublishOptions,
+  type PublishResult,
+  publishPlugin,
+  REGISTRY_ENV,
+} from "./publish.js";
 export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./run-plugin.js";
 export { type TarEntry, tar, untar } from "./tar.js";
