@@ -73,6 +73,42 @@ export function instrumentBus(bus: EventBus, options: InstrumentBusOptions): Eve
         );
       });
     },
+    subscribeBatch(subscribeOptions, handler) {
+      const consumer = subscribeOptions.consumer;
+      return bus.subscribeBatch(subscribeOptions, (items) => {
+        const now = Date.now();
+        for (const { event } of items) {
+          const occurred = Date.parse(event.occurredAt);
+          if (Number.isFinite(occurred)) {
+            busConsumerLagSeconds.observe({ consumer }, Math.max(0, (now - occurred) / 1000));
+          }
+        }
+        const count = (outcome: "ok" | "error") => {
+          for (const { event } of items) busDeliveriesTotal.inc({ consumer, type: event.type, outcome });
+        };
+        // one span per batch, linked to no single request: the events' own spans are their producers'
+        return withSpan(
+          `process batch`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              "messaging.system": system,
+              "messaging.consumer.group.name": consumer,
+              "messaging.batch.message_count": items.length,
+            },
+          },
+          async () => {
+            try {
+              await handler(items);
+            } catch (err) {
+              count("error");
+              throw err;
+            }
+            count("ok");
+          },
+        );
+      });
+    },
     ping: () => bus.ping(),
     close: () => bus.close(),
   };
