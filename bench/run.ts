@@ -22,7 +22,7 @@ const SECTIONS: Record<string, (urls: Urls) => Promise<void>> = {
   storage: () => benchStorage(),
   downloads: () => benchDownloads(),
   pipelines: (u) => benchPipelines(u.pg, u.nats),
-  audit: (u) => benchAudit(u.pg),
+  audit: (u) => benchAudit(u.pg, u.nats),
   cli: () => benchCli(),
   portal: () => benchPortal(),
   vscode: () => benchVscode(),
