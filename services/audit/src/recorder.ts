@@ -21,7 +21,14 @@ export function subscribeRecorder(bus: EventBus, log: AuditLog, logger: Logger):
     { consumer: AUDIT_CONSUMER, filter: subjectFilter({}), maxBatch: AUDIT_BATCH },
     async (items) => {
       const outcome = await log.append(items.map((i) => i.event));
-      logger.debug({ events: items.length, ...outcome }, "events recorded");
+      if (!logger.isLevelEnabled("debug")) return;
+      for (const { event } of items) {
+        logger.debug(
+          { eventId: event.id, type: event.type, requestId: event.requestId, tenant: event.tenant },
+          "event recorded",
+        );
+      }
+      logger.debug({ events: items.length, ...outcome }, "batch recorded");
     },
   );
 }
