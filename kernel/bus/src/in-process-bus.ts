@@ -1,5 +1,5 @@
 import type { BatchHandler, EventBus, SubscribeOptions, Subscription } from "./bus.js";
-import { compileMaxBatch, compileSubscribeOptions, singleHandler } from "./consumer-options.js";
+import { compileSubscribeOptions, subscribeMethods } from "./consumer-options.js";
 import { type ConsumerHost, ConsumerRuntime } from "./in-process/consumer-runtime.js";
 import { BusStore } from "./in-process/store.js";
 import { type Logger, silentLogger } from "./logger.js";
@@ -80,13 +80,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
       for (const runtime of runtimes.values()) runtime.notify();
     },
 
-    subscribe(subscribeOptions, handler) {
-      return addSubscriber(subscribeOptions, singleHandler(handler), 1);
-    },
-
-    async subscribeBatch(subscribeOptions, handler) {
-      return addSubscriber(subscribeOptions, handler, compileMaxBatch(subscribeOptions.maxBatch));
-    },
+    ...subscribeMethods(addSubscriber),
 
     async ping() {
       assertOpen();

@@ -7,12 +7,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect, headers, nanos } from "@nats-io/transport-node";
 import type { BatchHandler, EventBus, SubscribeOptions, Subscription } from "./bus.js";
-import {
-  type ConsumerSettings,
-  compileMaxBatch,
-  compileSubscribeOptions,
-  singleHandler,
-} from "./consumer-options.js";
+import { type ConsumerSettings, compileSubscribeOptions, subscribeMethods } from "./consumer-options.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./nats/headers.js";
 import { PullLoop } from "./nats/pull-loop.js";
@@ -107,13 +102,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       if (ack.duplicate) logger.debug({ eventId: event.id, subject }, "duplicate event ignored");
     },
 
-    subscribe(subscribeOptions, handler) {
-      return addSubscriber(subscribeOptions, singleHandler(handler), 1);
-    },
-
-    async subscribeBatch(subscribeOptions, handler) {
-      return addSubscriber(subscribeOptions, handler, compileMaxBatch(subscribeOptions.maxBatch));
-    },
+    ...subscribeMethods(addSubscriber),
 
     async ping() {
       assertOpen();
