@@ -2,14 +2,14 @@
 // bulk through the same hashing and chaining code as the service (one transaction per 5,000), then
 //   filtered queries (first page of 50, newest first): p50/p95 against a baseline in the same run — reading one
 //   record by its primary key;
-//   append throughput through the recorder (one event per call, as the bus consumer does, and 100 per call)
-//   against plain single-row INSERTs into a copy of the table with the same indexes (no lock, no hash).
+//   append throughput through the recorder (one event per call and 100 per call) and through the bus consumer
+//   (NATS and in-process; batched deliveries, and one event per delivery as before ADR 039) against plain
+//   single-row INSERTs into a copy of the table with the same indexes (no lock, no hash).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import type { EventEnvelope } from "@latchflow/bus";
-import { createEvent } from "@latchflow/bus";
+import { createEvent, createInProcessBus, createNatsBus, type EventEnvelope } from "@latchflow/bus";
 import { createLogger, sqlTable } from "@latchflow/runtime";
 import { createTestConfig } from "@latchflow/runtime/testing";
-import { dropSchemas, uniqueName } from "@latchflow/testing";
+import { deleteNatsStream, dropSchemas, uniqueName } from "@latchflow/testing";
 // bench/ is not a workspace package: it reaches the audit package through its public entry point
 import {
   type AuditFilter,
@@ -18,10 +18,13 @@ import {
   createSigner,
   openAuditDatabase,
 } from "../services/audit/src/index.js";
+import { type ConsumerRate, consumerRates } from "./audit-consumer.js";
 import { percentile } from "./stats.js";
 
 const EVENTS = Number(process.env.LATCHFLOW_BENCH_AUDIT_EVENTS ?? 1_000_000);
 const BULK = 5_000;
+/** events recorded through each bus consumer (a fifth of it for the one-event-per-delivery comparison) */
+const CONSUMER_EVENTS = Number(process.env.LATCHFLOW_BENCH_AUDIT_CONSUMER_EVENTS ?? 20_000);
 const SAMPLES = 60;
 const TENANT = "default";
 const DAY = 86_400_000;
@@ -179,7 +182,7 @@ async function queries(log: AuditLog, start: Date): Promise<{ rows: Row[]; basel
   return { rows, baseline };
 }
 
-async function appendThroughput(log: AuditLog): Promise<void> {
+async function appendThroughput(log: AuditLog, consumers: () => Promise<ConsumerRate[]>): Promise<void> {
   const N = 2000;
   const now = new Date();
   const t = sqlTable(log.db, "audit_log");
@@ -219,20 +222,23 @@ async function appendThroughput(log: AuditLog): Promise<void> {
   start = performance.now();
   for (let i = 0; i < batched.length; i += 100) await log.append(batched.slice(i, i + 100));
   const batchRate = batched.length / ((performance.now() - start) / 1000);
+  const viaBus = await consumers();
   console.log(`\n## Audit append throughput (table already holding ${EVENTS.toLocaleString("en")} records)`);
   console.log("| measurement | records/s | × baseline |\n|---|---:|---:|");
   console.log(
     `| baseline: plain single-row INSERT, same indexes, autocommit | ${plainRate.toFixed(0)} | 1.00 |`,
   );
   console.log(
-    `| recorder, 1 event per append (the bus consumer) | ${singleRate.toFixed(0)} | ${(singleRate / plainRate).toFixed(2)} |`,
+    `| recorder, 1 event per append | ${singleRate.toFixed(0)} | ${(singleRate / plainRate).toFixed(2)} |`,
   );
   console.log(
     `| recorder, 100 events per append | ${batchRate.toFixed(0)} | ${(batchRate / plainRate).toFixed(2)} |`,
   );
+  for (const r of viaBus)
+    console.log(`| ${r.name} | ${r.rate.toFixed(0)} | ${(r.rate / plainRate).toFixed(2)} |`);
 }
 
-export async function benchAudit(pgUrl: string): Promise<void> {
+export async function benchAudit(pgUrl: string, natsUrl: string): Promise<void> {
   const name = uniqueName("bench_audit");
   const tc = createTestConfig({ dialect: "postgres", name, pgUrl });
   const logger = createLogger({ level: "silent" });
@@ -256,7 +262,27 @@ export async function benchAudit(pgUrl: string): Promise<void> {
     );
     const { rows, baseline } = await queries(log, start);
     printRows(`Audit queries at ${EVENTS.toLocaleString("en")} events`, rows, baseline);
-    await appendThroughput(log);
+    const streams: string[] = [];
+    const nats = async () => {
+      const key = uniqueName("bench_audit_bus");
+      streams.push(key.toUpperCase());
+      return createNatsBus({ servers: natsUrl, stream: key.toUpperCase(), namespace: key });
+    };
+    const fresh = (n: number) =>
+      Array.from({ length: n }, (_, i) => syntheticEvent(EVENTS * 2 + i, new Date()));
+    try {
+      await appendThroughput(log, async () => [
+        ...(await consumerRates(log, { label: "NATS", open: nats }, fresh, CONSUMER_EVENTS)),
+        ...(await consumerRates(
+          log,
+          { label: "in-process", open: async () => createInProcessBus({}) },
+          fresh,
+          CONSUMER_EVENTS,
+        )),
+      ]);
+    } finally {
+      for (const stream of streams) await deleteNatsStream(natsUrl, stream);
+    }
     let t = performance.now();
     const verified = await log.verify(TENANT);
     t = performance.now() - t;

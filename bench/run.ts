@@ -24,7 +24,7 @@ const SECTIONS: Record<string, (urls: Urls) => Promise<void>> = {
   downloads: () => benchDownloads(),
   pipelines: (u) => benchPipelines(u.pg, u.nats),
   sandbox: () => benchSandbox(),
-  audit: (u) => benchAudit(u.pg),
+  audit: (u) => benchAudit(u.pg, u.nats),
   cli: () => benchCli(),
   portal: () => benchPortal(),
   vscode: () => benchVscode(),

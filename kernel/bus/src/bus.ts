@@ -10,6 +10,18 @@ export interface Delivery {
 
 export type EventHandler = (event: EventEnvelope, delivery: Delivery) => Promise<void>;
 
+/** One event of a batch handed to a {@link BatchHandler}. */
+export interface BatchItem {
+  event: EventEnvelope;
+  delivery: Delivery;
+}
+
+/**
+ * Handles the events a subscriber holds at once, in delivery order. Resolving acks every one of them;
+ * throwing redelivers every one of them later (each with its own attempt count and backoff).
+ */
+export type BatchHandler = (items: readonly BatchItem[]) => Promise<void>;
+
 export interface SubscribeOptions {
   /**
    * Durable consumer name. Subscribers that share a name share one durable cursor and split the work
@@ -27,6 +39,14 @@ export interface SubscribeOptions {
   ackWaitMs?: number;
 }
 
+export interface BatchSubscribeOptions extends SubscribeOptions {
+  /**
+   * Most events per handler call. A batch is whatever is ready when the subscriber is free (never waits to
+   * fill one): one event at a time under a trickle, up to this many under a backlog.
+   */
+  maxBatch: number;
+}
+
 export interface Subscription {
   /** Stops receiving; in-flight handlers finish first. The durable cursor stays. */
   stop(): Promise<void>;
@@ -41,6 +61,8 @@ export interface EventBus {
   /** Resolves once the event is durably accepted. */
   publish(event: EventEnvelope): Promise<void>;
   subscribe(options: SubscribeOptions, handler: EventHandler): Promise<Subscription>;
+  /** As `subscribe`, with the events that are ready handed over together (one ack or redelivery for all). */
+  subscribeBatch(options: BatchSubscribeOptions, handler: BatchHandler): Promise<Subscription>;
   /** Liveness of the underlying transport, for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

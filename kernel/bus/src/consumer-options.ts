@@ -1,4 +1,4 @@
-import type { SubscribeOptions } from "./bus.js";
+import type { BatchHandler, EventBus, EventHandler, SubscribeOptions, Subscription } from "./bus.js";
 import { assertFilter } from "./subjects.js";
 
 /** Defaults of {@link SubscribeOptions}, shared by every implementation. */
@@ -40,6 +40,34 @@ export function compileSubscribeOptions(options: SubscribeOptions): ConsumerSett
   }
   if (settings.ackWaitMs < 1) throw new Error(`Invalid ackWaitMs ${settings.ackWaitMs}: expected >= 1`);
   return settings;
+}
+
+/** Most events per batch a subscriber may ask for (a JetStream pull request's practical size). */
+export const MAX_BATCH = 1000;
+
+/** Validates a batch subscriber's `maxBatch`; throws an Error naming it. */
+function compileMaxBatch(maxBatch: number): number {
+  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH) {
+    throw new Error(`Invalid maxBatch ${maxBatch}: expected an integer from 1 to ${MAX_BATCH}`);
+  }
+  return maxBatch;
+}
+
+/** Adapts a one-event handler to the batch form (batches of one). */
+function singleHandler(handler: EventHandler): BatchHandler {
+  return async (items) => {
+    for (const { event, delivery } of items) await handler(event, delivery);
+  };
+}
+
+/** `subscribe` and `subscribeBatch` of a transport, over its one way to add a batch subscriber. */
+export function subscribeMethods(
+  add: (options: SubscribeOptions, handler: BatchHandler, maxBatch: number) => Promise<Subscription>,
+): Pick<EventBus, "subscribe" | "subscribeBatch"> {
+  return {
+    subscribe: (options, handler) => add(options, singleHandler(handler), 1),
+    subscribeBatch: async (options, handler) => add(options, handler, compileMaxBatch(options.maxBatch)),
+  };
 }
 
 /** Delay before redelivering after failed delivery number `attempt` (1-based): initial·2^(attempt-1), capped. */

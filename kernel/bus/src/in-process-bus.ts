@@ -1,5 +1,5 @@
-import type { EventBus, Subscription } from "./bus.js";
-import { compileSubscribeOptions } from "./consumer-options.js";
+import type { BatchHandler, EventBus, SubscribeOptions, Subscription } from "./bus.js";
+import { compileSubscribeOptions, subscribeMethods } from "./consumer-options.js";
 import { type ConsumerHost, ConsumerRuntime } from "./in-process/consumer-runtime.js";
 import { BusStore } from "./in-process/store.js";
 import { type Logger, silentLogger } from "./logger.js";
@@ -39,6 +39,31 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
     if (closing) throw new Error("The in-process bus is closed");
   };
 
+  const addSubscriber = async (
+    subscribeOptions: SubscribeOptions,
+    handler: BatchHandler,
+    maxBatch: number,
+  ): Promise<Subscription> => {
+    assertOpen();
+    const settings = compileSubscribeOptions(subscribeOptions);
+    let runtime = runtimes.get(settings.consumer);
+    if (runtime) {
+      runtime.configure(settings);
+    } else {
+      runtime = new ConsumerRuntime(host, settings);
+      runtimes.set(settings.consumer, runtime);
+    }
+    const owner = runtime;
+    const slot = owner.add(handler, maxBatch);
+    let stopped: Promise<void> | undefined;
+    return {
+      stop: () => {
+        stopped ??= owner.remove(slot);
+        return stopped;
+      },
+    };
+  };
+
   return {
     async publish(event) {
       assertOpen();
@@ -55,26 +80,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
       for (const runtime of runtimes.values()) runtime.notify();
     },
 
-    async subscribe(subscribeOptions, handler): Promise<Subscription> {
-      assertOpen();
-      const settings = compileSubscribeOptions(subscribeOptions);
-      let runtime = runtimes.get(settings.consumer);
-      if (runtime) {
-        runtime.configure(settings);
-      } else {
-        runtime = new ConsumerRuntime(host, settings);
-        runtimes.set(settings.consumer, runtime);
-      }
-      const owner = runtime;
-      const slot = owner.add(handler);
-      let stopped: Promise<void> | undefined;
-      return {
-        stop: () => {
-          stopped ??= owner.remove(slot);
-          return stopped;
-        },
-      };
-    },
+    ...subscribeMethods(addSubscriber),
 
     async ping() {
       assertOpen();

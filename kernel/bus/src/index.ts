@@ -1,4 +1,13 @@
-export type { Delivery, EventBus, EventHandler, SubscribeOptions, Subscription } from "./bus.js";
+export type {
+  BatchHandler,
+  BatchItem,
+  BatchSubscribeOptions,
+  Delivery,
+  EventBus,
+  EventHandler,
+  SubscribeOptions,
+  Subscription,
+} from "./bus.js";
 export {
   EVENT_TYPES,
   type EventCatalogue,

@@ -6,8 +6,8 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import { connect, headers, nanos } from "@nats-io/transport-node";
-import type { EventBus, Subscription } from "./bus.js";
-import { type ConsumerSettings, compileSubscribeOptions } from "./consumer-options.js";
+import type { BatchHandler, EventBus, SubscribeOptions, Subscription } from "./bus.js";
+import { type ConsumerSettings, compileSubscribeOptions, subscribeMethods } from "./consumer-options.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./nats/headers.js";
 import { PullLoop } from "./nats/pull-loop.js";
@@ -68,6 +68,26 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     if (closing || nc.isClosed()) throw new Error("The NATS bus is closed");
   };
 
+  const addSubscriber = async (
+    subscribeOptions: SubscribeOptions,
+    handler: BatchHandler,
+    maxBatch: number,
+  ): Promise<Subscription> => {
+    assertOpen();
+    const settings = compileSubscribeOptions(subscribeOptions);
+    await ensureConsumer(jsm, stream, settings, prefix + settings.filter);
+    const loop = new PullLoop({ nc, js, stream, prefix, prefetch, maxBatch, logger }, settings, handler);
+    loops.add(loop);
+    loop.start();
+    let stopped: Promise<void> | undefined;
+    return {
+      stop: () => {
+        stopped ??= loop.stop().finally(() => loops.delete(loop));
+        return stopped;
+      },
+    };
+  };
+
   return {
     async publish(event) {
       assertOpen();
@@ -82,21 +102,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       if (ack.duplicate) logger.debug({ eventId: event.id, subject }, "duplicate event ignored");
     },
 
-    async subscribe(subscribeOptions, handler): Promise<Subscription> {
-      assertOpen();
-      const settings = compileSubscribeOptions(subscribeOptions);
-      await ensureConsumer(jsm, stream, settings, prefix + settings.filter);
-      const loop = new PullLoop({ nc, js, stream, prefix, prefetch, logger }, settings, handler);
-      loops.add(loop);
-      loop.start();
-      let stopped: Promise<void> | undefined;
-      return {
-        stop: () => {
-          stopped ??= loop.stop().finally(() => loops.delete(loop));
-          return stopped;
-        },
-      };
-    },
+    ...subscribeMethods(addSubscriber),
 
     async ping() {
       assertOpen();

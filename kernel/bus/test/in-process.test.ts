@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createInProcessBus } from "../src/index.js";
+import { runBatchConformance } from "./batch-conformance.js";
 import { runBusConformance } from "./conformance.js";
 import { bundleCreated, sleep, userCreated, waitFor } from "./helpers.js";
 
@@ -118,3 +119,7 @@ describe("in-process bus specifics", () => {
     await bus.close();
   });
 });
+
+runBatchConformance("in-process (SQLite file)", async (key, options) =>
+  createInProcessBus({ path: join(dir, `batch-${key}.db`), ...options }),
+);

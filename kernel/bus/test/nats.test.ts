@@ -2,6 +2,7 @@ import { uniqueName } from "@latchflow/testing";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, expect, inject, it } from "vitest";
 import { createNatsBus, deleteStream, REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "../src/index.js";
+import { runBatchConformance } from "./batch-conformance.js";
 import { runBusConformance } from "./conformance.js";
 import { bundleCreated, waitFor } from "./helpers.js";
 
@@ -53,4 +54,9 @@ it("puts the request id and trace context in the message headers", async () => {
     await nc.close();
     await bus.close();
   }
+});
+
+runBatchConformance("NATS JetStream", async (key, options) => {
+  streams.add(key);
+  return createNatsBus({ servers: natsUrl, stream: key, namespace: key, name: "bus-batch", ...options });
 });

@@ -73,6 +73,53 @@ export function instrumentBus(bus: EventBus, options: InstrumentBusOptions): Eve
         );
       });
     },
+    subscribeBatch(subscribeOptions, handler) {
+      const consumer = subscribeOptions.consumer;
+      return bus.subscribeBatch(subscribeOptions, (items) => {
+        const now = Date.now();
+        for (const { event } of items) {
+          const occurred = Date.parse(event.occurredAt);
+          if (Number.isFinite(occurred)) {
+            busConsumerLagSeconds.observe({ consumer }, Math.max(0, (now - occurred) / 1000));
+          }
+        }
+        const count = (outcome: "ok" | "error") => {
+          for (const { event } of items) busDeliveriesTotal.inc({ consumer, type: event.type, outcome });
+        };
+        // one consumer span per event, each continuing its own producer's trace, all open around the
+        // handler (nested: the innermost is active inside it) and all failed when it throws
+        const spanned = (i: number): Promise<void> => {
+          const item = items[i];
+          if (!item) return handler(items);
+          return withSpan(
+            `process ${item.event.type}`,
+            {
+              kind: SpanKind.CONSUMER,
+              parent: contextFromTraceparent(item.event.traceparent),
+              attributes: {
+                ...messageAttributes(system, item.event),
+                "messaging.consumer.group.name": consumer,
+                "messaging.delivery.attempt": item.delivery.attempt,
+                "messaging.batch.message_count": items.length,
+              },
+            },
+            () => spanned(i + 1),
+          );
+        };
+        const run = async () => {
+          try {
+            await spanned(0);
+          } catch (err) {
+            count("error");
+            throw err;
+          }
+          count("ok");
+        };
+        // a batch of one runs in its event's log scope, as `subscribe` does
+        const only = items.length === 1 ? items[0]!.event : undefined;
+        return only ? withLogContext({ requestId: only.requestId, tenant: only.tenant }, run) : run();
+      });
+    },
     ping: () => bus.ping(),
     close: () => bus.close(),
   };

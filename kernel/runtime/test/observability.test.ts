@@ -48,6 +48,7 @@ function flakyBus(inner: EventBus): EventBus & { refusing: boolean } {
     publish: (event: EventEnvelope) =>
       bus.refusing ? Promise.reject(new Error("bus unavailable")) : inner.publish(event),
     subscribe: inner.subscribe.bind(inner),
+    subscribeBatch: inner.subscribeBatch.bind(inner),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

@@ -1,4 +1,4 @@
-import { type Subscription, subjectFilter } from "@latchflow/bus";
+import type { Subscription } from "@latchflow/bus";
 import { auditV1 } from "@latchflow/proto";
 import {
   type Database,
@@ -9,10 +9,8 @@ import {
 } from "@latchflow/runtime";
 import { createAuditApi } from "./audit-api.js";
 import { createAuditLog, openAuditDatabase } from "./audit-log.js";
+import { subscribeRecorder } from "./recorder.js";
 import { loadSigner } from "./signing.js";
-
-/** Durable consumer name shared by every audit replica (they split the work). */
-export const AUDIT_CONSUMER = "audit";
 
 export interface AuditServiceDeps extends ServiceDeps {
   /** the clock of `recordedAt` and checkpoints (tests) */
@@ -42,21 +40,7 @@ export function createAuditService(deps: AuditServiceDeps): LatchflowService {
       });
       const moved = await log.chainLegacy();
       if (moved > 0) logger.info({ moved }, "moved records of the unchained table into the hash chain");
-      subscription = await deps.bus.subscribe(
-        { consumer: AUDIT_CONSUMER, filter: subjectFilter({}) },
-        async (event) => {
-          const outcome = await log.append([event]);
-          logger.debug(
-            {
-              eventId: event.id,
-              type: event.type,
-              outcome: outcome.stored ? "stored" : "duplicate",
-              requestId: event.requestId,
-            },
-            "event recorded",
-          );
-        },
-      );
+      subscription = await subscribeRecorder(deps.bus, log, logger);
       server.add(auditV1.AuditServiceService, createAuditApi(log));
     },
     async stop() {

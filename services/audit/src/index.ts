@@ -5,7 +5,7 @@ export {
   createAuditLog,
   openAuditDatabase,
 } from "./audit-log.js";
-export { AUDIT_CONSUMER, type AuditServiceDeps, createAuditService } from "./audit-service.js";
+export { type AuditServiceDeps, createAuditService } from "./audit-service.js";
 export {
   type ChainedRecord,
   canonicalJson,
@@ -22,6 +22,7 @@ export {
   verifyExportFile,
 } from "./export-file.js";
 export type { AuditFilter } from "./query.js";
+export { AUDIT_BATCH, AUDIT_CONSUMER, subscribeRecorder } from "./recorder.js";
 export {
   type AuditPublicKey,
   type CheckpointSigner,

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { EventHandler } from "../bus.js";
+import type { BatchHandler, BatchItem } from "../bus.js";
 import { backoffDelay, type ConsumerSettings } from "../consumer-options.js";
 import type { EventEnvelope } from "../envelope.js";
 import { matchSubject } from "../subjects.js";
@@ -19,9 +19,10 @@ export interface ConsumerHost {
   onIdle(runtime: ConsumerRuntime): void;
 }
 
-/** One `subscribe` call: handles one message at a time. */
+/** One `subscribe` call: handles one batch (of at most `maxBatch` messages) at a time. */
 export interface Slot {
-  handler: EventHandler;
+  handler: BatchHandler;
+  maxBatch: number;
   busy: boolean;
   current?: Promise<void>;
 }
@@ -93,8 +94,8 @@ export class ConsumerRuntime {
     this.#settings = settings;
   }
 
-  add(handler: EventHandler): Slot {
-    const slot: Slot = { handler, busy: false };
+  add(handler: BatchHandler, maxBatch: number): Slot {
+    const slot: Slot = { handler, maxBatch, busy: false };
     this.#slots.push(slot);
     this.notify();
     return slot;
@@ -130,9 +131,16 @@ export class ConsumerRuntime {
     const now = Date.now();
     this.#schedule.promote(now);
     for (let slot = this.#freeSlot(); slot; slot = this.#freeSlot()) {
-      const pick = this.#pick(now);
-      if (!pick) break;
-      this.#deliver(slot, pick, now);
+      const picks: Pick[] = [];
+      for (
+        let pick = this.#pick(now);
+        pick;
+        pick = picks.length < slot.maxBatch ? this.#pick(now) : undefined
+      ) {
+        picks.push(pick);
+      }
+      if (picks.length === 0) break;
+      this.#deliver(slot, picks, now);
     }
     const pending = this.#pending;
     this.#schedule.arm(
@@ -208,14 +216,16 @@ export class ConsumerRuntime {
     this.#cursor = this.#scanned;
   }
 
-  #deliver(slot: Slot, { msg, attempt, first }: Pick, now: number): void {
+  #deliver(slot: Slot, picks: Pick[], now: number): void {
     const deadline = now + this.#settings.ackWaitMs;
-    this.#host.store.delivered(this.name, msg.seq, attempt, deadline, first ? msg.seq : undefined);
-    if (first) this.#cursor = msg.seq;
-    this.#pending.set(msg.seq, { attempts: attempt, nextAt: deadline, state: PendingState.InFlight });
-    this.#schedule.add(msg.seq, deadline);
+    for (const { msg, attempt, first } of picks) {
+      this.#host.store.delivered(this.name, msg.seq, attempt, deadline, first ? msg.seq : undefined);
+      if (first) this.#cursor = msg.seq;
+      this.#pending.set(msg.seq, { attempts: attempt, nextAt: deadline, state: PendingState.InFlight });
+      this.#schedule.add(msg.seq, deadline);
+    }
     slot.busy = true;
-    const run = this.#run(slot.handler, msg, attempt);
+    const run = this.#run(slot.handler, picks);
     slot.current = run;
     this.#inflight.add(run);
     void run.then(() => {
@@ -227,15 +237,33 @@ export class ConsumerRuntime {
     });
   }
 
-  /** Runs a handler and records the outcome; never rejects. */
-  async #run(handler: EventHandler, msg: StoredMessage, attempt: number): Promise<void> {
+  /**
+   * Runs a handler on a batch and records the outcome of every message; never rejects. A message whose body
+   * does not parse fails alone; the others go to the handler together.
+   */
+  async #run(handler: BatchHandler, picks: Pick[]): Promise<void> {
+    const items: BatchItem[] = [];
+    const handed: Pick[] = [];
+    for (const pick of picks) {
+      try {
+        const event = JSON.parse(pick.msg.body) as EventEnvelope;
+        items.push({ event, delivery: { attempt: pick.attempt, subject: pick.msg.subject } });
+        handed.push(pick);
+      } catch (err) {
+        this.#settle(pick, { err });
+      }
+    }
+    if (items.length === 0) return;
     let failure: { err: unknown } | undefined;
     try {
-      const event = JSON.parse(msg.body) as EventEnvelope;
-      await handler(event, { attempt, subject: msg.subject });
+      await handler(items);
     } catch (err) {
       failure = { err };
     }
+    for (const pick of handed) this.#settle(pick, failure);
+  }
+
+  #settle({ msg, attempt }: Pick, failure: { err: unknown } | undefined): void {
     try {
       if (failure) this.#failed(msg, attempt, failure.err);
       else this.#acked(msg);

@@ -56,19 +56,26 @@ export async function findBundle(em: EntityManager, ctx: RequestContext, id: str
   return bundle;
 }
 
-/** The full API shape of bundles (objects and current archive), loaded with three queries for any number. */
-async function toProtos(em: EntityManager, bundles: Bundle[]): Promise<bundlesV1.Bundle[]> {
+/**
+ * The full API shape of bundles (objects and current archive), loaded with at most three queries for any
+ * number; none for bundles just created (`created`: no objects and no version yet).
+ */
+async function toProtos(
+  em: EntityManager,
+  bundles: Bundle[],
+  options: { created?: boolean } = {},
+): Promise<bundlesV1.Bundle[]> {
   if (bundles.length === 0) return [];
-  const objects = await em.find(
-    BundleObject,
-    { bundleId: { $in: bundles.map((b) => b.id) } },
-    { orderBy: { bundleId: "asc", position: "asc" } },
-  );
+  const objects = options.created
+    ? []
+    : await em.find(
+        BundleObject,
+        { bundleId: { $in: bundles.map((b) => b.id) } },
+        { orderBy: { bundleId: "asc", position: "asc" } },
+      );
+  const fileIds = [...new Set(objects.map((o) => o.fileId))];
   const files = new Map(
-    (await em.find(FileEntry, { id: { $in: [...new Set(objects.map((o) => o.fileId))] } })).map((f) => [
-      f.id,
-      f,
-    ]),
+    (fileIds.length ? await em.find(FileEntry, { id: { $in: fileIds } }) : []).map((f) => [f.id, f]),
   );
   const versionIds = bundles.map((b) => b.currentVersionId).filter((id): id is string => !!id);
   const versions = new Map(
@@ -109,8 +116,12 @@ async function toProtos(em: EntityManager, bundles: Bundle[]): Promise<bundlesV1
   });
 }
 
-async function toProto(em: EntityManager, b: Bundle): Promise<bundlesV1.Bundle> {
-  const [shape] = await toProtos(em, [b]);
+async function toProto(
+  em: EntityManager,
+  b: Bundle,
+  options?: { created?: boolean },
+): Promise<bundlesV1.Bundle> {
+  const [shape] = await toProtos(em, [b], options);
   return shape!;
 }
 
@@ -138,7 +149,7 @@ export function createBundlesApi(auth: BundlesContext) {
           return created;
         });
         auth.relay.nudge();
-        return toProto(em, bundle);
+        return toProto(em, bundle, { created: true });
       } catch (err) {
         if (err instanceof UniqueConstraintViolationException) {
           throw conflict(`A bundle named "${name}" already exists`, { field: "name" });
@@ -201,7 +212,7 @@ export function createBundlesApi(auth: BundlesContext) {
           return b;
         });
         auth.relay.nudge();
-        return toProto(em, bundle);
+        return toProto(em, bundle, { created: true });
       } catch (err) {
         if (err instanceof UniqueConstraintViolationException)
           throw conflict("A bundle with that name exists", { field: "name" });
