@@ -4,8 +4,11 @@ import type { storageV1 } from "@latchflow/proto";
 import { ErrorCode, isErrorCode, LatchflowError, type RequestContext } from "@latchflow/runtime";
 import type { GatewayClients } from "./clients.js";
 
-/** Keep-alive connections to the storage byte plane (one per parallel transfer). */
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+/**
+ * One connection per transfer: a kept-alive socket that storage closes while idle races with its reuse and
+ * breaks a response already under way (a loopback connect costs far less than a transfer).
+ */
+const agent = new Agent({ keepAlive: false });
 
 /** The error a byte-plane answer carries (the one error shape), or a generic one. */
 async function answerError(res: IncomingMessage): Promise<LatchflowError> {
