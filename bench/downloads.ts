@@ -4,6 +4,8 @@
 //   download  GET /s/{token}: the encrypted bundle archive, decrypted   vs  the plaintext file from a Node
 //             static server (fs.createReadStream, 1 MiB buffers; nginx is not installed here)
 //   16 parallel downloads of each
+// Both modes: embedded (one process: SQLite, in-process bus) and distributed (6 processes: Postgres + NATS;
+// BENCH_DOWNLOAD_DISTRIBUTED=0 skips it). Blob bytes take the storage byte plane (ADR 036).
 import { execFileSync } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -13,9 +15,10 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { startEmbedded } from "@latchflow/cli";
+import { launch } from "@latchflow/deploy-local";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig } from "@latchflow/runtime/testing";
-import { uniqueName } from "@latchflow/testing";
+import { deleteNatsStream, dropSchemas, uniqueName } from "@latchflow/testing";
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_DOWNLOAD_BYTES ?? 256 * MiB);
@@ -47,16 +50,86 @@ function row(name: string, bytes: number, ms: number, baselineMbps: number) {
   console.log(`| ${name} | ${ms.toFixed(0)} | ${rate.toFixed(0)} | ${(rate / baselineMbps).toFixed(2)} |`);
 }
 
-export async function benchDownloads(): Promise<void> {
+type Timed = { ms: number; bytes: number };
+
+interface Measured {
+  label: string;
+  uploadMs: number;
+  /** each baseline is measured right before its measurement (the machine's load drifts) */
+  baseUp: number;
+  base: Timed;
+  dl: Timed;
+  base16: Timed;
+  dl16: Timed;
+}
+
+/** Upload, then one and 16 parallel archive downloads through one gateway; the bench process samples RSS. */
+async function measureStack(
+  label: string,
+  gateway: string,
+  file: string,
+  staticUrl: string,
+): Promise<Measured> {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  let t = performance.now();
+  execFileSync("sha256sum", [file]);
+  execFileSync("cp", [file, `${file}.copy`]);
+  const baseUp = performance.now() - t;
+  rmSync(`${file}.copy`);
+  t = performance.now();
+  const up = await fetch(`${gateway}/api/v1/files`, {
+    method: "POST",
+    headers: {
+      ...auth,
+      "content-type": "application/octet-stream",
+      "x-file-name": "payload.bin",
+      "content-length": String(SIZE),
+    },
+    body: Readable.toWeb(createReadStream(file, { highWaterMark: MiB })) as ReadableStream,
+    duplex: "half",
+  } as RequestInit);
+  const uploadMs = performance.now() - t;
+  if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${await up.text()}`);
+  const fileId = ((await up.json()) as { id: string }).id;
+  const json = { ...auth, "content-type": "application/json" };
+  const bundle = (await (
+    await fetch(`${gateway}/api/v1/bundles`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ name: "bench" }),
+    })
+  ).json()) as { id: string };
+  await fetch(`${gateway}/api/v1/bundles/${bundle.id}/objects`, {
+    method: "PUT",
+    headers: json,
+    body: JSON.stringify({ objects: [{ fileId }] }),
+  });
+  const link = (await (
+    await fetch(`${gateway}/api/v1/bundles/${bundle.id}/links`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ expiresInSeconds: 3600 }),
+    })
+  ).json()) as { url: string };
+  await timedGet(staticUrl);
+  await timedGet(link.url);
+  const base = await timedGet(staticUrl);
+  const dl = await timedGet(link.url);
+  const base16 = await parallel(staticUrl);
+  const dl16 = await parallel(link.url);
+  return { label, uploadMs, baseUp, base, dl, base16, dl16 };
+}
+
+async function parallel(url: string) {
+  const start = performance.now();
+  const results = await Promise.all(Array.from({ length: 16 }, () => timedGet(url)));
+  return { ms: performance.now() - start, bytes: results.reduce((n, r) => n + r.bytes, 0) };
+}
+
+export async function benchDownloads(pgUrl: string, natsUrl: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lf-bench-dl-"));
   const file = join(dir, "payload.bin");
   await seededFile(file, SIZE);
-  const tc = createTestConfig({
-    dialect: "sqlite",
-    name: uniqueName("bench_dl"),
-    env: { LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN },
-  });
-  const stack = await startEmbedded(tc.config, createLogger({ level: "silent" }), () => {});
   const staticServer = createServer((_req, res) => {
     res.writeHead(200, { "content-length": String(SIZE), "content-type": "application/octet-stream" });
     createReadStream(file, { highWaterMark: MiB }).pipe(res);
@@ -64,77 +137,75 @@ export async function benchDownloads(): Promise<void> {
   await new Promise<void>((r) => staticServer.listen(0, "127.0.0.1", r));
   const addr = staticServer.address();
   const staticUrl = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/payload.bin`;
-  const auth = { authorization: `Bearer ${TOKEN}` };
+  const runs: Measured[] = [];
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 50);
   try {
-    // upload vs sha256sum + cp
-    let t = performance.now();
-    execFileSync("sha256sum", [file]);
-    execFileSync("cp", [file, join(dir, "copy.bin")]);
-    const baselineUp = performance.now() - t;
-    t = performance.now();
-    const up = await fetch(`${stack.url}/api/v1/files`, {
-      method: "POST",
-      headers: {
-        ...auth,
-        "content-type": "application/octet-stream",
-        "x-file-name": "payload.bin",
-        "content-length": String(SIZE),
-      },
-      body: Readable.toWeb(createReadStream(file, { highWaterMark: MiB })) as ReadableStream,
-      duplex: "half",
-    } as RequestInit);
-    const uploadMs = performance.now() - t;
-    if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${await up.text()}`);
-    const fileId = ((await up.json()) as { id: string }).id;
-
-    const json = { ...auth, "content-type": "application/json" };
-    const bundle = (await (
-      await fetch(`${stack.url}/api/v1/bundles`, {
-        method: "POST",
-        headers: json,
-        body: JSON.stringify({ name: "bench" }),
-      })
-    ).json()) as { id: string };
-    await fetch(`${stack.url}/api/v1/bundles/${bundle.id}/objects`, {
-      method: "PUT",
-      headers: json,
-      body: JSON.stringify({ objects: [{ fileId }] }),
+    const tc = createTestConfig({
+      dialect: "sqlite",
+      name: uniqueName("bench_dl"),
+      env: { LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN },
     });
-    const link = (await (
-      await fetch(`${stack.url}/api/v1/bundles/${bundle.id}/links`, {
-        method: "POST",
-        headers: json,
-        body: JSON.stringify({ expiresInSeconds: 3600 }),
-      })
-    ).json()) as { url: string };
+    const stack = await startEmbedded(tc.config, createLogger({ level: "silent" }), () => {});
+    const rssBefore = process.memoryUsage.rss();
+    peakRss = rssBefore;
+    try {
+      runs.push(await measureStack("embedded", stack.url!, file, staticUrl));
+    } finally {
+      await stack.stop();
+      tc.cleanup();
+    }
+    const embeddedPeak = peakRss;
 
-    await timedGet(staticUrl);
-    await timedGet(link.url);
-    const base = await timedGet(staticUrl);
-    const dl = await timedGet(link.url);
-    const parallel = async (url: string) => {
-      const start = performance.now();
-      const results = await Promise.all(Array.from({ length: 16 }, () => timedGet(url)));
-      return { ms: performance.now() - start, bytes: results.reduce((n, r) => n + r.bytes, 0) };
-    };
-    const base16 = await parallel(staticUrl);
-    const dl16 = await parallel(link.url);
+    if (process.env.BENCH_DOWNLOAD_DISTRIBUTED !== "0") {
+      const name = uniqueName("bench_dl_dist");
+      const logDir = mkdtempSync(join(tmpdir(), "lf-bench-dl-"));
+      const dist = await launch({
+        logDir,
+        env: {
+          LATCHFLOW_LOG_LEVEL: "warn",
+          LATCHFLOW_DATABASE_URL: pgUrl,
+          LATCHFLOW_DB_SCHEMA_PREFIX: `${name}_`,
+          LATCHFLOW_NATS_URL: natsUrl,
+          LATCHFLOW_NATS_STREAM: name.toUpperCase(),
+          LATCHFLOW_NATS_NAMESPACE: name,
+          LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN,
+          LATCHFLOW_DATA_DIR: join(logDir, "data"),
+        },
+      });
+      try {
+        runs.push(await measureStack("distributed", dist.gatewayUrl, file, staticUrl));
+      } finally {
+        await dist.stop();
+        await dropSchemas(pgUrl, `${name}_`);
+        await deleteNatsStream(natsUrl, name.toUpperCase());
+        rmSync(logDir, { recursive: true, force: true });
+      }
+    }
 
     console.log(`\n## Upload and download through the gateway (${(SIZE / MiB).toFixed(0)} MiB file)`);
     console.log("| measurement | ms | MiB/s | speed × baseline |\n|---|---:|---:|---:|");
-    row("baseline: sha256sum + cp", SIZE, baselineUp, mbps(SIZE, baselineUp));
-    row("upload: POST /api/v1/files (hash + encrypt + store)", SIZE, uploadMs, mbps(SIZE, baselineUp));
-    row("baseline: Node static file server", base.bytes, base.ms, mbps(base.bytes, base.ms));
-    row("download: GET /s/{token} (encrypted archive)", dl.bytes, dl.ms, mbps(base.bytes, base.ms));
-    row("baseline: 16 parallel static downloads", base16.bytes, base16.ms, mbps(base16.bytes, base16.ms));
-    row("16 parallel archive downloads", dl16.bytes, dl16.ms, mbps(base16.bytes, base16.ms));
+    for (const r of runs) {
+      const upRate = mbps(SIZE, r.baseUp);
+      row(`baseline (${r.label} run): sha256sum + cp`, SIZE, r.baseUp, upRate);
+      row(`upload (${r.label}): POST /api/v1/files (hash + encrypt + store)`, SIZE, r.uploadMs, upRate);
+      const rate = mbps(r.base.bytes, r.base.ms);
+      row(`baseline (${r.label} run): Node static file server`, r.base.bytes, r.base.ms, rate);
+      row(`download (${r.label}): GET /s/{token} (encrypted archive)`, r.dl.bytes, r.dl.ms, rate);
+      const rate16 = mbps(r.base16.bytes, r.base16.ms);
+      row(`baseline (${r.label} run): 16 parallel static downloads`, r.base16.bytes, r.base16.ms, rate16);
+      row(`16 parallel archive downloads (${r.label})`, r.dl16.bytes, r.dl16.ms, rate16);
+    }
     console.log(
-      `(archive = ${statSync(file).size} bytes of content + ZIP headers; goal: download ≥ 0.60 × baseline)`,
+      `(archive = ${statSync(file).size} bytes of content + ZIP headers; goals: upload ≥ 0.70, download ≥ 0.60, ` +
+        `16 parallel ≥ 0.50 × baseline; embedded server RSS ${(rssBefore / MiB).toFixed(0)} MiB at start, ` +
+        `peak ${(embeddedPeak / MiB).toFixed(0)} MiB while transferring)`,
     );
   } finally {
+    clearInterval(sampler);
     staticServer.close();
-    await stack.stop();
-    tc.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
 }

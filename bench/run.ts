@@ -21,7 +21,7 @@ const SECTIONS: Record<string, (urls: Urls) => Promise<void>> = {
   bus: (u) => benchBus(u.nats),
   slice: (u) => benchSlice(u.pg, u.nats),
   storage: () => benchStorage(),
-  downloads: () => benchDownloads(),
+  downloads: (u) => benchDownloads(u.pg, u.nats),
   pipelines: (u) => benchPipelines(u.pg, u.nats),
   sandbox: () => benchSandbox(),
   audit: (u) => benchAudit(u.pg, u.nats),

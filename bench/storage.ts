@@ -2,12 +2,15 @@
 // in the same run on the same 512 MiB file:
 //   upload   (hash + encrypt + store, over gRPC)  vs  `sha256sum` + `cp`
 //   download (read + decrypt, over gRPC)          vs  fs.createReadStream with 1 MiB buffers
+// and the same two over the HTTP byte plane (ADR 036). The second upload of the same content is deduplicated
+// only after it was hashed, encrypted and written, so it costs as much as the first.
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type StorageClient, startBackend, storageClient } from "@latchflow/cli";
 import { createBusFromConfig, createLogger, fromServiceError, type RequestContext } from "@latchflow/runtime";
@@ -82,6 +85,30 @@ async function readPlain(path: string): Promise<number> {
   return bytes;
 }
 
+/** Upload over the byte plane: a write capability, then an HTTP PUT of the file. */
+async function uploadHttp(client: StorageClient, path: string): Promise<{ blobId: string; sha256: string }> {
+  const cap = await client.openBlobWrite({ limitBytes: 0, expectedSize: SIZE }, ctx);
+  const res = await fetch(`http://127.0.0.1:${cap.port}${cap.path}`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${cap.token}` },
+    body: Readable.toWeb(createReadStream(path, { highWaterMark: MiB })) as ReadableStream,
+    duplex: "half",
+  } as RequestInit);
+  if (res.status !== 201) throw new Error(`byte plane upload failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { blobId: string; sha256: string };
+}
+
+/** Download over the byte plane: a read capability, then an HTTP GET. */
+async function downloadHttp(client: StorageClient, blobId: string): Promise<void> {
+  const cap = await client.openBlobRead({ blobId }, ctx);
+  const res = await fetch(`http://127.0.0.1:${cap.port}${cap.path}`, {
+    headers: { authorization: `Bearer ${cap.token}` },
+  });
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+  if (bytes !== SIZE) throw new Error(`downloaded ${bytes} bytes, expected ${SIZE}`);
+}
+
 function row(name: string, ms: number, baselineMs: number): string {
   const mbps = SIZE / 1e6 / (ms / 1000);
   return `| ${name} | ${ms.toFixed(0)} | ${mbps.toFixed(0)} | ${(baselineMs / ms).toFixed(2)} |`;
@@ -120,6 +147,9 @@ export async function benchStorage(): Promise<void> {
     const up = await timedAsync(() => upload(client, file));
     if (up.value.sha256 !== digest) throw new Error("upload hash mismatch");
     const down = await timedAsync(() => download(client, up.value.blobId));
+    const upHttp = await timedAsync(() => uploadHttp(client, file));
+    if (upHttp.value.sha256 !== digest) throw new Error("byte plane upload hash mismatch");
+    const downHttp = await timedAsync(() => downloadHttp(client, upHttp.value.blobId));
 
     console.log(`\n## storage throughput (${(SIZE / MiB).toFixed(0)} MiB, embedded: SQLite + fs, over gRPC)`);
     console.log("| measurement | ms | MB/s | speed × baseline |");
@@ -128,6 +158,8 @@ export async function benchStorage(): Promise<void> {
     console.log(row("upload: gRPC PutBlob (sha256 + AES-256-GCM + write)", up.ms, hashCp.ms));
     console.log(row("baseline: fs.createReadStream, 1 MiB buffers", plainRead.ms, plainRead.ms));
     console.log(row("download: gRPC GetBlob (read + AES-256-GCM decrypt)", down.ms, plainRead.ms));
+    console.log(row("upload: byte plane HTTP PUT (sha256 + AES-256-GCM + write)", upHttp.ms, hashCp.ms));
+    console.log(row("download: byte plane HTTP GET (read + AES-256-GCM decrypt)", downHttp.ms, plainRead.ms));
     void down.value;
   } finally {
     client.$close();

@@ -14,7 +14,8 @@ export function gatewayClients(addresses: Addresses, config: Config, logger: Log
   const storage = createClient(storageV1.StorageServiceClient, addresses.storage, options);
   const pipelines = createClient(pipelinesV1.PipelinesServiceClient, addresses.kernel, options);
   const plugins = createClient(pluginsV1.PluginsServiceClient, addresses.kernel, options);
-  const clients: GatewayClients = { auth, bundles, audit, storage, pipelines, plugins };
+  const storageHost = hostOf(addresses.storage);
+  const clients: GatewayClients = { auth, bundles, audit, storage, storageHost, pipelines, plugins };
   const readiness: Record<string, ReadinessCheck> = {};
   for (const [name, address] of Object.entries(addresses)) {
     readiness[name] = async () => {
@@ -29,6 +30,12 @@ export function gatewayClients(addresses: Addresses, config: Config, logger: Log
       for (const c of [auth, bundles, audit, storage, pipelines, plugins]) c.$close();
     },
   };
+}
+
+/** The host of a `host:port` (or `[v6]:port`) address, without brackets. */
+function hostOf(address: string): string {
+  const host = address.slice(0, Math.max(0, address.lastIndexOf(":")));
+  return host.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
 }
 
 /** Checks that every address is set (distributed mode), naming the missing variables. */

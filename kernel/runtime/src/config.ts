@@ -99,6 +99,10 @@ export const ENV_VARS = {
     default: "fs",
     doc: "Where encrypted blobs live: `fs` (under `<dataDir>/blobs`) or `s3` (an S3-compatible bucket).",
   },
+  LATCHFLOW_STORAGE_HTTP_PORT: {
+    default: "0",
+    doc: "Port of the storage service's HTTP byte plane (blob bytes under short-lived capabilities, ADR 036), on `LATCHFLOW_GRPC_HOST`; `0` picks a free one.",
+  },
   LATCHFLOW_S3_ENDPOINT: {
     default: "",
     doc: "S3 endpoint URL for S3-compatible servers (path-style addressing is then used); empty = AWS.",
@@ -225,6 +229,7 @@ const schema = z.object({
   LATCHFLOW_NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/),
   LATCHFLOW_GRPC_HOST: z.string().min(1),
   LATCHFLOW_GRPC_PORT: port,
+  LATCHFLOW_STORAGE_HTTP_PORT: port,
   LATCHFLOW_GRPC_DEADLINE_MS: positiveInt,
   LATCHFLOW_AUTH_ADDR: hostPort,
   LATCHFLOW_BUNDLES_ADDR: hostPort,
@@ -479,6 +484,8 @@ export interface StorageConfig {
   /** previous master keys (base64), for decryption during a rotation */
   oldMasterKeys: Secret[];
   blobDriver: "fs" | "s3";
+  /** port of the HTTP byte plane (0 = a free one) */
+  bytePlanePort: number;
   s3: {
     endpoint: string;
     region: string;
@@ -530,6 +537,7 @@ function compileStorage(v: z.infer<typeof schema>): StorageConfig {
     masterKey: v.LATCHFLOW_MASTER_KEY ? new Secret(v.LATCHFLOW_MASTER_KEY) : undefined,
     oldMasterKeys: splitList(v.LATCHFLOW_MASTER_KEYS_OLD).map((k) => new Secret(k)),
     blobDriver: v.LATCHFLOW_BLOB_DRIVER,
+    bytePlanePort: v.LATCHFLOW_STORAGE_HTTP_PORT,
     s3: {
       endpoint: v.LATCHFLOW_S3_ENDPOINT,
       region: v.LATCHFLOW_S3_REGION,

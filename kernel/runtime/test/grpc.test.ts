@@ -83,6 +83,8 @@ function fakeStorage(): ServiceImpl<typeof storageV1.StorageServiceService> {
     rewrapKeys: unimplemented,
     sealSecret: unimplemented,
     openSecret: unimplemented,
+    openBlobRead: unimplemented,
+    openBlobWrite: unimplemented,
     async getBlob(call, ctx) {
       if (call.request.blobId === "missing")
         throw notFound("Blob not found", { blobId: call.request.blobId });

@@ -8,6 +8,8 @@ export interface GatewayClients {
   audit: GrpcClient<typeof auditV1.AuditServiceService, auditV1.AuditServiceClient>;
   /** blob bytes flow through the gateway straight to and from storage (never through another service) */
   storage: GrpcClient<typeof storageV1.StorageServiceService, storageV1.StorageServiceClient>;
+  /** host of the storage service, where its HTTP byte plane listens (ADR 036) */
+  storageHost: string;
   /** pipelines live in the kernel */
   pipelines: GrpcClient<typeof pipelinesV1.PipelinesServiceService, pipelinesV1.PipelinesServiceClient>;
   /** installed plugins, capabilities and plugin secrets live in the kernel too */

@@ -1,76 +1,22 @@
 import { PassThrough, pipeline, type Readable, Transform } from "node:stream";
 import type { bundlesV1, storageV1 } from "@latchflow/proto";
-import { ErrorCode, fromServiceError, LatchflowError, type RequestContext } from "@latchflow/runtime";
+import { fromServiceError, type RequestContext } from "@latchflow/runtime";
+import { readBlobRange, writeBlob } from "./byte-plane.js";
 import type { GatewayClients } from "./clients.js";
 
-const CHUNK = 256 * 1024;
+type ByteClients = Pick<GatewayClients, "storage" | "storageHost">;
 
 /**
- * Streams a request body into storage (PutBlob client stream) with backpressure, enforcing `limitBytes`.
- * Anything that goes wrong cancels the upload, so storage keeps nothing.
+ * Streams a request body into storage over the byte plane with backpressure; storage enforces `limitBytes`
+ * and `expectedSize`. Anything that goes wrong fails the upload, so storage keeps nothing.
  */
 export function uploadToStorage(
-  storage: GatewayClients["storage"],
+  clients: ByteClients,
   body: Readable,
   ctx: RequestContext,
   options: { limitBytes: number; expectedSize?: number },
 ): Promise<storageV1.BlobInfo> {
-  return new Promise((resolve, reject) => {
-    const { metadata, options: callOptions } = storage.$callOptions(ctx, { deadlineMs: 6 * 3600_000 });
-    let failed: LatchflowError | undefined;
-    const call = storage.$raw.putBlob(metadata, callOptions, (err, info) => {
-      if (failed) return reject(failed);
-      if (err) return reject(fromServiceError(err));
-      resolve(info);
-    });
-    const fail = (e: LatchflowError) => {
-      if (failed) return;
-      failed = e;
-      body.destroy();
-      call.cancel();
-    };
-    call.write({
-      part: {
-        $case: "header",
-        header: options.expectedSize === undefined ? {} : { expectedSize: options.expectedSize },
-      },
-    });
-    let received = 0;
-    body.on("data", (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > options.limitBytes) {
-        fail(
-          new LatchflowError(ErrorCode.PayloadTooLarge, `Uploads are limited to ${options.limitBytes} bytes`),
-        );
-        return;
-      }
-      for (let i = 0; i < chunk.length; i += CHUNK) {
-        if (!call.write({ part: { $case: "chunk", chunk: chunk.subarray(i, i + CHUNK) } })) {
-          body.pause();
-          call.once("drain", () => body.resume());
-        }
-      }
-    });
-    body.once("end", () => {
-      if (!failed) call.end();
-    });
-    body.once("error", () => fail(new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted")));
-    body.once("aborted", () => fail(new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted")));
-  });
-}
-
-/** Streams one blob range from storage. */
-function blobStream(
-  storage: GatewayClients["storage"],
-  slice: bundlesV1.BlobSlice,
-  ctx: RequestContext,
-): Readable {
-  const { metadata, options } = storage.$callOptions(ctx, { deadlineMs: 6 * 3600_000 });
-  return storage.$raw.getBlob(
-    { blobId: slice.blobId, offset: slice.offset, length: slice.length },
-    metadata,
-    options,
-  );
+  return writeBlob(clients, body, ctx, options);
 }
 
 /**
@@ -79,7 +25,7 @@ function blobStream(
  * complete-looking file with bad bytes.
  */
 export function streamPieces(
-  storage: GatewayClients["storage"],
+  clients: ByteClients,
   pieces: bundlesV1.ArchivePiece[],
   ctx: RequestContext,
 ): Readable {
@@ -90,13 +36,13 @@ export function streamPieces(
       if (p.piece?.$case === "data") {
         if (!out.write(p.piece.data)) await new Promise((r) => out.once("drain", r));
       } else if (p.piece?.$case === "blob") {
-        const source = blobStream(storage, p.piece.blob, ctx);
-        for await (const chunk of source as AsyncIterable<storageV1.BlobChunk>) {
+        const source = await readBlobRange(clients, p.piece.blob, ctx);
+        for await (const chunk of source as AsyncIterable<Buffer>) {
           if (out.destroyed) {
             source.destroy();
             return;
           }
-          if (!out.write(chunk.data)) await new Promise((r) => out.once("drain", r));
+          if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
         }
       }
     }
@@ -111,13 +57,13 @@ export function streamPieces(
 
 /** Streams a whole blob (admin file download). */
 export function streamBlob(
-  storage: GatewayClients["storage"],
+  clients: ByteClients,
   blobId: string,
   size: number,
   ctx: RequestContext,
 ): Readable {
   return streamPieces(
-    storage,
+    clients,
     size === 0 ? [] : [{ piece: { $case: "blob", blob: { blobId, offset: 0, length: size } } }],
     ctx,
   );

@@ -1,7 +1,9 @@
 import { once } from "node:events";
 import type { storageV1 } from "@latchflow/proto";
-import { badRequest, type RequestContext, type ServiceImpl } from "@latchflow/runtime";
+import { actorOf, badRequest, type RequestContext, type ServiceImpl } from "@latchflow/runtime";
 import type { BlobInfo, BlobStore } from "./blob-store.js";
+import type { Capabilities } from "./byte-plane/capability.js";
+import { BLOB_PATH } from "./byte-plane/server.js";
 import type { Keyring } from "./crypto/keyring.js";
 import { openSecret, sealSecret } from "./crypto/secret-seal.js";
 
@@ -44,8 +46,30 @@ async function* chunksAfterHeader(messages: AsyncIterator<storageV1.PutBlobReque
   }
 }
 
+/** Where the byte plane listens and how its capabilities are minted. */
+export interface BytePlaneAccess {
+  capabilities: Capabilities;
+  port(): number;
+}
+
+/** The request context a capability acts for. */
+function claimsOf(ctx: RequestContext) {
+  const caller = ctx.caller;
+  return {
+    tenant: ctx.tenant,
+    requestId: ctx.requestId,
+    ...(caller
+      ? { actor: { kind: caller.kind, id: caller.id, ...(caller.userId ? { userId: caller.userId } : {}) } }
+      : { actor: actorOf(ctx) }),
+  };
+}
+
 /** The storage gRPC API: thin handlers over the blob store. */
-export function createStorageApi(store: BlobStore, keyring: Keyring): ServiceImpl<Definition> {
+export function createStorageApi(
+  store: BlobStore,
+  keyring: Keyring,
+  bytePlane: BytePlaneAccess,
+): ServiceImpl<Definition> {
   return {
     async putBlob(call, ctx) {
       // a cancelled call must fail the upload, not leave it waiting for messages
@@ -101,6 +125,34 @@ export function createStorageApi(store: BlobStore, keyring: Keyring): ServiceImp
     async rewrapKeys(req: storageV1.RewrapKeysRequest) {
       const r = await store.rewrapKeys(req.limit ?? 500);
       return { currentKeyId: r.currentKeyId, rewrapped: r.rewrapped, remaining: r.remaining, keys: r.keys };
+    },
+
+    async openBlobRead(req: storageV1.OpenBlobReadRequest, ctx: RequestContext) {
+      const { size } = await store.stat(ctx, req.blobId);
+      const offset = req.offset ?? 0;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
+        throw badRequest("offset is past the end of the blob", { blobId: req.blobId, size });
+      }
+      const length = req.length === undefined ? size - offset : Math.min(size - offset, req.length);
+      const { token, expiresAt } = bytePlane.capabilities.mint({
+        op: "read",
+        ...claimsOf(ctx),
+        blobId: req.blobId,
+        offset,
+        length,
+      });
+      const path = `${BLOB_PATH}/${encodeURIComponent(req.blobId)}`;
+      return { port: bytePlane.port(), path, token, expiresAt, offset, length };
+    },
+
+    async openBlobWrite(req: storageV1.OpenBlobWriteRequest, ctx: RequestContext) {
+      const { token, expiresAt } = bytePlane.capabilities.mint({
+        op: "write",
+        ...claimsOf(ctx),
+        ...(req.expectedSize === undefined ? {} : { expectedSize: req.expectedSize }),
+        limitBytes: req.limitBytes,
+      });
+      return { port: bytePlane.port(), path: BLOB_PATH, token, expiresAt, offset: 0, length: 0 };
     },
 
     sealSecret: async (req: storageV1.SealSecretRequest) => ({

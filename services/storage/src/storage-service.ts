@@ -13,6 +13,8 @@ import {
 } from "@latchflow/runtime";
 import { Blob } from "./blob-entity.js";
 import { createBlobStore } from "./blob-store.js";
+import { createCapabilities } from "./byte-plane/capability.js";
+import { createBytePlane } from "./byte-plane/server.js";
 import { type Keyring, loadKeyring } from "./crypto/keyring.js";
 import { type BlobDriver, createDriverFromConfig } from "./drivers/index.js";
 import { storageMigrations } from "./migrations.js";
@@ -23,6 +25,8 @@ export interface StorageServiceDeps extends ServiceDeps {
   driver?: BlobDriver;
   /** defaults to the keyring from the config (`LATCHFLOW_MASTER_KEY`, or the embedded key file) */
   keyring?: Keyring;
+  /** port of the HTTP byte plane (ADR 036), on the gRPC host; default `LATCHFLOW_STORAGE_HTTP_PORT` */
+  bytePlanePort?: number;
   /** leftovers of interrupted uploads older than this are removed at start; default 1 hour */
   orphanGraceMs?: number;
 }
@@ -45,6 +49,7 @@ export function createStorageService(deps: StorageServiceDeps): LatchflowService
   let db: Database | undefined;
   let relay: OutboxRelay | undefined;
   let driver: BlobDriver | undefined;
+  let bytePlane: ReturnType<typeof createBytePlane> | undefined;
   return {
     name: ServiceName.Storage,
     async start(server: GrpcServer) {
@@ -65,10 +70,20 @@ export function createStorageService(deps: StorageServiceDeps): LatchflowService
         { keyId: keyring.current.id, keySource: keyring.source, driver: driver.kind },
         "storage ready",
       );
+      const capabilities = createCapabilities(keyring.current);
+      bytePlane = createBytePlane({ store, capabilities, logger });
+      const port = await bytePlane.listen(
+        deps.config.grpc.host,
+        deps.bytePlanePort ?? deps.config.storage.bytePlanePort,
+      );
       relay.start();
-      server.add(storageV1.StorageServiceService, createStorageApi(store, keyring));
+      server.add(
+        storageV1.StorageServiceService,
+        createStorageApi(store, keyring, { capabilities, port: () => port }),
+      );
     },
     async stop() {
+      await bytePlane?.close();
       await relay?.stop();
       await db?.close();
       if (!deps.driver) await driver?.close();

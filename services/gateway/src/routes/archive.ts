@@ -98,7 +98,7 @@ export function archiveRoutes(clients: GatewayClients) {
           clients.bundles.completeArchiveDownload({ token: params.token }, ctx).catch(() => undefined);
         });
       }
-      const body = settleUnsent(streamPieces(clients.storage, res.pieces, ctx), length, giveBack);
+      const body = settleUnsent(streamPieces(clients, res.pieces, ctx), length, giveBack);
       return { status: res.status, stream: countDownload(kind, res.status, body) };
     });
   };
@@ -126,7 +126,7 @@ export function archiveRoutes(clients: GatewayClients) {
     const answer = archiveAnswer(koa, ctx, "export", res);
     if (answer.status === 416) return answer;
     if (head) return { status: answer.status };
-    const body = streamPieces(clients.storage, res.pieces, ctx);
+    const body = streamPieces(clients, res.pieces, ctx);
     return { status: answer.status, stream: countDownload("export", answer.status, body) };
   });
   return [route(operations.downloadGrant), route(operations.downloadPublishLink), exportArchive];

@@ -101,7 +101,7 @@ async function rawUpload(
   const folder = koa.get("x-folder") || "/";
   refuseNul(folder, "header", "x-folder");
   const length = koa.get("content-length");
-  const blob = await uploadToStorage(clients.storage, koa.req, ctx, {
+  const blob = await uploadToStorage(clients, koa.req, ctx, {
     limitBytes,
     ...(length ? { expectedSize: Number(length) } : {}),
   });
@@ -149,7 +149,7 @@ function multipartUpload(
         reject(err);
         return;
       }
-      uploadToStorage(clients.storage, stream, ctx, { limitBytes }).then(
+      uploadToStorage(clients, stream, ctx, { limitBytes }).then(
         (blob) =>
           resolve({
             name: info.filename ?? "",
@@ -249,7 +249,7 @@ export function fileRoutes(clients: GatewayClients, uploadLimitBytes: number) {
       koa.length = file.size;
       return {
         status: 200,
-        stream: countDownload("file", 200, streamBlob(clients.storage, file.blobId, file.size, ctx)),
+        stream: countDownload("file", 200, streamBlob(clients, file.blobId, file.size, ctx)),
       };
     }),
   ];

@@ -28,6 +28,37 @@ export const protobufPackage = "latchflow.storage.v1";
 
 export const protobufFileName = "latchflow/storage/v1/storage.proto";
 
+export interface OpenBlobReadRequest {
+  blobId: string;
+  /** As in GetBlobRequest. */
+  offset?: number | undefined;
+  length?: number | undefined;
+}
+
+export interface OpenBlobWriteRequest {
+  /** When set, the upload fails unless exactly this many bytes arrive. */
+  expectedSize?:
+    | number
+    | undefined;
+  /** The most bytes the upload may carry (the caller's limit); 0 = no limit. */
+  limitBytes: number;
+}
+
+export interface BlobCapability {
+  /** Port of the storage service's HTTP byte plane, on the host of its gRPC address. */
+  port: number;
+  /** Request path, e.g. /v1/blobs/<blob id>. */
+  path: string;
+  /** The bearer token for that one request. */
+  token: string;
+  expiresAt?:
+    | Date
+    | undefined;
+  /** Reads: the resolved plaintext range [offset, offset + length) the answer will carry. */
+  offset: number;
+  length: number;
+}
+
 export interface PutBlobHeader {
   /** When set, the upload fails unless exactly this many bytes arrive. */
   expectedSize?: number | undefined;
@@ -131,6 +162,357 @@ export interface OpenSecretRequest {
 export interface OpenSecretResponse {
   plaintext: Buffer;
 }
+
+function createBaseOpenBlobReadRequest(): OpenBlobReadRequest {
+  return { blobId: "", offset: undefined, length: undefined };
+}
+
+export const OpenBlobReadRequest: MessageFns<OpenBlobReadRequest> = {
+  encode(message: OpenBlobReadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blobId !== "") {
+      writer.uint32(10).string(message.blobId);
+    }
+    if (message.offset !== undefined) {
+      writer.uint32(16).uint64(message.offset);
+    }
+    if (message.length !== undefined) {
+      writer.uint32(24).uint64(message.length);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenBlobReadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenBlobReadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.length = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenBlobReadRequest {
+    return {
+      blobId: isSet(object.blobId)
+        ? globalThis.String(object.blobId)
+        : isSet(object.blob_id)
+        ? globalThis.String(object.blob_id)
+        : "",
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : undefined,
+      length: isSet(object.length) ? globalThis.Number(object.length) : undefined,
+    };
+  },
+
+  toJSON(message: OpenBlobReadRequest): unknown {
+    const obj: any = {};
+    if (message.blobId !== "") {
+      obj.blobId = message.blobId;
+    }
+    if (message.offset !== undefined) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.length !== undefined) {
+      obj.length = Math.round(message.length);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenBlobReadRequest>, I>>(base?: I): OpenBlobReadRequest {
+    return OpenBlobReadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenBlobReadRequest>, I>>(object: I): OpenBlobReadRequest {
+    const message = createBaseOpenBlobReadRequest();
+    message.blobId = object.blobId ?? "";
+    message.offset = object.offset ?? undefined;
+    message.length = object.length ?? undefined;
+    return message;
+  },
+};
+
+function createBaseOpenBlobWriteRequest(): OpenBlobWriteRequest {
+  return { expectedSize: undefined, limitBytes: 0 };
+}
+
+export const OpenBlobWriteRequest: MessageFns<OpenBlobWriteRequest> = {
+  encode(message: OpenBlobWriteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.expectedSize !== undefined) {
+      writer.uint32(8).uint64(message.expectedSize);
+    }
+    if (message.limitBytes !== 0) {
+      writer.uint32(16).uint64(message.limitBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenBlobWriteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenBlobWriteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.expectedSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limitBytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenBlobWriteRequest {
+    return {
+      expectedSize: isSet(object.expectedSize)
+        ? globalThis.Number(object.expectedSize)
+        : isSet(object.expected_size)
+        ? globalThis.Number(object.expected_size)
+        : undefined,
+      limitBytes: isSet(object.limitBytes)
+        ? globalThis.Number(object.limitBytes)
+        : isSet(object.limit_bytes)
+        ? globalThis.Number(object.limit_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: OpenBlobWriteRequest): unknown {
+    const obj: any = {};
+    if (message.expectedSize !== undefined) {
+      obj.expectedSize = Math.round(message.expectedSize);
+    }
+    if (message.limitBytes !== 0) {
+      obj.limitBytes = Math.round(message.limitBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenBlobWriteRequest>, I>>(base?: I): OpenBlobWriteRequest {
+    return OpenBlobWriteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenBlobWriteRequest>, I>>(object: I): OpenBlobWriteRequest {
+    const message = createBaseOpenBlobWriteRequest();
+    message.expectedSize = object.expectedSize ?? undefined;
+    message.limitBytes = object.limitBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseBlobCapability(): BlobCapability {
+  return { port: 0, path: "", token: "", expiresAt: undefined, offset: 0, length: 0 };
+}
+
+export const BlobCapability: MessageFns<BlobCapability> = {
+  encode(message: BlobCapability, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.port !== 0) {
+      writer.uint32(8).uint32(message.port);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.token !== "") {
+      writer.uint32(26).string(message.token);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(34).fork()).join();
+    }
+    if (message.offset !== 0) {
+      writer.uint32(40).uint64(message.offset);
+    }
+    if (message.length !== 0) {
+      writer.uint32(48).uint64(message.length);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlobCapability {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlobCapability();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.port = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.length = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlobCapability {
+    return {
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      length: isSet(object.length) ? globalThis.Number(object.length) : 0,
+    };
+  },
+
+  toJSON(message: BlobCapability): unknown {
+    const obj: any = {};
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.length !== 0) {
+      obj.length = Math.round(message.length);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BlobCapability>, I>>(base?: I): BlobCapability {
+    return BlobCapability.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BlobCapability>, I>>(object: I): BlobCapability {
+    const message = createBaseBlobCapability();
+    message.port = object.port ?? 0;
+    message.path = object.path ?? "";
+    message.token = object.token ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.offset = object.offset ?? 0;
+    message.length = object.length ?? 0;
+    return message;
+  },
+};
 
 function createBasePutBlobHeader(): PutBlobHeader {
   return { expectedSize: undefined };
@@ -1667,6 +2049,36 @@ export const StorageServiceService = {
     responseSerialize: (value: OpenSecretResponse): Buffer => Buffer.from(OpenSecretResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OpenSecretResponse => OpenSecretResponse.decode(value),
   },
+  /**
+   * The byte plane (ADR 036): a capability to read the plaintext range of one of the context tenant's blobs
+   * over the storage service's plain HTTP endpoint (`GET <path>` on `port`, `Authorization: Bearer <token>`).
+   * Checks as GetBlob (NOT_FOUND for an unknown or other tenant's blob, INVALID_ARGUMENT for an offset past
+   * the end). The token names the tenant, blob, exact range and an expiry (60 s to start the request); it is
+   * signed with a key only storage holds (derived from the master key), so it cannot be widened or forged.
+   */
+  openBlobRead: {
+    path: "/latchflow.storage.v1.StorageService/OpenBlobRead" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OpenBlobReadRequest): Buffer => Buffer.from(OpenBlobReadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OpenBlobReadRequest => OpenBlobReadRequest.decode(value),
+    responseSerialize: (value: BlobCapability): Buffer => Buffer.from(BlobCapability.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BlobCapability => BlobCapability.decode(value),
+  },
+  /**
+   * A capability to upload one blob over the byte plane (`PUT <path>` on `port`, the plaintext as the body,
+   * `Authorization: Bearer <token>`); the answer is the BlobInfo as JSON (as PutBlob returns it). The token
+   * carries the context (tenant, actor, request id) and the expected size; it is single use.
+   */
+  openBlobWrite: {
+    path: "/latchflow.storage.v1.StorageService/OpenBlobWrite" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OpenBlobWriteRequest): Buffer => Buffer.from(OpenBlobWriteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OpenBlobWriteRequest => OpenBlobWriteRequest.decode(value),
+    responseSerialize: (value: BlobCapability): Buffer => Buffer.from(BlobCapability.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BlobCapability => BlobCapability.decode(value),
+  },
 } as const;
 
 export interface StorageServiceServer extends UntypedServiceImplementation {
@@ -1701,6 +2113,20 @@ export interface StorageServiceServer extends UntypedServiceImplementation {
   sealSecret: handleUnaryCall<SealSecretRequest, SealSecretResponse>;
   /** Fails with DATA_LOSS (integrity_failed) when the value or its context was altered. */
   openSecret: handleUnaryCall<OpenSecretRequest, OpenSecretResponse>;
+  /**
+   * The byte plane (ADR 036): a capability to read the plaintext range of one of the context tenant's blobs
+   * over the storage service's plain HTTP endpoint (`GET <path>` on `port`, `Authorization: Bearer <token>`).
+   * Checks as GetBlob (NOT_FOUND for an unknown or other tenant's blob, INVALID_ARGUMENT for an offset past
+   * the end). The token names the tenant, blob, exact range and an expiry (60 s to start the request); it is
+   * signed with a key only storage holds (derived from the master key), so it cannot be widened or forged.
+   */
+  openBlobRead: handleUnaryCall<OpenBlobReadRequest, BlobCapability>;
+  /**
+   * A capability to upload one blob over the byte plane (`PUT <path>` on `port`, the plaintext as the body,
+   * `Authorization: Bearer <token>`); the answer is the BlobInfo as JSON (as PutBlob returns it). The token
+   * carries the context (tenant, actor, request id) and the expected size; it is single use.
+   */
+  openBlobWrite: handleUnaryCall<OpenBlobWriteRequest, BlobCapability>;
 }
 
 export interface StorageServiceClient extends Client {
@@ -1836,6 +2262,48 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: OpenSecretResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The byte plane (ADR 036): a capability to read the plaintext range of one of the context tenant's blobs
+   * over the storage service's plain HTTP endpoint (`GET <path>` on `port`, `Authorization: Bearer <token>`).
+   * Checks as GetBlob (NOT_FOUND for an unknown or other tenant's blob, INVALID_ARGUMENT for an offset past
+   * the end). The token names the tenant, blob, exact range and an expiry (60 s to start the request); it is
+   * signed with a key only storage holds (derived from the master key), so it cannot be widened or forged.
+   */
+  openBlobRead(
+    request: OpenBlobReadRequest,
+    callback: (error: ServiceError | null, response: BlobCapability) => void,
+  ): ClientUnaryCall;
+  openBlobRead(
+    request: OpenBlobReadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BlobCapability) => void,
+  ): ClientUnaryCall;
+  openBlobRead(
+    request: OpenBlobReadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BlobCapability) => void,
+  ): ClientUnaryCall;
+  /**
+   * A capability to upload one blob over the byte plane (`PUT <path>` on `port`, the plaintext as the body,
+   * `Authorization: Bearer <token>`); the answer is the BlobInfo as JSON (as PutBlob returns it). The token
+   * carries the context (tenant, actor, request id) and the expected size; it is single use.
+   */
+  openBlobWrite(
+    request: OpenBlobWriteRequest,
+    callback: (error: ServiceError | null, response: BlobCapability) => void,
+  ): ClientUnaryCall;
+  openBlobWrite(
+    request: OpenBlobWriteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BlobCapability) => void,
+  ): ClientUnaryCall;
+  openBlobWrite(
+    request: OpenBlobWriteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BlobCapability) => void,
   ): ClientUnaryCall;
 }
 

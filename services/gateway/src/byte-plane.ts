@@ -1,0 +1,123 @@
+import { Agent, type IncomingMessage, request } from "node:http";
+import type { Readable } from "node:stream";
+import type { storageV1 } from "@latchflow/proto";
+import { ErrorCode, isErrorCode, LatchflowError, type RequestContext } from "@latchflow/runtime";
+import type { GatewayClients } from "./clients.js";
+
+/**
+ * One connection per transfer: a kept-alive socket that storage closes while idle races with its reuse and
+ * breaks a response already under way (a loopback connect costs far less than a transfer).
+ */
+const agent = new Agent({ keepAlive: false });
+
+/** The error a byte-plane answer carries (the one error shape), or a generic one. */
+async function answerError(res: IncomingMessage): Promise<LatchflowError> {
+  let text = "";
+  for await (const c of res as AsyncIterable<Buffer>) text += c.toString("utf8");
+  try {
+    const { error } = JSON.parse(text) as {
+      error?: { code?: string; message?: string; details?: Record<string, unknown> };
+    };
+    if (error?.code && isErrorCode(error.code)) {
+      return new LatchflowError(error.code, error.message ?? error.code, { details: error.details });
+    }
+  } catch {
+    // not our shape: fall through
+  }
+  return new LatchflowError(ErrorCode.Unavailable, `Storage answered ${res.statusCode}`);
+}
+
+function send(
+  host: string,
+  cap: storageV1.BlobCapability,
+  method: "GET" | "PUT",
+  headers: Record<string, string>,
+  body?: Readable,
+): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port: cap.port,
+        path: cap.path,
+        method,
+        agent,
+        headers: { ...headers, authorization: `Bearer ${cap.token}` },
+      },
+      resolve,
+    );
+    req.once("error", (err) =>
+      reject(new LatchflowError(ErrorCode.Unavailable, "Storage byte plane unreachable", { cause: err })),
+    );
+    if (body) {
+      body.once("error", (err) => req.destroy(err));
+      body.pipe(req);
+    } else req.end();
+  });
+}
+
+/**
+ * Opens a blob's plaintext range on the storage byte plane (ADR 036): a capability from OpenBlobRead, then
+ * a plain HTTP GET. The returned stream fails when the transfer breaks or ends short (an integrity failure
+ * in storage destroys the response), so a broken member never looks complete.
+ */
+export async function readBlobRange(
+  clients: Pick<GatewayClients, "storage" | "storageHost">,
+  slice: { blobId: string; offset: number; length: number },
+  ctx: RequestContext,
+): Promise<Readable> {
+  const cap = await clients.storage.openBlobRead(slice, ctx);
+  const res = await send(clients.storageHost, cap, "GET", {});
+  if (res.statusCode !== 200) throw await answerError(res);
+  let received = 0;
+  res.on("data", (c: Buffer) => {
+    received += c.length;
+  });
+  res.once("end", () => {
+    if (received !== cap.length) {
+      res.destroy(new LatchflowError(ErrorCode.IntegrityFailed, "Storage ended a blob range early"));
+    }
+  });
+  return res;
+}
+
+/**
+ * Uploads a body to the storage byte plane (one pass there: hash, encrypt and write as the bytes arrive):
+ * a capability from OpenBlobWrite that carries this request's context and limits, then a plain HTTP PUT.
+ */
+export async function writeBlob(
+  clients: Pick<GatewayClients, "storage" | "storageHost">,
+  body: Readable,
+  ctx: RequestContext,
+  options: { limitBytes: number; expectedSize?: number },
+): Promise<storageV1.BlobInfo> {
+  const cap = await clients.storage.openBlobWrite(
+    {
+      limitBytes: options.limitBytes,
+      ...(options.expectedSize === undefined ? {} : { expectedSize: options.expectedSize }),
+    },
+    ctx,
+  );
+  let interrupted = false;
+  const interrupt = () => {
+    interrupted = true;
+  };
+  body.once("aborted", interrupt);
+  body.once("error", interrupt);
+  const headers = { "content-type": "application/octet-stream" };
+  let res: IncomingMessage;
+  try {
+    res = await send(clients.storageHost, cap, "PUT", headers, body);
+  } catch (err) {
+    if (interrupted) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
+    throw err;
+  }
+  if (res.statusCode !== 201) {
+    body.destroy();
+    throw await answerError(res);
+  }
+  let text = "";
+  for await (const c of res as AsyncIterable<Buffer>) text += c.toString("utf8");
+  const info = JSON.parse(text) as Omit<storageV1.BlobInfo, "createdAt"> & { createdAt: string };
+  return { ...info, createdAt: new Date(info.createdAt) };
+}

@@ -1,0 +1,172 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream";
+import {
+  type CallerKind,
+  ErrorCode,
+  LatchflowError,
+  type Logger,
+  type RequestContext,
+  toLatchflowError,
+  unauthenticated,
+} from "@latchflow/runtime";
+import type { BlobInfo, BlobStore } from "../blob-store.js";
+import { type Capabilities, CapabilityRefused, type Claims } from "./capability.js";
+
+export const BLOB_PATH = "/v1/blobs";
+
+/** BlobInfo as the JSON of a byte-plane upload answer (the field names of storage.v1.BlobInfo). */
+function blobInfoJson(info: BlobInfo) {
+  const { id, createdAt, ...rest } = info;
+  return { blobId: id, ...rest, createdAt: createdAt.toISOString() };
+}
+
+/**
+ * The byte plane (ADR 036): plain HTTP/1.1 for blob bytes, next to the gRPC API. Who may call: anyone holding
+ * a capability minted by OpenBlobRead / OpenBlobWrite (the gateway, in practice) — the token alone decides;
+ * without a valid, unexpired token for exactly this blob (or this upload) the answer is 401/403 and nothing is
+ * read or stored.
+ * - `GET /v1/blobs/{id}`: 200 with the plaintext of the token's range, each chunk authenticated before any of
+ *   its bytes leave; an integrity failure mid-stream destroys the response (a broken transfer, never a
+ *   complete-looking body with bad bytes).
+ * - `PUT /v1/blobs`: the plaintext as the body, hashed, encrypted and written as it arrives; 201 with the
+ *   BlobInfo as JSON. Write tokens are single use.
+ */
+export function createBytePlane(deps: { store: BlobStore; capabilities: Capabilities; logger: Logger }): {
+  listen(host: string, port: number): Promise<number>;
+  close(): Promise<void>;
+} {
+  const { store, capabilities, logger } = deps;
+  /** write tokens already used, until they expire */
+  const usedWrites = new Map<string, number>();
+
+  function contextOf(claims: Claims): RequestContext {
+    const actor = claims.actor;
+    return {
+      requestId: claims.requestId,
+      tenant: claims.tenant,
+      ...(actor
+        ? {
+            caller: {
+              kind: actor.kind as CallerKind,
+              id: actor.id,
+              ...(actor.userId ? { userId: actor.userId } : {}),
+            },
+          }
+        : {}),
+    };
+  }
+
+  function fail(res: ServerResponse, err: unknown, requestId = ""): void {
+    const e =
+      err instanceof CapabilityRefused
+        ? new LatchflowError(ErrorCode.Unauthenticated, "A valid byte-plane capability is required", {
+            details: { reason: err.reason },
+          })
+        : toLatchflowError(err);
+    if (e.code === ErrorCode.Internal) logger.error({ err, requestId }, "byte plane request failed");
+    if (res.headersSent) {
+      res.destroy(e);
+      return;
+    }
+    const body = JSON.stringify({
+      error: { code: e.code, message: e.message, requestId, ...(e.details ? { details: e.details } : {}) },
+    });
+    res.writeHead(e.httpStatus, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+
+  function bearer(req: IncomingMessage): string | undefined {
+    const h = req.headers.authorization;
+    return h?.startsWith("Bearer ") ? h.slice(7) : undefined;
+  }
+
+  async function read(req: IncomingMessage, res: ServerResponse, blobId: string): Promise<void> {
+    const claims = capabilities.verify(bearer(req), "read");
+    if (claims.blobId !== blobId) {
+      throw new LatchflowError(ErrorCode.PermissionDenied, "The capability is for another blob");
+    }
+    const ctx = contextOf(claims);
+    const { stream, start, end } = await store.get(ctx, blobId, {
+      offset: claims.offset,
+      length: claims.length,
+    });
+    res.writeHead(200, {
+      "content-type": "application/octet-stream",
+      "content-length": String(end - start),
+      "x-blob-offset": String(start),
+    });
+    if (req.method === "HEAD") {
+      stream.destroy();
+      res.end();
+      return;
+    }
+    pipeline(stream, res, (err) => {
+      if (err && !res.destroyed) res.destroy(err);
+    });
+  }
+
+  async function write(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const claims = capabilities.verify(bearer(req), "write");
+    for (const [jti, exp] of usedWrites) if (exp <= Date.now()) usedWrites.delete(jti);
+    if (usedWrites.has(claims.jti)) throw unauthenticated("The upload capability was already used");
+    usedWrites.set(claims.jti, claims.exp);
+    const limit = claims.limitBytes;
+    async function* body() {
+      let received = 0;
+      // a refusal leaves the rest of the body to drain (the answer still reaches the client)
+      for await (const data of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+        received += data.length;
+        if (limit > 0 && received > limit) {
+          throw new LatchflowError(ErrorCode.PayloadTooLarge, `Uploads are limited to ${limit} bytes`);
+        }
+        yield data;
+      }
+      if (!req.complete) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
+    }
+    const info = await store.put(contextOf(claims), body(), {
+      ...(claims.expectedSize === undefined ? {} : { expectedSize: claims.expectedSize }),
+    });
+    const json = JSON.stringify(blobInfoJson(info));
+    res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+    res.end(json);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://storage");
+    const path = url.pathname;
+    if ((req.method === "GET" || req.method === "HEAD") && path.startsWith(`${BLOB_PATH}/`)) {
+      return read(req, res, decodeURIComponent(path.slice(BLOB_PATH.length + 1)));
+    }
+    if (req.method === "PUT" && path === BLOB_PATH) return write(req, res);
+    throw new LatchflowError(ErrorCode.NotFound, "No such byte-plane route");
+  }
+
+  let server: Server | undefined;
+  return {
+    listen(host, port) {
+      server = createServer({ highWaterMark: 1024 * 1024 }, (req, res) => {
+        handle(req, res).catch((err: unknown) => {
+          // an unread request body must not stall the socket
+          req.resume();
+          fail(res, err);
+        });
+      });
+      server.keepAliveTimeout = 5_000;
+      const s = server;
+      return new Promise((resolve, reject) => {
+        s.once("error", reject);
+        s.listen(port, host, () => resolve((s.address() as AddressInfo).port));
+      });
+    },
+    close() {
+      const s = server;
+      if (!s) return Promise.resolve();
+      s.closeAllConnections();
+      return new Promise((resolve) => s.close(() => resolve()));
+    },
+  };
+}

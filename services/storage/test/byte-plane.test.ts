@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { Blob } from "../src/blob-entity.js";
+import { createCapabilities } from "../src/byte-plane/capability.js";
+import { loadKeyring } from "../src/crypto/keyring.js";
+import {
+  type Backend,
+  createBackend,
+  ctx,
+  logger,
+  putBlob,
+  type RunningStorage,
+  randomBytes,
+  readObject,
+  sha256,
+  startStorage,
+  writeObject,
+} from "./harness.js";
+
+const KiB = 1024;
+
+describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dialect) => {
+  let backend: Backend;
+  let storage: RunningStorage;
+  const data = randomBytes(200 * KiB + 7);
+  let blobId = "";
+  let otherId = "";
+
+  beforeAll(async () => {
+    backend = await createBackend(dialect, "fs", inject("pgUrl"));
+    storage = await startStorage(backend.tc);
+    blobId = (await putBlob(storage.client, data)).blobId;
+    otherId = (await putBlob(storage.client, randomBytes(1000))).blobId;
+  });
+  afterAll(async () => {
+    await storage?.stop();
+    await backend?.cleanup();
+  });
+
+  const url = (cap: { port: number; path: string }, path = cap.path) => `http://127.0.0.1:${cap.port}${path}`;
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const refused = async (res: Response, status: number, code: string) => {
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+  };
+
+  it("serves exactly the range a read capability names", async () => {
+    const cap = await storage.client.openBlobRead({ blobId, offset: 70_000, length: 100_000 }, ctx());
+    expect(cap).toMatchObject({ offset: 70_000, length: 100_000 });
+    const res = await fetch(url(cap), { headers: bearer(cap.token) });
+    expect(res.status).toBe(200);
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.equals(data.subarray(70_000, 170_000))).toBe(true);
+    // a Range header cannot widen it
+    const again = await fetch(url(cap), { headers: { ...bearer(cap.token), range: "bytes=0-" } });
+    expect(Buffer.from(await again.arrayBuffer()).length).toBe(100_000);
+  });
+
+  it("refuses no token, a tampered token, a token for another blob and a write token", async () => {
+    const cap = await storage.client.openBlobRead({ blobId }, ctx());
+    await refused(await fetch(url(cap)), 401, "unauthenticated");
+    const [body, mac] = cap.token.split(".") as [string, string];
+    const claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Record<string, unknown>;
+    const widened = Buffer.from(JSON.stringify({ ...claims, blobId: otherId, offset: 0 })).toString(
+      "base64url",
+    );
+    await refused(
+      await fetch(url(cap, `/v1/blobs/${otherId}`), { headers: bearer(`${widened}.${mac}`) }),
+      401,
+      "unauthenticated",
+    );
+    const flipped = `${body}.${mac.startsWith("A") ? "B" : "A"}${mac.slice(1)}`;
+    await refused(await fetch(url(cap), { headers: bearer(flipped) }), 401, "unauthenticated");
+    await refused(
+      await fetch(url(cap, `/v1/blobs/${otherId}`), { headers: bearer(cap.token) }),
+      403,
+      "permission_denied",
+    );
+    const write = await storage.client.openBlobWrite({ limitBytes: 0 }, ctx());
+    await refused(await fetch(url(cap), { headers: bearer(write.token) }), 401, "unauthenticated");
+  });
+
+  it("refuses an expired token and one signed under another master key", async () => {
+    const keyring = loadKeyring(backend.tc.config, logger);
+    const past = createCapabilities(keyring.current, () => Date.now() - 120_000);
+    const base = { op: "read", tenant: "default", requestId: "t", blobId, offset: 0, length: 10 } as const;
+    const expired = past.mint(base);
+    const cap = await storage.client.openBlobRead({ blobId }, ctx());
+    await refused(await fetch(url(cap), { headers: bearer(expired.token) }), 401, "unauthenticated");
+    const foreign = createCapabilities({ id: "x", key: randomBytes(32) }).mint(base);
+    await refused(await fetch(url(cap), { headers: bearer(foreign.token) }), 401, "unauthenticated");
+    // the same claims under the service's key are served: the two refusals above are about the token alone
+    const good = createCapabilities(keyring.current).mint(base);
+    expect((await fetch(url(cap), { headers: bearer(good.token) })).status).toBe(200);
+  });
+
+  it("mints reads only for the context tenant's blobs and in-range offsets", async () => {
+    await expect(storage.client.openBlobRead({ blobId }, ctx("other"))).rejects.toMatchObject({
+      code: "not_found",
+    });
+    await expect(
+      storage.client.openBlobRead({ blobId, offset: data.length + 1 }, ctx()),
+    ).rejects.toMatchObject({
+      code: "bad_request",
+    });
+  });
+
+  it("uploads once per write capability, within its limit and expected size", async () => {
+    const payload = randomBytes(300 * KiB);
+    const cap = await storage.client.openBlobWrite({ limitBytes: 1024 * KiB }, ctx());
+    const res = await fetch(url(cap), { method: "PUT", headers: bearer(cap.token), body: payload });
+    expect(res.status).toBe(201);
+    const info = (await res.json()) as { blobId: string; sha256: string; size: number };
+    expect(info).toMatchObject({ sha256: sha256(payload), size: payload.length });
+    await refused(
+      await fetch(url(cap), { method: "PUT", headers: bearer(cap.token), body: payload }),
+      401,
+      "unauthenticated",
+    );
+    const small = await storage.client.openBlobWrite({ limitBytes: 100 * KiB }, ctx());
+    await refused(
+      await fetch(url(small), { method: "PUT", headers: bearer(small.token), body: payload }),
+      413,
+      "payload_too_large",
+    );
+    const sized = await storage.client.openBlobWrite({ limitBytes: 0, expectedSize: 10 }, ctx());
+    await refused(
+      await fetch(url(sized), { method: "PUT", headers: bearer(sized.token), body: payload }),
+      422,
+      "validation_failed",
+    );
+    // the refused uploads stored nothing
+    const rows = await (await backend.db()).em().find(Blob, {});
+    expect(rows.map((r) => r.id).sort()).toEqual([blobId, otherId, info.blobId].sort());
+  });
+
+  it("breaks the transfer when a stored chunk was altered", async () => {
+    const row = await (await backend.db()).em().findOneOrFail(Blob, { id: blobId }, { refresh: true });
+    const bytes = await readObject(backend.driver, row.driverKey);
+    const altered = Buffer.from(bytes);
+    altered[150 * KiB] = (altered[150 * KiB] ?? 0) ^ 1;
+    await writeObject(backend.driver, row.driverKey, altered);
+    try {
+      const cap = await storage.client.openBlobRead({ blobId }, ctx());
+      const res = await fetch(url(cap), { headers: bearer(cap.token) });
+      expect(res.status).toBe(200);
+      await expect(res.arrayBuffer()).rejects.toThrow();
+    } finally {
+      await writeObject(backend.driver, row.driverKey, bytes);
+    }
+  });
+});
