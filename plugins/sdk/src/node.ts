@@ -10,5 +10,19 @@ export {
 } from "./build.js";
 export { main } from "./cli.js";
 export { integrityOf, type PackOptions, type PackResult, packPlugin } from "./pack.js";
+export { signTarball, verifyTarball } from "./sign-package.js";
+export {
+  fingerprintOf,
+  keyIdOf,
+  rawPublicKey,
+  SIGNATURE_FILE,
+  SIGNATURE_FORMAT,
+  type SignatureDocument,
+  SignatureError,
+  signFiles,
+  type VerifiedSignature,
+  verifyFiles,
+} from "./signature.js";
+export { DEFAULT_KEY_PATH, readSigningKey, type SigningKey, writeNewSigningKey } from "./signing-key.js";
 export { type TarEntry, tar, untar } from "./tar.js";
 export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./test-harness.js";
