@@ -61,21 +61,21 @@ describe("plugin manifest", () => {
   });
 });
 
-describe("installedMessage", () => {
-  const plugin = {
-    name: "latchflow-plugin-x",
-    version: "2.0.0",
-    source: "tarball" as const,
-    integrity: "",
-    capabilities: [],
-    requestedHosts: [],
-    approvedHosts: [],
-    manifest: {},
-    installedAt: null,
-    updatedAt: null,
-    signature: { state: "unsigned" as const },
-  };
+const plugin = {
+  name: "latchflow-plugin-x",
+  version: "2.0.0",
+  source: "tarball" as const,
+  integrity: "",
+  capabilities: [],
+  requestedHosts: [],
+  approvedHosts: [],
+  manifest: {},
+  installedAt: null,
+  updatedAt: null,
+  signature: { state: "unsigned" as const },
+};
 
+describe("installedMessage", () => {
   it("says a new plugin starts disabled", () => {
     expect(installedMessage(plugin)).toBe(
       "Installed latchflow-plugin-x 2.0.0. Its capabilities start disabled.",
@@ -120,20 +120,7 @@ describe("signatures", () => {
   });
 
   it("an install's warnings end its message", () => {
-    const p = {
-      name: "x",
-      version: "1.0.0",
-      source: "tarball" as const,
-      integrity: "",
-      capabilities: [],
-      requestedHosts: [],
-      approvedHosts: [],
-      manifest: {},
-      installedAt: null,
-      updatedAt: null,
-      signature: { state: "unsigned" as const },
-      warnings: ["The package is unsigned"],
-    };
+    const p = { ...plugin, name: "x", version: "1.0.0", warnings: ["The package is unsigned"] };
     expect(installedMessage(p)).toBe(
       "Installed x 1.0.0. Its capabilities start disabled. Warning: The package is unsigned.",
     );
