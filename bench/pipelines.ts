@@ -1,13 +1,10 @@
-// Pipelines: trigger fired → first action started (embedded, and Postgres + NATS), runs per second, and
-// sandbox calls warm and cold. Baselines measured in the same run: GET /healthz on the same gateway for the
-// latencies, a direct in-process call of the same function for the sandbox.
+// Pipelines: trigger fired → first action started (embedded, and Postgres + NATS) and runs per second (the
+// sandbox call alone is the `sandbox` section, bench/sandbox.ts). Baseline measured in the same run:
+// GET /healthz on the same gateway for the latencies.
 
 import { startEmbedded } from "@latchflow/cli";
-import { builtinPlugins } from "@latchflow/kernel";
-import { createPluginHost } from "@latchflow/plugin-host";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig, type TestBus, type TestDialect } from "@latchflow/runtime/testing";
-import { IsolatedVmRuntime } from "@latchflow/sandbox";
 import { deleteNatsStream, dropSchemas, startSmtpCapture, uniqueName } from "@latchflow/testing";
 import { printTable, type Summary, summarize, timeEach } from "./stats.js";
 
@@ -119,71 +116,7 @@ async function measureStack(
   }
 }
 
-async function benchSandbox(): Promise<void> {
-  const [email] = (await builtinPlugins()).filter((b) => b.manifest.name === "latchflow-email");
-  if (!email) throw new Error("no email plugin");
-  const input = {
-    config: { to: ["a@example.com"], subject: "s {{ trigger.kind }}", text: "t" },
-    trigger: { id: "t", uses: "manual@1", kind: "manual", firedAt: new Date().toISOString(), payload: {} },
-    steps: {},
-    run: { id: "r", attempt: 1, idempotencyKey: "r:tell-0000" },
-    step: { id: "tell" },
-    pipeline: { name: "bench", version: 1, ownerEmail: "" },
-    now: new Date().toISOString(),
-    portalUrl: "http://localhost",
-  };
-  const caps = { mail: { send: async () => ({ messageId: "<m@x>", accepted: ["a@example.com"] }) } };
-  const direct = async () => {
-    await caps.mail.send();
-    JSON.parse(JSON.stringify(input));
-  };
-  await timeEach(200, direct);
-  const baseline = summarize(
-    "direct in-process call (same host function, JSON copy)",
-    await timeEach(2000, direct),
-  );
-
-  const runtime = new IsolatedVmRuntime();
-  const cold = await timeEach(30, async () => {
-    const p = await runtime.load({ name: "email-cold", code: email.source.code });
-    await p.invoke("email@1", input, caps, { deadlineMs: 5_000 });
-    p.dispose();
-  });
-  const loaded = await runtime.load({ name: "email-warm", code: email.source.code });
-  await timeEach(100, () =>
-    loaded.invoke("email@1", input, caps, { deadlineMs: 5_000 }).then(() => undefined),
-  );
-  const warm = await timeEach(1000, () =>
-    loaded.invoke("email@1", input, caps, { deadlineMs: 5_000 }).then(() => undefined),
-  );
-  loaded.dispose();
-
-  const host = createPluginHost();
-  try {
-    await host.load(email.source);
-    await timeEach(100, () =>
-      host.invoke(email.source.name, "email@1", input, caps, { deadlineMs: 5_000 }).then(() => undefined),
-    );
-    const viaHost = await timeEach(1000, () =>
-      host.invoke(email.source.name, "email@1", input, caps, { deadlineMs: 5_000 }).then(() => undefined),
-    );
-    printTable(
-      "sandbox call (email@1 with one host call)",
-      [
-        baseline,
-        summarize("cold: new isolate + compile + call", cold),
-        summarize("warm: isolated-vm, fresh context per call", warm),
-        summarize("warm: through the plugin host child (IPC)", viaHost),
-      ],
-      baseline,
-    );
-  } finally {
-    await host.close();
-  }
-}
-
 export async function benchPipelines(pgUrl: string, natsUrl: string): Promise<void> {
-  await benchSandbox();
   const embedded = await measureStack(
     "sqlite",
     "in-process",

@@ -1,5 +1,5 @@
 // `pnpm bench [section ...]`: every benchmark (or only the named sections), each printing ratios against a
-// baseline measured in the same run. Sections: bus, slice, storage, downloads, pipelines, audit, cli, portal, vscode.
+// baseline measured in the same run. Sections: bus, slice, storage, downloads, pipelines, sandbox, audit, cli, portal, vscode.
 import { ensureNats, ensurePostgres } from "@latchflow/testing";
 import { benchAudit } from "./audit.js";
 import { benchBus } from "./bus.js";
@@ -7,6 +7,7 @@ import { benchCli } from "./cli.js";
 import { benchDownloads } from "./downloads.js";
 import { benchPipelines } from "./pipelines.js";
 import { benchPortal } from "./portal.js";
+import { benchSandbox } from "./sandbox.js";
 import { benchSlice } from "./slice.js";
 import { benchStorage } from "./storage.js";
 import { benchVscode } from "./vscode.js";
@@ -22,6 +23,7 @@ const SECTIONS: Record<string, (urls: Urls) => Promise<void>> = {
   storage: () => benchStorage(),
   downloads: () => benchDownloads(),
   pipelines: (u) => benchPipelines(u.pg, u.nats),
+  sandbox: () => benchSandbox(),
   audit: (u) => benchAudit(u.pg),
   cli: () => benchCli(),
   portal: () => benchPortal(),

@@ -245,23 +245,30 @@ export interface CatalogEntry {
   replacedBy?: string;
 }
 
-/**
- * The server's capabilities (`GET /api/v1/capabilities`) as the validator's catalog, keyed by `uses`: the enabled
- * ones only, as the server's own validator sees them.
- */
-export function capabilityCatalog(items: readonly Capability[]): Record<string, CatalogEntry> {
-  return Object.fromEntries(
-    items
-      .filter((c) => c.enabled)
-      .map((c) => [
-        c.uses,
-        {
-          kind: c.kind,
-          configSchema: c.configSchema,
-          outputsSchema: c.outputsSchema,
-          docs: c.docs,
-          ...(c.replacedBy ? { replacedBy: c.replacedBy } : {}),
-        },
-      ]),
-  );
+/** The validator's two catalogs of the server's capabilities, keyed by `uses`. */
+export interface CapabilityCatalogs {
+  /** the enabled ones, as the server's own validator sees them */
+  capabilities: Record<string, CatalogEntry>;
+  /** installed but disabled: a pipeline naming one gets `capability_disabled` (409 on save), not `unknown_capability` */
+  disabled: Record<string, CatalogEntry>;
+}
+
+/** The server's capabilities (`GET /api/v1/capabilities`) as the validator's catalogs, with a deprecated major's replacement. */
+export function capabilityCatalogs(items: readonly Capability[]): CapabilityCatalogs {
+  const entries = (enabled: boolean) =>
+    Object.fromEntries(
+      items
+        .filter((c) => c.enabled === enabled)
+        .map((c) => [
+          c.uses,
+          {
+            kind: c.kind,
+            configSchema: c.configSchema,
+            outputsSchema: c.outputsSchema,
+            docs: c.docs,
+            ...(c.replacedBy ? { replacedBy: c.replacedBy } : {}),
+          },
+        ]),
+    );
+  return { capabilities: entries(true), disabled: entries(false) };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Client } from "../src/client.js";
 import {
   applyChange,
-  capabilityCatalog,
+  capabilityCatalogs,
   changedSincePlan,
   comparePipelines,
   computePlan,
@@ -164,8 +164,8 @@ describe("applying", () => {
   });
 });
 
-describe("capabilityCatalog", () => {
-  it("keeps the enabled capabilities, keyed by uses, with a deprecated major's replacement", () => {
+describe("capabilityCatalogs", () => {
+  it("splits enabled and disabled capabilities, keyed by uses, with a deprecated major's replacement", () => {
     const cap = (uses: string, enabled: boolean, replacedBy?: string) => ({
       uses,
       kind: "action" as const,
@@ -178,8 +178,10 @@ describe("capabilityCatalog", () => {
       docs: uses,
       ...(replacedBy ? { replacedBy } : {}),
     });
-    expect(capabilityCatalog([cap("p/x@2", true), cap("p/x@1", true, "p/x@2"), cap("p/y@1", false)])).toEqual(
-      {
+    expect(
+      capabilityCatalogs([cap("p/x@2", true), cap("p/x@1", true, "p/x@2"), cap("p/y@1", false)]),
+    ).toEqual({
+      capabilities: {
         "p/x@2": { kind: "action", configSchema: { type: "object" }, outputsSchema: {}, docs: "p/x@2" },
         "p/x@1": {
           kind: "action",
@@ -189,6 +191,9 @@ describe("capabilityCatalog", () => {
           replacedBy: "p/x@2",
         },
       },
-    );
+      disabled: {
+        "p/y@1": { kind: "action", configSchema: { type: "object" }, outputsSchema: {}, docs: "p/y@1" },
+      },
+    });
   });
 });

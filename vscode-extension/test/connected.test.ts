@@ -239,6 +239,24 @@ describe("language server connected to a real embedded Latchflow server", { time
     } finally {
       await fresh.stop();
     }
+    // disabled on the server: the editor says so (as saving would: 409 capability_unavailable), not "unknown"
+    await stack.client().updatePlugin({
+      params: { name: "latchflow-plugin-echo" },
+      body: { capabilities: { "latchflow-plugin-echo/echo@2": false } },
+    });
+    const later = await LspSession.start({ server: { url: stack.base, token: OWNER_TOKEN } });
+    try {
+      const uri = "file:///work/echo-disabled.latchflow.yaml";
+      const text = `${EXAMPLE}    - id: echo\n      uses: latchflow-plugin-echo/echo@2\n      with: { message: hi }\n`;
+      const since = later.published.length;
+      await later.open(uri, text);
+      const { diagnostics } = await later.diagnostics(uri, since);
+      expect(diagnostics).toEqual([
+        expect.objectContaining({ code: "capability_disabled", severity: 1, range: expect.anything() }),
+      ]);
+    } finally {
+      await later.stop();
+    }
   });
 
   it("a wrong token falls back to offline validation", async () => {

@@ -2,7 +2,7 @@
 // validation with @latchflow/spec, reported compiler-style as `file:line:col: code: message`.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { CapabilityCatalog } from "@latchflow/spec";
+import type { ValidateOptions } from "@latchflow/spec";
 import { API_ERRORS, CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 
@@ -70,19 +70,22 @@ export async function readPipelineFiles(
   );
 }
 
+/** The enabled capabilities (the built-ins offline, or the server's) and, from a server, the disabled ones. */
+export type Catalogs = Pick<ValidateOptions, "capabilities" | "disabled">;
+
 /**
  * Validates each file with @latchflow/spec against `capabilities` (the built-ins offline, or the server's
  * catalog), and checks that no two files declare the same pipeline.
  */
 export async function checkPipelineFiles(
   files: readonly PipelineFile[],
-  capabilities: CapabilityCatalog,
+  catalogs: Catalogs,
 ): Promise<CheckedFile[]> {
   const { validatePipeline } = await import("@latchflow/spec");
   const checked: CheckedFile[] = [];
   const seen = new Map<string, string>();
   for (const f of files) {
-    const result = await validatePipeline(f.text, { capabilities });
+    const result = await validatePipeline(f.text, catalogs);
     const diagnostics: FileDiagnostic[] = result.diagnostics.map((d) => ({
       file: f.file,
       line: d.range.start.line,

@@ -2,11 +2,11 @@
 // list, delete, enable, disable); runs and triggers are in pipeline-runs.ts. Operations: @latchflow/api's
 // pipelines and runs areas. Plan/apply semantics: ADR 018.
 import { type Client, Scope, schemas } from "@latchflow/api";
-import { capabilityCatalog } from "@latchflow/api/pipeline-plan";
-import type { CapabilityCatalog } from "@latchflow/spec";
+import { capabilityCatalogs } from "@latchflow/api/pipeline-plan";
 import { z } from "zod";
 import { type Context, defineCommand, type OptionSpecs } from "./command.js";
 import { API_ERRORS, CliError, ExitCode } from "./exit-codes.js";
+import type { Catalogs } from "./pipeline-files.js";
 import {
   type CheckedFile,
   checkPipelineFiles,
@@ -38,12 +38,12 @@ const fileOption = {
 const nameArg = { name: "NAME", required: true } as const;
 
 /** The server's enabled capabilities (built-in and installed plugins') as the validator's catalog. */
-async function serverCatalog(api: Client): Promise<CapabilityCatalog> {
-  return capabilityCatalog((await api.listCapabilities()).items);
+async function serverCatalog(api: Client): Promise<Catalogs> {
+  return capabilityCatalogs((await api.listCapabilities()).items);
 }
 
-async function builtinCatalog(): Promise<CapabilityCatalog> {
-  return (await import("@latchflow/builtin-plugins")).builtinCatalog();
+async function builtinCatalog(): Promise<Catalogs> {
+  return { capabilities: (await import("@latchflow/builtin-plugins")).builtinCatalog() };
 }
 
 const FileReport = z.object({

@@ -1,6 +1,6 @@
 // `latchflow recipients …`: the people bundles are assigned to (operations in @latchflow/api's recipients area).
 import { readFile, writeFile } from "node:fs/promises";
-import { page, Scope, schemas } from "@latchflow/api";
+import { isApiError, page, Scope, schemas } from "@latchflow/api";
 import { z } from "zod";
 import { defineCommand } from "./command.js";
 import { usageError } from "./exit-codes.js";
@@ -90,16 +90,28 @@ export const importCommand = defineCommand({
     }
     const json = path.toLowerCase().endsWith(".json") || text.trimStart().startsWith("[");
     const api = await ctx.api();
-    const counts = await api.importRecipients({
-      body: text,
-      contentType: json ? "application/json" : "text/csv",
-    });
+    const counts = await api
+      .importRecipients({ body: text, contentType: json ? "application/json" : "text/csv" })
+      .catch((err: unknown) => {
+        // nothing was written: say every problem with its line (--json: they are in the error's details)
+        for (const p of importProblems(err)) {
+          ctx.out.note(`${path}:${p.line}: ${p.field}: ${p.message}`);
+        }
+        throw err;
+      });
     ctx.out.result(counts, () =>
       ctx.out.line(`Created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}`),
     );
     return undefined;
   },
 });
+
+/** The file's problems from a refused import (`details.errors`), or none when the error is of another kind. */
+function importProblems(err: unknown): schemas.RecipientImportError[] {
+  if (!isApiError(err)) return [];
+  const parsed = z.array(schemas.RecipientImportError).safeParse(err.details.errors);
+  return parsed.success ? parsed.data : [];
+}
 
 export const exportCommand = defineCommand({
   path: ["recipients", "export"],

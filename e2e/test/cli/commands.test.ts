@@ -68,6 +68,14 @@ describe("operator CLI commands (sqlite + in-process)", { timeout: 300_000 }, ()
     const csv = join(op.home, "people.csv");
     writeFileSync(csv, "email,name,enabled\nbob@example.com,Bob,true\n");
     expect(await shaped("recipients import", [csv])).toEqual({ created: 1, updated: 0, unchanged: 0 });
+    // a refused import writes nothing and lists every problem with its line
+    writeFileSync(
+      csv,
+      "email,name,enabled\ncarol@example.com,Carol,true\nnot-an-email,X,true\ndan@example.com,Dan,maybe\n",
+    );
+    const refused = await op.cli(["recipients", "import", csv], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`${csv}:3: email: .+\n${csv}:4: enabled: .+\n`));
     await shaped("recipients list");
     const exported: { email: string }[] = await shaped("recipients export");
     expect(exported.map((r) => r.email).sort()).toEqual(["alice@example.com", "bob@example.com"]);

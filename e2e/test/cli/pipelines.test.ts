@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packPlugin } from "@latchflow/plugin-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pipelineStack } from "../pipelines/helpers.js";
 import type { Stack } from "../stack.js";
@@ -89,6 +90,32 @@ describe("latchflow pipelines", { timeout: 180_000 }, () => {
     expect(await s.ok(["pipelines", "validate", "-f", dir])).toBe("");
     await s.fails(["pipelines", "validate"], 2, "usage");
     await s.fails(["pipelines", "validate", "-f", join(dir, "missing.yaml")], 4, "not_found");
+  });
+
+  it("validate --remote checks against the server's capabilities: a disabled one is capability_disabled", async () => {
+    // an installed plugin's capabilities start disabled
+    const packed = await packPlugin({
+      dir: fileURLToPath(new URL("../pipelines/fixtures/echo-v2", import.meta.url)),
+      outFile: join(s.op.home, "echo.tgz"),
+    });
+    await stack.client().installPlugin({ body: readFileSync(packed.file), contentType: "application/gzip" });
+    const file = join(s.op.home, "echo.yaml");
+    writeFileSync(
+      file,
+      manual("echo-it").replace(
+        /- id: tell[\s\S]*$/,
+        "- id: echo\n      uses: latchflow-plugin-echo/echo@2\n      with: { message: hi }\n",
+      ),
+    );
+    const remote = await s.cli(["pipelines", "validate", "-f", file, "--remote"]);
+    expect(remote.code).toBe(2);
+    expect(remote.stdout).toContain(
+      `${file}:12:13: capability_disabled: action 'latchflow-plugin-echo/echo@2' is installed but disabled;`,
+    );
+    // offline only the built-ins are known
+    const offline = await s.cli(["pipelines", "validate", "-f", file], { env: { LATCHFLOW_SERVER: "" } });
+    expect(offline.code).toBe(2);
+    expect(offline.stdout).toContain(`${file}:12:13: unknown_capability:`);
   });
 
   it("plan shows creates as a diff; apply refuses without a terminal or --yes; applying twice leaves an empty plan", async () => {

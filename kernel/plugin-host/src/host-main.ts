@@ -18,10 +18,10 @@ import { forwardingCapabilities } from "./child-capabilities.js";
 import {
   type CallErrorJson,
   type ChildMessage,
+  type InvocationLog,
   type InvokeMessage,
   isParentMessage,
   type LoadMessage,
-  type LogMessage,
   type ParentMessage,
 } from "./protocol.js";
 
@@ -37,11 +37,6 @@ let nextCallId = 1;
 
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message);
-}
-
-/** A log line of this child, written by the parent's logger. */
-function log(level: LogMessage["level"], message: string, fields: Record<string, unknown>): void {
-  send({ type: "log", level, message, fields });
 }
 
 /** The fields every line about one invocation carries: which plugin, and the request it serves. */
@@ -117,16 +112,14 @@ async function invoke(msg: InvokeMessage): Promise<void> {
     });
     const input = JSON.parse(msg.inputJson) as Json;
     const value = await plugin.invoke(msg.exportName, input, capabilities, { deadlineMs: msg.deadlineMs });
-    log("info", "plugin invocation finished", { ...invocationFields(msg), durationMs: durationMs() });
-    send({ type: "invoke_result", id: msg.id, ok: true, valueJson: JSON.stringify(value) });
+    const fields = { ...invocationFields(msg), durationMs: durationMs() };
+    const line: InvocationLog = { level: "info", message: "plugin invocation finished", fields };
+    send({ type: "invoke_result", id: msg.id, ok: true, valueJson: JSON.stringify(value), log: line });
   } catch (err) {
     const error = errorJson(err);
-    log("warn", "plugin invocation failed", {
-      ...invocationFields(msg),
-      durationMs: durationMs(),
-      code: error.code,
-    });
-    send({ type: "invoke_result", id: msg.id, ok: false, error });
+    const fields = { ...invocationFields(msg), durationMs: durationMs(), code: error.code };
+    const line: InvocationLog = { level: "warn", message: "plugin invocation failed", fields };
+    send({ type: "invoke_result", id: msg.id, ok: false, error, log: line });
   } finally {
     // the sandbox ignores late settles; forget calls the parent never answered
     for (const id of callIds) pendingCalls.delete(id);

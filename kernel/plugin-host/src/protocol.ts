@@ -11,7 +11,7 @@
  * Child → parent (`ChildMessage`):
  *   ready              {}                                               (listening; sent once)
  *   load_result        { id, ok, error? }
- *   invoke_result      { id, ok, valueJson | error }
+ *   invoke_result      { id, ok, valueJson | error, log }                (log: the child's line about it)
  *   capability_call    { callId, invocationId, name, argsJson }         → capability_result
  *   capability_notify  { invocationId, name, argsJson }                 (sync `log`/`emit`; no answer)
  *   log                { level, message, fields }                       (the child's own log line; no answer)
@@ -84,9 +84,15 @@ export type LoadResultMessage =
   | { type: "load_result"; id: number; ok: true }
   | { type: "load_result"; id: number; ok: false; error: SandboxErrorJson };
 
+/**
+ * The child's line about the invocation ("finished" / "failed") rides on its result: one message per
+ * invocation instead of two (ADR 038).
+ */
 export type InvokeResultMessage =
-  | { type: "invoke_result"; id: number; ok: true; valueJson: string }
-  | { type: "invoke_result"; id: number; ok: false; error: SandboxErrorJson };
+  | { type: "invoke_result"; id: number; ok: true; valueJson: string; log: InvocationLog }
+  | { type: "invoke_result"; id: number; ok: false; error: SandboxErrorJson; log: InvocationLog };
+
+export type InvocationLog = Omit<LogMessage, "type">;
 
 export interface CapabilityCallMessage {
   type: "capability_call";

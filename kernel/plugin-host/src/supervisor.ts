@@ -21,9 +21,9 @@ import {
   type CapabilityCallMessage,
   type CapabilityNotifyMessage,
   type ChildMessage,
+  type InvocationLog,
   type InvocationTrace,
   isChildMessage,
-  type LogMessage,
   type ParentMessage,
 } from "./protocol.js";
 
@@ -422,6 +422,7 @@ class Supervisor implements PluginHost {
   private onMessage(gen: Generation, msg: ChildMessage): void {
     switch (msg.type) {
       case "invoke_result": {
+        this.onLog(gen, msg.log);
         const inv = gen.invocations.get(msg.id);
         if (inv === undefined) return;
         gen.invocations.delete(msg.id);
@@ -464,7 +465,7 @@ class Supervisor implements PluginHost {
   }
 
   /** A line from the child: written by our logger (levels and fields were produced by host-main). */
-  private onLog(gen: Generation, msg: LogMessage): void {
+  private onLog(gen: Generation, msg: InvocationLog): void {
     const write = this.logger[msg.level];
     if (typeof write !== "function") return;
     write.call(this.logger, { ...msg.fields, pid: gen.proc.pid, source: "plugin-host-child" }, msg.message);

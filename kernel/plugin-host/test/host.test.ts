@@ -120,3 +120,25 @@ describe("plugin host child process", () => {
     });
   });
 });
+
+describe("plugin host: one context per invocation", () => {
+  it("state an invocation leaves (globals, prototypes, closures) is not visible to the next", async () => {
+    const code = pluginCode(`"state@1": { kind: "action", async run(input, host) {
+      const seen = { global: typeof globalThis.leak, proto: [].polluted === undefined ? "clean" : "dirty", closure: closureState.count };
+      if (input === "pollute") {
+        globalThis.leak = 1;
+        Array.prototype.polluted = true;
+        closureState.count++;
+        await host.kv.get("k");
+      }
+      return seen;
+    } }`);
+    await host.load({ name: "stateful", code: `const closureState = { count: 0 };\n${code}` });
+    const kv = { get: async () => null, set: async () => {}, delete: async () => {} };
+    const clean = { global: "undefined", proto: "clean", closure: 0 };
+    for (let i = 0; i < 3; i++) {
+      expect(await host.invoke("stateful", "state@1", "pollute", { kv }, DEADLINE)).toEqual(clean);
+    }
+    expect(await host.invoke("stateful", "state@1", "check", {}, DEADLINE)).toEqual(clean);
+  });
+});

@@ -6,14 +6,16 @@
  *   fetch, mail.send, bundles.grant, links.publish, kv.get, kv.set, kv.delete, secrets.get  (async)
  *   log, emit                                                                                (sync)
  *   — see `ISOLATE_TO_HOST`. Two ivm `Callback`s carry them: `callSync(name, argsJson)` and
- *   `callAsync(name, argsJson)`; both copy strings only.
+ *   `callAsync(id, name, argsJson)` (fire-and-forget: the isolate does not wait; the answer comes
+ *   through `settle`); both copy strings only.
  *
- * Host → isolate (`HOST_TO_ISOLATE`, through `Reference`s the host keeps; none is ever handed to
- * plugin code):
- *   setup(configJson, callSync, callAsync) → { invoke, settle }   (bootstrap, fresh context)
- *   run plugin script                                              (defines globalThis.plugin)
- *   invoke(exportName, inputJson) → Promise<envelope string>
- *   settle(id, envelopeJson)                                       (completes an async host call)
+ * Host → isolate (`HOST_TO_ISOLATE`, through the one `Reference` the host keeps; never handed to
+ * plugin code). A context is prepared ahead of time and used by exactly one invocation (ADR 038):
+ *   prepare: setup(configJson, callSync, callAsync) → enter        (bootstrap, fresh context)
+ *            run plugin script                                      (defines globalThis.plugin)
+ *   begin:   enter(1, exportName, inputJson, grantedJson) → Promise<envelope string>   (invoke, once)
+ *            enter(2, id, envelopeJson)                             (settle: completes an async host call)
+ *   release: the context is discarded after its invocation
  *
  * Only JSON text crosses, in both directions.
  */
@@ -145,7 +147,6 @@ function logLevel(value: Json | undefined): LogLevel {
 type Envelope = string;
 const okValue = (value: unknown): Envelope =>
   `{"ok":true,"value":${JSON.stringify(value ?? null) ?? "null"}}`;
-const okPending = (id: number): Envelope => `{"ok":true,"id":${id}}`;
 function failed(err: { code: string; message: string; retryable: boolean }): Envelope {
   return JSON.stringify({
     ok: false,
@@ -168,7 +169,6 @@ function toCallError(err: unknown): { code: string; message: string; retryable: 
  * fail the invocation even if the plugin catches the error it sees, and the runtime disposes the isolate.
  */
 export class HostCallSession {
-  private nextId = 1;
   private emits = 0;
   private closed = false;
   /** Host → isolate `settle(id, envelope)`; set once the context is set up. */
@@ -183,14 +183,6 @@ export class HostCallSession {
   /** Names the plugin sees in `host.granted`. */
   granted(): string[] {
     return Object.keys(CALLS).filter((name) => CALLS[name]?.granted(this.capabilities));
-  }
-
-  /** The two raw functions handed to the isolate's `setup` (never to plugin code). */
-  callbacks(): [ivm.Callback, ivm.Callback] {
-    return [
-      new ivm.Callback((name: unknown, argsJson: unknown) => this.callSync(name, argsJson)),
-      new ivm.Callback((name: unknown, argsJson: unknown) => this.callAsync(name, argsJson)),
-    ];
   }
 
   close(): void {
@@ -220,7 +212,8 @@ export class HostCallSession {
     return { call, args: JSON.parse(argsJson) as Json[] };
   }
 
-  private callSync(name: unknown, argsJson: unknown): Envelope {
+  /** The isolate's `callSync(name, argsJson)`, while this session is bound to the context. */
+  callSync(name: unknown, argsJson: unknown): Envelope {
     try {
       if (this.closed) throw new SandboxError(SandboxErrorCode.Crashed, "invocation is over");
       const { call, args } = this.check(name, argsJson, "sync");
@@ -230,22 +223,27 @@ export class HostCallSession {
     }
   }
 
-  private callAsync(name: unknown, argsJson: unknown): Envelope {
+  /**
+   * The isolate's `callAsync(id, name, argsJson)`, while this session is bound to the context. The isolate
+   * does not wait for it: every outcome, a refusal included, is answered through `settle(id, envelope)`.
+   */
+  callAsync(id: unknown, name: unknown, argsJson: unknown): void {
+    if (typeof id !== "number") return; // only the bootstrap calls this, with its own counter
+    let answer: Promise<Envelope>;
     try {
       if (this.closed) throw new SandboxError(SandboxErrorCode.Crashed, "invocation is over");
       const { call, args } = this.check(name, argsJson, "async");
-      const id = this.nextId++;
-      Promise.resolve()
+      answer = Promise.resolve()
         .then(() => call.call(this.capabilities, args))
-        .then((value) => okValue(value))
-        .catch((err: unknown) => failed(this.observe(err)))
-        .then((envelope) => {
-          if (!this.closed) this.settle?.(id, envelope);
-        });
-      return okPending(id);
+        .then((value) => okValue(value));
     } catch (err) {
-      return failed(this.observe(err));
+      answer = Promise.reject(err);
     }
+    void answer
+      .catch((err: unknown) => failed(this.observe(err)))
+      .then((envelope) => {
+        if (!this.closed) this.settle?.(id, envelope);
+      });
   }
 
   /** A `capability_denied` from a capability (e.g. the egress guard) is a violation too. */
@@ -270,60 +268,98 @@ export function compileBootstrap(isolate: ivm.Isolate): Promise<ivm.Script> {
 /** The isolate's end of one invocation, as the host holds it. */
 export interface IsolateEnd {
   invoke(exportName: string, inputJson: string): Promise<unknown>;
-  /** Drops the host's references into the context (call once the invocation is over). */
+  /** Discards the context: drops the host's reference into it and releases it (once the invocation is over). */
   release(): void;
 }
 
-/** Host → isolate calls for one invocation, in order: setup, run plugin script, then `invoke`/`settle`. */
+/** A fresh context with the bootstrap and the plugin's top level already run, waiting for its one invocation. */
+export interface PreparedContext {
+  /** Binds the invocation's session (host calls before this are refused) and hands out the isolate's end. */
+  begin(session: HostCallSession, timeout: number): IsolateEnd;
+  /** Discards a context no invocation took. */
+  discard(): void;
+}
+
+/** A sync host call while no invocation is bound (only the bootstrap holds the callbacks; kept for safety). */
+const UNBOUND = failed({
+  code: SandboxErrorCode.Crashed,
+  message: "no invocation is running",
+  retryable: false,
+});
+
+/** Host → isolate calls, in order: prepare (setup, run plugin script), then per invocation `invoke`/`settle`. */
 export const HOST_TO_ISOLATE = {
-  /** Fresh context: bootstrap, wire the session, run the plugin script. */
-  async open(
+  /** Fresh context: bootstrap, the two raw callbacks (bound to whichever session `begin` installs), plugin script. */
+  async prepare(
     isolate: ivm.Isolate,
     scripts: { bootstrap: ivm.Script; plugin: ivm.Script },
-    session: HostCallSession,
     limits: SandboxLimits,
-    timeout: number,
-  ): Promise<{ context: ivm.Context; end: IsolateEnd }> {
+  ): Promise<PreparedContext> {
+    const timeout = limits.cpuTimeoutMs;
+    let session: HostCallSession | undefined;
+    let enter: ivm.Reference | undefined;
     const context = await isolate.createContext();
-    const setup = (await scripts.bootstrap.run(context, { reference: true, timeout })) as ivm.Reference;
-    const config = JSON.stringify({
-      granted: session.granted(),
-      calls: Object.entries(HOST_CALL_MODES),
-      maxOutputChars: limits.maxOutputChars,
-    });
-    const api = (await setup.apply(undefined, [config, ...session.callbacks()], {
-      result: { reference: true },
-      timeout,
-    })) as ivm.Reference;
-    const invoke = (await api.get("invoke", { reference: true })) as ivm.Reference;
-    const settle = (await api.get("settle", { reference: true })) as ivm.Reference;
-    setup.release();
-    api.release();
-    session.settle = (id, envelope) => {
-      settle.apply(undefined, [id, envelope], { timeout }).catch(() => {
-        // the isolate is gone or the continuation overran: the runtime's race reports it
-      });
+    const discard = () => {
+      session = undefined;
+      try {
+        enter?.release();
+        if (!isolate.isDisposed) context.release();
+      } catch {
+        // the isolate is gone
+      }
     };
-    await scripts.plugin.run(context, { timeout });
+    try {
+      const setup = (await scripts.bootstrap.run(context, { reference: true, timeout })) as ivm.Reference;
+      const config = JSON.stringify({
+        calls: Object.entries(HOST_CALL_MODES),
+        maxOutputChars: limits.maxOutputChars,
+      });
+      const callSync = new ivm.Callback((name: unknown, args: unknown) =>
+        session ? session.callSync(name, args) : UNBOUND,
+      );
+      const callAsync = new ivm.Callback(
+        (id: unknown, name: unknown, args: unknown) => session?.callAsync(id, name, args),
+        { ignored: true },
+      );
+      enter = (await setup.apply(undefined, [config, callSync, callAsync], {
+        result: { reference: true },
+        timeout,
+      })) as ivm.Reference;
+      setup.release();
+      await scripts.plugin.run(context, { timeout });
+    } catch (err) {
+      discard();
+      throw err;
+    }
+    const ref = enter;
+    let begun = false;
     return {
-      context,
-      end: {
-        invoke: (exportName, inputJson) =>
-          invoke.apply(undefined, [exportName, inputJson], {
-            result: { promise: true, copy: true },
-            timeout,
-          }),
-        // the references pin the context in the isolate: without this every call leaks its context
-        release: () => {
-          session.settle = () => {};
-          for (const ref of [invoke, settle]) {
-            try {
-              ref.release();
-            } catch {
-              // the isolate is gone
-            }
+      discard,
+      begin(bound, callTimeout) {
+        if (begun) throw new SandboxError(SandboxErrorCode.Crashed, "context already used");
+        begun = true;
+        session = bound;
+        bound.settle = (id, envelope) => {
+          try {
+            // no answer awaited: an overrun of the continuation is reported by the runtime's race
+            ref.applyIgnored(undefined, [2, id, envelope], { timeout: callTimeout });
+          } catch {
+            // the isolate is gone: the runtime's race reports it
           }
-        },
+        };
+        const granted = JSON.stringify(bound.granted());
+        return {
+          invoke: (exportName, inputJson) =>
+            ref.apply(undefined, [1, exportName, inputJson, granted], {
+              result: { promise: true, copy: true },
+              timeout: callTimeout,
+            }),
+          // the reference pins the context in the isolate: without this every call leaks its context
+          release: () => {
+            bound.settle = () => {};
+            discard();
+          },
+        };
       },
     };
   },

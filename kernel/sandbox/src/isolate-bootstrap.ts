@@ -2,14 +2,21 @@
  * The isolate side of the boundary (see boundary.ts): source of the `setup` function that runs first in
  * every fresh context, before the plugin code. It captures the intrinsics it needs, removes the globals
  * plugins may not use, keeps the host's raw callbacks in its closure (plugin code cannot reach them)
- * and returns `{ invoke, settle }` — the only two functions the host calls later.
+ * and returns `enter(op, …)` — the only function the host calls later: `enter(1, exportName, inputJson,
+ * grantedJson)` is `invoke`, `enter(2, id, envelopeJson)` is `settle`.
+ *
+ * A context is prepared ahead of its invocation (ADR 038): setup and the plugin's top level run before
+ * anyone knows what the invocation will be granted, so `host` (with `granted`) is built by `invoke`, and
+ * `invoke` runs at most once per context — the host discards the context after it.
  *
  * Wire formats (all strings, parsed with the captured JSON.parse):
- * - `callSync(name, argsJson)` / `callAsync(name, argsJson)` return `{"ok":true,"value":…}`,
- *   `{"ok":true,"id":n}` (async: settled later through `settle(id, envelope)`) or
+ * - `callSync(name, argsJson)` returns `{"ok":true,"value":…}` or
  *   `{"ok":false,"error":{"code","message","retryable"}}`.
- * - `invoke(exportName, inputJson)` resolves to `"v" + json` (value), `"x" + length` (value too
- *   large) or `"e" + json` (`{ message, hostCode?, retryable? }`, the plugin failed).
+ * - `callAsync(id, name, argsJson)` returns nothing and does not wait for the host (ADR 038): the
+ *   isolate numbers the call, and the host always answers through `settle(id, envelope)` with one of
+ *   the two envelopes above — refusals included.
+ * - `invoke(exportName, inputJson, grantedJson)` resolves to `"v" + json` (value), `"x" + length` (value
+ *   too large) or `"e" + json` (`{ message, hostCode?, retryable? }`, the plugin failed).
  */
 export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync) {
   "use strict";
@@ -28,6 +35,7 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
 
   const hostErrors = new WeakMapCtor();
   const pending = new MapCtor();
+  let nextCallId = 1;
 
   function hostError(e) {
     const message = StringCtor(e.message);
@@ -53,11 +61,12 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
     return function () {
       let argsJson;
       try { argsJson = argsOf(arguments); } catch (e) { return apply(promiseReject, PromiseCtor, [e]); }
-      const out = parse(callAsync(name, argsJson));
-      if (out.ok !== true) return apply(promiseReject, PromiseCtor, [hostError(out.error)]);
-      return new PromiseCtor(function (resolve, reject) {
-        apply(mapSet, pending, [out.id, { resolve: resolve, reject: reject }]);
+      const id = nextCallId++;
+      const promise = new PromiseCtor(function (resolve, reject) {
+        apply(mapSet, pending, [id, { resolve: resolve, reject: reject }]);
       });
+      callAsync(id, name, argsJson);
+      return promise;
     };
   }
   function settle(id, envelopeJson) {
@@ -70,24 +79,27 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
   }
 
   // every host function, from the vocabulary's table (config.calls: [name, mode] pairs, "member" or
-  // "member.method"); each member present whether granted or not, frozen
-  const host = { granted: freeze(config.granted) };
-  const calls = config.calls;
-  for (let i = 0; i < calls.length; i++) {
-    const name = calls[i][0];
-    const fn = calls[i][1] === "sync" ? syncCall(name) : asyncCall(name);
-    const dot = apply(indexOf, name, ["."]);
-    if (dot < 0) {
-      host[name] = fn;
-    } else {
-      const member = apply(slice, name, [0, dot]);
-      if (!apply(hasOwn, host, [member])) host[member] = {};
-      host[member][apply(slice, name, [dot + 1])] = fn;
+  // "member.method"); each member present whether granted or not, frozen. Built per invocation: only
+  // then is granted known.
+  function hostFor(granted) {
+    const host = { granted: freeze(granted) };
+    const calls = config.calls;
+    for (let i = 0; i < calls.length; i++) {
+      const name = calls[i][0];
+      const fn = calls[i][1] === "sync" ? syncCall(name) : asyncCall(name);
+      const dot = apply(indexOf, name, ["."]);
+      if (dot < 0) {
+        host[name] = fn;
+      } else {
+        const member = apply(slice, name, [0, dot]);
+        if (!apply(hasOwn, host, [member])) host[member] = {};
+        host[member][apply(slice, name, [dot + 1])] = fn;
+      }
     }
+    const members = keys(host);
+    for (let i = 0; i < members.length; i++) freeze(host[members[i]]);
+    return freeze(host);
   }
-  const members = keys(host);
-  for (let i = 0; i < members.length; i++) freeze(host[members[i]]);
-  freeze(host);
 
   function describe(e) {
     try {
@@ -113,7 +125,11 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
     }
   }
 
-  async function invoke(exportName, inputJson) {
+  let invoked = false;
+  async function invoke(exportName, inputJson, grantedJson) {
+    if (invoked) return "e" + stringify({ message: "context already used" });
+    invoked = true;
+    const host = hostFor(parse(grantedJson));
     let value;
     try {
       const def = G.plugin;
@@ -135,5 +151,8 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
     return "v" + json;
   }
 
-  return freeze({ invoke: invoke, settle: settle });
+  return function enter(op, a, b, c) {
+    if (op === 1) return invoke(a, b, c);
+    if (op === 2) return settle(a, b);
+  };
 })`;

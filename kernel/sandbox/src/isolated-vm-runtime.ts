@@ -1,6 +1,13 @@
 import ivm from "isolated-vm";
-import { compileBootstrap, decodeResult, HOST_TO_ISOLATE, HostCallSession } from "./boundary.js";
+import {
+  compileBootstrap,
+  decodeResult,
+  HOST_TO_ISOLATE,
+  HostCallSession,
+  type IsolateEnd,
+} from "./boundary.js";
 import type { HostCapabilities } from "./capabilities.js";
+import { ContextPool } from "./context-pool.js";
 import { SandboxError, SandboxErrorCode } from "./errors.js";
 import type { Json } from "./json.js";
 import {
@@ -21,15 +28,21 @@ export interface IsolatedVmRuntimeOptions {
    * log and exit (`process.abort()`), letting its supervisor restart it. Default: nothing.
    */
   onCatastrophicError?: (plugin: string, message: string) => void;
+  /**
+   * Fresh contexts kept prepared per plugin (bootstrap and top level already run), each used by one
+   * invocation and discarded (ADR 038). Each one holds what the plugin's top level allocates, under the
+   * isolate's memory limit. 0 prepares every context on the invocation's path. Default 1.
+   */
+  warmContexts?: number;
 }
 
-/** The isolated-vm `SandboxRuntime`: one isolate per plugin, a fresh context per invocation. */
+/** The isolated-vm `SandboxRuntime`: one isolate per plugin, a fresh context per invocation, prepared ahead. */
 export class IsolatedVmRuntime implements SandboxRuntime {
   constructor(private readonly options: IsolatedVmRuntimeOptions = {}) {}
 
   async load(plugin: PluginSource): Promise<LoadedPlugin> {
     const limits = { ...DEFAULT_LIMITS, ...this.options.limits, ...plugin.limits };
-    const loaded = new IsolatedVmPlugin(plugin.name, plugin.code, limits, this.options.onCatastrophicError);
+    const loaded = new IsolatedVmPlugin(plugin.name, plugin.code, limits, this.options);
     await loaded.warm();
     return loaded;
   }
@@ -39,6 +52,8 @@ interface Generation {
   isolate: ivm.Isolate;
   bootstrap: ivm.Script;
   plugin: ivm.Script;
+  /** Contexts prepared ahead for this isolate's next invocations. */
+  pool: ContextPool;
   /** Why the host disposed this isolate, if it did. */
   killedFor?: SandboxErrorCode;
 }
@@ -52,7 +67,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
     readonly name: string,
     private readonly code: string,
     private readonly limits: SandboxLimits,
-    private readonly onCatastrophicError: IsolatedVmRuntimeOptions["onCatastrophicError"],
+    private readonly options: IsolatedVmRuntimeOptions,
   ) {}
 
   stats(): PluginStats {
@@ -87,8 +102,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
     const timeout = Math.max(1, Math.min(this.limits.cpuTimeoutMs, remaining));
 
     let timer: NodeJS.Timeout | undefined;
-    let context: ivm.Context | undefined;
-    let end: { release(): void } | undefined;
+    let end: IsolateEnd | undefined;
     let fail: (err: SandboxError) => void = () => {};
     const stopped = new Promise<never>((_, reject) => {
       fail = reject;
@@ -103,10 +117,10 @@ class IsolatedVmPlugin implements LoadedPlugin {
       kill(gen, err.code);
     });
     const work = (async () => {
-      const opened = await HOST_TO_ISOLATE.open(gen.isolate, gen, session, this.limits, timeout);
-      context = opened.context;
-      end = opened.end;
-      return decodeResult(await opened.end.invoke(exportName, inputJson), this.limits);
+      const prepared = await gen.pool.take();
+      if (!prepared.ok) throw prepared.error; // the plugin's top level failed in this context
+      end = prepared.context.begin(session, timeout);
+      return decodeResult(await end.invoke(exportName, inputJson), this.limits);
     })();
     work.catch(() => {}); // the race below reports it
     try {
@@ -117,7 +131,11 @@ class IsolatedVmPlugin implements LoadedPlugin {
       clearTimeout(timer);
       session.close();
       end?.release();
-      if (context && !gen.isolate.isDisposed) context.release();
+      // the next invocation's context, prepared once this one's result has been handed on (the caller's
+      // continuations run first: preparing takes the isolate, and part of it runs on this thread)
+      setImmediate(() => {
+        if (!gen.isolate.isDisposed) gen.pool.refill();
+      });
     }
   }
 
@@ -173,14 +191,19 @@ class IsolatedVmPlugin implements LoadedPlugin {
   private async create(): Promise<Generation> {
     const isolate = new ivm.Isolate({
       memoryLimit: this.limits.memoryMb,
-      onCatastrophicError: (message) => this.onCatastrophicError?.(this.name, message),
+      onCatastrophicError: (message) => this.options.onCatastrophicError?.(this.name, message),
     });
     this.counters.isolates++;
     try {
       const bootstrap = await compileBootstrap(isolate);
       const plugin = await isolate.compileScript(this.code, { filename: `plugin:${this.name}.js` });
       this.counters.compiles++;
-      return { isolate, bootstrap, plugin };
+      const scripts = { bootstrap, plugin };
+      const pool = new ContextPool(this.options.warmContexts ?? 1, () =>
+        HOST_TO_ISOLATE.prepare(isolate, scripts, this.limits),
+      );
+      pool.refill();
+      return { isolate, bootstrap, plugin, pool };
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       const message = err instanceof Error ? err.message : String(err);
@@ -194,6 +217,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
 
 function kill(gen: Generation, reason: SandboxErrorCode): void {
   gen.killedFor ??= reason;
+  gen.pool.close();
   if (!gen.isolate.isDisposed) {
     try {
       gen.isolate.dispose();

@@ -4,6 +4,7 @@ import { buildCommand } from "./commands/build.js";
 import { type Command, out, UsageError } from "./commands/command.js";
 import { keygenCommand } from "./commands/keygen.js";
 import { packCommand } from "./commands/pack.js";
+import { publishCommand } from "./commands/publish.js";
 import { signCommand } from "./commands/sign.js";
 import { testCommand } from "./commands/test.js";
 import { verifyCommand } from "./commands/verify.js";
@@ -14,6 +15,7 @@ const COMMANDS: readonly Command[] = [
   buildCommand,
   testCommand,
   packCommand,
+  publishCommand,
   keygenCommand,
   signCommand,
   verifyCommand,

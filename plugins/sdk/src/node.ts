@@ -1,4 +1,4 @@
-// Node-side tools for plugin authors: build, test, pack. Never imported by plugin code.
+// Node-side tools for plugin authors: build, test, pack, publish. Never imported by plugin code.
 export {
   type BuildOptions,
   type BuildResult,
@@ -10,6 +10,13 @@ export {
 } from "./build.js";
 export { main } from "./cli.js";
 export { integrityOf, type PackOptions, type PackResult, packPlugin } from "./pack.js";
+export {
+  type PublishOptions,
+  type PublishResult,
+  publishPlugin,
+  REGISTRY_ENV,
+} from "./publish.js";
+export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./run-plugin.js";
 export { signTarball, verifyTarball } from "./sign-package.js";
 export {
   fingerprintOf,
@@ -25,4 +32,3 @@ export {
 } from "./signature.js";
 export { DEFAULT_KEY_PATH, readSigningKey, type SigningKey, writeNewSigningKey } from "./signing-key.js";
 export { type TarEntry, tar, untar } from "./tar.js";
-export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./test-harness.js";

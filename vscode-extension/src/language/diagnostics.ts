@@ -18,6 +18,8 @@ export const SECRETS_NOT_CHECKED = "secrets_not_checked";
 export interface DiagnoseOptions {
   /** Capabilities: the connected server's, or the built-ins offline. */
   capabilities: CapabilityCatalog;
+  /** The connected server's installed but disabled capabilities (`capability_disabled` instead of unknown). */
+  disabled?: CapabilityCatalog;
   /** Checks bundles and recipients against a connected server; without it, one information diagnostic says so. */
   resolver?: ReferenceResolver;
   /** Why there is no resolver when a server is configured but could not be used (said in the information). */
@@ -56,6 +58,7 @@ export function toLspDiagnostic(d: SpecDiagnostic): Diagnostic {
 export async function diagnose(text: string, options: DiagnoseOptions): Promise<Diagnostic[]> {
   const result = await validatePipeline(text, {
     capabilities: options.capabilities,
+    ...(options.disabled ? { disabled: options.disabled } : {}),
     ...(options.resolver ? { resolver: options.resolver } : {}),
   });
   const out = result.diagnostics.map(toLspDiagnostic);

@@ -2,7 +2,7 @@
 // validation and completion, and a resolver that checks bundles, recipients and plugin secrets, through the
 // typed client.
 import { type Client, createClient } from "@latchflow/api/client";
-import { capabilityCatalog } from "@latchflow/api/pipeline-plan";
+import { capabilityCatalogs } from "@latchflow/api/pipeline-plan";
 import { Scope } from "@latchflow/api/scopes";
 import type { CapabilityCatalog, ReferenceResolver } from "@latchflow/spec";
 import type { Directory } from "../language/index.js";
@@ -17,6 +17,8 @@ export interface ServerSettings {
 export interface Remote {
   url: string;
   capabilities: CapabilityCatalog;
+  /** installed but disabled on the server: naming one is `capability_disabled`, not an unknown capability */
+  disabled: CapabilityCatalog;
   resolver: ReferenceResolver;
   /** Why plugin secrets are not checked (the token may not list them); undefined when they are. */
   secretsUncheckedReason?: string;
@@ -39,12 +41,15 @@ export async function connect(
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
   const [{ items }, me] = await Promise.all([api.listCapabilities(), api.getMe()]);
-  const capabilities: CapabilityCatalog = Object.freeze(capabilityCatalog(items));
+  const catalogs = capabilityCatalogs(items);
+  const capabilities: CapabilityCatalog = Object.freeze(catalogs.capabilities);
+  const disabled: CapabilityCatalog = Object.freeze(catalogs.disabled);
   const pluginOf = new Map(items.map((c) => [c.uses, c.plugin]));
   const secrets = me.scopes.includes(Scope.PluginsAdmin);
   return {
     url: settings.url,
     capabilities,
+    disabled,
     resolver: cachedResolver(api, secrets ? pluginOf : undefined),
     ...(secrets
       ? {}

@@ -79,7 +79,7 @@ export function startServer(connection: Connection): void {
     const r = await remote;
     return diagnose(text, {
       capabilities: await catalog(),
-      ...(r ? { resolver: r.resolver } : {}),
+      ...(r ? { disabled: r.disabled, resolver: r.resolver } : {}),
       ...(r?.secretsUncheckedReason ? { secretsUncheckedReason: r.secretsUncheckedReason } : {}),
       ...(offlineReason ? { offlineReason } : {}),
     });
