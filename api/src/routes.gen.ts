@@ -14,6 +14,16 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "addPublisherKey": {
+    "method": "post",
+    "path": "/api/v1/plugin-keys",
+    "body": true,
+    "responses": {
+      "201": {
+        "json": true
+      }
+    }
+  },
   "approvePortalPairing": {
     "method": "post",
     "path": "/api/v1/portal/pairings/:id/approve",
@@ -713,6 +723,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
       }
     }
   },
+  "listPublisherKeys": {
+    "method": "get",
+    "path": "/api/v1/plugin-keys",
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
   "listPublishLinks": {
     "method": "get",
     "path": "/api/v1/bundles/:id/links",
@@ -820,6 +839,15 @@ export const routes: Readonly<Record<string, RouteInfo>> = {
     "bodyTypes": [
       "binary"
     ],
+    "responses": {
+      "200": {
+        "json": true
+      }
+    }
+  },
+  "removePublisherKey": {
+    "method": "delete",
+    "path": "/api/v1/plugin-keys/:key",
     "responses": {
       "200": {
         "json": true

@@ -30,7 +30,9 @@ export {
   InstallPluginFromRegistry,
   Plugin,
   PluginSecret,
+  PluginSignature,
   PluginUpgrade,
+  PublisherKey,
   UpdatedPlugin,
 } from "./operations/plugins.js";
 export {

@@ -5,6 +5,7 @@ import {
   hostRows,
   installedMessage,
   manifestPermissions,
+  signatureLabel,
   withHost,
 } from "./plugins.js";
 
@@ -60,20 +61,21 @@ describe("plugin manifest", () => {
   });
 });
 
-describe("installedMessage", () => {
-  const plugin = {
-    name: "latchflow-plugin-x",
-    version: "2.0.0",
-    source: "tarball" as const,
-    integrity: "",
-    capabilities: [],
-    requestedHosts: [],
-    approvedHosts: [],
-    manifest: {},
-    installedAt: null,
-    updatedAt: null,
-  };
+const plugin = {
+  name: "latchflow-plugin-x",
+  version: "2.0.0",
+  source: "tarball" as const,
+  integrity: "",
+  capabilities: [],
+  requestedHosts: [],
+  approvedHosts: [],
+  manifest: {},
+  installedAt: null,
+  updatedAt: null,
+  signature: { state: "unsigned" as const },
+};
 
+describe("installedMessage", () => {
   it("says a new plugin starts disabled", () => {
     expect(installedMessage(plugin)).toBe(
       "Installed latchflow-plugin-x 2.0.0. Its capabilities start disabled.",
@@ -103,5 +105,24 @@ describe("installedMessage", () => {
         },
       }),
     ).toBe("Upgraded latchflow-plugin-x from 1.0.0 to 2.0.0. Still enabled: latchflow-plugin-x/a@1.");
+  });
+});
+
+describe("signatures", () => {
+  const signed = { keyId: "0123456789abcdef", fingerprint: "sha256:01", signer: "Acme" };
+  it("names the publisher of a trusted key, says when the key is not trusted or there is no signature", () => {
+    expect(signatureLabel({ signature: { state: "trusted", ...signed, publisher: "Acme Corp" } })).toBe(
+      "Signed by Acme Corp",
+    );
+    expect(signatureLabel({ signature: { state: "untrusted", ...signed } })).toBe("Signed, key not trusted");
+    expect(signatureLabel({ signature: { state: "unsigned" } })).toBe("Unsigned");
+    expect(signatureLabel({ signature: null })).toBe("Built in");
+  });
+
+  it("an install's warnings end its message", () => {
+    const p = { ...plugin, name: "x", version: "1.0.0", warnings: ["The package is unsigned"] };
+    expect(installedMessage(p)).toBe(
+      "Installed x 1.0.0. Its capabilities start disabled. Warning: The package is unsigned.",
+    );
   });
 });

@@ -64,6 +64,18 @@ export const SOURCE_LABEL: Readonly<Record<Plugin["source"], string>> = {
   registry: "npm registry",
 };
 
+/**
+ * Who signed a plugin's package, in words (ADR 042): "signed by <the name an admin trusted the key under>",
+ * "signed, key not trusted", "unsigned"; built-ins ship with the server.
+ */
+export function signatureLabel(p: Pick<Plugin, "signature">): string {
+  const s = p.signature;
+  if (s === null) return "Built in";
+  if (s.state === "trusted") return `Signed by ${s.publisher}`;
+  if (s.state === "untrusted") return "Signed, key not trusted";
+  return "Unsigned";
+}
+
 /** A capability summary for the list: "2 of 3 enabled". */
 export function enabledSummary(p: Pick<Plugin, "capabilities">): string {
   const on = p.capabilities.filter((c) => c.enabled).length;
@@ -89,8 +101,9 @@ export const permissionLabel = (name: string): string => PERMISSION_LABEL[name] 
  * what waits for the admin because the new version asks for more (enabling it again is the approval).
  */
 export function installedMessage(p: schemas.InstalledPlugin): string {
+  const warned = (p.warnings ?? []).map((w) => ` Warning: ${w}.`).join("");
   const u = p.upgrade;
-  if (!u) return `Installed ${p.name} ${p.version}. Its capabilities start disabled.`;
+  if (!u) return `Installed ${p.name} ${p.version}. Its capabilities start disabled.${warned}`;
   const head = `Upgraded ${p.name} from ${u.from} to ${p.version}.`;
   const parts = [head];
   if (u.awaitingApproval.length > 0) {
@@ -101,5 +114,5 @@ export function installedMessage(p: schemas.InstalledPlugin): string {
   }
   if (u.kept.length > 0) parts.push(`Still enabled: ${u.kept.join(", ")}.`);
   if (u.removed.length > 0) parts.push(`No longer there: ${u.removed.join(", ")}.`);
-  return parts.join(" ");
+  return parts.join(" ") + warned;
 }

@@ -28,6 +28,27 @@ export const InstallPluginFromRegistry = z
   .strictObject({ package: z.string().min(1).max(260).meta({ description: "<name>[@<version>]" }) })
   .meta({ id: "InstallPluginFromRegistry" });
 
+/** Who signed an installed package, and whether an admin trusts the key now (ADR 042). */
+export const PluginSignature = z
+  .object({
+    state: z.enum(["trusted", "untrusted", "unsigned"]).meta({
+      description:
+        "trusted: signed by a key an admin trusts; untrusted: signed, by a key no admin trusts (now); unsigned: no signature",
+    }),
+    keyId: z
+      .string()
+      .optional()
+      .meta({ description: "The signing key's id (the fingerprint's first 16 hex digits)" }),
+    fingerprint: z.string().optional().meta({ description: "sha256:<hex> of the raw public key" }),
+    signer: z.string().optional().meta({ description: "The name the author gave their key (self-declared)" }),
+    publisher: z
+      .string()
+      .optional()
+      .meta({ description: "trusted: the name the admin gave the key when trusting it" }),
+  })
+  .meta({ id: "PluginSignature" });
+export type PluginSignature = z.output<typeof PluginSignature>;
+
 export const Plugin = z
   .object({
     name: z.string(),
@@ -40,6 +61,9 @@ export const Plugin = z
     manifest: z.unknown().meta({ description: "The plugin's latchflow-plugin.json" }),
     installedAt: z.iso.datetime().nullable().meta({ description: "null for built-ins" }),
     updatedAt: z.iso.datetime().nullable(),
+    signature: PluginSignature.nullable().meta({
+      description: "null for built-ins (they ship with the server)",
+    }),
   })
   .meta({ id: "Plugin" });
 export type Plugin = z.output<typeof Plugin>;
@@ -74,6 +98,10 @@ export type PluginUpgrade = z.output<typeof PluginUpgrade>;
 
 export const InstalledPlugin = Plugin.extend({
   upgrade: PluginUpgrade.optional().meta({ description: "Present when an installed plugin was upgraded" }),
+  warnings: z.array(z.string()).optional().meta({
+    description:
+      "What the admin should know about this install: an unsigned package, or one signed by a key no admin trusts, installed because LATCHFLOW_PLUGIN_SIGNATURES is warn",
+  }),
 }).meta({ id: "InstalledPlugin" });
 export type InstalledPlugin = z.output<typeof InstalledPlugin>;
 
@@ -122,7 +150,7 @@ export const installPlugin = defineOperation({
   path: "/api/v1/plugins",
   operationId: "installPlugin",
   summary:
-    'Install or upgrade a plugin: a tarball from `latchflow-plugin pack` (application/gzip), or JSON `{ package: "name@version" }` from the configured plugin registry (`LATCHFLOW_PLUGIN_REGISTRY`; without a version its `latest` dist-tag; the sha512 `dist.integrity` it states is verified, ADR 041). A new plugin\'s capabilities start disabled; an upgrade keeps them enabled unless the new version asks for more permissions (then `upgrade` says which, and those capabilities wait disabled for approval). Audited as plugins.plugin.installed.',
+    'Install or upgrade a plugin: a tarball from `latchflow-plugin pack` (application/gzip), or JSON `{ package: "name@version" }` from the configured plugin registry (`LATCHFLOW_PLUGIN_REGISTRY`; without a version its `latest` dist-tag; the sha512 `dist.integrity` it states is verified, ADR 041). A new plugin\'s capabilities start disabled; an upgrade keeps them enabled unless the new version asks for more permissions (then `upgrade` says which, and those capabilities wait disabled for approval). Packages signed with `latchflow-plugin sign` record their signer; unsigned or untrusted ones install with `warnings` or are refused (LATCHFLOW_PLUGIN_SIGNATURES, ADR 042). Audited as plugins.plugin.installed (refusals for the signature as plugins.plugin.refused).',
   description: `Send the tarball as ${PLUGIN_PACKAGE_TYPES.join(", ")} (optionally with its sha512 in X-Latchflow-Integrity), or application/json InstallPluginFromRegistry.`,
   tag,
   access: admin,
@@ -130,18 +158,22 @@ export const installPlugin = defineOperation({
   responses: {
     201: { description: "Installed (or upgraded: see upgrade)", schema: InstalledPlugin },
     ...errorResponses,
-    403: { description: "Not allowed, or the registry's tarball URL is refused", schema: ErrorBody },
+    403: {
+      description:
+        "Not allowed, the registry's tarball URL is refused, or (LATCHFLOW_PLUGIN_SIGNATURES=require) the package is signed by a key no admin trusts (details.signature: untrusted, keyId, fingerprint)",
+      schema: ErrorBody,
+    },
     404: { description: "No such package or version in the registry", schema: ErrorBody },
     409: {
       description:
-        "A built-in plugin has that name, or another plugin has the same name without its scope (its `uses` prefix)",
+        "A built-in plugin has that name, another plugin has the same name without its scope (its `uses` prefix), or an upgrade is not signed by the installed version's key (details.signature: signer_changed; uninstall first)",
       schema: ErrorBody,
     },
     413: { description: "The tarball (or the registry's document) is too large", schema: ErrorBody },
     415: { description: "Neither a tarball nor JSON", schema: ErrorBody },
     422: {
       description:
-        "Not a valid plugin package (e.g. a capability or plugin name that breaks the capability naming rule)",
+        "Not a valid plugin package (e.g. a capability or plugin name that breaks the capability naming rule), a signature that does not hold (details.signature: malformed, tampered or bad_signature), or (LATCHFLOW_PLUGIN_SIGNATURES=require) an unsigned package (details.signature: unsigned)",
       schema: ErrorBody,
     },
     500: {
@@ -284,6 +316,72 @@ export const deletePluginSecret = defineOperation({
   responses: {
     200: { description: "Deleted", schema: PluginSecret },
     404: { description: "No such secret", schema: ErrorBody },
+    ...errorResponses,
+  },
+});
+
+export const PublisherKey = z
+  .object({
+    keyId: z.string().meta({ description: "The fingerprint's first 16 hex digits" }),
+    fingerprint: z.string().meta({ description: "sha256:<hex> of the raw public key" }),
+    name: z.string().meta({ description: "The admin's name for the publisher, shown as 'signed by <name>'" }),
+    publicKey: z.string().meta({ description: "ed25519:<base64 of the raw 32-byte key>" }),
+    addedBy: z.string().meta({ description: "Id of the user who trusted it" }),
+    addedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: "PublisherKey", description: "A plugin publisher's signing key an admin trusts" });
+export type PublisherKey = z.output<typeof PublisherKey>;
+
+export const listPublisherKeys = defineOperation({
+  method: "get",
+  path: "/api/v1/plugin-keys",
+  operationId: "listPublisherKeys",
+  summary: "The publisher keys the admins trust: packages they signed show as signed by that publisher",
+  tag,
+  access: admin,
+  responses: {
+    200: { description: "Trusted keys", schema: z.object({ items: z.array(PublisherKey) }) },
+    ...errorResponses,
+  },
+});
+
+export const addPublisherKey = defineOperation({
+  method: "post",
+  path: "/api/v1/plugin-keys",
+  operationId: "addPublisherKey",
+  summary:
+    "Trust a publisher key (the `.pub` line `latchflow-plugin keygen` writes). Audited as plugins.key.trusted.",
+  tag,
+  access: admin,
+  body: z
+    .strictObject({
+      name: z.string().min(1).max(200).meta({ description: "Your name for the publisher" }),
+      publicKey: z.string().min(1).max(100).meta({ description: "ed25519:<base64 of the raw 32-byte key>" }),
+    })
+    .meta({ id: "AddPublisherKey" }),
+  responses: {
+    201: { description: "Trusted", schema: PublisherKey },
+    409: { description: "The key is trusted already", schema: ErrorBody },
+    ...errorResponses,
+    ...bodyErrorResponses,
+    422: { description: "Not an ed25519:<base64> public key, or a bad name", schema: ErrorBody },
+  },
+});
+
+export const removePublisherKey = defineOperation({
+  method: "delete",
+  path: "/api/v1/plugin-keys/:key",
+  operationId: "removePublisherKey",
+  summary:
+    "Stop trusting a publisher key (by key id or fingerprint). Installed plugins it signed stay installed and show as signed by an untrusted key. Audited as plugins.key.removed.",
+  tag,
+  access: admin,
+  params: z.strictObject({
+    key: z.string().regex(/^(?:[0-9a-f]{16}|sha256:[0-9a-f]{64})$/, "a key id or sha256:<hex> fingerprint"),
+  }),
+  responses: {
+    200: { description: "No longer trusted", schema: PublisherKey },
+    404: { description: "No trusted key has that id", schema: ErrorBody },
     ...errorResponses,
   },
 });

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { defineCommand } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
+import { keyCommands, signatureText } from "./plugin-keys.js";
 import { confirm, isInteractive, promptSecret, readStdin } from "./prompt.js";
 
 const nameArg = { name: "PLUGIN", required: true } as const;
@@ -19,6 +20,7 @@ function showPlugin(out: Output, p: schemas.Plugin): void {
     ["version", p.version],
     ["source", p.source],
     ["integrity", p.integrity || "-"],
+    ["signature", signatureText(p.signature)],
     ["requested hosts", p.requestedHosts.join(", ") || "-"],
     ["approved hosts", p.approvedHosts.join(", ") || "-"],
     ["installed", p.installedAt],
@@ -39,7 +41,7 @@ export const list = defineCommand({
   access,
   output: {
     description:
-      "{ items: Plugin[] } — Plugin: { name, version, source: builtin|tarball|registry, integrity, capabilities: [{ uses, kind, enabled }], requestedHosts, approvedHosts, manifest, installedAt, updatedAt }",
+      "{ items: Plugin[] } — Plugin: { name, version, source: builtin|tarball|registry, integrity, capabilities: [{ uses, kind, enabled }], requestedHosts, approvedHosts, manifest, installedAt, updatedAt, signature: { state: trusted|untrusted|unsigned, keyId, fingerprint, signer, publisher } | null }",
     schema: z.object({ items: z.array(schemas.Plugin) }),
   },
   async run(ctx) {
@@ -49,6 +51,7 @@ export const list = defineCommand({
         { header: "NAME", value: (p) => p.name },
         { header: "VERSION", value: (p) => p.version },
         { header: "SOURCE", value: (p) => p.source },
+        { header: "SIGNATURE", value: (p) => signatureText(p.signature) },
         {
           header: "CAPABILITIES",
           value: (p) => p.capabilities.map((c) => `${c.uses}${c.enabled ? "" : " (off)"}`).join(", "),
@@ -115,6 +118,8 @@ export const install = defineCommand({
         }
         if (up.removed.length > 0) ctx.out.note(`no longer provided: ${up.removed.join(", ")}`);
       }
+      ctx.out.note(`signature: ${signatureText(p.signature)}`);
+      for (const w of p.warnings ?? []) ctx.out.note(`${ctx.out.style("yellow", "warning:", true)} ${w}`);
       if (p.requestedHosts.length > 0) {
         ctx.out.note(
           `it asks to reach ${p.requestedHosts.join(", ")}: latchflow plugins approve-hosts ${p.name} HOST…`,
@@ -346,4 +351,5 @@ export const commands = [
   secretsList,
   secretsSet,
   secretsRm,
+  ...keyCommands,
 ];

@@ -30,7 +30,7 @@ export const GROUPS: Readonly<Record<string, GroupEntry>> = {
   },
   plugins: {
     summary:
-      "Plugins: list, show, install (tarball or registry), enable/disable, uninstall, approve-hosts, secrets",
+      "Plugins: list, show, install (tarball or registry), enable/disable, uninstall, approve-hosts, secrets, keys",
     load: () => import("./plugins.js"),
   },
   tokens: {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { packPlugin } from "@latchflow/plugin-sdk/node";
+import { packPlugin, readSigningKey, writeNewSigningKey } from "@latchflow/plugin-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { latchflow } from "../audit/helpers.js";
 import { OWNER_EMAIL, type Stack, startStack } from "../stack.js";
@@ -90,6 +90,31 @@ describe("latchflow plugins, tokens, users and audit", { timeout: 180_000 }, () 
     expect(await s.shaped("plugins secrets list", [PLUGIN])).toEqual({
       items: [],
     });
+  });
+
+  it("plugins keys: trust a publisher's .pub file, list, the SIGNATURE column, remove", async () => {
+    const key = await writeNewSigningKey(join(s.op.home, "acme.key"), "Acme Ltd");
+    const packed = await packPlugin({
+      dir: PLUGIN_DIR,
+      outFile: join(s.op.home, "signed.tgz"),
+      key: await readSigningKey(key.privateKeyFile),
+    });
+    const installed = await s.shaped("plugins install", [packed.file]);
+    expect(installed).toMatchObject({
+      signature: { state: "untrusted", keyId: key.keyId, fingerprint: key.fingerprint, signer: "Acme Ltd" },
+      warnings: [expect.stringContaining("a key no admin trusts")],
+    });
+    const added = await s.shaped("plugins keys add", ["Acme (vetted)", key.publicKeyFile]);
+    expect(added).toMatchObject({ name: "Acme (vetted)", keyId: key.keyId, publicKey: key.publicKey });
+    expect(await s.shaped("plugins keys list", [])).toMatchObject({ items: [{ keyId: key.keyId }] });
+    expect(await s.ok(["plugins", "list"])).toMatch(new RegExp(`${PLUGIN}.*signed by Acme \\(vetted\\)`));
+    expect(await s.ok(["plugins", "show", PLUGIN])).toContain("signed by Acme (vetted)");
+    await s.fails(["plugins", "keys", "add", "Again", key.publicKey], 5, "conflict");
+    await s.fails(["plugins", "keys", "add", "Bad", "not-a-key"], 2, "usage");
+    await s.shaped("plugins keys remove", [key.keyId]);
+    expect(await s.ok(["plugins", "list"])).toContain(`signed, key not trusted (Acme Ltd, ${key.keyId})`);
+    await s.fails(["plugins", "keys", "remove", key.keyId], 4, "not_found");
+    await s.shaped("plugins uninstall", [PLUGIN, "--yes"]);
   });
 
   it("tokens: the secret printed once on stdout with a warning on stderr; rotate; revoke stops it (exit 3)", async () => {

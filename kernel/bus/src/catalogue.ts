@@ -2,6 +2,16 @@
  * The event catalogue: every event type of every domain with its payload type.
  * Type names are `<domain>.<entity>.<past-tense-verb>`; subjects come from `subjectFor` only.
  */
+/** A package's signature in plugin events: "trusted" | "untrusted" | "unsigned" | "broken" (ADR 042). */
+export interface PluginSignatureData {
+  state: string;
+  keyId?: string;
+  fingerprint?: string;
+  signer?: string;
+  /** the trusted key's name (state "trusted") */
+  publisher?: string;
+}
+
 export interface EventCatalogue {
   "auth.user.created": { email: string; role: string };
   "auth.user.invited": { userId: string; email: string; role: string };
@@ -134,7 +144,21 @@ export interface EventCatalogue {
     kept?: string[];
     awaitingApproval?: string[];
     removed?: string[];
+    /** who signed the package and whether the key is trusted (ADR 042); warnings: installed under "warn" */
+    signature?: PluginSignatureData;
+    warnings?: string[];
   };
+  /** an install refused for its signature: broken, unsigned or untrusted under "require", or another key */
+  "plugins.plugin.refused": {
+    name: string;
+    version: string;
+    integrity: string;
+    source: string;
+    reason: string;
+    signature: PluginSignatureData;
+  };
+  "plugins.key.trusted": { keyId: string; fingerprint: string; name: string };
+  "plugins.key.removed": { keyId: string; fingerprint: string; name: string };
   /**
    * capabilities enabled or disabled, or egress hosts approved (`approvedHosts`: the whole new list); `disabledInUse`:
    * capabilities disabled with force while enabled pipelines use them
@@ -239,6 +263,9 @@ export const EVENT_TYPES = listingEveryType([
   "plugins.plugin.uninstalled",
   "plugins.secret.set",
   "plugins.secret.deleted",
+  "plugins.plugin.refused",
+  "plugins.key.trusted",
+  "plugins.key.removed",
   "files.file.created",
   "files.file.updated",
   "files.file.deleted",

@@ -14,6 +14,7 @@ export {
   type EventPayload,
   type EventType,
   isEventType,
+  type PluginSignatureData,
 } from "./catalogue.js";
 export { SUBSCRIBE_DEFAULTS } from "./consumer-options.js";
 export { type Actor, ActorKind, createEvent, type EventEnvelope, type NewEvent } from "./envelope.js";

@@ -28,8 +28,10 @@ import {
   PluginApprovalRow,
   PluginRow,
   PluginSecretRow,
+  PublisherKeyRow,
   pluginsMigration,
   SettingRow,
+  signaturesMigration,
 } from "./plugins/entities.js";
 import { createPluginsApi } from "./plugins/plugins-api.js";
 import { type BuiltinPlugin, createRegistry } from "./plugins/registry.js";
@@ -128,6 +130,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
             SettingRow,
             PluginApprovalRow,
             TriggerLinkRow,
+            PublisherKeyRow,
           ],
           migrations: [
             outboxMigration,
@@ -136,6 +139,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
             pluginsMigration,
             approvalsMigration,
             triggerLinksMigration,
+            signaturesMigration,
           ],
         },
         logger,
@@ -237,6 +241,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
           seal: secrets.seal,
           pluginRegistry: k.pluginRegistry,
           maxTarballBytes: k.pluginMaxBytes,
+          signatures: k.pluginSignatures,
           now,
         }),
       );

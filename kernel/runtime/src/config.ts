@@ -176,6 +176,10 @@ export const ENV_VARS = {
     default: "10485760",
     doc: "Largest plugin tarball installed, uploaded or downloaded from the registry (bytes); a larger one is refused with `payload_too_large`.",
   },
+  LATCHFLOW_PLUGIN_SIGNATURES: {
+    default: "warn",
+    doc: "What an install does with a package that is unsigned or signed by a key no admin trusts: `warn` installs it and says so (in the answer's `warnings` and the audit event), `require` refuses it (422 unsigned, 403 untrusted). A broken signature is always refused, and so is an upgrade signed by another key than the installed version's.",
+  },
   LATCHFLOW_TRUST_PROXY: {
     default: "false",
     doc: "`true` when behind one reverse proxy: the client IP is the last X-Forwarded-For entry (the one the proxy added).",
@@ -272,6 +276,7 @@ const schema = z.object({
   LATCHFLOW_EGRESS_ALLOW_PRIVATE: z.enum(["true", "false"]),
   LATCHFLOW_PLUGIN_REGISTRY: optionalUrl(["http://", "https://"]),
   LATCHFLOW_PLUGIN_MAX_BYTES: z.coerce.number().int().min(1024),
+  LATCHFLOW_PLUGIN_SIGNATURES: z.enum(["warn", "require"]),
   LATCHFLOW_AUDIT_SIGNING_KEY: z.string().refine((v) => v === "" || isEd25519PrivateKey(v), {
     message: "must be an Ed25519 private key (PKCS#8 PEM, or base64 of the PKCS#8 DER)",
   }),
@@ -348,6 +353,8 @@ export interface KernelConfig {
   pluginRegistry: string;
   /** the largest plugin tarball accepted (upload or registry download) */
   pluginMaxBytes: number;
+  /** unsigned or untrusted packages: installed with a warning, or refused (ADR 042) */
+  pluginSignatures: "warn" | "require";
 }
 
 /** The audit service's hash chain checkpoints. */
@@ -453,6 +460,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       egressAllowPrivate: v.LATCHFLOW_EGRESS_ALLOW_PRIVATE === "true",
       pluginRegistry: v.LATCHFLOW_PLUGIN_REGISTRY || "https://registry.npmjs.org",
       pluginMaxBytes: v.LATCHFLOW_PLUGIN_MAX_BYTES,
+      pluginSignatures: v.LATCHFLOW_PLUGIN_SIGNATURES,
     },
   };
 }

@@ -2,12 +2,24 @@ import { isSandboxError } from "@latchflow/sandbox";
 import { PluginBuildError } from "./build.js";
 import { buildCommand } from "./commands/build.js";
 import { type Command, out, UsageError } from "./commands/command.js";
+import { keygenCommand } from "./commands/keygen.js";
 import { packCommand } from "./commands/pack.js";
 import { publishCommand } from "./commands/publish.js";
+import { signCommand } from "./commands/sign.js";
 import { testCommand } from "./commands/test.js";
+import { verifyCommand } from "./commands/verify.js";
+import { SignatureError } from "./signature.js";
 
 /** Every command, in the order the usage text lists them: one line per command file. */
-const COMMANDS: readonly Command[] = [buildCommand, testCommand, packCommand, publishCommand];
+const COMMANDS: readonly Command[] = [
+  buildCommand,
+  testCommand,
+  packCommand,
+  publishCommand,
+  keygenCommand,
+  signCommand,
+  verifyCommand,
+];
 
 const USAGE = `usage: latchflow-plugin <command> [options]
 
@@ -34,6 +46,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (err instanceof PluginBuildError) {
       fail(err.message);
+      return 1;
+    }
+    if (err instanceof SignatureError) {
+      fail(`signature ${err.reason}: ${err.message}`);
       return 1;
     }
     if (isSandboxError(err)) {

@@ -17,4 +17,18 @@ export {
   REGISTRY_ENV,
 } from "./publish.js";
 export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./run-plugin.js";
+export { signTarball, verifyTarball } from "./sign-package.js";
+export {
+  fingerprintOf,
+  keyIdOf,
+  rawPublicKey,
+  SIGNATURE_FILE,
+  SIGNATURE_FORMAT,
+  type SignatureDocument,
+  SignatureError,
+  signFiles,
+  type VerifiedSignature,
+  verifyFiles,
+} from "./signature.js";
+export { DEFAULT_KEY_PATH, readSigningKey, type SigningKey, writeNewSigningKey } from "./signing-key.js";
 export { type TarEntry, tar, untar } from "./tar.js";

@@ -4,6 +4,8 @@ import { dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildPlugin, manifestFromBundle, PluginBuildError } from "./build.js";
 import type { PluginManifest } from "./define-plugin.js";
+import { SIGNATURE_FILE, signFiles } from "./signature.js";
+import type { SigningKey } from "./signing-key.js";
 import { type TarEntry, tar } from "./tar.js";
 
 export interface PackOptions {
@@ -15,6 +17,8 @@ export interface PackOptions {
   entry?: string;
   /** Use this already built bundle instead of building `entry`. */
   bundle?: string;
+  /** Sign the package with this key (`package/latchflow-signature.json`, see signature.ts). */
+  key?: SigningKey;
 }
 
 export interface PackResult {
@@ -56,7 +60,7 @@ async function packedPackageJson(dir: string, manifest: PluginManifest): Promise
 
 /**
  * Builds the plugin and writes a gzip'd ustar tarball with `package/package.json` (so plain `npm publish`
- * takes it), `package/latchflow-plugin.json`, `package/plugin.js` and `package/README.md` (when `dir` has one).
+ * takes it), `package/latchflow-plugin.json`, `package/plugin.js` and `package/README.md` (when `dir` has one), signed when `key` is given.
  */
 export async function packPlugin(options: PackOptions): Promise<PackResult> {
   const dir = resolve(options.dir);
@@ -81,6 +85,14 @@ export async function packPlugin(options: PackOptions): Promise<PackResult> {
     throw err;
   });
   if (readme !== undefined) entries.push({ name: "package/README.md", data: readme });
+  if (options.key !== undefined) {
+    const signature = signFiles(
+      new Map(entries.map((e) => [e.name, e.data])),
+      options.key.privateKey,
+      options.key.signer,
+    );
+    entries.push({ name: SIGNATURE_FILE, data: Buffer.from(`${JSON.stringify(signature, null, 2)}\n`) });
+  }
   const tarball = gzipSync(tar(entries), { level: 9 });
   const file = resolve(
     options.outFile ?? join(dir, `${manifest.name.replace(/^@[^/]+\//, "")}-${manifest.version}.tgz`),

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { integrityOf } from "../src/node.js";
+import { integrityOf, SIGNATURE_FILE, tar, untar } from "../src/node.js";
 import { COUNTER_PLUGIN, pluginDir, SDK_DIR, SDK_ENTRY } from "./helpers.js";
 
 const BIN = join(SDK_DIR, "bin", "latchflow-plugin.mjs");
@@ -118,5 +119,60 @@ describe("latchflow-plugin CLI", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Node built-in module "node:child_process"');
     expect((await run(["frobnicate"], dir)).code).toBe(2);
+  }, 60_000);
+
+  it("keygen, pack --key, sign and verify: the private key is never printed", async () => {
+    const { dir, cleanup } = await pluginDir(COUNTER_PLUGIN, "# Counter\n");
+    cleanups.push(cleanup);
+    expect((await run(["keygen", "--out", "keys/acme.key"], dir)).code).toBe(2);
+    const made = await run(["keygen", "--name", "Acme Ltd", "--out", "keys/acme.key"], dir);
+    expect(made.stderr).toBe("");
+    expect(made.code).toBe(0);
+    const keyFile = await readFile(join(dir, "keys", "acme.key"), "utf8");
+    expect(keyFile).toContain("PRIVATE KEY");
+    expect(made.stdout).not.toContain("PRIVATE KEY");
+    expect(made.stdout).not.toContain(JSON.parse(keyFile).privateKey.split("\n")[1]);
+    expect((await stat(join(dir, "keys", "acme.key"))).mode & 0o777).toBe(0o600);
+    const publicKey = (await readFile(join(dir, "keys", "acme.key.pub"), "utf8")).trim();
+    expect(made.stdout).toContain(`public key: ${publicKey}`);
+    const again = await run(["keygen", "--name", "Other", "--out", "keys/acme.key"], dir);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("exists");
+
+    const packed = await run(["pack", "--out", "signed.tgz", "--key", "keys/acme.key"], dir);
+    expect(packed.stderr).toBe("");
+    const verified = await run(["verify", "signed.tgz"], dir);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain("signed by Acme Ltd");
+
+    expect((await run(["pack", "--out", "plain.tgz"], dir)).code).toBe(0);
+    const unsigned = await run(["verify", "plain.tgz"], dir);
+    expect([unsigned.code, unsigned.stdout]).toEqual([1, "unsigned\n"]);
+    const signed = await run(["sign", "--key", "keys/acme.key", "plain.tgz"], dir);
+    expect(signed.stderr).toBe("");
+    const [file, integrity] = signed.stdout.trim().split("\n");
+    expect(file).toBe(join(dir, "plain.tgz"));
+    expect(integrity).toBe(integrityOf(await readFile(join(dir, "plain.tgz"))));
+    expect((await run(["verify", "plain.tgz"], dir)).code).toBe(0);
+
+    // one byte of the code changed after signing
+    const files = untar(gunzipSync(await readFile(join(dir, "plain.tgz"))));
+    files.set(
+      "package/plugin.js",
+      Buffer.concat([files.get("package/plugin.js") ?? Buffer.alloc(0), Buffer.from(" ")]),
+    );
+    await writeFile(
+      join(dir, "tampered.tgz"),
+      gzipSync(tar([...files].map(([name, data]) => ({ name, data })))),
+    );
+    const tampered = await run(["verify", "tampered.tgz"], dir);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toContain(
+      "signature tampered: the package does not match its signature: package/plugin.js",
+    );
+    expect(files.has(SIGNATURE_FILE)).toBe(true);
+
+    expect((await run(["sign", "--key", "keys/missing.key", "plain.tgz"], dir)).stderr).toContain("keygen");
+    expect((await run(["sign", "--key", "keys/acme.key"], dir)).code).toBe(2);
   }, 60_000);
 });

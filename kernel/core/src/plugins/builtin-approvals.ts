@@ -38,6 +38,7 @@ export function createBuiltinApprovals(d: {
     requestedHosts: manifestHosts(b.manifest),
     approvedHosts: approval ? (JSON.parse(approval.approvedHosts) as string[]) : [],
     disabledInUse: [],
+    warnings: [],
     installedAt: new Date(0),
     updatedAt: approval?.updatedAt ?? new Date(0),
   });

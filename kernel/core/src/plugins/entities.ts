@@ -24,6 +24,11 @@ export const PluginRow = defineEntity({
     approvedHosts: p.text().default("[]").fieldName("approved_hosts"),
     installedAt: p.datetime().fieldName("installed_at"),
     updatedAt: p.datetime().fieldName("updated_at"),
+    /** who signed the installed package (all null: unsigned); see ADR 042 */
+    signerPublicKey: p.string().length(100).nullable().fieldName("signer_public_key"),
+    signerFingerprint: p.string().length(80).nullable().fieldName("signer_fingerprint"),
+    signerKeyId: p.string().length(16).nullable().fieldName("signer_key_id"),
+    signerName: p.string().length(200).nullable().fieldName("signer_name"),
   },
 });
 export type PluginRow = InferEntity<typeof PluginRow>;
@@ -112,4 +117,44 @@ export const approvalsMigration = defineMigration("0004-plugin-approvals", (sche
     t.datetime("updated_at", ts).notNullable();
     t.unique(["tenant", "plugin"], { indexName: "plugin_approvals_uniq" });
   }),
+);
+
+/** A publisher key an admin trusts: packages it signed install as "trusted" (ADR 042). */
+export const PublisherKeyRow = defineEntity({
+  name: "PublisherKeyRow",
+  tableName: "plugin_publisher_keys",
+  uniques: [{ properties: ["tenant", "fingerprint"] }],
+  properties: {
+    id: p.string().primary().length(26),
+    tenant: p.string().length(63),
+    /** the admin's label for the publisher */
+    name: p.string().length(200),
+    publicKey: p.string().length(100).fieldName("public_key"),
+    fingerprint: p.string().length(80),
+    keyId: p.string().length(16).fieldName("key_id"),
+    addedBy: p.string().length(64).fieldName("added_by"),
+    addedAt: p.datetime().fieldName("added_at"),
+  },
+});
+export type PublisherKeyRow = InferEntity<typeof PublisherKeyRow>;
+
+export const signaturesMigration = defineMigration("0006-plugin-signatures", (schema) =>
+  schema
+    .alterTable("plugins", (t) => {
+      t.string("signer_public_key", 100).nullable();
+      t.string("signer_fingerprint", 80).nullable();
+      t.string("signer_key_id", 16).nullable();
+      t.string("signer_name", 200).nullable();
+    })
+    .createTable("plugin_publisher_keys", (t) => {
+      t.string("id", 26).primary();
+      t.string("tenant", 63).notNullable();
+      t.string("name", 200).notNullable();
+      t.string("public_key", 100).notNullable();
+      t.string("fingerprint", 80).notNullable();
+      t.string("key_id", 16).notNullable();
+      t.string("added_by", 64).notNullable();
+      t.datetime("added_at", ts).notNullable();
+      t.unique(["tenant", "fingerprint"], { indexName: "plugin_publisher_keys_uniq" });
+    }),
 );

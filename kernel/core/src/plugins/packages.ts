@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { type PluginManifest, parseManifest } from "@latchflow/plugin-sdk";
-import { untar } from "@latchflow/plugin-sdk/node";
+import { SignatureError, untar, type VerifiedSignature, verifyFiles } from "@latchflow/plugin-sdk/node";
 import { ErrorCode, LatchflowError, notFound, validationFailed } from "@latchflow/runtime";
 import { type DownloadLimits, downloadVetted, vetTarballUrl } from "./registry-download.js";
 
@@ -53,11 +53,20 @@ async function readJsonCapped(res: Response, maxBytes: number): Promise<unknown>
 export const integrityOf = (data: Uint8Array) =>
   `sha512-${createHash("sha512").update(data).digest("base64")}`;
 
-/** The manifest (validated like `definePlugin` does) and the bundled code of a package tarball. */
+/** A package's signature as read: who signed it, none, or why it does not hold (ADR 042). */
+export type PackageSignature =
+  | { state: "signed"; signed: VerifiedSignature }
+  | { state: "unsigned" }
+  | { state: "broken"; error: SignatureError };
+
+/**
+ * The manifest (validated like `definePlugin` does), the bundled code and the signature (verified over the same
+ * files) of a package tarball.
+ */
 export function readPackage(
   tarball: Uint8Array,
   maxBytes: number,
-): { manifest: PluginManifest; code: string } {
+): { manifest: PluginManifest; code: string; signature: PackageSignature } {
   let files: Map<string, Buffer>;
   try {
     files = untar(gunzipSync(tarball, { maxOutputLength: MAX_EXPANSION * maxBytes }));
@@ -75,7 +84,17 @@ export function readPackage(
   } catch (err) {
     throw validationFailed((err as Error).message);
   }
-  return { manifest, code: code.toString("utf8") };
+  return { manifest, code: code.toString("utf8"), signature: signatureOf(files) };
+}
+
+function signatureOf(files: ReadonlyMap<string, Uint8Array>): PackageSignature {
+  try {
+    const signed = verifyFiles(files);
+    return signed ? { state: "signed", signed } : { state: "unsigned" };
+  } catch (err) {
+    if (err instanceof SignatureError) return { state: "broken", error: err };
+    throw err;
+  }
 }
 
 /**

@@ -20,7 +20,9 @@ import { createBuiltinApprovals } from "./builtin-approvals.js";
 import { PluginApprovalRow, PluginRow, PluginSecretRow } from "./entities.js";
 import { enabledPipelinesUsing, idsServedBy, planUpgrade } from "./lifecycle.js";
 import { fetchFromRegistry, integrityOf, readPackage } from "./packages.js";
+import { createPublisherKeysApi, signatureOfRow, type TrustedKeys, trustedKeys } from "./publisher-keys.js";
 import { type BuiltinPlugin, installedHostName, limitsOf, type Registry, usesPrefix } from "./registry.js";
+import { judgeSignature, type SignaturePolicy } from "./signature-policy.js";
 
 export interface PluginsApiDeps {
   db: Database;
@@ -34,6 +36,8 @@ export interface PluginsApiDeps {
   pluginRegistry: string;
   /** the largest tarball accepted, uploaded or downloaded */
   maxTarballBytes: number;
+  /** unsigned or untrusted packages: installed with a warning, or refused (LATCHFLOW_PLUGIN_SIGNATURES) */
+  signatures: SignaturePolicy;
   fetch?: typeof fetch;
   now: () => Date;
 }
@@ -74,7 +78,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
     throw notFound("Plugin not found", { plugin: name });
   };
 
-  const toProto = (row: PluginRow): pluginsV1.Plugin => {
+  const toProto = (row: PluginRow, keys: TrustedKeys): pluginsV1.Plugin => {
     const manifest = JSON.parse(row.manifest) as PluginManifest;
     const enabled = new Set(parseList(row.enabled));
     return {
@@ -91,10 +95,14 @@ export function createPluginsApi(d: PluginsApiDeps) {
       requestedHosts: manifestHosts(manifest),
       approvedHosts: parseList(row.approvedHosts),
       disabledInUse: [],
+      signature: signatureOfRow(row, keys),
+      warnings: [],
       installedAt: row.installedAt,
       updatedAt: row.updatedAt,
     };
   };
+  const withTrust = async (ctx: RequestContext, row: PluginRow) =>
+    toProto(row, await trustedKeys(d.db, ctx.tenant));
 
   const install = async (
     ctx: RequestContext,
@@ -115,7 +123,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
         details: { expected, actual: integrity },
       });
     }
-    const { manifest, code } = readPackage(tarball, d.maxTarballBytes);
+    const { manifest, code, signature } = readPackage(tarball, d.maxTarballBytes);
     if (expectedName !== undefined && manifest.name !== expectedName) {
       throw validationFailed(`The package ${expectedName} holds a plugin named ${manifest.name}`);
     }
@@ -135,6 +143,51 @@ export function createPluginsApi(d: PluginsApiDeps) {
         { details: { plugin: clash.name } },
       );
     }
+    const keys = await trustedKeys(d.db, ctx.tenant);
+    const installed = await d.db.em().findOne(PluginRow, { tenant: ctx.tenant, name: manifest.name });
+    const judged = judgeSignature({
+      signature,
+      publisher: signature.state === "signed" ? keys.get(signature.signed.fingerprint) : undefined,
+      policy: d.signatures,
+      ...(installed
+        ? {
+            installed: {
+              version: installed.version,
+              fingerprint: installed.signerFingerprint ?? null,
+              keyId: installed.signerKeyId ?? null,
+            },
+          }
+        : {}),
+    });
+    if (judged.refusal) {
+      await d.db.em().transactional(async (tx) => {
+        emitEvent(
+          tx,
+          ctx,
+          "plugins.plugin.refused",
+          { plugin: manifest.name },
+          {
+            name: manifest.name,
+            version: manifest.version,
+            integrity,
+            source,
+            reason: judged.refusal?.message ?? "",
+            signature: judged.data,
+          },
+        );
+      });
+      d.relay.nudge();
+      throw judged.refusal;
+    }
+    const signer =
+      signature.state === "signed"
+        ? {
+            signerPublicKey: signature.signed.publicKey,
+            signerFingerprint: signature.signed.fingerprint,
+            signerKeyId: signature.signed.keyId,
+            signerName: signature.signed.signer,
+          }
+        : { signerPublicKey: null, signerFingerprint: null, signerKeyId: null, signerName: null };
     await d.compile({
       name: installedHostName({ tenant: ctx.tenant, name: manifest.name, version: manifest.version }),
       code,
@@ -170,6 +223,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
           enabled: JSON.stringify(plan.enabled),
           approvedHosts: JSON.stringify(egressAllowlist(manifest.permissions, parseList(row.approvedHosts))),
           updatedAt: now,
+          ...signer,
         });
       } else {
         row = tx.create(PluginRow, {
@@ -185,6 +239,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
           approvedHosts: "[]",
           installedAt: now,
           updatedAt: now,
+          ...signer,
         });
       }
       emitEvent(
@@ -206,16 +261,19 @@ export function createPluginsApi(d: PluginsApiDeps) {
                 removed: upgrade.removed,
               }
             : {}),
+          signature: judged.data,
+          ...(judged.warnings.length > 0 ? { warnings: judged.warnings } : {}),
         },
       );
       return { row, upgrade };
     });
     d.relay.nudge();
     d.registry.invalidate(ctx.tenant);
-    return { ...toProto(row), ...(upgrade ? { upgrade } : {}) };
+    return { ...toProto(row, keys), warnings: judged.warnings, ...(upgrade ? { upgrade } : {}) };
   };
 
   return {
+    ...createPublisherKeysApi(d),
     installPlugin: (req: pluginsV1.InstallPluginRequest, ctx: RequestContext) =>
       install(ctx, req.tarball, "tarball", req.integrity),
 
@@ -238,12 +296,13 @@ export function createPluginsApi(d: PluginsApiDeps) {
       const builtins = (await d.builtins()).map((b) =>
         builtin.toProto(b, approvals.find((a) => a.plugin === b.manifest.name) ?? null),
       );
-      return { plugins: [...builtins, ...rows.map(toProto)] };
+      const keys = await trustedKeys(d.db, ctx.tenant);
+      return { plugins: [...builtins, ...rows.map((r) => toProto(r, keys))] };
     },
 
     async getPlugin(req: pluginsV1.GetPluginRequest, ctx: RequestContext) {
       const found = await findAny(ctx, req.name);
-      return "builtin" in found ? builtin.get(ctx, found.builtin) : toProto(found.row);
+      return "builtin" in found ? builtin.get(ctx, found.builtin) : withTrust(ctx, found.row);
     },
 
     async updatePlugin(req: pluginsV1.UpdatePluginRequest, ctx: RequestContext) {
@@ -310,7 +369,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
       });
       d.relay.nudge();
       d.registry.invalidate(ctx.tenant);
-      return { ...toProto(await find(ctx, row.name)), disabledInUse: inUse };
+      return { ...(await withTrust(ctx, await find(ctx, row.name))), disabledInUse: inUse };
     },
 
     async uninstallPlugin(req: pluginsV1.UninstallPluginRequest, ctx: RequestContext) {
@@ -341,7 +400,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
       });
       d.relay.nudge();
       d.registry.invalidate(ctx.tenant);
-      return toProto(row);
+      return withTrust(ctx, row);
     },
 
     async listCapabilities(_req: pluginsV1.ListCapabilitiesRequest, ctx: RequestContext) {

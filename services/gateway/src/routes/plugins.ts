@@ -17,6 +17,23 @@ const toRest = (p: pluginsV1.Plugin): schemas.Plugin => ({
   manifest: JSON.parse(p.manifestJson),
   installedAt: p.source === "builtin" ? null : (p.installedAt?.toISOString() ?? null),
   updatedAt: p.source === "builtin" ? null : (p.updatedAt?.toISOString() ?? null),
+  signature: p.source === "builtin" || !p.signature ? null : signatureToRest(p.signature),
+});
+
+const signatureToRest = (s: pluginsV1.PluginSignature): schemas.PluginSignature => ({
+  // the kernel's states are the contract's (trusted | untrusted | unsigned)
+  state: s.state as schemas.PluginSignature["state"],
+  ...(s.keyId ? { keyId: s.keyId, fingerprint: s.fingerprint, signer: s.signer } : {}),
+  ...(s.publisher ? { publisher: s.publisher } : {}),
+});
+
+const keyToRest = (k: pluginsV1.PublisherKey): schemas.PublisherKey => ({
+  keyId: k.keyId,
+  fingerprint: k.fingerprint,
+  name: k.name,
+  publicKey: k.publicKey,
+  addedBy: k.addedBy,
+  addedAt: k.addedAt?.toISOString() ?? null,
 });
 
 /** An install's answer: the plugin, and what an upgrade did to its capabilities. */
@@ -33,6 +50,7 @@ const installedToRest = (p: pluginsV1.Plugin): schemas.InstalledPlugin => ({
         },
       }
     : {}),
+  ...(p.warnings.length > 0 ? { warnings: p.warnings } : {}),
 });
 
 /** An update's answer: the plugin, and (force) what was disabled while enabled pipelines use it. */
@@ -150,6 +168,18 @@ export function pluginRoutes(clients: GatewayClients, maxTarballBytes: number) {
           ctx,
         ),
       ),
+    })),
+    implement(operations.listPublisherKeys, async ({ ctx }) => ({
+      status: 200,
+      body: { items: (await clients.plugins.listPublisherKeys({}, ctx)).keys.map(keyToRest) },
+    })),
+    implement(operations.addPublisherKey, async ({ body, ctx }) => ({
+      status: 201,
+      body: keyToRest(await clients.plugins.addPublisherKey(body, ctx)),
+    })),
+    implement(operations.removePublisherKey, async ({ params, ctx }) => ({
+      status: 200,
+      body: keyToRest(await clients.plugins.removePublisherKey({ key: params.key }, ctx)),
     })),
     implement(operations.deletePluginSecret, async ({ params, ctx }) => ({
       status: 200,

@@ -47,6 +47,54 @@ export interface Plugin {
     | undefined;
   /** set by UpdatePlugin with force: capabilities disabled while enabled pipelines use them */
   disabledInUse: CapabilityInUse[];
+  /** who signed the installed package (unset for built-ins) */
+  signature?:
+    | PluginSignature
+    | undefined;
+  /** set by InstallPlugin*: what the admin should know (an unsigned or untrusted package installed under "warn") */
+  warnings: string[];
+}
+
+/** The signature of an installed package, and whether its key is trusted now. */
+export interface PluginSignature {
+  /** "trusted" | "untrusted" | "unsigned" */
+  state: string;
+  keyId: string;
+  /** "sha256:<hex>" of the raw public key */
+  fingerprint: string;
+  /** the name the author gave their key (self-declared) */
+  signer: string;
+  /** the trusted key's name, as the admin who trusted it wrote it (state "trusted" only) */
+  publisher: string;
+}
+
+export interface PublisherKey {
+  keyId: string;
+  fingerprint: string;
+  /** the admin's label for the publisher */
+  name: string;
+  /** "ed25519:<base64 of the raw 32-byte key>" */
+  publicKey: string;
+  /** user id of the admin who trusted it */
+  addedBy: string;
+  addedAt?: Date | undefined;
+}
+
+export interface ListPublisherKeysRequest {
+}
+
+export interface ListPublisherKeysResponse {
+  keys: PublisherKey[];
+}
+
+export interface AddPublisherKeyRequest {
+  name: string;
+  publicKey: string;
+}
+
+export interface RemovePublisherKeyRequest {
+  /** the key id or the fingerprint */
+  key: string;
 }
 
 /** What an upgrade did to the enabled capabilities, and why. */
@@ -183,6 +231,8 @@ function createBasePlugin(): Plugin {
     updatedAt: undefined,
     upgrade: undefined,
     disabledInUse: [],
+    signature: undefined,
+    warnings: [],
   };
 }
 
@@ -223,6 +273,12 @@ export const Plugin: MessageFns<Plugin> = {
     }
     for (const v of message.disabledInUse) {
       CapabilityInUse.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.signature !== undefined) {
+      PluginSignature.encode(message.signature, writer.uint32(106).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(114).string(v!);
     }
     return writer;
   },
@@ -336,6 +392,22 @@ export const Plugin: MessageFns<Plugin> = {
             message.disabledInUse.push(CapabilityInUse.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.signature = PluginSignature.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -388,6 +460,8 @@ export const Plugin: MessageFns<Plugin> = {
         : globalThis.Array.isArray(object?.disabled_in_use)
         ? object.disabled_in_use.map((e: any) => CapabilityInUse.fromJSON(e))
         : [],
+      signature: isSet(object.signature) ? PluginSignature.fromJSON(object.signature) : undefined,
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -429,6 +503,12 @@ export const Plugin: MessageFns<Plugin> = {
     if (message.disabledInUse?.length) {
       obj.disabledInUse = message.disabledInUse.map((e) => CapabilityInUse.toJSON(e));
     }
+    if (message.signature !== undefined) {
+      obj.signature = PluginSignature.toJSON(message.signature);
+    }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
     return obj;
   },
 
@@ -451,6 +531,589 @@ export const Plugin: MessageFns<Plugin> = {
       ? PluginUpgrade.fromPartial(object.upgrade)
       : undefined;
     message.disabledInUse = object.disabledInUse?.map((e) => CapabilityInUse.fromPartial(e)) || [];
+    message.signature = (object.signature !== undefined && object.signature !== null)
+      ? PluginSignature.fromPartial(object.signature)
+      : undefined;
+    message.warnings = object.warnings?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePluginSignature(): PluginSignature {
+  return { state: "", keyId: "", fingerprint: "", signer: "", publisher: "" };
+}
+
+export const PluginSignature: MessageFns<PluginSignature> = {
+  encode(message: PluginSignature, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.state !== "") {
+      writer.uint32(10).string(message.state);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(18).string(message.keyId);
+    }
+    if (message.fingerprint !== "") {
+      writer.uint32(26).string(message.fingerprint);
+    }
+    if (message.signer !== "") {
+      writer.uint32(34).string(message.signer);
+    }
+    if (message.publisher !== "") {
+      writer.uint32(42).string(message.publisher);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PluginSignature {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePluginSignature();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fingerprint = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.signer = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.publisher = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PluginSignature {
+    return {
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      fingerprint: isSet(object.fingerprint) ? globalThis.String(object.fingerprint) : "",
+      signer: isSet(object.signer) ? globalThis.String(object.signer) : "",
+      publisher: isSet(object.publisher) ? globalThis.String(object.publisher) : "",
+    };
+  },
+
+  toJSON(message: PluginSignature): unknown {
+    const obj: any = {};
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.fingerprint !== "") {
+      obj.fingerprint = message.fingerprint;
+    }
+    if (message.signer !== "") {
+      obj.signer = message.signer;
+    }
+    if (message.publisher !== "") {
+      obj.publisher = message.publisher;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PluginSignature>, I>>(base?: I): PluginSignature {
+    return PluginSignature.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PluginSignature>, I>>(object: I): PluginSignature {
+    const message = createBasePluginSignature();
+    message.state = object.state ?? "";
+    message.keyId = object.keyId ?? "";
+    message.fingerprint = object.fingerprint ?? "";
+    message.signer = object.signer ?? "";
+    message.publisher = object.publisher ?? "";
+    return message;
+  },
+};
+
+function createBasePublisherKey(): PublisherKey {
+  return { keyId: "", fingerprint: "", name: "", publicKey: "", addedBy: "", addedAt: undefined };
+}
+
+export const PublisherKey: MessageFns<PublisherKey> = {
+  encode(message: PublisherKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyId !== "") {
+      writer.uint32(10).string(message.keyId);
+    }
+    if (message.fingerprint !== "") {
+      writer.uint32(18).string(message.fingerprint);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.publicKey !== "") {
+      writer.uint32(34).string(message.publicKey);
+    }
+    if (message.addedBy !== "") {
+      writer.uint32(42).string(message.addedBy);
+    }
+    if (message.addedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.addedAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublisherKey {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublisherKey();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fingerprint = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.publicKey = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.addedBy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.addedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublisherKey {
+    return {
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      fingerprint: isSet(object.fingerprint) ? globalThis.String(object.fingerprint) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      publicKey: isSet(object.publicKey)
+        ? globalThis.String(object.publicKey)
+        : isSet(object.public_key)
+        ? globalThis.String(object.public_key)
+        : "",
+      addedBy: isSet(object.addedBy)
+        ? globalThis.String(object.addedBy)
+        : isSet(object.added_by)
+        ? globalThis.String(object.added_by)
+        : "",
+      addedAt: isSet(object.addedAt)
+        ? fromJsonTimestamp(object.addedAt)
+        : isSet(object.added_at)
+        ? fromJsonTimestamp(object.added_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PublisherKey): unknown {
+    const obj: any = {};
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.fingerprint !== "") {
+      obj.fingerprint = message.fingerprint;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.publicKey !== "") {
+      obj.publicKey = message.publicKey;
+    }
+    if (message.addedBy !== "") {
+      obj.addedBy = message.addedBy;
+    }
+    if (message.addedAt !== undefined) {
+      obj.addedAt = message.addedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublisherKey>, I>>(base?: I): PublisherKey {
+    return PublisherKey.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublisherKey>, I>>(object: I): PublisherKey {
+    const message = createBasePublisherKey();
+    message.keyId = object.keyId ?? "";
+    message.fingerprint = object.fingerprint ?? "";
+    message.name = object.name ?? "";
+    message.publicKey = object.publicKey ?? "";
+    message.addedBy = object.addedBy ?? "";
+    message.addedAt = object.addedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListPublisherKeysRequest(): ListPublisherKeysRequest {
+  return {};
+}
+
+export const ListPublisherKeysRequest: MessageFns<ListPublisherKeysRequest> = {
+  encode(_: ListPublisherKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublisherKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublisherKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListPublisherKeysRequest {
+    return {};
+  },
+
+  toJSON(_: ListPublisherKeysRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPublisherKeysRequest>, I>>(base?: I): ListPublisherKeysRequest {
+    return ListPublisherKeysRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPublisherKeysRequest>, I>>(_: I): ListPublisherKeysRequest {
+    const message = createBaseListPublisherKeysRequest();
+    return message;
+  },
+};
+
+function createBaseListPublisherKeysResponse(): ListPublisherKeysResponse {
+  return { keys: [] };
+}
+
+export const ListPublisherKeysResponse: MessageFns<ListPublisherKeysResponse> = {
+  encode(message: ListPublisherKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.keys) {
+      PublisherKey.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublisherKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublisherKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keys.push(PublisherKey.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPublisherKeysResponse {
+    return {
+      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => PublisherKey.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListPublisherKeysResponse): unknown {
+    const obj: any = {};
+    if (message.keys?.length) {
+      obj.keys = message.keys.map((e) => PublisherKey.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPublisherKeysResponse>, I>>(base?: I): ListPublisherKeysResponse {
+    return ListPublisherKeysResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPublisherKeysResponse>, I>>(object: I): ListPublisherKeysResponse {
+    const message = createBaseListPublisherKeysResponse();
+    message.keys = object.keys?.map((e) => PublisherKey.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAddPublisherKeyRequest(): AddPublisherKeyRequest {
+  return { name: "", publicKey: "" };
+}
+
+export const AddPublisherKeyRequest: MessageFns<AddPublisherKeyRequest> = {
+  encode(message: AddPublisherKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.publicKey !== "") {
+      writer.uint32(18).string(message.publicKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddPublisherKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddPublisherKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.publicKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddPublisherKeyRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      publicKey: isSet(object.publicKey)
+        ? globalThis.String(object.publicKey)
+        : isSet(object.public_key)
+        ? globalThis.String(object.public_key)
+        : "",
+    };
+  },
+
+  toJSON(message: AddPublisherKeyRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.publicKey !== "") {
+      obj.publicKey = message.publicKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AddPublisherKeyRequest>, I>>(base?: I): AddPublisherKeyRequest {
+    return AddPublisherKeyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AddPublisherKeyRequest>, I>>(object: I): AddPublisherKeyRequest {
+    const message = createBaseAddPublisherKeyRequest();
+    message.name = object.name ?? "";
+    message.publicKey = object.publicKey ?? "";
+    return message;
+  },
+};
+
+function createBaseRemovePublisherKeyRequest(): RemovePublisherKeyRequest {
+  return { key: "" };
+}
+
+export const RemovePublisherKeyRequest: MessageFns<RemovePublisherKeyRequest> = {
+  encode(message: RemovePublisherKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemovePublisherKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemovePublisherKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemovePublisherKeyRequest {
+    return { key: isSet(object.key) ? globalThis.String(object.key) : "" };
+  },
+
+  toJSON(message: RemovePublisherKeyRequest): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemovePublisherKeyRequest>, I>>(base?: I): RemovePublisherKeyRequest {
+    return RemovePublisherKeyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemovePublisherKeyRequest>, I>>(object: I): RemovePublisherKeyRequest {
+    const message = createBaseRemovePublisherKeyRequest();
+    message.key = object.key ?? "";
     return message;
   },
 };
@@ -2469,6 +3132,40 @@ export const PluginsServiceService = {
       Buffer.from(ListPluginSecretsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListPluginSecretsResponse => ListPluginSecretsResponse.decode(value),
   },
+  /** Publisher keys the admins trust: a package signed by one of them installs as "trusted" (ADR 042). */
+  listPublisherKeys: {
+    path: "/latchflow.plugins.v1.PluginsService/ListPublisherKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPublisherKeysRequest): Buffer =>
+      Buffer.from(ListPublisherKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPublisherKeysRequest => ListPublisherKeysRequest.decode(value),
+    responseSerialize: (value: ListPublisherKeysResponse): Buffer =>
+      Buffer.from(ListPublisherKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPublisherKeysResponse => ListPublisherKeysResponse.decode(value),
+  },
+  /** Refused (conflict) when the key is trusted already. */
+  addPublisherKey: {
+    path: "/latchflow.plugins.v1.PluginsService/AddPublisherKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AddPublisherKeyRequest): Buffer =>
+      Buffer.from(AddPublisherKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AddPublisherKeyRequest => AddPublisherKeyRequest.decode(value),
+    responseSerialize: (value: PublisherKey): Buffer => Buffer.from(PublisherKey.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PublisherKey => PublisherKey.decode(value),
+  },
+  /** Installed plugins it signed stay installed; they show as signed by an untrusted key. */
+  removePublisherKey: {
+    path: "/latchflow.plugins.v1.PluginsService/RemovePublisherKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemovePublisherKeyRequest): Buffer =>
+      Buffer.from(RemovePublisherKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemovePublisherKeyRequest => RemovePublisherKeyRequest.decode(value),
+    responseSerialize: (value: PublisherKey): Buffer => Buffer.from(PublisherKey.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PublisherKey => PublisherKey.decode(value),
+  },
 } as const;
 
 export interface PluginsServiceServer extends UntypedServiceImplementation {
@@ -2498,6 +3195,12 @@ export interface PluginsServiceServer extends UntypedServiceImplementation {
   setPluginSecret: handleUnaryCall<SetPluginSecretRequest, PluginSecret>;
   deletePluginSecret: handleUnaryCall<DeletePluginSecretRequest, PluginSecret>;
   listPluginSecrets: handleUnaryCall<ListPluginSecretsRequest, ListPluginSecretsResponse>;
+  /** Publisher keys the admins trust: a package signed by one of them installs as "trusted" (ADR 042). */
+  listPublisherKeys: handleUnaryCall<ListPublisherKeysRequest, ListPublisherKeysResponse>;
+  /** Refused (conflict) when the key is trusted already. */
+  addPublisherKey: handleUnaryCall<AddPublisherKeyRequest, PublisherKey>;
+  /** Installed plugins it signed stay installed; they show as signed by an untrusted key. */
+  removePublisherKey: handleUnaryCall<RemovePublisherKeyRequest, PublisherKey>;
 }
 
 export interface PluginsServiceClient extends Client {
@@ -2666,6 +3369,54 @@ export interface PluginsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPluginSecretsResponse) => void,
+  ): ClientUnaryCall;
+  /** Publisher keys the admins trust: a package signed by one of them installs as "trusted" (ADR 042). */
+  listPublisherKeys(
+    request: ListPublisherKeysRequest,
+    callback: (error: ServiceError | null, response: ListPublisherKeysResponse) => void,
+  ): ClientUnaryCall;
+  listPublisherKeys(
+    request: ListPublisherKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPublisherKeysResponse) => void,
+  ): ClientUnaryCall;
+  listPublisherKeys(
+    request: ListPublisherKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPublisherKeysResponse) => void,
+  ): ClientUnaryCall;
+  /** Refused (conflict) when the key is trusted already. */
+  addPublisherKey(
+    request: AddPublisherKeyRequest,
+    callback: (error: ServiceError | null, response: PublisherKey) => void,
+  ): ClientUnaryCall;
+  addPublisherKey(
+    request: AddPublisherKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PublisherKey) => void,
+  ): ClientUnaryCall;
+  addPublisherKey(
+    request: AddPublisherKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PublisherKey) => void,
+  ): ClientUnaryCall;
+  /** Installed plugins it signed stay installed; they show as signed by an untrusted key. */
+  removePublisherKey(
+    request: RemovePublisherKeyRequest,
+    callback: (error: ServiceError | null, response: PublisherKey) => void,
+  ): ClientUnaryCall;
+  removePublisherKey(
+    request: RemovePublisherKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PublisherKey) => void,
+  ): ClientUnaryCall;
+  removePublisherKey(
+    request: RemovePublisherKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PublisherKey) => void,
   ): ClientUnaryCall;
 }
 
