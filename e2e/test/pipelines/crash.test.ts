@@ -206,6 +206,40 @@ describe("kill -9 of the kernel mid-run (separate processes, Postgres + NATS)", 
     }
   });
 
+  it("kill -9 right after a run began (created and first step started in one commit): retried, mail sent once", async () => {
+    const slow = await gate();
+    try {
+      await put(
+        stack.gatewayUrl,
+        pipeline(`    - id: first
+      uses: latchflow-plugin-slow/wait@1
+      with: { url: "${slow.url}", mailTo: first-kill@example.com }
+`),
+      );
+      const started = await startRun(stack.gatewayUrl, "crashy");
+      // the run was created with its first attempt already started: nothing else was committed before the kill
+      expect(started.status).toBe("running");
+      await waitFor(() => slow.hits() >= 1, {
+        timeoutMs: 15_000,
+        description: "the step to wait on the gate",
+      });
+      await mail.waitFor("first-kill@example.com");
+      await stack.kill("kernel", "SIGKILL");
+      slow.release();
+      await stack.restart("kernel");
+      const done = await finished(stack.gatewayUrl, "crashy", started.id, 30_000);
+      expect(done.status, JSON.stringify(done)).toBe("succeeded");
+      expect(done.steps?.[0]?.attempts.map((a) => [a.number, a.status])).toEqual([
+        [1, "abandoned"],
+        [2, "succeeded"],
+      ]);
+      await new Promise((res) => setTimeout(res, 500));
+      expect(mail.to("first-kill@example.com")).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("schedule@1 fires once across a kernel restart", async () => {
     const at = new Date(Date.now() + 3_000).toISOString();
     await putPipeline(

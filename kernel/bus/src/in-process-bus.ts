@@ -74,10 +74,12 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
       const seq = store.append(event.id, subject, JSON.stringify(event));
       if (seq === undefined) {
         logger.debug({ eventId: event.id, subject }, "duplicate event ignored");
-        return;
+      } else {
+        lastSeq = seq;
+        for (const runtime of runtimes.values()) runtime.notify();
       }
-      lastSeq = seq;
-      for (const runtime of runtimes.values()) runtime.notify();
+      // accepted once on disk (the first copy may still be on its way there); concurrent publishes share one sync
+      await store.durable();
     },
 
     ...subscribeMethods(addSubscriber),
@@ -91,7 +93,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
       closing ??= (async () => {
         await Promise.all([...runtimes.values()].map((runtime) => runtime.close()));
         runtimes.clear();
-        store.close();
+        await store.close();
       })();
       return closing;
     },

@@ -187,8 +187,10 @@ export function createKernel(deps: KernelDeps): LatchflowService {
         publicUrl,
         owner: owners.of,
         logger,
-        started: (ids) => {
-          for (const id of ids) void exec.execute(id, { owned: true });
+        begin: exec.begin,
+        started: (runs) => {
+          for (const r of runs)
+            void exec.execute(r.id, { owned: true, ...(r.begun ? { begun: r.begun } : {}) });
         },
       });
       scheduler = createScheduler({

@@ -140,7 +140,7 @@ export const ENV_VARS = {
   },
   LATCHFLOW_SMTP_URL: {
     default: "",
-    doc: "`smtp://user:pass@host:587` or `smtps://…` for outgoing mail; empty = no mail (development logs the message instead).",
+    doc: "`smtp://user:pass@host:587` or `smtps://…` for outgoing mail; empty = no mail (development logs the message instead). Connections are pooled (`?pool=false` turns that off).",
   },
   LATCHFLOW_MAIL_FROM: {
     default: "Latchflow <no-reply@localhost>",

@@ -25,13 +25,23 @@ export interface Mailer {
 }
 
 /**
+ * The SMTP URL with connection pooling on unless it says otherwise (`pool=false`): a connection and its
+ * handshake per message cost more than the message itself (pipelines send one per step).
+ */
+export function pooled(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  if (!url.searchParams.has("pool")) url.searchParams.set("pool", "true");
+  return url.toString();
+}
+
+/**
  * Outgoing mail over SMTP (`LATCHFLOW_SMTP_URL`). Without SMTP in development the message is written to the
  * log instead (so sign-in links can be followed locally); in production that is refused, never logged.
  */
 export function createMailer(config: Config, logger: Logger): Mailer {
   const log = logger.child({ component: "mail" });
   let transport: Transporter | undefined;
-  if (config.mail.smtpUrl) transport = createTransport(config.mail.smtpUrl);
+  if (config.mail.smtpUrl) transport = createTransport(pooled(config.mail.smtpUrl));
   return {
     async send(message) {
       if (!transport) {

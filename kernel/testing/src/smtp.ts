@@ -6,6 +6,8 @@ export interface CapturedMail {
   subject: string;
   text: string;
   html: string;
+  /** when the message's data began to arrive (epoch ms) */
+  receivedAt: number;
 }
 
 export interface SmtpCapture {
@@ -32,6 +34,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
     onData(stream, _session, callback) {
+      const receivedAt = Date.now();
       simpleParser(stream)
         .then((parsed) => {
           messages.push({
@@ -39,6 +42,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
             subject: parsed.subject ?? "",
             text: parsed.text ?? "",
             html: typeof parsed.html === "string" ? parsed.html : "",
+            receivedAt,
           });
           callback();
         })

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "libsql";
+import { createWalSync, type WalSync } from "../sqlite/wal-sync.js";
 
 /** One row of the append-only log. */
 export interface StoredMessage {
@@ -60,18 +61,23 @@ CREATE TABLE IF NOT EXISTS bus_pending (
 
 /**
  * SQLite persistence of the in-process bus: the message log and each durable consumer's state.
- * Every method is one committed statement or transaction; one bus (process) per file.
+ * Every method is one committed statement or transaction; one bus (process) per file. Commits survive a killed
+ * process at once (WAL); `durable()` also puts them on disk (group commit: one sync for every commit so far).
+ * Only appends wait for it: consumer state that a power loss rolls back means redelivery, which
+ * at-least-once allows, but an accepted event must not be lost.
  */
 export class BusStore {
   readonly #db: Database.Database;
   readonly #stmts;
+  readonly #sync: WalSync | undefined;
 
   constructor(path: string) {
     // the first start of a fresh clone: the data dir does not exist yet
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.#db = new Database(path, { timeout: 5000 });
     this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = FULL");
+    this.#db.pragma("synchronous = NORMAL");
+    if (path !== ":memory:") this.#sync = createWalSync(path);
     this.#db.exec(SCHEMA);
     const db = this.#db;
     this.#stmts = {
@@ -111,6 +117,11 @@ export class BusStore {
   append(eventId: string, subject: string, body: string): number | undefined {
     const result = this.#stmts.append.run(eventId, subject, body, Date.now());
     return result.changes === 1 ? Number(result.lastInsertRowid) : undefined;
+  }
+
+  /** Resolves once every commit made so far is on disk. */
+  async durable(): Promise<void> {
+    await this.#sync?.flush();
   }
 
   lastSeq(): number {
@@ -172,7 +183,8 @@ export class BusStore {
     this.#stmts.dead.run(consumer, seq);
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.#sync?.close();
     this.#db.close();
   }
 }

@@ -40,8 +40,14 @@ export function runContext(
   };
 }
 
+export interface CreatedRun {
+  run: RunRow;
+  /** its steps, in order */
+  steps: StepRow[];
+}
+
 /** Inserts a queued run and its pending steps in `em`'s transaction, with the `trigger.fired` event. */
-export function createRun(em: EntityManager, n: NewRun): RunRow {
+export function createRun(em: EntityManager, n: NewRun): CreatedRun {
   const doc = JSON.parse(n.pipeline.parsed) as PipelineDocument;
   const spec: RunSpec = { steps: doc.spec.steps, ownerId: n.owner.id, ownerEmail: n.owner.email };
   const run = em.create(RunRow, {
@@ -68,7 +74,7 @@ export function createRun(em: EntityManager, n: NewRun): RunRow {
     startedAt: null,
     finishedAt: null,
   });
-  doc.spec.steps.forEach((step, position) => {
+  const steps = doc.spec.steps.map((step, position) =>
     em.create(StepRow, {
       id: newId(),
       runId: run.id,
@@ -82,8 +88,8 @@ export function createRun(em: EntityManager, n: NewRun): RunRow {
       errorMessage: "",
       startedAt: null,
       finishedAt: null,
-    });
-  });
+    }),
+  );
   emitEvent(
     em,
     n.actor ?? runContext(run, n.owner.id),
@@ -97,5 +103,5 @@ export function createRun(em: EntityManager, n: NewRun): RunRow {
       runId: run.id,
     },
   );
-  return run;
+  return { run, steps };
 }

@@ -17,7 +17,7 @@ import { evaluateCondition, type PipelineStep, parseDuration } from "@latchflow/
 import { type HostDeps, hostCapabilities } from "../plugins/host-capabilities.js";
 import { directKv } from "../plugins/kv.js";
 import { migrateExport, type Registry } from "../plugins/registry.js";
-import type { RunSpec } from "./create-run.js";
+import type { CreatedRun, RunSpec } from "./create-run.js";
 import { RunRow, StepRow } from "./entities.js";
 import { retryDelay } from "./retry.js";
 import { type Failure, RunJournal } from "./run-journal.js";
@@ -45,12 +45,31 @@ export interface ExecutorDeps {
   random?: () => number;
 }
 
+/** A run this replica created whose first step's first attempt started in the creating transaction. */
+export interface Begun {
+  journal: RunJournal;
+  attempt: { id: string; number: number };
+}
+
+export interface ExecuteOptions {
+  /**
+   * This replica created the run with its own lease in the same transaction, so there is nothing to claim
+   * (one write fewer on the trigger → first step path).
+   */
+  owned?: boolean;
+  /** what {@link Executor.begin} started with the run (after that transaction committed) */
+  begun?: Begun;
+}
+
 export interface Executor {
   /**
-   * Claims the run and runs it as far as it can go. `owned`: this replica created it with its own lease in
-   * the same transaction, so there is nothing to claim (one write fewer on the trigger → first step path).
+   * Inside the transaction that creates a run with this replica's lease: starts its first step's first
+   * attempt there too, so the action is invoked right after that one commit (the step-started state is
+   * what a commit of its own would have written). Undefined when the first step has a condition.
    */
-  execute(runId: string, options?: { owned?: boolean }): Promise<void>;
+  begin(tx: EntityManager, created: CreatedRun): Promise<Begun | undefined>;
+  /** Claims the run (unless owned) and runs it as far as it can go. */
+  execute(runId: string, options?: ExecuteOptions): Promise<void>;
   /** Runs being executed here right now. */
   active(): ReadonlySet<string>;
   /** Stops taking work, waits for the steps in flight; their runs are resumed by the next replica. */
@@ -120,7 +139,36 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     wakeups.set(runId, t);
   };
 
-  async function runSteps(runId: string): Promise<void> {
+  async function begin(tx: EntityManager, created: CreatedRun): Promise<Begun | undefined> {
+    const { run, steps } = created;
+    const spec = JSON.parse(run.spec) as RunSpec;
+    const first = spec.steps[0];
+    if (!first || first.if || stopping) return undefined;
+    const journal = new RunJournal(run, spec, steps, now);
+    return { journal, attempt: await journal.startAttempt(tx, 0, first) };
+  }
+
+  /** The run as stored, or undefined when it is waiting and was woken early (the lease is given back). */
+  async function load(runId: string): Promise<RunJournal | undefined> {
+    const run = await db.em().findOneOrFail(RunRow, { id: runId });
+    if (run.status === "waiting" && run.wakeAt && run.wakeAt.getTime() > now().getTime()) {
+      // woken a little early (timers are not exact): give the lease back and come back on time
+      await db
+        .em()
+        .nativeUpdate(
+          RunRow,
+          { id: runId, leaseOwner: deps.replicaId },
+          { leaseOwner: null, leaseUntil: null },
+        );
+      scheduleWake(runId, run.wakeAt.getTime() - now().getTime());
+      return undefined;
+    }
+    const spec = JSON.parse(run.spec) as RunSpec;
+    const steps = await db.em().find(StepRow, { runId }, { orderBy: { position: "asc" } });
+    return new RunJournal(run, spec, steps, now);
+  }
+
+  async function runSteps(runId: string, begun?: Begun): Promise<void> {
     const commit = (fn: (tx: EntityManager) => Promise<void>): Promise<void> => commitWith(runId, fn);
     let lost = false;
     const heartbeat = setInterval(
@@ -136,28 +184,16 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     );
     heartbeat.unref();
     try {
-      const run = await db.em().findOneOrFail(RunRow, { id: runId });
-      if (run.status === "waiting" && run.wakeAt && run.wakeAt.getTime() > now().getTime()) {
-        // woken a little early (timers are not exact): give the lease back and come back on time
-        await db
-          .em()
-          .nativeUpdate(
-            RunRow,
-            { id: runId, leaseOwner: deps.replicaId },
-            { leaseOwner: null, leaseUntil: null },
-          );
-        scheduleWake(runId, run.wakeAt.getTime() - now().getTime());
-        return;
-      }
-      const spec = JSON.parse(run.spec) as RunSpec;
-      const steps = await db.em().find(StepRow, { runId }, { orderBy: { position: "asc" } });
-      const journal = new RunJournal(run, spec, steps, now);
+      const journal = begun?.journal ?? (await load(runId));
+      if (!journal) return;
+      const { run, spec } = journal;
 
       for (let i = run.cursor; i < spec.steps.length; i++) {
         if (lost || stopping) return;
         const def = spec.steps[i] as PipelineStep;
 
-        if (def.if) {
+        const started = i === 0 ? begun?.attempt : undefined;
+        if (def.if && !started) {
           const cond = evaluateCondition(def.if, {
             trigger: { ...journal.trigger, firedAt: run.firedAt },
             steps: journal.outcomes(i),
@@ -172,7 +208,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           }
         }
 
-        const attempt = await commitWith(runId, (tx) => journal.startAttempt(tx, i, def));
+        const attempt = started ?? (await commitWith(runId, (tx) => journal.startAttempt(tx, i, def)));
         let outputs: Json;
         try {
           outputs = await invokeAction(journal, def, attempt.number, i);
@@ -256,14 +292,14 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     });
   }
 
-  function execute(runId: string, options: { owned?: boolean } = {}): Promise<void> {
+  function execute(runId: string, options: ExecuteOptions = {}): Promise<void> {
     const current = running.get(runId);
     if (current) return current;
     if (stopping) return Promise.resolve();
     const job = (async () => {
       try {
         if (!options.owned && !(await claim(runId))) return;
-        await runSteps(runId);
+        await runSteps(runId, options.begun);
       } catch (err) {
         if (err instanceof LeaseLost) log.info({ runId }, "another kernel took the run over; stopping here");
         else
@@ -277,6 +313,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   return {
+    begin,
     execute,
     active: () => new Set(running.keys()),
     async stop() {

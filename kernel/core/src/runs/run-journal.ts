@@ -131,11 +131,14 @@ export class RunJournal {
     const row = this.steps[position] as StepRow;
     const number = row.attempts + 1;
     const id = newId();
-    await tx.nativeUpdate(
-      AttemptRow,
-      { stepRunId: row.id, status: "running" },
-      { status: "abandoned", errorCode: "kernel_restarted", finishedAt: this.now() },
-    );
+    // (a step never attempted has no attempt to abandon)
+    if (row.attempts > 0) {
+      await tx.nativeUpdate(
+        AttemptRow,
+        { stepRunId: row.id, status: "running" },
+        { status: "abandoned", errorCode: "kernel_restarted", finishedAt: this.now() },
+      );
+    }
     await this.settleStep(tx, position, {
       status: "running",
       attempts: number,

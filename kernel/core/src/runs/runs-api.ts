@@ -218,8 +218,8 @@ export function createRunsApi(d: RunsApiDeps) {
       checkPayload((trigger.with as { payloadSchema?: unknown } | undefined)?.payloadSchema, payload);
       const owner = await d.owner(pipeline, ctx);
       const now = d.now();
-      const run = await d.db.em().transactional(async (tx) =>
-        createRun(tx, {
+      const { run, begun } = await d.db.em().transactional(async (tx) => {
+        const created = createRun(tx, {
           tenant: ctx.tenant,
           pipeline,
           owner,
@@ -232,10 +232,11 @@ export function createRunsApi(d: RunsApiDeps) {
           leaseUntil: new Date(now.getTime() + d.leaseMs),
           requestId: ctx.requestId,
           actor: ctx,
-        }),
-      );
+        });
+        return { run: created.run, begun: await d.executor.begin(tx, created) };
+      });
       d.relay.nudge();
-      void d.executor.execute(run.id, { owned: true });
+      void d.executor.execute(run.id, { owned: true, ...(begun ? { begun } : {}) });
       return runToProto(run);
     },
 

@@ -28,6 +28,7 @@ import { KvOverlay } from "../plugins/kv.js";
 import type { Registry } from "../plugins/registry.js";
 import { createRun } from "../runs/create-run.js";
 import { TimerRow } from "../runs/entities.js";
+import type { Begun, Executor } from "../runs/executor.js";
 import type { LinkSigner } from "./links.js";
 
 /** The timer key of the job that (re)computes a trigger's timers after a save or enable. */
@@ -64,8 +65,16 @@ export interface TriggerRunnerDeps {
   publicUrl: () => string;
   owner: (pipeline: PipelineRow, ctx: RequestContext) => Promise<{ id: string; email: string }>;
   logger: Logger;
+  /** in the transaction that creates a run: starts its first step with it (see `Executor.begin`) */
+  begin: Executor["begin"];
   /** called with the runs an invocation created, after its commit */
-  started: (runIds: string[]) => void;
+  started: (runs: StartedRun[]) => void;
+}
+
+/** A run an invocation created, and what `begin` started with it. */
+export interface StartedRun {
+  id: string;
+  begun: Begun | undefined;
 }
 
 export interface TriggerCall {
@@ -198,6 +207,7 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
     }
     const fires = emits.slice(0, MAX_FIRES).map(fireOf);
     const runIds: string[] = [];
+    const started: StartedRun[] = [];
     let conflict = false;
     await deps.db
       .em()
@@ -231,7 +241,7 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
           }
         }
         for (const fire of fires) {
-          const run = createRun(tx, {
+          const created = createRun(tx, {
             tenant: pipeline.tenant,
             pipeline,
             owner,
@@ -244,7 +254,8 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
             leaseUntil: new Date(at.getTime() + deps.leaseMs),
             requestId: call.ctx.requestId,
           });
-          runIds.push(run.id);
+          runIds.push(created.run.id);
+          started.push({ id: created.run.id, begun: await deps.begin(tx, created) });
         }
       })
       .catch((err) => {
@@ -252,7 +263,7 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
       });
     if (conflict) return "conflict";
     deps.relay.nudge();
-    if (runIds.length > 0) deps.started(runIds);
+    if (started.length > 0) deps.started(started);
     return { ...(result.response ? { response: result.response } : {}), runIds };
   }
 

@@ -5,7 +5,7 @@ import {
   type EventPayload,
   type EventType,
 } from "@latchflow/bus";
-import type { EntityManager } from "@mikro-orm/knex";
+import { type EntityManager, sql } from "@mikro-orm/knex";
 import { actorOf, type RequestContext } from "../context.js";
 import type { Database } from "../db/database.js";
 import { detachedFromRequest, type Logger } from "../logger.js";
@@ -106,33 +106,39 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     timer = setTimeout(() => kick(), ms);
   };
 
+  /**
+   * One batch: its events are published together (pipelined on NATS, one group commit in-process), then the
+   * published ones are marked sent with one UPDATE. A failure leaves the rest unsent for the next try.
+   */
   const drainOnce = async (): Promise<number> => {
     const em = db.em();
     const rows = await em.find(OutboxMessage, { sentAt: null }, { orderBy: { id: "asc" }, limit: batchSize });
-    for (const row of rows) {
-      if (stopped) break;
-      const event = JSON.parse(row.envelope) as EventEnvelope;
-      try {
-        await bus.publish(event);
-      } catch (err) {
-        await em.nativeUpdate(
-          OutboxMessage,
-          { id: row.id },
-          { attempts: row.attempts + 1, lastError: String((err as Error).message ?? err).slice(0, 500) },
-        );
-        throw err;
-      }
+    if (rows.length === 0 || stopped) return rows.length;
+    const events = rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
+    const results = await Promise.allSettled(events.map((event) => bus.publish(event)));
+    const sent = rows.filter((_, i) => results[i]?.status === "fulfilled");
+    if (sent.length > 0) {
       await em.nativeUpdate(
         OutboxMessage,
-        { id: row.id },
-        { sentAt: new Date(), attempts: row.attempts + 1 },
+        { id: { $in: sent.map((row) => row.id) } },
+        { sentAt: new Date(), attempts: sql`attempts + 1` },
       );
+    }
+    for (const event of events) {
       logger.debug(
         { eventId: event.id, type: event.type, requestId: event.requestId, tenant: event.tenant },
         "event published",
       );
     }
-    return rows.length;
+    const failed = results.findIndex((r) => r.status === "rejected");
+    if (failed === -1) return rows.length;
+    const err = (results[failed] as PromiseRejectedResult).reason;
+    await em.nativeUpdate(
+      OutboxMessage,
+      { id: { $in: rows.filter((_, i) => results[i]?.status === "rejected").map((row) => row.id) } },
+      { attempts: sql`attempts + 1`, lastError: String((err as Error)?.message ?? err).slice(0, 500) },
+    );
+    throw err;
   };
 
   const run = async () => {
