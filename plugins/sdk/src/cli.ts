@@ -2,11 +2,13 @@ import { isSandboxError } from "@latchflow/sandbox";
 import { PluginBuildError } from "./build.js";
 import { buildCommand } from "./commands/build.js";
 import { type Command, out, UsageError } from "./commands/command.js";
+import { initCommand } from "./commands/init.js";
 import { packCommand } from "./commands/pack.js";
 import { testCommand } from "./commands/test.js";
+import { ScaffoldError } from "./scaffold/scaffold.js";
 
 /** Every command, in the order the usage text lists them: one line per command file. */
-const COMMANDS: readonly Command[] = [buildCommand, testCommand, packCommand];
+const COMMANDS: readonly Command[] = [initCommand, buildCommand, testCommand, packCommand];
 
 const USAGE = `usage: latchflow-plugin <command> [options]
 
@@ -31,7 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       fail(`${err.message}\n\n${USAGE}`);
       return 2;
     }
-    if (err instanceof PluginBuildError) {
+    if (err instanceof PluginBuildError || err instanceof ScaffoldError) {
       fail(err.message);
       return 1;
     }

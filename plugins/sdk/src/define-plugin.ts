@@ -12,7 +12,7 @@ import type {
   PluginHost,
 } from "@latchflow/sandbox";
 import { isPermissionName, PERMISSION_NAMES, type PermissionName } from "@latchflow/sandbox/vocabulary";
-import type { CapabilityKind, JsonSchema } from "@latchflow/spec";
+import type { CapabilityKind, JsonSchema } from "@latchflow/spec/capability";
 import { CAPABILITY_ID_PATTERN, capabilityIdProblem, pluginNameProblem } from "@latchflow/spec/naming";
 
 /** The one capability naming rule (also applied by the server at install and by the pipeline validator). */

@@ -10,5 +10,6 @@ export {
 } from "./build.js";
 export { main } from "./cli.js";
 export { integrityOf, type PackOptions, type PackResult, packPlugin } from "./pack.js";
+export { ScaffoldError, type ScaffoldOptions, scaffoldPlugin } from "./scaffold/scaffold.js";
 export { type TarEntry, tar, untar } from "./tar.js";
 export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./test-harness.js";
