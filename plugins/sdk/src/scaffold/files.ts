@@ -18,7 +18,7 @@ export function scaffoldFiles({ name, sdkVersion }: ScaffoldValues): Record<stri
     files: ["dist", "README.md"],
     scripts: {
       build: "latchflow-plugin build",
-      test: "latchflow-plugin build && node --no-node-snapshot --test test/",
+      test: 'latchflow-plugin build && node --no-node-snapshot --test "test/*.test.mjs"',
       pack: "latchflow-plugin pack",
       release: "latchflow-plugin publish",
     },
