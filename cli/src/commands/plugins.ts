@@ -71,7 +71,7 @@ export const install = defineCommand({
     "latchflow plugins install ./latchflow-plugin-sms-1.2.0.tgz",
     "latchflow plugins install latchflow-plugin-sms@1.2.0",
   ],
-  access: `${access}. A name is fetched by the server from the npm registry it is configured with (LATCHFLOW_NPM_REGISTRY), its sha512 checked`,
+  access: `${access}. A name is fetched by the server from the npm registry it is configured with (LATCHFLOW_PLUGIN_REGISTRY), its sha512 checked`,
   args: [{ name: "TARBALL|NAME", required: true, complete: "file" }],
   output: {
     description: "Plugin (a new one's capabilities start disabled; an upgrade says what it kept)",

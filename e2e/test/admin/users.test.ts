@@ -698,7 +698,7 @@ describe("users, tokens and plugins: refusals and the registry (sqlite + in-proc
   beforeAll(async () => {
     packed = await packWeather();
     registry = await fakeRegistry(readFileSync(packed.file), packed.integrity);
-    s = await startAdminStack("admusers_more", MODES[0], { LATCHFLOW_NPM_REGISTRY: registry.base });
+    s = await startAdminStack("admusers_more", MODES[0], { LATCHFLOW_PLUGIN_REGISTRY: registry.base });
     await browsers.start();
   });
   afterAll(async () => {

@@ -70,7 +70,7 @@ describe.each(MODES)("third-party plugins on %s + %s", (dialect, bus) => {
     v1 = await pack("echo-v1");
     v2 = await pack("echo-v2");
     registry = await fakeRegistry(v1.bytes, v1.integrity);
-    s = await pipelineStack(dialect, bus, "pipeplug", { LATCHFLOW_NPM_REGISTRY: registry.base });
+    s = await pipelineStack(dialect, bus, "pipeplug", { LATCHFLOW_PLUGIN_REGISTRY: registry.base });
   });
   afterAll(async () => {
     await s?.stop();

@@ -66,7 +66,7 @@ describe.each(MODES)("registry installs on %s + %s", (dialect, bus) => {
   beforeAll(async () => {
     registry = await fakeRegistry();
     s = await startStack(dialect, bus, "secreg", {
-      LATCHFLOW_NPM_REGISTRY: registry.base,
+      LATCHFLOW_PLUGIN_REGISTRY: registry.base,
       LATCHFLOW_PLUGIN_MAX_BYTES: String(MAX_BYTES),
     });
   });

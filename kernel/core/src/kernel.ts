@@ -235,7 +235,7 @@ export function createKernel(deps: KernelDeps): LatchflowService {
           builtins: builtinPlugins,
           compile: (plugin) => (host as PluginHost).load(plugin),
           seal: secrets.seal,
-          npmRegistry: k.npmRegistry,
+          pluginRegistry: k.pluginRegistry,
           maxTarballBytes: k.pluginMaxBytes,
           now,
         }),

@@ -45,6 +45,25 @@ describe("loadConfig", () => {
     expect(message).not.toContain("short");
   });
 
+  it("installs plugins from LATCHFLOW_PLUGIN_REGISTRY (npmjs.org by default)", () => {
+    expect(loadConfig({}).kernel.pluginRegistry).toBe("https://registry.npmjs.org");
+    const local = loadConfig({ LATCHFLOW_PLUGIN_REGISTRY: "http://127.0.0.1:4873/" });
+    expect(local.kernel.pluginRegistry).toBe("http://127.0.0.1:4873/");
+    expect(() => loadConfig({ LATCHFLOW_PLUGIN_REGISTRY: "ftp://mirror" })).toThrow(
+      /LATCHFLOW_PLUGIN_REGISTRY/,
+    );
+  });
+
+  it("refuses the renamed LATCHFLOW_NPM_REGISTRY naming its replacement, rather than ignoring it", () => {
+    expect(() => loadConfig({ LATCHFLOW_NPM_REGISTRY: "https://mirror.example" })).toThrow(
+      "LATCHFLOW_NPM_REGISTRY: renamed to LATCHFLOW_PLUGIN_REGISTRY",
+    );
+    // named together with the other problems, in the one error
+    expect(() => loadConfig({ LATCHFLOW_NPM_REGISTRY: "x", LATCHFLOW_PORT: "99999" })).toThrow(
+      /LATCHFLOW_NPM_REGISTRY: renamed.*LATCHFLOW_PORT/,
+    );
+  });
+
   it("documents every variable", () => {
     for (const [name, spec] of Object.entries(ENV_VARS)) {
       // OTEL_* are the OpenTelemetry standard names, honoured as such

@@ -164,9 +164,9 @@ export const ENV_VARS = {
     default: "false",
     doc: "`true` lets plugins' `fetch` reach loopback and private addresses (development and tests only; never in production).",
   },
-  LATCHFLOW_NPM_REGISTRY: {
+  LATCHFLOW_PLUGIN_REGISTRY: {
     default: "https://registry.npmjs.org",
-    doc: "Registry that `POST /api/v1/plugins` with a package name installs from (the tarball's sha512 integrity is verified).",
+    doc: "npm-compatible registry that `POST /api/v1/plugins` with `name[@version]` installs from: the tarball must match the sha512 `dist.integrity` the registry states, and tarball URLs on other hosts pass the egress guard (only this registry's own host may be a loopback or private address). Replaces `LATCHFLOW_NPM_REGISTRY`.",
   },
   LATCHFLOW_PLUGIN_MAX_BYTES: {
     default: "10485760",
@@ -265,7 +265,7 @@ const schema = z.object({
   LATCHFLOW_KERNEL_LEASE_MS: z.coerce.number().int().min(100),
   LATCHFLOW_KERNEL_POLL_MS: z.coerce.number().int().min(10),
   LATCHFLOW_EGRESS_ALLOW_PRIVATE: z.enum(["true", "false"]),
-  LATCHFLOW_NPM_REGISTRY: optionalUrl(["http://", "https://"]),
+  LATCHFLOW_PLUGIN_REGISTRY: optionalUrl(["http://", "https://"]),
   LATCHFLOW_PLUGIN_MAX_BYTES: z.coerce.number().int().min(1024),
   LATCHFLOW_AUDIT_SIGNING_KEY: z.string().refine((v) => v === "" || isEd25519PrivateKey(v), {
     message: "must be an Ed25519 private key (PKCS#8 PEM, or base64 of the PKCS#8 DER)",
@@ -339,7 +339,8 @@ export interface KernelConfig {
   leaseMs: number;
   pollMs: number;
   egressAllowPrivate: boolean;
-  npmRegistry: string;
+  /** the npm-compatible registry plugins install from by name (LATCHFLOW_PLUGIN_REGISTRY) */
+  pluginRegistry: string;
   /** the largest plugin tarball accepted (upload or registry download) */
   pluginMaxBytes: number;
 }
@@ -352,13 +353,25 @@ export interface AuditConfig {
   checkpointEvery: number;
 }
 
+/**
+ * Variables that were renamed: setting the old name fails the start with the new name, rather than being
+ * ignored silently (a registry the operator chose must never fall back to the default without a word).
+ */
+const RENAMED_VARS: Readonly<Record<string, string>> = {
+  LATCHFLOW_NPM_REGISTRY: "LATCHFLOW_PLUGIN_REGISTRY",
+};
+
 /** Reads, validates and compiles the environment. Throws one error naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw: Record<string, string> = {};
   for (const [name, spec] of Object.entries(ENV_VARS)) raw[name] = env[name]?.trim() || spec.default;
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  const renamed = Object.entries(RENAMED_VARS)
+    .filter(([old]) => env[old]?.trim())
+    .map(([old, now]) => `${old}: renamed to ${now}; set that instead`);
+  if (!parsed.success || renamed.length > 0) {
+    const issues = parsed.success ? [] : parsed.error.issues;
+    const problems = [...renamed, ...issues.map((i) => `${String(i.path[0])}: ${i.message}`)];
     throw new LatchflowError(ErrorCode.BadRequest, `Invalid configuration: ${problems.join("; ")}`, {
       details: { problems },
     });
@@ -433,7 +446,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       leaseMs: v.LATCHFLOW_KERNEL_LEASE_MS,
       pollMs: v.LATCHFLOW_KERNEL_POLL_MS,
       egressAllowPrivate: v.LATCHFLOW_EGRESS_ALLOW_PRIVATE === "true",
-      npmRegistry: v.LATCHFLOW_NPM_REGISTRY || "https://registry.npmjs.org",
+      pluginRegistry: v.LATCHFLOW_PLUGIN_REGISTRY || "https://registry.npmjs.org",
       pluginMaxBytes: v.LATCHFLOW_PLUGIN_MAX_BYTES,
     },
   };

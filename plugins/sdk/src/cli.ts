@@ -4,11 +4,12 @@ import { buildCommand } from "./commands/build.js";
 import { type Command, out, UsageError } from "./commands/command.js";
 import { initCommand } from "./commands/init.js";
 import { packCommand } from "./commands/pack.js";
+import { publishCommand } from "./commands/publish.js";
 import { testCommand } from "./commands/test.js";
 import { ScaffoldError } from "./scaffold/scaffold.js";
 
 /** Every command, in the order the usage text lists them: one line per command file. */
-const COMMANDS: readonly Command[] = [initCommand, buildCommand, testCommand, packCommand];
+const COMMANDS: readonly Command[] = [initCommand, buildCommand, testCommand, packCommand, publishCommand];
 
 const USAGE = `usage: latchflow-plugin <command> [options]
 

@@ -24,9 +24,39 @@ export interface PackResult {
   manifest: PluginManifest;
 }
 
+/** Fields of the plugin folder's own `package.json` carried into the packed one (when present). */
+const CARRIED_FIELDS = ["description", "license", "author", "repository", "homepage", "bugs"] as const;
+
 /**
- * Builds the plugin and writes a gzip'd ustar tarball with `package/latchflow-plugin.json`,
- * `package/plugin.js` and `package/README.md` (when `dir` has one).
+ * The packed `package/package.json`: what npm needs to publish the tarball (`npm publish <tgz>`), named and
+ * versioned by the manifest (the folder's own `package.json` only lends its descriptive fields). No
+ * dependencies: the bundle holds everything the plugin runs.
+ */
+async function packedPackageJson(dir: string, manifest: PluginManifest): Promise<Buffer> {
+  const own: Record<string, unknown> = await readFile(join(dir, "package.json"), "utf8").then(
+    (text) => JSON.parse(text) as Record<string, unknown>,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return {};
+      throw err;
+    },
+  );
+  const carried = Object.fromEntries(
+    CARRIED_FIELDS.filter((f) => own[f] !== undefined).map((f) => [f, own[f]]),
+  );
+  const pkg = {
+    name: manifest.name,
+    version: manifest.version,
+    ...carried,
+    keywords: ["latchflow-plugin"],
+    main: "plugin.js",
+    latchflow: { apiVersion: manifest.apiVersion },
+  };
+  return Buffer.from(`${JSON.stringify(pkg, null, 2)}\n`);
+}
+
+/**
+ * Builds the plugin and writes a gzip'd ustar tarball with `package/package.json` (so plain `npm publish`
+ * takes it), `package/latchflow-plugin.json`, `package/plugin.js` and `package/README.md` (when `dir` has one).
  */
 export async function packPlugin(options: PackOptions): Promise<PackResult> {
   const dir = resolve(options.dir);
@@ -42,6 +72,7 @@ export async function packPlugin(options: PackOptions): Promise<PackResult> {
     throw new PluginBuildError("the plugin has no manifest: its entry must call definePlugin(...)");
   }
   const entries: TarEntry[] = [
+    { name: "package/package.json", data: await packedPackageJson(dir, manifest) },
     { name: "package/latchflow-plugin.json", data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
     { name: "package/plugin.js", data: Buffer.from(code) },
   ];

@@ -28,11 +28,19 @@ describe("packPlugin", () => {
 
     const files = untar(tgz);
     expect([...files.keys()]).toEqual([
+      "package/package.json",
       "package/latchflow-plugin.json",
       "package/plugin.js",
       "package/README.md",
     ]);
     expect(files.get("package/README.md")?.toString()).toBe("# Counter\n");
+    expect(JSON.parse(files.get("package/package.json")!.toString())).toEqual({
+      name: "latchflow-plugin-counter",
+      version: "1.2.3",
+      keywords: ["latchflow-plugin"],
+      main: "plugin.js",
+      latchflow: { apiVersion: "latchflow.dev/plugins/v1" },
+    });
     const manifestText = files.get("package/latchflow-plugin.json")!.toString();
     expect(manifestText).not.toContain("run");
     const manifest = JSON.parse(manifestText);
@@ -75,6 +83,7 @@ describe("packPlugin", () => {
     cleanups.push(cleanup);
     const result = await packPlugin({ dir, outFile: join(dir, "out", "p.tgz") });
     expect([...untar(await readFile(result.file)).keys()]).toEqual([
+      "package/package.json",
       "package/latchflow-plugin.json",
       "package/plugin.js",
     ]);

@@ -30,7 +30,8 @@ export interface PluginsApiDeps {
   /** loads the code into the plugin host (compiles it: a syntax error refuses the install) */
   compile: (plugin: PluginSource) => Promise<void>;
   seal: (ctx: RequestContext, context: string, value: string) => Promise<string>;
-  npmRegistry: string;
+  /** the registry `installPluginFromRegistry` installs from (LATCHFLOW_PLUGIN_REGISTRY) */
+  pluginRegistry: string;
   /** the largest tarball accepted, uploaded or downloaded */
   maxTarballBytes: number;
   fetch?: typeof fetch;
@@ -219,10 +220,15 @@ export function createPluginsApi(d: PluginsApiDeps) {
       install(ctx, req.tarball, "tarball", req.integrity),
 
     async installPluginFromRegistry(req: pluginsV1.InstallPluginFromRegistryRequest, ctx: RequestContext) {
-      const { name, bytes, integrity } = await fetchFromRegistry(req.spec, d.npmRegistry, d.fetch ?? fetch, {
-        maxBytes: d.maxTarballBytes,
-        timeoutMs: 60_000,
-      });
+      const { name, bytes, integrity } = await fetchFromRegistry(
+        req.spec,
+        d.pluginRegistry,
+        d.fetch ?? fetch,
+        {
+          maxBytes: d.maxTarballBytes,
+          timeoutMs: 60_000,
+        },
+      );
       return install(ctx, bytes, "registry", integrity, name);
     },
 
