@@ -1,17 +1,20 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LocalRegistry } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SDK_DIR } from "./helpers.js";
-import { buildAndPack, emptyFolder, npmEnv, type Packed, registryWith, sh } from "./packaging.js";
+import { run, runs } from "../pipelines/helpers.js";
+import { OWNER_TOKEN, type Stack, startStack } from "../stack.js";
+import { buildAndPack, emptyFolder, npmEnv, type Packed, REPO, registryWith, sh } from "./packaging.js";
 
 /**
  * docs/plugin-authors.md, followed verbatim: every shell block after a `<!-- guide:step NAME -->` line runs, in
  * order, in one empty folder outside the workspace (a block's `cd` carries to the next), with the SDK and
- * create-latchflow-plugin published to a local registry. The guide cannot rot: change it and this runs it.
+ * create-latchflow-plugin published to a local registry. The operator's steps run the repository's `latchflow`
+ * command against a server started with LATCHFLOW_PLUGIN_REGISTRY (SQLite, in-process bus: this test is about
+ * the author's path; both stores and buses install from a registry in pipelines/plugins.test.ts).
  */
-const GUIDE = join(SDK_DIR, "..", "..", "docs", "plugin-authors.md");
+const GUIDE = join(REPO, "docs", "plugin-authors.md");
 
 interface Step {
   name: string;
@@ -28,19 +31,19 @@ export function guideSteps(markdown: string): Step[] {
 
 /** The steps this test runs, in the guide's order; the guide must have exactly these. */
 const AUTHOR_STEPS = ["scaffold", "edit", "edit-test", "test", "pack"];
-/** Steps that need `latchflow-plugin publish` and a server installing from the registry (issue #16, item 4). */
+/** Then the registry: publish, and an operator's install and run. */
 const REGISTRY_STEPS = ["publish", "install", "run"];
-const hasPublish = existsSync(join(SDK_DIR, "src", "commands", "publish.ts"));
 
 const STEP_TIMEOUT = 300_000;
 
 describe("the plugin authors' guide, run verbatim", () => {
   let packed: Packed;
   let registry: LocalRegistry;
+  let stack: Stack;
+  let env: NodeJS.ProcessEnv;
   let folder: Awaited<ReturnType<typeof emptyFolder>>;
   let steps: Step[];
   let cwd: string;
-  const ran = new Map<string, { stdout: string; stderr: string }>();
 
   beforeAll(async () => {
     steps = guideSteps(await readFile(GUIDE, "utf8"));
@@ -48,8 +51,23 @@ describe("the plugin authors' guide, run verbatim", () => {
     registry = await registryWith(packed);
     folder = await emptyFolder();
     cwd = folder.dir;
+    stack = await startStack("sqlite", "in-process", "guide", { LATCHFLOW_PLUGIN_REGISTRY: registry.url });
+    // the operator's `latchflow`, signed in to that server
+    const bin = join(folder.home, "bin");
+    await mkdir(bin);
+    await writeFile(
+      join(bin, "latchflow"),
+      `#!/bin/sh\nexec '${process.execPath}' '${join(REPO, "cli", "bin", "latchflow.mjs")}' "$@"\n`,
+    );
+    await chmod(join(bin, "latchflow"), 0o755);
+    env = {
+      ...npmEnv(registry, folder.home, [bin]),
+      LATCHFLOW_SERVER: stack.base,
+      LATCHFLOW_TOKEN: OWNER_TOKEN,
+    };
   }, STEP_TIMEOUT);
   afterAll(async () => {
+    await stack?.stop();
     await registry?.stop();
     await folder?.cleanup();
   });
@@ -59,14 +77,9 @@ describe("the plugin authors' guide, run verbatim", () => {
     const step = steps.find((s) => s.name === name);
     if (!step) throw new Error(`the guide has no step ${name}`);
     const cwdFile = join(folder.home, ".guide-cwd");
-    const result = await sh(
-      `${step.script}printf '%s' "$PWD" > '${cwdFile}'\n`,
-      cwd,
-      npmEnv(registry, folder.home),
-    );
+    const result = await sh(`${step.script}printf '%s' "$PWD" > '${cwdFile}'\n`, cwd, env);
     expect(result.code, `step ${name} failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
     cwd = await readFile(cwdFile, "utf8");
-    ran.set(name, result);
     return result;
   }
 
@@ -124,7 +137,7 @@ describe("the plugin authors' guide, run verbatim", () => {
     STEP_TIMEOUT,
   );
 
-  it.skipIf(!hasPublish)(
+  it(
     "publish: latchflow-plugin publish puts the plugin in the registry",
     async () => {
       await runStep("publish");
@@ -132,6 +145,29 @@ describe("the plugin authors' guide, run verbatim", () => {
       expect(res.status).toBe(200);
       const doc = (await res.json()) as { versions: Record<string, unknown> };
       expect(Object.keys(doc.versions)).toEqual(["1.0.0"]);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "install: the server installs it by name from the registry and enables it",
+    async () => {
+      await runStep("install");
+      const plugin = await stack.client().getPlugin({ params: { name: "latchflow-plugin-hello" } });
+      expect(plugin).toMatchObject({ version: "1.0.0", source: "registry" });
+      expect(plugin.capabilities).toMatchObject([{ uses: "latchflow-plugin-hello/hello@1", enabled: true }]);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "run: a pipeline uses the capability and its run succeeds with the plugin's output",
+    async () => {
+      await runStep("run");
+      const [latest] = await runs(stack, "greet");
+      const ended = await run(stack, "greet", latest!.id);
+      expect(ended.status).toBe("succeeded");
+      expect(ended.steps?.[0]?.outputs).toEqual({ greeting: "Hallo, Ada!" });
     },
     STEP_TIMEOUT,
   );

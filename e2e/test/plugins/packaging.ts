@@ -3,14 +3,16 @@
 import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type LocalRegistry, startLocalRegistry } from "@latchflow/testing";
-import { SDK_DIR } from "./helpers.js";
 
 const run = promisify(execFile);
 
-export const CREATE_DIR = join(SDK_DIR, "..", "create-latchflow-plugin");
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const SDK_DIR = join(REPO, "plugins", "sdk");
+export const CREATE_DIR = join(REPO, "plugins", "create-latchflow-plugin");
 
 /** npm's cache, shared by the test runs (tarballs are keyed by integrity); `npm create`'s installs are not. */
 const NPM_CACHE = join(tmpdir(), "latchflow-sdk-tests-npm-cache");
@@ -56,9 +58,9 @@ export async function registryWith(packed: Packed): Promise<LocalRegistry> {
  * The environment of a reader's shell: node and npm on PATH (nothing of the workspace), a fresh HOME, npm
  * configured for the local registry, `LATCHFLOW_PLUGIN_REGISTRY` naming it.
  */
-export function npmEnv(registry: LocalRegistry, home: string): NodeJS.ProcessEnv {
+export function npmEnv(registry: LocalRegistry, home: string, extraPath: string[] = []): NodeJS.ProcessEnv {
   return {
-    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    PATH: [...extraPath, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
     HOME: home,
     LANG: "C.UTF-8",
     NPM_CONFIG_USERCONFIG: registry.npmrc,
