@@ -68,6 +68,8 @@ describe("the packed @latchflow/plugin-sdk", () => {
         "package/dist/index.d.ts",
         "package/dist/node.js",
         "package/dist/node.d.ts",
+        "package/dist/testing.js",
+        "package/dist/testing.d.ts",
         "package/README.md",
       ]),
     );
@@ -80,7 +82,7 @@ describe("the packed @latchflow/plugin-sdk", () => {
     expect(pkg.bin).toEqual({ "latchflow-plugin": "./bin/latchflow-plugin.mjs" });
     // the bundles import only their real dependencies, Node's own modules, and the SDK itself (the scaffold's
     // templates name it; a self-reference resolves through the package's own exports)
-    for (const file of ["package/dist/index.js", "package/dist/node.js"]) {
+    for (const file of ["package/dist/index.js", "package/dist/node.js", "package/dist/testing.js"]) {
       const imports = [
         ...files
           .get(file)!
@@ -115,9 +117,9 @@ describe("the packed @latchflow/plugin-sdk", () => {
       });
 
       const tested = JSON.parse(
-        await shell(`npx latchflow-plugin test --capability shout@1 --input '{"config":{"text":"hey"}}'`),
+        await shell(`npx latchflow-plugin test --capability shout@1 --config '{"text":"hey"}'`),
       );
-      expect(tested.output).toEqual({ text: "HEY", n: 1 });
+      expect(tested).toMatchObject({ status: "succeeded", outputs: { text: "HEY", n: 1 } });
 
       const [file, integrity] = (await shell("npx latchflow-plugin pack")).trim().split("\n");
       expect(file).toBe(join(folder.dir, "latchflow-plugin-shout-2.1.0.tgz"));

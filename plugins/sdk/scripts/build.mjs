@@ -20,6 +20,13 @@ const REPO = resolve(ROOT, "../..");
 const DIST = join(ROOT, "dist");
 const TYPES = join(DIST, "types");
 /** The workspace packages the SDK inlines, by name: their folder in the repository. */
+/** The package's entry points (`exports`: `.`, `./node`, `./testing`, `./invocation`) and their sources. */
+const ENTRIES = {
+  index: "src/index.ts",
+  node: "src/node.ts",
+  testing: "src/test-harness.ts",
+  invocation: "src/invocation.ts",
+};
 const INLINED = {
   "@latchflow/api": "api",
   "@latchflow/sandbox": "kernel/sandbox",
@@ -45,8 +52,8 @@ export async function buildSdk() {
     }),
     build({
       ...common,
-      entryPoints: ["src/node.ts"],
-      outfile: "dist/node.js",
+      entryPoints: { node: ENTRIES.node, testing: ENTRIES.testing, invocation: ENTRIES.invocation },
+      outdir: "dist",
       platform: "node",
       target: "node22",
       external: ["esbuild", "isolated-vm"],
@@ -55,8 +62,9 @@ export async function buildSdk() {
   const tsc = createRequire(join(REPO, "package.json")).resolve("typescript/bin/tsc");
   execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
   for (const file of await declarations(TYPES)) await writeFile(file, await relink(file));
-  for (const name of ["index", "node"]) {
-    await writeFile(join(DIST, `${name}.d.ts`), `export * from "./types/plugins/sdk/src/${name}.js";\n`);
+  for (const [name, source] of Object.entries(ENTRIES)) {
+    const types = `./types/plugins/sdk/${source.replace(/\.ts$/, ".js")}`;
+    await writeFile(join(DIST, `${name}.d.ts`), `export * from "${types}";\n`);
   }
 }
 

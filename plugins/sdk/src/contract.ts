@@ -55,7 +55,7 @@ export type IngressRequest = {
 
 export type TriggerInput = {
   event: TriggerEvent;
-  /** The trigger's `with`, with the config schema's defaults applied. */
+  /** The trigger's `with` as written (the kernel fills in no schema defaults: apply your own). */
   config: JsonObject;
   now: string;
   pipeline: PipelineInfo;
@@ -113,7 +113,7 @@ export type RunTrigger = {
 export type StepOutcome = "succeeded" | "failed" | "skipped";
 
 export type ActionInput = {
-  /** The step's `with`, defaults applied. Templates (`{{ … }}`) are left for the plugin to render. */
+  /** The step's `with` as written (no schema defaults filled in). Templates (`{{ … }}`) are left for the plugin to render. */
   config: JsonObject;
   trigger: RunTrigger;
   /** Earlier steps of this run, by id. */

@@ -16,6 +16,6 @@ export {
   publishPlugin,
   REGISTRY_ENV,
 } from "./publish.js";
+export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./run-plugin.js";
 export { ScaffoldError, type ScaffoldOptions, scaffoldPlugin } from "./scaffold/scaffold.js";
 export { type TarEntry, tar, untar } from "./tar.js";
-export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./test-harness.js";

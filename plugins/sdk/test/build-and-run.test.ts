@@ -35,7 +35,7 @@ describe("buildPlugin + runPlugin", () => {
     const output = await runPlugin({
       file: outFile,
       capability: "count@1",
-      input: { by: 2 },
+      input: { config: { by: 2 } },
       host: {
         kv: {
           get: async (key) => store.get(key) ?? null,
@@ -59,13 +59,17 @@ describe("buildPlugin + runPlugin", () => {
     const dir = await tempPlugin(COUNTER_PLUGIN);
     const { code } = await buildPlugin({ entry: join(dir, "src", "index.ts") });
     const record = createTestHost();
-    await runPlugin({ code, capability: "count@1", input: { by: 5 }, host: record.host });
-    expect(await runPlugin({ code, capability: "count@1", input: { by: 1 }, host: record.host })).toEqual({
+    await runPlugin({ code, capability: "count@1", input: { config: { by: 5 } }, host: record.host });
+    expect(
+      await runPlugin({ code, capability: "count@1", input: { config: { by: 1 } }, host: record.host }),
+    ).toEqual({
       count: 6,
     });
     expect(record.kv.get("count")).toEqual({ n: 6, tags: ["a", "b"] });
     // kv not granted → the call fails the invocation with capability_denied
-    await expect(runPlugin({ code, capability: "count@1", input: { by: 1 } })).rejects.toMatchObject({
+    await expect(
+      runPlugin({ code, capability: "count@1", input: { config: { by: 1 } } }),
+    ).rejects.toMatchObject({
       code: "capability_denied",
     });
     await expect(runPlugin({ code, capability: "nope@1", input: null })).rejects.toMatchObject({

@@ -40,13 +40,15 @@ describe("latchflow-plugin CLI", () => {
     expect(await readFile(join(dir, "dist", "latchflow-plugin.json"), "utf8")).toContain('"count"');
 
     const tested = await run(
-      ["test", "--file", "dist/plugin.js", "--capability", "count@1", "--input", '{"by":3}'],
+      ["test", "--file", "dist/plugin.js", "--capability", "count@1", "--config", '{"by":3}'],
       dir,
     );
     expect(tested.stderr).toBe("");
     expect(tested.code).toBe(0);
     const report = JSON.parse(tested.stdout);
-    expect(report.output).toEqual({ count: 3 });
+    expect(report.status).toBe("succeeded");
+    expect(report.outputs).toEqual({ count: 3 });
+    expect(report.input).toMatchObject({ config: { by: 3 }, step: { id: "step" }, run: { attempt: 1 } });
     expect(report.logs).toEqual([{ level: "info", message: "counted", fields: { count: 3 } }]);
 
     const packed = await run(["pack", "--out", "plugin.tgz"], dir);
@@ -54,6 +56,56 @@ describe("latchflow-plugin CLI", () => {
     const [file, integrity] = packed.stdout.trim().split("\n");
     expect(file).toBe(join(dir, "plugin.tgz"));
     expect(integrity).toBe(integrityOf(await readFile(join(dir, "plugin.tgz"))));
+  }, 60_000);
+
+  it("test drives a trigger through a webhook request, and refuses bad options", async () => {
+    const { dir, cleanup } = await pluginDir(
+      `import { definePlugin, triggerInput } from ${JSON.stringify(SDK_ENTRY)};\n` +
+        `definePlugin({ name: "latchflow-plugin-hook", version: "1.0.0", permissions: [{ name: "emit", reason: "fire" }], ` +
+        `capabilities: { "hook@1": { kind: "trigger", configSchema: {}, run: async (raw, host) => { const i = triggerInput(raw); ` +
+        `host.emit({ kind: "got", payload: i.event }); return { response: { status: 202, body: { now: i.now, label: i.config.label } } }; } } } });`,
+    );
+    cleanups.push(cleanup);
+    expect((await run(["build"], dir)).code).toBe(0);
+    const now = "2026-01-02T03:04:05.000Z";
+    const hook = await run(
+      [
+        "test",
+        "--capability",
+        "hook@1",
+        "--event",
+        "request",
+        "--body",
+        "hi",
+        "--headers",
+        '{"Cookie":"c"}',
+      ].concat(["--config", '{"label":"x"}', "--now", now]),
+      dir,
+    );
+    expect(hook.stderr).toBe("");
+    expect(hook.code).toBe(0);
+    const report = JSON.parse(hook.stdout);
+    expect(report.result).toEqual({ response: { status: 202, body: { now, label: "x" } } });
+    expect(report.fires).toEqual([
+      {
+        kind: "got",
+        payload: {
+          type: "request",
+          request: {
+            headers: { "content-type": "application/json" },
+            body: "hi",
+            bodyBytes: 2,
+            receivedAt: now,
+          },
+        },
+      },
+    ]);
+    const bad = await run(["test", "--capability", "hook@1", "--config", "[1]"], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--config must be a JSON object");
+    expect((await run(["test", "--capability", "hook@1", "--event", "later"], dir)).stderr).toContain(
+      "--event must be one of arm, timer, request, control, status",
+    );
   }, 60_000);
 
   it("fails build with exit code 1 naming a Node built-in", async () => {

@@ -35,9 +35,9 @@ export default definePlugin({
       configSchema: { type: "object", properties: { by: { type: "integer" } } },
       outputsSchema: { type: "object", properties: { count: { type: "integer" } } },
       docs: "Adds \`by\` to a counter.",
-      async run(input: { by: number }, host: Host) {
+      async run(input: { config: { by: number } }, host: Host) {
         const previous = ((await host.kv.get("count")) as { n: number } | null)?.n ?? 0;
-        const next = { n: previous + input.by, tags: ["a", "b"] };
+        const next = { n: previous + input.config.by, tags: ["a", "b"] };
         await host.kv.set("count", next);
         next.tags.push("mutated-after-set");
         host.log("info", "counted", { count: next.n });

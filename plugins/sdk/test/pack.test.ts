@@ -70,7 +70,7 @@ describe("packPlugin", () => {
     const output = await runPlugin({
       code: files.get("package/plugin.js")!.toString(),
       capability: "count@1",
-      input: { by: 1 },
+      input: { config: { by: 1 } },
       host: { kv: { get: async () => null, set: async () => {}, delete: async () => {} }, log: () => {} },
     });
     expect(output).toEqual({ count: 1 });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { GrantRequest, PublishRequest } from "@latchflow/plugin-sdk";
+import { grantedPermissions } from "@latchflow/plugin-sdk/invocation";
 import type { Logger, Mailer, RequestContext } from "@latchflow/runtime";
 import {
   createGuardedFetch,
@@ -9,7 +10,6 @@ import {
   type MailMessage,
   type MemberOf,
   memberOf,
-  PERMISSION_NAMES,
   type PermissionName,
   SandboxError,
   SandboxErrorCode,
@@ -118,10 +118,8 @@ export function hostCapabilities(deps: HostDeps, scope: InvocationScope): HostCa
     },
   };
   // `log` is always granted; the rest only when the manifest asks for it
-  const asked = new Set<string>([...entry.permissions.map((p) => p.name), "log"]);
   const caps: Record<string, unknown> = {};
-  for (const permission of PERMISSION_NAMES) {
-    if (!asked.has(permission)) continue;
+  for (const permission of grantedPermissions(entry.permissions)) {
     const member = grants[permission]();
     if (member !== undefined) caps[memberOf(permission)] = member;
   }

@@ -1,3 +1,4 @@
+import { kvKeyProblem, kvValueText } from "@latchflow/plugin-sdk/invocation";
 import { type Database, type EntityManager, newId } from "@latchflow/runtime";
 import { type Json, SandboxError, SandboxErrorCode } from "@latchflow/sandbox";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
@@ -17,21 +18,15 @@ export interface KvAddress {
   scope: string;
 }
 
-const MAX_KEY = 200;
-const MAX_VALUE = 64 * 1024;
-
 function checkKey(key: string) {
-  if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY) {
-    throw new SandboxError(SandboxErrorCode.PluginError, `kv keys are 1 to ${MAX_KEY} characters`);
-  }
+  const problem = kvKeyProblem(key);
+  if (problem !== undefined) throw new SandboxError(SandboxErrorCode.PluginError, problem);
 }
 
 function encode(value: Json): string {
-  const text = JSON.stringify(value);
-  if (text.length > MAX_VALUE) {
-    throw new SandboxError(SandboxErrorCode.OutputTooLarge, `a kv value is at most ${MAX_VALUE} characters`);
-  }
-  return text;
+  const out = kvValueText(value);
+  if ("problem" in out) throw new SandboxError(SandboxErrorCode.OutputTooLarge, out.problem);
+  return out.text;
 }
 
 const where = (a: KvAddress, key: string) => ({ tenant: a.tenant, plugin: a.plugin, scope: a.scope, key });

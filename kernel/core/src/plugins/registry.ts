@@ -1,7 +1,8 @@
 import type { PluginHost } from "@latchflow/plugin-host";
 import type { PluginManifest, PluginPermission } from "@latchflow/plugin-sdk";
+import { limitsOf } from "@latchflow/plugin-sdk/invocation";
 import { type Database, ErrorCode, LatchflowError } from "@latchflow/runtime";
-import type { PluginSource, SandboxLimits } from "@latchflow/sandbox";
+import type { PluginSource } from "@latchflow/sandbox";
 import type { CapabilityCatalog, CapabilityDescriptor } from "@latchflow/spec";
 import { usesPrefix } from "@latchflow/spec/naming";
 import { PluginApprovalRow, PluginRow } from "./entities.js";
@@ -97,18 +98,8 @@ const parseList = (json: string): string[] => {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 };
 
-/** The most a plugin may ask for; what it asks for within these is granted (ARCHITECTURE §6: default 64 MB). */
-export const MAX_LIMITS = { memoryMb: 256, cpuTimeoutMs: 10_000 } as const;
-
-/** The sandbox limits of a plugin: its manifest's request, clamped to the kernel's maxima. */
-export function limitsOf(manifest: PluginManifest): Partial<SandboxLimits> {
-  const out: Partial<SandboxLimits> = {};
-  const l = manifest.limits;
-  if (l?.memoryMb) out.memoryMb = Math.max(8, Math.min(MAX_LIMITS.memoryMb, Math.trunc(l.memoryMb)));
-  if (l?.cpuTimeoutMs)
-    out.cpuTimeoutMs = Math.max(10, Math.min(MAX_LIMITS.cpuTimeoutMs, Math.trunc(l.cpuTimeoutMs)));
-  return out;
-}
+/** The sandbox limits of a plugin: its manifest's request, clamped to the kernel's maxima (one implementation). */
+export { limitsOf };
 
 /** Host name of an installed plugin's code: unique per tenant, name and version. */
 export const installedHostName = (row: { tenant: string; name: string; version: string }) =>

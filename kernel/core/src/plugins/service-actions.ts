@@ -1,14 +1,12 @@
 import { createHash } from "node:crypto";
+import type { GrantRequest, GrantResult, PublishRequest, PublishResult } from "@latchflow/plugin-sdk";
 import {
-  type GrantRequest,
-  type GrantResult,
-  MESSAGE_RULE,
-  normalizeMessage,
-  PASSPHRASE_RULE,
-  type PublishRequest,
-  type PublishResult,
-  passphraseFollowsRule,
-} from "@latchflow/plugin-sdk";
+  grantRequestProblem,
+  idempotencyKeyProblem,
+  missingBundle,
+  missingRecipient,
+  publishRequestProblem,
+} from "@latchflow/plugin-sdk/invocation";
 import {
   type Database,
   decideAllForUser,
@@ -40,10 +38,9 @@ export interface ServiceActions {
 const denied = (message: string) => new LatchflowError(ErrorCode.PermissionDenied, message);
 
 export function checkKey(key: unknown): string {
-  if (typeof key !== "string" || key.length < 8 || key.length > 1000) {
-    throw new LatchflowError(ErrorCode.ValidationFailed, "idempotencyKey must be 8 to 1000 characters");
-  }
-  return key;
+  const problem = idempotencyKeyProblem(key);
+  if (problem !== undefined) throw new LatchflowError(ErrorCode.ValidationFailed, problem);
+  return key as string;
 }
 
 export function createServiceActions(deps: {
@@ -109,7 +106,7 @@ export function createServiceActions(deps: {
   const bundleByName = async (ctx: RequestContext, name: string) => {
     const hit = await findBundleByName(clients.bundles, ctx, name);
     if (!hit)
-      throw new LatchflowError(ErrorCode.NotFound, `Bundle ${name} does not exist`, {
+      throw new LatchflowError(ErrorCode.NotFound, missingBundle(name), {
         details: { bundle: name },
       });
     return hit;
@@ -118,7 +115,7 @@ export function createServiceActions(deps: {
   const recipientByEmail = async (ctx: RequestContext, email: string) => {
     const hit = await findRecipient(clients.auth, ctx, email);
     if (!hit)
-      throw new LatchflowError(ErrorCode.NotFound, `Recipient ${email} does not exist`, {
+      throw new LatchflowError(ErrorCode.NotFound, missingRecipient(email), {
         details: { email },
       });
     return hit;
@@ -138,32 +135,10 @@ export function createServiceActions(deps: {
     async grant(ctx, req, caller) {
       const key = checkKey(req.idempotencyKey);
       // the request comes from plugin code as plain JSON: check what the types only promise
-      const invalid = (message: string) => new LatchflowError(ErrorCode.ValidationFailed, message);
-      if (
-        !Array.isArray(req.recipients) ||
-        req.recipients.length === 0 ||
-        req.recipients.length > 500 ||
-        !req.recipients.every((r) => typeof r === "string")
-      ) {
-        throw invalid("recipients: 1 to 500 addresses");
-      }
-      if (typeof req.bundle !== "string") throw invalid("bundle must be a name");
-      if (req.passphrase != null && !passphraseFollowsRule(req.passphrase)) {
-        throw invalid(
-          `passphrase must be text of ${PASSPHRASE_RULE.minLength} to ${PASSPHRASE_RULE.maxLength} characters`,
-        );
-      }
-      // absent in requests from plugins built before the field existed
+      const problem = grantRequestProblem(req);
+      if (problem !== undefined) throw new LatchflowError(ErrorCode.ValidationFailed, problem);
       const message = (req.message as string | undefined) ?? "";
-      if (typeof message !== "string" || normalizeMessage(message) === undefined) {
-        throw invalid(
-          `message must be plain text of at most ${MESSAGE_RULE.maxLength} characters, without control characters other than tab and newline`,
-        );
-      }
       const acknowledgementRequired = req.acknowledgementRequired === true;
-      if (acknowledgementRequired && message.trim() === "") {
-        throw invalid("acknowledgementRequired needs a message to acknowledge");
-      }
       const bundle = await bundleByName(ctx, String(req.bundle));
       await authorize(ctx, bundle.id);
       const notBefore = instant(req.notBefore, "notBefore");
@@ -206,15 +181,12 @@ export function createServiceActions(deps: {
 
     async publish(ctx, req, caller) {
       const key = checkKey(req.idempotencyKey);
-      if (typeof req.bundle !== "string")
-        throw new LatchflowError(ErrorCode.ValidationFailed, "bundle must be a name");
+      const problem = publishRequestProblem(req, deps.now());
+      if (problem !== undefined) throw new LatchflowError(ErrorCode.ValidationFailed, problem);
       const bundle = await bundleByName(ctx, String(req.bundle));
       await authorize(ctx, bundle.id);
-      const expiresAt = instant(req.expiresAt, "expiresAt");
-      if (!expiresAt) throw new LatchflowError(ErrorCode.ValidationFailed, "expiresAt is required");
+      const expiresAt = new Date(req.expiresAt);
       const seconds = Math.ceil((expiresAt.getTime() - deps.now().getTime()) / 1000);
-      if (seconds < 1)
-        throw new LatchflowError(ErrorCode.ValidationFailed, "expiresAt must be in the future");
       return once(ctx.tenant, `publish:${caller}:${key}`, async () => {
         const created = await clients.bundles.createPublishLink(
           {

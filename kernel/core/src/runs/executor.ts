@@ -1,14 +1,18 @@
 import type { PluginHost } from "@latchflow/plugin-host";
-import type { ActionInput } from "@latchflow/plugin-sdk";
+import {
+  actionDeadlineMs,
+  actionInputOf,
+  DEFAULT_STEP_TIMEOUT_MS,
+  stepFailureOf,
+} from "@latchflow/plugin-sdk/invocation";
 import {
   currentTraceparent,
   type Database,
   type EntityManager,
-  isLatchflowError,
   type Logger,
   type OutboxRelay,
 } from "@latchflow/runtime";
-import { isSandboxError, type Json, type JsonObject } from "@latchflow/sandbox";
+import type { Json, JsonObject } from "@latchflow/sandbox";
 import { evaluateCondition, type PipelineStep, parseDuration } from "@latchflow/spec";
 import { type HostDeps, hostCapabilities } from "../plugins/host-capabilities.js";
 import { directKv } from "../plugins/kv.js";
@@ -17,8 +21,6 @@ import type { RunSpec } from "./create-run.js";
 import { RunRow, StepRow } from "./entities.js";
 import { retryDelay } from "./retry.js";
 import { type Failure, RunJournal } from "./run-journal.js";
-
-export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 
 /** This replica no longer holds the run's lease: it stops without writing anything more. */
 class LeaseLost extends Error {
@@ -55,21 +57,9 @@ export interface Executor {
   stop(): Promise<void>;
 }
 
+/** The failure recorded for a step: the one rule the local harness applies too. */
 export function describeError(err: unknown): Failure {
-  if (isSandboxError(err)) {
-    // a plugin that let a host call's error through, or classified its own failure, names the real cause
-    const details = (err.details ?? {}) as { hostCode?: unknown; pluginCode?: unknown };
-    const inner = typeof details.hostCode === "string" ? details.hostCode : details.pluginCode;
-    const code = err.code === "plugin_error" && typeof inner === "string" ? inner : err.code;
-    return { code, message: err.message, retryable: err.retryable };
-  }
-  if (isLatchflowError(err)) return { code: err.code, message: err.message, retryable: err.retryable };
-  const e = err as { code?: unknown; message?: unknown; retryable?: unknown };
-  return {
-    code: typeof e?.code === "string" ? e.code : "internal",
-    message: typeof e?.message === "string" ? e.message : "unexpected failure",
-    retryable: e?.retryable === true,
-  };
+  return stepFailureOf(err);
 }
 
 function timeoutOf(step: PipelineStep): number {
@@ -244,23 +234,23 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         { deadlineMs: 5_000 },
       )) as JsonObject;
     }
-    const input: ActionInput = {
+    const input = actionInputOf({
       config,
       trigger: journal.trigger,
       steps: journal.outcomes(position),
-      run: { id: run.id, attempt, idempotencyKey: `${run.id}:${def.id}` },
-      step: { id: def.id },
+      runId: run.id,
+      attempt,
+      stepId: def.id,
       pipeline: { name: run.pipelineName, version: run.pipelineVersion, ownerEmail: spec.ownerEmail },
-      now: now().toISOString(),
+      now: now(),
       portalUrl: deps.portalUrl(),
-    };
+    });
     const site = `${run.pipelineId}/${def.id}`;
     const kv = directKv(db, { tenant: run.tenant, plugin: entry.pluginName, scope: site }, now);
     const caps = hostCapabilities(deps.hostDeps, { tenant: run.tenant, entry, site, ctx, kv });
     const traceparent = currentTraceparent();
     return deps.host.invoke(entry.hostName, entry.exportName, input, caps, {
-      // the step's timeout, within what the plugin itself asks for as its wall-clock limit
-      deadlineMs: Math.min(timeoutOf(def), entry.wallClockMs ?? Number.POSITIVE_INFINITY),
+      deadlineMs: actionDeadlineMs(timeoutOf(def), { limits: { wallClockMs: entry.wallClockMs ?? 0 } }),
       requestId: ctx.requestId,
       ...(traceparent ? { traceparent } : {}),
     });

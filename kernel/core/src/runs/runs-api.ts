@@ -1,4 +1,5 @@
 import { type ControlAction, invalidSignature } from "@latchflow/plugin-sdk";
+import { controlEvent, MAX_HOOK_BODY_BYTES, requestEvent } from "@latchflow/plugin-sdk/invocation";
 import type { pipelinesV1 } from "@latchflow/proto";
 import {
   actorOf,
@@ -35,11 +36,9 @@ export interface RunsApiDeps {
 }
 
 const MAX_PAYLOAD = 256 * 1024;
-const MAX_HOOK_BODY = 1024 * 1024;
 const CONTROL_ACTIONS: readonly ControlAction[] = ["check-in", "pause", "resume"];
 /** handled by the kernel, not the trigger plugin: revokes the trigger's outstanding signed links */
 const ROTATE_LINKS = "rotate-links";
-const HIDDEN_HEADERS = new Set(["authorization", "cookie", "x-csrf-token"]);
 
 function runToProto(r: RunRow): pipelinesV1.PipelineRun {
   return {
@@ -161,12 +160,7 @@ export function createRunsApi(d: RunsApiDeps) {
       pipeline,
       triggerId,
       ctx,
-      event: {
-        type: "control",
-        action: action as ControlAction,
-        ...(until ? { until: until.toISOString() } : {}),
-        actor: `${actorOf(ctx).kind}:${actorOf(ctx).id}`,
-      },
+      event: controlEvent(action as ControlAction, `${actorOf(ctx).kind}:${actorOf(ctx).id}`, until),
     });
     await controlled(ctx, pipeline, triggerId, action);
     return respond(out, 200);
@@ -298,8 +292,11 @@ export function createRunsApi(d: RunsApiDeps) {
     },
 
     async deliverWebhook(req: pipelinesV1.DeliverWebhookRequest, ctx: RequestContext) {
-      if (req.body.length > MAX_HOOK_BODY) {
-        throw new LatchflowError(ErrorCode.PayloadTooLarge, `The body is at most ${MAX_HOOK_BODY} bytes`);
+      if (req.body.length > MAX_HOOK_BODY_BYTES) {
+        throw new LatchflowError(
+          ErrorCode.PayloadTooLarge,
+          `The body is at most ${MAX_HOOK_BODY_BYTES} bytes`,
+        );
       }
       const pipeline = await d.db.em().findOne(PipelineRow, { tenant: ctx.tenant, name: req.pipeline });
       const trigger = pipeline?.enabled
@@ -311,25 +308,12 @@ export function createRunsApi(d: RunsApiDeps) {
         await hookTiming.wait();
         return respond(invalidSignature(), 401);
       }
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) {
-        const name = k.toLowerCase();
-        if (!HIDDEN_HEADERS.has(name)) headers[name] = String(v).slice(0, 4096);
-      }
       const started = performance.now();
       const out = await d.triggers.invoke({
         pipeline,
         triggerId: trigger.id,
         ctx,
-        event: {
-          type: "request",
-          request: {
-            headers,
-            body: Buffer.from(req.body).toString("utf8"),
-            bodyBytes: req.body.length,
-            receivedAt: d.now().toISOString(),
-          },
-        },
+        event: requestEvent(req.headers, req.body, d.now()),
       });
       hookTiming.record(performance.now() - started);
       return respond(out, 202);

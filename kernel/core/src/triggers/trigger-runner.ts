@@ -1,5 +1,15 @@
 import type { PluginHost } from "@latchflow/plugin-host";
-import type { FireEvent, TriggerEvent, TriggerInput, TriggerResult } from "@latchflow/plugin-sdk";
+import type { TriggerEvent, TriggerInput, TriggerResult } from "@latchflow/plugin-sdk";
+import {
+  ARM_KEY,
+  fireOf,
+  MAX_FIRES,
+  readTriggerResult,
+  STATUS_DEADLINE_MS,
+  TRIGGER_DEADLINE_MS,
+  TriggerResultError,
+  triggerInputOf,
+} from "@latchflow/plugin-sdk/invocation";
 import {
   type Database,
   type EntityManager,
@@ -21,12 +31,8 @@ import { TimerRow } from "../runs/entities.js";
 import type { LinkSigner } from "./links.js";
 
 /** The timer key of the job that (re)computes a trigger's timers after a save or enable. */
-export const ARM_KEY = "__arm__";
-const MAX_TIMERS = 50;
-const MAX_FIRES = 10;
-const TRIGGER_DEADLINE_MS = 15_000;
-/** a status is read while a person waits for the page */
-const STATUS_DEADLINE_MS = 3_000;
+export { ARM_KEY };
+
 const HOUR_MS = 3_600_000;
 /** A check-in link lives as long as one dead-man period and its grace (clamped): after that it is moot. */
 const LINK_MIN_MS = HOUR_MS;
@@ -76,65 +82,27 @@ export interface TriggerOutcome {
   runIds: string[];
 }
 
-const bad = (message: string) => new LatchflowError(ErrorCode.Internal, `trigger plugin: ${message}`);
-
+/** What a trigger's `run` returned, checked by the one reader (a refused answer fails `internal`). */
 function checkResult(value: Json): TriggerResult {
-  if (value === null || value === undefined) return {};
-  if (typeof value !== "object" || Array.isArray(value)) throw bad("run must return an object");
-  const r = value as { timers?: unknown; response?: unknown };
-  const out: TriggerResult = {};
-  if (r.timers !== undefined) {
-    if (!Array.isArray(r.timers) || r.timers.length > MAX_TIMERS)
-      throw bad(`timers: a list of at most ${MAX_TIMERS}`);
-    const keys = new Set<string>();
-    out.timers = r.timers.map((t: { key?: unknown; at?: unknown }) => {
-      if (typeof t?.key === "string" && keys.has(t.key)) throw bad(`timer key ${t.key} appears twice`);
-      if (typeof t?.key === "string") keys.add(t.key);
-      const at = typeof t?.at === "string" ? new Date(t.at) : new Date(Number.NaN);
-      if (
-        typeof t?.key !== "string" ||
-        !t.key ||
-        t.key.length > 200 ||
-        t.key === ARM_KEY ||
-        Number.isNaN(at.getTime())
-      ) {
-        throw bad("each timer needs a key (1–200 characters) and an ISO instant `at`");
-      }
-      return { key: t.key, at: at.toISOString() };
-    });
+  try {
+    return readTriggerResult(value);
+  } catch (err) {
+    if (err instanceof TriggerResultError) throw new LatchflowError(ErrorCode.Internal, err.message);
+    throw err;
   }
-  if (r.response !== undefined) {
-    const res = r.response as { status?: unknown; body?: Json };
-    if (
-      typeof res?.status !== "number" ||
-      !Number.isInteger(res.status) ||
-      res.status < 200 ||
-      res.status > 599
-    ) {
-      throw bad("response.status must be an HTTP status");
-    }
-    out.response = { status: res.status, ...(res.body !== undefined ? { body: res.body } : {}) };
-  }
-  return out;
-}
-
-function fireOf(event: Json): { kind: string; payload: Json } {
-  const e = (event ?? {}) as FireEvent;
-  const kind = typeof e.kind === "string" && /^[a-z][a-z0-9_-]{0,62}$/.test(e.kind) ? e.kind : "fired";
-  return { kind, payload: e.payload ?? {} };
 }
 
 /** What a trigger plugin is invoked with. */
 function inputOf(call: TriggerCall, ownerEmail: string, now: Date, checkInLink: string): TriggerInput {
   const trigger = triggerOf(call.pipeline, call.triggerId);
-  return {
+  return triggerInputOf({
     event: call.event,
     config: (trigger.with ?? {}) as JsonObject,
-    now: now.toISOString(),
+    now,
     pipeline: { name: call.pipeline.name, version: call.pipeline.version, ownerEmail },
     trigger: { id: call.triggerId, uses: trigger.uses },
-    links: { checkIn: checkInLink },
-  };
+    checkInLink,
+  });
 }
 
 export function triggerOf(pipeline: PipelineRow, triggerId: string): PipelineTrigger {

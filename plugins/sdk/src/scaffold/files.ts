@@ -81,22 +81,23 @@ export default definePlugin({
 
 const HELLO_TEST = `import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createTestHost, runPlugin } from "@latchflow/plugin-sdk/node";
+import { createHarness } from "@latchflow/plugin-sdk/testing";
 
-// Runs the built plugin (npm test builds it first) in the same sandbox the server uses.
+// Runs the built plugin (npm test builds it first) as the server would: the server's input, recorded host
+// capabilities with the server's rules, the manifest's limits, the same sandbox.
 test("hello@1 greets the name of its config", async () => {
-  const { host, logs } = createTestHost();
-  const output = await runPlugin({
-    file: "dist/plugin.js",
-    capability: "hello@1",
-    input: { config: { name: "Ada" } },
-    host,
-  });
-  assert.deepEqual(output, { greeting: "Hello, Ada!" });
-  assert.deepEqual(
-    logs.map((l) => l.message),
-    ["greeted"],
-  );
+  const h = await createHarness({ file: "dist/plugin.js" });
+  try {
+    const out = await h.action("hello@1", { config: { name: "Ada" } });
+    assert.equal(out.status, "succeeded");
+    assert.deepEqual(out.outputs, { greeting: "Hello, Ada!" });
+    assert.deepEqual(
+      h.state.logs.map((l) => l.message),
+      ["greeted"],
+    );
+  } finally {
+    h.close();
+  }
 });
 `;
 
