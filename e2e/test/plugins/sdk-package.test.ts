@@ -89,7 +89,7 @@ describe("the packed @latchflow/plugin-sdk", () => {
           .toString("utf8")
           .matchAll(/from "([^"]+)"/g),
       ].map((m) => m[1]!);
-      const allowed = /^(node:|esbuild$|isolated-vm$|@latchflow\/plugin-sdk(\/node)?$)/;
+      const allowed = /^(node:|esbuild$|isolated-vm$|@latchflow\/plugin-sdk(\/node|\/testing)?$)/;
       expect(
         imports.filter((i) => !allowed.test(i)),
         file,
