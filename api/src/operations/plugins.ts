@@ -122,7 +122,7 @@ export const installPlugin = defineOperation({
   path: "/api/v1/plugins",
   operationId: "installPlugin",
   summary:
-    'Install or upgrade a plugin: a tarball from `latchflow-plugin pack` (application/gzip), or JSON `{ package: "name@version" }` from the npm registry (sha512 integrity verified). A new plugin\'s capabilities start disabled; an upgrade keeps them enabled unless the new version asks for more permissions (then `upgrade` says which, and those capabilities wait disabled for approval). Audited as plugins.plugin.installed.',
+    'Install or upgrade a plugin: a tarball from `latchflow-plugin pack` (application/gzip), or JSON `{ package: "name@version" }` from the configured plugin registry (`LATCHFLOW_PLUGIN_REGISTRY`; without a version its `latest` dist-tag; the sha512 `dist.integrity` it states is verified, ADR 041). A new plugin\'s capabilities start disabled; an upgrade keeps them enabled unless the new version asks for more permissions (then `upgrade` says which, and those capabilities wait disabled for approval). Audited as plugins.plugin.installed.',
   description: `Send the tarball as ${PLUGIN_PACKAGE_TYPES.join(", ")} (optionally with its sha512 in X-Latchflow-Integrity), or application/json InstallPluginFromRegistry.`,
   tag,
   access: admin,
@@ -148,7 +148,10 @@ export const installPlugin = defineOperation({
       description: "The tarball does not match its integrity (integrity_failed)",
       schema: ErrorBody,
     },
-    503: { description: "The registry is unreachable or answered nonsense", schema: ErrorBody },
+    503: {
+      description: "The registry is unreachable, redirected, or answered nonsense",
+      schema: ErrorBody,
+    },
   },
 });
 

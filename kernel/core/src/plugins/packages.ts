@@ -13,6 +13,9 @@ const MAX_EXPANSION = 5;
 /** The largest package document read from the registry (npm's documents of busy packages reach a few MiB). */
 const MAX_PACKAGE_DOCUMENT = 32 * 1024 * 1024;
 
+/** npm's abbreviated package document (what `npm install` asks for: versions with their `dist`), else the full one. */
+const ABBREVIATED_DOCUMENT = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
+
 /** Reads a registry JSON answer with a byte limit: more is `payload_too_large`, never buffered whole. */
 async function readJsonCapped(res: Response, maxBytes: number): Promise<unknown> {
   const tooLarge = () =>
@@ -100,11 +103,15 @@ export async function fetchFromRegistry(
   const base = registry.replace(/\/$/, "");
   const unavailable = (what: string, cause?: unknown) =>
     new LatchflowError(ErrorCode.Unavailable, `The registry did not answer ${what}`, { cause });
-  const res = await get(`${base}/${name.replace("/", "%2f")}`, { signal: AbortSignal.timeout(30_000) }).catch(
-    (err) => {
-      throw unavailable("the package lookup", err);
-    },
-  );
+  // the configured registry is the operator's choice (it may be on 127.0.0.1), but nothing it answers may lead
+  // elsewhere: no redirects (a 3xx is "unavailable"), and tarball URLs on other hosts pass the egress guard
+  const res = await get(`${base}/${name.replace("/", "%2f")}`, {
+    signal: AbortSignal.timeout(30_000),
+    redirect: "error",
+    headers: { accept: ABBREVIATED_DOCUMENT },
+  }).catch((err) => {
+    throw unavailable("the package lookup", err);
+  });
   if (res.status === 404) throw notFound("No such package in the registry", { package: name });
   if (!res.ok) throw unavailable(`the package lookup (HTTP ${res.status})`);
   const doc = (await readJsonCapped(res, limits.maxDocumentBytes ?? MAX_PACKAGE_DOCUMENT)) as {
