@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LocalRegistry } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,6 +70,7 @@ describe("the plugin authors' guide, run verbatim", () => {
     await stack?.stop();
     await registry?.stop();
     await folder?.cleanup();
+    if (packed) await rm(packed.dir, { recursive: true, force: true });
   });
 
   /** Runs one block as written, then notes where it left the shell (its `cd`) for the next one. */

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -56,6 +56,7 @@ describe("the packed @latchflow/plugin-sdk", () => {
   afterAll(async () => {
     await registry?.stop();
     await folder?.cleanup();
+    if (packed) await rm(packed.dir, { recursive: true, force: true });
   });
 
   it("holds the built files only, and depends on nothing of the workspace", async () => {
