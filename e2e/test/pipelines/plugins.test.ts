@@ -4,7 +4,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { packPlugin } from "@latchflow/plugin-sdk/node";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { PLUGIN_API_VERSION } from "@latchflow/plugin-sdk";
+import { packPlugin, tar, untar } from "@latchflow/plugin-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectRefusal } from "../client-helpers.js";
 import { expectError, http } from "../http.js";
@@ -101,6 +103,26 @@ describe.each(MODES)("third-party plugins on %s + %s", (dialect, bus) => {
     );
     expectRefusal(await fromRegistry("latchflow-plugin-echo@6.6.6"), 500, "integrity_failed");
     expectRefusal(await fromRegistry("no-such-package"), 404, "not_found");
+  });
+
+  it("refuses a plugin built for a plugin API this server does not support, naming the ones it does", async () => {
+    const files = untar(gunzipSync(v1.bytes));
+    const manifest = JSON.parse(files.get("package/latchflow-plugin.json")!.toString("utf8"));
+    const entries = [...files].map(([name, data]) => ({
+      name,
+      data:
+        name === "package/latchflow-plugin.json"
+          ? Buffer.from(JSON.stringify({ ...manifest, apiVersion: "latchflow.dev/plugins/v2" }))
+          : data,
+    }));
+    const res = await upload(gzipSync(tar(entries)));
+    expectRefusal(res, 422, "validation_failed");
+    expect(res.body.error.details).toEqual({
+      field: "apiVersion",
+      apiVersion: "latchflow.dev/plugins/v2",
+      supported: [PLUGIN_API_VERSION],
+    });
+    expect(res.body.error.message).toContain("build the plugin with @latchflow/plugin-sdk 1.x");
   });
 
   it("installs from the registry with its integrity; capabilities start disabled", async () => {

@@ -2,16 +2,19 @@ import { isSandboxError } from "@latchflow/sandbox";
 import { PluginBuildError } from "./build.js";
 import { buildCommand } from "./commands/build.js";
 import { type Command, out, UsageError } from "./commands/command.js";
+import { initCommand } from "./commands/init.js";
 import { keygenCommand } from "./commands/keygen.js";
 import { packCommand } from "./commands/pack.js";
 import { publishCommand } from "./commands/publish.js";
 import { signCommand } from "./commands/sign.js";
 import { testCommand } from "./commands/test.js";
 import { verifyCommand } from "./commands/verify.js";
+import { ScaffoldError } from "./scaffold/scaffold.js";
 import { SignatureError } from "./signature.js";
 
 /** Every command, in the order the usage text lists them: one line per command file. */
 const COMMANDS: readonly Command[] = [
+  initCommand,
   buildCommand,
   testCommand,
   packCommand,
@@ -44,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       fail(`${err.message}\n\n${USAGE}`);
       return 2;
     }
-    if (err instanceof PluginBuildError) {
+    if (err instanceof PluginBuildError || err instanceof ScaffoldError) {
       fail(err.message);
       return 1;
     }

@@ -12,15 +12,24 @@ import type {
   PluginHost,
 } from "@latchflow/sandbox";
 import { isPermissionName, PERMISSION_NAMES, type PermissionName } from "@latchflow/sandbox/vocabulary";
-import type { CapabilityKind, JsonSchema } from "@latchflow/spec";
+import type { CapabilityKind, JsonSchema } from "@latchflow/spec/capability";
 import { CAPABILITY_ID_PATTERN, capabilityIdProblem, pluginNameProblem } from "@latchflow/spec/naming";
 
 /** The one capability naming rule (also applied by the server at install and by the pipeline validator). */
 export { CAPABILITY_NAME_MESSAGE, CAPABILITY_NAME_RULE, capabilityIdProblem } from "@latchflow/spec/naming";
 export type { CapabilityKind, FetchInit, FetchResponse, Json, JsonObject, JsonSchema, LogLevel, MailMessage };
 
-/** The plugin API a manifest targets (ARCHITECTURE §3.5). */
+/**
+ * The plugin API a manifest targets (ARCHITECTURE §3.5), written into every `latchflow-plugin.json` this SDK
+ * builds. Compatibility rule (ADR 040): the SDK's semver major is the API's number (SDK 1.x.y writes
+ * `…/v1`); a server accepts the API versions in {@link SUPPORTED_PLUGIN_API_VERSIONS} and refuses any other at
+ * install (`validation_failed`, `details.field` "apiVersion"). Minor SDK releases add tools, never manifest
+ * requirements, so a plugin built with any 1.x SDK installs on every server that supports `…/v1`.
+ */
 export const PLUGIN_API_VERSION = "latchflow.dev/plugins/v1";
+
+/** The plugin API versions this code accepts in a manifest (the server installs these, and only these). */
+export const SUPPORTED_PLUGIN_API_VERSIONS: readonly string[] = Object.freeze([PLUGIN_API_VERSION]);
 
 /**
  * What `run` receives as `host` inside the sandbox: plain functions that copy JSON in and out.
@@ -139,6 +148,24 @@ export class PluginDefinitionError extends Error {
     super(message);
     this.name = "PluginDefinitionError";
   }
+}
+
+/** A manifest whose `apiVersion` this code does not support (too new, too old, or missing). */
+export class PluginApiVersionError extends PluginDefinitionError {
+  readonly supported = SUPPORTED_PLUGIN_API_VERSIONS;
+  constructor(readonly apiVersion: unknown) {
+    super(
+      `latchflow-plugin.json: apiVersion ${JSON.stringify(apiVersion ?? null)} is not supported ` +
+        `(supported: ${SUPPORTED_PLUGIN_API_VERSIONS.join(", ")}); ` +
+        `build the plugin with @latchflow/plugin-sdk ${SUPPORTED_PLUGIN_API_VERSIONS.map(sdkMajorOf).join(" or ")}`,
+    );
+    this.name = "PluginApiVersionError";
+  }
+}
+
+/** `latchflow.dev/plugins/v<N>` is written by SDK `<N>.x` (the compatibility rule above). */
+function sdkMajorOf(apiVersion: string): string {
+  return `${apiVersion.replace(/^.*\/v/, "")}.x`;
 }
 
 /**
@@ -278,7 +305,9 @@ export function parseManifest(value: unknown): PluginManifest {
   };
   if (!isPlainObject(value)) fail("must be a JSON object");
   const v = value as Record<string, unknown>;
-  if (v.apiVersion !== PLUGIN_API_VERSION) fail(`apiVersion must be "${PLUGIN_API_VERSION}"`);
+  if (typeof v.apiVersion !== "string" || !SUPPORTED_PLUGIN_API_VERSIONS.includes(v.apiVersion)) {
+    throw new PluginApiVersionError(v.apiVersion);
+  }
   if (!Array.isArray(v.capabilities)) fail("capabilities must be a list");
   const capabilities: Record<string, CapabilitySpec> = {};
   for (const c of v.capabilities as unknown[]) {

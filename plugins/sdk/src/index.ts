@@ -45,6 +45,7 @@ export {
   type PermissionName,
   PLUGIN_API_VERSION,
   type Plugin,
+  PluginApiVersionError,
   PluginDefinitionError,
   type PluginLimits,
   type PluginManifest,
@@ -52,5 +53,6 @@ export {
   type PluginSpec,
   parseManifest,
   type SandboxPluginGlobal,
+  SUPPORTED_PLUGIN_API_VERSIONS,
   toSandboxGlobal,
 } from "./define-plugin.js";

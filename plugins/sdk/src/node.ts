@@ -17,6 +17,7 @@ export {
   REGISTRY_ENV,
 } from "./publish.js";
 export { createTestHost, type RunPluginOptions, runPlugin, type TestHostRecord } from "./run-plugin.js";
+export { ScaffoldError, type ScaffoldOptions, scaffoldPlugin } from "./scaffold/scaffold.js";
 export { signTarball, verifyTarball } from "./sign-package.js";
 export {
   fingerprintOf,

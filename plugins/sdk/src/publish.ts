@@ -58,11 +58,12 @@ export async function publishPlugin(options: PublishOptions): Promise<PublishRes
   }
   const temp = await mkdtemp(join(tmpdir(), "latchflow-publish-"));
   try {
-    const { dir, entry, bundle } = options;
+    const { dir, entry, bundle, key } = options;
     const packed = await packPlugin({
       dir,
       ...(entry !== undefined ? { entry } : {}),
       ...(bundle !== undefined ? { bundle } : {}),
+      ...(key !== undefined ? { key } : {}),
       outFile: join(temp, "plugin.tgz"),
     });
     const args = ["publish", packed.file, "--tag", options.tag ?? "latest"];

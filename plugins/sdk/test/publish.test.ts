@@ -1,7 +1,14 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { integrityOf, PluginBuildError, publishPlugin } from "../src/node.js";
+import {
+  integrityOf,
+  PluginBuildError,
+  publishPlugin,
+  readSigningKey,
+  verifyTarball,
+  writeNewSigningKey,
+} from "../src/node.js";
 import { COUNTER_PLUGIN, pluginDir } from "./helpers.js";
 
 // The real registry round trip (Verdaccio, plain `npm publish` too) is e2e/test/pipelines/registry-publish.test.ts;
@@ -40,6 +47,16 @@ describe("publishPlugin", () => {
     expect(tarball).toMatch(/plugin\.tgz$/);
     expect(rest).toEqual(["--tag", "latest", "--registry", "http://127.0.0.1:4873/"]);
     expect(integrityOf(await readFile(join(dir, "published.tgz")))).toBe(result.integrity);
+  });
+
+  it("signs what it publishes when given a key; unsigned without one", async () => {
+    const { dir, npm } = await setup();
+    await writeNewSigningKey(join(dir, "signing.key"), "Counter Co");
+    const key = await readSigningKey(join(dir, "signing.key"));
+    await publishPlugin({ dir, npm, registry: "http://127.0.0.1:4873/", env: {}, key });
+    expect(verifyTarball(await readFile(join(dir, "published.tgz")))).toMatchObject({ keyId: key.keyId });
+    await publishPlugin({ dir, npm, registry: "http://127.0.0.1:4873/", env: {} });
+    expect(verifyTarball(await readFile(join(dir, "published.tgz")))).toBeUndefined();
   });
 
   it("takes LATCHFLOW_PLUGIN_REGISTRY when no --registry is given, and else leaves npm's own config", async () => {

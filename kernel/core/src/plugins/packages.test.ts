@@ -1,5 +1,9 @@
 import { gzipSync } from "node:zlib";
-import { CAPABILITY_NAME_MESSAGE, PLUGIN_API_VERSION } from "@latchflow/plugin-sdk";
+import {
+  CAPABILITY_NAME_MESSAGE,
+  PLUGIN_API_VERSION,
+  SUPPORTED_PLUGIN_API_VERSIONS,
+} from "@latchflow/plugin-sdk";
 import { tar } from "@latchflow/plugin-sdk/node";
 import { describe, expect, it } from "vitest";
 import { fetchFromRegistry, readPackage } from "./packages.js";
@@ -105,6 +109,62 @@ describe("reading a package: the capability naming rule", () => {
   it("refuses a package name whose plugin part breaks the rule", () => {
     expect(() => readPackage(tarball(manifest("upper", "@acme/x.y")), 1 << 20)).toThrow(
       CAPABILITY_NAME_MESSAGE,
+    );
+  });
+});
+
+describe("reading a package: the plugin API compatibility rule (ADR 040)", () => {
+  const tarball = (apiVersion: unknown) =>
+    gzipSync(
+      tar([
+        {
+          name: "package/latchflow-plugin.json",
+          data: Buffer.from(
+            JSON.stringify({
+              name: "latchflow-plugin-x",
+              version: "1.0.0",
+              ...(apiVersion === undefined ? {} : { apiVersion }),
+              capabilities: [
+                { kind: "action", key: "upper", major: 1, configSchema: {}, outputsSchema: {}, docs: "" },
+              ],
+              permissions: [],
+            }),
+          ),
+        },
+        { name: "package/plugin.js", data: Buffer.from("globalThis.plugin = { capabilities: {} };") },
+      ]),
+    );
+  const refusal = (apiVersion: unknown) => {
+    try {
+      readPackage(tarball(apiVersion), 1 << 20);
+    } catch (e) {
+      return e as { code: string; message: string; details?: Record<string, unknown> };
+    }
+    throw new Error("installed");
+  };
+
+  it("accepts every version it supports: the SDK's own", () => {
+    expect(SUPPORTED_PLUGIN_API_VERSIONS).toEqual([PLUGIN_API_VERSION]);
+    expect(readPackage(tarball(PLUGIN_API_VERSION), 1 << 20).manifest.apiVersion).toBe(PLUGIN_API_VERSION);
+  });
+
+  it.each([
+    ["a newer API", "latchflow.dev/plugins/v2"],
+    ["an older API", "latchflow.dev/plugins/v0"],
+    ["another API", "example.com/plugins/v1"],
+    ["no apiVersion", undefined],
+    ["a number", 1],
+  ])("refuses %s with validation_failed, naming the supported versions and the SDK to build with", (_, v) => {
+    const err = refusal(v);
+    expect(err.code).toBe("validation_failed");
+    expect(err.details).toEqual({
+      field: "apiVersion",
+      apiVersion: v ?? null,
+      supported: [PLUGIN_API_VERSION],
+    });
+    expect(err.message).toBe(
+      `latchflow-plugin.json: apiVersion ${JSON.stringify(v ?? null)} is not supported ` +
+        `(supported: ${PLUGIN_API_VERSION}); build the plugin with @latchflow/plugin-sdk 1.x`,
     );
   });
 });

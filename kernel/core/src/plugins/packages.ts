@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
-import { type PluginManifest, parseManifest } from "@latchflow/plugin-sdk";
+import { PluginApiVersionError, type PluginManifest, parseManifest } from "@latchflow/plugin-sdk";
 import { SignatureError, untar, type VerifiedSignature, verifyFiles } from "@latchflow/plugin-sdk/node";
 import { ErrorCode, LatchflowError, notFound, validationFailed } from "@latchflow/runtime";
 import { type DownloadLimits, downloadVetted, vetTarballUrl } from "./registry-download.js";
@@ -82,6 +82,14 @@ export function readPackage(
   try {
     manifest = parseManifest(JSON.parse(manifestFile.toString("utf8")));
   } catch (err) {
+    if (err instanceof PluginApiVersionError) {
+      // the compatibility rule (ADR 040): say which API versions this server takes
+      throw validationFailed(err.message, {
+        field: "apiVersion",
+        apiVersion: err.apiVersion ?? null,
+        supported: [...err.supported],
+      });
+    }
     throw validationFailed((err as Error).message);
   }
   return { manifest, code: code.toString("utf8"), signature: signatureOf(files) };
