@@ -15,10 +15,10 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { startEmbedded } from "@latchflow/cli";
-import { launch } from "@latchflow/deploy-local";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig } from "@latchflow/runtime/testing";
-import { deleteNatsStream, dropSchemas, uniqueName } from "@latchflow/testing";
+import { uniqueName } from "@latchflow/testing";
+import { withDistributed } from "./distributed.js";
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_DOWNLOAD_BYTES ?? 256 * MiB);
@@ -160,29 +160,11 @@ export async function benchDownloads(pgUrl: string, natsUrl: string): Promise<vo
     const embeddedPeak = peakRss;
 
     if (process.env.BENCH_DOWNLOAD_DISTRIBUTED !== "0") {
-      const name = uniqueName("bench_dl_dist");
-      const logDir = mkdtempSync(join(tmpdir(), "lf-bench-dl-"));
-      const dist = await launch({
-        logDir,
-        env: {
-          LATCHFLOW_LOG_LEVEL: "warn",
-          LATCHFLOW_DATABASE_URL: pgUrl,
-          LATCHFLOW_DB_SCHEMA_PREFIX: `${name}_`,
-          LATCHFLOW_NATS_URL: natsUrl,
-          LATCHFLOW_NATS_STREAM: name.toUpperCase(),
-          LATCHFLOW_NATS_NAMESPACE: name,
-          LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN,
-          LATCHFLOW_DATA_DIR: join(logDir, "data"),
-        },
-      });
-      try {
-        runs.push(await measureStack("distributed", dist.gatewayUrl, file, staticUrl));
-      } finally {
-        await dist.stop();
-        await dropSchemas(pgUrl, `${name}_`);
-        await deleteNatsStream(natsUrl, name.toUpperCase());
-        rmSync(logDir, { recursive: true, force: true });
-      }
+      runs.push(
+        await withDistributed({ pg: pgUrl, nats: natsUrl }, "bench_dl_dist", TOKEN, (gatewayUrl) =>
+          measureStack("distributed", gatewayUrl, file, staticUrl),
+        ),
+      );
     }
 
     console.log(`\n## Upload and download through the gateway (${(SIZE / MiB).toFixed(0)} MiB file)`);

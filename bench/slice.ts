@@ -1,12 +1,8 @@
-// create-bundle REST round trip, embedded vs distributed; baseline: GET /healthz on the same gateway.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { startEmbedded } from "@latchflow/cli";
-import { launch } from "@latchflow/deploy-local";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig } from "@latchflow/runtime/testing";
-import { deleteNatsStream, dropSchemas, uniqueName } from "@latchflow/testing";
+import { uniqueName } from "@latchflow/testing";
+import { withDistributed } from "./distributed.js";
 import { printTable, type Summary, summarize, timeEach } from "./stats.js";
 
 const TOKEN = "bench-bootstrap-token-0123456789abcdef";
@@ -50,29 +46,9 @@ export async function benchSlice(pgUrl: string, natsUrl: string): Promise<void> 
     emb.cleanup();
   }
 
-  const name = uniqueName("bench_dist");
-  const logDir = mkdtempSync(join(tmpdir(), "lf-bench-"));
-  const dist = await launch({
-    logDir,
-    env: {
-      LATCHFLOW_LOG_LEVEL: "warn",
-      LATCHFLOW_DATABASE_URL: pgUrl,
-      LATCHFLOW_DB_SCHEMA_PREFIX: `${name}_`,
-      LATCHFLOW_NATS_URL: natsUrl,
-      LATCHFLOW_NATS_STREAM: name.toUpperCase(),
-      LATCHFLOW_NATS_NAMESPACE: name,
-      LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN,
-    },
-  });
-  let distRows: Summary[];
-  try {
-    distRows = await measure(dist.gatewayUrl, "distributed: 6 processes, Postgres + NATS");
-  } finally {
-    await dist.stop();
-    await dropSchemas(pgUrl, `${name}_`);
-    await deleteNatsStream(natsUrl, name.toUpperCase());
-    rmSync(logDir, { recursive: true, force: true });
-  }
+  const distRows = await withDistributed({ pg: pgUrl, nats: natsUrl }, "bench_dist", TOKEN, (gatewayUrl) =>
+    measure(gatewayUrl, "distributed: 6 processes, Postgres + NATS"),
+  );
   const baseline = embeddedRows[0]!;
   printTable("create-bundle REST round trip", [...embeddedRows, ...distRows], baseline);
 }

@@ -1,0 +1,39 @@
+// The distributed stack the benches measure: the local launcher's six processes on Postgres + NATS, under names
+// of their own, removed afterwards (schemas, stream, logs and data).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launch } from "@latchflow/deploy-local";
+import { deleteNatsStream, dropSchemas, uniqueName } from "@latchflow/testing";
+
+/** Launches it with the bootstrap token `token`, runs `fn` with the gateway's URL, then stops and cleans up. */
+export async function withDistributed<T>(
+  urls: { pg: string; nats: string },
+  prefix: string,
+  token: string,
+  fn: (gatewayUrl: string) => Promise<T>,
+): Promise<T> {
+  const name = uniqueName(prefix);
+  const logDir = mkdtempSync(join(tmpdir(), "lf-bench-"));
+  const dist = await launch({
+    logDir,
+    env: {
+      LATCHFLOW_LOG_LEVEL: "warn",
+      LATCHFLOW_DATABASE_URL: urls.pg,
+      LATCHFLOW_DB_SCHEMA_PREFIX: `${name}_`,
+      LATCHFLOW_NATS_URL: urls.nats,
+      LATCHFLOW_NATS_STREAM: name.toUpperCase(),
+      LATCHFLOW_NATS_NAMESPACE: name,
+      LATCHFLOW_BOOTSTRAP_TOKEN: token,
+      LATCHFLOW_DATA_DIR: join(logDir, "data"),
+    },
+  });
+  try {
+    return await fn(dist.gatewayUrl);
+  } finally {
+    await dist.stop();
+    await dropSchemas(urls.pg, `${name}_`);
+    await deleteNatsStream(urls.nats, name.toUpperCase());
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
