@@ -72,11 +72,45 @@ describe("plugin signatures in the admin app (sqlite + in-process)", () => {
     expect(await cell("latchflow-plugin-echo")).toBe("Unsigned");
     expect(await cell("latchflow-http")).toBe("Built in");
 
+    // trust the key on the page, as an admin would: the name, then the .pub line pasted; a bad key first
+    await expect
+      .poll(() => page.getByRole("status").filter({ hasText: "No key is trusted yet" }).count())
+      .toBe(1);
+    await page.getByRole("button", { name: "Trust a key" }).click();
+    const dialog = page.getByRole("dialog", { name: "Trust a publisher key" });
+    await dialog.getByLabel("Publisher").fill("Acme Corp (vetted)");
+    await dialog.getByLabel("Public key").fill("acme-key");
+    await dialog.getByRole("button", { name: "Trust key" }).click();
+    await dialog.getByText("Paste the line that starts with ed25519:").waitFor();
+    await dialog.getByLabel("Public key").fill(readFileSync(made.publicKeyFile, "utf8").trim());
+    await dialog.getByLabel("Public key").press("Enter");
+    await dialog.waitFor({ state: "hidden" });
+    const keys = page.getByRole("table", { name: "Trusted publisher keys" });
+    await keys.getByRole("cell", { name: made.keyId, exact: true }).waitFor();
+    expect(await keys.getByRole("cell", { name: made.fingerprint, exact: true }).count()).toBe(1);
+    expect(await cell("latchflow-plugin-weather")).toBe("Signed by Acme Corp (vetted)");
+    expect((await api.listPublisherKeys()).items.map((k) => [k.name, k.keyId])).toEqual([
+      ["Acme Corp (vetted)", made.keyId],
+    ]);
+    await checkPage(page, "plugins-signatures");
+
+    // the same key again is refused in words, then stop trusting it: the plugin stays, its label changes
+    await page.getByRole("button", { name: "Trust a key" }).click();
+    await dialog.getByLabel("Publisher").fill("Acme again");
+    await dialog.getByLabel("Public key").fill(made.publicKey);
+    await dialog.getByRole("button", { name: "Trust key" }).click();
+    await dialog.getByText("This key is trusted already.").waitFor();
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await keys.getByRole("button", { name: `Stop trusting Acme Corp (vetted) (${made.keyId})` }).click();
+    const confirm = page.getByRole("dialog", { name: "Stop trusting Acme Corp (vetted)?" });
+    await confirm.getByRole("button", { name: "Stop trusting" }).click();
+    await confirm.waitFor({ state: "hidden" });
+    await page.getByRole("status").filter({ hasText: "No key is trusted yet" }).waitFor();
+    expect(await cell("latchflow-plugin-weather")).toBe("Signed, key not trusted");
+    expect((await api.listPublisherKeys()).items).toEqual([]);
     await api.addPublisherKey({ body: { name: "Acme Corp (vetted)", publicKey: made.publicKey } });
     await page.reload();
     await heading(page, "Plugins").waitFor();
-    expect(await cell("latchflow-plugin-weather")).toBe("Signed by Acme Corp (vetted)");
-    await checkPage(page, "plugins-signatures");
 
     await table.getByRole("link", { name: "latchflow-plugin-weather" }).click();
     await heading(page, "latchflow-plugin-weather 1.0.0").waitFor();
