@@ -9,10 +9,13 @@ import {
   type ToSealWorker,
 } from "./seal-worker.js";
 
-/** Plaintext goes to a worker in batches of this size (copied once; the batch's memory is then transferred). */
-const BATCH = 1024 * 1024;
-/** batches sent but not yet answered; bounds an upload's memory to a few MiB */
-const IN_FLIGHT = 4;
+/**
+ * Plaintext goes to a worker in batches of this size (copied once; the batch's memory is then transferred).
+ * Big enough that waking the worker (and the file write of each answer) is rare: 64 times for 256 MiB.
+ */
+const BATCH = 4 * 1024 * 1024;
+/** batches sent but not yet answered; bounds an upload's plaintext in flight to 12 MiB */
+const IN_FLIGHT = 3;
 
 type Answer = Exclude<FromSealWorker, { op: "error" } | { op: "ready" }>;
 
