@@ -11,11 +11,15 @@ import {
 
 /**
  * Plaintext goes to a worker in batches of this size (copied once; the batch's memory is then transferred).
- * Big enough that waking the worker (and the file write of each answer) is rare: 64 times for 256 MiB.
+ * Big enough that waking the worker (and the file write of each answer) is rare: 128 times for 256 MiB;
+ * small enough that a service's memory stays flat (large-upload.test.ts).
  */
-const BATCH = 4 * 1024 * 1024;
-/** batches sent but not yet answered; bounds an upload's plaintext in flight to 12 MiB */
+const BATCH = 2 * 1024 * 1024;
+/** batches sent but not yet answered; bounds an upload's plaintext in flight to 6 MiB */
 const IN_FLIGHT = 3;
+
+/** old-generation limit of a sealing worker (it holds a sealer, a hash and a few buffers) */
+const WORKER_HEAP_MB = 16;
 
 type Answer = Exclude<FromSealWorker, { op: "error" } | { op: "ready" }>;
 
@@ -31,6 +35,9 @@ class SealWorker {
   constructor() {
     this.worker = new Worker(new URL("./seal-worker.ts", import.meta.url), {
       workerData: { role: SEAL_WORKER_ROLE },
+      // the worker keeps almost nothing alive; a small heap makes V8 collect the per-chunk cipher output
+      // buffers early instead of letting ~100 MB of them float (large-upload.test.ts checks the service's RSS)
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
     this.worker.unref();
     this.ready = new Promise<boolean>((resolve) => {
@@ -175,7 +182,13 @@ async function* sealInWorker(
   try {
     w.start(key);
     const pending: Promise<Answer>[] = [];
-    let batch = Buffer.allocUnsafeSlow(BATCH);
+    // batches come back with their answers and are filled again
+    const spares: Buffer[] = [];
+    const sealedOf = (a: Answer | undefined) => {
+      if (a?.op === "sealed" && a.spare.byteLength === BATCH) spares.push(Buffer.from(a.spare));
+      return a?.data;
+    };
+    let batch: Buffer = Buffer.allocUnsafeSlow(BATCH);
     let filled = 0;
     for await (const data of source) {
       let at = 0;
@@ -185,13 +198,13 @@ async function* sealInWorker(
         at += n;
         if (filled < BATCH) continue;
         pending.push(w.seal(batch));
-        batch = Buffer.allocUnsafeSlow(BATCH);
         filled = 0;
         // hashing and sealing of earlier batches overlap with receiving this one
         while (pending.length >= IN_FLIGHT) {
-          const out = (await pending.shift())?.data;
+          const out = sealedOf(await pending.shift());
           if (out && out.length > 0) yield Buffer.from(out.buffer, out.byteOffset, out.byteLength);
         }
+        batch = spares.pop() ?? Buffer.allocUnsafeSlow(BATCH);
       }
     }
     if (filled > 0) pending.push(w.seal(batch.subarray(0, filled)));

@@ -117,7 +117,7 @@ export function createSealer(key: SealKey): Sealer {
 export type ToSealWorker = { op: "start"; key: SealKey } | { op: "data"; data: Uint8Array } | { op: "end" };
 export type FromSealWorker =
   | { op: "ready" }
-  | { op: "sealed"; data: Uint8Array }
+  | { op: "sealed"; data: Uint8Array; spare: ArrayBuffer }
   | ({ op: "done"; data: Uint8Array } & SealDigest)
   | { op: "error"; message: string };
 
@@ -135,7 +135,12 @@ if (port && (workerData as { role?: string } | undefined)?.role === SEAL_WORKER_
       if (!sealer) throw new Error("no upload started");
       if (msg.op === "data") {
         const out = sealer.update(msg.data);
-        port.postMessage({ op: "sealed", data: out } satisfies FromSealWorker, [out.buffer as ArrayBuffer]);
+        // the plaintext batch goes back too, for the next batch (no garbage piling up in this thread)
+        const spare = msg.data.buffer as ArrayBuffer;
+        port.postMessage({ op: "sealed", data: out, spare } satisfies FromSealWorker, [
+          out.buffer as ArrayBuffer,
+          spare,
+        ]);
         return;
       }
       const done = sealer.final();
