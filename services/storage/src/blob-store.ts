@@ -27,8 +27,7 @@ import {
 } from "./crypto/chunk-cipher.js";
 import { unwrapDek, wrapDek } from "./crypto/key-wrap.js";
 import type { Keyring } from "./crypto/keyring.js";
-import { sealStream } from "./crypto/seal-pool.js";
-import type { SealDigest } from "./crypto/seal-worker.js";
+import { createSealer, type SealDigest } from "./crypto/sealer.js";
 import type { BlobDriver } from "./drivers/blob-driver.js";
 
 /** What callers learn about a blob. */
@@ -154,16 +153,20 @@ export function createBlobStore(deps: BlobStoreDeps) {
           throw validationFailed("Fewer bytes arrived than expected_size", { expectedSize: expected, size });
         }
       }
-      // one pass: sha256 + CRC-32 + sealed chunks (on a worker thread when one is free, ADR 044)
+      // one pass: sha256 + CRC-32 + sealed chunks, one sealed buffer per piece received
       let digest: SealDigest | undefined;
-      const sealed = sealStream(chunkKey, plaintext(), (d) => {
-        digest = d;
-      });
       let failure: unknown;
       const body = Readable.from(
         (async function* () {
           try {
-            yield* sealed;
+            const sealer = createSealer(chunkKey);
+            for await (const data of plaintext()) {
+              const out = sealer.update(data);
+              if (out.length > 0) yield out;
+            }
+            const { sealed, ...rest } = sealer.final();
+            digest = rest;
+            yield sealed;
           } catch (err) {
             failure = err;
             throw err;

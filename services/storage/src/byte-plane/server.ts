@@ -11,7 +11,6 @@ import {
   unauthenticated,
 } from "@latchflow/runtime";
 import type { BlobInfo, BlobStore } from "../blob-store.js";
-import { warmSealWorkers } from "../crypto/seal-pool.js";
 import { type Capabilities, CapabilityRefused, type Claims } from "./capability.js";
 
 export const BLOB_PATH = "/v1/blobs";
@@ -149,8 +148,6 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
   let server: Server | undefined;
   return {
     listen(host, port) {
-      // the first upload should not wait for a sealing thread to start (ADR 044)
-      warmSealWorkers();
       server = createServer({ highWaterMark: 1024 * 1024 }, (req, res) => {
         handle(req, res).catch((err: unknown) => {
           // an unread request body must not stall the socket

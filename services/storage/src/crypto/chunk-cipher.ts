@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { ErrorCode, LatchflowError } from "@latchflow/runtime";
-import { chunkAad, chunkNonce, NONCE_PREFIX_LENGTH, TAG_LENGTH } from "./seal-worker.js";
+import { chunkAad, chunkNonce, NONCE_PREFIX_LENGTH, TAG_LENGTH } from "./sealer.js";
 
 /**
  * Content encryption: AES-256-GCM over fixed-size chunks, the STREAM construction (Hoang, Reyhanitabar,

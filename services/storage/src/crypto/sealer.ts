@@ -1,8 +1,6 @@
 // The sealing pass of an upload (ADR 044): sha256 + CRC-32 of the plaintext and AES-256-GCM chunks in the
-// format of chunk-cipher.ts (ADR 006), usable in-process and as a worker thread's body. Only `node:` imports
-// and erasable TypeScript, so Node can start it as a worker without a loader (tsx, when present, is inherited).
+// format of chunk-cipher.ts (ADR 006), one buffer out per piece in (no per-chunk stream pushes).
 import { createCipheriv, createHash } from "node:crypto";
-import { parentPort, workerData } from "node:worker_threads";
 import { crc32 } from "node:zlib";
 
 export const TAG_LENGTH = 16;
@@ -111,48 +109,4 @@ export function createSealer(key: SealKey): Sealer {
       return { sealed, sha256: hash.digest("hex"), crc32: crc, size };
     },
   };
-}
-
-/** Messages of the worker protocol (seal-pool.ts is the other side). Every `data` and `end` gets one answer. */
-export type ToSealWorker = { op: "start"; key: SealKey } | { op: "data"; data: Uint8Array } | { op: "end" };
-export type FromSealWorker =
-  | { op: "ready" }
-  | { op: "sealed"; data: Uint8Array; spare: ArrayBuffer }
-  | ({ op: "done"; data: Uint8Array } & SealDigest)
-  | { op: "error"; message: string };
-
-export const SEAL_WORKER_ROLE = "latchflow-sealer";
-
-const port = parentPort;
-if (port && (workerData as { role?: string } | undefined)?.role === SEAL_WORKER_ROLE) {
-  let sealer: Sealer | undefined;
-  port.on("message", (msg: ToSealWorker) => {
-    try {
-      if (msg.op === "start") {
-        sealer = createSealer(msg.key);
-        return;
-      }
-      if (!sealer) throw new Error("no upload started");
-      if (msg.op === "data") {
-        const out = sealer.update(msg.data);
-        // the plaintext batch goes back too, for the next batch (no garbage piling up in this thread)
-        const spare = msg.data.buffer as ArrayBuffer;
-        port.postMessage({ op: "sealed", data: out, spare } satisfies FromSealWorker, [
-          out.buffer as ArrayBuffer,
-          spare,
-        ]);
-        return;
-      }
-      const done = sealer.final();
-      sealer = undefined;
-      const { sealed, ...digest } = done;
-      port.postMessage({ op: "done", data: sealed, ...digest } satisfies FromSealWorker, [
-        sealed.buffer as ArrayBuffer,
-      ]);
-    } catch (err) {
-      sealer = undefined;
-      port.postMessage({ op: "error", message: (err as Error).message } satisfies FromSealWorker);
-    }
-  });
-  port.postMessage({ op: "ready" } satisfies FromSealWorker);
 }
