@@ -3,7 +3,8 @@
  * every fresh context, before the plugin code. It captures the intrinsics it needs, removes the globals
  * plugins may not use, keeps the host's raw callbacks in its closure (plugin code cannot reach them)
  * and returns `enter(op, …)` — the only function the host calls later: `enter(1, exportName, inputJson,
- * grantedJson)` is `invoke`, `enter(2, id, envelopeJson)` is `settle`.
+ * grantedJson)` is `invoke` (its envelope goes to the host through `done`), `enter(2, id, envelopeJson)` is
+ * `settle`.
  *
  * A context is prepared ahead of its invocation (ADR 038): setup and the plugin's top level run before
  * anyone knows what the invocation will be granted, so `host` (with `granted`) is built by `invoke`, and
@@ -15,10 +16,12 @@
  * - `callAsync(id, name, argsJson)` returns nothing and does not wait for the host (ADR 038): the
  *   isolate numbers the call, and the host always answers through `settle(id, envelope)` with one of
  *   the two envelopes above — refusals included.
- * - `invoke(exportName, inputJson, grantedJson)` resolves to `"v" + json` (value), `"x" + length` (value
- *   too large) or `"e" + json` (`{ message, hostCode?, retryable? }`, the plugin failed).
+ * - `invoke(exportName, inputJson, grantedJson)` returns nothing; once the plugin's `run` settled it calls
+ *   `done(envelope)` once, with `"v" + json` (value), `"x" + length` (value too large) or `"e" + json`
+ *   (`{ message, hostCode?, retryable? }`, the plugin failed). `invoke` calls `done` itself at each exit
+ *   (no `then` or `await` on its own promise, whose lookups plugin code could have replaced).
  */
-export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync) {
+export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync, done) {
   "use strict";
   const G = globalThis;
   const parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply;
@@ -127,7 +130,7 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
 
   let invoked = false;
   async function invoke(exportName, inputJson, grantedJson) {
-    if (invoked) return "e" + stringify({ message: "context already used" });
+    if (invoked) return done("e" + stringify({ message: "context already used" }));
     invoked = true;
     const host = hostFor(parse(grantedJson));
     let value;
@@ -136,23 +139,23 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
       const caps = def === null || def === undefined ? undefined : def.capabilities;
       const cap = caps !== null && typeof caps === "object" && apply(hasOwn, caps, [exportName]) ? caps[exportName] : undefined;
       if (cap === null || typeof cap !== "object" || typeof cap.run !== "function") {
-        return "e" + stringify({ message: "plugin does not define capability " + exportName });
+        return done("e" + stringify({ message: "plugin does not define capability " + exportName }));
       }
       value = await cap.run(parse(inputJson), host);
     } catch (e) {
-      return "e" + stringify(describe(e));
+      return done("e" + stringify(describe(e)));
     }
     let json;
     try { json = stringify(value === undefined ? null : value); } catch (e) {
-      return "e" + stringify({ message: "return value is not JSON: " + describe(e).message });
+      return done("e" + stringify({ message: "return value is not JSON: " + describe(e).message }));
     }
     if (typeof json !== "string") json = "null";
-    if (json.length > maxOutputChars) return "x" + json.length;
-    return "v" + json;
+    if (json.length > maxOutputChars) return done("x" + json.length);
+    return done("v" + json);
   }
 
   return function enter(op, a, b, c) {
-    if (op === 1) return invoke(a, b, c);
-    if (op === 2) return settle(a, b);
+    if (op === 1) invoke(a, b, c); // its promise stays here: the envelope goes through done
+    else if (op === 2) settle(a, b);
   };
 })`;
