@@ -7,7 +7,7 @@
  * `settle`.
  *
  * A context is prepared ahead of its invocation (ADR 038): setup and the plugin's top level run before
- * anyone knows what the invocation will be granted, so `host` (with `granted`) is built by `invoke`, and
+ * anyone knows what the invocation will be granted, so `invoke` sets the list `host.granted` reads, and
  * `invoke` runs at most once per context — the host discards the context after it.
  *
  * Wire formats (all strings, parsed with the captured JSON.parse):
@@ -26,6 +26,7 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
   const G = globalThis;
   const parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply;
   const freeze = Object.freeze, keys = Object.keys, hasOwn = Object.prototype.hasOwnProperty;
+  const defineProperty = Object.defineProperty;
   const ErrorCtor = Error, StringCtor = String, PromiseCtor = Promise, promiseReject = Promise.reject;
   const WeakMapCtor = WeakMap, wmGet = WeakMap.prototype.get, wmSet = WeakMap.prototype.set;
   const MapCtor = Map, mapGet = Map.prototype.get, mapSet = Map.prototype.set, mapDelete = Map.prototype.delete;
@@ -82,10 +83,13 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
   }
 
   // every host function, from the vocabulary's table (config.calls: [name, mode] pairs, "member" or
-  // "member.method"); each member present whether granted or not, frozen. Built per invocation: only
-  // then is granted known.
-  function hostFor(granted) {
-    const host = { granted: freeze(granted) };
+  // "member.method"); each member present whether granted or not, frozen. Built at preparation, before
+  // the plugin's top level runs (which cannot reach it: only invoke hands it out); what is granted is
+  // known only at invoke, so granted is a getter over the list invoke sets (ADR 048).
+  let grantedList = freeze([]);
+  function hostFor() {
+    const host = {};
+    defineProperty(host, "granted", { enumerable: true, get: function granted() { return grantedList; } });
     const calls = config.calls;
     for (let i = 0; i < calls.length; i++) {
       const name = calls[i][0];
@@ -128,11 +132,12 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
     }
   }
 
+  const host = hostFor();
   let invoked = false;
   async function invoke(exportName, inputJson, grantedJson) {
     if (invoked) return done("e" + stringify({ message: "context already used" }));
     invoked = true;
-    const host = hostFor(parse(grantedJson));
+    grantedList = freeze(parse(grantedJson));
     let value;
     try {
       const def = G.plugin;
