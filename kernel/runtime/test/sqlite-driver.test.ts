@@ -115,4 +115,17 @@ describe("a service's SQLite connections", () => {
     const two = await db.em().findOne(Note, { id: "reuse-2" });
     expect([one?.text, two?.text]).toEqual(["note 1", "note 2"]);
   });
+
+  it("a reused read statement holds no snapshot: it sees what another connection committed since", async () => {
+    const count = async () => (await db.em().find(Note, { id: { $like: "other-%" } })).length;
+    expect(await count()).toBe(0);
+    expect(await count()).toBe(0);
+    const other = await client.acquireRawConnection();
+    try {
+      other.prepare("INSERT INTO notes (id, text) VALUES ('other-1', 'from another connection')").all([]);
+    } finally {
+      other.close();
+    }
+    expect(await count()).toBe(1);
+  });
 });
