@@ -30,7 +30,7 @@ const pragmasOf = (connection: RawConnection) => ({
   foreignKeys: pragma(connection, "foreign_keys"),
 });
 
-const WANTED = { synchronous: 1, busyTimeout: 5000, foreignKeys: 1 };
+const WANTED = { synchronous: 1, busyTimeout: 1000, foreignKeys: 1 };
 
 describe("a service's SQLite connections", () => {
   const tc = createTestConfig({ dialect: "sqlite", name: uniqueName("rt_sqlite_driver") });

@@ -8,7 +8,10 @@ import { LibSqlConnection, LibSqlPlatform } from "@mikro-orm/libsql";
  * `busy_timeout = 0`: SQLITE_BUSY at once). `journal_mode = WAL` is stored in the file and set at start.
  */
 export const SQLITE_CONNECTION_PRAGMAS = [
-  "busy_timeout = 5000",
+  // another process's short write transaction is waited for; the wait is a sleep on this thread, so a second
+  // connection to the same file in this process (a replica simulated in one process) stalls the loop at most 1 s
+  // before SQLITE_BUSY (its holder cannot finish while the loop sleeps)
+  "busy_timeout = 1000",
   "foreign_keys = ON",
   // commits reach the WAL at once (a killed process loses nothing) and the disk in groups (see groupCommit)
   "synchronous = NORMAL",
