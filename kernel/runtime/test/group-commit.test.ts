@@ -97,4 +97,30 @@ describe("group commit on SQLite", () => {
       await db.close();
     }
   });
+  it("a connection the pool opens later (libsql's are replaced at 10 s) keeps NORMAL and the busy timeout", async () => {
+    const db = await openDatabase(target, notesSchema, logger);
+    try {
+      const knex = db.orm.em.getKnex();
+      const client = knex.client as unknown as {
+        acquireConnection(): Promise<{ __created: number }>;
+        releaseConnection(conn: unknown): Promise<void>;
+      };
+      const first = await client.acquireConnection();
+      first.__created = Date.now() - 60_000; // as if open for a minute: the pool replaces it on next acquire
+      await client.releaseConnection(first);
+      const second = await client.acquireConnection();
+      expect(second).not.toBe(first);
+      await client.releaseConnection(second);
+      expect(await knex.raw("PRAGMA synchronous")).toEqual([{ synchronous: 1 }]);
+      expect(await knex.raw("PRAGMA busy_timeout")).toEqual([{ timeout: 5000 }]);
+      expect(await knex.raw("PRAGMA foreign_keys")).toEqual([{ foreign_keys: 1 }]);
+      // and it still works through the ORM
+      await db.em().transactional(async (tx) => {
+        tx.create(Note, { id: "after-replace", text: "after replace" });
+      });
+      expect(await db.em().count(Note, { id: "after-replace" })).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
 });

@@ -48,6 +48,26 @@ export function databaseTarget(config: Config, service: string): DatabaseTarget 
   return { kind: "sqlite", file: join(resolve(config.dataDir), `${service}.db`) };
 }
 
+/** The settings of every SQLite connection (the journal mode is the file's, set once). */
+export const SQLITE_CONNECTION_PRAGMAS = [
+  "PRAGMA busy_timeout = 5000",
+  "PRAGMA foreign_keys = ON",
+  // commits reach the WAL at once (a killed process loses nothing) and the disk in groups (see groupCommit)
+  "PRAGMA synchronous = NORMAL",
+];
+
+function sqliteConnectionSettings(
+  conn: { exec(sql: string): unknown },
+  done: (err: Error | null, conn: unknown) => void,
+): void {
+  try {
+    for (const pragma of SQLITE_CONNECTION_PRAGMAS) conn.exec(pragma);
+    done(null, conn);
+  } catch (err) {
+    done(err as Error, conn);
+  }
+}
+
 /** Opens a service's database and brings its schema up to date. */
 export async function openDatabase(
   target: DatabaseTarget,
@@ -78,14 +98,17 @@ export async function openDatabase(
   if (target.kind === "sqlite") {
     // the data dir and every parent are created 0700, the file 0600 before libsql opens it
     makeSqliteFilePrivate(target.file);
-    orm = await LibSqlORM.init({ ...common, dbName: target.file });
+    orm = await LibSqlORM.init({
+      ...common,
+      dbName: target.file,
+      // per-connection settings go on every connection the pool opens: the libsql dialect replaces a
+      // connection once it is 10 s old, and a new one would be back to `synchronous = FULL` (an fsync per
+      // commit, on the event loop) and no busy timeout (ADR 047)
+      pool: { afterCreate: sqliteConnectionSettings },
+    });
     const knex = orm.em.getKnex();
     await knex.raw("PRAGMA journal_mode = WAL");
     makeSqliteFilePrivate(target.file);
-    await knex.raw("PRAGMA busy_timeout = 5000");
-    await knex.raw("PRAGMA foreign_keys = ON");
-    // commits reach the WAL at once (a killed process loses nothing) and the disk in groups (see groupCommit)
-    await knex.raw("PRAGMA synchronous = NORMAL");
   } else {
     orm = await PostgresORM.init({
       ...common,
