@@ -107,6 +107,8 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
       res.end();
       return;
     }
+    // the answer starts now: a chunk failing later breaks a 200 transfer (never looks like a refusal)
+    res.flushHeaders();
     pipeline(stream, res, (err) => {
       if (err && !res.destroyed) res.destroy(err);
     });
