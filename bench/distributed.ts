@@ -20,6 +20,8 @@ export async function withDistributed<T>(
   const logDir = mkdtempSync(join(tmpdir(), "lf-bench-"));
   const dist = await launch({
     logDir,
+    // the gateway builds the recipient portal first when its sources changed: slow on a loaded machine
+    readyTimeoutMs: 180_000,
     env: {
       LATCHFLOW_LOG_LEVEL: "warn",
       LATCHFLOW_DATABASE_URL: urls.pg,

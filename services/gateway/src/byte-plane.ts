@@ -48,6 +48,8 @@ function send(
         path: cap.path,
         method,
         agent,
+        // reads: buffer up to 1 MiB of a blob before pausing the socket (the default is 64 KiB)
+        ...(method === "GET" ? { highWaterMark: 1024 * 1024 } : {}),
         headers: { ...headers, authorization: `Bearer ${cap.token}` },
       },
       resolve,
