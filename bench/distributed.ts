@@ -3,20 +3,25 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launch } from "@latchflow/deploy-local";
+import { type Launched, launch } from "@latchflow/deploy-local";
 import { deleteNatsStream, dropSchemas, uniqueName } from "@latchflow/testing";
 
-/** Launches it with the bootstrap token `token`, runs `fn` with the gateway's URL, then stops and cleans up. */
+/**
+ * Launches it with the bootstrap token `token`, runs `fn` with the gateway's URL (and the launched processes),
+ * then stops and cleans up.
+ */
 export async function withDistributed<T>(
   urls: { pg: string; nats: string },
   prefix: string,
   token: string,
-  fn: (gatewayUrl: string) => Promise<T>,
+  fn: (gatewayUrl: string, launched: Launched) => Promise<T>,
 ): Promise<T> {
   const name = uniqueName(prefix);
   const logDir = mkdtempSync(join(tmpdir(), "lf-bench-"));
   const dist = await launch({
     logDir,
+    // the gateway builds the recipient portal first when its sources changed: slow on a loaded machine
+    readyTimeoutMs: 180_000,
     env: {
       LATCHFLOW_LOG_LEVEL: "warn",
       LATCHFLOW_DATABASE_URL: urls.pg,
@@ -29,7 +34,7 @@ export async function withDistributed<T>(
     },
   });
   try {
-    return await fn(dist.gatewayUrl);
+    return await fn(dist.gatewayUrl, dist);
   } finally {
     await dist.stop();
     await dropSchemas(urls.pg, `${name}_`);

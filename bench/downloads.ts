@@ -4,12 +4,16 @@
 //   download  GET /s/{token}: the encrypted bundle archive, decrypted   vs  the plaintext file from a Node
 //             static server (fs.createReadStream, 1 MiB buffers; nginx is not installed here)
 //   16 parallel downloads of each
+// BENCH_DOWNLOAD_RSS_BYTES=<n> (e.g. 2147483648) adds the memory check of issue 17: one archive of n bytes
+// downloaded through the gateway while the servers' RSS is sampled every 100 ms (distributed: the gateway and
+// storage processes; embedded: the one process, which also runs this bench's client and static server);
+// the table shows RSS when idle (just before the download) and its peak during it.
 // Both modes: embedded (one process: SQLite, in-process bus) and distributed (6 processes: Postgres + NATS;
 // BENCH_DOWNLOAD_DISTRIBUTED=0 skips it). Blob bytes take the storage byte plane (ADR 036).
 import { execFileSync } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:http";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -22,7 +26,27 @@ import { withDistributed } from "./distributed.js";
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_DOWNLOAD_BYTES ?? 256 * MiB);
+const RSS_SIZE = Number(process.env.BENCH_DOWNLOAD_RSS_BYTES ?? 0);
 const TOKEN = "bench-download-token-0123456789abcdef";
+
+/** Resident set size of a process (from /proc), in bytes; 0 when it cannot be read. */
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+interface RssRow {
+  label: string;
+  process: string;
+  idle: number;
+  peak: number;
+  ms: number;
+  bytes: number;
+}
 
 async function seededFile(path: string, size: number) {
   const cipher = createCipheriv("aes-256-ctr", randomBytes(32), Buffer.alloc(16));
@@ -63,40 +87,63 @@ interface Measured {
   dl16: Timed;
 }
 
-/** Upload, then one and 16 parallel archive downloads through one gateway; the bench process samples RSS. */
-async function measureStack(
-  label: string,
+let bundles = 0;
+
+/**
+ * POSTs a file with node:http. (Node's `fetch` with a streamed body keeps every chunk it sent until the request
+ * is collected — 494 MiB after GC for a 512 MiB upload, measured here — which would be counted as the embedded
+ * server's memory.)
+ */
+function postFile(url: string, headers: Record<string, string>, file: string) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(url, { method: "POST", headers }, async (res) => {
+      let text = "";
+      for await (const c of res as AsyncIterable<Buffer>) text += c.toString("utf8");
+      resolve({ status: res.statusCode ?? 0, text });
+    });
+    req.once("error", reject);
+    pipeline(createReadStream(file, { highWaterMark: MiB }), req).catch(reject);
+  });
+}
+
+/**
+ * Uploads `file` through the gateway into a bundle with a publish link; returns the link and the upload time.
+ * `viaHttp`: upload with node:http instead of `fetch` (for the memory check; the ratio rows keep `fetch`).
+ */
+async function publish(
   gateway: string,
   file: string,
-  staticUrl: string,
-): Promise<Measured> {
+  viaHttp = false,
+): Promise<{ url: string; uploadMs: number }> {
   const auth = { authorization: `Bearer ${TOKEN}` };
-  let t = performance.now();
-  execFileSync("sha256sum", [file]);
-  execFileSync("cp", [file, `${file}.copy`]);
-  const baseUp = performance.now() - t;
-  rmSync(`${file}.copy`);
-  t = performance.now();
-  const up = await fetch(`${gateway}/api/v1/files`, {
-    method: "POST",
-    headers: {
-      ...auth,
-      "content-type": "application/octet-stream",
-      "x-file-name": "payload.bin",
-      "content-length": String(SIZE),
-    },
-    body: Readable.toWeb(createReadStream(file, { highWaterMark: MiB })) as ReadableStream,
-    duplex: "half",
-  } as RequestInit);
+  const size = statSync(file).size;
+  const headers = {
+    ...auth,
+    "content-type": "application/octet-stream",
+    "x-file-name": "payload.bin",
+    "content-length": String(size),
+  };
+  const t = performance.now();
+  const up = viaHttp
+    ? await postFile(`${gateway}/api/v1/files`, headers, file)
+    : await (async () => {
+        const res = await fetch(`${gateway}/api/v1/files`, {
+          method: "POST",
+          headers,
+          body: Readable.toWeb(createReadStream(file, { highWaterMark: MiB })) as ReadableStream,
+          duplex: "half",
+        } as RequestInit);
+        return { status: res.status, text: await res.text() };
+      })();
   const uploadMs = performance.now() - t;
-  if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${await up.text()}`);
-  const fileId = ((await up.json()) as { id: string }).id;
+  if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${up.text}`);
+  const fileId = (JSON.parse(up.text) as { id: string }).id;
   const json = { ...auth, "content-type": "application/json" };
   const bundle = (await (
     await fetch(`${gateway}/api/v1/bundles`, {
       method: "POST",
       headers: json,
-      body: JSON.stringify({ name: "bench" }),
+      body: JSON.stringify({ name: `bench ${++bundles}` }),
     })
   ).json()) as { id: string };
   await fetch(`${gateway}/api/v1/bundles/${bundle.id}/objects`, {
@@ -111,6 +158,45 @@ async function measureStack(
       body: JSON.stringify({ expiresInSeconds: 3600 }),
     })
   ).json()) as { url: string };
+  return { url: link.url, uploadMs };
+}
+
+/**
+ * Uploads `file`, lets the servers settle, then downloads its archive once while sampling the RSS of `pids`
+ * every 100 ms: idle = the last sample before the download, peak = the highest during it.
+ */
+async function measureRss(label: string, gateway: string, file: string, pids: Record<string, number>) {
+  const link = await publish(gateway, file, true);
+  await new Promise((r) => setTimeout(r, 2_000));
+  const idle = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, rssOf(pid)]));
+  const peak = { ...idle };
+  const sampler = setInterval(() => {
+    for (const [name, pid] of Object.entries(pids)) peak[name] = Math.max(peak[name] ?? 0, rssOf(pid));
+  }, 100);
+  try {
+    const dl = await timedGet(link.url);
+    return Object.keys(pids).map(
+      (name): RssRow => ({ label, process: name, idle: idle[name] ?? 0, peak: peak[name] ?? 0, ...dl }),
+    );
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** Upload, then one and 16 parallel archive downloads through one gateway; the bench process samples RSS. */
+async function measureStack(
+  label: string,
+  gateway: string,
+  file: string,
+  staticUrl: string,
+): Promise<Measured> {
+  const t = performance.now();
+  execFileSync("sha256sum", [file]);
+  execFileSync("cp", [file, `${file}.copy`]);
+  const baseUp = performance.now() - t;
+  rmSync(`${file}.copy`);
+  const link = await publish(gateway, file);
+  const uploadMs = link.uploadMs;
   await timedGet(staticUrl);
   await timedGet(link.url);
   const base = await timedGet(staticUrl);
@@ -138,6 +224,12 @@ export async function benchDownloads(pgUrl: string, natsUrl: string): Promise<vo
   const addr = staticServer.address();
   const staticUrl = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/payload.bin`;
   const runs: Measured[] = [];
+  const rssRows: RssRow[] = [];
+  let rssFile = "";
+  if (RSS_SIZE > 0) {
+    rssFile = join(dir, "large.bin");
+    await seededFile(rssFile, RSS_SIZE);
+  }
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -151,18 +243,34 @@ export async function benchDownloads(pgUrl: string, natsUrl: string): Promise<vo
     const stack = await startEmbedded(tc.config, createLogger({ level: "silent" }), () => {});
     const rssBefore = process.memoryUsage.rss();
     peakRss = rssBefore;
+    let embeddedPeak = 0;
     try {
       runs.push(await measureStack("embedded", stack.url!, file, staticUrl));
+      embeddedPeak = peakRss;
+      if (rssFile) {
+        rssRows.push(
+          ...(await measureRss("embedded", stack.url!, rssFile, { "whole process": process.pid })),
+        );
+      }
     } finally {
       await stack.stop();
       tc.cleanup();
     }
-    const embeddedPeak = peakRss;
 
     if (process.env.BENCH_DOWNLOAD_DISTRIBUTED !== "0") {
       runs.push(
-        await withDistributed({ pg: pgUrl, nats: natsUrl }, "bench_dl_dist", TOKEN, (gatewayUrl) =>
-          measureStack("distributed", gatewayUrl, file, staticUrl),
+        await withDistributed(
+          { pg: pgUrl, nats: natsUrl },
+          "bench_dl_dist",
+          TOKEN,
+          async (gatewayUrl, dist) => {
+            const measured = await measureStack("distributed", gatewayUrl, file, staticUrl);
+            if (rssFile) {
+              const pids = { gateway: dist.pid("gateway") ?? 0, storage: dist.pid("storage") ?? 0 };
+              rssRows.push(...(await measureRss("distributed", gatewayUrl, rssFile, pids)));
+            }
+            return measured;
+          },
         ),
       );
     }
@@ -182,9 +290,23 @@ export async function benchDownloads(pgUrl: string, natsUrl: string): Promise<vo
     }
     console.log(
       `(archive = ${statSync(file).size} bytes of content + ZIP headers; goals: upload ≥ 0.70, download ≥ 0.60, ` +
-        `16 parallel ≥ 0.50 × baseline; embedded server RSS ${(rssBefore / MiB).toFixed(0)} MiB at start, ` +
+        `16 parallel ≥ 0.50 × baseline; embedded bench process (server and client) RSS ${(rssBefore / MiB).toFixed(0)} MiB at start, ` +
         `peak ${(embeddedPeak / MiB).toFixed(0)} MiB while transferring)`,
     );
+    if (rssRows.length > 0) {
+      console.log(
+        `\n## Server memory during one ${(RSS_SIZE / MiB).toFixed(0)} MiB archive download (goal: flat, < 150 MB)`,
+      );
+      console.log(
+        "| mode | process | idle RSS MiB | peak RSS MiB | growth MiB | download MiB/s |\n|---|---|---:|---:|---:|---:|",
+      );
+      for (const r of rssRows) {
+        const mib = (n: number) => (n / MiB).toFixed(0);
+        console.log(
+          `| ${r.label} | ${r.process} | ${mib(r.idle)} | ${mib(r.peak)} | ${mib(r.peak - r.idle)} | ${mbps(r.bytes, r.ms).toFixed(0)} |`,
+        );
+      }
+    }
   } finally {
     clearInterval(sampler);
     staticServer.close();

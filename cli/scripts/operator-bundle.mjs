@@ -4,6 +4,7 @@
 // by the package's `prepare` script and again, on first use, whenever a source it was built from changed.
 // Plain JavaScript: it runs before tsx is loaded.
 import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -16,6 +17,27 @@ async function fresh(pointer) {
   const stats = await Promise.all(pointer.inputs.map(([p]) => stat(join(CLI, p)).catch(() => undefined)));
   return stats.every((s, i) => s && s.mtimeMs === pointer.inputs[i][1] && s.size === pointer.inputs[i][2]);
 }
+
+const BUILTIN = new RegExp(`^(node:.*|${builtinModules.map((m) => m.replace(/[/]/g, "\\/")).join("|")})$`);
+
+/**
+ * Node built-ins taken as CommonJS (`process.getBuiltinModule`), not imported as ES modules: an ES import of a
+ * built-in reads every export once, which runs its lazy getters — `node:http` then loads undici (for
+ * `http.WebSocket`) and `node:crypto` loads WebCrypto, ~70 ms of a 130 ms `bundles list` (ADR 023).
+ */
+const builtinsWithoutFacade = {
+  name: "builtins-without-esm-facade",
+  setup(build) {
+    // static imports only: a dynamic `import("node:x")` keeps its ES namespace (the module's named exports)
+    build.onResolve({ filter: BUILTIN }, (args) =>
+      args.kind === "import-statement" ? { path: args.path, namespace: "node-builtin" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
 
 /** Builds the bundle into a new folder and points dist/operator.json at it (atomic for concurrent runs). */
 export async function buildOperatorBundle() {
@@ -33,6 +55,7 @@ export async function buildOperatorBundle() {
     target: "node22",
     metafile: true,
     logLevel: "error",
+    plugins: [builtinsWithoutFacade],
     // native binding: resolved at run time from the cli package's node_modules
     external: ["@napi-rs/keyring"],
     // CommonJS dependencies (yaml, ajv: offline pipeline validation) require Node built-ins at run time
@@ -47,6 +70,7 @@ export async function buildOperatorBundle() {
   const inputs = [];
   for (const p of Object.keys(result.metafile.inputs)) {
     if (p.includes("node_modules/")) continue; // dependencies change only with an install, which rebuilds
+    if (p.startsWith("node-builtin:")) continue;
     const s = await stat(join(CLI, p));
     inputs.push([p, s.mtimeMs, s.size]);
   }

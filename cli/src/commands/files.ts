@@ -7,7 +7,7 @@ import { defineCommand } from "./command.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { formatBytes, formatDuration, type Output } from "./output.js";
 import { isId, listAll, pageOrAll } from "./resolve.js";
-import { alreadyUploaded, existingByFolder, planUpload, uploadOne } from "./upload.js";
+import { alreadyUploaded, existingByFolder, planUpload, uploadWithRetries } from "./upload.js";
 
 const fileRef = { name: "FILE", required: true } as const;
 const FILE_REF_HELP = "FILE is a file id, or /folder/name when that names exactly one file";
@@ -91,7 +91,9 @@ export const upload = defineCommand({
         continue;
       }
       try {
-        result.uploaded.push(await uploadOne(api, file, progress, ctx.signal));
+        result.uploaded.push(
+          await uploadWithRetries(api, file, progress, ctx.signal, (text) => ctx.out.note(text)),
+        );
       } catch (err) {
         if ((err as Error).name !== "AbortError") throw err;
         progress.done();

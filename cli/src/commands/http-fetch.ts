@@ -28,7 +28,9 @@ const agents = new Map<string, Agent>();
 async function agentFor(
   protocol: string,
 ): Promise<{ request: typeof import("node:http").request; agent: Agent }> {
-  const mod = protocol === "https:" ? await import("node:https") : await import("node:http");
+  // the CommonJS module, not an ES import: that would read node:http's lazy `WebSocket` and load undici
+  const mod =
+    protocol === "https:" ? process.getBuiltinModule("node:https") : process.getBuiltinModule("node:http");
   let agent = agents.get(protocol);
   if (!agent) {
     agent = new mod.Agent({ keepAlive: true });

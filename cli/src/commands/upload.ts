@@ -1,7 +1,8 @@
 // `files upload`: the local side. A folder upload is a list of files, each a unit: a file already on the
 // server in the same folder with the same name, size and sha256 is skipped, so an upload that was killed
 // resumes at the first file that did not finish (the server has no partial upload: an interrupted request
-// stores nothing; ADR 023).
+// stores nothing; ADR 023). A file whose upload broke on the way (connection lost, server or proxy briefly
+// unavailable, rate limited) is tried again by itself, after checking that the lost answer did not store it.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
@@ -11,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import type { Client, schemas } from "@latchflow/api";
 import { CliError, ExitCode } from "./exit-codes.js";
 import type { Progress } from "./output.js";
+import { sleep } from "./poll.js";
 import { listAll } from "./resolve.js";
 
 /** One local file to upload and where it goes. */
@@ -161,4 +163,75 @@ export async function uploadOne(
     );
   }
   return created;
+}
+
+/** Waits before the 2nd, 3rd and 4th try of one file; then the error is the command's. */
+const RETRY_WAITS_MS = [1_000, 3_000, 9_000];
+/** Answers that say "not now" rather than "no": a proxy or the server briefly unavailable, or rate limited. */
+const RETRIED_STATUSES = new Set([429, 502, 503, 504]);
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * How long to wait before trying a file again after `err` (its `attempt`-th failure, from 0), or undefined
+ * when it is not worth trying again: a refusal (4xx), a server error, or too many tries.
+ */
+export function retryWait(err: unknown, attempt: number): number | undefined {
+  const backoff = RETRY_WAITS_MS[attempt];
+  if (backoff === undefined) return undefined;
+  if (err instanceof TypeError && err.message === "fetch failed") return backoff;
+  const e = err as { name?: unknown; status?: unknown; headers?: { get(name: string): string | null } };
+  if (e?.name !== "ApiError" || typeof e.status !== "number" || !RETRIED_STATUSES.has(e.status))
+    return undefined;
+  const after = Number(e.headers?.get("retry-after") ?? Number.NaN);
+  return after > 0 ? Math.min(after * 1000, MAX_RETRY_AFTER_MS) : backoff;
+}
+
+const reasonOf = (err: unknown): string => {
+  const e = err as { status?: unknown; message?: string; cause?: { code?: unknown } };
+  if (typeof e.status === "number") return `the server answered ${e.status}`;
+  return typeof e.cause?.code === "string"
+    ? `the connection broke (${e.cause.code})`
+    : "the connection broke";
+};
+
+/**
+ * `uploadOne`, tried again (up to 3 more times, waiting 1, 3, 9 s or the server's Retry-After) when the
+ * upload broke on the way. Before each retry the folder is listed again: when the server stored the file but
+ * its answer was lost, that file is the result, so a retry never stores a file twice.
+ */
+export async function uploadWithRetries(
+  api: Client,
+  file: PlannedFile,
+  progress: Progress,
+  signal: AbortSignal,
+  say: (text: string) => void,
+): Promise<schemas.FileObject> {
+  for (let attempt = 0; ; attempt++) {
+    let sent = 0;
+    const counted: Progress = {
+      advance(n) {
+        sent += n;
+        progress.advance(n);
+      },
+      label: (text) => progress.label(text),
+      done: () => progress.done(),
+    };
+    try {
+      return await uploadOne(api, file, counted, signal);
+    } catch (err) {
+      const wait = signal.aborted ? undefined : retryWait(err, attempt);
+      if (wait === undefined) throw err;
+      progress.advance(-sent);
+      say(
+        `${file.path}: ${reasonOf(err)}; trying again in ${Math.ceil(wait / 1000)} s (try ${attempt + 2} of ${RETRY_WAITS_MS.length + 1})`,
+      );
+      if (!(await sleep(wait, signal)))
+        throw Object.assign(new Error("The operation was aborted"), { name: "AbortError" });
+      const stored = await alreadyUploaded(file, await existingByFolder(api, [file.folder]));
+      if (stored) {
+        progress.advance(file.size);
+        return stored;
+      }
+    }
+  }
 }

@@ -40,7 +40,7 @@ describe("an admin's journey: builder → run → timeline → audit", () => {
     const page = await context.newPage();
     const foreign = recordForeignRequests(page, s.base);
     const errors = recordPageErrors(page);
-    await page.goto(`${s.base}/admin/pipelines/new`);
+    await page.goto(`${s.base}/admin/pipelines/-/new`);
     await signInByLink(page, s, OWNER_EMAIL);
     await heading(page, 1, "New pipeline").waitFor();
 

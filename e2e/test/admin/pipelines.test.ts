@@ -364,6 +364,26 @@ spec:
     expect(errors).toEqual([]);
   });
 
+  it("opens a pipeline named “new” at its own address; the new-pipeline page lives at /pipelines/-/new", {
+    timeout: 120_000,
+  }, async () => {
+    const put = await s.client().raw.putPipeline({
+      params: { name: "new" },
+      body: TWO_STEPS.replace("name: two-steps", "name: new"),
+      contentType: "application/yaml",
+    });
+    expect(put.status).toBe(200);
+    const { page, errors } = await open();
+    await page.goto(`${s.base}/admin/pipelines/new`);
+    await signInByLink(page, s, OWNER_EMAIL);
+    await page.getByRole("heading", { level: 1, name: "new", exact: true }).waitFor();
+    await stepCard(page, 1).getByRole("heading", { name: /again/ }).waitFor();
+    await page.goto(`${s.base}/admin/pipelines`);
+    await page.getByRole("button", { name: "New pipeline" }).click();
+    await page.waitForURL(`${s.base}/admin/pipelines/-/new`);
+    expect(errors).toEqual([]);
+  });
+
   it("offers an executor without pipeline grants no pipelines, and the server refuses them", {
     timeout: 180_000,
   }, async () => {
@@ -377,7 +397,7 @@ spec:
     expect(await nav.getByRole("link", { name: "Pipelines" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: /New pipeline|Create/ }).count()).toBe(0);
     await checkPage(page, "pipelines-executor");
-    await page.goto(`${s.base}/admin/pipelines/new`);
+    await page.goto(`${s.base}/admin/pipelines/-/new`);
     await page.getByRole("heading", { name: "You may not create pipelines" }).waitFor();
     expect(await page.getByRole("button", { name: /Create pipeline|Save/ }).count()).toBe(0);
     await page.goto(`${s.base}/admin/pipelines/two-steps`);

@@ -1,5 +1,6 @@
 import { monotonicFactory } from "ulid";
 import type { EventPayload, EventType } from "./catalogue.js";
+import { pooledRandom } from "./random.js";
 
 export const ActorKind = {
   User: "user",
@@ -36,7 +37,7 @@ export interface EventEnvelope<T extends EventType = EventType> {
   data: EventPayload<T>;
 }
 
-const nextId = monotonicFactory();
+const nextId = monotonicFactory(pooledRandom);
 
 export interface NewEvent<T extends EventType> {
   type: T;

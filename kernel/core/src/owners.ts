@@ -11,12 +11,24 @@ const TTL_MS = 60_000;
  */
 export function createOwners(deps: { db: Database; clients: { auth: AuthClient } }) {
   const emails = new Map<string, { email: string; at: number }>();
+  // who saved a version never changes (a version is written once), so it is read once per version
+  const savers = new Map<string, string>();
+  const saverOf = async (pipeline: PipelineRow): Promise<string> => {
+    const key = `${pipeline.id}:${pipeline.version}`;
+    const known = savers.get(key);
+    if (known !== undefined) return known;
+    const version = await deps.db
+      .em()
+      .findOne(PipelineVersionRow, { pipelineId: pipeline.id, version: pipeline.version });
+    const id = version?.createdBy ?? "";
+    if (!version) return id; // not cached: the version row may be committing right now
+    if (savers.size >= 1_000) savers.clear();
+    savers.set(key, id);
+    return id;
+  };
   return {
     async of(pipeline: PipelineRow, ctx: RequestContext): Promise<{ id: string; email: string }> {
-      const version = await deps.db
-        .em()
-        .findOne(PipelineVersionRow, { pipelineId: pipeline.id, version: pipeline.version });
-      const id = version?.createdBy ?? "";
+      const id = await saverOf(pipeline);
       if (!id) return { id: "", email: "" };
       const cached = emails.get(id);
       if (cached && Date.now() - cached.at < TTL_MS) return { id, email: cached.email };

@@ -9,6 +9,7 @@ import {
   withSpan,
 } from "@latchflow/runtime";
 import {
+  DEFAULT_LIMITS,
   type HostCapabilities,
   type Json,
   type PluginSource,
@@ -38,7 +39,11 @@ export interface PluginHostOptions {
   logger?: PluginHostLogger;
   /** Restart delay after consecutive child exits: `initial * 2^(n-1)`, capped. Default 100 ms → 5 s. */
   restartBackoffMs?: { initial: number; max: number };
-  /** Added to each invocation's `deadlineMs` for the parent-side guard against a hung child. Default 2 s. */
+  /**
+   * Added to each invocation's `deadlineMs` for the parent-side guard against a hung child. Default 2 s. The
+   * guard also adds the largest `cpuTimeoutMs` of the loaded plugins: the child runs plugin code on its own
+   * thread (ADR 048), so an answer may wait for one run of another invocation.
+   */
   deadlineMarginMs?: number;
   /** How long a fresh child may take to report `ready`. Default 15 s. */
   startTimeoutMs?: number;
@@ -218,7 +223,7 @@ class Supervisor implements PluginHost {
     const gen = await this.child();
     const id = this.nextId++;
     const valueJson = await new Promise<Json>((resolve, reject) => {
-      const timer = setTimeout(() => this.hung(gen, id), deadlineMs + this.margin);
+      const timer = setTimeout(() => this.hung(gen, id), deadlineMs + this.margin + this.longestRun());
       gen.invocations.set(id, { plugin, capabilities, timer, trace, resolve, reject });
       this.send(gen, {
         type: "invoke",
@@ -232,6 +237,15 @@ class Supervisor implements PluginHost {
       });
     });
     return valueJson;
+  }
+
+  /** The longest one run of plugin code may block the child's thread: the largest CPU timeout loaded. */
+  private longestRun(): number {
+    let longest = 0;
+    for (const p of this.plugins.values()) {
+      longest = Math.max(longest, p.limits?.cpuTimeoutMs ?? DEFAULT_LIMITS.cpuTimeoutMs);
+    }
+    return longest;
   }
 
   async ping(timeoutMs = 5_000): Promise<number> {

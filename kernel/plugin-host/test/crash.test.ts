@@ -84,6 +84,22 @@ describe("supervision", () => {
     expect(pidOf(host)).not.toBe(frozen);
   });
 
+  it("a run blocking the child's thread up to its CPU timeout does not get the child killed as hung (ADR 048)", async () => {
+    // the guard is deadline + margin + the longest CPU timeout loaded: 200 + 100 + 800 ms here; without the
+    // last term the ping queued behind the spin would be declared hung at 300 ms and the child killed
+    host = createPluginHost({ deadlineMarginMs: 100 });
+    await host.load({ name: "spinner", code: pluginCode(SPIN), limits: { cpuTimeoutMs: 800 } });
+    await host.load({ name: "p", code: pluginCode(PING) });
+    const pid = pidOf(host);
+    const spinning = host.invoke("spinner", "spin@1", null, {}, { deadlineMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the child is inside the spin's run
+    const started = Date.now();
+    expect(await host.invoke("p", "ping@1", 1, {}, { deadlineMs: 200 })).toEqual({ pong: 1 });
+    expect(Date.now() - started).toBeLessThan(200 + 100 + 800);
+    expect(await rejection(spinning)).toMatchObject({ code: "sandbox_timeout" });
+    expect(pidOf(host)).toBe(pid);
+  });
+
   it("sandbox timeouts inside the child cross the process boundary as sandbox_timeout", async () => {
     host = createPluginHost();
     await host.load({

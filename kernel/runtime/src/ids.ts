@@ -1,6 +1,7 @@
+import { pooledRandom } from "@latchflow/bus";
 import { monotonicFactory } from "ulid";
 
-const next = monotonicFactory();
+const next = monotonicFactory(pooledRandom);
 
 /**
  * A new ULID. Monotonic within this process, so ids made in one transaction sort in creation order

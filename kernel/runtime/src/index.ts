@@ -18,6 +18,7 @@ export { defineMigration, type MigrationTools, type SchemaChange } from "./db/mi
 export * from "./errors.js";
 export * from "./grpc/index.js";
 export { newId } from "./ids.js";
+export * from "./local-byte-plane.js";
 export * from "./logger.js";
 export { createMailer, type Mailer, type MailMessage, type SentMail } from "./mail.js";
 export * from "./metrics.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pooled } from "./mail.js";
+import { pooled, SMTP_MAX_CONNECTIONS } from "./mail.js";
 
 describe("pooled SMTP URL", () => {
   it("turns pooling on, keeping credentials, host and other parameters", () => {
@@ -15,6 +15,18 @@ describe("pooled SMTP URL", () => {
   });
 
   it("leaves an explicit choice alone", () => {
-    expect(new URL(pooled("smtp://127.0.0.1:2525?pool=false")).searchParams.get("pool")).toBe("false");
+    const unpooled = new URL(pooled("smtp://127.0.0.1:2525?pool=false"));
+    expect(unpooled.searchParams.get("pool")).toBe("false");
+    expect(unpooled.searchParams.has("maxConnections")).toBe(false);
+    expect(new URL(pooled("smtp://127.0.0.1:2525?maxConnections=3")).searchParams.get("maxConnections")).toBe(
+      "3",
+    );
+  });
+
+  it("keeps up to SMTP_MAX_CONNECTIONS connections open (nodemailer alone keeps 5)", () => {
+    expect(new URL(pooled("smtp://127.0.0.1:2525")).searchParams.get("maxConnections")).toBe(
+      String(SMTP_MAX_CONNECTIONS),
+    );
+    expect(SMTP_MAX_CONNECTIONS).toBeGreaterThan(5);
   });
 });

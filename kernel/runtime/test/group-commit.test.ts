@@ -2,9 +2,18 @@ import { spawn } from "node:child_process";
 import { open } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { createEvent, createInProcessBus, type EventEnvelope } from "@latchflow/bus";
 import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, describe, expect, inject, it, vi } from "vitest";
-import { createLogger, databaseTarget, openDatabase } from "../src/index.js";
+import {
+  createLogger,
+  createOutboxRelay,
+  databaseTarget,
+  enqueueEvent,
+  OutboxMessage,
+  openDatabase,
+  outboxMigration,
+} from "../src/index.js";
 import { createTestConfig, TEST_DIALECTS } from "../src/testing.js";
 import { Note, notesSchema } from "./fixtures/commit-loop.js";
 
@@ -94,6 +103,55 @@ describe("group commit on SQLite", () => {
       expect(await db.em().count(Note, {})).toBe(n + 1);
     } finally {
       datasync.mockRestore();
+      await db.close();
+    }
+  });
+
+  it("the relay's marks of published rows do not wait for the disk; the commit of the event did", async () => {
+    const outboxTarget = databaseTarget(tc.config, "outbox_notes");
+    const schema = {
+      entities: [...notesSchema.entities, OutboxMessage],
+      migrations: [outboxMigration, ...notesSchema.migrations],
+    };
+    const db = await openDatabase(outboxTarget, schema, logger);
+    const bus = createInProcessBus({});
+    const received: EventEnvelope[] = [];
+    await bus.subscribe({ consumer: "gc-relay", filter: "lf.*.bundles.>" }, async (event) => {
+      received.push(event);
+    });
+    const relay = createOutboxRelay({ db, bus, logger, pollMs: 60_000 });
+    const probe = await open(fileURLToPath(new URL("./fixtures/commit-loop.ts", import.meta.url)), "r");
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const datasync = vi.spyOn(proto, "datasync");
+    try {
+      const event = createEvent({
+        type: "bundles.bundle.created",
+        tenant: "default",
+        actor: { kind: "system", id: "test" },
+        subjectIds: { bundleId: "b1" },
+        data: { bundleId: "b1", name: "b1" },
+      });
+      await db.em().transactional(async (tx) => {
+        tx.create(Note, { id: "with-event", text: "with event" });
+        enqueueEvent(tx, event);
+      });
+      // the state change and its event: on disk before the commit resolved
+      expect(datasync).toHaveBeenCalledTimes(1);
+      datasync.mockClear();
+      relay.start();
+      await waitFor(async () => (await relay.backlog()) === 0, { description: "outbox drained" });
+      await waitFor(() => received.length === 1, { description: "event delivered" });
+      expect(received[0]?.id).toBe(event.id);
+      // the in-process bus here is in memory: any sync would be the service database's, for the mark
+      expect(datasync).not.toHaveBeenCalled();
+      // a write of the service outside a transaction still waits for the disk
+      await db.em().nativeUpdate(Note, { id: "with-event" }, { text: "changed" });
+      expect(datasync).toHaveBeenCalledTimes(1);
+    } finally {
+      datasync.mockRestore();
+      await relay.stop();
+      await bus.close();
       await db.close();
     }
   });

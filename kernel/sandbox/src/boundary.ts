@@ -6,16 +6,17 @@
  *   fetch, mail.send, bundles.grant, links.publish, kv.get, kv.set, kv.delete, secrets.get  (async)
  *   log, emit                                                                                (sync)
  *   — see `ISOLATE_TO_HOST`. Two ivm `Callback`s carry them: `callSync(name, argsJson)` and
- *   `callAsync(id, name, argsJson)` (fire-and-forget: the isolate does not wait; the answer comes
- *   through `settle`); both copy strings only.
+ *   `callAsync(id, name, argsJson)` (returns at once: the answer comes through `settle`); a third,
+ *   `done(envelope)`, hands the host the invocation's result. All copy strings only.
  *
  * Host → isolate (`HOST_TO_ISOLATE`, through the one `Reference` the host keeps; never handed to
  * plugin code). A context is prepared ahead of time and used by exactly one invocation (ADR 038):
- *   prepare: setup(configJson, callSync, callAsync) → enter        (bootstrap, fresh context)
+ *   prepare: setup(configJson, callSync, callAsync, done) → enter  (bootstrap, fresh context)
  *            run plugin script                                      (defines globalThis.plugin)
- *   begin:   enter(1, exportName, inputJson, grantedJson) → Promise<envelope string>   (invoke, once)
+ *   begin:   enter(1, exportName, inputJson, grantedJson)           (invoke, once; envelope → done)
  *            enter(2, id, envelopeJson)                             (settle: completes an async host call)
  *   release: the context is discarded after its invocation
+ * Preparation runs on isolated-vm's thread; invoke and settle run synchronously on the caller's thread (ADR 048).
  *
  * Only JSON text crosses, in both directions.
  */
@@ -265,9 +266,21 @@ export function compileBootstrap(isolate: ivm.Isolate): Promise<ivm.Script> {
   return isolate.compileScript(BOOTSTRAP_SOURCE, { filename: "latchflow:bootstrap.js" });
 }
 
+/**
+ * How the host runs one invocation's code (ADR 048): every run is a synchronous call on the caller's thread,
+ * bounded by `timeout()` (the CPU limit, clamped to what is left of the deadline); the invocation's envelope
+ * arrives through `done`; a run that ends abnormally (timeout, memory limit, disposal) reports through `fail`.
+ */
+export interface RunControl {
+  timeout(): number;
+  done(envelope: unknown): void;
+  fail(err: unknown): void;
+}
+
 /** The isolate's end of one invocation, as the host holds it. */
 export interface IsolateEnd {
-  invoke(exportName: string, inputJson: string): Promise<unknown>;
+  /** Starts the plugin's `run`; the envelope (or the failure) comes through the `RunControl`. */
+  invoke(exportName: string, inputJson: string): void;
   /** Discards the context: drops the host's reference into it and releases it (once the invocation is over). */
   release(): void;
 }
@@ -275,7 +288,7 @@ export interface IsolateEnd {
 /** A fresh context with the bootstrap and the plugin's top level already run, waiting for its one invocation. */
 export interface PreparedContext {
   /** Binds the invocation's session (host calls before this are refused) and hands out the isolate's end. */
-  begin(session: HostCallSession, timeout: number): IsolateEnd;
+  begin(session: HostCallSession, control: RunControl): IsolateEnd;
   /** Discards a context no invocation took. */
   discard(): void;
 }
@@ -287,9 +300,14 @@ const UNBOUND = failed({
   retryable: false,
 });
 
-/** Host → isolate calls, in order: prepare (setup, run plugin script), then per invocation `invoke`/`settle`. */
+/**
+ * Host → isolate calls, in order: prepare (setup, run plugin script), then per invocation `invoke`/`settle`.
+ * Preparation runs on isolated-vm's own thread (async calls: the caller's event loop stays free). An
+ * invocation's runs are synchronous (`applySync`, ADR 048): the isolate runs on the calling thread, its
+ * microtasks included, under the run's `timeout`; no hop to another thread and back.
+ */
 export const HOST_TO_ISOLATE = {
-  /** Fresh context: bootstrap, the two raw callbacks (bound to whichever session `begin` installs), plugin script. */
+  /** Fresh context: bootstrap, the three raw callbacks (bound to whichever session `begin` installs), plugin script. */
   async prepare(
     isolate: ivm.Isolate,
     scripts: { bootstrap: ivm.Script; plugin: ivm.Script },
@@ -297,15 +315,31 @@ export const HOST_TO_ISOLATE = {
   ): Promise<PreparedContext> {
     const timeout = limits.cpuTimeoutMs;
     let session: HostCallSession | undefined;
+    let control: RunControl | undefined;
     let enter: ivm.Reference | undefined;
+    /** Depth of host → isolate runs on the stack: a settle never re-enters a run (it waits a turn). */
+    let running = 0;
     const context = await isolate.createContext();
     const discard = () => {
       session = undefined;
+      control = undefined;
       try {
         enter?.release();
         if (!isolate.isDisposed) context.release();
       } catch {
         // the isolate is gone
+      }
+    };
+    const run = (args: unknown[]) => {
+      const bound = control;
+      if (bound === undefined || enter === undefined) return;
+      running++;
+      try {
+        enter.applySync(undefined, args, { timeout: bound.timeout() });
+      } catch (err) {
+        bound.fail(err);
+      } finally {
+        running--;
       }
     };
     try {
@@ -317,11 +351,16 @@ export const HOST_TO_ISOLATE = {
       const callSync = new ivm.Callback((name: unknown, args: unknown) =>
         session ? session.callSync(name, args) : UNBOUND,
       );
-      const callAsync = new ivm.Callback(
-        (id: unknown, name: unknown, args: unknown) => session?.callAsync(id, name, args),
-        { ignored: true },
-      );
-      enter = (await setup.apply(undefined, [config, callSync, callAsync], {
+      // called on this thread while the isolate runs; the session answers later through settle
+      const callAsync = new ivm.Callback((id: unknown, name: unknown, args: unknown) => {
+        session?.callAsync(id, name, args);
+      });
+      const done = new ivm.Callback((envelope: unknown) => {
+        const bound = control;
+        control = undefined; // once: the invocation is over
+        bound?.done(envelope);
+      });
+      enter = (await setup.apply(undefined, [config, callSync, callAsync, done], {
         result: { reference: true },
         timeout,
       })) as ivm.Reference;
@@ -331,29 +370,27 @@ export const HOST_TO_ISOLATE = {
       discard();
       throw err;
     }
-    const ref = enter;
     let begun = false;
     return {
       discard,
-      begin(bound, callTimeout) {
+      begin(bound, ctl) {
         if (begun) throw new SandboxError(SandboxErrorCode.Crashed, "context already used");
         begun = true;
         session = bound;
-        bound.settle = (id, envelope) => {
-          try {
-            // no answer awaited: an overrun of the continuation is reported by the runtime's race
-            ref.applyIgnored(undefined, [2, id, envelope], { timeout: callTimeout });
-          } catch {
-            // the isolate is gone: the runtime's race reports it
-          }
+        control = ctl;
+        // a continuation runs in a later turn of the event loop, never straight from the microtask that
+        // settled the host call: a host call answered at once must not let one invocation chain its runs
+        // and keep the loop (timers, I/O, other invocations) waiting until its deadline
+        const settle = (id: number, envelope: Envelope) => {
+          setImmediate(() => {
+            if (running > 0) settle(id, envelope);
+            else run([2, id, envelope]);
+          });
         };
+        bound.settle = settle;
         const granted = JSON.stringify(bound.granted());
         return {
-          invoke: (exportName, inputJson) =>
-            ref.apply(undefined, [1, exportName, inputJson, granted], {
-              result: { promise: true, copy: true },
-              timeout: callTimeout,
-            }),
+          invoke: (exportName, inputJson) => run([1, exportName, inputJson, granted]),
           // the reference pins the context in the isolate: without this every call leaks its context
           release: () => {
             bound.settle = () => {};

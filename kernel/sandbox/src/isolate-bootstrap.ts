@@ -3,10 +3,11 @@
  * every fresh context, before the plugin code. It captures the intrinsics it needs, removes the globals
  * plugins may not use, keeps the host's raw callbacks in its closure (plugin code cannot reach them)
  * and returns `enter(op, …)` — the only function the host calls later: `enter(1, exportName, inputJson,
- * grantedJson)` is `invoke`, `enter(2, id, envelopeJson)` is `settle`.
+ * grantedJson)` is `invoke` (its envelope goes to the host through `done`), `enter(2, id, envelopeJson)` is
+ * `settle`.
  *
  * A context is prepared ahead of its invocation (ADR 038): setup and the plugin's top level run before
- * anyone knows what the invocation will be granted, so `host` (with `granted`) is built by `invoke`, and
+ * anyone knows what the invocation will be granted, so `invoke` sets the list `host.granted` reads, and
  * `invoke` runs at most once per context — the host discards the context after it.
  *
  * Wire formats (all strings, parsed with the captured JSON.parse):
@@ -15,14 +16,17 @@
  * - `callAsync(id, name, argsJson)` returns nothing and does not wait for the host (ADR 038): the
  *   isolate numbers the call, and the host always answers through `settle(id, envelope)` with one of
  *   the two envelopes above — refusals included.
- * - `invoke(exportName, inputJson, grantedJson)` resolves to `"v" + json` (value), `"x" + length` (value
- *   too large) or `"e" + json` (`{ message, hostCode?, retryable? }`, the plugin failed).
+ * - `invoke(exportName, inputJson, grantedJson)` returns nothing; once the plugin's `run` settled it calls
+ *   `done(envelope)` once, with `"v" + json` (value), `"x" + length` (value too large) or `"e" + json`
+ *   (`{ message, hostCode?, retryable? }`, the plugin failed). `invoke` calls `done` itself at each exit
+ *   (no `then` or `await` on its own promise, whose lookups plugin code could have replaced).
  */
-export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync) {
+export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync, done) {
   "use strict";
   const G = globalThis;
   const parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply;
   const freeze = Object.freeze, keys = Object.keys, hasOwn = Object.prototype.hasOwnProperty;
+  const defineProperty = Object.defineProperty;
   const ErrorCtor = Error, StringCtor = String, PromiseCtor = Promise, promiseReject = Promise.reject;
   const WeakMapCtor = WeakMap, wmGet = WeakMap.prototype.get, wmSet = WeakMap.prototype.set;
   const MapCtor = Map, mapGet = Map.prototype.get, mapSet = Map.prototype.set, mapDelete = Map.prototype.delete;
@@ -79,10 +83,13 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
   }
 
   // every host function, from the vocabulary's table (config.calls: [name, mode] pairs, "member" or
-  // "member.method"); each member present whether granted or not, frozen. Built per invocation: only
-  // then is granted known.
-  function hostFor(granted) {
-    const host = { granted: freeze(granted) };
+  // "member.method"); each member present whether granted or not, frozen. Built at preparation, before
+  // the plugin's top level runs (which cannot reach it: only invoke hands it out); what is granted is
+  // known only at invoke, so granted is a getter over the list invoke sets (ADR 048).
+  let grantedList = freeze([]);
+  function hostFor() {
+    const host = {};
+    defineProperty(host, "granted", { enumerable: true, get: function granted() { return grantedList; } });
     const calls = config.calls;
     for (let i = 0; i < calls.length; i++) {
       const name = calls[i][0];
@@ -125,34 +132,35 @@ export const BOOTSTRAP_SOURCE = `(function setup(configJson, callSync, callAsync
     }
   }
 
+  const host = hostFor();
   let invoked = false;
   async function invoke(exportName, inputJson, grantedJson) {
-    if (invoked) return "e" + stringify({ message: "context already used" });
+    if (invoked) return done("e" + stringify({ message: "context already used" }));
     invoked = true;
-    const host = hostFor(parse(grantedJson));
+    grantedList = freeze(parse(grantedJson));
     let value;
     try {
       const def = G.plugin;
       const caps = def === null || def === undefined ? undefined : def.capabilities;
       const cap = caps !== null && typeof caps === "object" && apply(hasOwn, caps, [exportName]) ? caps[exportName] : undefined;
       if (cap === null || typeof cap !== "object" || typeof cap.run !== "function") {
-        return "e" + stringify({ message: "plugin does not define capability " + exportName });
+        return done("e" + stringify({ message: "plugin does not define capability " + exportName }));
       }
       value = await cap.run(parse(inputJson), host);
     } catch (e) {
-      return "e" + stringify(describe(e));
+      return done("e" + stringify(describe(e)));
     }
     let json;
     try { json = stringify(value === undefined ? null : value); } catch (e) {
-      return "e" + stringify({ message: "return value is not JSON: " + describe(e).message });
+      return done("e" + stringify({ message: "return value is not JSON: " + describe(e).message }));
     }
     if (typeof json !== "string") json = "null";
-    if (json.length > maxOutputChars) return "x" + json.length;
-    return "v" + json;
+    if (json.length > maxOutputChars) return done("x" + json.length);
+    return done("v" + json);
   }
 
   return function enter(op, a, b, c) {
-    if (op === 1) return invoke(a, b, c);
-    if (op === 2) return settle(a, b);
+    if (op === 1) invoke(a, b, c); // its promise stays here: the envelope goes through done
+    else if (op === 2) settle(a, b);
   };
 })`;

@@ -5,6 +5,7 @@ import {
   HOST_TO_ISOLATE,
   HostCallSession,
   type IsolateEnd,
+  type RunControl,
 } from "./boundary.js";
 import type { HostCapabilities } from "./capabilities.js";
 import { ContextPool } from "./context-pool.js";
@@ -36,7 +37,13 @@ export interface IsolatedVmRuntimeOptions {
   warmContexts?: number;
 }
 
-/** The isolated-vm `SandboxRuntime`: one isolate per plugin, a fresh context per invocation, prepared ahead. */
+/**
+ * The isolated-vm `SandboxRuntime`: one isolate per plugin, a fresh context per invocation, prepared ahead.
+ * An invocation's code runs synchronously on the thread that calls `invoke`, one run at a time, each bounded
+ * by the CPU timeout cut to what is left of the invocation's deadline (ADR 048): while a run lasts, this
+ * thread's event loop waits. Contexts are prepared on isolated-vm's thread. Meant for a process of its own
+ * (the plugin host child) or a dev tool.
+ */
 export class IsolatedVmRuntime implements SandboxRuntime {
   constructor(private readonly options: IsolatedVmRuntimeOptions = {}) {}
 
@@ -96,31 +103,48 @@ class IsolatedVmPlugin implements LoadedPlugin {
     if (inputJson.length > this.limits.maxOutputChars) {
       throw new SandboxError(SandboxErrorCode.OutputTooLarge, "input exceeds the size limit");
     }
-    const started = Date.now();
+    const started = performance.now();
     const gen = await this.generation();
-    const remaining = Math.max(1, options.deadlineMs - (Date.now() - started));
-    const timeout = Math.max(1, Math.min(this.limits.cpuTimeoutMs, remaining));
+    const deadlineAt = started + options.deadlineMs;
+    const remaining = Math.max(1, deadlineAt - performance.now());
 
     let timer: NodeJS.Timeout | undefined;
     let end: IsolateEnd | undefined;
-    let fail: (err: SandboxError) => void = () => {};
+    let fail: (err: unknown) => void = () => {};
+    let finish: (envelope: unknown) => void = () => {};
+    /** The last run's timeout was cut to what was left of the deadline (a timeout then is the deadline's). */
+    let clamped = false;
     const stopped = new Promise<never>((_, reject) => {
       fail = reject;
+      // between runs (the isolate idle, awaiting host calls): each run is bounded by its own timeout
       timer = setTimeout(() => {
         kill(gen, SandboxErrorCode.Timeout);
         reject(new SandboxError(SandboxErrorCode.Timeout, `deadline of ${options.deadlineMs} ms exceeded`));
       }, remaining);
+    });
+    const finished = new Promise<unknown>((resolve) => {
+      finish = resolve;
     });
     // a violation fails the invocation at once and stops the plugin (it may be catching in a loop)
     const session = new HostCallSession(capabilities, this.limits, (err) => {
       fail(err);
       kill(gen, err.code);
     });
+    const control: RunControl = {
+      timeout: () => {
+        const left = Math.floor(deadlineAt - performance.now());
+        clamped = left < this.limits.cpuTimeoutMs;
+        return Math.max(1, clamped ? left : this.limits.cpuTimeoutMs);
+      },
+      done: (envelope) => finish(envelope),
+      fail: (err) => fail(this.classify(err, gen, clamped ? options.deadlineMs : undefined)),
+    };
     const work = (async () => {
       const prepared = await gen.pool.take();
       if (!prepared.ok) throw prepared.error; // the plugin's top level failed in this context
-      end = prepared.context.begin(session, timeout);
-      return decodeResult(await end.invoke(exportName, inputJson), this.limits);
+      end = prepared.context.begin(session, control);
+      end.invoke(exportName, inputJson);
+      return decodeResult(await finished, this.limits);
     })();
     work.catch(() => {}); // the race below reports it
     try {
@@ -132,7 +156,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
       session.close();
       end?.release();
       // the next invocation's context, prepared once this one's result has been handed on (the caller's
-      // continuations run first: preparing takes the isolate, and part of it runs on this thread)
+      // continuations run first: part of preparing runs on this thread)
       setImmediate(() => {
         if (!gen.isolate.isDisposed) gen.pool.refill();
       });
@@ -140,13 +164,17 @@ class IsolatedVmPlugin implements LoadedPlugin {
   }
 
   /** Maps what isolated-vm throws to a typed error; disposes the isolate after any overrun. */
-  private classify(err: unknown, gen: Generation): SandboxError {
+  private classify(err: unknown, gen: Generation, deadlineMs?: number): SandboxError {
     if (err instanceof SandboxError) return err;
     const message = err instanceof Error ? err.message : String(err);
     if (gen.killedFor === SandboxErrorCode.Timeout)
       return new SandboxError(gen.killedFor, "deadline exceeded");
     if (/timed out/i.test(message)) {
       kill(gen, SandboxErrorCode.Timeout);
+      if (deadlineMs !== undefined) {
+        // the run's timeout was what was left of the invocation's deadline
+        return new SandboxError(SandboxErrorCode.Timeout, `deadline of ${deadlineMs} ms exceeded`);
+      }
       return new SandboxError(
         SandboxErrorCode.Timeout,
         `CPU timeout of ${this.limits.cpuTimeoutMs} ms exceeded`,

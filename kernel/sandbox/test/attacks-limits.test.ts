@@ -28,8 +28,10 @@ describe("sandbox attacks: CPU, wall clock, memory and output limits", () => {
   });
 
   it("timer-less busy microtask chain → sandbox_timeout", async () => {
+    // each link drops its promise (no chain of resolved-with promises growing toward the memory limit,
+    // which raced the CPU timeout under load): only the CPU timeout can stop it
     const p = await loadAttacker(
-      "run() { const f = () => Promise.resolve().then(f); f(); return new Promise(() => {}); }",
+      "run() { const f = () => { Promise.resolve().then(f); }; f(); return new Promise(() => {}); }",
     );
     await expectContained(p, SandboxErrorCode.Timeout);
   });

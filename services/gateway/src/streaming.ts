@@ -30,20 +30,40 @@ export function streamPieces(
   ctx: RequestContext,
 ): Readable {
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const drained = () => new Promise((r) => out.once("drain", r));
+  /** pipes one blob range into `out` (not ending it); rejects when it fails or `out` goes away */
+  const pipeRange = (source: Readable) =>
+    new Promise<void>((resolve, reject) => {
+      if (out.destroyed) {
+        source.destroy();
+        resolve();
+        return;
+      }
+      const stop = () => {
+        source.destroy();
+        resolve();
+      };
+      out.once("close", stop);
+      source.once("error", (err) => {
+        out.off("close", stop);
+        reject(err);
+      });
+      source.once("end", () => {
+        out.off("close", stop);
+        source.unpipe(out);
+        // a range that ended short was failed by an earlier "end" listener (readBlobRange)
+        if (source.errored) reject(source.errored);
+        else resolve();
+      });
+      source.pipe(out, { end: false });
+    });
   const run = async () => {
     for (const p of pieces) {
       if (out.destroyed) return;
       if (p.piece?.$case === "data") {
-        if (!out.write(p.piece.data)) await new Promise((r) => out.once("drain", r));
+        if (!out.write(p.piece.data)) await drained();
       } else if (p.piece?.$case === "blob") {
-        const source = await readBlobRange(clients, p.piece.blob, ctx);
-        for await (const chunk of source as AsyncIterable<Buffer>) {
-          if (out.destroyed) {
-            source.destroy();
-            return;
-          }
-          if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
-        }
+        await pipeRange(await readBlobRange(clients, p.piece.blob, ctx));
       }
     }
     out.end();

@@ -1,7 +1,9 @@
 import { readdirSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
+import { localBytePlane } from "@latchflow/runtime";
 import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Blob } from "../src/blob-entity.js";
@@ -38,10 +40,26 @@ describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dial
     blobId = (await putBlob(storage.client, data)).blobId;
     otherId = (await putBlob(storage.client, randomBytes(1000))).blobId;
   });
+  let planePort = 0;
   afterAll(async () => {
     await storage?.stop();
     await backend?.cleanup();
+    // the in-process door closes with the listener
+    if (planePort) expect(localBytePlane("127.0.0.1", planePort)).toBeUndefined();
   });
+
+  const collect = async (stream: Readable) => {
+    const parts: Buffer[] = [];
+    for await (const c of stream as AsyncIterable<Buffer>) parts.push(c);
+    return Buffer.concat(parts);
+  };
+  /** the in-process door (ADR 045) of the plane a capability names */
+  const door = (cap: { port: number }) => {
+    planePort = cap.port;
+    const plane = localBytePlane("127.0.0.1", cap.port);
+    if (!plane) throw new Error("no in-process byte plane registered");
+    return plane;
+  };
 
   const url = (cap: { port: number; path: string }, path = cap.path) => `http://127.0.0.1:${cap.port}${path}`;
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -98,6 +116,24 @@ describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dial
     // the same claims under the service's key are served: the two refusals above are about the token alone
     const good = createCapabilities(keyring.current).mint(base);
     expect((await fetch(url(cap), { headers: bearer(good.token) })).status).toBe(200);
+  });
+
+  it("serves the same range in process, under the same capability checks", async () => {
+    const cap = await storage.client.openBlobRead({ blobId, offset: 70_000, length: 100_000 }, ctx());
+    const plane = door(cap);
+    const { stream, length } = await plane.openRead(cap.token, cap.path);
+    expect(length).toBe(100_000);
+    expect((await collect(stream)).equals(data.subarray(70_000, 170_000))).toBe(true);
+    const [body, mac] = cap.token.split(".") as [string, string];
+    const flipped = `${body}.${mac.startsWith("A") ? "B" : "A"}${mac.slice(1)}`;
+    await expect(plane.openRead("", cap.path)).rejects.toMatchObject({ code: "unauthenticated" });
+    await expect(plane.openRead(flipped, cap.path)).rejects.toMatchObject({ code: "unauthenticated" });
+    await expect(plane.openRead(cap.token, `/v1/blobs/${otherId}`)).rejects.toMatchObject({
+      code: "permission_denied",
+    });
+    await expect(plane.openRead(cap.token, "/v1/other")).rejects.toMatchObject({ code: "not_found" });
+    const write = await storage.client.openBlobWrite({ limitBytes: 0 }, ctx());
+    await expect(plane.openRead(write.token, cap.path)).rejects.toMatchObject({ code: "unauthenticated" });
   });
 
   it("mints reads only for the context tenant's blobs and in-range offsets", async () => {
@@ -183,6 +219,9 @@ describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dial
       const res = await fetch(url(cap), { headers: bearer(cap.token) });
       expect(res.status).toBe(200);
       await expect(res.arrayBuffer()).rejects.toThrow();
+      // in process too: the stream fails (nothing of the altered chunk is handed on as if it were whole)
+      const local = await door(cap).openRead(cap.token, cap.path);
+      await expect(collect(local.stream)).rejects.toMatchObject({ code: "integrity_failed" });
     } finally {
       await writeObject(backend.driver, row.driverKey, bytes);
     }

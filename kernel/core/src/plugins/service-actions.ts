@@ -18,7 +18,6 @@ import {
   Scope,
 } from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
-import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { findBundleByName, findRecipient } from "../lookups.js";
 import type { AuthClient, BundlesClient } from "../pipelines/validation.js";
 import { HostCallRow } from "../runs/entities.js";
@@ -56,27 +55,23 @@ export function createServiceActions(deps: {
     const key = rawKey.length > 400 ? `sha256:${createHash("sha256").update(rawKey).digest("hex")}` : rawKey;
     const done = await db.em().findOne(HostCallRow, { tenant, key });
     if (done?.state === "done") return JSON.parse(done.result);
-    if (!done) {
-      try {
-        await db.em().insert(HostCallRow, {
-          id: newId(),
-          tenant,
-          key,
-          state: "pending",
-          result: "null",
-          createdAt: deps.now(),
-        });
-      } catch (err) {
-        if (!(err instanceof UniqueConstraintViolationException)) throw err;
-        const other = await db.em().findOne(HostCallRow, { tenant, key });
-        if (other?.state === "done") return JSON.parse(other.result);
-        // another attempt is in flight (or crashed mid-call): act again under the same key
-      }
-    }
+    // no "pending" row first: an attempt that finds none, or one not done (a crash mid-call, another attempt
+    // in flight), acts again under the same key either way; the result is remembered once it is known
     const result = await fn();
     await db
       .em()
-      .nativeUpdate(HostCallRow, { tenant, key }, { state: "done", result: JSON.stringify(result) });
+      .createQueryBuilder(HostCallRow)
+      .insert({
+        id: newId(),
+        tenant,
+        key,
+        state: "done",
+        result: JSON.stringify(result),
+        createdAt: deps.now(),
+      })
+      .onConflict(["tenant", "key"])
+      .merge(["state", "result"])
+      .execute();
     return result;
   };
 

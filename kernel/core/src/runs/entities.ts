@@ -131,7 +131,7 @@ export const HostCallRow = defineEntity({
     id: p.string().primary().length(26),
     tenant: p.string().length(63),
     key: p.string().length(500),
-    /** pending | done */
+    /** done (rows written before ADR 047 may say pending: not done, the call acts again) */
     state: p.string().length(16),
     result: p.text().default("null"),
     createdAt: p.datetime().fieldName("created_at"),

@@ -59,13 +59,24 @@ export class RunJournal {
     return seen;
   }
 
+  /**
+   * Changes the run's row in `tx`: on the entity itself when `tx` created it (the run begins in its creating
+   * transaction), else with one UPDATE by id — no read first: this replica holds the run's lease (the commit
+   * is fenced), so the row is as loaded plus what this journal wrote.
+   */
+  private async updateRun(tx: EntityManager, fields: Partial<RunRow>) {
+    const managed = tx.getUnitOfWork().getById<RunRow>(RunRow.meta.className, this.run.id);
+    if (managed) Object.assign(managed, fields);
+    else await tx.nativeUpdate(RunRow, { id: this.run.id }, fields);
+  }
+
   /** "run started" commits with the first thing the run does (one transaction fewer per run). */
-  private async markRunning(tx: EntityManager) {
-    if (this.marked) return;
+  private markRunning(tx: EntityManager): Partial<RunRow> {
+    if (this.marked) return {};
     this.marked = true;
-    const r = await tx.findOneOrFail(RunRow, { id: this.run.id });
-    if (!r.startedAt) {
-      r.startedAt = this.now();
+    const fields: Partial<RunRow> = { status: "running", wakeAt: null };
+    if (!this.run.startedAt) {
+      fields.startedAt = this.now();
       emitEvent(tx, this.ctx, "pipelines.run.started", this.ids, {
         runId: this.run.id,
         pipelineId: this.run.pipelineId,
@@ -73,24 +84,20 @@ export class RunJournal {
         triggerId: this.run.triggerId,
       });
     }
-    r.status = "running";
-    r.wakeAt = null;
-  }
-
-  private async advance(tx: EntityManager, position: number) {
-    (await tx.findOneOrFail(RunRow, { id: this.run.id })).cursor = position + 1;
+    return fields;
   }
 
   private async settleStep(tx: EntityManager, position: number, fields: Partial<StepRow>) {
     const row = this.steps[position] as StepRow;
-    const s = await tx.findOneOrFail(StepRow, { id: row.id });
-    Object.assign(s, fields);
-    Object.assign(row, fields);
+    const managed = tx.getUnitOfWork().getById<StepRow>(StepRow.meta.className, row.id);
+    if (managed) Object.assign(managed, fields);
+    else await tx.nativeUpdate(StepRow, { id: row.id }, fields);
+    if (managed !== row) Object.assign(row, fields);
   }
 
   /** A step whose `if:` is false (skipped) or could not be evaluated (failed, `condition_error`). */
   async skip(tx: EntityManager, position: number, def: PipelineStep, conditionError?: string) {
-    await this.markRunning(tx);
+    const running = this.markRunning(tx);
     const stepIds = { ...this.ids, stepId: def.id };
     const failed = conditionError !== undefined;
     await this.settleStep(tx, position, {
@@ -115,7 +122,7 @@ export class RunJournal {
         reason: "condition is false",
       });
     }
-    await this.advance(tx, position);
+    await this.updateRun(tx, { ...running, cursor: position + 1 });
   }
 
   /**
@@ -127,7 +134,8 @@ export class RunJournal {
     position: number,
     def: PipelineStep,
   ): Promise<{ id: string; number: number }> {
-    await this.markRunning(tx);
+    const running = this.markRunning(tx);
+    if (Object.keys(running).length > 0) await this.updateRun(tx, running);
     const row = this.steps[position] as StepRow;
     const number = row.attempts + 1;
     const id = newId();
@@ -192,7 +200,6 @@ export class RunJournal {
       errorCode: "",
       errorMessage: "",
     });
-    await this.advance(tx, position);
     pipelineStepsTotal.inc({ uses: def.uses, outcome: "succeeded" });
     emitEvent(
       tx,
@@ -206,7 +213,9 @@ export class RunJournal {
         attempt: attempt.number,
       },
     );
-    if (position === this.spec.steps.length - 1) await this.finishWithOutcome(tx);
+    // after the last step the cursor moves with the run's outcome (one UPDATE of the run)
+    if (position === this.spec.steps.length - 1) await this.finishWithOutcome(tx, { cursor: position + 1 });
+    else await this.updateRun(tx, { cursor: position + 1 });
   }
 
   /** The attempt failed: the step waits for `retryAt`, or failed for good. */
@@ -234,9 +243,9 @@ export class RunJournal {
       errorMessage: f.message,
       ...(retryAt ? { status: "waiting" } : { status: "failed", finishedAt: this.now() }),
     });
-    const r = await tx.findOneOrFail(RunRow, { id: this.run.id });
-    if (retryAt) Object.assign(r, { status: "waiting", wakeAt: retryAt, leaseOwner: null, leaseUntil: null });
-    else if (def.onFailure === "continue") r.cursor = position + 1;
+    if (retryAt) {
+      await this.updateRun(tx, { status: "waiting", wakeAt: retryAt, leaseOwner: null, leaseUntil: null });
+    } else if (def.onFailure === "continue") await this.updateRun(tx, { cursor: position + 1 });
     pipelineStepsTotal.inc({ uses: def.uses, outcome: retryAt ? "retrying" : "failed" });
     emitEvent(
       tx,
@@ -255,19 +264,21 @@ export class RunJournal {
   }
 
   /** Ends the run: failed if any step failed (the first one names the error), else succeeded. */
-  finishWithOutcome(tx: EntityManager) {
+  finishWithOutcome(tx: EntityManager, also: Partial<RunRow> = {}) {
     const failed = this.steps.find((x) => x.status === "failed");
     return this.finish(
       tx,
       failed?.errorCode ?? "",
       failed ? `step ${failed.stepId}: ${failed.errorMessage}` : "",
+      also,
     );
   }
 
-  async finish(tx: EntityManager, errorCode: string, errorMessage: string) {
-    const r = await tx.findOneOrFail(RunRow, { id: this.run.id });
-    Object.assign(r, {
-      status: errorCode ? "failed" : "succeeded",
+  async finish(tx: EntityManager, errorCode: string, errorMessage: string, also: Partial<RunRow> = {}) {
+    const status = errorCode ? "failed" : "succeeded";
+    await this.updateRun(tx, {
+      ...also,
+      status,
       errorCode: errorCode.slice(0, 63),
       errorMessage,
       finishedAt: this.now(),
@@ -275,8 +286,8 @@ export class RunJournal {
       leaseUntil: null,
       wakeAt: null,
     });
-    Object.assign(this.run, { status: r.status });
-    const base = { runId: this.run.id, pipelineId: r.pipelineId, name: r.pipelineName };
+    Object.assign(this.run, { status });
+    const base = { runId: this.run.id, pipelineId: this.run.pipelineId, name: this.run.pipelineName };
     pipelineRunsTotal.inc({ outcome: errorCode ? "failed" : "succeeded" });
     if (errorCode) emitEvent(tx, this.ctx, "pipelines.run.failed", this.ids, { ...base, errorCode });
     else emitEvent(tx, this.ctx, "pipelines.run.succeeded", this.ids, base);

@@ -9,6 +9,7 @@ import type { Logger } from "../logger.js";
 import { makeSqliteFilePrivate } from "../private-files.js";
 import { bindParameters } from "./bound-parameters.js";
 import { groupCommit } from "./group-commit.js";
+import { LocalLibSqlDriver } from "./sqlite-driver.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -78,14 +79,11 @@ export async function openDatabase(
   if (target.kind === "sqlite") {
     // the data dir and every parent are created 0700, the file 0600 before libsql opens it
     makeSqliteFilePrivate(target.file);
-    orm = await LibSqlORM.init({ ...common, dbName: target.file });
+    // every connection gets busy_timeout, foreign keys and synchronous = NORMAL (see LocalLibSqlDriver)
+    orm = await LibSqlORM.init({ ...common, driver: LocalLibSqlDriver, dbName: target.file });
     const knex = orm.em.getKnex();
     await knex.raw("PRAGMA journal_mode = WAL");
     makeSqliteFilePrivate(target.file);
-    await knex.raw("PRAGMA busy_timeout = 5000");
-    await knex.raw("PRAGMA foreign_keys = ON");
-    // commits reach the WAL at once (a killed process loses nothing) and the disk in groups (see groupCommit)
-    await knex.raw("PRAGMA synchronous = NORMAL");
   } else {
     orm = await PostgresORM.init({
       ...common,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createWalSync, type WalSync } from "@latchflow/bus";
 import type { SqlOrm } from "./database.js";
 
@@ -8,6 +9,17 @@ type Execute = (
   ctx?: unknown,
   logCtx?: unknown,
 ) => unknown;
+
+const withoutDiskWait = new AsyncLocalStorage<true>();
+
+/**
+ * Runs writes made outside a transaction that may be lost in a power cut without harm (they are redone:
+ * the outbox relay marking published rows sent, a re-publish being deduplicated) without waiting for the
+ * disk. They reach the WAL at once, and the disk with the next sync of the file.
+ */
+export function withoutDurableWait<T>(fn: () => Promise<T>): Promise<T> {
+  return withoutDiskWait.run(true, fn);
+}
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 
@@ -30,7 +42,7 @@ export function groupCommit(orm: SqlOrm, file: string): WalSync {
   const execute = conn.execute.bind(conn);
   conn.execute = async (query, params, method, ctx, logCtx) => {
     const result = await execute(query, params, method, ctx, logCtx);
-    if (!ctx) {
+    if (!ctx && !withoutDiskWait.getStore()) {
       const { sql, transacting } = sqlOf(query);
       if (!transacting && WRITE.test(sql)) await sync.flush();
     }

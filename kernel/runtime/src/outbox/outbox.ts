@@ -8,6 +8,7 @@ import {
 import { type EntityManager, sql } from "@mikro-orm/knex";
 import { actorOf, type RequestContext } from "../context.js";
 import type { Database } from "../db/database.js";
+import { withoutDurableWait } from "../db/group-commit.js";
 import { detachedFromRequest, type Logger } from "../logger.js";
 import { registerOutboxBacklog } from "../metrics.js";
 import { currentTraceparent } from "../tracing.js";
@@ -118,10 +119,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const results = await Promise.allSettled(events.map((event) => bus.publish(event)));
     const sent = rows.filter((_, i) => results[i]?.status === "fulfilled");
     if (sent.length > 0) {
-      await em.nativeUpdate(
-        OutboxMessage,
-        { id: { $in: sent.map((row) => row.id) } },
-        { sentAt: new Date(), attempts: sql`attempts + 1` },
+      // the bus has them durably: losing this mark in a power cut only re-publishes them (deduplicated by id)
+      await withoutDurableWait(() =>
+        em.nativeUpdate(
+          OutboxMessage,
+          { id: { $in: sent.map((row) => row.id) } },
+          { sentAt: new Date(), attempts: sql`attempts + 1` },
+        ),
       );
     }
     for (const event of events) {

@@ -5,8 +5,10 @@ import {
   type CallerKind,
   ErrorCode,
   LatchflowError,
+  type LocalBytePlane,
   type Logger,
   type RequestContext,
+  registerLocalBytePlane,
   toLatchflowError,
   unauthenticated,
 } from "@latchflow/runtime";
@@ -84,16 +86,17 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
     return h?.startsWith("Bearer ") ? h.slice(7) : undefined;
   }
 
-  async function read(req: IncomingMessage, res: ServerResponse, blobId: string): Promise<void> {
-    const claims = capabilities.verify(bearer(req), "read");
+  /** Checks a read capability for `blobId` and opens its plaintext range (HTTP and in-process alike). */
+  async function openRead(token: string | undefined, blobId: string) {
+    const claims = capabilities.verify(token, "read");
     if (claims.blobId !== blobId) {
       throw new LatchflowError(ErrorCode.PermissionDenied, "The capability is for another blob");
     }
-    const ctx = contextOf(claims);
-    const { stream, start, end } = await store.get(ctx, blobId, {
-      offset: claims.offset,
-      length: claims.length,
-    });
+    return store.get(contextOf(claims), blobId, { offset: claims.offset, length: claims.length });
+  }
+
+  async function read(req: IncomingMessage, res: ServerResponse, blobId: string): Promise<void> {
+    const { stream, start, end } = await openRead(bearer(req), blobId);
     res.writeHead(200, {
       "content-type": "application/octet-stream",
       "content-length": String(end - start),
@@ -104,6 +107,8 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
       res.end();
       return;
     }
+    // the answer starts now: a chunk failing later breaks a 200 transfer (never looks like a refusal)
+    res.flushHeaders();
     pipeline(stream, res, (err) => {
       if (err && !res.destroyed) res.destroy(err);
     });
@@ -135,17 +140,43 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
     res.end(json);
   }
 
+  function blobIdOf(path: string): string | undefined {
+    return path.startsWith(`${BLOB_PATH}/`)
+      ? decodeURIComponent(path.slice(BLOB_PATH.length + 1))
+      : undefined;
+  }
+
+  /** The in-process door (ADR 045): the same capability check and stream as `GET /v1/blobs/{id}`. */
+  const local: LocalBytePlane = {
+    async openRead(token, path) {
+      const blobId = blobIdOf(path);
+      if (blobId === undefined) throw new LatchflowError(ErrorCode.NotFound, "No such byte-plane route");
+      try {
+        const { stream, start, end } = await openRead(token, blobId);
+        return { stream, length: end - start };
+      } catch (err) {
+        if (err instanceof CapabilityRefused) {
+          throw new LatchflowError(ErrorCode.Unauthenticated, "A valid byte-plane capability is required", {
+            details: { reason: err.reason },
+          });
+        }
+        throw err;
+      }
+    },
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://storage");
     const path = url.pathname;
-    if ((req.method === "GET" || req.method === "HEAD") && path.startsWith(`${BLOB_PATH}/`)) {
-      return read(req, res, decodeURIComponent(path.slice(BLOB_PATH.length + 1)));
-    }
+    const blobId = blobIdOf(path);
+    if ((req.method === "GET" || req.method === "HEAD") && blobId !== undefined)
+      return read(req, res, blobId);
     if (req.method === "PUT" && path === BLOB_PATH) return write(req, res);
     throw new LatchflowError(ErrorCode.NotFound, "No such byte-plane route");
   }
 
   let server: Server | undefined;
+  let unregister: (() => void) | undefined;
   return {
     listen(host, port) {
       server = createServer({ highWaterMark: 1024 * 1024 }, (req, res) => {
@@ -159,10 +190,15 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
       const s = server;
       return new Promise((resolve, reject) => {
         s.once("error", reject);
-        s.listen(port, host, () => resolve((s.address() as AddressInfo).port));
+        s.listen(port, host, () => {
+          const bound = (s.address() as AddressInfo).port;
+          unregister = registerLocalBytePlane(host, bound, local);
+          resolve(bound);
+        });
       });
     },
     close() {
+      unregister?.();
       const s = server;
       if (!s) return Promise.resolve();
       s.closeAllConnections();

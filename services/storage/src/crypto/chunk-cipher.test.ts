@@ -127,6 +127,25 @@ describe("chunked AES-256-GCM (STREAM)", () => {
     }
   });
 
+  it("emits one buffer per input buffer: the chunks it completed, a partial chunk waiting for the next", async () => {
+    const key = newChunkKey(SMALL);
+    const size = 10 * SMALL;
+    const plaintext = randomBytes(size);
+    const sealed = await seal(key, plaintext);
+    const sealedChunk = SMALL + TAG_LENGTH;
+    // 3.5 chunks, then 4 chunks (finishing the half one), then the rest
+    const cuts = [0, 3.5 * sealedChunk, 7.5 * sealedChunk, sealed.length];
+    const inputs = cuts.slice(1).map((c, i) => sealed.subarray(cuts[i], c));
+    const out: Buffer[] = [];
+    for await (const c of Readable.from(inputs).pipe(
+      createDecryptStream(key, { size, start: 0, end: size }),
+    )) {
+      out.push(c as Buffer);
+    }
+    expect(out.map((b) => b.length)).toEqual([3 * SMALL, 4 * SMALL, 3 * SMALL]);
+    expect(Buffer.concat(out).equals(plaintext)).toBe(true);
+  });
+
   it("detects reordered chunks, dropped final chunks, and chunks spliced from another blob", async () => {
     const key = newChunkKey(SMALL);
     const size = 3 * SMALL;

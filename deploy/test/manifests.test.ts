@@ -1,0 +1,51 @@
+// The deploy manifests wire the storage byte plane (ADR 036): the gateway reaches storage's HTTP port through the
+// storage Service (Kubernetes) or the service name (Compose), so the port must be fixed and exposed there.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+
+const dir = join(import.meta.dirname, "..");
+type Doc = {
+  kind?: string;
+  metadata?: { name?: string };
+  data?: Record<string, string>;
+  spec?: {
+    ports?: { name?: string; port?: number; targetPort?: string | number }[];
+    template?: {
+      spec?: { containers?: { name: string; ports?: { name?: string; containerPort: number }[] }[] };
+    };
+  };
+};
+
+function docs(file: string): Doc[] {
+  return parseAllDocuments(readFileSync(join(dir, "k8s", file), "utf8")).map((d) => d.toJSON() as Doc);
+}
+
+describe("deploy manifests expose the storage byte plane", () => {
+  it("Kubernetes: a fixed LATCHFLOW_STORAGE_HTTP_PORT, a container port and a Service port for it", () => {
+    const config = docs("configmap.yaml").find((d) => d.kind === "ConfigMap");
+    const port = Number(config?.data?.LATCHFLOW_STORAGE_HTTP_PORT);
+    expect(Number.isInteger(port) && port > 0).toBe(true);
+    expect(port).not.toBe(Number(config?.data?.LATCHFLOW_GRPC_PORT));
+
+    const storage = docs("storage.yaml");
+    const deployment = storage.find((d) => d.kind === "Deployment" && d.metadata?.name === "storage");
+    const container = deployment?.spec?.template?.spec?.containers?.find((c) => c.name === "storage");
+    const named = container?.ports?.find((p) => p.containerPort === port);
+    expect(named?.name).toBeTruthy();
+    const service = storage.find((d) => d.kind === "Service" && d.metadata?.name === "storage");
+    const servicePort = service?.spec?.ports?.find((p) => p.port === port);
+    expect(servicePort?.targetPort === named?.name || servicePort?.targetPort === port).toBe(true);
+  });
+
+  it("Compose: the same fixed port for every service", () => {
+    const compose = parse(readFileSync(join(dir, "compose.yaml"), "utf8"), { merge: true }) as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
+    const env = compose.services.storage?.environment ?? {};
+    const port = Number(env.LATCHFLOW_STORAGE_HTTP_PORT);
+    expect(Number.isInteger(port) && port > 0).toBe(true);
+    expect(Number(compose.services.gateway?.environment?.LATCHFLOW_STORAGE_HTTP_PORT)).toBe(port);
+  });
+});

@@ -1,0 +1,200 @@
+import {
+  createLogger,
+  type Database,
+  databaseTarget,
+  OutboxMessage,
+  openDatabase,
+  outboxMigration,
+} from "@latchflow/runtime";
+import { createTestConfig, TEST_DIALECTS } from "@latchflow/runtime/testing";
+import type { Json } from "@latchflow/sandbox";
+import { dropSchemas, uniqueName } from "@latchflow/testing";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { PipelineRow } from "../pipelines/entities.js";
+import type { AuthClient, BundlesClient } from "../pipelines/validation.js";
+import { createServiceActions } from "../plugins/service-actions.js";
+import { createRun } from "./create-run.js";
+import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRow } from "./entities.js";
+import { RunJournal } from "./run-journal.js";
+
+const logger = createLogger({ level: "silent" });
+
+const pipeline = (steps: { id: string; uses: string }[]) =>
+  ({
+    id: "01PIPE0000000000000000000A",
+    tenant: "default",
+    name: "p",
+    version: 3,
+    parsed: JSON.stringify({ spec: { triggers: [{ id: "go", uses: "manual@1" }], steps } }),
+  }) as PipelineRow;
+
+describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
+  const name = uniqueName("core_runw");
+  const pgUrl = inject("pgUrl");
+  const tc = createTestConfig({ dialect, name, pgUrl });
+  let db: Database;
+  let statements: string[] = [];
+
+  beforeAll(async () => {
+    db = await openDatabase(
+      databaseTarget(tc.config, "kernel"),
+      {
+        entities: [OutboxMessage, RunRow, StepRow, AttemptRow, TimerRow, KvRow, HostCallRow],
+        migrations: [outboxMigration, runsMigration],
+      },
+      logger,
+    );
+    // every statement the ORM sends (strings, or knex builders)
+    const conn = db.orm.em.getDriver().getConnection("write") as unknown as {
+      execute: (q: unknown, ...rest: unknown[]) => Promise<unknown>;
+    };
+    const execute = conn.execute.bind(conn);
+    conn.execute = (q, ...rest) => {
+      statements.push(typeof q === "string" ? q : ((q as { toSQL(): { sql: string } }).toSQL().sql ?? ""));
+      return execute(q, ...rest);
+    };
+  });
+  afterAll(async () => {
+    await db?.close();
+    if (dialect === "postgres") await dropSchemas(pgUrl, `${name}_`);
+    tc.cleanup();
+  });
+
+  const begin = async (steps: { id: string; uses: string }[]) => {
+    const now = () => new Date();
+    return db.em().transactional(async (tx) => {
+      const created = createRun(tx, {
+        tenant: "default",
+        pipeline: pipeline(steps),
+        owner: { id: "u1", email: "o@example.com" },
+        triggerId: "go",
+        triggerUses: "manual@1",
+        kind: "manual",
+        payload: {},
+        firedAt: now(),
+        leaseOwner: "replica-a",
+        leaseUntil: new Date(Date.now() + 30_000),
+        requestId: "req",
+      });
+      const journal = new RunJournal(created.run, JSON.parse(created.run.spec), created.steps, now);
+      const spec = JSON.parse(created.run.spec) as { steps: { id: string; uses: string }[] };
+      const attempt = await journal.startAttempt(tx, 0, spec.steps[0] as never);
+      return { journal, attempt, spec };
+    });
+  };
+
+  it("a run begun in its creating transaction is stored running with its first attempt started", async () => {
+    const { journal } = await begin([{ id: "a", uses: "email@1" }]);
+    const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+    expect(run).toMatchObject({ status: "running", cursor: 0, leaseOwner: "replica-a" });
+    expect(run.startedAt).toBeInstanceOf(Date);
+    const [step] = await db.em().find(StepRow, { runId: run.id });
+    expect(step).toMatchObject({ status: "running", attempts: 1 });
+    expect(await db.em().count(AttemptRow, { stepRunId: step?.id, status: "running" })).toBe(1);
+  });
+
+  it("the last step's success writes the step, the attempt and the run's outcome without reading them first", async () => {
+    const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+    statements = [];
+    await db.em().transactional((tx) => journal.succeed(tx, 0, spec.steps[0] as never, attempt, { sent: 1 }));
+    expect(statements.some((s) => /pipeline_step_attempts/.test(s))).toBe(true); // statements are seen
+    const selects = statements.filter((s) => /\bselect\b/i.test(s) && /pipeline_(runs|step)/.test(s));
+    expect(selects).toEqual([]);
+    const runUpdates = statements.filter((s) => /^\s*update\s[^ ]*pipeline_runs\W/i.test(s));
+    expect(runUpdates).toHaveLength(1); // cursor and outcome in one statement
+    const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+    expect(run).toMatchObject({ status: "succeeded", cursor: 1, leaseOwner: null, leaseUntil: null });
+    expect(run.finishedAt).toBeInstanceOf(Date);
+    const [step] = await db.em().find(StepRow, { runId: run.id });
+    expect(step).toMatchObject({ status: "succeeded", outputs: JSON.stringify({ sent: 1 }) });
+    expect(await db.em().count(AttemptRow, { stepRunId: step?.id, status: "succeeded" })).toBe(1);
+    const events = await db.em().find(OutboxMessage, {}, { orderBy: { id: "asc" } });
+    expect(events.map((e) => e.type).slice(-2)).toEqual([
+      "pipelines.step.succeeded",
+      "pipelines.run.succeeded",
+    ]);
+  });
+
+  it("a step that is not the last moves the cursor and leaves the run running", async () => {
+    const { journal, attempt, spec } = await begin([
+      { id: "a", uses: "email@1" },
+      { id: "b", uses: "email@1" },
+    ]);
+    await db.em().transactional((tx) => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null));
+    const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+    expect(run).toMatchObject({ status: "running", cursor: 1, leaseOwner: "replica-a" });
+  });
+
+  it("a failure that waits for a retry gives the lease back and sets the wake-up time", async () => {
+    const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+    const retryAt = new Date(Date.now() + 60_000);
+    const f = { code: "unavailable", message: "smtp down", retryable: true };
+    await db.em().transactional((tx) => journal.fail(tx, 0, spec.steps[0] as never, attempt, f, retryAt));
+    const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+    expect(run).toMatchObject({ status: "waiting", leaseOwner: null, leaseUntil: null });
+    expect(run.wakeAt?.getTime()).toBe(retryAt.getTime());
+    const [step] = await db.em().find(StepRow, { runId: run.id });
+    expect(step).toMatchObject({ status: "waiting", errorCode: "unavailable" });
+  });
+
+  describe("host calls remembered by idempotency key", () => {
+    const actions = () =>
+      createServiceActions({
+        db,
+        clients: { bundles: {} as BundlesClient, auth: {} as AuthClient },
+        publicUrl: () => "http://localhost",
+        now: () => new Date(),
+      });
+
+    it("acts once; a later call with the key returns the stored result without acting", async () => {
+      const a = actions();
+      let calls = 0;
+      const fn = async (): Promise<Json> => ({ n: ++calls });
+      expect(await a.once("default", "mail:k-once", fn)).toEqual({ n: 1 });
+      expect(await a.once("default", "mail:k-once", fn)).toEqual({ n: 1 });
+      expect(calls).toBe(1);
+      // another tenant has its own keys
+      expect(await a.once("other", "mail:k-once", fn)).toEqual({ n: 2 });
+    });
+
+    it("a call left unfinished (a crash mid-call) acts again, and its result is then remembered", async () => {
+      await db.em().insert(HostCallRow, {
+        id: "01HOSTCALL0000000000000001",
+        tenant: "default",
+        key: "mail:k-pending",
+        state: "pending",
+        result: "null",
+        createdAt: new Date(),
+      });
+      const a = actions();
+      let calls = 0;
+      expect(await a.once("default", "mail:k-pending", async () => ({ n: ++calls }))).toEqual({ n: 1 });
+      expect(await a.once("default", "mail:k-pending", async () => ({ n: ++calls }))).toEqual({ n: 1 });
+      expect(calls).toBe(1);
+    });
+
+    it("two attempts in flight with one key both finish (neither fails on the key), one result is kept", async () => {
+      const a = actions();
+      let release: () => void = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const first = a.once("default", "mail:k-race", async () => {
+        await gate;
+        return { by: "first" };
+      });
+      const second = a.once("default", "mail:k-race", async () => {
+        await gate;
+        return { by: "second" };
+      });
+      release();
+      const results = await Promise.all([first, second]);
+      expect(results.map((r) => (r as { by: string }).by).sort()).toEqual(["first", "second"]);
+      const rows = await db.em().find(HostCallRow, { tenant: "default", key: "mail:k-race" });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.state).toBe("done");
+      const kept = await a.once("default", "mail:k-race", async () => ({ by: "third" }));
+      expect(["first", "second"]).toContain((kept as { by: string }).by);
+    });
+  });
+});
