@@ -131,7 +131,14 @@ export async function writeBlob(
   };
   body.once("aborted", interrupt);
   body.once("error", interrupt);
-  const headers = { "content-type": "application/octet-stream" };
+  // a known length spares chunked framing (three writes per piece) on the way to storage
+  const size = options.expectedSize;
+  const headers: Record<string, string> = {
+    "content-type": "application/octet-stream",
+    ...(size !== undefined && Number.isSafeInteger(size) && size >= 0
+      ? { "content-length": String(size) }
+      : {}),
+  };
   let res: IncomingMessage;
   try {
     res = await send(clients.storageHost, cap, "PUT", headers, body);

@@ -1,6 +1,4 @@
-import { createHash } from "node:crypto";
 import { pipeline, Readable } from "node:stream";
-import { crc32 as crc32Of } from "node:zlib";
 import { createEvent } from "@latchflow/bus";
 import {
   actorOf,
@@ -23,13 +21,13 @@ import {
   CHUNK_SIZE,
   type ChunkKey,
   createDecryptStream,
-  createEncryptStream,
   integrityFailed,
   newChunkKey,
   sealedRangeFor,
 } from "./crypto/chunk-cipher.js";
 import { unwrapDek, wrapDek } from "./crypto/key-wrap.js";
 import type { Keyring } from "./crypto/keyring.js";
+import { createSealer, type SealDigest } from "./crypto/sealer.js";
 import type { BlobDriver } from "./drivers/blob-driver.js";
 
 /** What callers learn about a blob. */
@@ -141,37 +139,63 @@ export function createBlobStore(deps: BlobStoreDeps) {
       const id = newId();
       const driverKey = `${ctx.tenant}/${id}`;
       const chunkKey = newChunkKey(CHUNK_SIZE);
-      const hash = createHash("sha256");
       const expected = options.expectedSize;
       let size = 0;
-      let crc = 0;
       async function* plaintext() {
         for await (const data of source) {
           size += data.length;
           if (expected !== undefined && size > expected) {
             throw validationFailed("More bytes arrived than expected_size", { expectedSize: expected });
           }
-          hash.update(data);
-          crc = crc32Of(data, crc);
           yield data;
         }
         if (expected !== undefined && size !== expected) {
           throw validationFailed("Fewer bytes arrived than expected_size", { expectedSize: expected, size });
         }
       }
+      // one pass: sha256 + CRC-32 + sealed chunks, one sealed buffer per piece received
+      let digest: SealDigest | undefined;
       let failure: unknown;
-      const sealed = pipeline(Readable.from(plaintext()), createEncryptStream(chunkKey), (err) => {
-        if (err) failure = err;
-      });
+      const body = Readable.from(
+        (async function* () {
+          try {
+            const sealer = createSealer(chunkKey);
+            for await (const data of plaintext()) {
+              const out = sealer.update(data);
+              if (out.length > 0) yield out;
+            }
+            const { sealed, ...rest } = sealer.final();
+            digest = rest;
+            yield sealed;
+          } catch (err) {
+            failure = err;
+            throw err;
+          }
+        })(),
+        { objectMode: false, highWaterMark: 1024 * 1024 },
+      );
       try {
-        await driver.put(driverKey, sealed);
+        await driver.put(driverKey, body);
       } catch (err) {
         await driver.delete(driverKey).catch(() => {});
         throw failure ?? err;
       }
-      const sha256 = hash.digest("hex");
+      if (!digest || digest.size !== size) {
+        await driver.delete(driverKey).catch(() => {});
+        throw new LatchflowError(
+          ErrorCode.Internal,
+          "The upload's digest is missing or does not match its size",
+        );
+      }
       try {
-        return await recordPut(ctx, { id, driverKey, chunkKey, sha256, size, crc32: crc });
+        return await recordPut(ctx, {
+          id,
+          driverKey,
+          chunkKey,
+          sha256: digest.sha256,
+          size,
+          crc32: digest.crc32,
+        });
       } catch (err) {
         await driver.delete(driverKey).catch(() => {});
         throw err;

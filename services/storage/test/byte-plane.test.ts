@@ -1,5 +1,10 @@
+import { readdirSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { crc32 } from "node:zlib";
 import { localBytePlane } from "@latchflow/runtime";
+import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Blob } from "../src/blob-entity.js";
 import { createCapabilities } from "../src/byte-plane/capability.js";
@@ -8,6 +13,7 @@ import {
   type Backend,
   createBackend,
   ctx,
+  listObjects,
   logger,
   putBlob,
   type RunningStorage,
@@ -19,6 +25,7 @@ import {
 } from "./harness.js";
 
 const KiB = 1024;
+const MiB = 1024 * KiB;
 
 describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dialect) => {
   let backend: Backend;
@@ -167,6 +174,38 @@ describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dial
     // the refused uploads stored nothing
     const rows = await (await backend.db()).em().find(Blob, {});
     expect(rows.map((r) => r.id).sort()).toEqual([blobId, otherId, info.blobId].sort());
+  });
+
+  it("stores a multi-MiB body, and a body broken midway leaves nothing", async () => {
+    const db = await backend.db();
+    const objectsBefore = await listObjects(backend.driver);
+    const rowsBefore = (await db.em().find(Blob, {})).length;
+    // broken: the connection drops after 3 of 8 MiB
+    const broken = await storage.client.openBlobWrite({ limitBytes: 0, expectedSize: 8 * MiB }, ctx());
+    await new Promise<void>((resolve) => {
+      const req = request(url(broken), {
+        method: "PUT",
+        headers: { ...bearer(broken.token), "content-length": String(8 * MiB) },
+      });
+      req.on("error", () => resolve());
+      req.on("response", () => resolve());
+      req.write(randomBytes(3 * MiB), () => setTimeout(() => req.destroy(), 200));
+    });
+    const tmp = join(backend.tc.config.dataDir, "blobs", ".tmp");
+    await waitFor(() => readdirSync(tmp).length === 0, { description: "no temp file of the broken upload" });
+    expect(await listObjects(backend.driver)).toEqual(objectsBefore);
+    expect((await db.em().find(Blob, {})).length).toBe(rowsBefore);
+
+    // whole: sizes that do not end on a chunk or batch boundary; the plaintext reads back
+    const payload = randomBytes(5 * MiB + 12_345);
+    const cap = await storage.client.openBlobWrite({ limitBytes: 0, expectedSize: payload.length }, ctx());
+    const res = await fetch(url(cap), { method: "PUT", headers: bearer(cap.token), body: payload });
+    expect(res.status).toBe(201);
+    const info = (await res.json()) as { blobId: string; sha256: string; size: number; crc32: number };
+    expect(info).toMatchObject({ sha256: sha256(payload), size: payload.length, crc32: crc32(payload) });
+    const read = await storage.client.openBlobRead({ blobId: info.blobId }, ctx());
+    const back = Buffer.from(await (await fetch(url(read), { headers: bearer(read.token) })).arrayBuffer());
+    expect(back.equals(payload)).toBe(true);
   });
 
   it("breaks the transfer when a stored chunk was altered", async () => {

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { ErrorCode, LatchflowError } from "@latchflow/runtime";
+import { chunkAad, chunkNonce, NONCE_PREFIX_LENGTH, TAG_LENGTH } from "./sealer.js";
 
 /**
  * Content encryption: AES-256-GCM over fixed-size chunks, the STREAM construction (Hoang, Reyhanitabar,
@@ -18,11 +19,9 @@ import { ErrorCode, LatchflowError } from "@latchflow/runtime";
  * under its own data key: all fail authentication.
  */
 export const CHUNK_SIZE = 64 * 1024;
-export const TAG_LENGTH = 16;
-export const NONCE_PREFIX_LENGTH = 8;
+export { NONCE_PREFIX_LENGTH, TAG_LENGTH };
 export const DEK_LENGTH = 32;
 const MAX_CHUNKS = 2 ** 32;
-const AAD_MAGIC = Buffer.from("LFC1", "latin1");
 
 /** What a blob's chunks are sealed with. */
 export interface ChunkKey {
@@ -59,19 +58,11 @@ export function sealedSize(size: number, chunkSize: number): number {
 }
 
 function nonce(key: ChunkKey, index: number): Buffer {
-  const n = Buffer.allocUnsafe(NONCE_PREFIX_LENGTH + 4);
-  key.noncePrefix.copy(n, 0);
-  n.writeUInt32BE(index, NONCE_PREFIX_LENGTH);
-  return n;
+  return chunkNonce(key.noncePrefix, index);
 }
 
 function aad(key: ChunkKey, index: number, last: boolean): Buffer {
-  const a = Buffer.allocUnsafe(AAD_MAGIC.length + 10);
-  AAD_MAGIC.copy(a, 0);
-  a.writeBigUInt64BE(BigInt(index), AAD_MAGIC.length);
-  a[AAD_MAGIC.length + 8] = last ? 1 : 0;
-  a[AAD_MAGIC.length + 9] = Math.log2(key.chunkSize);
-  return a;
+  return chunkAad(key.chunkSize, index, last);
 }
 
 /** Seals one chunk: ciphertext ‖ tag. */
