@@ -89,20 +89,26 @@ export function streamBlob(
   );
 }
 
+const SLICE = 64 * 1024;
+
 /**
  * Counts the bytes of `body` handed on to the response; when the transfer ends early (the client went away,
  * storage failed) calls `giveBack` once with the `reserved` bytes that were never sent, so the download's
  * budget only pays for what left (a resume stays possible). Errors still reach the returned stream.
  */
 export function settleUnsent(body: Readable, reserved: number, giveBack: (unsent: number) => void): Readable {
-  let sent = 0;
+  let passed = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      sent += chunk.length;
-      done(null, chunk);
+      passed += chunk.length;
+      // large reads (1 MiB from storage) go on in 64 KiB slices, so the response takes them one at a time
+      for (let at = 0; at < chunk.length; at += SLICE) this.push(chunk.subarray(at, at + SLICE));
+      done();
     },
   });
   counter.once("close", () => {
+    // what the response never took (still buffered here) was not sent either
+    const sent = passed - counter.readableLength;
     if (sent < reserved) giveBack(reserved - sent);
   });
   return pipeline(body, counter, () => undefined);
