@@ -118,6 +118,20 @@ module.exports = {
       to: { path: ["^cli/src/launcher/", "^services/", "^proto/", "^kernel/"], dynamic: false },
     },
     {
+      name: "operator-commands-load-the-contract-lazily",
+      comment:
+        "An operator command starts without evaluating the REST contract's schemas (a third of a `bundles list`, " +
+        "ADR 023): cli/src/commands imports @latchflow/api's index only for types or with `await import(…)` " +
+        "(command.ts: shape, contract); run-time values come from its zod-free subpaths (client, scopes, rules).",
+      severity: "error",
+      from: { path: "^cli/src/commands/", pathNot: "\\.test\\.ts$" },
+      to: {
+        path: "^api/src/(index|operations/|schemas|openapi)",
+        dynamic: false,
+        dependencyTypesNot: ["type-only"],
+      },
+    },
+    {
       name: "no-circular-between-packages",
       comment:
         "No import cycle runs through two packages: a package and its dependencies form a tree (cycles inside " +

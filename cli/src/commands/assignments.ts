@@ -1,7 +1,6 @@
-// `latchflow assignments …`: which recipients may download a bundle, with which limits.
-import { Scope, schemas } from "@latchflow/api";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { defineCommand } from "./command.js";
+import { defineCommand, shape } from "./command.js";
 import { messageFields, messageOptions } from "./message-options.js";
 import { bundleId, parseCount, parseDuration, recipientId } from "./resolve.js";
 
@@ -14,7 +13,7 @@ export const list = defineCommand({
   args: [{ name: "BUNDLE", required: true }],
   output: {
     description: "{ items: Assignment[] }",
-    schema: z.object({ items: z.array(schemas.Assignment) }),
+    schema: shape((c) => z.object({ items: z.array(c.schemas.Assignment) })),
   },
   async run(ctx) {
     const api = await ctx.api();
@@ -72,7 +71,7 @@ export const set = defineCommand({
     "reset-usage": { type: "boolean", description: "give the used downloads back" },
     ...messageOptions,
   },
-  output: { description: "Assignment (after the change)", schema: schemas.Assignment },
+  output: { description: "Assignment (after the change)", schema: shape((c) => c.schemas.Assignment) },
   async run(ctx) {
     const o = ctx.options;
     const api = await ctx.api();

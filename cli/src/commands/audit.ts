@@ -4,9 +4,10 @@
 import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type Client, page, Scope, schemas } from "@latchflow/api";
+import type { Client, schemas } from "@latchflow/api";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { defineCommand, type OptionSpecs } from "./command.js";
+import { defineCommand, type OptionSpecs, shape } from "./command.js";
 import { ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import { sleep } from "./poll.js";
@@ -100,7 +101,10 @@ export const tail = defineCommand({
     interval: { type: "string", value: "SECONDS", description: "with -f, seconds between polls (default 2)" },
     ...filterOptions,
   },
-  output: { description: "one AuditRecord per line (NDJSON), oldest first", schema: schemas.AuditRecord },
+  output: {
+    description: "one AuditRecord per line (NDJSON), oldest first",
+    schema: shape((c) => c.schemas.AuditRecord),
+  },
   async run(ctx) {
     const api = await ctx.api();
     const filter = filtersOf(ctx.options);
@@ -141,7 +145,7 @@ export const query = defineCommand({
   },
   output: {
     description: "{ items: AuditRecord[], nextCursor: string | null }",
-    schema: page(schemas.AuditRecord),
+    schema: shape((c) => c.page(c.schemas.AuditRecord)),
   },
   async run(ctx) {
     const api = await ctx.api();
@@ -194,7 +198,9 @@ export const exportRecords = defineCommand({
   },
   output: {
     description: "with -o: { file, format, bytes }; without -o the export itself is the output",
-    schema: z.object({ file: z.string(), format: z.enum(["ndjson", "csv"]), bytes: z.number().int() }),
+    schema: shape(() =>
+      z.object({ file: z.string(), format: z.enum(["ndjson", "csv"]), bytes: z.number().int() }),
+    ),
   },
   async run(ctx) {
     const format = ctx.options.format ?? "ndjson";
@@ -260,7 +266,7 @@ export const verify = defineCommand({
   output: {
     description:
       "AuditVerification: { ok, checked, head: { seq, hash }, checkpoints: { verified, skipped, anchoredSeq, notYetCheckpointed }, firstBroken? }",
-    schema: schemas.AuditVerification,
+    schema: shape((c) => c.schemas.AuditVerification),
   },
   async run(ctx) {
     const v = await (await ctx.api()).verifyAuditChain();

@@ -1,12 +1,13 @@
 // `bundles add/rm/reorder/enable/disable/delete`: changing a bundle's files and state.
-import { Scope, schemas } from "@latchflow/api";
-import { defineCommand } from "./command.js";
+import type { schemas } from "@latchflow/api";
+import { Scope } from "@latchflow/api/scopes";
+import { defineCommand, shape } from "./command.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { fileId } from "./files.js";
 import { bundleId } from "./resolve.js";
 
 const bundleRef = { name: "BUNDLE", required: true } as const;
-const output = { description: "Bundle (after the change)", schema: schemas.Bundle };
+const output = { description: "Bundle (after the change)", schema: shape((c) => c.schemas.Bundle) };
 const objectsOf = (b: schemas.Bundle) => b.objects.map((o) => ({ fileId: o.fileId, path: o.path }));
 
 export const add = defineCommand({
@@ -136,7 +137,7 @@ export const remove = defineCommand({
   access: `${Scope.BundlesWrite} on the bundle`,
   args: [bundleRef],
   options: { force: { type: "boolean", description: "delete even when assigned or published" } },
-  output: { description: "Bundle (as it was)", schema: schemas.Bundle },
+  output: { description: "Bundle (as it was)", schema: shape((c) => c.schemas.Bundle) },
   async run(ctx) {
     const api = await ctx.api();
     const b = await api.deleteBundle({

@@ -4,9 +4,11 @@ import { createWriteStream } from "node:fs";
 import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ApiError, type Client, Scope } from "@latchflow/api";
+import type { Client } from "@latchflow/api";
+import { ApiError } from "@latchflow/api/client";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { defineCommand } from "./command.js";
+import { defineCommand, shape } from "./command.js";
 import type { LiteResponse } from "./http-fetch.js";
 import { formatBytes } from "./output.js";
 import { bundleId } from "./resolve.js";
@@ -48,13 +50,15 @@ export const exportBundle = defineCommand({
   },
   output: {
     description: "{ path, bytes, resumedFrom, etag, bundleId }",
-    schema: z.object({
-      path: z.string(),
-      bytes: z.number(),
-      resumedFrom: z.number(),
-      etag: z.string(),
-      bundleId: z.string(),
-    }),
+    schema: shape(() =>
+      z.object({
+        path: z.string(),
+        bytes: z.number(),
+        resumedFrom: z.number(),
+        etag: z.string(),
+        bundleId: z.string(),
+      }),
+    ),
   },
   async run(ctx) {
     const api = await ctx.api();

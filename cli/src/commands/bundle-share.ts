@@ -1,15 +1,15 @@
-// `bundles share`: assign to recipients with limits, or publish a link.
-import { Scope, schemas } from "@latchflow/api";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { defineCommand } from "./command.js";
+import { type Contract, defineCommand, shape } from "./command.js";
 import { usageError } from "./exit-codes.js";
 import { messageFields, messageOptions } from "./message-options.js";
 import { bundleId, parseCount, parseDuration, recipientId } from "./resolve.js";
 
-const ShareResult = z.object({
-  assignments: z.array(schemas.Assignment),
-  link: schemas.CreatedPublishLink.nullable(),
-});
+const ShareResult = (c: Contract) =>
+  z.object({
+    assignments: z.array(c.schemas.Assignment),
+    link: c.schemas.CreatedPublishLink.nullable(),
+  });
 
 export const share = defineCommand({
   path: ["bundles", "share"],
@@ -55,7 +55,7 @@ export const share = defineCommand({
   },
   output: {
     description: "{ assignments: Assignment[], link: { url, link: PublishLink } | null }",
-    schema: ShareResult,
+    schema: shape(ShareResult),
   },
   async run(ctx) {
     const o = ctx.options;
@@ -64,7 +64,7 @@ export const share = defineCommand({
       throw usageError("give either --to EMAIL (one or more) or --link", ctx.commandLine);
     const api = await ctx.api();
     const id = await bundleId(api, ctx.args[0]!);
-    const result: z.output<typeof ShareResult> = { assignments: [], link: null };
+    const result: z.output<ReturnType<typeof ShareResult>> = { assignments: [], link: null };
     if (o.link) {
       const maxUses = parseCount(o["max-uses"], "--max-uses", ctx.commandLine);
       result.link = await api.createPublishLink({

@@ -1,9 +1,10 @@
 // `latchflow bundles …`: bundles over REST (operations in @latchflow/api's bundles area).
-import { page, Scope, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
+import { Scope } from "@latchflow/api/scopes";
 import { contentCommands } from "./bundle-contents.js";
 import { exportBundle } from "./bundle-export.js";
 import { share } from "./bundle-share.js";
-import { defineCommand } from "./command.js";
+import { defineCommand, shape } from "./command.js";
 import { formatBytes, type Output } from "./output.js";
 import { bundleId, pageOrAll } from "./resolve.js";
 
@@ -46,7 +47,7 @@ export const list = defineCommand({
   },
   output: {
     description: "{ items: Bundle[], nextCursor: string | null } — Bundle as in GET /api/v1/bundles/{id}",
-    schema: page(schemas.Bundle),
+    schema: shape((c) => c.page(c.schemas.Bundle)),
   },
   async run(ctx) {
     const api = await ctx.api();
@@ -74,7 +75,7 @@ export const show = defineCommand({
   examples: ['latchflow bundles show "Family archive"', "latchflow bundles show 01K… --json"],
   access: `${Scope.BundlesRead} on the bundle`,
   args: [bundleRef],
-  output: { description: "Bundle", schema: schemas.Bundle },
+  output: { description: "Bundle", schema: shape((c) => c.schemas.Bundle) },
   async run(ctx) {
     const api = await ctx.api();
     const b = await api.getBundle({ params: { id: await bundleId(api, ctx.args[0]!) } });
@@ -91,7 +92,7 @@ export const create = defineCommand({
   access: Scope.BundlesWrite,
   args: [{ name: "NAME", required: true }],
   options: { description: { type: "string", value: "TEXT", description: "what the bundle is for" } },
-  output: { description: "Bundle (the new one)", schema: schemas.Bundle },
+  output: { description: "Bundle (the new one)", schema: shape((c) => c.schemas.Bundle) },
   async run(ctx) {
     const api = await ctx.api();
     const b = await api.createBundle({

@@ -1,3 +1,4 @@
+import type * as Api from "@latchflow/api";
 import type { Client } from "@latchflow/api";
 import type { z } from "zod";
 import type { Output } from "./output.js";
@@ -88,8 +89,11 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
   access: string;
   options: O;
   args: readonly ArgSpec[];
-  /** the documented `--json` shape: a description for --help, and the schema the tests check it against */
-  output?: { description: string; schema: z.ZodType };
+  /**
+   * the documented `--json` shape: a description for --help, and the schema the tests check it against —
+   * built on demand ({@link shape}), never when a command starts
+   */
+  output?: { description: string; schema: () => Promise<z.ZodType> };
   /** resolves with nothing (exit 0) or an exit code; throws CliError / ApiError for failures */
   run(ctx: Context<O>): Promise<number | undefined>;
 }
@@ -110,3 +114,17 @@ export type AnyCommand = Command<any>;
 export interface CommandGroup {
   commands: readonly AnyCommand[];
 }
+
+/** The REST contract's run-time values (schemas and their helpers), as `shape` hands them over. */
+export type Contract = typeof Api;
+
+/**
+ * A `--json` shape built from the contract when it is asked for (the tests, docs), not when the command starts:
+ * evaluating every operation's schemas costs a `bundles list` about a third of its time (ADR 023).
+ */
+export function shape(build: (c: Contract) => z.ZodType): () => Promise<z.ZodType> {
+  return async () => build(await import("@latchflow/api"));
+}
+
+/** The contract for a command that checks an answer at run time (loaded then, once). */
+export const contract = (): Promise<Contract> => import("@latchflow/api");

@@ -1,9 +1,9 @@
 // `latchflow files …`: stored files over REST (operations in @latchflow/api's files area).
 
-import type { Client } from "@latchflow/api";
-import { page, Scope, schemas } from "@latchflow/api";
+import type { Client, schemas } from "@latchflow/api";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { defineCommand } from "./command.js";
+import { type Contract, defineCommand, shape } from "./command.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { formatBytes, formatDuration, type Output } from "./output.js";
 import { isId, listAll, pageOrAll } from "./resolve.js";
@@ -51,10 +51,11 @@ function fileRows(out: Output, files: readonly schemas.FileObject[]): void {
   ]);
 }
 
-const UploadResult = z.object({
-  uploaded: z.array(schemas.FileObject),
-  skipped: z.array(z.object({ path: z.string(), file: schemas.FileObject })),
-});
+const UploadResult = (c: Contract) =>
+  z.object({
+    uploaded: z.array(c.schemas.FileObject),
+    skipped: z.array(z.object({ path: z.string(), file: c.schemas.FileObject })),
+  });
 
 export const upload = defineCommand({
   path: ["files", "upload"],
@@ -69,7 +70,7 @@ export const upload = defineCommand({
   output: {
     description:
       "{ uploaded: File[], skipped: { path, file: File }[] } — skipped: already on the server (same folder, name, size, sha256)",
-    schema: UploadResult,
+    schema: shape(UploadResult),
   },
   async run(ctx) {
     const api = await ctx.api();
@@ -80,7 +81,7 @@ export const upload = defineCommand({
     );
     const total = plan.reduce((n, f) => n + f.size, 0);
     const progress = ctx.out.progress(total);
-    const result: z.output<typeof UploadResult> = { uploaded: [], skipped: [] };
+    const result: z.output<ReturnType<typeof UploadResult>> = { uploaded: [], skipped: [] };
     const started = Date.now();
     for (const file of plan) {
       progress.label(file.name);
@@ -133,7 +134,10 @@ export const list = defineCommand({
     all: { type: "boolean", description: "every file, following pages" },
     cursor: { type: "string", value: "CURSOR", description: "continue from a previous page's nextCursor" },
   },
-  output: { description: "{ items: File[], nextCursor: string | null }", schema: page(schemas.FileObject) },
+  output: {
+    description: "{ items: File[], nextCursor: string | null }",
+    schema: shape((c) => c.page(c.schemas.FileObject)),
+  },
   async run(ctx) {
     const api = await ctx.api();
     const filter = {
@@ -157,7 +161,7 @@ export const show = defineCommand({
   examples: ["latchflow files show /family/will.pdf", "latchflow files show 01K… --json"],
   access: `${Scope.FilesRead} on the file. ${FILE_REF_HELP}`,
   args: [fileRef],
-  output: { description: "File", schema: schemas.FileObject },
+  output: { description: "File", schema: shape((c) => c.schemas.FileObject) },
   async run(ctx) {
     const api = await ctx.api();
     const f = await api.getFile({ params: { id: await fileId(api, ctx.args[0]!) } });
@@ -185,7 +189,10 @@ export const rm = defineCommand({
   examples: ["latchflow files rm /family/old-draft.pdf"],
   access: `${Scope.FilesWrite} on each file. ${FILE_REF_HELP}`,
   args: [{ ...fileRef, variadic: true }],
-  output: { description: "{ deleted: File[] }", schema: z.object({ deleted: z.array(schemas.FileObject) }) },
+  output: {
+    description: "{ deleted: File[] }",
+    schema: shape((c) => z.object({ deleted: z.array(c.schemas.FileObject) })),
+  },
   async run(ctx) {
     const api = await ctx.api();
     const deleted: schemas.FileObject[] = [];
@@ -206,7 +213,7 @@ export const mv = defineCommand({
   examples: ["latchflow files mv /inbox/scan.pdf /family/", "latchflow files mv /family/scan.pdf will.pdf"],
   access: `${Scope.FilesWrite} on the file. ${FILE_REF_HELP}`,
   args: [fileRef, { name: "DEST", required: true }],
-  output: { description: "File (after the move)", schema: schemas.FileObject },
+  output: { description: "File (after the move)", schema: shape((c) => c.schemas.FileObject) },
   async run(ctx) {
     const api = await ctx.api();
     const id = await fileId(api, ctx.args[0]!);

@@ -1,6 +1,6 @@
 // `--message`, `--message-file` and `--require-ack`: the sender's message to a recipient (ADR 021).
 import { readFile } from "node:fs/promises";
-import { MESSAGE_RULE, normalizeMessage } from "@latchflow/api";
+import { MESSAGE_RULE, normalizeMessage } from "@latchflow/api/rules";
 import type { OptionSpec } from "./command.js";
 import { usageError } from "./exit-codes.js";
 

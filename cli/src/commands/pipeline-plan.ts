@@ -2,10 +2,12 @@
 // and its application. The comparison itself is @latchflow/api/pipeline-plan's (shared with the VS Code
 // extension); this module adds the zod schemas of the `--json` output, printing and the CLI's exit codes. What
 // is compared, how deletes are proposed and how a server that changed in between is caught: ADR 018.
-import { type Client, isApiError, schemas } from "@latchflow/api";
+import type { Client } from "@latchflow/api";
+import { isApiError } from "@latchflow/api/client";
 import type * as shared from "@latchflow/api/pipeline-plan";
 import { applyChange, changedSincePlan } from "@latchflow/api/pipeline-plan";
 import { z } from "zod";
+import { contract } from "./command.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import { type CheckedFile, type FileDiagnostic, formatDiagnostic } from "./pipeline-files.js";
@@ -111,8 +113,9 @@ export async function checkUnchanged(api: Client, plan: Plan, commandLine: strin
 }
 
 /** The server's diagnostics of a refused document (a 422's details), located in the file. */
-export function serverDiagnostics(err: unknown, file: string): FileDiagnostic[] {
+export async function serverDiagnostics(err: unknown, file: string): Promise<FileDiagnostic[]> {
   if (!isApiError(err)) return [];
+  const { schemas } = await contract();
   const parsed = z.array(schemas.Diagnostic).safeParse(err.details.diagnostics);
   if (!parsed.success) return [];
   return parsed.data.map((d) => ({
@@ -145,7 +148,7 @@ export async function applyPlan(
     try {
       applied.push(await applyChange(api, c, text.get(c.name) ?? ""));
     } catch (err) {
-      for (const d of serverDiagnostics(err, c.file ?? c.name)) out.note(formatDiagnostic(d));
+      for (const d of await serverDiagnostics(err, c.file ?? c.name)) out.note(formatDiagnostic(d));
       if (applied.length > 0) out.note(`${applied.length} change(s) were applied before this one failed.`);
       throw err;
     }

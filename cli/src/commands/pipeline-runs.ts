@@ -1,8 +1,9 @@
 // `latchflow pipelines run|runs|logs|check-in`: starting runs (manual@1), reading them step by step, and
 // checking in to a dead-man trigger (@latchflow/api's runs area). Exported into the pipelines group.
-import { type Client, page, Scope, schemas } from "@latchflow/api";
+import type { Client, schemas } from "@latchflow/api";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { type Context, defineCommand } from "./command.js";
+import { type Context, contract, defineCommand, shape } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import { sleep } from "./poll.js";
@@ -165,7 +166,7 @@ export const runNow = defineCommand({
   output: {
     description:
       "Run (as queued; with --follow, as ended): { id, pipeline, pipelineVersion, trigger, status, … }",
-    schema: schemas.Run,
+    schema: shape((c) => c.schemas.Run),
   },
   async run(ctx) {
     const name = ctx.args[0]!;
@@ -206,7 +207,7 @@ export const runs = defineCommand({
   },
   output: {
     description: "{ items: Run[] (without steps), nextCursor: string | null }",
-    schema: page(schemas.Run),
+    schema: shape((c) => c.page(c.schemas.Run)),
   },
   async run(ctx) {
     const api = await ctx.api();
@@ -247,7 +248,10 @@ export const logs = defineCommand({
     },
     ...followOptions,
   },
-  output: { description: "Run with steps[] (with --follow, as it ended)", schema: schemas.Run },
+  output: {
+    description: "Run with steps[] (with --follow, as it ended)",
+    schema: shape((c) => c.schemas.Run),
+  },
   async run(ctx) {
     const runId = ctx.args[0]!;
     if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(runId))
@@ -289,7 +293,7 @@ export const checkIn = defineCommand({
   },
   output: {
     description: "what the trigger answered, e.g. { deadline, pausedUntil? } from deadman@1",
-    schema: schemas.TriggerAnswer,
+    schema: shape((c) => c.schemas.TriggerAnswer),
   },
   async run(ctx) {
     const name = ctx.args[0]!;
@@ -297,6 +301,7 @@ export const checkIn = defineCommand({
     let trigger = ctx.options.trigger;
     if (trigger === undefined) {
       const answer: unknown = await api.getPipeline({ params: { name }, query: { format: "json" } });
+      const { schemas } = await contract();
       const doc = Triggers.safeParse(schemas.PipelineWithDocument.parse(answer).document);
       const deadman = doc.success ? doc.data.spec.triggers.filter((t) => t.uses.startsWith("deadman@")) : [];
       if (deadman.length !== 1) {

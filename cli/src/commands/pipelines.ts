@@ -1,10 +1,11 @@
 // `latchflow pipelines …`: pipelines as code (validate offline, plan, apply) and the stored pipelines (get,
 // list, delete, enable, disable); runs and triggers are in pipeline-runs.ts. Operations: @latchflow/api's
 // pipelines and runs areas. Plan/apply semantics: ADR 018.
-import { type Client, Scope, schemas } from "@latchflow/api";
+import type { Client } from "@latchflow/api";
 import { capabilityCatalogs } from "@latchflow/api/pipeline-plan";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { type Context, defineCommand, type OptionSpecs } from "./command.js";
+import { type Context, contract, defineCommand, type OptionSpecs, shape } from "./command.js";
 import { API_ERRORS, CliError, ExitCode } from "./exit-codes.js";
 import type { Catalogs } from "./pipeline-files.js";
 import {
@@ -90,7 +91,7 @@ export const validate = defineCommand({
   output: {
     description:
       "{ ok: boolean, files: [{ file, name: string | null, ok, diagnostics: [{ file, line, column, code, message, severity, suggestion? }] }] }; exit 2 when not ok",
-    schema: z.object({ ok: z.boolean(), files: z.array(FileReport) }),
+    schema: shape(() => z.object({ ok: z.boolean(), files: z.array(FileReport) })),
   },
   async run(ctx) {
     const files = await readPipelineFiles(ctx.options.file ?? [], ctx.commandLine);
@@ -141,7 +142,7 @@ export const plan = defineCommand({
   output: {
     description:
       "{ changes: [{ name, action: create|update|delete, file: string | null, server: { version, enabled } | null, sourceChanged, enabled: { from, to } | null, diff }], unchanged: [{ name, file, version }], untracked: string[], summary: { create, update, delete } }",
-    schema: Plan,
+    schema: shape(() => Plan),
   },
   async run(ctx) {
     const { plan } = await filesAndPlan(ctx);
@@ -171,7 +172,7 @@ export const apply = defineCommand({
   output: {
     description:
       "{ plan: Plan (as `pipelines plan --json`), applied: [{ name, action, version: number | null, enabled: boolean | null }] }",
-    schema: z.object({ plan: Plan, applied: z.array(AppliedChange) }),
+    schema: shape(() => z.object({ plan: Plan, applied: z.array(AppliedChange) })),
   },
   async run(ctx) {
     const { api, checked, plan } = await filesAndPlan(ctx);
@@ -214,7 +215,7 @@ export const get = defineCommand({
   output: {
     description:
       "PipelineWithDocument: { name, description, enabled, version, triggers, createdAt, updatedAt, document }",
-    schema: schemas.PipelineWithDocument,
+    schema: shape((c) => c.schemas.PipelineWithDocument),
   },
   async run(ctx) {
     const api = await ctx.api();
@@ -225,6 +226,7 @@ export const get = defineCommand({
       return undefined;
     }
     const answer: unknown = await api.getPipeline({ params: { name }, query: { format: "json" } });
+    const { schemas } = await contract();
     ctx.out.printJson(schemas.PipelineWithDocument.parse(answer));
     return undefined;
   },
@@ -239,7 +241,7 @@ export const list = defineCommand({
   output: {
     description:
       "{ items: Pipeline[] } — Pipeline: { name, description, enabled, version, triggers: [{ id, uses }], createdAt, updatedAt }",
-    schema: z.object({ items: z.array(schemas.Pipeline) }),
+    schema: shape((c) => z.object({ items: z.array(c.schemas.Pipeline) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listPipelines();
@@ -267,7 +269,7 @@ export const remove = defineCommand({
   access: `${Scope.PipelinesWrite} on the pipeline`,
   args: [nameArg],
   options: { yes: { type: "boolean", short: "y", description: "delete without asking" } },
-  output: { description: "Pipeline (the deleted one)", schema: schemas.Pipeline },
+  output: { description: "Pipeline (the deleted one)", schema: shape((c) => c.schemas.Pipeline) },
   async run(ctx) {
     const name = ctx.args[0]!;
     if (
@@ -294,7 +296,7 @@ function setEnabled(enabled: boolean) {
     examples: [`latchflow pipelines ${verb} family-legacy`],
     access: `${Scope.PipelinesWrite} on the pipeline`,
     args: [nameArg],
-    output: { description: "Pipeline", schema: schemas.Pipeline },
+    output: { description: "Pipeline", schema: shape((c) => c.schemas.Pipeline) },
     async run(ctx) {
       const p = await (await ctx.api()).setPipelineEnabled({
         params: { name: ctx.args[0]! },

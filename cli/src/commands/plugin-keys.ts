@@ -1,9 +1,10 @@
 // `latchflow plugins keys …`: the publisher keys admins trust (ADR 042). A package signed by a trusted key
 // shows as "signed by <name>"; LATCHFLOW_PLUGIN_SIGNATURES=require refuses packages no trusted key signed.
 import { readFile, stat } from "node:fs/promises";
-import { Scope, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { defineCommand } from "./command.js";
+import { defineCommand, shape } from "./command.js";
 import { usageError } from "./exit-codes.js";
 
 const access = Scope.PluginsAdmin;
@@ -24,7 +25,7 @@ export const keysList = defineCommand({
   access,
   output: {
     description: "{ items: [{ keyId, fingerprint, name, publicKey, addedBy, addedAt }] }",
-    schema: z.object({ items: z.array(schemas.PublisherKey) }),
+    schema: shape((c) => z.object({ items: z.array(c.schemas.PublisherKey) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listPublisherKeys();
@@ -53,7 +54,7 @@ export const keysAdd = defineCommand({
     { name: "NAME", required: true },
     { name: "PUBLIC_KEY|FILE", required: true, complete: "file" },
   ],
-  output: { description: "PublisherKey", schema: schemas.PublisherKey },
+  output: { description: "PublisherKey", schema: shape((c) => c.schemas.PublisherKey) },
   async run(ctx) {
     const [name, ref] = ctx.args as [string, string];
     const publicKey = (await stat(ref).catch(() => undefined))?.isFile()
@@ -74,7 +75,7 @@ export const keysRemove = defineCommand({
   examples: ["latchflow plugins keys remove 3f9a0c2e71d4b5a8"],
   access,
   args: [{ name: "KEY_ID|FINGERPRINT", required: true }],
-  output: { description: "PublisherKey (the removed one)", schema: schemas.PublisherKey },
+  output: { description: "PublisherKey (the removed one)", schema: shape((c) => c.schemas.PublisherKey) },
   async run(ctx) {
     const k = await (await ctx.api()).removePublisherKey({ params: { key: ctx.args[0]! } });
     ctx.out.result(k, () => ctx.out.line(`No longer trusted: ${k.name} (key ${k.keyId})`));

@@ -3,9 +3,10 @@
 // from argv unless --value is given explicitly (with a warning).
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { Scope, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { defineCommand } from "./command.js";
+import { defineCommand, shape } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import { keyCommands, signatureText } from "./plugin-keys.js";
@@ -42,7 +43,7 @@ export const list = defineCommand({
   output: {
     description:
       "{ items: Plugin[] } — Plugin: { name, version, source: builtin|tarball|registry, integrity, capabilities: [{ uses, kind, enabled }], requestedHosts, approvedHosts, manifest, installedAt, updatedAt, signature: { state: trusted|untrusted|unsigned, keyId, fingerprint, signer, publisher } | null }",
-    schema: z.object({ items: z.array(schemas.Plugin) }),
+    schema: shape((c) => z.object({ items: z.array(c.schemas.Plugin) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listPlugins();
@@ -78,7 +79,7 @@ export const install = defineCommand({
   args: [{ name: "TARBALL|NAME", required: true, complete: "file" }],
   output: {
     description: "Plugin (a new one's capabilities start disabled; an upgrade says what it kept)",
-    schema: schemas.InstalledPlugin,
+    schema: shape((c) => c.schemas.InstalledPlugin),
   },
   async run(ctx) {
     const ref = ctx.args[0]!;
@@ -150,7 +151,7 @@ function setEnabled(enabled: boolean) {
             description: "disable even what enabled pipelines use (their runs then fail; they are listed)",
           },
         },
-    output: { description: "Plugin", schema: schemas.UpdatedPlugin },
+    output: { description: "Plugin", schema: shape((c) => c.schemas.UpdatedPlugin) },
     async run(ctx) {
       const [name, ...named] = ctx.args as [string, ...string[]];
       const api = await ctx.api();
@@ -187,7 +188,7 @@ export const uninstall = defineCommand({
   access,
   args: [nameArg],
   options: { yes: { type: "boolean", short: "y", description: "uninstall without asking" } },
-  output: { description: "Plugin (the uninstalled one)", schema: schemas.Plugin },
+  output: { description: "Plugin (the uninstalled one)", schema: shape((c) => c.schemas.Plugin) },
   async run(ctx) {
     const name = ctx.args[0]!;
     if (!ctx.options.yes && !(await confirm(`Uninstall ${name} and delete its secrets?`, ctx.commandLine))) {
@@ -216,7 +217,7 @@ export const approveHosts = defineCommand({
       description: "the hosts given become the whole approved list (none: revoke all)",
     },
   },
-  output: { description: "Plugin", schema: schemas.Plugin },
+  output: { description: "Plugin", schema: shape((c) => c.schemas.Plugin) },
   async run(ctx) {
     const [name, ...hosts] = ctx.args as [string, ...string[]];
     if (hosts.length === 0 && !ctx.options.replace)
@@ -257,7 +258,7 @@ export const secretsList = defineCommand({
   args: [nameArg],
   output: {
     description: "{ items: [{ plugin, name, updatedAt }] }",
-    schema: z.object({ items: z.array(schemas.PluginSecret) }),
+    schema: shape((c) => z.object({ items: z.array(c.schemas.PluginSecret) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listPluginSecrets({ params: { name: ctx.args[0]! } });
@@ -288,7 +289,10 @@ export const secretsSet = defineCommand({
       description: "the value on the command line (warned against: visible in the process list and history)",
     },
   },
-  output: { description: "{ plugin, name, updatedAt } (never the value)", schema: schemas.PluginSecret },
+  output: {
+    description: "{ plugin, name, updatedAt } (never the value)",
+    schema: shape((c) => c.schemas.PluginSecret),
+  },
   async run(ctx) {
     const [name, secret] = ctx.args as [string, string];
     const value = await secretValue(ctx, secret);
@@ -313,7 +317,7 @@ export const secretsRm = defineCommand({
   examples: ["latchflow plugins secrets rm latchflow-plugin-sms apiKey"],
   access,
   args: [nameArg, { name: "SECRET", required: true }],
-  output: { description: "{ plugin, name, updatedAt }", schema: schemas.PluginSecret },
+  output: { description: "{ plugin, name, updatedAt }", schema: shape((c) => c.schemas.PluginSecret) },
   async run(ctx) {
     const [name, secret] = ctx.args as [string, string];
     const s = await (await ctx.api()).deletePluginSecret({ params: { name, secret } });
@@ -329,7 +333,7 @@ export const show = defineCommand({
   examples: ["latchflow plugins show latchflow-http"],
   access,
   args: [nameArg],
-  output: { description: "Plugin", schema: schemas.Plugin },
+  output: { description: "Plugin", schema: shape((c) => c.schemas.Plugin) },
   async run(ctx) {
     const p = await (await ctx.api()).getPlugin({ params: { name: ctx.args[0]! } });
     ctx.out.result(p, () => showPlugin(ctx.out, p));

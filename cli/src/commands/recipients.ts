@@ -1,8 +1,10 @@
 // `latchflow recipients …`: the people bundles are assigned to (operations in @latchflow/api's recipients area).
 import { readFile, writeFile } from "node:fs/promises";
-import { isApiError, page, Scope, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
+import { isApiError } from "@latchflow/api/client";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { defineCommand } from "./command.js";
+import { contract, defineCommand, shape } from "./command.js";
 import { usageError } from "./exit-codes.js";
 import type { LiteResponse } from "./http-fetch.js";
 import { pageOrAll } from "./resolve.js";
@@ -18,7 +20,7 @@ export const add = defineCommand({
     name: { type: "string", value: "NAME", description: "their name, as shown in mails and lists" },
     disabled: { type: "boolean", description: "add them disabled (no sign-in, no downloads)" },
   },
-  output: { description: "Recipient", schema: schemas.Recipient },
+  output: { description: "Recipient", schema: shape((c) => c.schemas.Recipient) },
   async run(ctx) {
     const api = await ctx.api();
     const r = await api.createRecipient({
@@ -47,7 +49,7 @@ export const list = defineCommand({
   },
   output: {
     description: "{ items: Recipient[], nextCursor: string | null }",
-    schema: page(schemas.Recipient),
+    schema: shape((c) => c.page(c.schemas.Recipient)),
   },
   async run(ctx) {
     const api = await ctx.api();
@@ -78,7 +80,7 @@ export const importCommand = defineCommand({
   args: [{ name: "FILE", required: true, complete: "file" }],
   output: {
     description: "{ created: number, updated: number, unchanged: number }",
-    schema: schemas.RecipientImportResult,
+    schema: shape((c) => c.schemas.RecipientImportResult),
   },
   async run(ctx) {
     const path = ctx.args[0]!;
@@ -92,9 +94,9 @@ export const importCommand = defineCommand({
     const api = await ctx.api();
     const counts = await api
       .importRecipients({ body: text, contentType: json ? "application/json" : "text/csv" })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         // nothing was written: say every problem with its line (--json: they are in the error's details)
-        for (const p of importProblems(err)) {
+        for (const p of await importProblems(err)) {
           ctx.out.note(`${path}:${p.line}: ${p.field}: ${p.message}`);
         }
         throw err;
@@ -107,8 +109,9 @@ export const importCommand = defineCommand({
 });
 
 /** The file's problems from a refused import (`details.errors`), or none when the error is of another kind. */
-function importProblems(err: unknown): schemas.RecipientImportError[] {
+async function importProblems(err: unknown): Promise<schemas.RecipientImportError[]> {
   if (!isApiError(err)) return [];
+  const { schemas } = await contract();
   const parsed = z.array(schemas.RecipientImportError).safeParse(err.details.errors);
   return parsed.success ? parsed.data : [];
 }
@@ -130,7 +133,7 @@ export const exportCommand = defineCommand({
   },
   output: {
     description: "{ email, name, enabled }[] (same as --format json)",
-    schema: z.array(schemas.RecipientExportRow),
+    schema: shape((c) => z.array(c.schemas.RecipientExportRow)),
   },
   async run(ctx) {
     const format = ctx.global.json ? "json" : (ctx.options.format ?? "csv");

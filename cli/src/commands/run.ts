@@ -210,7 +210,7 @@ export async function runOperator(argv: string[], io: Io = defaultIo()): Promise
 
 /** The typed client over node:http (see http-fetch.ts), loaded on first use. */
 async function client(baseUrl: string, token: string | undefined): Promise<Client> {
-  const { createClient } = await import("@latchflow/api");
+  const { createClient } = await import("@latchflow/api/client");
   return createClient({
     baseUrl,
     ...(token ? { token } : {}),

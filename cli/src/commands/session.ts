@@ -1,10 +1,10 @@
 // `latchflow login / logout / whoami`: the device flow (RFC 8628) against the server, and where the token lives.
 import { spawn } from "node:child_process";
-import type { Client } from "@latchflow/api";
-import { Scope, schemas } from "@latchflow/api";
+import type { Client, schemas } from "@latchflow/api";
 import { DeviceFlowError, pollForToken as pollDeviceToken, revokeOwnToken } from "@latchflow/api/device-flow";
+import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { type Context, defineCommand } from "./command.js";
+import { type Context, defineCommand, shape } from "./command.js";
 import { normalizeServer, resolveCredentials } from "./credentials.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import { profileName, readConfig, saveProfile } from "./profiles.js";
@@ -90,7 +90,7 @@ export const login = defineCommand({
   output: {
     description:
       "{ server, profile, user: { id, email, role }, scopes: string[], tokenStore: { kind: keychain|file, where } }",
-    schema: LoginResult,
+    schema: shape(() => LoginResult),
   },
   async run(ctx) {
     const profile = profileName(ctx.global.profile, ctx.env);
@@ -161,12 +161,14 @@ export const logout = defineCommand({
   access: `anyone signed in; revoking on the server needs ${Scope.TokensWrite} (otherwise the token is only forgotten)`,
   output: {
     description: "{ profile, server: string | null, revoked: boolean, forgotten: boolean }",
-    schema: z.object({
-      profile: z.string(),
-      server: z.string().nullable(),
-      revoked: z.boolean(),
-      forgotten: z.boolean(),
-    }),
+    schema: shape(() =>
+      z.object({
+        profile: z.string(),
+        server: z.string().nullable(),
+        revoked: z.boolean(),
+        forgotten: z.boolean(),
+      }),
+    ),
   },
   async run(ctx) {
     const profile = profileName(ctx.global.profile, ctx.env);
@@ -208,7 +210,9 @@ export const whoami = defineCommand({
   access: "anyone signed in",
   output: {
     description: "{ server, profile, tokenSource: string, user: Me (GET /api/v1/auth/me) }",
-    schema: z.object({ server: z.string(), profile: z.string(), tokenSource: z.string(), user: schemas.Me }),
+    schema: shape((c) =>
+      z.object({ server: z.string(), profile: z.string(), tokenSource: z.string(), user: c.schemas.Me }),
+    ),
   },
   async run(ctx) {
     const creds = await resolveCredentials(ctx.global, ctx.env);

@@ -1,8 +1,9 @@
 // `latchflow tokens …`: API tokens over REST (@latchflow/api's tokens area). A new secret is printed once, alone
 // on stdout (so `… | pass insert -m` or `$(…)` take it whole), with the warning on stderr.
-import { ALL_SCOPES, Scope, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
+import { ALL_SCOPES, Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { defineCommand } from "./command.js";
+import { defineCommand, shape } from "./command.js";
 import { usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 
@@ -30,7 +31,7 @@ export const list = defineCommand({
   output: {
     description:
       "{ items: Token[] } — Token: { id, userId, name, scopes, createdAt, expiresAt, lastUsedAt, revokedAt }",
-    schema: z.object({ items: z.array(schemas.Token) }),
+    schema: shape((c) => z.object({ items: z.array(c.schemas.Token) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listTokens({ query: ctx.options.all ? { all: "true" } : {} });
@@ -69,7 +70,10 @@ export const create = defineCommand({
     },
     "expires-in-days": { type: "string", value: "N", description: "days until it expires (1–1825)" },
   },
-  output: { description: "{ token: string (shown once), info: Token }", schema: schemas.CreatedToken },
+  output: {
+    description: "{ token: string (shown once), info: Token }",
+    schema: shape((c) => c.schemas.CreatedToken),
+  },
   async run(ctx) {
     const scopes = ctx.options.scope ?? [];
     const unknown = scopes.filter((s) => !(ALL_SCOPES as readonly string[]).includes(s));
@@ -99,7 +103,10 @@ export const rotate = defineCommand({
   examples: ["latchflow tokens rotate 01KA2B…"],
   access: `${Scope.TokensWrite}, on your own tokens`,
   args: [idArg],
-  output: { description: "{ token: string (shown once), info: Token }", schema: schemas.CreatedToken },
+  output: {
+    description: "{ token: string (shown once), info: Token }",
+    schema: shape((c) => c.schemas.CreatedToken),
+  },
   async run(ctx) {
     printSecret(ctx.out, await (await ctx.api()).rotateToken({ params: { id: ctx.args[0]! } }), "rotated");
     return undefined;
@@ -113,7 +120,7 @@ export const revoke = defineCommand({
   examples: ["latchflow tokens revoke 01KA2B…", "latchflow tokens revoke 01KA2B… --json"],
   access: `${Scope.TokensWrite} (another user's token: ${Scope.UsersAdmin} over that user)`,
   args: [idArg],
-  output: { description: "Token (revokedAt set)", schema: schemas.Token },
+  output: { description: "Token (revokedAt set)", schema: shape((c) => c.schemas.Token) },
   async run(ctx) {
     const t = await (await ctx.api()).revokeToken({ params: { id: ctx.args[0]! } });
     ctx.out.result(t, () => ctx.out.line(`Revoked token ${t.name} (${t.id})`));

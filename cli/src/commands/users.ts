@@ -1,6 +1,7 @@
 // `latchflow users …`: the admin side's users and their roles (@latchflow/api's users area; users:admin).
-import { type Client, page, Role, Scope, schemas } from "@latchflow/api";
-import { defineCommand } from "./command.js";
+import type { Client } from "@latchflow/api";
+import { Role, Scope } from "@latchflow/api/scopes";
+import { defineCommand, shape } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import { isId, listAll, pageOrAll } from "./resolve.js";
 
@@ -44,7 +45,7 @@ export const list = defineCommand({
   output: {
     description:
       "{ items: User[], nextCursor: string | null } — User: { id, email, role, active, createdAt, lastSignInAt }",
-    schema: page(schemas.User),
+    schema: shape((c) => c.page(c.schemas.User)),
   },
   async run(ctx) {
     const api = await ctx.api();
@@ -79,7 +80,7 @@ export const invite = defineCommand({
       description: `${ROLES.join(", ")} (default ${Role.Executor}: the least)`,
     },
   },
-  output: { description: "User (the invited one)", schema: schemas.User },
+  output: { description: "User (the invited one)", schema: shape((c) => c.schemas.User) },
   async run(ctx) {
     const body = { email: ctx.args[0]!, role: role(ctx.options.role ?? Role.Executor, ctx.commandLine) };
     const u = await (await ctx.api()).inviteUser({ body });
@@ -100,7 +101,7 @@ export const setRole = defineCommand({
     { name: "USER", required: true },
     { name: "ROLE", required: true },
   ],
-  output: { description: "User", schema: schemas.User },
+  output: { description: "User", schema: shape((c) => c.schemas.User) },
   async run(ctx) {
     const wanted = role(ctx.args[1]!, ctx.commandLine);
     const api = await ctx.api();

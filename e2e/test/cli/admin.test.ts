@@ -179,7 +179,7 @@ describe("latchflow plugins, tokens, users and audit", { timeout: 180_000 }, () 
     const ndjson = (await s.ok(["audit", "tail", "-n", "2", "--type", "auth.user.", "--json"]))
       .trim()
       .split("\n");
-    const record = s.commands.get("audit tail")!.output!.schema;
+    const record = await s.commands.get("audit tail")!.output!.schema();
     const types = ndjson.map((l) => (record.parse(JSON.parse(l)) as { type: string }).type);
     expect(types).toEqual(["auth.user.invited", "auth.user.role-changed"]);
     const queried = await s.shaped("audit query", ["--type", "auth.", "--limit", "2"]);

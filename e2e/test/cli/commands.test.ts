@@ -21,7 +21,7 @@ describe("operator CLI commands (sqlite + in-process)", { timeout: 300_000 }, ()
     expect(command?.output, `${path} documents its --json shape`).toBeDefined();
     const out = await op.json([...path.split(" "), ...args], env);
     exercised.add(path);
-    const checked = command!.output!.schema.safeParse(out);
+    const checked = (await command!.output!.schema()).safeParse(out);
     expect(checked.success, `${path}: ${JSON.stringify(checked.error?.issues)}`).toBe(true);
     return out as never;
   };

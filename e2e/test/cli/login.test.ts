@@ -32,8 +32,8 @@ describe("operator CLI sign-in (sqlite + in-process)", () => {
     operators.push(op);
     return op;
   };
-  const shape = (path: string, value: unknown) => {
-    const checked = commands.get(path)!.output!.schema.safeParse(value);
+  const shape = async (path: string, value: unknown) => {
+    const checked = (await commands.get(path)!.output!.schema()).safeParse(value);
     expect(checked.success, `${path}: ${JSON.stringify(checked.error?.issues)}`).toBe(true);
   };
 
@@ -57,7 +57,7 @@ describe("operator CLI sign-in (sqlite + in-process)", () => {
     expect(login.code, login.stderr).toBe(0);
     expect(login.stderr).toMatch(/open http:\/\/127\.0\.0\.1:\d+\/device and enter the code/);
     const result = JSON.parse(login.stdout);
-    shape("login", result);
+    await shape("login", result);
     expect(result).toMatchObject({
       server: s.base,
       profile: "default",
@@ -73,12 +73,12 @@ describe("operator CLI sign-in (sqlite + in-process)", () => {
     expect(readFileSync(join(op.configDir, "config.json"), "utf8")).not.toContain(token);
 
     const who = JSON.parse((await op.cli(["whoami", "--json"])).stdout);
-    shape("whoami", who);
+    await shape("whoami", who);
     expect(who).toMatchObject({ server: s.base, tokenSource: join(op.configDir, "credentials.json") });
     expect((await op.cli(["bundles", "list"])).code).toBe(ExitCode.Ok);
 
     const out = await op.json(["logout"]);
-    shape("logout", out);
+    await shape("logout", out);
     expect(out).toEqual({ profile: "default", server: s.base, revoked: true, forgotten: true });
     expect((await http(s.base, "GET", "/api/v1/bundles", { token })).status).toBe(401); // revoked server-side
     const after = await op.cli(["whoami"]);

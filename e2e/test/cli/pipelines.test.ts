@@ -67,7 +67,9 @@ describe("latchflow pipelines", { timeout: 180_000 }, () => {
 
     const json = await s.cli(["pipelines", "validate", "-f", BROKEN, "-f", dir, "--json"]);
     expect(json.code).toBe(2);
-    const report = s.commands.get("pipelines validate")!.output!.schema.parse(JSON.parse(json.stdout)) as {
+    const report = (await s.commands.get("pipelines validate")!.output!.schema()).parse(
+      JSON.parse(json.stdout),
+    ) as {
       ok: boolean;
       files: {
         file: string;

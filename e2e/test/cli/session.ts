@@ -48,7 +48,7 @@ export class Session {
     const command = this.commands.get(path);
     expect(command?.output, `${path} documents its --json shape`).toBeDefined();
     const out: unknown = JSON.parse(await this.ok([...path.split(" "), ...args, "--json"], o));
-    const checked = command!.output!.schema.safeParse(out);
+    const checked = (await command!.output!.schema()).safeParse(out);
     expect(checked.error?.issues ?? [], `${path} --json`).toEqual([]);
     this.exercised.add(path);
     return out as T;
