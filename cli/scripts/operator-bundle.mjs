@@ -3,6 +3,7 @@
 // src/commands/ (code split per command group, so a group still loads only its own code). The bundle is built
 // by the package's `prepare` script and again, on first use, whenever a source it was built from changed.
 // Plain JavaScript: it runs before tsx is loaded.
+import { statSync } from "node:fs";
 import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -13,9 +14,12 @@ const DIST = join(CLI, "dist");
 const POINTER = join(DIST, "operator.json");
 const ENTRY = "src/commands/run.ts";
 
-async function fresh(pointer) {
-  const stats = await Promise.all(pointer.inputs.map(([p]) => stat(join(CLI, p)).catch(() => undefined)));
-  return stats.every((s, i) => s && s.mtimeMs === pointer.inputs[i][1] && s.size === pointer.inputs[i][2]);
+/** Whether no source the bundle was built from changed (~110 stats: synchronous ones take a third of the time). */
+function fresh(pointer) {
+  return pointer.inputs.every(([p, mtimeMs, size]) => {
+    const s = statSync(join(CLI, p), { throwIfNoEntry: false });
+    return s !== undefined && s.mtimeMs === mtimeMs && s.size === size;
+  });
 }
 
 const BUILTIN = new RegExp(`^(node:.*|${builtinModules.map((m) => m.replace(/[/]/g, "\\/")).join("|")})$`);
@@ -105,9 +109,7 @@ export async function loadOperatorBundle() {
       pointer = undefined;
     }
     const entry =
-      pointer && (await fresh(pointer))
-        ? join(DIST, pointer.dir, pointer.entry)
-        : await buildOperatorBundle();
+      pointer && fresh(pointer) ? join(DIST, pointer.dir, pointer.entry) : await buildOperatorBundle();
     return await import(pathToFileURL(entry).href);
   } catch {
     return undefined;

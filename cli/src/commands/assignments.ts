@@ -1,5 +1,4 @@
 import { Scope } from "@latchflow/api/scopes";
-import { z } from "zod";
 import { defineCommand, shape } from "./command.js";
 import { messageFields, messageOptions } from "./message-options.js";
 import { bundleId, parseCount, parseDuration, recipientId } from "./resolve.js";
@@ -13,7 +12,7 @@ export const list = defineCommand({
   args: [{ name: "BUNDLE", required: true }],
   output: {
     description: "{ items: Assignment[] }",
-    schema: shape((c) => z.object({ items: z.array(c.schemas.Assignment) })),
+    schema: shape((c) => c.z.object({ items: c.z.array(c.schemas.Assignment) })),
   },
   async run(ctx) {
     const api = await ctx.api();

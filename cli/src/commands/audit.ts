@@ -6,7 +6,6 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Client, schemas } from "@latchflow/api";
 import { Scope } from "@latchflow/api/scopes";
-import { z } from "zod";
 import { defineCommand, type OptionSpecs, shape } from "./command.js";
 import { ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
@@ -198,8 +197,8 @@ export const exportRecords = defineCommand({
   },
   output: {
     description: "with -o: { file, format, bytes }; without -o the export itself is the output",
-    schema: shape(() =>
-      z.object({ file: z.string(), format: z.enum(["ndjson", "csv"]), bytes: z.number().int() }),
+    schema: shape((c) =>
+      c.z.object({ file: c.z.string(), format: c.z.enum(["ndjson", "csv"]), bytes: c.z.number().int() }),
     ),
   },
   async run(ctx) {

@@ -7,7 +7,6 @@ import { pipeline } from "node:stream/promises";
 import type { Client } from "@latchflow/api";
 import { ApiError } from "@latchflow/api/client";
 import { Scope } from "@latchflow/api/scopes";
-import { z } from "zod";
 import { defineCommand, shape } from "./command.js";
 import type { LiteResponse } from "./http-fetch.js";
 import { formatBytes } from "./output.js";
@@ -50,13 +49,13 @@ export const exportBundle = defineCommand({
   },
   output: {
     description: "{ path, bytes, resumedFrom, etag, bundleId }",
-    schema: shape(() =>
-      z.object({
-        path: z.string(),
-        bytes: z.number(),
-        resumedFrom: z.number(),
-        etag: z.string(),
-        bundleId: z.string(),
+    schema: shape((c) =>
+      c.z.object({
+        path: c.z.string(),
+        bytes: c.z.number(),
+        resumedFrom: c.z.number(),
+        etag: c.z.string(),
+        bundleId: c.z.string(),
       }),
     ),
   },

@@ -1,13 +1,13 @@
 import { Scope } from "@latchflow/api/scopes";
-import { z } from "zod";
+import type { z } from "zod";
 import { type Contract, defineCommand, shape } from "./command.js";
 import { usageError } from "./exit-codes.js";
 import { messageFields, messageOptions } from "./message-options.js";
 import { bundleId, parseCount, parseDuration, recipientId } from "./resolve.js";
 
 const ShareResult = (c: Contract) =>
-  z.object({
-    assignments: z.array(c.schemas.Assignment),
+  c.z.object({
+    assignments: c.z.array(c.schemas.Assignment),
     link: c.schemas.CreatedPublishLink.nullable(),
   });
 

@@ -116,15 +116,18 @@ export interface CommandGroup {
 }
 
 /** The REST contract's run-time values (schemas and their helpers), as `shape` hands them over. */
-export type Contract = typeof Api;
+export type Contract = typeof Api & { z: typeof z };
 
 /**
  * A `--json` shape built from the contract when it is asked for (the tests, docs), not when the command starts:
  * evaluating every operation's schemas costs a `bundles list` about a third of its time (ADR 023).
  */
 export function shape(build: (c: Contract) => z.ZodType): () => Promise<z.ZodType> {
-  return async () => build(await import("@latchflow/api"));
+  return async () => build(await contract());
 }
 
 /** The contract for a command that checks an answer at run time (loaded then, once). */
-export const contract = (): Promise<Contract> => import("@latchflow/api");
+export async function contract(): Promise<Contract> {
+  const [api, { z }] = await Promise.all([import("@latchflow/api"), import("zod")]);
+  return { ...api, z };
+}

@@ -2,7 +2,7 @@
 
 import type { Client, schemas } from "@latchflow/api";
 import { Scope } from "@latchflow/api/scopes";
-import { z } from "zod";
+import type { z } from "zod";
 import { type Contract, defineCommand, shape } from "./command.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { formatBytes, formatDuration, type Output } from "./output.js";
@@ -52,9 +52,9 @@ function fileRows(out: Output, files: readonly schemas.FileObject[]): void {
 }
 
 const UploadResult = (c: Contract) =>
-  z.object({
-    uploaded: z.array(c.schemas.FileObject),
-    skipped: z.array(z.object({ path: z.string(), file: c.schemas.FileObject })),
+  c.z.object({
+    uploaded: c.z.array(c.schemas.FileObject),
+    skipped: c.z.array(c.z.object({ path: c.z.string(), file: c.schemas.FileObject })),
   });
 
 export const upload = defineCommand({
@@ -191,7 +191,7 @@ export const rm = defineCommand({
   args: [{ ...fileRef, variadic: true }],
   output: {
     description: "{ deleted: File[] }",
-    schema: shape((c) => z.object({ deleted: z.array(c.schemas.FileObject) })),
+    schema: shape((c) => c.z.object({ deleted: c.z.array(c.schemas.FileObject) })),
   },
   async run(ctx) {
     const api = await ctx.api();

@@ -91,7 +91,7 @@ export const validate = defineCommand({
   output: {
     description:
       "{ ok: boolean, files: [{ file, name: string | null, ok, diagnostics: [{ file, line, column, code, message, severity, suggestion? }] }] }; exit 2 when not ok",
-    schema: shape(() => z.object({ ok: z.boolean(), files: z.array(FileReport) })),
+    schema: shape((c) => c.z.object({ ok: c.z.boolean(), files: c.z.array(FileReport) })),
   },
   async run(ctx) {
     const files = await readPipelineFiles(ctx.options.file ?? [], ctx.commandLine);
@@ -172,7 +172,7 @@ export const apply = defineCommand({
   output: {
     description:
       "{ plan: Plan (as `pipelines plan --json`), applied: [{ name, action, version: number | null, enabled: boolean | null }] }",
-    schema: shape(() => z.object({ plan: Plan, applied: z.array(AppliedChange) })),
+    schema: shape((c) => c.z.object({ plan: Plan, applied: c.z.array(AppliedChange) })),
   },
   async run(ctx) {
     const { api, checked, plan } = await filesAndPlan(ctx);
@@ -241,7 +241,7 @@ export const list = defineCommand({
   output: {
     description:
       "{ items: Pipeline[] } — Pipeline: { name, description, enabled, version, triggers: [{ id, uses }], createdAt, updatedAt }",
-    schema: shape((c) => z.object({ items: z.array(c.schemas.Pipeline) })),
+    schema: shape((c) => c.z.object({ items: c.z.array(c.schemas.Pipeline) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listPipelines();

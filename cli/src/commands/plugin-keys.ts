@@ -3,7 +3,6 @@
 import { readFile, stat } from "node:fs/promises";
 import type { schemas } from "@latchflow/api";
 import { Scope } from "@latchflow/api/scopes";
-import { z } from "zod";
 import { defineCommand, shape } from "./command.js";
 import { usageError } from "./exit-codes.js";
 
@@ -25,7 +24,7 @@ export const keysList = defineCommand({
   access,
   output: {
     description: "{ items: [{ keyId, fingerprint, name, publicKey, addedBy, addedAt }] }",
-    schema: shape((c) => z.object({ items: z.array(c.schemas.PublisherKey) })),
+    schema: shape((c) => c.z.object({ items: c.z.array(c.schemas.PublisherKey) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listPublisherKeys();

@@ -5,7 +5,6 @@ import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import type { schemas } from "@latchflow/api";
 import { Scope } from "@latchflow/api/scopes";
-import { z } from "zod";
 import { defineCommand, shape } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
@@ -43,7 +42,7 @@ export const list = defineCommand({
   output: {
     description:
       "{ items: Plugin[] } — Plugin: { name, version, source: builtin|tarball|registry, integrity, capabilities: [{ uses, kind, enabled }], requestedHosts, approvedHosts, manifest, installedAt, updatedAt, signature: { state: trusted|untrusted|unsigned, keyId, fingerprint, signer, publisher } | null }",
-    schema: shape((c) => z.object({ items: z.array(c.schemas.Plugin) })),
+    schema: shape((c) => c.z.object({ items: c.z.array(c.schemas.Plugin) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listPlugins();
@@ -258,7 +257,7 @@ export const secretsList = defineCommand({
   args: [nameArg],
   output: {
     description: "{ items: [{ plugin, name, updatedAt }] }",
-    schema: shape((c) => z.object({ items: z.array(c.schemas.PluginSecret) })),
+    schema: shape((c) => c.z.object({ items: c.z.array(c.schemas.PluginSecret) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listPluginSecrets({ params: { name: ctx.args[0]! } });

@@ -133,7 +133,7 @@ export const exportCommand = defineCommand({
   },
   output: {
     description: "{ email, name, enabled }[] (same as --format json)",
-    schema: shape((c) => z.array(c.schemas.RecipientExportRow)),
+    schema: shape((c) => c.z.array(c.schemas.RecipientExportRow)),
   },
   async run(ctx) {
     const format = ctx.global.json ? "json" : (ctx.options.format ?? "csv");

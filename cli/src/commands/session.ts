@@ -161,12 +161,12 @@ export const logout = defineCommand({
   access: `anyone signed in; revoking on the server needs ${Scope.TokensWrite} (otherwise the token is only forgotten)`,
   output: {
     description: "{ profile, server: string | null, revoked: boolean, forgotten: boolean }",
-    schema: shape(() =>
-      z.object({
-        profile: z.string(),
-        server: z.string().nullable(),
-        revoked: z.boolean(),
-        forgotten: z.boolean(),
+    schema: shape((c) =>
+      c.z.object({
+        profile: c.z.string(),
+        server: c.z.string().nullable(),
+        revoked: c.z.boolean(),
+        forgotten: c.z.boolean(),
       }),
     ),
   },
@@ -211,7 +211,12 @@ export const whoami = defineCommand({
   output: {
     description: "{ server, profile, tokenSource: string, user: Me (GET /api/v1/auth/me) }",
     schema: shape((c) =>
-      z.object({ server: z.string(), profile: z.string(), tokenSource: z.string(), user: c.schemas.Me }),
+      c.z.object({
+        server: c.z.string(),
+        profile: c.z.string(),
+        tokenSource: c.z.string(),
+        user: c.schemas.Me,
+      }),
     ),
   },
   async run(ctx) {

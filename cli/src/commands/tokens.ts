@@ -2,7 +2,6 @@
 // on stdout (so `… | pass insert -m` or `$(…)` take it whole), with the warning on stderr.
 import type { schemas } from "@latchflow/api";
 import { ALL_SCOPES, Scope } from "@latchflow/api/scopes";
-import { z } from "zod";
 import { defineCommand, shape } from "./command.js";
 import { usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
@@ -31,7 +30,7 @@ export const list = defineCommand({
   output: {
     description:
       "{ items: Token[] } — Token: { id, userId, name, scopes, createdAt, expiresAt, lastUsedAt, revokedAt }",
-    schema: shape((c) => z.object({ items: z.array(c.schemas.Token) })),
+    schema: shape((c) => c.z.object({ items: c.z.array(c.schemas.Token) })),
   },
   async run(ctx) {
     const result = await (await ctx.api()).listTokens({ query: ctx.options.all ? { all: "true" } : {} });
