@@ -191,7 +191,7 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     const move = page.getByRole("dialog", { name: "Move or rename “b.txt”" });
     await eventually(() => move.getByLabel("Folder").inputValue()).toBe("/holiday/2024");
     await move.getByLabel("Folder").fill("/archive/../etc");
-    await move.getByRole("button", { name: "Save" }).click();
+    await move.getByRole("button", { name: "Save", exact: true }).click();
     const folderField = move.getByLabel("Folder");
     await eventually(() => folderField.getAttribute("aria-invalid")).toBe("true");
     expect(await hasFocus(folderField)).toBe(true);
@@ -199,7 +199,7 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     await checkPage(page, "files-move-dialog");
     await folderField.fill("/archive/2024");
     await move.getByLabel("Name").fill("bravo.txt");
-    await move.getByRole("button", { name: "Save" }).click();
+    await move.getByRole("button", { name: "Save", exact: true }).click();
     await status(page, "Renamed “b.txt” to “bravo.txt” and moved it to /archive/2024.").waitFor();
     const b = where["/holiday/2024/b.txt"]!;
     expect(await owner.getFile({ params: { id: b.id } })).toMatchObject({

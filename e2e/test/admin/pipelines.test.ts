@@ -185,7 +185,7 @@ describe.each(MODES)("admin pipelines on %s + %s", (dialect, bus) => {
     const grantCard = stepCard(page, 0);
     await grantCard.getByText(/Optional settings/).click();
     await grantCard.getByLabel("Max downloads").fill("3");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByText("All changes saved").waitFor();
     const second = await storedYaml(s, "share-archive");
     expect(second.startsWith("# Reviewed by the owner: only Alice gets it.\n# A pipeline:")).toBe(true);
@@ -223,7 +223,7 @@ describe.each(MODES)("admin pipelines on %s + %s", (dialect, bus) => {
       .waitFor();
     await checkPage(page, "pipeline-yaml-error");
     // saving is refused with the same problem; nothing stored
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page
       .getByRole("alert")
       .getByText(/Not saved: 1 problem needs fixing first/)
