@@ -235,11 +235,11 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     // back online, and the line drops after the first 1.2 MB: the test forwards the first request's start only
     // (fetched from the server as that range, so the server counts exactly what went out) and ends the body
     // there, short of its Content-Length, as a lost connection does
+    // (every request is cut until the page is offline again: a resume the queue may start at once is cut too)
     const cut = 1_200_000;
-    let cutOnce = false;
+    let cutting = true;
     await page.route("**/dl/**", async (route) => {
-      if (cutOnce) return route.continue();
-      cutOnce = true;
+      if (!cutting) return route.continue();
       const part = await route.fetch({
         headers: { ...route.request().headers(), range: `bytes=0-${cut - 1}` },
       });
@@ -252,6 +252,7 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     const entry = page.locator("ul.queue > li");
     await eventually(() => entry.textContent()).toMatch(/Interrupted after 1\.2 MB of 3 MB\./);
     await page.context().setOffline(true);
+    cutting = false;
     await expectAccessible(page, "bundle: transfer interrupted");
     await screenshot(page, "bundle-interrupted");
     const progress = page.getByRole("progressbar", { name: "Progress of Big video" });
@@ -285,11 +286,11 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     const page = await openBundle(r, { worker: false, width: 360 });
     await offline(page);
     await page.getByRole("button", { name: /^Download/ }).click();
-    // the first transfer stops after 100 kB (as above), and the page stays offline past the grant's hour
-    let cutOnce = false;
+    // the transfer stops after 100 kB (as above), and the page stays offline past the grant's hour; every
+    // transfer is cut until the page is offline (a resume the queue starts at once would otherwise finish it)
+    let cutting = true;
     await page.route("**/dl/**", async (route) => {
-      if (cutOnce) return route.continue();
-      cutOnce = true;
+      if (!cutting) return route.continue();
       const part = await route.fetch({ headers: { ...route.request().headers(), range: "bytes=0-99999" } });
       const total = part.headers()["content-range"]!.split("/")[1]!;
       const headers: Record<string, string> = { ...part.headers(), "content-length": total };
@@ -300,6 +301,7 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     const entry = page.locator("ul.queue > li");
     await eventually(() => entry.textContent()).toContain("Interrupted after 100 kB");
     await page.context().setOffline(true);
+    cutting = false;
     s.advance(61 * 60_000);
     await page.context().setOffline(false);
     // an hour idle ends the session too: said plainly, with the way back

@@ -126,7 +126,8 @@ describe.each(TEST_DIALECTS)("outbox trace context and backlog on %s", (dialect)
 
       bus.refusing = false;
       await waitFor(() => delivered.length === 1, { timeoutMs: 5_000 });
-      expect(await backlogOf(service)).toBe(0);
+      // the gauge is updated after the relay marks the row sent, which follows the publish
+      await waitFor(async () => (await backlogOf(service)) === 0, { timeoutMs: 5_000 });
 
       const spans = capture.spans().filter((s) => s.traceId === requestSpan.traceId);
       const publishes = spans.filter((s) => s.kind === SpanKind.PRODUCER);
