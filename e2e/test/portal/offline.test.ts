@@ -81,6 +81,32 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     await eventually(() => page.getByText("You are offline.", { exact: false }).count()).toBeGreaterThan(0);
   }
 
+  /**
+   * Stands in the page's network path for /dl: the first transfer stops after `bytes` (forwarded from the server
+   * as that range, so the server counts exactly what went out, and ended short of its Content-Length, as a lost
+   * connection does); a resume asked for meanwhile (the queue may try at once) fails as a dead line would.
+   * Returns what lets the network through again.
+   */
+  async function cutTransfers(page: Page, bytes: number): Promise<() => void> {
+    let cutting = true;
+    await page.route("**/dl/**", async (route) => {
+      if (!cutting) return route.continue();
+      if (route.request().headers().range) return route.abort("internetdisconnected");
+      const part = await route.fetch({
+        headers: { ...route.request().headers(), range: `bytes=0-${bytes - 1}` },
+      });
+      const total = part.headers()["content-range"]?.split("/")[1];
+      // not the partial answer the cut needs (a refusal): passed on as it came
+      if (part.status() !== 206 || !total) return route.fulfill({ response: part });
+      const headers: Record<string, string> = { ...part.headers(), "content-length": total };
+      delete headers["content-range"];
+      await route.fulfill({ status: 200, headers, body: await part.body() });
+    });
+    return () => {
+      cutting = false;
+    };
+  }
+
   it("is installable: the manifest names the app, its start page and scope, and its icons are there", async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
@@ -232,27 +258,14 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
       page.getByRole("status").filter({ hasText: "Will download when you're back online" }).count(),
     ).toBeGreaterThan(0);
 
-    // back online, and the line drops after the first 1.2 MB: the test forwards the first request's start only
-    // (fetched from the server as that range, so the server counts exactly what went out) and ends the body
-    // there, short of its Content-Length, as a lost connection does
-    // (every request is cut until the page is offline again: a resume the queue may start at once is cut too)
+    // back online, and the line drops after the first 1.2 MB
     const cut = 1_200_000;
-    let cutting = true;
-    await page.route("**/dl/**", async (route) => {
-      if (!cutting) return route.continue();
-      const part = await route.fetch({
-        headers: { ...route.request().headers(), range: `bytes=0-${cut - 1}` },
-      });
-      const total = part.headers()["content-range"]!.split("/")[1]!;
-      const headers: Record<string, string> = { ...part.headers(), "content-length": total };
-      delete headers["content-range"];
-      await route.fulfill({ status: 200, headers, body: await part.body() });
-    });
+    const reconnect = await cutTransfers(page, cut);
     await page.context().setOffline(false);
     const entry = page.locator("ul.queue > li");
     await eventually(() => entry.textContent()).toMatch(/Interrupted after 1\.2 MB of 3 MB\./);
     await page.context().setOffline(true);
-    cutting = false;
+    reconnect();
     await expectAccessible(page, "bundle: transfer interrupted");
     await screenshot(page, "bundle-interrupted");
     const progress = page.getByRole("progressbar", { name: "Progress of Big video" });
@@ -286,22 +299,13 @@ describe.each(MODES)("portal offline (Chromium, %s + %s)", { timeout: 180_000 },
     const page = await openBundle(r, { worker: false, width: 360 });
     await offline(page);
     await page.getByRole("button", { name: /^Download/ }).click();
-    // the transfer stops after 100 kB (as above), and the page stays offline past the grant's hour; every
-    // transfer is cut until the page is offline (a resume the queue starts at once would otherwise finish it)
-    let cutting = true;
-    await page.route("**/dl/**", async (route) => {
-      if (!cutting) return route.continue();
-      const part = await route.fetch({ headers: { ...route.request().headers(), range: "bytes=0-99999" } });
-      const total = part.headers()["content-range"]!.split("/")[1]!;
-      const headers: Record<string, string> = { ...part.headers(), "content-length": total };
-      delete headers["content-range"];
-      await route.fulfill({ status: 200, headers, body: await part.body() });
-    });
+    // the transfer stops after 100 kB (as above), and the page stays offline past the grant's hour
+    const reconnect = await cutTransfers(page, 100_000);
     await page.context().setOffline(false);
     const entry = page.locator("ul.queue > li");
     await eventually(() => entry.textContent()).toContain("Interrupted after 100 kB");
     await page.context().setOffline(true);
-    cutting = false;
+    reconnect();
     s.advance(61 * 60_000);
     await page.context().setOffline(false);
     // an hour idle ends the session too: said plainly, with the way back
