@@ -13,6 +13,35 @@ type Operations = typeof operations;
 /** what `fetch` accepts as a body (a string, bytes, a Blob, a stream…) */
 type BodyInit = NonNullable<RequestInit["body"]>;
 
+/** An answer's headers, as the client reads them. */
+export interface HeadersLike {
+  get(name: string): string | null;
+}
+
+/**
+ * What the client reads from an answer: a fetch `Response` is one; a transport may answer with less (the CLI's
+ * fetch over node:http answers with its own object, which the caller then reads as that type).
+ */
+export interface AnswerLike {
+  status: number;
+  headers: HeadersLike;
+  text(): Promise<string>;
+}
+
+/** The request the client hands its fetch: the body is a string it encoded, or the caller's body of type B. */
+export interface FetchInit<B> {
+  method: string;
+  headers: Record<string, string>;
+  redirect: "manual";
+  body?: string | B;
+  duplex?: "half";
+  credentials?: RequestInit["credentials"];
+  signal?: AbortSignal;
+}
+
+/** The fetch a client uses: R is what it answers with, B the request bodies it takes (uploads). */
+export type FetchLike<R extends AnswerLike, B> = (url: string, init: FetchInit<B>) => Promise<R>;
+
 /** `{ key: value }`, optional when every field of the value is optional, absent when there is no schema. */
 type Part<K extends string, S> = S extends z.ZodType
   ? Record<string, never> extends z.input<S>
@@ -21,32 +50,32 @@ type Part<K extends string, S> = S extends z.ZodType
   : { [P in K]?: never };
 
 /** The request body: the schema's input for JSON and forms; as given where the handler reads it (uploads). */
-type BodyPart<O extends Operation> = O["body"] extends z.ZodType
+type BodyPart<O extends Operation, B> = O["body"] extends z.ZodType
   ? Part<"body", O["body"]>
   : O["bodyTypes"] extends readonly BodyType[]
-    ? { body: BodyInit; contentType?: string; headers?: Record<string, string> }
+    ? { body: B; contentType?: string; headers?: Record<string, string> }
     : Part<"body", O["body"]>;
 
-export type InputOf<O extends Operation> = Part<"params", O["params"]> &
+export type InputOf<O extends Operation, B = BodyInit> = Part<"params", O["params"]> &
   Part<"query", O["query"]> &
-  BodyPart<O> & {
+  BodyPart<O, B> & {
     /** extra request headers (e.g. `Idempotency-Key`, `Range`) */
     headers?: Record<string, string>;
     signal?: AbortSignal;
   };
 
 type SuccessStatus = 200 | 201 | 202 | 204 | 206;
-/** A JSON answer's body; the `Response` when the answer is not JSON (or may not be: a schema beside a `media`). */
-type BodyOf<R> = R extends { schema: infer S extends z.ZodType }
+/** A JSON answer's body; the answer itself (A) when it is not JSON (or may not be: a schema beside a `media`). */
+type BodyOf<R, A> = R extends { schema: infer S extends z.ZodType }
   ? R extends { media: string | readonly string[] }
-    ? z.output<S> | Response
+    ? z.output<S> | A
     : z.output<S>
-  : Response;
+  : A;
 type ErrorSchemaOf<R> = R extends { schema: infer S extends z.ZodType } ? z.output<S> : never;
 
-/** What a call resolves to: the JSON body of any success answer, or the `Response` when it is not JSON. */
-export type OutputOf<O extends Operation> = {
-  [K in keyof O["responses"]]: K extends SuccessStatus ? BodyOf<O["responses"][K]> : never;
+/** What a call resolves to: the JSON body of any success answer, or the answer (A) when it is not JSON. */
+export type OutputOf<O extends Operation, A = Response> = {
+  [K in keyof O["responses"]]: K extends SuccessStatus ? BodyOf<O["responses"][K], A> : never;
 }[keyof O["responses"]];
 
 /** A failure's body: the error shape, or what the operation declares instead (e.g. OAuth's at the device flow). */
@@ -57,24 +86,30 @@ export type ErrorOf<O extends Operation> =
     }[keyof O["responses"]];
 
 /** A call's whole answer, success or not, for callers that look at statuses (tests, retry logic). */
-export type RawResult<O extends Operation> =
-  | { ok: true; status: number; headers: Headers; body: OutputOf<O>; response: Response }
-  | { ok: false; status: number; headers: Headers; body: ErrorOf<O>; response: Response };
+export type RawResult<O extends Operation, A extends AnswerLike = Response> =
+  | { ok: true; status: number; headers: A["headers"]; body: OutputOf<O, A>; response: A }
+  | { ok: false; status: number; headers: A["headers"]; body: ErrorOf<O>; response: A };
 
 type HasRequired<I> = Record<string, never> extends I ? false : true;
-type Call<O extends Operation> =
-  HasRequired<Omit<InputOf<O>, "headers" | "signal">> extends true
-    ? (input: InputOf<O>) => Promise<OutputOf<O>>
-    : (input?: InputOf<O>) => Promise<OutputOf<O>>;
-type RawCall<O extends Operation> =
-  HasRequired<Omit<InputOf<O>, "headers" | "signal">> extends true
-    ? (input: InputOf<O>) => Promise<RawResult<O>>
-    : (input?: InputOf<O>) => Promise<RawResult<O>>;
+type Call<O extends Operation, A extends AnswerLike, B> =
+  HasRequired<Omit<InputOf<O, B>, "headers" | "signal">> extends true
+    ? (input: InputOf<O, B>) => Promise<OutputOf<O, A>>
+    : (input?: InputOf<O, B>) => Promise<OutputOf<O, A>>;
+type RawCall<O extends Operation, A extends AnswerLike, B> =
+  HasRequired<Omit<InputOf<O, B>, "headers" | "signal">> extends true
+    ? (input: InputOf<O, B>) => Promise<RawResult<O, A>>
+    : (input?: InputOf<O, B>) => Promise<RawResult<O, A>>;
 
-export type Client = { [K in keyof Operations]: Call<Operations[K]> } & {
+/** One method per operation; A is the answer type of the client's fetch, B the upload bodies it takes. */
+export type Client<A extends AnswerLike = Response, B = BodyInit> = {
+  [K in keyof Operations]: Call<Operations[K], A, B>;
+} & {
   /** the same operations, answering every status instead of throwing on errors */
-  raw: { [K in keyof Operations]: RawCall<Operations[K]> };
+  raw: { [K in keyof Operations]: RawCall<Operations[K], A, B> };
 };
+
+/** Any client, whatever its transport: what code shared by the apps, the CLI and the editor takes (no uploads). */
+export type AnyClient = Client<AnswerLike, string>;
 
 /** A failed call: the server's error (code, message, details) plus the HTTP status. */
 export class ApiError extends Error {
@@ -87,7 +122,7 @@ export class ApiError extends Error {
     readonly body: ErrorBody,
     readonly operationId: string,
     /** the answer's headers (`X-Request-Id`, `Retry-After`) */
-    readonly headers: Headers = new Headers(),
+    readonly headers: HeadersLike = new Headers(),
   ) {
     super(body.error.message);
     this.code = body.error.code;
@@ -101,7 +136,7 @@ export class ContractMismatch extends Error {
   override readonly name = "ContractMismatch";
 }
 
-export interface ClientOptions {
+export interface ClientOptions<A extends AnswerLike = Response, B = BodyInit> {
   /** the server's origin, e.g. `http://127.0.0.1:8080` (empty string: same origin, in a browser) */
   baseUrl: string;
   /** an API token (`lf_…`), sent as `Authorization: Bearer`; omit to rely on the session cookie */
@@ -110,7 +145,8 @@ export interface ClientOptions {
   csrfToken?: () => string | undefined;
   /** headers sent with every request */
   headers?: Record<string, string>;
-  fetch?: typeof fetch;
+  /** the transport (default: the global fetch) */
+  fetch?: FetchLike<A, B>;
   /**
    * Check every answer against the contract (tests): pass `operations` from `@latchflow/api`. A status the
    * operation does not declare, or a body its schema refuses, throws ContractMismatch.
@@ -140,7 +176,7 @@ function queryString(query: Record<string, unknown> | undefined): string {
   return s ? `?${s}` : "";
 }
 
-function encodeBody(op: RouteInfo, input: Record<string, unknown>): { body?: BodyInit; type?: string } {
+function encodeBody(op: RouteInfo, input: Record<string, unknown>): { body?: unknown; type?: string } {
   if (!("body" in input) || input.body === undefined) return {};
   const types = op.bodyTypes ?? ["json"];
   if (op.body && types.includes("json"))
@@ -152,7 +188,7 @@ function encodeBody(op: RouteInfo, input: Record<string, unknown>): { body?: Bod
     }
     return { body: form.toString(), type: "application/x-www-form-urlencoded" };
   }
-  const body = input.body as BodyInit;
+  const body = input.body;
   // a FormData body gets its multipart content type (with the boundary) from fetch itself
   const multipart = typeof FormData !== "undefined" && body instanceof FormData;
   const type =
@@ -167,9 +203,7 @@ function unexpectedError(status: number, text: string): ErrorBody {
   };
 }
 
-type AnyResult =
-  | { ok: true; status: number; headers: Headers; body: unknown; response: Response }
-  | { ok: false; status: number; headers: Headers; body: unknown; response: Response };
+type AnyResult = { ok: boolean; status: number; headers: HeadersLike; body: unknown; response: AnswerLike };
 
 /** Whether a JSON value has the one error shape (checked by hand: the client carries no schemas). */
 function isErrorBody(value: unknown): value is ErrorBody {
@@ -204,12 +238,13 @@ function asErrorBody(status: number, body: unknown): ErrorBody {
 }
 
 async function send(
-  options: ClientOptions,
+  options: ClientOptions<AnswerLike, never>,
   id: string,
   op: RouteInfo,
   input: Record<string, unknown> = {},
 ): Promise<AnyResult> {
-  const doFetch = options.fetch ?? globalThis.fetch;
+  const doFetch: FetchLike<AnswerLike, never> =
+    options.fetch ?? ((url, init) => globalThis.fetch(url, init as RequestInit));
   const url = `${options.baseUrl}${expandPath(op.path, input.params as Record<string, unknown>)}${queryString(
     input.query as Record<string, unknown>,
   )}`;
@@ -227,10 +262,11 @@ async function send(
     method: op.method.toUpperCase(),
     headers,
     redirect: "manual",
-    ...(body !== undefined ? { body, duplex: "half" } : {}),
+    // the body is a string encoded here, or the caller's, of the transport's body type
+    ...(body !== undefined ? { body: body as never, duplex: "half" } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(input.signal ? { signal: input.signal as AbortSignal } : {}),
-  } as RequestInit);
+  });
   const answer = op.responses[response.status];
   const schema = options.validate?.[id]?.responses[response.status]?.schema;
   const isJson = (response.headers.get("content-type") ?? "").includes("application/json");
@@ -271,7 +307,12 @@ async function send(
 }
 
 /** The typed client: one method per operation, named by its operationId. */
-export function createClient(options: ClientOptions): Client {
+export function createClient(options: ClientOptions): Client;
+/** A client over another transport: calls that answer with something other than JSON answer with its A. */
+export function createClient<A extends AnswerLike, B>(
+  options: ClientOptions<A, B> & { fetch: FetchLike<A, B> },
+): Client<A, B>;
+export function createClient(options: ClientOptions<AnswerLike, never>): AnyClient {
   const calls: Record<string, unknown> = {};
   const raw: Record<string, unknown> = {};
   for (const [id, route] of Object.entries(routes)) {
@@ -284,7 +325,7 @@ export function createClient(options: ClientOptions): Client {
       return result.body;
     };
   }
-  return { ...calls, raw } as Client;
+  return { ...calls, raw } as AnyClient;
 }
 
 /**

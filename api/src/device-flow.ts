@@ -1,7 +1,7 @@
 // The client side of the OAuth 2.0 device authorization grant (RFC 8628) and of signing out with the token it
 // gave: one implementation for the CLI (`latchflow login` / `logout`) and the VS Code extension ("Latchflow:
 // Sign in" / "Sign out"). Plain code over the typed client; no zod, no Node built-ins.
-import type { Client } from "./client.js";
+import type { AnyClient } from "./client.js";
 import type { DeviceCode } from "./operations/device.js";
 
 /** RFC 8628 §3.4's grant type. */
@@ -55,7 +55,7 @@ export interface PollOptions {
  * Polls the token endpoint at the server's interval, slowing down when told (`slow_down`, with the server's new
  * interval or 5 s more), until a token comes or the sign-in is denied, expires or is refused.
  */
-export async function pollForToken(api: Client, code: DeviceCode, options: PollOptions): Promise<string> {
+export async function pollForToken(api: AnyClient, code: DeviceCode, options: PollOptions): Promise<string> {
   const sleep = options.sleep ?? abortableSleep;
   const now = options.now ?? Date.now;
   let interval = Math.max(code.interval, 1);
@@ -97,7 +97,7 @@ export function tokenId(token: string): string | undefined {
  * (no token id, no `tokens:write`, the server unreachable…); the caller forgets the token either way.
  */
 export async function revokeOwnToken(
-  api: Client,
+  api: AnyClient,
   token: string,
 ): Promise<{ revoked: true } | { revoked: false; why: string }> {
   const id = tokenId(token);

@@ -4,7 +4,7 @@
 // extension (Plan as a diff view, Apply). What is compared and how deletes are proposed: ADR 018. Plain code
 // over the typed client (no zod: the CLI keeps the zod schemas of its `--json` output).
 import { createTwoFilesPatch } from "diff";
-import type { Client } from "./client.js";
+import type { AnyClient } from "./client.js";
 import type { Capability } from "./operations/plugins.js";
 
 /** A pipeline document to plan: where it comes from, its `metadata.name` and its stated `spec.enabled`. */
@@ -57,7 +57,7 @@ export interface AppliedChange {
 }
 
 /** A pipeline's source exactly as stored (GET …/pipelines/{name} answers YAML, not JSON). */
-export async function storedSource(api: Client, name: string): Promise<string> {
+export async function storedSource(api: AnyClient, name: string): Promise<string> {
   const answer: unknown = await api.getPipeline({ params: { name } });
   if (typeof (answer as { text?: unknown }).text !== "function") {
     throw new Error("the server sent JSON where YAML was asked for");
@@ -66,7 +66,7 @@ export async function storedSource(api: Client, name: string): Promise<string> {
 }
 
 /** Every pipeline on the server by name, with its version and enabled state. */
-export async function serverPipelines(api: Client): Promise<Map<string, ServerState>> {
+export async function serverPipelines(api: AnyClient): Promise<Map<string, ServerState>> {
   const { items } = await api.listPipelines();
   return new Map(items.map((p) => [p.name, { version: p.version, enabled: p.enabled }]));
 }
@@ -104,7 +104,7 @@ export function diffStats(diff: string): { added: number; removed: number } {
  * it compared against (by name; those of the pipelines the documents name and, with prune, of the deletes).
  */
 export async function comparePipelines(
-  api: Client,
+  api: AnyClient,
   files: readonly PlanInput[],
   prune: boolean,
 ): Promise<{ plan: Plan; stored: ReadonlyMap<string, string> }> {
@@ -181,7 +181,11 @@ export async function comparePipelines(
 }
 
 /** {@link comparePipelines}' plan alone. */
-export async function computePlan(api: Client, files: readonly PlanInput[], prune: boolean): Promise<Plan> {
+export async function computePlan(
+  api: AnyClient,
+  files: readonly PlanInput[],
+  prune: boolean,
+): Promise<Plan> {
   return (await comparePipelines(api, files, prune)).plan;
 }
 
@@ -199,7 +203,7 @@ export interface ChangedSincePlan {
  * enabled state, created or deleted), or undefined. The server takes no If-Match on PUT (ADR 018), so callers
  * check this right before sending the changes.
  */
-export async function changedSincePlan(api: Client, plan: Plan): Promise<ChangedSincePlan | undefined> {
+export async function changedSincePlan(api: AnyClient, plan: Plan): Promise<ChangedSincePlan | undefined> {
   const now = await serverPipelines(api);
   for (const c of plan.changes) {
     const current = now.get(c.name) ?? null;
@@ -219,7 +223,7 @@ export async function changedSincePlan(api: Client, plan: Plan): Promise<Changed
 }
 
 /** Sends one planned change: deletes, or stores the source (when it changed) and then the enabled state. */
-export async function applyChange(api: Client, c: PlannedChange, source: string): Promise<AppliedChange> {
+export async function applyChange(api: AnyClient, c: PlannedChange, source: string): Promise<AppliedChange> {
   const params = { name: c.name };
   if (c.action === "delete") {
     await api.deletePipeline({ params });

@@ -4,9 +4,9 @@
 import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Client, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
 import { Scope } from "@latchflow/api/scopes";
-import { defineCommand, type OptionSpecs, shape } from "./command.js";
+import { type ApiClient, defineCommand, type OptionSpecs, shape } from "./command.js";
 import { ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import { sleep } from "./poll.js";
@@ -65,7 +65,7 @@ function limitOf(text: string | undefined, fallback: number, line: string): numb
 
 /** The records newer than `afterSeq` (all pages back to it), oldest first. */
 async function newerThan(
-  api: Client,
+  api: ApiClient,
   filter: schemas.AuditFilter,
   afterSeq: number,
 ): Promise<schemas.AuditRecord[]> {

@@ -4,10 +4,9 @@ import { createWriteStream } from "node:fs";
 import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Client } from "@latchflow/api";
 import { ApiError } from "@latchflow/api/client";
 import { Scope } from "@latchflow/api/scopes";
-import { defineCommand, shape } from "./command.js";
+import { type ApiClient, defineCommand, shape } from "./command.js";
 import type { LiteResponse } from "./http-fetch.js";
 import { formatBytes } from "./output.js";
 import { bundleId } from "./resolve.js";
@@ -24,15 +23,13 @@ async function partial(part: string): Promise<{ bytes: number; etag: string } | 
 
 /** Asks for the archive, or for what follows `from` while it is still the same archive (If-Range). */
 async function request(
-  api: Client,
+  api: ApiClient,
   id: string,
   from: { bytes: number; etag: string } | undefined,
   signal: AbortSignal,
 ) {
   const headers = from ? { range: `bytes=${from.bytes}-`, "if-range": from.etag } : undefined;
-  const res = await api.exportBundleArchive({ params: { id }, signal, ...(headers ? { headers } : {}) });
-  // the CLI's client fetches over node:http: the Response is its LiteResponse, whose body is a Node stream
-  return res as unknown as LiteResponse;
+  return await api.exportBundleArchive({ params: { id }, signal, ...(headers ? { headers } : {}) });
 }
 
 export const exportBundle = defineCommand({

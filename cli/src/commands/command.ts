@@ -1,7 +1,11 @@
 import type * as Api from "@latchflow/api";
 import type { Client } from "@latchflow/api";
 import type { z } from "zod";
+import type { LiteBody, LiteResponse } from "./http-fetch.js";
 import type { Output } from "./output.js";
+
+/** The CLI's typed client: it fetches over node:http, so a call that is not JSON answers with a LiteResponse. */
+export type ApiClient = Client<LiteResponse, LiteBody>;
 
 /** One option of a command, in node:util parseArgs' terms plus what `--help` and completion show. */
 export interface OptionSpec {
@@ -69,9 +73,9 @@ export interface Context<O extends OptionSpecs = OptionSpecs> {
   /** the profile's server and token (flags and LATCHFLOW_* first); exit 3 with a hint when not signed in */
   credentials(): Promise<Credentials>;
   /** the typed REST client for those credentials */
-  api(): Promise<Client>;
+  api(): Promise<ApiClient>;
   /** a REST client without a token (sign-in) for a server URL */
-  anonymousApi(server: string): Promise<Client>;
+  anonymousApi(server: string): Promise<ApiClient>;
   /** the cancellation signal (Ctrl-C) */
   signal: AbortSignal;
 }

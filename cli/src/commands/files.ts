@@ -1,9 +1,9 @@
 // `latchflow files …`: stored files over REST (operations in @latchflow/api's files area).
 
-import type { Client, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
 import { Scope } from "@latchflow/api/scopes";
 import type { z } from "zod";
-import { type Contract, defineCommand, shape } from "./command.js";
+import { type ApiClient, type Contract, defineCommand, shape } from "./command.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { formatBytes, formatDuration, type Output } from "./output.js";
 import { isId, listAll, pageOrAll } from "./resolve.js";
@@ -13,7 +13,7 @@ const fileRef = { name: "FILE", required: true } as const;
 const FILE_REF_HELP = "FILE is a file id, or /folder/name when that names exactly one file";
 
 /** A file by id, or by /folder/name when exactly one file has it. */
-export async function fileId(api: Client, ref: string): Promise<string> {
+export async function fileId(api: ApiClient, ref: string): Promise<string> {
   if (isId(ref)) return ref;
   const slash = ref.lastIndexOf("/");
   const folder = slash <= 0 ? "/" : ref.slice(0, slash);

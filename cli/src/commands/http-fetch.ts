@@ -16,10 +16,13 @@ export interface LiteResponse {
   stream: IncomingMessage;
 }
 
+/** A request body: a string, bytes, or a Node stream (uploads from disk). */
+export type LiteBody = string | Uint8Array | Readable;
+
 export interface LiteRequestInit {
   method?: string;
   headers?: Record<string, string>;
-  body?: string | Uint8Array | Readable | null;
+  body?: LiteBody | null;
   signal?: AbortSignal | null;
 }
 

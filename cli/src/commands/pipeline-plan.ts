@@ -2,8 +2,7 @@
 // and its application. The comparison itself is @latchflow/api/pipeline-plan's (shared with the VS Code
 // extension); this module adds the zod schemas of the `--json` output, printing and the CLI's exit codes. What
 // is compared, how deletes are proposed and how a server that changed in between is caught: ADR 018.
-import type { Client } from "@latchflow/api";
-import { isApiError } from "@latchflow/api/client";
+import { type AnyClient, isApiError } from "@latchflow/api/client";
 import type * as shared from "@latchflow/api/pipeline-plan";
 import { applyChange, changedSincePlan } from "@latchflow/api/pipeline-plan";
 import { z } from "zod";
@@ -100,7 +99,7 @@ export function printPlan(out: Output, plan: Plan): void {
  * another enabled state, created or deleted. The server takes no If-Match on PUT (ADR 018), so this is checked
  * right before the changes are sent.
  */
-export async function checkUnchanged(api: Client, plan: Plan, commandLine: string): Promise<void> {
+export async function checkUnchanged(api: AnyClient, plan: Plan, commandLine: string): Promise<void> {
   const changed = await changedSincePlan(api, plan);
   if (changed) {
     throw new CliError(
@@ -134,7 +133,7 @@ export async function serverDiagnostics(err: unknown, file: string): Promise<Fil
  * server's diagnostics located in the file when it refused a document). Progress goes to stderr.
  */
 export async function applyPlan(
-  api: Client,
+  api: AnyClient,
   plan: Plan,
   files: readonly CheckedFile[],
   out: Output,

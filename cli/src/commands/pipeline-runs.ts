@@ -1,9 +1,9 @@
 // `latchflow pipelines run|runs|logs|check-in`: starting runs (manual@1), reading them step by step, and
 // checking in to a dead-man trigger (@latchflow/api's runs area). Exported into the pipelines group.
-import type { Client, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
 import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { type Context, contract, defineCommand, shape } from "./command.js";
+import { type ApiClient, type Context, contract, defineCommand, shape } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import { sleep } from "./poll.js";
@@ -64,7 +64,7 @@ function printRun(out: Output, r: schemas.Run): void {
 }
 
 /** The pipeline a run belongs to: runs are listed newest first and run ids sort by time, so the search stops early. */
-async function pipelineOfRun(api: Client, runId: string): Promise<string> {
+async function pipelineOfRun(api: ApiClient, runId: string): Promise<string> {
   const { items } = await api.listPipelines();
   for (const p of items) {
     let cursor: string | undefined;
@@ -89,7 +89,7 @@ async function pipelineOfRun(api: Client, runId: string): Promise<string> {
 /** Polls a run until it ends, printing each new state of the run and of its steps; resolves with the last. */
 async function follow(
   ctx: Context,
-  api: Client,
+  api: ApiClient,
   name: string,
   runId: string,
   intervalMs: number,

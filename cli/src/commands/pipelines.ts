@@ -1,11 +1,10 @@
 // `latchflow pipelines …`: pipelines as code (validate offline, plan, apply) and the stored pipelines (get,
 // list, delete, enable, disable); runs and triggers are in pipeline-runs.ts. Operations: @latchflow/api's
 // pipelines and runs areas. Plan/apply semantics: ADR 018.
-import type { Client } from "@latchflow/api";
 import { capabilityCatalogs } from "@latchflow/api/pipeline-plan";
 import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { type Context, contract, defineCommand, type OptionSpecs, shape } from "./command.js";
+import { type ApiClient, type Context, contract, defineCommand, type OptionSpecs, shape } from "./command.js";
 import { API_ERRORS, CliError, ExitCode } from "./exit-codes.js";
 import type { Catalogs } from "./pipeline-files.js";
 import {
@@ -39,7 +38,7 @@ const fileOption = {
 const nameArg = { name: "NAME", required: true } as const;
 
 /** The server's enabled capabilities (built-in and installed plugins') as the validator's catalog. */
-async function serverCatalog(api: Client): Promise<Catalogs> {
+async function serverCatalog(api: ApiClient): Promise<Catalogs> {
   return capabilityCatalogs((await api.listCapabilities()).items);
 }
 

@@ -6,7 +6,6 @@ import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
 import { contract, defineCommand, shape } from "./command.js";
 import { usageError } from "./exit-codes.js";
-import type { LiteResponse } from "./http-fetch.js";
 import { pageOrAll } from "./resolve.js";
 
 export const add = defineCommand({
@@ -141,9 +140,7 @@ export const exportCommand = defineCommand({
       throw usageError(`--format is csv or json (got "${format}")`, ctx.commandLine);
     const api = await ctx.api();
     const answer = await api.exportRecipients({ query: { format } });
-    const text = Array.isArray(answer)
-      ? `${JSON.stringify(answer, null, 2)}\n`
-      : await (answer as unknown as LiteResponse).text();
+    const text = Array.isArray(answer) ? `${JSON.stringify(answer, null, 2)}\n` : await answer.text();
     if (ctx.options.output) {
       await writeFile(ctx.options.output, text);
       ctx.out.note(`Wrote ${ctx.options.output}`);

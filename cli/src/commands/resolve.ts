@@ -1,4 +1,4 @@
-import type { Client } from "@latchflow/api";
+import type { ApiClient } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 
 const ID = /^[0-9A-Za-z]{26}$/;
@@ -36,7 +36,7 @@ export async function pageOrAll<T>(
 }
 
 /** A bundle by id or by exact name: its id. Exit 4 with a hint when no bundle has that name. */
-export async function bundleId(api: Client, ref: string): Promise<string> {
+export async function bundleId(api: ApiClient, ref: string): Promise<string> {
   if (isId(ref)) return ref;
   const all = await listAll((cursor) =>
     api.listBundles({ query: { limit: 200, ...(cursor ? { cursor } : {}) } }),
@@ -54,7 +54,7 @@ export async function bundleId(api: Client, ref: string): Promise<string> {
 }
 
 /** A recipient by id or by email (exact, case-insensitive): its id. Exit 4 with a hint when there is none. */
-export async function recipientId(api: Client, ref: string): Promise<string> {
+export async function recipientId(api: ApiClient, ref: string): Promise<string> {
   if (isId(ref)) return ref;
   const email = ref.trim().toLowerCase();
   const found = (await api.listRecipients({ query: { q: email, limit: 200 } })).items.find(

@@ -1,13 +1,12 @@
 // The operator commands' entry: finds the command (loading only its group), parses its flags with
 // node:util parseArgs, prints help, runs it, and turns any failure into one message, a hint and an exit code.
 import { parseArgs } from "node:util";
-import type { Client } from "@latchflow/api";
-import type { AnyCommand, Context, GlobalOptions, OptionSpec } from "./command.js";
+import type { AnyCommand, ApiClient, Context, GlobalOptions, OptionSpec } from "./command.js";
 import { resolveCredentials } from "./credentials.js";
 import { API_ERRORS, CliError, ExitCode, usageError } from "./exit-codes.js";
 import { GLOBAL_OPTIONS } from "./globals.js";
 import { commandHelp, groupHelp } from "./help.js";
-import { closeConnections, httpFetch } from "./http-fetch.js";
+import { closeConnections, httpFetch, type LiteBody, type LiteResponse } from "./http-fetch.js";
 import { Output, type Stream } from "./output.js";
 import { GROUPS } from "./registry.js";
 
@@ -209,14 +208,13 @@ export async function runOperator(argv: string[], io: Io = defaultIo()): Promise
 }
 
 /** The typed client over node:http (see http-fetch.ts), loaded on first use. */
-async function client(baseUrl: string, token: string | undefined): Promise<Client> {
+async function client(baseUrl: string, token: string | undefined): Promise<ApiClient> {
   const { createClient } = await import("@latchflow/api/client");
-  return createClient({
+  return createClient<LiteResponse, LiteBody>({
     baseUrl,
     ...(token ? { token } : {}),
     headers: { "user-agent": USER_AGENT },
-    // the client reads only status, headers.get and text() from an answer, which LiteResponse provides
-    fetch: httpFetch as unknown as typeof fetch,
+    fetch: httpFetch,
   });
 }
 

@@ -1,10 +1,10 @@
 // `latchflow login / logout / whoami`: the device flow (RFC 8628) against the server, and where the token lives.
 import { spawn } from "node:child_process";
-import type { Client, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
 import { DeviceFlowError, pollForToken as pollDeviceToken, revokeOwnToken } from "@latchflow/api/device-flow";
 import { Scope } from "@latchflow/api/scopes";
 import { z } from "zod";
-import { type Context, defineCommand, shape } from "./command.js";
+import { type ApiClient, type Context, defineCommand, shape } from "./command.js";
 import { normalizeServer, resolveCredentials } from "./credentials.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import { profileName, readConfig, saveProfile } from "./profiles.js";
@@ -55,7 +55,7 @@ async function askServer(ctx: Context): Promise<string> {
 }
 
 /** Polls for the token (@latchflow/api/device-flow), its failures as the CLI's errors. */
-async function pollForToken(api: Client, code: schemas.DeviceCode, signal: AbortSignal): Promise<string> {
+async function pollForToken(api: ApiClient, code: schemas.DeviceCode, signal: AbortSignal): Promise<string> {
   try {
     return await pollDeviceToken(api, code, { clientId: CLIENT_ID, signal });
   } catch (err) {

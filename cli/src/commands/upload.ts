@@ -9,7 +9,8 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, join, posix, relative, sep } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Client, schemas } from "@latchflow/api";
+import type { schemas } from "@latchflow/api";
+import type { ApiClient } from "./command.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import type { Progress } from "./output.js";
 import { sleep } from "./poll.js";
@@ -77,7 +78,7 @@ export async function sha256File(path: string): Promise<string> {
 
 /** The server's files of each folder the plan touches, by name (one listing per folder). */
 export async function existingByFolder(
-  api: Client,
+  api: ApiClient,
   folders: Iterable<string>,
 ): Promise<Map<string, schemas.FileObject[]>> {
   const byKey = new Map<string, schemas.FileObject[]>();
@@ -126,7 +127,7 @@ const contentTypeOf = (name: string) =>
  * than were read (a sha256 mismatch).
  */
 export async function uploadOne(
-  api: Client,
+  api: ApiClient,
   file: PlannedFile,
   progress: Progress,
   signal: AbortSignal,
@@ -144,7 +145,7 @@ export async function uploadOne(
   source.pipe(counter);
   const created = await api.uploadFile({
     // the CLI's fetch (http-fetch.ts) streams a Node Readable as the request body
-    body: counter as unknown as NonNullable<RequestInit["body"]>,
+    body: counter,
     contentType: contentTypeOf(file.name),
     headers: {
       "x-file-name": encodeURIComponent(file.name),
@@ -200,7 +201,7 @@ const reasonOf = (err: unknown): string => {
  * its answer was lost, that file is the result, so a retry never stores a file twice.
  */
 export async function uploadWithRetries(
-  api: Client,
+  api: ApiClient,
   file: PlannedFile,
   progress: Progress,
   signal: AbortSignal,

@@ -1,7 +1,6 @@
 // `latchflow users …`: the admin side's users and their roles (@latchflow/api's users area; users:admin).
-import type { Client } from "@latchflow/api";
 import { Role, Scope } from "@latchflow/api/scopes";
-import { defineCommand, shape } from "./command.js";
+import { type ApiClient, defineCommand, shape } from "./command.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import { isId, listAll, pageOrAll } from "./resolve.js";
 
@@ -14,7 +13,7 @@ function role(value: string, line: string): Role {
 }
 
 /** A user by id or by email: its id. Exit 4 when no user has that email. */
-async function userId(api: Client, ref: string): Promise<string> {
+async function userId(api: ApiClient, ref: string): Promise<string> {
   if (isId(ref)) return ref;
   const all = await listAll((cursor) =>
     api.listUsers({ query: { limit: 200, ...(cursor ? { cursor } : {}) } }),
