@@ -6,6 +6,7 @@ import {
   currentTraceparent,
   sandboxInvocationsTotal,
   sandboxKillsTotal,
+  spansRecorded,
   withSpan,
 } from "@latchflow/runtime";
 import {
@@ -124,6 +125,12 @@ export function backoffDelay(failures: number, initial: number, max: number): nu
   return Math.min(max, initial * 2 ** Math.min(failures - 1, 30));
 }
 
+/** The outcome label of a failed invocation: its error's code, else `sandbox_crashed`. */
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : SandboxErrorCode.Crashed;
+}
+
 function sandboxError(e: SandboxErrorJson): SandboxError {
   return new SandboxError(e.code, e.message, { retryable: e.retryable, details: e.details });
 }
@@ -175,6 +182,11 @@ class Supervisor implements PluginHost {
     capabilities: HostCapabilities,
     options: InvokeOptions,
   ): Promise<Json> {
+    if (!spansRecorded()) {
+      // no span would be recorded: it would only pass the caller's trace context on, which this does (ADR 051)
+      const traceparent = options.traceparent ?? currentTraceparent();
+      return this.counted(plugin, exportName, input, capabilities, options, traceparent);
+    }
     return withSpan(
       `plugin ${plugin} ${exportName}`,
       {
@@ -187,23 +199,37 @@ class Supervisor implements PluginHost {
       },
       async (span) => {
         const traceparent = currentTraceparent() ?? options.traceparent;
-        const trace: InvocationTrace = {
-          ...(options.requestId ? { requestId: options.requestId } : {}),
-          ...(traceparent ? { traceparent } : {}),
-        };
         try {
-          const value = await this.run(plugin, exportName, input, capabilities, options.deadlineMs, trace);
-          sandboxInvocationsTotal.inc({ plugin, outcome: "ok" });
-          return value;
+          return await this.counted(plugin, exportName, input, capabilities, options, traceparent);
         } catch (err) {
-          const code = (err as { code?: unknown }).code;
-          const outcome = typeof code === "string" ? code : SandboxErrorCode.Crashed;
-          sandboxInvocationsTotal.inc({ plugin, outcome });
-          span.setAttribute("latchflow.error_code", outcome);
+          span.setAttribute("latchflow.error_code", errorCode(err));
           throw err;
         }
       },
     );
+  }
+
+  /** One invocation, counted by outcome in `sandboxInvocationsTotal`. */
+  private async counted(
+    plugin: string,
+    exportName: string,
+    input: Json,
+    capabilities: HostCapabilities,
+    options: InvokeOptions,
+    traceparent: string | undefined,
+  ): Promise<Json> {
+    const trace: InvocationTrace = {
+      ...(options.requestId ? { requestId: options.requestId } : {}),
+      ...(traceparent ? { traceparent } : {}),
+    };
+    try {
+      const value = await this.run(plugin, exportName, input, capabilities, options.deadlineMs, trace);
+      sandboxInvocationsTotal.inc({ plugin, outcome: "ok" });
+      return value;
+    } catch (err) {
+      sandboxInvocationsTotal.inc({ plugin, outcome: errorCode(err) });
+      throw err;
+    }
   }
 
   private async run(

@@ -1,4 +1,5 @@
 import { sandboxInvocationsTotal, sandboxKillsTotal } from "@latchflow/runtime";
+import { captureSpans } from "@latchflow/runtime/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPluginHost, type PluginHostLogger } from "../src/index.js";
 import { PING, pluginCode, rejection } from "./helpers.js";
@@ -74,5 +75,36 @@ describe("plugin host observability", () => {
     });
     expect(await count(sandboxKillsTotal, { plugin: "spinner", reason: "timeout" })).toBe(kills + 1);
     expect(await count(sandboxInvocationsTotal, { plugin: "spinner", outcome: "sandbox_timeout" })).toBe(1);
+  });
+
+  it("with tracing on, each invocation is a span under the caller's trace, and the child logs that span", async () => {
+    await host.load({ name: "traced", code: pluginCode(`${PING}, ${FAIL}`) });
+    const capture = captureSpans();
+    try {
+      lines.length = 0;
+      expect(
+        await host.invoke("traced", "ping@1", 2, {}, { deadlineMs: 2_000, traceparent: TRACEPARENT }),
+      ).toEqual({ pong: 2 });
+      await rejection(host.invoke("traced", "fail@1", null, {}, { deadlineMs: 2_000 }));
+      const [ok, failed] = capture.spans().filter((s) => s.name.startsWith("plugin traced "));
+      expect(ok).toMatchObject({
+        name: "plugin traced ping@1",
+        traceId: TRACEPARENT.split("-")[1],
+        parentSpanId: TRACEPARENT.split("-")[2],
+        attributes: { "latchflow.plugin": "traced", "latchflow.plugin.export": "ping@1" },
+      });
+      const finished = lines.find((l) => l.message === "plugin invocation finished");
+      expect(finished?.fields.traceparent).toBe(`00-${ok?.traceId}-${ok?.spanId}-01`);
+      expect(failed).toMatchObject({
+        name: "plugin traced fail@1",
+        status: 2,
+        attributes: { "latchflow.error_code": "plugin_error" },
+      });
+      expect(lines.find((l) => l.message === "plugin invocation failed")?.fields.traceparent).toMatch(
+        new RegExp(`^00-${failed?.traceId}-${failed?.spanId}-01$`),
+      );
+    } finally {
+      await capture.stop();
+    }
   });
 });

@@ -58,6 +58,16 @@ export interface Tracing {
 
 const TRACER = "latchflow";
 let globalsReady = false;
+/** A provider registered by `initTracing` and not shut down: spans are recorded and exported. */
+let recording = false;
+
+/**
+ * Whether spans are recorded in this process. When not, a span only passes its parent's context on: a hot
+ * path may skip making one and pass the incoming `traceparent` on itself (the plugin host does, ADR 051).
+ */
+export function spansRecorded(): boolean {
+  return recording;
+}
 
 /** The context manager (AsyncLocalStorage) and the W3C propagator, registered once per process. */
 function ensureGlobals(): void {
@@ -96,6 +106,7 @@ export function initTracing(options: TracingOptions): Tracing {
   if (!trace.setGlobalTracerProvider(provider)) {
     throw new Error("A tracer provider is already registered: shut the previous tracing down first");
   }
+  recording = true;
   let stopped: Promise<void> | undefined;
   return {
     forceFlush: () => provider.forceFlush(),
@@ -103,6 +114,7 @@ export function initTracing(options: TracingOptions): Tracing {
       stopped ??= (async () => {
         await provider.shutdown();
         trace.disable();
+        recording = false;
       })();
       return stopped;
     },
