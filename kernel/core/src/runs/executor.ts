@@ -20,6 +20,7 @@ import { migrateExport, type Registry } from "../plugins/registry.js";
 import type { CreatedRun, RunSpec } from "./create-run.js";
 import { RunRow, StepRow } from "./entities.js";
 import { retryDelay } from "./retry.js";
+import { updateWhere } from "./row-updates.js";
 import { type Failure, RunJournal } from "./run-journal.js";
 
 /** This replica no longer holds the run's lease: it stops without writing anything more. */
@@ -116,7 +117,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
    */
   const commitWith = async <T>(runId: string, fn: (tx: EntityManager) => Promise<T>): Promise<T> => {
     const out = await db.em().transactional(async (tx) => {
-      const held = await tx.nativeUpdate(
+      const held = await updateWhere(
+        tx,
         RunRow,
         { id: runId, leaseOwner: deps.replicaId },
         { leaseUntil: leaseUntil() },

@@ -11,6 +11,7 @@ import type { Json } from "@latchflow/sandbox";
 import type { PipelineStep } from "@latchflow/spec";
 import { type RunSpec, runContext } from "./create-run.js";
 import { AttemptRow, RunRow, StepRow } from "./entities.js";
+import { updateWhere } from "./row-updates.js";
 
 export interface Failure {
   code: string;
@@ -67,7 +68,7 @@ export class RunJournal {
   private async updateRun(tx: EntityManager, fields: Partial<RunRow>) {
     const managed = tx.getUnitOfWork().getById<RunRow>(RunRow.meta.className, this.run.id);
     if (managed) Object.assign(managed, fields);
-    else await tx.nativeUpdate(RunRow, { id: this.run.id }, fields);
+    else await updateWhere(tx, RunRow, { id: this.run.id }, fields);
   }
 
   /** "run started" commits with the first thing the run does (one transaction fewer per run). */
@@ -91,7 +92,7 @@ export class RunJournal {
     const row = this.steps[position] as StepRow;
     const managed = tx.getUnitOfWork().getById<StepRow>(StepRow.meta.className, row.id);
     if (managed) Object.assign(managed, fields);
-    else await tx.nativeUpdate(StepRow, { id: row.id }, fields);
+    else await updateWhere(tx, StepRow, { id: row.id }, fields);
     if (managed !== row) Object.assign(row, fields);
   }
 
@@ -192,7 +193,7 @@ export class RunJournal {
     attempt: { id: string; number: number },
     outputs: Json,
   ) {
-    await tx.nativeUpdate(AttemptRow, { id: attempt.id }, { status: "succeeded", finishedAt: this.now() });
+    await updateWhere(tx, AttemptRow, { id: attempt.id }, { status: "succeeded", finishedAt: this.now() });
     await this.settleStep(tx, position, {
       status: "succeeded",
       finishedAt: this.now(),
@@ -227,7 +228,8 @@ export class RunJournal {
     f: Failure,
     retryAt: Date | null,
   ) {
-    await tx.nativeUpdate(
+    await updateWhere(
+      tx,
       AttemptRow,
       { id: attempt.id },
       {
