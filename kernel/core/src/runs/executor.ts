@@ -147,7 +147,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const first = spec.steps[0];
     if (!first || first.if || stopping) return undefined;
     const journal = new RunJournal(run, spec, steps, now);
-    return { journal, attempt: await journal.startAttempt(tx, 0, first) };
+    return { journal, attempt: await journal.record(tx, () => journal.startAttempt(tx, 0, first)) };
   }
 
   /** The run as stored, or undefined when it is waiting and was woken early (the lease is given back). */
@@ -171,7 +171,6 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   async function runSteps(runId: string, begun?: Begun): Promise<void> {
-    const commit = (fn: (tx: EntityManager) => Promise<void>): Promise<void> => commitWith(runId, fn);
     let lost = false;
     const heartbeat = setInterval(
       () => {
@@ -189,6 +188,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const journal = begun?.journal ?? (await load(runId));
       if (!journal) return;
       const { run, spec } = journal;
+      /** a fenced commit of journal changes, with the events they emitted */
+      const commit = <T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> =>
+        commitWith(runId, (tx) => journal.record(tx, () => fn(tx)));
 
       for (let i = run.cursor; i < spec.steps.length; i++) {
         if (lost || stopping) return;
@@ -210,7 +212,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           }
         }
 
-        const attempt = started ?? (await commitWith(runId, (tx) => journal.startAttempt(tx, i, def)));
+        const attempt = started ?? (await commit((tx) => journal.startAttempt(tx, i, def)));
         let outputs: Json;
         try {
           outputs = await invokeAction(journal, def, attempt.number, i);

@@ -1,4 +1,4 @@
-import type { EntityManager } from "@latchflow/runtime";
+import { type EntityManager, sqlTable } from "@latchflow/runtime";
 
 interface Entity {
   meta: { className: string };
@@ -19,9 +19,8 @@ function textOf(tx: EntityManager, entity: Entity, set: string[], where: string[
       if (!field) throw new Error(`${entity.meta.className} has no property ${prop}`);
       return field;
     };
-    const table = schema ? `"${schema}"."${meta.tableName}"` : `"${meta.tableName}"`;
     text =
-      `UPDATE ${table} SET ${set.map((p) => `"${column(p)}" = ?`).join(", ")} ` +
+      `UPDATE ${sqlTable(tx, meta.tableName)} SET ${set.map((p) => `"${column(p)}" = ?`).join(", ")} ` +
       `WHERE ${where.map((p) => `"${column(p)}" = ?`).join(" AND ")}`;
     texts.set(key, text);
   }

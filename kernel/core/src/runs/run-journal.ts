@@ -1,11 +1,13 @@
+import type { EventEnvelope, EventPayload, EventType } from "@latchflow/bus";
 import type { ActionInput, StepOutcome } from "@latchflow/plugin-sdk";
 import {
   type EntityManager,
-  emitEvent,
+  insertEvents,
   newId,
   pipelineRunsTotal,
   pipelineStepsTotal,
   pipelineTriggerToFirstStepSeconds,
+  requestEvent,
 } from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
 import type { PipelineStep } from "@latchflow/spec";
@@ -31,6 +33,8 @@ export class RunJournal {
   readonly ids: { pipelineId: string; runId: string };
   readonly trigger: ActionInput["trigger"];
   private marked = false;
+  /** events of the change being recorded (see {@link record}) */
+  private events: EventEnvelope[] | undefined;
 
   constructor(
     readonly run: RunRow,
@@ -47,6 +51,26 @@ export class RunJournal {
       firedAt: run.firedAt.toISOString(),
       payload: parse(run.triggerPayload),
     };
+  }
+
+  /**
+   * Runs `fn` — changes of this journal in `tx` — and adds the events they emitted to `tx`'s outbox with one
+   * INSERT (not through the unit of work). Every change is made inside one.
+   */
+  async record<T>(tx: EntityManager, fn: () => Promise<T>): Promise<T> {
+    this.events = [];
+    try {
+      const out = await fn();
+      await insertEvents(tx, this.events);
+      return out;
+    } finally {
+      this.events = undefined;
+    }
+  }
+
+  private emit<T extends EventType>(type: T, subjectIds: Record<string, string>, data: EventPayload<T>) {
+    if (!this.events) throw new Error("a run journal change was made outside record()");
+    this.events.push(requestEvent(this.ctx, type, subjectIds, data));
   }
 
   /** Outcomes and outputs of the steps before `position`, as `if:` and actions see them. */
@@ -72,13 +96,13 @@ export class RunJournal {
   }
 
   /** "run started" commits with the first thing the run does (one transaction fewer per run). */
-  private markRunning(tx: EntityManager): Partial<RunRow> {
+  private markRunning(): Partial<RunRow> {
     if (this.marked) return {};
     this.marked = true;
     const fields: Partial<RunRow> = { status: "running", wakeAt: null };
     if (!this.run.startedAt) {
       fields.startedAt = this.now();
-      emitEvent(tx, this.ctx, "pipelines.run.started", this.ids, {
+      this.emit("pipelines.run.started", this.ids, {
         runId: this.run.id,
         pipelineId: this.run.pipelineId,
         name: this.run.pipelineName,
@@ -98,7 +122,7 @@ export class RunJournal {
 
   /** A step whose `if:` is false (skipped) or could not be evaluated (failed, `condition_error`). */
   async skip(tx: EntityManager, position: number, def: PipelineStep, conditionError?: string) {
-    const running = this.markRunning(tx);
+    const running = this.markRunning();
     const stepIds = { ...this.ids, stepId: def.id };
     const failed = conditionError !== undefined;
     await this.settleStep(tx, position, {
@@ -108,7 +132,7 @@ export class RunJournal {
     });
     pipelineStepsTotal.inc({ uses: def.uses, outcome: failed ? "failed" : "skipped" });
     if (failed) {
-      emitEvent(tx, this.ctx, "pipelines.step.failed", stepIds, {
+      this.emit("pipelines.step.failed", stepIds, {
         runId: this.run.id,
         stepId: def.id,
         uses: def.uses,
@@ -117,7 +141,7 @@ export class RunJournal {
         retryAt: null,
       });
     } else {
-      emitEvent(tx, this.ctx, "pipelines.step.skipped", stepIds, {
+      this.emit("pipelines.step.skipped", stepIds, {
         runId: this.run.id,
         stepId: def.id,
         reason: "condition is false",
@@ -135,7 +159,7 @@ export class RunJournal {
     position: number,
     def: PipelineStep,
   ): Promise<{ id: string; number: number }> {
-    const running = this.markRunning(tx);
+    const running = this.markRunning();
     if (Object.keys(running).length > 0) await this.updateRun(tx, running);
     const row = this.steps[position] as StepRow;
     const number = row.attempts + 1;
@@ -170,9 +194,7 @@ export class RunJournal {
         Math.max(0, (this.now().getTime() - this.run.firedAt.getTime()) / 1000),
       );
     }
-    emitEvent(
-      tx,
-      this.ctx,
+    this.emit(
       "pipelines.step.started",
       { ...this.ids, stepId: def.id },
       {
@@ -202,9 +224,7 @@ export class RunJournal {
       errorMessage: "",
     });
     pipelineStepsTotal.inc({ uses: def.uses, outcome: "succeeded" });
-    emitEvent(
-      tx,
-      this.ctx,
+    this.emit(
       "pipelines.step.succeeded",
       { ...this.ids, stepId: def.id },
       {
@@ -249,9 +269,7 @@ export class RunJournal {
       await this.updateRun(tx, { status: "waiting", wakeAt: retryAt, leaseOwner: null, leaseUntil: null });
     } else if (def.onFailure === "continue") await this.updateRun(tx, { cursor: position + 1 });
     pipelineStepsTotal.inc({ uses: def.uses, outcome: retryAt ? "retrying" : "failed" });
-    emitEvent(
-      tx,
-      this.ctx,
+    this.emit(
       "pipelines.step.failed",
       { ...this.ids, stepId: def.id },
       {
@@ -291,8 +309,8 @@ export class RunJournal {
     Object.assign(this.run, { status });
     const base = { runId: this.run.id, pipelineId: this.run.pipelineId, name: this.run.pipelineName };
     pipelineRunsTotal.inc({ outcome: errorCode ? "failed" : "succeeded" });
-    if (errorCode) emitEvent(tx, this.ctx, "pipelines.run.failed", this.ids, { ...base, errorCode });
-    else emitEvent(tx, this.ctx, "pipelines.run.succeeded", this.ids, base);
+    if (errorCode) this.emit("pipelines.run.failed", this.ids, { ...base, errorCode });
+    else this.emit("pipelines.run.succeeded", this.ids, base);
   }
 
   get finished(): boolean {
