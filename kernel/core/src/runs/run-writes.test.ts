@@ -119,6 +119,15 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     ]);
   });
 
+  it("a journal change made outside record() throws and writes nothing (no event can be dropped)", async () => {
+    const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+    await expect(
+      db.em().transactional((tx) => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null)),
+    ).rejects.toThrow(/outside record/);
+    const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+    expect(run).toMatchObject({ status: "running", cursor: 0 });
+  });
+
   it("a step that is not the last moves the cursor and leaves the run running", async () => {
     const { journal, attempt, spec } = await begin([
       { id: "a", uses: "email@1" },
