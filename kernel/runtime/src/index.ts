@@ -26,8 +26,10 @@ export {
   createOutboxRelay,
   emitEvent,
   enqueueEvent,
+  insertEvents,
   type OutboxRelay,
   type OutboxRelayOptions,
+  requestEvent,
 } from "./outbox/outbox.js";
 export { OutboxMessage, outboxMigration } from "./outbox/outbox-entity.js";
 export * from "./pagination.js";

@@ -218,9 +218,17 @@ export class ConsumerRuntime {
 
   #deliver(slot: Slot, picks: Pick[], now: number): void {
     const deadline = now + this.#settings.ackWaitMs;
-    for (const { msg, attempt, first } of picks) {
-      this.#host.store.delivered(this.name, msg.seq, attempt, deadline, first ? msg.seq : undefined);
-      if (first) this.#cursor = msg.seq;
+    // first deliveries are picked in log order: the cursor moves to the last one
+    let cursor: number | undefined;
+    for (const { msg, first } of picks) if (first) cursor = msg.seq;
+    this.#host.store.delivered(
+      this.name,
+      picks.map(({ msg, attempt }) => ({ seq: msg.seq, attempts: attempt })),
+      deadline,
+      cursor,
+    );
+    if (cursor !== undefined) this.#cursor = cursor;
+    for (const { msg, attempt } of picks) {
       this.#pending.set(msg.seq, { attempts: attempt, nextAt: deadline, state: PendingState.InFlight });
       this.#schedule.add(msg.seq, deadline);
     }
@@ -260,7 +268,14 @@ export class ConsumerRuntime {
     } catch (err) {
       failure = { err };
     }
-    for (const pick of handed) this.#settle(pick, failure);
+    // the batch's outcomes commit together
+    try {
+      this.#host.store.together(() => {
+        for (const pick of handed) this.#settle(pick, failure);
+      });
+    } catch (err) {
+      this.#log.error({ err, messages: handed.length }, "recording a batch's outcomes failed");
+    }
   }
 
   #settle({ msg, attempt }: Pick, failure: { err: unknown } | undefined): void {

@@ -154,16 +154,28 @@ export class BusStore {
     this.#stmts.setFilter.run(filter, name);
   }
 
-  /** Records a delivery (in flight until `deadline`) and, for a first delivery, moves the cursor. */
-  delivered(consumer: string, seq: number, attempts: number, deadline: number, cursor?: number): void {
-    if (cursor === undefined) {
-      this.#stmts.deliver.run(consumer, seq, attempts, deadline);
-      return;
-    }
-    this.#db.transaction(() => {
-      this.#stmts.deliver.run(consumer, seq, attempts, deadline);
-      this.#stmts.setCursor.run(cursor, consumer, cursor);
-    })();
+  /**
+   * Runs `fn` (calls of this store's write methods) as one transaction: a batch's deliveries, or its
+   * outcomes, commit together instead of one commit each.
+   */
+  together(fn: () => void): void {
+    this.#db.transaction(fn)();
+  }
+
+  /**
+   * Records deliveries (in flight until `deadline`) and, when some were first deliveries, moves the cursor to
+   * the highest of them, in one transaction.
+   */
+  delivered(
+    consumer: string,
+    picks: readonly { seq: number; attempts: number }[],
+    deadline: number,
+    cursor?: number,
+  ): void {
+    this.together(() => {
+      for (const { seq, attempts } of picks) this.#stmts.deliver.run(consumer, seq, attempts, deadline);
+      if (cursor !== undefined) this.#stmts.setCursor.run(cursor, consumer, cursor);
+    });
   }
 
   /** Moves the cursor past messages that do not match the consumer's filter. */

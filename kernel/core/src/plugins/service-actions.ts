@@ -16,11 +16,11 @@ import {
   newId,
   type RequestContext,
   Scope,
+  sqlTable,
 } from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
 import { findBundleByName, findRecipient } from "../lookups.js";
 import type { AuthClient, BundlesClient } from "../pipelines/validation.js";
-import { HostCallRow } from "../runs/entities.js";
 
 /** What host capabilities do to the world, through the services that own it. */
 export interface ServiceActions {
@@ -53,25 +53,25 @@ export function createServiceActions(deps: {
   const once: ServiceActions["once"] = async (tenant, rawKey, fn) => {
     // keys are built from plugin input: long ones are hashed to fit the column (same on SQLite and Postgres)
     const key = rawKey.length > 400 ? `sha256:${createHash("sha256").update(rawKey).digest("hex")}` : rawKey;
-    const done = await db.em().findOne(HostCallRow, { tenant, key });
+    // plain SQL with bound values (two statements on every run's path; no entity is needed)
+    const table = sqlTable(db, "host_calls");
+    const conn = db.em().getConnection();
+    const rows = (await conn.execute(
+      `SELECT state, result FROM ${table} WHERE tenant = ? AND "key" = ?`,
+      [tenant, key],
+      "all",
+    )) as { state: string; result: string }[];
+    const done = rows[0];
     if (done?.state === "done") return JSON.parse(done.result);
     // no "pending" row first: an attempt that finds none, or one not done (a crash mid-call, another attempt
     // in flight), acts again under the same key either way; the result is remembered once it is known
     const result = await fn();
-    await db
-      .em()
-      .createQueryBuilder(HostCallRow)
-      .insert({
-        id: newId(),
-        tenant,
-        key,
-        state: "done",
-        result: JSON.stringify(result),
-        createdAt: deps.now(),
-      })
-      .onConflict(["tenant", "key"])
-      .merge(["state", "result"])
-      .execute();
+    await conn.execute(
+      `INSERT INTO ${table} (id, tenant, "key", state, result, created_at) VALUES (?, ?, ?, 'done', ?, ?)
+         ON CONFLICT (tenant, "key") DO UPDATE SET state = excluded.state, result = excluded.result`,
+      [newId(), tenant, key, JSON.stringify(result), deps.now()],
+      "run",
+    );
     return result;
   };
 

@@ -20,6 +20,7 @@ import { migrateExport, type Registry } from "../plugins/registry.js";
 import type { CreatedRun, RunSpec } from "./create-run.js";
 import { RunRow, StepRow } from "./entities.js";
 import { retryDelay } from "./retry.js";
+import { updateWhere } from "./row-updates.js";
 import { type Failure, RunJournal } from "./run-journal.js";
 
 /** This replica no longer holds the run's lease: it stops without writing anything more. */
@@ -116,7 +117,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
    */
   const commitWith = async <T>(runId: string, fn: (tx: EntityManager) => Promise<T>): Promise<T> => {
     const out = await db.em().transactional(async (tx) => {
-      const held = await tx.nativeUpdate(
+      const held = await updateWhere(
+        tx,
         RunRow,
         { id: runId, leaseOwner: deps.replicaId },
         { leaseUntil: leaseUntil() },
@@ -145,7 +147,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const first = spec.steps[0];
     if (!first || first.if || stopping) return undefined;
     const journal = new RunJournal(run, spec, steps, now);
-    return { journal, attempt: await journal.startAttempt(tx, 0, first) };
+    return { journal, attempt: await journal.record(tx, () => journal.startAttempt(tx, 0, first)) };
   }
 
   /** The run as stored, or undefined when it is waiting and was woken early (the lease is given back). */
@@ -169,7 +171,6 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   async function runSteps(runId: string, begun?: Begun): Promise<void> {
-    const commit = (fn: (tx: EntityManager) => Promise<void>): Promise<void> => commitWith(runId, fn);
     let lost = false;
     const heartbeat = setInterval(
       () => {
@@ -187,6 +188,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const journal = begun?.journal ?? (await load(runId));
       if (!journal) return;
       const { run, spec } = journal;
+      /** a fenced commit of journal changes, with the events they emitted */
+      const commit = <T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> =>
+        commitWith(runId, (tx) => journal.record(tx, () => fn(tx)));
 
       for (let i = run.cursor; i < spec.steps.length; i++) {
         if (lost || stopping) return;
@@ -208,7 +212,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           }
         }
 
-        const attempt = started ?? (await commitWith(runId, (tx) => journal.startAttempt(tx, i, def)));
+        const attempt = started ?? (await commit((tx) => journal.startAttempt(tx, i, def)));
         let outputs: Json;
         try {
           outputs = await invokeAction(journal, def, attempt.number, i);

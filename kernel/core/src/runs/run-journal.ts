@@ -1,16 +1,19 @@
+import type { EventEnvelope, EventPayload, EventType } from "@latchflow/bus";
 import type { ActionInput, StepOutcome } from "@latchflow/plugin-sdk";
 import {
   type EntityManager,
-  emitEvent,
+  insertEvents,
   newId,
   pipelineRunsTotal,
   pipelineStepsTotal,
   pipelineTriggerToFirstStepSeconds,
+  requestEvent,
 } from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
 import type { PipelineStep } from "@latchflow/spec";
 import { type RunSpec, runContext } from "./create-run.js";
 import { AttemptRow, RunRow, StepRow } from "./entities.js";
+import { updateWhere } from "./row-updates.js";
 
 export interface Failure {
   code: string;
@@ -30,6 +33,8 @@ export class RunJournal {
   readonly ids: { pipelineId: string; runId: string };
   readonly trigger: ActionInput["trigger"];
   private marked = false;
+  /** events of the change being recorded (see {@link record}) */
+  private events: EventEnvelope[] | undefined;
 
   constructor(
     readonly run: RunRow,
@@ -46,6 +51,26 @@ export class RunJournal {
       firedAt: run.firedAt.toISOString(),
       payload: parse(run.triggerPayload),
     };
+  }
+
+  /**
+   * Runs `fn` — changes of this journal in `tx` — and adds the events they emitted to `tx`'s outbox with one
+   * INSERT (not through the unit of work). Every change is made inside one.
+   */
+  async record<T>(tx: EntityManager, fn: () => Promise<T>): Promise<T> {
+    this.events = [];
+    try {
+      const out = await fn();
+      await insertEvents(tx, this.events);
+      return out;
+    } finally {
+      this.events = undefined;
+    }
+  }
+
+  private emit<T extends EventType>(type: T, subjectIds: Record<string, string>, data: EventPayload<T>) {
+    if (!this.events) throw new Error("a run journal change was made outside record()");
+    this.events.push(requestEvent(this.ctx, type, subjectIds, data));
   }
 
   /** Outcomes and outputs of the steps before `position`, as `if:` and actions see them. */
@@ -67,17 +92,17 @@ export class RunJournal {
   private async updateRun(tx: EntityManager, fields: Partial<RunRow>) {
     const managed = tx.getUnitOfWork().getById<RunRow>(RunRow.meta.className, this.run.id);
     if (managed) Object.assign(managed, fields);
-    else await tx.nativeUpdate(RunRow, { id: this.run.id }, fields);
+    else await updateWhere(tx, RunRow, { id: this.run.id }, fields);
   }
 
   /** "run started" commits with the first thing the run does (one transaction fewer per run). */
-  private markRunning(tx: EntityManager): Partial<RunRow> {
+  private markRunning(): Partial<RunRow> {
     if (this.marked) return {};
     this.marked = true;
     const fields: Partial<RunRow> = { status: "running", wakeAt: null };
     if (!this.run.startedAt) {
       fields.startedAt = this.now();
-      emitEvent(tx, this.ctx, "pipelines.run.started", this.ids, {
+      this.emit("pipelines.run.started", this.ids, {
         runId: this.run.id,
         pipelineId: this.run.pipelineId,
         name: this.run.pipelineName,
@@ -91,13 +116,13 @@ export class RunJournal {
     const row = this.steps[position] as StepRow;
     const managed = tx.getUnitOfWork().getById<StepRow>(StepRow.meta.className, row.id);
     if (managed) Object.assign(managed, fields);
-    else await tx.nativeUpdate(StepRow, { id: row.id }, fields);
+    else await updateWhere(tx, StepRow, { id: row.id }, fields);
     if (managed !== row) Object.assign(row, fields);
   }
 
   /** A step whose `if:` is false (skipped) or could not be evaluated (failed, `condition_error`). */
   async skip(tx: EntityManager, position: number, def: PipelineStep, conditionError?: string) {
-    const running = this.markRunning(tx);
+    const running = this.markRunning();
     const stepIds = { ...this.ids, stepId: def.id };
     const failed = conditionError !== undefined;
     await this.settleStep(tx, position, {
@@ -107,7 +132,7 @@ export class RunJournal {
     });
     pipelineStepsTotal.inc({ uses: def.uses, outcome: failed ? "failed" : "skipped" });
     if (failed) {
-      emitEvent(tx, this.ctx, "pipelines.step.failed", stepIds, {
+      this.emit("pipelines.step.failed", stepIds, {
         runId: this.run.id,
         stepId: def.id,
         uses: def.uses,
@@ -116,7 +141,7 @@ export class RunJournal {
         retryAt: null,
       });
     } else {
-      emitEvent(tx, this.ctx, "pipelines.step.skipped", stepIds, {
+      this.emit("pipelines.step.skipped", stepIds, {
         runId: this.run.id,
         stepId: def.id,
         reason: "condition is false",
@@ -134,7 +159,7 @@ export class RunJournal {
     position: number,
     def: PipelineStep,
   ): Promise<{ id: string; number: number }> {
-    const running = this.markRunning(tx);
+    const running = this.markRunning();
     if (Object.keys(running).length > 0) await this.updateRun(tx, running);
     const row = this.steps[position] as StepRow;
     const number = row.attempts + 1;
@@ -169,9 +194,7 @@ export class RunJournal {
         Math.max(0, (this.now().getTime() - this.run.firedAt.getTime()) / 1000),
       );
     }
-    emitEvent(
-      tx,
-      this.ctx,
+    this.emit(
       "pipelines.step.started",
       { ...this.ids, stepId: def.id },
       {
@@ -192,7 +215,7 @@ export class RunJournal {
     attempt: { id: string; number: number },
     outputs: Json,
   ) {
-    await tx.nativeUpdate(AttemptRow, { id: attempt.id }, { status: "succeeded", finishedAt: this.now() });
+    await updateWhere(tx, AttemptRow, { id: attempt.id }, { status: "succeeded", finishedAt: this.now() });
     await this.settleStep(tx, position, {
       status: "succeeded",
       finishedAt: this.now(),
@@ -201,9 +224,7 @@ export class RunJournal {
       errorMessage: "",
     });
     pipelineStepsTotal.inc({ uses: def.uses, outcome: "succeeded" });
-    emitEvent(
-      tx,
-      this.ctx,
+    this.emit(
       "pipelines.step.succeeded",
       { ...this.ids, stepId: def.id },
       {
@@ -227,7 +248,8 @@ export class RunJournal {
     f: Failure,
     retryAt: Date | null,
   ) {
-    await tx.nativeUpdate(
+    await updateWhere(
+      tx,
       AttemptRow,
       { id: attempt.id },
       {
@@ -247,9 +269,7 @@ export class RunJournal {
       await this.updateRun(tx, { status: "waiting", wakeAt: retryAt, leaseOwner: null, leaseUntil: null });
     } else if (def.onFailure === "continue") await this.updateRun(tx, { cursor: position + 1 });
     pipelineStepsTotal.inc({ uses: def.uses, outcome: retryAt ? "retrying" : "failed" });
-    emitEvent(
-      tx,
-      this.ctx,
+    this.emit(
       "pipelines.step.failed",
       { ...this.ids, stepId: def.id },
       {
@@ -289,8 +309,8 @@ export class RunJournal {
     Object.assign(this.run, { status });
     const base = { runId: this.run.id, pipelineId: this.run.pipelineId, name: this.run.pipelineName };
     pipelineRunsTotal.inc({ outcome: errorCode ? "failed" : "succeeded" });
-    if (errorCode) emitEvent(tx, this.ctx, "pipelines.run.failed", this.ids, { ...base, errorCode });
-    else emitEvent(tx, this.ctx, "pipelines.run.succeeded", this.ids, base);
+    if (errorCode) this.emit("pipelines.run.failed", this.ids, { ...base, errorCode });
+    else this.emit("pipelines.run.succeeded", this.ids, base);
   }
 
   get finished(): boolean {

@@ -78,7 +78,7 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
       });
       const journal = new RunJournal(created.run, JSON.parse(created.run.spec), created.steps, now);
       const spec = JSON.parse(created.run.spec) as { steps: { id: string; uses: string }[] };
-      const attempt = await journal.startAttempt(tx, 0, spec.steps[0] as never);
+      const attempt = await journal.record(tx, () => journal.startAttempt(tx, 0, spec.steps[0] as never));
       return { journal, attempt, spec };
     });
   };
@@ -96,7 +96,11 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
   it("the last step's success writes the step, the attempt and the run's outcome without reading them first", async () => {
     const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
     statements = [];
-    await db.em().transactional((tx) => journal.succeed(tx, 0, spec.steps[0] as never, attempt, { sent: 1 }));
+    await db
+      .em()
+      .transactional((tx) =>
+        journal.record(tx, () => journal.succeed(tx, 0, spec.steps[0] as never, attempt, { sent: 1 })),
+      );
     expect(statements.some((s) => /pipeline_step_attempts/.test(s))).toBe(true); // statements are seen
     const selects = statements.filter((s) => /\bselect\b/i.test(s) && /pipeline_(runs|step)/.test(s));
     expect(selects).toEqual([]);
@@ -115,12 +119,25 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     ]);
   });
 
+  it("a journal change made outside record() throws and writes nothing (no event can be dropped)", async () => {
+    const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+    await expect(
+      db.em().transactional((tx) => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null)),
+    ).rejects.toThrow(/outside record/);
+    const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+    expect(run).toMatchObject({ status: "running", cursor: 0 });
+  });
+
   it("a step that is not the last moves the cursor and leaves the run running", async () => {
     const { journal, attempt, spec } = await begin([
       { id: "a", uses: "email@1" },
       { id: "b", uses: "email@1" },
     ]);
-    await db.em().transactional((tx) => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null));
+    await db
+      .em()
+      .transactional((tx) =>
+        journal.record(tx, () => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null)),
+      );
     const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
     expect(run).toMatchObject({ status: "running", cursor: 1, leaseOwner: "replica-a" });
   });
@@ -129,7 +146,11 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
     const retryAt = new Date(Date.now() + 60_000);
     const f = { code: "unavailable", message: "smtp down", retryable: true };
-    await db.em().transactional((tx) => journal.fail(tx, 0, spec.steps[0] as never, attempt, f, retryAt));
+    await db
+      .em()
+      .transactional((tx) =>
+        journal.record(tx, () => journal.fail(tx, 0, spec.steps[0] as never, attempt, f, retryAt)),
+      );
     const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
     expect(run).toMatchObject({ status: "waiting", leaseOwner: null, leaseUntil: null });
     expect(run.wakeAt?.getTime()).toBe(retryAt.getTime());

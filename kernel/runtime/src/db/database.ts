@@ -113,9 +113,12 @@ export function sqlDate(db: Database, d: Date): Date | number {
   return db.dialect === "sqlite" ? d.getTime() : d;
 }
 
-/** A table name quoted and qualified with the service's schema (Postgres), for raw SQL. */
-export function sqlTable(db: Database, table: string): string {
-  const schema = db.orm.config.get("schema");
+/**
+ * A table name quoted and qualified with the service's schema (Postgres), for raw SQL; from the database or from
+ * one of its entity managers (a transaction).
+ */
+export function sqlTable(db: Database | EntityManager, table: string): string {
+  const schema = "orm" in db ? db.orm.config.get("schema") : db.config.get("schema");
   return schema ? `"${schema}"."${table}"` : `"${table}"`;
 }
 
