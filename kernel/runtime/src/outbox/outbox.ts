@@ -7,7 +7,7 @@ import {
 } from "@latchflow/bus";
 import { type EntityManager, sql } from "@mikro-orm/knex";
 import { actorOf, type RequestContext } from "../context.js";
-import type { Database } from "../db/database.js";
+import { type Database, sqlDate, sqlTable } from "../db/database.js";
 import { withoutDurableWait } from "../db/group-commit.js";
 import { detachedFromRequest, type Logger } from "../logger.js";
 import { registerOutboxBacklog } from "../metrics.js";
@@ -91,6 +91,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus } = options;
   const logger = options.logger.child({ component: "outbox" });
   const service = options.service ?? String(options.logger.bindings().service ?? "unknown");
+  const table = sqlTable(db, "lf_outbox");
   let unregister: (() => void) | undefined;
   const pollMs = options.pollMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
@@ -113,19 +114,29 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    */
   const drainOnce = async (): Promise<number> => {
     const em = db.em();
-    const rows = await em.find(OutboxMessage, { sentAt: null }, { orderBy: { id: "asc" }, limit: batchSize });
+    // plain SQL: the rows are read once and never changed through the ORM (no entities to track)
+    const rows = (await em
+      .getConnection()
+      .execute(`SELECT id, envelope FROM ${table} WHERE sent_at IS NULL ORDER BY id LIMIT ?`, [
+        batchSize,
+      ])) as { id: string; envelope: string }[];
     if (rows.length === 0 || stopped) return rows.length;
     const events = rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
     const results = await Promise.allSettled(events.map((event) => bus.publish(event)));
     const sent = rows.filter((_, i) => results[i]?.status === "fulfilled");
     if (sent.length > 0) {
       // the bus has them durably: losing this mark in a power cut only re-publishes them (deduplicated by id)
+      // plain SQL with bound values: MikroORM inlines every value of an update holding a raw fragment
+      // (`attempts + 1`), which made each mark a new statement text to prepare
+      const ids = sent.map((row) => row.id);
       await withoutDurableWait(() =>
-        em.nativeUpdate(
-          OutboxMessage,
-          { id: { $in: sent.map((row) => row.id) } },
-          { sentAt: new Date(), attempts: sql`attempts + 1` },
-        ),
+        em
+          .getConnection()
+          .execute(
+            `UPDATE ${table} SET sent_at = ?, attempts = attempts + 1 WHERE id IN (${ids.map(() => "?").join(", ")})`,
+            [sqlDate(db, new Date()), ...ids],
+            "run",
+          ),
       );
     }
     for (const event of events) {
