@@ -8,6 +8,7 @@ export {
   type DatabaseTarget,
   type Dialect,
   databaseTarget,
+  dateFromSql,
   openDatabase,
   type ServiceSchema,
   type SqlOrm,

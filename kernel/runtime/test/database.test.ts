@@ -142,5 +142,7 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     expect(new Set(ids).size).toBe(ids.length);
     const sent = await db.em().find(OutboxMessage, { id: { $in: events.map((e) => e.id) } });
     expect(sent.every((r) => r.sentAt instanceof Date && r.attempts === 1)).toBe(true);
+    // marked now (the mark is written in the column's own form: epoch ms on SQLite, timestamptz on Postgres)
+    expect(sent.every((r) => Math.abs(r.sentAt!.getTime() - Date.now()) < 60_000)).toBe(true);
   });
 });

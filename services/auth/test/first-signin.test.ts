@@ -1,31 +1,13 @@
-import { createInProcessBus } from "@latchflow/bus";
-import { authV1 } from "@latchflow/proto";
-import { createClient, createGrpcServer, createLogger, ErrorCode } from "@latchflow/runtime";
-import { createTestConfig, TEST_DIALECTS } from "@latchflow/runtime/testing";
-import { dropSchemas, startSmtpCapture, uniqueName } from "@latchflow/testing";
-import { describe, expect, inject, it } from "vitest";
-import { createAuthService } from "../src/index.js";
+import { ErrorCode } from "@latchflow/runtime";
+import { TEST_DIALECTS } from "@latchflow/runtime/testing";
+import { describe, expect, it } from "vitest";
+import { withAuthService } from "./auth-harness.js";
 
-const logger = createLogger({ level: "silent" });
 const ctx = { requestId: "first-signin", tenant: "default", client: { ip: "127.0.0.1" } };
 
 describe.each(TEST_DIALECTS)("first sign-in on an empty database (%s)", (dialect) => {
-  it("makes the first admin who signs in the owner; later strangers get nothing", async () => {
-    const name = uniqueName("auth_first");
-    const mail = await startSmtpCapture();
-    const tc = createTestConfig({
-      dialect,
-      name,
-      pgUrl: inject("pgUrl"),
-      env: { LATCHFLOW_SMTP_URL: mail.url },
-    });
-    const bus = createInProcessBus({});
-    const service = createAuthService({ config: tc.config, bus, logger, bootstrap: false });
-    const server = createGrpcServer({ logger });
-    await service.start(server);
-    const port = await server.listen("127.0.0.1", 0);
-    const auth = createClient(authV1.AuthServiceClient, `127.0.0.1:${port}`, { deadlineMs: 5000, logger });
-    try {
+  it("makes the first admin who signs in the owner; later strangers get nothing", () =>
+    withAuthService(dialect, "auth_first", async (auth, mail) => {
       expect((await auth.listUsers({}, ctx)).users).toHaveLength(0);
       await auth.startAdminSignIn({ email: "First@Example.com", linkBase: "http://x", next: "" }, ctx);
       const link = (await mail.waitFor("first@example.com")).text.match(/token=(\S+)/)?.[1];
@@ -41,14 +23,5 @@ describe.each(TEST_DIALECTS)("first sign-in on an empty database (%s)", (dialect
       await expect(auth.authenticate({ token: "nope", kind: "user_session" }, ctx)).rejects.toMatchObject({
         code: ErrorCode.Unauthenticated,
       });
-    } finally {
-      auth.$close();
-      await server.shutdown(1000);
-      await service.stop();
-      await bus.close();
-      await mail.stop();
-      if (dialect === "postgres") await dropSchemas(inject("pgUrl"), `${name}_`);
-      tc.cleanup();
-    }
-  });
+    }));
 });

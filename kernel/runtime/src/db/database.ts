@@ -114,6 +114,21 @@ export function sqlDate(db: Database, d: Date): Date | number {
 }
 
 /**
+ * A date column of a raw SQL row as a Date (SQLite: epoch ms, maybe as a numeric string; Postgres through
+ * MikroORM's connection: the timestamptz text), or null. Throws on anything else, so a check such as
+ * `expiresAt <= now` never runs on an Invalid Date (which compares false).
+ */
+export function dateFromSql(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  const date =
+    value instanceof Date
+      ? value
+      : new Date(typeof value === "string" && !/^\d+$/.test(value) ? value : Number(value));
+  if (Number.isNaN(date.getTime())) throw new Error(`Not a date from SQL: ${JSON.stringify(value)}`);
+  return date;
+}
+
+/**
  * A table name quoted and qualified with the service's schema (Postgres), for raw SQL; from the database or from
  * one of its entity managers (a transaction).
  */

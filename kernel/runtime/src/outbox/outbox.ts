@@ -7,7 +7,7 @@ import {
 } from "@latchflow/bus";
 import { type EntityManager, sql } from "@mikro-orm/knex";
 import { actorOf, type RequestContext } from "../context.js";
-import { type Database, sqlTable } from "../db/database.js";
+import { type Database, sqlDate, sqlTable } from "../db/database.js";
 import { withoutDurableWait } from "../db/group-commit.js";
 import { detachedFromRequest, type Logger } from "../logger.js";
 import { registerOutboxBacklog } from "../metrics.js";
@@ -119,6 +119,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus } = options;
   const logger = options.logger.child({ component: "outbox" });
   const service = options.service ?? String(options.logger.bindings().service ?? "unknown");
+  const table = sqlTable(db, "lf_outbox");
   let unregister: (() => void) | undefined;
   const pollMs = options.pollMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
@@ -145,7 +146,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const rows = (await em
       .getConnection()
       .execute(
-        `SELECT id, envelope FROM ${sqlTable(db, "lf_outbox")} WHERE sent_at IS NULL ORDER BY id LIMIT ?`,
+        `SELECT id, envelope FROM ${table} WHERE sent_at IS NULL ORDER BY id LIMIT ?`,
         [batchSize],
         "all",
       )) as { id: string; envelope: string }[];
@@ -161,8 +162,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         em
           .getConnection()
           .execute(
-            `UPDATE ${sqlTable(db, "lf_outbox")} SET sent_at = ?, attempts = attempts + 1 WHERE id IN (${sent.map(() => "?").join(", ")})`,
-            [new Date(), ...sent.map((row) => row.id)],
+            `UPDATE ${table} SET sent_at = ?, attempts = attempts + 1 WHERE id IN (${sent.map(() => "?").join(", ")})`,
+            [sqlDate(db, new Date()), ...sent.map((row) => row.id)],
             "run",
           ),
       );

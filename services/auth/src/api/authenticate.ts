@@ -1,9 +1,10 @@
 import type { authV1 } from "@latchflow/proto";
 import { badRequest, type RequestContext, roleCeiling, unauthenticated } from "@latchflow/runtime";
 import { type AuthContext, SETTINGS } from "../context.js";
-import { ApiToken, Permission, Recipient, RecipientDevice, Session, User } from "../entities/index.js";
+import { ApiToken, type Permission, Recipient, RecipientDevice, Session } from "../entities/index.js";
 import { authEndpointLimits, LIMITS } from "../rate-limit.js";
 import { hashSecret } from "../secrets.js";
+import { findUserCredential, type UserCredential } from "./identity-rows.js";
 import { sessionIsLive } from "./sessions.js";
 
 const MAX_CREDENTIAL_LENGTH = 512;
@@ -27,20 +28,34 @@ export function createAuthenticateApi(auth: AuthContext) {
     throw unauthenticated(INVALID);
   };
 
-  const userIdentity = async (user: User, credentialId: string, scopes: string[], csrfHash: string) => {
-    const permissions = await auth.db.em().find(Permission, { userId: user.id, tenant: user.tenant });
-    const identity: authV1.Identity = {
-      tenant: user.tenant,
-      kind: "user",
-      subjectId: user.id,
-      email: user.email,
-      role: user.role,
-      credentialId,
-      scopes,
-      permissions: permissions.map(permissionToProto),
-      csrfHash,
-    };
-    return identity;
+  const userIdentity = (found: UserCredential, scopes: string[]): authV1.Identity => ({
+    tenant: found.user.tenant,
+    kind: "user",
+    subjectId: found.user.id,
+    email: found.user.email,
+    role: found.user.role,
+    credentialId: found.credential.id,
+    scopes,
+    permissions: found.permissions,
+    csrfHash: found.credential.csrfHash,
+  });
+
+  /** A session's credential as {@link sessionIsLive} reads it (a session always has an expiry). */
+  const liveness = (c: UserCredential["credential"]) => ({
+    revokedAt: c.revokedAt,
+    expiresAt: c.expiresAt ?? new Date(0),
+    lastSeenAt: c.lastUsedAt ?? new Date(0),
+  });
+
+  /** Records that a live session was seen (at most once per touch interval). */
+  const touchSession = async (
+    s: { id: string; lastUsedAt: Date | null; deviceId?: string | null },
+    now: Date,
+  ): Promise<void> => {
+    if (s.lastUsedAt && now.getTime() - s.lastUsedAt.getTime() <= SETTINGS.sessionTouchMs) return;
+    const em = auth.db.em();
+    await em.nativeUpdate(Session, { id: s.id }, { lastSeenAt: now });
+    if (s.deviceId) await em.nativeUpdate(RecipientDevice, { id: s.deviceId }, { lastSeenAt: now });
   };
 
   const endpointLimits = authEndpointLimits(auth.config.authRateLimit);
@@ -69,34 +84,34 @@ export function createAuthenticateApi(auth: AuthContext) {
       const hash = hashSecret(presented);
 
       if (req.kind === "bearer") {
-        const token = await em.findOne(ApiToken, { tokenHash: hash });
-        if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) return fail(ctx);
-        const user = await em.findOne(User, { id: token.userId, tenant: token.tenant });
-        if (!user?.active) return fail(ctx);
+        const found = await findUserCredential(auth.db, "token", hash);
+        const token = found?.credential;
+        if (!found || !token || token.revokedAt || (token.expiresAt && token.expiresAt <= now))
+          return fail(ctx);
+        if (!found.user.active) return fail(ctx);
         if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > SETTINGS.sessionTouchMs) {
           await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
         }
-        const ceiling = new Set(roleCeiling(user.role));
-        const scopes = token.scopes.split(" ").filter((s) => ceiling.has(s));
-        return userIdentity(user, token.id, scopes, "");
+        const ceiling = new Set(roleCeiling(found.user.role));
+        return userIdentity(
+          found,
+          token.scopes.split(" ").filter((s) => ceiling.has(s)),
+        );
       }
 
       if (req.kind !== "user_session" && req.kind !== "recipient_session") {
         throw badRequest("kind must be bearer, user_session or recipient_session");
       }
-      const subjectKind = req.kind === "user_session" ? "user" : "recipient";
-      const session = await em.findOne(Session, { tokenHash: hash, subjectKind });
+      if (req.kind === "user_session") {
+        const found = await findUserCredential(auth.db, "user_session", hash);
+        if (!found || !sessionIsLive(liveness(found.credential), auth, now)) return fail(ctx);
+        await touchSession(found.credential, now);
+        if (!found.user.active) return fail(ctx);
+        return userIdentity(found, roleCeiling(found.user.role));
+      }
+      const session = await em.findOne(Session, { tokenHash: hash, subjectKind: "recipient" });
       if (!session || !sessionIsLive(session, auth, now)) return fail(ctx);
-      if (now.getTime() - session.lastSeenAt.getTime() > SETTINGS.sessionTouchMs) {
-        await em.nativeUpdate(Session, { id: session.id }, { lastSeenAt: now });
-        if (session.deviceId)
-          await em.nativeUpdate(RecipientDevice, { id: session.deviceId }, { lastSeenAt: now });
-      }
-      if (subjectKind === "user") {
-        const user = await em.findOne(User, { id: session.subjectId, tenant: session.tenant });
-        if (!user?.active) return fail(ctx);
-        return userIdentity(user, session.id, roleCeiling(user.role), session.csrfHash);
-      }
+      await touchSession({ ...session, lastUsedAt: session.lastSeenAt }, now);
       const recipient = await em.findOne(Recipient, { id: session.subjectId, tenant: session.tenant });
       if (!recipient?.enabled) return fail(ctx);
       return {

@@ -41,7 +41,11 @@ export function openSession(
 }
 
 /** A live session: not revoked, not past its absolute end, used within the idle timeout. */
-export function sessionIsLive(s: Session, auth: AuthContext, now: Date): boolean {
+export function sessionIsLive(
+  s: Pick<Session, "revokedAt" | "expiresAt" | "lastSeenAt">,
+  auth: AuthContext,
+  now: Date,
+): boolean {
   return (
     !s.revokedAt && s.expiresAt > now && now.getTime() - s.lastSeenAt.getTime() < auth.config.sessions.idleMs
   );
