@@ -1,9 +1,7 @@
-import { createAuditService } from "@latchflow/audit";
-import { type BootstrapResult, createAuthService } from "@latchflow/auth";
-import { createBundlesService } from "@latchflow/bundles";
+// Each service's package is imported when that service starts (ADR 053): a process of the distributed mode loads
+// only its own service's code, not all six.
+import type { BootstrapResult } from "@latchflow/auth";
 import type { EventBus } from "@latchflow/bus";
-import { createGateway } from "@latchflow/gateway";
-import { createKernel } from "@latchflow/kernel";
 import {
   type Config,
   createGrpcServer,
@@ -12,7 +10,6 @@ import {
   type ServiceDeps,
   type ServiceName,
 } from "@latchflow/runtime";
-import { createStorageService } from "@latchflow/storage";
 import { gatewayClients } from "./clients.js";
 
 export type BackendName = Exclude<ServiceName, "gateway">;
@@ -27,30 +24,30 @@ export interface Hooks {
   addresses?: Config["addresses"];
 }
 
-function createBackend(name: BackendName, deps: ServiceDeps, hooks: Hooks): LatchflowService {
+async function createBackend(name: BackendName, deps: ServiceDeps, hooks: Hooks): Promise<LatchflowService> {
   switch (name) {
     case "kernel":
-      return createKernel({
+      return (await import("@latchflow/kernel")).createKernel({
         ...deps,
         addresses: hooks.addresses ?? deps.config.addresses,
         ...(hooks.now ? { now: hooks.now } : {}),
       });
     case "auth":
-      return createAuthService({
+      return (await import("@latchflow/auth")).createAuthService({
         ...deps,
         ...(hooks.onBootstrap ? { onBootstrap: hooks.onBootstrap } : {}),
         ...(hooks.now ? { now: hooks.now } : {}),
       });
     case "bundles":
-      return createBundlesService({
+      return (await import("@latchflow/bundles")).createBundlesService({
         ...deps,
         storageAddress: hooks.addresses?.storage || deps.config.addresses.storage,
         ...(hooks.now ? { now: hooks.now } : {}),
       });
     case "storage":
-      return createStorageService(deps);
+      return (await import("@latchflow/storage")).createStorageService(deps);
     case "audit":
-      return createAuditService(deps);
+      return (await import("@latchflow/audit")).createAuditService(deps);
   }
 }
 
@@ -67,8 +64,8 @@ export async function startBackend(
   listen: { host: string; port: number },
   hooks: Hooks = {},
 ): Promise<RunningNode> {
+  const service = await createBackend(name, deps, hooks);
   const server = createGrpcServer({ logger: deps.logger.child({ service: name }) });
-  const service = createBackend(name, deps, hooks);
   await service.start(server);
   const port = await server.listen(listen.host, listen.port);
   return {
@@ -87,6 +84,7 @@ export async function startGateway(
   addresses: Config["addresses"],
 ): Promise<RunningNode> {
   const { clients, readiness, close } = gatewayClients(addresses, config, logger);
+  const { createGateway } = await import("@latchflow/gateway");
   const gateway = createGateway({ config, logger, clients, readiness });
   const port = await gateway.listen();
   return {

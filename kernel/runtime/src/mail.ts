@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Config } from "./config.js";
 import { ErrorCode, LatchflowError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -48,11 +48,12 @@ export function pooled(smtpUrl: string): string {
  */
 export function createMailer(config: Config, logger: Logger): Mailer {
   const log = logger.child({ component: "mail" });
-  let transport: Transporter | undefined;
-  if (config.mail.smtpUrl) transport = createTransport(pooled(config.mail.smtpUrl));
+  const smtpUrl = config.mail.smtpUrl ? pooled(config.mail.smtpUrl) : undefined;
+  // nodemailer (~3.5 MB of heap) is loaded by the first message, not by every process that might send one (ADR 053)
+  let transport: Promise<Transporter> | undefined;
   return {
     async send(message) {
-      if (!transport) {
+      if (!smtpUrl) {
         if (config.development) {
           log.info(
             { to: message.to, subject: message.subject, text: message.text },
@@ -63,7 +64,8 @@ export function createMailer(config: Config, logger: Logger): Mailer {
         throw new LatchflowError(ErrorCode.Unavailable, "Mail is not configured (LATCHFLOW_SMTP_URL)");
       }
       try {
-        const info = await transport.sendMail({ from: config.mail.from, ...message });
+        transport ??= import("nodemailer").then((m) => m.createTransport(smtpUrl));
+        const info = await (await transport).sendMail({ from: config.mail.from, ...message });
         return {
           messageId: String(info.messageId ?? message.messageId ?? ""),
           accepted: ((info.accepted ?? []) as Array<string | { address: string }>).map((a) =>
@@ -75,7 +77,7 @@ export function createMailer(config: Config, logger: Logger): Mailer {
       }
     },
     close() {
-      transport?.close();
+      transport?.then((t) => t.close()).catch(() => {});
     },
   };
 }
