@@ -64,7 +64,13 @@ export function createMailer(config: Config, logger: Logger): Mailer {
         throw new LatchflowError(ErrorCode.Unavailable, "Mail is not configured (LATCHFLOW_SMTP_URL)");
       }
       try {
-        transport ??= import("nodemailer").then((m) => m.createTransport(smtpUrl));
+        // a failed load is tried again by the next message
+        transport ??= import("nodemailer")
+          .then((m) => m.createTransport(smtpUrl))
+          .catch((err: unknown) => {
+            transport = undefined;
+            throw err;
+          });
         const info = await (await transport).sendMail({ from: config.mail.from, ...message });
         return {
           messageId: String(info.messageId ?? message.messageId ?? ""),
