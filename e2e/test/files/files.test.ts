@@ -35,11 +35,14 @@ function storedObjects(s: Stack): string[] {
   return out;
 }
 
+/** small enough to pass in a test, above every upload this file makes on purpose */
+const UPLOAD_LIMIT = 2 * 1024 * 1024;
+
 describe.each(MODES)("files on %s + %s", (dialect, bus) => {
   let s: Stack;
   let api: Client;
   beforeAll(async () => {
-    s = await startStack(dialect, bus, "files");
+    s = await startStack(dialect, bus, "files", { LATCHFLOW_UPLOAD_LIMIT_BYTES: String(UPLOAD_LIMIT) });
     api = s.client();
   });
   /** A file's content as the owner downloads it. */
@@ -102,6 +105,15 @@ describe.each(MODES)("files on %s + %s", (dialect, bus) => {
       headers: { "x-file-name": encodeURIComponent("a/b.txt") },
     });
     expectError(slashed, 422, "validation_failed");
+    // over the upload limit, raw (with and without a length) and multipart
+    const big = bytes(UPLOAD_LIMIT + 1, 5);
+    const name = { "x-file-name": "big.bin" };
+    expectError(await api.raw.uploadFile({ body: big, headers: name }), 413, "payload_too_large");
+    const unsized = new Blob([big]).stream();
+    expectError(await api.raw.uploadFile({ body: unsized, headers: name }), 413, "payload_too_large");
+    const form = new FormData();
+    form.append("file", new Blob([big]), "big.bin");
+    expectError(await api.raw.uploadFile({ body: form }), 413, "payload_too_large");
     await waitFor(() => storedObjects(s).length === before, {
       timeoutMs: 5000,
       description: "no new stored object",

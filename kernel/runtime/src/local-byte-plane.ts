@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { storageV1 } from "@latchflow/proto";
 
 /**
  * The storage byte plane's in-process door (ADR 045). When storage runs in the same process as the gateway
@@ -7,11 +8,17 @@ import type { Readable } from "node:stream";
  * storage checks it exactly as an HTTP `GET /v1/blobs/{id}` (same refusals, same range, same chunk-by-chunk
  * authentication; a chunk that fails breaks the returned stream). A process has at most one listener per
  * `host:port`, so the lookup reaches the very plane the HTTP request would have reached; a miss falls back to
- * HTTP.
+ * HTTP. Uploads take the same door (ADR 052): `write` checks a write capability exactly as `PUT /v1/blobs` does
+ * (single use, its byte limit and expected size) and seals the body in one pass as it is iterated.
  */
 export interface LocalBytePlane {
   /** `path` as in the capability (`/v1/blobs/{id}`); resolves with the plaintext range or throws the refusal */
   openRead(token: string, path: string): Promise<{ stream: Readable; length: number }>;
+  /**
+   * `path` as in the capability (`/v1/blobs`); stores `body` (hashed, encrypted and written as it is iterated,
+   * with backpressure) and resolves with its BlobInfo, or throws the refusal. A body that fails stores nothing.
+   */
+  write(token: string, path: string, body: AsyncIterable<Buffer>): Promise<storageV1.BlobInfo>;
 }
 
 const REGISTRY = Symbol.for("latchflow.storage.localBytePlanes");

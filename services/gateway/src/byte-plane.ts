@@ -110,7 +110,8 @@ function checkedLength(stream: Readable, announced: number, expected: number): R
 
 /**
  * Uploads a body to the storage byte plane (one pass there: hash, encrypt and write as the bytes arrive):
- * a capability from OpenBlobWrite that carries this request's context and limits, then a plain HTTP PUT.
+ * a capability from OpenBlobWrite that carries this request's context and limits, then a plain HTTP PUT — or,
+ * when storage runs in this process, the same capability handed to its in-process door (ADR 052).
  */
 export async function writeBlob(
   clients: Pick<GatewayClients, "storage" | "storageHost">,
@@ -131,6 +132,21 @@ export async function writeBlob(
   };
   body.once("aborted", interrupt);
   body.once("error", interrupt);
+  const local = localBytePlane(clients.storageHost, cap.port);
+  if (local) {
+    try {
+      return await local.write(
+        cap.token,
+        cap.path,
+        pieces(body, () => interrupted),
+      );
+    } catch (err) {
+      if (interrupted) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
+      // a refusal (limit, size) leaves the rest of the body to drain, so the answer reaches the client
+      body.resume();
+      throw err;
+    }
+  }
   // a known length spares chunked framing (three writes per piece) on the way to storage
   const size = options.expectedSize;
   const headers: Record<string, string> = {
@@ -154,4 +170,12 @@ export async function writeBlob(
   for await (const c of res as AsyncIterable<Buffer>) text += c.toString("utf8");
   const info = JSON.parse(text) as Omit<storageV1.BlobInfo, "createdAt"> & { createdAt: string };
   return { ...info, createdAt: new Date(info.createdAt) };
+}
+
+/** The pieces of an upload body as they arrive; fails when the body was cut off (the client went away). */
+async function* pieces(body: Readable, interrupted: () => boolean): AsyncGenerator<Buffer> {
+  yield* body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+  if (interrupted() || ("complete" in body && body.complete === false)) {
+    throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
+  }
 }

@@ -129,40 +129,40 @@ export function createBlobStore(deps: BlobStoreDeps) {
     /**
      * Streams plaintext in: hashes, encrypts in chunks and stores it under a new key; then either records a
      * new blob or, when the tenant already has this content, adds a reference and deletes the new object.
-     * Fails (storing nothing) when `source` fails or the size differs from `expectedSize`.
+     * Fails (storing nothing) when `source` fails, passes `limitBytes` (> 0) or differs from `expectedSize`.
      */
     async put(
       ctx: RequestContext,
       source: AsyncIterable<Buffer>,
-      options: { expectedSize?: number } = {},
+      options: { expectedSize?: number; limitBytes?: number } = {},
     ): Promise<BlobInfo> {
       const id = newId();
       const driverKey = `${ctx.tenant}/${id}`;
       const chunkKey = newChunkKey(CHUNK_SIZE);
-      const expected = options.expectedSize;
-      let size = 0;
-      async function* plaintext() {
-        for await (const data of source) {
-          size += data.length;
-          if (expected !== undefined && size > expected) {
-            throw validationFailed("More bytes arrived than expected_size", { expectedSize: expected });
-          }
-          yield data;
-        }
-        if (expected !== undefined && size !== expected) {
-          throw validationFailed("Fewer bytes arrived than expected_size", { expectedSize: expected, size });
-        }
-      }
-      // one pass: sha256 + CRC-32 + sealed chunks, one sealed buffer per piece received
+      const { expectedSize: expected, limitBytes: limit = 0 } = options;
+      // one pass: sha256 + CRC-32 + sealed chunks as the pieces arrive, written in ~1 MiB batches
       let digest: SealDigest | undefined;
       let failure: unknown;
       const body = Readable.from(
         (async function* () {
           try {
             const sealer = createSealer(chunkKey);
-            for await (const data of plaintext()) {
-              const out = sealer.update(data);
-              if (out.length > 0) yield out;
+            for await (const data of source) {
+              // the sealer counts the bytes; these checks run before it takes a piece
+              const size = sealer.size + data.length;
+              if (limit > 0 && size > limit) {
+                throw new LatchflowError(ErrorCode.PayloadTooLarge, `Uploads are limited to ${limit} bytes`);
+              }
+              if (expected !== undefined && size > expected) {
+                throw validationFailed("More bytes arrived than expected_size", { expectedSize: expected });
+              }
+              yield* sealer.update(data);
+            }
+            if (expected !== undefined && sealer.size !== expected) {
+              throw validationFailed("Fewer bytes arrived than expected_size", {
+                expectedSize: expected,
+                size: sealer.size,
+              });
             }
             const { sealed, ...rest } = sealer.final();
             digest = rest;
@@ -180,21 +180,19 @@ export function createBlobStore(deps: BlobStoreDeps) {
         await driver.delete(driverKey).catch(() => {});
         throw failure ?? err;
       }
-      if (!digest || digest.size !== size) {
+      if (!digest) {
         await driver.delete(driverKey).catch(() => {});
-        throw new LatchflowError(
-          ErrorCode.Internal,
-          "The upload's digest is missing or does not match its size",
-        );
+        throw new LatchflowError(ErrorCode.Internal, "The upload ended without its digest");
       }
+      const { sha256, crc32, size } = digest;
       try {
         return await recordPut(ctx, {
           id,
           driverKey,
           chunkKey,
-          sha256: digest.sha256,
+          sha256,
           size,
-          crc32: digest.crc32,
+          crc32,
         });
       } catch (err) {
         await driver.delete(driverKey).catch(() => {});

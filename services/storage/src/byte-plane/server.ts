@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream";
+import type { storageV1 } from "@latchflow/proto";
 import {
   type CallerKind,
   ErrorCode,
@@ -12,16 +13,10 @@ import {
   toLatchflowError,
   unauthenticated,
 } from "@latchflow/runtime";
-import type { BlobInfo, BlobStore } from "../blob-store.js";
+import type { BlobStore } from "../blob-store.js";
 import { type Capabilities, CapabilityRefused, type Claims } from "./capability.js";
 
 export const BLOB_PATH = "/v1/blobs";
-
-/** BlobInfo as the JSON of a byte-plane upload answer (the field names of storage.v1.BlobInfo). */
-function blobInfoJson(info: BlobInfo) {
-  const { id, createdAt, ...rest } = info;
-  return { blobId: id, ...rest, createdAt: createdAt.toISOString() };
-}
 
 /**
  * The byte plane (ADR 036): plain HTTP/1.1 for blob bytes, next to the gRPC API. Who may call: anyone holding
@@ -60,12 +55,7 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
   }
 
   function fail(res: ServerResponse, err: unknown, requestId = ""): void {
-    const e =
-      err instanceof CapabilityRefused
-        ? new LatchflowError(ErrorCode.Unauthenticated, "A valid byte-plane capability is required", {
-            details: { reason: err.reason },
-          })
-        : toLatchflowError(err);
+    const e = toLatchflowError(refusal(err));
     if (e.code === ErrorCode.Internal) logger.error({ err, requestId }, "byte plane request failed");
     if (res.headersSent) {
       res.destroy(e);
@@ -114,28 +104,33 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
     });
   }
 
-  async function write(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const claims = capabilities.verify(bearer(req), "write");
+  /**
+   * Checks a write capability (single use) and stores `source` within its byte limit and expected size (HTTP
+   * and in-process alike).
+   */
+  async function acceptWrite(
+    token: string | undefined,
+    source: AsyncIterable<Buffer>,
+  ): Promise<storageV1.BlobInfo> {
+    const claims = capabilities.verify(token, "write");
     for (const [jti, exp] of usedWrites) if (exp <= Date.now()) usedWrites.delete(jti);
     if (usedWrites.has(claims.jti)) throw unauthenticated("The upload capability was already used");
     usedWrites.set(claims.jti, claims.exp);
-    const limit = claims.limitBytes;
-    async function* body() {
-      let received = 0;
-      // a refusal leaves the rest of the body to drain (the answer still reaches the client)
-      for await (const data of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-        received += data.length;
-        if (limit > 0 && received > limit) {
-          throw new LatchflowError(ErrorCode.PayloadTooLarge, `Uploads are limited to ${limit} bytes`);
-        }
-        yield data;
-      }
-      if (!req.complete) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
-    }
-    const info = await store.put(contextOf(claims), body(), {
+    const { id, ...info } = await store.put(contextOf(claims), source, {
+      limitBytes: claims.limitBytes,
       ...(claims.expectedSize === undefined ? {} : { expectedSize: claims.expectedSize }),
     });
-    const json = JSON.stringify(blobInfoJson(info));
+    return { blobId: id, ...info };
+  }
+
+  async function write(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    async function* body() {
+      // a refusal leaves the rest of the body to drain (the answer still reaches the client)
+      yield* req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+      if (!req.complete) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
+    }
+    const info = await acceptWrite(bearer(req), body());
+    const json = JSON.stringify({ ...info, createdAt: info.createdAt?.toISOString() });
     res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
     res.end(json);
   }
@@ -146,7 +141,19 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
       : undefined;
   }
 
-  /** The in-process door (ADR 045): the same capability check and stream as `GET /v1/blobs/{id}`. */
+  /** A capability refusal as the error the HTTP answer carries (401 with details.reason). */
+  function refusal(err: unknown): unknown {
+    return err instanceof CapabilityRefused
+      ? new LatchflowError(ErrorCode.Unauthenticated, "A valid byte-plane capability is required", {
+          details: { reason: err.reason },
+        })
+      : err;
+  }
+
+  /**
+   * The in-process door (ADR 045 reads, ADR 052 writes): the same capability checks and streams as
+   * `GET /v1/blobs/{id}` and `PUT /v1/blobs`.
+   */
   const local: LocalBytePlane = {
     async openRead(token, path) {
       const blobId = blobIdOf(path);
@@ -155,12 +162,15 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
         const { stream, start, end } = await openRead(token, blobId);
         return { stream, length: end - start };
       } catch (err) {
-        if (err instanceof CapabilityRefused) {
-          throw new LatchflowError(ErrorCode.Unauthenticated, "A valid byte-plane capability is required", {
-            details: { reason: err.reason },
-          });
-        }
-        throw err;
+        throw refusal(err);
+      }
+    },
+    async write(token, path, body) {
+      if (path !== BLOB_PATH) throw new LatchflowError(ErrorCode.NotFound, "No such byte-plane route");
+      try {
+        return await acceptWrite(token, body);
+      } catch (err) {
+        throw refusal(err);
       }
     },
   };

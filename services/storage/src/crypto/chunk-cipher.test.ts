@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
-import { pipeline } from "node:stream/promises";
 import { ErrorCode } from "@latchflow/runtime";
 import { describe, expect, it } from "vitest";
 import {
@@ -9,26 +8,28 @@ import {
   type ChunkKey,
   chunkCount,
   createDecryptStream,
-  createEncryptStream,
   newChunkKey,
   openChunk,
-  sealChunk,
   sealedRangeFor,
   sealedSize,
   TAG_LENGTH,
 } from "./chunk-cipher.js";
+import { createSealer } from "./sealer.js";
 
 const SMALL = 1024; // a small chunk size keeps multi-chunk cases fast and readable
 
-async function seal(key: ChunkKey, plaintext: Buffer, writeSize = 1000): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (let i = 0; i < plaintext.length; i += writeSize) parts.push(plaintext.subarray(i, i + writeSize));
+/** The stored object of `plaintext` (sealed in pieces of `writeSize` bytes). */
+function seal(key: ChunkKey, plaintext: Buffer, writeSize = 1000): Buffer {
+  const sealer = createSealer(key);
   const out: Buffer[] = [];
-  await pipeline(Readable.from(parts), createEncryptStream(key), async (source) => {
-    for await (const c of source) out.push(c as Buffer);
-  });
+  for (let i = 0; i < plaintext.length; i += writeSize)
+    out.push(...sealer.update(plaintext.subarray(i, i + writeSize)));
+  out.push(sealer.final().sealed);
   return Buffer.concat(out);
 }
+
+/** One chunk sealed alone: chunk 0 of a sealer, as the last chunk (a blob of `plaintext`). */
+const sealLast = (key: ChunkKey, plaintext: Buffer) => seal(key, plaintext, key.chunkSize);
 
 async function open(key: ChunkKey, sealed: Buffer, size: number, start = 0, end = size): Promise<Buffer> {
   const r = sealedRangeFor(size, key.chunkSize, start, end);
@@ -59,7 +60,7 @@ describe("chunked AES-256-GCM (STREAM)", () => {
     const key = newChunkKey(SMALL);
     for (const size of [0, 1, SMALL - 1, SMALL, SMALL + 1, 3 * SMALL, 5 * SMALL + 17]) {
       const plaintext = randomBytes(size);
-      const sealed = await seal(key, plaintext);
+      const sealed = seal(key, plaintext);
       expect(sealed.length).toBe(sealedSize(size, SMALL));
       expect(sealed.length).toBe(size + chunkCount(size, SMALL) * TAG_LENGTH);
       expect((await open(key, sealed, size)).equals(plaintext)).toBe(true);
@@ -73,7 +74,7 @@ describe("chunked AES-256-GCM (STREAM)", () => {
 
   it("an empty blob is one authenticated empty chunk", async () => {
     const key = newChunkKey(SMALL);
-    const sealed = await seal(key, Buffer.alloc(0));
+    const sealed = seal(key, Buffer.alloc(0));
     expect(sealed.length).toBe(TAG_LENGTH);
     expect((await open(key, sealed, 0)).length).toBe(0);
     const flipped = Buffer.from(sealed);
@@ -86,7 +87,7 @@ describe("chunked AES-256-GCM (STREAM)", () => {
     const key = newChunkKey(SMALL);
     const size = 4 * SMALL + 100;
     const plaintext = randomBytes(size);
-    const sealed = await seal(key, plaintext);
+    const sealed = seal(key, plaintext);
     const ranges: [number, number][] = [
       [0, 1],
       [size - 1, size],
@@ -114,7 +115,7 @@ describe("chunked AES-256-GCM (STREAM)", () => {
     const key = newChunkKey(SMALL);
     const size = 3 * SMALL;
     const plaintext = randomBytes(size);
-    const sealed = await seal(key, plaintext);
+    const sealed = seal(key, plaintext);
     for (const at of [0, SMALL, SMALL + TAG_LENGTH + 5, sealed.length - 1]) {
       const bad = Buffer.from(sealed);
       bad[at]! ^= 0x80;
@@ -131,7 +132,7 @@ describe("chunked AES-256-GCM (STREAM)", () => {
     const key = newChunkKey(SMALL);
     const size = 10 * SMALL;
     const plaintext = randomBytes(size);
-    const sealed = await seal(key, plaintext);
+    const sealed = seal(key, plaintext);
     const sealedChunk = SMALL + TAG_LENGTH;
     // 3.5 chunks, then 4 chunks (finishing the half one), then the rest
     const cuts = [0, 3.5 * sealedChunk, 7.5 * sealedChunk, sealed.length];
@@ -149,7 +150,7 @@ describe("chunked AES-256-GCM (STREAM)", () => {
   it("detects reordered chunks, dropped final chunks, and chunks spliced from another blob", async () => {
     const key = newChunkKey(SMALL);
     const size = 3 * SMALL;
-    const sealed = await seal(key, randomBytes(size));
+    const sealed = seal(key, randomBytes(size));
     const c = (i: number, s = sealed) => s.subarray(i * (SMALL + TAG_LENGTH), (i + 1) * (SMALL + TAG_LENGTH));
 
     const swapped = Buffer.concat([c(1), c(0), c(2)]);
@@ -165,12 +166,12 @@ describe("chunked AES-256-GCM (STREAM)", () => {
     );
 
     // splicing: same position, another blob (its own data key) → fails
-    const other = await seal(newChunkKey(SMALL), randomBytes(size));
+    const other = seal(newChunkKey(SMALL), randomBytes(size));
     const spliced = Buffer.concat([c(0), c(1, other), c(2)]);
     expect((await openCollecting(key, spliced, size)).error?.code).toBe(ErrorCode.IntegrityFailed);
 
     // even under the same data key, another nonce prefix does not verify
-    const sameDek = await seal({ ...key, noncePrefix: randomBytes(8) }, randomBytes(size));
+    const sameDek = seal({ ...key, noncePrefix: randomBytes(8) }, randomBytes(size));
     expect((await openCollecting(key, Buffer.concat([c(0), c(1, sameDek), c(2)]), size)).error?.code).toBe(
       ErrorCode.IntegrityFailed,
     );
@@ -178,9 +179,9 @@ describe("chunked AES-256-GCM (STREAM)", () => {
 
   it("binds the last-chunk flag: a final chunk does not open as a middle one, and vice versa", () => {
     const key = newChunkKey(SMALL);
-    const last = sealChunk(key, 0, true, Buffer.from("end"));
+    const last = sealLast(key, Buffer.from("end"));
     expect(openChunk(key, 0, true, last).toString()).toBe("end");
-    expect(() => openChunk(key, 0, false, sealChunk(key, 0, true, randomBytes(SMALL)))).toThrow(
+    expect(() => openChunk(key, 0, false, sealLast(key, randomBytes(SMALL)))).toThrow(
       expect.objectContaining({ code: ErrorCode.IntegrityFailed }),
     );
     expect(() => openChunk(key, 1, true, last)).toThrow(

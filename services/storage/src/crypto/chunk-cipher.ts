@@ -1,7 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createDecipheriv, randomBytes } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { ErrorCode, LatchflowError } from "@latchflow/runtime";
-import { chunkAad, chunkNonce, NONCE_PREFIX_LENGTH, TAG_LENGTH } from "./sealer.js";
 
 /**
  * Content encryption: AES-256-GCM over fixed-size chunks, the STREAM construction (Hoang, Reyhanitabar,
@@ -17,11 +16,34 @@ import { chunkAad, chunkNonce, NONCE_PREFIX_LENGTH, TAG_LENGTH } from "./sealer.
  * `max(1, ceil(size / chunkSize))`; a size that is a multiple of the chunk size has no empty trailing chunk.
  * Reordering changes the index, dropping final chunks loses the last flag, and chunks of another blob fail
  * under its own data key: all fail authentication.
+ *
+ * This file is the one definition of the format and opens it; `sealer.ts` is the one encryptor (ADR 044).
  */
 export const CHUNK_SIZE = 64 * 1024;
-export { NONCE_PREFIX_LENGTH, TAG_LENGTH };
+export const TAG_LENGTH = 16;
+export const NONCE_PREFIX_LENGTH = 8;
 export const DEK_LENGTH = 32;
-const MAX_CHUNKS = 2 ** 32;
+/** the chunk index is 32 bits in the nonce */
+export const MAX_CHUNKS = 2 ** 32;
+const AAD_MAGIC = Buffer.from("LFC1", "latin1");
+
+/** nonce (12 bytes) = per-blob random prefix (8 bytes) ‖ chunk index (uint32 big-endian) */
+export function chunkNonce(noncePrefix: Buffer, index: number): Buffer {
+  const n = Buffer.allocUnsafe(NONCE_PREFIX_LENGTH + 4);
+  noncePrefix.copy(n, 0);
+  n.writeUInt32BE(index, NONCE_PREFIX_LENGTH);
+  return n;
+}
+
+/** associated data = "LFC1" ‖ chunk index (uint64 big-endian) ‖ last-chunk flag ‖ log2(chunk size) */
+export function chunkAad(chunkSize: number, index: number, last: boolean): Buffer {
+  const a = Buffer.allocUnsafe(AAD_MAGIC.length + 10);
+  AAD_MAGIC.copy(a, 0);
+  a.writeBigUInt64BE(BigInt(index), AAD_MAGIC.length);
+  a[AAD_MAGIC.length + 8] = last ? 1 : 0;
+  a[AAD_MAGIC.length + 9] = Math.log2(chunkSize);
+  return a;
+}
 
 /** What a blob's chunks are sealed with. */
 export interface ChunkKey {
@@ -37,7 +59,7 @@ export function newChunkKey(chunkSize = CHUNK_SIZE): ChunkKey {
   return { dek: randomBytes(DEK_LENGTH), noncePrefix: randomBytes(NONCE_PREFIX_LENGTH), chunkSize };
 }
 
-function checkChunkSize(chunkSize: number): void {
+export function checkChunkSize(chunkSize: number): void {
   if (!Number.isInteger(Math.log2(chunkSize)) || chunkSize < 16 || chunkSize > 16 * 1024 * 1024) {
     throw new RangeError("chunkSize must be a power of two between 16 B and 16 MiB");
   }
@@ -65,25 +87,6 @@ function aad(key: ChunkKey, index: number, last: boolean): Buffer {
   return chunkAad(key.chunkSize, index, last);
 }
 
-/** Seals one chunk: ciphertext ‖ tag. */
-export function sealChunk(key: ChunkKey, index: number, last: boolean, plaintext: Buffer): Buffer {
-  const [ciphertext, tag] = sealChunkParts(key, index, last, plaintext);
-  return Buffer.concat([ciphertext, tag]);
-}
-
-/** Seals one chunk as [ciphertext, tag] (no copy into one buffer; streams write both in turn). */
-function sealChunkParts(key: ChunkKey, index: number, last: boolean, plaintext: Buffer): [Buffer, Buffer] {
-  if (index >= MAX_CHUNKS) throw new RangeError("blob too large for its chunk size");
-  if (plaintext.length > key.chunkSize || (!last && plaintext.length !== key.chunkSize)) {
-    throw new RangeError("only the last chunk may be shorter than the chunk size");
-  }
-  const cipher = createCipheriv("aes-256-gcm", key.dek, nonce(key, index), { authTagLength: TAG_LENGTH });
-  cipher.setAAD(aad(key, index, last));
-  const ciphertext = cipher.update(plaintext);
-  cipher.final();
-  return [ciphertext, cipher.getAuthTag()];
-}
-
 /** Opens one sealed chunk; throws IntegrityFailed unless it authenticates at this index and position. */
 export function openChunk(key: ChunkKey, index: number, last: boolean, sealed: Buffer): Buffer {
   if (sealed.length < TAG_LENGTH || sealed.length - TAG_LENGTH > key.chunkSize) {
@@ -105,60 +108,6 @@ export function openChunk(key: ChunkKey, index: number, last: boolean, sealed: B
     });
   }
   return plaintext;
-}
-
-/**
- * A Transform that turns plaintext of any write sizes into sealed chunks (one output buffer per chunk).
- * A full chunk is held back until more data (or the end) shows whether it is the last one.
- */
-export function createEncryptStream(key: ChunkKey): Transform {
-  checkChunkSize(key.chunkSize);
-  // the chunk held back: a view of the input when it arrives chunk-aligned (no copy), else gathered in
-  // `scratch` (reusable: sealing copies the plaintext into a new ciphertext buffer)
-  const scratch = Buffer.allocUnsafe(key.chunkSize);
-  let buffer: Buffer = scratch;
-  let filled = 0;
-  let index = 0;
-  const emit = (stream: Transform, plaintext: Buffer, last: boolean) => {
-    const [ciphertext, tag] = sealChunkParts(key, index++, last, plaintext);
-    stream.push(ciphertext);
-    stream.push(tag);
-  };
-  return new Transform({
-    transform(data: Buffer, _enc, done: TransformCallback) {
-      try {
-        let at = 0;
-        while (at < data.length) {
-          if (filled === key.chunkSize) {
-            // more data follows, so the held chunk is not the last
-            emit(this, buffer, false);
-            filled = 0;
-          }
-          if (filled === 0 && data.length - at >= key.chunkSize) {
-            buffer = data.subarray(at, at + key.chunkSize);
-            filled = key.chunkSize;
-            at += key.chunkSize;
-            continue;
-          }
-          if (filled === 0) buffer = scratch;
-          const n = data.copy(buffer, filled, at, Math.min(data.length, at + key.chunkSize - filled));
-          filled += n;
-          at += n;
-        }
-        done();
-      } catch (err) {
-        done(err as Error);
-      }
-    },
-    flush(done: TransformCallback) {
-      try {
-        emit(this, buffer.subarray(0, filled), true);
-        done();
-      } catch (err) {
-        done(err as Error);
-      }
-    },
-  });
 }
 
 /** Which part of the stored object serves the plaintext range [start, end). */

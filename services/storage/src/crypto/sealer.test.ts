@@ -1,9 +1,16 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { CHUNK_SIZE, createDecryptStream, createEncryptStream, newChunkKey } from "./chunk-cipher.js";
+import {
+  CHUNK_SIZE,
+  type ChunkKey,
+  chunkCount,
+  createDecryptStream,
+  newChunkKey,
+  TAG_LENGTH,
+} from "./chunk-cipher.js";
 import { createSealer } from "./sealer.js";
 
 const MiB = 1024 * 1024;
@@ -20,18 +27,42 @@ function pieces(data: Buffer, sizes: number[]): Buffer[] {
   return out;
 }
 
+/**
+ * The format written out from its description in chunk-cipher.ts, one chunk at a time: nonce = prefix ‖ index
+ * (uint32 BE), AAD = "LFC1" ‖ index (uint64 BE) ‖ last flag ‖ log2(chunk size), each chunk ciphertext ‖ tag.
+ */
+function referenceSeal(key: ChunkKey, data: Buffer): Buffer {
+  const n = chunkCount(data.length, key.chunkSize);
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const nonce = Buffer.alloc(12);
+    key.noncePrefix.copy(nonce);
+    nonce.writeUInt32BE(i, 8);
+    const aad = Buffer.alloc(14);
+    aad.write("LFC1", "latin1");
+    aad.writeBigUInt64BE(BigInt(i), 4);
+    aad[12] = i === n - 1 ? 1 : 0;
+    aad[13] = Math.log2(key.chunkSize);
+    const cipher = createCipheriv("aes-256-gcm", key.dek, nonce, { authTagLength: TAG_LENGTH });
+    cipher.setAAD(aad);
+    out.push(cipher.update(data.subarray(i * key.chunkSize, (i + 1) * key.chunkSize)), cipher.final());
+    out.push(cipher.getAuthTag());
+  }
+  return Buffer.concat(out);
+}
+
 describe("sealing pass (the upload path's hash + CRC + seal)", () => {
   const sizes = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, MiB, MiB + 1, 5 * MiB + 12_345];
   it.each(sizes)(
-    "%i bytes: the same bytes as the encrypt stream and the plaintext's digest",
+    "%i bytes: the format's bytes whatever the pieces, and the plaintext's digest",
     async (size) => {
       const data = randomBytes(size);
       const key = newChunkKey(CHUNK_SIZE);
-      const expected = await buffer(Readable.from([data]).pipe(createEncryptStream(key)));
+      const expected = referenceSeal(key, data);
       const want = { sha256: createHash("sha256").update(data).digest("hex"), crc32: crc32(data), size };
       for (const split of [[65_536], [1000, 70_000, 3 * MiB, 1], [size || 1]]) {
         const sealer = createSealer(key);
-        const parts = pieces(data, split).map((p) => sealer.update(p));
+        const parts = pieces(data, split).flatMap((p) => sealer.update(p));
         const { sealed, ...digest } = sealer.final();
         const all = Buffer.concat([...parts, sealed]);
         expect(all.equals(expected)).toBe(true);
@@ -45,11 +76,14 @@ describe("sealing pass (the upload path's hash + CRC + seal)", () => {
     },
   );
 
-  it("holds back the last full chunk until the end shows it is the last", () => {
+  it("holds back the last full chunk until the end shows it is the last; writes full batches", () => {
     const key = newChunkKey(CHUNK_SIZE);
     const sealer = createSealer(key);
-    expect(sealer.update(randomBytes(CHUNK_SIZE)).length).toBe(0);
-    expect(sealer.update(randomBytes(1)).length).toBe(CHUNK_SIZE + 16);
-    expect(sealer.final().sealed.length).toBe(1 + 16);
+    const sealedChunk = CHUNK_SIZE + TAG_LENGTH;
+    // 16 chunks, the 16th held back: nothing out yet
+    expect(sealer.update(randomBytes(16 * CHUNK_SIZE))).toEqual([]);
+    // one more byte: the 16th is not the last, the batch of 16 goes out
+    expect(sealer.update(randomBytes(1)).map((b) => b.length)).toEqual([16 * sealedChunk]);
+    expect(sealer.final().sealed.length).toBe(1 + TAG_LENGTH);
   });
 });

@@ -1,36 +1,15 @@
-// The sealing pass of an upload (ADR 044): sha256 + CRC-32 of the plaintext and AES-256-GCM chunks in the
-// format of chunk-cipher.ts (ADR 006), one buffer out per piece in (no per-chunk stream pushes).
+// The one encryptor of blob content, the sealing pass of an upload (ADR 044): sha256 + CRC-32 of the plaintext
+// and AES-256-GCM chunks in the format chunk-cipher.ts defines (ADR 006), one buffer out per piece in.
 import { createCipheriv, createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
-
-export const TAG_LENGTH = 16;
-export const NONCE_PREFIX_LENGTH = 8;
-const MAX_CHUNKS = 2 ** 32;
-const AAD_MAGIC = Buffer.from("LFC1", "latin1");
-
-/** nonce (12 bytes) = per-blob random prefix (8 bytes) ‖ chunk index (uint32 big-endian) */
-export function chunkNonce(noncePrefix: Buffer, index: number): Buffer {
-  const n = Buffer.allocUnsafe(NONCE_PREFIX_LENGTH + 4);
-  noncePrefix.copy(n, 0);
-  n.writeUInt32BE(index, NONCE_PREFIX_LENGTH);
-  return n;
-}
-
-/** associated data = "LFC1" ‖ chunk index (uint64 big-endian) ‖ last-chunk flag ‖ log2(chunk size) */
-export function chunkAad(chunkSize: number, index: number, last: boolean): Buffer {
-  const a = Buffer.allocUnsafe(AAD_MAGIC.length + 10);
-  AAD_MAGIC.copy(a, 0);
-  a.writeBigUInt64BE(BigInt(index), AAD_MAGIC.length);
-  a[AAD_MAGIC.length + 8] = last ? 1 : 0;
-  a[AAD_MAGIC.length + 9] = Math.log2(chunkSize);
-  return a;
-}
-
-export interface SealKey {
-  dek: Uint8Array;
-  noncePrefix: Uint8Array;
-  chunkSize: number;
-}
+import {
+  type ChunkKey,
+  checkChunkSize,
+  chunkAad,
+  chunkNonce,
+  MAX_CHUNKS,
+  TAG_LENGTH,
+} from "./chunk-cipher.js";
 
 export interface SealDigest {
   /** hex sha256 of the plaintext */
@@ -40,21 +19,30 @@ export interface SealDigest {
   size: number;
 }
 
+/** sealed chunks gathered into one output buffer: ~1 MiB writes at the 64 KiB chunk size */
+const BATCH_CHUNKS = 16;
+
 export interface Sealer {
-  /** Takes plaintext; answers the sealed bytes of every chunk now known not to be the last (maybe none). */
-  update(data: Uint8Array): Buffer;
-  /** Seals the held back last chunk (an empty blob: one empty chunk) and answers it with the digest. */
+  /** plaintext bytes taken so far */
+  readonly size: number;
+  /**
+   * Takes plaintext; answers the sealed bytes of chunks known not to be the last, in full batches of
+   * BATCH_CHUNKS chunks (maybe none: the rest waits in the batch being filled).
+   */
+  update(data: Uint8Array): Buffer[];
+  /** Seals the held back last chunk (an empty blob: one empty chunk); answers it after what waited. */
   final(): { sealed: Buffer } & SealDigest;
 }
 
 /**
- * One pass over the plaintext: hash, CRC and seal. The output, in order, is exactly what
- * `createEncryptStream` of chunk-cipher.ts writes for the same key and plaintext (tested).
+ * One pass over the plaintext: hash, CRC and seal. The output, in order, is the stored object of chunk-cipher.ts's
+ * format for this key and plaintext, whatever the pieces' sizes (tested against a chunk-by-chunk reference).
+ * Each chunk's ciphertext is copied once, into a batch buffer, so the writer gets few large writes.
  */
-export function createSealer(key: SealKey): Sealer {
+export function createSealer(key: ChunkKey): Sealer {
+  checkChunkSize(key.chunkSize);
   const cs = key.chunkSize;
-  const dek = Buffer.from(key.dek);
-  const prefix = Buffer.from(key.noncePrefix);
+  const { dek, noncePrefix: prefix } = key;
   const hash = createHash("sha256");
   let crc = 0;
   let size = 0;
@@ -62,50 +50,62 @@ export function createSealer(key: SealKey): Sealer {
   // the chunk held back until more data (or the end) shows whether it is the last one
   const held = Buffer.allocUnsafe(cs);
   let filled = 0;
+  const batchBytes = BATCH_CHUNKS * (cs + TAG_LENGTH);
+  let batch = Buffer.allocUnsafeSlow(batchBytes);
+  let wrote = 0;
 
-  const seal = (plain: Buffer, last: boolean, out: Buffer, at: number): number => {
+  /** seals one chunk into the batch (which always has room for one) */
+  const seal = (plain: Buffer, last: boolean) => {
     if (index >= MAX_CHUNKS) throw new RangeError("blob too large for its chunk size");
     const cipher = createCipheriv("aes-256-gcm", dek, chunkNonce(prefix, index), {
       authTagLength: TAG_LENGTH,
     });
     cipher.setAAD(chunkAad(cs, index, last));
     index++;
-    let n = cipher.update(plain).copy(out, at);
-    n += cipher.final().copy(out, at + n);
-    n += cipher.getAuthTag().copy(out, at + n);
-    return n;
+    wrote += cipher.update(plain).copy(batch, wrote);
+    wrote += cipher.final().copy(batch, wrote);
+    wrote += cipher.getAuthTag().copy(batch, wrote);
+  };
+  /** a full batch goes out; a new one is started */
+  const flush = (ready: Buffer[]) => {
+    if (wrote < batchBytes) return;
+    ready.push(batch);
+    batch = Buffer.allocUnsafeSlow(batchBytes);
+    wrote = 0;
   };
 
   return {
+    get size() {
+      return size;
+    },
     update(input) {
+      const ready: Buffer[] = [];
       const data = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-      if (data.length === 0) return Buffer.allocUnsafeSlow(0);
+      if (data.length === 0) return ready;
       hash.update(data);
       crc = crc32(data, crc);
       size += data.length;
-      const total = filled + data.length;
       // every full chunk with at least one byte after it is not the last
-      const ready = Math.floor((total - 1) / cs);
-      const out = Buffer.allocUnsafeSlow(ready * (cs + TAG_LENGTH));
-      let wrote = 0;
+      const count = Math.floor((filled + data.length - 1) / cs);
       let at = 0;
-      for (let k = 0; k < ready; k++) {
+      for (let k = 0; k < count; k++) {
         if (filled > 0) {
           at += data.copy(held, filled, at, at + cs - filled);
           filled = 0;
-          wrote += seal(held, false, out, wrote);
+          seal(held, false);
         } else {
-          wrote += seal(data.subarray(at, at + cs), false, out, wrote);
+          seal(data.subarray(at, at + cs), false);
           at += cs;
         }
+        flush(ready);
       }
       filled += data.copy(held, filled, at);
-      return out;
+      return ready;
     },
     final() {
-      const sealed = Buffer.allocUnsafeSlow(filled + TAG_LENGTH);
-      seal(held.subarray(0, filled), true, sealed, 0);
+      seal(held.subarray(0, filled), true);
       filled = 0;
+      const sealed = batch.subarray(0, wrote);
       return { sealed, sha256: hash.digest("hex"), crc32: crc, size };
     },
   };

@@ -41,16 +41,10 @@ export function createFsDriver(root: string): BlobDriver {
       let size = 0;
       try {
         const out = createWriteStream(tmp, { flags: "wx", mode: 0o600, highWaterMark: BUFFER, flush: true });
-        await pipeline(
-          body,
-          async function* count(source: AsyncIterable<Buffer>) {
-            for await (const chunk of source) {
-              size += chunk.length;
-              yield chunk;
-            }
-          },
-          out,
-        );
+        // piped as the pieces come (an iterating stage in between would concatenate what waits: a copy of
+        // every byte)
+        await pipeline(body, out);
+        size = out.bytesWritten;
         await mkdir(dirname(target), { recursive: true, mode: 0o700 });
         await rename(tmp, target);
       } catch (err) {
