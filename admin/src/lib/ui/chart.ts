@@ -17,7 +17,12 @@ export function countOf(n: number, plural: string): string {
   return `${n.toLocaleString("en")} ${n === 1 ? plural.replace(/s$/, "") : plural}`;
 }
 
-/** A name cut to `max` characters with an ellipsis (the whole name stays in the table and the tooltip). */
+/** A name cut to `max` characters with an ellipsis, an email before its domain (the whole name stays in the table and the tooltip). */
 export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  // an email keeps its domain, which tells people apart more often than the end of a long local part
+  const at = text.lastIndexOf("@");
+  const domain = at > 0 ? text.slice(at) : "";
+  if (domain && domain.length <= max - 4) return `${text.slice(0, max - 1 - domain.length)}…${domain}`;
+  return `${text.slice(0, max - 1)}…`;
 }
