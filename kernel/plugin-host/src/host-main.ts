@@ -30,10 +30,26 @@ if (typeof process.send !== "function") {
 }
 
 const runtime = new IsolatedVmRuntime({ onCatastrophicError: () => process.abort() });
-const plugins = new Map<string, Promise<LoadedPlugin>>();
+/** A plugin being loaded; `plugin` is set once it is, so an invocation takes it without waiting a turn. */
+interface PluginEntry {
+  loading: Promise<LoadedPlugin>;
+  plugin?: LoadedPlugin;
+}
+const plugins = new Map<string, PluginEntry>();
 /** Async host calls awaiting the parent's `capability_result`. */
 const pendingCalls = new Map<number, { resolve: (v: Json) => void; reject: (e: Error) => void }>();
 let nextCallId = 1;
+
+function pluginEntry(loading: Promise<LoadedPlugin>): PluginEntry {
+  const entry: PluginEntry = { loading };
+  loading.then(
+    (plugin) => {
+      entry.plugin = plugin;
+    },
+    () => {},
+  );
+  return entry;
+}
 
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message);
@@ -66,14 +82,14 @@ function callError(e: CallErrorJson): Error {
 
 async function load(msg: LoadMessage): Promise<void> {
   const previous = plugins.get(msg.plugin.name);
-  const loading = runtime.load(msg.plugin);
-  plugins.set(msg.plugin.name, loading);
+  const current = pluginEntry(runtime.load(msg.plugin));
+  plugins.set(msg.plugin.name, current);
   try {
-    await loading;
-    previous?.then((p) => p.dispose()).catch(() => {});
+    await current.loading;
+    previous?.loading.then((p) => p.dispose()).catch(() => {});
     send({ type: "load_result", id: msg.id, ok: true });
   } catch (err) {
-    if (plugins.get(msg.plugin.name) === loading) {
+    if (plugins.get(msg.plugin.name) === current) {
       if (previous === undefined) plugins.delete(msg.plugin.name);
       else plugins.set(msg.plugin.name, previous);
     }
@@ -86,13 +102,13 @@ async function invoke(msg: InvokeMessage): Promise<void> {
   const started = performance.now();
   const durationMs = () => Math.round((performance.now() - started) * 1000) / 1000;
   try {
-    const loading = plugins.get(msg.plugin);
-    if (loading === undefined) {
+    const entry = plugins.get(msg.plugin);
+    if (entry === undefined) {
       throw new SandboxError(SandboxErrorCode.Crashed, `plugin ${msg.plugin} is not loaded`, {
         retryable: false,
       });
     }
-    const plugin = await loading;
+    const plugin = entry.plugin ?? (await entry.loading);
     const capabilities = forwardingCapabilities(msg.granted, {
       call: (name: HostCallName, args: unknown[]) =>
         new Promise<Json>((resolve, reject) => {

@@ -246,7 +246,7 @@ class Supervisor implements PluginHost {
       });
     }
     const inputJson = JSON.stringify(input) ?? "null";
-    const gen = await this.child();
+    const gen = this.running() ?? (await this.child());
     const id = this.nextId++;
     const valueJson = await new Promise<Json>((resolve, reject) => {
       const timer = setTimeout(() => this.hung(gen, id), deadlineMs + this.margin + this.longestRun());
@@ -318,6 +318,12 @@ class Supervisor implements PluginHost {
   }
 
   // ---- child lifecycle ---------------------------------------------------------------------------
+
+  /** The child serving calls now, if one does (no start or restart under way): taken without a turn. */
+  private running(): Generation | undefined {
+    const gen = this.current;
+    return this.closed || this.starting !== undefined || gen === undefined || gen.exited ? undefined : gen;
+  }
 
   private child(): Promise<Generation> {
     if (this.closed) {
@@ -506,6 +512,7 @@ class Supervisor implements PluginHost {
 
   /** A line from the child: written by our logger (levels and fields were produced by host-main). */
   private onLog(gen: Generation, msg: InvocationLog): void {
+    if (this.logger === NOOP_LOGGER) return;
     const write = this.logger[msg.level];
     if (typeof write !== "function") return;
     write.call(this.logger, { ...msg.fields, pid: gen.proc.pid, source: "plugin-host-child" }, msg.message);

@@ -119,6 +119,19 @@ describe("plugin host child process", () => {
       message: expect.stringContaining("nope"),
     });
   });
+
+  it("a failed reload leaves the loaded version serving; a successful one replaces it", async () => {
+    const version = (n: number) => pluginCode(`"v@1": { kind: "action", run() { return ${n}; } }`);
+    await host.load({ name: "versioned", code: version(1) });
+    expect(await host.invoke("versioned", "v@1", null, {}, DEADLINE)).toBe(1);
+    await expect(host.load({ name: "versioned", code: "globalThis.plugin = {" })).rejects.toMatchObject({
+      code: "plugin_error",
+    });
+    expect(await host.invoke("versioned", "v@1", null, {}, DEADLINE)).toBe(1);
+    await host.load({ name: "versioned", code: version(2) });
+    expect(await host.invoke("versioned", "v@1", null, {}, DEADLINE)).toBe(2);
+    expect(await host.invoke("versioned", "v@1", null, {}, DEADLINE)).toBe(2);
+  });
 });
 
 describe("plugin host: one context per invocation", () => {

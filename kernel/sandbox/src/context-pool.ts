@@ -3,6 +3,12 @@ import type { PreparedContext } from "./boundary.js";
 /** A prepared context, or why preparing it failed (reported to the invocation that takes it). */
 export type Prepared = { ok: true; context: PreparedContext } | { ok: false; error: unknown };
 
+/** A context being prepared; `ready` is set once it is (the outcome `preparing` resolves with). */
+interface Spare {
+  preparing: Promise<Prepared>;
+  ready?: Prepared;
+}
+
 /**
  * Spare contexts of one isolate, prepared ahead of the invocations that will take them (ADR 038). Each is
  * taken by exactly one invocation and discarded after it: nothing one invocation leaves behind (globals,
@@ -10,7 +16,7 @@ export type Prepared = { ok: true; context: PreparedContext } | { ok: false; err
  * invocation that finds the pool empty prepares its own context, as if there were no pool.
  */
 export class ContextPool {
-  private readonly spares: Promise<Prepared>[] = [];
+  private readonly spares: Spare[] = [];
   private closed = false;
   private filling = false;
 
@@ -19,9 +25,13 @@ export class ContextPool {
     private readonly prepare: () => Promise<PreparedContext>,
   ) {}
 
-  /** The oldest spare (ready or still being prepared), else a context prepared now. */
-  take(): Promise<Prepared> {
-    return this.spares.shift() ?? this.start();
+  /**
+   * The oldest spare — itself when it is ready (the invocation starts without waiting a turn), else the
+   * promise of one still being prepared — or a context prepared now.
+   */
+  take(): Prepared | Promise<Prepared> {
+    const spare = this.spares.shift() ?? this.start();
+    return spare.ready ?? spare.preparing;
   }
 
   /**
@@ -34,7 +44,7 @@ export class ContextPool {
     this.filling = true;
     const spare = this.start();
     this.spares.push(spare);
-    void spare.then((p) => {
+    void spare.preparing.then((p) => {
       this.filling = false;
       if (p.ok) this.refill();
     });
@@ -44,16 +54,22 @@ export class ContextPool {
   close(): void {
     this.closed = true;
     for (const spare of this.spares.splice(0)) {
-      void spare.then((p) => {
+      void spare.preparing.then((p) => {
         if (p.ok) p.context.discard();
       });
     }
   }
 
-  private start(): Promise<Prepared> {
-    return this.prepare().then(
-      (context): Prepared => ({ ok: true, context }),
-      (error: unknown): Prepared => ({ ok: false, error }),
-    );
+  private start(): Spare {
+    const spare: Spare = {
+      preparing: this.prepare().then(
+        (context): Prepared => ({ ok: true, context }),
+        (error: unknown): Prepared => ({ ok: false, error }),
+      ),
+    };
+    void spare.preparing.then((p) => {
+      spare.ready = p;
+    });
+    return spare;
   }
 }

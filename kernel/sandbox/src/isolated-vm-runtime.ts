@@ -67,6 +67,8 @@ interface Generation {
 
 class IsolatedVmPlugin implements LoadedPlugin {
   private current: Promise<Generation> | undefined;
+  /** What `current` resolved to, once it did: an invocation takes it without waiting a turn. */
+  private live: Generation | undefined;
   private disposed = false;
   private readonly counters: PluginStats = { compiles: 0, isolates: 0, invocations: 0 };
 
@@ -89,6 +91,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
     this.disposed = true;
     const current = this.current;
     this.current = undefined;
+    this.live = undefined;
     void current?.then((g) => kill(g, SandboxErrorCode.Crashed)).catch(() => {});
   }
 
@@ -104,7 +107,8 @@ class IsolatedVmPlugin implements LoadedPlugin {
       throw new SandboxError(SandboxErrorCode.OutputTooLarge, "input exceeds the size limit");
     }
     const started = performance.now();
-    const gen = await this.generation();
+    const live = this.live;
+    const gen = live !== undefined && !live.isolate.isDisposed ? live : await this.generation();
     const deadlineAt = started + options.deadlineMs;
     const remaining = Math.max(1, deadlineAt - performance.now());
 
@@ -140,7 +144,8 @@ class IsolatedVmPlugin implements LoadedPlugin {
       fail: (err) => fail(this.classify(err, gen, clamped ? options.deadlineMs : undefined)),
     };
     const work = (async () => {
-      const prepared = await gen.pool.take();
+      const taken = gen.pool.take();
+      const prepared = taken instanceof Promise ? await taken : taken;
       if (!prepared.ok) throw prepared.error; // the plugin's top level failed in this context
       end = prepared.context.begin(session, control);
       end.invoke(exportName, inputJson);
@@ -208,11 +213,17 @@ class IsolatedVmPlugin implements LoadedPlugin {
         return this.generation();
       });
     }
+    this.live = undefined;
     const next = this.create();
     this.current = next;
-    next.catch(() => {
-      if (this.current === next) this.current = undefined;
-    });
+    next.then(
+      (g) => {
+        if (this.current === next) this.live = g;
+      },
+      () => {
+        if (this.current === next) this.current = undefined;
+      },
+    );
     return next;
   }
 
