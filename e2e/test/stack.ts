@@ -1,4 +1,5 @@
 import { type Client, createClient, operations } from "@latchflow/api";
+import type { EventBus } from "@latchflow/bus";
 import { type Started, startEmbedded } from "@latchflow/cli";
 import { type Config, createLogger, type Logger } from "@latchflow/runtime";
 import {
@@ -110,6 +111,8 @@ export interface Stack {
   dataDir: string;
   /** the configuration every service of the stack runs with */
   config: Config;
+  /** the services' event bus */
+  bus: EventBus;
   /** the LATCHFLOW_* variables of this stack (for running `latchflow` commands against it) */
   env: Record<string, string>;
   /** the S3 server when blobs live in S3 (Postgres mode) */
@@ -174,6 +177,7 @@ export async function startStack(
     addresses: started.addresses!,
     dataDir: tc.config.dataDir,
     config: tc.config,
+    bus: started.bus!,
     env: tc.env,
     s3,
     mail,

@@ -77,23 +77,34 @@ export async function startBackend(
   };
 }
 
-/** Starts the HTTP gateway against the given service addresses. */
+/**
+ * Starts the HTTP gateway against the given service addresses. `bus`: the one the auth service publishes on,
+ * so the gateway may cache identities and hear their revocations (ADR 054); without it, it never caches.
+ * `now`: the services' clock (a cached identity is kept only while it is valid by that clock).
+ */
 export async function startGateway(
   config: Config,
   logger: Logger,
   addresses: Config["addresses"],
+  options: { bus?: EventBus; now?: () => Date } = {},
 ): Promise<RunningNode> {
   const { clients, readiness, close } = gatewayClients(addresses, config, logger);
   const { createGateway } = await import("@latchflow/gateway");
-  const gateway = createGateway({ config, logger, clients, readiness });
-  const port = await gateway.listen();
-  return {
-    port,
-    stop: async () => {
-      await gateway.close();
-      close();
-    },
-  };
+  const gateway = createGateway({ config, logger, clients, readiness, ...options });
+  try {
+    const port = await gateway.listen();
+    return {
+      port,
+      stop: async () => {
+        await gateway.close();
+        close();
+      },
+    };
+  } catch (err) {
+    await gateway.close();
+    close();
+    throw err;
+  }
 }
 
 /** Stops nodes in reverse start order, then the bus; never throws. */

@@ -24,6 +24,8 @@ export interface Started {
   grpcPort?: number;
   /** embedded mode: where each backend listens (loopback) */
   addresses?: Config["addresses"];
+  /** embedded mode: the services' bus (e.g. for another gateway on the same services) */
+  bus?: EventBus;
   stop(): Promise<void>;
 }
 
@@ -65,13 +67,16 @@ export async function startEmbedded(
       nodes.push(node);
       addresses[name] = `127.0.0.1:${node.port}`;
     }
-    const gateway = await startGateway(config, logger, addresses);
+    const gateway = await startGateway(config, logger, addresses, {
+      bus,
+      ...(options.now ? { now: options.now } : {}),
+    });
     nodes.push(gateway);
     const started = bus;
     const url = gatewayUrl(config, gateway.port);
     // links the kernel makes (publish links, check-in links) point at the port the gateway really got
     if (!config.http.publicUrl) config.http.publicUrl = url;
-    return { url, addresses, stop: () => stopAll(nodes, started, logger) };
+    return { url, addresses, bus: started, stop: () => stopAll(nodes, started, logger) };
   } catch (err) {
     await stopAll(nodes, bus, logger);
     throw err;
@@ -87,8 +92,16 @@ export async function startOne(
 ): Promise<Started> {
   if (name === "gateway") {
     requireAddresses(config.addresses);
-    const node = await startGateway(config, logger, config.addresses);
-    return { url: gatewayUrl(config, node.port), stop: () => node.stop() };
+    // a gateway process hears the auth service's revocations only on a shared bus (NATS), and caches
+    // identities only then; an in-process bus here would be its own, deaf to them
+    const bus = config.bus.kind === "nats" ? await createBusFromConfig(config, logger) : undefined;
+    try {
+      const node = await startGateway(config, logger, config.addresses, bus ? { bus } : {});
+      return { url: gatewayUrl(config, node.port), stop: () => stopAll([node], bus, logger) };
+    } catch (err) {
+      await bus?.close();
+      throw err;
+    }
   }
   if (!(BACKENDS as readonly string[]).includes(name)) {
     throw new Error(`Unknown service "${name}": use one of ${[...BACKENDS, "gateway"].join(", ")}`);

@@ -37,6 +37,13 @@ export interface SubscribeOptions {
   maxDeliver?: number;
   /** Time a handler may hold a delivery before it is considered lost and redelivered. Default 30 s. */
   ackWaitMs?: number;
+  /**
+   * This subscriber's own consumer instead of a shared durable one: it starts at the events published after
+   * `subscribe` resolves (none from before), is deleted when its subscription stops, and on NATS also once
+   * nothing has pulled from it for a minute (a process that died). `consumer` must be unique to the subscriber
+   * (every subscriber then gets every event: a broadcast, e.g. to drop cached state on every gateway).
+   */
+  ephemeral?: boolean;
 }
 
 export interface BatchSubscribeOptions extends SubscribeOptions {

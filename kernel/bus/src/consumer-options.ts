@@ -9,6 +9,9 @@ export const SUBSCRIBE_DEFAULTS = {
   ackWaitMs: 30_000,
 } as const;
 
+/** NATS deletes an ephemeral consumer nothing has pulled from for this long (longer than one pull's wait). */
+export const EPHEMERAL_INACTIVE_MS = 60_000;
+
 /** Subscribe options after defaults and validation; runtime code sees only this form. */
 export type ConsumerSettings = Required<SubscribeOptions>;
 
@@ -29,6 +32,7 @@ export function compileSubscribeOptions(options: SubscribeOptions): ConsumerSett
     maxBackoffMs: options.maxBackoffMs ?? SUBSCRIBE_DEFAULTS.maxBackoffMs,
     maxDeliver: options.maxDeliver ?? SUBSCRIBE_DEFAULTS.maxDeliver,
     ackWaitMs: options.ackWaitMs ?? SUBSCRIBE_DEFAULTS.ackWaitMs,
+    ephemeral: options.ephemeral ?? false,
   };
   for (const key of ["initialBackoffMs", "maxBackoffMs", "ackWaitMs"] as const) {
     if (!Number.isFinite(settings[key]) || settings[key] < 0) {

@@ -32,6 +32,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
     lastSeq: () => lastSeq,
     onIdle: (runtime) => {
       if (runtimes.get(runtime.name) === runtime) runtimes.delete(runtime.name);
+      if (runtime.ephemeral) store.dropConsumer(runtime.name);
     },
   };
 
@@ -92,6 +93,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
     close() {
       closing ??= (async () => {
         await Promise.all([...runtimes.values()].map((runtime) => runtime.close()));
+        for (const runtime of runtimes.values()) if (runtime.ephemeral) store.dropConsumer(runtime.name);
         runtimes.clear();
         await store.close();
       })();

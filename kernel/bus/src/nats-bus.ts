@@ -7,7 +7,12 @@ import {
 } from "@nats-io/jetstream";
 import { connect, headers, nanos } from "@nats-io/transport-node";
 import type { BatchHandler, EventBus, SubscribeOptions, Subscription } from "./bus.js";
-import { type ConsumerSettings, compileSubscribeOptions, subscribeMethods } from "./consumer-options.js";
+import {
+  type ConsumerSettings,
+  compileSubscribeOptions,
+  EPHEMERAL_INACTIVE_MS,
+  subscribeMethods,
+} from "./consumer-options.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./nats/headers.js";
 import { PullLoop } from "./nats/pull-loop.js";
@@ -62,10 +67,20 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const loops = new Set<PullLoop>();
+  /** names of the ephemeral consumers of subscriptions not yet stopped */
+  const ephemerals = new Set<string>();
   let closing: Promise<void> | undefined;
 
   const assertOpen = (): void => {
     if (closing || nc.isClosed()) throw new Error("The NATS bus is closed");
+  };
+
+  /** Best effort: the server deletes an ephemeral consumer by itself after EPHEMERAL_INACTIVE_MS otherwise. */
+  const deleteEphemeral = async (name: string): Promise<void> => {
+    if (nc.isClosed()) return;
+    await jsm.consumers.delete(stream, name).catch((err: unknown) => {
+      if (!isNotFound(err)) logger.warn({ err, consumer: name }, "ephemeral consumer not deleted");
+    });
   };
 
   const addSubscriber = async (
@@ -75,14 +90,20 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   ): Promise<Subscription> => {
     assertOpen();
     const settings = compileSubscribeOptions(subscribeOptions);
-    await ensureConsumer(jsm, stream, settings, prefix + settings.filter);
+    if (settings.ephemeral) await addEphemeralConsumer(jsm, stream, settings, prefix + settings.filter);
+    else await ensureConsumer(jsm, stream, settings, prefix + settings.filter);
     const loop = new PullLoop({ nc, js, stream, prefix, prefetch, maxBatch, logger }, settings, handler);
     loops.add(loop);
     loop.start();
     let stopped: Promise<void> | undefined;
+    if (settings.ephemeral) ephemerals.add(settings.consumer);
+    const stop = async (): Promise<void> => {
+      await loop.stop().finally(() => loops.delete(loop));
+      if (ephemerals.delete(settings.consumer)) await deleteEphemeral(settings.consumer);
+    };
     return {
       stop: () => {
-        stopped ??= loop.stop().finally(() => loops.delete(loop));
+        stopped ??= stop();
         return stopped;
       },
     };
@@ -113,11 +134,40 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       closing ??= (async () => {
         await Promise.all([...loops].map((loop) => loop.stop()));
         loops.clear();
+        await Promise.all([...ephemerals].map(deleteEphemeral));
+        ephemerals.clear();
         if (!nc.isClosed()) await nc.drain();
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Creates a subscriber's own pull consumer, starting at the next message; the server removes it once unused
+ * for EPHEMERAL_INACTIVE_MS. Fails when the name is taken (an ephemeral consumer is never shared).
+ */
+async function addEphemeralConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  settings: ConsumerSettings,
+  filter: string,
+): Promise<void> {
+  const existing = await jsm.consumers.info(stream, settings.consumer).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  if (existing)
+    throw new Error(`Consumer ${settings.consumer} exists: an ephemeral consumer needs a new name`);
+  await jsm.consumers.add(stream, {
+    name: settings.consumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.New,
+    inactive_threshold: nanos(EPHEMERAL_INACTIVE_MS),
+    filter_subject: filter,
+    ack_wait: nanos(settings.ackWaitMs),
+    max_deliver: settings.maxDeliver,
+  });
 }
 
 /** Creates the durable pull consumer, or brings an existing one to the requested settings. */
@@ -146,6 +196,7 @@ async function ensureConsumer(
     return;
   }
   const c = existing.config;
+  if (!c.durable_name) throw new Error(`Consumer ${settings.consumer} is ephemeral: it is never shared`);
   if (c.filter_subject !== filter || c.ack_wait !== wanted.ack_wait || c.max_deliver !== wanted.max_deliver) {
     await jsm.consumers.update(stream, settings.consumer, wanted);
   }

@@ -184,6 +184,39 @@ export function runBusConformance(name: string, factory: BusFactory): void {
       expect(late.ids()).toEqual(events.map((e) => e.id));
     });
 
+    it("ephemeral: each subscriber its own consumer from the next event on; deleted when it stops", async () => {
+      const bus = await openBus(uniqueName("bus"));
+      const before = bundleCreated();
+      await bus.publish(before);
+      const one = recorder();
+      const two = recorder();
+      const subOne = await subscribe(
+        bus,
+        { consumer: "eph-1", filter: "lf.>", ...FAST, ephemeral: true },
+        one.handler,
+      );
+      await subscribe(bus, { consumer: "eph-2", filter: "lf.>", ...FAST, ephemeral: true }, two.handler);
+      // never shared: a second subscriber on the same name is refused, ephemeral or durable
+      await expect(
+        bus.subscribe({ consumer: "eph-1", filter: "lf.>", ephemeral: true }, async () => {}),
+      ).rejects.toThrow(/eph-1/);
+      await expect(bus.subscribe({ consumer: "eph-1", filter: "lf.>" }, async () => {})).rejects.toThrow(
+        /eph-1/,
+      );
+      const after = [bundleCreated(), bundleCreated()];
+      for (const e of after) await bus.publish(e);
+      await waitFor(() => one.calls.length === 2 && two.calls.length === 2, "both ephemeral subscribers");
+      expect(one.ids()).toEqual(after.map((e) => e.id));
+      expect(two.ids()).toEqual(after.map((e) => e.id));
+
+      await subOne.stop();
+      // deleted: the name is free again and keeps no cursor (a durable of that name starts at the log's start)
+      const durable = recorder();
+      await subscribe(bus, { consumer: "eph-1", filter: "lf.>", ...FAST }, durable.handler);
+      await waitFor(() => durable.calls.length === 3, "durable from the start");
+      expect(durable.ids()).toEqual([before, ...after].map((e) => e.id));
+    });
+
     it("delivers an event id published twice only once", async () => {
       const bus = await openBus(uniqueName("bus"));
       const rec = recorder();

@@ -184,6 +184,10 @@ export const ENV_VARS = {
     default: "false",
     doc: "`true` when behind one reverse proxy: the client IP is the last X-Forwarded-For entry (the one the proxy added).",
   },
+  LATCHFLOW_IDENTITY_CACHE_MS: {
+    default: "5000",
+    doc: "How long the gateway may reuse an authenticated identity without asking the auth service again (revocations reach every gateway at once by event; this bounds a lost one); `0` turns the cache off.",
+  },
   LATCHFLOW_CONTRACT_CHECK: {
     default: "false",
     doc: "`true` checks every REST response against the contract (`@latchflow/api`): a status the operation does not declare, or a body that does not match its schema, is logged and answered as 500 `internal` naming the mismatch. The test suite turns it on; never in production.",
@@ -270,6 +274,7 @@ const schema = z.object({
   }),
   LATCHFLOW_AUTH_RATE_LIMIT: positiveInt,
   LATCHFLOW_TRUST_PROXY: z.enum(["true", "false"]),
+  LATCHFLOW_IDENTITY_CACHE_MS: z.coerce.number().int().min(0).max(60_000),
   LATCHFLOW_CONTRACT_CHECK: z.enum(["true", "false"]),
   LATCHFLOW_KERNEL_LEASE_MS: z.coerce.number().int().min(100),
   LATCHFLOW_KERNEL_POLL_MS: z.coerce.number().int().min(10),
@@ -319,6 +324,8 @@ export interface Config {
     corsOrigins: string[];
     /** take the client IP from X-Forwarded-For */
     trustProxy: boolean;
+    /** how long the gateway reuses an authenticated identity (0 = never; ADR 054) */
+    identityCacheMs: number;
     uploadLimitBytes: number;
     /** the built recipient portal served at /portal/; empty until the launcher builds one */
     portalDir: string;
@@ -407,6 +414,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim())
         .filter(Boolean),
       trustProxy: v.LATCHFLOW_TRUST_PROXY === "true",
+      identityCacheMs: v.LATCHFLOW_IDENTITY_CACHE_MS,
       uploadLimitBytes: v.LATCHFLOW_UPLOAD_LIMIT_BYTES,
       portalDir: v.LATCHFLOW_PORTAL_DIR,
       adminDir: v.LATCHFLOW_ADMIN_DIR,

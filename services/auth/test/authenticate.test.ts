@@ -21,6 +21,10 @@ describe.each(TEST_DIALECTS)("Authenticate on %s", (dialect) => {
       expect(viaSession.scopes).toEqual(roleCeiling("owner"));
       expect(viaSession.permissions).toEqual([]);
       expect(viaSession.csrfHash).toMatch(/^[0-9a-f]{64}$/);
+      // how long a gateway may keep it: never past the session's end (nor its idle limit)
+      expect(viaSession.validUntil).toBeInstanceOf(Date);
+      expect(viaSession.validUntil!.getTime()).toBeGreaterThan(Date.now());
+      expect(viaSession.validUntil!.getTime()).toBeLessThanOrEqual(grant.expiresAt!.getTime());
 
       const caller = {
         kind: CallerKind.User,
@@ -42,6 +46,11 @@ describe.each(TEST_DIALECTS)("Authenticate on %s", (dialect) => {
         scopes: ["bundles:read"],
         csrfHash: "",
       });
+      // a token that never expires has no end; one that does, its expiry
+      expect(viaToken.validUntil).toBeUndefined();
+      const expiring = await auth.createToken({ name: "1h", scopes: [], expiresInSeconds: 3600 }, ctx);
+      const viaExpiring = await auth.authenticate({ token: expiring.token, kind: "bearer" }, base);
+      expect(viaExpiring.validUntil?.getTime()).toBe(expiring.info!.expiresAt!.getTime());
 
       // a credential presented as another kind is nobody
       await expect(

@@ -3,9 +3,12 @@ import { bodyParser } from "@koa/bodyparser";
 import cors from "@koa/cors";
 import Router from "@koa/router";
 import { buildOpenApi, operations } from "@latchflow/api";
+import type { EventBus, Subscription } from "@latchflow/bus";
 import type { Config, Logger } from "@latchflow/runtime";
 import Koa from "koa";
 import type { GatewayClients, ReadinessCheck } from "./clients.js";
+import { IdentityCache } from "./identity-cache.js";
+import { cachingAuthClient, subscribeIdentityDrops } from "./identity-invalidation.js";
 import { accessLog } from "./middleware/access-log.js";
 import { contractCheck } from "./middleware/contract-check.js";
 import { errorHandler } from "./middleware/error-handler.js";
@@ -42,6 +45,13 @@ export interface GatewayDeps {
   /** named dependencies /readyz checks */
   readiness: Record<string, ReadinessCheck>;
   version?: string;
+  /**
+   * The bus the auth service publishes on. With it, identities are cached for `http.identityCacheMs` and
+   * dropped on the auth events (ADR 054); without it (a gateway that cannot hear revocations) never.
+   */
+  bus?: EventBus;
+  /** the services' clock (tests move it); a cached identity is never kept past its `validUntil` by it */
+  now?: () => Date;
 }
 
 export interface Gateway {
@@ -55,6 +65,12 @@ export interface Gateway {
 export function createGateway(deps: GatewayDeps): Gateway {
   const logger = deps.logger.child({ service: "gateway" });
   const { config } = deps;
+  const clock = deps.now;
+  const identities = new IdentityCache({
+    ttlMs: deps.bus ? config.http.identityCacheMs : 0,
+    ...(clock ? { now: () => clock().getTime() } : {}),
+  });
+  const clients: GatewayClients = { ...deps.clients, auth: cachingAuthClient(deps.clients.auth, identities) };
   // behind one reverse proxy: the client IP is the last X-Forwarded-For entry (the one the proxy wrote), not
   // the first, which the client can set to anything and so dodge every per-IP limit
   const app = new Koa({ proxy: config.http.trustProxy, maxIpsCount: 1 });
@@ -62,24 +78,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let linkBase = config.http.publicUrl;
   const base = () => linkBase;
   const routes = [
-    ...authRoutes(deps.clients, { linkBase: base, secureCookies: !config.development, adminHome: "/admin/" }),
-    ...deviceRoutes(deps.clients, base),
-    ...tokenRoutes(deps.clients),
-    ...userRoutes(deps.clients, base),
-    ...recipientTransferRoutes(deps.clients, config.http.bodyLimitBytes),
-    ...recipientRoutes(deps.clients),
-    ...fileRoutes(deps.clients, config.http.uploadLimitBytes),
-    ...bundleRoutes(deps.clients),
-    ...assignmentRoutes(deps.clients),
-    ...linkRoutes(deps.clients, base),
-    ...portalRoutes(deps.clients, { linkBase: base, secureCookies: !config.development }),
-    ...portalDeviceRoutes(deps.clients, { linkBase: base, secureCookies: !config.development }),
-    ...archiveRoutes(deps.clients),
-    ...pipelineRoutes(deps.clients),
-    ...runRoutes(deps.clients),
-    ...pluginRoutes(deps.clients, config.kernel.pluginMaxBytes),
-    ...auditRoutes(deps.clients),
-    ...statsRoutes(deps.clients),
+    ...authRoutes(clients, { linkBase: base, secureCookies: !config.development, adminHome: "/admin/" }),
+    ...deviceRoutes(clients, base),
+    ...tokenRoutes(clients),
+    ...userRoutes(clients, base),
+    ...recipientTransferRoutes(clients, config.http.bodyLimitBytes),
+    ...recipientRoutes(clients),
+    ...fileRoutes(clients, config.http.uploadLimitBytes),
+    ...bundleRoutes(clients),
+    ...assignmentRoutes(clients),
+    ...linkRoutes(clients, base),
+    ...portalRoutes(clients, { linkBase: base, secureCookies: !config.development }),
+    ...portalDeviceRoutes(clients, { linkBase: base, secureCookies: !config.development }),
+    ...archiveRoutes(clients),
+    ...pipelineRoutes(clients),
+    ...runRoutes(clients),
+    ...pluginRoutes(clients, config.kernel.pluginMaxBytes),
+    ...auditRoutes(clients),
+    ...statsRoutes(clients),
     ...healthRoutes(deps.readiness, () => openapi),
     metricsRoute(config.observability.metricsToken),
   ];
@@ -87,7 +103,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // table (routes still declared in the gateway are not in it until they move to the contract)
   const openapi = buildOpenApi(Object.values(operations), { version: deps.version ?? "0.1.0" });
   const router = new Router();
-  mountRoutes(router, routes, deps.clients);
+  mountRoutes(router, routes, clients);
 
   // errors after the response started (e.g. an integrity failure mid-download) end the connection
   app.on("error", (err: Error) => logger.warn({ err: err.message }, "response aborted"));
@@ -138,10 +154,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(router.allowedMethods({ throw: true }));
 
   let server: Server | undefined;
+  let drops: Subscription | undefined;
   return {
     app,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      if (deps.bus && config.http.identityCacheMs > 0) {
+        drops ??= await subscribeIdentityDrops(deps.bus, identities, logger);
+      }
+      return new Promise((resolve, reject) => {
         const s = app.listen(config.http.port, config.http.host);
         s.once("error", reject);
         s.once("listening", () => {
@@ -154,13 +174,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
           }
           resolve(port);
         });
-      }),
-    close: () =>
-      new Promise((resolve) => {
+      });
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await drops?.stop();
+      drops = undefined;
+    },
   };
 }
 

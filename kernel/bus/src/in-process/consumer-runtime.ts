@@ -73,7 +73,9 @@ export class ConsumerRuntime {
     this.#settings = settings;
     this.#host = host;
     this.#log = host.logger.child({ consumer: this.name });
-    const record = host.store.openConsumer(this.name, settings.filter, Date.now());
+    const record = settings.ephemeral
+      ? host.store.addConsumer(this.name, settings.filter, host.lastSeq())
+      : host.store.openConsumer(this.name, settings.filter, Date.now());
     this.#cursor = this.#scanned = record.cursor;
     for (const row of record.pending) {
       if (row.state === PendingState.Dead) continue;
@@ -82,8 +84,15 @@ export class ConsumerRuntime {
     }
   }
 
+  get ephemeral(): boolean {
+    return this.#settings.ephemeral;
+  }
+
   /** Applies the options of a later `subscribe` with the same name (last one wins, as in JetStream). */
   configure(settings: ConsumerSettings): void {
+    if (settings.ephemeral || this.#settings.ephemeral) {
+      throw new Error(`Consumer ${this.name} exists: an ephemeral consumer is never shared`);
+    }
     if (settings.filter !== this.#settings.filter) {
       this.#log.warn({ from: this.#settings.filter, to: settings.filter }, "consumer filter changed");
       this.#host.store.setFilter(this.name, settings.filter);

@@ -92,6 +92,9 @@ export class BusStore {
       upsertConsumer: db.prepare(
         "INSERT INTO bus_consumers (name, filter) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET filter = excluded.filter",
       ),
+      addConsumer: db.prepare("INSERT INTO bus_consumers (name, filter, cursor) VALUES (?, ?, ?)"),
+      dropConsumer: db.prepare("DELETE FROM bus_consumers WHERE name = ?"),
+      dropPending: db.prepare("DELETE FROM bus_pending WHERE consumer = ?"),
       setFilter: db.prepare("UPDATE bus_consumers SET filter = ? WHERE name = ?"),
       cursor: db.prepare("SELECT cursor FROM bus_consumers WHERE name = ?"),
       setCursor: db.prepare("UPDATE bus_consumers SET cursor = ? WHERE name = ? AND cursor < ?"),
@@ -147,6 +150,23 @@ export class BusStore {
       const { cursor } = this.#stmts.cursor.get(name) as { cursor: number };
       return { cursor, pending: this.#stmts.pending.all(name) as PendingRow[] };
     })();
+  }
+
+  /**
+   * Creates a consumer that starts after `cursor` (an ephemeral one: the log's end). Throws when the name is
+   * taken: an ephemeral consumer is never shared.
+   */
+  addConsumer(name: string, filter: string, cursor: number): ConsumerRecord {
+    this.#stmts.addConsumer.run(name, filter, cursor);
+    return { cursor, pending: [] };
+  }
+
+  /** Deletes a consumer and its pending deliveries (an ephemeral consumer whose subscriber stopped). */
+  dropConsumer(name: string): void {
+    this.together(() => {
+      this.#stmts.dropPending.run(name);
+      this.#stmts.dropConsumer.run(name);
+    });
   }
 
   /** Changes the filter of an open consumer; messages already skipped stay skipped (as in JetStream). */

@@ -28,7 +28,15 @@ export function createAuthenticateApi(auth: AuthContext) {
     throw unauthenticated(INVALID);
   };
 
-  const userIdentity = (found: UserCredential, scopes: string[]): authV1.Identity => ({
+  /** When a session stops being live if not used again: its end, or its idle limit if that comes first. */
+  const sessionValidUntil = (s: { expiresAt: Date; lastSeenAt: Date }): Date =>
+    new Date(Math.min(s.expiresAt.getTime(), s.lastSeenAt.getTime() + auth.config.sessions.idleMs));
+
+  const userIdentity = (
+    found: UserCredential,
+    scopes: string[],
+    validUntil: Date | undefined,
+  ): authV1.Identity => ({
     tenant: found.user.tenant,
     kind: "user",
     subjectId: found.user.id,
@@ -38,6 +46,7 @@ export function createAuthenticateApi(auth: AuthContext) {
     scopes,
     permissions: found.permissions,
     csrfHash: found.credential.csrfHash,
+    validUntil,
   });
 
   /** A session's credential as {@link sessionIsLive} reads it (a session always has an expiry). */
@@ -96,6 +105,7 @@ export function createAuthenticateApi(auth: AuthContext) {
         return userIdentity(
           found,
           token.scopes.split(" ").filter((s) => ceiling.has(s)),
+          token.expiresAt ?? undefined,
         );
       }
 
@@ -107,7 +117,11 @@ export function createAuthenticateApi(auth: AuthContext) {
         if (!found || !sessionIsLive(liveness(found.credential), auth, now)) return fail(ctx);
         await touchSession(found.credential, now);
         if (!found.user.active) return fail(ctx);
-        return userIdentity(found, roleCeiling(found.user.role));
+        return userIdentity(
+          found,
+          roleCeiling(found.user.role),
+          sessionValidUntil(liveness(found.credential)),
+        );
       }
       const session = await em.findOne(Session, { tokenHash: hash, subjectKind: "recipient" });
       if (!session || !sessionIsLive(session, auth, now)) return fail(ctx);
@@ -124,6 +138,7 @@ export function createAuthenticateApi(auth: AuthContext) {
         scopes: [],
         permissions: [],
         csrfHash: session.csrfHash,
+        validUntil: sessionValidUntil(session),
       };
     },
   };

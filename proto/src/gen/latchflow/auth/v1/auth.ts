@@ -49,6 +49,12 @@ export interface Identity {
   permissions: Permission[];
   /** sha256 (hex) of the session's CSRF token; empty for bearer tokens. */
   csrfHash: string;
+  /**
+   * The latest moment this identity may be relied on without authenticating again: the credential's expiry,
+   * for a session the earlier of its expiry and its idle limit; unset when the credential never expires.
+   * A gateway caching identities never keeps one past it.
+   */
+  validUntil?: Date | undefined;
 }
 
 export interface SessionGrant {
@@ -600,6 +606,7 @@ function createBaseIdentity(): Identity {
     scopes: [],
     permissions: [],
     csrfHash: "",
+    validUntil: undefined,
   };
 }
 
@@ -631,6 +638,9 @@ export const Identity: MessageFns<Identity> = {
     }
     if (message.csrfHash !== "") {
       writer.uint32(74).string(message.csrfHash);
+    }
+    if (message.validUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.validUntil), writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -720,6 +730,14 @@ export const Identity: MessageFns<Identity> = {
             message.csrfHash = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.validUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -759,6 +777,11 @@ export const Identity: MessageFns<Identity> = {
         : isSet(object.csrf_hash)
         ? globalThis.String(object.csrf_hash)
         : "",
+      validUntil: isSet(object.validUntil)
+        ? fromJsonTimestamp(object.validUntil)
+        : isSet(object.valid_until)
+        ? fromJsonTimestamp(object.valid_until)
+        : undefined,
     };
   },
 
@@ -791,6 +814,9 @@ export const Identity: MessageFns<Identity> = {
     if (message.csrfHash !== "") {
       obj.csrfHash = message.csrfHash;
     }
+    if (message.validUntil !== undefined) {
+      obj.validUntil = message.validUntil.toISOString();
+    }
     return obj;
   },
 
@@ -808,6 +834,7 @@ export const Identity: MessageFns<Identity> = {
     message.scopes = object.scopes?.map((e) => e) || [];
     message.permissions = object.permissions?.map((e) => Permission.fromPartial(e)) || [];
     message.csrfHash = object.csrfHash ?? "";
+    message.validUntil = object.validUntil ?? undefined;
     return message;
   },
 };
