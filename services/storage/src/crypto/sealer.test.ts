@@ -11,7 +11,7 @@ import {
   newChunkKey,
   TAG_LENGTH,
 } from "./chunk-cipher.js";
-import { createSealer } from "./sealer.js";
+import { createSealer, MAX_HELD_PIECES } from "./sealer.js";
 
 const MiB = 1024 * 1024;
 
@@ -91,16 +91,19 @@ describe("sealing pass (the upload path's hash + CRC + seal)", () => {
     expect(sealer.final().sealed.map((b) => b.length)).toEqual([1, TAG_LENGTH]);
   });
 
-  it("gathers a chunk from many small pieces (and from a piece that ends exactly on a chunk)", () => {
+  it("gathers a chunk from many small pieces into few buffers (and from a piece ending on a chunk)", () => {
     const key = newChunkKey(CHUNK_SIZE);
     const data = randomBytes(3 * CHUNK_SIZE + 3);
     const sealer = createSealer(key);
     const out = [
+      // ~32 pieces per chunk
       ...pieces(data.subarray(0, 2 * CHUNK_SIZE + 1), [7, 4093]).flatMap((p) => sealer.update(p)),
       ...sealer.update(data.subarray(2 * CHUNK_SIZE + 1, 3 * CHUNK_SIZE)),
       ...sealer.update(data.subarray(3 * CHUNK_SIZE)),
       ...sealer.final().sealed,
     ];
     expect(Buffer.concat(out).equals(referenceSeal(key, data))).toBe(true);
+    // 4 chunks: each at most MAX_HELD_PIECES + 1 ciphertext buffers and a tag
+    expect(out.length).toBeLessThanOrEqual(4 * (MAX_HELD_PIECES + 2));
   });
 });

@@ -20,6 +20,9 @@ export interface SealDigest {
   size: number;
 }
 
+/** at most this many pieces make one held-back chunk (so at most this many + 1 ciphertext buffers per chunk) */
+export const MAX_HELD_PIECES = 16;
+
 export interface Sealer {
   /** plaintext bytes taken so far */
   readonly size: number;
@@ -99,6 +102,8 @@ export function createSealer(key: ChunkKey): Sealer {
         sealHeld(false, out);
       }
       if (at < data.length) {
+        // many small pieces (a slow sender) are gathered, so a chunk comes out as a bounded number of buffers
+        if (held.length === MAX_HELD_PIECES) held = [Buffer.concat(held, heldBytes)];
         held.push(at === 0 ? data : data.subarray(at));
         heldBytes += data.length - at;
       }
