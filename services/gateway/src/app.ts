@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { bodyParser } from "@koa/bodyparser";
 import cors from "@koa/cors";
 import Router from "@koa/router";
@@ -142,12 +142,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     app,
     listen: () =>
       new Promise((resolve, reject) => {
-        // a request body buffers up to 1 MiB before its socket pauses (the default, 64 KiB, is one socket read:
-        // an upload would stop and restart reading its socket at every piece); as storage's byte plane does
-        const s = createServer({ highWaterMark: 1024 * 1024 }, app.callback()).listen(
-          config.http.port,
-          config.http.host,
-        );
+        const s = app.listen(config.http.port, config.http.host);
         s.once("error", reject);
         s.once("listening", () => {
           server = s;
