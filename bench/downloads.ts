@@ -16,7 +16,6 @@ import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync,
 import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { startEmbedded } from "@latchflow/cli";
 import { createLogger } from "@latchflow/runtime";
@@ -90,9 +89,11 @@ interface Measured {
 let bundles = 0;
 
 /**
- * POSTs a file with node:http. (Node's `fetch` with a streamed body keeps every chunk it sent until the request
- * is collected — 494 MiB after GC for a 512 MiB upload, measured here — which would be counted as the embedded
- * server's memory.)
+ * POSTs a file with node:http, streamed from disk in 1 MiB reads (as `curl -T` does). Not `fetch`: its web-stream
+ * body copies every piece once more in the adapter (in the embedded run this client shares the server's process
+ * and event loop, so that copy was counted as the server's), and it keeps every chunk it sent until the request
+ * is collected (494 MiB after GC for a 512 MiB upload, measured here), which would be counted as the embedded
+ * server's memory.
  */
 function postFile(url: string, headers: Record<string, string>, file: string) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -106,15 +107,8 @@ function postFile(url: string, headers: Record<string, string>, file: string) {
   });
 }
 
-/**
- * Uploads `file` through the gateway into a bundle with a publish link; returns the link and the upload time.
- * `viaHttp`: upload with node:http instead of `fetch` (for the memory check; the ratio rows keep `fetch`).
- */
-async function publish(
-  gateway: string,
-  file: string,
-  viaHttp = false,
-): Promise<{ url: string; uploadMs: number }> {
+/** Uploads `file` through the gateway into a bundle with a publish link; returns the link and the upload time. */
+async function publish(gateway: string, file: string): Promise<{ url: string; uploadMs: number }> {
   const auth = { authorization: `Bearer ${TOKEN}` };
   const size = statSync(file).size;
   const headers = {
@@ -124,17 +118,7 @@ async function publish(
     "content-length": String(size),
   };
   const t = performance.now();
-  const up = viaHttp
-    ? await postFile(`${gateway}/api/v1/files`, headers, file)
-    : await (async () => {
-        const res = await fetch(`${gateway}/api/v1/files`, {
-          method: "POST",
-          headers,
-          body: Readable.toWeb(createReadStream(file, { highWaterMark: MiB })) as ReadableStream,
-          duplex: "half",
-        } as RequestInit);
-        return { status: res.status, text: await res.text() };
-      })();
+  const up = await postFile(`${gateway}/api/v1/files`, headers, file);
   const uploadMs = performance.now() - t;
   if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${up.text}`);
   const fileId = (JSON.parse(up.text) as { id: string }).id;
@@ -166,7 +150,7 @@ async function publish(
  * every 100 ms: idle = the last sample before the download, peak = the highest during it.
  */
 async function measureRss(label: string, gateway: string, file: string, pids: Record<string, number>) {
-  const link = await publish(gateway, file, true);
+  const link = await publish(gateway, file);
   await new Promise((r) => setTimeout(r, 2_000));
   const idle = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, rssOf(pid)]));
   const peak = { ...idle };

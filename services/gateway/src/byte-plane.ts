@@ -16,6 +16,13 @@ import type { GatewayClients } from "./clients.js";
  */
 const agent = new Agent({ keepAlive: false });
 
+/**
+ * Buffer up to 1 MiB of a blob before pausing: the socket that reads it (GET), or the request that writes it
+ * (PUT: at the default 64 KiB every upload piece would pause the client's body and resume it on "drain"). Node
+ * takes `highWaterMark` in request options; @types/node does not list it, hence a spread.
+ */
+const TRANSFER_BUFFER = { highWaterMark: 1024 * 1024 };
+
 /** The error a byte-plane answer carries (the one error shape), or a generic one. */
 async function answerError(res: IncomingMessage): Promise<LatchflowError> {
   let text = "";
@@ -48,8 +55,7 @@ function send(
         path: cap.path,
         method,
         agent,
-        // reads: buffer up to 1 MiB of a blob before pausing the socket (the default is 64 KiB)
-        ...(method === "GET" ? { highWaterMark: 1024 * 1024 } : {}),
+        ...TRANSFER_BUFFER,
         headers: { ...headers, authorization: `Bearer ${cap.token}` },
       },
       resolve,

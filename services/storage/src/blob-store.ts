@@ -140,7 +140,8 @@ export function createBlobStore(deps: BlobStoreDeps) {
       const driverKey = `${ctx.tenant}/${id}`;
       const chunkKey = newChunkKey(CHUNK_SIZE);
       const { expectedSize: expected, limitBytes: limit = 0 } = options;
-      // one pass: sha256 + CRC-32 + sealed chunks as the pieces arrive, written in ~1 MiB batches
+      // one pass: sha256 + CRC-32 + sealed chunks as the pieces arrive; the cipher's buffers go to the driver
+      // as they are (the fs driver's write stream gathers what waits into one writev)
       let digest: SealDigest | undefined;
       let failure: unknown;
       const body = Readable.from(
@@ -166,7 +167,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
             }
             const { sealed, ...rest } = sealer.final();
             digest = rest;
-            yield sealed;
+            yield* sealed;
           } catch (err) {
             failure = err;
             throw err;

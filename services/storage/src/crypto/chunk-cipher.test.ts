@@ -24,7 +24,7 @@ function seal(key: ChunkKey, plaintext: Buffer, writeSize = 1000): Buffer {
   const out: Buffer[] = [];
   for (let i = 0; i < plaintext.length; i += writeSize)
     out.push(...sealer.update(plaintext.subarray(i, i + writeSize)));
-  out.push(sealer.final().sealed);
+  out.push(...sealer.final().sealed);
   return Buffer.concat(out);
 }
 

@@ -11,7 +11,7 @@ import {
   newChunkKey,
   TAG_LENGTH,
 } from "./chunk-cipher.js";
-import { createSealer } from "./sealer.js";
+import { createSealer, MAX_HELD_PIECES } from "./sealer.js";
 
 const MiB = 1024 * 1024;
 
@@ -64,7 +64,7 @@ describe("sealing pass (the upload path's hash + CRC + seal)", () => {
         const sealer = createSealer(key);
         const parts = pieces(data, split).flatMap((p) => sealer.update(p));
         const { sealed, ...digest } = sealer.final();
-        const all = Buffer.concat([...parts, sealed]);
+        const all = Buffer.concat([...parts, ...sealed]);
         expect(all.equals(expected)).toBe(true);
         expect(digest).toEqual(want);
         // and it opens again, every chunk authenticated
@@ -76,14 +76,34 @@ describe("sealing pass (the upload path's hash + CRC + seal)", () => {
     },
   );
 
-  it("holds back the last full chunk until the end shows it is the last; writes full batches", () => {
+  it("holds back the last full chunk until the end shows it is the last; hands on the cipher's buffers", () => {
     const key = newChunkKey(CHUNK_SIZE);
     const sealer = createSealer(key);
-    const sealedChunk = CHUNK_SIZE + TAG_LENGTH;
-    // 16 chunks, the 16th held back: nothing out yet
-    expect(sealer.update(randomBytes(16 * CHUNK_SIZE))).toEqual([]);
-    // one more byte: the 16th is not the last, the batch of 16 goes out
-    expect(sealer.update(randomBytes(1)).map((b) => b.length)).toEqual([16 * sealedChunk]);
-    expect(sealer.final().sealed.length).toBe(1 + TAG_LENGTH);
+    // 3 chunks, the 3rd held back: chunks 0 and 1 out, each as ciphertext then tag
+    expect(sealer.update(randomBytes(3 * CHUNK_SIZE)).map((b) => b.length)).toEqual([
+      CHUNK_SIZE,
+      TAG_LENGTH,
+      CHUNK_SIZE,
+      TAG_LENGTH,
+    ]);
+    // one more byte: the 3rd is not the last
+    expect(sealer.update(randomBytes(1)).map((b) => b.length)).toEqual([CHUNK_SIZE, TAG_LENGTH]);
+    expect(sealer.final().sealed.map((b) => b.length)).toEqual([1, TAG_LENGTH]);
+  });
+
+  it("gathers a chunk from many small pieces into few buffers (and from a piece ending on a chunk)", () => {
+    const key = newChunkKey(CHUNK_SIZE);
+    const data = randomBytes(3 * CHUNK_SIZE + 3);
+    const sealer = createSealer(key);
+    const out = [
+      // ~32 pieces per chunk
+      ...pieces(data.subarray(0, 2 * CHUNK_SIZE + 1), [7, 4093]).flatMap((p) => sealer.update(p)),
+      ...sealer.update(data.subarray(2 * CHUNK_SIZE + 1, 3 * CHUNK_SIZE)),
+      ...sealer.update(data.subarray(3 * CHUNK_SIZE)),
+      ...sealer.final().sealed,
+    ];
+    expect(Buffer.concat(out).equals(referenceSeal(key, data))).toBe(true);
+    // 4 chunks: each at most MAX_HELD_PIECES + 1 ciphertext buffers and a tag
+    expect(out.length).toBeLessThanOrEqual(4 * (MAX_HELD_PIECES + 2));
   });
 });
