@@ -142,11 +142,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   };
 
   async function begin(tx: EntityManager, created: CreatedRun): Promise<Begun | undefined> {
-    const { run, steps } = created;
+    const { run, steps, draft } = created;
     const spec = JSON.parse(run.spec) as RunSpec;
     const first = spec.steps[0];
     if (!first || first.if || stopping) return undefined;
-    const journal = new RunJournal(run, spec, steps, now);
+    const journal = new RunJournal(run, spec, steps, now, draft);
     return { journal, attempt: await journal.record(tx, () => journal.startAttempt(tx, 0, first)) };
   }
 

@@ -11,9 +11,9 @@ import {
 } from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
 import type { PipelineStep } from "@latchflow/spec";
-import { type RunSpec, runContext } from "./create-run.js";
+import { type Draft, type RunSpec, runContext } from "./create-run.js";
 import { AttemptRow, RunRow, StepRow } from "./entities.js";
-import { updateWhere } from "./row-updates.js";
+import { insertRows, updateWhere } from "./row-updates.js";
 
 export interface Failure {
   code: string;
@@ -41,6 +41,8 @@ export class RunJournal {
     readonly spec: RunSpec,
     readonly steps: StepRow[],
     private readonly now: () => Date,
+    /** the rows' creating transaction has not written them yet (see {@link createRun}) */
+    private readonly draft?: Draft,
   ) {
     this.ctx = runContext(run, spec.ownerId);
     this.ids = { pipelineId: run.pipelineId, runId: run.id };
@@ -84,14 +86,18 @@ export class RunJournal {
     return seen;
   }
 
+  /** The rows are still a draft of their creating transaction: changes go to them, written with them. */
+  private get drafting(): boolean {
+    return this.draft !== undefined && !this.draft.written;
+  }
+
   /**
-   * Changes the run's row in `tx`: on the entity itself when `tx` created it (the run begins in its creating
+   * Changes the run's row in `tx`: on the draft when `tx` creates it (the run begins in its creating
    * transaction), else with one UPDATE by id — no read first: this replica holds the run's lease (the commit
    * is fenced), so the row is as loaded plus what this journal wrote.
    */
   private async updateRun(tx: EntityManager, fields: Partial<RunRow>) {
-    const managed = tx.getUnitOfWork().getById<RunRow>(RunRow.meta.className, this.run.id);
-    if (managed) Object.assign(managed, fields);
+    if (this.drafting) Object.assign(this.run, fields);
     else await updateWhere(tx, RunRow, { id: this.run.id }, fields);
   }
 
@@ -114,10 +120,8 @@ export class RunJournal {
 
   private async settleStep(tx: EntityManager, position: number, fields: Partial<StepRow>) {
     const row = this.steps[position] as StepRow;
-    const managed = tx.getUnitOfWork().getById<StepRow>(StepRow.meta.className, row.id);
-    if (managed) Object.assign(managed, fields);
-    else await updateWhere(tx, StepRow, { id: row.id }, fields);
-    if (managed !== row) Object.assign(row, fields);
+    if (!this.drafting) await updateWhere(tx, StepRow, { id: row.id }, fields);
+    Object.assign(row, fields);
   }
 
   /** A step whose `if:` is false (skipped) or could not be evaluated (failed, `condition_error`). */
@@ -177,7 +181,7 @@ export class RunJournal {
       attempts: number,
       startedAt: row.startedAt ?? this.now(),
     });
-    tx.create(AttemptRow, {
+    const attempt: AttemptRow = {
       id,
       stepRunId: row.id,
       number,
@@ -187,7 +191,9 @@ export class RunJournal {
       startedAt: this.now(),
       finishedAt: null,
       nextRetryAt: null,
-    });
+    };
+    if (this.drafting) this.draft?.attempts.push(attempt);
+    else await insertRows(tx, AttemptRow, [attempt]);
     if (number === 1 && position === 0) {
       pipelineTriggerToFirstStepSeconds.observe(
         { trigger: this.run.triggerUses },

@@ -63,23 +63,35 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
   const begin = async (steps: { id: string; uses: string }[]) => {
     const now = () => new Date();
     return db.em().transactional(async (tx) => {
-      const created = createRun(tx, {
-        tenant: "default",
-        pipeline: pipeline(steps),
-        owner: { id: "u1", email: "o@example.com" },
-        triggerId: "go",
-        triggerUses: "manual@1",
-        kind: "manual",
-        payload: {},
-        firedAt: now(),
-        leaseOwner: "replica-a",
-        leaseUntil: new Date(Date.now() + 30_000),
-        requestId: "req",
-      });
-      const journal = new RunJournal(created.run, JSON.parse(created.run.spec), created.steps, now);
-      const spec = JSON.parse(created.run.spec) as { steps: { id: string; uses: string }[] };
-      const attempt = await journal.record(tx, () => journal.startAttempt(tx, 0, spec.steps[0] as never));
-      return { journal, attempt, spec };
+      const { prepared } = await createRun(
+        tx,
+        {
+          tenant: "default",
+          pipeline: pipeline(steps),
+          owner: { id: "u1", email: "o@example.com" },
+          triggerId: "go",
+          triggerUses: "manual@1",
+          kind: "manual",
+          payload: {},
+          firedAt: now(),
+          leaseOwner: "replica-a",
+          leaseUntil: new Date(Date.now() + 30_000),
+          requestId: "req",
+        },
+        async (created) => {
+          const spec = JSON.parse(created.run.spec) as { steps: { id: string; uses: string }[] };
+          const journal = new RunJournal(
+            created.run,
+            JSON.parse(created.run.spec),
+            created.steps,
+            now,
+            created.draft,
+          );
+          const attempt = await journal.record(tx, () => journal.startAttempt(tx, 0, spec.steps[0] as never));
+          return { journal, attempt, spec };
+        },
+      );
+      return prepared;
     });
   };
 
@@ -91,6 +103,76 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     const [step] = await db.em().find(StepRow, { runId: run.id });
     expect(step).toMatchObject({ status: "running", attempts: 1 });
     expect(await db.em().count(AttemptRow, { stepRunId: step?.id, status: "running" })).toBe(1);
+  });
+
+  it("the creating transaction inserts the run, its steps, the first attempt and the events once each, as begun", async () => {
+    statements = [];
+    const { journal } = await begin([
+      { id: "a", uses: "email@1" },
+      { id: "b", uses: "email@1" },
+    ]);
+    const writes = statements.filter((s) => /^\s*(insert|update|delete)\b/i.test(s));
+    const table = (s: string) => /^\s*\w+\s+(?:into\s+)?(?:\S+\.)?[`"]?(\w+)/i.exec(s)?.[1];
+    expect(writes.map(table).sort()).toEqual([
+      "lf_outbox",
+      "lf_outbox",
+      "pipeline_runs",
+      "pipeline_step_attempts",
+      "pipeline_step_runs",
+    ]);
+    const steps = await db.em().find(StepRow, { runId: journal.run.id }, { orderBy: { position: "asc" } });
+    expect(steps.map((s) => [s.stepId, s.status, s.attempts])).toEqual([
+      ["a", "running", 1],
+      ["b", "pending", 0],
+    ]);
+    const events = await db.em().find(OutboxMessage, {}, { orderBy: { id: "asc" } });
+    expect(events.map((e) => e.type).slice(-3)).toEqual([
+      "pipelines.trigger.fired",
+      "pipelines.run.started",
+      "pipelines.step.started",
+    ]);
+  });
+
+  it("an attempt started after the creating transaction is inserted on its own, the step and run updated", async () => {
+    const { journal, spec } = await begin([
+      { id: "a", uses: "email@1" },
+      { id: "b", uses: "email@1" },
+    ]);
+    await db
+      .em()
+      .transactional((tx) => journal.record(tx, () => journal.startAttempt(tx, 1, spec.steps[1] as never)));
+    const [, step] = await db.em().find(StepRow, { runId: journal.run.id }, { orderBy: { position: "asc" } });
+    expect(step).toMatchObject({ status: "running", attempts: 1 });
+    expect(await db.em().count(AttemptRow, { stepRunId: step?.id, status: "running", number: 1 })).toBe(1);
+  });
+
+  it("a creating transaction that fails writes none of the run's rows or events", async () => {
+    const before = await db.em().count(RunRow, {});
+    const outbox = await db.em().count(OutboxMessage, {});
+    await expect(
+      db.em().transactional(async (tx) => {
+        await createRun(
+          tx,
+          {
+            tenant: "default",
+            pipeline: pipeline([{ id: "a", uses: "email@1" }]),
+            owner: { id: "u1", email: "o@example.com" },
+            triggerId: "go",
+            triggerUses: "manual@1",
+            kind: "manual",
+            payload: {},
+            firedAt: new Date(),
+            leaseOwner: "replica-a",
+            leaseUntil: new Date(Date.now() + 30_000),
+            requestId: "req",
+          },
+          async () => undefined,
+        );
+        throw new Error("after the inserts");
+      }),
+    ).rejects.toThrow(/after the inserts/);
+    expect(await db.em().count(RunRow, {})).toBe(before);
+    expect(await db.em().count(OutboxMessage, {})).toBe(outbox);
   });
 
   it("the last step's success writes the step, the attempt and the run's outcome without reading them first", async () => {
