@@ -15,7 +15,7 @@ import type { AuthClient, BundlesClient } from "../pipelines/validation.js";
 import { createServiceActions } from "../plugins/service-actions.js";
 import { createRun } from "./create-run.js";
 import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRow } from "./entities.js";
-import { RunJournal } from "./run-journal.js";
+import { LeaseLost, RunJournal } from "./run-journal.js";
 
 const logger = createLogger({ level: "silent" });
 
@@ -199,6 +199,108 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
       "pipelines.step.succeeded",
       "pipelines.run.succeeded",
     ]);
+  });
+
+  describe("fenced by the run's lease", () => {
+    const fence = (owner: string) => ({ owner, until: new Date(Date.now() + 60_000) });
+    const outboxCount = () => db.em().count(OutboxMessage, {});
+
+    it("the holder's last step commits with one UPDATE of the run, which is the fence (no separate check)", async () => {
+      const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+      statements = [];
+      await db
+        .em()
+        .transactional((tx) =>
+          journal.record(
+            tx,
+            () => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null),
+            fence("replica-a"),
+          ),
+        );
+      const runUpdates = statements.filter((s) => /^\s*update\s[^ ]*pipeline_runs\W/i.test(s));
+      expect(runUpdates).toHaveLength(1);
+      expect(runUpdates[0]).toMatch(/"lease_owner" = \?$/);
+      const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+      expect(run).toMatchObject({ status: "succeeded", cursor: 1, leaseOwner: null });
+    });
+
+    it("a change that keeps the run going renews the holder's lease in its UPDATE of the run", async () => {
+      const { journal, attempt, spec } = await begin([
+        { id: "a", uses: "email@1" },
+        { id: "b", uses: "email@1" },
+      ]);
+      const f = fence("replica-a");
+      await db
+        .em()
+        .transactional((tx) =>
+          journal.record(tx, () => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null), f),
+        );
+      const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+      expect(run).toMatchObject({ status: "running", cursor: 1, leaseOwner: "replica-a" });
+      expect(run.leaseUntil?.getTime()).toBe(f.until.getTime());
+    });
+
+    it("a replica that lost the lease cannot record a success: LeaseLost, and nothing of it is written", async () => {
+      const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+      await db.em().nativeUpdate(RunRow, { id: journal.run.id }, { leaseOwner: "replica-b" });
+      const events = await outboxCount();
+      await expect(
+        db
+          .em()
+          .transactional((tx) =>
+            journal.record(
+              tx,
+              () => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null),
+              fence("replica-a"),
+            ),
+          ),
+      ).rejects.toBeInstanceOf(LeaseLost);
+      const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+      expect(run).toMatchObject({ status: "running", cursor: 0, leaseOwner: "replica-b" });
+      const [step] = await db.em().find(StepRow, { runId: run.id });
+      expect(step).toMatchObject({ status: "running" });
+      expect(await db.em().count(AttemptRow, { stepRunId: step?.id, status: "running" })).toBe(1);
+      expect(await outboxCount()).toBe(events);
+    });
+
+    it("a failure that changes nothing of the run is still fenced: refused once the lease is lost", async () => {
+      const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+      await db.em().nativeUpdate(RunRow, { id: journal.run.id }, { leaseOwner: null, leaseUntil: null });
+      const f = { code: "unavailable", message: "down", retryable: false };
+      await expect(
+        db
+          .em()
+          .transactional((tx) =>
+            journal.record(
+              tx,
+              () => journal.fail(tx, 0, spec.steps[0] as never, attempt, f, null),
+              fence("replica-a"),
+            ),
+          ),
+      ).rejects.toBeInstanceOf(LeaseLost);
+      const [step] = await db.em().find(StepRow, { runId: journal.run.id });
+      expect(step).toMatchObject({ status: "running", errorCode: "" });
+    });
+
+    it("the holder's failure and the run's end commit together, the run fenced by its first UPDATE", async () => {
+      const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+      const f = { code: "unavailable", message: "down", retryable: false };
+      statements = [];
+      await db.em().transactional((tx) =>
+        journal.record(
+          tx,
+          async () => {
+            await journal.fail(tx, 0, spec.steps[0] as never, attempt, f, null);
+            await journal.finish(tx, f.code, "step a: down");
+          },
+          fence("replica-a"),
+        ),
+      );
+      const runUpdates = statements.filter((s) => /^\s*update\s[^ ]*pipeline_runs\W/i.test(s));
+      expect(runUpdates.map((s) => /lease_owner" = \?$/.test(s))).toEqual([true, false]);
+      const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
+      expect(run).toMatchObject({ status: "failed", errorCode: "unavailable", leaseOwner: null });
+    });
   });
 
   it("a journal change made outside record() throws and writes nothing (no event can be dropped)", async () => {
