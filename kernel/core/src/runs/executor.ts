@@ -20,7 +20,6 @@ import { migrateExport, type Registry } from "../plugins/registry.js";
 import type { CreatedRun, RunSpec } from "./create-run.js";
 import { RunRow, StepRow } from "./entities.js";
 import { retryDelay } from "./retry.js";
-import { updateWhere } from "./row-updates.js";
 import { type Failure, LeaseLost, RunJournal } from "./run-journal.js";
 
 /** How long a stopping kernel waits for steps in flight before it lets the plugin host go. */

@@ -95,6 +95,19 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     });
   };
 
+  type Begun = Awaited<ReturnType<typeof begin>>;
+  /** the first step's success recorded in a transaction of its own (fenced by `fence` when given) */
+  const succeed = (b: Begun, outputs: Json, fence?: { owner: string; until: Date }) =>
+    db
+      .em()
+      .transactional((tx) =>
+        b.journal.record(
+          tx,
+          () => b.journal.succeed(tx, 0, b.spec.steps[0] as never, b.attempt, outputs),
+          fence,
+        ),
+      );
+
   it("a run begun in its creating transaction is stored running with its first attempt started", async () => {
     const { journal } = await begin([{ id: "a", uses: "email@1" }]);
     const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
@@ -176,13 +189,10 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
   });
 
   it("the last step's success writes the step, the attempt and the run's outcome without reading them first", async () => {
-    const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+    const begun = await begin([{ id: "a", uses: "email@1" }]);
+    const { journal } = begun;
     statements = [];
-    await db
-      .em()
-      .transactional((tx) =>
-        journal.record(tx, () => journal.succeed(tx, 0, spec.steps[0] as never, attempt, { sent: 1 })),
-      );
+    await succeed(begun, { sent: 1 });
     expect(statements.some((s) => /pipeline_step_attempts/.test(s))).toBe(true); // statements are seen
     const selects = statements.filter((s) => /\bselect\b/i.test(s) && /pipeline_(runs|step)/.test(s));
     expect(selects).toEqual([]);
@@ -206,17 +216,10 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     const outboxCount = () => db.em().count(OutboxMessage, {});
 
     it("the holder's last step commits with one UPDATE of the run, which is the fence (no separate check)", async () => {
-      const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+      const begun = await begin([{ id: "a", uses: "email@1" }]);
+      const { journal } = begun;
       statements = [];
-      await db
-        .em()
-        .transactional((tx) =>
-          journal.record(
-            tx,
-            () => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null),
-            fence("replica-a"),
-          ),
-        );
+      await succeed(begun, null, fence("replica-a"));
       const runUpdates = statements.filter((s) => /^\s*update\s[^ ]*pipeline_runs\W/i.test(s));
       expect(runUpdates).toHaveLength(1);
       expect(runUpdates[0]).toMatch(/"lease_owner" = \?$/);
@@ -225,36 +228,24 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     });
 
     it("a change that keeps the run going renews the holder's lease in its UPDATE of the run", async () => {
-      const { journal, attempt, spec } = await begin([
+      const begun = await begin([
         { id: "a", uses: "email@1" },
         { id: "b", uses: "email@1" },
       ]);
+      const { journal } = begun;
       const f = fence("replica-a");
-      await db
-        .em()
-        .transactional((tx) =>
-          journal.record(tx, () => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null), f),
-        );
+      await succeed(begun, null, f);
       const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
       expect(run).toMatchObject({ status: "running", cursor: 1, leaseOwner: "replica-a" });
       expect(run.leaseUntil?.getTime()).toBe(f.until.getTime());
     });
 
     it("a replica that lost the lease cannot record a success: LeaseLost, and nothing of it is written", async () => {
-      const { journal, attempt, spec } = await begin([{ id: "a", uses: "email@1" }]);
+      const begun = await begin([{ id: "a", uses: "email@1" }]);
+      const { journal } = begun;
       await db.em().nativeUpdate(RunRow, { id: journal.run.id }, { leaseOwner: "replica-b" });
       const events = await outboxCount();
-      await expect(
-        db
-          .em()
-          .transactional((tx) =>
-            journal.record(
-              tx,
-              () => journal.succeed(tx, 0, spec.steps[0] as never, attempt, null),
-              fence("replica-a"),
-            ),
-          ),
-      ).rejects.toBeInstanceOf(LeaseLost);
+      await expect(succeed(begun, null, fence("replica-a"))).rejects.toBeInstanceOf(LeaseLost);
       const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
       expect(run).toMatchObject({ status: "running", cursor: 0, leaseOwner: "replica-b" });
       const [step] = await db.em().find(StepRow, { runId: run.id });
