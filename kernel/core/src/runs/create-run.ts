@@ -1,8 +1,16 @@
-import { CallerKind, type EntityManager, emitEvent, newId, type RequestContext } from "@latchflow/runtime";
+import {
+  CallerKind,
+  type EntityManager,
+  insertEvents,
+  newId,
+  type RequestContext,
+  requestEvent,
+} from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
 import type { PipelineDocument, PipelineStep } from "@latchflow/spec";
 import type { PipelineRow } from "../pipelines/entities.js";
-import { RunRow, StepRow } from "./entities.js";
+import { AttemptRow, RunRow, StepRow } from "./entities.js";
+import { insertRows } from "./row-updates.js";
 
 /** What a run executes: a snapshot taken when the trigger fired. */
 export interface RunSpec {
@@ -40,17 +48,34 @@ export function runContext(
   };
 }
 
+/** Rows of a run its creating transaction has not written yet: changes are made to them in memory. */
+export interface Draft {
+  /** attempts started on the draft, inserted with it */
+  attempts: AttemptRow[];
+  written: boolean;
+}
+
 export interface CreatedRun {
   run: RunRow;
   /** its steps, in order */
   steps: StepRow[];
+  draft: Draft;
 }
 
-/** Inserts a queued run and its pending steps in `em`'s transaction, with the `trigger.fired` event. */
-export function createRun(em: EntityManager, n: NewRun): CreatedRun {
+/**
+ * Creates a queued run and its pending steps in `tx`'s transaction, with the `trigger.fired` event.
+ * `prepare` sees the rows before they are written (the executor starts the first attempt on them), then
+ * the run, its steps, the attempts started and the event are inserted as they ended up: one bound INSERT
+ * per table, no unit of work.
+ */
+export async function createRun<T>(
+  tx: EntityManager,
+  n: NewRun,
+  prepare: (created: CreatedRun) => Promise<T>,
+): Promise<{ created: CreatedRun; prepared: T }> {
   const doc = JSON.parse(n.pipeline.parsed) as PipelineDocument;
   const spec: RunSpec = { steps: doc.spec.steps, ownerId: n.owner.id, ownerEmail: n.owner.email };
-  const run = em.create(RunRow, {
+  const run: RunRow = {
     id: newId(),
     tenant: n.tenant,
     pipelineId: n.pipeline.id,
@@ -73,25 +98,22 @@ export function createRun(em: EntityManager, n: NewRun): CreatedRun {
     createdAt: n.firedAt,
     startedAt: null,
     finishedAt: null,
-  });
-  const steps = doc.spec.steps.map((step, position) =>
-    em.create(StepRow, {
-      id: newId(),
-      runId: run.id,
-      position,
-      stepId: step.id,
-      uses: step.uses,
-      status: "pending",
-      attempts: 0,
-      outputs: "null",
-      errorCode: "",
-      errorMessage: "",
-      startedAt: null,
-      finishedAt: null,
-    }),
-  );
-  emitEvent(
-    em,
+  };
+  const steps: StepRow[] = doc.spec.steps.map((step, position) => ({
+    id: newId(),
+    runId: run.id,
+    position,
+    stepId: step.id,
+    uses: step.uses,
+    status: "pending",
+    attempts: 0,
+    outputs: "null",
+    errorCode: "",
+    errorMessage: "",
+    startedAt: null,
+    finishedAt: null,
+  }));
+  const fired = requestEvent(
     n.actor ?? runContext(run, n.owner.id),
     "pipelines.trigger.fired",
     { pipelineId: n.pipeline.id, runId: run.id, triggerId: n.triggerId },
@@ -103,5 +125,12 @@ export function createRun(em: EntityManager, n: NewRun): CreatedRun {
       runId: run.id,
     },
   );
-  return { run, steps };
+  const created: CreatedRun = { run, steps, draft: { attempts: [], written: false } };
+  const prepared = await prepare(created);
+  await insertRows(tx, RunRow, [run]);
+  await insertRows(tx, StepRow, steps);
+  await insertRows(tx, AttemptRow, created.draft.attempts);
+  await insertEvents(tx, [fired]);
+  created.draft.written = true;
+  return { created, prepared };
 }

@@ -20,15 +20,8 @@ import { migrateExport, type Registry } from "../plugins/registry.js";
 import type { CreatedRun, RunSpec } from "./create-run.js";
 import { RunRow, StepRow } from "./entities.js";
 import { retryDelay } from "./retry.js";
-import { updateWhere } from "./row-updates.js";
-import { type Failure, RunJournal } from "./run-journal.js";
+import { type Failure, LeaseLost, RunJournal } from "./run-journal.js";
 
-/** This replica no longer holds the run's lease: it stops without writing anything more. */
-class LeaseLost extends Error {
-  constructor(runId: string) {
-    super(`lease of run ${runId} lost`);
-  }
-}
 /** How long a stopping kernel waits for steps in flight before it lets the plugin host go. */
 const STOP_GRACE_MS = 5_000;
 
@@ -112,20 +105,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   };
 
   /**
-   * A fenced state change: it commits only while this replica still holds the run's lease (and renews it),
-   * so a replica that lost its lease mid-step — another one took the run over — can no longer write.
+   * A fenced state change of a run, with the events it emitted: it commits only while this replica still
+   * holds the run's lease (and renews it), so a replica that lost its lease mid-step — another one took the
+   * run over — can no longer write. The check is the change's own UPDATE of the run (see RunJournal.record).
    */
-  const commitWith = async <T>(runId: string, fn: (tx: EntityManager) => Promise<T>): Promise<T> => {
-    const out = await db.em().transactional(async (tx) => {
-      const held = await updateWhere(
-        tx,
-        RunRow,
-        { id: runId, leaseOwner: deps.replicaId },
-        { leaseUntil: leaseUntil() },
-      );
-      if (held !== 1) throw new LeaseLost(runId);
-      return fn(tx);
-    });
+  const commitWith = async <T>(journal: RunJournal, fn: (tx: EntityManager) => Promise<T>): Promise<T> => {
+    const fence = { owner: deps.replicaId, until: leaseUntil() };
+    const out = await db.em().transactional((tx) => journal.record(tx, () => fn(tx), fence));
     deps.relay.nudge();
     return out;
   };
@@ -142,11 +128,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   };
 
   async function begin(tx: EntityManager, created: CreatedRun): Promise<Begun | undefined> {
-    const { run, steps } = created;
+    const { run, steps, draft } = created;
     const spec = JSON.parse(run.spec) as RunSpec;
     const first = spec.steps[0];
     if (!first || first.if || stopping) return undefined;
-    const journal = new RunJournal(run, spec, steps, now);
+    const journal = new RunJournal(run, spec, steps, now, draft);
     return { journal, attempt: await journal.record(tx, () => journal.startAttempt(tx, 0, first)) };
   }
 
@@ -189,8 +175,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       if (!journal) return;
       const { run, spec } = journal;
       /** a fenced commit of journal changes, with the events they emitted */
-      const commit = <T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> =>
-        commitWith(runId, (tx) => journal.record(tx, () => fn(tx)));
+      const commit = <T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> => commitWith(journal, fn);
 
       for (let i = run.cursor; i < spec.steps.length; i++) {
         if (lost || stopping) return;

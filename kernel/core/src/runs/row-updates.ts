@@ -4,13 +4,18 @@ interface Entity {
   meta: { className: string };
 }
 
-/** The statement text of an UPDATE of these properties, built once per (schema, entity, properties, condition). */
+/** Statement texts, built once per (schema, entity, shape). */
 const texts = new Map<string, string>();
 
-function textOf(tx: EntityManager, entity: Entity, set: string[], where: string[]): string {
+/** The text for `shape` of `entity` in `tx`'s schema, built by `build(table, column)` the first time. */
+function textOf(
+  tx: EntityManager,
+  entity: Entity,
+  shape: string,
+  build: (table: string, column: (prop: string) => string, props: string[]) => string,
+): string {
   // qualified with the service's schema on Postgres, as MikroORM's own statements are
-  const schema = tx.config.get("schema");
-  const key = `${schema ?? ""}|${entity.meta.className}|${set.join(",")}|${where.join(",")}`;
+  const key = `${tx.config.get("schema") ?? ""}|${entity.meta.className}|${shape}`;
   let text = texts.get(key);
   if (!text) {
     const meta = tx.getMetadata().get(entity.meta.className);
@@ -19,12 +24,17 @@ function textOf(tx: EntityManager, entity: Entity, set: string[], where: string[
       if (!field) throw new Error(`${entity.meta.className} has no property ${prop}`);
       return field;
     };
-    text =
-      `UPDATE ${sqlTable(tx, meta.tableName)} SET ${set.map((p) => `"${column(p)}" = ?`).join(", ")} ` +
-      `WHERE ${where.map((p) => `"${column(p)}" = ?`).join(" AND ")}`;
+    text = build(sqlTable(tx, meta.tableName), column, Object.keys(meta.properties));
     texts.set(key, text);
   }
   return text;
+}
+
+async function execute(tx: EntityManager, text: string, values: unknown[]): Promise<number> {
+  const res = (await tx.getConnection().execute(text, values, "run", tx.getTransactionContext())) as {
+    affectedRows: number;
+  };
+  return res.affectedRows;
 }
 
 /**
@@ -40,13 +50,36 @@ export async function updateWhere(
 ): Promise<number> {
   const set = Object.keys(fields).filter((p) => fields[p] !== undefined);
   const conditions = Object.keys(where);
-  const res = (await tx
-    .getConnection()
-    .execute(
-      textOf(tx, entity, set, conditions),
-      [...set.map((p) => fields[p]), ...conditions.map((p) => where[p])],
-      "run",
-      tx.getTransactionContext(),
-    )) as { affectedRows: number };
-  return res.affectedRows;
+  const text = textOf(
+    tx,
+    entity,
+    `update|${set.join(",")}|${conditions.join(",")}`,
+    (table, column) =>
+      `UPDATE ${table} SET ${set.map((p) => `"${column(p)}" = ?`).join(", ")} ` +
+      `WHERE ${conditions.map((p) => `"${column(p)}" = ?`).join(" AND ")}`,
+  );
+  return execute(tx, text, [...set.map((p) => fields[p]), ...conditions.map((p) => where[p])]);
+}
+
+/**
+ * One `INSERT INTO t (every column) VALUES (…), (…)` of whole rows in `tx`'s transaction, values bound: the
+ * run path's new rows without MikroORM's unit of work. Every property of the entity must be set on each row
+ * (null where nullable); values are plain, as for {@link updateWhere}.
+ */
+export async function insertRows(tx: EntityManager, entity: Entity, rows: readonly object[]): Promise<void> {
+  if (rows.length === 0) return;
+  const props = Object.keys(tx.getMetadata().get(entity.meta.className).properties);
+  const text = textOf(tx, entity, `insert|${rows.length}`, (table, column) => {
+    const tuple = `(${props.map(() => "?").join(", ")})`;
+    return `INSERT INTO ${table} (${props.map((p) => `"${column(p)}"`).join(", ")}) VALUES ${rows.map(() => tuple).join(", ")}`;
+  });
+  const values: unknown[] = [];
+  for (const row of rows) {
+    for (const p of props) {
+      const v = (row as Record<string, unknown>)[p];
+      if (v === undefined) throw new Error(`${entity.meta.className}.${p} is not set`);
+      values.push(v);
+    }
+  }
+  await execute(tx, text, values);
 }

@@ -11,9 +11,9 @@ import {
 } from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
 import type { PipelineStep } from "@latchflow/spec";
-import { type RunSpec, runContext } from "./create-run.js";
+import { type Draft, type RunSpec, runContext } from "./create-run.js";
 import { AttemptRow, RunRow, StepRow } from "./entities.js";
-import { updateWhere } from "./row-updates.js";
+import { insertRows, updateWhere } from "./row-updates.js";
 
 export interface Failure {
   code: string;
@@ -22,6 +22,19 @@ export interface Failure {
 }
 
 const parse = (text: string): Json => JSON.parse(text) as Json;
+
+/** This replica no longer holds the run's lease: it stops without writing anything more. */
+export class LeaseLost extends Error {
+  constructor(runId: string) {
+    super(`lease of run ${runId} lost`);
+  }
+}
+
+/** The lease a change is fenced by: it commits only while `owner` holds the run's lease, renewed to `until`. */
+export interface Fence {
+  owner: string;
+  until: Date;
+}
 
 /**
  * Every state change of one run, each applied inside the caller's transaction together with its event (and
@@ -35,12 +48,16 @@ export class RunJournal {
   private marked = false;
   /** events of the change being recorded (see {@link record}) */
   private events: EventEnvelope[] | undefined;
+  /** the lease the change being recorded must still hold, until its first UPDATE of the run checked it */
+  private fence: Fence | undefined;
 
   constructor(
     readonly run: RunRow,
     readonly spec: RunSpec,
     readonly steps: StepRow[],
     private readonly now: () => Date,
+    /** the rows' creating transaction has not written them yet (see {@link createRun}) */
+    private readonly draft?: Draft,
   ) {
     this.ctx = runContext(run, spec.ownerId);
     this.ids = { pipelineId: run.pipelineId, runId: run.id };
@@ -56,15 +73,23 @@ export class RunJournal {
   /**
    * Runs `fn` — changes of this journal in `tx` — and adds the events they emitted to `tx`'s outbox with one
    * INSERT (not through the unit of work). Every change is made inside one.
+   *
+   * With a `fence`, the change commits only while `fence.owner` holds the run's lease: its first UPDATE of
+   * the run carries `AND lease_owner = ?` and renews the lease; when it changes no row the change throws
+   * {@link LeaseLost} (the transaction rolls back, nothing is written). Every change updates the run first
+   * (the row a takeover locks first, too); one that did not is fenced by a lease renewal at its end.
    */
-  async record<T>(tx: EntityManager, fn: () => Promise<T>): Promise<T> {
+  async record<T>(tx: EntityManager, fn: () => Promise<T>, fence?: Fence): Promise<T> {
     this.events = [];
+    this.fence = fence;
     try {
       const out = await fn();
+      if (this.fence) await this.updateRun(tx, {});
       await insertEvents(tx, this.events);
       return out;
     } finally {
       this.events = undefined;
+      this.fence = undefined;
     }
   }
 
@@ -84,15 +109,34 @@ export class RunJournal {
     return seen;
   }
 
+  /** The rows are still a draft of their creating transaction: changes go to them, written with them. */
+  private get drafting(): boolean {
+    return this.draft !== undefined && !this.draft.written;
+  }
+
   /**
-   * Changes the run's row in `tx`: on the entity itself when `tx` created it (the run begins in its creating
+   * Changes the run's row in `tx`: on the draft when `tx` creates it (the run begins in its creating
    * transaction), else with one UPDATE by id — no read first: this replica holds the run's lease (the commit
    * is fenced), so the row is as loaded plus what this journal wrote.
    */
   private async updateRun(tx: EntityManager, fields: Partial<RunRow>) {
-    const managed = tx.getUnitOfWork().getById<RunRow>(RunRow.meta.className, this.run.id);
-    if (managed) Object.assign(managed, fields);
-    else await updateWhere(tx, RunRow, { id: this.run.id }, fields);
+    if (this.drafting) {
+      Object.assign(this.run, fields);
+      return;
+    }
+    const fence = this.fence;
+    if (!fence) {
+      if (Object.keys(fields).length > 0) await updateWhere(tx, RunRow, { id: this.run.id }, fields);
+      return;
+    }
+    this.fence = undefined;
+    const held = await updateWhere(
+      tx,
+      RunRow,
+      { id: this.run.id, leaseOwner: fence.owner },
+      { leaseUntil: fence.until, ...fields },
+    );
+    if (held !== 1) throw new LeaseLost(this.run.id);
   }
 
   /** "run started" commits with the first thing the run does (one transaction fewer per run). */
@@ -114,10 +158,8 @@ export class RunJournal {
 
   private async settleStep(tx: EntityManager, position: number, fields: Partial<StepRow>) {
     const row = this.steps[position] as StepRow;
-    const managed = tx.getUnitOfWork().getById<StepRow>(StepRow.meta.className, row.id);
-    if (managed) Object.assign(managed, fields);
-    else await updateWhere(tx, StepRow, { id: row.id }, fields);
-    if (managed !== row) Object.assign(row, fields);
+    if (!this.drafting) await updateWhere(tx, StepRow, { id: row.id }, fields);
+    Object.assign(row, fields);
   }
 
   /** A step whose `if:` is false (skipped) or could not be evaluated (failed, `condition_error`). */
@@ -125,6 +167,7 @@ export class RunJournal {
     const running = this.markRunning();
     const stepIds = { ...this.ids, stepId: def.id };
     const failed = conditionError !== undefined;
+    await this.updateRun(tx, { ...running, cursor: position + 1 });
     await this.settleStep(tx, position, {
       status: failed ? "failed" : "skipped",
       finishedAt: this.now(),
@@ -147,7 +190,6 @@ export class RunJournal {
         reason: "condition is false",
       });
     }
-    await this.updateRun(tx, { ...running, cursor: position + 1 });
   }
 
   /**
@@ -159,8 +201,7 @@ export class RunJournal {
     position: number,
     def: PipelineStep,
   ): Promise<{ id: string; number: number }> {
-    const running = this.markRunning();
-    if (Object.keys(running).length > 0) await this.updateRun(tx, running);
+    await this.updateRun(tx, this.markRunning());
     const row = this.steps[position] as StepRow;
     const number = row.attempts + 1;
     const id = newId();
@@ -177,7 +218,7 @@ export class RunJournal {
       attempts: number,
       startedAt: row.startedAt ?? this.now(),
     });
-    tx.create(AttemptRow, {
+    const attempt: AttemptRow = {
       id,
       stepRunId: row.id,
       number,
@@ -187,7 +228,9 @@ export class RunJournal {
       startedAt: this.now(),
       finishedAt: null,
       nextRetryAt: null,
-    });
+    };
+    if (this.drafting) this.draft?.attempts.push(attempt);
+    else await insertRows(tx, AttemptRow, [attempt]);
     if (number === 1 && position === 0) {
       pipelineTriggerToFirstStepSeconds.observe(
         { trigger: this.run.triggerUses },
@@ -215,14 +258,15 @@ export class RunJournal {
     attempt: { id: string; number: number },
     outputs: Json,
   ) {
-    await updateWhere(tx, AttemptRow, { id: attempt.id }, { status: "succeeded", finishedAt: this.now() });
-    await this.settleStep(tx, position, {
+    const step: Partial<StepRow> = {
       status: "succeeded",
       finishedAt: this.now(),
       outputs: JSON.stringify(outputs ?? null),
       errorCode: "",
       errorMessage: "",
-    });
+    };
+    // the step as it will be, for the run's outcome; its rows are written after the run's (the fence)
+    Object.assign(this.steps[position] as StepRow, step);
     pipelineStepsTotal.inc({ uses: def.uses, outcome: "succeeded" });
     this.emit(
       "pipelines.step.succeeded",
@@ -237,6 +281,8 @@ export class RunJournal {
     // after the last step the cursor moves with the run's outcome (one UPDATE of the run)
     if (position === this.spec.steps.length - 1) await this.finishWithOutcome(tx, { cursor: position + 1 });
     else await this.updateRun(tx, { cursor: position + 1 });
+    await updateWhere(tx, AttemptRow, { id: attempt.id }, { status: "succeeded", finishedAt: this.now() });
+    await this.settleStep(tx, position, step);
   }
 
   /** The attempt failed: the step waits for `retryAt`, or failed for good. */
@@ -248,6 +294,11 @@ export class RunJournal {
     f: Failure,
     retryAt: Date | null,
   ) {
+    // the run first (the fence): waiting for the retry, past the step, or (failed for good) as it is until
+    // the caller finishes it
+    if (retryAt) {
+      await this.updateRun(tx, { status: "waiting", wakeAt: retryAt, leaseOwner: null, leaseUntil: null });
+    } else await this.updateRun(tx, def.onFailure === "continue" ? { cursor: position + 1 } : {});
     await updateWhere(
       tx,
       AttemptRow,
@@ -265,9 +316,6 @@ export class RunJournal {
       errorMessage: f.message,
       ...(retryAt ? { status: "waiting" } : { status: "failed", finishedAt: this.now() }),
     });
-    if (retryAt) {
-      await this.updateRun(tx, { status: "waiting", wakeAt: retryAt, leaseOwner: null, leaseUntil: null });
-    } else if (def.onFailure === "continue") await this.updateRun(tx, { cursor: position + 1 });
     pipelineStepsTotal.inc({ uses: def.uses, outcome: retryAt ? "retrying" : "failed" });
     this.emit(
       "pipelines.step.failed",

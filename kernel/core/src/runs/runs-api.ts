@@ -219,21 +219,25 @@ export function createRunsApi(d: RunsApiDeps) {
       const owner = await d.owner(pipeline, ctx);
       const now = d.now();
       const { run, begun } = await d.db.em().transactional(async (tx) => {
-        const created = createRun(tx, {
-          tenant: ctx.tenant,
-          pipeline,
-          owner,
-          triggerId: trigger.id,
-          triggerUses: trigger.uses,
-          kind: "manual",
-          payload: { payload, requestedBy: actorOf(ctx).id },
-          firedAt: now,
-          leaseOwner: d.replicaId,
-          leaseUntil: new Date(now.getTime() + d.leaseMs),
-          requestId: ctx.requestId,
-          actor: ctx,
-        });
-        return { run: created.run, begun: await d.executor.begin(tx, created) };
+        const { created, prepared } = await createRun(
+          tx,
+          {
+            tenant: ctx.tenant,
+            pipeline,
+            owner,
+            triggerId: trigger.id,
+            triggerUses: trigger.uses,
+            kind: "manual",
+            payload: { payload, requestedBy: actorOf(ctx).id },
+            firedAt: now,
+            leaseOwner: d.replicaId,
+            leaseUntil: new Date(now.getTime() + d.leaseMs),
+            requestId: ctx.requestId,
+            actor: ctx,
+          },
+          (c) => d.executor.begin(tx, c),
+        );
+        return { run: created.run, begun: prepared };
       });
       d.relay.nudge();
       void d.executor.execute(run.id, { owned: true, ...(begun ? { begun } : {}) });

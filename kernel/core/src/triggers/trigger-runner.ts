@@ -241,21 +241,25 @@ export function createTriggerRunner(deps: TriggerRunnerDeps) {
           }
         }
         for (const fire of fires) {
-          const created = createRun(tx, {
-            tenant: pipeline.tenant,
-            pipeline,
-            owner,
-            triggerId,
-            triggerUses: trigger.uses,
-            kind: fire.kind,
-            payload: fire.payload,
-            firedAt: at,
-            leaseOwner: deps.replicaId,
-            leaseUntil: new Date(at.getTime() + deps.leaseMs),
-            requestId: call.ctx.requestId,
-          });
+          const { created, prepared } = await createRun(
+            tx,
+            {
+              tenant: pipeline.tenant,
+              pipeline,
+              owner,
+              triggerId,
+              triggerUses: trigger.uses,
+              kind: fire.kind,
+              payload: fire.payload,
+              firedAt: at,
+              leaseOwner: deps.replicaId,
+              leaseUntil: new Date(at.getTime() + deps.leaseMs),
+              requestId: call.ctx.requestId,
+            },
+            (c) => deps.begin(tx, c),
+          );
           runIds.push(created.run.id);
-          started.push({ id: created.run.id, begun: await deps.begin(tx, created) });
+          started.push({ id: created.run.id, begun: prepared });
         }
       })
       .catch((err) => {
