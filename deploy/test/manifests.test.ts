@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { nodeFlags, SERVICES } from "../local/launcher.js";
 
 const dir = join(import.meta.dirname, "..");
 type Doc = {
@@ -13,7 +14,13 @@ type Doc = {
   spec?: {
     ports?: { name?: string; port?: number; targetPort?: string | number }[];
     template?: {
-      spec?: { containers?: { name: string; ports?: { name?: string; containerPort: number }[] }[] };
+      spec?: {
+        containers?: {
+          name: string;
+          ports?: { name?: string; containerPort: number }[];
+          env?: { name: string; value?: string }[];
+        }[];
+      };
     };
   };
 };
@@ -47,5 +54,22 @@ describe("deploy manifests expose the storage byte plane", () => {
     const port = Number(env.LATCHFLOW_STORAGE_HTTP_PORT);
     expect(Number.isInteger(port) && port > 0).toBe(true);
     expect(Number(compose.services.gateway?.environment?.LATCHFLOW_STORAGE_HTTP_PORT)).toBe(port);
+  });
+});
+
+describe("deploy manifests run the byte plane's processes with the launcher's Node flags (ADR 057)", () => {
+  it("Compose and Kubernetes set NODE_OPTIONS to them for storage and the gateway, and nothing else", () => {
+    const compose = parse(readFileSync(join(dir, "compose.yaml"), "utf8"), { merge: true }) as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
+    for (const service of SERVICES) {
+      const flags = nodeFlags(service).join(" ");
+      expect(compose.services[service]?.environment?.NODE_OPTIONS ?? "").toBe(flags);
+      const deployment = docs(`${service}.yaml`).find((d) => d.kind === "Deployment");
+      const container = deployment?.spec?.template?.spec?.containers?.find((c) => c.name === service);
+      expect(container?.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "").toBe(flags);
+    }
+    expect(nodeFlags("storage")).toEqual(["--max-semi-space-size=2"]);
+    expect(nodeFlags("gateway")).toEqual(["--max-semi-space-size=2"]);
   });
 });

@@ -1,5 +1,6 @@
 import { Agent, type IncomingMessage, request } from "node:http";
-import type { Readable } from "node:stream";
+import { connect } from "node:net";
+import { pipeline, type Readable, Transform } from "node:stream";
 import type { storageV1 } from "@latchflow/proto";
 import {
   ErrorCode,
@@ -17,16 +18,16 @@ import type { GatewayClients } from "./clients.js";
 const agent = new Agent({ keepAlive: false });
 
 /**
- * Buffer up to 1 MiB of a blob before pausing: the socket that reads it (GET), or the request that writes it
- * (PUT: at the default 64 KiB every upload piece would pause the client's body and resume it on "drain"). Node
- * takes `highWaterMark` in request options; @types/node does not list it, hence a spread.
+ * The PUT of an upload buffers up to 1 MiB before pausing (at the default 64 KiB every upload piece would pause
+ * the client's body and resume it on "drain"). Node takes `highWaterMark` in request options; @types/node does
+ * not list it, hence a spread.
  */
 const TRANSFER_BUFFER = { highWaterMark: 1024 * 1024 };
 
 /** The error a byte-plane answer carries (the one error shape), or a generic one. */
-async function answerError(res: IncomingMessage): Promise<LatchflowError> {
+async function answerError(status: number | undefined, body: Readable): Promise<LatchflowError> {
   let text = "";
-  for await (const c of res as AsyncIterable<Buffer>) text += c.toString("utf8");
+  for await (const c of body as AsyncIterable<Buffer>) text += c.toString("utf8");
   try {
     const { error } = JSON.parse(text) as {
       error?: { code?: string; message?: string; details?: Record<string, unknown> };
@@ -37,15 +38,20 @@ async function answerError(res: IncomingMessage): Promise<LatchflowError> {
   } catch {
     // not our shape: fall through
   }
-  return new LatchflowError(ErrorCode.Unavailable, `Storage answered ${res.statusCode}`);
+  return new LatchflowError(ErrorCode.Unavailable, `Storage answered ${status}`);
 }
 
-function send(
+/** The most an answer's status line and headers may take. */
+const MAX_HEAD = 16 * 1024;
+const unreachable = (cause: unknown) =>
+  new LatchflowError(ErrorCode.Unavailable, "Storage byte plane unreachable", { cause });
+
+/** `PUT` of an upload body on the byte plane. */
+function put(
   host: string,
   cap: storageV1.BlobCapability,
-  method: "GET" | "PUT",
   headers: Record<string, string>,
-  body?: Readable,
+  body: Readable,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -53,27 +59,23 @@ function send(
         host,
         port: cap.port,
         path: cap.path,
-        method,
+        method: "PUT",
         agent,
         ...TRANSFER_BUFFER,
         headers: { ...headers, authorization: `Bearer ${cap.token}` },
       },
       resolve,
     );
-    req.once("error", (err) =>
-      reject(new LatchflowError(ErrorCode.Unavailable, "Storage byte plane unreachable", { cause: err })),
-    );
-    if (body) {
-      body.once("error", (err) => req.destroy(err));
-      body.pipe(req);
-    } else req.end();
+    req.once("error", (err) => reject(unreachable(err)));
+    body.once("error", (err) => req.destroy(err));
+    body.pipe(req);
   });
 }
 
 /**
  * Opens a blob's plaintext range on the storage byte plane (ADR 036): a capability from OpenBlobRead, then
- * a plain HTTP GET. The returned stream fails when the transfer breaks or ends short (an integrity failure
- * in storage destroys the response), so a broken member never looks complete.
+ * a plain HTTP GET (or the in-process door). The returned stream fails when the transfer breaks or ends
+ * short (an integrity failure in storage destroys the response), so a broken member never looks complete.
  */
 export async function readBlobRange(
   clients: Pick<GatewayClients, "storage" | "storageHost">,
@@ -88,30 +90,86 @@ export async function readBlobRange(
     const { stream, length } = await local.openRead(cap.token, cap.path);
     return checkedLength(stream, length, cap.length);
   }
-  const res = await send(clients.storageHost, cap, "GET", {});
-  if (res.statusCode !== 200) throw await answerError(res);
-  return checkedLength(res, cap.length, cap.length);
+  const answer = await get(clients.storageHost, cap);
+  if (answer.status !== 200) throw await answerError(answer.status, answer.body);
+  return checkedLength(answer.body, answer.length, cap.length);
 }
 
-/** Fails `stream` when it ends with another number of bytes than the capability's range. */
+/**
+ * `GET` on the byte plane over a bare socket (one per transfer, `connection: close`): the answer's head is
+ * parsed here and its body is the socket itself, so the bytes reach the archive as the kernel delivered
+ * them. Node's HTTP client copies every body piece once more, and that copy and its garbage were the
+ * gateway's largest cost in a distributed download (ADR 057). The body ends when storage closes the
+ * connection; `checkedLength` holds it to the announced `content-length`.
+ */
+function get(
+  host: string,
+  cap: storageV1.BlobCapability,
+): Promise<{ status: number; length: number; body: Readable }> {
+  return new Promise((resolve, reject) => {
+    if (/[\s]/.test(cap.path + cap.token)) {
+      reject(unreachable(new Error("malformed capability")));
+      return;
+    }
+    const socket = connect({ host, port: cap.port });
+    let head: Buffer = Buffer.alloc(0);
+    const fail = (err: unknown) => {
+      socket.destroy();
+      reject(unreachable(err));
+    };
+    const early = () => fail(new Error("storage closed the connection before answering"));
+    const onData = (chunk: Buffer) => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const at = head.indexOf("\r\n\r\n");
+      if (at < 0) {
+        if (head.length > MAX_HEAD) fail(new Error("answer head too long"));
+        return;
+      }
+      socket.off("data", onData).off("error", fail).off("end", early);
+      socket.pause();
+      const lines = head.subarray(0, at).toString("latin1").split("\r\n");
+      const status = /^HTTP\/1\.[01] (\d{3}) /.exec(lines[0] ?? "");
+      const lengthHeader = lines.find((l) => /^content-length:/i.test(l));
+      const length = lengthHeader === undefined ? Number.NaN : Number(lengthHeader.slice(15).trim());
+      if (!status || !Number.isSafeInteger(length) || length < 0) {
+        fail(new Error("malformed answer head"));
+        return;
+      }
+      const rest = head.subarray(at + 4);
+      if (rest.length > 0) socket.unshift(rest);
+      resolve({ status: Number(status[1]), length, body: socket });
+    };
+    socket.on("data", onData).once("error", fail).once("end", early);
+    socket.write(
+      `GET ${cap.path} HTTP/1.1\r\nhost: ${host}:${cap.port}\r\n` +
+        `authorization: Bearer ${cap.token}\r\nconnection: close\r\n\r\n`,
+    );
+  });
+}
+
+/**
+ * `stream` held to the capability's range: the returned stream fails, instead of ending, when the bytes that
+ * came are more or fewer than `expected` (a transfer storage broke off, e.g. on an integrity failure, ends the
+ * socket early).
+ */
 function checkedLength(stream: Readable, announced: number, expected: number): Readable {
+  const wrongLength = (message: string) => new LatchflowError(ErrorCode.IntegrityFailed, message);
   if (announced !== expected) {
     stream.destroy();
-    throw new LatchflowError(
-      ErrorCode.IntegrityFailed,
-      "Storage answered another range than the capability's",
-    );
+    throw wrongLength("Storage answered another range than the capability's");
   }
   let received = 0;
-  stream.on("data", (c: Buffer) => {
-    received += c.length;
+  const counted = new Transform({
+    highWaterMark: 1024 * 1024,
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      done(received > expected ? wrongLength("Storage sent more than the blob range") : null, chunk);
+    },
+    flush(done) {
+      done(received === expected ? null : wrongLength("Storage ended a blob range early"));
+    },
   });
-  stream.once("end", () => {
-    if (received !== expected) {
-      stream.destroy(new LatchflowError(ErrorCode.IntegrityFailed, "Storage ended a blob range early"));
-    }
-  });
-  return stream;
+  return pipeline(stream, counted, () => undefined);
 }
 
 /**
@@ -163,14 +221,14 @@ export async function writeBlob(
   };
   let res: IncomingMessage;
   try {
-    res = await send(clients.storageHost, cap, "PUT", headers, body);
+    res = await put(clients.storageHost, cap, headers, body);
   } catch (err) {
     if (interrupted) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
     throw err;
   }
   if (res.statusCode !== 201) {
     body.destroy();
-    throw await answerError(res);
+    throw await answerError(res.statusCode, res);
   }
   let text = "";
   for await (const c of res as AsyncIterable<Buffer>) text += c.toString("utf8");

@@ -101,8 +101,9 @@ export function settleUnsent(body: Readable, reserved: number, giveBack: (unsent
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       passed += chunk.length;
-      // large reads (1 MiB from storage) go on in 64 KiB slices, so the response takes them one at a time
-      for (let at = 0; at < chunk.length; at += SLICE) this.push(chunk.subarray(at, at + SLICE));
+      // large pieces go on in 64 KiB slices, so the response takes them one at a time
+      if (chunk.length <= SLICE) this.push(chunk);
+      else for (let at = 0; at < chunk.length; at += SLICE) this.push(chunk.subarray(at, at + SLICE));
       done();
     },
   });

@@ -128,7 +128,7 @@ describe("chunked AES-256-GCM (STREAM)", () => {
     }
   });
 
-  it("emits one buffer per input buffer: the chunks it completed, a partial chunk waiting for the next", async () => {
+  it("emits one buffer per chunk as it completes, a partial chunk waiting for the next input", async () => {
     const key = newChunkKey(SMALL);
     const size = 10 * SMALL;
     const plaintext = randomBytes(size);
@@ -143,7 +143,7 @@ describe("chunked AES-256-GCM (STREAM)", () => {
     )) {
       out.push(c as Buffer);
     }
-    expect(out.map((b) => b.length)).toEqual([3 * SMALL, 4 * SMALL, 3 * SMALL]);
+    expect(out.map((b) => b.length)).toEqual(Array(10).fill(SMALL));
     expect(Buffer.concat(out).equals(plaintext)).toBe(true);
   });
 

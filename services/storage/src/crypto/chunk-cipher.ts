@@ -140,6 +140,9 @@ export interface DecryptOptions {
   end: number;
 }
 
+/** How many plaintext bytes a decrypt stream lets wait for its reader (then the disk reads pause). */
+const WAITING_BYTES = 2 * 1024 * 1024;
+
 /**
  * A Transform reading the stored bytes from `sealedRangeFor(...).sealedStart` and emitting only the plaintext
  * of [start, end), each chunk only after it authenticated. Fails with IntegrityFailed on a bad chunk, a
@@ -169,11 +172,11 @@ export function createDecryptStream(key: ChunkKey, options: DecryptOptions): Tra
   };
 
   return new Transform({
-    // one buffer per input buffer (a 1 MiB read): the plaintexts of the chunks it completed, each authenticated
-    // before it was added (a chunk that fails pushes nothing of itself or of what followed it in that read);
-    // object mode so the buffers are never merged or split, at most 2 waiting
+    // one buffer per chunk, pushed once it authenticated (a chunk that fails pushes nothing of itself or of what
+    // followed it): no copy into a larger buffer (ADR 057). Object mode so the buffers are never merged or
+    // split; about 2 MiB may wait
     readableObjectMode: true,
-    readableHighWaterMark: 2,
+    readableHighWaterMark: Math.max(2, Math.ceil(WAITING_BYTES / key.chunkSize)),
     transform(data: Buffer, _enc, done: TransformCallback) {
       const ready: Buffer[] = [];
       try {
@@ -202,9 +205,7 @@ export function createDecryptStream(key: ChunkKey, options: DecryptOptions): Tra
         done(err as Error);
         return;
       }
-      // fewer, larger writes downstream (one syscall per read instead of one per 64 KiB chunk)
-      if (ready.length === 1) this.push(ready[0]);
-      else if (ready.length > 1) this.push(Buffer.concat(ready));
+      for (const plaintext of ready) this.push(plaintext);
       done();
     },
     flush(done: TransformCallback) {
