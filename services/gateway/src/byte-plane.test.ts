@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Readable } from "node:stream";
+import type { storageV1 } from "@latchflow/proto";
 import { ErrorCode, type LatchflowError } from "@latchflow/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { readBlobRange } from "./byte-plane.js";
-import type { GatewayClients } from "./clients.js";
 
 // The gateway's side of a byte-plane read from another process (ADR 057: the answer read from a bare socket),
 // against a node:http server standing in for storage's plane (not registered as an in-process door).
@@ -36,15 +36,15 @@ async function plane(answer: (req: IncomingMessage, res: ServerResponse) => void
   const clients = {
     storageHost: "127.0.0.1",
     storage: {
-      openBlobRead: async (slice: { blobId: string; offset: number }) => ({
+      openBlobRead: async (slice: storageV1.OpenBlobReadRequest) => ({
         port,
         path: `/v1/blobs/${slice.blobId}`,
         token: TOKEN,
-        offset: slice.offset,
+        offset: slice.offset ?? 0,
         length,
       }),
     },
-  } as unknown as Pick<GatewayClients, "storage" | "storageHost">;
+  };
   return { clients, seen };
 }
 

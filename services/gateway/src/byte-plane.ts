@@ -78,7 +78,7 @@ function put(
  * short (an integrity failure in storage destroys the response), so a broken member never looks complete.
  */
 export async function readBlobRange(
-  clients: Pick<GatewayClients, "storage" | "storageHost">,
+  clients: Pick<GatewayClients, "storageHost"> & { storage: Pick<GatewayClients["storage"], "openBlobRead"> },
   slice: { blobId: string; offset: number; length: number },
   ctx: RequestContext,
 ): Promise<Readable> {
