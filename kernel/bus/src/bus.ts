@@ -44,6 +44,11 @@ export interface SubscribeOptions {
    * (every subscriber then gets every event: a broadcast, e.g. to drop cached state on every gateway).
    */
   ephemeral?: boolean;
+  /**
+   * The consumer's name in metrics and spans when `consumer` is unique to each subscriber (an ephemeral one,
+   * e.g. `gateway-identity-<ulid>`), so a process start adds no new metric series. Default: `consumer`.
+   */
+  metricsName?: string;
 }
 
 export interface BatchSubscribeOptions extends SubscribeOptions {

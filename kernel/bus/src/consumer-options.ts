@@ -33,6 +33,7 @@ export function compileSubscribeOptions(options: SubscribeOptions): ConsumerSett
     maxDeliver: options.maxDeliver ?? SUBSCRIBE_DEFAULTS.maxDeliver,
     ackWaitMs: options.ackWaitMs ?? SUBSCRIBE_DEFAULTS.ackWaitMs,
     ephemeral: options.ephemeral ?? false,
+    metricsName: options.metricsName ?? options.consumer,
   };
   for (const key of ["initialBackoffMs", "maxBackoffMs", "ackWaitMs"] as const) {
     if (!Number.isFinite(settings[key]) || settings[key] < 0) {

@@ -42,7 +42,7 @@ export function instrumentBus(bus: EventBus, options: InstrumentBusOptions): Eve
       );
     },
     subscribe(subscribeOptions, handler) {
-      const consumer = subscribeOptions.consumer;
+      const consumer = subscribeOptions.metricsName ?? subscribeOptions.consumer;
       return bus.subscribe(subscribeOptions, (event, delivery) => {
         const occurred = Date.parse(event.occurredAt);
         if (Number.isFinite(occurred)) {
@@ -74,7 +74,7 @@ export function instrumentBus(bus: EventBus, options: InstrumentBusOptions): Eve
       });
     },
     subscribeBatch(subscribeOptions, handler) {
-      const consumer = subscribeOptions.consumer;
+      const consumer = subscribeOptions.metricsName ?? subscribeOptions.consumer;
       return bus.subscribeBatch(subscribeOptions, (items) => {
         const now = Date.now();
         for (const { event } of items) {

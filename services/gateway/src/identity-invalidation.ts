@@ -64,6 +64,7 @@ export function subscribeIdentityDrops(
   return bus.subscribeBatch(
     {
       consumer: `gateway-identity-${ulid()}`,
+      metricsName: "gateway-identity",
       filter: subjectFilter({ domain: "auth" }),
       ephemeral: true,
       maxBatch: 100,

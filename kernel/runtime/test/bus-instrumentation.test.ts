@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createEvent, createInProcessBus, createNatsBus, type EventBus } from "@latchflow/bus";
 import { deleteNatsStream, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { instrumentBus, SpanKind } from "../src/index.js";
+import { busConsumerLagSeconds, busDeliveriesTotal, instrumentBus, SpanKind } from "../src/index.js";
 import { captureSpans, type SpanCapture, TEST_BUSES } from "../src/testing.js";
 
 let capture: SpanCapture;
@@ -25,7 +25,23 @@ function produced() {
   return { event: { ...event, traceparent: `00-${traceId}-${spanId}-01` }, traceId, spanId };
 }
 
-describe.each(TEST_BUSES)("batched deliveries on the %s bus are traced per event", (kind) => {
+async function consumerLabels(): Promise<string[]> {
+  const deliveries = (await busDeliveriesTotal.get()).values.map((v) => String(v.labels.consumer));
+  const lag = (await busConsumerLagSeconds.get()).values.map((v) => String(v.labels.consumer));
+  return [...deliveries, ...lag];
+}
+
+function created(bundleId: string) {
+  return createEvent({
+    type: "bundles.bundle.created",
+    tenant: "acme",
+    actor: { kind: "user", id: "u1" },
+    subjectIds: { bundleId },
+    data: { bundleId, name: bundleId },
+  });
+}
+
+describe.each(TEST_BUSES)("the instrumented %s bus", (kind) => {
   const natsUrl = inject("natsUrl");
   const key = uniqueName("batch_spans");
   let bus: EventBus;
@@ -42,7 +58,7 @@ describe.each(TEST_BUSES)("batched deliveries on the %s bus are traced per event
     if (kind === "nats") await deleteNatsStream(natsUrl, key.toUpperCase());
   });
 
-  it("one consumer span per event, each a child of its own producer; all failed when the batch throws", async () => {
+  it("batched deliveries: one consumer span per event, each a child of its own producer; all failed when the batch throws", async () => {
     const sent = [produced(), produced(), produced()];
     for (const s of sent) await bus.publish(s.event);
     let calls = 0;
@@ -76,5 +92,35 @@ describe.each(TEST_BUSES)("batched deliveries on the %s bus are traced per event
       expect(spans.at(-1)!.status).not.toBe(2);
     }
     expect(mine().some((span) => span.status === 2)).toBe(true);
+  });
+
+  it("labels an ephemeral consumer's metrics by its stable metrics name, never by its unique consumer name", async () => {
+    const unique = `${key}-one-of-many`;
+    const stable = `${key}-stable`;
+    let seen = 0;
+    const sub = await bus.subscribeBatch(
+      { consumer: unique, metricsName: stable, filter: "lf.>", ephemeral: true, maxBatch: 10 },
+      async (items) => {
+        seen += items.length;
+      },
+    );
+    await bus.publish(created("b1"));
+    await waitFor(() => seen === 1, { timeoutMs: 10_000, description: "the event delivered" });
+    await sub.stop();
+    const labels = await consumerLabels();
+    expect(labels).toContain(stable);
+    expect(labels).not.toContain(unique);
+  });
+
+  it("labels a durable consumer's metrics without a metrics name by its consumer name", async () => {
+    const durable = `${key}-durable`;
+    let seen = 0;
+    const sub = await bus.subscribe({ consumer: durable, filter: "lf.>" }, async () => {
+      seen++;
+    });
+    await bus.publish(created("b2"));
+    await waitFor(() => seen >= 1, { timeoutMs: 10_000, description: "the event delivered" });
+    await sub.stop();
+    expect(await consumerLabels()).toContain(durable);
   });
 });
