@@ -62,7 +62,8 @@ async function timedGet(url: string): Promise<{ ms: number; bytes: number }> {
   const res = await fetch(url);
   if (!res.ok || !res.body) throw new Error(`GET ${url} → ${res.status}`);
   let bytes = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+  const reader = res.body.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) bytes += read.value.length;
   return { ms: performance.now() - t, bytes };
 }
 

@@ -289,10 +289,8 @@ describe.each(MODES)("admin files and bundles on %s + %s", (dialect, bus) => {
     const list = page.getByRole("list", { name: "Files in the archive, in order" });
     await eventually(() => list.getByRole("listitem").count()).toBe(3);
     const pathOf = (name: string) => list.getByLabel(`Path in the archive of ${name}`);
-    const order = () =>
-      list
-        .locator("li input")
-        .evaluateAll((inputs) => inputs.map((i) => (i as unknown as { value: string }).value));
+    const order = async () =>
+      Promise.all((await list.locator("li input").all()).map((input) => input.inputValue()));
     // in the order the picker lists them: by folder, then name
     expect(await order()).toEqual(["rel-one.txt", "rel-three.txt", "rel-two.txt"]);
     const announced = page.locator("section[aria-labelledby=contents-title] > [role=status]");
