@@ -3,7 +3,8 @@
 // Issue #17 goal 5: warm call p50 ≤ 0.3 ms through the plugin host; the goal table prints p50 ÷ 0.3 ms.
 // "Back to back" starts the next call when the previous one resolved (every call's fresh context is
 // prepared on the way); "paced" leaves PACE_MS between calls, as arrivals at up to 1000/PACE_MS per second
-// would, so the pool's refill happens between calls, off the measured path.
+// would, so the pool's refill happens between calls, off the measured path. The paced pings are the IPC
+// floor of a call through the host: a call with one host call makes four crossings, like two pings.
 
 import { builtinPlugins } from "@latchflow/kernel";
 import { createPluginHost } from "@latchflow/plugin-host";
@@ -99,6 +100,18 @@ export async function benchSandbox(): Promise<void> {
       "plugin host IPC round trip alone (ping)",
       await timeEach(N, () => host.ping().then(() => undefined)),
     );
+    // the IPC floor of a paced call with one host call: four messages, each waking a sleeping process (ADR 062)
+    const pingPaced = summarize(
+      `plugin host IPC alone, paced (${PACE_MS} ms apart): one ping, 2 crossings`,
+      await timePaced(N, () => host.ping().then(() => undefined)),
+    );
+    const twoPingsPaced = summarize(
+      "plugin host IPC alone, paced: two pings in a row, 4 crossings (as a call with one host call)",
+      await timePaced(N, async () => {
+        await host.ping();
+        await host.ping();
+      }),
+    );
     printTable(
       "sandbox call (email@1 with one host call)",
       [
@@ -109,6 +122,8 @@ export async function benchSandbox(): Promise<void> {
         hostWarm,
         hostPaced,
         ping,
+        pingPaced,
+        twoPingsPaced,
       ],
       baseline,
     );
