@@ -161,7 +161,6 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     const table = (s: string) => /^\s*\w+\s+(?:into\s+)?(?:\S+\.)?[`"]?(\w+)/i.exec(s)?.[1];
     expect(writes.map(table).sort()).toEqual([
       "lf_outbox",
-      "lf_outbox",
       "pipeline_runs",
       "pipeline_step_attempts",
       "pipeline_step_runs",
