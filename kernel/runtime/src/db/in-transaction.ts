@@ -29,7 +29,7 @@ function pgText(sql: string): string {
  * Runs one write (`INSERT`, `UPDATE`, `DELETE`) with bound values on the connection `tx`'s transaction holds,
  * straight to the driver: a prepared statement on SQLite, a `pg` query on Postgres — not through knex's query
  * path and MikroORM's logging (~35 µs of CPU a statement). The transaction is knex's own (begun, committed or
- * rolled back by MikroORM's `transactional`), so the write commits or rolls back with everything else in it;
+ * rolled back by `transactional` or `Database.transaction`), so the write commits or rolls back with the rest;
  * its connection is the transaction's, held until the end, so nothing else runs on it meanwhile. `sql` uses
  * `?` placeholders (and no literal `?`); values are plain, as for {@link binding}. Returns the rows changed.
  */
