@@ -15,6 +15,7 @@ export {
   sqlDate,
   sqlTable,
 } from "./db/database.js";
+export { runInTransaction } from "./db/in-transaction.js";
 export { defineMigration, type MigrationTools, type SchemaChange } from "./db/migration.js";
 export * from "./errors.js";
 export * from "./grpc/index.js";

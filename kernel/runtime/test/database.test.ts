@@ -9,9 +9,12 @@ import {
   databaseTarget,
   defineMigration,
   enqueueEvent,
+  insertEvents,
   OutboxMessage,
   openDatabase,
   outboxMigration,
+  runInTransaction,
+  sqlTable,
 } from "../src/index.js";
 import { createTestConfig, TEST_DIALECTS } from "../src/testing.js";
 
@@ -113,6 +116,47 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     expect(await em.findOne(OutboxMessage, { id: ok.id })).not.toBeNull();
     expect(await em.findOne(OutboxMessage, { id: bad.id })).toBeNull();
     expect(await em.count(Note, { id: "01J00000000000000000000003" })).toBe(0);
+  });
+
+  it("Database.transaction: bound writes and events commit together, or none when it throws; entities are refused", async () => {
+    const table = sqlTable(db, "notes");
+    const insert = `INSERT INTO ${table} (id, text, created_at) VALUES (?, ?, ?)`;
+    const ok = noteEvent("tx-ok");
+    const changed = await db.transaction(async (tx) => {
+      const n = await runInTransaction(tx, insert, ["01J0000000000000000000TX01", "tx one", new Date()]);
+      await insertEvents(tx, [ok]);
+      return n;
+    });
+    expect(changed).toBe(1);
+    const bad = noteEvent("tx-bad");
+    await expect(
+      db.transaction(async (tx) => {
+        await runInTransaction(tx, insert, ["01J0000000000000000000TX02", "tx two", new Date()]);
+        await insertEvents(tx, [bad]);
+        throw new Error("after the writes");
+      }),
+    ).rejects.toThrow("after the writes");
+    await expect(
+      db.transaction(async (tx) => {
+        await runInTransaction(tx, insert, ["01J0000000000000000000TX03", "tx three", new Date()]);
+        tx.create(Note, { id: "01J0000000000000000000TX04", text: "never flushed", createdAt: new Date() });
+      }),
+    ).rejects.toThrow("flushes nothing");
+    await expect(
+      db.transaction(async (tx) => runInTransaction(tx, insert, ["x", "tx one", new Date()])),
+    ).rejects.toThrow();
+    await expect(runInTransaction(db.em(), insert, ["y", "outside", new Date()])).rejects.toThrow(
+      "inside a transaction",
+    );
+    const em = db.em();
+    expect((await em.find(Note, { text: { $like: "tx %" } })).map((n) => n.id)).toEqual([
+      "01J0000000000000000000TX01",
+    ]);
+    expect(await em.count(Note, { id: ["01J0000000000000000000TX03", "01J0000000000000000000TX04"] })).toBe(
+      0,
+    );
+    expect(await em.findOne(OutboxMessage, { id: ok.id })).not.toBeNull();
+    expect(await em.findOne(OutboxMessage, { id: bad.id })).toBeNull();
   });
 
   it("relays unsent events to the bus in order and marks them sent", async () => {

@@ -86,9 +86,12 @@ describe("group commit on SQLite", () => {
       // a write outside a transaction too
       await db.em().nativeUpdate(Note, { id: "alone" }, { text: "changed" });
       expect(datasync).toHaveBeenCalledTimes(2);
+      // and the hot paths' transaction (bound writes, no unit of work)
+      await db.transaction((tx) => tx.nativeUpdate(Note, { id: "alone" }, { text: "again" }));
+      expect(datasync).toHaveBeenCalledTimes(3);
       // reads do not sync
       await db.em().find(Note, {});
-      expect(datasync).toHaveBeenCalledTimes(2);
+      expect(datasync).toHaveBeenCalledTimes(3);
       datasync.mockClear();
       const n = 40;
       await Promise.all(

@@ -267,39 +267,40 @@ export class ConsumerRuntime {
         items.push({ event, delivery: { attempt: pick.attempt, subject: pick.msg.subject } });
         handed.push(pick);
       } catch (err) {
-        this.#settle(pick, { err });
+        this.#settleFailed(pick, err);
       }
     }
     if (items.length === 0) return;
-    let failure: { err: unknown } | undefined;
+    let failed: { err: unknown } | undefined;
     try {
       await handler(items);
     } catch (err) {
-      failure = { err };
+      failed = { err };
     }
-    // the batch's outcomes commit together
+    const failure = failed;
+    // the batch's outcomes commit together: its acks with one statement
     try {
-      this.#host.store.together(() => {
-        for (const pick of handed) this.#settle(pick, failure);
-      });
+      if (failure) {
+        this.#host.store.together(() => {
+          for (const pick of handed) this.#settleFailed(pick, failure.err);
+        });
+      } else {
+        // a late ack of an expired delivery still counts, as in JetStream
+        const seqs = handed.map(({ msg }) => msg.seq);
+        for (const seq of seqs) this.#pending.delete(seq);
+        this.#host.store.acked(this.name, seqs);
+      }
     } catch (err) {
       this.#log.error({ err, messages: handed.length }, "recording a batch's outcomes failed");
     }
   }
 
-  #settle({ msg, attempt }: Pick, failure: { err: unknown } | undefined): void {
+  #settleFailed({ msg, attempt }: Pick, failure: unknown): void {
     try {
-      if (failure) this.#failed(msg, attempt, failure.err);
-      else this.#acked(msg);
+      this.#failed(msg, attempt, failure);
     } catch (err) {
       this.#log.error({ err, eventId: msg.eventId, seq: msg.seq }, "recording a delivery outcome failed");
     }
-  }
-
-  #acked(msg: StoredMessage): void {
-    // A late ack of an expired delivery still counts, as in JetStream.
-    this.#pending.delete(msg.seq);
-    this.#host.store.ack(this.name, msg.seq);
   }
 
   #failed(msg: StoredMessage, attempt: number, err: unknown): void {

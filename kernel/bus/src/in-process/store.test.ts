@@ -59,4 +59,26 @@ describe("BusStore: a batch's bookkeeping in one transaction", () => {
     expect(store.openConsumer("c", "s", Date.now()).pending.map((p) => p.seq)).toEqual([2]);
     await store.close();
   });
+  it("records and acks a batch bigger than one multi-row statement, and acks a part of it", async () => {
+    const store = new BusStore(fresh());
+    const n = 150;
+    for (let i = 1; i <= n; i++) store.append(`e${i}`, "s", "{}");
+    store.openConsumer("c", "s", Date.now());
+    const seqs = Array.from({ length: n }, (_, i) => i + 1);
+    store.delivered(
+      "c",
+      seqs.map((seq) => ({ seq, attempts: 2 })),
+      Date.now() + 60_000,
+      n,
+    );
+    const record = store.openConsumer("c", "s", Date.now());
+    expect(record.cursor).toBe(n);
+    expect(record.pending.map((p) => p.seq)).toEqual(seqs);
+    expect(new Set(record.pending.map((p) => p.attempts))).toEqual(new Set([2]));
+    store.acked("c", [1, 3]);
+    expect(store.openConsumer("c", "s", Date.now()).pending).toHaveLength(n - 2);
+    store.acked("c", seqs);
+    expect(store.openConsumer("c", "s", Date.now()).pending).toEqual([]);
+    await store.close();
+  });
 });

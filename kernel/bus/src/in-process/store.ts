@@ -36,6 +36,9 @@ export interface ConsumerRecord {
   pending: PendingRow[];
 }
 
+/** Rows per multi-row statement of a batch's bookkeeping (a batch bigger than this takes several). */
+const MAX_ROWS = 64;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS bus_messages (
   seq          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -69,6 +72,8 @@ CREATE TABLE IF NOT EXISTS bus_pending (
 export class BusStore {
   readonly #db: Database.Database;
   readonly #stmts;
+  /** multi-row statements of a batch's bookkeeping, by kind and number of rows */
+  readonly #multi = new Map<string, Database.Statement>();
   readonly #sync: WalSync | undefined;
 
   constructor(path: string) {
@@ -103,10 +108,6 @@ export class BusStore {
       ),
       pending: db.prepare(
         "SELECT seq, attempts, next_at AS nextAt, state FROM bus_pending WHERE consumer = ? AND state != 'dead' ORDER BY seq",
-      ),
-      deliver: db.prepare(
-        `INSERT INTO bus_pending (consumer, seq, attempts, next_at, state) VALUES (?, ?, ?, ?, 'inflight')
-         ON CONFLICT (consumer, seq) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, state = 'inflight'`,
       ),
       ack: db.prepare("DELETE FROM bus_pending WHERE consumer = ? AND seq = ?"),
       retry: db.prepare(
@@ -192,10 +193,46 @@ export class BusStore {
     deadline: number,
     cursor?: number,
   ): void {
-    this.together(() => {
-      for (const { seq, attempts } of picks) this.#stmts.deliver.run(consumer, seq, attempts, deadline);
+    const write = () => {
+      for (let i = 0; i < picks.length; i += MAX_ROWS) {
+        const chunk = picks.slice(i, i + MAX_ROWS);
+        const values: (string | number)[] = [];
+        for (const { seq, attempts } of chunk) values.push(consumer, seq, attempts, deadline);
+        this.#rows("deliver", chunk.length).run(values);
+      }
       if (cursor !== undefined) this.#stmts.setCursor.run(cursor, consumer, cursor);
-    });
+    };
+    // one statement alone commits by itself
+    if (picks.length <= MAX_ROWS && cursor === undefined) write();
+    else this.together(write);
+  }
+
+  /** Acks a batch's deliveries: one statement (per {@link MAX_ROWS}, then in one transaction). */
+  acked(consumer: string, seqs: readonly number[]): void {
+    const write = () => {
+      for (let i = 0; i < seqs.length; i += MAX_ROWS) {
+        const chunk = seqs.slice(i, i + MAX_ROWS);
+        this.#rows("ack", chunk.length).run([consumer, ...chunk]);
+      }
+    };
+    if (seqs.length <= MAX_ROWS) write();
+    else this.together(write);
+  }
+
+  /** The multi-row statement of `kind` for `n` rows, prepared once. */
+  #rows(kind: "deliver" | "ack", n: number): Database.Statement {
+    const key = `${kind}|${n}`;
+    let stmt = this.#multi.get(key);
+    if (!stmt) {
+      stmt = this.#db.prepare(
+        kind === "deliver"
+          ? `INSERT INTO bus_pending (consumer, seq, attempts, next_at, state) VALUES ${Array(n).fill("(?, ?, ?, ?, 'inflight')").join(", ")}
+             ON CONFLICT (consumer, seq) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, state = 'inflight'`
+          : `DELETE FROM bus_pending WHERE consumer = ? AND seq IN (${Array(n).fill("?").join(", ")})`,
+      );
+      this.#multi.set(key, stmt);
+    }
+    return stmt;
   }
 
   /** Moves the cursor past messages that do not match the consumer's filter. */

@@ -1,3 +1,4 @@
+import type { EventEnvelope } from "@latchflow/bus";
 import {
   CallerKind,
   type EntityManager,
@@ -52,6 +53,8 @@ export function runContext(
 export interface Draft {
   /** attempts started on the draft, inserted with it */
   attempts: AttemptRow[];
+  /** events of the changes made to the draft, inserted with `trigger.fired` */
+  events: EventEnvelope[];
   written: boolean;
 }
 
@@ -65,8 +68,8 @@ export interface CreatedRun {
 /**
  * Creates a queued run and its pending steps in `tx`'s transaction, with the `trigger.fired` event.
  * `prepare` sees the rows before they are written (the executor starts the first attempt on them), then
- * the run, its steps, the attempts started and the event are inserted as they ended up: one bound INSERT
- * per table, no unit of work.
+ * the run, its steps, the attempts started and the events (`trigger.fired`, then those of the changes) are
+ * inserted as they ended up: one bound INSERT per table, no unit of work.
  */
 export async function createRun<T>(
   tx: EntityManager,
@@ -125,12 +128,12 @@ export async function createRun<T>(
       runId: run.id,
     },
   );
-  const created: CreatedRun = { run, steps, draft: { attempts: [], written: false } };
+  const created: CreatedRun = { run, steps, draft: { attempts: [], events: [], written: false } };
   const prepared = await prepare(created);
   await insertRows(tx, RunRow, [run]);
   await insertRows(tx, StepRow, steps);
   await insertRows(tx, AttemptRow, created.draft.attempts);
-  await insertEvents(tx, [fired]);
+  await insertEvents(tx, [fired, ...created.draft.events]);
   created.draft.written = true;
   return { created, prepared };
 }

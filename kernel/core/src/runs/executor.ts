@@ -111,7 +111,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
    */
   const commitWith = async <T>(journal: RunJournal, fn: (tx: EntityManager) => Promise<T>): Promise<T> => {
     const fence = { owner: deps.replicaId, until: leaseUntil() };
-    const out = await db.em().transactional((tx) => journal.record(tx, () => fn(tx), fence));
+    const out = await db.transaction((tx) => journal.record(tx, () => fn(tx), fence));
     deps.relay.nudge();
     return out;
   };

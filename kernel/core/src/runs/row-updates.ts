@@ -1,4 +1,4 @@
-import { type EntityManager, sqlTable } from "@latchflow/runtime";
+import { type EntityManager, runInTransaction, sqlTable } from "@latchflow/runtime";
 
 interface Entity {
   meta: { className: string };
@@ -30,15 +30,8 @@ function textOf(
   return text;
 }
 
-async function execute(tx: EntityManager, text: string, values: unknown[]): Promise<number> {
-  const res = (await tx.getConnection().execute(text, values, "run", tx.getTransactionContext())) as {
-    affectedRows: number;
-  };
-  return res.affectedRows;
-}
-
 /**
- * One `UPDATE … WHERE a = ? AND b = ?` in `tx`'s transaction, with its values bound: the run path's hot
+ * One `UPDATE … WHERE a = ? AND b = ?` in `tx`'s transaction (straight to its connection), with its values bound: the run path's hot
  * writes without MikroORM's query building (a fixed text per shape, a prepared statement reused on SQLite).
  * Values are plain (strings, numbers, dates, null). Returns the number of rows changed.
  */
@@ -58,7 +51,7 @@ export async function updateWhere(
       `UPDATE ${table} SET ${set.map((p) => `"${column(p)}" = ?`).join(", ")} ` +
       `WHERE ${conditions.map((p) => `"${column(p)}" = ?`).join(" AND ")}`,
   );
-  return execute(tx, text, [...set.map((p) => fields[p]), ...conditions.map((p) => where[p])]);
+  return runInTransaction(tx, text, [...set.map((p) => fields[p]), ...conditions.map((p) => where[p])]);
 }
 
 /**
@@ -81,5 +74,5 @@ export async function insertRows(tx: EntityManager, entity: Entity, rows: readon
       values.push(v);
     }
   }
-  await execute(tx, text, values);
+  await runInTransaction(tx, text, values);
 }

@@ -72,7 +72,8 @@ export class RunJournal {
 
   /**
    * Runs `fn` — changes of this journal in `tx` — and adds the events they emitted to `tx`'s outbox with one
-   * INSERT (not through the unit of work). Every change is made inside one.
+   * INSERT (not through the unit of work; on a draft, with the draft's own events). Every change is made
+   * inside one.
    *
    * With a `fence`, the change commits only while `fence.owner` holds the run's lease: its first UPDATE of
    * the run carries `AND lease_owner = ?` and renews the lease; when it changes no row the change throws
@@ -85,7 +86,9 @@ export class RunJournal {
     try {
       const out = await fn();
       if (this.fence) await this.updateRun(tx, {});
-      await insertEvents(tx, this.events);
+      // a change of the draft: its events are inserted with the draft's (one INSERT for the creating transaction)
+      if (this.drafting) this.draft?.events.push(...this.events);
+      else await insertEvents(tx, this.events);
       return out;
     } finally {
       this.events = undefined;

@@ -19,6 +19,35 @@ import { LeaseLost, RunJournal } from "./run-journal.js";
 
 const logger = createLogger({ level: "silent" });
 
+/** A libsql connection (statements prepared, then run) or a `pg` client (queries). */
+type Connection =
+  | { prepare(sql: string): Record<"run" | "all" | "get", (...args: unknown[]) => unknown> }
+  | { query(q: string | { text: string }, ...rest: unknown[]): unknown };
+
+/** Calls `seen` with the text of every statement run on `connection`. */
+function watch(connection: Connection, seen: (sql: string) => void): void {
+  if ("prepare" in connection) {
+    const prepare = connection.prepare.bind(connection);
+    connection.prepare = (sql) => {
+      const statement = prepare(sql);
+      for (const m of ["run", "all", "get"] as const) {
+        const call = statement[m].bind(statement);
+        statement[m] = (...args) => {
+          seen(sql);
+          return call(...args);
+        };
+      }
+      return statement;
+    };
+  } else {
+    const query = connection.query.bind(connection);
+    connection.query = (q, ...rest) => {
+      seen(typeof q === "string" ? q : q.text);
+      return query(q, ...rest);
+    };
+  }
+}
+
 const pipeline = (steps: { id: string; uses: string }[]) =>
   ({
     id: "01PIPE0000000000000000000A",
@@ -44,14 +73,18 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
       },
       logger,
     );
-    // every statement the ORM sends (strings, or knex builders)
-    const conn = db.orm.em.getDriver().getConnection("write") as unknown as {
-      execute: (q: unknown, ...rest: unknown[]) => Promise<unknown>;
-    };
-    const execute = conn.execute.bind(conn);
-    conn.execute = (q, ...rest) => {
-      statements.push(typeof q === "string" ? q : ((q as { toSQL(): { sql: string } }).toSQL().sql ?? ""));
-      return execute(q, ...rest);
+    // every statement sent to the database, seen at the driver: knex's and the run path's own
+    // (runInTransaction); on Postgres with `$n` placeholders
+    const client = db.orm.em.getKnex().client as { acquireConnection(): Promise<Connection> };
+    const acquire = client.acquireConnection.bind(client);
+    const watched = new WeakSet<Connection>();
+    client.acquireConnection = async () => {
+      const connection = await acquire();
+      if (!watched.has(connection)) {
+        watched.add(connection);
+        watch(connection, (sql) => statements.push(sql));
+      }
+      return connection;
     };
   });
   afterAll(async () => {
@@ -127,7 +160,6 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     const writes = statements.filter((s) => /^\s*(insert|update|delete)\b/i.test(s));
     const table = (s: string) => /^\s*\w+\s+(?:into\s+)?(?:\S+\.)?[`"]?(\w+)/i.exec(s)?.[1];
     expect(writes.map(table).sort()).toEqual([
-      "lf_outbox",
       "lf_outbox",
       "pipeline_runs",
       "pipeline_step_attempts",
@@ -222,7 +254,7 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
       await succeed(begun, null, fence("replica-a"));
       const runUpdates = statements.filter((s) => /^\s*update\s[^ ]*pipeline_runs\W/i.test(s));
       expect(runUpdates).toHaveLength(1);
-      expect(runUpdates[0]).toMatch(/"lease_owner" = \?$/);
+      expect(runUpdates[0]).toMatch(/"lease_owner" = (\?|\$\d+)$/);
       const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
       expect(run).toMatchObject({ status: "succeeded", cursor: 1, leaseOwner: null });
     });
@@ -288,7 +320,7 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
         ),
       );
       const runUpdates = statements.filter((s) => /^\s*update\s[^ ]*pipeline_runs\W/i.test(s));
-      expect(runUpdates.map((s) => /lease_owner" = \?$/.test(s))).toEqual([true, false]);
+      expect(runUpdates.map((s) => /lease_owner" = (\?|\$\d+)$/.test(s))).toEqual([true, false]);
       const run = await db.em().findOneOrFail(RunRow, { id: journal.run.id });
       expect(run).toMatchObject({ status: "failed", errorCode: "unavailable", leaseOwner: null });
     });

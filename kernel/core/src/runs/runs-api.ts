@@ -218,7 +218,7 @@ export function createRunsApi(d: RunsApiDeps) {
       checkPayload((trigger.with as { payloadSchema?: unknown } | undefined)?.payloadSchema, payload);
       const owner = await d.owner(pipeline, ctx);
       const now = d.now();
-      const { run, begun } = await d.db.em().transactional(async (tx) => {
+      const { run, begun } = await d.db.transaction(async (tx) => {
         const { created, prepared } = await createRun(
           tx,
           {

@@ -18,7 +18,7 @@ interface SqlConnection {
 }
 
 /** A value the driver binds as is (after the dialect's conversion), or undefined when it cannot. */
-function binding(dialect: Dialect, v: unknown): { value: unknown } | undefined {
+export function binding(dialect: Dialect, v: unknown): { value: unknown } | undefined {
   if (v === null || v === undefined) return { value: null };
   if (typeof v === "string") return { value: v };
   if (typeof v === "number") return Number.isFinite(v) ? { value: v } : undefined;

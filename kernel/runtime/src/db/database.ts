@@ -33,6 +33,14 @@ export interface Database {
   readonly dialect: Dialect;
   /** a fresh EntityManager for one unit of work */
   em(): EntityManager;
+  /**
+   * A transaction for a hot path that writes with bound statements ({@link runInTransaction}, `nativeUpdate`)
+   * and reads nothing into the unit of work: knex's transaction with a fresh EntityManager bound to it,
+   * without MikroORM's transaction manager (~0.2 ms of CPU less a transaction). Nothing is flushed: an
+   * entity persisted or loaded in it makes it throw (and roll back). Commits as `transactional` does: on
+   * SQLite it resolves once the commit is on disk (the group commit).
+   */
+  transaction<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -101,6 +109,20 @@ export async function openDatabase(
     orm,
     dialect,
     em: () => orm.em.fork(),
+    async transaction(fn) {
+      const out = await orm.em.getKnex().transaction(async (trx) => {
+        const tx = orm.em.fork();
+        tx.setTransactionContext(trx);
+        const result = await fn(tx);
+        const uow = tx.getUnitOfWork();
+        if (uow.getPersistStack().size > 0 || uow.getIdentityMap().keys().length > 0) {
+          throw new Error("Database.transaction flushes nothing: use transactional() for entities");
+        }
+        return result;
+      });
+      await sync?.flush();
+      return out;
+    },
     close: async () => {
       await orm.close(true);
       await sync?.close();

@@ -22,11 +22,12 @@ const STATEMENT_CACHE_SIZE = 256;
 
 interface LibSqlStatement {
   all(bindings: unknown[]): unknown;
-  run(bindings: unknown[]): unknown;
+  run(bindings: unknown[]): { changes: number };
   get(bindings: unknown[]): unknown;
 }
 
-interface LibSqlConnectionHandle {
+/** A connection knex's pool holds to a service's SQLite file. */
+export interface SqliteConnection {
   open: boolean;
   memory: boolean;
   prepare(sql: string): LibSqlStatement;
@@ -38,7 +39,7 @@ interface LibSqlConnectionHandle {
 const statements = Symbol("latchflow.statements");
 
 /** The statement of `sql` on this connection: prepared once, reused while it is among the recent ones. */
-function preparedOn(connection: LibSqlConnectionHandle, sql: string): LibSqlStatement {
+export function preparedOn(connection: SqliteConnection, sql: string): LibSqlStatement {
   let cache = connection[statements];
   if (!cache) {
     cache = new Map();
@@ -63,8 +64,8 @@ function preparedOn(connection: LibSqlConnectionHandle, sql: string): LibSqlStat
  * libsql — and the replacement had none of the settings above), and reuses its prepared statements.
  */
 class LocalLibSqlKnexDialect extends LibSqlKnexDialect {
-  override async acquireRawConnection(this: LibSqlKnexDialect): Promise<LibSqlConnectionHandle> {
-    const connection = (await super.acquireRawConnection()) as LibSqlConnectionHandle;
+  override async acquireRawConnection(this: LibSqlKnexDialect): Promise<SqliteConnection> {
+    const connection = (await super.acquireRawConnection()) as SqliteConnection;
     try {
       for (const pragma of SQLITE_CONNECTION_PRAGMAS) connection.pragma(pragma);
     } catch (err) {
@@ -74,12 +75,12 @@ class LocalLibSqlKnexDialect extends LibSqlKnexDialect {
     return connection;
   }
 
-  override validateConnection(connection: LibSqlConnectionHandle): boolean {
+  override validateConnection(connection: SqliteConnection): boolean {
     return connection.open;
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: knex's dialect API is untyped (`this: any` in MikroORM's own)
-  override async _query(this: any, connection: LibSqlConnectionHandle, obj: any): Promise<any> {
+  override async _query(this: any, connection: SqliteConnection, obj: any): Promise<any> {
     if (!obj.sql) throw new Error("The query is empty");
     if (!connection) throw new Error("No connection provided");
     const method = this.getCallMethod(obj) as "all" | "run" | "get";

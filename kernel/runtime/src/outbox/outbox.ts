@@ -9,6 +9,7 @@ import { type EntityManager, sql } from "@mikro-orm/knex";
 import { actorOf, type RequestContext } from "../context.js";
 import { type Database, sqlDate, sqlTable } from "../db/database.js";
 import { withoutDurableWait } from "../db/group-commit.js";
+import { runInTransaction } from "../db/in-transaction.js";
 import { detachedFromRequest, type Logger } from "../logger.js";
 import { registerOutboxBacklog } from "../metrics.js";
 import { currentTraceparent } from "../tracing.js";
@@ -64,7 +65,7 @@ export function requestEvent<T extends EventType>(
 }
 
 /**
- * Adds events to the outbox in `tx`'s transaction with one INSERT and bound values, now rather than at the
+ * Adds events to the outbox in `tx`'s transaction with one INSERT and bound values (straight to its connection), now rather than at the
  * unit of work's flush: for a hot path whose transaction writes nothing else through the unit of work. Same
  * rows as {@link enqueueEvent}; call the relay's `nudge()` after the commit.
  */
@@ -74,14 +75,11 @@ export async function insertEvents(tx: EntityManager, events: readonly EventEnve
   for (const e of events) {
     values.push(e.id, e.type, e.tenant, JSON.stringify(e), new Date(e.occurredAt));
   }
-  await tx
-    .getConnection()
-    .execute(
-      `INSERT INTO ${sqlTable(tx, "lf_outbox")} (id, type, tenant, envelope, created_at, sent_at, attempts, last_error) VALUES ${events.map(() => "(?, ?, ?, ?, ?, NULL, 0, NULL)").join(", ")}`,
-      values,
-      "run",
-      tx.getTransactionContext(),
-    );
+  await runInTransaction(
+    tx,
+    `INSERT INTO ${sqlTable(tx, "lf_outbox")} (id, type, tenant, envelope, created_at, sent_at, attempts, last_error) VALUES ${events.map(() => "(?, ?, ?, ?, ?, NULL, 0, NULL)").join(", ")}`,
+    values,
+  );
 }
 
 function traceparentField(): { traceparent?: string } {
