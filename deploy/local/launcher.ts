@@ -43,6 +43,18 @@ export function nodeFlags(service: LaunchedService): string[] {
   return service === "storage" || service === "gateway" ? ["--max-semi-space-size=2"] : [];
 }
 
+/**
+ * The byte plane's processes give glibc's malloc a fixed mmap threshold of 64 KiB (ADR 063). By default glibc
+ * raises the threshold to the size of the largest block freed (up to 32 MiB), so after the first 1 MiB buffer
+ * the byte path's buffers come from the main heap, whose freed middle is never returned: storage kept up to 80 MiB
+ * and the gateway up to 45 MiB more after 2 GiB transfers. Fixed, blocks of 64 KiB and more are mapped and
+ * unmapped one by one (no CPU cost measured; 16 and 32 KiB cost up to twice the CPU). The other services keep
+ * glibc's default.
+ */
+export function nodeEnv(service: LaunchedService): Record<string, string> {
+  return service === "storage" || service === "gateway" ? { MALLOC_MMAP_THRESHOLD_: "65536" } : {};
+}
+
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
@@ -92,6 +104,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       LATCHFLOW_BUNDLES_ADDR: addresses.bundles,
       LATCHFLOW_STORAGE_ADDR: addresses.storage,
       LATCHFLOW_AUDIT_ADDR: addresses.audit,
+      ...nodeEnv(service),
     };
     let log = logs.get(service);
     if (!log) {

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { nodeFlags, SERVICES } from "../local/launcher.js";
+import { nodeEnv, nodeFlags, SERVICES } from "../local/launcher.js";
 
 const dir = join(import.meta.dirname, "..");
 type Doc = {
@@ -57,7 +57,7 @@ describe("deploy manifests expose the storage byte plane", () => {
   });
 });
 
-describe("deploy manifests run the byte plane's processes with the launcher's Node flags (ADR 057)", () => {
+describe("deploy manifests run the byte plane's processes with the launcher's Node flags and environment (ADR 057, ADR 063)", () => {
   it("Compose and Kubernetes set NODE_OPTIONS to them for storage and the gateway, and nothing else", () => {
     const compose = parse(readFileSync(join(dir, "compose.yaml"), "utf8"), { merge: true }) as {
       services: Record<string, { environment?: Record<string, string> }>;
@@ -71,5 +71,25 @@ describe("deploy manifests run the byte plane's processes with the launcher's No
     }
     expect(nodeFlags("storage")).toEqual(["--max-semi-space-size=2"]);
     expect(nodeFlags("gateway")).toEqual(["--max-semi-space-size=2"]);
+  });
+
+  it("Compose and Kubernetes set the launcher's malloc variables for storage and the gateway, and nothing else (ADR 063)", () => {
+    const compose = parse(readFileSync(join(dir, "compose.yaml"), "utf8"), { merge: true }) as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
+    const mallocOnly = (entries: [string, string][]) =>
+      Object.fromEntries(entries.filter(([name]) => name.startsWith("MALLOC_")));
+    for (const service of SERVICES) {
+      const wanted = nodeEnv(service);
+      expect(mallocOnly(Object.entries(compose.services[service]?.environment ?? {})), service).toEqual(
+        wanted,
+      );
+      const deployment = docs(`${service}.yaml`).find((d) => d.kind === "Deployment");
+      const container = deployment?.spec?.template?.spec?.containers?.find((c) => c.name === service);
+      const env = (container?.env ?? []).map((e): [string, string] => [e.name, e.value ?? ""]);
+      expect(mallocOnly(env), service).toEqual(wanted);
+    }
+    expect(nodeEnv("storage")).toEqual({ MALLOC_MMAP_THRESHOLD_: "65536" });
+    expect(nodeEnv("gateway")).toEqual({ MALLOC_MMAP_THRESHOLD_: "65536" });
   });
 });
