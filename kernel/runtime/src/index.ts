@@ -16,6 +16,7 @@ export {
   sqlTable,
 } from "./db/database.js";
 export { defineMigration, type MigrationTools, type SchemaChange } from "./db/migration.js";
+export { executeInTransaction, insertRows, updateWhere } from "./db/row-writes.js";
 export * from "./errors.js";
 export * from "./grpc/index.js";
 export { newId } from "./ids.js";
@@ -26,7 +27,6 @@ export * from "./metrics.js";
 export {
   createOutboxRelay,
   emitEvent,
-  enqueueEvent,
   insertEvents,
   type OutboxRelay,
   type OutboxRelayOptions,

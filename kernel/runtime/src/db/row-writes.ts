@@ -1,4 +1,5 @@
-import { type EntityManager, sqlTable } from "@latchflow/runtime";
+import type { EntityManager } from "@mikro-orm/knex";
+import { sqlTable } from "./database.js";
 
 interface Entity {
   meta: { className: string };
@@ -30,15 +31,28 @@ function textOf(
   return text;
 }
 
-async function execute(tx: EntityManager, text: string, values: unknown[]): Promise<number> {
-  const res = (await tx.getConnection().execute(text, values, "run", tx.getTransactionContext())) as {
-    affectedRows: number;
-  };
-  return res.affectedRows;
+/**
+ * Runs a write in `tx`'s transaction (refused outside one: it would commit on its own, apart from the change it
+ * belongs to). Driver errors are converted as MikroORM's own statements' are (a duplicate key is a
+ * `UniqueConstraintViolationException`).
+ */
+export async function executeInTransaction(
+  tx: EntityManager,
+  text: string,
+  values: unknown[],
+): Promise<number> {
+  const trx = tx.getTransactionContext();
+  if (!trx) throw new Error("a row write runs inside a transaction");
+  try {
+    const res = (await tx.getConnection().execute(text, values, "run", trx)) as { affectedRows: number };
+    return res.affectedRows;
+  } catch (err) {
+    throw tx.getDriver().convertException(err as Error);
+  }
 }
 
 /**
- * One `UPDATE … WHERE a = ? AND b = ?` in `tx`'s transaction, with its values bound: the run path's hot
+ * One `UPDATE … WHERE a = ? AND b = ?` in `tx`'s transaction, with its values bound: the hot
  * writes without MikroORM's query building (a fixed text per shape, a prepared statement reused on SQLite).
  * Values are plain (strings, numbers, dates, null). Returns the number of rows changed.
  */
@@ -58,12 +72,12 @@ export async function updateWhere(
       `UPDATE ${table} SET ${set.map((p) => `"${column(p)}" = ?`).join(", ")} ` +
       `WHERE ${conditions.map((p) => `"${column(p)}" = ?`).join(" AND ")}`,
   );
-  return execute(tx, text, [...set.map((p) => fields[p]), ...conditions.map((p) => where[p])]);
+  return executeInTransaction(tx, text, [...set.map((p) => fields[p]), ...conditions.map((p) => where[p])]);
 }
 
 /**
  * One `INSERT INTO t (every column) VALUES (…), (…)` of whole rows in `tx`'s transaction, values bound: the
- * run path's new rows without MikroORM's unit of work. Every property of the entity must be set on each row
+ * new rows without MikroORM's unit of work. Every property of the entity must be set on each row
  * (null where nullable); values are plain, as for {@link updateWhere}.
  */
 export async function insertRows(tx: EntityManager, entity: Entity, rows: readonly object[]): Promise<void> {
@@ -81,5 +95,5 @@ export async function insertRows(tx: EntityManager, entity: Entity, rows: readon
       values.push(v);
     }
   }
-  await execute(tx, text, values);
+  await executeInTransaction(tx, text, values);
 }
