@@ -17,6 +17,7 @@ export {
 } from "./db/database.js";
 export { runInTransaction } from "./db/in-transaction.js";
 export { defineMigration, type MigrationTools, type SchemaChange } from "./db/migration.js";
+export { insertRows, updateWhere } from "./db/row-writes.js";
 export * from "./errors.js";
 export * from "./grpc/index.js";
 export { newId } from "./ids.js";
@@ -27,7 +28,6 @@ export * from "./metrics.js";
 export {
   createOutboxRelay,
   emitEvent,
-  enqueueEvent,
   insertEvents,
   type OutboxRelay,
   type OutboxRelayOptions,

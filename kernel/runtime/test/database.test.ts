@@ -8,7 +8,6 @@ import {
   type Database,
   databaseTarget,
   defineMigration,
-  enqueueEvent,
   insertEvents,
   OutboxMessage,
   openDatabase,
@@ -103,13 +102,13 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     const ok = noteEvent("ok");
     await db.em().transactional(async (em) => {
       em.create(Note, { id: "01J00000000000000000000002", text: "with event", createdAt: new Date() });
-      enqueueEvent(em, ok);
+      await insertEvents(em, [ok]);
     });
     const bad = noteEvent("bad");
     await expect(
       db.em().transactional(async (em) => {
         em.create(Note, { id: "01J00000000000000000000003", text: "kept", createdAt: new Date() }); // duplicate text
-        enqueueEvent(em, bad);
+        await insertEvents(em, [bad]);
       }),
     ).rejects.toThrow();
     const em = db.em();
@@ -159,6 +158,27 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     expect(await em.findOne(OutboxMessage, { id: bad.id })).toBeNull();
   });
 
+  it("writes an event only inside a transaction: outside one it is refused and nothing is stored", async () => {
+    const loose = noteEvent("loose");
+    await expect(insertEvents(db.em(), [loose])).rejects.toThrow("inside a transaction");
+    expect(await db.em().findOne(OutboxMessage, { id: loose.id })).toBeNull();
+  });
+
+  it("writes several events of a transaction as unsent rows with their envelopes", async () => {
+    const events = [noteEvent("multi-a"), noteEvent("multi-b")];
+    await db.em().transactional((tx) => insertEvents(tx, events));
+    const rows = await db
+      .em()
+      .find(OutboxMessage, { id: { $in: events.map((e) => e.id) } }, { orderBy: { id: "asc" } });
+    expect(rows.map((r) => [r.type, r.tenant, r.sentAt, r.attempts, JSON.parse(r.envelope).id])).toEqual(
+      events.map((e) => [e.type, e.tenant, null, 0, e.id]),
+    );
+    expect(rows.map((r) => r.createdAt.getTime())).toEqual(
+      events.map((e) => new Date(e.occurredAt).getTime()),
+    );
+    await db.em().nativeDelete(OutboxMessage, { id: { $in: events.map((e) => e.id) } });
+  });
+
   it("relays unsent events to the bus in order and marks them sent", async () => {
     const received: EventEnvelope[] = [];
     const sub = await bus.subscribe({ consumer: "relay-test", filter: "lf.*.bundles.>" }, async (e) => {
@@ -166,7 +186,7 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     });
     const events = [noteEvent("a"), noteEvent("b"), noteEvent("c")];
     await db.em().transactional(async (em) => {
-      for (const e of events) enqueueEvent(em, e);
+      await insertEvents(em, events);
     });
     const relay = createOutboxRelay({ db, bus, logger, pollMs: 50 });
     relay.start();

@@ -9,7 +9,7 @@ import {
   createLogger,
   createOutboxRelay,
   databaseTarget,
-  enqueueEvent,
+  insertEvents,
   OutboxMessage,
   openDatabase,
   outboxMigration,
@@ -137,7 +137,7 @@ describe("group commit on SQLite", () => {
       });
       await db.em().transactional(async (tx) => {
         tx.create(Note, { id: "with-event", text: "with event" });
-        enqueueEvent(tx, event);
+        await insertEvents(tx, [event]);
       });
       // the state change and its event: on disk before the commit resolved
       expect(datasync).toHaveBeenCalledTimes(1);

@@ -109,9 +109,11 @@ describe.each(TEST_DIALECTS)("outbox trace context and backlog on %s", (dialect)
         caller: { kind: CallerKind.User, id: "u1" },
       };
       const requestSpan = await withSpan("request", { kind: SpanKind.SERVER }, async (span) => {
-        const em = db.em();
-        emitEvent(em, ctx, "bundles.bundle.created", { bundleId: "b1" }, { bundleId: "b1", name: "n" });
-        await em.flush();
+        await db
+          .em()
+          .transactional((tx) =>
+            emitEvent(tx, ctx, "bundles.bundle.created", { bundleId: "b1" }, { bundleId: "b1", name: "n" }),
+          );
         relay.nudge();
         return span.spanContext();
       });

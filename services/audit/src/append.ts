@@ -1,5 +1,12 @@
 import type { EventEnvelope } from "@latchflow/bus";
-import { type Database, type EntityManager, sqlDate, sqlTable } from "@latchflow/runtime";
+import {
+  type Database,
+  type EntityManager,
+  insertRows,
+  sqlDate,
+  sqlTable,
+  updateWhere,
+} from "@latchflow/runtime";
 import { canonicalJson, GENESIS_HASH, recordHash } from "./canonical.js";
 import { newCheckpointRow } from "./checkpoints.js";
 import { AuditCheckpoint, AuditRecord, ChainHead } from "./entities.js";
@@ -73,22 +80,35 @@ function columnsOf(r: AuditRecord): Record<string, string | number | null> {
 
 /**
  * Inserts rows in one statement. PostgreSQL: one JSON parameter expanded by `json_populate_recordset` (a
- * multi-row VALUES list costs ~4× more per row in bind parameters); SQLite: a multi-row INSERT.
+ * multi-row VALUES list costs ~4× more per row in bind parameters); SQLite: a multi-row INSERT, values bound.
  */
-async function insertRows(tx: EntityManager, db: Database, rows: AuditRecord[]): Promise<void> {
+async function insertRecords(tx: EntityManager, db: Database, rows: AuditRecord[]): Promise<void> {
   if (db.dialect !== "postgres") {
-    await tx.insertMany(AuditRecord, rows);
+    await insertRows(tx, AuditRecord, rows);
     return;
   }
   const t = sqlTable(db, "audit_log");
   const trx = tx.getTransactionContext();
-  if (!trx) throw new Error("insertRows runs inside the append transaction");
+  if (!trx) throw new Error("insertRecords runs inside the append transaction");
   await tx
     .getKnex()
     .raw(`INSERT INTO ${t} SELECT * FROM json_populate_recordset(NULL::${t}, ?::json)`, [
       JSON.stringify(rows.map(columnsOf)),
     ])
     .transacting(trx);
+}
+
+/** Which of `ids` are recorded already: one bound SELECT in the append's transaction. */
+async function recordedIds(tx: EntityManager, db: Database, ids: string[]): Promise<string[]> {
+  const rows = (await tx
+    .getConnection()
+    .execute(
+      `SELECT id FROM ${sqlTable(db, "audit_log")} WHERE id IN (${ids.map(() => "?").join(", ")})`,
+      ids,
+      "all",
+      tx.getTransactionContext(),
+    )) as { id: string }[];
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -120,8 +140,7 @@ async function appendTenant(deps: ChainDeps, tenant: string, events: EventEnvelo
     const seen = new Set<string>();
     for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
       const ids = unique.slice(i, i + INSERT_CHUNK).map((e) => e.id);
-      const found = await tx.find(AuditRecord, { id: { $in: ids } }, { fields: ["id"] });
-      for (const r of found) seen.add(r.id);
+      for (const id of await recordedIds(tx, deps.db, ids)) seen.add(id);
     }
     const fresh = unique.filter((e) => !seen.has(e.id));
     if (fresh.length === 0) return { stored: 0, duplicates: events.length };
@@ -141,10 +160,10 @@ async function appendTenant(deps: ChainDeps, tenant: string, events: EventEnvelo
       }
     }
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await insertRows(tx, deps.db, rows.slice(i, i + INSERT_CHUNK));
+      await insertRecords(tx, deps.db, rows.slice(i, i + INSERT_CHUNK));
     }
     if (checkpoints.length) await tx.insertMany(AuditCheckpoint, checkpoints);
-    await tx.nativeUpdate(ChainHead, { tenant }, { seq, hash, updatedAt: recordedAt });
+    await updateWhere(tx, ChainHead, { tenant }, { seq, hash, updatedAt: recordedAt });
     return { stored: fresh.length, duplicates: events.length - fresh.length };
   });
 }

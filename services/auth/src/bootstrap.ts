@@ -3,7 +3,7 @@ import {
   ALL_SCOPES,
   type Database,
   DEFAULT_TENANT,
-  enqueueEvent,
+  insertEvents,
   type Logger,
   newId,
   Role,
@@ -65,24 +65,20 @@ export async function bootstrapOwner(
         revokedAt: null,
       });
       const common = { tenant: DEFAULT_TENANT, actor, occurredAt: now };
-      enqueueEvent(
-        tx,
+      await insertEvents(tx, [
         createEvent({
           ...common,
           type: "auth.user.created",
           subjectIds: { userId: user.id },
           data: { email: user.email, role: user.role },
         }),
-      );
-      enqueueEvent(
-        tx,
         createEvent({
           ...common,
           type: "auth.token.created",
           subjectIds: { tokenId: apiToken.id, userId: user.id },
           data: { tokenId: apiToken.id, userId: user.id, scopes: [...ALL_SCOPES] },
         }),
-      );
+      ]);
     });
   } catch (err) {
     if (err instanceof UniqueConstraintViolationException) return { created: false };

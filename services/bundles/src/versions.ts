@@ -62,7 +62,7 @@ export async function cutVersion(
   version.etag = plan.etag;
   bundle.currentVersionId = version.id;
   bundle.updatedAt = now;
-  emit(
+  await emit(
     em,
     ctx,
     "bundles.version.created",
@@ -117,7 +117,7 @@ export async function releaseVersions(auth: BundlesContext, bundleId?: string): 
     const claimed = await em.nativeUpdate(BundleVersion, { id: v.id, releasedAt: null }, { releasedAt: now });
     if (claimed !== 1) continue;
     const ctx = systemContext("bundles-gc", newId(), v.tenant);
-    await auth.db.em().transactional(async (tx) =>
+    await auth.db.em().transactional((tx) =>
       emit(
         tx,
         ctx,

@@ -5,7 +5,7 @@ import {
   badRequest,
   type Database,
   ErrorCode,
-  enqueueEvent,
+  insertEvents,
   isLatchflowError,
   LatchflowError,
   type Logger,
@@ -267,8 +267,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
         const deleted = await tx.nativeDelete(Blob, { id, refcount: 0 });
         if (deleted === 0) return { freed: undefined, refcount: 0 };
         const now = new Date();
-        enqueueEvent(
-          tx,
+        await insertEvents(tx, [
           createEvent({
             type: "storage.blob.deleted",
             tenant: ctx.tenant,
@@ -278,7 +277,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
             data: { blobId: id, size: Number(row.size) },
             occurredAt: now,
           }),
-        );
+        ]);
         return { freed: row.driverKey, refcount: 0 };
       });
       if (outcome.freed === undefined) return { freed: false, refcount: outcome.refcount };
@@ -410,8 +409,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
             refcount: 1,
             createdAt: now,
           });
-          enqueueEvent(
-            tx,
+          await insertEvents(tx, [
             createEvent({
               type: "storage.blob.created",
               tenant: ctx.tenant,
@@ -421,7 +419,7 @@ export function createBlobStore(deps: BlobStoreDeps) {
               data: { blobId: put.id, size: put.size },
               occurredAt: now,
             }),
-          );
+          ]);
           return created;
         });
         deps.relay?.nudge();

@@ -152,7 +152,7 @@ export function createPipelinesApi(k: PipelinesContext) {
             createdBy: ctx.caller?.userId ?? ctx.caller?.id ?? "",
             createdAt: now,
           });
-          emitEvent(
+          await emitEvent(
             em,
             ctx,
             "pipelines.pipeline.saved",
@@ -199,7 +199,7 @@ export function createPipelinesApi(k: PipelinesContext) {
         await em.nativeDelete(TimerRow, { pipelineId: row.id });
         await em.nativeDelete(PipelineVersionRow, { pipelineId: row.id });
         await em.nativeDelete(PipelineRow, { id: row.id });
-        emitEvent(
+        await emitEvent(
           em,
           ctx,
           "pipelines.pipeline.deleted",
@@ -229,7 +229,7 @@ export function createPipelinesApi(k: PipelinesContext) {
         await k.db.em().transactional(async (em) => {
           await em.nativeUpdate(PipelineRow, { id: row.id }, { enabled: req.enabled, updatedAt: k.now() });
           await rearmTimers(em, { ...row, enabled: req.enabled }, k.now());
-          emitEvent(
+          await emitEvent(
             em,
             ctx,
             req.enabled ? "pipelines.pipeline.enabled" : "pipelines.pipeline.disabled",

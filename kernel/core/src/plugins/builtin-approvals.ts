@@ -74,7 +74,7 @@ export function createBuiltinApprovals(d: {
             approvedHosts: JSON.stringify(hosts),
             updatedAt: now,
           });
-        emitEvent(
+        await emitEvent(
           tx,
           ctx,
           "plugins.plugin.updated",

@@ -161,7 +161,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
     });
     if (judged.refusal) {
       await d.db.em().transactional(async (tx) => {
-        emitEvent(
+        await emitEvent(
           tx,
           ctx,
           "plugins.plugin.refused",
@@ -242,7 +242,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
           ...signer,
         });
       }
-      emitEvent(
+      await emitEvent(
         tx,
         ctx,
         "plugins.plugin.installed",
@@ -354,7 +354,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
             updatedAt: d.now(),
           },
         );
-        emitEvent(
+        await emitEvent(
           tx,
           ctx,
           "plugins.plugin.updated",
@@ -390,7 +390,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
       await d.db.em().transactional(async (tx) => {
         await tx.nativeDelete(PluginSecretRow, { tenant: ctx.tenant, plugin: row.name });
         await tx.nativeDelete(PluginRow, { id: row.id });
-        emitEvent(
+        await emitEvent(
           tx,
           ctx,
           "plugins.plugin.uninstalled",
@@ -446,7 +446,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
             sealed,
             updatedAt: now,
           });
-        emitEvent(
+        await emitEvent(
           tx,
           ctx,
           "plugins.secret.set",
@@ -465,7 +465,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
       if (!row) throw notFound("Secret not found", { plugin: req.plugin, name: req.name });
       await d.db.em().transactional(async (tx) => {
         await tx.nativeDelete(PluginSecretRow, { id: row.id });
-        emitEvent(
+        await emitEvent(
           tx,
           ctx,
           "plugins.secret.deleted",

@@ -55,7 +55,7 @@ export function createPublisherKeysApi(d: { db: Database; relay: OutboxRelay; no
   ) => {
     const row = await d.db.em().transactional(async (tx) => {
       const r = await change(tx);
-      emitEvent(
+      await emitEvent(
         tx,
         ctx,
         type,

@@ -3,6 +3,7 @@ import {
   CallerKind,
   type EntityManager,
   insertEvents,
+  insertRows,
   newId,
   type RequestContext,
   requestEvent,
@@ -11,7 +12,6 @@ import type { Json } from "@latchflow/sandbox";
 import type { PipelineDocument, PipelineStep } from "@latchflow/spec";
 import type { PipelineRow } from "../pipelines/entities.js";
 import { AttemptRow, RunRow, StepRow } from "./entities.js";
-import { insertRows } from "./row-updates.js";
 
 /** What a run executes: a snapshot taken when the trigger fired. */
 export interface RunSpec {

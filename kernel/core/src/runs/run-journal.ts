@@ -3,17 +3,18 @@ import type { ActionInput, StepOutcome } from "@latchflow/plugin-sdk";
 import {
   type EntityManager,
   insertEvents,
+  insertRows,
   newId,
   pipelineRunsTotal,
   pipelineStepsTotal,
   pipelineTriggerToFirstStepSeconds,
   requestEvent,
+  updateWhere,
 } from "@latchflow/runtime";
 import type { Json } from "@latchflow/sandbox";
 import type { PipelineStep } from "@latchflow/spec";
 import { type Draft, type RunSpec, runContext } from "./create-run.js";
 import { AttemptRow, RunRow, StepRow } from "./entities.js";
-import { insertRows, updateWhere } from "./row-updates.js";
 
 export interface Failure {
   code: string;

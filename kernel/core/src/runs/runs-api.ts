@@ -173,7 +173,7 @@ export function createRunsApi(d: RunsApiDeps) {
     action: string,
   ) => {
     await d.db.em().transactional(async (tx) => {
-      emitEvent(
+      await emitEvent(
         tx,
         ctx,
         "pipelines.trigger.controlled",

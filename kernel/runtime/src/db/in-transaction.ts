@@ -32,6 +32,8 @@ function pgText(sql: string): string {
  * rolled back by `transactional` or `Database.transaction`), so the write commits or rolls back with the rest;
  * its connection is the transaction's, held until the end, so nothing else runs on it meanwhile. `sql` uses
  * `?` placeholders (and no literal `?`); values are plain, as for {@link binding}. Returns the rows changed.
+ * Refused outside a transaction (the write would commit apart from the change it belongs to); driver errors
+ * are converted as MikroORM's are.
  */
 export async function runInTransaction(
   tx: EntityManager,
@@ -48,6 +50,11 @@ export async function runInTransaction(
     if (!b) throw new Error(`Cannot bind ${typeof v} in ${sql}`);
     return b.value;
   });
-  if (sqlite) return preparedOn(connection, sql).run(bound).changes;
-  return (await connection.query(pgText(sql), bound)).rowCount ?? 0;
+  try {
+    if (sqlite) return preparedOn(connection, sql).run(bound).changes;
+    return (await connection.query(pgText(sql), bound)).rowCount ?? 0;
+  } catch (err) {
+    // as MikroORM's own statements fail: a duplicate key is a `UniqueConstraintViolationException` (a 409)
+    throw err instanceof Error ? tx.getDriver().convertException(err) : err;
+  }
 }

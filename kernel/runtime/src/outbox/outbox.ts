@@ -16,37 +16,21 @@ import { currentTraceparent } from "../tracing.js";
 import { OutboxMessage } from "./outbox-entity.js";
 
 /**
- * Adds an event to the outbox inside the caller's unit of work: it commits (or rolls back) together with
- * the state change. Call the relay's `nudge()` after the commit to publish without waiting for the poll.
- */
-export function enqueueEvent(em: EntityManager, event: EventEnvelope): void {
-  em.create(OutboxMessage, {
-    id: event.id,
-    type: event.type,
-    tenant: event.tenant,
-    envelope: JSON.stringify(event),
-    createdAt: new Date(event.occurredAt),
-    sentAt: null,
-    attempts: 0,
-    lastError: null,
-  });
-}
-
-/**
  * Builds the event of a request (tenant, actor and request id from its context, trace context from the
- * active span) and adds it to the outbox of the caller's transaction. The one way services emit events.
+ * active span) and writes it to the outbox in the caller's transaction: it commits (or rolls back) together
+ * with the state change. The one way services emit events; call the relay's `nudge()` after the commit.
  */
 export function emitEvent<T extends EventType>(
-  em: EntityManager,
+  tx: EntityManager,
   ctx: RequestContext,
   type: T,
   subjectIds: Record<string, string>,
   data: EventPayload<T>,
-): void {
-  enqueueEvent(em, requestEvent(ctx, type, subjectIds, data));
+): Promise<void> {
+  return insertEvents(tx, [requestEvent(ctx, type, subjectIds, data)]);
 }
 
-/** The event of a request as {@link emitEvent} builds it, for a caller that writes it with {@link insertEvents}. */
+/** The event of a request as {@link emitEvent} builds it, for a caller that writes several with {@link insertEvents}. */
 export function requestEvent<T extends EventType>(
   ctx: RequestContext,
   type: T,
@@ -64,22 +48,27 @@ export function requestEvent<T extends EventType>(
   });
 }
 
+/** Statement texts of the outbox INSERT, by schema and number of rows. */
+const insertTexts = new Map<string, string>();
+
 /**
- * Adds events to the outbox in `tx`'s transaction with one INSERT and bound values (straight to its connection), now rather than at the
- * unit of work's flush: for a hot path whose transaction writes nothing else through the unit of work. Same
- * rows as {@link enqueueEvent}; call the relay's `nudge()` after the commit.
+ * Writes events to the outbox in `tx`'s transaction, now, with one INSERT and bound values (refused outside a
+ * transaction: the row would commit apart from its change). The one outbox write; call the relay's `nudge()`
+ * after the commit.
  */
 export async function insertEvents(tx: EntityManager, events: readonly EventEnvelope[]): Promise<void> {
   if (events.length === 0) return;
+  const key = `${tx.config.get("schema") ?? ""}|${events.length}`;
+  let text = insertTexts.get(key);
+  if (!text) {
+    text = `INSERT INTO ${sqlTable(tx, "lf_outbox")} (id, type, tenant, envelope, created_at, sent_at, attempts, last_error) VALUES ${events.map(() => "(?, ?, ?, ?, ?, NULL, 0, NULL)").join(", ")}`;
+    insertTexts.set(key, text);
+  }
   const values: unknown[] = [];
   for (const e of events) {
     values.push(e.id, e.type, e.tenant, JSON.stringify(e), new Date(e.occurredAt));
   }
-  await runInTransaction(
-    tx,
-    `INSERT INTO ${sqlTable(tx, "lf_outbox")} (id, type, tenant, envelope, created_at, sent_at, attempts, last_error) VALUES ${events.map(() => "(?, ?, ?, ?, ?, NULL, 0, NULL)").join(", ")}`,
-    values,
-  );
+  await runInTransaction(tx, text, values);
 }
 
 function traceparentField(): { traceparent?: string } {

@@ -75,7 +75,7 @@ export function createDeviceApi(auth: AuthContext) {
           createdAt: now,
           expiresAt: new Date(now.getTime() + SETTINGS.deviceTtlSeconds * 1000),
         });
-        emit(
+        await emit(
           em,
           ctx,
           "auth.device.requested",
@@ -190,7 +190,7 @@ export function createDeviceApi(auth: AuthContext) {
           },
         );
         if (n !== 1) throw validationFailed("This code was already decided");
-        emit(
+        await emit(
           em,
           ctx,
           req.approve ? "auth.device.approved" : "auth.device.denied",

@@ -142,7 +142,7 @@ export function createDevicesApi(auth: AuthContext) {
       const device = await auth.db.em().transactional(async (em) => {
         const d = await own(em, ctx, me.recipientId, req.id);
         d.name = name;
-        emit(
+        await emit(
           em,
           ctx,
           "auth.recipient-device.renamed",
@@ -167,7 +167,7 @@ export function createDevicesApi(auth: AuthContext) {
         const sessions = await em.find(Session, { deviceId: d.id, revokedAt: null });
         for (const s of sessions) {
           s.revokedAt = now;
-          emit(
+          await emit(
             em,
             ctx,
             "auth.session.revoked",
@@ -175,7 +175,7 @@ export function createDevicesApi(auth: AuthContext) {
             { sessionId: s.id, subjectKind: s.subjectKind, subjectId: s.subjectId },
           );
         }
-        emit(
+        await emit(
           em,
           ctx,
           "auth.recipient-device.forgotten",

@@ -102,7 +102,7 @@ export function createPairingApi(auth: AuthContext) {
           createdAt: now,
           expiresAt: new Date(now.getTime() + PAIRING_CODE_RULE.ttlSeconds * 1000),
         });
-        emit(
+        await emit(
           em,
           ctx,
           "auth.pairing.started",
@@ -150,7 +150,7 @@ export function createPairingApi(auth: AuthContext) {
             { status: "approved", decidedAt: now, approvedBy: me.deviceId, newDeviceId: device.id },
           );
           if (changed !== 1) throw conflict("This pairing already ended");
-          emit(
+          await emit(
             em,
             ctx,
             "auth.pairing.approved",
@@ -164,7 +164,7 @@ export function createPairingApi(auth: AuthContext) {
             { status: "denied", decidedAt: now },
           );
           if (changed !== 1) throw conflict("This pairing already ended");
-          emit(
+          await emit(
             em,
             ctx,
             "auth.pairing.denied",
@@ -202,7 +202,7 @@ export function createPairingApi(auth: AuthContext) {
           },
         );
         if (changed !== 1) return false;
-        emit(
+        await emit(
           tx,
           ctx,
           "auth.pairing.claimed",

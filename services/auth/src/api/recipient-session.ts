@@ -9,14 +9,14 @@ import { openSession } from "./sessions.js";
  * Opens a recipient session on a device inside the caller's transaction and records the sign-in: the one
  * path of an emailed-code sign-in and of a confirmed pairing. Returns the grant the gateway turns into cookies.
  */
-export function openRecipientSession(
+export async function openRecipientSession(
   tx: EntityManager,
   auth: AuthContext,
   ctx: RequestContext,
   recipient: Recipient,
   device: { id: string; key: string },
   method: "otp" | "pairing",
-): authV1.SessionGrant {
+): Promise<authV1.SessionGrant> {
   const opened = openSession(
     tx,
     auth,
@@ -25,7 +25,7 @@ export function openRecipientSession(
     device.id,
   );
   const signedIn = { ...ctx, caller: { kind: "recipient" as const, id: recipient.id } };
-  emit(
+  await emit(
     tx,
     signedIn,
     "auth.signin.succeeded",

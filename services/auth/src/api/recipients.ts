@@ -138,7 +138,7 @@ export function createRecipientsApi(auth: AuthContext) {
             createdAt: now,
             updatedAt: now,
           });
-          emit(em, ctx, "auth.recipient.created", { recipientId: r.id }, { recipientId: r.id, email });
+          await emit(em, ctx, "auth.recipient.created", { recipientId: r.id }, { recipientId: r.id, email });
           return r;
         });
         auth.relay.nudge();
@@ -201,7 +201,13 @@ export function createRecipientsApi(auth: AuthContext) {
           { revokedAt: auth.now() },
         );
         await em.nativeDelete(Recipient, { id: r.id });
-        emit(em, ctx, "auth.recipient.deleted", { recipientId: r.id }, { recipientId: r.id, email: r.email });
+        await emit(
+          em,
+          ctx,
+          "auth.recipient.deleted",
+          { recipientId: r.id },
+          { recipientId: r.id, email: r.email },
+        );
         return r;
       });
       auth.relay.nudge();
@@ -249,7 +255,7 @@ export function createRecipientsApi(auth: AuthContext) {
                 createdAt: now,
                 updatedAt: now,
               });
-              emit(
+              await emit(
                 em,
                 ctx,
                 "auth.recipient.created",
@@ -261,7 +267,7 @@ export function createRecipientsApi(auth: AuthContext) {
             current.name = step.name;
             current.enabled = step.enabled;
             current.updatedAt = now;
-            emit(
+            await emit(
               em,
               ctx,
               "auth.recipient.updated",
@@ -300,7 +306,13 @@ export function createRecipientsApi(auth: AuthContext) {
         }
         if (changes.length) {
           r.updatedAt = now;
-          emit(em, ctx, "auth.recipient.updated", { recipientId: r.id }, { recipientId: r.id, changes });
+          await emit(
+            em,
+            ctx,
+            "auth.recipient.updated",
+            { recipientId: r.id },
+            { recipientId: r.id, changes },
+          );
         }
         return r;
       });

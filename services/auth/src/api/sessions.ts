@@ -80,7 +80,7 @@ export function createSessionsApi(auth: AuthContext) {
         if (filter.keepId && s.id === filter.keepId) continue;
         s.revokedAt = now;
         revoked++;
-        emit(
+        await emit(
           em,
           ctx,
           "auth.session.revoked",

@@ -78,7 +78,7 @@ export function createSignInApi(auth: AuthContext) {
     if (!(user?.active || firstUser)) return;
     const link = await em.transactional(async (tx) => {
       const url = await createLink(tx, email, next, linkBase);
-      emit(tx, ctx, "auth.magic-link.sent", user ? { userId: user.id } : {}, { email });
+      await emit(tx, ctx, "auth.magic-link.sent", user ? { userId: user.id } : {}, { email });
       return url;
     });
     auth.relay.nudge();
@@ -113,7 +113,7 @@ export function createSignInApi(auth: AuthContext) {
         expiresAt: new Date(now.getTime() + SETTINGS.otpTtlMs),
         usedAt: null,
       });
-      emit(tx, ctx, "auth.otp.sent", { recipientId: recipient.id }, { recipientId: recipient.id });
+      await emit(tx, ctx, "auth.otp.sent", { recipientId: recipient.id }, { recipientId: recipient.id });
     });
     auth.relay.nudge();
     sendLater(otpMail(email, code, minutes(SETTINGS.otpTtlMs)));
@@ -167,14 +167,20 @@ export function createSignInApi(auth: AuthContext) {
             createdAt: now,
             lastSignInAt: null,
           });
-          emit(tx, ctx, "auth.user.created", { userId: user.id }, { email: user.email, role: user.role });
+          await emit(
+            tx,
+            ctx,
+            "auth.user.created",
+            { userId: user.id },
+            { email: user.email, role: user.role },
+          );
           await tx.flush();
         }
         if (!user?.active) return undefined;
         user.lastSignInAt = now;
         const opened = openSession(tx, auth, ctx, { kind: "user", id: user.id, tenant: user.tenant });
         const signedIn = { ...ctx, caller: { kind: "user" as const, id: user.id } };
-        emit(
+        await emit(
           tx,
           signedIn,
           "auth.signin.succeeded",
@@ -255,7 +261,7 @@ export function createSignInApi(auth: AuthContext) {
             { id: challenge.id },
             { attempts, ...(invalidated ? { usedAt: now } : {}) },
           );
-          emit(
+          await emit(
             tx,
             ctx,
             "auth.otp.failed",
@@ -274,7 +280,13 @@ export function createSignInApi(auth: AuthContext) {
         const device = await recordDevice(tx, now, recipient, hashSecret(key), ctx.client?.userAgent ?? "");
         await tx.flush();
         const signedIn = { ...ctx, caller: { kind: "recipient" as const, id: recipient.id } };
-        emit(tx, signedIn, "auth.otp.verified", { recipientId: recipient.id }, { recipientId: recipient.id });
+        await emit(
+          tx,
+          signedIn,
+          "auth.otp.verified",
+          { recipientId: recipient.id },
+          { recipientId: recipient.id },
+        );
         return openRecipientSession(tx, auth, ctx, recipient, { id: device.id, key }, "otp");
       });
       auth.relay.nudge();

@@ -49,12 +49,12 @@ export function grantableScopes(user: User, requested: readonly string[]): strin
 }
 
 /** Issues a token for `user` inside the caller's transaction; returns the secret once. */
-export function issueToken(
+export async function issueToken(
   em: EntityManager,
   ctx: RequestContext,
   user: User,
   input: { name: string; scopes: string[]; expiresAt: Date | null; now: Date },
-): { token: string; row: ApiToken } {
+): Promise<{ token: string; row: ApiToken }> {
   const id = newId(input.now);
   const token = mintToken(id);
   const row = em.create(ApiToken, {
@@ -69,7 +69,7 @@ export function issueToken(
     lastUsedAt: null,
     revokedAt: null,
   });
-  emit(
+  await emit(
     em,
     ctx,
     "auth.token.created",
@@ -170,7 +170,7 @@ export function createTokensApi(auth: AuthContext) {
         const secret = mintToken(token.id);
         token.tokenHash = hashSecret(secret);
         token.lastUsedAt = null;
-        emit(
+        await emit(
           em,
           ctx,
           "auth.token.rotated",
@@ -189,7 +189,7 @@ export function createTokensApi(auth: AuthContext) {
         const { token: t } = await manageableToken(em, await presenterOf(em, ctx), ctx, req.id);
         if (!t.revokedAt) {
           t.revokedAt = now;
-          emit(
+          await emit(
             em,
             ctx,
             "auth.token.revoked",

@@ -111,7 +111,7 @@ export function createUsersApi(
             lastSignInAt: null,
           });
           await em.flush();
-          emit(
+          await emit(
             em,
             ctx,
             "auth.user.invited",
@@ -145,7 +145,7 @@ export function createUsersApi(
         await guardOwnerChange(em, ctx, target.role === Role.Owner || req.role === Role.Owner);
         await guardAdminGrant(em, ctx, roleChanges && req.role === Role.Admin);
         if (roleChanges) {
-          emit(
+          await emit(
             em,
             ctx,
             "auth.user.role-changed",
@@ -156,7 +156,7 @@ export function createUsersApi(
         }
         if (activeChanges) {
           target.active = req.active!;
-          emit(
+          await emit(
             em,
             ctx,
             target.active ? "auth.user.reactivated" : "auth.user.deactivated",
@@ -223,7 +223,7 @@ export function createUsersApi(
           effect: req.effect,
           createdAt: now,
         });
-        emit(
+        await emit(
           em,
           ctx,
           "auth.permission.granted",
@@ -252,7 +252,7 @@ export function createUsersApi(
         if (!p) throw notFound("Permission not found", { permissionId: req.id });
         assertMayChangePermissions(await presenterOf(em, ctx), await getUser(em, ctx, req.userId));
         em.remove(p);
-        emit(
+        await emit(
           em,
           ctx,
           "auth.permission.revoked",

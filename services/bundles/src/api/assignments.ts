@@ -141,7 +141,7 @@ export function createAssignmentsApi(auth: BundlesContext) {
             createdAt: now,
             updatedAt: now,
           });
-          emit(
+          await emit(
             tx,
             ctx,
             "bundles.assignment.created",
@@ -214,7 +214,7 @@ export function createAssignmentsApi(auth: BundlesContext) {
         );
         if (changes.length) {
           x.updatedAt = now;
-          emit(
+          await emit(
             tx,
             ctx,
             "bundles.assignment.updated",
@@ -236,7 +236,7 @@ export function createAssignmentsApi(auth: BundlesContext) {
       const a = await db.em().transactional(async (tx) => {
         const x = await findAssignment(tx, ctx, req.id);
         await tx.nativeDelete(Assignment, { id: x.id });
-        emit(
+        await emit(
           tx,
           ctx,
           "bundles.assignment.deleted",
@@ -282,7 +282,7 @@ export function createAssignmentsApi(auth: BundlesContext) {
         );
         const fresh = await tx.findOneOrFail(Assignment, { id: x.id }, { refresh: true });
         if (changed === 1) {
-          emit(
+          await emit(
             tx,
             ctx,
             "bundles.assignment.acknowledged",

@@ -4,6 +4,7 @@ import {
   decodeCursor,
   type EntityManager,
   emitEvent as emit,
+  insertRows,
   newId,
   notFound,
   pageLimit,
@@ -134,19 +135,26 @@ export function createBundlesApi(auth: BundlesContext) {
       const now = auth.now();
       const em = db.em();
       try {
-        const bundle = await em.transactional(async (tx) => {
-          const created = tx.create(Bundle, {
-            id: newId(now),
-            tenant: ctx.tenant,
-            name,
-            description,
-            enabled: true,
-            currentVersionId: null,
-            createdAt: now,
-            updatedAt: now,
-          });
-          emit(tx, ctx, "bundles.bundle.created", { bundleId: created.id }, { bundleId: created.id, name });
-          return created;
+        const bundle: Bundle = {
+          id: newId(now),
+          tenant: ctx.tenant,
+          name,
+          description,
+          enabled: true,
+          currentVersionId: null,
+          createdAt: now,
+          updatedAt: now,
+        };
+        // bound statements, no unit of work: the row and its event in one transaction (the hot REST write)
+        await em.transactional(async (tx) => {
+          await insertRows(tx, Bundle, [bundle]);
+          await emit(
+            tx,
+            ctx,
+            "bundles.bundle.created",
+            { bundleId: bundle.id },
+            { bundleId: bundle.id, name },
+          );
         });
         auth.relay.nudge();
         return toProto(em, bundle, { created: true });
@@ -200,7 +208,7 @@ export function createBundlesApi(auth: BundlesContext) {
           }
           if (changes.length) {
             b.updatedAt = auth.now();
-            emit(
+            await emit(
               tx,
               ctx,
               "bundles.bundle.updated",
@@ -245,7 +253,7 @@ export function createBundlesApi(auth: BundlesContext) {
         );
         await tx.nativeDelete(BundleObject, { bundleId: bundle.id });
         await tx.nativeDelete(Bundle, { id: bundle.id });
-        emit(
+        await emit(
           tx,
           ctx,
           "bundles.bundle.deleted",
@@ -296,7 +304,7 @@ export function createBundlesApi(auth: BundlesContext) {
             });
           });
           await tx.flush();
-          emit(
+          await emit(
             tx,
             ctx,
             "bundles.bundle.content-changed",

@@ -84,7 +84,7 @@ export async function recordDenied(
   who: { bundleId: string; recipientId: string; assignmentId: string },
   err: LatchflowError,
 ): Promise<LatchflowError> {
-  await auth.db.em().transactional(async (tx) =>
+  await auth.db.em().transactional((tx) =>
     emit(tx, ctx, "bundles.download.denied", who, {
       bundleId: who.bundleId,
       recipientId: who.recipientId,

@@ -46,7 +46,7 @@ export function createDownloadsApi(auth: BundlesContext) {
           createdAt: now,
           expiresAt: new Date(now.getTime() + SETTINGS.grantTtlMs),
         });
-        emit(
+        await emit(
           tx,
           ctx,
           "bundles.download.granted",

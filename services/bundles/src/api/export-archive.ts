@@ -37,7 +37,7 @@ export function createExportApi(auth: BundlesContext) {
         const data = { bundleId: bundle.id, versionId: version.id, version: version.number };
         await db
           .em()
-          .transactional(async (tx) =>
+          .transactional((tx) =>
             emit(
               tx,
               ctx,

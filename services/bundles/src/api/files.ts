@@ -132,7 +132,7 @@ export function createFilesApi(auth: BundlesContext) {
           createdAt: now,
           updatedAt: now,
         });
-        emit(
+        await emit(
           tx,
           ctx,
           "files.file.created",
@@ -197,7 +197,7 @@ export function createFilesApi(auth: BundlesContext) {
         }
         if (changes.length) {
           f.updatedAt = auth.now();
-          emit(tx, ctx, "files.file.updated", { fileId: f.id }, { fileId: f.id, changes });
+          await emit(tx, ctx, "files.file.updated", { fileId: f.id }, { fileId: f.id, changes });
         }
         return f;
       });
@@ -228,7 +228,7 @@ export function createFilesApi(auth: BundlesContext) {
       await em.transactional(async (tx) => {
         const n = await tx.nativeDelete(FileEntry, { id: file.id });
         if (n !== 1) throw notFound("File not found", { fileId: file.id });
-        emit(tx, ctx, "files.file.deleted", { fileId: file.id }, { fileId: file.id, name: file.name });
+        await emit(tx, ctx, "files.file.deleted", { fileId: file.id }, { fileId: file.id, name: file.name });
       });
       auth.relay.nudge();
       await auth.storage.deleteBlob({ blobId: file.blobId }, ctx);
@@ -241,7 +241,7 @@ export function createFilesApi(auth: BundlesContext) {
     ): Promise<bundlesV1.File> {
       const em = db.em();
       const file = await findFile(em, ctx, req.id);
-      await em.transactional(async (tx) =>
+      await em.transactional((tx) =>
         emit(tx, ctx, "files.file.downloaded", { fileId: file.id }, { fileId: file.id, name: file.name }),
       );
       auth.relay.nudge();

@@ -53,7 +53,7 @@ export function createLinksApi(auth: BundlesContext) {
           createdAt: now,
           revokedAt: null,
         });
-        emit(
+        await emit(
           tx,
           ctx,
           "bundles.link.created",
@@ -98,7 +98,7 @@ export function createLinksApi(auth: BundlesContext) {
         if (!l) throw notFound("Publish link not found", { linkId: req.id });
         if (!l.revokedAt) {
           l.revokedAt = auth.now();
-          emit(
+          await emit(
             tx,
             ctx,
             "bundles.link.revoked",

@@ -121,7 +121,7 @@ export function createArchiveApi(auth: BundlesContext) {
       return answerArchive(req, version, bundle.name, async (range) => {
         if (range.size > 0) await reserve(ctx, opened, range, range.size);
         if (range.start !== 0) return;
-        await db.em().transactional(async (tx) =>
+        await db.em().transactional((tx) =>
           emit(
             tx,
             ctx,

@@ -1,4 +1,6 @@
-import { type EntityManager, runInTransaction, sqlTable } from "@latchflow/runtime";
+import type { EntityManager } from "@mikro-orm/knex";
+import { sqlTable } from "./database.js";
+import { runInTransaction } from "./in-transaction.js";
 
 interface Entity {
   meta: { className: string };
@@ -31,7 +33,7 @@ function textOf(
 }
 
 /**
- * One `UPDATE … WHERE a = ? AND b = ?` in `tx`'s transaction (straight to its connection), with its values bound: the run path's hot
+ * One `UPDATE … WHERE a = ? AND b = ?` in `tx`'s transaction (straight to its connection), with its values bound: the hot
  * writes without MikroORM's query building (a fixed text per shape, a prepared statement reused on SQLite).
  * Values are plain (strings, numbers, dates, null). Returns the number of rows changed.
  */
@@ -56,7 +58,7 @@ export async function updateWhere(
 
 /**
  * One `INSERT INTO t (every column) VALUES (…), (…)` of whole rows in `tx`'s transaction, values bound: the
- * run path's new rows without MikroORM's unit of work. Every property of the entity must be set on each row
+ * new rows without MikroORM's unit of work. Every property of the entity must be set on each row
  * (null where nullable); values are plain, as for {@link updateWhere}.
  */
 export async function insertRows(tx: EntityManager, entity: Entity, rows: readonly object[]): Promise<void> {
