@@ -20,9 +20,8 @@ const interrupted = () => new LatchflowError(ErrorCode.BadRequest, "The upload w
  * it was read (an async iterator would concatenate what waits: a copy of every byte) and the cipher's buffers go on
  * as they are. Before a piece is sealed the byte count is checked against `limitBytes` (> 0) and `expectedSize`;
  * a refusal fails the stream and leaves a stream `source` unread and undestroyed, so the caller can drain it and
- * answer.
- * A source that fails or closes before its end fails the stream with `bad_request` (a LatchflowError it carries,
- * e.g. a malformed gRPC message, fails it as it is).
+ * answer. A source that fails or closes before its end fails the stream with `bad_request` (a LatchflowError it
+ * carries, e.g. a malformed gRPC message, fails it as it is).
  */
 export function sealStream(
   source: AsyncIterable<Buffer>,
