@@ -15,10 +15,12 @@ export interface LocalBytePlane {
   /** `path` as in the capability (`/v1/blobs/{id}`); resolves with the plaintext range or throws the refusal */
   openRead(token: string, path: string): Promise<{ stream: Readable; length: number }>;
   /**
-   * `path` as in the capability (`/v1/blobs`); stores `body` (hashed, encrypted and written as it is iterated,
-   * with backpressure) and resolves with its BlobInfo, or throws the refusal. A body that fails stores nothing.
+   * `path` as in the capability (`/v1/blobs`); stores `body` (piped: hashed, encrypted and written piece by
+   * piece as it arrives, with backpressure) and resolves with its BlobInfo, or throws the refusal. A body that
+   * fails or closes before its end stores nothing (`bad_request`); after a refusal `body` is left undestroyed
+   * and unread, for the caller to drain.
    */
-  write(token: string, path: string, body: AsyncIterable<Buffer>): Promise<storageV1.BlobInfo>;
+  write(token: string, path: string, body: Readable): Promise<storageV1.BlobInfo>;
 }
 
 const REGISTRY = Symbol.for("latchflow.storage.localBytePlanes");

@@ -199,11 +199,8 @@ export async function writeBlob(
   const local = localBytePlane(clients.storageHost, cap.port);
   if (local) {
     try {
-      return await local.write(
-        cap.token,
-        cap.path,
-        pieces(body, () => interrupted),
-      );
+      // the body is piped into storage's sealer as its pieces arrive; cut off, it fails the upload
+      return await local.write(cap.token, cap.path, body);
     } catch (err) {
       if (interrupted) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
       // a refusal (limit, size) leaves the rest of the body to drain, so the answer reaches the client
@@ -234,12 +231,4 @@ export async function writeBlob(
   for await (const c of res as AsyncIterable<Buffer>) text += c.toString("utf8");
   const info = JSON.parse(text) as Omit<storageV1.BlobInfo, "createdAt"> & { createdAt: string };
   return { ...info, createdAt: new Date(info.createdAt) };
-}
-
-/** The pieces of an upload body as they arrive; fails when the body was cut off (the client went away). */
-async function* pieces(body: Readable, interrupted: () => boolean): AsyncGenerator<Buffer> {
-  yield* body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
-  if (interrupted() || ("complete" in body && body.complete === false)) {
-    throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
-  }
 }

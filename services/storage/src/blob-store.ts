@@ -1,4 +1,4 @@
-import { pipeline, Readable } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { createEvent } from "@latchflow/bus";
 import {
   actorOf,
@@ -13,7 +13,6 @@ import {
   notFound,
   type OutboxRelay,
   type RequestContext,
-  validationFailed,
 } from "@latchflow/runtime";
 import { raw, UniqueConstraintViolationException } from "@mikro-orm/core";
 import { Blob } from "./blob-entity.js";
@@ -27,8 +26,8 @@ import {
 } from "./crypto/chunk-cipher.js";
 import { unwrapDek, wrapDek } from "./crypto/key-wrap.js";
 import type { Keyring } from "./crypto/keyring.js";
-import { createSealer, type SealDigest } from "./crypto/sealer.js";
 import type { BlobDriver } from "./drivers/blob-driver.js";
+import { sealStream } from "./seal-stream.js";
 
 /** What callers learn about a blob. */
 export interface BlobInfo {
@@ -130,6 +129,8 @@ export function createBlobStore(deps: BlobStoreDeps) {
      * Streams plaintext in: hashes, encrypts in chunks and stores it under a new key; then either records a
      * new blob or, when the tenant already has this content, adds a reference and deletes the new object.
      * Fails (storing nothing) when `source` fails, passes `limitBytes` (> 0) or differs from `expectedSize`.
+     * A stream `source` is piped (its pieces are sealed as they were read) and never destroyed here: after a
+     * refusal the caller drains it.
      */
     async put(
       ctx: RequestContext,
@@ -139,48 +140,14 @@ export function createBlobStore(deps: BlobStoreDeps) {
       const id = newId();
       const driverKey = `${ctx.tenant}/${id}`;
       const chunkKey = newChunkKey(CHUNK_SIZE);
-      const { expectedSize: expected, limitBytes: limit = 0 } = options;
-      // one pass: sha256 + CRC-32 + sealed chunks as the pieces arrive; the cipher's buffers go to the driver
-      // as they are (the fs driver's write stream gathers what waits into one writev)
-      let digest: SealDigest | undefined;
-      let failure: unknown;
-      const body = Readable.from(
-        (async function* () {
-          try {
-            const sealer = createSealer(chunkKey);
-            for await (const data of source) {
-              // the sealer counts the bytes; these checks run before it takes a piece
-              const size = sealer.size + data.length;
-              if (limit > 0 && size > limit) {
-                throw new LatchflowError(ErrorCode.PayloadTooLarge, `Uploads are limited to ${limit} bytes`);
-              }
-              if (expected !== undefined && size > expected) {
-                throw validationFailed("More bytes arrived than expected_size", { expectedSize: expected });
-              }
-              yield* sealer.update(data);
-            }
-            if (expected !== undefined && sealer.size !== expected) {
-              throw validationFailed("Fewer bytes arrived than expected_size", {
-                expectedSize: expected,
-                size: sealer.size,
-              });
-            }
-            const { sealed, ...rest } = sealer.final();
-            digest = rest;
-            yield* sealed;
-          } catch (err) {
-            failure = err;
-            throw err;
-          }
-        })(),
-        { objectMode: false, highWaterMark: 1024 * 1024 },
-      );
+      const sealed = sealStream(source, chunkKey, options);
       try {
-        await driver.put(driverKey, body);
+        await driver.put(driverKey, sealed.stream);
       } catch (err) {
         await driver.delete(driverKey).catch(() => {});
-        throw failure ?? err;
+        throw sealed.failure() ?? err;
       }
+      const digest = sealed.digest();
       if (!digest) {
         await driver.delete(driverKey).catch(() => {});
         throw new LatchflowError(ErrorCode.Internal, "The upload ended without its digest");

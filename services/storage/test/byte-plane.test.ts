@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import { localBytePlane } from "@latchflow/runtime";
 import { waitFor } from "@latchflow/testing";
@@ -147,6 +147,19 @@ describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dial
     });
   });
 
+  /** a snapshot of what is stored; the returned check waits for no temp file and finds the same objects and rows */
+  const storedNow = async () => {
+    const db = await backend.db();
+    const objects = await listObjects(backend.driver);
+    const rows = (await db.em().find(Blob, {})).length;
+    return async (description: string) => {
+      const tmp = join(backend.tc.config.dataDir, "blobs", ".tmp");
+      await waitFor(() => readdirSync(tmp).length === 0, { description });
+      expect(await listObjects(backend.driver)).toEqual(objects);
+      expect((await db.em().find(Blob, {})).length).toBe(rows);
+    };
+  };
+
   it("uploads once per write capability, within its limit and expected size", async () => {
     const payload = randomBytes(300 * KiB);
     const cap = await storage.client.openBlobWrite({ limitBytes: 1024 * KiB }, ctx());
@@ -177,9 +190,7 @@ describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dial
   });
 
   it("stores a multi-MiB body, and a body broken midway leaves nothing", async () => {
-    const db = await backend.db();
-    const objectsBefore = await listObjects(backend.driver);
-    const rowsBefore = (await db.em().find(Blob, {})).length;
+    const unchanged = await storedNow();
     // broken: the connection drops after 3 of 8 MiB
     const broken = await storage.client.openBlobWrite({ limitBytes: 0, expectedSize: 8 * MiB }, ctx());
     await new Promise<void>((resolve) => {
@@ -191,10 +202,7 @@ describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dial
       req.on("response", () => resolve());
       req.write(randomBytes(3 * MiB), () => setTimeout(() => req.destroy(), 200));
     });
-    const tmp = join(backend.tc.config.dataDir, "blobs", ".tmp");
-    await waitFor(() => readdirSync(tmp).length === 0, { description: "no temp file of the broken upload" });
-    expect(await listObjects(backend.driver)).toEqual(objectsBefore);
-    expect((await db.em().find(Blob, {})).length).toBe(rowsBefore);
+    await unchanged("no temp file of the broken upload");
 
     // whole: sizes that do not end on a chunk or batch boundary; the plaintext reads back
     const payload = randomBytes(5 * MiB + 12_345);
@@ -202,6 +210,61 @@ describe.each(["sqlite", "postgres"] as const)("storage byte plane on %s", (dial
     const res = await fetch(url(cap), { method: "PUT", headers: bearer(cap.token), body: payload });
     expect(res.status).toBe(201);
     const info = (await res.json()) as { blobId: string; sha256: string; size: number; crc32: number };
+    expect(info).toMatchObject({ sha256: sha256(payload), size: payload.length, crc32: crc32(payload) });
+    const read = await storage.client.openBlobRead({ blobId: info.blobId }, ctx());
+    const back = Buffer.from(await (await fetch(url(read), { headers: bearer(read.token) })).arrayBuffer());
+    expect(back.equals(payload)).toBe(true);
+  });
+
+  /** a PUT whose body is written in `pieces` without a length (chunked); resolves with the status and error code */
+  const putPieces = (cap: { port: number; path: string; token: string }, pieces: Buffer[]) =>
+    new Promise<{ status: number; code: string }>((resolve, reject) => {
+      const req = request(url(cap), { method: "PUT", headers: bearer(cap.token) }, async (res) => {
+        let text = "";
+        for await (const c of res as AsyncIterable<Buffer>) text += c.toString("utf8");
+        resolve({
+          status: res.statusCode ?? 0,
+          code: (JSON.parse(text) as { error?: { code: string } }).error?.code ?? "",
+        });
+      });
+      req.on("error", reject);
+      const next = (i: number) => {
+        if (i === pieces.length) req.end();
+        else req.write(pieces[i], () => next(i + 1));
+      };
+      next(0);
+    });
+
+  it("refuses a streamed body mid-upload once it passes its limit or expected size, and stores nothing", async () => {
+    const unchanged = await storedNow();
+    const pieces = Array.from({ length: 12 }, () => randomBytes(256 * KiB + 3));
+    // longer than declared: the refusal comes while the body is still arriving, the rest drains, the answer arrives
+    const sized = await storage.client.openBlobWrite({ limitBytes: 0, expectedSize: 1 * MiB }, ctx());
+    expect(await putPieces(sized, pieces)).toEqual({ status: 422, code: "validation_failed" });
+    const limited = await storage.client.openBlobWrite({ limitBytes: 1 * MiB }, ctx());
+    expect(await putPieces(limited, pieces)).toEqual({ status: 413, code: "payload_too_large" });
+    // cut short: the body ends before the declared size
+    const short = await storage.client.openBlobWrite({ limitBytes: 0, expectedSize: 4 * MiB }, ctx());
+    expect(await putPieces(short, pieces.slice(0, 3))).toEqual({ status: 422, code: "validation_failed" });
+    await unchanged("no temp file of the refused uploads");
+  });
+
+  it("in process: stores a body stream as it arrives, and one aborted midway fails and leaves nothing", async () => {
+    const unchanged = await storedNow();
+    const aborted = await storage.client.openBlobWrite({ limitBytes: 0 }, ctx());
+    const body = new PassThrough();
+    const stored = door(aborted).write(aborted.token, aborted.path, body);
+    body.write(randomBytes(2 * MiB + 5));
+    setTimeout(() => body.destroy(), 50);
+    await expect(stored).rejects.toMatchObject({ code: "bad_request" });
+    await unchanged("no temp file of the aborted upload");
+
+    // whole, in pieces that do not fall on chunk boundaries; the plaintext reads back
+    const payload = randomBytes(3 * MiB + 777);
+    const cap = await storage.client.openBlobWrite({ limitBytes: 0, expectedSize: payload.length }, ctx());
+    const pieces = [];
+    for (let at = 0; at < payload.length; at += 100_001) pieces.push(payload.subarray(at, at + 100_001));
+    const info = await door(cap).write(cap.token, cap.path, Readable.from(pieces));
     expect(info).toMatchObject({ sha256: sha256(payload), size: payload.length, crc32: crc32(payload) });
     const read = await storage.client.openBlobRead({ blobId: info.blobId }, ctx());
     const back = Buffer.from(await (await fetch(url(read), { headers: bearer(read.token) })).arrayBuffer());

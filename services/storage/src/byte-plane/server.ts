@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { pipeline } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import type { storageV1 } from "@latchflow/proto";
 import {
   type CallerKind,
@@ -108,10 +108,7 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
    * Checks a write capability (single use) and stores `source` within its byte limit and expected size (HTTP
    * and in-process alike).
    */
-  async function acceptWrite(
-    token: string | undefined,
-    source: AsyncIterable<Buffer>,
-  ): Promise<storageV1.BlobInfo> {
+  async function acceptWrite(token: string | undefined, source: Readable): Promise<storageV1.BlobInfo> {
     const claims = capabilities.verify(token, "write");
     for (const [jti, exp] of usedWrites) if (exp <= Date.now()) usedWrites.delete(jti);
     if (usedWrites.has(claims.jti)) throw unauthenticated("The upload capability was already used");
@@ -124,12 +121,9 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
   }
 
   async function write(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    async function* body() {
-      // a refusal leaves the rest of the body to drain (the answer still reaches the client)
-      yield* req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
-      if (!req.complete) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
-    }
-    const info = await acceptWrite(bearer(req), body());
+    // the request itself is the body: piped into the sealer piece by piece (ADR 060); a refusal leaves it
+    // unread, and the handler's catch drains it so the answer still reaches the client
+    const info = await acceptWrite(bearer(req), req);
     const json = JSON.stringify({ ...info, createdAt: info.createdAt?.toISOString() });
     res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
     res.end(json);
