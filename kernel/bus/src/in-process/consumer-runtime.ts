@@ -189,7 +189,7 @@ export class ConsumerRuntime {
       const msg = this.#host.store.message(seq);
       if (!msg) {
         this.#pending.delete(seq);
-        this.#host.store.ack(this.name, seq);
+        this.#host.store.ack(this.name, [seq]);
         continue;
       }
       if (entry.attempts >= this.#settings.maxDeliver) {
@@ -271,24 +271,24 @@ export class ConsumerRuntime {
       }
     }
     if (items.length === 0) return;
-    let failed: { err: unknown } | undefined;
+    let failure: { err: unknown } | undefined;
     try {
       await handler(items);
     } catch (err) {
-      failed = { err };
+      failure = { err };
     }
-    const failure = failed;
     // the batch's outcomes commit together: its acks with one statement
     try {
       if (failure) {
+        const { err } = failure;
         this.#host.store.together(() => {
-          for (const pick of handed) this.#settleFailed(pick, failure.err);
+          for (const pick of handed) this.#settleFailed(pick, err);
         });
       } else {
         // a late ack of an expired delivery still counts, as in JetStream
         const seqs = handed.map(({ msg }) => msg.seq);
         for (const seq of seqs) this.#pending.delete(seq);
-        this.#host.store.acked(this.name, seqs);
+        this.#host.store.ack(this.name, seqs);
       }
     } catch (err) {
       this.#log.error({ err, messages: handed.length }, "recording a batch's outcomes failed");

@@ -47,14 +47,14 @@ describe("BusStore: a batch's bookkeeping in one transaction", () => {
     store.delivered("c", picks, Date.now() + 60_000, 3);
     expect(() =>
       store.together(() => {
-        store.ack("c", 1);
+        store.ack("c", [1]);
         throw new Error("mid-batch");
       }),
     ).toThrow("mid-batch");
     expect(store.openConsumer("c", "s", Date.now()).pending.map((p) => p.seq)).toEqual([1, 2, 3]);
     store.together(() => {
-      store.ack("c", 1);
-      store.ack("c", 3);
+      store.ack("c", [1]);
+      store.ack("c", [3]);
     });
     expect(store.openConsumer("c", "s", Date.now()).pending.map((p) => p.seq)).toEqual([2]);
     await store.close();
@@ -75,9 +75,9 @@ describe("BusStore: a batch's bookkeeping in one transaction", () => {
     expect(record.cursor).toBe(n);
     expect(record.pending.map((p) => p.seq)).toEqual(seqs);
     expect(new Set(record.pending.map((p) => p.attempts))).toEqual(new Set([2]));
-    store.acked("c", [1, 3]);
+    store.ack("c", [1, 3]);
     expect(store.openConsumer("c", "s", Date.now()).pending).toHaveLength(n - 2);
-    store.acked("c", seqs);
+    store.ack("c", seqs);
     expect(store.openConsumer("c", "s", Date.now()).pending).toEqual([]);
     await store.close();
   });

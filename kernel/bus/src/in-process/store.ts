@@ -109,7 +109,6 @@ export class BusStore {
       pending: db.prepare(
         "SELECT seq, attempts, next_at AS nextAt, state FROM bus_pending WHERE consumer = ? AND state != 'dead' ORDER BY seq",
       ),
-      ack: db.prepare("DELETE FROM bus_pending WHERE consumer = ? AND seq = ?"),
       retry: db.prepare(
         "UPDATE bus_pending SET state = 'waiting', next_at = ? WHERE consumer = ? AND seq = ? AND state != 'dead'",
       ),
@@ -207,8 +206,8 @@ export class BusStore {
     else this.together(write);
   }
 
-  /** Acks a batch's deliveries: one statement (per {@link MAX_ROWS}, then in one transaction). */
-  acked(consumer: string, seqs: readonly number[]): void {
+  /** Acks deliveries: one statement (per {@link MAX_ROWS}, then in one transaction). */
+  ack(consumer: string, seqs: readonly number[]): void {
     const write = () => {
       for (let i = 0; i < seqs.length; i += MAX_ROWS) {
         const chunk = seqs.slice(i, i + MAX_ROWS);
@@ -238,10 +237,6 @@ export class BusStore {
   /** Moves the cursor past messages that do not match the consumer's filter. */
   skipTo(consumer: string, cursor: number): void {
     this.#stmts.setCursor.run(cursor, consumer, cursor);
-  }
-
-  ack(consumer: string, seq: number): void {
-    this.#stmts.ack.run(consumer, seq);
   }
 
   retryAt(consumer: string, seq: number, nextAt: number): void {
