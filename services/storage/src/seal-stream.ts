@@ -10,7 +10,7 @@ export interface SealStream {
   /** the plaintext's digest, once the stream ended cleanly */
   digest(): SealDigest | undefined;
   /** why the stream failed (a refusal, or the body cut off), if it did */
-  failure(): unknown;
+  failure(): Error | undefined;
 }
 
 const interrupted = () => new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
@@ -31,10 +31,11 @@ export function sealStream(
   const { expectedSize: expected, limitBytes: limit = 0 } = options;
   const sealer = createSealer(key);
   let digest: SealDigest | undefined;
-  let failure: unknown;
-  const fail = (err: unknown) => {
+  let failure: Error | undefined;
+  /** the first failure wins: a refusal stays the reason even when the source is cut off after it */
+  const fail = (err: Error): Error => {
     failure ??= err;
-    return failure as Error;
+    return failure;
   };
   const sealing = new Transform({
     readableHighWaterMark: 1024 * 1024,
@@ -72,7 +73,7 @@ export function sealStream(
     },
   });
   const owned = !(source instanceof Readable);
-  const input = source instanceof Readable ? source : Readable.from(source);
+  const input = owned ? Readable.from(source) : source;
   finished(input, { writable: false }, (err) => {
     if (err && !sealing.destroyed) sealing.destroy(fail(isLatchflowError(err) ? err : interrupted()));
   });
