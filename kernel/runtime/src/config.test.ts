@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ENV_VARS, loadConfig } from "./config.js";
+import { loadConfig } from "./config.js";
+import { ENV_VARS } from "./env-vars.js";
 import { ErrorCode } from "./errors.js";
 
 describe("loadConfig", () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ENV_VARS } from "../src/config.js";
+import { ENV_VARS } from "../src/env-vars.js";
 
 describe("README configuration table", () => {
   const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
