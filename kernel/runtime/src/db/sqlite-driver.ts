@@ -58,6 +58,11 @@ export function preparedOn(connection: SqliteConnection, sql: string): LibSqlSta
   return statement;
 }
 
+/** Drops the statements kept for `connection`: each is prepared again at its next use (a test watching them). */
+export function forgetPrepared(connection: SqliteConnection): void {
+  connection[statements]?.clear();
+}
+
 /**
  * MikroORM's libsql dialect, for local files: every connection gets {@link SQLITE_CONNECTION_PRAGMAS}, is
  * kept while open (the stock dialect replaces a connection 10 s after it was opened — meant for remote
