@@ -12,6 +12,7 @@ import {
   OutboxMessage,
   openDatabase,
   outboxMigration,
+  rowsInTransaction,
   runInTransaction,
   sqlTable,
 } from "../src/index.js";
@@ -156,6 +157,51 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     );
     expect(await em.findOne(OutboxMessage, { id: ok.id })).not.toBeNull();
     expect(await em.findOne(OutboxMessage, { id: bad.id })).toBeNull();
+  });
+
+  it("rowsInTransaction: rows of the transaction's own connection (its uncommitted writes too); refused outside one", async () => {
+    const table = sqlTable(db, "notes");
+    const returned = await db.transaction(async (tx) => {
+      const inserted = await rowsInTransaction(
+        tx,
+        `INSERT INTO ${table} (id, text, created_at) VALUES (?, ?, ?) RETURNING id, text`,
+        ["01J0000000000000000000RW01", "rows one", new Date()],
+      );
+      const read = await rowsInTransaction(tx, `SELECT id FROM ${table} WHERE text IN (?, ?) ORDER BY id`, [
+        "rows one",
+        "rows none",
+      ]);
+      return { inserted, read };
+    });
+    expect(returned).toEqual({
+      inserted: [{ id: "01J0000000000000000000RW01", text: "rows one" }],
+      read: [{ id: "01J0000000000000000000RW01" }],
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        await rowsInTransaction(
+          tx,
+          `INSERT INTO ${table} (id, text, created_at) VALUES (?, ?, ?) RETURNING id`,
+          ["01J0000000000000000000RW02", "rows two", new Date()],
+        );
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    await expect(
+      db.transaction((tx) =>
+        rowsInTransaction(tx, `INSERT INTO ${table} (id, text, created_at) VALUES (?, ?, ?) RETURNING id`, [
+          "01J0000000000000000000RW03",
+          "rows one",
+          new Date(),
+        ]),
+      ),
+    ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    await expect(rowsInTransaction(db.em(), `SELECT id FROM ${table}`, [])).rejects.toThrow(
+      "inside a transaction",
+    );
+    expect((await db.em().find(Note, { text: { $like: "rows %" } })).map((n) => n.id)).toEqual([
+      "01J0000000000000000000RW01",
+    ]);
   });
 
   it("writes an event only inside a transaction: outside one it is refused and nothing is stored", async () => {

@@ -9,8 +9,11 @@ interface TransactionClient {
 
 /** The part of a `pg` client this file uses. */
 interface PgClient {
-  query(text: string, values: unknown[]): Promise<{ rowCount: number | null }>;
+  query(text: string, values: unknown[]): Promise<{ rowCount: number | null; rows: Row[] }>;
 }
+
+/** A row as the driver returns it (column name → value; Postgres `bigint`s as strings). */
+export type Row = Record<string, unknown>;
 
 /** Postgres texts with `$1, $2, …` for the `?`s of a statement, built once per text. */
 const numbered = new Map<string, string>();
@@ -40,6 +43,40 @@ export async function runInTransaction(
   sql: string,
   values: readonly unknown[],
 ): Promise<number> {
+  return onConnection(
+    tx,
+    sql,
+    values,
+    (statement, bound) => statement.run(bound).changes,
+    async (client, text, bound) => (await client.query(text, bound)).rowCount ?? 0,
+  );
+}
+
+/**
+ * {@link runInTransaction} for a statement that returns rows (a `SELECT` of the transaction, an upsert with
+ * `RETURNING`): the rows as the driver gives them, not hydrated (Postgres `bigint`s are strings).
+ */
+export async function rowsInTransaction(
+  tx: EntityManager,
+  sql: string,
+  values: readonly unknown[],
+): Promise<Row[]> {
+  return onConnection(
+    tx,
+    sql,
+    values,
+    (statement, bound) => statement.all(bound) as Row[],
+    async (client, text, bound) => (await client.query(text, bound)).rows,
+  );
+}
+
+async function onConnection<T>(
+  tx: EntityManager,
+  sql: string,
+  values: readonly unknown[],
+  onSqlite: (statement: ReturnType<typeof preparedOn>, bound: unknown[]) => T,
+  onPostgres: (client: PgClient, text: string, bound: unknown[]) => Promise<T>,
+): Promise<T> {
   const trx = tx.getTransactionContext();
   if (!trx) throw new Error("runInTransaction runs inside a transaction");
   const client: TransactionClient = trx.client;
@@ -51,8 +88,8 @@ export async function runInTransaction(
     return b.value;
   });
   try {
-    if (sqlite) return preparedOn(connection, sql).run(bound).changes;
-    return (await connection.query(pgText(sql), bound)).rowCount ?? 0;
+    if (sqlite) return onSqlite(preparedOn(connection, sql), bound);
+    return await onPostgres(connection, pgText(sql), bound);
   } catch (err) {
     // as MikroORM's own statements fail: a duplicate key is a `UniqueConstraintViolationException` (a 409)
     throw err instanceof Error ? tx.getDriver().convertException(err) : err;
