@@ -21,6 +21,8 @@ export const SQLITE_CONNECTION_PRAGMAS = [
 const STATEMENT_CACHE_SIZE = 256;
 
 interface LibSqlStatement {
+  /** the statement returns rows (a SELECT, or a write with RETURNING) */
+  readonly reader: boolean;
   all(bindings: unknown[]): unknown;
   run(bindings: unknown[]): { changes: number };
   get(bindings: unknown[]): unknown;
