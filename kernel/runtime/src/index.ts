@@ -15,7 +15,7 @@ export {
   sqlDate,
   sqlTable,
 } from "./db/database.js";
-export { runInTransaction } from "./db/in-transaction.js";
+export { type Row, rowsAlone, rowsInTransaction, runInTransaction } from "./db/in-transaction.js";
 export { defineMigration, type MigrationTools, type SchemaChange } from "./db/migration.js";
 export { insertRows, updateWhere } from "./db/row-writes.js";
 export * from "./errors.js";

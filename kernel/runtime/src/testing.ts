@@ -5,6 +5,8 @@ import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
 import { type Config, loadConfig } from "./config.js";
 import { initTracing } from "./tracing.js";
 
+export { type SeenStatement, watchStatements } from "./db/watch-statements.js";
+
 export type TestDialect = "sqlite" | "postgres";
 export type TestBus = "in-process" | "nats";
 export const TEST_DIALECTS: readonly TestDialect[] = ["sqlite", "postgres"];

@@ -12,6 +12,8 @@ import {
   OutboxMessage,
   openDatabase,
   outboxMigration,
+  rowsAlone,
+  rowsInTransaction,
   runInTransaction,
   sqlTable,
 } from "../src/index.js";
@@ -156,6 +158,76 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     );
     expect(await em.findOne(OutboxMessage, { id: ok.id })).not.toBeNull();
     expect(await em.findOne(OutboxMessage, { id: bad.id })).toBeNull();
+  });
+
+  it("rowsInTransaction: rows of the transaction's own connection (its uncommitted writes too); refused outside one", async () => {
+    const table = sqlTable(db, "notes");
+    const returned = await db.transaction(async (tx) => {
+      const inserted = await rowsInTransaction(
+        tx,
+        `INSERT INTO ${table} (id, text, created_at) VALUES (?, ?, ?) RETURNING id, text`,
+        ["01J0000000000000000000RW01", "rows one", new Date()],
+      );
+      const read = await rowsInTransaction(tx, `SELECT id FROM ${table} WHERE text IN (?, ?) ORDER BY id`, [
+        "rows one",
+        "rows none",
+      ]);
+      return { inserted, read };
+    });
+    expect(returned).toEqual({
+      inserted: [{ id: "01J0000000000000000000RW01", text: "rows one" }],
+      read: [{ id: "01J0000000000000000000RW01" }],
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        await rowsInTransaction(
+          tx,
+          `INSERT INTO ${table} (id, text, created_at) VALUES (?, ?, ?) RETURNING id`,
+          ["01J0000000000000000000RW02", "rows two", new Date()],
+        );
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    await expect(
+      db.transaction((tx) =>
+        rowsInTransaction(tx, `INSERT INTO ${table} (id, text, created_at) VALUES (?, ?, ?) RETURNING id`, [
+          "01J0000000000000000000RW03",
+          "rows one",
+          new Date(),
+        ]),
+      ),
+    ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    await expect(rowsInTransaction(db.em(), `SELECT id FROM ${table}`, [])).rejects.toThrow(
+      "inside a transaction",
+    );
+    expect((await db.em().find(Note, { text: { $like: "rows %" } })).map((n) => n.id)).toEqual([
+      "01J0000000000000000000RW01",
+    ]);
+  });
+
+  it("rowsAlone: one statement outside a transaction, committed by itself; its rows, none for a plain write", async () => {
+    const table = sqlTable(db, "notes");
+    const insert = `INSERT INTO ${table} (id, text, created_at) VALUES (?, ?, ?)`;
+    expect(await rowsAlone(db, insert, ["01J0000000000000000000AL01", "alone one", new Date()])).toEqual([]);
+    expect(
+      await rowsAlone(db, `UPDATE ${table} SET text = ? WHERE id = ? RETURNING id, text`, [
+        "alone two",
+        "01J0000000000000000000AL01",
+      ]),
+    ).toEqual([{ id: "01J0000000000000000000AL01", text: "alone two" }]);
+    await expect(
+      rowsAlone(db, insert, ["01J0000000000000000000AL02", "alone two", new Date()]),
+    ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    // committed: another connection (a fresh entity manager) sees it; the pool's connection was given back
+    expect((await db.em().find(Note, { text: { $like: "alone %" } })).map((n) => n.id)).toEqual([
+      "01J0000000000000000000AL01",
+    ]);
+    const reads = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        rowsAlone(db, `SELECT COUNT(*) AS n FROM ${table} WHERE text = ?`, ["alone two"]),
+      ),
+    );
+    expect(reads.map((r) => Number(r[0]?.n))).toEqual(Array(12).fill(1));
   });
 
   it("writes an event only inside a transaction: outside one it is refused and nothing is stored", async () => {

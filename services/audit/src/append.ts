@@ -3,6 +3,7 @@ import {
   type Database,
   type EntityManager,
   insertRows,
+  rowsInTransaction,
   sqlDate,
   sqlTable,
   updateWhere,
@@ -41,16 +42,12 @@ export async function lockHead(
   tenant: string,
 ): Promise<{ seq: number; hash: string }> {
   const t = sqlTable(db, "audit_chain_heads");
-  const rows = (await tx.getConnection().execute(
-    `INSERT INTO ${t} (tenant, seq, hash, updated_at) VALUES (?, 0, ?, ?)
-       ON CONFLICT (tenant) DO UPDATE SET tenant = excluded.tenant RETURNING seq, hash`,
-    [tenant, GENESIS_HASH, sqlDate(db, new Date())],
-    "all",
-    tx.getTransactionContext(),
-  )) as { seq: number | string; hash: string }[];
-  const head = rows[0];
+  const sql = `INSERT INTO ${t} (tenant, seq, hash, updated_at) VALUES (?, 0, ?, ?)
+       ON CONFLICT (tenant) DO UPDATE SET tenant = excluded.tenant RETURNING seq, hash`;
+  const values = [tenant, GENESIS_HASH, sqlDate(db, new Date())];
+  const [head] = await rowsInTransaction(tx, sql, values);
   if (!head) throw new Error("the chain head upsert returned nothing");
-  return { seq: Number(head.seq), hash: head.hash };
+  return { seq: Number(head.seq), hash: String(head.hash) };
 }
 
 /** The row as `audit_log`'s columns, dates as ISO 8601 (for PostgreSQL's JSON record functions). */
@@ -98,17 +95,10 @@ async function insertRecords(tx: EntityManager, db: Database, rows: AuditRecord[
     .transacting(trx);
 }
 
-/** Which of `ids` are recorded already: one bound SELECT in the append's transaction. */
+/** Which of `ids` are recorded already: one bound SELECT in the append's transaction, on its connection. */
 async function recordedIds(tx: EntityManager, db: Database, ids: string[]): Promise<string[]> {
-  const rows = (await tx
-    .getConnection()
-    .execute(
-      `SELECT id FROM ${sqlTable(db, "audit_log")} WHERE id IN (${ids.map(() => "?").join(", ")})`,
-      ids,
-      "all",
-      tx.getTransactionContext(),
-    )) as { id: string }[];
-  return rows.map((r) => r.id);
+  const sql = `SELECT id FROM ${sqlTable(db, "audit_log")} WHERE id IN (${ids.map(() => "?").join(", ")})`;
+  return (await rowsInTransaction(tx, sql, ids)).map((r) => String(r.id));
 }
 
 /**
@@ -134,7 +124,9 @@ export async function appendEvents(deps: ChainDeps, events: readonly EventEnvelo
 
 async function appendTenant(deps: ChainDeps, tenant: string, events: EventEnvelope[]): Promise<AppendResult> {
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-  return deps.db.em().transactional(async (tx) => {
+  // bound statements only (no unit of work): knex's transaction without MikroORM's transaction manager; on
+  // SQLite it resolves once the commit is on disk, so the delivery is acknowledged after that
+  return deps.db.transaction(async (tx) => {
     const head = await lockHead(tx, deps.db, tenant);
     // after the lock: a replica that recorded one of these ids has committed by now
     const seen = new Set<string>();

@@ -1,4 +1,4 @@
-import { TEST_DIALECTS } from "@latchflow/runtime/testing";
+import { type SeenStatement, TEST_DIALECTS, watchStatements } from "@latchflow/runtime/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AuditLog } from "../src/audit-log.js";
 import { GENESIS_HASH, recordHash } from "../src/canonical.js";
@@ -51,6 +51,26 @@ describe.each(TEST_DIALECTS)("audit hash chain on %s", (dialect) => {
       anchoredSeq: 10,
     });
     expect(result.firstBroken).toBeUndefined();
+  });
+
+  it("appends in one transaction on one connection: the head locked first, moved last", async () => {
+    const own = await backend.openLog();
+    let seen: SeenStatement[] = [];
+    watchStatements(own.db, (s) => seen.push(s));
+    await own.append([event({ tenant: "tx" })]); // warm: the head row exists
+    seen = [];
+    await own.append([event({ tenant: "tx" }), event({ tenant: "tx" })]);
+    const kinds = seen.map(({ sql }) => {
+      const s = sql.replace(/\s+/g, " ").toLowerCase();
+      if (/^(begin|commit|rollback)\b/.test(s)) return s.replace(/;$/, "").trim();
+      if (s.startsWith("insert") && s.includes("audit_chain_heads")) return "lock head";
+      if (s.startsWith("select") && s.includes("audit_log")) return "recorded ids";
+      if (s.startsWith("insert") && s.includes("audit_log")) return "insert records";
+      if (s.startsWith("update") && s.includes("audit_chain_heads")) return "move head";
+      return s;
+    });
+    expect(kinds).toEqual(["begin", "lock head", "recorded ids", "insert records", "move head", "commit"]);
+    expect(new Set(seen.map((s) => s.connection)).size).toBe(1);
   });
 
   it("stores a redelivered or re-published event once", async () => {

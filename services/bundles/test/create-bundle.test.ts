@@ -14,7 +14,12 @@ import {
   type RequestContext,
   sqlTable,
 } from "@latchflow/runtime";
-import { createTestConfig, TEST_DIALECTS } from "@latchflow/runtime/testing";
+import {
+  createTestConfig,
+  type SeenStatement,
+  TEST_DIALECTS,
+  watchStatements,
+} from "@latchflow/runtime/testing";
 import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createBundlesApi } from "../src/api/bundles.js";
@@ -39,29 +44,36 @@ describe.each(TEST_DIALECTS)("creating a bundle on %s", (dialect) => {
   let storage: BundlesContext["storage"] | undefined;
   const delivered: EventEnvelope[] = [];
 
-  /** Transactions begun and committed on the database while `fn` runs. */
-  const transactionsOf = async (fn: () => Promise<unknown>) => {
-    const seen = { begun: 0, committed: 0, rolledBack: 0 };
-    const counting = { active: true };
-    db.orm.em.getEventManager().registerSubscriber({
-      afterTransactionStart: () => {
-        if (counting.active) seen.begun++;
-      },
-      afterTransactionCommit: () => {
-        if (counting.active) seen.committed++;
-      },
-      afterTransactionRollback: () => {
-        if (counting.active) seen.rolledBack++;
-      },
-    });
+  /** Every statement sent to the database while `fn` runs, as the driver gets it. */
+  let statements: SeenStatement[] | undefined;
+  const statementsOf = async (fn: () => Promise<unknown>) => {
+    const seen: SeenStatement[] = [];
+    statements = seen;
     try {
       await fn();
     } catch {
       // the caller looks at what was written
     } finally {
-      counting.active = false;
+      statements = undefined;
     }
     return seen;
+  };
+  const kind = (sql: string) =>
+    /^\s*(begin|commit|rollback)\b/i.exec(sql)?.[1]?.toLowerCase() ??
+    /^\s*insert into ("?[\w.]+"?\.)?"?(bundles|lf_outbox)"?\s/i.exec(sql)?.[2] ??
+    "other";
+  /**
+   * The transaction that wrote the bundle, as its connection ran it: from the `BEGIN` before the bundle's
+   * INSERT to the `COMMIT` or `ROLLBACK` after it (nothing else runs on a connection a transaction holds).
+   */
+  const bundleTransaction = (seen: SeenStatement[]) => {
+    const at = seen.findIndex((s) => kind(s.sql) === "bundles");
+    if (at < 0) return [];
+    const own = seen.filter((s) => s.connection === seen[at]!.connection);
+    const i = own.indexOf(seen[at]!);
+    const begin = own.map((s) => kind(s.sql)).lastIndexOf("begin", i);
+    const end = own.findIndex((s, j) => j > i && ["commit", "rollback"].includes(kind(s.sql)));
+    return own.slice(begin < 0 ? i : begin, end < 0 ? own.length : end + 1).map((s) => kind(s.sql));
   };
   const outboxRows = (bundleId: string) =>
     db.em().find(OutboxMessage, { type: "bundles.bundle.created", envelope: { $like: `%${bundleId}%` } });
@@ -72,6 +84,7 @@ describe.each(TEST_DIALECTS)("creating a bundle on %s", (dialect) => {
       { entities: [...BUNDLES_ENTITIES, OutboxMessage], migrations: bundlesMigrations },
       logger,
     );
+    watchStatements(db, (s) => statements?.push(s));
     bus = createInProcessBus({});
     await bus.subscribe({ consumer: "created-test", filter: "lf.*.bundles.>" }, async (e) => {
       delivered.push(e);
@@ -95,10 +108,12 @@ describe.each(TEST_DIALECTS)("creating a bundle on %s", (dialect) => {
 
   it("writes the bundle and its event in one transaction; the event is relayed once", async () => {
     let created: { id: string } | undefined;
-    const seen = await transactionsOf(async () => {
+    const seen = await statementsOf(async () => {
       created = await api.createBundle({ name: " Quarterly ", description: "q3" }, ctx);
     });
-    expect(seen).toEqual({ begun: 1, committed: 1, rolledBack: 0 });
+    expect(bundleTransaction(seen)).toEqual(["begin", "bundles", "lf_outbox", "commit"]);
+    // one transaction begun by the call (the relay, running meanwhile, begins none)
+    expect(seen.filter((s) => kind(s.sql) === "begin")).toHaveLength(1);
     const id = created!.id;
     const row = await db.em().findOneOrFail(Bundle, { id });
     expect([row.tenant, row.name, row.description, row.enabled, row.currentVersionId]).toEqual([
@@ -144,9 +159,9 @@ describe.each(TEST_DIALECTS)("creating a bundle on %s", (dialect) => {
     const outbox = sqlTable(db, "lf_outbox");
     await relay.stop();
     await db.em().getConnection().execute(`ALTER TABLE ${outbox} RENAME TO lf_outbox_away`);
-    let seen: Awaited<ReturnType<typeof transactionsOf>>;
+    let seen: SeenStatement[];
     try {
-      seen = await transactionsOf(() => api.createBundle({ name: "Orphan" }, ctx));
+      seen = await statementsOf(() => api.createBundle({ name: "Orphan" }, ctx));
     } finally {
       await db
         .em()
@@ -154,13 +169,20 @@ describe.each(TEST_DIALECTS)("creating a bundle on %s", (dialect) => {
         .execute(`ALTER TABLE ${sqlTable(db, "lf_outbox_away")} RENAME TO lf_outbox`);
       relay.start();
     }
-    expect(seen).toEqual({ begun: 1, committed: 0, rolledBack: 1 });
+    // the event's INSERT failed in the bundle's transaction, which rolled back
+    expect(bundleTransaction(seen)).toEqual(["begin", "bundles", "lf_outbox", "rollback"]);
     expect(await db.em().count(Bundle, { name: "Orphan" })).toBe(0);
   });
 
   it("invalid input writes nothing and begins no transaction", async () => {
-    const seen = await transactionsOf(() => api.createBundle({ name: "  " }, ctx));
-    expect(seen).toEqual({ begun: 0, committed: 0, rolledBack: 0 });
+    await relay.stop();
+    let seen: SeenStatement[];
+    try {
+      seen = await statementsOf(() => api.createBundle({ name: "  " }, ctx));
+    } finally {
+      relay.start();
+    }
+    expect(seen).toEqual([]);
     const err = await api.createBundle({ name: "a\u0007b" }, ctx).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.ValidationFailed, details: { field: "name" } });
   });

@@ -81,4 +81,34 @@ describe("BusStore: a batch's bookkeeping in one transaction", () => {
     expect(store.openConsumer("c", "s", Date.now()).pending).toEqual([]);
     await store.close();
   });
+
+  it("reads new messages from its memory of the log's tail exactly as the log has them, older ones from the file", async () => {
+    const path = fresh();
+    const first = new BusStore(path);
+    for (let i = 1; i <= 3; i++) first.append(`old${i}`, "s.old", `{"n":${i}}`);
+    await first.close();
+    // reopened: the messages before it are read from the file
+    const store = new BusStore(path);
+    expect(store.readAfter(0, 10).map((m) => m.eventId)).toEqual(["old1", "old2", "old3"]);
+    const total = 1300; // more than the tail keeps: the oldest of these leave it
+    for (let i = 1; i <= total; i++) store.append(`e${i}`, `s.${i % 3}`, `{"i":${i}}`);
+    expect(store.append("e5", "s.2", "{}")).toBeUndefined(); // a duplicate is not in the log, nor in the tail
+    const reader = new BusStore(path); // a second handle on the file: the log as stored
+    for (const [after, limit] of [
+      [0, 5],
+      [2, 256],
+      [700, 256],
+      [1000, 3],
+      [1290, 256],
+      [1303, 5],
+      [1400, 5],
+    ] as const) {
+      expect(store.readAfter(after, limit)).toEqual(reader.readAfter(after, limit));
+    }
+    expect(store.readAfter(1290, 256).map((m) => m.seq)).toEqual(
+      Array.from({ length: 13 }, (_, i) => 1291 + i),
+    );
+    await reader.close();
+    await store.close();
+  });
 });

@@ -39,6 +39,9 @@ export interface ConsumerRecord {
 /** Rows per multi-row statement of a batch's bookkeeping (a batch bigger than this takes several). */
 const MAX_ROWS = 64;
 
+/** Newest messages kept in memory, so consumers that keep up read new messages without a query. */
+const TAIL_SIZE = 512;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS bus_messages (
   seq          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -75,6 +78,12 @@ export class BusStore {
   /** multi-row statements of a batch's bookkeeping, by kind and number of rows */
   readonly #multi = new Map<string, Database.Statement>();
   readonly #sync: WalSync | undefined;
+  /**
+   * The log's newest messages, oldest first: every message with a seq above `#tailAfter`, each appended
+   * (committed) by this store — the only writer of its file — so a read past `#tailAfter` is the log's.
+   */
+  #tail: StoredMessage[] = [];
+  #tailAfter: number;
 
   constructor(path: string) {
     // the first start of a fresh clone: the data dir does not exist yet
@@ -114,12 +123,21 @@ export class BusStore {
       ),
       dead: db.prepare("UPDATE bus_pending SET state = 'dead' WHERE consumer = ? AND seq = ?"),
     };
+    this.#tailAfter = this.lastSeq();
   }
 
   /** Appends a message; returns its seq, or undefined when the event id is already in the log. */
   append(eventId: string, subject: string, body: string): number | undefined {
     const result = this.#stmts.append.run(eventId, subject, body, Date.now());
-    return result.changes === 1 ? Number(result.lastInsertRowid) : undefined;
+    if (result.changes !== 1) return undefined;
+    const seq = Number(result.lastInsertRowid);
+    this.#tail.push({ seq, eventId, subject, body });
+    if (this.#tail.length >= 2 * TAIL_SIZE) {
+      const dropped = this.#tail.length - TAIL_SIZE;
+      this.#tailAfter = this.#tail[dropped - 1]!.seq;
+      this.#tail = this.#tail.slice(dropped);
+    }
+    return seq;
   }
 
   /** Resolves once every commit made so far is on disk. */
@@ -131,7 +149,13 @@ export class BusStore {
     return (this.#stmts.lastSeq.get() as { seq: number }).seq;
   }
 
+  /** Messages after `seq`, oldest first, at most `limit`: from memory when the tail holds them all. */
   readAfter(seq: number, limit: number): StoredMessage[] {
+    if (seq >= this.#tailAfter) {
+      let i = this.#tail.length;
+      while (i > 0 && this.#tail[i - 1]!.seq > seq) i--;
+      return this.#tail.slice(i, i + limit);
+    }
     return this.#stmts.readAfter.all(seq, limit) as StoredMessage[];
   }
 

@@ -6,7 +6,7 @@ import {
   openDatabase,
   outboxMigration,
 } from "@latchflow/runtime";
-import { createTestConfig, TEST_DIALECTS } from "@latchflow/runtime/testing";
+import { createTestConfig, TEST_DIALECTS, watchStatements } from "@latchflow/runtime/testing";
 import type { Json } from "@latchflow/sandbox";
 import { dropSchemas, uniqueName } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -18,35 +18,6 @@ import { AttemptRow, HostCallRow, KvRow, RunRow, runsMigration, StepRow, TimerRo
 import { LeaseLost, RunJournal } from "./run-journal.js";
 
 const logger = createLogger({ level: "silent" });
-
-/** A libsql connection (statements prepared, then run) or a `pg` client (queries). */
-type Connection =
-  | { prepare(sql: string): Record<"run" | "all" | "get", (...args: unknown[]) => unknown> }
-  | { query(q: string | { text: string }, ...rest: unknown[]): unknown };
-
-/** Calls `seen` with the text of every statement run on `connection`. */
-function watch(connection: Connection, seen: (sql: string) => void): void {
-  if ("prepare" in connection) {
-    const prepare = connection.prepare.bind(connection);
-    connection.prepare = (sql) => {
-      const statement = prepare(sql);
-      for (const m of ["run", "all", "get"] as const) {
-        const call = statement[m].bind(statement);
-        statement[m] = (...args) => {
-          seen(sql);
-          return call(...args);
-        };
-      }
-      return statement;
-    };
-  } else {
-    const query = connection.query.bind(connection);
-    connection.query = (q, ...rest) => {
-      seen(typeof q === "string" ? q : q.text);
-      return query(q, ...rest);
-    };
-  }
-}
 
 const pipeline = (steps: { id: string; uses: string }[]) =>
   ({
@@ -75,17 +46,7 @@ describe.each(TEST_DIALECTS)("run writes on %s", (dialect) => {
     );
     // every statement sent to the database, seen at the driver: knex's and the run path's own
     // (runInTransaction); on Postgres with `$n` placeholders
-    const client = db.orm.em.getKnex().client as { acquireConnection(): Promise<Connection> };
-    const acquire = client.acquireConnection.bind(client);
-    const watched = new WeakSet<Connection>();
-    client.acquireConnection = async () => {
-      const connection = await acquire();
-      if (!watched.has(connection)) {
-        watched.add(connection);
-        watch(connection, (sql) => statements.push(sql));
-      }
-      return connection;
-    };
+    watchStatements(db, ({ sql }) => statements.push(sql));
   });
   afterAll(async () => {
     await db?.close();

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createWalSync, type WalSync } from "@latchflow/bus";
 import type { SqlOrm } from "./database.js";
 
@@ -9,17 +8,6 @@ type Execute = (
   ctx?: unknown,
   logCtx?: unknown,
 ) => unknown;
-
-const withoutDiskWait = new AsyncLocalStorage<true>();
-
-/**
- * Runs writes made outside a transaction that may be lost in a power cut without harm (they are redone:
- * the outbox relay marking published rows sent, a re-publish being deduplicated) without waiting for the
- * disk. They reach the WAL at once, and the disk with the next sync of the file.
- */
-export function withoutDurableWait<T>(fn: () => Promise<T>): Promise<T> {
-  return withoutDiskWait.run(true, fn);
-}
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 
@@ -32,8 +20,9 @@ function sqlOf(query: unknown): { sql: string; transacting: boolean } {
 
 /**
  * Group commit for a SQLite service database (WAL, `synchronous = NORMAL`): every transaction's commit, and
- * every write made outside a transaction, resolves only once it is on disk, as with `synchronous = FULL`;
- * but the sync runs off the event loop and is shared by every commit made meanwhile (see {@link WalSync}).
+ * every write made outside a transaction through MikroORM, resolves only once it is on disk, as with
+ * `synchronous = FULL`; but the sync runs off the event loop and is shared by every commit made meanwhile (see
+ * {@link WalSync}). Writes of `rowsAlone` (straight to the driver: the relay's marks) do not wait.
  */
 export function groupCommit(orm: SqlOrm, file: string): WalSync {
   const sync = createWalSync(file);
@@ -42,7 +31,7 @@ export function groupCommit(orm: SqlOrm, file: string): WalSync {
   const execute = conn.execute.bind(conn);
   conn.execute = async (query, params, method, ctx, logCtx) => {
     const result = await execute(query, params, method, ctx, logCtx);
-    if (!ctx && !withoutDiskWait.getStore()) {
+    if (!ctx) {
       const { sql, transacting } = sqlOf(query);
       if (!transacting && WRITE.test(sql)) await sync.flush();
     }

@@ -21,6 +21,8 @@ export const SQLITE_CONNECTION_PRAGMAS = [
 const STATEMENT_CACHE_SIZE = 256;
 
 interface LibSqlStatement {
+  /** the statement returns rows (a SELECT, or a write with RETURNING) */
+  readonly reader: boolean;
   all(bindings: unknown[]): unknown;
   run(bindings: unknown[]): { changes: number };
   get(bindings: unknown[]): unknown;
@@ -56,6 +58,11 @@ export function preparedOn(connection: SqliteConnection, sql: string): LibSqlSta
   cache.set(sql, statement);
   if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return statement;
+}
+
+/** Drops the statements kept for `connection`: each is prepared again at its next use (a test watching them). */
+export function forgetPrepared(connection: SqliteConnection): void {
+  connection[statements]?.clear();
 }
 
 /**

@@ -8,8 +8,7 @@ import {
 import { type EntityManager, sql } from "@mikro-orm/knex";
 import { actorOf, type RequestContext } from "../context.js";
 import { type Database, sqlDate, sqlTable } from "../db/database.js";
-import { withoutDurableWait } from "../db/group-commit.js";
-import { runInTransaction } from "../db/in-transaction.js";
+import { rowsAlone, runInTransaction } from "../db/in-transaction.js";
 import { detachedFromRequest, type Logger } from "../logger.js";
 import { registerOutboxBacklog } from "../metrics.js";
 import { currentTraceparent } from "../tracing.js";
@@ -128,31 +127,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    * published ones are marked sent with one UPDATE. A failure leaves the rest unsent for the next try.
    */
   const drainOnce = async (): Promise<number> => {
-    const em = db.em();
-    // plain SQL: the relay reads on every run's path, and needs no entities
-    const rows = (await em
-      .getConnection()
-      .execute(
-        `SELECT id, envelope FROM ${table} WHERE sent_at IS NULL ORDER BY id LIMIT ?`,
-        [batchSize],
-        "all",
-      )) as { id: string; envelope: string }[];
+    // plain SQL straight to a connection of the pool: the relay reads on every event's path, needs no entities
+    const rows = (
+      await rowsAlone(db, `SELECT id, envelope FROM ${table} WHERE sent_at IS NULL ORDER BY id LIMIT ?`, [
+        batchSize,
+      ])
+    ).map((row) => ({ id: String(row.id), envelope: String(row.envelope) }));
     if (rows.length === 0 || stopped) return rows.length;
     const events = rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
     const results = await Promise.allSettled(events.map((event) => bus.publish(event)));
     const sent = rows.filter((_, i) => results[i]?.status === "fulfilled");
     if (sent.length > 0) {
-      // the bus has them durably: losing this mark in a power cut only re-publishes them (deduplicated by id)
-      // (plain SQL with bound values: with a raw `attempts + 1` MikroORM inlines the ids, a new statement text
-      // to prepare for every batch)
-      await withoutDurableWait(() =>
-        em
-          .getConnection()
-          .execute(
-            `UPDATE ${table} SET sent_at = ?, attempts = attempts + 1 WHERE id IN (${sent.map(() => "?").join(", ")})`,
-            [sqlDate(db, new Date()), ...sent.map((row) => row.id)],
-            "run",
-          ),
+      // the bus has them durably: losing this mark in a power cut only re-publishes them (deduplicated by id),
+      // so it does not wait for the disk (rowsAlone commits it without the group commit's sync)
+      await rowsAlone(
+        db,
+        `UPDATE ${table} SET sent_at = ?, attempts = attempts + 1 WHERE id IN (${sent.map(() => "?").join(", ")})`,
+        [sqlDate(db, new Date()), ...sent.map((row) => row.id)],
       );
     }
     for (const event of events) {
@@ -164,11 +155,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const failed = results.findIndex((r) => r.status === "rejected");
     if (failed === -1) return rows.length;
     const err = (results[failed] as PromiseRejectedResult).reason;
-    await em.nativeUpdate(
-      OutboxMessage,
-      { id: { $in: rows.filter((_, i) => results[i]?.status === "rejected").map((row) => row.id) } },
-      { attempts: sql`attempts + 1`, lastError: String((err as Error)?.message ?? err).slice(0, 500) },
-    );
+    await db
+      .em()
+      .nativeUpdate(
+        OutboxMessage,
+        { id: { $in: rows.filter((_, i) => results[i]?.status === "rejected").map((row) => row.id) } },
+        { attempts: sql`attempts + 1`, lastError: String((err as Error)?.message ?? err).slice(0, 500) },
+      );
     throw err;
   };
 
