@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { storageV1 } from "@latchflow/proto";
 import { ErrorCode, type LatchflowError } from "@latchflow/runtime";
 import { afterEach, describe, expect, it } from "vitest";
-import { readBlobRange } from "./byte-plane.js";
+import { readBlobRange, writeBlob } from "./byte-plane.js";
 
 // The gateway's side of a byte-plane read from another process (ADR 057: the answer read from a bare socket),
 // against a node:http server standing in for storage's plane (not registered as an in-process door).
@@ -132,5 +132,55 @@ describe("readBlobRange over the byte plane's HTTP", () => {
     await expect(readBlobRange(clients, slice(5), ctx)).rejects.toMatchObject({
       code: ErrorCode.Unavailable,
     });
+  });
+});
+
+describe("writeBlob over the byte plane's HTTP", () => {
+  /** A stand-in plane storing a PUT's body and answering 201 with its size. */
+  async function putPlane() {
+    const got: Buffer[] = [];
+    const { clients: readClients } = await plane((req, res) => {
+      req.on("data", (c: Buffer) => got.push(c));
+      req.on("end", () => {
+        const size = got.reduce((n, c) => n + c.length, 0);
+        const json = JSON.stringify({
+          blobId: "b1",
+          sha256: "x",
+          size,
+          crc32: 0,
+          refcount: 1,
+          createdAt: new Date().toISOString(),
+        });
+        res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+        res.end(json);
+      });
+    }, 0);
+    const port = (await readClients.storage.openBlobRead(slice(0))).port;
+    const clients = {
+      storageHost: "127.0.0.1",
+      storage: {
+        openBlobWrite: async () => ({ port, path: "/v1/blobs", token: TOKEN, offset: 0, length: 0 }),
+      },
+    };
+    return { clients, got };
+  }
+
+  it("with releaseBody frees each piece once sent, and storage gets every byte", async () => {
+    const { clients, got } = await putPlane();
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < data.length; at += 64 * 1024) {
+      const piece = Buffer.allocUnsafeSlow(Math.min(64 * 1024, data.length - at));
+      data.copy(piece, 0, at);
+      pieces.push(piece);
+    }
+    const info = await writeBlob(clients, Readable.from(pieces), ctx, {
+      limitBytes: 0,
+      expectedSize: data.length,
+      releaseBody: true,
+    });
+    expect(info).toMatchObject({ blobId: "b1", size: data.length });
+    expect(Buffer.concat(got).equals(data)).toBe(true);
+    expect(pieces.every((p) => p.length === 0)).toBe(true);
   });
 });
