@@ -3,6 +3,9 @@ import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { releaseBuffer, releasingWrites } from "./release-buffer.js";
 
+/** Node has it; the project's libraries (no DOM) do not declare it. Its memory's buffer cannot be detached. */
+declare const WebAssembly: { Memory: new (size: { initial: number }) => { buffer: ArrayBuffer } };
+
 /**
  * A writable that records what it was given (copies) and calls back after a turn of the event loop; like an
  * HTTP request it is not destroyed by its own end (an answer may still come).
@@ -38,6 +41,13 @@ describe("releaseBuffer", () => {
     releaseBuffer(pooled);
     expect(pooled.toString()).toBe("small, from the shared pool");
     expect(neighbour.toString()).toBe("another one");
+
+    // a buffer that cannot be detached (WebAssembly memory) stays as it is
+    const fixed = Buffer.from(new WebAssembly.Memory({ initial: 1 }).buffer);
+    fixed[0] = 9;
+    releaseBuffer(fixed);
+    expect(fixed.length).toBe(64 * 1024);
+    expect(fixed[0]).toBe(9);
   });
 });
 

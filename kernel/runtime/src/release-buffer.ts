@@ -15,7 +15,11 @@ export function releaseBuffer(buffer: Uint8Array): void {
   const backing = buffer.buffer;
   if (!(backing instanceof ArrayBuffer) || backing.detached || backing.byteLength === 0) return;
   if (buffer.byteOffset !== 0 || buffer.byteLength !== backing.byteLength) return;
-  backing.transfer(0);
+  try {
+    backing.transfer(0);
+  } catch {
+    // a buffer its maker marked as not detachable is left to the collector
+  }
 }
 
 /**
