@@ -183,4 +183,43 @@ describe("writeBlob over the byte plane's HTTP", () => {
     expect(Buffer.concat(got).equals(data)).toBe(true);
     expect(pieces.every((p) => p.length === 0)).toBe(true);
   });
+
+  it("with releaseBody still reports storage's refusal mid-body, and a connection storage cut", async () => {
+    const body = () => Readable.from(Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 1)));
+    const options = { limitBytes: 1024 * 1024, releaseBody: true };
+    const refusing = await plane((req, res) => {
+      let seen = 0;
+      req.on("data", (c: Buffer) => {
+        seen += c.length;
+        if (seen > 1024 * 1024 && !res.headersSent) {
+          const json = JSON.stringify({ error: { code: "payload_too_large", message: "limited" } });
+          res.writeHead(413, {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(json),
+          });
+          res.end(json);
+        }
+      });
+    }, 0);
+    const port = (await refusing.clients.storage.openBlobRead(slice(0))).port;
+    const clients = (p: number) => ({
+      storageHost: "127.0.0.1",
+      storage: {
+        openBlobWrite: async () => ({ port: p, path: "/v1/blobs", token: TOKEN, offset: 0, length: 0 }),
+      },
+    });
+    await expect(writeBlob(clients(port), body(), ctx, options)).rejects.toMatchObject({
+      code: ErrorCode.PayloadTooLarge,
+    });
+
+    server?.closeAllConnections();
+    server?.close();
+    const cutting = await plane((req) => {
+      req.once("data", () => req.socket.destroy());
+    }, 0);
+    const cutPort = (await cutting.clients.storage.openBlobRead(slice(0))).port;
+    await expect(writeBlob(clients(cutPort), body(), ctx, options)).rejects.toMatchObject({
+      code: ErrorCode.Unavailable,
+    });
+  });
 });
