@@ -38,6 +38,7 @@ export * from "./pagination.js";
 export * from "./policy.js";
 export * from "./policy-subject.js";
 export * from "./private-files.js";
+export * from "./release-buffer.js";
 export * from "./scopes.js";
 export * from "./service.js";
 export * from "./stats-window.js";

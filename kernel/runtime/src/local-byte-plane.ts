@@ -18,9 +18,15 @@ export interface LocalBytePlane {
    * `path` as in the capability (`/v1/blobs`); stores `body` (piped: hashed, encrypted and written piece by
    * piece as it arrives, with backpressure) and resolves with its BlobInfo, or throws the refusal. A body that
    * fails or closes before its end stores nothing (`bad_request`); after a refusal `body` is left undestroyed
-   * and unread, for the caller to drain.
+   * and unread, for the caller to drain. `releaseBody`: the caller's promise that nothing else references
+   * `body`'s pieces (an HTTP request's body), so storage frees each once sealed (ADR 064).
    */
-  write(token: string, path: string, body: Readable): Promise<storageV1.BlobInfo>;
+  write(
+    token: string,
+    path: string,
+    body: Readable,
+    options?: { releaseBody?: boolean },
+  ): Promise<storageV1.BlobInfo>;
 }
 
 const REGISTRY = Symbol.for("latchflow.storage.localBytePlanes");

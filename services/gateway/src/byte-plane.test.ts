@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { storageV1 } from "@latchflow/proto";
 import { ErrorCode, type LatchflowError } from "@latchflow/runtime";
 import { afterEach, describe, expect, it } from "vitest";
-import { readBlobRange } from "./byte-plane.js";
+import { readBlobRange, writeBlob } from "./byte-plane.js";
 
 // The gateway's side of a byte-plane read from another process (ADR 057: the answer read from a bare socket),
 // against a node:http server standing in for storage's plane (not registered as an in-process door).
@@ -130,6 +130,95 @@ describe("readBlobRange over the byte plane's HTTP", () => {
     server = undefined;
     await new Promise((r) => s?.close(r));
     await expect(readBlobRange(clients, slice(5), ctx)).rejects.toMatchObject({
+      code: ErrorCode.Unavailable,
+    });
+  });
+});
+
+describe("writeBlob over the byte plane's HTTP", () => {
+  /** A stand-in plane storing a PUT's body and answering 201 with its size. */
+  async function putPlane() {
+    const got: Buffer[] = [];
+    const { clients: readClients } = await plane((req, res) => {
+      req.on("data", (c: Buffer) => got.push(c));
+      req.on("end", () => {
+        const size = got.reduce((n, c) => n + c.length, 0);
+        const json = JSON.stringify({
+          blobId: "b1",
+          sha256: "x",
+          size,
+          crc32: 0,
+          refcount: 1,
+          createdAt: new Date().toISOString(),
+        });
+        res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+        res.end(json);
+      });
+    }, 0);
+    const port = (await readClients.storage.openBlobRead(slice(0))).port;
+    const clients = {
+      storageHost: "127.0.0.1",
+      storage: {
+        openBlobWrite: async () => ({ port, path: "/v1/blobs", token: TOKEN, offset: 0, length: 0 }),
+      },
+    };
+    return { clients, got };
+  }
+
+  it("with releaseBody frees each piece once sent, and storage gets every byte", async () => {
+    const { clients, got } = await putPlane();
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < data.length; at += 64 * 1024) {
+      const piece = Buffer.allocUnsafeSlow(Math.min(64 * 1024, data.length - at));
+      data.copy(piece, 0, at);
+      pieces.push(piece);
+    }
+    const info = await writeBlob(clients, Readable.from(pieces), ctx, {
+      limitBytes: 0,
+      expectedSize: data.length,
+      releaseBody: true,
+    });
+    expect(info).toMatchObject({ blobId: "b1", size: data.length });
+    expect(Buffer.concat(got).equals(data)).toBe(true);
+    expect(pieces.every((p) => p.length === 0)).toBe(true);
+  });
+
+  it("with releaseBody still reports storage's refusal mid-body, and a connection storage cut", async () => {
+    const body = () => Readable.from(Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 1)));
+    const options = { limitBytes: 1024 * 1024, releaseBody: true };
+    const refusing = await plane((req, res) => {
+      let seen = 0;
+      req.on("data", (c: Buffer) => {
+        seen += c.length;
+        if (seen > 1024 * 1024 && !res.headersSent) {
+          const json = JSON.stringify({ error: { code: "payload_too_large", message: "limited" } });
+          res.writeHead(413, {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(json),
+          });
+          res.end(json);
+        }
+      });
+    }, 0);
+    const port = (await refusing.clients.storage.openBlobRead(slice(0))).port;
+    const clients = (p: number) => ({
+      storageHost: "127.0.0.1",
+      storage: {
+        openBlobWrite: async () => ({ port: p, path: "/v1/blobs", token: TOKEN, offset: 0, length: 0 }),
+      },
+    });
+    await expect(writeBlob(clients(port), body(), ctx, options)).rejects.toMatchObject({
+      code: ErrorCode.PayloadTooLarge,
+    });
+
+    server?.closeAllConnections();
+    server?.close();
+    const cutting = await plane((req) => {
+      req.once("data", () => req.socket.destroy());
+    }, 0);
+    const cutPort = (await cutting.clients.storage.openBlobRead(slice(0))).port;
+    await expect(writeBlob(clients(cutPort), body(), ctx, options)).rejects.toMatchObject({
       code: ErrorCode.Unavailable,
     });
   });

@@ -8,6 +8,7 @@ import {
   LatchflowError,
   localBytePlane,
   type RequestContext,
+  releasingWrites,
 } from "@latchflow/runtime";
 import type { GatewayClients } from "./clients.js";
 
@@ -46,12 +47,16 @@ const MAX_HEAD = 16 * 1024;
 const unreachable = (cause: unknown) =>
   new LatchflowError(ErrorCode.Unavailable, "Storage byte plane unreachable", { cause });
 
-/** `PUT` of an upload body on the byte plane. */
+/**
+ * `PUT` of an upload body on the byte plane. With `releaseBody` each piece is freed once written to storage's
+ * socket (ADR 064).
+ */
 function put(
   host: string,
   cap: storageV1.BlobCapability,
   headers: Record<string, string>,
   body: Readable,
+  releaseBody: boolean,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -68,7 +73,14 @@ function put(
     );
     req.once("error", (err) => reject(unreachable(err)));
     body.once("error", (err) => req.destroy(err));
-    body.pipe(req);
+    if (!releaseBody) {
+      body.pipe(req);
+      return;
+    }
+    const sink = releasingWrites(req, TRANSFER_BUFFER.highWaterMark);
+    // the request's own error rejects above; the writer only repeats it
+    sink.once("error", () => undefined);
+    body.pipe(sink);
   });
 }
 
@@ -176,12 +188,16 @@ function checkedLength(stream: Readable, announced: number, expected: number): R
  * Uploads a body to the storage byte plane (one pass there: hash, encrypt and write as the bytes arrive):
  * a capability from OpenBlobWrite that carries this request's context and limits, then a plain HTTP PUT — or,
  * when storage runs in this process, the same capability handed to its in-process door (ADR 052).
+ * `releaseBody`: nothing else references the body's pieces (an HTTP request's own body), so each may be freed
+ * once storage sealed it (ADR 064).
  */
 export async function writeBlob(
-  clients: Pick<GatewayClients, "storage" | "storageHost">,
+  clients: Pick<GatewayClients, "storageHost"> & {
+    storage: Pick<GatewayClients["storage"], "openBlobWrite">;
+  },
   body: Readable,
   ctx: RequestContext,
-  options: { limitBytes: number; expectedSize?: number },
+  options: { limitBytes: number; expectedSize?: number; releaseBody?: boolean },
 ): Promise<storageV1.BlobInfo> {
   const cap = await clients.storage.openBlobWrite(
     {
@@ -200,7 +216,7 @@ export async function writeBlob(
   if (local) {
     try {
       // the body is piped into storage's sealer as its pieces arrive; cut off, it fails the upload
-      return await local.write(cap.token, cap.path, body);
+      return await local.write(cap.token, cap.path, body, { releaseBody: options.releaseBody ?? false });
     } catch (err) {
       if (interrupted) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
       // a refusal (limit, size) leaves the rest of the body to drain, so the answer reaches the client
@@ -218,7 +234,7 @@ export async function writeBlob(
   };
   let res: IncomingMessage;
   try {
-    res = await put(clients.storageHost, cap, headers, body);
+    res = await put(clients.storageHost, cap, headers, body, options.releaseBody ?? false);
   } catch (err) {
     if (interrupted) throw new LatchflowError(ErrorCode.BadRequest, "The upload was interrupted");
     throw err;

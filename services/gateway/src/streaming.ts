@@ -14,7 +14,7 @@ export function uploadToStorage(
   clients: ByteClients,
   body: Readable,
   ctx: RequestContext,
-  options: { limitBytes: number; expectedSize?: number },
+  options: { limitBytes: number; expectedSize?: number; releaseBody?: boolean },
 ): Promise<storageV1.BlobInfo> {
   return writeBlob(clients, body, ctx, options);
 }

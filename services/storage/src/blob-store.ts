@@ -130,19 +130,21 @@ export function createBlobStore(deps: BlobStoreDeps) {
      * new blob or, when the tenant already has this content, adds a reference and deletes the new object.
      * Fails (storing nothing) when `source` fails, passes `limitBytes` (> 0) or differs from `expectedSize`.
      * A stream `source` is piped (its pieces are sealed as they were read) and never destroyed here: after a
-     * refusal the caller drains it.
+     * refusal the caller drains it. `releaseSource`: nothing else references the source's pieces, so each is
+     * freed once sealed (ADR 064).
      */
     async put(
       ctx: RequestContext,
       source: AsyncIterable<Buffer>,
-      options: { expectedSize?: number; limitBytes?: number } = {},
+      options: { expectedSize?: number; limitBytes?: number; releaseSource?: boolean } = {},
     ): Promise<BlobInfo> {
       const id = newId();
       const driverKey = `${ctx.tenant}/${id}`;
       const chunkKey = newChunkKey(CHUNK_SIZE);
       const sealed = sealStream(source, chunkKey, options);
       try {
-        await driver.put(driverKey, sealed.stream);
+        // the sealer's outputs are referenced by nothing but its stream: freed once written (ADR 064)
+        await driver.put(driverKey, sealed.stream, { releaseWritten: true });
       } catch (err) {
         await driver.delete(driverKey).catch(() => {});
         throw sealed.failure() ?? err;

@@ -1,5 +1,11 @@
 import { finished, Readable, Transform } from "node:stream";
-import { ErrorCode, isLatchflowError, LatchflowError, validationFailed } from "@latchflow/runtime";
+import {
+  ErrorCode,
+  isLatchflowError,
+  LatchflowError,
+  releaseBuffer,
+  validationFailed,
+} from "@latchflow/runtime";
 import type { ChunkKey } from "./crypto/chunk-cipher.js";
 import { createSealer, type SealDigest } from "./crypto/sealer.js";
 
@@ -21,15 +27,27 @@ const interrupted = () => new LatchflowError(ErrorCode.BadRequest, "The upload w
  * as they are. Before a piece is sealed the byte count is checked against `limitBytes` (> 0) and `expectedSize`;
  * a refusal fails the stream and leaves a stream `source` unread and undestroyed, so the caller can drain it and
  * answer. A source that fails or closes before its end fails the stream with `bad_request` (a LatchflowError it
- * carries, e.g. a malformed gRPC message, fails it as it is).
+ * carries, e.g. a malformed gRPC message, fails it as it is). With `releaseSource` (the caller's promise that
+ * nothing else references the source's pieces, e.g. an HTTP request's body) each piece is freed once the
+ * sealer is done with it (ADR 064).
  */
 export function sealStream(
   source: AsyncIterable<Buffer>,
   key: ChunkKey,
-  options: { expectedSize?: number; limitBytes?: number },
+  options: { expectedSize?: number; limitBytes?: number; releaseSource?: boolean },
 ): SealStream {
-  const { expectedSize: expected, limitBytes: limit = 0 } = options;
+  const { expectedSize: expected, limitBytes: limit = 0, releaseSource = false } = options;
   const sealer = createSealer(key);
+  /** pieces taken that the sealer may still reference (releaseSource only), oldest first */
+  const taken: Buffer[] = [];
+  /** frees the taken pieces before those that hold the sealer's last `held` bytes */
+  const releaseTaken = (held: number) => {
+    let keep = 0;
+    for (let bytes = 0; keep < taken.length && bytes < held; keep++) {
+      bytes += taken[taken.length - 1 - keep]?.length ?? 0;
+    }
+    for (const piece of taken.splice(0, taken.length - keep)) releaseBuffer(piece);
+  };
   let digest: SealDigest | undefined;
   let failure: Error | undefined;
   /** the first failure wins: a refusal stays the reason even when the source is cut off after it */
@@ -52,6 +70,10 @@ export function sealStream(
         return;
       }
       for (const sealed of sealer.update(data)) this.push(sealed);
+      if (releaseSource) {
+        taken.push(data);
+        releaseTaken(sealer.heldBytes);
+      }
       done();
     },
     flush(done) {
@@ -67,6 +89,7 @@ export function sealStream(
         return;
       }
       const { sealed, ...rest } = sealer.final();
+      releaseTaken(0);
       for (const b of sealed) this.push(b);
       digest = rest;
       done();

@@ -1,6 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
 import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { startS3rver } from "@latchflow/testing";
 import { describe, expect, it } from "vitest";
@@ -88,6 +91,37 @@ describe("s3 driver with a key prefix", () => {
     } finally {
       await driver.close();
       await s3.stop();
+    }
+  });
+});
+
+describe("fs driver with releaseWritten (ADR 064)", () => {
+  it("frees each buffer once written, stores every byte, and a body failing midway leaves nothing", async () => {
+    const root = mkdtempSync(join(tmpdir(), "lf-fs-release-"));
+    try {
+      const driver = createFsDriver(root);
+      const data = randomBytes(3 * 1024 * 1024 + 11);
+      const pieces: Buffer[] = [];
+      for (let at = 0; at < data.length; at += 70_000) {
+        const piece = Buffer.allocUnsafeSlow(Math.min(70_000, data.length - at));
+        data.copy(piece, 0, at);
+        pieces.push(piece);
+      }
+      expect(await driver.put("t/a", Readable.from(pieces), { releaseWritten: true })).toEqual({
+        size: data.length,
+      });
+      expect(pieces.every((p) => p.length === 0)).toBe(true);
+      expect((await buffer(await driver.read("t/a"))).equals(data)).toBe(true);
+
+      const broken = new PassThrough();
+      const put = driver.put("t/b", broken, { releaseWritten: true });
+      broken.write(randomBytes(2 * 1024 * 1024));
+      setTimeout(() => broken.destroy(new Error("cut off")), 20);
+      await expect(put).rejects.toThrow();
+      expect(await driver.stat("t/b")).toBeUndefined();
+      expect(readdirSync(join(root, ".tmp"))).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

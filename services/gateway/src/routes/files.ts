@@ -104,6 +104,8 @@ async function rawUpload(
   const blob = await uploadToStorage(clients, koa.req, ctx, {
     limitBytes,
     ...(length ? { expectedSize: Number(length) } : {}),
+    // the request's pieces (node:http's copies of the socket's bytes) go nowhere else (ADR 064)
+    releaseBody: true,
   });
   return {
     name,

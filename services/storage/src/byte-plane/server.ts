@@ -108,7 +108,11 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
    * Checks a write capability (single use) and stores `source` within its byte limit and expected size (HTTP
    * and in-process alike).
    */
-  async function acceptWrite(token: string | undefined, source: Readable): Promise<storageV1.BlobInfo> {
+  async function acceptWrite(
+    token: string | undefined,
+    source: Readable,
+    releaseSource: boolean,
+  ): Promise<storageV1.BlobInfo> {
     const claims = capabilities.verify(token, "write");
     for (const [jti, exp] of usedWrites) if (exp <= Date.now()) usedWrites.delete(jti);
     if (usedWrites.has(claims.jti)) throw unauthenticated("The upload capability was already used");
@@ -116,14 +120,16 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
     const { id, ...info } = await store.put(contextOf(claims), source, {
       limitBytes: claims.limitBytes,
       ...(claims.expectedSize === undefined ? {} : { expectedSize: claims.expectedSize }),
+      releaseSource,
     });
     return { blobId: id, ...info };
   }
 
   async function write(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // the request itself is the body: piped into the sealer piece by piece (ADR 060); a refusal leaves it
-    // unread, and the handler's catch drains it so the answer still reaches the client
-    const info = await acceptWrite(bearer(req), req);
+    // unread, and the handler's catch drains it so the answer still reaches the client; its pieces (node:http's
+    // copies of the socket's bytes) are referenced by nothing else: freed once sealed (ADR 064)
+    const info = await acceptWrite(bearer(req), req, true);
     const json = JSON.stringify({ ...info, createdAt: info.createdAt?.toISOString() });
     res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
     res.end(json);
@@ -159,10 +165,10 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
         throw refusal(err);
       }
     },
-    async write(token, path, body) {
+    async write(token, path, body, options) {
       if (path !== BLOB_PATH) throw new LatchflowError(ErrorCode.NotFound, "No such byte-plane route");
       try {
-        return await acceptWrite(token, body);
+        return await acceptWrite(token, body, options?.releaseBody ?? false);
       } catch (err) {
         throw refusal(err);
       }

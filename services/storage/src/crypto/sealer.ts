@@ -27,6 +27,11 @@ export interface Sealer {
   /** plaintext bytes taken so far */
   readonly size: number;
   /**
+   * plaintext bytes held back (the chunk that may be the last): of the pieces taken, the sealer may still
+   * reference those that hold the last `heldBytes` bytes, none before them
+   */
+  readonly heldBytes: number;
+  /**
    * Takes plaintext and answers the sealed bytes of the chunks now known not to be the last, in order (each
    * chunk's ciphertext, then its tag; maybe none). The sealer keeps references to `data` until its chunks are
    * sealed: the caller must not change a piece after handing it over (stream and socket pieces never are).
@@ -77,6 +82,9 @@ export function createSealer(key: ChunkKey): Sealer {
   return {
     get size() {
       return size;
+    },
+    get heldBytes() {
+      return heldBytes;
     },
     update(input) {
       const out: Buffer[] = [];

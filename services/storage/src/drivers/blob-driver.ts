@@ -22,9 +22,11 @@ export interface BlobDriver {
   readonly kind: "fs" | "s3";
   /**
    * Stores the whole stream under `key` (replacing any object there). The object becomes visible only once
-   * complete and durable; a failing or destroyed `body` rejects and leaves nothing behind.
+   * complete and durable; a failing or destroyed `body` rejects and leaves nothing behind. With
+   * `releaseWritten` (the caller's promise that nothing else references `body`'s buffers) a driver may free
+   * each buffer once it is written (ADR 064).
    */
-  put(key: string, body: Readable): Promise<{ size: number }>;
+  put(key: string, body: Readable, options?: { releaseWritten?: boolean }): Promise<{ size: number }>;
   /**
    * Streams the object, or the bytes [start, end) of it. A range reaching past the end is clipped (a start at
    * or past the end gives an empty stream), so a short object shows up as fewer bytes, not as an error.

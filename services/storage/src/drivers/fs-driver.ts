@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { notFound } from "@latchflow/runtime";
+import { notFound, releasingWrites } from "@latchflow/runtime";
 import { type BlobDriver, type ByteRange, checkKey, type ObjectInfo } from "./blob-driver.js";
 
 const BUFFER = 1024 * 1024;
@@ -34,7 +34,7 @@ export function createFsDriver(root: string): BlobDriver {
 
   return {
     kind: "fs",
-    async put(key, body) {
+    async put(key, body, options) {
       const target = pathOf(key);
       await ensureDirs();
       const tmp = join(tmpDir, `${Date.now()}-${randomBytes(8).toString("hex")}`);
@@ -43,7 +43,7 @@ export function createFsDriver(root: string): BlobDriver {
         const out = createWriteStream(tmp, { flags: "wx", mode: 0o600, highWaterMark: BUFFER, flush: true });
         // piped as the pieces come (an iterating stage in between would concatenate what waits: a copy of
         // every byte)
-        await pipeline(body, out);
+        await pipeline(body, options?.releaseWritten ? releasingWrites(out, BUFFER) : out);
         size = out.bytesWritten;
         await mkdir(dirname(target), { recursive: true, mode: 0o700 });
         await rename(tmp, target);
