@@ -45,6 +45,7 @@ export function createChunkReader(
   let index = range.firstChunk;
   let position = range.sealedStart;
   let closed: Promise<void> | undefined;
+  let ending = false;
   const close = () => {
     closed ??= source.close();
     return closed;
@@ -91,7 +92,9 @@ export function createChunkReader(
       if (stream.destroyed) return;
       if (open(stream, length)) break;
     }
-    if (index > range.lastChunk) {
+    // a read asked for while the source closes finds the end already under way
+    if (index > range.lastChunk && !ending) {
+      ending = true;
       await close();
       stream.push(null);
     }
