@@ -24,6 +24,7 @@ import {
   newChunkKey,
   sealedRangeFor,
 } from "./crypto/chunk-cipher.js";
+import { createChunkReader } from "./crypto/chunk-reader.js";
 import { unwrapDek, wrapDek } from "./crypto/key-wrap.js";
 import type { Keyring } from "./crypto/keyring.js";
 import type { BlobDriver } from "./drivers/blob-driver.js";
@@ -188,16 +189,22 @@ export function createBlobStore(deps: BlobStoreDeps) {
       const end = range.length === undefined ? size : Math.min(size, start + range.length);
       const key = chunkKeyOf(row);
       const sealed = sealedRangeFor(size, row.chunkSize, start, end);
-      let object: Readable;
+      let stream: Readable;
       try {
-        object = await driver.read(row.driverKey, { start: sealed.sealedStart, end: sealed.sealedEnd });
+        // a file is read by position into one reused buffer (ADR 066); other drivers stream
+        stream = driver.openPositional
+          ? createChunkReader(await driver.openPositional(row.driverKey), key, { size, start, end })
+          : pipeline(
+              await driver.read(row.driverKey, { start: sealed.sealedStart, end: sealed.sealedEnd }),
+              createDecryptStream(key, { size, start, end }),
+              () => {},
+            );
       } catch (err) {
         if (isLatchflowError(err) && err.code === ErrorCode.NotFound) {
           throw integrityFailed("Stored blob content is missing", { blobId: id });
         }
         throw err;
       }
-      const stream = pipeline(object, createDecryptStream(key, { size, start, end }), () => {});
       return { info: toInfo(row), start, end, stream };
     },
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+import { ErrorCode } from "@latchflow/runtime";
 import { startS3rver } from "@latchflow/testing";
 import { describe, expect, it } from "vitest";
 import { createFsDriver } from "../src/drivers/fs-driver.js";
@@ -120,6 +121,29 @@ describe("fs driver with releaseWritten (ADR 064)", () => {
       await expect(put).rejects.toThrow();
       expect(await driver.stat("t/b")).toBeUndefined();
       expect(readdirSync(join(root, ".tmp"))).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("fs driver positional reads", () => {
+  it("reads at positions into the caller's buffer, 0 at the end; a missing object is not_found", async () => {
+    const root = mkdtempSync(join(tmpdir(), "lf-fs-positional-"));
+    try {
+      const driver = createFsDriver(root);
+      const data = randomBytes(100_000);
+      await driver.put("t1/object", Readable.from([data]));
+      const source = await driver.openPositional?.("t1/object");
+      if (!source) throw new Error("the fs driver reads at positions");
+      const into = Buffer.alloc(40_000);
+      expect(await source.read(into, 30_000, 65_000)).toBe(30_000);
+      expect(into.subarray(0, 30_000).equals(data.subarray(65_000, 95_000))).toBe(true);
+      expect(await source.read(into, 40_000, 90_000)).toBe(10_000);
+      expect(into.subarray(0, 10_000).equals(data.subarray(90_000))).toBe(true);
+      expect(await source.read(into, 10, 100_000)).toBe(0);
+      await source.close();
+      await expect(driver.openPositional?.("t1/missing")).rejects.toMatchObject({ code: ErrorCode.NotFound });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { pipeline, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { storageV1 } from "@latchflow/proto";
 import {
   type CallerKind,
@@ -15,6 +15,7 @@ import {
 } from "@latchflow/runtime";
 import type { BlobStore } from "../blob-store.js";
 import { type Capabilities, CapabilityRefused, type Claims } from "./capability.js";
+import { sendReleasing } from "./send.js";
 
 export const BLOB_PATH = "/v1/blobs";
 
@@ -97,11 +98,10 @@ export function createBytePlane(deps: { store: BlobStore; capabilities: Capabili
       res.end();
       return;
     }
-    // the answer starts now: a chunk failing later breaks a 200 transfer (never looks like a refusal)
+    // the answer starts now: a chunk failing later breaks a 200 transfer (never looks like a refusal); each
+    // plaintext's memory goes back once the socket took it
     res.flushHeaders();
-    pipeline(stream, res, (err) => {
-      if (err && !res.destroyed) res.destroy(err);
-    });
+    sendReleasing(stream, res);
   }
 
   /**

@@ -67,6 +67,15 @@ describe("chunked AES-256-GCM (STREAM)", () => {
     }
   });
 
+  it("answers each chunk's plaintext in a buffer of its own (the byte plane gives its memory back, ADR 066)", () => {
+    const key = newChunkKey(SMALL);
+    for (const size of [1, 100, SMALL]) {
+      const plaintext = openChunk(key, 0, true, sealLast(key, randomBytes(size)));
+      expect(plaintext.byteOffset).toBe(0);
+      expect(plaintext.buffer.byteLength).toBe(size);
+    }
+  });
+
   it("uses 64 KiB chunks by default", () => {
     expect(newChunkKey().chunkSize).toBe(64 * 1024);
     expect(CHUNK_SIZE).toBe(65536);

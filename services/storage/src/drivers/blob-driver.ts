@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { PositionalSource } from "../crypto/chunk-reader.js";
 
 /** One stored object, as listed by a driver. */
 export interface ObjectInfo {
@@ -33,6 +34,11 @@ export interface BlobDriver {
    * Rejects with `not_found` when there is no object under `key`.
    */
   read(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Opens the object for reads at positions into the caller's buffers (drivers of local files offer it: storage
+   * then decrypts from one reused buffer, ADR 066). Rejects with `not_found` when there is no object under `key`.
+   */
+  openPositional?(key: string): Promise<PositionalSource>;
   /** Deletes the object; deleting a missing object succeeds. */
   delete(key: string): Promise<void>;
   /** Size of the object, or undefined when there is none. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -12,7 +12,8 @@ const TMP = ".tmp";
 
 /**
  * Objects as files under `root` (`<dataDir>/blobs`). A put writes `root/.tmp/<random>` (mode 0600, 1 MiB
- * buffers, fsync before close), then renames it into place and fsyncs the folder; reads use 1 MiB buffers.
+ * buffers, fsync before close), then renames it into place and fsyncs the folder; stream reads use 1 MiB buffers,
+ * positional reads the caller's.
  */
 export function createFsDriver(root: string): BlobDriver {
   const tmpDir = join(root, TMP);
@@ -68,6 +69,20 @@ export function createFsDriver(root: string): BlobDriver {
       const end = Math.min(range?.end ?? size, size);
       if (start >= end) return Readable.from([]);
       return createReadStream(path, { start, end: end - 1, highWaterMark: BUFFER });
+    },
+
+    async openPositional(key) {
+      let fh: FileHandle;
+      try {
+        fh = await open(pathOf(key), "r");
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") throw notFound("Object not found", { key });
+        throw err;
+      }
+      return {
+        read: async (into, length, position) => (await fh.read(into, 0, length, position)).bytesRead,
+        close: () => fh.close(),
+      };
     },
 
     async delete(key) {
