@@ -1,6 +1,7 @@
 // End to end through the gateway (embedded: SQLite + fs blobs), against baselines measured in the same run on
 // the same file:
-//   upload    POST /api/v1/files (stream → hash + encrypt + store)   vs  `sha256sum` + `cp`
+//   upload    POST /api/v1/files by `curl -T` (stream → hash + encrypt + store)   vs  `sha256sum` + `cp`
+//             (median of BENCH_UPLOADS pairs after a first upload)
 //   download  GET /s/{token}: the encrypted bundle archive, decrypted   vs  the plaintext file from a Node
 //             static server (fs.createReadStream, 1 MiB buffers; nginx is not installed here)
 //   16 parallel downloads of each
@@ -10,13 +11,14 @@
 // the table shows RSS when idle (just before the download) and its peak during it.
 // Both modes: embedded (one process: SQLite, in-process bus) and distributed (6 processes: Postgres + NATS;
 // BENCH_DOWNLOAD_DISTRIBUTED=0 skips it). Blob bytes take the storage byte plane (ADR 036).
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer, request } from "node:http";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
 import { startEmbedded } from "@latchflow/cli";
 import { createLogger } from "@latchflow/runtime";
 import { createTestConfig } from "@latchflow/runtime/testing";
@@ -27,6 +29,9 @@ const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_DOWNLOAD_BYTES ?? 256 * MiB);
 const RSS_SIZE = Number(process.env.BENCH_DOWNLOAD_RSS_BYTES ?? 0);
 const TOKEN = "bench-download-token-0123456789abcdef";
+/** Uploads measured (each after its baseline) once the first is done; the table shows the medians. */
+const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 3);
+const execFileAsync = promisify(execFile);
 
 /** Resident set size of a process (from /proc), in bytes; 0 when it cannot be read. */
 function rssOf(pid: number): number {
@@ -79,7 +84,7 @@ type Timed = { ms: number; bytes: number };
 interface Measured {
   label: string;
   uploadMs: number;
-  /** each baseline is measured right before its measurement (the machine's load drifts) */
+  /** each baseline is measured right before its measurement (the machine's load drifts); uploads: medians */
   baseUp: number;
   base: Timed;
   dl: Timed;
@@ -90,40 +95,37 @@ interface Measured {
 let bundles = 0;
 
 /**
- * POSTs a file with node:http, streamed from disk in 1 MiB reads (as `curl -T` does). Not `fetch`: its web-stream
- * body copies every piece once more in the adapter (in the embedded run this client shares the server's process
- * and event loop, so that copy was counted as the server's), and it keeps every chunk it sent until the request
- * is collected (494 MiB after GC for a 512 MiB upload, measured here), which would be counted as the embedded
- * server's memory.
+ * POSTs a file with `curl -T` (streamed from disk) in its own process, as a browser or the CLI would be: in the
+ * embedded run the server shares this process, and a client here would have its reads, copies and garbage
+ * counted as the server's (up to 5–7 full collections per 256 MiB upload, ADR 067), while the baseline's
+ * `sha256sum` and `cp` run in theirs. `Expect:` off: no wait for a `100 Continue`.
  */
-function postFile(url: string, headers: Record<string, string>, file: string) {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request(url, { method: "POST", headers }, async (res) => {
-      let text = "";
-      for await (const c of res as AsyncIterable<Buffer>) text += c.toString("utf8");
-      resolve({ status: res.statusCode ?? 0, text });
-    });
-    req.once("error", reject);
-    pipeline(createReadStream(file, { highWaterMark: MiB }), req).catch(reject);
-  });
+async function postFile(url: string, headers: Record<string, string>, file: string) {
+  const args = ["-sS", "-X", "POST", "-T", file, "-H", "Expect:", "-w", "\n%{http_code}"];
+  for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}: ${value}`);
+  const { stdout } = await execFileAsync("curl", [...args, url], { maxBuffer: MiB });
+  const cut = stdout.lastIndexOf("\n");
+  return { status: Number(stdout.slice(cut + 1)), text: stdout.slice(0, cut) };
 }
 
-/** Uploads `file` through the gateway into a bundle with a publish link; returns the link and the upload time. */
-async function publish(gateway: string, file: string): Promise<{ url: string; uploadMs: number }> {
-  const auth = { authorization: `Bearer ${TOKEN}` };
-  const size = statSync(file).size;
+/** Uploads `file` through the gateway; returns its id and the upload time. */
+async function upload(gateway: string, file: string): Promise<{ fileId: string; uploadMs: number }> {
   const headers = {
-    ...auth,
+    authorization: `Bearer ${TOKEN}`,
     "content-type": "application/octet-stream",
     "x-file-name": "payload.bin",
-    "content-length": String(size),
   };
   const t = performance.now();
   const up = await postFile(`${gateway}/api/v1/files`, headers, file);
   const uploadMs = performance.now() - t;
   if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${up.text}`);
-  const fileId = (JSON.parse(up.text) as { id: string }).id;
-  const json = { ...auth, "content-type": "application/json" };
+  return { fileId: (JSON.parse(up.text) as { id: string }).id, uploadMs };
+}
+
+/** Uploads `file` through the gateway into a bundle with a publish link; returns the link. */
+async function publish(gateway: string, file: string): Promise<{ url: string }> {
+  const { fileId } = await upload(gateway, file);
+  const json = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
   const bundle = (await (
     await fetch(`${gateway}/api/v1/bundles`, {
       method: "POST",
@@ -143,8 +145,20 @@ async function publish(gateway: string, file: string): Promise<{ url: string; up
       body: JSON.stringify({ expiresInSeconds: 3600 }),
     })
   ).json()) as { url: string };
-  return { url: link.url, uploadMs };
+  return { url: link.url };
 }
+
+/** `sha256sum` + `cp` of `file`: the upload's baseline, in milliseconds. */
+async function hashAndCopy(file: string): Promise<number> {
+  const t = performance.now();
+  await execFileAsync("sha256sum", [file]);
+  await execFileAsync("cp", [file, `${file}.copy`]);
+  const ms = performance.now() - t;
+  rmSync(`${file}.copy`);
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 
 /**
  * Uploads `file`, lets the servers settle, then downloads its archive once while sampling the RSS of `pids`
@@ -175,13 +189,16 @@ async function measureStack(
   file: string,
   staticUrl: string,
 ): Promise<Measured> {
-  const t = performance.now();
-  execFileSync("sha256sum", [file]);
-  execFileSync("cp", [file, `${file}.copy`]);
-  const baseUp = performance.now() - t;
-  rmSync(`${file}.copy`);
+  // the first upload into fresh processes, then UPLOADS pairs (baseline, upload) alternating: medians
   const link = await publish(gateway, file);
-  const uploadMs = link.uploadMs;
+  const baseUps: number[] = [];
+  const uploads: number[] = [];
+  for (let i = 0; i < UPLOADS; i++) {
+    baseUps.push(await hashAndCopy(file));
+    uploads.push((await upload(gateway, file)).uploadMs);
+  }
+  const baseUp = median(baseUps);
+  const uploadMs = median(uploads);
   await timedGet(staticUrl);
   await timedGet(link.url);
   const base = await timedGet(staticUrl);
@@ -264,8 +281,13 @@ export async function benchDownloads(pgUrl: string, natsUrl: string): Promise<vo
     console.log("| measurement | ms | MiB/s | speed × baseline |\n|---|---:|---:|---:|");
     for (const r of runs) {
       const upRate = mbps(SIZE, r.baseUp);
-      row(`baseline (${r.label} run): sha256sum + cp`, SIZE, r.baseUp, upRate);
-      row(`upload (${r.label}): POST /api/v1/files (hash + encrypt + store)`, SIZE, r.uploadMs, upRate);
+      row(`baseline (${r.label} run): sha256sum + cp (median of ${UPLOADS})`, SIZE, r.baseUp, upRate);
+      row(
+        `upload (${r.label}): curl → POST /api/v1/files (hash + encrypt + store, median of ${UPLOADS})`,
+        SIZE,
+        r.uploadMs,
+        upRate,
+      );
       const rate = mbps(r.base.bytes, r.base.ms);
       row(`baseline (${r.label} run): Node static file server`, r.base.bytes, r.base.ms, rate);
       row(`download (${r.label}): GET /s/{token} (encrypted archive)`, r.dl.bytes, r.dl.ms, rate);
