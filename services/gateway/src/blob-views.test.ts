@@ -76,11 +76,13 @@ async function gateway(
   const views: Uint8Array[] = [];
   const given: number[] = [];
   const bodies: Readable[] = [];
+  const reported: Error[] = [];
   const length = pieces.reduce(
     (n, p) => n + (p.piece?.$case === "data" ? p.piece.data.length : (p.piece?.blob.length ?? 0)),
     0,
   );
   const app = new Koa();
+  app.on("error", (err: Error) => reported.push(err));
   // outside the writer, so it watches the body only once the writer took it over
   app.use(async (koa, next) => {
     await next();
@@ -99,7 +101,7 @@ async function gateway(
     koa.body = body;
   });
   const port = await listen(createServer(app.callback()));
-  return { port, views, given, bodies, length };
+  return { port, views, given, bodies, length, reported };
 }
 
 /** GETs the app's answer: status, headers, body, and whether the transfer broke. */
@@ -171,11 +173,12 @@ describe("an archive answered by the gateway", () => {
       range("b", 0, blobs.b.length),
       literal(tail),
     ];
-    const { port, views, given } = await gateway(clients, pieces);
+    const { port, views, given, reported } = await gateway(clients, pieces);
     const got = await fetchBody(port);
     await settle();
     expect(got.broken).toBe(false);
     expect(sha256(got.bytes)).toBe(sha256(Buffer.concat([head, blobs.a, blobs.b, tail])));
+    expect(reported).toEqual([]);
     expect(given).toEqual([]);
     expect(head.every((b) => b === 0x50) && tail.every((b) => b === 0x4b)).toBe(true);
     const ranged = views.filter((v) => v.buffer !== head.buffer && v.buffer !== tail.buffer);
@@ -200,12 +203,13 @@ describe("an archive answered by the gateway", () => {
   it("breaks the transfer when storage fails mid-range, never a complete-looking body", async () => {
     const blobs = { a: randomBytes(2 * 1024 * KiB) };
     const { clients } = await storagePlane(blobs, { breakAfter: 300 * KiB });
-    const { port, given, length } = await gateway(clients, [range("a", 0, blobs.a.length)]);
+    const { port, given, length, reported } = await gateway(clients, [range("a", 0, blobs.a.length)]);
     const got = await fetchBody(port);
     await settle();
     expect(got.broken).toBe(true);
     expect(got.bytes.length).toBeLessThan(length);
     expect(got.bytes.equals(blobs.a.subarray(0, got.bytes.length))).toBe(true);
+    expect(reported.map((e) => e.message)).toContain("Storage ended a blob range early");
     expect(given).toHaveLength(1);
     expect(given[0]).toBeGreaterThan(0);
   });
@@ -213,12 +217,13 @@ describe("an archive answered by the gateway", () => {
   it("stops reading from storage when the client leaves early, and gives back what was not sent", async () => {
     const blobs = { a: randomBytes(16 * 1024 * KiB) };
     const { clients, closed } = await storagePlane(blobs);
-    const { port, given, bodies } = await gateway(clients, [range("a", 0, blobs.a.length)]);
+    const { port, given, bodies, reported } = await gateway(clients, [range("a", 0, blobs.a.length)]);
     const got = await fetchBody(port, 256 * KiB);
     await settle();
     expect(got.broken).toBe(true);
     expect(bodies[0]?.destroyed).toBe(true);
     expect(closed).toEqual(["a"]);
+    expect(reported.length).toBeGreaterThan(0);
     expect(given).toHaveLength(1);
     expect(given[0]).toBeGreaterThan(0);
   });

@@ -66,7 +66,16 @@ export function sendBlobViews(): Middleware {
     if (body.destroyed) return;
     koa.respond = false;
     sendReleasing(body, koa.res, viewWritten);
-    // after the response was destroyed: logged as Koa's pipe would ("response aborted")
-    body.once("error", (err) => koa.onerror(err));
+    // a broken or abandoned transfer is reported once, as Koa's pipe would (the app logs "response aborted")
+    let reported = false;
+    const report = (err: Error) => {
+      if (reported) return;
+      reported = true;
+      koa.onerror(err);
+    };
+    body.once("error", report);
+    koa.res.once("close", () => {
+      if (!koa.res.writableFinished) report(new Error("The client closed the connection before the end"));
+    });
   };
 }
