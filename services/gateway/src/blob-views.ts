@@ -54,7 +54,7 @@ export function markRouteBody(stream: Readable): void {
  * Outermost middleware: a route's streamed body that is still the answer once every other middleware is done
  * (a contract check may have replaced it) is written here instead of by Koa's pipe, so each piece's write
  * callback can give a blob range's memory back (`viewWritten`). Without it a 2 GiB download left the gateway
- * 40–60 MiB of written socket reads waiting for V8 to find them dead (ADR 068). Status and headers are the
+ * 33–56 MiB of written socket reads waiting for V8 to find them dead (ADR 068). Status and headers are the
  * route's, as Koa would send them; a failing body breaks the transfer.
  */
 export function sendBlobViews(): Middleware {
