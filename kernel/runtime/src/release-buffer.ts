@@ -1,5 +1,5 @@
 // Buffers of the upload path freed as soon as the code that made or received them is done (ADR 064).
-import { Writable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 
 /**
  * Frees `buffer`'s memory now instead of at the next collection that finds it dead: its ArrayBuffer is
@@ -56,4 +56,25 @@ export function releasingWrites(out: Writable, highWaterMark: number): Writable 
   });
   out.once("error", (err) => writer.destroy(err));
   return writer;
+}
+
+/**
+ * Writes `source`'s buffers to `out` (an HTTP response) and calls `release` on each once `out` has written it
+ * — by default `releaseBuffer`, for a source whose buffers nothing else holds (storage's plaintexts, ADR 066);
+ * the gateway passes its count of a blob range's views (ADR 068). Backpressure as in a pipe (the source pauses
+ * while `out` is full); a failing source destroys `out` (a broken transfer, never a complete-looking body), and
+ * `out` closed early destroys the source.
+ */
+export function sendReleasing(
+  source: Readable,
+  out: Writable,
+  release: (chunk: Uint8Array) => void = releaseBuffer,
+): void {
+  source.on("data", (chunk: Buffer) => {
+    if (!out.write(chunk, () => release(chunk))) source.pause();
+  });
+  out.on("drain", () => source.resume());
+  source.once("end", () => out.end());
+  source.once("error", (err) => out.destroy(err));
+  out.once("close", () => source.destroy());
 }

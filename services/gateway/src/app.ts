@@ -6,6 +6,7 @@ import { buildOpenApi, operations } from "@latchflow/api";
 import type { EventBus, Subscription } from "@latchflow/bus";
 import type { Config, Logger } from "@latchflow/runtime";
 import Koa from "koa";
+import { sendBlobViews } from "./blob-views.js";
 import type { GatewayClients, ReadinessCheck } from "./clients.js";
 import { IdentityCache } from "./identity-cache.js";
 import { cachingAuthClient, subscribeIdentityDrops } from "./identity-invalidation.js";
@@ -107,6 +108,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   // errors after the response started (e.g. an integrity failure mid-download) end the connection
   app.on("error", (err: Error) => logger.warn({ err: err.message }, "response aborted"));
+  // outermost: writes a route's streamed body once every other middleware is done (ADR 068)
+  app.use(sendBlobViews());
   app.use(requestId());
   app.use(observe());
   app.use(accessLog(logger));

@@ -1,6 +1,7 @@
 import type Router from "@koa/router";
 import { permissionDenied, setLogContext } from "@latchflow/runtime";
 import { authenticate } from "./authenticate.js";
+import { markRouteBody } from "./blob-views.js";
 import type { GatewayClients } from "./clients.js";
 import { checkInput } from "./input-limits.js";
 import { MATCHED_OPERATION } from "./middleware/contract-check.js";
@@ -54,6 +55,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], clients: Gateway
         // a failure mid-stream must be visible to the client as a broken transfer, never a complete file
         result.stream.once("error", () => koa.res.destroy());
         koa.body = result.stream;
+        markRouteBody(result.stream);
       } else if (result.html !== undefined) {
         koa.type = "text/html; charset=utf-8";
         koa.body = result.html;

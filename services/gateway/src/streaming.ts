@@ -1,10 +1,13 @@
 import { PassThrough, pipeline, type Readable, Transform } from "node:stream";
 import type { bundlesV1, storageV1 } from "@latchflow/proto";
 import { fromServiceError, type RequestContext } from "@latchflow/runtime";
+import { adoptBlobPiece, splitInto } from "./blob-views.js";
 import { readBlobRange, writeBlob } from "./byte-plane.js";
 import type { GatewayClients } from "./clients.js";
 
 type ByteClients = Pick<GatewayClients, "storage" | "storageHost">;
+/** what reading blob ranges needs of the clients */
+type ReadClients = Parameters<typeof readBlobRange>[0];
 
 /**
  * Streams a request body into storage over the byte plane with backpressure; storage enforces `limitBytes`
@@ -25,7 +28,7 @@ export function uploadToStorage(
  * complete-looking file with bad bytes.
  */
 export function streamPieces(
-  clients: ByteClients,
+  clients: ReadClients,
   pieces: bundlesV1.ArchivePiece[],
   ctx: RequestContext,
 ): Readable {
@@ -55,6 +58,8 @@ export function streamPieces(
         if (source.errored) reject(source.errored);
         else resolve();
       });
+      // each piece is this transfer's alone; the response frees it once written (ADR 068)
+      source.on("data", adoptBlobPiece);
       source.pipe(out, { end: false });
     });
   const run = async () => {
@@ -77,7 +82,7 @@ export function streamPieces(
 
 /** Streams a whole blob (admin file download). */
 export function streamBlob(
-  clients: ByteClients,
+  clients: ReadClients,
   blobId: string,
   size: number,
   ctx: RequestContext,
@@ -103,7 +108,10 @@ export function settleUnsent(body: Readable, reserved: number, giveBack: (unsent
       passed += chunk.length;
       // large pieces go on in 64 KiB slices, so the response takes them one at a time
       if (chunk.length <= SLICE) this.push(chunk);
-      else for (let at = 0; at < chunk.length; at += SLICE) this.push(chunk.subarray(at, at + SLICE));
+      else {
+        splitInto(chunk, Math.ceil(chunk.length / SLICE));
+        for (let at = 0; at < chunk.length; at += SLICE) this.push(chunk.subarray(at, at + SLICE));
+      }
       done();
     },
   });

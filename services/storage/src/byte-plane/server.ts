@@ -10,12 +10,12 @@ import {
   type Logger,
   type RequestContext,
   registerLocalBytePlane,
+  sendReleasing,
   toLatchflowError,
   unauthenticated,
 } from "@latchflow/runtime";
 import type { BlobStore } from "../blob-store.js";
 import { type Capabilities, CapabilityRefused, type Claims } from "./capability.js";
-import { sendReleasing } from "./send.js";
 
 export const BLOB_PATH = "/v1/blobs";
 

@@ -3,7 +3,7 @@ import { createServer, get, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { sendReleasing } from "./send.js";
+import { sendReleasing } from "./release-buffer.js";
 
 let server: Server | undefined;
 afterEach(() => {
