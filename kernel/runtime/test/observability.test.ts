@@ -122,7 +122,13 @@ describe.each(TEST_DIALECTS)("outbox trace context and backlog on %s", (dialect)
       expect(stored.requestId).toBe(ctx.requestId);
       expect(stored.traceparent).toBe(`00-${requestSpan.traceId}-${requestSpan.spanId}-01`);
 
-      // the bus refuses: the row stays unsent and the gauge says so
+      // the bus refuses: a failed attempt (its span ended in error), the row stays unsent and the gauge says so
+      // (the gauge counts unsent rows, so it reads 1 before the relay tried at all: wait for the attempt itself)
+      await waitFor(() =>
+        capture
+          .spans()
+          .some((s) => s.traceId === requestSpan.traceId && s.kind === SpanKind.PRODUCER && s.status === 2),
+      );
       await waitFor(async () => (await backlogOf(service)) === 1);
       expect(delivered).toHaveLength(0);
 
