@@ -77,10 +77,20 @@ describe.each(MODES)("portal history (Chromium, %s + %s)", { timeout: 180_000 },
     const size = statSync(path).size;
 
     // a second download asked for whose transfer never reaches the server (the test answers it with nothing)
-    await page.route("**/dl/**", (route) => route.fulfill({ status: 204 }));
+    // The page shows "1 of 3" as soon as the grant is answered, before the browser asks for the transfer: the
+    // route stays until the transfer was asked for and answered here, or the real one could reach the server.
+    let answered!: () => void;
+    const transferAnswered = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    await page.route("**/dl/**", async (route) => {
+      await route.fulfill({ status: 204 });
+      answered();
+    });
     await eventually(() => page.getByText("2 of 3 downloads left.").count()).toBe(1);
     await page.getByRole("button", { name: /^Download/ }).click();
     await eventually(() => page.getByText("1 of 3 downloads left.").count()).toBe(1);
+    await transferAnswered;
     await page.unroute("**/dl/**");
 
     await page.getByRole("navigation").getByRole("link", { name: "History" }).click();
