@@ -1,4 +1,4 @@
-import { pipeline, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { createEvent } from "@latchflow/bus";
 import {
   actorOf,
@@ -16,18 +16,12 @@ import {
 } from "@latchflow/runtime";
 import { raw, UniqueConstraintViolationException } from "@mikro-orm/core";
 import { Blob } from "./blob-entity.js";
-import {
-  CHUNK_SIZE,
-  type ChunkKey,
-  createDecryptStream,
-  integrityFailed,
-  newChunkKey,
-  sealedRangeFor,
-} from "./crypto/chunk-cipher.js";
-import { createChunkReader } from "./crypto/chunk-reader.js";
+import { CHUNK_SIZE, type ChunkKey, integrityFailed, newChunkKey } from "./crypto/chunk-cipher.js";
 import { unwrapDek, wrapDek } from "./crypto/key-wrap.js";
 import type { Keyring } from "./crypto/keyring.js";
 import type { BlobDriver } from "./drivers/blob-driver.js";
+import { createKeyMaintenance, kekFor } from "./key-maintenance.js";
+import { openPlaintextRange } from "./plaintext-range.js";
 import { sealStream } from "./seal-stream.js";
 
 /** What callers learn about a blob. */
@@ -43,22 +37,6 @@ export interface BlobInfo {
   deduplicated: boolean;
 }
 
-export interface KeyUsage {
-  keyId: string;
-  blobs: number;
-  available: boolean;
-}
-
-export interface RewrapResult {
-  currentKeyId: string;
-  rewrapped: number;
-  /** blobs still wrapped by another key (unavailable keys and failures included) */
-  remaining: number;
-  /** data keys that could not be unwrapped (altered rows); logged with their ids */
-  failed: number;
-  keys: KeyUsage[];
-}
-
 export interface BlobStoreDeps {
   db: Database;
   driver: BlobDriver;
@@ -67,8 +45,6 @@ export interface BlobStoreDeps {
   /** publishes the outbox after a commit (absent in offline tools such as `latchflow keys rotate`) */
   relay?: OutboxRelay;
 }
-
-const MAX_REWRAP_LIMIT = 10_000;
 
 function toInfo(row: Blob, deduplicated = false): BlobInfo {
   return {
@@ -89,23 +65,11 @@ function toInfo(row: Blob, deduplicated = false): BlobInfo {
 export function createBlobStore(deps: BlobStoreDeps) {
   const { db, driver, keyring } = deps;
   const logger = deps.logger.child({ component: "blob-store" });
-
-  function kekFor(row: Blob) {
-    const kek = keyring.get(row.keyId);
-    if (!kek) {
-      throw new LatchflowError(
-        ErrorCode.Unavailable,
-        `Blob ${row.id} is encrypted under master key ${row.keyId}, which is not configured ` +
-          "(add it to LATCHFLOW_MASTER_KEYS_OLD, then run `latchflow keys rotate`)",
-        { details: { blobId: row.id, keyId: row.keyId }, retryable: false },
-      );
-    }
-    return kek;
-  }
+  const keys = createKeyMaintenance({ db, keyring, logger });
 
   function chunkKeyOf(row: Blob): ChunkKey {
     return {
-      dek: unwrapDek(kekFor(row), row.id, Buffer.from(row.wrappedDek, "base64")),
+      dek: unwrapDek(kekFor(keyring, row), row.id, Buffer.from(row.wrappedDek, "base64")),
       noncePrefix: Buffer.from(row.noncePrefix, "hex"),
       chunkSize: row.chunkSize,
     };
@@ -187,18 +151,9 @@ export function createBlobStore(deps: BlobStoreDeps) {
         throw badRequest("offset is past the end of the blob", { blobId: id, size });
       }
       const end = range.length === undefined ? size : Math.min(size, start + range.length);
-      const key = chunkKeyOf(row);
-      const sealed = sealedRangeFor(size, row.chunkSize, start, end);
       let stream: Readable;
       try {
-        // a file is read by position into one reused buffer (ADR 066); other drivers stream
-        stream = driver.openPositional
-          ? createChunkReader(await driver.openPositional(row.driverKey), key, { size, start, end })
-          : pipeline(
-              await driver.read(row.driverKey, { start: sealed.sealedStart, end: sealed.sealedEnd }),
-              createDecryptStream(key, { size, start, end }),
-              () => {},
-            );
+        stream = await openPlaintextRange(driver, row.driverKey, chunkKeyOf(row), { size, start, end });
       } catch (err) {
         if (isLatchflowError(err) && err.code === ErrorCode.NotFound) {
           throw integrityFailed("Stored blob content is missing", { blobId: id });
@@ -268,53 +223,8 @@ export function createBlobStore(deps: BlobStoreDeps) {
     },
 
     /** How many blobs each master key wraps. */
-    keyUsage,
-
-    /**
-     * Re-wraps up to `limit` data keys that are wrapped by an old (available) master key under the current
-     * one. Content is not touched; each row is updated only if it did not change meanwhile.
-     */
-    async rewrapKeys(limit = 500): Promise<RewrapResult> {
-      const max = Math.min(Math.max(1, Math.floor(limit)), MAX_REWRAP_LIMIT);
-      const current = keyring.current;
-      const old = keyring.ids.filter((k) => k !== current.id);
-      let rewrapped = 0;
-      let failed = 0;
-      let after = "";
-      while (old.length > 0 && rewrapped < max) {
-        const rows = await db
-          .em()
-          .find(Blob, { keyId: { $in: old }, id: { $gt: after } }, { orderBy: { id: "asc" }, limit: max });
-        if (rows.length === 0) break;
-        for (const row of rows) {
-          after = row.id;
-          if (rewrapped >= max) break;
-          let rewrappedDek: string;
-          try {
-            const dek = unwrapDek(kekFor(row), row.id, Buffer.from(row.wrappedDek, "base64"));
-            rewrappedDek = wrapDek(current, row.id, dek).toString("base64");
-          } catch (err) {
-            failed++;
-            logger.error(
-              { blobId: row.id, keyId: row.keyId, code: (err as LatchflowError).code },
-              "cannot re-wrap a data key",
-            );
-            continue;
-          }
-          rewrapped += await db
-            .em()
-            .nativeUpdate(
-              Blob,
-              { id: row.id, keyId: row.keyId, wrappedDek: row.wrappedDek },
-              { keyId: current.id, wrappedDek: rewrappedDek },
-            );
-        }
-      }
-      const keys = await keyUsage();
-      const remaining = keys.filter((k) => k.keyId !== current.id).reduce((sum, k) => sum + k.blobs, 0);
-      if (rewrapped > 0) logger.info({ rewrapped, remaining, keyId: current.id }, "data keys re-wrapped");
-      return { currentKeyId: current.id, rewrapped, remaining, failed, keys };
-    },
+    keyUsage: keys.keyUsage,
+    rewrapKeys: keys.rewrapKeys,
 
     /**
      * Deletes what interrupted work left behind, older than `graceMs`: temp data of unfinished puts, and
@@ -336,24 +246,6 @@ export function createBlobStore(deps: BlobStoreDeps) {
       return { incomplete, orphans };
     },
   };
-
-  async function keyUsage(): Promise<KeyUsage[]> {
-    const rows: { keyId?: string; key_id?: string; n: number | string }[] = await db
-      .em()
-      .createQueryBuilder(Blob)
-      .select(["keyId", raw("count(*) as n")])
-      .groupBy("keyId")
-      .execute("all", false);
-    const counts = new Map<string, number>();
-    for (const r of rows) counts.set(String(r.key_id ?? r.keyId), Number(r.n));
-    const current = keyring.current.id;
-    const ids = new Set([current, ...keyring.ids, ...counts.keys()]);
-    return [...ids].map((keyId) => ({
-      keyId,
-      blobs: counts.get(keyId) ?? 0,
-      available: keyring.get(keyId) !== undefined,
-    }));
-  }
 
   /** Records a stored object as a new blob, or folds it into the tenant's blob with the same content. */
   async function recordPut(

@@ -1,7 +1,8 @@
 import type { Config, Database, Logger } from "@latchflow/runtime";
-import { createBlobStore, type KeyUsage } from "./blob-store.js";
+import { createBlobStore } from "./blob-store.js";
 import { loadKeyring, pruneRetiredKeyFiles, rotateKeyFile } from "./crypto/keyring.js";
 import { createDriverFromConfig } from "./drivers/index.js";
+import type { KeyUsage } from "./key-maintenance.js";
 import { openStorageDatabase } from "./storage-service.js";
 
 /** What a `latchflow keys …` command did. Key ids only: never key material. */
