@@ -281,4 +281,40 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     // marked now (the mark is written in the column's own form: epoch ms on SQLite, timestamptz on Postgres)
     expect(sent.every((r) => Math.abs(r.sentAt!.getTime() - Date.now()) < 60_000)).toBe(true);
   });
+
+  it("a nudge waits lingerMs for later commits: the events of several writes are published as one batch", async () => {
+    // the relay publishes a batch's events in one synchronous loop: a group is what one drain published
+    const batches: string[][] = [];
+    let open: string[] | undefined;
+    const recording: EventBus = {
+      ...bus,
+      publish(event) {
+        if (!open) {
+          const batch: string[] = [];
+          batches.push(batch);
+          open = batch;
+          queueMicrotask(() => {
+            open = undefined;
+          });
+        }
+        open.push(event.id);
+        return bus.publish(event);
+      },
+    };
+    const relay = createOutboxRelay({ db, bus: recording, logger, pollMs: 60_000, lingerMs: 1000 });
+    relay.start();
+    try {
+      await waitFor(async () => (await relay.backlog()) === 0, { description: "earlier rows drained" });
+      batches.length = 0;
+      const events = [noteEvent("linger-a"), noteEvent("linger-b"), noteEvent("linger-c")];
+      for (const event of events) {
+        await db.em().transactional((tx) => insertEvents(tx, [event]));
+        relay.nudge();
+      }
+      await waitFor(async () => (await relay.backlog()) === 0, { timeoutMs: 10_000, description: "drained" });
+      expect(batches).toEqual([events.map((e) => e.id)]);
+    } finally {
+      await relay.stop();
+    }
+  });
 });

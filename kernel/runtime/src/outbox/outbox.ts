@@ -84,18 +84,30 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** delay before retrying after the bus refused a publish; default 500 ms, doubled up to 30 s */
   retryMs?: number;
+  /**
+   * How long a nudge waits for further commits to publish with, so that they go out as one batch (one bus
+   * sync, one delivery and audit transaction downstream) instead of one each; default
+   * {@link OUTBOX_LINGER_MS}. Bounds how much later than its commit an event is published; 0 = at once.
+   */
+  lingerMs?: number;
   /** `service` label of the backlog gauge; default the logger's `service` binding */
   service?: string;
 }
 
 export interface OutboxRelay {
   start(): void;
-  /** Publish now (after a commit) instead of at the next poll. */
+  /** Publish soon (after a commit: within `lingerMs`, with the other commits made meanwhile), not at the next poll. */
   nudge(): void;
   /** Number of unsent rows (for metrics and tests). */
   backlog(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/**
+ * Default wait of a nudge (ADR 071): the follow-up work of a write (publish, delivery, audit append) runs once
+ * for the writes of these milliseconds, not once per write on the event loop the next request needs.
+ */
+const OUTBOX_LINGER_MS = 10;
 
 /**
  * Publishes committed outbox rows in id (ULID, so creation) order and marks them sent. At-least-once:
@@ -111,6 +123,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 100;
   const baseRetryMs = options.retryMs ?? 500;
   let retryMs = baseRetryMs;
+  const lingerMs = options.lingerMs ?? OUTBOX_LINGER_MS;
+  let linger: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -200,13 +214,22 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       unregister ??= registerOutboxBacklog(service, backlog);
       kick();
     },
-    nudge: kick,
+    nudge() {
+      if (lingerMs <= 0) kick();
+      else
+        linger ??= setTimeout(() => {
+          linger = undefined;
+          kick();
+        }, lingerMs);
+    },
     backlog,
     async stop() {
       stopped = true;
       unregister?.();
       unregister = undefined;
       clearTimeout(timer);
+      clearTimeout(linger);
+      linger = undefined;
       await running;
     },
   };
