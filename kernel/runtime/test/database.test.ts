@@ -282,7 +282,7 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     expect(sent.every((r) => Math.abs(r.sentAt!.getTime() - Date.now()) < 60_000)).toBe(true);
   });
 
-  it("a nudge waits lingerMs for later commits: the events of several writes are published as one batch", async () => {
+  it("a nudge after a quiet spell publishes at once; the nudges of a burst wait lingerMs and go out as one batch", async () => {
     // the relay publishes a batch's events in one synchronous loop: a group is what one drain published
     const batches: string[][] = [];
     let open: string[] | undefined;
@@ -301,18 +301,38 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
         return bus.publish(event);
       },
     };
-    const relay = createOutboxRelay({ db, bus: recording, logger, pollMs: 60_000, lingerMs: 1000 });
+    const lingerMs = 1500;
+    const relay = createOutboxRelay({ db, bus: recording, logger, pollMs: 60_000, lingerMs });
+    const write = async (event: EventEnvelope) => {
+      await db.em().transactional((tx) => insertEvents(tx, [event]));
+      relay.nudge();
+    };
+    // published well before the linger could have ended: nothing waited
+    const publishedAtOnce = (n: number) =>
+      waitFor(() => batches.length === n, { timeoutMs: lingerMs - 300, description: `batch ${n} at once` });
     relay.start();
     try {
       await waitFor(async () => (await relay.backlog()) === 0, { description: "earlier rows drained" });
       batches.length = 0;
-      const events = [noteEvent("linger-a"), noteEvent("linger-b"), noteEvent("linger-c")];
-      for (const event of events) {
-        await db.em().transactional((tx) => insertEvents(tx, [event]));
-        relay.nudge();
-      }
-      await waitFor(async () => (await relay.backlog()) === 0, { timeoutMs: 10_000, description: "drained" });
-      expect(batches).toEqual([events.map((e) => e.id)]);
+      const [a, b, c, d] = ["quiet-a", "burst-b", "burst-c", "quiet-d"].map(noteEvent) as [
+        EventEnvelope,
+        EventEnvelope,
+        EventEnvelope,
+        EventEnvelope,
+      ];
+      await write(a);
+      await publishedAtOnce(1);
+      await write(b);
+      await write(c);
+      await waitFor(async () => (await relay.backlog()) === 0, {
+        timeoutMs: 10_000,
+        description: "burst drained",
+      });
+      expect(batches).toEqual([[a.id], [b.id, c.id]]);
+      await new Promise((resolve) => setTimeout(resolve, lingerMs + 100));
+      await write(d);
+      await publishedAtOnce(3);
+      expect(batches).toEqual([[a.id], [b.id, c.id], [d.id]]);
     } finally {
       await relay.stop();
     }

@@ -85,9 +85,10 @@ export interface OutboxRelayOptions {
   /** delay before retrying after the bus refused a publish; default 500 ms, doubled up to 30 s */
   retryMs?: number;
   /**
-   * How long a nudge waits for further commits to publish with, so that they go out as one batch (one bus
-   * sync, one delivery and audit transaction downstream) instead of one each; default
-   * {@link OUTBOX_LINGER_MS}. Bounds how much later than its commit an event is published; 0 = at once.
+   * In a burst of writes, how long a nudge waits for further commits to publish with, so that they go out as one
+   * batch (one bus sync, one delivery and audit transaction downstream) instead of one each; default
+   * {@link OUTBOX_LINGER_MS}. A nudge after a quiet spell (no nudged drain in the last `lingerMs`) publishes at
+   * once. Bounds how much later than its commit an event is published; 0 = always at once.
    */
   lingerMs?: number;
   /** `service` label of the backlog gauge; default the logger's `service` binding */
@@ -96,7 +97,7 @@ export interface OutboxRelayOptions {
 
 export interface OutboxRelay {
   start(): void;
-  /** Publish soon (after a commit: within `lingerMs`, with the other commits made meanwhile), not at the next poll. */
+  /** Publish soon after a commit (at once, or in a burst within `lingerMs` with its other commits), not at the next poll. */
   nudge(): void;
   /** Number of unsent rows (for metrics and tests). */
   backlog(): Promise<number>;
@@ -104,8 +105,8 @@ export interface OutboxRelay {
 }
 
 /**
- * Default wait of a nudge (ADR 071): the follow-up work of a write (publish, delivery, audit append) runs once
- * for the writes of these milliseconds, not once per write on the event loop the next request needs.
+ * Default wait of a nudge in a burst (ADR 071): the follow-up work of a write (publish, delivery, audit append)
+ * runs once for the writes of these milliseconds, not once per write on the event loop the next request needs.
  */
 const OUTBOX_LINGER_MS = 10;
 
@@ -125,6 +126,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let retryMs = baseRetryMs;
   const lingerMs = options.lingerMs ?? OUTBOX_LINGER_MS;
   let linger: NodeJS.Timeout | undefined;
+  /** when a nudge last started a drain (performance.now()) */
+  let lastNudged = Number.NEGATIVE_INFINITY;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -215,12 +218,19 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       kick();
     },
     nudge() {
-      if (lingerMs <= 0) kick();
-      else
-        linger ??= setTimeout(() => {
-          linger = undefined;
-          kick();
-        }, lingerMs);
+      if (linger) return;
+      // quiet (no nudged drain in the last lingerMs): at once; in a burst: with the burst's other commits
+      const wait = lastNudged + lingerMs - performance.now();
+      if (wait <= 0) {
+        lastNudged = performance.now();
+        kick();
+        return;
+      }
+      linger = setTimeout(() => {
+        linger = undefined;
+        lastNudged = performance.now();
+        kick();
+      }, wait);
     },
     backlog,
     async stop() {
