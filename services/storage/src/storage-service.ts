@@ -1,4 +1,4 @@
-import { storageV1 } from "@latchflow/proto";
+import { storageV1 } from "@latchflow/proto/storage";
 import { type GrpcServer, type LatchflowService, type ServiceDeps, ServiceName } from "@latchflow/runtime";
 import {
   createOutboxRelay,
