@@ -21,20 +21,29 @@ const MIKRO_ORM = /\/node_modules\/@mikro-orm\//;
 const SQL_DRIVERS = /\/node_modules\/(knex|pg|libsql)\//;
 /** the in-process bus's SQLite (a native addon), opened only by a process whose bus is not NATS */
 const LIBSQL = /\/node_modules\/libsql\//;
+/** the OTLP exporter, imported only when tracing exports (LATCHFLOW_OTEL_EXPORTER=otlp; the default is none) */
+const OTLP = /\/node_modules\/@opentelemetry\/(exporter-trace-otlp-http|otlp-transformer)\//;
 /** the REST contract's index (every operation's zod schemas); a backend needs only its error codes and scopes */
 const REST_SCHEMAS = /\/api\/src\/index\.ts$/;
+/** the generated code of the gRPC contracts storage neither serves nor calls */
+const OTHER_CONTRACTS = /\/proto\/src\/gen\/latchflow\/(audit|auth|bundles|pipelines|plugins)\//;
 
 describe("modules loaded by a distributed process", () => {
-  it("the gateway loads no database library: no MikroORM, knex, pg or libsql", async () => {
+  it("the gateway loads no database library (MikroORM, knex, pg, libsql) and no OTLP exporter", async () => {
     const loaded = await loadedBy("gateway");
     expect(loaded.some((url) => url.includes("/services/gateway/src/"))).toBe(true);
-    expect(loaded.filter((url) => MIKRO_ORM.test(url) || SQL_DRIVERS.test(url))).toEqual([]);
+    expect(loaded.filter((url) => MIKRO_ORM.test(url) || SQL_DRIVERS.test(url) || OTLP.test(url))).toEqual(
+      [],
+    );
   }, 60_000);
 
-  it("storage loads MikroORM but neither libsql (the in-process bus's) nor the REST schemas", async () => {
+  it("storage loads MikroORM but not libsql (the in-process bus's), the REST schemas, other services' contracts or the OTLP exporter", async () => {
     const loaded = await loadedBy("storage");
     expect(loaded.some((url) => url.includes("/services/storage/src/"))).toBe(true);
     expect(loaded.some((url) => MIKRO_ORM.test(url))).toBe(true);
-    expect(loaded.filter((url) => LIBSQL.test(url) || REST_SCHEMAS.test(url))).toEqual([]);
+    expect(loaded.some((url) => url.includes("/proto/src/gen/latchflow/storage/"))).toBe(true);
+    const unused = (url: string) =>
+      LIBSQL.test(url) || REST_SCHEMAS.test(url) || OTHER_CONTRACTS.test(url) || OTLP.test(url);
+    expect(loaded.filter(unused)).toEqual([]);
   }, 60_000);
 });
