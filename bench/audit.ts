@@ -7,7 +7,8 @@
 //   single-row INSERTs into a copy of the table with the same indexes (no lock, no hash).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createEvent, createInProcessBus, createNatsBus, type EventEnvelope } from "@latchflow/bus";
-import { createLogger, sqlTable } from "@latchflow/runtime";
+import { createLogger } from "@latchflow/runtime";
+import { sqlTable } from "@latchflow/runtime/db";
 import { createTestConfig } from "@latchflow/runtime/testing";
 import { deleteNatsStream, dropSchemas, uniqueName } from "@latchflow/testing";
 // bench/ is not a workspace package: it reaches the audit package through its public entry point

@@ -9,12 +9,12 @@
  * Services use these through @latchflow/runtime's gRPC helpers rather than directly.
  */
 
-/** The standard grpc.health.v1 protocol. */
-export * as healthV1 from "./gen/grpc/health/v1/health.js";
 export * as auditV1 from "./gen/latchflow/audit/v1/audit.js";
 export * as authV1 from "./gen/latchflow/auth/v1/auth.js";
 export * as bundlesV1 from "./gen/latchflow/bundles/v1/bundles.js";
 export * as commonV1 from "./gen/latchflow/common/v1/common.js";
 export * as pipelinesV1 from "./gen/latchflow/pipelines/v1/pipelines.js";
 export * as pluginsV1 from "./gen/latchflow/plugins/v1/plugins.js";
-export * as storageV1 from "./gen/latchflow/storage/v1/storage.js";
+/** The standard grpc.health.v1 protocol. */
+export { healthV1 } from "./health.js";
+export { storageV1 } from "./storage.js";

@@ -37,11 +37,3 @@ function hostOf(address: string): string {
   const host = address.slice(0, Math.max(0, address.lastIndexOf(":")));
   return host.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
 }
-
-/** Checks that every address is set (distributed mode), naming the missing variables. */
-export function requireAddresses(addresses: Addresses): void {
-  const missing = Object.entries(addresses)
-    .filter(([, v]) => !v)
-    .map(([k]) => `LATCHFLOW_${k.toUpperCase()}_ADDR`);
-  if (missing.length) throw new Error(`The gateway needs the service addresses: set ${missing.join(", ")}`);
-}

@@ -1,5 +1,5 @@
 // Each service's package is imported when that service starts (ADR 053): a process of the distributed mode loads
-// only its own service's code, not all six.
+// only its own service's code, not all six, and only the gateway the clients of all the others (ADR 070).
 import type { BootstrapResult } from "@latchflow/auth";
 import type { EventBus } from "@latchflow/bus";
 import {
@@ -10,7 +10,6 @@ import {
   type ServiceDeps,
   type ServiceName,
 } from "@latchflow/runtime";
-import { gatewayClients } from "./clients.js";
 
 export type BackendName = Exclude<ServiceName, "gateway">;
 /** Start order: the bundles service calls storage, so storage comes first. */
@@ -88,6 +87,8 @@ export async function startGateway(
   addresses: Config["addresses"],
   options: { bus?: EventBus; now?: () => Date } = {},
 ): Promise<RunningNode> {
+  // the clients of every service (and so every gRPC contract): imported by the gateway only (ADR 070)
+  const { gatewayClients } = await import("./clients.js");
   const { clients, readiness, close } = gatewayClients(addresses, config, logger);
   const { createGateway } = await import("@latchflow/gateway");
   const gateway = createGateway({ config, logger, clients, readiness, ...options });

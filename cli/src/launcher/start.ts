@@ -6,7 +6,6 @@ import {
   type ServiceDeps,
   startMetricsServer,
 } from "@latchflow/runtime";
-import { requireAddresses } from "./clients.js";
 import {
   BACKENDS,
   type BackendName,
@@ -38,6 +37,14 @@ function printBootstrap(out: (line: string) => void): Hooks["onBootstrap"] {
       out(`First start: created the owner ${result.email} with the token from LATCHFLOW_BOOTSTRAP_TOKEN.`);
     }
   };
+}
+
+/** Checks that every address is set (distributed mode), naming the missing variables. */
+function requireAddresses(addresses: Config["addresses"]): void {
+  const missing = Object.entries(addresses)
+    .filter(([, v]) => !v)
+    .map(([k]) => `LATCHFLOW_${k.toUpperCase()}_ADDR`);
+  if (missing.length) throw new Error(`The gateway needs the service addresses: set ${missing.join(", ")}`);
 }
 
 function gatewayUrl(config: Config, port: number): string {

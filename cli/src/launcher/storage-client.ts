@@ -1,4 +1,4 @@
-import { storageV1 } from "@latchflow/proto";
+import { storageV1 } from "@latchflow/proto/storage";
 import { createClient, type GrpcClient, type Logger } from "@latchflow/runtime";
 
 export type StorageClient = GrpcClient<

@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import type { Client } from "@latchflow/api";
 import { openAuditDatabase } from "@latchflow/audit";
-import { createLogger, sqlTable } from "@latchflow/runtime";
+import { createLogger } from "@latchflow/runtime";
+import { sqlTable } from "@latchflow/runtime/db";
 import { waitFor } from "@latchflow/testing";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,12 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
-import {
-  createLogger,
-  type Database,
-  databaseTarget,
-  OutboxMessage,
-  openDatabase,
-  sqlTable,
-} from "@latchflow/runtime";
+import { createLogger } from "@latchflow/runtime";
+import { type Database, databaseTarget, OutboxMessage, openDatabase, sqlTable } from "@latchflow/runtime/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectRefusal } from "../client-helpers.js";
 import { putPipeline } from "../pipelines/helpers.js";

@@ -2,14 +2,8 @@ import { createHash, createHmac } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@latchflow/api";
-import {
-  createLogger,
-  type Database,
-  databaseTarget,
-  OutboxMessage,
-  openDatabase,
-  sqlTable,
-} from "@latchflow/runtime";
+import { createLogger } from "@latchflow/runtime";
+import { type Database, databaseTarget, OutboxMessage, openDatabase, sqlTable } from "@latchflow/runtime/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeIn, linkIn, MODES, OWNER_EMAIL, type Stack, startStack } from "../stack.js";
 import { notPrivate } from "./file-modes.js";

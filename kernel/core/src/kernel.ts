@@ -6,20 +6,22 @@ import {
   type Config,
   createClient,
   createMailer,
-  createOutboxRelay,
-  type Database,
-  databaseTarget,
   type GrpcServer,
   type LatchflowService,
   type Mailer,
   newId,
+  type ServiceDeps,
+  ServiceName,
+} from "@latchflow/runtime";
+import {
+  createOutboxRelay,
+  type Database,
+  databaseTarget,
   OutboxMessage,
   type OutboxRelay,
   openDatabase,
   outboxMigration,
-  type ServiceDeps,
-  ServiceName,
-} from "@latchflow/runtime";
+} from "@latchflow/runtime/db";
 import { createOwners } from "./owners.js";
 import { PipelineRow, PipelineVersionRow, pipelineMigration } from "./pipelines/entities.js";
 import { createPipelinesApi } from "./pipelines/pipelines-api.js";

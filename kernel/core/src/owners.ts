@@ -1,4 +1,5 @@
-import { type Database, ErrorCode, isLatchflowError, type RequestContext } from "@latchflow/runtime";
+import { ErrorCode, isLatchflowError, type RequestContext } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import type { PipelineRow } from "./pipelines/entities.js";
 import { PipelineVersionRow } from "./pipelines/entities.js";
 import type { AuthClient } from "./pipelines/validation.js";

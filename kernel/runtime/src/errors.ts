@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
-
-import { ERROR_HTTP, ErrorCode, isErrorCode } from "@latchflow/api";
+// the contract's entry point for error codes, not its index: a backend never loads the REST schemas (ADR 070)
+import { ERROR_HTTP, ErrorCode, isErrorCode } from "@latchflow/api/errors";
 
 export { ErrorCode, isErrorCode };
 

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { storageV1 } from "@latchflow/proto";
+import type { storageV1 } from "@latchflow/proto/storage";
 
 /**
  * The storage byte plane's in-process door (ADR 045). When storage runs in the same process as the gateway

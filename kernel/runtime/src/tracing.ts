@@ -17,8 +17,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   BatchSpanProcessor,
@@ -77,12 +76,33 @@ function ensureGlobals(): void {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
 
+/**
+ * The OTLP/HTTP exporter, imported when tracing starts with it: its serializers (the OTLP transformer, the
+ * metrics SDK, ~3 MiB resident) are not loaded by every process that exports nothing (ADR 070). Spans ended
+ * before the import resolves wait for it.
+ */
+function otlpExporter(url: string | undefined): SpanExporter {
+  const loaded = import("@opentelemetry/exporter-trace-otlp-http").then(
+    ({ OTLPTraceExporter }) => new OTLPTraceExporter(url ? { url } : {}),
+  );
+  return {
+    export(spans, done) {
+      loaded.then(
+        (exporter) => exporter.export(spans, done),
+        (error: Error) => done({ code: ExportResultCode.FAILED, error }),
+      );
+    },
+    shutdown: async () => (await loaded).shutdown(),
+    forceFlush: async () => (await loaded).forceFlush(),
+  };
+}
+
 function exporterFor(options: TracingOptions): SpanExporter | undefined {
   if (options.spanExporter) return options.spanExporter;
   if (options.exporter === TraceExporter.Console) return new ConsoleSpanExporter();
   if (options.exporter === TraceExporter.Otlp) {
     const base = options.otlpEndpoint?.replace(/\/+$/, "");
-    return new OTLPTraceExporter(base ? { url: `${base}/v1/traces` } : {});
+    return otlpExporter(base ? `${base}/v1/traces` : undefined);
   }
   return undefined;
 }

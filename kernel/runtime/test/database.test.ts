@@ -3,7 +3,6 @@ import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { defineEntity, p, UniqueConstraintViolationException } from "@mikro-orm/core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
-  createLogger,
   createOutboxRelay,
   type Database,
   databaseTarget,
@@ -16,7 +15,8 @@ import {
   rowsInTransaction,
   runInTransaction,
   sqlTable,
-} from "../src/index.js";
+} from "../src/db/index.js";
+import { createLogger } from "../src/index.js";
 import { createTestConfig, TEST_DIALECTS } from "../src/testing.js";
 
 const Note = defineEntity({

@@ -6,14 +6,14 @@ import { createEvent, createInProcessBus, type EventEnvelope } from "@latchflow/
 import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, describe, expect, inject, it, vi } from "vitest";
 import {
-  createLogger,
   createOutboxRelay,
   databaseTarget,
   insertEvents,
   OutboxMessage,
   openDatabase,
   outboxMigration,
-} from "../src/index.js";
+} from "../src/db/index.js";
+import { createLogger } from "../src/index.js";
 import { createTestConfig, TEST_DIALECTS } from "../src/testing.js";
 import { Note, notesSchema } from "./fixtures/commit-loop.js";
 

@@ -2,19 +2,21 @@ import { createInProcessBus, type EventBus, type EventEnvelope } from "@latchflo
 import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
-  CallerKind,
-  createLogger,
   createOutboxRelay,
   type Database,
   databaseTarget,
-  detachedFromRequest,
   emitEvent,
-  instrumentBus,
-  metricsAuthorized,
   OutboxMessage,
   openDatabase,
-  outboxBacklog,
   outboxMigration,
+} from "../src/db/index.js";
+import {
+  CallerKind,
+  createLogger,
+  detachedFromRequest,
+  instrumentBus,
+  metricsAuthorized,
+  outboxBacklog,
   type RequestContext,
   Secret,
   SpanKind,

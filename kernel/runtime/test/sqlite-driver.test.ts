@@ -1,7 +1,8 @@
 import { uniqueName } from "@latchflow/testing";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createLogger, type Database, databaseTarget, openDatabase } from "../src/index.js";
+import { type Database, databaseTarget, openDatabase } from "../src/db/index.js";
+import { createLogger } from "../src/index.js";
 import { createTestConfig } from "../src/testing.js";
 import { Note, notesSchema } from "./fixtures/commit-loop.js";
 

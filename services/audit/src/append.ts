@@ -7,7 +7,7 @@ import {
   sqlDate,
   sqlTable,
   updateWhere,
-} from "@latchflow/runtime";
+} from "@latchflow/runtime/db";
 import { canonicalJson, GENESIS_HASH, recordHash } from "./canonical.js";
 import { newCheckpointRow } from "./checkpoints.js";
 import { AuditCheckpoint, AuditRecord, ChainHead } from "./entities.js";

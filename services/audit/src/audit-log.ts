@@ -1,12 +1,6 @@
 import type { EventEnvelope } from "@latchflow/bus";
-import {
-  type Config,
-  type Database,
-  databaseTarget,
-  type Logger,
-  openDatabase,
-  ServiceName,
-} from "@latchflow/runtime";
+import { type Config, type Logger, ServiceName } from "@latchflow/runtime";
+import { type Database, databaseTarget, openDatabase } from "@latchflow/runtime/db";
 import { type AppendResult, appendEvents, type ChainDeps } from "./append.js";
 import { GENESIS_HASH } from "./canonical.js";
 import { checkpointsUpTo, createCheckpoint, listCheckpoints } from "./checkpoints.js";

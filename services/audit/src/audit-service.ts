@@ -1,12 +1,7 @@
 import type { Subscription } from "@latchflow/bus";
 import { auditV1 } from "@latchflow/proto";
-import {
-  type Database,
-  type GrpcServer,
-  type LatchflowService,
-  type ServiceDeps,
-  ServiceName,
-} from "@latchflow/runtime";
+import { type GrpcServer, type LatchflowService, type ServiceDeps, ServiceName } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { createAuditApi } from "./audit-api.js";
 import { createAuditLog, openAuditDatabase } from "./audit-log.js";
 import { subscribeRecorder } from "./recorder.js";

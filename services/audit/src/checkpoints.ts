@@ -1,4 +1,5 @@
-import { badRequest, conflict, type Database, decodeCursor, pageLimit, toPage } from "@latchflow/runtime";
+import { badRequest, conflict, decodeCursor, pageLimit, toPage } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { ulid } from "ulid";
 import { lockHead } from "./append.js";
 import { AuditCheckpoint } from "./entities.js";

@@ -1,4 +1,4 @@
-import { defineMigration } from "@latchflow/runtime";
+import { defineMigration } from "@latchflow/runtime/db";
 
 /** Partial indexes of the subject columns: most events name one or two subjects, so most rows are skipped. */
 const SUBJECT_COLUMNS = [

@@ -1,4 +1,5 @@
-import { type Database, validationFailed } from "@latchflow/runtime";
+import { validationFailed } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { AuditRecord } from "./entities.js";
 import type { AuditFilter, IdMatch } from "./query.js";
 

@@ -1,5 +1,6 @@
 import type { auditV1 } from "@latchflow/proto";
-import { badRequest, type Database, pageLimit, toPage } from "@latchflow/runtime";
+import { badRequest, pageLimit, toPage } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { type ObjectQuery, raw } from "@mikro-orm/core";
 import { seqCursor } from "./checkpoints.js";
 import { AuditRecord } from "./entities.js";

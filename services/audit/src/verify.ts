@@ -1,5 +1,5 @@
 import { AuditBreakReason as BreakReason } from "@latchflow/api";
-import type { Database } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { type CanonicalParts, type ChainedRecord, GENESIS_HASH, recordHash } from "./canonical.js";
 import { checkpointsUpTo } from "./checkpoints.js";
 import { AuditRecord, ChainHead } from "./entities.js";

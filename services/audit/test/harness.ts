@@ -15,12 +15,11 @@ import {
   createClient,
   createGrpcServer,
   createLogger,
-  type Database,
   type GrpcClient,
   type LatchflowService,
   type RequestContext,
-  sqlTable,
 } from "@latchflow/runtime";
+import { type Database, sqlTable } from "@latchflow/runtime/db";
 import { createTestConfig, type TestConfig, type TestDialect } from "@latchflow/runtime/testing";
 import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { type AuditLog, createAuditLog, openAuditDatabase } from "../src/audit-log.js";

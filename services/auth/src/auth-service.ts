@@ -1,18 +1,20 @@
 import { authV1 } from "@latchflow/proto";
 import {
   createMailer,
-  createOutboxRelay,
-  type Database,
-  databaseTarget,
   type GrpcServer,
   type LatchflowService,
   type Mailer,
-  OutboxMessage,
-  type OutboxRelay,
-  openDatabase,
   type ServiceDeps,
   ServiceName,
 } from "@latchflow/runtime";
+import {
+  createOutboxRelay,
+  type Database,
+  databaseTarget,
+  OutboxMessage,
+  type OutboxRelay,
+  openDatabase,
+} from "@latchflow/runtime/db";
 import { createAuthApi } from "./auth-api.js";
 import { type Background, createBackground } from "./background.js";
 import { type BootstrapResult, bootstrapOwner } from "./bootstrap.js";

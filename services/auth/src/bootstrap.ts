@@ -1,13 +1,6 @@
 import { ActorKind, createEvent } from "@latchflow/bus";
-import {
-  ALL_SCOPES,
-  type Database,
-  DEFAULT_TENANT,
-  insertEvents,
-  type Logger,
-  newId,
-  Role,
-} from "@latchflow/runtime";
+import { ALL_SCOPES, DEFAULT_TENANT, type Logger, newId, Role } from "@latchflow/runtime";
+import { type Database, insertEvents } from "@latchflow/runtime/db";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { ApiToken, User } from "./entities/index.js";
 import { hashSecret, mintToken } from "./secrets.js";

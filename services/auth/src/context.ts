@@ -1,13 +1,12 @@
 import {
   type Config,
-  type Database,
   type Logger,
   type Mailer,
-  type OutboxRelay,
   permissionDenied,
   type RequestContext,
   unauthenticated,
 } from "@latchflow/runtime";
+import type { Database, OutboxRelay } from "@latchflow/runtime/db";
 import type { Background } from "./background.js";
 import type { KeyedHash } from "./hash-key.js";
 import type { RateLimiter } from "./rate-limit.js";

@@ -1,4 +1,4 @@
-import { defineMigration, outboxMigration } from "@latchflow/runtime";
+import { defineMigration, outboxMigration } from "@latchflow/runtime/db";
 
 const ts = { useTz: true, precision: 3 } as const;
 

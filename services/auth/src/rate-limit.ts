@@ -1,4 +1,5 @@
-import { type Database, ErrorCode, LatchflowError, sqlTable } from "@latchflow/runtime";
+import { ErrorCode, LatchflowError } from "@latchflow/runtime";
+import { type Database, sqlTable } from "@latchflow/runtime/db";
 
 export interface Limit {
   /** what is limited, e.g. "admin-start:ip" */

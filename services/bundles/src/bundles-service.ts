@@ -1,17 +1,19 @@
 import { bundlesV1, storageV1 } from "@latchflow/proto";
 import {
   createClient,
-  createOutboxRelay,
-  type Database,
-  databaseTarget,
   type GrpcServer,
   type LatchflowService,
-  OutboxMessage,
-  type OutboxRelay,
-  openDatabase,
   type ServiceDeps,
   ServiceName,
 } from "@latchflow/runtime";
+import {
+  createOutboxRelay,
+  type Database,
+  databaseTarget,
+  OutboxMessage,
+  type OutboxRelay,
+  openDatabase,
+} from "@latchflow/runtime/db";
 import { createAssignmentsApi } from "./api/assignments.js";
 import { createBundlesApi } from "./api/bundles.js";
 import { createDownloadsApi } from "./api/downloads.js";

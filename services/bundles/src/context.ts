@@ -1,5 +1,6 @@
 import type { storageV1 } from "@latchflow/proto";
-import type { Database, GrpcClient, Logger, OutboxRelay } from "@latchflow/runtime";
+import type { GrpcClient, Logger } from "@latchflow/runtime";
+import type { Database, OutboxRelay } from "@latchflow/runtime/db";
 
 export type StorageClient = GrpcClient<
   typeof storageV1.StorageServiceService,

@@ -1,12 +1,5 @@
-import {
-  type EntityManager,
-  emitEvent as emit,
-  newId,
-  type RequestContext,
-  sqlDate,
-  sqlTable,
-  systemContext,
-} from "@latchflow/runtime";
+import { newId, type RequestContext, systemContext } from "@latchflow/runtime";
+import { type EntityManager, emitEvent as emit, sqlDate, sqlTable } from "@latchflow/runtime/db";
 import { planZip, sanitizeEntryNames, type ZipPlan } from "./archive/index.js";
 import type { BundlesContext } from "./context.js";
 import { type Bundle, BundleObject, BundleVersion, FileEntry, type ManifestEntry } from "./entities/index.js";

@@ -1,19 +1,15 @@
 import { createInProcessBus, type EventBus, type EventEnvelope } from "@latchflow/bus";
 import { storageV1 } from "@latchflow/proto";
+import { CallerKind, createClient, createLogger, ErrorCode, type RequestContext } from "@latchflow/runtime";
 import {
-  CallerKind,
-  createClient,
-  createLogger,
   createOutboxRelay,
   type Database,
   databaseTarget,
-  ErrorCode,
   OutboxMessage,
   type OutboxRelay,
   openDatabase,
-  type RequestContext,
   sqlTable,
-} from "@latchflow/runtime";
+} from "@latchflow/runtime/db";
 import {
   createTestConfig,
   type SeenStatement,

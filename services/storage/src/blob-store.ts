@@ -3,17 +3,15 @@ import { createEvent } from "@latchflow/bus";
 import {
   actorOf,
   badRequest,
-  type Database,
   ErrorCode,
-  insertEvents,
   isLatchflowError,
   LatchflowError,
   type Logger,
   newId,
   notFound,
-  type OutboxRelay,
   type RequestContext,
 } from "@latchflow/runtime";
+import { type Database, insertEvents, type OutboxRelay } from "@latchflow/runtime/db";
 import { raw, UniqueConstraintViolationException } from "@mikro-orm/core";
 import { Blob } from "./blob-entity.js";
 import { CHUNK_SIZE, type ChunkKey, integrityFailed, newChunkKey } from "./crypto/chunk-cipher.js";

@@ -1,4 +1,5 @@
-import { type Database, ErrorCode, LatchflowError, type Logger } from "@latchflow/runtime";
+import { ErrorCode, LatchflowError, type Logger } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { raw } from "@mikro-orm/core";
 import { Blob } from "./blob-entity.js";
 import { type Kek, unwrapDek, wrapDek } from "./crypto/key-wrap.js";

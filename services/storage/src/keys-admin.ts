@@ -1,4 +1,5 @@
-import type { Config, Database, Logger } from "@latchflow/runtime";
+import type { Config, Logger } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { createBlobStore } from "./blob-store.js";
 import { loadKeyring, pruneRetiredKeyFiles, rotateKeyFile } from "./crypto/keyring.js";
 import { createDriverFromConfig } from "./drivers/index.js";

@@ -1,4 +1,4 @@
-import { defineMigration, outboxMigration } from "@latchflow/runtime";
+import { defineMigration, outboxMigration } from "@latchflow/runtime/db";
 
 export const storageMigrations = [
   outboxMigration,

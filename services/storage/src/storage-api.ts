@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import type { storageV1 } from "@latchflow/proto";
+import type { storageV1 } from "@latchflow/proto/storage";
 import { actorOf, badRequest, type RequestContext, type ServiceImpl } from "@latchflow/runtime";
 import type { BlobInfo, BlobStore } from "./blob-store.js";
 import type { Capabilities } from "./byte-plane/capability.js";

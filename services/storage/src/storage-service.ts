@@ -1,16 +1,13 @@
-import { storageV1 } from "@latchflow/proto";
+import { storageV1 } from "@latchflow/proto/storage";
+import { type GrpcServer, type LatchflowService, type ServiceDeps, ServiceName } from "@latchflow/runtime";
 import {
   createOutboxRelay,
   type Database,
   databaseTarget,
-  type GrpcServer,
-  type LatchflowService,
   OutboxMessage,
   type OutboxRelay,
   openDatabase,
-  type ServiceDeps,
-  ServiceName,
-} from "@latchflow/runtime";
+} from "@latchflow/runtime/db";
 import { Blob } from "./blob-entity.js";
 import { createBlobStore } from "./blob-store.js";
 import { createCapabilities } from "./byte-plane/capability.js";

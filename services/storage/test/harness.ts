@@ -8,12 +8,12 @@ import {
   createClient,
   createGrpcServer,
   createLogger,
-  type Database,
   fromServiceError,
   type GrpcClient,
   type LatchflowService,
   type RequestContext,
 } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { createTestConfig, type TestConfig, type TestDialect } from "@latchflow/runtime/testing";
 import { dropSchemas, type StartedS3, startS3rver, uniqueName } from "@latchflow/testing";
 import { generateMasterKey } from "../src/crypto/keyring.js";

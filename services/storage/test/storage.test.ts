@@ -1,7 +1,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { ErrorCode, OutboxMessage } from "@latchflow/runtime";
+import { ErrorCode } from "@latchflow/runtime";
+import { OutboxMessage } from "@latchflow/runtime/db";
 import { waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Blob } from "../src/blob-entity.js";

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import Database from "libsql";
+import type Database from "libsql";
 import { createWalSync, type WalSync } from "../sqlite/wal-sync.js";
 
 /** One row of the append-only log. */
@@ -35,6 +36,12 @@ export interface ConsumerRecord {
   /** Un-acked deliveries that are not dead, in-flight ones (lost with their process) made due now. */
   pending: PendingRow[];
 }
+
+/**
+ * libsql, a native addon (~8 MiB resident), is loaded when a store opens: a process whose bus is NATS never
+ * opens one and never loads it (ADR 070).
+ */
+const requireLibsql = (): typeof Database => createRequire(import.meta.url)("libsql");
 
 /** Rows per multi-row statement of a batch's bookkeeping (a batch bigger than this takes several). */
 const MAX_ROWS = 64;
@@ -88,7 +95,8 @@ export class BusStore {
   constructor(path: string) {
     // the first start of a fresh clone: the data dir does not exist yet
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    this.#db = new Database(path, { timeout: 5000 });
+    const Sqlite = requireLibsql();
+    this.#db = new Sqlite(path, { timeout: 5000 });
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = NORMAL");
     if (path !== ":memory:") this.#sync = createWalSync(path);

@@ -1,4 +1,4 @@
-import { defineMigration } from "@latchflow/runtime";
+import { defineMigration } from "@latchflow/runtime/db";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 
 const ts = { useTz: true, precision: 3 } as const;

@@ -1,13 +1,6 @@
 import type { pipelinesV1 } from "@latchflow/proto";
-import {
-  type Database,
-  emitEvent,
-  newId,
-  notFound,
-  type OutboxRelay,
-  type RequestContext,
-  validationFailed,
-} from "@latchflow/runtime";
+import { newId, notFound, type RequestContext, validationFailed } from "@latchflow/runtime";
+import { type Database, emitEvent, type OutboxRelay } from "@latchflow/runtime/db";
 import {
   type CapabilityCatalog,
   DiagnosticCode,

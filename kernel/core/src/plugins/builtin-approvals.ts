@@ -1,12 +1,6 @@
 import type { pluginsV1 } from "@latchflow/proto";
-import {
-  type Database,
-  emitEvent,
-  newId,
-  type OutboxRelay,
-  type RequestContext,
-  validationFailed,
-} from "@latchflow/runtime";
+import { newId, type RequestContext, validationFailed } from "@latchflow/runtime";
+import { type Database, emitEvent, type OutboxRelay } from "@latchflow/runtime/db";
 import { checkApproval, manifestHosts } from "./approvals.js";
 import { PluginApprovalRow } from "./entities.js";
 import type { BuiltinPlugin, Registry } from "./registry.js";

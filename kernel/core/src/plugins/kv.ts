@@ -1,5 +1,6 @@
 import { kvKeyProblem, kvValueText } from "@latchflow/plugin-sdk/invocation";
-import { type Database, type EntityManager, newId } from "@latchflow/runtime";
+import { newId } from "@latchflow/runtime";
+import type { Database, EntityManager } from "@latchflow/runtime/db";
 import { type Json, SandboxError, SandboxErrorCode } from "@latchflow/sandbox";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { KvRow } from "../runs/entities.js";

@@ -1,5 +1,5 @@
 import type { PluginManifest } from "@latchflow/plugin-sdk";
-import type { Database } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import type { PipelineDocument } from "@latchflow/spec";
 import { PipelineRow } from "../pipelines/entities.js";
 

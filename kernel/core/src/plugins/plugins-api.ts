@@ -1,16 +1,14 @@
 import type { PluginManifest } from "@latchflow/plugin-sdk";
 import type { pluginsV1 } from "@latchflow/proto";
 import {
-  type Database,
   ErrorCode,
-  emitEvent,
   LatchflowError,
   newId,
   notFound,
-  type OutboxRelay,
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
+import { type Database, emitEvent, type OutboxRelay } from "@latchflow/runtime/db";
 import type { PluginSource } from "@latchflow/sandbox";
 import { type PipelineDocument, SECRET_NAME_PATTERN } from "@latchflow/spec";
 import { pluginNameProblem } from "@latchflow/spec/naming";

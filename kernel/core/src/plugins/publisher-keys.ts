@@ -3,14 +3,12 @@ import type { pluginsV1 } from "@latchflow/proto";
 import {
   actorOf,
   conflict,
-  type Database,
-  emitEvent,
   newId,
   notFound,
-  type OutboxRelay,
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
+import { type Database, emitEvent, type OutboxRelay } from "@latchflow/runtime/db";
 import { type PluginRow, PublisherKeyRow } from "./entities.js";
 
 /** The publisher keys admins trust (ADR 042): list, add, remove; and a plugin's signature state against them. */

@@ -1,7 +1,8 @@
 import type { PluginHost } from "@latchflow/plugin-host";
 import type { PluginManifest, PluginPermission } from "@latchflow/plugin-sdk";
 import { limitsOf } from "@latchflow/plugin-sdk/invocation";
-import { type Database, ErrorCode, LatchflowError } from "@latchflow/runtime";
+import { ErrorCode, LatchflowError } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import type { PluginSource } from "@latchflow/sandbox";
 import type { CapabilityCatalog, CapabilityDescriptor } from "@latchflow/spec";
 import { usesPrefix } from "@latchflow/spec/naming";

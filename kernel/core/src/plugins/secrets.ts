@@ -1,11 +1,6 @@
 import type { storageV1 } from "@latchflow/proto";
-import {
-  type Database,
-  type GrpcClient,
-  newId,
-  type RequestContext,
-  systemContext,
-} from "@latchflow/runtime";
+import { type GrpcClient, newId, type RequestContext, systemContext } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { PluginSecretRow } from "./entities.js";
 import { secretContext } from "./plugins-api.js";
 

@@ -1,5 +1,6 @@
 import type { GrantRequest, PublishRequest } from "@latchflow/plugin-sdk";
-import type { Database, RequestContext } from "@latchflow/runtime";
+import type { RequestContext } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { describe, expect, it } from "vitest";
 import type { AuthClient, BundlesClient } from "../pipelines/validation.js";
 import { createServiceActions } from "./service-actions.js";

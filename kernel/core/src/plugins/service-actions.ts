@@ -8,7 +8,6 @@ import {
   publishRequestProblem,
 } from "@latchflow/plugin-sdk/invocation";
 import {
-  type Database,
   decideAllForUser,
   ErrorCode,
   isLatchflowError,
@@ -16,8 +15,8 @@ import {
   newId,
   type RequestContext,
   Scope,
-  sqlTable,
 } from "@latchflow/runtime";
+import { type Database, sqlTable } from "@latchflow/runtime/db";
 import type { Json } from "@latchflow/sandbox";
 import { findBundleByName, findRecipient } from "../lookups.js";
 import type { AuthClient, BundlesClient } from "../pipelines/validation.js";

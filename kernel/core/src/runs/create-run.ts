@@ -1,13 +1,6 @@
 import type { EventEnvelope } from "@latchflow/bus";
-import {
-  CallerKind,
-  type EntityManager,
-  insertEvents,
-  insertRows,
-  newId,
-  type RequestContext,
-  requestEvent,
-} from "@latchflow/runtime";
+import { CallerKind, newId, type RequestContext } from "@latchflow/runtime";
+import { type EntityManager, insertEvents, insertRows, requestEvent } from "@latchflow/runtime/db";
 import type { Json } from "@latchflow/sandbox";
 import type { PipelineDocument, PipelineStep } from "@latchflow/spec";
 import type { PipelineRow } from "../pipelines/entities.js";

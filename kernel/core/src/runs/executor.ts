@@ -5,13 +5,8 @@ import {
   DEFAULT_STEP_TIMEOUT_MS,
   stepFailureOf,
 } from "@latchflow/plugin-sdk/invocation";
-import {
-  currentTraceparent,
-  type Database,
-  type EntityManager,
-  type Logger,
-  type OutboxRelay,
-} from "@latchflow/runtime";
+import { currentTraceparent, type Logger } from "@latchflow/runtime";
+import type { Database, EntityManager, OutboxRelay } from "@latchflow/runtime/db";
 import type { Json, JsonObject } from "@latchflow/sandbox";
 import { evaluateCondition, type PipelineStep, parseDuration } from "@latchflow/spec";
 import { type HostDeps, hostCapabilities } from "../plugins/host-capabilities.js";

@@ -1,16 +1,18 @@
 import type { EventEnvelope, EventPayload, EventType } from "@latchflow/bus";
 import type { ActionInput, StepOutcome } from "@latchflow/plugin-sdk";
 import {
-  type EntityManager,
-  insertEvents,
-  insertRows,
   newId,
   pipelineRunsTotal,
   pipelineStepsTotal,
   pipelineTriggerToFirstStepSeconds,
+} from "@latchflow/runtime";
+import {
+  type EntityManager,
+  insertEvents,
+  insertRows,
   requestEvent,
   updateWhere,
-} from "@latchflow/runtime";
+} from "@latchflow/runtime/db";
 import type { Json } from "@latchflow/sandbox";
 import type { PipelineStep } from "@latchflow/spec";
 import { type Draft, type RunSpec, runContext } from "./create-run.js";

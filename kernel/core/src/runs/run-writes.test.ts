@@ -1,11 +1,11 @@
+import { createLogger } from "@latchflow/runtime";
 import {
-  createLogger,
   type Database,
   databaseTarget,
   OutboxMessage,
   openDatabase,
   outboxMigration,
-} from "@latchflow/runtime";
+} from "@latchflow/runtime/db";
 import { createTestConfig, TEST_DIALECTS, watchStatements } from "@latchflow/runtime/testing";
 import type { Json } from "@latchflow/sandbox";
 import { dropSchemas, uniqueName } from "@latchflow/testing";

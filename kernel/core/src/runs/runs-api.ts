@@ -3,15 +3,13 @@ import { controlEvent, MAX_HOOK_BODY_BYTES, requestEvent } from "@latchflow/plug
 import type { pipelinesV1 } from "@latchflow/proto";
 import {
   actorOf,
-  type Database,
   ErrorCode,
-  emitEvent,
   LatchflowError,
   notFound,
-  type OutboxRelay,
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
+import { type Database, emitEvent, type OutboxRelay } from "@latchflow/runtime/db";
 import type { Json } from "@latchflow/sandbox";
 import { createAjv, type PipelineDocument } from "@latchflow/spec";
 import { PipelineRow } from "../pipelines/entities.js";

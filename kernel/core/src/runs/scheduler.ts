@@ -1,4 +1,5 @@
-import { CallerKind, type Database, type Logger, newId } from "@latchflow/runtime";
+import { CallerKind, type Logger, newId } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { PipelineRow } from "../pipelines/entities.js";
 import { ARM_KEY, type TriggerRunner } from "../triggers/trigger-runner.js";
 import { RunRow, TimerRow } from "./entities.js";

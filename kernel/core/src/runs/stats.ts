@@ -1,5 +1,6 @@
 import type { pipelinesV1 } from "@latchflow/proto";
-import { type Database, type RequestContext, statsWindow } from "@latchflow/runtime";
+import { type RequestContext, statsWindow } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import type { PipelineDocument } from "@latchflow/spec";
 import { PipelineRow } from "../pipelines/entities.js";
 import { RunRow, TimerRow } from "./entities.js";

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { type Database, ErrorCode, LatchflowError, newId } from "@latchflow/runtime";
+import { ErrorCode, LatchflowError, newId } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { SettingRow } from "../plugins/entities.js";
 import { TriggerLinkRow } from "./entities.js";

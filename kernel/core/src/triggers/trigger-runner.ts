@@ -10,16 +10,8 @@ import {
   TriggerResultError,
   triggerInputOf,
 } from "@latchflow/plugin-sdk/invocation";
-import {
-  type Database,
-  type EntityManager,
-  ErrorCode,
-  LatchflowError,
-  type Logger,
-  newId,
-  type OutboxRelay,
-  type RequestContext,
-} from "@latchflow/runtime";
+import { ErrorCode, LatchflowError, type Logger, newId, type RequestContext } from "@latchflow/runtime";
+import type { Database, EntityManager, OutboxRelay } from "@latchflow/runtime/db";
 import type { HostCapabilities, Json, JsonObject } from "@latchflow/sandbox";
 import { type PipelineDocument, type PipelineTrigger, parseDuration } from "@latchflow/spec";
 import type { PipelineRow } from "../pipelines/entities.js";

@@ -1,5 +1,6 @@
 import type { pipelinesV1 } from "@latchflow/proto";
-import { type Database, type Logger, notFound, type RequestContext } from "@latchflow/runtime";
+import { type Logger, notFound, type RequestContext } from "@latchflow/runtime";
+import type { Database } from "@latchflow/runtime/db";
 import type { PipelineDocument } from "@latchflow/spec";
 import { PipelineRow } from "../pipelines/entities.js";
 import { TimerRow } from "../runs/entities.js";

@@ -9,7 +9,7 @@ import {
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
-import { healthV1 } from "@latchflow/proto";
+import { healthV1 } from "@latchflow/proto/health";
 import type { RequestContext } from "../context.js";
 import { ErrorCode, errorCodeFromGrpcStatus, LatchflowError } from "../errors.js";
 import type { Logger } from "../logger.js";

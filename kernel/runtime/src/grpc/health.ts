@@ -1,5 +1,5 @@
 import { type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, status } from "@grpc/grpc-js";
-import { healthV1 } from "@latchflow/proto";
+import { healthV1 } from "@latchflow/proto/health";
 
 type CheckRequest = healthV1.HealthCheckRequest;
 type CheckResponse = healthV1.HealthCheckResponse;

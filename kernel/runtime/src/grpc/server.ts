@@ -15,7 +15,7 @@ import {
   type UntypedHandleCall,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { healthV1 } from "@latchflow/proto";
+import { healthV1 } from "@latchflow/proto/health";
 import { ulid } from "ulid";
 import type { RequestContext } from "../context.js";
 import { ErrorCode, isLatchflowError, LatchflowError, toLatchflowError } from "../errors.js";

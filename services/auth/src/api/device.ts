@@ -1,12 +1,6 @@
 import type { authV1 } from "@latchflow/proto";
-import {
-  DEFAULT_TENANT,
-  emitEvent as emit,
-  newId,
-  notFound,
-  type RequestContext,
-  validationFailed,
-} from "@latchflow/runtime";
+import { DEFAULT_TENANT, newId, notFound, type RequestContext, validationFailed } from "@latchflow/runtime";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import { type AuthContext, SETTINGS } from "../context.js";
 import { DeviceGrant, User } from "../entities/index.js";
 import { LIMITS } from "../rate-limit.js";

@@ -1,15 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { authV1 } from "@latchflow/proto";
-import type { EntityManager } from "@latchflow/runtime";
 import {
   CallerKind,
-  emitEvent as emit,
   newId,
   notFound,
   permissionDenied,
   type RequestContext,
   validationFailed,
 } from "@latchflow/runtime";
+import type { EntityManager } from "@latchflow/runtime/db";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import { type AuthContext, callerSession } from "../context.js";
 import { RecipientDevice, Session } from "../entities/index.js";
 import { hashSecret } from "../secrets.js";

@@ -1,5 +1,5 @@
 import type { authV1 } from "@latchflow/proto";
-import { type Database, dateFromSql, sqlTable } from "@latchflow/runtime";
+import { type Database, dateFromSql, sqlTable } from "@latchflow/runtime/db";
 
 /** The credential (API token or user session) and its user behind a presented hash, with the user's permissions. */
 export interface UserCredential {

@@ -1,7 +1,8 @@
 import { randomInt } from "node:crypto";
 import { PAIRING_CODE_RULE } from "@latchflow/api";
 import type { authV1 } from "@latchflow/proto";
-import { conflict, emitEvent as emit, newId, notFound, type RequestContext } from "@latchflow/runtime";
+import { conflict, newId, notFound, type RequestContext } from "@latchflow/runtime";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import type { AuthContext } from "../context.js";
 import { Pairing, Recipient } from "../entities/index.js";
 import { LIMITS } from "../rate-limit.js";

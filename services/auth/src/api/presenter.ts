@@ -1,4 +1,3 @@
-import type { EntityManager } from "@latchflow/runtime";
 import {
   CallerKind,
   mayManageUser,
@@ -8,6 +7,7 @@ import {
   subjectOf,
   unauthenticated,
 } from "@latchflow/runtime";
+import type { EntityManager } from "@latchflow/runtime/db";
 import { ApiToken, Permission, User } from "../entities/index.js";
 import { permissionToProto } from "./authenticate.js";
 

@@ -1,6 +1,7 @@
 import type { authV1 } from "@latchflow/proto";
-import type { EntityManager } from "@latchflow/runtime";
-import { emitEvent as emit, type RequestContext } from "@latchflow/runtime";
+import type { RequestContext } from "@latchflow/runtime";
+import type { EntityManager } from "@latchflow/runtime/db";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import type { AuthContext } from "../context.js";
 import type { Recipient } from "../entities/index.js";
 import { openSession } from "./sessions.js";

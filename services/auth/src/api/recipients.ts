@@ -2,7 +2,6 @@ import type { authV1 } from "@latchflow/proto";
 import {
   conflict,
   decodeCursor,
-  emitEvent as emit,
   newId,
   notFound,
   pageLimit,
@@ -10,6 +9,7 @@ import {
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { type AuthContext, isEmail, normalizeEmail } from "../context.js";
 import { OtpChallenge, Pairing, Recipient, RecipientDevice, Session } from "../entities/index.js";

@@ -1,6 +1,7 @@
 import type { authV1 } from "@latchflow/proto";
-import type { EntityManager } from "@latchflow/runtime";
-import { emitEvent as emit, newId, notFound, type RequestContext } from "@latchflow/runtime";
+import { newId, notFound, type RequestContext } from "@latchflow/runtime";
+import type { EntityManager } from "@latchflow/runtime/db";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import { type AuthContext, callerSession } from "../context.js";
 import { Session } from "../entities/index.js";
 import { hashSecret, randomSecret } from "../secrets.js";

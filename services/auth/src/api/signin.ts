@@ -1,8 +1,6 @@
 import type { authV1 } from "@latchflow/proto";
-import type { EntityManager } from "@latchflow/runtime";
 import {
   DEFAULT_TENANT,
-  emitEvent as emit,
   type MailMessage,
   newId,
   type RequestContext,
@@ -10,6 +8,8 @@ import {
   roleCeiling,
   unauthenticated,
 } from "@latchflow/runtime";
+import type { EntityManager } from "@latchflow/runtime/db";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import { type AuthContext, isEmail, normalizeEmail, SETTINGS } from "../context.js";
 import { MagicLink, OtpChallenge, Recipient, User } from "../entities/index.js";
 import { magicLinkMail, otpMail } from "../mail-templates.js";

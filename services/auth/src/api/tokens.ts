@@ -1,8 +1,6 @@
 import type { authV1 } from "@latchflow/proto";
-import type { EntityManager } from "@latchflow/runtime";
 import {
   decide,
-  emitEvent as emit,
   isRole,
   newId,
   notFound,
@@ -13,6 +11,8 @@ import {
   Scope,
   validationFailed,
 } from "@latchflow/runtime";
+import type { EntityManager } from "@latchflow/runtime/db";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import type { AuthContext } from "../context.js";
 import { ApiToken, User } from "../entities/index.js";
 import { hashSecret, mintToken } from "../secrets.js";

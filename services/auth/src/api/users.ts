@@ -1,9 +1,7 @@
 import type { authV1 } from "@latchflow/proto";
-import type { EntityManager } from "@latchflow/runtime";
 import {
   conflict,
   decodeCursor,
-  emitEvent as emit,
   isRole,
   newId,
   notFound,
@@ -15,6 +13,8 @@ import {
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
+import type { EntityManager } from "@latchflow/runtime/db";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import { LockMode, UniqueConstraintViolationException } from "@mikro-orm/core";
 import { type AuthContext, callerUserId, isEmail, normalizeEmail, SETTINGS } from "../context.js";
 import { Permission, Session, User } from "../entities/index.js";

@@ -1,15 +1,8 @@
 import { MESSAGE_RULE, normalizeMessage } from "@latchflow/api";
 import { PASSPHRASE_RULE, passphraseFollowsRule } from "@latchflow/plugin-sdk";
 import type { bundlesV1 } from "@latchflow/proto";
-import {
-  conflict,
-  type EntityManager,
-  emitEvent as emit,
-  newId,
-  notFound,
-  type RequestContext,
-  validationFailed,
-} from "@latchflow/runtime";
+import { conflict, newId, notFound, type RequestContext, validationFailed } from "@latchflow/runtime";
+import { type EntityManager, emitEvent as emit } from "@latchflow/runtime/db";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { hash } from "@node-rs/argon2";
 import type { BundlesContext } from "../context.js";

@@ -2,9 +2,6 @@ import type { bundlesV1 } from "@latchflow/proto";
 import {
   conflict,
   decodeCursor,
-  type EntityManager,
-  emitEvent as emit,
-  insertRows,
   newId,
   notFound,
   pageLimit,
@@ -12,6 +9,7 @@ import {
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
+import { type EntityManager, emitEvent as emit, insertRows } from "@latchflow/runtime/db";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { sanitizeEntryNames } from "../archive/index.js";
 import type { BundlesContext } from "../context.js";

@@ -1,4 +1,4 @@
-import { type Database, sqlDate, sqlTable } from "@latchflow/runtime";
+import { type Database, sqlDate, sqlTable } from "@latchflow/runtime/db";
 import { SETTINGS } from "../context.js";
 
 /**

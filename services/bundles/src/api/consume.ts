@@ -1,15 +1,12 @@
 import { DownloadRefusal } from "@latchflow/api";
 import {
-  type EntityManager,
   ErrorCode,
-  emitEvent as emit,
   LatchflowError,
   notFound,
   permissionDenied,
   type RequestContext,
-  sqlDate,
-  sqlTable,
 } from "@latchflow/runtime";
+import { type EntityManager, emitEvent as emit, sqlDate, sqlTable } from "@latchflow/runtime/db";
 import type { BundlesContext } from "../context.js";
 import { Assignment, Bundle } from "../entities/index.js";
 import { checkPassphrase } from "./passphrase-throttle.js";

@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import type { bundlesV1 } from "@latchflow/proto";
 import {
   decodeCursor,
-  emitEvent as emit,
   newId,
   pageLimit,
   type RequestContext,
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import { type BundlesContext, SETTINGS } from "../context.js";
 import { Bundle, BundleVersion, DownloadGrant } from "../entities/index.js";
 import { assignmentToProto } from "./assignments.js";

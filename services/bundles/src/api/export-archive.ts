@@ -1,6 +1,7 @@
 import { DownloadRefusal } from "@latchflow/api";
 import type { bundlesV1 } from "@latchflow/proto";
-import { conflict, emitEvent as emit, type RequestContext } from "@latchflow/runtime";
+import { conflict, type RequestContext } from "@latchflow/runtime";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import type { BundlesContext } from "../context.js";
 import { BundleVersion } from "../entities/index.js";
 import { manifestOf } from "../versions.js";

@@ -3,8 +3,6 @@ import type { bundlesV1 } from "@latchflow/proto";
 import {
   conflict,
   decodeCursor,
-  type EntityManager,
-  emitEvent as emit,
   newId,
   notFound,
   pageLimit,
@@ -12,6 +10,7 @@ import {
   toPage,
   validationFailed,
 } from "@latchflow/runtime";
+import { type EntityManager, emitEvent as emit } from "@latchflow/runtime/db";
 import type { BundlesContext } from "../context.js";
 import { Bundle, BundleObject, FileEntry } from "../entities/index.js";
 

@@ -1,12 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { bundlesV1 } from "@latchflow/proto";
-import {
-  emitEvent as emit,
-  newId,
-  notFound,
-  type RequestContext,
-  validationFailed,
-} from "@latchflow/runtime";
+import { newId, notFound, type RequestContext, validationFailed } from "@latchflow/runtime";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import type { BundlesContext } from "../context.js";
 import { PublishLink } from "../entities/index.js";
 import { findBundle } from "./bundles.js";

@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { DownloadRefusal } from "@latchflow/api";
 import type { bundlesV1 } from "@latchflow/proto";
 import {
-  emitEvent as emit,
   type LatchflowError,
   notFound,
   type RequestContext,
   unauthenticated,
   validationFailed,
 } from "@latchflow/runtime";
+import { emitEvent as emit } from "@latchflow/runtime/db";
 import type { BundlesContext } from "../context.js";
 import { Assignment, Bundle, BundleVersion, DownloadGrant, PublishLink } from "../entities/index.js";
 import { answerArchive } from "./archive-answer.js";

@@ -1,12 +1,6 @@
 import { PassphraseReason } from "@latchflow/api";
-import {
-  type Database,
-  ErrorCode,
-  LatchflowError,
-  permissionDenied,
-  type RequestContext,
-  sqlTable,
-} from "@latchflow/runtime";
+import { ErrorCode, LatchflowError, permissionDenied, type RequestContext } from "@latchflow/runtime";
+import { type Database, sqlTable } from "@latchflow/runtime/db";
 import { verify } from "@node-rs/argon2";
 
 /** How many wrong passphrases lock further tries, and for how long (per assignment and per client IP). */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Readable } from "node:stream";
-import type { storageV1 } from "@latchflow/proto";
+import type { storageV1 } from "@latchflow/proto/storage";
 import {
   type CallerKind,
   ErrorCode,
