@@ -80,6 +80,27 @@ describe("releasingWrites", () => {
     writer.destroy();
     expect(target.out.destroyed).toBe(true);
   });
+
+  it("a failed pipe settles only once the target has closed (a file still opening is closed before cleanup)", async () => {
+    // like a file stream whose open has not returned yet: its destroy waits for the open, then closes
+    let closed = false;
+    const opening = new Writable({
+      construct(done) {
+        setTimeout(done, 50);
+      },
+      write(_chunk, _enc, done) {
+        done();
+      },
+    });
+    opening.once("close", () => {
+      closed = true;
+    });
+    const refused = new PassThrough();
+    const piped = pipeline(refused, releasingWrites(opening, 1024));
+    refused.destroy(new Error("refused"));
+    await expect(piped).rejects.toThrow("refused");
+    expect(closed).toBe(true);
+  });
 });
 
 function passThroughOf(pieces: Buffer[]): PassThrough {

@@ -50,8 +50,11 @@ export function releasingWrites(out: Writable, highWaterMark: number): Writable 
     },
     destroy(err, done) {
       // after its end (autoDestroy) `out` is left alone: an HTTP request still waits for its answer
-      if (err || !writer.writableFinished) out.destroy(err ?? undefined);
-      done(err);
+      if ((!err && writer.writableFinished) || out.closed) return done(err);
+      // done once `out` has closed, as a pipe to `out` itself would be: a file still being opened is created
+      // after a caller that cleans up on the failure removed it (a temp file left behind) otherwise
+      out.once("close", () => done(err));
+      out.destroy(err ?? undefined);
     },
   });
   out.once("error", (err) => writer.destroy(err));
