@@ -3,9 +3,10 @@ import { compileSubscribeOptions, subscribeMethods } from "./consumer-options.js
 import { type ConsumerHost, ConsumerRuntime } from "./in-process/consumer-runtime.js";
 import { BusStore } from "./in-process/store.js";
 import { type Logger, silentLogger } from "./logger.js";
+import { type RetentionOptions, retentionSettings, schedulePruning } from "./retention.js";
 import { subjectFor } from "./subjects.js";
 
-export interface InProcessBusOptions {
+export interface InProcessBusOptions extends RetentionOptions {
   /**
    * SQLite file holding the message log and the consumers' state; reopening the same file resumes every
    * durable consumer where it stopped. Default `:memory:` (nothing survives `close()`). One bus per file.
@@ -15,16 +16,33 @@ export interface InProcessBusOptions {
   logger?: Logger;
 }
 
+/** Messages removed per statement: the bus's writes wait for one statement only, never for a whole prune. */
+const PRUNE_BATCH = 1000;
+
 /**
  * The embedded event bus: JetStream semantics (durable consumers, explicit ack, redelivery with backoff,
  * max deliver, dedupe by event id, queue groups) inside one process, persisted in SQLite via libsql.
  */
 export function createInProcessBus(options: InProcessBusOptions = {}): EventBus {
+  const retention = retentionSettings(options);
   const logger = (options.logger ?? silentLogger()).child({ component: "bus", transport: "in-process" });
   const store = new BusStore(options.path ?? ":memory:");
   const runtimes = new Map<string, ConsumerRuntime>();
   let lastSeq = store.lastSeq();
   let closing: Promise<void> | undefined;
+  const pruning = schedulePruning(
+    retention,
+    async (before, stopping) => {
+      let removed = 0;
+      for (let n = PRUNE_BATCH; n === PRUNE_BATCH && !stopping(); ) {
+        n = store.prune(before, PRUNE_BATCH);
+        removed += n;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return removed;
+    },
+    logger,
+  );
 
   const host: ConsumerHost = {
     store,
@@ -92,6 +110,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
 
     close() {
       closing ??= (async () => {
+        await pruning.stop();
         await Promise.all([...runtimes.values()].map((runtime) => runtime.close()));
         for (const runtime of runtimes.values()) if (runtime.ephemeral) store.dropConsumer(runtime.name);
         runtimes.clear();

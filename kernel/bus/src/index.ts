@@ -22,6 +22,7 @@ export { createInProcessBus, type InProcessBusOptions } from "./in-process-bus.j
 export { DUPLICATE_WINDOW_MS, deleteStream, ensureStream, type StreamSettings } from "./nats/stream.js";
 export { createNatsBus, type NatsBusOptions, REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./nats-bus.js";
 export { pooledRandom } from "./random.js";
+export { RETENTION_DEFAULTS, type RetentionOptions } from "./retention.js";
 export { createWalSync, type WalSync } from "./sqlite/wal-sync.js";
 export {
   assertEventType,

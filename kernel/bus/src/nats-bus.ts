@@ -16,12 +16,14 @@ import {
 import { type Logger, silentLogger } from "./logger.js";
 import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./nats/headers.js";
 import { PullLoop } from "./nats/pull-loop.js";
+import { pruneStream } from "./nats/retention.js";
 import { assertStreamSettings, ensureStream, isNotFound, subjectPrefix } from "./nats/stream.js";
+import { type RetentionOptions, retentionSettings, schedulePruning } from "./retention.js";
 import { subjectFor } from "./subjects.js";
 
 export { REQUEST_ID_HEADER, TRACEPARENT_HEADER };
 
-export interface NatsBusOptions {
+export interface NatsBusOptions extends RetentionOptions {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222` */
   servers: string | string[];
   /** JetStream stream holding the events */
@@ -32,7 +34,10 @@ export interface NatsBusOptions {
   logger?: Logger;
   /** Connection name shown by the server (e.g. the service name). */
   name?: string;
-  /** Create/update the stream on start (default true); turn off when the kernel provisions it. */
+  /**
+   * Create/update the stream on start and remove consumed events from it (`retentionMs`, `pruneEveryMs`);
+   * default true. Turn off when the kernel provisions it.
+   */
   provisionStream?: boolean;
   /**
    * Messages each subscriber pulls at once (default 1: pull one, handle it, pull the next). Higher raises
@@ -48,6 +53,7 @@ export interface NatsBusOptions {
 export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
   const { stream, namespace } = options;
   assertStreamSettings({ stream, namespace });
+  const retention = retentionSettings(options);
   const prefetch = options.prefetch ?? 1;
   if (!Number.isInteger(prefetch) || prefetch < 1) throw new Error(`Invalid prefetch ${prefetch}`);
   const logger = (options.logger ?? silentLogger()).child({ component: "bus", transport: "nats", stream });
@@ -70,6 +76,10 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   /** names of the ephemeral consumers of subscriptions not yet stopped */
   const ephemerals = new Set<string>();
   let closing: Promise<void> | undefined;
+  const pruning =
+    (options.provisionStream ?? true)
+      ? schedulePruning(retention, (before) => pruneStream(jsm, stream, before), logger)
+      : undefined;
 
   const assertOpen = (): void => {
     if (closing || nc.isClosed()) throw new Error("The NATS bus is closed");
@@ -132,6 +142,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
     close() {
       closing ??= (async () => {
+        await pruning?.stop();
         await Promise.all([...loops].map((loop) => loop.stop()));
         loops.clear();
         await Promise.all([...ephemerals].map(deleteEphemeral));

@@ -16,6 +16,7 @@ export async function createBusFromConfig(config: Config, logger: Logger): Promi
       servers: config.bus.url,
       stream: config.bus.stream,
       namespace: config.bus.namespace,
+      retentionMs: config.bus.retentionMs,
       logger: busLogger,
     });
     return instrumentBus(bus, { transport: "nats" });
@@ -23,7 +24,7 @@ export async function createBusFromConfig(config: Config, logger: Logger): Promi
   // a fresh clone has no data dir yet: it and every parent are created 0700, the log file 0600
   const path = join(resolve(config.dataDir), "bus.db");
   makeSqliteFilePrivate(path);
-  const bus = createInProcessBus({ path, logger: busLogger });
+  const bus = createInProcessBus({ path, retentionMs: config.bus.retentionMs, logger: busLogger });
   makeSqliteFilePrivate(path);
   return instrumentBus(bus, { transport: "in-process" });
 }

@@ -7,7 +7,7 @@ describe("loadConfig", () => {
   it("compiles documented defaults into the embedded mode", () => {
     const config = loadConfig({});
     expect(config.database).toEqual({ kind: "sqlite" });
-    expect(config.bus).toEqual({ kind: "in-process" });
+    expect(config.bus).toEqual({ kind: "in-process", retentionMs: 7 * 86_400_000 });
     expect(config.http.port).toBe(8080);
     expect(config.development).toBe(false);
     expect(config.bootstrap).toEqual({ token: "", email: "owner@localhost" });
@@ -18,6 +18,7 @@ describe("loadConfig", () => {
       LATCHFLOW_DATABASE_URL: "postgres://u@db:5432/lf",
       LATCHFLOW_DB_SCHEMA_PREFIX: "prod_",
       LATCHFLOW_NATS_URL: "nats://nats:4222",
+      LATCHFLOW_BUS_RETENTION_DAYS: "30",
     });
     expect(config.database).toEqual({
       kind: "postgres",
@@ -25,7 +26,13 @@ describe("loadConfig", () => {
       schemaPrefix: "prod_",
       poolMax: 10,
     });
-    expect(config.bus).toEqual({ kind: "nats", url: "nats://nats:4222", stream: "LATCHFLOW", namespace: "" });
+    expect(config.bus).toEqual({
+      kind: "nats",
+      url: "nats://nats:4222",
+      stream: "LATCHFLOW",
+      namespace: "",
+      retentionMs: 30 * 86_400_000,
+    });
   });
 
   it("names every bad variable in one error", () => {
@@ -35,13 +42,19 @@ describe("loadConfig", () => {
         LATCHFLOW_PORT: "99999",
         LATCHFLOW_NATS_URL: "http://x",
         LATCHFLOW_BOOTSTRAP_TOKEN: "short",
+        LATCHFLOW_BUS_RETENTION_DAYS: "0",
       });
     } catch (e) {
       error = e;
     }
     expect(error).toMatchObject({ code: ErrorCode.BadRequest });
     const message = (error as Error).message;
-    for (const name of ["LATCHFLOW_PORT", "LATCHFLOW_NATS_URL", "LATCHFLOW_BOOTSTRAP_TOKEN"])
+    for (const name of [
+      "LATCHFLOW_PORT",
+      "LATCHFLOW_NATS_URL",
+      "LATCHFLOW_BOOTSTRAP_TOKEN",
+      "LATCHFLOW_BUS_RETENTION_DAYS",
+    ])
       expect(message).toContain(name);
     expect(message).not.toContain("short");
   });

@@ -33,6 +33,7 @@ const schema = z.object({
   LATCHFLOW_DB_POOL_MAX: positiveInt,
   LATCHFLOW_NATS_URL: optionalUrl(["nats://", "tls://"]),
   LATCHFLOW_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  LATCHFLOW_BUS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500),
   LATCHFLOW_NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/),
   LATCHFLOW_GRPC_HOST: z.string().min(1),
   LATCHFLOW_GRPC_PORT: port,
@@ -135,7 +136,10 @@ export interface Config {
   };
   dataDir: string;
   database: { kind: "sqlite" } | { kind: "postgres"; url: string; schemaPrefix: string; poolMax: number };
-  bus: { kind: "in-process" } | { kind: "nats"; url: string; stream: string; namespace: string };
+  bus: ({ kind: "in-process" } | { kind: "nats"; url: string; stream: string; namespace: string }) & {
+    /** how long events every consumer has handled stay on the bus (ADR 074) */
+    retentionMs: number;
+  };
   grpc: { host: string; port: number; deadlineMs: number };
   addresses: Record<Exclude<ServiceName, "gateway">, string>;
   storage: StorageConfig;
@@ -228,14 +232,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           poolMax: v.LATCHFLOW_DB_POOL_MAX,
         }
       : { kind: "sqlite" },
-    bus: v.LATCHFLOW_NATS_URL
-      ? {
-          kind: "nats",
-          url: v.LATCHFLOW_NATS_URL,
-          stream: v.LATCHFLOW_NATS_STREAM,
-          namespace: v.LATCHFLOW_NATS_NAMESPACE,
-        }
-      : { kind: "in-process" },
+    bus: {
+      ...(v.LATCHFLOW_NATS_URL
+        ? {
+            kind: "nats",
+            url: v.LATCHFLOW_NATS_URL,
+            stream: v.LATCHFLOW_NATS_STREAM,
+            namespace: v.LATCHFLOW_NATS_NAMESPACE,
+          }
+        : { kind: "in-process" }),
+      retentionMs: v.LATCHFLOW_BUS_RETENTION_DAYS * 86_400_000,
+    },
     grpc: {
       host: v.LATCHFLOW_GRPC_HOST,
       port: v.LATCHFLOW_GRPC_PORT,

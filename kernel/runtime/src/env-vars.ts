@@ -66,6 +66,10 @@ export const ENV_VARS = {
     default: "",
     doc: "Optional subject prefix so several deployments (or test runs) can share one NATS server.",
   },
+  LATCHFLOW_BUS_RETENTION_DAYS: {
+    default: "7",
+    doc: "Events that every consumer has handled are removed from the bus (the in-process log or the JetStream stream) once this many days old; an event a consumer still needs is kept. See [ADR 074](docs/adr/074-bus-retention.md).",
+  },
   LATCHFLOW_GRPC_HOST: {
     default: "127.0.0.1",
     doc: "Interface a service's gRPC server binds to (distributed mode).",

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "libsql";
 import { afterEach, describe, expect, it } from "vitest";
 import { BusStore } from "./store.js";
 
@@ -109,6 +110,79 @@ describe("BusStore: a batch's bookkeeping in one transaction", () => {
       Array.from({ length: 13 }, (_, i) => 1291 + i),
     );
     await reader.close();
+    await store.close();
+  });
+
+  it("prunes only old messages that every consumer is past and none has pending, dead letters included", async () => {
+    const store = new BusStore(fresh());
+    for (let i = 1; i <= 6; i++) store.append(`e${i}`, "s", "{}");
+    store.openConsumer("a", "s", Date.now());
+    store.openConsumer("b", "s", Date.now());
+    store.delivered(
+      "a",
+      [1, 2, 3, 4, 5].map((seq) => ({ seq, attempts: 1 })),
+      Date.now() + 60_000,
+      5,
+    );
+    store.ack("a", [1, 3, 4, 5]); // 2 still in flight
+    store.delivered(
+      "b",
+      [1, 2, 3, 4].map((seq) => ({ seq, attempts: 1 })),
+      Date.now() + 60_000,
+      4,
+    );
+    store.ack("b", [1, 2, 3]);
+    store.markDead("b", 4); // 4 dead-lettered for b: kept for inspection
+    expect(store.prune(0, 100)).toBe(0); // nothing is old enough
+    expect(store.prune(Date.now() + 1, 100)).toBe(2); // 1 and 3: 2 pending for a, 4 dead for b, 5–6 ahead of b
+    expect(store.readAfter(0, 10).map((m) => m.seq)).toEqual([2, 4, 5, 6]);
+    store.ack("a", [2]);
+    expect(store.prune(Date.now() + 1, 1)).toBe(1); // at most `limit`
+    expect(store.readAfter(0, 10).map((m) => m.seq)).toEqual([4, 5, 6]);
+    await store.close();
+  });
+
+  it("with no consumer prunes every old message, and seqs go on from the highest ever given", async () => {
+    const path = fresh();
+    const store = new BusStore(path);
+    for (let i = 1; i <= 3; i++) store.append(`e${i}`, "s", "{}");
+    expect(store.prune(Date.now() + 1, 100)).toBe(3);
+    expect(store.readAfter(0, 10)).toEqual([]);
+    expect(store.lastSeq()).toBe(3);
+    await store.close();
+    const again = new BusStore(path);
+    expect(again.lastSeq()).toBe(3);
+    expect(again.append("e4", "s", "{}")).toBe(4);
+    await again.close();
+  });
+
+  it("removes an ephemeral consumer left by a process that is gone when the file opens again", async () => {
+    const path = fresh();
+    const store = new BusStore(path);
+    store.append("e1", "s", "{}");
+    store.openConsumer("durable", "s", Date.now());
+    store.addConsumer("gone", "s", 0);
+    store.delivered("gone", [{ seq: 1, attempts: 1 }], Date.now() + 60_000, 1);
+    await store.close(); // killed: its ephemeral consumer was never dropped
+    const again = new BusStore(path);
+    expect(() => again.addConsumer("gone", "s", 1)).not.toThrow(); // the name is free again
+    again.dropConsumer("gone");
+    expect(again.openConsumer("durable", "s", Date.now()).cursor).toBe(0);
+    expect(again.prune(Date.now() + 1, 10)).toBe(0); // the durable consumer still needs e1
+    await again.close();
+  });
+
+  it("upgrades a file written before consumers were marked ephemeral", async () => {
+    const path = fresh();
+    const old = new Database(path);
+    old.exec(`CREATE TABLE bus_consumers (name TEXT PRIMARY KEY, filter TEXT NOT NULL, cursor INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO bus_consumers (name, filter, cursor) VALUES ('audit', 'lf.>', 0), ('gateway-identity-01J0', 'lf.*.auth.>', 0);`);
+    old.close();
+    const store = new BusStore(path);
+    store.append("e1", "s", "{}");
+    expect(store.prune(Date.now() + 1, 10)).toBe(0); // audit (durable) has not read e1
+    store.skipTo("audit", 1);
+    expect(store.prune(Date.now() + 1, 10)).toBe(1); // the crashed gateway's consumer no longer holds it back
     await store.close();
   });
 });

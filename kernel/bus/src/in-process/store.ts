@@ -58,9 +58,10 @@ CREATE TABLE IF NOT EXISTS bus_messages (
   published_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bus_consumers (
-  name   TEXT    PRIMARY KEY,
-  filter TEXT    NOT NULL,
-  cursor INTEGER NOT NULL DEFAULT 0
+  name      TEXT    PRIMARY KEY,
+  filter    TEXT    NOT NULL,
+  cursor    INTEGER NOT NULL DEFAULT 0,
+  ephemeral INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS bus_pending (
   consumer TEXT    NOT NULL,
@@ -71,6 +72,22 @@ CREATE TABLE IF NOT EXISTS bus_pending (
   PRIMARY KEY (consumer, seq)
 ) WITHOUT ROWID;
 `;
+
+/**
+ * Files written before consumers were marked ephemeral get the column. Their only ephemeral consumers were the
+ * gateways' identity-drop subscribers (`gateway-identity-<ulid>`), marked here so that rows of crashed processes
+ * are removed like any other.
+ */
+function addEphemeralColumn(db: Database.Database): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('bus_consumers')").all() as {
+    name: string;
+  }[];
+  if (columns.some((c) => c.name === "ephemeral")) return;
+  db.transaction(() => {
+    db.exec("ALTER TABLE bus_consumers ADD COLUMN ephemeral INTEGER NOT NULL DEFAULT 0");
+    db.exec("UPDATE bus_consumers SET ephemeral = 1 WHERE name LIKE 'gateway-identity-%'");
+  })();
+}
 
 /**
  * SQLite persistence of the in-process bus: the message log and each durable consumer's state.
@@ -101,12 +118,16 @@ export class BusStore {
     this.#db.pragma("synchronous = NORMAL");
     if (path !== ":memory:") this.#sync = createWalSync(path);
     this.#db.exec(SCHEMA);
+    addEphemeralColumn(this.#db);
     const db = this.#db;
     this.#stmts = {
       append: db.prepare(
         "INSERT INTO bus_messages (event_id, subject, body, published_at) VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
       ),
-      lastSeq: db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM bus_messages"),
+      // the highest seq ever given (AUTOINCREMENT): pruning may have removed that message
+      lastSeq: db.prepare(
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'bus_messages'), 0) AS seq",
+      ),
       readAfter: db.prepare(
         "SELECT seq, event_id AS eventId, subject, body FROM bus_messages WHERE seq > ? ORDER BY seq LIMIT ?",
       ),
@@ -114,7 +135,22 @@ export class BusStore {
       upsertConsumer: db.prepare(
         "INSERT INTO bus_consumers (name, filter) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET filter = excluded.filter",
       ),
-      addConsumer: db.prepare("INSERT INTO bus_consumers (name, filter, cursor) VALUES (?, ?, ?)"),
+      addConsumer: db.prepare(
+        "INSERT INTO bus_consumers (name, filter, cursor, ephemeral) VALUES (?, ?, ?, 1)",
+      ),
+      staleEphemeralPending: db.prepare(
+        "DELETE FROM bus_pending WHERE consumer IN (SELECT name FROM bus_consumers WHERE ephemeral = 1)",
+      ),
+      staleEphemeral: db.prepare("DELETE FROM bus_consumers WHERE ephemeral = 1"),
+      prune: db.prepare(
+        `DELETE FROM bus_messages WHERE seq IN (
+           SELECT m.seq FROM bus_messages m
+           WHERE m.published_at < ?
+             AND m.seq <= (SELECT COALESCE(MIN(cursor), (SELECT MAX(seq) FROM bus_messages)) FROM bus_consumers)
+             AND NOT EXISTS (SELECT 1 FROM bus_pending p WHERE p.seq = m.seq)
+           ORDER BY m.seq LIMIT ?
+         ) RETURNING seq`,
+      ),
       dropConsumer: db.prepare("DELETE FROM bus_consumers WHERE name = ?"),
       dropPending: db.prepare("DELETE FROM bus_pending WHERE consumer = ?"),
       setFilter: db.prepare("UPDATE bus_consumers SET filter = ? WHERE name = ?"),
@@ -131,6 +167,11 @@ export class BusStore {
       ),
       dead: db.prepare("UPDATE bus_pending SET state = 'dead' WHERE consumer = ? AND seq = ?"),
     };
+    // one bus per file: an ephemeral consumer left here belongs to a process that is gone (killed, crashed)
+    this.together(() => {
+      this.#stmts.staleEphemeralPending.run();
+      this.#stmts.staleEphemeral.run();
+    });
     this.#tailAfter = this.lastSeq();
   }
 
@@ -155,6 +196,17 @@ export class BusStore {
 
   lastSeq(): number {
     return (this.#stmts.lastSeq.get() as { seq: number }).seq;
+  }
+
+  /**
+   * Deletes at most `limit` messages published before `before` that no consumer needs any more: every consumer's
+   * cursor is past them and none has them pending (dead letters included, kept for inspection). Returns how many
+   * went. A consumer created later (cursor 0) reads only what is left, as with JetStream's limits.
+   */
+  prune(before: number, limit: number): number {
+    const gone = new Set((this.#stmts.prune.all(before, limit) as { seq: number }[]).map((r) => r.seq));
+    if (gone.size > 0) this.#tail = this.#tail.filter((m) => !gone.has(m.seq));
+    return gone.size;
   }
 
   /** Messages after `seq`, oldest first, at most `limit`: from memory when the tail holds them all. */
