@@ -1,5 +1,6 @@
 export { type CapabilityForwarder, forwardingCapabilities } from "./child-capabilities.js";
 export { dispatchCapabilityCall, grantedNames } from "./dispatch.js";
+export type { InvokeOptions, PluginHost, PluginHostLogger, PluginHostOptions } from "./plugin-host.js";
 export {
   CAPABILITY_NAMES,
   type CallErrorJson,
@@ -21,11 +22,4 @@ export {
   type PongMessage,
   type ReadyMessage,
 } from "./protocol.js";
-export {
-  backoffDelay,
-  createPluginHost,
-  type InvokeOptions,
-  type PluginHost,
-  type PluginHostLogger,
-  type PluginHostOptions,
-} from "./supervisor.js";
+export { backoffDelay, createPluginHost } from "./supervisor.js";

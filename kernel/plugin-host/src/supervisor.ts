@@ -1,6 +1,3 @@
-import { type ChildProcess, fork } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   contextFromTraceparent,
   currentTraceparent,
@@ -19,6 +16,8 @@ import {
   type SandboxErrorJson,
 } from "@latchflow/sandbox";
 import { dispatchCapabilityCall, grantedNames } from "./dispatch.js";
+import { failAll, forkGeneration, type Generation } from "./generation.js";
+import type { InvokeOptions, PluginHost, PluginHostLogger, PluginHostOptions } from "./plugin-host.js";
 import {
   type CapabilityCallMessage,
   type CapabilityNotifyMessage,
@@ -29,96 +28,13 @@ import {
   type ParentMessage,
 } from "./protocol.js";
 
-/** pino-compatible subset. */
-export interface PluginHostLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
-
-export interface PluginHostOptions {
-  logger?: PluginHostLogger;
-  /** Restart delay after consecutive child exits: `initial * 2^(n-1)`, capped. Default 100 ms → 5 s. */
-  restartBackoffMs?: { initial: number; max: number };
-  /**
-   * Added to each invocation's `deadlineMs` for the parent-side guard against a hung child. Default 2 s. The
-   * guard also adds the largest `cpuTimeoutMs` of the loaded plugins: the child runs plugin code on its own
-   * thread (ADR 048), so an answer may wait for one run of another invocation.
-   */
-  deadlineMarginMs?: number;
-  /** How long a fresh child may take to report `ready`. Default 15 s. */
-  startTimeoutMs?: number;
-  /** A child alive at least this long resets the backoff. Default 10 s. */
-  stableAfterMs?: number;
-}
-
-/** Options of one invocation. */
-export interface InvokeOptions {
-  /** wall-clock budget of the plugin in the sandbox; the supervisor kills a child silent for this + margin */
-  deadlineMs: number;
-  /** request id of the work this invocation serves (pipeline run, HTTP request): on the child's log lines */
-  requestId?: string;
-  /** W3C trace context to continue: the invocation is a span under it, and the child logs its traceparent */
-  traceparent?: string;
-}
-
-export interface PluginHost {
-  /** Compiles the plugin in the child (a syntax error rejects `plugin_error`); it is re-sent after restarts. */
-  load(plugin: PluginSource): Promise<void>;
-  /**
-   * Runs `plugin.capabilities[exportName].run(input, host)` in the child. `capabilities` run here, in the
-   * parent; the child only forwards calls. Rejects with a `SandboxError` (recognise it by `code`):
-   * the sandbox's own codes, `sandbox_crashed` (retryable) when the child died under the call,
-   * `sandbox_timeout` when the parent-side deadline killed a hung child.
-   */
-  invoke(
-    plugin: string,
-    exportName: string,
-    input: Json,
-    capabilities: HostCapabilities,
-    options: InvokeOptions,
-  ): Promise<Json>;
-  /** Round trip to the child (forks it if needed); resolves with the latency in ms. */
-  ping(timeoutMs?: number): Promise<number>;
-  /** The current child's pid (undefined when none runs). For tests and diagnostics. */
-  pid(): number | undefined;
-  /** Fails in-flight work (`sandbox_crashed`, not retryable), stops the child, resolves once it exited. */
-  close(): Promise<void>;
-}
-
-const HOST_MAIN = fileURLToPath(new URL("./host-main.ts", import.meta.url));
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-const EXEC_ARGV = ["--no-node-snapshot", "--import", TSX_LOADER];
-
 const NOOP_LOGGER: PluginHostLogger = { info() {}, warn() {}, error() {} };
-
-interface Pending<T> {
-  resolve(value: T): void;
-  reject(err: Error): void;
-}
-
-interface Invocation extends Pending<Json> {
-  plugin: string;
-  capabilities: HostCapabilities;
-  timer: NodeJS.Timeout;
-  trace: InvocationTrace;
-}
 
 /** A sandbox error code that means the isolate was killed (disposed), as a kill reason. */
 const ISOLATE_KILLS: Partial<Record<string, string>> = {
   [SandboxErrorCode.Timeout]: "timeout",
   [SandboxErrorCode.Memory]: "memory",
 };
-
-/** One forked child and the work in flight on it. */
-interface Generation {
-  proc: ChildProcess;
-  startedAt: number;
-  exited: boolean;
-  invocations: Map<number, Invocation>;
-  loads: Map<number, Pending<void>>;
-  pings: Map<number, Pending<void>>;
-}
 
 export function backoffDelay(failures: number, initial: number, max: number): number {
   if (failures <= 0) return 0;
@@ -304,7 +220,7 @@ class Supervisor implements PluginHost {
     this.wake?.();
     const gen = this.current;
     if (gen === undefined || gen.exited) return;
-    this.failAll(
+    failAll(
       gen,
       () => new SandboxError(SandboxErrorCode.Crashed, "plugin host closed", { retryable: false }),
     );
@@ -356,20 +272,8 @@ class Supervisor implements PluginHost {
     if (this.closed) {
       throw new SandboxError(SandboxErrorCode.Crashed, "plugin host closed", { retryable: false });
     }
-    const proc = fork(HOST_MAIN, [], {
-      execPath: process.execPath,
-      execArgv: EXEC_ARGV,
-      serialization: "advanced",
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    const gen: Generation = {
-      proc,
-      startedAt: Date.now(),
-      exited: false,
-      invocations: new Map(),
-      loads: new Map(),
-      pings: new Map(),
-    };
+    const gen = forkGeneration();
+    const { proc } = gen;
     this.current = gen;
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -409,7 +313,7 @@ class Supervisor implements PluginHost {
   private onExit(gen: Generation, code: number | null, signal: NodeJS.Signals | null): void {
     gen.exited = true;
     if (this.current === gen) this.current = undefined;
-    this.failAll(
+    failAll(
       gen,
       () => new SandboxError(SandboxErrorCode.Crashed, "plugin host process exited", { retryable: true }),
     );
@@ -442,18 +346,6 @@ class Supervisor implements PluginHost {
       }),
     );
     gen.proc.kill("SIGKILL");
-  }
-
-  private failAll(gen: Generation, error: () => SandboxError): void {
-    for (const inv of gen.invocations.values()) {
-      clearTimeout(inv.timer);
-      inv.reject(error());
-    }
-    gen.invocations.clear();
-    for (const load of gen.loads.values()) load.reject(error());
-    gen.loads.clear();
-    for (const ping of gen.pings.values()) ping.reject(error());
-    gen.pings.clear();
   }
 
   private send(gen: Generation, message: ParentMessage): void {
