@@ -10,7 +10,7 @@ import {
 } from "@latchflow/runtime";
 import { type Database, emitEvent, type OutboxRelay } from "@latchflow/runtime/db";
 import type { PluginSource } from "@latchflow/sandbox";
-import { type PipelineDocument, SECRET_NAME_PATTERN } from "@latchflow/spec";
+import type { PipelineDocument } from "@latchflow/spec";
 import { pluginNameProblem } from "@latchflow/spec/naming";
 import { PipelineRow } from "../pipelines/entities.js";
 import { checkApproval, egressAllowlist, manifestHosts } from "./approvals.js";
@@ -18,6 +18,7 @@ import { createBuiltinApprovals } from "./builtin-approvals.js";
 import { PluginApprovalRow, PluginRow, PluginSecretRow } from "./entities.js";
 import { enabledPipelinesUsing, idsServedBy, planUpgrade } from "./lifecycle.js";
 import { fetchFromRegistry, integrityOf, readPackage } from "./packages.js";
+import { createPluginSecretsApi } from "./plugin-secrets-api.js";
 import { createPublisherKeysApi, signatureOfRow, type TrustedKeys, trustedKeys } from "./publisher-keys.js";
 import { type BuiltinPlugin, installedHostName, limitsOf, type Registry, usesPrefix } from "./registry.js";
 import { judgeSignature, type SignaturePolicy } from "./signature-policy.js";
@@ -39,11 +40,6 @@ export interface PluginsApiDeps {
   fetch?: typeof fetch;
   now: () => Date;
 }
-
-const SECRET_NAME = new RegExp(SECRET_NAME_PATTERN);
-
-export const secretContext = (tenant: string, plugin: string, name: string) =>
-  `plugin-secret:${tenant}/${plugin}/${name}`;
 
 const parseList = (json: string): string[] => JSON.parse(json) as string[];
 
@@ -272,6 +268,7 @@ export function createPluginsApi(d: PluginsApiDeps) {
 
   return {
     ...createPublisherKeysApi(d),
+    ...createPluginSecretsApi(d, find),
     installPlugin: (req: pluginsV1.InstallPluginRequest, ctx: RequestContext) =>
       install(ctx, req.tarball, "tarball", req.integrity),
 
@@ -417,69 +414,6 @@ export function createPluginsApi(d: PluginsApiDeps) {
           replacedBy: e.descriptor.replacedBy ?? "",
         })),
       };
-    },
-
-    async setPluginSecret(req: pluginsV1.SetPluginSecretRequest, ctx: RequestContext) {
-      const plugins = new Set([...(await builtinNames())]);
-      if (!plugins.has(req.plugin)) await find(ctx, req.plugin);
-      if (!SECRET_NAME.test(req.name))
-        throw validationFailed("name: letters, digits, _ . - (≤ 100)", { field: "name" });
-      if (req.value.length === 0 || req.value.length > 16_384)
-        throw validationFailed("value: 1 to 16384 characters");
-      const sealed = await d.seal(ctx, secretContext(ctx.tenant, req.plugin, req.name), req.value);
-      const now = d.now();
-      await d.db.em().transactional(async (tx) => {
-        const row = await tx.findOne(PluginSecretRow, {
-          tenant: ctx.tenant,
-          plugin: req.plugin,
-          name: req.name,
-        });
-        if (row) Object.assign(row, { sealed, updatedAt: now });
-        else
-          tx.create(PluginSecretRow, {
-            id: newId(),
-            tenant: ctx.tenant,
-            plugin: req.plugin,
-            name: req.name,
-            sealed,
-            updatedAt: now,
-          });
-        await emitEvent(
-          tx,
-          ctx,
-          "plugins.secret.set",
-          { plugin: req.plugin },
-          { plugin: req.plugin, secret: req.name },
-        );
-      });
-      d.relay.nudge();
-      return { plugin: req.plugin, name: req.name, updatedAt: now };
-    },
-
-    async deletePluginSecret(req: pluginsV1.DeletePluginSecretRequest, ctx: RequestContext) {
-      const row = await d.db
-        .em()
-        .findOne(PluginSecretRow, { tenant: ctx.tenant, plugin: req.plugin, name: req.name });
-      if (!row) throw notFound("Secret not found", { plugin: req.plugin, name: req.name });
-      await d.db.em().transactional(async (tx) => {
-        await tx.nativeDelete(PluginSecretRow, { id: row.id });
-        await emitEvent(
-          tx,
-          ctx,
-          "plugins.secret.deleted",
-          { plugin: req.plugin },
-          { plugin: req.plugin, secret: req.name },
-        );
-      });
-      d.relay.nudge();
-      return { plugin: row.plugin, name: row.name, updatedAt: row.updatedAt };
-    },
-
-    async listPluginSecrets(req: pluginsV1.ListPluginSecretsRequest, ctx: RequestContext) {
-      const rows = await d.db
-        .em()
-        .find(PluginSecretRow, { tenant: ctx.tenant, plugin: req.plugin }, { orderBy: { name: "asc" } });
-      return { secrets: rows.map((r) => ({ plugin: r.plugin, name: r.name, updatedAt: r.updatedAt })) };
     },
   };
 }

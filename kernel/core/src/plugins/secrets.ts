@@ -2,7 +2,7 @@ import type { storageV1 } from "@latchflow/proto";
 import { type GrpcClient, newId, type RequestContext, systemContext } from "@latchflow/runtime";
 import type { Database } from "@latchflow/runtime/db";
 import { PluginSecretRow } from "./entities.js";
-import { secretContext } from "./plugins-api.js";
+import { secretContext } from "./plugin-secrets-api.js";
 
 type StorageClient = GrpcClient<typeof storageV1.StorageServiceService, storageV1.StorageServiceClient>;
 
