@@ -62,25 +62,51 @@ export const forbidNodeBuiltins: esbuild.Plugin = {
   },
 };
 
+/**
+ * esbuild's service (a child process, ~30 MB resident) is stopped once no build has run for this long: a server
+ * builds its built-in plugins once at start and never again. The next build starts the service anew.
+ */
+export const BUILD_SERVICE_IDLE_MS = 1_000;
+let building = 0;
+let idle: NodeJS.Timeout | undefined;
+
+/** Runs one esbuild call, then stops esbuild's service when no other call has started within the idle time. */
+async function withBuildService<T>(run: () => Promise<T>): Promise<T> {
+  building++;
+  clearTimeout(idle);
+  try {
+    return await run();
+  } finally {
+    if (--building === 0) {
+      idle = setTimeout(() => {
+        if (building === 0) void esbuild.stop();
+      }, BUILD_SERVICE_IDLE_MS);
+      idle.unref();
+    }
+  }
+}
+
 /** Bundles a plugin into one script for the sandbox (IIFE, platform neutral, es2022, nothing external). */
 export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   const entry = resolve(options.entry);
   let result: esbuild.BuildResult<{ write: false }>;
   try {
-    result = await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      format: "iife",
-      platform: "neutral",
-      target: "es2022",
-      mainFields: ["module", "main"],
-      minify: options.minify ?? false,
-      legalComments: "none",
-      charset: "utf8",
-      logLevel: "silent",
-      plugins: [forbidNodeBuiltins],
-    });
+    result = await withBuildService(() =>
+      esbuild.build({
+        entryPoints: [entry],
+        bundle: true,
+        write: false,
+        format: "iife",
+        platform: "neutral",
+        target: "es2022",
+        mainFields: ["module", "main"],
+        minify: options.minify ?? false,
+        legalComments: "none",
+        charset: "utf8",
+        logLevel: "silent",
+        plugins: [forbidNodeBuiltins],
+      }),
+    );
   } catch (err) {
     throw toBuildError(err);
   }

@@ -1,7 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Json, JsonObject, LogLevel } from "@latchflow/sandbox";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BUILD_SERVICE_IDLE_MS } from "../src/build.js";
 import { CAPABILITY_NAME_MESSAGE } from "../src/index.js";
 import { buildPlugin, createTestHost, PluginBuildError, runPlugin } from "../src/node.js";
 import { COUNTER_PLUGIN, pluginDir, SDK_ENTRY } from "./helpers.js";
@@ -101,5 +103,22 @@ describe("buildPlugin + runPlugin", () => {
     expect(err).toBeInstanceOf(PluginBuildError);
     expect((err as Error).message).toContain(`Node built-in module "${module}"`);
     expect((err as Error).message).toContain("index.ts:");
+  });
+
+  it("stops esbuild's service once no build ran for a while, and starts it again for the next build", async () => {
+    const dir = await tempPlugin(COUNTER_PLUGIN);
+    const entry = join(dir, "src", "index.ts");
+    const esbuildChildren = () =>
+      execFileSync("ps", ["-o", "stat=,args=", "--ppid", String(process.pid)], { encoding: "utf8" })
+        .split("\n")
+        .filter((line) => /esbuild/.test(line) && !line.trimStart().startsWith("Z"));
+    await buildPlugin({ entry });
+    expect(esbuildChildren()).toHaveLength(1);
+    await vi.waitFor(() => expect(esbuildChildren()).toEqual([]), {
+      timeout: BUILD_SERVICE_IDLE_MS + 5_000,
+      interval: 100,
+    });
+    const again = await buildPlugin({ entry });
+    expect(again.manifest?.capabilities[0]).toMatchObject({ key: "count" });
   });
 });
