@@ -1,12 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { HostCapabilities, Json, SandboxError } from "@latchflow/sandbox";
+import type { ChildScript } from "./child-script.js";
 import type { InvocationTrace } from "./protocol.js";
-
-const HOST_MAIN = fileURLToPath(new URL("./host-main.ts", import.meta.url));
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-const EXEC_ARGV = ["--no-node-snapshot", "--import", TSX_LOADER];
 
 export interface Pending<T> {
   resolve(value: T): void;
@@ -30,11 +25,11 @@ export interface Generation {
   pings: Map<number, Pending<void>>;
 }
 
-/** Forks a plugin host child (`host-main.ts`) with nothing in flight yet. */
-export function forkGeneration(): Generation {
-  const proc = fork(HOST_MAIN, [], {
+/** Forks a plugin host child (`host-main.ts`, see `childScript`) with nothing in flight yet. */
+export function forkGeneration(script: ChildScript): Generation {
+  const proc = fork(script.file, [], {
     execPath: process.execPath,
-    execArgv: EXEC_ARGV,
+    execArgv: script.execArgv,
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

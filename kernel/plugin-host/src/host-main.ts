@@ -1,6 +1,6 @@
 /**
- * The plugin host child process. Started by the supervisor (`supervisor.ts`) with
- * `fork(host-main.ts, { execArgv: ["--no-node-snapshot", "--import", tsx], serialization: "advanced" })`.
+ * The plugin host child process. Started by the supervisor (`supervisor.ts`) from its bundle, with
+ * `fork(dist/host-main-<id>.mjs, { execArgv: ["--no-node-snapshot"], serialization: "advanced" })` (ADR 075).
  * Holds one `IsolatedVmRuntime`; host capabilities are forwarded to the parent (protocol.ts).
  * Exits when the parent disconnects; aborts on an isolated-vm catastrophic error.
  */

@@ -15,6 +15,7 @@ import {
   SandboxErrorCode,
   type SandboxErrorJson,
 } from "@latchflow/sandbox";
+import { childScript } from "./child-script.js";
 import { dispatchCapabilityCall, grantedNames } from "./dispatch.js";
 import { failAll, forkGeneration, type Generation } from "./generation.js";
 import type { InvokeOptions, PluginHost, PluginHostLogger, PluginHostOptions } from "./plugin-host.js";
@@ -66,6 +67,7 @@ class Supervisor implements PluginHost {
   private nextId = 1;
   private closed = false;
   private wake: (() => void) | undefined;
+  private warnedFallback = false;
 
   constructor(options: PluginHostOptions) {
     this.logger = options.logger ?? NOOP_LOGGER;
@@ -272,7 +274,12 @@ class Supervisor implements PluginHost {
     if (this.closed) {
       throw new SandboxError(SandboxErrorCode.Crashed, "plugin host closed", { retryable: false });
     }
-    const gen = forkGeneration();
+    const script = childScript();
+    if (script.fallback && !this.warnedFallback) {
+      this.warnedFallback = true;
+      this.logger.warn({ reason: script.fallback }, "plugin host child runs its sources through tsx");
+    }
+    const gen = forkGeneration(script);
     const { proc } = gen;
     this.current = gen;
     const ready = new Promise<void>((resolve, reject) => {
