@@ -1,7 +1,7 @@
 import { createEvent, createInProcessBus, type EventBus, type EventEnvelope } from "@latchflow/bus";
 import { dropSchemas, uniqueName, waitFor } from "@latchflow/testing";
 import { defineEntity, p, UniqueConstraintViolationException } from "@mikro-orm/core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import {
   createOutboxRelay,
   type Database,
@@ -158,6 +158,66 @@ describe.each(TEST_DIALECTS)("database and outbox on %s", (dialect) => {
     );
     expect(await em.findOne(OutboxMessage, { id: ok.id })).not.toBeNull();
     expect(await em.findOne(OutboxMessage, { id: bad.id })).toBeNull();
+  });
+
+  it("Database.statementTransaction: bound writes and events commit together, or none; on SQLite without knex's transaction, refusing ORM queries", async () => {
+    const table = sqlTable(db, "notes");
+    const insert = `INSERT INTO ${table} (id, text, created_at) VALUES (?, ?, ?)`;
+    const knexTransaction = vi.spyOn(db.orm.em.getKnex(), "transaction");
+    const ok = noteEvent("st-ok");
+    const bad = noteEvent("st-bad");
+    try {
+      const changed = await db.statementTransaction(async (tx) => {
+        const n = await runInTransaction(tx, insert, ["01J0000000000000000000ST01", "st one", new Date()]);
+        await insertEvents(tx, [ok]);
+        return n;
+      });
+      expect(changed).toBe(1);
+      await expect(
+        db.statementTransaction(async (tx) => {
+          await runInTransaction(tx, insert, ["01J0000000000000000000ST02", "st two", new Date()]);
+          await insertEvents(tx, [bad]);
+          throw new Error("after the writes");
+        }),
+      ).rejects.toThrow("after the writes");
+      const duplicate = await db
+        .statementTransaction(async (tx) => {
+          await runInTransaction(tx, insert, ["01J0000000000000000000ST03", "st three", new Date()]);
+          await runInTransaction(tx, insert, ["01J0000000000000000000ST04", "st one", new Date()]);
+        })
+        .catch((e: unknown) => e);
+      expect(duplicate).toBeInstanceOf(UniqueConstraintViolationException);
+      await expect(
+        db.statementTransaction(async (tx) => {
+          await runInTransaction(tx, insert, ["01J0000000000000000000ST05", "st five", new Date()]);
+          tx.create(Note, { id: "01J0000000000000000000ST06", text: "never flushed", createdAt: new Date() });
+        }),
+      ).rejects.toThrow("flushes nothing");
+      // SQLite: knex's transaction is skipped; Postgres: it is Database.transaction
+      expect(knexTransaction).toHaveBeenCalledTimes(dialect === "sqlite" ? 0 : 4);
+    } finally {
+      knexTransaction.mockRestore();
+    }
+    if (dialect === "sqlite") {
+      // a MikroORM query has no knex transaction to run in: it fails, and the statements before it roll back
+      await expect(
+        db.statementTransaction(async (tx) => {
+          await runInTransaction(tx, insert, ["01J0000000000000000000ST07", "st seven", new Date()]);
+          await tx.nativeUpdate(Note, { id: "01J0000000000000000000ST01" }, { text: "st changed" });
+        }),
+      ).rejects.toThrow();
+    }
+    const em = db.em();
+    expect((await em.find(Note, { text: { $like: "st %" } })).map((n) => [n.id, n.text])).toEqual([
+      ["01J0000000000000000000ST01", "st one"],
+    ]);
+    expect(await em.findOne(OutboxMessage, { id: ok.id })).not.toBeNull();
+    expect(await em.findOne(OutboxMessage, { id: bad.id })).toBeNull();
+    // the connection went back to the pool outside any transaction: the next one begins as usual
+    await db.statementTransaction((tx) =>
+      runInTransaction(tx, insert, ["01J0000000000000000000ST08", "st eight", new Date()]),
+    );
+    expect(await db.em().count(Note, { text: { $like: "st %" } })).toBe(2);
   });
 
   it("rowsInTransaction: rows of the transaction's own connection (its uncommitted writes too); refused outside one", async () => {

@@ -12,6 +12,7 @@ import {
   OutboxMessage,
   openDatabase,
   outboxMigration,
+  runInTransaction,
 } from "../src/db/index.js";
 import { createLogger } from "../src/index.js";
 import { createTestConfig, TEST_DIALECTS } from "../src/testing.js";
@@ -89,9 +90,14 @@ describe("group commit on SQLite", () => {
       // and the hot paths' transaction (bound writes, no unit of work)
       await db.transaction((tx) => tx.nativeUpdate(Note, { id: "alone" }, { text: "again" }));
       expect(datasync).toHaveBeenCalledTimes(3);
+      // and the statement transaction, which runs without knex's
+      await db.statementTransaction((tx) =>
+        runInTransaction(tx, "UPDATE notes SET text = ? WHERE id = ?", ["once more", "alone"]),
+      );
+      expect(datasync).toHaveBeenCalledTimes(4);
       // reads do not sync
       await db.em().find(Note, {});
-      expect(datasync).toHaveBeenCalledTimes(3);
+      expect(datasync).toHaveBeenCalledTimes(4);
       datasync.mockClear();
       const n = 40;
       await Promise.all(

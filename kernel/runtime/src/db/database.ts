@@ -10,6 +10,7 @@ import { makeSqliteFilePrivate } from "../private-files.js";
 import { bindParameters } from "./bound-parameters.js";
 import { groupCommit } from "./group-commit.js";
 import { LocalLibSqlDriver } from "./sqlite-driver.js";
+import { assertNothingToFlush, sqliteStatementTransaction } from "./statement-transaction.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -41,6 +42,14 @@ export interface Database {
    * SQLite it resolves once the commit is on disk (the group commit).
    */
   transaction<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T>;
+  /**
+   * {@link transaction} for a body that sends only bound statements (`runInTransaction`, `rowsInTransaction` and
+   * the helpers built on them: `insertRows`, `updateWhere`, `insertEvents`), no MikroORM query. On SQLite it
+   * skips knex's transaction: `BEGIN`, the statements and `COMMIT` run as prepared statements on one pool
+   * connection (ADR 072: 0.07–0.33 ms less per REST write, embedded); anything else in the body fails and rolls
+   * back. On Postgres it is {@link transaction}. Resolves as `transaction` does: once the commit is on disk.
+   */
+  statementTransaction<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -105,21 +114,25 @@ export async function openDatabase(
   const applied = await migrateUp(orm);
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
   const dialect: Dialect = target.kind;
+  const transaction: Database["transaction"] = async (fn) => {
+    const out = await orm.em.getKnex().transaction(async (trx) => {
+      const tx = orm.em.fork();
+      tx.setTransactionContext(trx);
+      const result = await fn(tx);
+      assertNothingToFlush(tx, "transaction");
+      return result;
+    });
+    await sync?.flush();
+    return out;
+  };
   return {
     orm,
     dialect,
     em: () => orm.em.fork(),
-    async transaction(fn) {
-      const out = await orm.em.getKnex().transaction(async (trx) => {
-        const tx = orm.em.fork();
-        tx.setTransactionContext(trx);
-        const result = await fn(tx);
-        const uow = tx.getUnitOfWork();
-        if (uow.getPersistStack().size > 0 || uow.getIdentityMap().keys().length > 0) {
-          throw new Error("Database.transaction flushes nothing: use transactional() for entities");
-        }
-        return result;
-      });
+    transaction,
+    async statementTransaction(fn) {
+      if (target.kind !== "sqlite") return transaction(fn);
+      const out = await sqliteStatementTransaction(orm, fn);
       await sync?.flush();
       return out;
     },

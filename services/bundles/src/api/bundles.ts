@@ -143,9 +143,9 @@ export function createBundlesApi(auth: BundlesContext) {
           createdAt: now,
           updatedAt: now,
         };
-        // bound statements, no unit of work: the row and its event in one transaction (the hot REST write),
-        // knex's own without MikroORM's transaction manager; it resolves once the commit is on disk
-        await db.transaction(async (tx) => {
+        // bound statements only: the row and its event in one transaction (the hot REST write), on SQLite
+        // without knex's transaction; it resolves once the commit is on disk
+        await db.statementTransaction(async (tx) => {
           await insertRows(tx, Bundle, [bundle]);
           await emit(
             tx,
