@@ -125,9 +125,11 @@ async function measureStack(
     }
     while ((await unfinished()) > 0) await new Promise((res) => setTimeout(res, 50));
     const seconds = (performance.now() - t0) / 1000;
-    // progress (the tables follow once every stack ran)
+    const page = (await api(base, "GET", "/api/v1/pipelines/bench/runs?limit=200")) as { items: RunView[] };
+    const failed = page.items.filter((r) => ids.has(r.id) && r.status === "failed").length;
+    // progress (the tables follow once every stack ran); a failed run is a fault, not a slow run (ADR 076)
     console.log(
-      `${label}: first action p50 ${latency.p50.toFixed(2)} ms, ${(THROUGHPUT_RUNS / seconds).toFixed(1)} runs/s`,
+      `${label}: first action p50 ${latency.p50.toFixed(2)} ms, ${(THROUGHPUT_RUNS / seconds).toFixed(1)} runs/s, ${failed} of ${THROUGHPUT_RUNS} runs failed`,
     );
     return { healthz, latency, latencyMail, runsPerSecond: THROUGHPUT_RUNS / seconds };
   } finally {

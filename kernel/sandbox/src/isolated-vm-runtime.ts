@@ -20,6 +20,7 @@ import {
   type SandboxLimits,
   type SandboxRuntime,
 } from "./runtime.js";
+import { Slots } from "./slots.js";
 
 export interface IsolatedVmRuntimeOptions {
   /** Defaults applied under each plugin's own `limits`. */
@@ -35,7 +36,15 @@ export interface IsolatedVmRuntimeOptions {
    * isolate's memory limit. 0 prepares every context on the invocation's path. Default 1.
    */
   warmContexts?: number;
+  /**
+   * Invocations of one plugin running at once (each holds a context in the plugin's isolate, all under its one
+   * memory limit); more wait their turn, their deadline running. Default 32 (ADR 076).
+   */
+  maxConcurrentInvocations?: number;
 }
+
+/** Default of {@link IsolatedVmRuntimeOptions.maxConcurrentInvocations}. */
+export const MAX_CONCURRENT_INVOCATIONS = 32;
 
 /**
  * The isolated-vm `SandboxRuntime`: one isolate per plugin, a fresh context per invocation, prepared ahead.
@@ -63,6 +72,8 @@ interface Generation {
   pool: ContextPool;
   /** Why the host disposed this isolate, if it did. */
   killedFor?: SandboxErrorCode;
+  /** How to fail each invocation holding a context of this isolate now (when the isolate is killed). */
+  running: Set<(err: SandboxError) => void>;
 }
 
 class IsolatedVmPlugin implements LoadedPlugin {
@@ -71,13 +82,16 @@ class IsolatedVmPlugin implements LoadedPlugin {
   private live: Generation | undefined;
   private disposed = false;
   private readonly counters: PluginStats = { compiles: 0, isolates: 0, invocations: 0 };
+  private readonly slots: Slots;
 
   constructor(
     readonly name: string,
     private readonly code: string,
     private readonly limits: SandboxLimits,
     private readonly options: IsolatedVmRuntimeOptions,
-  ) {}
+  ) {
+    this.slots = new Slots(options.maxConcurrentInvocations ?? MAX_CONCURRENT_INVOCATIONS);
+  }
 
   stats(): PluginStats {
     return { ...this.counters };
@@ -92,7 +106,8 @@ class IsolatedVmPlugin implements LoadedPlugin {
     const current = this.current;
     this.current = undefined;
     this.live = undefined;
-    void current?.then((g) => kill(g, SandboxErrorCode.Crashed)).catch(() => {});
+    // unloaded: what was running fails for good
+    void current?.then((g) => kill(g, SandboxErrorCode.Crashed, false)).catch(() => {});
   }
 
   async invoke(
@@ -107,9 +122,18 @@ class IsolatedVmPlugin implements LoadedPlugin {
       throw new SandboxError(SandboxErrorCode.OutputTooLarge, "input exceeds the size limit");
     }
     const started = performance.now();
-    const live = this.live;
-    const gen = live !== undefined && !live.isolate.isDisposed ? live : await this.generation();
     const deadlineAt = started + options.deadlineMs;
+    // a turn among the plugin's running invocations; the deadline counts from the call, waiting included
+    const slot = this.slots.take();
+    let gen: Generation;
+    try {
+      if (slot.granted) await waitUntil(slot.granted, deadlineAt, options.deadlineMs);
+      const live = this.live;
+      gen = live !== undefined && !live.isolate.isDisposed ? live : await this.generation();
+    } catch (err) {
+      slot.release();
+      throw err;
+    }
     const remaining = Math.max(1, deadlineAt - performance.now());
 
     let timer: NodeJS.Timeout | undefined;
@@ -122,10 +146,11 @@ class IsolatedVmPlugin implements LoadedPlugin {
       fail = reject;
       // between runs (the isolate idle, awaiting host calls): each run is bounded by its own timeout
       timer = setTimeout(() => {
-        kill(gen, SandboxErrorCode.Timeout);
         reject(new SandboxError(SandboxErrorCode.Timeout, `deadline of ${options.deadlineMs} ms exceeded`));
+        kill(gen, SandboxErrorCode.Timeout);
       }, remaining);
     });
+    gen.running.add(fail);
     const finished = new Promise<unknown>((resolve) => {
       finish = resolve;
     });
@@ -157,6 +182,8 @@ class IsolatedVmPlugin implements LoadedPlugin {
     } catch (err) {
       throw this.classify(err, gen);
     } finally {
+      gen.running.delete(fail);
+      slot.release();
       clearTimeout(timer);
       session.close();
       end?.release();
@@ -186,8 +213,18 @@ class IsolatedVmPlugin implements LoadedPlugin {
       );
     }
     if (/memory limit/i.test(message)) {
+      // other invocations shared the isolate and its limit: which one used the memory is not known, so this one
+      // may be tried again (alone, a second overrun is its own and final)
+      const shared = gen.running.size > 1;
       kill(gen, SandboxErrorCode.Memory);
-      return new SandboxError(SandboxErrorCode.Memory, `memory limit of ${this.limits.memoryMb} MB exceeded`);
+      return new SandboxError(
+        SandboxErrorCode.Memory,
+        `memory limit of ${this.limits.memoryMb} MB exceeded`,
+        {
+          retryable: shared,
+          ...(shared ? { details: { sharedWith: gen.running.size - 1 } } : {}),
+        },
+      );
     }
     if (gen.isolate.isDisposed || /disposed|abandoned/i.test(message)) {
       return new SandboxError(SandboxErrorCode.Crashed, "the plugin's isolate was disposed", {
@@ -242,7 +279,7 @@ class IsolatedVmPlugin implements LoadedPlugin {
         HOST_TO_ISOLATE.prepare(isolate, scripts, this.limits),
       );
       pool.refill();
-      return { isolate, bootstrap, plugin, pool };
+      return { isolate, bootstrap, plugin, pool, running: new Set() };
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       const message = err instanceof Error ? err.message : String(err);
@@ -254,7 +291,13 @@ class IsolatedVmPlugin implements LoadedPlugin {
   }
 }
 
-function kill(gen: Generation, reason: SandboxErrorCode): void {
+/**
+ * Disposes the isolate for `reason`. Every invocation still holding one of its contexts then fails,
+ * `sandbox_crashed`, retryable unless the plugin was unloaded (it did not cause this; one awaiting a host call
+ * would otherwise wait for its deadline). A microtask later, so that the invocation that caused it fails first with its own error (the
+ * callers classify, then fail): a second failure of an invocation changes nothing.
+ */
+function kill(gen: Generation, reason: SandboxErrorCode, othersMayRetry = true): void {
   gen.killedFor ??= reason;
   gen.pool.close();
   if (!gen.isolate.isDisposed) {
@@ -263,5 +306,32 @@ function kill(gen: Generation, reason: SandboxErrorCode): void {
     } catch {
       // already gone
     }
+  }
+  queueMicrotask(() => {
+    for (const fail of gen.running) {
+      fail(
+        new SandboxError(SandboxErrorCode.Crashed, "the plugin's isolate was disposed", {
+          retryable: othersMayRetry,
+        }),
+      );
+    }
+  });
+}
+
+/** Waits for `granted`, failing `sandbox_timeout` once `deadlineAt` (a `performance.now()` time) passes. */
+async function waitUntil(granted: Promise<void>, deadlineAt: number, deadlineMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      granted,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new SandboxError(SandboxErrorCode.Timeout, `deadline of ${deadlineMs} ms exceeded`)),
+          Math.max(1, deadlineAt - performance.now()),
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
