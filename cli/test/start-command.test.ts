@@ -58,6 +58,9 @@ describe("the latchflow command", () => {
     const unknown = run(["start", "--service", "nope"], env);
     expect(await unknown.exit).toBe(1);
     expect(unknown.stderr()).toContain('Unknown service "nope"');
+    const backendWithoutNats = run(["start", "--service", "auth"], { ...env, LATCHFLOW_NATS_URL: "" });
+    expect(await backendWithoutNats.exit).toBe(1);
+    expect(backendWithoutNats.stderr()).toContain("needs NATS (set LATCHFLOW_NATS_URL)");
     const gatewayAlone = run(["start", "--service", "gateway"], env);
     expect(await gatewayAlone.exit).toBe(1);
     expect(gatewayAlone.stderr()).toContain("LATCHFLOW_AUTH_ADDR");

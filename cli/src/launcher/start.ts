@@ -113,6 +113,12 @@ export async function startOne(
   if (!(BACKENDS as readonly string[]).includes(name)) {
     throw new Error(`Unknown service "${name}": use one of ${[...BACKENDS, "gateway"].join(", ")}`);
   }
+  if (config.bus.kind !== "nats") {
+    // every process would open its own in-process bus on the same <dataDir>/bus.db: one process per file
+    throw new Error(
+      `The ${name} service on its own needs NATS (set LATCHFLOW_NATS_URL): the in-process bus reaches only its own process. \`latchflow start\` without --service runs every service in one.`,
+    );
+  }
   const bus = await createBusFromConfig(config, logger);
   const nodes: RunningNode[] = [];
   try {
