@@ -294,8 +294,8 @@ class IsolatedVmPlugin implements LoadedPlugin {
 /**
  * Disposes the isolate for `reason`. Every invocation still holding one of its contexts then fails,
  * `sandbox_crashed`, retryable unless the plugin was unloaded (it did not cause this; one awaiting a host call
- * would otherwise wait for its deadline). A microtask later, so that the invocation that caused it fails first with its own error (the
- * callers classify, then fail): a second failure of an invocation changes nothing.
+ * would otherwise wait for its deadline). A microtask later, so that the invocation that caused it fails first
+ * with its own error (the callers classify, then fail): a second failure of an invocation changes nothing.
  */
 function kill(gen: Generation, reason: SandboxErrorCode, othersMayRetry = true): void {
   gen.killedFor ??= reason;
