@@ -6,10 +6,18 @@ export interface SlotTicket {
   release(): void;
 }
 
+interface Waiter {
+  /** the slot was handed to it */
+  holding: boolean;
+  /** it gave up before that */
+  gone: boolean;
+  grant(): void;
+}
+
 /** At most `size` holders at once; the others wait in the order they asked. */
 export class Slots {
   private held = 0;
-  private readonly queue: { grant: () => void; gone: boolean }[] = [];
+  private readonly queue: Waiter[] = [];
 
   constructor(private readonly size: number) {
     if (!Number.isInteger(size) || size < 1)
@@ -21,21 +29,18 @@ export class Slots {
       this.held++;
       return { granted: undefined, release: once(() => this.free()) };
     }
-    let grant!: () => void;
+    const waiter: Waiter = { holding: false, gone: false, grant: () => {} };
     const granted = new Promise<void>((resolve) => {
-      grant = resolve;
+      waiter.grant = () => {
+        waiter.holding = true;
+        resolve();
+      };
     });
-    const waiter = { grant, gone: false };
     this.queue.push(waiter);
-    let holding = false;
-    waiter.grant = () => {
-      holding = true;
-      grant();
-    };
     return {
       granted,
       release: once(() => {
-        if (holding) this.free();
+        if (waiter.holding) this.free();
         else waiter.gone = true;
       }),
     };
