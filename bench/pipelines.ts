@@ -113,11 +113,12 @@ async function measureStack(
         }
       }),
     );
-    const unfinished = async () => {
+    const throughputRuns = async () => {
       const page = (await api(base, "GET", "/api/v1/pipelines/bench/runs?limit=200")) as { items: RunView[] };
-      return page.items.filter((r) => ids.has(r.id) && r.status !== "succeeded" && r.status !== "failed")
-        .length;
+      return page.items.filter((r) => ids.has(r.id));
     };
+    const unfinished = async () =>
+      (await throughputRuns()).filter((r) => r.status !== "succeeded" && r.status !== "failed").length;
     // (a run that failed sends no mail: the list is still looked at once a second meanwhile)
     for (let i = 1; mail.messages.length < mailsBefore + THROUGHPUT_RUNS; i++) {
       await new Promise((res) => setTimeout(res, 10));
@@ -125,8 +126,7 @@ async function measureStack(
     }
     while ((await unfinished()) > 0) await new Promise((res) => setTimeout(res, 50));
     const seconds = (performance.now() - t0) / 1000;
-    const page = (await api(base, "GET", "/api/v1/pipelines/bench/runs?limit=200")) as { items: RunView[] };
-    const failed = page.items.filter((r) => ids.has(r.id) && r.status === "failed").length;
+    const failed = (await throughputRuns()).filter((r) => r.status === "failed").length;
     // progress (the tables follow once every stack ran); a failed run is a fault, not a slow run (ADR 076)
     console.log(
       `${label}: first action p50 ${latency.p50.toFixed(2)} ms, ${(THROUGHPUT_RUNS / seconds).toFixed(1)} runs/s, ${failed} of ${THROUGHPUT_RUNS} runs failed`,
