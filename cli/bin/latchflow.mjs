@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `latchflow` command. First the Node check: one clear line on an unsupported Node, before tsx or any
-// dependency is even resolved. Operator commands (REST only) run from a prebuilt bundle when one can be
-// built (fast start, ADR 023); everything else runs the TypeScript sources directly through tsx (ADR 001).
+// dependency is even resolved. Operator commands (REST only) run from a prebuilt bundle (fast start, ADR 023),
+// everything else (the server's commands) from a second one (less memory, ADR 077); each is built when missing
+// or older than its sources. Where one cannot be built, the TypeScript sources run through tsx (ADR 001), as
+// they do everywhere with LATCHFLOW_CLI_BUNDLE=off.
 import "./check-node.cjs";
 
 // a namespace import: a named one would fail to link on an old Node before check-node could explain
@@ -12,15 +14,22 @@ nodeModule.enableCompileCache?.();
 const argv = process.argv.slice(2);
 const first = argv[0];
 const launcher = first === undefined || ["start", "keys", "audit", "help", "--help", "-h"].includes(first);
+const bundles = process.env.LATCHFLOW_CLI_BUNDLE !== "off";
 const operator =
-  launcher || process.env.LATCHFLOW_CLI_BUNDLE === "off"
+  launcher || !bundles
     ? undefined
     : await (await import("../scripts/operator-bundle.mjs")).loadOperatorBundle();
 if (operator?.isOperatorArgv(argv)) {
   process.exitCode = await operator.runOperator(argv);
 } else {
-  const { register } = await import("tsx/esm/api");
-  register();
-  const { main } = await import("../src/main.ts");
+  const bundled = bundles
+    ? await (await import("../scripts/launcher-bundle.mjs")).loadLauncherBundle()
+    : undefined;
+  let main = bundled?.main;
+  if (!main) {
+    const { register } = await import("tsx/esm/api");
+    register();
+    ({ main } = await import("../src/main.ts"));
+  }
   process.exitCode = await main(argv);
 }

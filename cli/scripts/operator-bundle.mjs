@@ -3,24 +3,12 @@
 // src/commands/ (code split per command group, so a group still loads only its own code). The bundle is built
 // by the package's `prepare` script and again, on first use, whenever a source it was built from changed.
 // Plain JavaScript: it runs before tsx is loaded.
-import { statSync } from "node:fs";
-import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundleId, CLI, DIST, fresh, inputsOf, publishBundle, readPointer } from "./bundle-pointer.mjs";
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const DIST = join(CLI, "dist");
-const POINTER = join(DIST, "operator.json");
 const ENTRY = "src/commands/run.ts";
-
-/** Whether no source the bundle was built from changed (~110 stats: synchronous ones take a third of the time). */
-function fresh(pointer) {
-  return pointer.inputs.every(([p, mtimeMs, size]) => {
-    const s = statSync(join(CLI, p), { throwIfNoEntry: false });
-    return s !== undefined && s.mtimeMs === mtimeMs && s.size === size;
-  });
-}
 
 const BUILTIN = new RegExp(`^(node:.*|${builtinModules.map((m) => m.replace(/[/]/g, "\\/")).join("|")})$`);
 
@@ -46,8 +34,8 @@ const builtinsWithoutFacade = {
 /** Builds the bundle into a new folder and points dist/operator.json at it (atomic for concurrent runs). */
 export async function buildOperatorBundle() {
   const { build } = await import("esbuild");
-  const id = `${Date.now().toString(36)}-${process.pid}`;
-  const outdir = join(DIST, `operator-${id}`);
+  const dir = bundleId("operator");
+  const outdir = join(DIST, dir);
   const result = await build({
     absWorkingDir: CLI,
     entryPoints: [ENTRY],
@@ -71,29 +59,11 @@ export async function buildOperatorBundle() {
       ].join("\n"),
     },
   });
-  const inputs = [];
-  for (const p of Object.keys(result.metafile.inputs)) {
-    if (p.includes("node_modules/")) continue; // dependencies change only with an install, which rebuilds
-    if (p.startsWith("node-builtin:")) continue;
-    const s = await stat(join(CLI, p));
-    inputs.push([p, s.mtimeMs, s.size]);
-  }
-  const entry = join(outdir, "run.js");
-  const tmp = `${POINTER}.${id}`;
-  await writeFile(tmp, JSON.stringify({ dir: `operator-${id}`, entry: "run.js", inputs }));
-  await rename(tmp, POINTER);
-  await removeOld(`operator-${id}`);
-  return entry;
-}
-
-/** Deletes bundles older than an hour (a running command may still load chunks of a recent one). */
-async function removeOld(keep) {
-  const hourAgo = Date.now() - 3600_000;
-  for (const name of await readdir(DIST).catch(() => [])) {
-    if (!name.startsWith("operator-") || name === keep) continue;
-    const s = await stat(join(DIST, name)).catch(() => undefined);
-    if (s && s.mtimeMs < hourAgo) await rm(join(DIST, name), { recursive: true, force: true });
-  }
+  const sources = Object.keys(result.metafile.inputs).filter(
+    // dependencies change only with an install, which rebuilds
+    (p) => !p.includes("node_modules/") && !p.startsWith("node-builtin:"),
+  );
+  return publishBundle("operator", dir, "run.js", await inputsOf(sources));
 }
 
 /**
@@ -102,12 +72,7 @@ async function removeOld(keep) {
  */
 export async function loadOperatorBundle() {
   try {
-    let pointer;
-    try {
-      pointer = JSON.parse(await readFile(POINTER, "utf8"));
-    } catch {
-      pointer = undefined;
-    }
+    const pointer = await readPointer("operator");
     const entry =
       pointer && fresh(pointer) ? join(DIST, pointer.dir, pointer.entry) : await buildOperatorBundle();
     return await import(pathToFileURL(entry).href);
