@@ -132,6 +132,19 @@ module.exports = {
       },
     },
     {
+      name: "the-nats-client-is-loaded-lazily",
+      comment:
+        "The embedded server runs on the in-process bus and never loads the NATS client (ADR 077): outside the " +
+        "bus package and the tests, @latchflow/bus/nats is imported only for types or with `await import(…)`.",
+      severity: "error",
+      from: { pathNot: ["^kernel/(bus|testing)/", "/test/", "^bench/", "^e2e/"] },
+      to: {
+        path: ["^kernel/bus/src/(nats\\.ts|nats-bus\\.ts|nats/)", "node_modules/@nats-io/"],
+        dynamic: false,
+        dependencyTypesNot: ["type-only"],
+      },
+    },
+    {
       name: "no-circular-between-packages",
       comment:
         "No import cycle runs through two packages: a package and its dependencies form a tree (cycles inside " +

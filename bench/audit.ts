@@ -6,7 +6,8 @@
 //   (NATS and in-process; batched deliveries, and one event per delivery as before ADR 039) against plain
 //   single-row INSERTs into a copy of the table with the same indexes (no lock, no hash).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { createEvent, createInProcessBus, createNatsBus, type EventEnvelope } from "@latchflow/bus";
+import { createEvent, createInProcessBus, type EventEnvelope } from "@latchflow/bus";
+import { createNatsBus } from "@latchflow/bus/nats";
 import { createLogger } from "@latchflow/runtime";
 import { sqlTable } from "@latchflow/runtime/db";
 import { createTestConfig } from "@latchflow/runtime/testing";

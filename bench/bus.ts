@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createEvent, createInProcessBus, createNatsBus, deleteStream, type EventBus } from "@latchflow/bus";
+import { createEvent, createInProcessBus, type EventBus } from "@latchflow/bus";
+import { createNatsBus, deleteStream } from "@latchflow/bus/nats";
 import { uniqueName } from "@latchflow/testing";
 import { connect } from "@nats-io/transport-node";
 import { printTable, type Summary, summarize } from "./stats.js";

@@ -9,14 +9,17 @@ import { describe, expect, it } from "vitest";
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const fixture = fileURLToPath(new URL("./fixtures/loaded-modules.ts", import.meta.url));
 
-/** The modules `latchflow start --service <service>` has loaded once its code is imported. */
-async function loadedBy(service: string): Promise<string[]> {
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", tsx, fixture, service], {
+/** The modules `latchflow start --service <service>` has loaded once its code is imported (or, for several
+ * services, the embedded `latchflow start`). */
+async function loadedBy(...services: string[]): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", tsx, fixture, ...services], {
     maxBuffer: 16 * 1024 * 1024,
   });
   return JSON.parse(stdout) as string[];
 }
 
+/** the NATS client, imported only when the bus is NATS (`createBusFromConfig`), never by the embedded server */
+const NATS = /\/node_modules\/@nats-io\//;
 const MIKRO_ORM = /\/node_modules\/@mikro-orm\//;
 const SQL_DRIVERS = /\/node_modules\/(knex|pg|libsql)\//;
 /** the in-process bus's SQLite (a native addon), opened only by a process whose bus is not NATS */
@@ -45,5 +48,12 @@ describe("modules loaded by a distributed process", () => {
     const unused = (url: string) =>
       LIBSQL.test(url) || REST_SCHEMAS.test(url) || OTHER_CONTRACTS.test(url) || OTLP.test(url);
     expect(loaded.filter(unused)).toEqual([]);
+  }, 60_000);
+
+  it("the embedded server's code (all six services) loads no NATS client", async () => {
+    const loaded = await loadedBy("kernel", "auth", "bundles", "storage", "audit", "gateway");
+    expect(loaded.some((url) => url.includes("/services/gateway/src/"))).toBe(true);
+    expect(loaded.some((url) => url.includes("/kernel/bus/src/"))).toBe(true);
+    expect(loaded.filter((url) => NATS.test(url))).toEqual([]);
   }, 60_000);
 });

@@ -19,8 +19,6 @@ export {
 export { SUBSCRIBE_DEFAULTS } from "./consumer-options.js";
 export { type Actor, ActorKind, createEvent, type EventEnvelope, type NewEvent } from "./envelope.js";
 export { createInProcessBus, type InProcessBusOptions } from "./in-process-bus.js";
-export { DUPLICATE_WINDOW_MS, deleteStream, ensureStream, type StreamSettings } from "./nats/stream.js";
-export { createNatsBus, type NatsBusOptions, REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "./nats-bus.js";
 export { pooledRandom } from "./random.js";
 export { RETENTION_DEFAULTS, type RetentionOptions } from "./retention.js";
 export { createWalSync, type WalSync } from "./sqlite/wal-sync.js";

@@ -2,8 +2,8 @@ import { uniqueName } from "@latchflow/testing";
 import { AckPolicy, DeliverPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createNatsBus, deleteStream } from "../src/index.js";
 import { pruneStream } from "../src/nats/retention.js";
+import { createNatsBus, deleteStream } from "../src/nats.js";
 import {
   bundleCreated,
   captureLogger,

@@ -1,7 +1,7 @@
 import { uniqueName } from "@latchflow/testing";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, expect, inject, it } from "vitest";
-import { createNatsBus, deleteStream, REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "../src/index.js";
+import { createNatsBus, deleteStream, REQUEST_ID_HEADER, TRACEPARENT_HEADER } from "../src/nats.js";
 import { runBatchConformance } from "./batch-conformance.js";
 import { runBusConformance } from "./conformance.js";
 import { bundleCreated, waitFor } from "./helpers.js";

@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { createInProcessBus, createNatsBus, type EventBus } from "@latchflow/bus";
+import { createInProcessBus, type EventBus } from "@latchflow/bus";
 import { instrumentBus } from "./bus-instrumentation.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -12,6 +12,8 @@ import { makeSqliteFilePrivate } from "./private-files.js";
 export async function createBusFromConfig(config: Config, logger: Logger): Promise<EventBus> {
   const busLogger = logger.child({ component: "bus" });
   if (config.bus.kind === "nats") {
+    // loaded here: the embedded server never needs the NATS client
+    const { createNatsBus } = await import("@latchflow/bus/nats");
     const bus = await createNatsBus({
       servers: config.bus.url,
       stream: config.bus.stream,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { createEvent, createInProcessBus, createNatsBus, type EventBus } from "@latchflow/bus";
+import { createEvent, createInProcessBus, type EventBus } from "@latchflow/bus";
+import { createNatsBus } from "@latchflow/bus/nats";
 import { deleteNatsStream, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { busConsumerLagSeconds, busDeliveriesTotal, instrumentBus, SpanKind } from "../src/index.js";

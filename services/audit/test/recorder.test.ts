@@ -1,4 +1,5 @@
-import { createInProcessBus, createNatsBus, type EventBus, type Subscription } from "@latchflow/bus";
+import { createInProcessBus, type EventBus, type Subscription } from "@latchflow/bus";
+import { createNatsBus } from "@latchflow/bus/nats";
 import { TEST_BUSES, TEST_DIALECTS, type TestBus } from "@latchflow/runtime/testing";
 import { deleteNatsStream, uniqueName, waitFor } from "@latchflow/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
