@@ -148,7 +148,12 @@ export function createKernel(deps: KernelDeps): LatchflowService {
       );
       relay = createOutboxRelay({ db, bus: deps.bus, logger });
       relay.start();
-      host = deps.pluginHost ?? createPluginHost({ logger: logger.child({ component: "plugin-host" }) });
+      host =
+        deps.pluginHost ??
+        createPluginHost({
+          logger: logger.child({ component: "plugin-host" }),
+          maxConcurrentInvocations: deps.config.kernel.pluginConcurrency,
+        });
       mailer = createMailer(deps.config, logger);
       const k = deps.config.kernel;
       const registry = createRegistry({ db, host, builtins: builtinPlugins });

@@ -25,9 +25,9 @@ export interface Generation {
   pings: Map<number, Pending<void>>;
 }
 
-/** Forks a plugin host child (`host-main.ts`, see `childScript`) with nothing in flight yet. */
-export function forkGeneration(script: ChildScript): Generation {
-  const proc = fork(script.file, [], {
+/** Forks a plugin host child (`host-main.ts`, see `childScript`, with `args`) with nothing in flight yet. */
+export function forkGeneration(script: ChildScript, args: string[]): Generation {
+  const proc = fork(script.file, args, {
     execPath: process.execPath,
     execArgv: script.execArgv,
     serialization: "advanced",

@@ -4,6 +4,7 @@
  * Holds one `IsolatedVmRuntime`; host capabilities are forwarded to the parent (protocol.ts).
  * Exits when the parent disconnects; aborts on an isolated-vm catastrophic error.
  */
+import { parseArgs } from "node:util";
 import {
   type HostCallName,
   IsolatedVmRuntime,
@@ -29,7 +30,22 @@ if (typeof process.send !== "function") {
   throw new Error("host-main must be started by the plugin host supervisor (no IPC channel)");
 }
 
-const runtime = new IsolatedVmRuntime({ onCatastrophicError: () => process.abort() });
+/** `--max-concurrent-invocations=<n>` (the supervisor's option), else the runtime's default */
+function maxConcurrentInvocations(): number | undefined {
+  const { values } = parseArgs({ options: { "max-concurrent-invocations": { type: "string" } } });
+  const raw = values["max-concurrent-invocations"];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`--max-concurrent-invocations: not a positive integer: ${raw}`);
+  return n;
+}
+
+const max = maxConcurrentInvocations();
+const runtime = new IsolatedVmRuntime({
+  onCatastrophicError: () => process.abort(),
+  ...(max === undefined ? {} : { maxConcurrentInvocations: max }),
+});
 /** A plugin being loaded; `plugin` is set once it is, so an invocation takes it without waiting a turn. */
 interface PluginEntry {
   loading: Promise<LoadedPlugin>;

@@ -21,6 +21,11 @@ export interface PluginHostOptions {
   startTimeoutMs?: number;
   /** A child alive at least this long resets the backoff. Default 10 s. */
   stableAfterMs?: number;
+  /**
+   * How many invocations of one plugin run at once in the child, each in its own context of the plugin's
+   * isolate; more wait in order, and the wait counts against their deadline (ADR 076). Default 32.
+   */
+  maxConcurrentInvocations?: number;
 }
 
 /** Options of one invocation. */

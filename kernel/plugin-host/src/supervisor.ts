@@ -58,6 +58,8 @@ class Supervisor implements PluginHost {
   private readonly margin: number;
   private readonly startTimeout: number;
   private readonly stableAfter: number;
+  /** the child's command-line arguments (host-main.ts reads them) */
+  private readonly childArgs: string[];
   /** Successfully loaded plugins, re-sent to every new child. */
   private readonly plugins = new Map<string, PluginSource>();
   private current: Generation | undefined;
@@ -75,6 +77,10 @@ class Supervisor implements PluginHost {
     this.margin = options.deadlineMarginMs ?? 2_000;
     this.startTimeout = options.startTimeoutMs ?? 15_000;
     this.stableAfter = options.stableAfterMs ?? 10_000;
+    this.childArgs =
+      options.maxConcurrentInvocations === undefined
+        ? []
+        : [`--max-concurrent-invocations=${options.maxConcurrentInvocations}`];
   }
 
   pid(): number | undefined {
@@ -279,7 +285,7 @@ class Supervisor implements PluginHost {
       this.warnedFallback = true;
       this.logger.warn({ reason: script.fallback }, "plugin host child runs its sources through tsx");
     }
-    const gen = forkGeneration(script);
+    const gen = forkGeneration(script, this.childArgs);
     const { proc } = gen;
     this.current = gen;
     const ready = new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import type { HostCapabilities, Json, JsonObject, LogLevel, MailMessage } from "@latchflow/sandbox";
 import { afterAll, describe, expect, it } from "vitest";
-import { createPluginHost } from "../src/index.js";
-import { PING, pidOf, pluginCode, rejection } from "./helpers.js";
+import { createPluginHost, type PluginHost } from "../src/index.js";
+import { PING, pidOf, pluginCode, rejection, waitFor } from "./helpers.js";
 
 const host = createPluginHost();
 afterAll(() => host.close());
@@ -153,5 +153,60 @@ describe("plugin host: one context per invocation", () => {
       expect(await host.invoke("stateful", "state@1", "pollute", { kv }, DEADLINE)).toEqual(clean);
     }
     expect(await host.invoke("stateful", "state@1", "check", {}, DEADLINE)).toEqual(clean);
+  });
+});
+
+describe("plugin host: how many invocations of one plugin run at once", () => {
+  /** Invokes `wait@1` with keys a and b at once; each waits in `kv.get` until released. */
+  async function twoAtOnce(target: PluginHost, name: string) {
+    await target.load({
+      name,
+      code: pluginCode(`"wait@1": { kind: "action", async run(input, host) {
+        await host.kv.get(input.key);
+        return { done: input.key };
+      } }`),
+    });
+    const started: string[] = [];
+    const release = new Map<string, () => void>();
+    const caps: HostCapabilities = {
+      kv: {
+        get: (key) =>
+          new Promise<Json>((resolve) => {
+            started.push(key);
+            release.set(key, () => resolve(null));
+          }),
+        set: async () => {},
+        delete: async () => {},
+      },
+    };
+    const a = target.invoke(name, "wait@1", { key: "a" }, caps, { deadlineMs: 5_000 });
+    const b = target.invoke(name, "wait@1", { key: "b" }, caps, { deadlineMs: 5_000 });
+    return { started, release: (key: string) => release.get(key)?.(), a, b };
+  }
+
+  it("maxConcurrentInvocations: 1 runs one at a time; the next starts when the first is done", async () => {
+    const one = createPluginHost({ maxConcurrentInvocations: 1 });
+    try {
+      const run = await twoAtOnce(one, "one-at-a-time");
+      await waitFor(() => run.started.length === 1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(run.started).toEqual(["a"]); // b waits for a's turn
+      run.release("a");
+      expect(await run.a).toEqual({ done: "a" });
+      await waitFor(() => run.started.length === 2);
+      run.release("b");
+      expect(await run.b).toEqual({ done: "b" });
+    } finally {
+      await one.close();
+    }
+  });
+
+  it("by default (32) both run at once", async () => {
+    const run = await twoAtOnce(host, "both-at-once");
+    await waitFor(() => run.started.length === 2);
+    expect([...run.started].sort()).toEqual(["a", "b"]);
+    run.release("a");
+    run.release("b");
+    expect(await Promise.all([run.a, run.b])).toEqual([{ done: "a" }, { done: "b" }]);
   });
 });

@@ -68,6 +68,14 @@ describe("loadConfig", () => {
     );
   });
 
+  it("runs 32 invocations of a plugin at once unless LATCHFLOW_PLUGIN_CONCURRENCY (1–1024) says otherwise", () => {
+    expect(loadConfig({}).kernel.pluginConcurrency).toBe(32);
+    expect(loadConfig({ LATCHFLOW_PLUGIN_CONCURRENCY: "200" }).kernel.pluginConcurrency).toBe(200);
+    for (const bad of ["0", "-1", "1.5", "2000", "many"]) {
+      expect(() => loadConfig({ LATCHFLOW_PLUGIN_CONCURRENCY: bad })).toThrow(/LATCHFLOW_PLUGIN_CONCURRENCY/);
+    }
+  });
+
   it("refuses the renamed LATCHFLOW_NPM_REGISTRY naming its replacement, rather than ignoring it", () => {
     expect(() => loadConfig({ LATCHFLOW_NPM_REGISTRY: "https://mirror.example" })).toThrow(
       "LATCHFLOW_NPM_REGISTRY: renamed to LATCHFLOW_PLUGIN_REGISTRY",

@@ -82,6 +82,7 @@ const schema = z.object({
   LATCHFLOW_PLUGIN_REGISTRY: optionalUrl(["http://", "https://"]),
   LATCHFLOW_PLUGIN_MAX_BYTES: z.coerce.number().int().min(1024),
   LATCHFLOW_PLUGIN_SIGNATURES: z.enum(["warn", "require"]),
+  LATCHFLOW_PLUGIN_CONCURRENCY: z.coerce.number().int().min(1).max(1024),
   LATCHFLOW_AUDIT_SIGNING_KEY: z.string().refine((v) => v === "" || isEd25519PrivateKey(v), {
     message: "must be an Ed25519 private key (PKCS#8 PEM, or base64 of the PKCS#8 DER)",
   }),
@@ -165,6 +166,8 @@ export interface KernelConfig {
   pluginMaxBytes: number;
   /** unsigned or untrusted packages: installed with a warning, or refused (ADR 042) */
   pluginSignatures: "warn" | "require";
+  /** invocations of one plugin running at once in the plugin host; more wait their turn (ADR 076) */
+  pluginConcurrency: number;
 }
 
 /** The audit service's hash chain checkpoints. */
@@ -275,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pluginRegistry: v.LATCHFLOW_PLUGIN_REGISTRY || "https://registry.npmjs.org",
       pluginMaxBytes: v.LATCHFLOW_PLUGIN_MAX_BYTES,
       pluginSignatures: v.LATCHFLOW_PLUGIN_SIGNATURES,
+      pluginConcurrency: v.LATCHFLOW_PLUGIN_CONCURRENCY,
     },
   };
 }

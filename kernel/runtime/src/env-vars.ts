@@ -180,6 +180,10 @@ export const ENV_VARS = {
     default: "warn",
     doc: "What an install does with a package that is unsigned or signed by a key no admin trusts: `warn` installs it and says so (in the answer's `warnings` and the audit event), `require` refuses it (422 unsigned, 403 untrusted). A broken signature is always refused, and so is an upgrade signed by another key than the installed version's.",
   },
+  LATCHFLOW_PLUGIN_CONCURRENCY: {
+    default: "32",
+    doc: "How many invocations of one plugin run at once in the plugin host (1–1024), each in its own context within the plugin's memory limit; more wait their turn, and the wait counts against their deadline. Raise it for a plugin that waits long on the network; each running invocation holds memory of the plugin's isolate. ADR 076.",
+  },
   LATCHFLOW_TRUST_PROXY: {
     default: "false",
     doc: "`true` when behind one reverse proxy: the client IP is the last X-Forwarded-For entry (the one the proxy added).",
