@@ -106,7 +106,8 @@ export async function buildLauncherBundle() {
       // Node's conditions only: esbuild's default "module" would pick files Node never loads
       conditions: [],
       metafile: true,
-      logLevel: "error",
+      // the caller says what failed, in one line
+      logLevel: "silent",
       plugins: [workspaceOnly(esbuild, externals)],
       banner: {
         js: [
@@ -137,8 +138,10 @@ export async function loadLauncherBundle() {
       pointer && fresh(pointer) ? join(DIST, pointer.dir, pointer.entry) : await buildLauncherBundle();
     return await import(pathToFileURL(entry).href);
   } catch (err) {
+    // esbuild's failure lists every error (one per output file when the folder cannot be written): the first
+    const reason = err?.errors?.[0]?.text ?? String(err?.message ?? err).split("\n")[0];
     process.stderr.write(
-      `latchflow: running the TypeScript sources through tsx (the launcher bundle: ${err?.message ?? err})\n`,
+      `latchflow: running the TypeScript sources through tsx (the launcher bundle: ${reason})\n`,
     );
     return undefined;
   }
