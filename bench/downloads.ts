@@ -7,8 +7,9 @@
 //   16 parallel downloads of each
 // BENCH_DOWNLOAD_RSS_BYTES=<n> (e.g. 2147483648) adds the memory check of issue 17: one archive of n bytes
 // downloaded through the gateway while the servers' RSS is sampled every 100 ms (distributed: the gateway and
-// storage processes; embedded: the one process, which also runs this bench's client and static server);
-// the table shows RSS when idle (just before the download) and its peak during it.
+// storage processes; embedded: `latchflow start` as a process of its own, and the bench's process, which runs
+// the embedded server of the other rows with this bench's client and static server); the table shows RSS when
+// idle (just before the download) and its peak during it.
 // Both modes: embedded (one process: SQLite, in-process bus) and distributed (6 processes: Postgres + NATS;
 // BENCH_DOWNLOAD_DISTRIBUTED=0 skips it). Blob bytes take the storage byte plane (ADR 036).
 import { execFile } from "node:child_process";
@@ -24,6 +25,7 @@ import { createLogger } from "@latchflow/runtime";
 import { createTestConfig } from "@latchflow/runtime/testing";
 import { uniqueName } from "@latchflow/testing";
 import { withDistributed } from "./distributed.js";
+import { withEmbeddedProcess } from "./embedded-process.js";
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_DOWNLOAD_BYTES ?? 256 * MiB);
@@ -251,12 +253,21 @@ export async function benchDownloads(pgUrl: string, natsUrl: string): Promise<vo
       embeddedPeak = peakRss;
       if (rssFile) {
         rssRows.push(
-          ...(await measureRss("embedded", stack.url!, rssFile, { "whole process": process.pid })),
+          ...(await measureRss("embedded", stack.url!, rssFile, {
+            "bench process (server and client)": process.pid,
+          })),
         );
       }
     } finally {
       await stack.stop();
       tc.cleanup();
+    }
+    if (rssFile) {
+      rssRows.push(
+        ...(await withEmbeddedProcess(TOKEN, (url, pid) =>
+          measureRss("embedded", url, rssFile, { "server (`latchflow start`)": pid }),
+        )),
+      );
     }
 
     if (process.env.BENCH_DOWNLOAD_DISTRIBUTED !== "0") {
