@@ -1,5 +1,5 @@
-// What a distributed process loads (ADR 053, ADR 070): its idle RSS is mostly the code it loaded, so a process
-// that never opens a database or an in-process bus must not load their libraries.
+// What a server process loads (ADRs 053, 070, 077): its idle RSS is mostly the code it loaded, so a process
+// that never opens a database or an in-process bus (or NATS) must not load their libraries.
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -31,7 +31,7 @@ const REST_SCHEMAS = /\/api\/src\/index\.ts$/;
 /** the generated code of the gRPC contracts storage neither serves nor calls */
 const OTHER_CONTRACTS = /\/proto\/src\/gen\/latchflow\/(audit|auth|bundles|pipelines|plugins)\//;
 
-describe("modules loaded by a distributed process", () => {
+describe("modules loaded by a server process", () => {
   it("the gateway loads no database library (MikroORM, knex, pg, libsql) and no OTLP exporter", async () => {
     const loaded = await loadedBy("gateway");
     expect(loaded.some((url) => url.includes("/services/gateway/src/"))).toBe(true);
