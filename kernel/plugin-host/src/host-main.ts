@@ -30,21 +30,13 @@ if (typeof process.send !== "function") {
   throw new Error("host-main must be started by the plugin host supervisor (no IPC channel)");
 }
 
-/** `--max-concurrent-invocations=<n>` (the supervisor's option), else the runtime's default */
-function maxConcurrentInvocations(): number | undefined {
-  const { values } = parseArgs({ options: { "max-concurrent-invocations": { type: "string" } } });
-  const raw = values["max-concurrent-invocations"];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new Error(`--max-concurrent-invocations: not a positive integer: ${raw}`);
-  return n;
-}
-
-const max = maxConcurrentInvocations();
+// `--max-concurrent-invocations=<n>` (the supervisor's option), else the runtime's default; the runtime refuses
+// anything but a positive integer
+const { values: args } = parseArgs({ options: { "max-concurrent-invocations": { type: "string" } } });
+const max = args["max-concurrent-invocations"];
 const runtime = new IsolatedVmRuntime({
   onCatastrophicError: () => process.abort(),
-  ...(max === undefined ? {} : { maxConcurrentInvocations: max }),
+  ...(max === undefined ? {} : { maxConcurrentInvocations: Number(max) }),
 });
 /** A plugin being loaded; `plugin` is set once it is, so an invocation takes it without waiting a turn. */
 interface PluginEntry {
