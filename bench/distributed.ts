@@ -7,14 +7,15 @@ import { type Launched, launch } from "@latchflow/deploy-local";
 import { deleteNatsStream, dropSchemas, uniqueName } from "@latchflow/testing";
 
 /**
- * Launches it with the bootstrap token `token`, runs `fn` with the gateway's URL (and the launched processes),
- * then stops and cleans up.
+ * Launches it with the bootstrap token `token` (and `env` on top), runs `fn` with the gateway's URL (and the
+ * launched processes), then stops and cleans up.
  */
 export async function withDistributed<T>(
   urls: { pg: string; nats: string },
   prefix: string,
   token: string,
   fn: (gatewayUrl: string, launched: Launched) => Promise<T>,
+  env: Record<string, string> = {},
 ): Promise<T> {
   const name = uniqueName(prefix);
   const logDir = mkdtempSync(join(tmpdir(), "lf-bench-"));
@@ -31,6 +32,7 @@ export async function withDistributed<T>(
       LATCHFLOW_NATS_NAMESPACE: name,
       LATCHFLOW_BOOTSTRAP_TOKEN: token,
       LATCHFLOW_DATA_DIR: join(logDir, "data"),
+      ...env,
     },
   });
   try {

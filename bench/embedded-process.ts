@@ -6,16 +6,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, untilUrl } from "@latchflow/cli/testing";
 
-/** Starts it with the bootstrap token `token`, runs `fn` with its URL and pid, then stops it (SIGTERM). */
+/**
+ * Starts it with the bootstrap token `token` (and `env` on top of this process's environment), runs `fn` with its
+ * URL and pid, then stops it (SIGTERM).
+ */
 export async function withEmbeddedProcess<T>(
   token: string,
   fn: (url: string, pid: number) => Promise<T>,
+  env: Record<string, string> = {},
 ): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), "lf-bench-embedded-"));
   const server = run(["start"], {
     LATCHFLOW_DATA_DIR: join(dataDir, ".latchflow"),
     LATCHFLOW_PORT: "0",
     LATCHFLOW_BOOTSTRAP_TOKEN: token,
+    ...env,
   });
   try {
     const url = await untilUrl(server);
