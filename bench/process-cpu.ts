@@ -37,7 +37,9 @@ function all(): Stat[] {
 
 /**
  * CPU ms so far per label: each root process, its descendants together (`<label> children`, when it has any), and
- * every process whose name starts with one of `byName`.
+ * every process whose name starts with one of `byName`. A process that exits between two snapshots takes its CPU
+ * with it (a plugin host restarted during a measurement is miscounted), and `byName` counts every such process
+ * of the machine, not only those a bench uses.
  */
 export function cpuSnapshot(roots: Record<string, number>, byName: string[]): Map<string, number> {
   const stats = all();
