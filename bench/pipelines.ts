@@ -4,6 +4,7 @@
 // servers' CPU (ADR 078). The sandbox call alone is the `sandbox` section, bench/sandbox.ts. Baseline measured in
 // the same run: GET /healthz on the same gateway for the latencies.
 
+import { SERVICES } from "@latchflow/deploy-local";
 import { type SmtpCapture, startSmtpCapture } from "@latchflow/testing";
 import { withDistributed } from "./distributed.js";
 import { withEmbeddedProcess } from "./embedded-process.js";
@@ -158,7 +159,7 @@ export async function benchPipelines(pgUrl: string, natsUrl: string): Promise<vo
       (url, launched) =>
         measureStack(distLabel, url, mail, {
           pids: Object.fromEntries(
-            (["gateway", "kernel", "auth", "bundles", "storage", "audit"] as const).flatMap((s) => {
+            SERVICES.flatMap((s) => {
               const pid = launched.pid(s);
               return pid === undefined ? [] : [[s, pid]];
             }),

@@ -44,7 +44,11 @@ function all(): Stat[] {
 export function cpuSnapshot(roots: Record<string, number>, byName: string[]): Map<string, number> {
   const stats = all();
   const children = new Map<number, Stat[]>();
-  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  for (const s of stats) {
+    const siblings = children.get(s.ppid);
+    if (siblings) siblings.push(s);
+    else children.set(s.ppid, [s]);
+  }
   const out = new Map<string, number>();
   for (const [label, pid] of Object.entries(roots)) {
     out.set(label, stats.find((s) => s.pid === pid)?.cpuMs ?? 0);
