@@ -1,4 +1,4 @@
-import { waitFor } from "@latchflow/testing";
+import { sameBytesSpelling, waitFor } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODES, OWNER_EMAIL, type Stack } from "../stack.js";
 import { nthRun, pipelineStack, putPipeline, runs } from "./helpers.js";
@@ -66,12 +66,13 @@ spec:
     await settle();
     expect(await runs(s, "legacy")).toHaveLength(0);
 
-    // a forged link does nothing
-    const forged = await fetch(
-      link.replace(/.$/, (c) => (c === "A" ? "B" : "A")),
-      { method: "POST" },
-    );
+    // a forged link does nothing, nor one spelled differently that decodes to the same signature
+    const sig = link.lastIndexOf(".") + 1;
+    const other = link[sig] === "A" ? "B" : "A"; // the signature's first character: all six bits count
+    const forged = await fetch(link.slice(0, sig) + other + link.slice(sig + 1), { method: "POST" });
     expect(forged.status).toBe(404);
+    const respelled = await fetch(sameBytesSpelling(link), { method: "POST" });
+    expect(respelled.status).toBe(404);
 
     // check in through the API too, then pause past the deadline: no firing while paused
     s.advance(2 * DAY); // day 15

@@ -7,6 +7,7 @@ export * from "./grpc/index.js";
 export { newId } from "./ids.js";
 export * from "./local-byte-plane.js";
 export * from "./logger.js";
+export { macTextMatches } from "./mac-text.js";
 export { createMailer, type Mailer, type MailMessage, type SentMail } from "./mail.js";
 export * from "./metrics.js";
 export * from "./pagination.js";

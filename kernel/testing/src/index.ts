@@ -18,4 +18,5 @@ export {
 } from "./registry.js";
 export { type StartedS3, startS3rver } from "./s3.js";
 export { type CapturedMail, type SmtpCapture, startSmtpCapture } from "./smtp.js";
+export { sameBytesSpelling } from "./tamper.js";
 export { type WaitForOptions, waitFor } from "./wait.js";

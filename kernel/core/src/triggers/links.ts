@@ -1,5 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { ErrorCode, LatchflowError, newId } from "@latchflow/runtime";
+import { createHmac, randomBytes } from "node:crypto";
+import { ErrorCode, LatchflowError, macTextMatches, newId } from "@latchflow/runtime";
 import type { Database } from "@latchflow/runtime/db";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { SettingRow } from "../plugins/entities.js";
@@ -62,8 +62,8 @@ async function linkKey(db: Database, sealer: KeySealer): Promise<Buffer> {
 }
 
 /**
- * Tokens `<base64url(claims JSON)>.<base64url(HMAC-SHA256)>`, compared in constant time. The key is read
- * (and opened) on first use, when the storage service is up.
+ * Tokens `<base64url(claims JSON)>.<base64url(HMAC-SHA256)>`, the MAC's text compared in constant time (one
+ * spelling per link). The key is read (and opened) on first use, when the storage service is up.
  */
 export function createLinkSigner(db: Database, sealer: KeySealer): LinkSigner {
   let key: Promise<Buffer> | undefined;
@@ -92,8 +92,7 @@ export function createLinkSigner(db: Database, sealer: KeySealer): LinkSigner {
       const [body, sig, extra] = String(token).split(".");
       if (!body || !sig || extra !== undefined || body.length > 2000) throw invalid();
       const expected = await mac(body);
-      const given = Buffer.from(sig, "base64url");
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+      if (!macTextMatches(sig, expected)) throw invalid();
       const claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as TriggerLinkClaims;
       if (typeof claims.exp !== "number" || claims.exp * 1000 < now.getTime()) throw invalid();
       if ((claims.gen ?? 0) !== (await generationOf(claims.pipelineId, claims.triggerId))) throw invalid();

@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { macTextMatches } from "@latchflow/runtime";
 import type { Kek } from "../crypto/key-wrap.js";
 
 /**
@@ -75,9 +76,7 @@ export function createCapabilities(kek: Kek, now: () => number = Date.now) {
       const dot = token.indexOf(".");
       if (dot <= 0 || dot !== token.lastIndexOf(".")) throw new CapabilityRefused("malformed");
       const body = token.slice(0, dot);
-      const mac = Buffer.from(token.slice(dot + 1), "base64url");
-      const expected = sign(body);
-      if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) {
+      if (!macTextMatches(token.slice(dot + 1), sign(body))) {
         throw new CapabilityRefused("bad_signature");
       }
       let claims: Claims;
