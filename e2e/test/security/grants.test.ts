@@ -98,16 +98,17 @@ describe.each(MODES)("download grants on %s + %s", (dialect, bus) => {
     await reader.cancel().catch(() => undefined);
     const total = Number(res.headers.get("content-length"));
     expect(got).toBeLessThan(total);
-    // the give-back lands when the gateway sees the stream close
-    let tail: Awaited<ReturnType<typeof get>> | undefined;
-    for (let i = 0; i < 50; i++) {
+    // the give-back lands when the gateway sees the stream close (a loaded machine may take seconds)
+    let tail: Awaited<ReturnType<typeof get>>;
+    const until = Date.now() + 20_000;
+    do {
       tail = await get(g.url, { ...g.session, range: `bytes=${got}-`, "if-range": res.headers.get("etag")! });
       if (tail.status === 206) break;
       await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(tail?.status).toBe(206);
-    expect(Buffer.concat([...received, tail!.body]).length).toBe(total);
-  });
+    } while (Date.now() < until);
+    expect(tail.status, `the last resume's answer: ${tail.status} ${tail.text.slice(0, 300)}`).toBe(206);
+    expect(Buffer.concat([...received, tail.body]).length).toBe(total);
+  }, 60_000);
 
   it("parallel range requests of a download manager share the one download", async () => {
     const g = await granted("segments", 400_000);
