@@ -12,13 +12,23 @@ export interface Run {
   exit: Promise<number | null>;
 }
 
-/** Runs `latchflow <args>` with the given environment (default: this process's plus `env`), cwd and stdin. */
+/**
+ * Runs `latchflow <args>` with the given environment (default: this process's plus `env`), cwd and stdin, under
+ * `node` (default: this process's Node); `detached` gives it a process group of its own, as a terminal's job has.
+ */
 export function run(
   args: string[],
   env: Record<string, string>,
-  options: { cwd?: string; baseEnv?: NodeJS.ProcessEnv; input?: string } = {},
+  options: {
+    cwd?: string;
+    baseEnv?: NodeJS.ProcessEnv;
+    input?: string;
+    node?: string;
+    detached?: boolean;
+  } = {},
 ): Run {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(options.node ?? process.execPath, [BIN, ...args], {
+    detached: options.detached ?? false,
     env: { ...(options.baseEnv ?? process.env), LATCHFLOW_LOG_LEVEL: "warn", ...env },
     stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     ...(options.cwd ? { cwd: options.cwd } : {}),

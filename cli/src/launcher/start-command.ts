@@ -4,7 +4,11 @@ import { ensurePortalBuilt } from "@latchflow/portal";
 import { type Config, createLogger, initTracing, loadConfig } from "@latchflow/runtime";
 import { type Started, startEmbedded, startOne } from "./start.js";
 
-/** Waits for SIGINT/SIGTERM, then stops cleanly. */
+/**
+ * Waits for SIGINT/SIGTERM, then stops cleanly. Signals that arrive while stopping are ignored, not left to
+ * Node's default (exit at once): a terminal's Ctrl-C reaches both this process and the parent that relaunched
+ * it on a supported Node, which passes it on (bin/supported-node.cjs), so it arrives twice.
+ */
 function untilSignal(started: Started): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
@@ -16,8 +20,8 @@ function untilSignal(started: Started): Promise<number> {
         () => resolve(1),
       );
     };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
 }
 
