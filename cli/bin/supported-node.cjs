@@ -116,7 +116,9 @@ function withNodeFirst(bin) {
 // Runs `command args` as a child with the Node of `bin` first on PATH, passing on the signals a terminal or a
 // supervisor sends, and ends this process as the child ended.
 function runWithNode(bin, command, args) {
-  const child = childProcess.spawn(command, args, { stdio: "inherit", env: withNodeFirst(bin) });
+  // Windows finds `pnpm` (pnpm.cmd) only through a shell
+  const shell = process.platform === "win32";
+  const child = childProcess.spawn(command, args, { stdio: "inherit", env: withNodeFirst(bin), shell });
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) process.on(signal, () => child.kill(signal));
   child.on("error", (error) => {
