@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-
-// a namespace import: a named one would fail to link on an old Node before the relaunch below
-import * as nodeModule from "node:module";
 // The `latchflow` command. First the Node check: on an unsupported Node the same command runs again on the
 // pinned Node 24 (or stops with one line saying why it cannot), before tsx or any dependency is even resolved
 // (ADR 081). Operator commands (REST only) run from a prebuilt bundle (fast start, ADR 023), everything else
 // (the server's commands) from a second one (less memory, ADR 077); each is built when missing or older than
-// its sources. Where one cannot be built, the TypeScript sources run through tsx (ADR 001), as
-// they do everywhere with LATCHFLOW_CLI_BUNDLE=off.
+// its sources. Where one cannot be built, the TypeScript sources run through tsx (ADR 001), as they do
+// everywhere with LATCHFLOW_CLI_BUNDLE=off.
+
+// a namespace import: a named one would fail to link on an old Node before the relaunch below
+import * as nodeModule from "node:module";
 import supportedNode from "./supported-node.cjs";
 
 if (!supportedNode.relaunchOnSupportedNode()) {
