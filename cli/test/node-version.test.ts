@@ -10,7 +10,7 @@ import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type LocalRegistry, startLocalRegistry } from "@latchflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run, untilUrl } from "./cli-process.js";
+import { type Run, run, untilUrl } from "./cli-process.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SCRIPT = join(ROOT, "cli/bin/supported-node.cjs");
@@ -65,7 +65,17 @@ describe.skipIf(!oldNode)(`on an old Node (${oldNode ?? "none found"})`, () => {
   const dir = mkdtempSync(join(tmpdir(), "lf-old-node-"));
   // the pinned Node 24 is this test run's Node (CI runs on it), so nothing is fetched
   const { cache, bin } = testNodeIsPinned ? cacheHolding("24", process.execPath) : { cache: "", bin: "" };
-  afterAll(() => {
+  // servers a failed assertion left running: a detached group is not stopped with this test process
+  const started: Run[] = [];
+  afterAll(async () => {
+    for (const r of started) {
+      try {
+        process.kill(-r.child.pid!, "SIGKILL"); // the relaunching process and the server
+      } catch {
+        // the group is gone already
+      }
+      await r.exit;
+    }
     rmSync(dir, { recursive: true, force: true });
     if (cache) rmSync(cache, { recursive: true, force: true });
   });
@@ -100,6 +110,7 @@ describe.skipIf(!oldNode)(`on an old Node (${oldNode ?? "none found"})`, () => {
       };
       // its own process group, as a terminal's job: Ctrl-C reaches the relaunching process and the server
       const first = run(["start"], env, { node: oldNode!, detached: true });
+      started.push(first);
       const url = await untilUrl(first);
       const health = await fetch(`${url}/healthz`); // the server loaded isolated-vm: not on the old Node
       expect(health.status, await health.text()).toBe(200);
@@ -112,7 +123,8 @@ describe.skipIf(!oldNode)(`on an old Node (${oldNode ?? "none found"})`, () => {
       expect(await refused(url)).toBe(true);
 
       // a supervisor's SIGTERM to the process it started: passed on to the server
-      const second = run(["start"], env, { node: oldNode! });
+      const second = run(["start"], env, { node: oldNode!, detached: true });
+      started.push(second);
       const url2 = await untilUrl(second);
       expect(second.stdout()).not.toContain("First start");
       second.child.kill("SIGTERM");
