@@ -42,14 +42,69 @@ function nodePackage() {
   return `node-${osName}-${arch}`;
 }
 
-// Where the pinned Node of `line` lives (or will) in the cache: { version, pkg, prefix, bin } or an Error.
-function pinnedLocation(line) {
+// Where the pinned Node of `line` lives (or will) in the cache folder `root`: { version, pkg, prefix, bin } or an
+// Error.
+function pinnedLocation(line, root = cacheRoot()) {
   const version = PINNED[line];
   if (!version) return new Error(`no pinned Node for line ${line} (24 or 22)`);
   const pkg = nodePackage();
   if (pkg instanceof Error) return pkg;
-  const prefix = path.join(cacheRoot(), version);
-  return { version, pkg, prefix, bin: path.join(prefix, "node_modules", pkg, "bin") };
+  const prefix = path.join(root, version);
+  return { version, pkg, prefix, bin: binOf(prefix, pkg) };
+}
+
+function binOf(prefix, pkg) {
+  return path.join(prefix, "node_modules", pkg, "bin");
+}
+
+// Throws unless the `node` in `bin` answers --version with `version`.
+function checkVersion(bin, version) {
+  const node = path.join(bin, "node");
+  const check = childProcess.spawnSync(node, ["--version"], { encoding: "utf8" });
+  if (check.status !== 0 || check.stdout.trim() !== `v${version}`) {
+    throw new Error(`${node} does not run as Node ${version}`);
+  }
+}
+
+// Installs the pinned Node into a private folder beside `where.prefix`, checks it, then renames it into place, so
+// the cache only ever holds a whole, checked Node; two first starts at once each fetch, and the second rename
+// finds the first one's folder and keeps it. A folder left by an older, interrupted fetch is replaced.
+function fetchInto(where) {
+  const spec = `${where.pkg}@${where.version}`;
+  process.stderr.write(
+    `fetching Node ${where.version} from the npm registry (${spec}) into ${where.prefix}\n`,
+  );
+  const root = path.dirname(where.prefix);
+  fs.mkdirSync(root, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(root, `.${where.version}-`));
+  try {
+    const args = [
+      "install",
+      "--prefix",
+      staging,
+      "--no-save",
+      "--no-package-lock",
+      "--no-audit",
+      "--no-fund",
+      spec,
+    ];
+    const r = childProcess.spawnSync("npm", args, { stdio: ["ignore", process.stderr, "inherit"] });
+    if (r.error || r.status !== 0) {
+      throw new Error(`npm install ${spec} failed${r.error ? `: ${r.error.message}` : ""}`);
+    }
+    checkVersion(binOf(staging, where.pkg), where.version);
+    fs.chmodSync(staging, 0o755); // mkdtemp's 0700 would keep other users of a shared cache out
+    const stale = fs.existsSync(where.prefix) && !fs.existsSync(path.join(where.bin, "node"));
+    if (stale) fs.rmSync(where.prefix, { recursive: true, force: true });
+    try {
+      fs.renameSync(staging, where.prefix);
+    } catch (error) {
+      // another fetch put its Node there first
+      if (!fs.existsSync(path.join(where.bin, "node"))) throw error;
+    }
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 // The bin folder of a Node of `line`: this process's own when it is of that line, else the pinned one, fetched
@@ -60,35 +115,11 @@ function nodeBin(line) {
   }
   const where = pinnedLocation(line);
   if (where instanceof Error) throw where;
-  const node = path.join(where.bin, "node");
-  if (!fs.existsSync(node)) {
+  if (!fs.existsSync(path.join(where.bin, "node"))) {
     if (process.env.LATCHFLOW_NODE_FETCH === "off") throw new Error("LATCHFLOW_NODE_FETCH=off");
-    const spec = `${where.pkg}@${where.version}`;
-    process.stderr.write(
-      `fetching Node ${where.version} from the npm registry (${spec}) into ${where.prefix}\n`,
-    );
-    fs.mkdirSync(where.prefix, { recursive: true });
-    const args = [
-      "install",
-      "--prefix",
-      where.prefix,
-      "--no-save",
-      "--no-package-lock",
-      "--no-audit",
-      "--no-fund",
-      spec,
-    ];
-    const r = childProcess.spawnSync("npm", args, {
-      stdio: ["ignore", process.stderr, "inherit"],
-    });
-    if (r.error || r.status !== 0) {
-      throw new Error(`npm install ${spec} failed${r.error ? `: ${r.error.message}` : ""}`);
-    }
+    fetchInto(where);
   }
-  const check = childProcess.spawnSync(node, ["--version"], { encoding: "utf8" });
-  if (check.status !== 0 || check.stdout.trim() !== `v${where.version}`) {
-    throw new Error(`${node} does not run as Node ${where.version}`);
-  }
+  checkVersion(where.bin, where.version); // a cache changed by hand since
   return where.bin;
 }
 

@@ -2,8 +2,17 @@
 // commands run on the pinned Node 24, taken from the npm registry into a cache folder (ADR 081), or stop at once
 // with one line saying why they cannot. The old-Node cases run under $LATCHFLOW_OLD_NODE, else the first `node`
 // below 22 found on PATH or in /usr/bin, /usr/local/bin (.ci/run sets it to the machine's own Node 20).
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -16,7 +25,10 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SCRIPT = join(ROOT, "cli/bin/supported-node.cjs");
 const supportedNode = createRequire(import.meta.url)(SCRIPT) as {
   PINNED: Record<"24" | "22", string>;
-  pinnedLocation(line: string): { version: string; pkg: string; prefix: string; bin: string } | Error;
+  pinnedLocation(
+    line: string,
+    root?: string,
+  ): { version: string; pkg: string; prefix: string; bin: string } | Error;
 };
 const PINNED_24 = supportedNode.PINNED["24"];
 const REFUSAL =
@@ -42,9 +54,7 @@ function findOldNode(): string | undefined {
  */
 function cacheHolding(line: "24" | "22", node: string): { cache: string; bin: string } {
   const cache = mkdtempSync(join(tmpdir(), "lf-node-cache-"));
-  process.env.LATCHFLOW_NODE_CACHE = cache;
-  const where = supportedNode.pinnedLocation(line);
-  delete process.env.LATCHFLOW_NODE_CACHE;
+  const where = supportedNode.pinnedLocation(line, cache);
   if (where instanceof Error) throw where;
   mkdirSync(where.bin, { recursive: true });
   symlinkSync(node, join(where.bin, "node"));
@@ -271,5 +281,37 @@ describe("fetching a pinned Node from the npm registry", () => {
     });
     expect(unreachable.status).toBe(1);
     expect(unreachable.stderr).toContain(`npm install ${where.pkg}@${version} failed`);
+    expect(readdirSync(join(dir, "unreachable"))).toEqual([]); // nothing half-fetched left behind
+  }, 60_000);
+
+  it("two first fetches at once both end with the same whole Node, and a folder an interrupted fetch left is replaced", async () => {
+    if (where instanceof Error) throw where;
+    const cache = join(dir, "race");
+    mkdirSync(join(cache, version, "node_modules"), { recursive: true }); // an older fetch, killed midway
+    const both = await Promise.all(
+      [1, 2].map(
+        () =>
+          new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+            const env = {
+              ...process.env,
+              LATCHFLOW_NODE_CACHE: cache,
+              NPM_CONFIG_USERCONFIG: registry.npmrc,
+            };
+            execFile(
+              process.execPath,
+              [SCRIPT, "--bin", line],
+              { encoding: "utf8", env },
+              (error, stdout, stderr) =>
+                resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+            );
+          }),
+      ),
+    );
+    const expected = `${join(cache, version, "node_modules", where.pkg, "bin")}\n`;
+    for (const r of both)
+      expect({ code: r.code, stdout: r.stdout }, r.stderr).toEqual({ code: 0, stdout: expected });
+    expect(readdirSync(cache)).toEqual([version]); // no staging folder left
+    const again = fetchBin(cache, { LATCHFLOW_NODE_FETCH: "off" });
+    expect({ status: again.status, stdout: again.stdout }).toEqual({ status: 0, stdout: expected });
   }, 60_000);
 });
