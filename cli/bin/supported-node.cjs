@@ -66,6 +66,21 @@ function checkVersion(bin, version) {
   }
 }
 
+// Private folders of fetches that were killed midway (~190 MB each): a fetch takes seconds, so one older than an
+// hour is no longer anyone's.
+function removeAbandonedStaging(root, version) {
+  const hourAgo = Date.now() - 3600_000;
+  for (const name of fs.readdirSync(root)) {
+    if (!name.startsWith(`.${version}-`)) continue;
+    const folder = path.join(root, name);
+    try {
+      if (fs.statSync(folder).mtimeMs < hourAgo) fs.rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // removed by another fetch meanwhile
+    }
+  }
+}
+
 // Installs the pinned Node into a private folder beside `where.prefix`, checks it, then renames it into place, so
 // the cache only ever holds a whole, checked Node; two first starts at once each fetch, and the second rename
 // finds the first one's folder and keeps it. A folder left by an older, interrupted fetch is replaced.
@@ -76,6 +91,7 @@ function fetchInto(where) {
   );
   const root = path.dirname(where.prefix);
   fs.mkdirSync(root, { recursive: true });
+  removeAbandonedStaging(root, where.version);
   const staging = fs.mkdtempSync(path.join(root, `.${where.version}-`));
   try {
     const args = [

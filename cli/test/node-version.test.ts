@@ -11,6 +11,7 @@ import {
   readdirSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
@@ -284,10 +285,17 @@ describe("fetching a pinned Node from the npm registry", () => {
     expect(readdirSync(join(dir, "unreachable"))).toEqual([]); // nothing half-fetched left behind
   }, 60_000);
 
-  it("two first fetches at once both end with the same whole Node, and a folder an interrupted fetch left is replaced", async () => {
+  it("two first fetches at once both end with the same whole Node; what interrupted fetches left is replaced or removed", async () => {
     if (where instanceof Error) throw where;
     const cache = join(dir, "race");
     mkdirSync(join(cache, version, "node_modules"), { recursive: true }); // an older fetch, killed midway
+    // private folders of killed fetches: one from two hours ago (removed), one of a fetch under way (kept)
+    const abandoned = join(cache, `.${version}-abandoned`);
+    const underWay = join(cache, `.${version}-under-way`);
+    mkdirSync(join(abandoned, "node_modules"), { recursive: true });
+    mkdirSync(underWay);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(abandoned, twoHoursAgo, twoHoursAgo);
     const both = await Promise.all(
       [1, 2].map(
         () =>
@@ -310,7 +318,7 @@ describe("fetching a pinned Node from the npm registry", () => {
     const expected = `${join(cache, version, "node_modules", where.pkg, "bin")}\n`;
     for (const r of both)
       expect({ code: r.code, stdout: r.stdout }, r.stderr).toEqual({ code: 0, stdout: expected });
-    expect(readdirSync(cache)).toEqual([version]); // no staging folder left
+    expect(readdirSync(cache).sort()).toEqual([`.${version}-under-way`, version]); // no other staging folder
     const again = fetchBin(cache, { LATCHFLOW_NODE_FETCH: "off" });
     expect({ status: again.status, stdout: again.stdout }).toEqual({ status: 0, stdout: expected });
   }, 60_000);
