@@ -10,8 +10,9 @@
 // storage processes; embedded: `latchflow start` as a process of its own, and the bench's process, which runs
 // the embedded server of the other rows with this bench's client and static server); the table shows RSS when
 // idle (just before the download) and its peak during it.
-// Both modes: embedded (one process: SQLite, in-process bus) and distributed (6 processes: Postgres + NATS;
-// BENCH_DOWNLOAD_DISTRIBUTED=0 skips it). Blob bytes take the storage byte plane (ADR 036).
+// Both modes: embedded (one process: SQLite, in-process bus) and distributed (6 processes: Postgres + NATS);
+// BENCH_DOWNLOAD_EMBEDDED=0 or BENCH_DOWNLOAD_DISTRIBUTED=0 skips one. Blob bytes take the storage byte plane
+// (ADR 036).
 import { execFile } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -238,36 +239,39 @@ export async function benchDownloads(pgUrl: string, natsUrl: string): Promise<vo
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 50);
+  let rssBefore = 0;
+  let embeddedPeak = 0;
   try {
-    const tc = createTestConfig({
-      dialect: "sqlite",
-      name: uniqueName("bench_dl"),
-      env: { LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN },
-    });
-    const stack = await startEmbedded(tc.config, createLogger({ level: "silent" }), () => {});
-    const rssBefore = process.memoryUsage.rss();
-    peakRss = rssBefore;
-    let embeddedPeak = 0;
-    try {
-      runs.push(await measureStack("embedded", stack.url!, file, staticUrl));
-      embeddedPeak = peakRss;
+    if (process.env.BENCH_DOWNLOAD_EMBEDDED !== "0") {
+      const tc = createTestConfig({
+        dialect: "sqlite",
+        name: uniqueName("bench_dl"),
+        env: { LATCHFLOW_BOOTSTRAP_TOKEN: TOKEN },
+      });
+      const stack = await startEmbedded(tc.config, createLogger({ level: "silent" }), () => {});
+      rssBefore = process.memoryUsage.rss();
+      peakRss = rssBefore;
+      try {
+        runs.push(await measureStack("embedded", stack.url!, file, staticUrl));
+        embeddedPeak = peakRss;
+        if (rssFile) {
+          rssRows.push(
+            ...(await measureRss("embedded", stack.url!, rssFile, {
+              "bench process (server and client)": process.pid,
+            })),
+          );
+        }
+      } finally {
+        await stack.stop();
+        tc.cleanup();
+      }
       if (rssFile) {
         rssRows.push(
-          ...(await measureRss("embedded", stack.url!, rssFile, {
-            "bench process (server and client)": process.pid,
-          })),
+          ...(await withEmbeddedProcess(TOKEN, (url, pid) =>
+            measureRss("embedded", url, rssFile, { "server (`latchflow start`)": pid }),
+          )),
         );
       }
-    } finally {
-      await stack.stop();
-      tc.cleanup();
-    }
-    if (rssFile) {
-      rssRows.push(
-        ...(await withEmbeddedProcess(TOKEN, (url, pid) =>
-          measureRss("embedded", url, rssFile, { "server (`latchflow start`)": pid }),
-        )),
-      );
     }
 
     if (process.env.BENCH_DOWNLOAD_DISTRIBUTED !== "0") {
@@ -308,8 +312,12 @@ export async function benchDownloads(pgUrl: string, natsUrl: string): Promise<vo
     }
     console.log(
       `(archive = ${statSync(file).size} bytes of content + ZIP headers; goals: upload ≥ 0.70, download ≥ 0.60, ` +
-        `16 parallel ≥ 0.50 × baseline; embedded bench process (server and client) RSS ${(rssBefore / MiB).toFixed(0)} MiB at start, ` +
-        `peak ${(embeddedPeak / MiB).toFixed(0)} MiB while transferring)`,
+        `16 parallel ≥ 0.50 × baseline${
+          rssBefore > 0
+            ? `; embedded bench process (server and client) RSS ${(rssBefore / MiB).toFixed(0)} MiB at start, ` +
+              `peak ${(embeddedPeak / MiB).toFixed(0)} MiB while transferring`
+            : ""
+        })`,
     );
     if (rssRows.length > 0) {
       console.log(
