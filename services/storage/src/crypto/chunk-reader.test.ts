@@ -143,4 +143,43 @@ describe("chunk reader (positional reads into one reused buffer)", () => {
     expect(got.equals(plain.subarray(0, got.length))).toBe(true);
     expect(log.closed).toBe(1);
   });
+
+  it("frees its read buffer when it ends, and when destroyed only once the read under way is done", async () => {
+    const key = newChunkKey(SMALL);
+    const size = 3 * PER_READ * SMALL;
+    const sealed = seal(key, randomBytes(size));
+    const detached = (b: Buffer | undefined) => (b?.buffer as ArrayBuffer | undefined)?.detached;
+
+    const ended = memorySource(sealed);
+    await buffer(createChunkReader(ended.source, key, { size, start: 0, end: size }));
+    expect(detached(ended.log.reads[0]?.into)).toBe(true);
+
+    // the second read is held until the stream was destroyed: its buffer must outlive it
+    const held = memorySource(sealed);
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const reads: Buffer[] = [];
+    const slow: PositionalSource = {
+      async read(into, length, position) {
+        reads.push(into);
+        if (reads.length === 2) await gate;
+        return held.source.read(into, length, position);
+      },
+      close: () => held.source.close(),
+    };
+    const stream = createChunkReader(slow, key, { size, start: 0, end: size });
+    stream.on("error", () => {});
+    stream.resume();
+    while (reads.length < 2) await new Promise((r) => setTimeout(r, 1));
+    stream.destroy();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(held.log.closed).toBe(1);
+    expect(detached(reads[1])).toBe(false);
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(detached(reads[1])).toBe(true);
+    expect(reads).toHaveLength(2);
+  });
 });

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { releaseBuffer } from "@latchflow/runtime";
 import {
   type ChunkKey,
   checkChunkSize,
@@ -27,7 +28,9 @@ const CHUNKS_PER_READ = 16;
  * buffer is read into again. Only the ciphers' plaintext buffers are new, so a 2 GiB download allocates half the
  * bytes it did and glibc's heap is not churned by a 1 MiB buffer per read. At most `CHUNKS_PER_READ` chunks wait
  * for the reader beyond one read's worth: reads stop while they do. `source` is closed when the stream ends, fails
- * or is destroyed.
+ * or is destroyed, and the buffer is freed then (once no read into it is under way): it lives as long as the
+ * download, so it is in the old generation by then, and 16 parallel downloads left ~16 MiB of them to wait for a
+ * full collection that an idle server may not run for a long time.
  */
 export function createChunkReader(
   source: PositionalSource,
@@ -39,15 +42,21 @@ export function createChunkReader(
   const range = sealedRangeFor(size, key.chunkSize, start, end);
   const totalChunks = chunkCount(size, key.chunkSize);
   const sealedChunk = key.chunkSize + TAG_LENGTH;
-  const buffer = Buffer.allocUnsafe(
+  // its own memory, never a slice of the shared pool, which could not be freed on its own
+  const buffer = Buffer.allocUnsafeSlow(
     Math.min(CHUNKS_PER_READ, range.lastChunk - range.firstChunk + 1) * sealedChunk,
   );
   let index = range.firstChunk;
   let position = range.sealedStart;
   let closed: Promise<void> | undefined;
   let ending = false;
+  /** a read into `buffer` under way: the buffer is freed only once none is */
+  let reading: Promise<number> | undefined;
   const close = () => {
-    closed ??= source.close();
+    closed ??= source.close().finally(async () => {
+      await reading?.catch(() => {});
+      releaseBuffer(buffer);
+    });
     return closed;
   };
 
@@ -88,7 +97,10 @@ export function createChunkReader(
   /** reads until some plaintext was pushed (a read that pushes nothing would not be asked again) or the end */
   async function next(stream: Readable): Promise<void> {
     while (index <= range.lastChunk) {
-      const length = await fill();
+      reading = fill();
+      const length = await reading.finally(() => {
+        reading = undefined;
+      });
       if (stream.destroyed) return;
       if (open(stream, length)) break;
     }
