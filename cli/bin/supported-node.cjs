@@ -42,15 +42,16 @@ function nodePackage() {
   return `node-${osName}-${arch}`;
 }
 
-// Where the pinned Node of `line` lives (or will) in the cache folder `root`: { version, pkg, prefix, bin } or an
-// Error.
+// Where the pinned Node of `line` lives (or will) in the cache folder `root`: { version, pkg, prefix, bin, node }
+// (`node` is the executable in `bin`) or an Error.
 function pinnedLocation(line, root = cacheRoot()) {
   const version = PINNED[line];
   if (!version) return new Error(`no pinned Node for line ${line} (24 or 22)`);
   const pkg = nodePackage();
   if (pkg instanceof Error) return pkg;
   const prefix = path.join(root, version);
-  return { version, pkg, prefix, bin: binOf(prefix, pkg) };
+  const bin = binOf(prefix, pkg);
+  return { version, pkg, prefix, bin, node: path.join(bin, "node") };
 }
 
 function binOf(prefix, pkg) {
@@ -110,13 +111,13 @@ function fetchInto(where) {
     }
     checkVersion(binOf(staging, where.pkg), where.version);
     fs.chmodSync(staging, 0o755); // mkdtemp's 0700 would keep other users of a shared cache out
-    const stale = fs.existsSync(where.prefix) && !fs.existsSync(path.join(where.bin, "node"));
+    const stale = fs.existsSync(where.prefix) && !fs.existsSync(where.node);
     if (stale) fs.rmSync(where.prefix, { recursive: true, force: true });
     try {
       fs.renameSync(staging, where.prefix);
     } catch (error) {
       // another fetch put its Node there first
-      if (!fs.existsSync(path.join(where.bin, "node"))) throw error;
+      if (!fs.existsSync(where.node)) throw error;
     }
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -131,11 +132,12 @@ function nodeBin(line) {
   }
   const where = pinnedLocation(line);
   if (where instanceof Error) throw where;
-  if (!fs.existsSync(path.join(where.bin, "node"))) {
+  if (fs.existsSync(where.node)) {
+    checkVersion(where.bin, where.version); // a cache changed by hand since it was fetched
+  } else {
     if (process.env.LATCHFLOW_NODE_FETCH === "off") throw new Error("LATCHFLOW_NODE_FETCH=off");
-    fetchInto(where);
+    fetchInto(where); // checks the Node it fetched
   }
-  checkVersion(where.bin, where.version); // a cache changed by hand since
   return where.bin;
 }
 

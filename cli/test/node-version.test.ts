@@ -29,7 +29,7 @@ const supportedNode = createRequire(import.meta.url)(SCRIPT) as {
   pinnedLocation(
     line: string,
     root?: string,
-  ): { version: string; pkg: string; prefix: string; bin: string } | Error;
+  ): { version: string; pkg: string; prefix: string; bin: string; node: string } | Error;
 };
 const PINNED_24 = supportedNode.PINNED["24"];
 const REFUSAL =
@@ -58,7 +58,7 @@ function cacheHolding(line: "24" | "22", node: string): { cache: string; bin: st
   const where = supportedNode.pinnedLocation(line, cache);
   if (where instanceof Error) throw where;
   mkdirSync(where.bin, { recursive: true });
-  symlinkSync(node, join(where.bin, "node"));
+  symlinkSync(node, where.node);
   return { cache, bin: where.bin };
 }
 
